@@ -1,0 +1,51 @@
+/*
+ * libcs - embeddable customer-service library
+ * Common definitions shared by every public header.
+ */
+#ifndef CS_COMMON_H
+#define CS_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+#define CS_BEGIN_DECL extern "C" {
+#define CS_END_DECL }
+#else
+#define CS_BEGIN_DECL
+#define CS_END_DECL
+#endif
+
+/** Marks a function exported from libcs. Everything else is hidden. */
+#if defined(_WIN32) && defined(CS_BUILDING_LIBRARY)
+#define CS_EXTERN(type) __declspec(dllexport) type
+#elif defined(_WIN32)
+#define CS_EXTERN(type) __declspec(dllimport) type
+#elif defined(__GNUC__)
+#define CS_EXTERN(type) __attribute__((visibility("default"))) type
+#else
+#define CS_EXTERN(type) type
+#endif
+
+CS_BEGIN_DECL
+
+/**
+ * A point in time: seconds since the Unix epoch, UTC. Used for every time in the API and
+ * the schema. Durations are plain seconds in an int64_t.
+ */
+typedef int64_t cs_time;
+
+/** The library handle: one open database. Opaque; see cs/db.h. */
+typedef struct cs_db cs_db;
+
+/**
+ * Release a string that libcs allocated and handed to the caller (JSON texts, rendered
+ * messages). NULL is a no-op. Never release libcs memory with free().
+ *
+ * @since 0.1
+ */
+CS_EXTERN(void) cs_str_free(char *str);
+
+CS_END_DECL
+
+#endif

@@ -1,0 +1,124 @@
+/*
+ * libcs - the database handle.
+ */
+#ifndef CS_DB_H
+#define CS_DB_H
+
+#include "common.h"
+
+CS_BEGIN_DECL
+
+/** Flags for cs_db_open(). */
+typedef enum cs_open_flags {
+    CS_OPEN_READWRITE = 0,  /**< open an existing database for reading and writing */
+    CS_OPEN_CREATE = 1 << 0,   /**< create the file if it does not exist */
+    CS_OPEN_READONLY = 1 << 1  /**< open for reading only; every mutation fails with CS_EREADONLY */
+} cs_open_flags;
+
+/**
+ * Open (and with CS_OPEN_CREATE, create) a libcs database.
+ *
+ * `path` is a file name, or ":memory:" for a private in-memory database. A read-write open
+ * brings the schema up to date, each migration in its own transaction; a database written
+ * by a newer libcs is refused. The handle uses WAL journaling, enforces foreign keys and
+ * retries inside the library while another handle or process holds the write lock.
+ *
+ * A handle and everything it hands out must be used by one thread at a time; open one
+ * handle per thread. Handles in several threads and processes may share one file.
+ *
+ * @param[out] out the new handle, owned by the caller; release it with cs_db_close().
+ *                 Set to NULL on failure.
+ * @param path     file name or ":memory:", copied
+ * @param flags    a combination of cs_open_flags
+ * @return CS_OK; CS_EINVAL for a NULL or empty path or unknown flags; CS_ENOTFOUND if the
+ *         file does not exist and CS_OPEN_CREATE was not given; CS_EVERSION if the schema is
+ *         newer than this library (or older, on a read-only open); CS_EDB if the file is not
+ *         a libcs database or cannot be opened; CS_EBUSY; CS_ENOMEM.
+ * @since 0.1
+ */
+CS_EXTERN(int) cs_db_open(cs_db **out, const char *path, unsigned int flags);
+
+/**
+ * Close a handle and release everything it holds. An open atomic section is rolled back.
+ * NULL is a no-op.
+ *
+ * @since 0.1
+ */
+CS_EXTERN(void) cs_db_close(cs_db *db);
+
+/**
+ * The file the handle was opened on.
+ *
+ * @return borrowed text, valid until cs_db_close()
+ * @since 0.1
+ */
+CS_EXTERN(const char *) cs_db_path(const cs_db *db);
+
+/**
+ * The schema version of the open database (equal to cs_schema_version() after a
+ * read-write open).
+ *
+ * @since 0.1
+ */
+CS_EXTERN(int) cs_db_schema_version(const cs_db *db);
+
+/**
+ * A clock: returns the current time in seconds since the epoch, UTC.
+ * @param payload the pointer given to cs_db_set_clock()
+ */
+typedef cs_time (*cs_clock_fn)(void *payload);
+
+/**
+ * Replace the handle's clock. Every time libcs stamps (creation, audit, SLA) comes from
+ * it, so tests and tools can drive time. Pass NULL to go back to the system clock.
+ *
+ * @param payload handed to `fn` on every call; not owned by libcs
+ * @since 0.1
+ */
+CS_EXTERN(void) cs_db_set_clock(cs_db *db, cs_clock_fn fn, void *payload);
+
+/**
+ * The handle's current time (its clock, or the system clock).
+ *
+ * @since 0.1
+ */
+CS_EXTERN(cs_time) cs_db_now(cs_db *db);
+
+/**
+ * How long a call waits for another writer before it gives up with CS_EBUSY.
+ * The default is 30000 ms.
+ *
+ * @return CS_OK; CS_EINVAL for a negative value
+ * @since 0.1
+ */
+CS_EXTERN(int) cs_db_set_busy_timeout(cs_db *db, int milliseconds);
+
+/**
+ * Start an atomic section: every change until the matching cs_db_commit() becomes visible
+ * at once, or not at all after cs_db_rollback(). Sections nest; only the outermost commit
+ * makes changes durable. Every public mutation is already atomic on its own.
+ *
+ * @return CS_OK; CS_EBUSY; CS_EREADONLY; CS_EDB
+ * @since 0.1
+ */
+CS_EXTERN(int) cs_db_begin(cs_db *db);
+
+/**
+ * End the innermost atomic section, keeping its changes.
+ *
+ * @return CS_OK; CS_EINVAL if no section is open; CS_EBUSY; CS_EDB
+ * @since 0.1
+ */
+CS_EXTERN(int) cs_db_commit(cs_db *db);
+
+/**
+ * End the innermost atomic section, undoing its changes.
+ *
+ * @return CS_OK; CS_EINVAL if no section is open; CS_EDB
+ * @since 0.1
+ */
+CS_EXTERN(int) cs_db_rollback(cs_db *db);
+
+CS_END_DECL
+
+#endif

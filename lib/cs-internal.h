@@ -1,0 +1,103 @@
+/*
+ * libcs - internals shared between the library's source files. Not API.
+ */
+#ifndef CS_INTERNAL_H
+#define CS_INTERNAL_H
+
+#include <stdbool.h>
+#include <sqlite3.h>
+
+#include "libcs.h"
+
+#if defined(__GNUC__)
+#define CS_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define CS_PRINTF(f, a)
+#endif
+
+#define CS_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* errors.c -------------------------------------------------------------------------- */
+
+/* Record an error for the calling thread and return `code`. `field` may be NULL. */
+int cs_error__set(int code, const char *field, const char *fmt, ...) CS_PRINTF(3, 4);
+/* Shorthand for CS_EINVAL naming `field`. */
+#define cs_error__inval(field, ...) cs_error__set(CS_EINVAL, (field), __VA_ARGS__)
+/* Record CS_ENOMEM. */
+int cs_error__nomem(void);
+
+/* memory.c -------------------------------------------------------------------------- */
+
+/* All library allocations go through these, so tests can inject failures. */
+void *cs_mem__alloc(size_t size);
+void *cs_mem__calloc(size_t n, size_t size);
+void *cs_mem__realloc(void *ptr, size_t size);
+char *cs_mem__strdup(const char *s);
+char *cs_mem__strndup(const char *s, size_t n);
+void cs_mem__free(void *ptr);
+
+/* Allocation-failure injection for tests: fail the Nth allocation from now (1 = next),
+ * 0 to switch off. Thread-local. */
+void cs_mem__fail_after(long n);
+/* How many allocations this thread made since the counter was last reset. */
+long cs_mem__count(void);
+
+/* db.c ------------------------------------------------------------------------------ */
+
+struct cs_db {
+    sqlite3 *sql;
+    char *path;
+    unsigned int flags;
+    int schema_version;
+    cs_clock_fn clock;
+    void *clock_payload;
+    int busy_timeout_ms;
+    int txn_depth; /* open transaction levels (outermost BEGIN, then savepoints) */
+    struct cs_stmt_cache *stmts;
+};
+
+/* A cached prepared statement for `sql`, which must be a string with static storage: the
+ * cache is keyed by its address. Returns NULL after recording the error. Release with
+ * cs_db__done(), which resets the statement and clears its bindings. */
+sqlite3_stmt *cs_db__stmt(cs_db *db, const char *sql);
+void cs_db__done(sqlite3_stmt *stmt);
+
+/* Step a statement, retrying while the database is busy. Returns SQLite's code. */
+int cs_db__step(cs_db *db, sqlite3_stmt *stmt);
+
+/* Run a statement that returns no rows (or whose rows are ignored) and release it.
+ * Returns CS_OK or the mapped error. */
+int cs_db__exec_stmt(cs_db *db, sqlite3_stmt *stmt);
+
+/* Map an SQLite result code to a libcs status and record the error. `what` says what was
+ * being done ("insert customer"). */
+int cs_db__error(cs_db *db, int sqlite_rc, const char *what);
+
+/* Transactions. begin opens the outermost BEGIN IMMEDIATE or a nested SAVEPOINT; end
+ * commits when rc >= 0 and rolls back otherwise, and returns rc (or the commit's error).
+ * Every public mutation is begin ... end. */
+int cs_db__begin(cs_db *db);
+int cs_db__end(cs_db *db, int rc);
+
+/* Fail with CS_EREADONLY if the handle is read-only. */
+int cs_db__writable(cs_db *db);
+
+/* Schema migrations: ordered, version = position + 1. */
+typedef struct cs_migration {
+    const char *name;
+    const char *sql;
+} cs_migration;
+
+extern const cs_migration cs_schema__migrations[];
+extern const size_t cs_schema__count;
+
+/* Bring the database to the last of `list`, each step in its own transaction. */
+int cs_db__migrate(cs_db *db, const cs_migration *list, size_t count);
+
+/* Binding helpers: bind text (NULL binds SQL NULL), int64, or NULL if value < 0. */
+int cs_db__bind_text(sqlite3_stmt *st, int idx, const char *s);
+/* A copy of column `col` as a libcs-allocated string, or NULL for SQL NULL. On allocation
+ * failure *rc is set to CS_ENOMEM (it is left alone otherwise). */
+char *cs_db__column_strdup(sqlite3_stmt *st, int col, int *rc);
+
+#endif

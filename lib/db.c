@@ -1,0 +1,493 @@
+/*
+ * libcs - the database handle: open/close, migrations, the prepared-statement cache,
+ * transactions, busy handling and the injectable clock.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cs-internal.h"
+
+/* 'LCSD' in the database header identifies a libcs file. */
+#define CS_APPLICATION_ID 0x4C435344
+#define CS_DEFAULT_BUSY_TIMEOUT_MS 30000
+
+/* The prepared-statement cache: open addressing keyed by the SQL text's address. */
+struct cs_stmt_entry {
+    const char *sql;
+    sqlite3_stmt *stmt;
+};
+
+struct cs_stmt_cache {
+    size_t capacity; /* a power of two */
+    size_t used;
+    struct cs_stmt_entry *entries;
+};
+
+static size_t stmt_slot(const struct cs_stmt_cache *c, const char *sql)
+{
+    uintptr_t h = (uintptr_t)sql;
+
+    h ^= h >> 17;
+    h *= (uintptr_t)0x9E3779B97F4A7C15ull;
+    h ^= h >> 29;
+    size_t i = (size_t)h & (c->capacity - 1);
+    while (c->entries[i].sql && c->entries[i].sql != sql)
+        i = (i + 1) & (c->capacity - 1);
+    return i;
+}
+
+static int stmt_cache_grow(struct cs_stmt_cache *c)
+{
+    struct cs_stmt_cache bigger = {c->capacity ? c->capacity * 2 : 64, c->used, NULL};
+
+    bigger.entries = cs_mem__calloc(bigger.capacity, sizeof(*bigger.entries));
+    if (!bigger.entries)
+        return cs_error__nomem();
+    for (size_t i = 0; i < c->capacity; i++)
+        if (c->entries[i].sql)
+            bigger.entries[stmt_slot(&bigger, c->entries[i].sql)] = c->entries[i];
+    cs_mem__free(c->entries);
+    *c = bigger;
+    return CS_OK;
+}
+
+static void stmt_cache_free(struct cs_stmt_cache *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->capacity; i++)
+        sqlite3_finalize(c->entries[i].stmt);
+    cs_mem__free(c->entries);
+    cs_mem__free(c);
+}
+
+int cs_db__error(cs_db *db, int sqlite_rc, const char *what)
+{
+    const char *msg = db && db->sql ? sqlite3_errmsg(db->sql) : sqlite3_errstr(sqlite_rc);
+
+    switch (sqlite_rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return cs_error__set(CS_EBUSY, NULL, "%s: the database stayed locked: %s", what, msg);
+    case SQLITE_NOMEM:
+        return cs_error__nomem();
+    case SQLITE_READONLY:
+        return cs_error__set(CS_EREADONLY, NULL, "%s: the database is read-only", what);
+    case SQLITE_CONSTRAINT:
+        if (sqlite_rc == SQLITE_CONSTRAINT_UNIQUE || sqlite_rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+            return cs_error__set(CS_EEXISTS, NULL, "%s: %s", what, msg);
+        return cs_error__set(CS_ECONFLICT, NULL, "%s: %s", what, msg);
+    default:
+        return cs_error__set(CS_EDB, NULL, "%s: %s", what, msg);
+    }
+}
+
+sqlite3_stmt *cs_db__stmt(cs_db *db, const char *sql)
+{
+    struct cs_stmt_cache *c = db->stmts;
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if (c->capacity) {
+        struct cs_stmt_entry *e = &c->entries[stmt_slot(c, sql)];
+        if (e->sql) {
+            if (sqlite3_stmt_busy(e->stmt)) {
+                cs_error__set(CS_ERROR, NULL, "internal: statement already in use: %s", sql);
+                return NULL;
+            }
+            return e->stmt;
+        }
+    }
+    if ((c->used + 1) * 2 > c->capacity && stmt_cache_grow(c) < 0)
+        return NULL;
+    rc = sqlite3_prepare_v3(db->sql, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+    if (rc != SQLITE_OK) {
+        cs_db__error(db, rc, "prepare");
+        sqlite3_finalize(stmt);
+        return NULL;
+    }
+    struct cs_stmt_entry *e = &c->entries[stmt_slot(c, sql)];
+    e->sql = sql;
+    e->stmt = stmt;
+    c->used++;
+    return stmt;
+}
+
+void cs_db__done(sqlite3_stmt *stmt)
+{
+    if (stmt) {
+        sqlite3_reset(stmt);
+        sqlite3_clear_bindings(stmt);
+    }
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+        ;
+}
+
+static int64_t monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* SQLite's busy handler covers most waits; some (WAL recovery, a snapshot that moved) come
+ * back as SQLITE_BUSY anyway. Retry those here until the busy timeout runs out. */
+static bool busy_retry(cs_db *db, int rc, int64_t *deadline, int *pause)
+{
+    if ((rc & 0xff) != SQLITE_BUSY)
+        return false;
+    int64_t now = monotonic_ms();
+    if (*deadline == 0)
+        *deadline = now + db->busy_timeout_ms;
+    if (now >= *deadline)
+        return false;
+    sleep_ms(*pause);
+    if (*pause < 50)
+        *pause *= 2;
+    return true;
+}
+
+int cs_db__step(cs_db *db, sqlite3_stmt *stmt)
+{
+    int64_t deadline = 0;
+    int pause = 1, rc;
+
+    while ((rc = sqlite3_step(stmt)) != SQLITE_ROW && rc != SQLITE_DONE &&
+           busy_retry(db, rc, &deadline, &pause))
+        sqlite3_reset(stmt);
+    return rc;
+}
+
+int cs_db__exec_stmt(cs_db *db, sqlite3_stmt *stmt)
+{
+    int rc = cs_db__step(db, stmt);
+
+    rc = (rc == SQLITE_DONE || rc == SQLITE_ROW) ? CS_OK : cs_db__error(db, rc, "statement");
+    cs_db__done(stmt);
+    return rc;
+}
+
+/* Run fixed SQL (no user data) with retries on busy. */
+static int exec_sql(cs_db *db, const char *sql, const char *what)
+{
+    int64_t deadline = 0;
+    int pause = 1, rc;
+
+    while ((rc = sqlite3_exec(db->sql, sql, NULL, NULL, NULL)) != SQLITE_OK &&
+           busy_retry(db, rc, &deadline, &pause))
+        ;
+    return rc == SQLITE_OK ? CS_OK : cs_db__error(db, rc, what);
+}
+
+static int pragma_int(cs_db *db, const char *sql, int *out)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t deadline = 0;
+    int pause = 1, rc;
+
+    rc = sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        while ((rc = sqlite3_step(st)) == SQLITE_BUSY && busy_retry(db, rc, &deadline, &pause))
+            sqlite3_reset(st);
+    }
+    if (rc == SQLITE_ROW) {
+        *out = sqlite3_column_int(st, 0);
+        rc = SQLITE_OK;
+    }
+    if (rc != SQLITE_OK)
+        cs_db__error(db, rc, sql);
+    sqlite3_finalize(st);
+    return rc == SQLITE_OK ? CS_OK : cs_error_last()->code;
+}
+
+int cs_db__writable(cs_db *db)
+{
+    if (db->flags & CS_OPEN_READONLY)
+        return cs_error__set(CS_EREADONLY, NULL, "the database %s was opened read-only", db->path);
+    return CS_OK;
+}
+
+int cs_db__begin(cs_db *db)
+{
+    int rc = cs_db__writable(db);
+
+    if (rc < 0)
+        return rc;
+    rc = exec_sql(db, db->txn_depth == 0 ? "BEGIN IMMEDIATE" : "SAVEPOINT cs", "begin");
+    if (rc == CS_OK)
+        db->txn_depth++;
+    return rc;
+}
+
+int cs_db__end(cs_db *db, int rc)
+{
+    /* Keep the caller's error: a rollback must not overwrite the reason for it. */
+    cs_error saved = *cs_error_last();
+    char message[CS_ERROR_MESSAGE_MAX], field[CS_ERROR_FIELD_MAX];
+    int end_rc;
+
+    if (db->txn_depth <= 0)
+        return rc;
+    if (rc >= 0) {
+        end_rc = exec_sql(db, db->txn_depth == 1 ? "COMMIT" : "RELEASE cs", "commit");
+        if (end_rc == CS_OK) {
+            db->txn_depth--;
+            return rc;
+        }
+        saved = *cs_error_last();
+        rc = end_rc;
+    }
+    snprintf(message, sizeof(message), "%s", saved.message);
+    snprintf(field, sizeof(field), "%s", saved.field);
+    if (sqlite3_get_autocommit(db->sql)) {
+        /* SQLite already rolled the whole transaction back (I/O error, full disk). */
+        db->txn_depth = 0;
+    } else {
+        exec_sql(db, db->txn_depth == 1 ? "ROLLBACK" : "ROLLBACK TO cs; RELEASE cs", "rollback");
+        db->txn_depth--;
+    }
+    cs_error__set(saved.code, field, "%s", message);
+    return rc;
+}
+
+int cs_db_begin(cs_db *db)
+{
+    if (!db)
+        return cs_error__inval("db", "db is NULL");
+    return cs_db__begin(db);
+}
+
+int cs_db_commit(cs_db *db)
+{
+    if (!db)
+        return cs_error__inval("db", "db is NULL");
+    if (db->txn_depth == 0)
+        return cs_error__inval("db", "cs_db_commit without an open atomic section");
+    return cs_db__end(db, CS_OK);
+}
+
+int cs_db_rollback(cs_db *db)
+{
+    if (!db)
+        return cs_error__inval("db", "db is NULL");
+    if (db->txn_depth == 0)
+        return cs_error__inval("db", "cs_db_rollback without an open atomic section");
+    cs_error_clear();
+    cs_db__end(db, CS_ECONFLICT);
+    cs_error_clear();
+    return CS_OK;
+}
+
+int cs_db__bind_text(sqlite3_stmt *st, int idx, const char *s)
+{
+    return s ? sqlite3_bind_text(st, idx, s, -1, SQLITE_STATIC) : sqlite3_bind_null(st, idx);
+}
+
+char *cs_db__column_strdup(sqlite3_stmt *st, int col, int *rc)
+{
+    const unsigned char *s = sqlite3_column_text(st, col);
+    char *copy;
+
+    if (!s)
+        return NULL;
+    copy = cs_mem__strndup((const char *)s, (size_t)sqlite3_column_bytes(st, col));
+    if (!copy)
+        *rc = cs_error__nomem();
+    return copy;
+}
+
+int cs_db__migrate(cs_db *db, const cs_migration *list, size_t count)
+{
+    int version = 0, rc;
+    char sql[64];
+
+    if ((rc = pragma_int(db, "PRAGMA user_version", &version)) < 0)
+        return rc;
+    while ((size_t)version < count) {
+        if ((rc = cs_db__begin(db)) < 0)
+            return rc;
+        /* Another process may have migrated while this one waited for the lock. */
+        rc = pragma_int(db, "PRAGMA user_version", &version);
+        if (rc == CS_OK && (size_t)version < count) {
+            if (version == 0) {
+                snprintf(sql, sizeof(sql), "PRAGMA application_id = %d", CS_APPLICATION_ID);
+                rc = exec_sql(db, sql, "set application id");
+            }
+            if (rc == CS_OK &&
+                sqlite3_exec(db->sql, list[version].sql, NULL, NULL, NULL) != SQLITE_OK)
+                rc = cs_error__set(CS_EDB, NULL, "migration %d (%s) failed: %s", version + 1,
+                                   list[version].name, sqlite3_errmsg(db->sql));
+            if (rc == CS_OK) {
+                snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", version + 1);
+                rc = exec_sql(db, sql, "set schema version");
+            }
+        }
+        if ((rc = cs_db__end(db, rc)) < 0)
+            return rc;
+        if ((rc = pragma_int(db, "PRAGMA user_version", &version)) < 0)
+            return rc;
+    }
+    db->schema_version = version;
+    return CS_OK;
+}
+
+/* Refuse files that are not ours and schemas newer than this library. */
+static int check_schema(cs_db *db, int *version)
+{
+    int app_id = 0, tables = 0, rc;
+
+    if ((rc = pragma_int(db, "PRAGMA application_id", &app_id)) < 0 ||
+        (rc = pragma_int(db, "PRAGMA user_version", version)) < 0 ||
+        (rc = pragma_int(db, "SELECT count(*) FROM sqlite_schema", &tables)) < 0)
+        return rc;
+    if (app_id != CS_APPLICATION_ID && (app_id != 0 || tables > 0))
+        return cs_error__set(CS_EDB, "path", "%s is not a libcs database", db->path);
+    if ((size_t)*version > cs_schema__count)
+        return cs_error__set(CS_EVERSION, NULL,
+                             "%s has schema version %d, newer than libcs %s supports "
+                             "(schema version %d): upgrade libcs",
+                             db->path, *version, CS_VERSION_STRING, (int)cs_schema__count);
+    if ((db->flags & CS_OPEN_READONLY) && (size_t)*version < cs_schema__count)
+        return cs_error__set(CS_EVERSION, NULL,
+                             "%s has schema version %d and needs an upgrade to %d: open it "
+                             "read-write once",
+                             db->path, *version, (int)cs_schema__count);
+    return CS_OK;
+}
+
+static int configure_handle(cs_db *db)
+{
+    int rc;
+
+    sqlite3_extended_result_codes(db->sql, 1);
+    if (sqlite3_busy_timeout(db->sql, db->busy_timeout_ms) != SQLITE_OK)
+        return cs_db__error(db, SQLITE_ERROR, "busy timeout");
+    if ((rc = exec_sql(db, "PRAGMA foreign_keys = ON", "enable foreign keys")) < 0)
+        return rc;
+    if (db->flags & CS_OPEN_READONLY)
+        return CS_OK;
+    if ((rc = exec_sql(db, "PRAGMA journal_mode = WAL", "enable WAL")) < 0)
+        return rc;
+    return exec_sql(db, "PRAGMA synchronous = FULL", "set synchronous");
+}
+
+int cs_db_open(cs_db **out, const char *path, unsigned int flags)
+{
+    cs_db *db = NULL;
+    int sflags, rc, version = 0;
+    struct stat st;
+
+    if (out)
+        *out = NULL;
+    if (!out)
+        return cs_error__inval("out", "out is NULL");
+    if (!path || !*path)
+        return cs_error__inval("path", "path is empty");
+    if (flags & ~(unsigned)(CS_OPEN_CREATE | CS_OPEN_READONLY))
+        return cs_error__inval("flags", "unknown open flags 0x%x", flags);
+    if ((flags & CS_OPEN_CREATE) && (flags & CS_OPEN_READONLY))
+        return cs_error__inval("flags", "CS_OPEN_CREATE and CS_OPEN_READONLY exclude each other");
+    bool memory = strcmp(path, ":memory:") == 0;
+    if (!memory && !(flags & CS_OPEN_CREATE) && stat(path, &st) != 0)
+        return cs_error__set(CS_ENOTFOUND, "path", "database %s does not exist", path);
+
+    if (!(db = cs_mem__calloc(1, sizeof(*db))) || !(db->path = cs_mem__strdup(path)) ||
+        !(db->stmts = cs_mem__calloc(1, sizeof(*db->stmts)))) {
+        rc = cs_error__nomem();
+        goto fail;
+    }
+    db->flags = flags;
+    db->busy_timeout_ms = CS_DEFAULT_BUSY_TIMEOUT_MS;
+
+    sflags = SQLITE_OPEN_NOMUTEX;
+    sflags |= (flags & CS_OPEN_READONLY) ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+    if (flags & CS_OPEN_CREATE)
+        sflags |= SQLITE_OPEN_CREATE;
+    rc = sqlite3_open_v2(path, &db->sql, sflags, NULL);
+    if (rc != SQLITE_OK) {
+        rc = db->sql ? cs_error__set(CS_EDB, "path", "cannot open %s: %s", path,
+                                     sqlite3_errmsg(db->sql))
+                     : cs_error__nomem();
+        goto fail;
+    }
+    if ((rc = configure_handle(db)) < 0)
+        goto fail;
+    if ((rc = check_schema(db, &version)) < 0)
+        goto fail;
+    db->schema_version = version;
+    if (!(flags & CS_OPEN_READONLY) &&
+        (rc = cs_db__migrate(db, cs_schema__migrations, cs_schema__count)) < 0)
+        goto fail;
+
+    *out = db;
+    return CS_OK;
+
+fail:
+    cs_db_close(db);
+    return rc;
+}
+
+void cs_db_close(cs_db *db)
+{
+    if (!db)
+        return;
+    if (db->sql && db->txn_depth > 0 && !sqlite3_get_autocommit(db->sql))
+        sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+    stmt_cache_free(db->stmts);
+    sqlite3_close_v2(db->sql);
+    cs_mem__free(db->path);
+    cs_mem__free(db);
+}
+
+const char *cs_db_path(const cs_db *db)
+{
+    return db ? db->path : NULL;
+}
+
+int cs_db_schema_version(const cs_db *db)
+{
+    return db ? db->schema_version : 0;
+}
+
+static cs_time system_clock(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (cs_time)ts.tv_sec;
+}
+
+void cs_db_set_clock(cs_db *db, cs_clock_fn fn, void *payload)
+{
+    if (!db)
+        return;
+    db->clock = fn;
+    db->clock_payload = payload;
+}
+
+cs_time cs_db_now(cs_db *db)
+{
+    if (db && db->clock)
+        return db->clock(db->clock_payload);
+    return system_clock();
+}
+
+int cs_db_set_busy_timeout(cs_db *db, int milliseconds)
+{
+    if (!db)
+        return cs_error__inval("db", "db is NULL");
+    if (milliseconds < 0)
+        return cs_error__inval("milliseconds", "busy timeout %d is negative", milliseconds);
+    db->busy_timeout_ms = milliseconds;
+    sqlite3_busy_timeout(db->sql, milliseconds);
+    return CS_OK;
+}

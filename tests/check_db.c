@@ -1,0 +1,468 @@
+/*
+ * The database handle: open/close, migrations, version refusal, transactions, clock,
+ * errors, two handles in two threads, allocation failures.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "check_suites.h"
+#include "helpers.h"
+
+static int raw_exec(const char *path, const char *sql)
+{
+    sqlite3 *s = NULL;
+    int rc = sqlite3_open(path, &s);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(s, sql, NULL, NULL, NULL);
+    sqlite3_close(s);
+    return rc;
+}
+
+static int raw_int(const char *path, const char *sql)
+{
+    sqlite3 *s = NULL;
+    sqlite3_stmt *st = NULL;
+    int v = -1;
+    ck_assert_int_eq(sqlite3_open(path, &s), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_prepare_v2(s, sql, -1, &st, NULL), SQLITE_OK);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(s);
+    return v;
+}
+
+START_TEST(open_memory)
+{
+    cs_db *db = NULL;
+    ck_assert_ok(cs_db_open(&db, ":memory:", CS_OPEN_CREATE));
+    ck_assert_ptr_nonnull(db);
+    ck_assert_int_eq(cs_db_schema_version(db), cs_schema_version());
+    ck_assert_int_gt(cs_schema_version(), 0);
+    ck_assert_str_eq(cs_db_path(db), ":memory:");
+    cs_db_close(db);
+    cs_db_close(NULL);
+}
+END_TEST
+
+START_TEST(open_bad_arguments)
+{
+    cs_db *db = (cs_db *)1;
+    ck_assert_rc(cs_db_open(NULL, ":memory:", 0), CS_EINVAL);
+    ck_assert_field("out");
+    ck_assert_rc(cs_db_open(&db, NULL, 0), CS_EINVAL);
+    ck_assert_ptr_null(db);
+    ck_assert_field("path");
+    ck_assert_rc(cs_db_open(&db, "", 0), CS_EINVAL);
+    ck_assert_field("path");
+    ck_assert_rc(cs_db_open(&db, ":memory:", 0x80), CS_EINVAL);
+    ck_assert_field("flags");
+    ck_assert_ptr_nonnull(strstr(cs_error_last()->message, "0x80"));
+    ck_assert_rc(cs_db_open(&db, ":memory:", CS_OPEN_CREATE | CS_OPEN_READONLY), CS_EINVAL);
+    ck_assert_field("flags");
+}
+END_TEST
+
+START_TEST(open_missing_without_create)
+{
+    char *path = t_path("missing.db");
+    cs_db *db = NULL;
+    ck_assert_rc(cs_db_open(&db, path, CS_OPEN_READWRITE), CS_ENOTFOUND);
+    ck_assert_ptr_null(db);
+    ck_assert_field("path");
+    ck_assert_ptr_nonnull(strstr(cs_error_last()->message, path));
+    free(path);
+}
+END_TEST
+
+START_TEST(create_and_reopen)
+{
+    char *path = t_path("reopen.db");
+    cs_db *db = NULL;
+
+    ck_assert_ok(cs_db_open(&db, path, CS_OPEN_CREATE));
+    ck_assert_int_eq(cs_db_schema_version(db), cs_schema_version());
+    cs_db_close(db);
+    ck_assert_int_eq(raw_int(path, "PRAGMA user_version"), cs_schema_version());
+    ck_assert_int_eq(raw_int(path, "PRAGMA journal_mode = WAL") >= -1, 1);
+    ck_assert_int_eq(raw_int(path, "SELECT count(*) FROM meta WHERE key = 'created_at'"), 1);
+
+    ck_assert_ok(cs_db_open(&db, path, CS_OPEN_READWRITE));
+    ck_assert_int_eq(cs_db_schema_version(db), cs_schema_version());
+    cs_db_close(db);
+    /* Re-opening ran no migration twice. */
+    ck_assert_int_eq(raw_int(path, "SELECT count(*) FROM meta WHERE key = 'created_at'"), 1);
+    free(path);
+}
+END_TEST
+
+START_TEST(refuse_newer_schema)
+{
+    char *path = t_path("newer.db");
+    char sql[64];
+    cs_db *db = NULL;
+
+    ck_assert_ok(cs_db_open(&db, path, CS_OPEN_CREATE));
+    cs_db_close(db);
+    snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", cs_schema_version() + 7);
+    ck_assert_int_eq(raw_exec(path, sql), SQLITE_OK);
+
+    ck_assert_rc(cs_db_open(&db, path, CS_OPEN_READWRITE), CS_EVERSION);
+    ck_assert_ptr_null(db);
+    snprintf(sql, sizeof(sql), "schema version %d", cs_schema_version() + 7);
+    ck_assert_msg(strstr(cs_error_last()->message, sql), "message: %s", cs_error_last()->message);
+    snprintf(sql, sizeof(sql), "(schema version %d)", cs_schema_version());
+    ck_assert_msg(strstr(cs_error_last()->message, sql), "message: %s", cs_error_last()->message);
+    ck_assert_ptr_nonnull(strstr(cs_error_last()->message, CS_VERSION_STRING));
+    /* Nothing was changed by the refusal. */
+    ck_assert_int_eq(raw_int(path, "PRAGMA user_version"), cs_schema_version() + 7);
+    free(path);
+}
+END_TEST
+
+START_TEST(refuse_foreign_database)
+{
+    char *path = t_path("foreign.db");
+    cs_db *db = NULL;
+
+    ck_assert_int_eq(raw_exec(path, "CREATE TABLE orders (id INTEGER PRIMARY KEY)"), SQLITE_OK);
+    ck_assert_rc(cs_db_open(&db, path, CS_OPEN_READWRITE), CS_EDB);
+    ck_assert_ptr_nonnull(strstr(cs_error_last()->message, "not a libcs database"));
+    ck_assert_int_eq(raw_int(path, "PRAGMA user_version"), 0);
+    free(path);
+}
+END_TEST
+
+START_TEST(migrations_in_order)
+{
+    static const cs_migration first[] = {
+        {"0001-a", "CREATE TABLE a (x INTEGER);"},
+    };
+    static const cs_migration second[] = {
+        {"0001-a", "CREATE TABLE a (x INTEGER);"},
+        {"0002-b", "CREATE TABLE b (y INTEGER); INSERT INTO a VALUES (1);"},
+        {"0003-c", "CREATE TABLE c (z INTEGER); INSERT INTO b VALUES (2);"},
+    };
+    static const cs_migration broken[] = {
+        {"0001-a", ""}, {"0002-b", ""}, {"0003-c", ""},
+        {"0004-d", "CREATE TABLE d (w INTEGER); INSERT INTO nowhere VALUES (1);"},
+    };
+    cs_db *db = t_open_memory();
+    sqlite3_stmt *st;
+
+    /* Start over from an empty schema on the same handle. */
+    ck_assert_int_eq(sqlite3_exec(db->sql, "PRAGMA user_version = 0; DROP TABLE meta", 0, 0, 0),
+                     SQLITE_OK);
+    ck_assert_ok(cs_db__migrate(db, first, 1));
+    ck_assert_int_eq(cs_db_schema_version(db), 1);
+    ck_assert_ok(cs_db__migrate(db, second, 3));
+    ck_assert_int_eq(cs_db_schema_version(db), 3);
+    ck_assert_ok(cs_db__migrate(db, second, 3)); /* idempotent */
+
+    ck_assert_int_eq(sqlite3_prepare_v2(db->sql, "SELECT (SELECT count(*) FROM a), "
+                     "(SELECT count(*) FROM b), (SELECT count(*) FROM c)", -1, &st, NULL),
+                     SQLITE_OK);
+    ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+    ck_assert_int_eq(sqlite3_column_int(st, 0), 1);
+    ck_assert_int_eq(sqlite3_column_int(st, 1), 1);
+    ck_assert_int_eq(sqlite3_column_int(st, 2), 0);
+    sqlite3_finalize(st);
+
+    /* A failing migration leaves nothing half-applied and names itself. */
+    ck_assert_rc(cs_db__migrate(db, broken, 4), CS_EDB);
+    ck_assert_ptr_nonnull(strstr(cs_error_last()->message, "0004-d"));
+    ck_assert_int_eq(sqlite3_prepare_v2(db->sql, "SELECT count(*) FROM sqlite_schema "
+                     "WHERE name = 'd'", -1, &st, NULL), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+    ck_assert_int_eq(sqlite3_column_int(st, 0), 0);
+    sqlite3_finalize(st);
+    ck_assert_int_eq(db->txn_depth, 0);
+    cs_db_close(db);
+}
+END_TEST
+
+START_TEST(read_only)
+{
+    char *path = t_path("ro.db");
+    cs_db *db = NULL;
+
+    ck_assert_ok(cs_db_open(&db, path, CS_OPEN_CREATE));
+    cs_db_close(db);
+    ck_assert_ok(cs_db_open(&db, path, CS_OPEN_READONLY));
+    ck_assert_rc(cs_db_begin(db), CS_EREADONLY);
+    ck_assert_ptr_nonnull(strstr(cs_error_last()->message, "read-only"));
+    cs_db_close(db);
+    free(path);
+}
+END_TEST
+
+static int count_meta(cs_db *db)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, "SELECT count(*) FROM meta");
+    ck_assert_ptr_nonnull(st);
+    ck_assert_int_eq(cs_db__step(db, st), SQLITE_ROW);
+    int n = sqlite3_column_int(st, 0);
+    cs_db__done(st);
+    return n;
+}
+
+static void put_meta(cs_db *db, const char *key)
+{
+    static const char sql[] = "INSERT INTO meta (key, value) VALUES (?1, 'v')";
+    sqlite3_stmt *st = cs_db__stmt(db, sql);
+    ck_assert_ptr_nonnull(st);
+    cs_db__bind_text(st, 1, key);
+    ck_assert_ok(cs_db__exec_stmt(db, st));
+}
+
+START_TEST(nested_transactions)
+{
+    cs_db *db = t_open_memory();
+    int base = count_meta(db);
+
+    ck_assert_rc(cs_db_commit(db), CS_EINVAL);
+    ck_assert_rc(cs_db_rollback(db), CS_EINVAL);
+
+    ck_assert_ok(cs_db_begin(db));
+    put_meta(db, "outer");
+    ck_assert_ok(cs_db_begin(db));
+    put_meta(db, "inner-undone");
+    ck_assert_ok(cs_db_rollback(db));
+    ck_assert_ok(cs_db_begin(db));
+    put_meta(db, "inner-kept");
+    ck_assert_ok(cs_db_commit(db));
+    ck_assert_int_eq(count_meta(db), base + 2);
+    ck_assert_ok(cs_db_commit(db));
+    ck_assert_int_eq(count_meta(db), base + 2);
+
+    ck_assert_ok(cs_db_begin(db));
+    put_meta(db, "dropped");
+    ck_assert_ok(cs_db_rollback(db));
+    ck_assert_int_eq(count_meta(db), base + 2);
+
+    /* An internal failure inside a section rolls back only its own part. */
+    ck_assert_ok(cs_db_begin(db));
+    put_meta(db, "kept-2");
+    ck_assert_ok(cs_db__begin(db));
+    put_meta(db, "failed");
+    ck_assert_rc(cs_db__end(db, cs_error__inval("x", "bad x")), CS_EINVAL);
+    ck_assert_str_eq(cs_error_last()->message, "bad x");
+    ck_assert_field("x");
+    ck_assert_ok(cs_db_commit(db));
+    ck_assert_int_eq(count_meta(db), base + 3);
+
+    /* A duplicate key maps to CS_EEXISTS. */
+    ck_assert_ok(cs_db__begin(db));
+    static const char sql[] = "INSERT INTO meta (key, value) VALUES ('outer', 'v')";
+    sqlite3_stmt *st = cs_db__stmt(db, sql);
+    int rc = cs_db__exec_stmt(db, st);
+    ck_assert_int_eq(rc, CS_EEXISTS);
+    ck_assert_rc(cs_db__end(db, rc), CS_EEXISTS);
+    ck_assert_int_eq(db->txn_depth, 0);
+    cs_db_close(db);
+}
+END_TEST
+
+START_TEST(close_rolls_back_open_section)
+{
+    char *path = t_path("close.db");
+    cs_db *db = NULL;
+
+    ck_assert_ok(cs_db_open(&db, path, CS_OPEN_CREATE));
+    int base = count_meta(db);
+    ck_assert_ok(cs_db_begin(db));
+    put_meta(db, "never");
+    cs_db_close(db);
+    ck_assert_ok(cs_db_open(&db, path, CS_OPEN_READWRITE));
+    ck_assert_int_eq(count_meta(db), base);
+    cs_db_close(db);
+    free(path);
+}
+END_TEST
+
+static cs_time fixed_clock(void *payload)
+{
+    return *(cs_time *)payload;
+}
+
+START_TEST(clock_injection)
+{
+    cs_db *db = NULL;
+    cs_time fake = 1000000000;
+
+    ck_assert_ok(cs_db_open(&db, ":memory:", CS_OPEN_CREATE));
+    ck_assert_int_gt(cs_db_now(db), 1700000000);
+    cs_db_set_clock(db, fixed_clock, &fake);
+    ck_assert_int_eq(cs_db_now(db), 1000000000);
+    fake += 61;
+    ck_assert_int_eq(cs_db_now(db), 1000000061);
+    cs_db_set_clock(db, NULL, NULL);
+    ck_assert_int_gt(cs_db_now(db), 1700000000);
+    ck_assert_rc(cs_db_set_busy_timeout(db, -1), CS_EINVAL);
+    ck_assert_field("milliseconds");
+    ck_assert_ok(cs_db_set_busy_timeout(db, 100));
+    cs_db_close(db);
+}
+END_TEST
+
+START_TEST(error_texts)
+{
+    static const int all[] = {CS_OK, CS_ERROR, CS_ENOTFOUND, CS_EEXISTS, CS_EINVAL,
+                              CS_ECONFLICT, CS_EPERM, CS_EBUSY, CS_ENOMEM, CS_EDB,
+                              CS_EVERSION, CS_ITEROVER, CS_EREADONLY};
+    for (size_t i = 0; i < CS_ARRAY_SIZE(all); i++) {
+        ck_assert_str_ne(cs_strerror(all[i]), "unknown error");
+        for (size_t j = 0; j < i; j++)
+            ck_assert_str_ne(cs_status_name(all[i]), cs_status_name(all[j]));
+    }
+    ck_assert_str_eq(cs_strerror(-999), "unknown error");
+    ck_assert_str_eq(cs_status_name(CS_EINVAL), "EINVAL");
+    ck_assert_str_eq(cs_status_name(-999), "ERROR");
+
+    cs_error__set(CS_EINVAL, "subject", "subject is %d bytes long", 70000);
+    ck_assert_int_eq(cs_error_last()->code, CS_EINVAL);
+    ck_assert_str_eq(cs_error_last()->field, "subject");
+    ck_assert_str_eq(cs_error_last()->message, "subject is 70000 bytes long");
+    cs_error_clear();
+    ck_assert_int_eq(cs_error_last()->code, CS_OK);
+    ck_assert_str_eq(cs_error_last()->message, "");
+    ck_assert_str_eq(cs_error_last()->field, "");
+
+    int major = -1, minor = -1, patch = -1;
+    ck_assert_str_eq(cs_version(&major, &minor, &patch), CS_VERSION_STRING);
+    ck_assert_int_eq(major * 10000 + minor * 100 + patch, CS_VERSION_NUMBER);
+}
+END_TEST
+
+/* Errors are per thread: one thread's failure does not show in another. */
+static void *error_in_thread(void *arg)
+{
+    (void)arg;
+    cs_error__set(CS_EPERM, "actor", "from the thread");
+    return NULL;
+}
+
+START_TEST(errors_are_thread_local)
+{
+    pthread_t t;
+    cs_error__set(CS_EINVAL, "main", "from main");
+    ck_assert_int_eq(pthread_create(&t, NULL, error_in_thread, NULL), 0);
+    pthread_join(t, NULL);
+    ck_assert_int_eq(cs_error_last()->code, CS_EINVAL);
+    ck_assert_str_eq(cs_error_last()->message, "from main");
+}
+END_TEST
+
+struct writer {
+    const char *path;
+    int id;
+    int failures;
+    char error[256];
+};
+
+#define WRITES_PER_THREAD 150
+
+static void *writer_thread(void *arg)
+{
+    struct writer *w = arg;
+    cs_db *db = NULL;
+    char key[32];
+
+    if (cs_db_open(&db, w->path, CS_OPEN_READWRITE) < 0) {
+        w->failures++;
+        snprintf(w->error, sizeof(w->error), "open: %s", cs_error_last()->message);
+        return NULL;
+    }
+    for (int i = 0; i < WRITES_PER_THREAD; i++) {
+        static const char sql[] = "INSERT INTO meta (key, value) VALUES (?1, 'v')";
+        snprintf(key, sizeof(key), "t%d-%d", w->id, i);
+        int rc = cs_db_begin(db);
+        if (rc == CS_OK) {
+            sqlite3_stmt *st = cs_db__stmt(db, sql);
+            rc = st ? CS_OK : cs_error_last()->code;
+            if (st) {
+                cs_db__bind_text(st, 1, key);
+                rc = cs_db__exec_stmt(db, st);
+            }
+            rc = rc == CS_OK ? cs_db_commit(db) : cs_db__end(db, rc);
+        }
+        if (rc != CS_OK) {
+            w->failures++;
+            snprintf(w->error, sizeof(w->error), "%s: %s", key, cs_error_last()->message);
+        }
+    }
+    cs_db_close(db);
+    return NULL;
+}
+
+START_TEST(two_handles_two_threads)
+{
+    char *path = t_path("threads.db");
+    struct writer w[2] = {{path, 1, 0, ""}, {path, 2, 0, ""}};
+    pthread_t t[2];
+    cs_db *db = NULL;
+
+    ck_assert_ok(cs_db_open(&db, path, CS_OPEN_CREATE));
+    int base = count_meta(db);
+    for (int i = 0; i < 2; i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, writer_thread, &w[i]), 0);
+    for (int i = 0; i < 2; i++) {
+        pthread_join(t[i], NULL);
+        ck_assert_msg(w[i].failures == 0, "thread %d: %d failures, last %s", i, w[i].failures,
+                      w[i].error);
+    }
+    ck_assert_int_eq(count_meta(db), base + 2 * WRITES_PER_THREAD);
+    cs_db_close(db);
+    free(path);
+}
+END_TEST
+
+START_TEST(open_allocation_failures)
+{
+    char *path = t_path("nomem.db");
+    int failures = 0;
+
+    for (long n = 1; n < 64; n++) {
+        cs_db *db = NULL;
+        cs_mem__fail_after(n);
+        int rc = cs_db_open(&db, path, CS_OPEN_CREATE);
+        cs_mem__fail_after(0);
+        if (rc == CS_OK) {
+            ck_assert_ptr_nonnull(db);
+            cs_db_close(db);
+            break;
+        }
+        ck_assert_rc(rc, CS_ENOMEM);
+        ck_assert_ptr_null(db);
+        failures++;
+    }
+    ck_assert_int_gt(failures, 0);
+    free(path);
+}
+END_TEST
+
+Suite *cs_db_suite(void)
+{
+    Suite *s = suite_create("db");
+    TCase *tc = tcase_create("db");
+
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, open_memory);
+    tcase_add_test(tc, open_bad_arguments);
+    tcase_add_test(tc, open_missing_without_create);
+    tcase_add_test(tc, create_and_reopen);
+    tcase_add_test(tc, refuse_newer_schema);
+    tcase_add_test(tc, refuse_foreign_database);
+    tcase_add_test(tc, migrations_in_order);
+    tcase_add_test(tc, read_only);
+    tcase_add_test(tc, nested_transactions);
+    tcase_add_test(tc, close_rolls_back_open_section);
+    tcase_add_test(tc, clock_injection);
+    tcase_add_test(tc, error_texts);
+    tcase_add_test(tc, errors_are_thread_local);
+    tcase_add_test(tc, two_handles_two_threads);
+    tcase_add_test(tc, open_allocation_failures);
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -1,0 +1,23 @@
+/*
+ * Runs every Check suite. CK_RUN_SUITE / CK_RUN_CASE select a part, as usual with Check.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "check_suites.h"
+
+int main(void)
+{
+    Suite *(*suites[])(void) = {
+        cs_db_suite,
+    };
+    SRunner *sr = srunner_create(NULL);
+    int failed;
+
+    for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++)
+        srunner_add_suite(sr, suites[i]());
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,9 @@
+/* The Check suites, one per module. */
+#ifndef CHECK_SUITES_H
+#define CHECK_SUITES_H
+
+#include <check.h>
+
+Suite *cs_db_suite(void);
+
+#endif

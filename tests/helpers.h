@@ -1,0 +1,31 @@
+/* Shared fixtures for the Check suites. */
+#ifndef TEST_HELPERS_H
+#define TEST_HELPERS_H
+
+#include <check.h>
+#include <string.h>
+
+#include "cs-internal.h"
+
+/* A fresh path in a private temporary directory; the caller frees it. */
+char *t_path(const char *name);
+
+/* Open a fresh in-memory database with a fixed clock the test can move. */
+cs_db *t_open_memory(void);
+/* The fixed clock of handles from t_open_*; starts at 2026-03-02T09:00:00Z (a Monday). */
+extern cs_time t_now;
+cs_time t_clock(void *payload);
+
+/* Assert a status and, on failure, show the last error's message. */
+#define ck_assert_rc(expr, expected)                                                         \
+    do {                                                                                     \
+        int rc_ = (expr);                                                                    \
+        ck_assert_msg(rc_ == (expected), "%s returned %d (%s), expected %d: %s", #expr, rc_, \
+                      cs_status_name(rc_), (expected), cs_error_last()->message);            \
+    } while (0)
+#define ck_assert_ok(expr) ck_assert_rc((expr), CS_OK)
+
+/* Assert the last error names `field`. */
+#define ck_assert_field(f) ck_assert_str_eq(cs_error_last()->field, (f))
+
+#endif

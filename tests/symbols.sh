@@ -1,0 +1,27 @@
+#!/bin/sh
+# libcs.so exports only cs_ symbols, and every one of them is declared in a public header.
+set -eu
+: "${top_srcdir:?}" "${top_builddir:?}" "${NM:=nm}"
+so="$top_builddir/.libs/libcs.so"
+[ -f "$so" ] || { echo "symbols: no shared library built, skipped"; exit 77; }
+exported=$($NM -D --defined-only "$so" | awk '$2 ~ /^[TDBRVW]$/ { print $3 }' | sort -u)
+[ -n "$exported" ] || { echo "symbols: nothing exported"; exit 1; }
+bad=0
+for sym in $exported; do
+    case $sym in
+    cs_*__*) echo "internal symbol exported: $sym"; bad=1; continue ;;
+    cs_*) ;;
+    *) echo "foreign symbol exported: $sym"; bad=1; continue ;;
+    esac
+    if ! grep -qE "CS_EXTERN\([^)]*\)[[:space:]]*\**$sym\(" "$top_srcdir"/include/cs/*.h; then
+        echo "exported but not declared in a public header: $sym"
+        bad=1
+    fi
+done
+# And the other way: everything the headers declare is exported.
+declared=$(sed -n 's/.*CS_EXTERN([^)]*)[[:space:]]*\**\(cs_[a-z0-9_]*\)(.*/\1/p' "$top_srcdir"/include/cs/*.h | sort -u)
+for sym in $declared; do
+    echo "$exported" | grep -qx "$sym" || { echo "declared but not exported: $sym"; bad=1; }
+done
+[ $bad -eq 0 ] || exit 1
+echo "symbols: $(echo "$exported" | wc -l) exported, all cs_ and declared"
