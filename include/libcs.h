@@ -10,5 +10,11 @@
 #include "cs/errors.h"
 #include "cs/version.h"
 #include "cs/db.h"
+#include "cs/customer.h"
+#include "cs/channel.h"
+#include "cs/agent.h"
+#include "cs/ticket.h"
+#include "cs/message.h"
+#include "cs/audit.h"
 
 #endif

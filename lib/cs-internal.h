@@ -54,7 +54,25 @@ struct cs_db {
     int busy_timeout_ms;
     int txn_depth; /* open transaction levels (outermost BEGIN, then savepoints) */
     struct cs_stmt_cache *stmts;
+    /* The actor (see cs_db_set_actor): kind, id, and what was read when it was set. */
+    int actor_kind;
+    int64_t actor_id;
+    int actor_role;        /* agents: their cs_agent_role */
+    int64_t actor_org;     /* customers: their organisation where it shares tickets, else 0 */
 };
+
+/* What an operation needs of the actor. */
+typedef enum cs_perm {
+    CS_PERM_READ,   /* agents of any role and the system (customers are checked per object) */
+    CS_PERM_NOTE,   /* add internal notes: any agent, the system */
+    CS_PERM_WRITE,  /* change tickets and customers: agents and admins, the system */
+    CS_PERM_CONFIG  /* channels, agents, groups, policies, erasure: admins, the system */
+} cs_perm;
+
+/* CS_OK, or CS_EPERM with a message naming the operation. */
+int cs_db__require(cs_db *db, cs_perm perm, const char *operation);
+/* Whether the actor may see a ticket of this customer (always, for agents and system). */
+bool cs_db__may_see_customer(cs_db *db, int64_t customer_id, int64_t organization_id);
 
 /* A cached prepared statement for `sql`, which must be a string with static storage: the
  * cache is keyed by its address. Returns NULL after recording the error. Release with
@@ -99,5 +117,62 @@ int cs_db__bind_text(sqlite3_stmt *st, int idx, const char *s);
 /* A copy of column `col` as a libcs-allocated string, or NULL for SQL NULL. On allocation
  * failure *rc is set to CS_ENOMEM (it is left alone otherwise). */
 char *cs_db__column_strdup(sqlite3_stmt *st, int col, int *rc);
+
+/* util.c ---------------------------------------------------------------------------- */
+
+bool cs_utf8__valid(const char *s, size_t len);
+
+/* Validate a text field: NULL is allowed unless required; "" counts as missing when
+ * required; valid UTF-8; at most max bytes. CS_EINVAL naming field otherwise. */
+int cs_check__text(const char *field, const char *value, size_t max, bool required);
+
+/* A list of owned strings (tags, skills). */
+typedef struct cs_strv {
+    char **v;
+    size_t n;
+} cs_strv;
+/* Validate and copy a tag list: each tag non-empty, at most CS_TAG_MAX bytes, no control
+ * characters or commas, valid UTF-8; duplicates are dropped; at most CS_TAGS_MAX. */
+int cs_strv__from_tags(cs_strv *out, const char *field, const char *const *tags, size_t n);
+int cs_strv__push(cs_strv *sv, const char *s);
+void cs_strv__free(cs_strv *sv);
+/* Read the first text column of every row of a statement, then release it. */
+int cs_strv__load(cs_strv *out, cs_db *db, sqlite3_stmt *st);
+/* The list as "a,b,c" for the audit trail; release with cs_mem__free. */
+char *cs_strv__join(const cs_strv *sv);
+
+/* Parse `json` as a JSON object and write it back compact with sorted keys
+ * (release with cs_mem__free). */
+int cs_json__object_text(char **out, const char *field, const char *json);
+
+/* Names of enum values. */
+typedef struct cs_name {
+    int value;
+    const char *name;
+} cs_name;
+const char *cs_name__of(const cs_name *table, size_t n, int value);
+int cs_name__parse(const cs_name *table, size_t n, const char *name);
+#define CS_NAME_OF(table, v) cs_name__of((table), CS_ARRAY_SIZE(table), (v))
+#define CS_NAME_PARSE(table, s) cs_name__parse((table), CS_ARRAY_SIZE(table), (s))
+
+/* A time as ISO 8601 UTC ("2026-03-02T09:00:00Z"); buf must hold 32 bytes. */
+const char *cs_time__iso(char *buf, cs_time t);
+/* Parse ISO 8601 with Z or an offset ("2026-03-02T10:00:00+01:00"). */
+int cs_time__parse(cs_time *out, const char *field, const char *text);
+
+/* An integer as text for the audit trail; buf must hold 24 bytes. NULL for 0 when
+ * zero_is_null. */
+const char *cs_int__text(char *buf, int64_t v, bool zero_is_null);
+
+/* audit.c --------------------------------------------------------------------------- */
+
+/* Record one change by the handle's actor at the handle's time. Strings may be NULL. */
+int cs_audit__record(cs_db *db, const char *object, int64_t object_id, int64_t ticket_id,
+                     int64_t customer_id, const char *action, const char *field,
+                     const char *old_value, const char *new_value);
+
+/* Check that a row exists: `sql` takes the id as ?1 and returns a row if it does;
+ * CS_ENOTFOUND naming `field` otherwise. */
+int cs_db__exists(cs_db *db, const char *sql, int64_t id, const char *field, const char *what);
 
 #endif

@@ -10,6 +10,9 @@ int main(void)
 {
     Suite *(*suites[])(void) = {
         cs_db_suite,
+        cs_customer_suite,
+        cs_config_suite,
+        cs_ticket_suite,
     };
     SRunner *sr = srunner_create(NULL);
     int failed;

@@ -5,5 +5,8 @@
 #include <check.h>
 
 Suite *cs_db_suite(void);
+Suite *cs_customer_suite(void);
+Suite *cs_config_suite(void);
+Suite *cs_ticket_suite(void);
 
 #endif

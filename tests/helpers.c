@@ -52,3 +52,64 @@ cs_db *t_open_memory(void)
     cs_db_set_clock(db, t_clock, NULL);
     return db;
 }
+
+static int64_t insert(cs_db *db, const char *sql, const char *text1, const char *text2, int64_t n)
+{
+    sqlite3_stmt *st = NULL;
+    ck_assert_int_eq(sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL), SQLITE_OK);
+    sqlite3_bind_int64(st, 1, t_now);
+    if (text1)
+        sqlite3_bind_text(st, 2, text1, -1, SQLITE_STATIC);
+    if (text2)
+        sqlite3_bind_text(st, 3, text2, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, n);
+    ck_assert_int_eq(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+    return sqlite3_last_insert_rowid(db->sql);
+}
+
+int64_t t_customer(cs_db *db, const char *name, const char *email)
+{
+    int64_t id = insert(db, "INSERT INTO customer (name, created_at, updated_at) "
+                            "VALUES (?2, ?1, ?1)", name, NULL, 0);
+    if (email)
+        insert(db, "INSERT INTO identity (customer_id, kind, value, created_at) "
+                   "VALUES (?4, 1, ?2, ?1)", email, NULL, id);
+    return id;
+}
+
+int64_t t_agent(cs_db *db, const char *name, int role)
+{
+    return insert(db, "INSERT INTO agent (name, initials, role, created_at, updated_at) "
+                      "VALUES (?2, substr(?2, 1, 2), ?4, ?1, ?1)", name, NULL, role);
+}
+
+int64_t t_channel(cs_db *db, int kind, const char *name)
+{
+    return insert(db, "INSERT INTO channel (kind, name, created_at, updated_at) "
+                      "VALUES (?4, ?2, ?1, ?1)", name, NULL, kind);
+}
+
+int64_t t_group(cs_db *db, const char *name)
+{
+    return insert(db, "INSERT INTO agent_group (name, created_at) VALUES (?2, ?1)", name, NULL,
+                  0);
+}
+
+int64_t t_organization(cs_db *db, const char *name, int shared)
+{
+    return insert(db, "INSERT INTO organization (name, shared_tickets, created_at) "
+                      "VALUES (?2, ?4, ?1)", name, NULL, shared);
+}
+
+int64_t t_sql_int(cs_db *db, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t v = 0;
+    ck_assert_msg(sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) == SQLITE_OK, "%s: %s", sql,
+                  sqlite3_errmsg(db->sql));
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}

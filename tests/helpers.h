@@ -16,6 +16,16 @@ cs_db *t_open_memory(void);
 extern cs_time t_now;
 cs_time t_clock(void *payload);
 
+/* Fixtures written with plain SQL, so a suite does not depend on another module's API.
+ * Each returns the new row's id. */
+int64_t t_customer(cs_db *db, const char *name, const char *email);
+int64_t t_agent(cs_db *db, const char *name, int role);
+int64_t t_channel(cs_db *db, int kind, const char *name);
+int64_t t_group(cs_db *db, const char *name);
+int64_t t_organization(cs_db *db, const char *name, int shared);
+/* Run SQL on the handle's connection and return the first column of the first row. */
+int64_t t_sql_int(cs_db *db, const char *sql);
+
 /* Assert a status and, on failure, show the last error's message. */
 #define ck_assert_rc(expr, expected)                                                         \
     do {                                                                                     \

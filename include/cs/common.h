@@ -35,6 +35,16 @@ CS_BEGIN_DECL
  */
 typedef int64_t cs_time;
 
+/**
+ * In options structs: an integer or boolean field that is not given (leave the stored
+ * value alone on update, use the default on create). The _INIT macros set it.
+ */
+#define CS_UNSET (-1)
+
+/** In options structs: an id field given as CS_ID_CLEAR removes the reference. An id of 0
+ * means "not given". */
+#define CS_ID_CLEAR (-1)
+
 /** The library handle: one open database. Opaque; see cs/db.h. */
 typedef struct cs_db cs_db;
 

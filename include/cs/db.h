@@ -119,6 +119,42 @@ CS_EXTERN(int) cs_db_commit(cs_db *db);
  */
 CS_EXTERN(int) cs_db_rollback(cs_db *db);
 
+/** Who is acting: every change is recorded with its actor, and permissions follow it. */
+typedef enum cs_actor_kind {
+    CS_ACTOR_SYSTEM = 0,   /**< the host program itself (the default): may do everything */
+    CS_ACTOR_AGENT = 1,    /**< an agent, with the rights of its role */
+    CS_ACTOR_CUSTOMER = 2  /**< a customer: sees only its own (and shared organisation) tickets */
+} cs_actor_kind;
+
+/**
+ * Set who acts through this handle from now on.
+ *
+ * - system: everything.
+ * - agent with role admin: everything, including channels, agents, groups and policies.
+ * - agent: every ticket, customer and message operation; not configuration.
+ * - light agent: reads everything and adds internal notes; changes no ticket field.
+ * - customer: reads its own tickets (and its organisation's, where the organisation shares
+ *   them) without internal notes, and writes public messages on them.
+ * Anything else fails with CS_EPERM and changes nothing. The agent's role is read when the
+ * actor is set; set the actor again after changing the role.
+ *
+ * @param kind a cs_actor_kind
+ * @param id   the agent or customer id; ignored for CS_ACTOR_SYSTEM
+ * @return CS_OK; CS_EINVAL for an unknown kind; CS_ENOTFOUND if the agent or customer does
+ *         not exist; CS_EPERM for an inactive agent, or a merged or erased customer
+ * @since 0.1
+ */
+CS_EXTERN(int) cs_db_set_actor(cs_db *db, int kind, int64_t id);
+
+/**
+ * The actor set on the handle.
+ *
+ * @param[out] id the agent or customer id (0 for system); may be NULL
+ * @return a cs_actor_kind
+ * @since 0.1
+ */
+CS_EXTERN(int) cs_db_actor(const cs_db *db, int64_t *id);
+
 CS_END_DECL
 
 #endif

@@ -1,0 +1,112 @@
+/*
+ * libcs - agents and groups: the people who answer (P4, P10).
+ */
+#ifndef CS_AGENT_H
+#define CS_AGENT_H
+
+#include "common.h"
+
+CS_BEGIN_DECL
+
+/** What an agent may do. Append-only. */
+enum cs_agent_role {
+    CS_ROLE_ADMIN = 1, /**< everything, including configuration */
+    CS_ROLE_AGENT = 2, /**< tickets, customers, messages */
+    CS_ROLE_LIGHT = 3  /**< reads, and adds internal notes */
+};
+
+/** The role's name ("admin", "agent", "light"), or NULL. @since 0.1 */
+CS_EXTERN(const char *) cs_agent_role_name(int role);
+/** The role with this name, or 0. @since 0.1 */
+CS_EXTERN(int) cs_agent_role_parse(const char *name);
+
+#define CS_AGENT_FIELDS_VERSION 1
+
+/**
+ * Agent fields for create and update; see cs_customer_fields for the conventions.
+ */
+typedef struct cs_agent_fields {
+    unsigned int version;       /**< CS_AGENT_FIELDS_VERSION */
+    const char *name;           /**< display name; required on create */
+    const char *initials;       /**< shown in signatures (P10); default from the name */
+    const char *email;          /**< unique when given */
+    const char *avatar_url;
+    int role;                   /**< a cs_agent_role; default CS_ROLE_AGENT */
+    int active;                 /**< default 1 */
+    const char *const *skills;  /**< replaces all skills when non-NULL */
+    size_t nskills;
+} cs_agent_fields;
+
+#define CS_AGENT_FIELDS_INIT {CS_AGENT_FIELDS_VERSION, NULL, NULL, NULL, NULL, 0, CS_UNSET, NULL, 0}
+
+typedef struct cs_agent cs_agent;
+
+/**
+ * Create an agent. Admins and system only.
+ *
+ * @param[out] id the new agent's id
+ * @return CS_OK; CS_EINVAL naming the field; CS_EEXISTS for a taken email; CS_EPERM;
+ *         CS_EREADONLY; CS_EBUSY; CS_EDB
+ * @since 0.1
+ */
+CS_EXTERN(int) cs_agent_create(int64_t *id, cs_db *db, const cs_agent_fields *fields);
+
+/**
+ * Change an agent. Admins and system only.
+ * @return as cs_agent_create(), and CS_ENOTFOUND
+ * @since 0.1
+ */
+CS_EXTERN(int) cs_agent_update(cs_db *db, int64_t id, const cs_agent_fields *fields);
+
+/**
+ * Read an agent with its skills and groups.
+ * @param[out] out owned by the caller; release with cs_agent_free()
+ * @return CS_OK; CS_ENOTFOUND; CS_EPERM for a customer actor
+ * @since 0.1
+ */
+CS_EXTERN(int) cs_agent_lookup(cs_agent **out, cs_db *db, int64_t id);
+
+/** Release an agent. NULL is a no-op. @since 0.1 */
+CS_EXTERN(void) cs_agent_free(cs_agent *agent);
+
+/* Getters; strings are borrowed until cs_agent_free(). @since 0.1 */
+CS_EXTERN(int64_t) cs_agent_id(const cs_agent *a);
+CS_EXTERN(const char *) cs_agent_name(const cs_agent *a);
+CS_EXTERN(const char *) cs_agent_initials(const cs_agent *a);
+CS_EXTERN(const char *) cs_agent_email(const cs_agent *a);
+CS_EXTERN(const char *) cs_agent_avatar_url(const cs_agent *a);
+CS_EXTERN(int) cs_agent_role(const cs_agent *a);
+CS_EXTERN(int) cs_agent_active(const cs_agent *a);
+CS_EXTERN(size_t) cs_agent_skill_count(const cs_agent *a);
+CS_EXTERN(const char *) cs_agent_skill(const cs_agent *a, size_t i);
+CS_EXTERN(size_t) cs_agent_group_count(const cs_agent *a);
+CS_EXTERN(int64_t) cs_agent_group(const cs_agent *a, size_t i);
+
+/**
+ * The agent as a JSON object.
+ * @param[out] out release with cs_str_free()
+ * @return CS_OK; CS_ENOMEM
+ * @since 0.1
+ */
+CS_EXTERN(int) cs_agent_to_json(char **out, const cs_agent *a);
+
+/**
+ * Create a group of agents (a queue). Admins and system only.
+ * @param[out] id the new group's id
+ * @return CS_OK; CS_EINVAL; CS_EEXISTS; CS_EPERM; CS_EREADONLY; CS_EBUSY; CS_EDB
+ * @since 0.1
+ */
+CS_EXTERN(int) cs_group_create(int64_t *id, cs_db *db, const char *name);
+
+/**
+ * Add an agent to a group, or take one out. Admins and system only. Adding a member twice
+ * or removing a non-member is CS_OK.
+ * @return CS_OK; CS_ENOTFOUND; CS_EPERM; CS_EREADONLY; CS_EBUSY; CS_EDB
+ * @since 0.1
+ */
+CS_EXTERN(int) cs_group_add_agent(cs_db *db, int64_t group_id, int64_t agent_id);
+CS_EXTERN(int) cs_group_remove_agent(cs_db *db, int64_t group_id, int64_t agent_id);
+
+CS_END_DECL
+
+#endif

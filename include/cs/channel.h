@@ -1,0 +1,125 @@
+/*
+ * libcs - channels: the media customers write in (P1, P9).
+ */
+#ifndef CS_CHANNEL_H
+#define CS_CHANNEL_H
+
+#include "common.h"
+
+CS_BEGIN_DECL
+
+/** What kind of medium a channel is. Append-only. */
+enum cs_channel_kind {
+    CS_CHANNEL_EMAIL = 1,
+    CS_CHANNEL_PHONE = 2,
+    CS_CHANNEL_CHAT = 3,
+    CS_CHANNEL_WEBFORM = 4,
+    CS_CHANNEL_TWITTER = 5,
+    CS_CHANNEL_FACEBOOK = 6,
+    CS_CHANNEL_WHATSAPP = 7,
+    CS_CHANNEL_SMS = 8,
+    CS_CHANNEL_API = 9
+};
+
+/**
+ * The name of a channel kind ("email", "phone", "chat", "webform", "twitter", "facebook",
+ * "whatsapp", "sms", "api"), or NULL for an unknown kind.
+ * @since 0.1
+ */
+CS_EXTERN(const char *) cs_channel_kind_name(int kind);
+
+/** The channel kind with this name, or 0. @since 0.1 */
+CS_EXTERN(int) cs_channel_kind_parse(const char *name);
+
+/**
+ * The identity kind that reaches a customer on a channel of this kind (email for email
+ * and webform, phone for phone and sms, ...), or 0 for the api kind.
+ * @since 0.1
+ */
+CS_EXTERN(int) cs_channel_kind_identity(int kind);
+
+#define CS_CHANNEL_FIELDS_VERSION 1
+
+/**
+ * Channel fields for create and update; see cs_customer_fields for the conventions
+ * (NULL / 0 / CS_UNSET: not given; "": clear; CS_ID_CLEAR: clear a reference).
+ */
+typedef struct cs_channel_fields {
+    unsigned int version;     /**< CS_CHANNEL_FIELDS_VERSION */
+    int kind;                 /**< a cs_channel_kind; required on create, fixed after */
+    const char *name;         /**< unique; required on create */
+    const char *address;      /**< the address customers write to ("support@shop.example", "@shop") */
+    int is_public;            /**< messages are seen by others (social media); default 0 */
+    int signature;            /**< outbound messages carry the agent's signature; default 0 */
+    int64_t default_group_id; /**< where new tickets from this channel go */
+    int enabled;              /**< default 1 */
+} cs_channel_fields;
+
+#define CS_CHANNEL_FIELDS_INIT {CS_CHANNEL_FIELDS_VERSION, 0, NULL, NULL, CS_UNSET, CS_UNSET, 0, CS_UNSET}
+
+typedef struct cs_channel cs_channel;
+
+/**
+ * Create a channel. Admins and system only.
+ *
+ * @param[out] id the new channel's id
+ * @return CS_OK; CS_EINVAL naming the field; CS_EEXISTS for a taken name; CS_EPERM;
+ *         CS_EREADONLY; CS_EBUSY; CS_EDB
+ * @since 0.1
+ */
+CS_EXTERN(int) cs_channel_create(int64_t *id, cs_db *db, const cs_channel_fields *fields);
+
+/**
+ * Change a channel. Admins and system only. The kind cannot change.
+ *
+ * @return CS_OK; CS_ENOTFOUND; CS_EINVAL; CS_EEXISTS; CS_EPERM; CS_EREADONLY; CS_EBUSY; CS_EDB
+ * @since 0.1
+ */
+CS_EXTERN(int) cs_channel_update(cs_db *db, int64_t id, const cs_channel_fields *fields);
+
+/**
+ * Read a channel by id.
+ *
+ * @param[out] out owned by the caller; release with cs_channel_free()
+ * @return CS_OK; CS_ENOTFOUND
+ * @since 0.1
+ */
+CS_EXTERN(int) cs_channel_lookup(cs_channel **out, cs_db *db, int64_t id);
+
+/** Read a channel by its unique name. @see cs_channel_lookup @since 0.1 */
+CS_EXTERN(int) cs_channel_lookup_name(cs_channel **out, cs_db *db, const char *name);
+
+/** Release a channel. NULL is a no-op. @since 0.1 */
+CS_EXTERN(void) cs_channel_free(cs_channel *channel);
+
+/* Getters; strings are borrowed until cs_channel_free(). @since 0.1 */
+CS_EXTERN(int64_t) cs_channel_id(const cs_channel *ch);
+CS_EXTERN(int) cs_channel_kind(const cs_channel *ch);
+CS_EXTERN(const char *) cs_channel_name(const cs_channel *ch);
+/** NULL when not set. */
+CS_EXTERN(const char *) cs_channel_address(const cs_channel *ch);
+CS_EXTERN(int) cs_channel_is_public(const cs_channel *ch);
+CS_EXTERN(int) cs_channel_signature(const cs_channel *ch);
+/** 0 when not set. */
+CS_EXTERN(int64_t) cs_channel_default_group_id(const cs_channel *ch);
+CS_EXTERN(int) cs_channel_enabled(const cs_channel *ch);
+
+/**
+ * The channel as a JSON object.
+ * @param[out] out release with cs_str_free()
+ * @return CS_OK; CS_ENOMEM
+ * @since 0.1
+ */
+CS_EXTERN(int) cs_channel_to_json(char **out, const cs_channel *ch);
+
+/**
+ * All channels as a JSON array, in id order.
+ * @param[out] out release with cs_str_free()
+ * @return CS_OK; CS_ENOMEM; CS_EDB
+ * @since 0.1
+ */
+CS_EXTERN(int) cs_channel_list_json(char **out, cs_db *db);
+
+CS_END_DECL
+
+#endif

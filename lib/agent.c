@@ -1,0 +1,6 @@
+/*
+ * libcs - agent.
+ */
+#include "config.h"
+
+#include "cs-internal.h"

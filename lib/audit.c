@@ -1,0 +1,140 @@
+/*
+ * libcs - the audit trail: every mutation records who, what and when in its own
+ * transaction.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "cs-internal.h"
+
+static const char sql_insert[] =
+    "INSERT INTO audit (at, actor_kind, actor_id, object, object_id, ticket_id, customer_id,"
+    " action, field, old, new) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+static const char sql_by_ticket[] =
+    "SELECT id, at, actor_kind, actor_id, object, object_id, action, field, old, new"
+    " FROM audit WHERE ticket_id = ?1 ORDER BY id";
+static const char sql_by_customer[] =
+    "SELECT id, at, actor_kind, actor_id, object, object_id, action, field, old, new"
+    " FROM audit WHERE customer_id = ?1 ORDER BY id";
+static const char sql_by_object[] =
+    "SELECT id, at, actor_kind, actor_id, object, object_id, action, field, old, new"
+    " FROM audit WHERE object = ?2 AND object_id = ?1 ORDER BY id";
+
+static void bind_id(sqlite3_stmt *st, int idx, int64_t id)
+{
+    if (id)
+        sqlite3_bind_int64(st, idx, id);
+    else
+        sqlite3_bind_null(st, idx);
+}
+
+int cs_audit__record(cs_db *db, const char *object, int64_t object_id, int64_t ticket_id,
+                     int64_t customer_id, const char *action, const char *field,
+                     const char *old_value, const char *new_value)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_insert);
+
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, cs_db_now(db));
+    sqlite3_bind_int(st, 2, db->actor_kind);
+    bind_id(st, 3, db->actor_id);
+    cs_db__bind_text(st, 4, object);
+    sqlite3_bind_int64(st, 5, object_id);
+    bind_id(st, 6, ticket_id);
+    bind_id(st, 7, customer_id);
+    cs_db__bind_text(st, 8, action);
+    cs_db__bind_text(st, 9, field);
+    cs_db__bind_text(st, 10, old_value);
+    cs_db__bind_text(st, 11, new_value);
+    return cs_db__exec_stmt(db, st);
+}
+
+struct cs_audit_iter {
+    cs_db *db;
+    sqlite3_stmt *st;
+    cs_audit_entry entry;
+};
+
+int cs_audit_iter_new(cs_audit_iter **out, cs_db *db, int scope, int64_t id, const char *object)
+{
+    const char *sql;
+    cs_audit_iter *it;
+    int rc;
+
+    if (out)
+        *out = NULL;
+    if (!out || !db)
+        return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
+    if ((rc = cs_db__require(db, CS_PERM_READ, "read the audit trail")) < 0)
+        return rc;
+    switch (scope) {
+    case CS_AUDIT_TICKET:
+        sql = sql_by_ticket;
+        break;
+    case CS_AUDIT_CUSTOMER:
+        sql = sql_by_customer;
+        break;
+    case CS_AUDIT_OBJECT:
+        if (!object || (strcmp(object, "channel") && strcmp(object, "agent") &&
+                        strcmp(object, "group") && strcmp(object, "organization")))
+            return cs_error__inval("object", "object must be channel, agent, group or "
+                                             "organization for CS_AUDIT_OBJECT");
+        sql = sql_by_object;
+        break;
+    default:
+        return cs_error__inval("scope", "unknown audit scope %d", scope);
+    }
+    if (!(it = cs_mem__calloc(1, sizeof(*it))))
+        return cs_error__nomem();
+    /* Not the cached statement: an iterator may live across other calls on the handle. */
+    rc = sqlite3_prepare_v2(db->sql, sql, -1, &it->st, NULL);
+    if (rc != SQLITE_OK) {
+        rc = cs_db__error(db, rc, "read the audit trail");
+        cs_mem__free(it);
+        return rc;
+    }
+    sqlite3_bind_int64(it->st, 1, id);
+    if (object)
+        sqlite3_bind_text(it->st, 2, object, -1, SQLITE_TRANSIENT);
+    it->db = db;
+    *out = it;
+    return CS_OK;
+}
+
+int cs_audit_next(const cs_audit_entry **out, cs_audit_iter *it)
+{
+    cs_audit_entry *e;
+    int rc;
+
+    if (!out || !it)
+        return cs_error__inval(out ? "it" : "out", "%s is NULL", out ? "it" : "out");
+    *out = NULL;
+    rc = cs_db__step(it->db, it->st);
+    if (rc == SQLITE_DONE)
+        return CS_ITEROVER;
+    if (rc != SQLITE_ROW)
+        return cs_db__error(it->db, rc, "read the audit trail");
+    e = &it->entry;
+    e->id = sqlite3_column_int64(it->st, 0);
+    e->at = sqlite3_column_int64(it->st, 1);
+    e->actor_kind = sqlite3_column_int(it->st, 2);
+    e->actor_id = sqlite3_column_int64(it->st, 3);
+    e->object = (const char *)sqlite3_column_text(it->st, 4);
+    e->object_id = sqlite3_column_int64(it->st, 5);
+    e->action = (const char *)sqlite3_column_text(it->st, 6);
+    e->field = (const char *)sqlite3_column_text(it->st, 7);
+    e->old_value = (const char *)sqlite3_column_text(it->st, 8);
+    e->new_value = (const char *)sqlite3_column_text(it->st, 9);
+    *out = e;
+    return CS_OK;
+}
+
+void cs_audit_iter_free(cs_audit_iter *it)
+{
+    if (!it)
+        return;
+    sqlite3_finalize(it->st);
+    cs_mem__free(it);
+}

@@ -1,0 +1,6 @@
+/*
+ * libcs - channel.
+ */
+#include "config.h"
+
+#include "cs-internal.h"

@@ -1,0 +1,6 @@
+/*
+ * libcs - customer.
+ */
+#include "config.h"
+
+#include "cs-internal.h"

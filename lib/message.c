@@ -1,0 +1,6 @@
+/*
+ * libcs - message.
+ */
+#include "config.h"
+
+#include "cs-internal.h"

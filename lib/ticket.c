@@ -1,0 +1,6 @@
+/*
+ * libcs - ticket.
+ */
+#include "config.h"
+
+#include "cs-internal.h"

@@ -1,0 +1,295 @@
+/*
+ * libcs - validation, string lists, enum names, times: small pieces every module uses.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cs-internal.h"
+
+bool cs_utf8__valid(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + len;
+
+    while (p < end) {
+        unsigned char c = *p;
+        size_t n;
+        uint32_t cp;
+
+        if (c < 0x80) {
+            if (c == 0)
+                return false;
+            p++;
+            continue;
+        } else if ((c & 0xE0) == 0xC0) {
+            n = 1, cp = c & 0x1F;
+        } else if ((c & 0xF0) == 0xE0) {
+            n = 2, cp = c & 0x0F;
+        } else if ((c & 0xF8) == 0xF0) {
+            n = 3, cp = c & 0x07;
+        } else {
+            return false;
+        }
+        if ((size_t)(end - p) <= n)
+            return false;
+        for (size_t i = 1; i <= n; i++) {
+            if ((p[i] & 0xC0) != 0x80)
+                return false;
+            cp = (cp << 6) | (p[i] & 0x3F);
+        }
+        /* No overlong forms, no surrogates, nothing past U+10FFFF. */
+        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+            (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+            return false;
+        p += n + 1;
+    }
+    return true;
+}
+
+int cs_check__text(const char *field, const char *value, size_t max, bool required)
+{
+    size_t len;
+
+    if (!value || !*value) {
+        if (required)
+            return cs_error__inval(field, "%s is required", field);
+        return CS_OK;
+    }
+    len = strlen(value);
+    if (len > max)
+        return cs_error__inval(field, "%s is %zu bytes long, at most %zu are allowed", field,
+                               len, max);
+    if (!cs_utf8__valid(value, len))
+        return cs_error__inval(field, "%s is not valid UTF-8", field);
+    return CS_OK;
+}
+
+int cs_strv__push(cs_strv *sv, const char *s)
+{
+    char *copy = cs_mem__strdup(s);
+    char **v;
+
+    if (!copy)
+        return cs_error__nomem();
+    v = cs_mem__realloc(sv->v, (sv->n + 1) * sizeof(*v));
+    if (!v) {
+        cs_mem__free(copy);
+        return cs_error__nomem();
+    }
+    v[sv->n++] = copy;
+    sv->v = v;
+    return CS_OK;
+}
+
+void cs_strv__free(cs_strv *sv)
+{
+    if (!sv)
+        return;
+    for (size_t i = 0; i < sv->n; i++)
+        cs_mem__free(sv->v[i]);
+    cs_mem__free(sv->v);
+    sv->v = NULL;
+    sv->n = 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int cs_strv__from_tags(cs_strv *out, const char *field, const char *const *tags, size_t n)
+{
+    char name[CS_ERROR_FIELD_MAX];
+    int rc = CS_OK;
+
+    out->v = NULL;
+    out->n = 0;
+    if (n > CS_TAGS_MAX)
+        return cs_error__inval(field, "%s has %zu entries, at most %d are allowed", field, n,
+                               CS_TAGS_MAX);
+    for (size_t i = 0; i < n && rc == CS_OK; i++) {
+        snprintf(name, sizeof(name), "%s[%zu]", field, i);
+        if ((rc = cs_check__text(name, tags[i], CS_TAG_MAX, true)) < 0)
+            break;
+        for (const char *p = tags[i]; *p; p++)
+            if ((unsigned char)*p < 0x20 || *p == ',') {
+                rc = cs_error__inval(name, "%s \"%s\" contains a comma or control character",
+                                     name, tags[i]);
+                break;
+            }
+        if (rc == CS_OK)
+            rc = cs_strv__push(out, tags[i]);
+    }
+    if (rc < 0) {
+        cs_strv__free(out);
+        return rc;
+    }
+    /* Sorted and without duplicates, so stored and compared sets are canonical. */
+    if (out->n > 1) {
+        size_t k = 1;
+        qsort(out->v, out->n, sizeof(*out->v), cmp_str);
+        for (size_t i = 1; i < out->n; i++) {
+            if (strcmp(out->v[i], out->v[k - 1]) == 0)
+                cs_mem__free(out->v[i]);
+            else
+                out->v[k++] = out->v[i];
+        }
+        out->n = k;
+    }
+    return CS_OK;
+}
+
+int cs_strv__load(cs_strv *out, cs_db *db, sqlite3_stmt *st)
+{
+    int rc = CS_OK, step;
+
+    out->v = NULL;
+    out->n = 0;
+    while (rc == CS_OK && (step = cs_db__step(db, st)) == SQLITE_ROW)
+        rc = cs_strv__push(out, (const char *)sqlite3_column_text(st, 0));
+    if (rc == CS_OK && step != SQLITE_DONE)
+        rc = cs_db__error(db, step, "read list");
+    cs_db__done(st);
+    if (rc < 0)
+        cs_strv__free(out);
+    return rc;
+}
+
+char *cs_strv__join(const cs_strv *sv)
+{
+    size_t len = 1;
+    char *s, *p;
+
+    for (size_t i = 0; i < sv->n; i++)
+        len += strlen(sv->v[i]) + 1;
+    if (!(s = p = cs_mem__alloc(len)))
+        return NULL;
+    *p = '\0';
+    for (size_t i = 0; i < sv->n; i++) {
+        size_t l = strlen(sv->v[i]);
+        if (i)
+            *p++ = ',';
+        memcpy(p, sv->v[i], l + 1);
+        p += l;
+    }
+    return s;
+}
+
+int cs_json__object_text(char **out, const char *field, const char *json)
+{
+    json_error_t err;
+    json_t *obj;
+    char *dumped;
+
+    *out = NULL;
+    if (strlen(json) > CS_CUSTOM_MAX)
+        return cs_error__inval(field, "%s is longer than %d bytes", field, CS_CUSTOM_MAX);
+    obj = json_loads(json, JSON_REJECT_DUPLICATES, &err);
+    if (!obj)
+        return cs_error__inval(field, "%s is not valid JSON: %s at line %d column %d", field,
+                               err.text, err.line, err.column);
+    if (!json_is_object(obj)) {
+        json_decref(obj);
+        return cs_error__inval(field, "%s must be a JSON object", field);
+    }
+    dumped = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(obj);
+    if (!dumped)
+        return cs_error__nomem();
+    *out = cs_mem__strdup(dumped);
+    free(dumped);
+    return *out ? CS_OK : cs_error__nomem();
+}
+
+const char *cs_name__of(const cs_name *table, size_t n, int value)
+{
+    for (size_t i = 0; i < n; i++)
+        if (table[i].value == value)
+            return table[i].name;
+    return NULL;
+}
+
+int cs_name__parse(const cs_name *table, size_t n, const char *name)
+{
+    if (name)
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(table[i].name, name) == 0)
+                return table[i].value;
+    return 0;
+}
+
+const char *cs_time__iso(char *buf, cs_time t)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+
+    if (!gmtime_r(&tt, &tm))
+        snprintf(buf, 32, "%" PRId64, t);
+    else
+        strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+int cs_time__parse(cs_time *out, const char *field, const char *text)
+{
+    int y, mo, d, h = 0, mi = 0, s = 0, n = 0, oh = 0, om = 0;
+    const char *p;
+
+    if (!text || sscanf(text, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
+        goto bad;
+    p = text + n;
+    if (*p == 'T' || *p == ' ') {
+        if (sscanf(p + 1, "%2d:%2d%n", &h, &mi, &n) != 2 || n != 5)
+            goto bad;
+        p += 1 + n;
+        if (*p == ':') {
+            if (sscanf(p + 1, "%2d%n", &s, &n) != 1 || n != 2)
+                goto bad;
+            p += 1 + n;
+        }
+        if (*p == 'Z') {
+            p++;
+        } else if (*p == '+' || *p == '-') {
+            int sign = *p == '-' ? -1 : 1;
+            if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &n) != 2 || n != 5 || oh > 23 || om > 59)
+                goto bad;
+            oh *= sign, om *= sign;
+            p += 1 + n;
+        } else {
+            goto bad;
+        }
+    }
+    if (*p || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
+        goto bad;
+    *out = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + s -
+           oh * 3600 - om * 60;
+    return CS_OK;
+bad:
+    return cs_error__inval(field, "%s \"%s\" is not an ISO 8601 time such as "
+                                  "2026-03-02T09:00:00Z",
+                           field, text ? text : "(null)");
+}
+
+const char *cs_int__text(char *buf, int64_t v, bool zero_is_null)
+{
+    if (zero_is_null && v == 0)
+        return NULL;
+    snprintf(buf, 24, "%" PRId64, v);
+    return buf;
+}
