@@ -175,4 +175,18 @@ int cs_audit__record(cs_db *db, const char *object, int64_t object_id, int64_t t
  * CS_ENOTFOUND naming `field` otherwise. */
 int cs_db__exists(cs_db *db, const char *sql, int64_t id, const char *field, const char *what);
 
+/* ticket.c -------------------------------------------------------------------------- */
+
+/* Read a ticket without permission checks. */
+int cs_ticket__get(cs_ticket **out, cs_db *db, int64_t id);
+/* Change a ticket's status as the library (reopen on a reply, auto-close), with audit. */
+int cs_ticket__set_status(cs_db *db, int64_t id, int status);
+
+/* message.c ------------------------------------------------------------------------- */
+
+/* Insert a message with an explicit author (ingest, replies), touching the ticket's
+ * update time. The fields must have been validated; direction must be set. */
+int cs_message__insert(int64_t *id, cs_db *db, const cs_message_fields *f, int author_kind,
+                       int64_t author_id);
+
 #endif

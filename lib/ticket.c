@@ -1,6 +1,1039 @@
 /*
- * libcs - ticket.
+ * libcs - tickets: create, update with status rules, merge, lookup and keyset listing.
  */
 #include "config.h"
 
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cs-internal.h"
+
+static const cs_name status_names[] = {
+    {CS_STATUS_NEW, "new"},         {CS_STATUS_OPEN, "open"},     {CS_STATUS_PENDING, "pending"},
+    {CS_STATUS_ON_HOLD, "on-hold"}, {CS_STATUS_SOLVED, "solved"}, {CS_STATUS_CLOSED, "closed"},
+};
+static const cs_name priority_names[] = {
+    {CS_PRIORITY_LOW, "low"},
+    {CS_PRIORITY_NORMAL, "normal"},
+    {CS_PRIORITY_HIGH, "high"},
+    {CS_PRIORITY_URGENT, "urgent"},
+};
+static const cs_name type_names[] = {
+    {CS_TYPE_QUESTION, "question"},
+    {CS_TYPE_INCIDENT, "incident"},
+    {CS_TYPE_PROBLEM, "problem"},
+    {CS_TYPE_TASK, "task"},
+};
+
+/* The statement table. */
+#define TICKET_COLUMNS                                                                         \
+    "t.id, t.number, t.subject, t.customer_id, t.channel_id, t.status, t.priority, t.type,"    \
+    " t.group_id, t.assignee_id, t.custom, t.merged_into, t.created_at, t.updated_at,"         \
+    " t.solved_at, t.closed_at, c.organization_id,"                                            \
+    " (SELECT group_concat(tag, ',') FROM ticket_tag WHERE ticket_id = t.id)"
+static const char sql_by_id[] = "SELECT " TICKET_COLUMNS " FROM ticket t"
+                                " JOIN customer c ON c.id = t.customer_id WHERE t.id = ?1";
+static const char sql_by_number[] = "SELECT " TICKET_COLUMNS " FROM ticket t"
+                                    " JOIN customer c ON c.id = t.customer_id"
+                                    " WHERE t.number = ?1";
+static const char sql_next_number[] =
+    "UPDATE counter SET value = value + 1 WHERE name = 'ticket_number' RETURNING value";
+static const char sql_insert[] =
+    "INSERT INTO ticket (number, subject, customer_id, channel_id, status, priority, type,"
+    " group_id, assignee_id, custom, created_at, updated_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)";
+static const char sql_update[] =
+    "UPDATE ticket SET subject = ?2, status = ?3, priority = ?4, type = ?5, group_id = ?6,"
+    " assignee_id = ?7, custom = ?8, updated_at = ?9, solved_at = ?10, closed_at = ?11,"
+    " merged_into = ?12 WHERE id = ?1";
+static const char sql_tags_clear[] = "DELETE FROM ticket_tag WHERE ticket_id = ?1";
+static const char sql_tag_add[] = "INSERT OR IGNORE INTO ticket_tag (ticket_id, tag) VALUES (?1, ?2)";
+static const char sql_customer_state[] =
+    "SELECT merged_into, erased_at FROM customer WHERE id = ?1";
+static const char sql_channel_group[] = "SELECT default_group_id FROM channel WHERE id = ?1";
+static const char sql_group_exists[] = "SELECT 1 FROM agent_group WHERE id = ?1";
+static const char sql_agent_state[] = "SELECT role, active FROM agent WHERE id = ?1";
+static const char sql_merge_messages[] = "UPDATE message SET ticket_id = ?1 WHERE ticket_id = ?2";
+static const char sql_merge_tags[] = "INSERT OR IGNORE INTO ticket_tag (ticket_id, tag)"
+                                     " SELECT ?1, tag FROM ticket_tag WHERE ticket_id = ?2";
+
+struct cs_ticket {
+    int64_t id, number, customer_id, channel_id, group_id, assignee_id, merged_into;
+    int64_t organization_id; /* the customer's, for access checks */
+    int status, priority, type;
+    char *subject, *custom;
+    cs_strv tags;
+    cs_time created_at, updated_at, solved_at, closed_at;
+};
+
+const char *cs_ticket_status_name(int status)
+{
+    return CS_NAME_OF(status_names, status);
+}
+
+int cs_ticket_status_parse(const char *name)
+{
+    return CS_NAME_PARSE(status_names, name);
+}
+
+const char *cs_ticket_priority_name(int priority)
+{
+    return CS_NAME_OF(priority_names, priority);
+}
+
+int cs_ticket_priority_parse(const char *name)
+{
+    return CS_NAME_PARSE(priority_names, name);
+}
+
+const char *cs_ticket_type_name(int type)
+{
+    return CS_NAME_OF(type_names, type);
+}
+
+int cs_ticket_type_parse(const char *name)
+{
+    return CS_NAME_PARSE(type_names, name);
+}
+
+int cs_ticket_status_allowed(int from, int to)
+{
+    if (!cs_ticket_status_name(from) || !cs_ticket_status_name(to) || to == CS_STATUS_NEW ||
+        from == CS_STATUS_CLOSED)
+        return 0;
+    if (from == CS_STATUS_SOLVED)
+        return to == CS_STATUS_OPEN || to == CS_STATUS_CLOSED;
+    return to != from && to != CS_STATUS_CLOSED;
+}
+
+void cs_ticket_free(cs_ticket *t)
+{
+    if (!t)
+        return;
+    cs_mem__free(t->subject);
+    cs_mem__free(t->custom);
+    cs_strv__free(&t->tags);
+    cs_mem__free(t);
+}
+
+static int split_tags(cs_strv *out, const char *joined)
+{
+    const char *p = joined, *comma;
+    char tag[CS_TAG_MAX + 1];
+    int rc = CS_OK;
+
+    while (p && *p && rc == CS_OK) {
+        comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        snprintf(tag, sizeof(tag), "%.*s", (int)len, p);
+        rc = cs_strv__push(out, tag);
+        p = comma ? comma + 1 : NULL;
+    }
+    return rc;
+}
+
+/* Fill a ticket from a row of TICKET_COLUMNS. */
+static int ticket_from_row(cs_ticket *t, sqlite3_stmt *st)
+{
+    int rc = CS_OK;
+
+    cs_mem__free(t->subject);
+    cs_mem__free(t->custom);
+    cs_strv__free(&t->tags);
+    t->id = sqlite3_column_int64(st, 0);
+    t->number = sqlite3_column_int64(st, 1);
+    t->subject = cs_db__column_strdup(st, 2, &rc);
+    t->customer_id = sqlite3_column_int64(st, 3);
+    t->channel_id = sqlite3_column_int64(st, 4);
+    t->status = sqlite3_column_int(st, 5);
+    t->priority = sqlite3_column_int(st, 6);
+    t->type = sqlite3_column_int(st, 7);
+    t->group_id = sqlite3_column_int64(st, 8);
+    t->assignee_id = sqlite3_column_int64(st, 9);
+    t->custom = cs_db__column_strdup(st, 10, &rc);
+    t->merged_into = sqlite3_column_int64(st, 11);
+    t->created_at = sqlite3_column_int64(st, 12);
+    t->updated_at = sqlite3_column_int64(st, 13);
+    t->solved_at = sqlite3_column_int64(st, 14);
+    t->closed_at = sqlite3_column_int64(st, 15);
+    t->organization_id = sqlite3_column_int64(st, 16);
+    if (rc == CS_OK)
+        rc = split_tags(&t->tags, (const char *)sqlite3_column_text(st, 17));
+    return rc;
+}
+
+/* Read a ticket without permission checks (the library's own use). */
+static int load(cs_ticket **out, cs_db *db, const char *sql, int64_t key)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql);
+    cs_ticket *t = NULL;
+    int rc;
+
+    *out = NULL;
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, key);
+    rc = cs_db__step(db, st);
+    if (rc == SQLITE_ROW) {
+        rc = (t = cs_mem__calloc(1, sizeof(*t))) ? ticket_from_row(t, st) : cs_error__nomem();
+    } else if (rc == SQLITE_DONE) {
+        rc = cs_error__set(CS_ENOTFOUND, sql == sql_by_id ? "id" : "number",
+                           "ticket %s%lld does not exist", sql == sql_by_id ? "" : "#",
+                           (long long)key);
+    } else {
+        rc = cs_db__error(db, rc, "read ticket");
+    }
+    cs_db__done(st);
+    if (rc < 0) {
+        cs_ticket_free(t);
+        return rc;
+    }
+    *out = t;
+    return CS_OK;
+}
+
+/* Whether the actor may see this ticket; CS_EPERM otherwise. */
+static int check_visible(cs_db *db, const cs_ticket *t)
+{
+    if (cs_db__may_see_customer(db, t->customer_id, t->organization_id))
+        return CS_OK;
+    return cs_error__set(CS_EPERM, NULL, "customer %lld may not see ticket #%lld",
+                         (long long)db->actor_id, (long long)t->number);
+}
+
+int cs_ticket__get(cs_ticket **out, cs_db *db, int64_t id)
+{
+    return load(out, db, sql_by_id, id);
+}
+
+static int lookup(cs_ticket **out, cs_db *db, const char *sql, int64_t key)
+{
+    int rc;
+
+    if (out)
+        *out = NULL;
+    if (!out || !db)
+        return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
+    if ((rc = load(out, db, sql, key)) < 0)
+        return rc;
+    if ((rc = check_visible(db, *out)) < 0) {
+        cs_ticket_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+int cs_ticket_lookup(cs_ticket **out, cs_db *db, int64_t id)
+{
+    return lookup(out, db, sql_by_id, id);
+}
+
+int cs_ticket_lookup_number(cs_ticket **out, cs_db *db, int64_t number)
+{
+    return lookup(out, db, sql_by_number, number);
+}
+
+/* Validation of the fields both create and update take. */
+static int check_enums(const cs_ticket_fields *f)
+{
+    if (f->status && !cs_ticket_status_name(f->status))
+        return cs_error__inval("status", "unknown ticket status %d", f->status);
+    if (f->priority && !cs_ticket_priority_name(f->priority))
+        return cs_error__inval("priority", "unknown ticket priority %d", f->priority);
+    if (f->type && !cs_ticket_type_name(f->type))
+        return cs_error__inval("type", "unknown ticket type %d", f->type);
+    return CS_OK;
+}
+
+static int check_fields(const cs_ticket_fields *f, bool create)
+{
+    int rc;
+
+    if (!f)
+        return cs_error__inval("fields", "fields is NULL");
+    if (f->version != CS_TICKET_FIELDS_VERSION)
+        return cs_error__inval("fields", "fields version %u is not %d", f->version,
+                               CS_TICKET_FIELDS_VERSION);
+    if ((rc = cs_check__text("subject", f->subject, CS_SUBJECT_MAX, create)) < 0)
+        return rc;
+    if (!create && f->subject && !*f->subject)
+        return cs_error__inval("subject", "subject cannot be empty");
+    if ((rc = check_enums(f)) < 0)
+        return rc;
+    if (create && f->customer_id <= 0)
+        return cs_error__inval("customer_id", "customer_id is required");
+    if (!create && f->customer_id)
+        return cs_error__inval("customer_id", "a ticket's customer cannot change; merge instead");
+    if (!create && f->channel_id)
+        return cs_error__inval("channel_id", "a ticket's origin channel cannot change");
+    if (f->channel_id < 0)
+        return cs_error__inval("channel_id", "channel_id %lld is not valid",
+                               (long long)f->channel_id);
+    if (f->group_id < CS_ID_CLEAR || f->assignee_id < CS_ID_CLEAR)
+        return cs_error__inval(f->group_id < CS_ID_CLEAR ? "group_id" : "assignee_id",
+                               "ids are positive, or CS_ID_CLEAR");
+    return CS_OK;
+}
+
+static int check_customer(cs_db *db, int64_t id)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_customer_state);
+    int rc;
+
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, id);
+    rc = cs_db__step(db, st);
+    if (rc == SQLITE_ROW) {
+        if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+            rc = cs_error__set(CS_ECONFLICT, "customer_id", "customer %lld was merged into %lld",
+                               (long long)id, (long long)sqlite3_column_int64(st, 0));
+        else if (sqlite3_column_type(st, 1) != SQLITE_NULL)
+            rc = cs_error__set(CS_ECONFLICT, "customer_id", "customer %lld was erased",
+                               (long long)id);
+        else
+            rc = CS_OK;
+    } else if (rc == SQLITE_DONE) {
+        rc = cs_error__set(CS_ENOTFOUND, "customer_id", "customer %lld does not exist",
+                           (long long)id);
+    } else {
+        rc = cs_db__error(db, rc, "read customer");
+    }
+    cs_db__done(st);
+    return rc;
+}
+
+/* An assignee must be an active agent who may work tickets. */
+static int check_assignee(cs_db *db, int64_t id)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_agent_state);
+    int rc;
+
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, id);
+    rc = cs_db__step(db, st);
+    if (rc == SQLITE_ROW) {
+        if (!sqlite3_column_int(st, 1))
+            rc = cs_error__inval("assignee_id", "agent %lld is inactive", (long long)id);
+        else if (sqlite3_column_int(st, 0) == CS_ROLE_LIGHT)
+            rc = cs_error__inval("assignee_id", "agent %lld is a light agent and cannot be "
+                                                "assigned tickets", (long long)id);
+        else
+            rc = CS_OK;
+    } else if (rc == SQLITE_DONE) {
+        rc = cs_error__set(CS_ENOTFOUND, "assignee_id", "agent %lld does not exist",
+                           (long long)id);
+    } else {
+        rc = cs_db__error(db, rc, "read agent");
+    }
+    cs_db__done(st);
+    return rc;
+}
+
+static int channel_default_group(cs_db *db, int64_t channel_id, int64_t *group)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_channel_group);
+    int rc;
+
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, channel_id);
+    rc = cs_db__step(db, st);
+    if (rc == SQLITE_ROW) {
+        *group = sqlite3_column_int64(st, 0);
+        rc = CS_OK;
+    } else if (rc == SQLITE_DONE) {
+        rc = cs_error__set(CS_ENOTFOUND, "channel_id", "channel %lld does not exist",
+                           (long long)channel_id);
+    } else {
+        rc = cs_db__error(db, rc, "read channel");
+    }
+    cs_db__done(st);
+    return rc;
+}
+
+static int write_tags(cs_db *db, int64_t ticket_id, const cs_strv *tags)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_tags_clear);
+    int rc;
+
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, ticket_id);
+    if ((rc = cs_db__exec_stmt(db, st)) < 0)
+        return rc;
+    for (size_t i = 0; i < tags->n && rc == CS_OK; i++) {
+        if (!(st = cs_db__stmt(db, sql_tag_add)))
+            return cs_error_last()->code;
+        sqlite3_bind_int64(st, 1, ticket_id);
+        cs_db__bind_text(st, 2, tags->v[i]);
+        rc = cs_db__exec_stmt(db, st);
+    }
+    return rc;
+}
+
+static void bind_ref(sqlite3_stmt *st, int idx, int64_t id)
+{
+    if (id > 0)
+        sqlite3_bind_int64(st, idx, id);
+    else
+        sqlite3_bind_null(st, idx);
+}
+
+static void bind_time(sqlite3_stmt *st, int idx, cs_time t)
+{
+    bind_ref(st, idx, t);
+}
+
+/* Customers open tickets for themselves and set only what a customer may. */
+static int check_create_perm(cs_db *db, const cs_ticket_fields *f)
+{
+    if (db->actor_kind != CS_ACTOR_CUSTOMER)
+        return cs_db__require(db, CS_PERM_WRITE, "create tickets");
+    if (f->customer_id != db->actor_id)
+        return cs_error__set(CS_EPERM, "customer_id", "customer %lld may not open tickets for "
+                             "customer %lld", (long long)db->actor_id, (long long)f->customer_id);
+    if (f->status || f->priority || f->group_id || f->assignee_id)
+        return cs_error__set(CS_EPERM, NULL, "customers may not set status, priority, group "
+                                             "or assignee");
+    return CS_OK;
+}
+
+static int next_number(cs_db *db, int64_t *number)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_next_number);
+    int rc;
+
+    if (!st)
+        return cs_error_last()->code;
+    rc = cs_db__step(db, st);
+    if (rc == SQLITE_ROW) {
+        *number = sqlite3_column_int64(st, 0);
+        rc = CS_OK;
+    } else {
+        rc = cs_db__error(db, rc, "number ticket");
+    }
+    cs_db__done(st);
+    return rc;
+}
+
+static int create(int64_t *id, cs_db *db, const cs_ticket_fields *f)
+{
+    int64_t number = 0, channel_group = 0, group = f->group_id > 0 ? f->group_id : 0;
+    char *custom = NULL;
+    cs_strv tags = {0};
+    sqlite3_stmt *st;
+    int rc;
+
+    if ((rc = check_create_perm(db, f)) < 0 || (rc = check_customer(db, f->customer_id)) < 0)
+        return rc;
+    if (f->status && f->status != CS_STATUS_NEW && f->status != CS_STATUS_OPEN)
+        return cs_error__inval("status", "a ticket starts as new or open, not %s",
+                               cs_ticket_status_name(f->status));
+    if (f->channel_id && (rc = channel_default_group(db, f->channel_id, &channel_group)) < 0)
+        return rc;
+    if (!group)
+        group = channel_group;
+    if (group && (rc = cs_db__exists(db, sql_group_exists, group, "group_id", "group")) < 0)
+        return rc;
+    if (f->assignee_id > 0 && (rc = check_assignee(db, f->assignee_id)) < 0)
+        return rc;
+    if ((rc = cs_json__object_text(&custom, "custom", f->custom_json ? f->custom_json : "{}")) <
+            0 ||
+        (rc = cs_strv__from_tags(&tags, "tags", f->tags, f->tags ? f->ntags : 0)) < 0 ||
+        (rc = next_number(db, &number)) < 0)
+        goto out;
+    if (!(st = cs_db__stmt(db, sql_insert))) {
+        rc = cs_error_last()->code;
+        goto out;
+    }
+    sqlite3_bind_int64(st, 1, number);
+    cs_db__bind_text(st, 2, f->subject);
+    sqlite3_bind_int64(st, 3, f->customer_id);
+    bind_ref(st, 4, f->channel_id);
+    sqlite3_bind_int(st, 5, f->status ? f->status : CS_STATUS_NEW);
+    sqlite3_bind_int(st, 6, f->priority ? f->priority : CS_PRIORITY_NORMAL);
+    sqlite3_bind_int(st, 7, f->type ? f->type : CS_TYPE_QUESTION);
+    bind_ref(st, 8, group);
+    bind_ref(st, 9, f->assignee_id);
+    cs_db__bind_text(st, 10, custom);
+    sqlite3_bind_int64(st, 11, cs_db_now(db));
+    if ((rc = cs_db__exec_stmt(db, st)) < 0)
+        goto out;
+    *id = sqlite3_last_insert_rowid(db->sql);
+    if ((rc = write_tags(db, *id, &tags)) < 0)
+        goto out;
+    rc = cs_audit__record(db, "ticket", *id, *id, f->customer_id, "create", NULL, NULL, NULL);
+out:
+    cs_mem__free(custom);
+    cs_strv__free(&tags);
+    return rc;
+}
+
+int cs_ticket_create(int64_t *id, cs_db *db, const cs_ticket_fields *fields)
+{
+    int rc;
+
+    if (!id || !db)
+        return cs_error__inval(id ? "db" : "id", "%s is NULL", id ? "db" : "id");
+    *id = 0;
+    if ((rc = check_fields(fields, true)) < 0 || (rc = cs_db__begin(db)) < 0)
+        return rc;
+    return cs_db__end(db, create(id, db, fields));
+}
+
+/* Record a changed field in the audit trail. */
+static int audit_change(cs_db *db, const cs_ticket *t, const char *field, const char *old_value,
+                        const char *new_value)
+{
+    if ((old_value == new_value) || (old_value && new_value && !strcmp(old_value, new_value)))
+        return CS_OK;
+    return cs_audit__record(db, "ticket", t->id, t->id, t->customer_id, "update", field,
+                            old_value, new_value);
+}
+
+static int audit_ref(cs_db *db, const cs_ticket *t, const char *field, int64_t old_id,
+                     int64_t new_id)
+{
+    char a[24], b[24];
+    return audit_change(db, t, field, cs_int__text(a, old_id, true), cs_int__text(b, new_id, true));
+}
+
+/* Apply a status change and its time stamps. */
+static int change_status(cs_ticket *t, int status, cs_time now)
+{
+    if (!status || status == t->status)
+        return CS_OK;
+    if (!cs_ticket_status_allowed(t->status, status))
+        return cs_error__set(CS_ECONFLICT, "status", "ticket #%lld cannot go from %s to %s",
+                             (long long)t->number, cs_ticket_status_name(t->status),
+                             cs_ticket_status_name(status));
+    if (status == CS_STATUS_SOLVED)
+        t->solved_at = now;
+    else if (status == CS_STATUS_CLOSED)
+        t->closed_at = now;
+    else
+        t->solved_at = 0;
+    t->status = status;
+    return CS_OK;
+}
+
+/* Write a ticket's row back (after its fields were changed in memory). */
+static int store(cs_db *db, const cs_ticket *t)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_update);
+
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, t->id);
+    cs_db__bind_text(st, 2, t->subject);
+    sqlite3_bind_int(st, 3, t->status);
+    sqlite3_bind_int(st, 4, t->priority);
+    sqlite3_bind_int(st, 5, t->type);
+    bind_ref(st, 6, t->group_id);
+    bind_ref(st, 7, t->assignee_id);
+    cs_db__bind_text(st, 8, t->custom);
+    sqlite3_bind_int64(st, 9, t->updated_at);
+    bind_time(st, 10, t->solved_at);
+    bind_time(st, 11, t->closed_at);
+    bind_ref(st, 12, t->merged_into);
+    return cs_db__exec_stmt(db, st);
+}
+
+/* Change the status of a ticket by the library itself (ingest reopening, auto-close). */
+int cs_ticket__set_status(cs_db *db, int64_t id, int status)
+{
+    cs_ticket *t = NULL;
+    int old, rc;
+
+    if ((rc = cs_ticket__get(&t, db, id)) < 0)
+        return rc;
+    old = t->status;
+    t->updated_at = cs_db_now(db);
+    if ((rc = change_status(t, status, t->updated_at)) == CS_OK && old != t->status &&
+        (rc = store(db, t)) == CS_OK)
+        rc = audit_change(db, t, "status", cs_ticket_status_name(old),
+                          cs_ticket_status_name(t->status));
+    cs_ticket_free(t);
+    return rc;
+}
+
+static int update_refs(cs_db *db, cs_ticket *t, const cs_ticket_fields *f)
+{
+    int64_t group = f->group_id == CS_ID_CLEAR ? 0 : f->group_id ? f->group_id : t->group_id;
+    int64_t agent = f->assignee_id == CS_ID_CLEAR ? 0
+                    : f->assignee_id              ? f->assignee_id
+                                                  : t->assignee_id;
+    int rc;
+
+    if (group && group != t->group_id &&
+        (rc = cs_db__exists(db, sql_group_exists, group, "group_id", "group")) < 0)
+        return rc;
+    if (agent && agent != t->assignee_id && (rc = check_assignee(db, agent)) < 0)
+        return rc;
+    if ((rc = audit_ref(db, t, "group_id", t->group_id, group)) < 0 ||
+        (rc = audit_ref(db, t, "assignee_id", t->assignee_id, agent)) < 0)
+        return rc;
+    t->group_id = group;
+    t->assignee_id = agent;
+    return CS_OK;
+}
+
+static int update_texts(cs_db *db, cs_ticket *t, const cs_ticket_fields *f)
+{
+    char *custom = NULL, *old_tags = NULL, *new_tags = NULL;
+    cs_strv tags = {0};
+    int rc = CS_OK;
+
+    if (f->subject) {
+        if ((rc = audit_change(db, t, "subject", t->subject, f->subject)) < 0)
+            return rc;
+        char *s = cs_mem__strdup(f->subject);
+        if (!s)
+            return cs_error__nomem();
+        cs_mem__free(t->subject);
+        t->subject = s;
+    }
+    if (f->custom_json) {
+        if ((rc = cs_json__object_text(&custom, "custom", f->custom_json)) < 0 ||
+            (rc = audit_change(db, t, "custom", t->custom, custom)) < 0)
+            goto out;
+        cs_mem__free(t->custom);
+        t->custom = custom;
+        custom = NULL;
+    }
+    if (f->tags) {
+        if ((rc = cs_strv__from_tags(&tags, "tags", f->tags, f->ntags)) < 0)
+            goto out;
+        if (!(old_tags = cs_strv__join(&t->tags)) || !(new_tags = cs_strv__join(&tags))) {
+            rc = cs_error__nomem();
+            goto out;
+        }
+        if (strcmp(old_tags, new_tags) != 0 &&
+            ((rc = audit_change(db, t, "tags", old_tags, new_tags)) < 0 ||
+             (rc = write_tags(db, t->id, &tags)) < 0))
+            goto out;
+    }
+out:
+    cs_mem__free(custom);
+    cs_mem__free(old_tags);
+    cs_mem__free(new_tags);
+    cs_strv__free(&tags);
+    return rc;
+}
+
+static int update(cs_db *db, int64_t id, const cs_ticket_fields *f)
+{
+    cs_ticket *t = NULL;
+    int old_status, rc;
+
+    if ((rc = cs_ticket__get(&t, db, id)) < 0)
+        return rc;
+    old_status = t->status;
+    if (t->status == CS_STATUS_CLOSED) {
+        rc = cs_error__set(CS_ECONFLICT, NULL, "ticket #%lld is closed", (long long)t->number);
+        goto out;
+    }
+    t->updated_at = cs_db_now(db);
+    if ((rc = change_status(t, f->status, t->updated_at)) < 0 ||
+        (rc = audit_change(db, t, "status", cs_ticket_status_name(old_status),
+                           cs_ticket_status_name(t->status))) < 0)
+        goto out;
+    if (f->priority && (rc = audit_change(db, t, "priority", cs_ticket_priority_name(t->priority),
+                                          cs_ticket_priority_name(f->priority))) < 0)
+        goto out;
+    if (f->type && (rc = audit_change(db, t, "type", cs_ticket_type_name(t->type),
+                                      cs_ticket_type_name(f->type))) < 0)
+        goto out;
+    t->priority = f->priority ? f->priority : t->priority;
+    t->type = f->type ? f->type : t->type;
+    if ((rc = update_refs(db, t, f)) < 0 || (rc = update_texts(db, t, f)) < 0)
+        goto out;
+    rc = store(db, t);
+out:
+    cs_ticket_free(t);
+    return rc;
+}
+
+int cs_ticket_update(cs_db *db, int64_t id, const cs_ticket_fields *fields)
+{
+    int rc;
+
+    if (!db)
+        return cs_error__inval("db", "db is NULL");
+    if ((rc = check_fields(fields, false)) < 0 ||
+        (rc = cs_db__require(db, CS_PERM_WRITE, "change tickets")) < 0 ||
+        (rc = cs_db__begin(db)) < 0)
+        return rc;
+    return cs_db__end(db, update(db, id, fields));
+}
+
+static int merge(cs_db *db, int64_t target_id, int64_t source_id)
+{
+    cs_ticket *target = NULL, *source = NULL;
+    char a[24];
+    sqlite3_stmt *st;
+    int rc;
+
+    if ((rc = cs_ticket__get(&target, db, target_id)) < 0 ||
+        (rc = cs_ticket__get(&source, db, source_id)) < 0)
+        goto out;
+    if (target->customer_id != source->customer_id) {
+        rc = cs_error__set(CS_ECONFLICT, "source_id", "tickets #%lld and #%lld belong to "
+                           "different customers", (long long)target->number,
+                           (long long)source->number);
+        goto out;
+    }
+    if (target->status == CS_STATUS_CLOSED || source->status == CS_STATUS_CLOSED) {
+        rc = cs_error__set(CS_ECONFLICT, target->status == CS_STATUS_CLOSED ? "target_id"
+                                                                             : "source_id",
+                           "ticket #%lld is closed",
+                           (long long)(target->status == CS_STATUS_CLOSED ? target->number
+                                                                          : source->number));
+        goto out;
+    }
+    for (int i = 0; i < 2; i++) {
+        if (!(st = cs_db__stmt(db, i ? sql_merge_tags : sql_merge_messages))) {
+            rc = cs_error_last()->code;
+            goto out;
+        }
+        sqlite3_bind_int64(st, 1, target_id);
+        sqlite3_bind_int64(st, 2, source_id);
+        if ((rc = cs_db__exec_stmt(db, st)) < 0)
+            goto out;
+    }
+    source->updated_at = target->updated_at = cs_db_now(db);
+    source->status = CS_STATUS_CLOSED;
+    source->closed_at = source->updated_at;
+    source->merged_into = target_id;
+    if ((rc = store(db, source)) < 0 || (rc = store(db, target)) < 0)
+        goto out;
+    if ((rc = cs_audit__record(db, "ticket", source_id, source_id, source->customer_id, "merge",
+                               "merged_into", NULL, cs_int__text(a, target_id, false))) < 0)
+        goto out;
+    rc = cs_audit__record(db, "ticket", target_id, target_id, target->customer_id, "merge",
+                          "merged_from", NULL, cs_int__text(a, source_id, false));
+out:
+    cs_ticket_free(target);
+    cs_ticket_free(source);
+    return rc;
+}
+
+int cs_ticket_merge(cs_db *db, int64_t target_id, int64_t source_id)
+{
+    int rc;
+
+    if (!db)
+        return cs_error__inval("db", "db is NULL");
+    if (target_id == source_id)
+        return cs_error__inval("source_id", "a ticket cannot be merged into itself");
+    if ((rc = cs_db__require(db, CS_PERM_WRITE, "merge tickets")) < 0 ||
+        (rc = cs_db__begin(db)) < 0)
+        return rc;
+    return cs_db__end(db, merge(db, target_id, source_id));
+}
+
+/* Getters. */
+int64_t cs_ticket_id(const cs_ticket *t)
+{
+    return t ? t->id : 0;
+}
+
+int64_t cs_ticket_number(const cs_ticket *t)
+{
+    return t ? t->number : 0;
+}
+
+const char *cs_ticket_subject(const cs_ticket *t)
+{
+    return t ? t->subject : NULL;
+}
+
+int64_t cs_ticket_customer_id(const cs_ticket *t)
+{
+    return t ? t->customer_id : 0;
+}
+
+int64_t cs_ticket_channel_id(const cs_ticket *t)
+{
+    return t ? t->channel_id : 0;
+}
+
+int cs_ticket_status(const cs_ticket *t)
+{
+    return t ? t->status : 0;
+}
+
+int cs_ticket_priority(const cs_ticket *t)
+{
+    return t ? t->priority : 0;
+}
+
+int cs_ticket_type(const cs_ticket *t)
+{
+    return t ? t->type : 0;
+}
+
+int64_t cs_ticket_group_id(const cs_ticket *t)
+{
+    return t ? t->group_id : 0;
+}
+
+int64_t cs_ticket_assignee_id(const cs_ticket *t)
+{
+    return t ? t->assignee_id : 0;
+}
+
+const char *cs_ticket_custom_json(const cs_ticket *t)
+{
+    return t ? t->custom : NULL;
+}
+
+size_t cs_ticket_tag_count(const cs_ticket *t)
+{
+    return t ? t->tags.n : 0;
+}
+
+const char *cs_ticket_tag(const cs_ticket *t, size_t i)
+{
+    return t && i < t->tags.n ? t->tags.v[i] : NULL;
+}
+
+int64_t cs_ticket_merged_into(const cs_ticket *t)
+{
+    return t ? t->merged_into : 0;
+}
+
+cs_time cs_ticket_created_at(const cs_ticket *t)
+{
+    return t ? t->created_at : 0;
+}
+
+cs_time cs_ticket_updated_at(const cs_ticket *t)
+{
+    return t ? t->updated_at : 0;
+}
+
+cs_time cs_ticket_solved_at(const cs_ticket *t)
+{
+    return t ? t->solved_at : 0;
+}
+
+cs_time cs_ticket_closed_at(const cs_ticket *t)
+{
+    return t ? t->closed_at : 0;
+}
+
+static json_t *json_ref(int64_t id)
+{
+    return id ? json_integer(id) : json_null();
+}
+
+static json_t *json_time(cs_time t)
+{
+    char buf[32];
+    return t ? json_string(cs_time__iso(buf, t)) : json_null();
+}
+
+int cs_ticket_to_json(char **out, const cs_ticket *t)
+{
+    json_t *o, *tags;
+    char *text;
+
+    if (!out || !t)
+        return cs_error__inval(out ? "ticket" : "out", "%s is NULL", out ? "ticket" : "out");
+    *out = NULL;
+    o = json_object();
+    tags = json_array();
+    for (size_t i = 0; tags && i < t->tags.n; i++)
+        json_array_append_new(tags, json_string(t->tags.v[i]));
+    if (!o || !tags || json_object_set_new(o, "id", json_integer(t->id)) ||
+        json_object_set_new(o, "number", json_integer(t->number)) ||
+        json_object_set_new(o, "subject", json_string(t->subject)) ||
+        json_object_set_new(o, "customer_id", json_integer(t->customer_id)) ||
+        json_object_set_new(o, "channel_id", json_ref(t->channel_id)) ||
+        json_object_set_new(o, "status", json_string(cs_ticket_status_name(t->status))) ||
+        json_object_set_new(o, "priority", json_string(cs_ticket_priority_name(t->priority))) ||
+        json_object_set_new(o, "type", json_string(cs_ticket_type_name(t->type))) ||
+        json_object_set_new(o, "group_id", json_ref(t->group_id)) ||
+        json_object_set_new(o, "assignee_id", json_ref(t->assignee_id)) ||
+        json_object_set_new(o, "custom", json_loads(t->custom, 0, NULL)) ||
+        json_object_set_new(o, "tags", tags) ||
+        json_object_set_new(o, "merged_into", json_ref(t->merged_into)) ||
+        json_object_set_new(o, "created_at", json_time(t->created_at)) ||
+        json_object_set_new(o, "updated_at", json_time(t->updated_at)) ||
+        json_object_set_new(o, "solved_at", json_time(t->solved_at)) ||
+        json_object_set_new(o, "closed_at", json_time(t->closed_at))) {
+        json_decref(o);
+        return cs_error__nomem();
+    }
+    text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(o);
+    if (!text)
+        return cs_error__nomem();
+    *out = cs_mem__strdup(text);
+    free(text);
+    return *out ? CS_OK : cs_error__nomem();
+}
+
+/* Listing. The query is assembled from fixed fragments, one per filter that is set; every
+ * value is bound. */
+struct cs_ticket_iter {
+    cs_db *db;
+    sqlite3_stmt *st;
+    cs_ticket ticket;
+};
+
+static int check_filter(const cs_ticket_filter *f)
+{
+    if (f->version != CS_TICKET_FILTER_VERSION)
+        return cs_error__inval("filter", "filter version %u is not %d", f->version,
+                               CS_TICKET_FILTER_VERSION);
+    if (f->statuses & ~(unsigned)0x7E)
+        return cs_error__inval("statuses", "statuses 0x%x names an unknown status",
+                               f->statuses);
+    if (f->order != CS_ORDER_ID_ASC && f->order != CS_ORDER_ID_DESC)
+        return cs_error__inval("order", "unknown order %d", f->order);
+    if (f->tag && !*f->tag)
+        return cs_error__inval("tag", "tag is empty");
+    return CS_OK;
+}
+
+static void append(char *sql, size_t size, const char *fragment)
+{
+    size_t len = strlen(sql);
+    snprintf(sql + len, size - len, "%s", fragment);
+}
+
+static void build_list_sql(char *sql, size_t size, const cs_ticket_filter *f, bool customer)
+{
+    snprintf(sql, size, "SELECT " TICKET_COLUMNS " FROM ticket t"
+                        " JOIN customer c ON c.id = t.customer_id WHERE 1");
+    if (f->statuses) {
+        append(sql, size, " AND t.status IN (");
+        for (int s = CS_STATUS_NEW, first = 1; s <= CS_STATUS_CLOSED; s++) {
+            if (!(f->statuses & (1u << s)))
+                continue;
+            append(sql, size, first ? "?" : ", ?");
+            first = 0;
+        }
+        append(sql, size, ")");
+    }
+    if (f->customer_id)
+        append(sql, size, " AND t.customer_id = :customer");
+    if (f->assignee_id == CS_ID_CLEAR)
+        append(sql, size, " AND t.assignee_id IS NULL");
+    else if (f->assignee_id)
+        append(sql, size, " AND t.assignee_id = :assignee");
+    if (f->group_id == CS_ID_CLEAR)
+        append(sql, size, " AND t.group_id IS NULL");
+    else if (f->group_id)
+        append(sql, size, " AND t.group_id = :group");
+    if (f->channel_id)
+        append(sql, size, " AND t.channel_id = :channel");
+    if (f->tag)
+        append(sql, size, " AND t.id IN (SELECT ticket_id FROM ticket_tag WHERE tag = :tag)");
+    if (f->created_from)
+        append(sql, size, " AND t.created_at >= :from");
+    if (f->created_to)
+        append(sql, size, " AND t.created_at < :to");
+    if (f->after)
+        append(sql, size, f->order == CS_ORDER_ID_DESC ? " AND t.id < :after"
+                                                       : " AND t.id > :after");
+    if (customer)
+        append(sql, size, " AND (t.customer_id = :actor OR c.organization_id = :org)");
+    append(sql, size, f->order == CS_ORDER_ID_DESC ? " ORDER BY t.id DESC" : " ORDER BY t.id");
+    if (f->limit)
+        append(sql, size, " LIMIT :limit");
+}
+
+static void bind_named(sqlite3_stmt *st, const char *name, int64_t v)
+{
+    int idx = sqlite3_bind_parameter_index(st, name);
+    if (idx)
+        sqlite3_bind_int64(st, idx, v);
+}
+
+static void bind_filter(sqlite3_stmt *st, const cs_ticket_filter *f, const cs_db *db)
+{
+    int idx = 1;
+
+    for (int s = CS_STATUS_NEW; s <= CS_STATUS_CLOSED; s++)
+        if (f->statuses & (1u << s))
+            sqlite3_bind_int(st, idx++, s);
+    bind_named(st, ":customer", f->customer_id);
+    bind_named(st, ":assignee", f->assignee_id);
+    bind_named(st, ":group", f->group_id);
+    bind_named(st, ":channel", f->channel_id);
+    bind_named(st, ":from", f->created_from);
+    bind_named(st, ":to", f->created_to);
+    bind_named(st, ":after", f->after);
+    bind_named(st, ":actor", db->actor_id);
+    /* -1 matches no organisation when the customer's does not share tickets. */
+    bind_named(st, ":org", db->actor_org ? db->actor_org : -1);
+    bind_named(st, ":limit", (int64_t)f->limit);
+    if ((idx = sqlite3_bind_parameter_index(st, ":tag")))
+        sqlite3_bind_text(st, idx, f->tag, -1, SQLITE_TRANSIENT);
+}
+
+int cs_ticket_iter_new(cs_ticket_iter **out, cs_db *db, const cs_ticket_filter *filter)
+{
+    cs_ticket_filter all = CS_TICKET_FILTER_INIT;
+    const cs_ticket_filter *f = filter ? filter : &all;
+    cs_ticket_iter *it;
+    char sql[1024];
+    int rc;
+
+    if (out)
+        *out = NULL;
+    if (!out || !db)
+        return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
+    if ((rc = check_filter(f)) < 0)
+        return rc;
+    build_list_sql(sql, sizeof(sql), f, db->actor_kind == CS_ACTOR_CUSTOMER);
+    if (!(it = cs_mem__calloc(1, sizeof(*it))))
+        return cs_error__nomem();
+    /* A private statement: the iterator lives across other calls on the handle. */
+    rc = sqlite3_prepare_v2(db->sql, sql, -1, &it->st, NULL);
+    if (rc != SQLITE_OK) {
+        rc = cs_db__error(db, rc, "list tickets");
+        cs_mem__free(it);
+        return rc;
+    }
+    bind_filter(it->st, f, db);
+    it->db = db;
+    *out = it;
+    return CS_OK;
+}
+
+int cs_ticket_next(const cs_ticket **out, cs_ticket_iter *it)
+{
+    int rc;
+
+    if (!out || !it)
+        return cs_error__inval(out ? "it" : "out", "%s is NULL", out ? "it" : "out");
+    *out = NULL;
+    rc = cs_db__step(it->db, it->st);
+    if (rc == SQLITE_DONE)
+        return CS_ITEROVER;
+    if (rc != SQLITE_ROW)
+        return cs_db__error(it->db, rc, "list tickets");
+    if ((rc = ticket_from_row(&it->ticket, it->st)) < 0)
+        return rc;
+    *out = &it->ticket;
+    return CS_OK;
+}
+
+void cs_ticket_iter_free(cs_ticket_iter *it)
+{
+    if (!it)
+        return;
+    sqlite3_finalize(it->st);
+    cs_mem__free(it->ticket.subject);
+    cs_mem__free(it->ticket.custom);
+    cs_strv__free(&it->ticket.tags);
+    cs_mem__free(it);
+}
