@@ -10,5 +10,6 @@
 #include "cs/errors.h"
 #include "cs/version.h"
 #include "cs/db.h"
+#include "cs/calendar.h"
 
 #endif

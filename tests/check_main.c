@@ -10,6 +10,7 @@ int main(void)
 {
     Suite *(*suites[])(void) = {
         cs_db_suite,
+        cs_calendar_suite,
     };
     SRunner *sr = srunner_create(NULL);
     int failed;

@@ -5,5 +5,6 @@
 #include <check.h>
 
 Suite *cs_db_suite(void);
+Suite *cs_calendar_suite(void);
 
 #endif
