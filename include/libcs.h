@@ -16,5 +16,6 @@
 #include "cs/ticket.h"
 #include "cs/message.h"
 #include "cs/audit.h"
+#include "cs/calendar.h"
 
 #endif
