@@ -20,20 +20,31 @@ CS_EXTERN(const char *) cs_agent_role_name(int role);
 /** The role with this name, or 0. @since 0.1 */
 CS_EXTERN(int) cs_agent_role_parse(const char *name);
 
+/** Longest avatar URL, in bytes. */
+#define CS_URL_MAX 2048
+
 #define CS_AGENT_FIELDS_VERSION 1
 
 /**
  * Agent fields for create and update; see cs_customer_fields for the conventions.
+ * Text is UTF-8; the name is at most CS_NAME_MAX bytes, the email CS_IDENTITY_MAX, the
+ * avatar URL CS_URL_MAX.
  */
 typedef struct cs_agent_fields {
     unsigned int version;       /**< CS_AGENT_FIELDS_VERSION */
     const char *name;           /**< display name; required on create */
-    const char *initials;       /**< shown in signatures (P10); default from the name */
-    const char *email;          /**< unique when given */
-    const char *avatar_url;
+    /** shown in signatures (P10), at most 4 characters. Default (and after "" on update):
+     * the first characters of the name's first and last word, ASCII letters upper-cased
+     * ("Anna Berger" -> "AB"). A new name keeps the old initials unless these are given. */
+    const char *initials;
+    /** one '@' with text on both sides, no white space; unique when given. Stored with
+     * ASCII letters lower-cased, so uniqueness ignores their case. */
+    const char *email;
+    const char *avatar_url;     /**< at most CS_URL_MAX bytes */
     int role;                   /**< a cs_agent_role; default CS_ROLE_AGENT */
-    int active;                 /**< default 1 */
-    const char *const *skills;  /**< replaces all skills when non-NULL */
+    int active;                 /**< 0 or 1; default 1. An inactive agent cannot act. */
+    const char *const *skills;  /**< replaces all skills when non-NULL (as tags: see
+                                     cs_customer_fields); kept sorted, without duplicates */
     size_t nskills;
 } cs_agent_fields;
 

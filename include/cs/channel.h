@@ -43,6 +43,8 @@ CS_EXTERN(int) cs_channel_kind_identity(int kind);
 /**
  * Channel fields for create and update; see cs_customer_fields for the conventions
  * (NULL / 0 / CS_UNSET: not given; "": clear; CS_ID_CLEAR: clear a reference).
+ * Text is UTF-8; the name is at most CS_NAME_MAX bytes, the address CS_IDENTITY_MAX.
+ * Booleans are 0, 1 or CS_UNSET.
  */
 typedef struct cs_channel_fields {
     unsigned int version;     /**< CS_CHANNEL_FIELDS_VERSION */
@@ -51,7 +53,7 @@ typedef struct cs_channel_fields {
     const char *address;      /**< the address customers write to ("support@shop.example", "@shop") */
     int is_public;            /**< messages are seen by others (social media); default 0 */
     int signature;            /**< outbound messages carry the agent's signature; default 0 */
-    int64_t default_group_id; /**< where new tickets from this channel go */
+    int64_t default_group_id; /**< where new tickets from this channel go; must exist */
     int enabled;              /**< default 1 */
 } cs_channel_fields;
 
