@@ -196,13 +196,19 @@ typedef struct agent_row {
     int active;
 } agent_row;
 
-/* Email addresses compare without case: keep one spelling so UNIQUE catches "Anna@X" and
- * "anna@x". Only ASCII is folded; the local part beyond ASCII is kept as given. */
-static void fold_ascii(char *s)
+/* A lower-cased copy of a given email (NULL when none is given). Addresses compare without
+ * case: keeping one spelling lets UNIQUE catch "Anna@X" and "anna@x". Only ASCII is folded. */
+static int copy_email(char **out, const char *email)
 {
-    for (; s && *s; s++)
-        if (*s >= 'A' && *s <= 'Z')
-            *s = (char)(*s - 'A' + 'a');
+    *out = NULL;
+    if (!email || !*email)
+        return CS_OK;
+    if (!(*out = cs_mem__strdup(email)))
+        return cs_error__nomem();
+    for (char *p = *out; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
+    return CS_OK;
 }
 
 /* Run sql_insert or sql_update (?1 is the id, bound by the caller); a UNIQUE violation can
@@ -249,12 +255,13 @@ static int write_skills(cs_db *db, int64_t id, const cs_strv *skills)
 static int create(int64_t *id, cs_db *db, const cs_agent_fields *f)
 {
     char initials[INITIALS_MAX_BYTES + 1];
-    agent_row row = {f->name,
-                     f->initials,
-                     NULL,
-                     cs_update__text(NULL, f->avatar_url),
-                     f->role ? f->role : CS_ROLE_AGENT,
-                     cs_update__int(1, f->active)};
+    agent_row row = {
+        .name = f->name,
+        .initials = f->initials,
+        .avatar_url = cs_update__text(NULL, f->avatar_url),
+        .role = f->role ? f->role : CS_ROLE_AGENT,
+        .active = cs_update__int(1, f->active),
+    };
     cs_strv skills = {NULL, 0};
     char *email = NULL;
     sqlite3_stmt *st;
@@ -262,11 +269,9 @@ static int create(int64_t *id, cs_db *db, const cs_agent_fields *f)
 
     if ((rc = cs_strv__from_tags(&skills, "skills", f->skills, f->nskills)) < 0)
         return rc;
-    if (f->email && *f->email && !(row.email = email = cs_mem__strdup(f->email))) {
-        rc = cs_error__nomem();
+    if ((rc = copy_email(&email, f->email)) < 0)
         goto out;
-    }
-    fold_ascii(email);
+    row.email = email;
     if (!row.initials || !*row.initials) {
         default_initials(initials, f->name);
         row.initials = initials;
@@ -445,6 +450,8 @@ out:
 static int next_row(agent_row *row, const cs_agent *old, const cs_agent_fields *f,
                     char initials[INITIALS_MAX_BYTES + 1], char **email)
 {
+    int rc;
+
     row->name = f->name ? f->name : old->name;
     row->initials = f->initials ? f->initials : old->initials;
     row->email = cs_update__text(old->email, f->email);
@@ -456,12 +463,10 @@ static int next_row(agent_row *row, const cs_agent *old, const cs_agent_fields *
         default_initials(initials, row->name);
         row->initials = initials;
     }
-    if (f->email && *f->email) {
-        if (!(*email = cs_mem__strdup(f->email)))
-            return cs_error__nomem();
-        fold_ascii(*email);
+    if ((rc = copy_email(email, f->email)) < 0)
+        return rc;
+    if (*email)
         row->email = *email;
-    }
     return CS_OK;
 }
 
