@@ -138,3 +138,50 @@ void cs_audit_iter_free(cs_audit_iter *it)
     sqlite3_finalize(it->st);
     cs_mem__free(it);
 }
+
+const char *cs_update__text(const char *old_value, const char *given)
+{
+    if (!given)
+        return old_value;
+    return *given ? given : NULL;
+}
+
+int cs_update__int(int old_value, int given)
+{
+    return given == CS_UNSET ? old_value : given;
+}
+
+int64_t cs_update__id(int64_t old_value, int64_t given)
+{
+    if (given == 0)
+        return old_value;
+    return given == CS_ID_CLEAR ? 0 : given;
+}
+
+static bool same_text(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+void cs_change__text(cs_change *c, const char *field, const char *old_value,
+                     const char *new_value)
+{
+    if (c->rc < 0 || same_text(old_value, new_value))
+        return;
+    c->rc = cs_audit__record(c->db, c->object, c->object_id, c->ticket_id, c->customer_id,
+                             "update", field, old_value, new_value);
+    c->count++;
+}
+
+void cs_change__bool(cs_change *c, const char *field, int old_value, int new_value)
+{
+    cs_change__text(c, field, old_value ? "true" : "false", new_value ? "true" : "false");
+}
+
+void cs_change__id(cs_change *c, const char *field, int64_t old_value, int64_t new_value)
+{
+    char old_buf[24], new_buf[24];
+
+    cs_change__text(c, field, cs_int__text(old_buf, old_value, true),
+                    cs_int__text(new_buf, new_value, true));
+}

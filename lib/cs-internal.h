@@ -125,6 +125,8 @@ bool cs_utf8__valid(const char *s, size_t len);
 /* Validate a text field: NULL is allowed unless required; "" counts as missing when
  * required; valid UTF-8; at most max bytes. CS_EINVAL naming field otherwise. */
 int cs_check__text(const char *field, const char *value, size_t max, bool required);
+/* Validate a boolean field of an options struct: 0, 1 or CS_UNSET. */
+int cs_check__bool(const char *field, int value);
 
 /* A list of owned strings (tags, skills). */
 typedef struct cs_strv {
@@ -140,6 +142,11 @@ void cs_strv__free(cs_strv *sv);
 int cs_strv__load(cs_strv *out, cs_db *db, sqlite3_stmt *st);
 /* The list as "a,b,c" for the audit trail; release with cs_mem__free. */
 char *cs_strv__join(const cs_strv *sv);
+
+/* Dump `value` compact with sorted keys into libcs memory (release with cs_str_free) and
+ * drop the reference, which it takes over. A NULL value (a failed build) is CS_ENOMEM. */
+struct json_t;
+int cs_json__dump(char **out, struct json_t *value);
 
 /* Parse `json` as a JSON object and write it back compact with sorted keys
  * (release with cs_mem__free). */
@@ -253,5 +260,38 @@ void cs_calendar__format_time(char buf[16], int seconds);
 int cs_calendar__push_holiday(cs_calendar *cal, int year, int month, int day, int from, int to);
 int cs_calendar__index(cs_calendar *cal);
 void cs_calendar__truncate_holidays(cs_calendar *cal, size_t n);
+
+/* audit.c: updates field by field ------------------------------------------------------ */
+
+/* What an update leaves in a field, following the options-struct conventions (see
+ * cs_customer_fields). Text: the old value when not given (NULL), none when cleared (""),
+ * else the given one. Integers and booleans: the old value for CS_UNSET. Ids: the old value
+ * for 0, none (0) for CS_ID_CLEAR. */
+const char *cs_update__text(const char *old_value, const char *given);
+int cs_update__int(int old_value, int given);
+int64_t cs_update__id(int64_t old_value, int64_t given);
+
+/* An update under way: each cs_change__* call compares one field and, when it changed,
+ * records ("update", field, old, new) in the audit trail. The first error sticks in rc and
+ * makes later calls no-ops, so a caller lists its fields and checks rc once; count says how
+ * many fields changed (nothing needs writing when it is 0). */
+typedef struct cs_change {
+    cs_db *db;
+    const char *object;
+    int64_t object_id;
+    int64_t ticket_id;
+    int64_t customer_id;
+    int rc;
+    int count;
+} cs_change;
+#define CS_CHANGE_INIT(db, object, id) {(db), (object), (id), 0, 0, CS_OK, 0}
+
+/* Text values; NULL is a value of its own (unset). */
+void cs_change__text(cs_change *c, const char *field, const char *old_value,
+                     const char *new_value);
+/* Recorded as "true" / "false". */
+void cs_change__bool(cs_change *c, const char *field, int old_value, int new_value);
+/* Recorded as decimal numbers; 0 (no reference) as NULL. */
+void cs_change__id(cs_change *c, const char *field, int64_t old_value, int64_t new_value);
 
 #endif

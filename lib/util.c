@@ -69,6 +69,13 @@ int cs_check__text(const char *field, const char *value, size_t max, bool requir
     return CS_OK;
 }
 
+int cs_check__bool(const char *field, int value)
+{
+    if (value == 0 || value == 1 || value == CS_UNSET)
+        return CS_OK;
+    return cs_error__inval(field, "%s must be 0 or 1, not %d", field, value);
+}
+
 int cs_strv__push(cs_strv *sv, const char *s)
 {
     char *copy = cs_mem__strdup(s);
@@ -178,6 +185,20 @@ char *cs_strv__join(const cs_strv *sv)
         p += l;
     }
     return s;
+}
+
+int cs_json__dump(char **out, json_t *value)
+{
+    char *dumped = value ? json_dumps(value, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+
+    json_decref(value);
+    *out = NULL;
+    if (!dumped)
+        return cs_error__nomem();
+    /* jansson's memory is not ours: the caller releases with cs_str_free(). */
+    *out = cs_mem__strdup(dumped);
+    free(dumped);
+    return *out ? CS_OK : cs_error__nomem();
 }
 
 int cs_json__object_text(char **out, const char *field, const char *json)

@@ -1,8 +1,1493 @@
+/*
+ * Configuration objects: channels, agents and groups. Round trips, defaults, JSON, the
+ * audit trail of every change, bad input, permissions, allocation failures.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+
 #include "check_suites.h"
 #include "helpers.h"
+
+/* ------------------------------------------------------------------------------------- */
+/* Helpers */
+
+/* Tests move the shared fixture clock; each starts again at 2026-03-02T09:00:00Z, also when
+ * Check runs them in one process (CK_FORK=no). */
+static void reset_clock(void)
+{
+    t_now = 1772442000;
+}
+
+/* Every row of the configuration tables and the audit trail as one text, so a test can
+ * show that a refused call wrote nothing at all. Release with free(). */
+static char *snapshot(cs_db *db)
+{
+    static const char *const tables[] = {"channel",     "agent",        "agent_skill",
+                                         "agent_group", "group_member", "audit"};
+    size_t len = 0, cap = 256;
+    char *s = malloc(cap);
+
+    ck_assert_ptr_nonnull(s);
+    s[0] = '\0';
+    for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
+        char sql[64];
+        sqlite3_stmt *st = NULL;
+        snprintf(sql, sizeof(sql), "SELECT * FROM %s ORDER BY 1, 2", tables[t]);
+        ck_assert_int_eq(sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL), SQLITE_OK);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            for (int c = 0; c < sqlite3_column_count(st); c++) {
+                const char *v = (const char *)sqlite3_column_text(st, c);
+                size_t n = strlen(v ? v : "NULL") + 2;
+                if (len + n + 1 > cap) {
+                    cap = (len + n + 1) * 2;
+                    s = realloc(s, cap);
+                    ck_assert_ptr_nonnull(s);
+                }
+                len += (size_t)sprintf(s + len, "%s%c", v ? v : "NULL", c ? '|' : '\n');
+            }
+        }
+        sqlite3_finalize(st);
+    }
+    return s;
+}
+
+#define ck_assert_unchanged(db, before)                                                            \
+    do {                                                                                           \
+        char *after_ = snapshot(db);                                                               \
+        ck_assert_str_eq(after_, (before));                                                        \
+        free(after_);                                                                              \
+    } while (0)
+
+/* How many audit entries match, and the old and new values of the last one ("NULL" for
+ * none). `field` NULL matches entries without a field. */
+typedef struct audit_hit {
+    int count;
+    char old_value[128];
+    char new_value[128];
+    int actor_kind;
+    int64_t actor_id;
+} audit_hit;
+
+static audit_hit audit_find(cs_db *db, const char *object, int64_t id, const char *action,
+                            const char *field)
+{
+    audit_hit hit = {0};
+    cs_audit_iter *it = NULL;
+    const cs_audit_entry *e;
+    int rc;
+
+    ck_assert_ok(cs_audit_iter_new(&it, db, CS_AUDIT_OBJECT, id, object));
+    while ((rc = cs_audit_next(&e, it)) == CS_OK) {
+        if (strcmp(e->action, action) != 0 ||
+            (field ? !e->field || strcmp(e->field, field) : e->field != NULL))
+            continue;
+        hit.count++;
+        snprintf(hit.old_value, sizeof(hit.old_value), "%s", e->old_value ? e->old_value : "NULL");
+        snprintf(hit.new_value, sizeof(hit.new_value), "%s", e->new_value ? e->new_value : "NULL");
+        hit.actor_kind = e->actor_kind;
+        hit.actor_id = e->actor_id;
+    }
+    ck_assert_rc(rc, CS_ITEROVER);
+    cs_audit_iter_free(it);
+    return hit;
+}
+
+/* Assert exactly one update of `field` was recorded, from `old_value` to `new_value`. */
+static void check_audit(cs_db *db, const char *object, int64_t id, const char *field,
+                        const char *old_value, const char *new_value)
+{
+    audit_hit hit = audit_find(db, object, id, "update", field);
+    ck_assert_msg(hit.count == 1, "%s %lld: %d updates of %s recorded", object, (long long)id,
+                  hit.count, field);
+    ck_assert_str_eq(hit.old_value, old_value);
+    ck_assert_str_eq(hit.new_value, new_value);
+}
+
+static int64_t audit_rows(cs_db *db)
+{
+    return t_sql_int(db, "SELECT count(*) FROM audit");
+}
+
+static json_t *parse(const char *text)
+{
+    json_error_t err;
+    json_t *v = json_loads(text, JSON_REJECT_DUPLICATES, &err);
+    ck_assert_msg(v != NULL, "bad JSON %s: %s", text, err.text);
+    return v;
+}
+
+#define ck_json_str(obj, key, expected)                                                            \
+    ck_assert_str_eq(json_string_value(json_object_get((obj), (key))), (expected))
+#define ck_json_int(obj, key, expected)                                                            \
+    ck_assert_int_eq(json_integer_value(json_object_get((obj), (key))), (expected))
+#define ck_json_true(obj, key) ck_assert(json_is_true(json_object_get((obj), (key))))
+#define ck_json_false(obj, key) ck_assert(json_is_false(json_object_get((obj), (key))))
+#define ck_json_null(obj, key) ck_assert(json_is_null(json_object_get((obj), (key))))
+
+/* A string of n copies of c; release with free(). */
+static char *repeat(char c, size_t n)
+{
+    char *s = malloc(n + 1);
+    ck_assert_ptr_nonnull(s);
+    memset(s, c, n);
+    s[n] = '\0';
+    return s;
+}
+
+static int64_t create_channel(cs_db *db, int kind, const char *name)
+{
+    cs_channel_fields f = CS_CHANNEL_FIELDS_INIT;
+    int64_t id = 0;
+    f.kind = kind;
+    f.name = name;
+    ck_assert_ok(cs_channel_create(&id, db, &f));
+    ck_assert_int_gt(id, 0);
+    return id;
+}
+
+static int64_t create_agent(cs_db *db, const char *name, const char *email)
+{
+    cs_agent_fields f = CS_AGENT_FIELDS_INIT;
+    int64_t id = 0;
+    f.name = name;
+    f.email = email;
+    ck_assert_ok(cs_agent_create(&id, db, &f));
+    ck_assert_int_gt(id, 0);
+    return id;
+}
+
+/* ------------------------------------------------------------------------------------- */
+/* Enum names */
+
+START_TEST(channel_kinds)
+{
+    static const struct {
+        int kind;
+        const char *name;
+        int identity;
+    } kinds[] = {
+        {CS_CHANNEL_EMAIL, "email", CS_IDENTITY_EMAIL},
+        {CS_CHANNEL_PHONE, "phone", CS_IDENTITY_PHONE},
+        {CS_CHANNEL_CHAT, "chat", CS_IDENTITY_CHAT},
+        {CS_CHANNEL_WEBFORM, "webform", CS_IDENTITY_EMAIL},
+        {CS_CHANNEL_TWITTER, "twitter", CS_IDENTITY_TWITTER},
+        {CS_CHANNEL_FACEBOOK, "facebook", CS_IDENTITY_FACEBOOK},
+        {CS_CHANNEL_WHATSAPP, "whatsapp", CS_IDENTITY_WHATSAPP},
+        {CS_CHANNEL_SMS, "sms", CS_IDENTITY_PHONE},
+        {CS_CHANNEL_API, "api", CS_IDENTITY_EXTERNAL},
+    };
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+        ck_assert_str_eq(cs_channel_kind_name(kinds[i].kind), kinds[i].name);
+        ck_assert_int_eq(cs_channel_kind_parse(kinds[i].name), kinds[i].kind);
+        ck_assert_int_eq(cs_channel_kind_identity(kinds[i].kind), kinds[i].identity);
+    }
+    ck_assert_ptr_null(cs_channel_kind_name(0));
+    ck_assert_ptr_null(cs_channel_kind_name(10));
+    ck_assert_ptr_null(cs_channel_kind_name(-1));
+    ck_assert_int_eq(cs_channel_kind_parse("fax"), 0);
+    ck_assert_int_eq(cs_channel_kind_parse("Email"), 0);
+    ck_assert_int_eq(cs_channel_kind_parse(NULL), 0);
+    ck_assert_int_eq(cs_channel_kind_identity(0), 0);
+    ck_assert_int_eq(cs_channel_kind_identity(10), 0);
+    ck_assert_int_eq(cs_channel_kind_identity(-3), 0);
+}
+END_TEST
+
+START_TEST(agent_roles)
+{
+    ck_assert_str_eq(cs_agent_role_name(CS_ROLE_ADMIN), "admin");
+    ck_assert_str_eq(cs_agent_role_name(CS_ROLE_AGENT), "agent");
+    ck_assert_str_eq(cs_agent_role_name(CS_ROLE_LIGHT), "light");
+    ck_assert_ptr_null(cs_agent_role_name(0));
+    ck_assert_ptr_null(cs_agent_role_name(4));
+    ck_assert_int_eq(cs_agent_role_parse("admin"), CS_ROLE_ADMIN);
+    ck_assert_int_eq(cs_agent_role_parse("agent"), CS_ROLE_AGENT);
+    ck_assert_int_eq(cs_agent_role_parse("light"), CS_ROLE_LIGHT);
+    ck_assert_int_eq(cs_agent_role_parse("root"), 0);
+    ck_assert_int_eq(cs_agent_role_parse(NULL), 0);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------------------- */
+/* Channels */
+
+START_TEST(channel_create_every_field)
+{
+    cs_db *db = t_open_memory();
+    int64_t group = t_group(db, "Social"), id = 0;
+    cs_channel_fields f = CS_CHANNEL_FIELDS_INIT;
+    cs_channel *ch = NULL, *by_name = NULL;
+
+    f.kind = CS_CHANNEL_TWITTER;
+    f.name = "Twitter Ümlaut 🐦";
+    f.address = "@shop";
+    f.is_public = 1;
+    f.signature = 1;
+    f.default_group_id = group;
+    f.enabled = 0;
+    ck_assert_ok(cs_channel_create(&id, db, &f));
+    ck_assert_int_gt(id, 0);
+
+    ck_assert_ok(cs_channel_lookup(&ch, db, id));
+    ck_assert_int_eq(cs_channel_id(ch), id);
+    ck_assert_int_eq(cs_channel_kind(ch), CS_CHANNEL_TWITTER);
+    ck_assert_str_eq(cs_channel_name(ch), "Twitter Ümlaut 🐦");
+    ck_assert_str_eq(cs_channel_address(ch), "@shop");
+    ck_assert_int_eq(cs_channel_is_public(ch), 1);
+    ck_assert_int_eq(cs_channel_signature(ch), 1);
+    ck_assert_int_eq(cs_channel_default_group_id(ch), group);
+    ck_assert_int_eq(cs_channel_enabled(ch), 0);
+
+    ck_assert_ok(cs_channel_lookup_name(&by_name, db, "Twitter Ümlaut 🐦"));
+    ck_assert_int_eq(cs_channel_id(by_name), id);
+    ck_assert_str_eq(cs_channel_address(by_name), "@shop");
+
+    audit_hit hit = audit_find(db, "channel", id, "create", NULL);
+    ck_assert_int_eq(hit.count, 1);
+    ck_assert_int_eq(hit.actor_kind, CS_ACTOR_SYSTEM);
+    ck_assert_int_eq(audit_rows(db), 1);
+    ck_assert_int_eq(t_sql_int(db, "SELECT created_at FROM channel"), t_now);
+    ck_assert_int_eq(t_sql_int(db, "SELECT updated_at FROM channel"), t_now);
+    cs_channel_free(ch);
+    cs_channel_free(by_name);
+    cs_db_close(db);
+}
+END_TEST
+
+START_TEST(channel_defaults)
+{
+    cs_db *db = t_open_memory();
+    int64_t id = create_channel(db, CS_CHANNEL_EMAIL, "Mail");
+    cs_channel *ch = NULL;
+
+    ck_assert_ok(cs_channel_lookup(&ch, db, id));
+    ck_assert_int_eq(cs_channel_kind(ch), CS_CHANNEL_EMAIL);
+    ck_assert_str_eq(cs_channel_name(ch), "Mail");
+    ck_assert_ptr_null(cs_channel_address(ch));
+    ck_assert_int_eq(cs_channel_is_public(ch), 0);
+    ck_assert_int_eq(cs_channel_signature(ch), 0);
+    ck_assert_int_eq(cs_channel_default_group_id(ch), 0);
+    ck_assert_int_eq(cs_channel_enabled(ch), 1);
+    cs_channel_free(ch);
+
+    /* An empty address on create is no address. */
+    cs_channel_fields f = CS_CHANNEL_FIELDS_INIT;
+    f.kind = CS_CHANNEL_CHAT;
+    f.name = "Chat";
+    f.address = "";
+    ck_assert_ok(cs_channel_create(&id, db, &f));
+    ck_assert_ok(cs_channel_lookup(&ch, db, id));
+    ck_assert_ptr_null(cs_channel_address(ch));
+    cs_channel_free(ch);
+    cs_db_close(db);
+}
+END_TEST
+
+START_TEST(channel_to_json)
+{
+    cs_db *db = t_open_memory();
+    int64_t group = t_group(db, "Social"), id = 0;
+    cs_channel_fields f = CS_CHANNEL_FIELDS_INIT;
+    cs_channel *ch = NULL;
+    char *text = NULL;
+
+    f.kind = CS_CHANNEL_FACEBOOK;
+    f.name = "Facebook";
+    f.address = "shop.example";
+    f.is_public = 1;
+    f.default_group_id = group;
+    ck_assert_ok(cs_channel_create(&id, db, &f));
+    ck_assert_ok(cs_channel_lookup(&ch, db, id));
+    ck_assert_ok(cs_channel_to_json(&text, ch));
+    /* Compact, with sorted keys: stable output. */
+    ck_assert_int_eq(text[0], '{');
+    ck_assert_ptr_null(strchr(text, '\n'));
+    ck_assert_ptr_nonnull(strstr(text, "\"address\":\"shop.example\",\"created_at\""));
+
+    json_t *o = parse(text);
+    ck_assert_int_eq(json_object_size(o), 10);
+    ck_json_int(o, "id", id);
+    ck_json_str(o, "kind", "facebook");
+    ck_json_str(o, "name", "Facebook");
+    ck_json_str(o, "address", "shop.example");
+    ck_json_true(o, "public");
+    ck_json_false(o, "signature");
+    ck_json_int(o, "default_group_id", group);
+    ck_json_true(o, "enabled");
+    ck_json_str(o, "created_at", "2026-03-02T09:00:00Z");
+    ck_json_str(o, "updated_at", "2026-03-02T09:00:00Z");
+    json_decref(o);
+    cs_str_free(text);
+    cs_channel_free(ch);
+
+    /* Unset values are null. */
+    id = create_channel(db, CS_CHANNEL_API, "API");
+    ck_assert_ok(cs_channel_lookup(&ch, db, id));
+    ck_assert_ok(cs_channel_to_json(&text, ch));
+    o = parse(text);
+    ck_json_null(o, "address");
+    ck_json_null(o, "default_group_id");
+    ck_json_str(o, "kind", "api");
+    json_decref(o);
+    cs_str_free(text);
+    cs_channel_free(ch);
+
+    text = (char *)1;
+    ck_assert_rc(cs_channel_to_json(&text, NULL), CS_EINVAL);
+    ck_assert_ptr_null(text);
+    cs_db_close(db);
+}
+END_TEST
+
+START_TEST(channel_list_json)
+{
+    cs_db *db = t_open_memory();
+    char *text = NULL;
+
+    ck_assert_ok(cs_channel_list_json(&text, db));
+    ck_assert_str_eq(text, "[]");
+    cs_str_free(text);
+
+    int64_t a = create_channel(db, CS_CHANNEL_EMAIL, "Mail");
+    int64_t b = t_channel(db, CS_CHANNEL_PHONE, "Hotline");
+    int64_t c = create_channel(db, CS_CHANNEL_WHATSAPP, "WhatsApp");
+    ck_assert_ok(cs_channel_list_json(&text, db));
+    json_t *list = parse(text);
+    ck_assert(json_is_array(list));
+    ck_assert_int_eq(json_array_size(list), 3);
+    int64_t ids[] = {a, b, c};
+    const char *names[] = {"Mail", "Hotline", "WhatsApp"};
+    const char *kinds[] = {"email", "phone", "whatsapp"};
+    for (size_t i = 0; i < 3; i++) {
+        json_t *o = json_array_get(list, i);
+        ck_json_int(o, "id", ids[i]);
+        ck_json_str(o, "name", names[i]);
+        ck_json_str(o, "kind", kinds[i]);
+        ck_json_true(o, "enabled");
+        ck_json_null(o, "address");
+    }
+    json_decref(list);
+    cs_str_free(text);
+
+    ck_assert_rc(cs_channel_list_json(NULL, db), CS_EINVAL);
+    ck_assert_rc(cs_channel_list_json(&text, NULL), CS_EINVAL);
+    cs_db_close(db);
+}
+END_TEST
+
+START_TEST(channel_update_each_field)
+{
+    cs_db *db = t_open_memory();
+    int64_t g1 = t_group(db, "First line"), g2 = t_group(db, "Second line");
+    int64_t id = create_channel(db, CS_CHANNEL_EMAIL, "Mail");
+    cs_channel_fields f = CS_CHANNEL_FIELDS_INIT;
+    cs_channel *ch = NULL;
+    char g1_text[24], g2_text[24];
+
+    snprintf(g1_text, sizeof(g1_text), "%lld", (long long)g1);
+    snprintf(g2_text, sizeof(g2_text), "%lld", (long long)g2);
+    t_now += 60;
+
+    f.name = "Support mail";
+    ck_assert_ok(cs_channel_update(db, id, &f));
+    check_audit(db, "channel", id, "name", "Mail", "Support mail");
+    ck_assert_int_eq(t_sql_int(db, "SELECT updated_at FROM channel"), t_now);
+
+    f = (cs_channel_fields)CS_CHANNEL_FIELDS_INIT;
+    f.address = "support@shop.example";
+    ck_assert_ok(cs_channel_update(db, id, &f));
+    check_audit(db, "channel", id, "address", "NULL", "support@shop.example");
+
+    f = (cs_channel_fields)CS_CHANNEL_FIELDS_INIT;
+    f.is_public = 1;
+    ck_assert_ok(cs_channel_update(db, id, &f));
+    check_audit(db, "channel", id, "is_public", "false", "true");
+
+    f = (cs_channel_fields)CS_CHANNEL_FIELDS_INIT;
+    f.signature = 1;
+    ck_assert_ok(cs_channel_update(db, id, &f));
+    check_audit(db, "channel", id, "signature", "false", "true");
+
+    f = (cs_channel_fields)CS_CHANNEL_FIELDS_INIT;
+    f.enabled = 0;
+    ck_assert_ok(cs_channel_update(db, id, &f));
+    check_audit(db, "channel", id, "enabled", "true", "false");
+
+    f = (cs_channel_fields)CS_CHANNEL_FIELDS_INIT;
+    f.default_group_id = g1;
+    ck_assert_ok(cs_channel_update(db, id, &f));
+    check_audit(db, "channel", id, "default_group_id", "NULL", g1_text);
+
+    ck_assert_ok(cs_channel_lookup(&ch, db, id));
+    ck_assert_str_eq(cs_channel_name(ch), "Support mail");
+    ck_assert_str_eq(cs_channel_address(ch), "support@shop.example");
+    ck_assert_int_eq(cs_channel_is_public(ch), 1);
+    ck_assert_int_eq(cs_channel_signature(ch), 1);
+    ck_assert_int_eq(cs_channel_enabled(ch), 0);
+    ck_assert_int_eq(cs_channel_default_group_id(ch), g1);
+    ck_assert_int_eq(cs_channel_kind(ch), CS_CHANNEL_EMAIL);
+    cs_channel_free(ch);
+
+    /* Changing the group to another is one audit row of its own. */
+    f = (cs_channel_fields)CS_CHANNEL_FIELDS_INIT;
+    f.default_group_id = g2;
+    ck_assert_ok(cs_channel_update(db, id, &f));
+    ck_assert_int_eq(audit_find(db, "channel", id, "update", "default_group_id").count, 2);
+
+    /* Clearing: "" for the address, CS_ID_CLEAR for the group, 0 for booleans. */
+    f = (cs_channel_fields)CS_CHANNEL_FIELDS_INIT;
+    f.address = "";
+    f.default_group_id = CS_ID_CLEAR;
+    f.is_public = 0;
+    f.signature = 0;
+    f.enabled = 1;
+    ck_assert_ok(cs_channel_update(db, id, &f));
+    audit_hit hit = audit_find(db, "channel", id, "update", "address");
+    ck_assert_int_eq(hit.count, 2);
+    ck_assert_str_eq(hit.old_value, "support@shop.example");
+    ck_assert_str_eq(hit.new_value, "NULL");
+    hit = audit_find(db, "channel", id, "update", "default_group_id");
+    ck_assert_str_eq(hit.old_value, g2_text);
+    ck_assert_str_eq(hit.new_value, "NULL");
+    ck_assert_ok(cs_channel_lookup(&ch, db, id));
+    ck_assert_ptr_null(cs_channel_address(ch));
+    ck_assert_int_eq(cs_channel_default_group_id(ch), 0);
+    ck_assert_int_eq(cs_channel_is_public(ch), 0);
+    ck_assert_int_eq(cs_channel_signature(ch), 0);
+    ck_assert_int_eq(cs_channel_enabled(ch), 1);
+    cs_channel_free(ch);
+
+    /* Nothing given, or the same values again, or the same kind: nothing recorded, the
+     * update time stays. */
+    int64_t rows = audit_rows(db), updated = t_sql_int(db, "SELECT updated_at FROM channel");
+    t_now += 60;
+    f = (cs_channel_fields)CS_CHANNEL_FIELDS_INIT;
+    ck_assert_ok(cs_channel_update(db, id, &f));
+    f.kind = CS_CHANNEL_EMAIL;
+    f.name = "Support mail";
+    f.address = "";
+    f.is_public = 0;
+    f.enabled = 1;
+    f.default_group_id = CS_ID_CLEAR;
+    ck_assert_ok(cs_channel_update(db, id, &f));
+    ck_assert_int_eq(audit_rows(db), rows);
+    ck_assert_int_eq(t_sql_int(db, "SELECT updated_at FROM channel"), updated);
+
+    /* The kind cannot change. */
+    char *before = snapshot(db);
+    f = (cs_channel_fields)CS_CHANNEL_FIELDS_INIT;
+    f.kind = CS_CHANNEL_SMS;
+    f.name = "SMS";
+    ck_assert_rc(cs_channel_update(db, id, &f), CS_EINVAL);
+    ck_assert_field("kind");
+    ck_assert_unchanged(db, before);
+    free(before);
+    cs_db_close(db);
+}
+END_TEST
+
+START_TEST(channel_update_several_fields_one_audit_row_each)
+{
+    cs_db *db = t_open_memory();
+    int64_t id = create_channel(db, CS_CHANNEL_CHAT, "Chat");
+    cs_channel_fields f = CS_CHANNEL_FIELDS_INIT;
+
+    f.name = "Live chat";
+    f.address = "chat.shop.example";
+    f.is_public = 0; /* unchanged: not recorded */
+    ck_assert_ok(cs_channel_update(db, id, &f));
+    ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM audit WHERE action = 'update'"), 2);
+    check_audit(db, "channel", id, "name", "Chat", "Live chat");
+    check_audit(db, "channel", id, "address", "NULL", "chat.shop.example");
+    ck_assert_int_eq(audit_find(db, "channel", id, "update", "is_public").count, 0);
+    cs_db_close(db);
+}
+END_TEST
+
+START_TEST(channel_duplicate_name)
+{
+    cs_db *db = t_open_memory();
+    int64_t id = create_channel(db, CS_CHANNEL_EMAIL, "Mail"), other = 0;
+    int64_t second = create_channel(db, CS_CHANNEL_CHAT, "Chat");
+    cs_channel_fields f = CS_CHANNEL_FIELDS_INIT;
+    char *before = snapshot(db);
+
+    f.kind = CS_CHANNEL_WEBFORM;
+    f.name = "Mail";
+    ck_assert_rc(cs_channel_create(&other, db, &f), CS_EEXISTS);
+    ck_assert_field("name");
+    ck_assert_ptr_nonnull(strstr(cs_error_last()->message, "\"Mail\""));
+    ck_assert_int_eq(other, 0);
+    ck_assert_unchanged(db, before);
+
+    /* Taking another channel's name in an update, with another change besides. */
+    f = (cs_channel_fields)CS_CHANNEL_FIELDS_INIT;
+    f.name = "Mail";
+    f.address = "chat.example";
+    ck_assert_rc(cs_channel_update(db, second, &f), CS_EEXISTS);
+    ck_assert_field("name");
+    ck_assert_unchanged(db, before);
+
+    /* Its own name is no conflict. */
+    ck_assert_ok(cs_channel_update(db, id, &f));
+    free(before);
+    cs_db_close(db);
+}
+END_TEST
+
+START_TEST(channel_bad_input)
+{
+    cs_db *db = t_open_memory();
+    int64_t id = create_channel(db, CS_CHANNEL_EMAIL, "Mail"), out = 0;
+    char *long_name = repeat('n', CS_NAME_MAX + 1), *long_address = repeat('a', 321);
+    char *max_name = repeat('m', CS_NAME_MAX);
+    char *before = snapshot(db);
+    struct {
+        const char *field;
+        cs_channel_fields f;
+        bool create_only;
+    } bad[] = {
+        {"fields", {0, CS_CHANNEL_EMAIL, "X", NULL, CS_UNSET, CS_UNSET, 0, CS_UNSET}, false},
+        {"fields", {2, CS_CHANNEL_EMAIL, "X", NULL, CS_UNSET, CS_UNSET, 0, CS_UNSET}, false},
+        {"kind", {1, 0, "X", NULL, CS_UNSET, CS_UNSET, 0, CS_UNSET}, true},
+        {"kind", {1, 10, "X", NULL, CS_UNSET, CS_UNSET, 0, CS_UNSET}, false},
+        {"kind", {1, -2, "X", NULL, CS_UNSET, CS_UNSET, 0, CS_UNSET}, false},
+        {"name", {1, CS_CHANNEL_EMAIL, NULL, NULL, CS_UNSET, CS_UNSET, 0, CS_UNSET}, true},
+        {"name", {1, CS_CHANNEL_EMAIL, "", NULL, CS_UNSET, CS_UNSET, 0, CS_UNSET}, false},
+        {"name", {1, CS_CHANNEL_EMAIL, "\xC3\x28", NULL, CS_UNSET, CS_UNSET, 0, CS_UNSET}, false},
+        {"name", {1, CS_CHANNEL_EMAIL, long_name, NULL, CS_UNSET, CS_UNSET, 0, CS_UNSET}, false},
+        {"address", {1, CS_CHANNEL_EMAIL, "X", "\xff", CS_UNSET, CS_UNSET, 0, CS_UNSET}, false},
+        {"address",
+         {1, CS_CHANNEL_EMAIL, "X", long_address, CS_UNSET, CS_UNSET, 0, CS_UNSET},
+         false},
+        {"is_public", {1, CS_CHANNEL_EMAIL, "X", NULL, 2, CS_UNSET, 0, CS_UNSET}, false},
+        {"signature", {1, CS_CHANNEL_EMAIL, "X", NULL, CS_UNSET, -5, 0, CS_UNSET}, false},
+        {"enabled", {1, CS_CHANNEL_EMAIL, "X", NULL, CS_UNSET, CS_UNSET, 0, 7}, false},
+        {"default_group_id",
+         {1, CS_CHANNEL_EMAIL, "X", NULL, CS_UNSET, CS_UNSET, -7, CS_UNSET},
+         false},
+    };
+
+    ck_assert_rc(cs_channel_create(&out, db, NULL), CS_EINVAL);
+    ck_assert_field("fields");
+    ck_assert_rc(cs_channel_update(db, id, NULL), CS_EINVAL);
+    ck_assert_field("fields");
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        out = 99;
+        ck_assert_msg(cs_channel_create(&out, db, &bad[i].f) == CS_EINVAL, "create case %zu", i);
+        ck_assert_field(bad[i].field);
+        ck_assert_int_eq(out, 0);
+        if (!bad[i].create_only) {
+            ck_assert_msg(cs_channel_update(db, id, &bad[i].f) == CS_EINVAL, "update case %zu", i);
+            ck_assert_field(bad[i].field);
+        }
+    }
+    ck_assert_unchanged(db, before);
+
+    /* The limits themselves are fine. */
+    cs_channel_fields f = CS_CHANNEL_FIELDS_INIT;
+    f.kind = CS_CHANNEL_API;
+    f.name = max_name;
+    f.address = long_address + 1;
+    ck_assert_ok(cs_channel_create(&out, db, &f));
+
+    ck_assert_rc(cs_channel_create(NULL, db, &f), CS_EINVAL);
+    ck_assert_rc(cs_channel_create(&out, NULL, &f), CS_EINVAL);
+    ck_assert_rc(cs_channel_update(NULL, id, &f), CS_EINVAL);
+    free(before);
+    free(long_name);
+    free(long_address);
+    free(max_name);
+    cs_db_close(db);
+}
+END_TEST
+
+START_TEST(channel_not_found)
+{
+    cs_db *db = t_open_memory();
+    int64_t id = create_channel(db, CS_CHANNEL_EMAIL, "Mail"), out = 0;
+    cs_channel_fields f = CS_CHANNEL_FIELDS_INIT;
+    cs_channel *ch = (cs_channel *)1;
+    char *before = snapshot(db);
+
+    ck_assert_rc(cs_channel_lookup(&ch, db, id + 100), CS_ENOTFOUND);
+    ck_assert_field("id");
+    ck_assert_ptr_null(ch);
+    ck_assert_rc(cs_channel_lookup_name(&ch, db, "Fax"), CS_ENOTFOUND);
+    ck_assert_field("name");
+    ck_assert_ptr_nonnull(strstr(cs_error_last()->message, "Fax"));
+    ck_assert_rc(cs_channel_lookup_name(&ch, db, NULL), CS_EINVAL);
+    ck_assert_rc(cs_channel_lookup(NULL, db, id), CS_EINVAL);
+
+    f.name = "New name";
+    ck_assert_rc(cs_channel_update(db, id + 100, &f), CS_ENOTFOUND);
+    ck_assert_field("id");
+
+    f = (cs_channel_fields)CS_CHANNEL_FIELDS_INIT;
+    f.kind = CS_CHANNEL_SMS;
+    f.name = "SMS";
+    f.default_group_id = 4242;
+    ck_assert_rc(cs_channel_create(&out, db, &f), CS_ENOTFOUND);
+    ck_assert_field("default_group_id");
+    ck_assert_int_eq(out, 0);
+    f.kind = 0;
+    ck_assert_rc(cs_channel_update(db, id, &f), CS_ENOTFOUND);
+    ck_assert_field("default_group_id");
+    ck_assert_unchanged(db, before);
+    free(before);
+    cs_db_close(db);
+}
+END_TEST
+
+START_TEST(channel_null_object)
+{
+    ck_assert_int_eq(cs_channel_id(NULL), 0);
+    ck_assert_int_eq(cs_channel_kind(NULL), 0);
+    ck_assert_ptr_null(cs_channel_name(NULL));
+    ck_assert_ptr_null(cs_channel_address(NULL));
+    ck_assert_int_eq(cs_channel_is_public(NULL), 0);
+    ck_assert_int_eq(cs_channel_signature(NULL), 0);
+    ck_assert_int_eq(cs_channel_default_group_id(NULL), 0);
+    ck_assert_int_eq(cs_channel_enabled(NULL), 0);
+    cs_channel_free(NULL);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------------------- */
+/* Agents */
+
+START_TEST(agent_create_every_field)
+{
+    cs_db *db = t_open_memory();
+    const char *skills[] = {"de", "billing", "de", "Rückgabe"};
+    cs_agent_fields f = CS_AGENT_FIELDS_INIT;
+    cs_agent *a = NULL;
+    int64_t id = 0;
+
+    f.name = "Anna Berger";
+    f.initials = "AnB";
+    f.email = "Anna.Berger@Shop.example";
+    f.avatar_url = "https://shop.example/a/anna.png";
+    f.role = CS_ROLE_ADMIN;
+    f.active = 1;
+    f.skills = skills;
+    f.nskills = 4;
+    ck_assert_ok(cs_agent_create(&id, db, &f));
+    ck_assert_int_gt(id, 0);
+
+    ck_assert_ok(cs_agent_lookup(&a, db, id));
+    ck_assert_int_eq(cs_agent_id(a), id);
+    ck_assert_str_eq(cs_agent_name(a), "Anna Berger");
+    ck_assert_str_eq(cs_agent_initials(a), "AnB");
+    ck_assert_str_eq(cs_agent_email(a), "anna.berger@shop.example");
+    ck_assert_str_eq(cs_agent_avatar_url(a), "https://shop.example/a/anna.png");
+    ck_assert_int_eq(cs_agent_role(a), CS_ROLE_ADMIN);
+    ck_assert_int_eq(cs_agent_active(a), 1);
+    /* Sorted, without duplicates. */
+    ck_assert_int_eq(cs_agent_skill_count(a), 3);
+    ck_assert_str_eq(cs_agent_skill(a, 0), "Rückgabe");
+    ck_assert_str_eq(cs_agent_skill(a, 1), "billing");
+    ck_assert_str_eq(cs_agent_skill(a, 2), "de");
+    ck_assert_ptr_null(cs_agent_skill(a, 3));
+    ck_assert_int_eq(cs_agent_group_count(a), 0);
+    ck_assert_int_eq(cs_agent_group(a, 0), 0);
+    cs_agent_free(a);
+
+    ck_assert_int_eq(audit_find(db, "agent", id, "create", NULL).count, 1);
+    ck_assert_int_eq(audit_rows(db), 1);
+    ck_assert_int_eq(t_sql_int(db, "SELECT created_at FROM agent"), t_now);
+    cs_db_close(db);
+}
+END_TEST
+
+START_TEST(agent_defaults)
+{
+    cs_db *db = t_open_memory();
+    int64_t id = create_agent(db, "Anna Berger", NULL);
+    cs_agent *a = NULL;
+
+    ck_assert_ok(cs_agent_lookup(&a, db, id));
+    ck_assert_str_eq(cs_agent_initials(a), "AB");
+    ck_assert_int_eq(cs_agent_role(a), CS_ROLE_AGENT);
+    ck_assert_int_eq(cs_agent_active(a), 1);
+    ck_assert_ptr_null(cs_agent_email(a));
+    ck_assert_ptr_null(cs_agent_avatar_url(a));
+    ck_assert_int_eq(cs_agent_skill_count(a), 0);
+    ck_assert_int_eq(cs_agent_group_count(a), 0);
+    cs_agent_free(a);
+    cs_db_close(db);
+}
+END_TEST
+
+START_TEST(agent_default_initials)
+{
+    static const struct {
+        const char *name;
+        const char *initials;
+    } cases[] = {
+        {"Anna Berger", "AB"},
+        {"anna berger", "AB"},
+        {"Anna", "A"},
+        {"  jean-luc   de la picard  ", "JP"},
+        {"Anna\tMaria Berger", "AB"},
+        {"Ömer Şahin", "ÖŞ"},
+        {"émile zola", "éZ"},
+        {"李 小龍", "李小"},
+        {"😀 x", "😀X"},
+        {"3M Support", "3S"},
+    };
+    cs_db *db = t_open_memory();
+    cs_agent *a = NULL;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int64_t id = create_agent(db, cases[i].name, NULL);
+        ck_assert_ok(cs_agent_lookup(&a, db, id));
+        ck_assert_msg(strcmp(cs_agent_initials(a), cases[i].initials) == 0,
+                      "initials of \"%s\": \"%s\", expected \"%s\"", cases[i].name,
+                      cs_agent_initials(a), cases[i].initials);
+        cs_agent_free(a);
+    }
+
+    /* Explicit initials: up to four characters, not bytes. */
+    cs_agent_fields f = CS_AGENT_FIELDS_INIT;
+    int64_t id = 0;
+    f.name = "Änne Über";
+    f.initials = "ÄÖÜß";
+    ck_assert_ok(cs_agent_create(&id, db, &f));
+    ck_assert_ok(cs_agent_lookup(&a, db, id));
+    ck_assert_str_eq(cs_agent_initials(a), "ÄÖÜß");
+    cs_agent_free(a);
+    cs_db_close(db);
+}
+END_TEST
+
+START_TEST(agent_to_json)
+{
+    cs_db *db = t_open_memory();
+    const char *skills[] = {"en", "billing"};
+    cs_agent_fields f = CS_AGENT_FIELDS_INIT;
+    int64_t id = 0, g1 = t_group(db, "Billing"), g2 = t_group(db, "English");
+    cs_agent *a = NULL;
+    char *text = NULL;
+
+    f.name = "Bob Chen";
+    f.email = "bob@shop.example";
+    f.avatar_url = "https://shop.example/bob.png";
+    f.role = CS_ROLE_LIGHT;
+    f.skills = skills;
+    f.nskills = 2;
+    ck_assert_ok(cs_agent_create(&id, db, &f));
+    ck_assert_ok(cs_group_add_agent(db, g2, id));
+    ck_assert_ok(cs_group_add_agent(db, g1, id));
+    ck_assert_ok(cs_agent_lookup(&a, db, id));
+    ck_assert_ok(cs_agent_to_json(&text, a));
+    ck_assert_ptr_null(strchr(text, '\n'));
+    ck_assert_ptr_nonnull(strstr(text, "\"active\":true,\"avatar_url\""));
+
+    json_t *o = parse(text);
+    ck_assert_int_eq(json_object_size(o), 11);
+    ck_json_int(o, "id", id);
+    ck_json_str(o, "name", "Bob Chen");
+    ck_json_str(o, "initials", "BC");
+    ck_json_str(o, "email", "bob@shop.example");
+    ck_json_str(o, "avatar_url", "https://shop.example/bob.png");
+    ck_json_str(o, "role", "light");
+    ck_json_true(o, "active");
+    json_t *s = json_object_get(o, "skills");
+    ck_assert_int_eq(json_array_size(s), 2);
+    ck_assert_str_eq(json_string_value(json_array_get(s, 0)), "billing");
+    ck_assert_str_eq(json_string_value(json_array_get(s, 1)), "en");
+    json_t *g = json_object_get(o, "groups");
+    ck_assert_int_eq(json_array_size(g), 2);
+    ck_assert_int_eq(json_integer_value(json_array_get(g, 0)), g1);
+    ck_assert_int_eq(json_integer_value(json_array_get(g, 1)), g2);
+    ck_json_str(o, "created_at", "2026-03-02T09:00:00Z");
+    ck_json_str(o, "updated_at", "2026-03-02T09:00:00Z");
+    json_decref(o);
+    cs_str_free(text);
+    cs_agent_free(a);
+
+    /* Unset values are null; empty lists are empty arrays. */
+    id = create_agent(db, "Carla", NULL);
+    ck_assert_ok(cs_agent_lookup(&a, db, id));
+    ck_assert_ok(cs_agent_to_json(&text, a));
+    o = parse(text);
+    ck_json_null(o, "email");
+    ck_json_null(o, "avatar_url");
+    ck_json_str(o, "role", "agent");
+    ck_assert_int_eq(json_array_size(json_object_get(o, "skills")), 0);
+    ck_assert(json_is_array(json_object_get(o, "groups")));
+    json_decref(o);
+    cs_str_free(text);
+    cs_agent_free(a);
+
+    text = (char *)1;
+    ck_assert_rc(cs_agent_to_json(&text, NULL), CS_EINVAL);
+    ck_assert_ptr_null(text);
+    cs_db_close(db);
+}
+END_TEST
+
+START_TEST(agent_update_each_field)
+{
+    cs_db *db = t_open_memory();
+    const char *skills[] = {"de", "billing"};
+    cs_agent_fields f = CS_AGENT_FIELDS_INIT;
+    cs_agent *a = NULL;
+    int64_t id = 0;
+
+    f.name = "Anna Berger";
+    f.skills = skills;
+    f.nskills = 2;
+    ck_assert_ok(cs_agent_create(&id, db, &f));
+    t_now += 60;
+
+    f = (cs_agent_fields)CS_AGENT_FIELDS_INIT;
+    f.name = "Anna Schmidt";
+    ck_assert_ok(cs_agent_update(db, id, &f));
+    check_audit(db, "agent", id, "name", "Anna Berger", "Anna Schmidt");
+    /* A new name keeps the initials. */
+    ck_assert_int_eq(audit_find(db, "agent", id, "update", "initials").count, 0);
+    ck_assert_int_eq(t_sql_int(db, "SELECT updated_at FROM agent"), t_now);
+
+    f = (cs_agent_fields)CS_AGENT_FIELDS_INIT;
+    f.initials = "AnS";
+    ck_assert_ok(cs_agent_update(db, id, &f));
+    check_audit(db, "agent", id, "initials", "AB", "AnS");
+
+    f = (cs_agent_fields)CS_AGENT_FIELDS_INIT;
+    f.email = "Anna@Shop.Example";
+    ck_assert_ok(cs_agent_update(db, id, &f));
+    check_audit(db, "agent", id, "email", "NULL", "anna@shop.example");
+
+    f = (cs_agent_fields)CS_AGENT_FIELDS_INIT;
+    f.avatar_url = "https://shop.example/anna.png";
+    ck_assert_ok(cs_agent_update(db, id, &f));
+    check_audit(db, "agent", id, "avatar_url", "NULL", "https://shop.example/anna.png");
+
+    f = (cs_agent_fields)CS_AGENT_FIELDS_INIT;
+    f.role = CS_ROLE_ADMIN;
+    ck_assert_ok(cs_agent_update(db, id, &f));
+    check_audit(db, "agent", id, "role", "agent", "admin");
+
+    f = (cs_agent_fields)CS_AGENT_FIELDS_INIT;
+    f.active = 0;
+    ck_assert_ok(cs_agent_update(db, id, &f));
+    check_audit(db, "agent", id, "active", "true", "false");
+
+    const char *new_skills[] = {"fr", "returns"};
+    f = (cs_agent_fields)CS_AGENT_FIELDS_INIT;
+    f.skills = new_skills;
+    f.nskills = 2;
+    ck_assert_ok(cs_agent_update(db, id, &f));
+    check_audit(db, "agent", id, "skills", "billing,de", "fr,returns");
+
+    ck_assert_ok(cs_agent_lookup(&a, db, id));
+    ck_assert_str_eq(cs_agent_name(a), "Anna Schmidt");
+    ck_assert_str_eq(cs_agent_initials(a), "AnS");
+    ck_assert_str_eq(cs_agent_email(a), "anna@shop.example");
+    ck_assert_str_eq(cs_agent_avatar_url(a), "https://shop.example/anna.png");
+    ck_assert_int_eq(cs_agent_role(a), CS_ROLE_ADMIN);
+    ck_assert_int_eq(cs_agent_active(a), 0);
+    ck_assert_int_eq(cs_agent_skill_count(a), 2);
+    ck_assert_str_eq(cs_agent_skill(a, 0), "fr");
+    ck_assert_str_eq(cs_agent_skill(a, 1), "returns");
+    cs_agent_free(a);
+
+    /* The same values again (skills in another order, email in another case), or nothing
+     * given: nothing recorded, the update time stays. */
+    int64_t rows = audit_rows(db), updated = t_sql_int(db, "SELECT updated_at FROM agent");
+    const char *same_skills[] = {"returns", "fr", "fr"};
+    t_now += 60;
+    f = (cs_agent_fields)CS_AGENT_FIELDS_INIT;
+    ck_assert_ok(cs_agent_update(db, id, &f));
+    f.name = "Anna Schmidt";
+    f.initials = "AnS";
+    f.email = "ANNA@shop.example";
+    f.role = CS_ROLE_ADMIN;
+    f.active = 0;
+    f.skills = same_skills;
+    f.nskills = 3;
+    ck_assert_ok(cs_agent_update(db, id, &f));
+    ck_assert_int_eq(audit_rows(db), rows);
+    ck_assert_int_eq(t_sql_int(db, "SELECT updated_at FROM agent"), updated);
+
+    /* Clearing: "" for email, avatar and initials (which go back to the name's), an empty
+     * skill list. */
+    f = (cs_agent_fields)CS_AGENT_FIELDS_INIT;
+    f.email = "";
+    f.avatar_url = "";
+    f.initials = "";
+    f.skills = same_skills;
+    f.nskills = 0;
+    ck_assert_ok(cs_agent_update(db, id, &f));
+    ck_assert_ok(cs_agent_lookup(&a, db, id));
+    ck_assert_ptr_null(cs_agent_email(a));
+    ck_assert_ptr_null(cs_agent_avatar_url(a));
+    ck_assert_str_eq(cs_agent_initials(a), "AS");
+    ck_assert_int_eq(cs_agent_skill_count(a), 0);
+    cs_agent_free(a);
+    audit_hit hit = audit_find(db, "agent", id, "update", "email");
+    ck_assert_int_eq(hit.count, 2);
+    ck_assert_str_eq(hit.old_value, "anna@shop.example");
+    ck_assert_str_eq(hit.new_value, "NULL");
+    hit = audit_find(db, "agent", id, "update", "skills");
+    ck_assert_str_eq(hit.old_value, "fr,returns");
+    ck_assert_str_eq(hit.new_value, "");
+    ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM agent_skill"), 0);
+    ck_assert_int_eq(audit_rows(db), rows + 4);
+    cs_db_close(db);
+}
+END_TEST
+
+START_TEST(agent_duplicate_email)
+{
+    cs_db *db = t_open_memory();
+    int64_t id = create_agent(db, "Anna", "anna@shop.example"), other = 0;
+    int64_t second = create_agent(db, "Bob", "bob@shop.example");
+    cs_agent_fields f = CS_AGENT_FIELDS_INIT;
+    char *before = snapshot(db);
+
+    f.name = "Another Anna";
+    f.email = "ANNA@shop.example";
+    ck_assert_rc(cs_agent_create(&other, db, &f), CS_EEXISTS);
+    ck_assert_field("email");
+    ck_assert_ptr_nonnull(strstr(cs_error_last()->message, "anna@shop.example"));
+    ck_assert_int_eq(other, 0);
+    ck_assert_unchanged(db, before);
+
+    /* In an update, together with other changes that must not stay either. */
+    const char *skills[] = {"x"};
+    f = (cs_agent_fields)CS_AGENT_FIELDS_INIT;
+    f.name = "Robert";
+    f.email = "anna@shop.example";
+    f.skills = skills;
+    f.nskills = 1;
+    ck_assert_rc(cs_agent_update(db, second, &f), CS_EEXISTS);
+    ck_assert_field("email");
+    ck_assert_unchanged(db, before);
+
+    /* Agents without email do not collide. */
+    create_agent(db, "Carla", NULL);
+    create_agent(db, "Dan", NULL);
+    ck_assert_ok(cs_agent_update(db, id, &f));
+    free(before);
+    cs_db_close(db);
+}
+END_TEST
+
+START_TEST(agent_bad_input)
+{
+    cs_db *db = t_open_memory();
+    int64_t id = create_agent(db, "Anna", NULL), out = 0;
+    char *long_name = repeat('n', CS_NAME_MAX + 1), *long_url = repeat('u', CS_URL_MAX + 1);
+    char *long_email = repeat('e', CS_IDENTITY_MAX + 1), *long_skill = repeat('s', CS_TAG_MAX + 1);
+    const char *empty_skill[] = {"ok", ""}, *comma_skill[] = {"a,b"}, *ctl_skill[] = {"a\nb"};
+    const char *bad_utf8_skill[] = {"\xC3\x28"}, *oversize_skill[] = {long_skill};
+    const char *many[CS_TAGS_MAX + 1];
+    char *before;
+
+    for (size_t i = 0; i < CS_TAGS_MAX + 1; i++)
+        many[i] = "s";
+    long_email[5] = '@';
+    struct {
+        const char *field;
+        cs_agent_fields f;
+        bool create_only;
+    } bad[] = {
+        {"fields", {0, "X", NULL, NULL, NULL, 0, CS_UNSET, NULL, 0}, false},
+        {"fields", {7, "X", NULL, NULL, NULL, 0, CS_UNSET, NULL, 0}, false},
+        {"name", {1, NULL, NULL, NULL, NULL, 0, CS_UNSET, NULL, 0}, true},
+        {"name", {1, "", NULL, NULL, NULL, 0, CS_UNSET, NULL, 0}, false},
+        {"name", {1, "\xC3\x28", NULL, NULL, NULL, 0, CS_UNSET, NULL, 0}, false},
+        {"name", {1, long_name, NULL, NULL, NULL, 0, CS_UNSET, NULL, 0}, false},
+        {"initials", {1, "X", "ABCDE", NULL, NULL, 0, CS_UNSET, NULL, 0}, false},
+        {"initials", {1, "X", "ÄÖÜßé", NULL, NULL, 0, CS_UNSET, NULL, 0}, false},
+        {"initials", {1, "X", "\xC3\x28", NULL, NULL, 0, CS_UNSET, NULL, 0}, false},
+        {"email", {1, "X", NULL, "no-at.example", NULL, 0, CS_UNSET, NULL, 0}, false},
+        {"email", {1, "X", NULL, "a@b@c", NULL, 0, CS_UNSET, NULL, 0}, false},
+        {"email", {1, "X", NULL, "@shop.example", NULL, 0, CS_UNSET, NULL, 0}, false},
+        {"email", {1, "X", NULL, "anna@", NULL, 0, CS_UNSET, NULL, 0}, false},
+        {"email", {1, "X", NULL, "an na@shop.example", NULL, 0, CS_UNSET, NULL, 0}, false},
+        {"email", {1, "X", NULL, "\xC3\x28@x", NULL, 0, CS_UNSET, NULL, 0}, false},
+        {"email", {1, "X", NULL, long_email, NULL, 0, CS_UNSET, NULL, 0}, false},
+        {"avatar_url", {1, "X", NULL, NULL, long_url, 0, CS_UNSET, NULL, 0}, false},
+        {"avatar_url", {1, "X", NULL, NULL, "\xe2\x82", 0, CS_UNSET, NULL, 0}, false},
+        {"role", {1, "X", NULL, NULL, NULL, 4, CS_UNSET, NULL, 0}, false},
+        {"role", {1, "X", NULL, NULL, NULL, -3, CS_UNSET, NULL, 0}, false},
+        {"active", {1, "X", NULL, NULL, NULL, 0, 3, NULL, 0}, false},
+        {"skills", {1, "X", NULL, NULL, NULL, 0, CS_UNSET, NULL, 2}, false},
+        {"skills[1]", {1, "X", NULL, NULL, NULL, 0, CS_UNSET, empty_skill, 2}, false},
+        {"skills[0]", {1, "X", NULL, NULL, NULL, 0, CS_UNSET, comma_skill, 1}, false},
+        {"skills[0]", {1, "X", NULL, NULL, NULL, 0, CS_UNSET, ctl_skill, 1}, false},
+        {"skills[0]", {1, "X", NULL, NULL, NULL, 0, CS_UNSET, bad_utf8_skill, 1}, false},
+        {"skills[0]", {1, "X", NULL, NULL, NULL, 0, CS_UNSET, oversize_skill, 1}, false},
+        {"skills", {1, "X", NULL, NULL, NULL, 0, CS_UNSET, many, CS_TAGS_MAX + 1}, false},
+    };
+
+    before = snapshot(db);
+    ck_assert_rc(cs_agent_create(&out, db, NULL), CS_EINVAL);
+    ck_assert_field("fields");
+    ck_assert_rc(cs_agent_update(db, id, NULL), CS_EINVAL);
+    ck_assert_field("fields");
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        out = 99;
+        ck_assert_msg(cs_agent_create(&out, db, &bad[i].f) == CS_EINVAL, "create case %zu", i);
+        ck_assert_field(bad[i].field);
+        ck_assert_int_eq(out, 0);
+        if (!bad[i].create_only) {
+            ck_assert_msg(cs_agent_update(db, id, &bad[i].f) == CS_EINVAL, "update case %zu", i);
+            ck_assert_field(bad[i].field);
+        }
+    }
+    ck_assert_unchanged(db, before);
+
+    ck_assert_rc(cs_agent_create(NULL, db, &bad[0].f), CS_EINVAL);
+    ck_assert_rc(cs_agent_create(&out, NULL, &bad[0].f), CS_EINVAL);
+    ck_assert_rc(cs_agent_update(NULL, id, &bad[0].f), CS_EINVAL);
+    free(before);
+    free(long_name);
+    free(long_url);
+    free(long_email);
+    free(long_skill);
+    cs_db_close(db);
+}
+END_TEST
+
+START_TEST(agent_not_found)
+{
+    cs_db *db = t_open_memory();
+    int64_t id = create_agent(db, "Anna", NULL);
+    cs_agent_fields f = CS_AGENT_FIELDS_INIT;
+    cs_agent *a = (cs_agent *)1;
+    char *before = snapshot(db);
+
+    ck_assert_rc(cs_agent_lookup(&a, db, id + 1), CS_ENOTFOUND);
+    ck_assert_field("id");
+    ck_assert_ptr_null(a);
+    ck_assert_rc(cs_agent_lookup(NULL, db, id), CS_EINVAL);
+    f.name = "Bob";
+    ck_assert_rc(cs_agent_update(db, id + 1, &f), CS_ENOTFOUND);
+    ck_assert_field("id");
+    ck_assert_unchanged(db, before);
+    free(before);
+    cs_db_close(db);
+}
+END_TEST
+
+START_TEST(agent_null_object)
+{
+    ck_assert_int_eq(cs_agent_id(NULL), 0);
+    ck_assert_ptr_null(cs_agent_name(NULL));
+    ck_assert_ptr_null(cs_agent_initials(NULL));
+    ck_assert_ptr_null(cs_agent_email(NULL));
+    ck_assert_ptr_null(cs_agent_avatar_url(NULL));
+    ck_assert_int_eq(cs_agent_role(NULL), 0);
+    ck_assert_int_eq(cs_agent_active(NULL), 0);
+    ck_assert_int_eq(cs_agent_skill_count(NULL), 0);
+    ck_assert_ptr_null(cs_agent_skill(NULL, 0));
+    ck_assert_int_eq(cs_agent_group_count(NULL), 0);
+    ck_assert_int_eq(cs_agent_group(NULL, 0), 0);
+    cs_agent_free(NULL);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------------------- */
+/* Groups */
+
+START_TEST(group_create_and_members)
+{
+    cs_db *db = t_open_memory();
+    int64_t g = 0, other = 0, anna = create_agent(db, "Anna", NULL);
+    int64_t bob = create_agent(db, "Bob", NULL);
+    cs_agent *a = NULL;
+    char anna_text[24];
+
+    snprintf(anna_text, sizeof(anna_text), "%lld", (long long)anna);
+    ck_assert_ok(cs_group_create(&g, db, "Zweite Ebene"));
+    ck_assert_int_gt(g, 0);
+    ck_assert_int_eq(audit_find(db, "group", g, "create", NULL).count, 1);
+    ck_assert_ok(cs_group_create(&other, db, "First line"));
+
+    /* Adding twice is one membership and one audit row. */
+    ck_assert_ok(cs_group_add_agent(db, g, anna));
+    ck_assert_ok(cs_group_add_agent(db, g, anna));
+    ck_assert_ok(cs_group_add_agent(db, other, anna));
+    ck_assert_ok(cs_group_add_agent(db, g, bob));
+    audit_hit hit = audit_find(db, "group", g, "add_agent", "agent_id");
+    ck_assert_int_eq(hit.count, 2);
+    ck_assert_str_eq(hit.old_value, "NULL");
+    ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM group_member"), 3);
+
+    ck_assert_ok(cs_agent_lookup(&a, db, anna));
+    ck_assert_int_eq(cs_agent_group_count(a), 2);
+    ck_assert_int_eq(cs_agent_group(a, 0), g);
+    ck_assert_int_eq(cs_agent_group(a, 1), other);
+    ck_assert_int_eq(cs_agent_group(a, 2), 0);
+    cs_agent_free(a);
+
+    /* Removing twice is one audit row; the agent stays in the other group. */
+    ck_assert_ok(cs_group_remove_agent(db, g, anna));
+    ck_assert_ok(cs_group_remove_agent(db, g, anna));
+    hit = audit_find(db, "group", g, "remove_agent", "agent_id");
+    ck_assert_int_eq(hit.count, 1);
+    ck_assert_str_eq(hit.old_value, anna_text);
+    ck_assert_str_eq(hit.new_value, "NULL");
+    ck_assert_ok(cs_agent_lookup(&a, db, anna));
+    ck_assert_int_eq(cs_agent_group_count(a), 1);
+    ck_assert_int_eq(cs_agent_group(a, 0), other);
+    cs_agent_free(a);
+
+    ck_assert_ok(cs_group_remove_agent(db, other, bob)); /* never a member */
+    ck_assert_int_eq(audit_find(db, "group", other, "remove_agent", "agent_id").count, 0);
+    cs_db_close(db);
+}
+END_TEST
+
+START_TEST(group_errors)
+{
+    cs_db *db = t_open_memory();
+    int64_t g = t_group(db, "Billing"), anna = create_agent(db, "Anna", NULL), out = 0;
+    char *long_name = repeat('g', CS_NAME_MAX + 1);
+    char *before = snapshot(db);
+
+    ck_assert_rc(cs_group_create(&out, db, "Billing"), CS_EEXISTS);
+    ck_assert_field("name");
+    ck_assert_int_eq(out, 0);
+    ck_assert_rc(cs_group_create(&out, db, NULL), CS_EINVAL);
+    ck_assert_field("name");
+    ck_assert_rc(cs_group_create(&out, db, ""), CS_EINVAL);
+    ck_assert_field("name");
+    ck_assert_rc(cs_group_create(&out, db, "\xC3\x28"), CS_EINVAL);
+    ck_assert_field("name");
+    ck_assert_rc(cs_group_create(&out, db, long_name), CS_EINVAL);
+    ck_assert_field("name");
+    ck_assert_rc(cs_group_create(NULL, db, "X"), CS_EINVAL);
+    ck_assert_rc(cs_group_create(&out, NULL, "X"), CS_EINVAL);
+
+    ck_assert_rc(cs_group_add_agent(db, g + 10, anna), CS_ENOTFOUND);
+    ck_assert_field("group_id");
+    ck_assert_rc(cs_group_add_agent(db, g, anna + 10), CS_ENOTFOUND);
+    ck_assert_field("agent_id");
+    ck_assert_rc(cs_group_remove_agent(db, g + 10, anna), CS_ENOTFOUND);
+    ck_assert_field("group_id");
+    ck_assert_rc(cs_group_remove_agent(db, g, anna + 10), CS_ENOTFOUND);
+    ck_assert_field("agent_id");
+    ck_assert_rc(cs_group_add_agent(NULL, g, anna), CS_EINVAL);
+    ck_assert_unchanged(db, before);
+    free(before);
+    free(long_name);
+    cs_db_close(db);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------------------- */
+/* Permissions */
+
+enum { ACT_SYSTEM, ACT_ADMIN, ACT_AGENT, ACT_LIGHT, ACT_CUSTOMER, N_ACTORS };
+static const char *const actor_names[] = {"system", "admin", "agent", "light agent", "customer"};
+
+/* What the operations work on, made by the system before the actor is set. */
+typedef struct world {
+    int64_t actor[N_ACTORS];
+    int64_t channel, agent, group, member_group;
+} world;
+
+static void make_world(cs_db *db, world *w)
+{
+    w->actor[ACT_SYSTEM] = 0;
+    w->actor[ACT_ADMIN] = t_agent(db, "Admin", CS_ROLE_ADMIN);
+    w->actor[ACT_AGENT] = t_agent(db, "Agent", CS_ROLE_AGENT);
+    w->actor[ACT_LIGHT] = t_agent(db, "Light", CS_ROLE_LIGHT);
+    w->actor[ACT_CUSTOMER] = t_customer(db, "Customer", "customer@example.org");
+    w->channel = t_channel(db, CS_CHANNEL_EMAIL, "Mail");
+    w->agent = t_agent(db, "Target", CS_ROLE_AGENT);
+    w->group = t_group(db, "Billing");
+    w->member_group = t_group(db, "Returns");
+    ck_assert_ok(cs_group_add_agent(db, w->member_group, w->agent));
+}
+
+static int op_channel_create(cs_db *db, const world *w)
+{
+    cs_channel_fields f = CS_CHANNEL_FIELDS_INIT;
+    int64_t id;
+    (void)w;
+    f.kind = CS_CHANNEL_CHAT;
+    f.name = "Chat";
+    return cs_channel_create(&id, db, &f);
+}
+
+static int op_channel_update(cs_db *db, const world *w)
+{
+    cs_channel_fields f = CS_CHANNEL_FIELDS_INIT;
+    f.name = "Mail 2";
+    f.enabled = 0;
+    return cs_channel_update(db, w->channel, &f);
+}
+
+static int op_channel_lookup(cs_db *db, const world *w)
+{
+    cs_channel *ch = NULL;
+    int rc = cs_channel_lookup(&ch, db, w->channel);
+    cs_channel_free(ch);
+    return rc;
+}
+
+static int op_agent_create(cs_db *db, const world *w)
+{
+    cs_agent_fields f = CS_AGENT_FIELDS_INIT;
+    int64_t id;
+    (void)w;
+    f.name = "New Agent";
+    f.role = CS_ROLE_ADMIN;
+    return cs_agent_create(&id, db, &f);
+}
+
+static int op_agent_update(cs_db *db, const world *w)
+{
+    cs_agent_fields f = CS_AGENT_FIELDS_INIT;
+    f.role = CS_ROLE_ADMIN;
+    return cs_agent_update(db, w->agent, &f);
+}
+
+static int op_agent_lookup(cs_db *db, const world *w)
+{
+    cs_agent *a = NULL;
+    int rc = cs_agent_lookup(&a, db, w->agent);
+    cs_agent_free(a);
+    return rc;
+}
+
+static int op_group_create(cs_db *db, const world *w)
+{
+    int64_t id;
+    (void)w;
+    return cs_group_create(&id, db, "Escalations");
+}
+
+static int op_group_add(cs_db *db, const world *w)
+{
+    return cs_group_add_agent(db, w->group, w->agent);
+}
+
+static int op_group_remove(cs_db *db, const world *w)
+{
+    return cs_group_remove_agent(db, w->member_group, w->agent);
+}
+
+static const struct {
+    const char *name;
+    int (*run)(cs_db *db, const world *w);
+    bool allowed[N_ACTORS]; /* system, admin, agent, light, customer */
+} ops[] = {
+    {"channel create", op_channel_create, {true, true, false, false, false}},
+    {"channel update", op_channel_update, {true, true, false, false, false}},
+    {"channel lookup", op_channel_lookup, {true, true, true, true, true}},
+    {"agent create", op_agent_create, {true, true, false, false, false}},
+    {"agent update", op_agent_update, {true, true, false, false, false}},
+    {"agent lookup", op_agent_lookup, {true, true, true, true, false}},
+    {"group create", op_group_create, {true, true, false, false, false}},
+    {"group add", op_group_add, {true, true, false, false, false}},
+    {"group remove", op_group_remove, {true, true, false, false, false}},
+};
+
+START_TEST(permission_matrix)
+{
+    for (int actor = 0; actor < N_ACTORS; actor++) {
+        for (size_t op = 0; op < sizeof(ops) / sizeof(ops[0]); op++) {
+            cs_db *db = t_open_memory();
+            world w;
+            make_world(db, &w);
+            ck_assert_ok(cs_db_set_actor(db,
+                                         actor == ACT_SYSTEM     ? CS_ACTOR_SYSTEM
+                                         : actor == ACT_CUSTOMER ? CS_ACTOR_CUSTOMER
+                                                                 : CS_ACTOR_AGENT,
+                                         w.actor[actor]));
+            int64_t audit_before = audit_rows(db);
+            char *before = snapshot(db);
+            int rc = ops[op].run(db, &w);
+            bool allowed = ops[op].allowed[actor];
+            ck_assert_msg(rc == (allowed ? CS_OK : CS_EPERM), "%s: %s returned %s: %s",
+                          actor_names[actor], ops[op].name, cs_status_name(rc),
+                          cs_error_last()->message);
+            if (!allowed) {
+                ck_assert_unchanged(db, before);
+            } else if (audit_rows(db) > audit_before) {
+                /* Changes are recorded with the actor who made them. */
+                int64_t kind = t_sql_int(db, "SELECT actor_kind FROM audit ORDER BY id DESC");
+                int64_t id = t_sql_int(db, "SELECT actor_id FROM audit ORDER BY id DESC");
+                ck_assert_int_eq(kind, actor == ACT_SYSTEM ? CS_ACTOR_SYSTEM : CS_ACTOR_AGENT);
+                ck_assert_int_eq(id, w.actor[actor]);
+            }
+            free(before);
+            cs_db_close(db);
+        }
+    }
+}
+END_TEST
+
+START_TEST(inactive_agent_cannot_act)
+{
+    cs_db *db = t_open_memory();
+    int64_t admin = create_agent(db, "Admin", NULL);
+    cs_agent_fields f = CS_AGENT_FIELDS_INIT;
+
+    f.role = CS_ROLE_ADMIN;
+    ck_assert_ok(cs_agent_update(db, admin, &f));
+    ck_assert_ok(cs_db_set_actor(db, CS_ACTOR_AGENT, admin));
+    ck_assert_ok(cs_db_set_actor(db, CS_ACTOR_SYSTEM, 0));
+
+    f = (cs_agent_fields)CS_AGENT_FIELDS_INIT;
+    f.active = 0;
+    ck_assert_ok(cs_agent_update(db, admin, &f));
+    ck_assert_rc(cs_db_set_actor(db, CS_ACTOR_AGENT, admin), CS_EPERM);
+    ck_assert_int_eq(cs_db_actor(db, NULL), CS_ACTOR_SYSTEM);
+
+    /* Created inactive: the same. */
+    f.name = "Former";
+    int64_t former = 0;
+    ck_assert_ok(cs_agent_create(&former, db, &f));
+    ck_assert_rc(cs_db_set_actor(db, CS_ACTOR_AGENT, former), CS_EPERM);
+
+    f = (cs_agent_fields)CS_AGENT_FIELDS_INIT;
+    f.active = 1;
+    ck_assert_ok(cs_agent_update(db, admin, &f));
+    ck_assert_ok(cs_db_set_actor(db, CS_ACTOR_AGENT, admin));
+    cs_db_close(db);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------------------- */
+/* Allocation failures */
+
+START_TEST(agent_allocation_failures)
+{
+    cs_db *db = t_open_memory();
+    const char *skills[] = {"de", "en", "billing"};
+    cs_agent_fields f = CS_AGENT_FIELDS_INIT;
+    int64_t id = 0, g = t_group(db, "Billing");
+    int rc = CS_ENOMEM;
+    long n;
+
+    f.name = "Anna Berger";
+    f.email = "anna@shop.example";
+    f.skills = skills;
+    f.nskills = 3;
+    ck_assert_ok(cs_agent_create(&id, db, &f));
+    ck_assert_ok(cs_group_add_agent(db, g, id));
+
+    for (n = 1; rc != CS_OK; n++) {
+        cs_agent *a = NULL;
+        char *json = NULL;
+        cs_mem__fail_after(n);
+        rc = cs_agent_lookup(&a, db, id);
+        if (rc == CS_OK)
+            rc = cs_agent_to_json(&json, a);
+        cs_mem__fail_after(0);
+        ck_assert_msg(rc == CS_OK || rc == CS_ENOMEM, "n=%ld: %s", n, cs_status_name(rc));
+        if (rc == CS_OK) {
+            json_t *o = parse(json);
+            ck_json_str(o, "email", "anna@shop.example");
+            ck_assert_int_eq(json_array_size(json_object_get(o, "skills")), 3);
+            json_decref(o);
+        } else {
+            ck_assert_ptr_null(json);
+        }
+        cs_str_free(json);
+        cs_agent_free(a);
+    }
+    ck_assert_int_gt(n, 5);
+
+    /* A create that runs out of memory writes nothing. */
+    f.email = NULL;
+    for (n = 1, rc = CS_ENOMEM; rc != CS_OK; n++) {
+        char *before = snapshot(db);
+        cs_mem__fail_after(n);
+        rc = cs_agent_create(&id, db, &f);
+        cs_mem__fail_after(0);
+        ck_assert_msg(rc == CS_OK || rc == CS_ENOMEM, "n=%ld: %s", n, cs_status_name(rc));
+        if (rc == CS_ENOMEM)
+            ck_assert_unchanged(db, before);
+        free(before);
+    }
+    cs_db_close(db);
+}
+END_TEST
+
+START_TEST(channel_allocation_failures)
+{
+    cs_db *db = t_open_memory();
+    int64_t id = create_channel(db, CS_CHANNEL_EMAIL, "Mail");
+    int rc = CS_ENOMEM;
+
+    create_channel(db, CS_CHANNEL_CHAT, "Chat");
+    for (long n = 1; rc != CS_OK; n++) {
+        cs_channel *ch = NULL;
+        char *json = NULL, *list = NULL;
+        cs_mem__fail_after(n);
+        rc = cs_channel_lookup(&ch, db, id);
+        if (rc == CS_OK)
+            rc = cs_channel_to_json(&json, ch);
+        if (rc == CS_OK)
+            rc = cs_channel_list_json(&list, db);
+        cs_mem__fail_after(0);
+        ck_assert_msg(rc == CS_OK || rc == CS_ENOMEM, "n=%ld: %s", n, cs_status_name(rc));
+        if (rc != CS_OK)
+            ck_assert_ptr_null(list);
+        cs_str_free(json);
+        cs_str_free(list);
+        cs_channel_free(ch);
+    }
+    cs_db_close(db);
+}
+END_TEST
 
 Suite *cs_config_suite(void)
 {
     Suite *s = suite_create("config");
+    TCase *tc = tcase_create("channel");
+
+    tcase_add_checked_fixture(tc, reset_clock, NULL);
+    tcase_add_test(tc, channel_kinds);
+    tcase_add_test(tc, channel_create_every_field);
+    tcase_add_test(tc, channel_defaults);
+    tcase_add_test(tc, channel_to_json);
+    tcase_add_test(tc, channel_list_json);
+    tcase_add_test(tc, channel_update_each_field);
+    tcase_add_test(tc, channel_update_several_fields_one_audit_row_each);
+    tcase_add_test(tc, channel_duplicate_name);
+    tcase_add_test(tc, channel_bad_input);
+    tcase_add_test(tc, channel_not_found);
+    tcase_add_test(tc, channel_null_object);
+    tcase_add_test(tc, channel_allocation_failures);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("agent");
+    tcase_add_checked_fixture(tc, reset_clock, NULL);
+    tcase_add_test(tc, agent_roles);
+    tcase_add_test(tc, agent_create_every_field);
+    tcase_add_test(tc, agent_defaults);
+    tcase_add_test(tc, agent_default_initials);
+    tcase_add_test(tc, agent_to_json);
+    tcase_add_test(tc, agent_update_each_field);
+    tcase_add_test(tc, agent_duplicate_email);
+    tcase_add_test(tc, agent_bad_input);
+    tcase_add_test(tc, agent_not_found);
+    tcase_add_test(tc, agent_null_object);
+    tcase_add_test(tc, agent_allocation_failures);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("group");
+    tcase_add_checked_fixture(tc, reset_clock, NULL);
+    tcase_add_test(tc, group_create_and_members);
+    tcase_add_test(tc, group_errors);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("permission");
+    tcase_add_checked_fixture(tc, reset_clock, NULL);
+    tcase_add_test(tc, permission_matrix);
+    tcase_add_test(tc, inactive_agent_cannot_act);
+    suite_add_tcase(s, tc);
     return s;
 }

@@ -20,20 +20,31 @@ CS_EXTERN(const char *) cs_agent_role_name(int role);
 /** The role with this name, or 0. @since 0.1 */
 CS_EXTERN(int) cs_agent_role_parse(const char *name);
 
+/** Longest avatar URL, in bytes. */
+#define CS_URL_MAX 2048
+
 #define CS_AGENT_FIELDS_VERSION 1
 
 /**
  * Agent fields for create and update; see cs_customer_fields for the conventions.
+ * Text is UTF-8; the name is at most CS_NAME_MAX bytes, the email CS_IDENTITY_MAX, the
+ * avatar URL CS_URL_MAX.
  */
 typedef struct cs_agent_fields {
     unsigned int version;       /**< CS_AGENT_FIELDS_VERSION */
     const char *name;           /**< display name; required on create */
-    const char *initials;       /**< shown in signatures (P10); default from the name */
-    const char *email;          /**< unique when given */
-    const char *avatar_url;
+    /** shown in signatures (P10), at most 4 characters. Default (and after "" on update):
+     * the first characters of the name's first and last word, ASCII letters upper-cased
+     * ("Anna Berger" -> "AB"). A new name keeps the old initials unless these are given. */
+    const char *initials;
+    /** one '@' with text on both sides, no white space; unique when given. Stored with
+     * ASCII letters lower-cased, so uniqueness ignores their case. */
+    const char *email;
+    const char *avatar_url;     /**< at most CS_URL_MAX bytes */
     int role;                   /**< a cs_agent_role; default CS_ROLE_AGENT */
-    int active;                 /**< default 1 */
-    const char *const *skills;  /**< replaces all skills when non-NULL */
+    int active;                 /**< 0 or 1; default 1. An inactive agent cannot act. */
+    const char *const *skills;  /**< replaces all skills when non-NULL (as tags: see
+                                     cs_customer_fields); kept sorted, without duplicates */
     size_t nskills;
 } cs_agent_fields;
 
@@ -52,7 +63,9 @@ typedef struct cs_agent cs_agent;
 CS_EXTERN(int) cs_agent_create(int64_t *id, cs_db *db, const cs_agent_fields *fields);
 
 /**
- * Change an agent. Admins and system only.
+ * Change an agent. Admins and system only. Every changed field (and the skill set) is
+ * recorded in the audit trail; an update that changes nothing records nothing. A changed
+ * role applies to a handle acting as this agent once its actor is set again.
  * @return as cs_agent_create(), and CS_ENOTFOUND
  * @since 0.1
  */
@@ -78,8 +91,10 @@ CS_EXTERN(const char *) cs_agent_avatar_url(const cs_agent *a);
 CS_EXTERN(int) cs_agent_role(const cs_agent *a);
 CS_EXTERN(int) cs_agent_active(const cs_agent *a);
 CS_EXTERN(size_t) cs_agent_skill_count(const cs_agent *a);
+/** Skill i in byte order, or NULL when i is out of range. */
 CS_EXTERN(const char *) cs_agent_skill(const cs_agent *a, size_t i);
 CS_EXTERN(size_t) cs_agent_group_count(const cs_agent *a);
+/** The id of group i (ascending), or 0 when i is out of range. */
 CS_EXTERN(int64_t) cs_agent_group(const cs_agent *a, size_t i);
 
 /**
@@ -93,15 +108,17 @@ CS_EXTERN(int) cs_agent_to_json(char **out, const cs_agent *a);
 /**
  * Create a group of agents (a queue). Admins and system only.
  * @param[out] id the new group's id
- * @return CS_OK; CS_EINVAL; CS_EEXISTS; CS_EPERM; CS_EREADONLY; CS_EBUSY; CS_EDB
+ * @param name unique, at most CS_NAME_MAX bytes of UTF-8; copied
+ * @return CS_OK; CS_EINVAL (field "name"); CS_EEXISTS for a taken name; CS_EPERM;
+ *         CS_EREADONLY; CS_EBUSY; CS_EDB
  * @since 0.1
  */
 CS_EXTERN(int) cs_group_create(int64_t *id, cs_db *db, const char *name);
 
 /**
  * Add an agent to a group, or take one out. Admins and system only. Adding a member twice
- * or removing a non-member is CS_OK.
- * @return CS_OK; CS_ENOTFOUND; CS_EPERM; CS_EREADONLY; CS_EBUSY; CS_EDB
+ * or removing a non-member is CS_OK and records nothing in the audit trail.
+ * @return CS_OK; CS_ENOTFOUND (field "group_id" or "agent_id"); CS_EPERM; CS_EREADONLY; CS_EBUSY; CS_EDB
  * @since 0.1
  */
 CS_EXTERN(int) cs_group_add_agent(cs_db *db, int64_t group_id, int64_t agent_id);

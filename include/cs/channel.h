@@ -32,8 +32,9 @@ CS_EXTERN(const char *) cs_channel_kind_name(int kind);
 CS_EXTERN(int) cs_channel_kind_parse(const char *name);
 
 /**
- * The identity kind that reaches a customer on a channel of this kind (email for email
- * and webform, phone for phone and sms, ...), or 0 for the api kind.
+ * The identity kind that reaches a customer on a channel of this kind: email for email
+ * and webform, phone for phone and sms, chat, twitter, facebook and whatsapp for their
+ * own, external (the host's key) for api; 0 for an unknown kind.
  * @since 0.1
  */
 CS_EXTERN(int) cs_channel_kind_identity(int kind);
@@ -43,6 +44,8 @@ CS_EXTERN(int) cs_channel_kind_identity(int kind);
 /**
  * Channel fields for create and update; see cs_customer_fields for the conventions
  * (NULL / 0 / CS_UNSET: not given; "": clear; CS_ID_CLEAR: clear a reference).
+ * Text is UTF-8; the name is at most CS_NAME_MAX bytes, the address CS_IDENTITY_MAX.
+ * Booleans are 0, 1 or CS_UNSET.
  */
 typedef struct cs_channel_fields {
     unsigned int version;     /**< CS_CHANNEL_FIELDS_VERSION */
@@ -51,7 +54,7 @@ typedef struct cs_channel_fields {
     const char *address;      /**< the address customers write to ("support@shop.example", "@shop") */
     int is_public;            /**< messages are seen by others (social media); default 0 */
     int signature;            /**< outbound messages carry the agent's signature; default 0 */
-    int64_t default_group_id; /**< where new tickets from this channel go */
+    int64_t default_group_id; /**< where new tickets from this channel go; must exist */
     int enabled;              /**< default 1 */
 } cs_channel_fields;
 
@@ -63,16 +66,20 @@ typedef struct cs_channel cs_channel;
  * Create a channel. Admins and system only.
  *
  * @param[out] id the new channel's id
- * @return CS_OK; CS_EINVAL naming the field; CS_EEXISTS for a taken name; CS_EPERM;
+ * @return CS_OK; CS_EINVAL naming the field; CS_EEXISTS for a taken name; CS_ENOTFOUND
+ *         (field "default_group_id") for a group that does not exist; CS_EPERM;
  *         CS_EREADONLY; CS_EBUSY; CS_EDB
  * @since 0.1
  */
 CS_EXTERN(int) cs_channel_create(int64_t *id, cs_db *db, const cs_channel_fields *fields);
 
 /**
- * Change a channel. Admins and system only. The kind cannot change.
+ * Change a channel. Admins and system only. The kind cannot change (giving the same kind
+ * is allowed). Every changed field is recorded in the audit trail; an update that changes
+ * nothing records nothing and keeps the update time.
  *
- * @return CS_OK; CS_ENOTFOUND; CS_EINVAL; CS_EEXISTS; CS_EPERM; CS_EREADONLY; CS_EBUSY; CS_EDB
+ * @return CS_OK; CS_ENOTFOUND (field "id", or "default_group_id"); CS_EINVAL naming the
+ *         field; CS_EEXISTS; CS_EPERM; CS_EREADONLY; CS_EBUSY; CS_EDB
  * @since 0.1
  */
 CS_EXTERN(int) cs_channel_update(cs_db *db, int64_t id, const cs_channel_fields *fields);
@@ -86,7 +93,12 @@ CS_EXTERN(int) cs_channel_update(cs_db *db, int64_t id, const cs_channel_fields 
  */
 CS_EXTERN(int) cs_channel_lookup(cs_channel **out, cs_db *db, int64_t id);
 
-/** Read a channel by its unique name. @see cs_channel_lookup @since 0.1 */
+/**
+ * Read a channel by its unique name.
+ * @return as cs_channel_lookup(), and CS_EINVAL (field "name") for a NULL, empty or
+ *         invalid name
+ * @since 0.1
+ */
 CS_EXTERN(int) cs_channel_lookup_name(cs_channel **out, cs_db *db, const char *name);
 
 /** Release a channel. NULL is a no-op. @since 0.1 */
