@@ -12,8 +12,8 @@
 
 /* The statement table ------------------------------------------------------------------ */
 
-#define CUSTOMER_COLUMNS                                                                     \
-    "id, name, organization_id, locale, timezone, custom, merged_into, erased_at, "          \
+#define CUSTOMER_COLUMNS                                                                           \
+    "id, name, organization_id, locale, timezone, custom, merged_into, erased_at, "                \
     "created_at, updated_at"
 
 static const char sql_select[] = "SELECT " CUSTOMER_COLUMNS " FROM customer WHERE id = ?1";
@@ -53,9 +53,8 @@ static const char sql_moved_tags[] =
 static const char sql_move_identities[] =
     "UPDATE identity SET customer_id = ?2 WHERE customer_id = ?1";
 static const char sql_move_tickets[] = "UPDATE ticket SET customer_id = ?2 WHERE customer_id = ?1";
-static const char sql_copy_tags[] =
-    "INSERT OR IGNORE INTO customer_tag (customer_id, tag)"
-    " SELECT ?2, tag FROM customer_tag WHERE customer_id = ?1";
+static const char sql_copy_tags[] = "INSERT OR IGNORE INTO customer_tag (customer_id, tag)"
+                                    " SELECT ?2, tag FROM customer_tag WHERE customer_id = ?1";
 static const char sql_set_merged_into[] =
     "UPDATE customer SET merged_into = ?2, updated_at = ?3 WHERE id = ?1";
 static const char sql_merge_insert[] =
@@ -72,8 +71,8 @@ static const char sql_unmove_ticket[] =
 static const char sql_unmove_tag[] = "DELETE FROM customer_tag WHERE tag = ?1 AND customer_id = ?2";
 
 /* Erasure: ?1 the customer, ?2 CS_ACTOR_CUSTOMER. */
-#define ERASED_MESSAGES                                                                      \
-    "SELECT id FROM message WHERE author_kind = ?2"                                          \
+#define ERASED_MESSAGES                                                                            \
+    "SELECT id FROM message WHERE author_kind = ?2"                                                \
     " AND (author_id = ?1 OR ticket_id IN (SELECT id FROM ticket WHERE customer_id = ?1))"
 static const char sql_erase_attachments[] =
     "UPDATE attachment SET name = '', storage_ref = NULL, data = NULL"
@@ -81,8 +80,10 @@ static const char sql_erase_attachments[] =
 static const char sql_erase_messages[] =
     "UPDATE message SET subject = '', body = '' WHERE id IN (" ERASED_MESSAGES ")";
 static const char sql_erase_identities[] = "DELETE FROM identity WHERE customer_id = ?1";
-static const char sql_erase_tickets[] = "UPDATE ticket SET subject = 'erased' WHERE customer_id = ?1";
-static const char sql_erase_audit[] = "UPDATE audit SET old = NULL, new = NULL WHERE customer_id = ?1";
+static const char sql_erase_tickets[] =
+    "UPDATE ticket SET subject = 'erased' WHERE customer_id = ?1";
+static const char sql_erase_audit[] =
+    "UPDATE audit SET old = NULL, new = NULL WHERE customer_id = ?1";
 static const char sql_erase_customer[] =
     "UPDATE customer SET name = 'erased', timezone = NULL, custom = '{}', erased_at = ?2,"
     " updated_at = ?2 WHERE id = ?1";
@@ -231,8 +232,9 @@ static int check_email(const char *s, const char *field, const char *given)
     const char *at = strchr(s, '@');
 
     if (!at || at == s || !at[1] || strchr(at + 1, '@'))
-        return cs_error__inval(field, "%s \"%s\" is not an email address (one '@' between a "
-                                      "local part and a domain)",
+        return cs_error__inval(field,
+                               "%s \"%s\" is not an email address (one '@' between a "
+                               "local part and a domain)",
                                field, given);
     for (const char *p = s; *p; p++)
         if ((unsigned char)*p <= 0x20)
@@ -255,23 +257,22 @@ static int normalize_phone(char *s, const char *field, const char *given)
         memmove(s + 1, s + 2, strlen(s + 2) + 1);
     }
     if (s[0] != '+')
-        return cs_error__inval(field, "%s \"%s\" has no country code ('+' or '00')", field,
-                               given);
+        return cs_error__inval(field, "%s \"%s\" has no country code ('+' or '00')", field, given);
     digits = strlen(s + 1);
     for (const char *p = s + 1; *p; p++)
         if (!is_digit(*p))
             return cs_error__inval(field, "%s \"%s\" is not a phone number", field, given);
     if (digits < 5 || digits > 15)
-        return cs_error__inval(field, "%s \"%s\" has %zu digits, 5 to 15 are allowed", field,
-                               given, digits);
+        return cs_error__inval(field, "%s \"%s\" has %zu digits, 5 to 15 are allowed", field, given,
+                               digits);
     return CS_OK;
 }
 
 static int normalize(char **out, int kind, const char *value, const char *kind_field,
                      const char *value_field)
 {
-    bool fold = kind == CS_IDENTITY_EMAIL || kind == CS_IDENTITY_TWITTER ||
-                kind == CS_IDENTITY_FACEBOOK;
+    bool fold =
+        kind == CS_IDENTITY_EMAIL || kind == CS_IDENTITY_TWITTER || kind == CS_IDENTITY_FACEBOOK;
     char *s;
     int rc = CS_OK;
 
@@ -321,8 +322,9 @@ static int check_locale(const char *locale)
         ok = ok && i - start >= 1 && i - start <= 8;
     }
     if (!ok)
-        return cs_error__inval("locale", "locale \"%s\" is not a language tag such as \"de\" or "
-                                         "\"de-AT\"",
+        return cs_error__inval("locale",
+                               "locale \"%s\" is not a language tag such as \"de\" or "
+                               "\"de-AT\"",
                                locale);
     return CS_OK;
 }
@@ -337,8 +339,9 @@ static int check_timezone(const char *tz)
     for (const char *p = tz; ok && *p; p++)
         ok = is_alpha(*p) || is_digit(*p) || strchr("_+/-", *p);
     if (!ok)
-        return cs_error__inval("timezone", "timezone \"%s\" is not a zone name such as "
-                                           "\"Europe/Berlin\"",
+        return cs_error__inval("timezone",
+                               "timezone \"%s\" is not a zone name such as "
+                               "\"Europe/Berlin\"",
                                tz);
     return CS_OK;
 }
@@ -349,8 +352,8 @@ struct input {
     int64_t organization_id;              /* 0: not given; CS_ID_CLEAR: none */
     char *custom;                         /* owned, sorted keys; NULL: not given */
     bool has_tags;
-    cs_strv tags;   /* owned, sorted */
-    char **values;  /* owned: create's identity values, normalised */
+    cs_strv tags;  /* owned, sorted */
+    char **values; /* owned: create's identity values, normalised */
     size_t nvalues;
 };
 
@@ -379,8 +382,8 @@ static int check_identities(struct input *in, const cs_customer_fields *f)
     for (size_t i = 0; i < f->nidentities; i++) {
         snprintf(kind_field, sizeof(kind_field), "identities[%zu].kind", i);
         snprintf(value_field, sizeof(value_field), "identities[%zu].value", i);
-        rc = normalize(&in->values[i], f->identities[i].kind, f->identities[i].value,
-                       kind_field, value_field);
+        rc = normalize(&in->values[i], f->identities[i].kind, f->identities[i].value, kind_field,
+                       value_field);
         if (rc < 0)
             return rc;
     }
@@ -407,9 +410,8 @@ static int check_input(struct input *in, cs_db *db, const cs_customer_fields *f,
     if (f->organization_id < CS_ID_CLEAR)
         return cs_error__inval("organization_id", "organization_id %lld is not an id",
                                (long long)f->organization_id);
-    if (f->organization_id > 0 &&
-        (rc = cs_db__exists(db, sql_org_exists, f->organization_id, "organization_id",
-                            "organization")) < 0)
+    if (f->organization_id > 0 && (rc = cs_db__exists(db, sql_org_exists, f->organization_id,
+                                                      "organization_id", "organization")) < 0)
         return rc;
     if (f->custom_json && (rc = cs_json__object_text(&in->custom, "custom", f->custom_json)) < 0)
         return rc;
@@ -759,8 +761,8 @@ static int update_tags(cs_db *db, const cs_customer *cur, const cs_strv *tags, i
         rc = cs_error__nomem();
         goto out;
     }
-    rc = audit_change(db, cur->id, "tags", *old_text ? old_text : NULL,
-                      *new_text ? new_text : NULL, changed);
+    rc = audit_change(db, cur->id, "tags", *old_text ? old_text : NULL, *new_text ? new_text : NULL,
+                      changed);
     if (rc == CS_OK && *changed != before &&
         (rc = exec_ids(db, sql_tags_delete, cur->id, 0, 0)) == CS_OK)
         rc = insert_tags(db, cur->id, tags);
@@ -1026,9 +1028,9 @@ static json_t *customer_json(const cs_customer *c)
     for (size_t i = 0; i < c->tags.n; i++)
         bad |= json_array_append_new(tags, json_string(c->tags.v[i]));
     for (size_t i = 0; i < c->nidentities; i++)
-        bad |= json_array_append_new(
-            ids, json_pack("{s:s, s:s}", "kind", cs_identity_kind_name(c->identities[i].kind),
-                           "value", c->identities[i].value));
+        bad |= json_array_append_new(ids, json_pack("{s:s, s:s}", "kind",
+                                                    cs_identity_kind_name(c->identities[i].kind),
+                                                    "value", c->identities[i].value));
     if (bad) {
         json_decref(o);
         return NULL;
@@ -1058,8 +1060,8 @@ int cs_customer_to_json(char **out, const cs_customer *c)
 
 /* Iterator ----------------------------------------------------------------------------- */
 
-int cs_customer_iter_new(cs_customer_iter **out, cs_db *db, int64_t organization_id,
-                         int64_t after, size_t limit)
+int cs_customer_iter_new(cs_customer_iter **out, cs_db *db, int64_t organization_id, int64_t after,
+                         size_t limit)
 {
     cs_customer_iter *it;
     int rc;
@@ -1207,8 +1209,8 @@ static int set_rows(json_t *obj, const char *key, cs_db *db, const char *sql, in
                     child_fn child)
 {
     json_t *arr;
-    int rc = select_json(&arr, db, sql, id ? id : json_integer_value(json_object_get(obj, "id")),
-                         0, row_object, child);
+    int rc = select_json(&arr, db, sql, id ? id : json_integer_value(json_object_get(obj, "id")), 0,
+                         row_object, child);
 
     if (rc == CS_OK && json_object_set_new(obj, key, arr) < 0)
         rc = cs_error__nomem();
@@ -1228,12 +1230,11 @@ static int ticket_children(cs_db *db, json_t *ticket)
 /* Identities read as in cs_customer_to_json(): the kind by name. */
 static int identity_kind(cs_db *db, json_t *identity)
 {
-    const char *name = cs_identity_kind_name(
-        (int)json_integer_value(json_object_get(identity, "kind")));
+    const char *name =
+        cs_identity_kind_name((int)json_integer_value(json_object_get(identity, "kind")));
 
     (void)db;
-    return json_object_set_new(identity, "kind", text_json(name)) < 0 ? cs_error__nomem()
-                                                                        : CS_OK;
+    return json_object_set_new(identity, "kind", text_json(name)) < 0 ? cs_error__nomem() : CS_OK;
 }
 
 /* Export ------------------------------------------------------------------------------- */
@@ -1276,8 +1277,7 @@ int cs_customer_export(char **out, cs_db *db, int64_t id)
 
 /* Merge and unmerge -------------------------------------------------------------------- */
 
-static int audit_merge(cs_db *db, const char *action, int64_t survivor, int64_t merged,
-                       bool undo)
+static int audit_merge(cs_db *db, const char *action, int64_t survivor, int64_t merged, bool undo)
 {
     char s[24], m[24];
     int rc;
@@ -1368,15 +1368,15 @@ int cs_customer_merge(int64_t *merge_id, cs_db *db, int64_t survivor_id, int64_t
 }
 
 /* Move back what is still where the merge put it; ?1 is each item of `items`. */
-static int move_back(cs_db *db, const char *sql, json_t *items, int64_t survivor,
-                     int64_t merged)
+static int move_back(cs_db *db, const char *sql, json_t *items, int64_t survivor, int64_t merged)
 {
     sqlite3_stmt *st;
     json_t *item;
     size_t i;
     int rc = CS_OK;
 
-    json_array_foreach(items, i, item) {
+    json_array_foreach(items, i, item)
+    {
         if (!(st = cs_db__stmt(db, sql)))
             return cs_error_last()->code;
         bind_ids(st, 0, survivor, merged);
@@ -1411,8 +1411,9 @@ static int read_merge(struct merge_record *m, cs_db *db, int64_t merge_id)
         m->merged = sqlite3_column_int64(st, 1);
         m->undone = sqlite3_column_type(st, 3) != SQLITE_NULL;
         m->moved = json_loads((const char *)sqlite3_column_text(st, 2), 0, NULL);
-        rc = m->moved ? CS_OK : cs_error__set(CS_EDB, NULL, "merge %lld: unreadable record",
-                                              (long long)merge_id);
+        rc = m->moved ? CS_OK
+                      : cs_error__set(CS_EDB, NULL, "merge %lld: unreadable record",
+                                      (long long)merge_id);
     } else if (rc == SQLITE_DONE) {
         rc = cs_error__set(CS_ENOTFOUND, "merge_id", "merge %lld does not exist",
                            (long long)merge_id);
@@ -1448,10 +1449,10 @@ static int do_unmerge(cs_db *db, int64_t merge_id)
     }
     if ((rc = require_not_erased(db, m.survivor, "survivor_id")) < 0 ||
         (rc = require_not_erased(db, m.merged, "merged_id")) < 0 ||
-        (rc = move_back(db, sql_unmove_identity, json_object_get(m.moved, "identities"),
-                        m.survivor, m.merged)) < 0 ||
-        (rc = move_back(db, sql_unmove_ticket, json_object_get(m.moved, "tickets"),
-                        m.survivor, m.merged)) < 0 ||
+        (rc = move_back(db, sql_unmove_identity, json_object_get(m.moved, "identities"), m.survivor,
+                        m.merged)) < 0 ||
+        (rc = move_back(db, sql_unmove_ticket, json_object_get(m.moved, "tickets"), m.survivor,
+                        m.merged)) < 0 ||
         (rc = move_back(db, sql_unmove_tag, json_object_get(m.moved, "tags"), m.survivor,
                         m.merged)) < 0 ||
         (rc = exec_ids(db, sql_set_merged_into, m.merged, 0, cs_db_now(db))) < 0 ||
@@ -1534,11 +1535,9 @@ int cs_organization_create(int64_t *id, cs_db *db, const char *name, int shared_
         *id = 0;
     if ((rc = check_args(id, "id", db)) < 0 ||
         (rc = cs_db__require(db, CS_PERM_WRITE, "create organizations")) < 0 ||
-        (rc = cs_check__text("name", name, CS_NAME_MAX, true)) < 0 ||
-        (rc = cs_db__begin(db)) < 0)
+        (rc = cs_check__text("name", name, CS_NAME_MAX, true)) < 0 || (rc = cs_db__begin(db)) < 0)
         return rc;
-    if ((rc = cs_db__end(db, do_organization_create(&new_id, db, name, shared_tickets))) ==
-        CS_OK)
+    if ((rc = cs_db__end(db, do_organization_create(&new_id, db, name, shared_tickets))) == CS_OK)
         *id = new_id;
     return rc;
 }

@@ -27,10 +27,10 @@ static counts count_rows(cs_db *db)
     return c;
 }
 
-#define ck_assert_unchanged(db, before)                                                      \
-    do {                                                                                     \
-        counts after_ = count_rows(db);                                                      \
-        ck_assert_mem_eq(&after_, &(before), sizeof(counts));                                \
+#define ck_assert_unchanged(db, before)                                                            \
+    do {                                                                                           \
+        counts after_ = count_rows(db);                                                            \
+        ck_assert_mem_eq(&after_, &(before), sizeof(counts));                                      \
     } while (0)
 
 /* Create a customer with a name and optionally one email. */
@@ -306,8 +306,7 @@ START_TEST(find_by_identity)
     ck_assert_ok(cs_customer_add_identity(db, bert, CS_IDENTITY_PHONE, "+49 30 555 0100"));
     ck_assert_int_eq(find_id(db, CS_IDENTITY_EMAIL, "  ANNA@Example.com"), anna);
     ck_assert_int_eq(find_id(db, CS_IDENTITY_PHONE, "0049-30-5550100"), bert);
-    ck_assert_rc(cs_customer_find(&c, db, CS_IDENTITY_EMAIL, "nobody@example.com"),
-                 CS_ENOTFOUND);
+    ck_assert_rc(cs_customer_find(&c, db, CS_IDENTITY_EMAIL, "nobody@example.com"), CS_ENOTFOUND);
     ck_assert_ptr_null(c);
     /* The same value is a different identity under another kind. */
     ck_assert_rc(cs_customer_find(&c, db, CS_IDENTITY_WHATSAPP, "+49305550100"), CS_ENOTFOUND);
@@ -336,8 +335,7 @@ START_TEST(identity_unique_across_customers)
     f.nidentities = 2;
     ck_assert_rc(cs_customer_create(&id, db, &f), CS_EEXISTS);
     ck_assert_field("identities[1].value");
-    snprintf(msg, sizeof(msg), "email anna@example.com belongs to customer %lld",
-             (long long)anna);
+    snprintf(msg, sizeof(msg), "email anna@example.com belongs to customer %lld", (long long)anna);
     ck_assert_ptr_nonnull(strstr(cs_error_last()->message, msg));
     ck_assert_int_eq(id, 0);
     ck_assert_unchanged(db, before);
@@ -498,8 +496,15 @@ START_TEST(bad_input_names_the_field)
     char big[CS_NAME_MAX + 2], long_tag[CS_TAG_MAX + 2];
     const char *bad_tags[] = {"ok", "a,b"}, *utf8_tags[] = {"\xC3\x28"}, *long_tags[] = {long_tag};
     cs_identity_spec bad_kind[] = {{99, "x"}}, bad_value[] = {{CS_IDENTITY_EMAIL, "nope"}};
-    static const char *locales[] = {"", "d", "deutsch", "de_AT", "de-", "de--AT",
-                                    "de-ABCDEFGHI", "dé", "de-AT-1234567890-1234567890-123456"};
+    static const char *locales[] = {"",
+                                    "d",
+                                    "deutsch",
+                                    "de_AT",
+                                    "de-",
+                                    "de--AT",
+                                    "de-ABCDEFGHI",
+                                    "dé",
+                                    "de-AT-1234567890-1234567890-123456"};
     static const char *zones[] = {"Europe/../etc/passwd", "Europe Berlin", "/etc/localtime",
                                   "Europe/Berlin;", "Zürich"};
     cs_customer_fields f;
@@ -513,19 +518,19 @@ START_TEST(bad_input_names_the_field)
     memset(zone65, 'Z', sizeof(zone65) - 1);
     zone65[sizeof(zone65) - 1] = '\0';
 
-#define EXPECT_BAD(field_name, setup)                                                        \
-    do {                                                                                     \
-        f = (cs_customer_fields)CS_CUSTOMER_FIELDS_INIT;                                     \
-        f.name = "Bert";                                                                     \
-        setup;                                                                               \
-        ck_assert_rc(cs_customer_create(&new_id, db, &f), CS_EINVAL);                        \
-        ck_assert_field(field_name);                                                         \
-        ck_assert_int_eq(new_id, 0);                                                         \
-        if (strncmp(field_name, "identities", 10) != 0) {                                    \
-            ck_assert_rc(cs_customer_update(db, id, &f), CS_EINVAL);                         \
-            ck_assert_field(field_name);                                                     \
-        }                                                                                    \
-        ck_assert_unchanged(db, before);                                                     \
+#define EXPECT_BAD(field_name, setup)                                                              \
+    do {                                                                                           \
+        f = (cs_customer_fields)CS_CUSTOMER_FIELDS_INIT;                                           \
+        f.name = "Bert";                                                                           \
+        setup;                                                                                     \
+        ck_assert_rc(cs_customer_create(&new_id, db, &f), CS_EINVAL);                              \
+        ck_assert_field(field_name);                                                               \
+        ck_assert_int_eq(new_id, 0);                                                               \
+        if (strncmp(field_name, "identities", 10) != 0) {                                          \
+            ck_assert_rc(cs_customer_update(db, id, &f), CS_EINVAL);                               \
+            ck_assert_field(field_name);                                                           \
+        }                                                                                          \
+        ck_assert_unchanged(db, before);                                                           \
     } while (0)
 
     ck_assert_rc(cs_customer_create(&new_id, db, NULL), CS_EINVAL);
@@ -840,9 +845,8 @@ START_TEST(export_document)
     ck_assert_str_eq(json_string_value(json_object_get(json_array_get(tickets, 0), "subject")),
                      "Wo ist mein Paket?");
     ck_assert(json_is_object(json_object_get(json_array_get(tickets, 0), "custom")));
-    ck_assert_str_eq(
-        json_string_value(json_object_get(json_array_get(tickets, 0), "created_at")),
-        cs_time__iso(iso, t_now));
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(tickets, 0), "created_at")),
+                     cs_time__iso(iso, t_now));
     messages = json_object_get(json_array_get(tickets, 0), "messages");
     ck_assert_uint_eq(json_array_size(messages), 3);
     ck_assert_str_eq(json_string_value(json_object_get(json_array_get(messages, 0), "body")),
@@ -852,13 +856,11 @@ START_TEST(export_document)
     ck_assert_str_eq(json_string_value(json_object_get(json_array_get(messages, 1), "body")),
                      "Internal: check with DHL");
     ck_assert(json_is_array(json_object_get(json_array_get(messages, 0), "attachments")));
-    ck_assert_uint_eq(
-        json_array_size(json_object_get(json_array_get(tickets, 1), "messages")), 1);
+    ck_assert_uint_eq(json_array_size(json_object_get(json_array_get(tickets, 1), "messages")), 1);
     ck_assert_uint_ge(json_array_size(json_object_get(doc, "audit")), 1);
-    ck_assert_str_eq(
-        json_string_value(json_object_get(json_array_get(json_object_get(doc, "audit"), 0),
-                                          "action")),
-        "create");
+    ck_assert_str_eq(json_string_value(json_object_get(
+                         json_array_get(json_object_get(doc, "audit"), 0), "action")),
+                     "create");
     ck_assert_ptr_null(strstr(text, "Not Anna's"));
     json_decref(doc);
     cs_str_free(text);
@@ -906,8 +908,7 @@ START_TEST(erase_personal_data)
                                    " OR custom LIKE '%geheim%' OR timezone IS NOT NULL"
                                    " AND name = 'erased'"),
                      0);
-    ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM identity WHERE value LIKE '%geheim%'"),
-                     0);
+    ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM identity WHERE value LIKE '%geheim%'"), 0);
     ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM customer_tag"), 0);
     ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM message WHERE body LIKE '%geheim%'"
                                    " OR subject LIKE '%geheim%'"),
@@ -915,8 +916,7 @@ START_TEST(erase_personal_data)
     ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM attachment WHERE name <> ''"
                                    " OR data IS NOT NULL OR storage_ref IS NOT NULL"),
                      0);
-    ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM ticket WHERE subject LIKE '%geheim%'"),
-                     0);
+    ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM ticket WHERE subject LIKE '%geheim%'"), 0);
     snprintf(sql, sizeof(sql),
              "SELECT count(*) FROM audit WHERE customer_id = %lld"
              " AND (old IS NOT NULL OR new IS NOT NULL)",
@@ -926,8 +926,7 @@ START_TEST(erase_personal_data)
                                    " OR new LIKE '%geheim%'"),
                      0);
     /* The agent's reply, the tickets and the other customer are untouched. */
-    ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM message WHERE body = 'Wir kündigen.'"),
-                     1);
+    ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM message WHERE body = 'Wir kündigen.'"), 1);
     tickets = t_sql_int(db, "SELECT count(*) FROM ticket");
     ck_assert_int_eq(tickets, 2);
     ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM ticket WHERE status = 2"), 2);
@@ -978,8 +977,7 @@ START_TEST(organization_create)
     ck_assert_ok(cs_organization_create(&id, db, "Bäckerei Müller", 1));
     ck_assert_int_gt(id, 0);
     ck_assert_int_eq(t_sql_int(db, "SELECT shared_tickets FROM organization"), 1);
-    ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM audit WHERE object = 'organization'"),
-                     1);
+    ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM audit WHERE object = 'organization'"), 1);
     ck_assert_rc(cs_organization_create(&again, db, "Bäckerei Müller", 0), CS_EEXISTS);
     ck_assert_field("name");
     ck_assert_int_eq(again, 0);
@@ -994,22 +992,34 @@ END_TEST
 /* Permissions -------------------------------------------------------------------------- */
 
 enum { A_SYSTEM, A_ADMIN, A_AGENT, A_LIGHT, A_SELF, A_OTHER, A_COUNT };
-enum { OP_CREATE, OP_UPDATE, OP_LOOKUP_SELF, OP_LOOKUP_OTHER, OP_FIND, OP_MERGE, OP_ERASE,
-       OP_EXPORT, OP_IDENTITY, OP_COUNT };
+enum {
+    OP_CREATE,
+    OP_UPDATE,
+    OP_LOOKUP_SELF,
+    OP_LOOKUP_OTHER,
+    OP_FIND,
+    OP_MERGE,
+    OP_ERASE,
+    OP_EXPORT,
+    OP_IDENTITY,
+    OP_COUNT
+};
 
 /* 1: allowed. "self" is the customer the customer actor A_SELF is; "other" is A_OTHER. */
+/* clang-format off */
 static const int allowed[OP_COUNT][A_COUNT] = {
-    /*                 system admin agent light self other */
-    [OP_CREATE] = {1, 1, 1, 0, 0, 0},
-    [OP_UPDATE] = {1, 1, 1, 0, 0, 0},
-    [OP_LOOKUP_SELF] = {1, 1, 1, 1, 1, 0},
-    [OP_LOOKUP_OTHER] = {1, 1, 1, 1, 0, 1},
-    [OP_FIND] = {1, 1, 1, 1, 0, 0},
-    [OP_MERGE] = {1, 1, 1, 0, 0, 0},
-    [OP_ERASE] = {1, 1, 0, 0, 0, 0},
-    [OP_EXPORT] = {1, 1, 1, 1, 0, 0},
-    [OP_IDENTITY] = {1, 1, 1, 0, 0, 0},
+    /*                  system admin agent light self other */
+    [OP_CREATE]       = {1,     1,    1,    0,    0,   0},
+    [OP_UPDATE]       = {1,     1,    1,    0,    0,   0},
+    [OP_LOOKUP_SELF]  = {1,     1,    1,    1,    1,   0},
+    [OP_LOOKUP_OTHER] = {1,     1,    1,    1,    0,   1},
+    [OP_FIND]         = {1,     1,    1,    1,    0,   0},
+    [OP_MERGE]        = {1,     1,    1,    0,    0,   0},
+    [OP_ERASE]        = {1,     1,    0,    0,    0,   0},
+    [OP_EXPORT]       = {1,     1,    1,    1,    0,   0},
+    [OP_IDENTITY]     = {1,     1,    1,    0,    0,   0},
 };
+/* clang-format on */
 
 static int run_op(cs_db *db, int op, int64_t self, int64_t other)
 {
@@ -1058,7 +1068,7 @@ START_TEST(permission_matrix)
             int64_t agent = t_agent(db, "Agent", CS_ROLE_AGENT);
             int64_t light = t_agent(db, "Light", CS_ROLE_LIGHT);
             const int64_t actor_id[] = {0, admin, agent, light, self, other};
-            const int actor_kind[] = {CS_ACTOR_SYSTEM, CS_ACTOR_AGENT, CS_ACTOR_AGENT,
+            const int actor_kind[] = {CS_ACTOR_SYSTEM, CS_ACTOR_AGENT,    CS_ACTOR_AGENT,
                                       CS_ACTOR_AGENT,  CS_ACTOR_CUSTOMER, CS_ACTOR_CUSTOMER};
             counts before;
             int rc;
