@@ -113,3 +113,32 @@ int64_t t_sql_int(cs_db *db, const char *sql)
     sqlite3_finalize(st);
     return v;
 }
+
+int64_t t_ticket(cs_db *db, int64_t customer_id, const char *subject)
+{
+    return insert(db, "INSERT INTO ticket (number, subject, customer_id, status, priority, type,"
+                      " created_at, updated_at) VALUES ((SELECT coalesce(max(number), 0) + 1"
+                      " FROM ticket), ?2, ?4, 2, 2, 1, ?1, ?1)", subject, NULL, customer_id);
+}
+
+int64_t t_message(cs_db *db, int64_t ticket_id, int author_kind, int64_t author_id,
+                  int visibility, const char *body)
+{
+    sqlite3_stmt *st = NULL;
+    ck_assert_int_eq(sqlite3_prepare_v2(db->sql,
+                                        "INSERT INTO message (ticket_id, direction, visibility,"
+                                        " author_kind, author_id, subject, body, created_at)"
+                                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_int64(st, 1, ticket_id);
+    sqlite3_bind_int(st, 2, author_kind == CS_ACTOR_CUSTOMER ? 1 : 2);
+    sqlite3_bind_int(st, 3, visibility);
+    sqlite3_bind_int(st, 4, author_kind);
+    sqlite3_bind_int64(st, 5, author_id);
+    sqlite3_bind_text(st, 6, body, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 7, t_now);
+    ck_assert_int_eq(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+    return sqlite3_last_insert_rowid(db->sql);
+}

@@ -38,4 +38,10 @@ int64_t t_sql_int(cs_db *db, const char *sql);
 /* Assert the last error names `field`. */
 #define ck_assert_field(f) ck_assert_str_eq(cs_error_last()->field, (f))
 
+/* A ticket (open, normal priority, a question) and a message on it, with plain SQL.
+ * Inbound when the author is a customer, outbound otherwise. */
+int64_t t_ticket(cs_db *db, int64_t customer_id, const char *subject);
+int64_t t_message(cs_db *db, int64_t ticket_id, int author_kind, int64_t author_id,
+                  int visibility, const char *body);
+
 #endif

@@ -71,8 +71,12 @@ typedef struct cs_customer_fields {
     unsigned int version;       /**< CS_CUSTOMER_FIELDS_VERSION */
     const char *name;           /**< display name; required on create */
     int64_t organization_id;    /**< 0: none / unchanged */
-    const char *locale;         /**< BCP 47 tag such as "de" or "de-AT"; default "en" */
-    const char *timezone;       /**< IANA zone name such as "Europe/Berlin" */
+    const char *locale;         /**< BCP 47 tag such as "de" or "de-AT" (2-3 letters, then
+                                     subtags of 1-8 letters or digits, at most 35 bytes);
+                                     default "en" */
+    const char *timezone;       /**< IANA zone name such as "Europe/Berlin"; checked for its
+                                     shape only ([A-Za-z0-9_+/-], no "..", at most 64 bytes):
+                                     calendars validate zones */
     const char *custom_json;    /**< a JSON object; stored with sorted keys */
     const char *const *tags;    /**< array of ntags tags */
     size_t ntags;
@@ -129,7 +133,8 @@ CS_EXTERN(int) cs_customer_find(cs_customer **out, cs_db *db, int kind, const ch
  * Give a customer another identity.
  *
  * @return CS_OK; CS_EEXISTS if another customer has it (adding one the customer already
- *         has is CS_OK); CS_EINVAL; CS_ENOTFOUND; CS_EPERM; CS_EREADONLY; CS_EBUSY; CS_EDB
+ *         has is CS_OK); CS_EINVAL; CS_ENOTFOUND; CS_ECONFLICT for a merged or erased
+ *         customer; CS_EPERM; CS_EREADONLY; CS_EBUSY; CS_EDB
  * @since 0.1
  */
 CS_EXTERN(int) cs_customer_add_identity(cs_db *db, int64_t id, int kind, const char *value);
