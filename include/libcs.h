@@ -16,6 +16,9 @@
 #include "cs/ticket.h"
 #include "cs/message.h"
 #include "cs/audit.h"
+#include "cs/ingest.h"
+#include "cs/outbox.h"
 #include "cs/calendar.h"
+#include "cs/call.h"
 
 #endif

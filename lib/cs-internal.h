@@ -16,6 +16,8 @@
 #endif
 
 #define CS_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define CS_STR_(x) #x
+#define CS_STR(x) CS_STR_(x)
 
 /* errors.c -------------------------------------------------------------------------- */
 
@@ -193,8 +195,36 @@ int cs_ticket__set_status(cs_db *db, int64_t id, int status);
 
 /* Insert a message with an explicit author (ingest, replies), touching the ticket's
  * update time. The fields must have been validated; direction must be set. */
-int cs_message__insert(int64_t *id, cs_db *db, const cs_message_fields *f, int author_kind,
-                       int64_t author_id);
+int cs_message__insert(int64_t *id, cs_db *db, const cs_message_fields *f,
+                       const char *conversation, int author_kind, int64_t author_id);
+/* Validate message fields as cs_message_create() does. */
+int cs_message__check(const cs_message_fields *f);
+
+/* outbox.c -------------------------------------------------------------------------- */
+
+/* An item to queue. */
+typedef struct cs_outbox__entry {
+    int64_t channel_id, ticket_id, message_id;
+    const char *kind, *recipient, *subject, *body;
+    const char *header_message_id, *in_reply_to, *references;
+} cs_outbox__entry;
+int cs_outbox__queue(int64_t *id, cs_db *db, const cs_outbox__entry *e);
+
+/* What replying on a channel needs to know of it. */
+typedef struct cs_outbox__channel_info {
+    int64_t id;
+    int kind, enabled, signature;
+    char domain[256]; /* for generated Message-IDs */
+} cs_outbox__channel_info;
+/* Read an enabled channel; CS_ENOTFOUND / CS_ECONFLICT (disabled) naming "channel_id". */
+int cs_outbox__channel(cs_outbox__channel_info *out, cs_db *db, int64_t channel_id);
+/* The customer's address for a channel kind; CS_EINVAL naming "channel_id" if none. */
+int cs_outbox__recipient(char **out, cs_db *db, int64_t customer_id, int channel_kind);
+/* A Message-ID for a mail libcs sends. */
+void cs_outbox__message_id(char *buf, size_t size, int64_t message_id, int64_t ticket_number,
+                           cs_time now, const char *domain);
+/* The subject of an outgoing mail: given, or "[#number] ticket subject". */
+int cs_outbox__subject(char **out, const cs_ticket *t, const char *subject);
 /* calendar.c, calendar-json.c, calendar-ics.c --------------------------------------- */
 
 /* Local dates are days since 1970-01-01; the calendar knows 1970-01-01 .. 2100-12-31. */

@@ -31,7 +31,8 @@ static const cs_name actor_names[] = {
     " external_id, created_at"
 static const char sql_insert[] =
     "INSERT INTO message (ticket_id, direction, visibility, channel_id, author_kind, author_id,"
-    " subject, body, external_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+    " subject, body, external_id, created_at, conversation)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
 static const char sql_insert_attachment[] =
     "INSERT INTO attachment (message_id, name, content_type, size, sha256, storage_ref, data)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
@@ -131,7 +132,7 @@ static int check_attachment(const cs_attachment_spec *a, size_t i)
     return CS_OK;
 }
 
-static int check_fields(const cs_message_fields *f)
+int cs_message__check(const cs_message_fields *f)
 {
     int rc;
 
@@ -215,8 +216,8 @@ static int insert_attachment(cs_db *db, int64_t message_id, const cs_attachment_
     return cs_db__exec_stmt(db, st);
 }
 
-int cs_message__insert(int64_t *id, cs_db *db, const cs_message_fields *f, int author_kind,
-                       int64_t author_id)
+int cs_message__insert(int64_t *id, cs_db *db, const cs_message_fields *f,
+                       const char *conversation, int author_kind, int64_t author_id)
 {
     sqlite3_stmt *st = cs_db__stmt(db, sql_insert);
     cs_time now = cs_db_now(db);
@@ -236,6 +237,7 @@ int cs_message__insert(int64_t *id, cs_db *db, const cs_message_fields *f, int a
     cs_db__bind_text(st, 8, f->body);
     cs_db__bind_text(st, 9, f->external_id && *f->external_id ? f->external_id : NULL);
     sqlite3_bind_int64(st, 10, now);
+    cs_db__bind_text(st, 11, conversation && *conversation ? conversation : NULL);
     rc = cs_db__exec_stmt(db, st);
     if (rc == CS_EEXISTS)
         return cs_error__set(CS_EEXISTS, "external_id", "a message with external id \"%s\" "
@@ -281,7 +283,7 @@ static int create(int64_t *id, cs_db *db, const cs_message_fields *in)
     else if ((rc = cs_db__exists(db, sql_channel_exists, f.channel_id, "channel_id",
                                  "channel")) < 0)
         goto out;
-    if ((rc = cs_message__insert(id, db, &f, db->actor_kind, db->actor_id)) < 0)
+    if ((rc = cs_message__insert(id, db, &f, NULL, db->actor_kind, db->actor_id)) < 0)
         goto out;
     rc = cs_audit__record(db, "message", *id, f.ticket_id, cs_ticket_customer_id(t), "create",
                           "visibility", NULL,
@@ -299,7 +301,7 @@ int cs_message_create(int64_t *id, cs_db *db, const cs_message_fields *fields)
     if (!id || !db)
         return cs_error__inval(id ? "db" : "id", "%s is NULL", id ? "db" : "id");
     *id = 0;
-    if ((rc = check_fields(fields)) < 0 || (rc = cs_db__begin(db)) < 0)
+    if ((rc = cs_message__check(fields)) < 0 || (rc = cs_db__begin(db)) < 0)
         return rc;
     return cs_db__end(db, create(id, db, fields));
 }

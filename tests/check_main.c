@@ -13,6 +13,7 @@ int main(void)
         cs_customer_suite,
         cs_config_suite,
         cs_ticket_suite,
+        cs_ingest_suite,
         cs_calendar_suite,
     };
     SRunner *sr = srunner_create(NULL);

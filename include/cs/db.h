@@ -119,6 +119,31 @@ CS_EXTERN(int) cs_db_commit(cs_db *db);
  */
 CS_EXTERN(int) cs_db_rollback(cs_db *db);
 
+/**
+ * Change a database-wide setting (stored in the database, so every handle and process sees
+ * it). Admins and system only. The settings, their defaults and ranges:
+ *
+ * - "ingest.subject_window": seconds within which a mail with broken threading headers
+ *   joins the customer's open ticket with the same subject (604800; 0 turns it off)
+ * - "outbox.max_attempts": claims before an outbox item is dead (8; 1..100)
+ * - "outbox.backoff": first retry delay in seconds after a failure, doubled per attempt
+ *   (60; 1..86400)
+ *
+ * @return CS_OK; CS_EINVAL naming "name" (unknown) or "value" (out of range); CS_EPERM;
+ *         CS_EREADONLY; CS_EBUSY; CS_EDB
+ * @since 0.1
+ */
+CS_EXTERN(int) cs_setting_set(cs_db *db, const char *name, int64_t value);
+
+/**
+ * Read a setting (its default when never set).
+ *
+ * @param[out] value the value
+ * @return CS_OK; CS_EINVAL for an unknown name; CS_EDB
+ * @since 0.1
+ */
+CS_EXTERN(int) cs_setting_get(int64_t *value, cs_db *db, const char *name);
+
 /** Who is acting: every change is recorded with its actor, and permissions follow it. */
 typedef enum cs_actor_kind {
     CS_ACTOR_SYSTEM = 0,   /**< the host program itself (the default): may do everything */

@@ -1,0 +1,127 @@
+/*
+ * libcs - ingest: the one door through which customers' messages enter (P2, P3).
+ */
+#ifndef CS_INGEST_H
+#define CS_INGEST_H
+
+#include "common.h"
+#include "message.h"
+
+CS_BEGIN_DECL
+
+#define CS_INBOUND_VERSION 1
+
+/**
+ * A message as a channel adapter received it. Strings are copied.
+ */
+typedef struct cs_inbound {
+    unsigned int version;        /**< CS_INBOUND_VERSION */
+    int64_t channel_id;          /**< required: the channel it arrived on */
+    const char *external_id;     /**< the channel's id for it (mail Message-ID, tweet id);
+                                      a second ingest with the same id on the same channel
+                                      is a duplicate. Without one there is no deduplication. */
+    const char *sender;          /**< required: the sender's address on the channel's
+                                      identity kind (mail address, phone number, handle) */
+    const char *sender_name;     /**< display name for a customer libcs does not know yet */
+    const char *locale;          /**< locale for a new customer ("de", "en-GB") */
+    const char *subject;         /**< optional; a new ticket's subject (else the body's start) */
+    const char *body;            /**< required, UTF-8 */
+    int64_t ticket_id;           /**< the host knows the ticket (a portal reply); else 0 */
+    const char *in_reply_to;     /**< mail In-Reply-To */
+    const char *references;      /**< mail References: message ids separated by spaces */
+    const char *reply_to;        /**< social and chat: the external id replied to */
+    const char *conversation;    /**< chat session or social conversation key */
+    const cs_attachment_spec *attachments;
+    size_t nattachments;
+} cs_inbound;
+
+#define CS_INBOUND_INIT {CS_INBOUND_VERSION, 0, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, 0}
+
+/** How the message was threaded. Append-only. */
+enum cs_thread_rule {
+    CS_THREAD_NEW = 0,          /**< nothing matched: a new ticket */
+    CS_THREAD_EXPLICIT = 1,     /**< the host's ticket id */
+    CS_THREAD_NUMBER = 2,       /**< "[#1234]" in the subject */
+    CS_THREAD_IN_REPLY_TO = 3,  /**< mail In-Reply-To */
+    CS_THREAD_REFERENCES = 4,   /**< mail References */
+    CS_THREAD_REPLY_TO = 5,     /**< social/chat reply-to id */
+    CS_THREAD_CONVERSATION = 6, /**< chat session / conversation key */
+    CS_THREAD_SUBJECT = 7       /**< same subject and customer within the window */
+};
+
+/** What ingest did. Owned by the caller; release with cs_ingest_result_free(). Fields are
+ * only ever appended. */
+typedef struct cs_ingest_result {
+    int64_t ticket_id;
+    int64_t ticket_number;
+    int64_t customer_id;
+    int64_t message_id;
+    int created;            /**< a new ticket was opened */
+    int reopened;           /**< a solved ticket was reopened */
+    int follow_up;          /**< the matched ticket was closed: a linked new ticket was opened */
+    int64_t follow_up_of;   /**< the closed ticket, for a follow-up */
+    int duplicate;          /**< seen before: the first ingest's result, nothing written */
+    int customer_created;   /**< the sender was not known */
+    int thread_rule;        /**< an enum cs_thread_rule */
+    int64_t receipt_id;     /**< the receipt's outbox item, or 0 */
+    cs_time promised_at;    /**< the first reply promised in the receipt, or 0 */
+    const char *receipt;    /**< the receipt's text, or NULL; lives with the result */
+} cs_ingest_result;
+
+/**
+ * Take in a customer's message, in one transaction: deduplicate, recognise (or create) the
+ * customer by the sender's identity, thread it into a ticket (see enum cs_thread_rule for
+ * the order; threading never crosses customers), reopen a solved ticket or open a
+ * follow-up to a closed one, store the message, and queue a receipt for a new ticket.
+ *
+ * Threading by subject applies to mail only, when no header matched, to the customer's
+ * most recent open ticket with the same subject (without "Re:", "AW:", "Fwd:", "WG:")
+ * updated within the "ingest.subject_window" setting (default 7 days; 0 turns it off).
+ * A message on a pending or on-hold ticket sets it back to open.
+ *
+ * @param[out] out the result; release with cs_ingest_result_free()
+ * @return CS_OK (also for a duplicate); CS_EINVAL naming the field (channel_id, sender,
+ *         body, subject, ...); CS_ENOTFOUND for the channel; CS_ECONFLICT for a disabled
+ *         channel; CS_EPERM for customer actors and light agents; CS_EREADONLY; CS_EBUSY;
+ *         CS_EDB
+ * @since 0.1
+ */
+CS_EXTERN(int) cs_ingest(cs_ingest_result **out, cs_db *db, const cs_inbound *msg);
+
+/** Release a result. NULL is a no-op. @since 0.1 */
+CS_EXTERN(void) cs_ingest_result_free(cs_ingest_result *result);
+
+/** When a channel sends receipts. Append-only. */
+enum cs_receipt_mode {
+    CS_RECEIPT_DEFAULT = 0, /**< for email and web form channels only */
+    CS_RECEIPT_ON = 1,
+    CS_RECEIPT_OFF = 2
+};
+
+/**
+ * Configure a channel's receipts (P3: no black hole): when they are sent, and the
+ * first-reply promise in seconds they make while no SLA policy applies (default 86400).
+ * Admins and system only.
+ *
+ * @return CS_OK; CS_EINVAL (mode, first_reply_target); CS_ENOTFOUND; CS_EPERM; CS_EREADONLY
+ * @since 0.1
+ */
+CS_EXTERN(int) cs_receipt_configure(cs_db *db, int64_t channel_id, int mode,
+                                    int64_t first_reply_target);
+
+/**
+ * Set a channel's receipt template for a language ("de", "en"; a customer's locale picks
+ * it by its language part; English is the fallback). Placeholders: {ticket_number},
+ * {subject}, {customer_name}, {promised_at} (date and time, UTC), {owner} (the assignee or
+ * group, or the support team). Unknown placeholders are refused. NULL template removes the
+ * channel's own template for that language, so the built-in one applies.
+ *
+ * @return CS_OK; CS_EINVAL (language, template); CS_ENOTFOUND; CS_EPERM; CS_EREADONLY
+ * @since 0.1
+ */
+CS_EXTERN(int) cs_receipt_set_template(cs_db *db, int64_t channel_id, const char *language,
+                                       const char *template_text);
+
+CS_END_DECL
+
+#endif

@@ -1,0 +1,140 @@
+/*
+ * libcs - replies and the outbox: the one door through which anything leaves (P1).
+ */
+#ifndef CS_OUTBOX_H
+#define CS_OUTBOX_H
+
+#include "common.h"
+
+CS_BEGIN_DECL
+
+#define CS_REPLY_OPTIONS_VERSION 1
+
+/** Options for cs_reply(). */
+typedef struct cs_reply_options {
+    unsigned int version; /**< CS_REPLY_OPTIONS_VERSION */
+    int64_t channel_id;   /**< 0: the channel of the customer's latest message; another
+                               channel is a deliberate switch, recorded in the audit trail */
+    const char *subject;  /**< mail subject; default "[#number] ticket subject" */
+} cs_reply_options;
+
+#define CS_REPLY_OPTIONS_INIT {CS_REPLY_OPTIONS_VERSION, 0, NULL}
+
+/**
+ * Reply publicly to a ticket's customer as the handle's actor (an agent or the system):
+ * stores an outbound public message and queues it in the outbox, in one transaction. The
+ * reply goes out on the channel of the customer's latest inbound message unless the options
+ * name another; its recipient is the customer's identity for that channel's kind. An
+ * agent's signature is appended where the channel asks for one (" ^AB" on social and chat
+ * channels, "-- \nName" on mail). A new ticket becomes open.
+ *
+ * @param[out] message_id the stored message; may be NULL
+ * @param options NULL for the defaults
+ * @return CS_OK; CS_EINVAL (body, channel_id: the customer has no identity for the
+ *         channel's kind); CS_ENOTFOUND; CS_ECONFLICT for a closed ticket or a disabled
+ *         channel; CS_EPERM (customers, light agents); CS_EREADONLY; CS_EBUSY; CS_EDB
+ * @since 0.1
+ */
+CS_EXTERN(int) cs_reply(int64_t *message_id, cs_db *db, int64_t ticket_id, const char *body,
+                        const cs_reply_options *options);
+
+/** Outbox item states. Append-only. */
+enum cs_outbox_state {
+    CS_OUTBOX_QUEUED = 1, /**< waiting to be claimed (now, or at its retry time) */
+    CS_OUTBOX_LEASED = 2, /**< claimed by an adapter until its lease ends */
+    CS_OUTBOX_SENT = 3,   /**< acknowledged */
+    CS_OUTBOX_DEAD = 4    /**< failed too often ("outbox.max_attempts"); needs a person */
+};
+
+/**
+ * One claimed item. Strings live until the batch is freed. Fields are only appended.
+ */
+typedef struct cs_outbox_item {
+    int64_t id;
+    int64_t lease;             /**< pass back to ack/fail: identifies this claim */
+    cs_time lease_until;
+    int64_t channel_id;
+    int channel_kind;          /**< an enum cs_channel_kind */
+    int64_t ticket_id;
+    int64_t message_id;        /**< 0 for items without a stored message */
+    const char *kind;          /**< "reply", "receipt", "survey" */
+    const char *recipient;     /**< the customer's address on the channel */
+    const char *subject;       /**< NULL where the channel has no subjects */
+    const char *body;
+    const char *message_id_header; /**< mail: Message-ID to send with */
+    const char *in_reply_to;       /**< mail: In-Reply-To, or NULL */
+    const char *references;        /**< mail: References, or NULL */
+    int attempts;              /**< claims so far, this one included */
+} cs_outbox_item;
+
+typedef struct cs_outbox_batch cs_outbox_batch;
+
+/**
+ * Claim up to `max` items that are due, oldest first, for `lease_seconds`. Items whose
+ * lease ran out are due again, so a crashed adapter loses nothing.
+ *
+ * @param[out] out the batch (possibly empty); release with cs_outbox_batch_free()
+ * @param channel_kind 0 for any kind
+ * @param channel_id 0 for any channel
+ * @return CS_OK; CS_EINVAL (max 1..1000, lease_seconds 1..86400, channel_kind); CS_EPERM
+ *         (system and admins); CS_EREADONLY; CS_EBUSY; CS_EDB
+ * @since 0.1
+ */
+CS_EXTERN(int) cs_outbox_claim(cs_outbox_batch **out, cs_db *db, int channel_kind,
+                               int64_t channel_id, size_t max, int lease_seconds);
+
+CS_EXTERN(size_t) cs_outbox_batch_count(const cs_outbox_batch *batch);
+/** Item i, borrowed from the batch; NULL when out of range. @since 0.1 */
+CS_EXTERN(const cs_outbox_item *) cs_outbox_batch_item(const cs_outbox_batch *batch, size_t i);
+/** Release a batch. NULL is a no-op. @since 0.1 */
+CS_EXTERN(void) cs_outbox_batch_free(cs_outbox_batch *batch);
+
+/**
+ * The item was sent. Its external id (the channel's id for the sent message) is stored on
+ * the message so the customer's answer threads back. Acknowledging an item whose lease
+ * expired, or one already acknowledged, is harmless: the first acknowledgement counts.
+ *
+ * @param external_id may be NULL
+ * @return CS_OK; CS_ENOTFOUND; CS_EINVAL (external_id); CS_EEXISTS if the external id is
+ *         taken on the channel; CS_EPERM; CS_EREADONLY; CS_EBUSY; CS_EDB
+ * @since 0.1
+ */
+CS_EXTERN(int) cs_outbox_ack(cs_db *db, int64_t item_id, int64_t lease, const char *external_id);
+
+/**
+ * Sending failed. The item is retried at `retry_at`, or with exponential backoff when it is
+ * 0 ("outbox.backoff" seconds, doubled per attempt, at most 6 hours), and becomes dead after
+ * "outbox.max_attempts" attempts.
+ *
+ * @return CS_OK; CS_ENOTFOUND; CS_ECONFLICT if the lease is not the current one (the item
+ *         was claimed again, or already acknowledged); CS_EINVAL (error); CS_EPERM;
+ *         CS_EREADONLY; CS_EBUSY; CS_EDB
+ * @since 0.1
+ */
+CS_EXTERN(int) cs_outbox_fail(cs_db *db, int64_t item_id, int64_t lease, const char *error,
+                              cs_time retry_at);
+
+/**
+ * Items of the outbox by state, as a JSON array of objects (id, state, kind, channel_id,
+ * ticket_id, recipient, attempts, next_attempt_at, last_error), oldest first.
+ *
+ * @param state an enum cs_outbox_state, or 0 for all
+ * @param[out] out release with cs_str_free()
+ * @since 0.1
+ */
+CS_EXTERN(int) cs_outbox_list_json(char **out, cs_db *db, int state, size_t limit);
+
+/**
+ * P1: of the public replies sent in [from, to), how many went out on the channel of the
+ * customer's latest message.
+ *
+ * @param[out] same may be NULL
+ * @param[out] total may be NULL
+ * @since 0.1
+ */
+CS_EXTERN(int) cs_reply_channel_stats(cs_db *db, cs_time from, cs_time to, int64_t *same,
+                                      int64_t *total);
+
+CS_END_DECL
+
+#endif

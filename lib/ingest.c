@@ -1,0 +1,783 @@
+/*
+ * libcs - ingest: deduplicate, recognise the customer, thread, store, and send a receipt.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cs-internal.h"
+
+#define HEADER_MAX 16384  /* In-Reply-To, References */
+#define DEFAULT_TARGET 86400
+#define SUBJECT_FROM_BODY 60
+
+enum ingest_flag {
+    F_CREATED = 1,
+    F_REOPENED = 2,
+    F_FOLLOW_UP = 4,
+    F_CUSTOMER_CREATED = 8,
+};
+
+/* The statement table. */
+static const char sql_logged[] =
+    "SELECT l.message_id, l.ticket_id, l.customer_id, l.flags, l.receipt_id, l.promised_at,"
+    " t.number, t.follow_up_of, o.body FROM ingest_log l JOIN ticket t ON t.id = l.ticket_id"
+    " LEFT JOIN outbox o ON o.id = l.receipt_id WHERE l.channel_id = ?1 AND l.external_id = ?2";
+static const char sql_log[] =
+    "INSERT INTO ingest_log (channel_id, external_id, message_id, ticket_id, customer_id, flags,"
+    " receipt_id, promised_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+static const char sql_by_external[] =
+    "SELECT m.ticket_id FROM message m JOIN ticket t ON t.id = m.ticket_id"
+    " WHERE m.external_id = ?1 AND t.customer_id = ?2 ORDER BY m.id DESC LIMIT 1";
+static const char sql_by_conversation[] =
+    "SELECT m.ticket_id FROM message m JOIN ticket t ON t.id = m.ticket_id"
+    " WHERE m.channel_id = ?1 AND m.conversation = ?2 AND t.customer_id = ?3"
+    " ORDER BY m.id DESC LIMIT 1";
+static const char sql_by_number[] = "SELECT id FROM ticket WHERE number = ?1 AND customer_id = ?2";
+static const char sql_by_id[] = "SELECT id FROM ticket WHERE id = ?1 AND customer_id = ?2";
+static const char sql_recent_subjects[] =
+    "SELECT id, subject FROM ticket WHERE customer_id = ?1 AND status < 6"
+    " AND updated_at >= ?2 ORDER BY updated_at DESC, id DESC LIMIT 50";
+static const char sql_set_follow_up[] = "UPDATE ticket SET follow_up_of = ?2 WHERE id = ?1";
+static const char sql_receipt_rule[] =
+    "SELECT mode, first_reply_target FROM receipt_rule WHERE channel_id = ?1";
+static const char sql_template[] =
+    "SELECT template FROM receipt_template WHERE channel_id = ?1 AND language = ?2";
+static const char sql_owner[] =
+    "SELECT coalesce(a.name, g.name) FROM ticket t LEFT JOIN agent a ON a.id = t.assignee_id"
+    " LEFT JOIN agent_group g ON g.id = t.group_id WHERE t.id = ?1";
+static const char sql_set_rule[] =
+    "INSERT INTO receipt_rule (channel_id, mode, first_reply_target) VALUES (?1, ?2, ?3)"
+    " ON CONFLICT (channel_id) DO UPDATE SET mode = excluded.mode,"
+    " first_reply_target = excluded.first_reply_target";
+static const char sql_set_template[] =
+    "INSERT INTO receipt_template (channel_id, language, template) VALUES (?1, ?2, ?3)"
+    " ON CONFLICT (channel_id, language) DO UPDATE SET template = excluded.template";
+static const char sql_drop_template[] =
+    "DELETE FROM receipt_template WHERE channel_id = ?1 AND language = ?2";
+static const char sql_channel_exists[] = "SELECT 1 FROM channel WHERE id = ?1";
+
+static const struct {
+    const char *language, *text, *team;
+} builtin_receipts[] = {
+    {"de",
+     "Vielen Dank für Ihre Nachricht. Ihr Anliegen hat die Nummer #{ticket_number} "
+     "(\"{subject}\"). Wir antworten Ihnen spätestens bis {promised_at}. "
+     "Zuständig: {owner}.",
+     "unser Support-Team"},
+    {"en",
+     "Thank you for your message. Your request has the number #{ticket_number} "
+     "(\"{subject}\"). We will answer by {promised_at} at the latest. "
+     "Handled by: {owner}.",
+     "our support team"},
+};
+
+static const char *placeholders[] = {"ticket_number", "subject", "customer_name", "promised_at",
+                                     "owner"};
+
+struct ingest {
+    cs_db *db;
+    const cs_inbound *in;
+    cs_outbox__channel_info ch;
+    cs_customer *customer;
+    cs_ticket *ticket;
+    cs_ingest_result *r;
+    char *receipt; /* owned until handed to the result */
+    char *normalized_sender;
+    unsigned flags;
+};
+
+void cs_ingest_result_free(cs_ingest_result *r)
+{
+    if (!r)
+        return;
+    cs_mem__free((char *)r->receipt);
+    cs_mem__free(r);
+}
+
+static int check_inbound(const cs_inbound *in)
+{
+    cs_message_fields mf = CS_MESSAGE_FIELDS_INIT;
+    int rc;
+
+    if (!in)
+        return cs_error__inval("msg", "msg is NULL");
+    if (in->version != CS_INBOUND_VERSION)
+        return cs_error__inval("msg", "msg version %u is not %d", in->version,
+                               CS_INBOUND_VERSION);
+    if (in->channel_id <= 0)
+        return cs_error__inval("channel_id", "channel_id is required");
+    if ((rc = cs_check__text("sender", in->sender, CS_IDENTITY_MAX, true)) < 0 ||
+        (rc = cs_check__text("sender_name", in->sender_name, CS_NAME_MAX, false)) < 0 ||
+        (rc = cs_check__text("locale", in->locale, 35, false)) < 0 ||
+        (rc = cs_check__text("in_reply_to", in->in_reply_to, HEADER_MAX, false)) < 0 ||
+        (rc = cs_check__text("references", in->references, HEADER_MAX, false)) < 0 ||
+        (rc = cs_check__text("reply_to", in->reply_to, CS_EXTERNAL_ID_MAX, false)) < 0 ||
+        (rc = cs_check__text("conversation", in->conversation, CS_EXTERNAL_ID_MAX, false)) < 0)
+        return rc;
+    if (in->ticket_id < 0)
+        return cs_error__inval("ticket_id", "ticket_id %lld is not valid",
+                               (long long)in->ticket_id);
+    /* The message's own fields are checked as for any message. */
+    mf.ticket_id = 1;
+    mf.subject = in->subject;
+    mf.body = in->body;
+    mf.external_id = in->external_id;
+    mf.attachments = in->attachments;
+    mf.nattachments = in->nattachments;
+    return cs_message__check(&mf);
+}
+
+/* A retry of something already ingested: the first result, marked duplicate. */
+static int find_logged(struct ingest *g, bool *found)
+{
+    sqlite3_stmt *st;
+    cs_ingest_result *r = g->r;
+    int rc = CS_OK, step;
+
+    *found = false;
+    if (!g->in->external_id || !*g->in->external_id)
+        return CS_OK;
+    if (!(st = cs_db__stmt(g->db, sql_logged)))
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, g->ch.id);
+    cs_db__bind_text(st, 2, g->in->external_id);
+    if ((step = cs_db__step(g->db, st)) == SQLITE_ROW) {
+        unsigned flags = (unsigned)sqlite3_column_int(st, 3);
+        *found = true;
+        r->duplicate = 1;
+        r->message_id = sqlite3_column_int64(st, 0);
+        r->ticket_id = sqlite3_column_int64(st, 1);
+        r->customer_id = sqlite3_column_int64(st, 2);
+        r->created = !!(flags & F_CREATED);
+        r->reopened = !!(flags & F_REOPENED);
+        r->follow_up = !!(flags & F_FOLLOW_UP);
+        r->customer_created = !!(flags & F_CUSTOMER_CREATED);
+        r->thread_rule = (int)(flags >> 8);
+        r->receipt_id = sqlite3_column_int64(st, 4);
+        r->promised_at = sqlite3_column_int64(st, 5);
+        r->ticket_number = sqlite3_column_int64(st, 6);
+        r->follow_up_of = sqlite3_column_int64(st, 7);
+        r->receipt = cs_db__column_strdup(st, 8, &rc);
+    } else if (step != SQLITE_DONE) {
+        rc = cs_db__error(g->db, step, "look up ingested message");
+    }
+    cs_db__done(st);
+    return rc;
+}
+
+static int recognise_customer(struct ingest *g)
+{
+    int kind = cs_channel_kind_identity(g->ch.kind);
+    cs_customer_fields f = CS_CUSTOMER_FIELDS_INIT;
+    cs_identity_spec id = {kind, g->in->sender};
+    int64_t customer_id;
+    int rc;
+
+    rc = cs_customer_find(&g->customer, g->db, kind, g->in->sender);
+    if (rc != CS_ENOTFOUND)
+        return rc == CS_EINVAL ? cs_error__set(rc, "sender", "%s", cs_error_last()->message) : rc;
+    f.name = g->in->sender_name && *g->in->sender_name ? g->in->sender_name : g->in->sender;
+    f.locale = g->in->locale;
+    f.identities = &id;
+    f.nidentities = 1;
+    if ((rc = cs_customer_create(&customer_id, g->db, &f)) < 0)
+        return rc;
+    g->flags |= F_CUSTOMER_CREATED;
+    return cs_customer_lookup(&g->customer, g->db, customer_id);
+}
+
+/* First row's first column as an id, or 0. */
+static int64_t query_id(cs_db *db, const char *sql, int64_t a, const char *text, int64_t b,
+                        int *rc)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql);
+    int64_t id = 0;
+    int idx = 1, step;
+
+    if (!st) {
+        *rc = cs_error_last()->code;
+        return 0;
+    }
+    if (a)
+        sqlite3_bind_int64(st, idx++, a);
+    if (text)
+        cs_db__bind_text(st, idx++, text);
+    sqlite3_bind_int64(st, idx, b);
+    if ((step = cs_db__step(db, st)) == SQLITE_ROW)
+        id = sqlite3_column_int64(st, 0);
+    else if (step != SQLITE_DONE)
+        *rc = cs_db__error(db, step, "thread message");
+    cs_db__done(st);
+    return id;
+}
+
+/* "[#1234]" anywhere in the subject. */
+static int64_t subject_number(const char *subject)
+{
+    for (const char *p = subject ? strstr(subject, "[#") : NULL; p; p = strstr(p + 1, "[#")) {
+        char *end;
+        long long n = strtoll(p + 2, &end, 10);
+        if (end != p + 2 && *end == ']' && n > 0)
+            return n;
+    }
+    return 0;
+}
+
+/* The subject without reply and forward prefixes and ticket numbers, for comparison. */
+static void base_subject(char *out, size_t size, const char *subject, bool *was_reply)
+{
+    static const char *prefixes[] = {"re:", "aw:", "fwd:", "fw:", "wg:", "antw:"};
+    const char *p = subject ? subject : "";
+    bool again = true;
+
+    *was_reply = false;
+    while (again) {
+        again = false;
+        while (isspace((unsigned char)*p))
+            p++;
+        for (size_t i = 0; i < CS_ARRAY_SIZE(prefixes); i++) {
+            size_t n = strlen(prefixes[i]);
+            if (strncasecmp(p, prefixes[i], n) == 0) {
+                p += n;
+                again = *was_reply = true;
+            }
+        }
+        if (p[0] == '[' && p[1] == '#' && strchr(p, ']')) {
+            p = strchr(p, ']') + 1;
+            again = true;
+        }
+    }
+    snprintf(out, size, "%s", p);
+    for (size_t n = strlen(out); n && isspace((unsigned char)out[n - 1]); n--)
+        out[n - 1] = '\0';
+}
+
+static int64_t by_subject(struct ingest *g, int64_t customer, int *rc)
+{
+    char want[CS_SUBJECT_MAX + 1], have[CS_SUBJECT_MAX + 1];
+    bool reply, ignored;
+    int64_t window, found = 0;
+    sqlite3_stmt *st;
+    int step;
+
+    base_subject(want, sizeof(want), g->in->subject, &reply);
+    /* Only a mail that claims to answer something, whose headers did not match. */
+    if (!*want || !(reply || g->in->in_reply_to || g->in->references))
+        return 0;
+    if ((*rc = cs_setting_get(&window, g->db, "ingest.subject_window")) < 0 || !window)
+        return 0;
+    if (!(st = cs_db__stmt(g->db, sql_recent_subjects))) {
+        *rc = cs_error_last()->code;
+        return 0;
+    }
+    sqlite3_bind_int64(st, 1, customer);
+    sqlite3_bind_int64(st, 2, cs_db_now(g->db) - window);
+    while (!found && (step = cs_db__step(g->db, st)) == SQLITE_ROW) {
+        base_subject(have, sizeof(have), (const char *)sqlite3_column_text(st, 1), &ignored);
+        if (strcasecmp(have, want) == 0)
+            found = sqlite3_column_int64(st, 0);
+    }
+    if (!found && step != SQLITE_DONE)
+        *rc = cs_db__error(g->db, step, "thread by subject");
+    cs_db__done(st);
+    return found;
+}
+
+/* References: the last one first. */
+static int64_t by_references(struct ingest *g, int64_t customer, int *rc)
+{
+    char *refs = cs_mem__strdup(g->in->references), *save = NULL;
+    char *tokens[256];
+    size_t n = 0;
+    int64_t found = 0;
+
+    if (!refs) {
+        *rc = cs_error__nomem();
+        return 0;
+    }
+    for (char *t = strtok_r(refs, " \t\r\n,", &save); t && n < CS_ARRAY_SIZE(tokens);
+         t = strtok_r(NULL, " \t\r\n,", &save))
+        tokens[n++] = t;
+    while (!found && n > 0 && *rc == CS_OK)
+        found = query_id(g->db, sql_by_external, 0, tokens[--n], customer, rc);
+    cs_mem__free(refs);
+    return found;
+}
+
+/* Find the ticket the message belongs to. Every rule matches only the customer's own
+ * tickets, so threading never crosses customers. */
+static int64_t thread(struct ingest *g, int *rule, int *rc)
+{
+    const cs_inbound *in = g->in;
+    int64_t customer = cs_customer_id(g->customer), id = 0;
+    bool mail = g->ch.kind == CS_CHANNEL_EMAIL || g->ch.kind == CS_CHANNEL_WEBFORM;
+
+    if (in->ticket_id && (id = query_id(g->db, sql_by_id, in->ticket_id, NULL, customer, rc)))
+        return *rule = CS_THREAD_EXPLICIT, id;
+    if (subject_number(in->subject) &&
+        (id = query_id(g->db, sql_by_number, subject_number(in->subject), NULL, customer, rc)))
+        return *rule = CS_THREAD_NUMBER, id;
+    if (in->in_reply_to && *in->in_reply_to &&
+        (id = query_id(g->db, sql_by_external, 0, in->in_reply_to, customer, rc)))
+        return *rule = CS_THREAD_IN_REPLY_TO, id;
+    if (in->references && *in->references && (id = by_references(g, customer, rc)))
+        return *rule = CS_THREAD_REFERENCES, id;
+    if (in->reply_to && *in->reply_to &&
+        (id = query_id(g->db, sql_by_external, 0, in->reply_to, customer, rc)))
+        return *rule = CS_THREAD_REPLY_TO, id;
+    if (in->conversation && *in->conversation &&
+        (id = query_id(g->db, sql_by_conversation, g->ch.id, in->conversation, customer, rc)))
+        return *rule = CS_THREAD_CONVERSATION, id;
+    if (mail && *rc == CS_OK && (id = by_subject(g, customer, rc)))
+        return *rule = CS_THREAD_SUBJECT, id;
+    return *rule = CS_THREAD_NEW, 0;
+}
+
+/* A subject for a ticket opened by a message without one: the body's first line, cut at
+ * a character boundary. */
+static void subject_from_body(char *out, size_t size, const char *body)
+{
+    size_t n = 0, limit = size - 4 < SUBJECT_FROM_BODY ? size - 4 : SUBJECT_FROM_BODY;
+
+    while (body[n] && body[n] != '\n' && body[n] != '\r' && n < limit)
+        n++;
+    while (n > 0 && ((unsigned char)body[n] & 0xC0) == 0x80) /* not inside a character */
+        n--;
+    snprintf(out, size, "%.*s%s", (int)n, body, body[n] && body[n] != '\n' && body[n] != '\r' ?
+                                                    "…" : "");
+    if (!*out)
+        snprintf(out, size, "(no subject)");
+}
+
+static int open_ticket(struct ingest *g, int64_t follow_up_of)
+{
+    cs_ticket_fields f = CS_TICKET_FIELDS_INIT;
+    char subject[SUBJECT_FROM_BODY + 8];
+    int64_t id;
+    int rc;
+
+    if (g->in->subject && *g->in->subject) {
+        f.subject = g->in->subject;
+    } else {
+        subject_from_body(subject, sizeof(subject), g->in->body);
+        f.subject = subject;
+    }
+    f.customer_id = cs_customer_id(g->customer);
+    f.channel_id = g->ch.id;
+    if ((rc = cs_ticket_create(&id, g->db, &f)) < 0)
+        return rc;
+    g->flags |= F_CREATED;
+    if (follow_up_of) {
+        sqlite3_stmt *st = cs_db__stmt(g->db, sql_set_follow_up);
+        if (!st)
+            return cs_error_last()->code;
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_int64(st, 2, follow_up_of);
+        if ((rc = cs_db__exec_stmt(g->db, st)) < 0)
+            return rc;
+        g->flags |= F_FOLLOW_UP;
+        g->r->follow_up_of = follow_up_of;
+    }
+    return cs_ticket__get(&g->ticket, g->db, id);
+}
+
+/* Put the message on its ticket: a reply wakes a waiting or solved ticket; a closed one
+ * gets a follow-up. */
+static int place(struct ingest *g)
+{
+    int rule = CS_THREAD_NEW, rc = CS_OK;
+    int64_t id = thread(g, &rule, &rc);
+    int status;
+
+    if (rc < 0)
+        return rc;
+    g->r->thread_rule = rule;
+    if (!id)
+        return open_ticket(g, 0);
+    if ((rc = cs_ticket__get(&g->ticket, g->db, id)) < 0)
+        return rc;
+    status = cs_ticket_status(g->ticket);
+    if (status == CS_STATUS_CLOSED) {
+        cs_ticket_free(g->ticket);
+        g->ticket = NULL;
+        return open_ticket(g, id);
+    }
+    if (status == CS_STATUS_SOLVED || status == CS_STATUS_PENDING ||
+        status == CS_STATUS_ON_HOLD) {
+        if (status == CS_STATUS_SOLVED)
+            g->flags |= F_REOPENED;
+        return cs_ticket__set_status(g->db, id, CS_STATUS_OPEN);
+    }
+    return CS_OK;
+}
+
+static int store_message(struct ingest *g)
+{
+    cs_message_fields mf = CS_MESSAGE_FIELDS_INIT;
+    int64_t ticket_id = cs_ticket_id(g->ticket);
+    char channel[24];
+    int rc;
+
+    mf.ticket_id = ticket_id;
+    mf.direction = CS_DIRECTION_INBOUND;
+    mf.visibility = CS_VISIBILITY_PUBLIC;
+    mf.channel_id = g->ch.id;
+    mf.subject = g->in->subject;
+    mf.body = g->in->body;
+    mf.external_id = g->in->external_id;
+    mf.attachments = g->in->attachments;
+    mf.nattachments = g->in->nattachments;
+    if ((rc = cs_message__insert(&g->r->message_id, g->db, &mf, g->in->conversation,
+                                 CS_ACTOR_CUSTOMER, cs_customer_id(g->customer))) < 0)
+        return rc;
+    return cs_audit__record(g->db, "message", g->r->message_id, ticket_id,
+                            cs_customer_id(g->customer), "ingest", "channel_id", NULL,
+                            cs_int__text(channel, g->ch.id, false));
+}
+
+/* Receipts ------------------------------------------------------------------------- */
+
+static int receipt_rule(cs_db *db, int64_t channel_id, int kind, bool *send, int64_t *target)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_receipt_rule);
+    int mode = CS_RECEIPT_DEFAULT, step;
+
+    *target = DEFAULT_TARGET;
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, channel_id);
+    if ((step = cs_db__step(db, st)) == SQLITE_ROW) {
+        mode = sqlite3_column_int(st, 0);
+        *target = sqlite3_column_int64(st, 1);
+    }
+    cs_db__done(st);
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        return cs_db__error(db, step, "read receipt rule");
+    *send = mode == CS_RECEIPT_ON ||
+            (mode == CS_RECEIPT_DEFAULT && (kind == CS_CHANNEL_EMAIL || kind == CS_CHANNEL_WEBFORM));
+    return CS_OK;
+}
+
+/* The language part of a locale: "de-AT" -> "de". */
+static void language_of(char out[8], const char *locale)
+{
+    size_t n = 0;
+    while (locale && n < 7 && isalpha((unsigned char)locale[n])) {
+        out[n] = (char)tolower((unsigned char)locale[n]);
+        n++;
+    }
+    out[n] = '\0';
+}
+
+static int channel_template(char **out, cs_db *db, int64_t channel_id, const char *language)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_template);
+    int rc = CS_OK;
+
+    *out = NULL;
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, channel_id);
+    cs_db__bind_text(st, 2, language);
+    if (cs_db__step(db, st) == SQLITE_ROW)
+        *out = cs_db__column_strdup(st, 0, &rc);
+    cs_db__done(st);
+    return rc;
+}
+
+/* The template for the customer's language: the channel's own, else the built-in one; for
+ * a language libcs has no text in, the channel's English one, else the built-in English. */
+static int pick_template(char **out, size_t *builtin, cs_db *db, int64_t channel_id,
+                         const char *language)
+{
+    bool known = false;
+    int rc;
+
+    *builtin = 0;
+    for (size_t i = 0; i < CS_ARRAY_SIZE(builtin_receipts); i++) {
+        if (!strcmp(builtin_receipts[i].language, language))
+            *builtin = i, known = true;
+        else if (!known && !strcmp(builtin_receipts[i].language, "en"))
+            *builtin = i;
+    }
+    if ((rc = channel_template(out, db, channel_id, language)) < 0 || *out)
+        return rc;
+    if (!known && (rc = channel_template(out, db, channel_id, "en")) < 0)
+        return rc;
+    if (!*out && !(*out = cs_mem__strdup(builtin_receipts[*builtin].text)))
+        return cs_error__nomem();
+    return CS_OK;
+}
+
+static const char *placeholder_value(const char *name, size_t len, const char *const values[])
+{
+    for (size_t i = 0; i < CS_ARRAY_SIZE(placeholders); i++)
+        if (strlen(placeholders[i]) == len && !strncmp(placeholders[i], name, len))
+            return values[i];
+    return NULL;
+}
+
+/* Replace {name} placeholders; values are in the order of `placeholders`. The first pass
+ * measures, the second copies. */
+static int render(char **out, const char *tmpl, const char *const values[])
+{
+    char *buf = NULL;
+    size_t len = 0;
+
+    for (int pass = 0; pass < 2; pass++) {
+        len = 0;
+        for (const char *p = tmpl; *p;) {
+            const char *close = *p == '{' ? strchr(p, '}') : NULL;
+            const char *v = close ? placeholder_value(p + 1, (size_t)(close - p - 1), values)
+                                  : NULL;
+            size_t n = v ? strlen(v) : 1;
+            if (buf)
+                memcpy(buf + len, v ? v : p, n);
+            len += n;
+            p = v ? close + 1 : p + 1;
+        }
+        if (!buf && !(buf = cs_mem__alloc(len + 1)))
+            return cs_error__nomem();
+    }
+    buf[len] = '\0';
+    *out = buf;
+    return CS_OK;
+}
+
+static int owner_name(char **out, cs_db *db, int64_t ticket_id)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_owner);
+    int rc = CS_OK;
+
+    *out = NULL;
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, ticket_id);
+    if (cs_db__step(db, st) == SQLITE_ROW)
+        *out = cs_db__column_strdup(st, 0, &rc);
+    cs_db__done(st);
+    return rc;
+}
+
+static void format_promise(char out[32], cs_time t)
+{
+    char iso[32];
+    /* "2026-03-03T09:00:00Z" -> "2026-03-03 09:00 UTC" */
+    cs_time__iso(iso, t);
+    snprintf(out, 32, "%.10s %.5s UTC", iso, iso + 11);
+}
+
+static int send_receipt(struct ingest *g)
+{
+    cs_message_fields mf = CS_MESSAGE_FIELDS_INIT;
+    cs_outbox__entry e = {0};
+    char *tmpl = NULL, *owner = NULL, *subject = NULL, number[24], when[32], language[8];
+    char header_id[CS_IDENTITY_MAX];
+    int64_t target, mid;
+    size_t builtin;
+    bool send = false, mail = g->ch.kind == CS_CHANNEL_EMAIL || g->ch.kind == CS_CHANNEL_WEBFORM;
+    int rc;
+
+    if ((rc = receipt_rule(g->db, g->ch.id, g->ch.kind, &send, &target)) < 0 || !send)
+        return rc;
+    g->r->promised_at = cs_db_now(g->db) + target;
+    language_of(language, cs_customer_locale(g->customer));
+    if ((rc = pick_template(&tmpl, &builtin, g->db, g->ch.id, language)) < 0 ||
+        (rc = owner_name(&owner, g->db, cs_ticket_id(g->ticket))) < 0)
+        goto out;
+    format_promise(when, g->r->promised_at);
+    const char *values[] = {cs_int__text(number, cs_ticket_number(g->ticket), false),
+                            cs_ticket_subject(g->ticket), cs_customer_name(g->customer), when,
+                            owner ? owner : builtin_receipts[builtin].team};
+    if ((rc = render(&g->receipt, tmpl, values)) < 0 ||
+        (mail && (rc = cs_outbox__subject(&subject, g->ticket, NULL)) < 0))
+        goto out;
+    mf.ticket_id = cs_ticket_id(g->ticket);
+    mf.direction = CS_DIRECTION_OUTBOUND;
+    mf.visibility = CS_VISIBILITY_PUBLIC;
+    mf.channel_id = g->ch.id;
+    mf.subject = subject;
+    mf.body = g->receipt;
+    if ((rc = cs_message__insert(&mid, g->db, &mf, g->in->conversation, CS_ACTOR_SYSTEM, 0)) < 0)
+        goto out;
+    cs_outbox__message_id(header_id, sizeof(header_id), mid, cs_ticket_number(g->ticket),
+                          cs_db_now(g->db), g->ch.domain);
+    e = (cs_outbox__entry){g->ch.id, cs_ticket_id(g->ticket), mid, "receipt",
+                           g->normalized_sender, subject, g->receipt, mail ? header_id : NULL,
+                           mail ? g->in->external_id : NULL, mail ? g->in->external_id : NULL};
+    rc = cs_outbox__queue(&g->r->receipt_id, g->db, &e);
+out:
+    cs_mem__free(tmpl);
+    cs_mem__free(owner);
+    cs_mem__free(subject);
+    return rc;
+}
+
+static int log_result(struct ingest *g)
+{
+    sqlite3_stmt *st;
+
+    if (!g->in->external_id || !*g->in->external_id)
+        return CS_OK;
+    if (!(st = cs_db__stmt(g->db, sql_log)))
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, g->ch.id);
+    cs_db__bind_text(st, 2, g->in->external_id);
+    sqlite3_bind_int64(st, 3, g->r->message_id);
+    sqlite3_bind_int64(st, 4, g->r->ticket_id);
+    sqlite3_bind_int64(st, 5, g->r->customer_id);
+    sqlite3_bind_int(st, 6, (int)(g->flags | (unsigned)g->r->thread_rule << 8));
+    if (g->r->receipt_id)
+        sqlite3_bind_int64(st, 7, g->r->receipt_id);
+    if (g->r->promised_at)
+        sqlite3_bind_int64(st, 8, g->r->promised_at);
+    return cs_db__exec_stmt(g->db, st);
+}
+
+static int ingest(struct ingest *g)
+{
+    int kind, rc;
+    bool found;
+
+    if ((rc = cs_outbox__channel(&g->ch, g->db, g->in->channel_id)) < 0 ||
+        (rc = find_logged(g, &found)) < 0 || found)
+        return rc;
+    kind = cs_channel_kind_identity(g->ch.kind);
+    if ((rc = cs_identity_normalize(&g->normalized_sender, kind, g->in->sender)) < 0)
+        return cs_error__set(rc, "sender", "%s", cs_error_last()->message);
+    if ((rc = recognise_customer(g)) < 0)
+        return rc;
+    /* What follows is the customer's doing, and is recorded so. */
+    g->db->actor_kind = CS_ACTOR_CUSTOMER;
+    g->db->actor_id = cs_customer_id(g->customer);
+    g->db->actor_org = 0;
+    if ((rc = place(g)) < 0 || (rc = store_message(g)) < 0)
+        return rc;
+    if ((g->flags & F_CREATED) && (rc = send_receipt(g)) < 0)
+        return rc;
+    g->r->ticket_id = cs_ticket_id(g->ticket);
+    g->r->ticket_number = cs_ticket_number(g->ticket);
+    g->r->customer_id = cs_customer_id(g->customer);
+    g->r->created = !!(g->flags & F_CREATED);
+    g->r->reopened = !!(g->flags & F_REOPENED);
+    g->r->follow_up = !!(g->flags & F_FOLLOW_UP);
+    g->r->customer_created = !!(g->flags & F_CUSTOMER_CREATED);
+    g->r->receipt = g->receipt;
+    g->receipt = NULL;
+    return log_result(g);
+}
+
+int cs_ingest(cs_ingest_result **out, cs_db *db, const cs_inbound *msg)
+{
+    struct ingest g = {db, msg, {0}, NULL, NULL, NULL, NULL, NULL, 0};
+    int actor_kind, actor_role, rc;
+    int64_t actor_id, actor_org;
+
+    if (out)
+        *out = NULL;
+    if (!out || !db)
+        return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
+    if ((rc = check_inbound(msg)) < 0 ||
+        (rc = cs_db__require(db, CS_PERM_WRITE, "ingest messages")) < 0)
+        return rc;
+    if (!(g.r = cs_mem__calloc(1, sizeof(*g.r))))
+        return cs_error__nomem();
+    actor_kind = db->actor_kind, actor_id = db->actor_id;
+    actor_role = db->actor_role, actor_org = db->actor_org;
+    if ((rc = cs_db__begin(db)) == CS_OK)
+        rc = cs_db__end(db, ingest(&g));
+    db->actor_kind = actor_kind, db->actor_id = actor_id;
+    db->actor_role = actor_role, db->actor_org = actor_org;
+    cs_customer_free(g.customer);
+    cs_ticket_free(g.ticket);
+    cs_mem__free(g.receipt);
+    cs_mem__free(g.normalized_sender);
+    if (rc < 0) {
+        cs_ingest_result_free(g.r);
+        return rc;
+    }
+    *out = g.r;
+    return CS_OK;
+}
+
+/* Receipt configuration ------------------------------------------------------------ */
+
+int cs_receipt_configure(cs_db *db, int64_t channel_id, int mode, int64_t first_reply_target)
+{
+    char text[24];
+    sqlite3_stmt *st;
+    int rc;
+
+    if (!db)
+        return cs_error__inval("db", "db is NULL");
+    if (mode < CS_RECEIPT_DEFAULT || mode > CS_RECEIPT_OFF)
+        return cs_error__inval("mode", "unknown receipt mode %d", mode);
+    if (first_reply_target < 60 || first_reply_target > 90 * 86400)
+        return cs_error__inval("first_reply_target", "first_reply_target %lld is not between "
+                               "60 seconds and 90 days", (long long)first_reply_target);
+    if ((rc = cs_db__require(db, CS_PERM_CONFIG, "configure receipts")) < 0 ||
+        (rc = cs_db__begin(db)) < 0)
+        return rc;
+    if ((rc = cs_db__exists(db, sql_channel_exists, channel_id, "channel_id", "channel")) < 0)
+        return cs_db__end(db, rc);
+    if (!(st = cs_db__stmt(db, sql_set_rule)))
+        return cs_db__end(db, cs_error_last()->code);
+    sqlite3_bind_int64(st, 1, channel_id);
+    sqlite3_bind_int(st, 2, mode);
+    sqlite3_bind_int64(st, 3, first_reply_target);
+    if ((rc = cs_db__exec_stmt(db, st)) == CS_OK)
+        rc = cs_audit__record(db, "channel", channel_id, 0, 0, "update", "receipt_mode", NULL,
+                              cs_int__text(text, mode, false));
+    return cs_db__end(db, rc);
+}
+
+static int check_template(const char *tmpl)
+{
+    int rc = cs_check__text("template", tmpl, 8192, true);
+
+    for (const char *p = tmpl; rc == CS_OK && (p = strchr(p, '{')); p++) {
+        const char *close = strchr(p, '}');
+        if (!close)
+            break;
+        if (!placeholder_value(p + 1, (size_t)(close - p - 1), placeholders))
+            return cs_error__inval("template", "unknown placeholder %.*s in the template",
+                                   (int)(close - p + 1), p);
+    }
+    return rc;
+}
+
+int cs_receipt_set_template(cs_db *db, int64_t channel_id, const char *language,
+                            const char *template_text)
+{
+    char lang[8];
+    sqlite3_stmt *st;
+    int rc;
+
+    if (!db)
+        return cs_error__inval("db", "db is NULL");
+    language_of(lang, language);
+    if (!language || strlen(language) < 2 || strlen(language) > 3 || strcmp(lang, language))
+        return cs_error__inval("language", "language must be a lowercase language code such as "
+                                           "\"de\" or \"en\"");
+    if (template_text && (rc = check_template(template_text)) < 0)
+        return rc;
+    if ((rc = cs_db__require(db, CS_PERM_CONFIG, "configure receipts")) < 0 ||
+        (rc = cs_db__begin(db)) < 0)
+        return rc;
+    if ((rc = cs_db__exists(db, sql_channel_exists, channel_id, "channel_id", "channel")) < 0)
+        return cs_db__end(db, rc);
+    if (!(st = cs_db__stmt(db, template_text ? sql_set_template : sql_drop_template)))
+        return cs_db__end(db, cs_error_last()->code);
+    sqlite3_bind_int64(st, 1, channel_id);
+    cs_db__bind_text(st, 2, language);
+    if (template_text)
+        cs_db__bind_text(st, 3, template_text);
+    if ((rc = cs_db__exec_stmt(db, st)) == CS_OK)
+        rc = cs_audit__record(db, "channel", channel_id, 0, 0, "update", "receipt_template",
+                              language, template_text);
+    return cs_db__end(db, rc);
+}

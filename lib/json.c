@@ -1,0 +1,1401 @@
+/*
+ * libcs - cs_call(): the JSON request interface, one dispatcher table over the typed API.
+ */
+#include "config.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cs-internal.h"
+
+#define MAX_KEYS 32
+#define MAX_ITEMS 64 /* tags, skills, identities in one request */
+#define LIST_DEFAULT 100
+#define LIST_MAX 1000
+
+/* A request being read: every key a handler reads is remembered, so that unknown keys can
+ * be refused afterwards. */
+struct req {
+    json_t *obj;
+    const char *seen[MAX_KEYS];
+    size_t nseen;
+    /* Arrays of strings handed to the typed API point into obj; these hold them. */
+    const char *strs[2][MAX_ITEMS];
+    cs_identity_spec ids[MAX_ITEMS];
+};
+
+typedef int (*handler_fn)(cs_db *db, struct req *r, json_t **out);
+
+static json_t *get(struct req *r, const char *key)
+{
+    if (r->nseen < MAX_KEYS)
+        r->seen[r->nseen++] = key;
+    return json_object_get(r->obj, key);
+}
+
+static int type_error(const char *key, const char *want)
+{
+    return cs_error__inval(key, "%s must be %s", key, want);
+}
+
+static int missing(const char *key)
+{
+    return cs_error__inval(key, "%s is required", key);
+}
+
+static int req_str(struct req *r, const char *key, const char **out, bool required)
+{
+    json_t *v = get(r, key);
+
+    *out = NULL;
+    if (!v || json_is_null(v))
+        return required ? missing(key) : CS_OK;
+    if (!json_is_string(v))
+        return type_error(key, "a string");
+    *out = json_string_value(v);
+    return CS_OK;
+}
+
+static int req_int(struct req *r, const char *key, int64_t *out, bool required)
+{
+    json_t *v = get(r, key);
+
+    if (!v || json_is_null(v))
+        return required ? missing(key) : CS_OK;
+    if (!json_is_integer(v))
+        return type_error(key, "an integer");
+    *out = json_integer_value(v);
+    return CS_OK;
+}
+
+static int req_id(struct req *r, const char *key, int64_t *out, bool required)
+{
+    int rc = req_int(r, key, out, required);
+    if (rc == CS_OK && *out < 0)
+        return cs_error__inval(key, "%s must be a positive id", key);
+    return rc;
+}
+
+/* A reference that may be cleared: absent -> 0, null -> CS_ID_CLEAR. */
+static int req_ref(struct req *r, const char *key, int64_t *out)
+{
+    json_t *v = get(r, key);
+
+    if (v && json_is_null(v)) {
+        *out = CS_ID_CLEAR;
+        return CS_OK;
+    }
+    return req_id(r, key, out, false);
+}
+
+static int req_bool(struct req *r, const char *key, int *out)
+{
+    json_t *v = get(r, key);
+
+    if (!v)
+        return CS_OK;
+    if (!json_is_boolean(v))
+        return type_error(key, "true or false");
+    *out = json_is_true(v);
+    return CS_OK;
+}
+
+static int req_enum(struct req *r, const char *key, int (*parse)(const char *), int *out,
+                    bool required)
+{
+    const char *s;
+    int rc = req_str(r, key, &s, required);
+
+    if (rc < 0 || !s)
+        return rc;
+    if (!(*out = parse(s)))
+        return cs_error__inval(key, "unknown %s \"%s\"", key, s);
+    return CS_OK;
+}
+
+static int req_time(struct req *r, const char *key, cs_time *out, bool required)
+{
+    json_t *v = get(r, key);
+
+    if (!v || json_is_null(v))
+        return required ? missing(key) : CS_OK;
+    if (!json_is_string(v))
+        return type_error(key, "an ISO 8601 time string");
+    return cs_time__parse(out, key, json_string_value(v));
+}
+
+/* An array of strings into r->strs[slot]; *present tells whether the key was given. */
+static int req_strings(struct req *r, const char *key, int slot, size_t *n, bool *present)
+{
+    json_t *v = get(r, key), *item;
+    size_t i;
+
+    *n = 0;
+    *present = v != NULL;
+    if (!v)
+        return CS_OK;
+    if (!json_is_array(v))
+        return type_error(key, "an array of strings");
+    if (json_array_size(v) > MAX_ITEMS)
+        return cs_error__inval(key, "%s has more than %d entries", key, MAX_ITEMS);
+    json_array_foreach(v, i, item)
+    {
+        if (!json_is_string(item))
+            return type_error(key, "an array of strings");
+        r->strs[slot][(*n)++] = json_string_value(item);
+    }
+    return CS_OK;
+}
+
+/* A JSON object given inline, as text for the typed API; release with free(). */
+static int req_object_text(struct req *r, const char *key, char **out)
+{
+    json_t *v = get(r, key);
+
+    *out = NULL;
+    if (!v)
+        return CS_OK;
+    if (!json_is_object(v))
+        return type_error(key, "an object");
+    return (*out = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS)) ? CS_OK : cs_error__nomem();
+}
+
+/* Refuse keys no handler read. */
+static int req_done(struct req *r)
+{
+    const char *key;
+    json_t *v;
+
+    json_object_foreach(r->obj, key, v)
+    {
+        bool known = false;
+        for (size_t i = 0; i < r->nseen && !known; i++)
+            known = !strcmp(r->seen[i], key);
+        if (!known)
+            return cs_error__inval(key, "unknown field \"%s\"", key);
+    }
+    return CS_OK;
+}
+
+/* Take a JSON text made by a to_json function. */
+static int adopt(json_t **out, char *text, int rc)
+{
+    if (rc < 0)
+        return rc;
+    *out = json_loads(text, 0, NULL);
+    cs_str_free(text);
+    return *out ? CS_OK : cs_error__nomem();
+}
+
+static int ok_object(json_t **out)
+{
+    return (*out = json_object()) ? CS_OK : cs_error__nomem();
+}
+
+static int with_id(json_t **out, const char *key, int64_t id)
+{
+    return (*out = json_pack("{s:I}", key, (json_int_t)id)) ? CS_OK : cs_error__nomem();
+}
+
+static json_t *time_json(cs_time t)
+{
+    char buf[32];
+    return t ? json_string(cs_time__iso(buf, t)) : json_null();
+}
+
+/* version, actor, settings ---------------------------------------------------------- */
+
+static int m_version(cs_db *db, struct req *r, json_t **out)
+{
+    int rc = req_done(r);
+    if (rc < 0)
+        return rc;
+    *out = json_pack("{s:s, s:i, s:i}", "version", cs_version(NULL, NULL, NULL),
+                     "schema_version", cs_schema_version(), "database_schema_version",
+                     cs_db_schema_version(db));
+    return *out ? CS_OK : cs_error__nomem();
+}
+
+static const cs_name actor_names[] = {
+    {CS_ACTOR_SYSTEM + 1, "system"},
+    {CS_ACTOR_AGENT + 1, "agent"},
+    {CS_ACTOR_CUSTOMER + 1, "customer"},
+};
+
+static int parse_actor(const char *s)
+{
+    return CS_NAME_PARSE(actor_names, s);
+}
+
+static int m_actor_set(cs_db *db, struct req *r, json_t **out)
+{
+    int kind = 0, rc;
+    int64_t id = 0;
+
+    if ((rc = req_enum(r, "kind", parse_actor, &kind, true)) < 0 ||
+        (rc = req_id(r, "id", &id, kind - 1 != CS_ACTOR_SYSTEM)) < 0 || (rc = req_done(r)) < 0 ||
+        (rc = cs_db_set_actor(db, kind - 1, id)) < 0)
+        return rc;
+    return ok_object(out);
+}
+
+static int m_setting_set(cs_db *db, struct req *r, json_t **out)
+{
+    const char *name;
+    int64_t value = 0;
+    int rc;
+
+    if ((rc = req_str(r, "name", &name, true)) < 0 || (rc = req_int(r, "value", &value, true)) < 0 ||
+        (rc = req_done(r)) < 0 || (rc = cs_setting_set(db, name, value)) < 0)
+        return rc;
+    return ok_object(out);
+}
+
+static int m_setting_get(cs_db *db, struct req *r, json_t **out)
+{
+    const char *name;
+    int64_t value;
+    int rc;
+
+    if ((rc = req_str(r, "name", &name, true)) < 0 || (rc = req_done(r)) < 0 ||
+        (rc = cs_setting_get(&value, db, name)) < 0)
+        return rc;
+    *out = json_pack("{s:s, s:I}", "name", name, "value", (json_int_t)value);
+    return *out ? CS_OK : cs_error__nomem();
+}
+
+/* customers ----------------------------------------------------------------------- */
+
+static int customer_identities(struct req *r, size_t *n)
+{
+    json_t *v = get(r, "identities"), *item;
+    char field[CS_ERROR_FIELD_MAX];
+    size_t i;
+
+    *n = 0;
+    if (!v)
+        return CS_OK;
+    if (!json_is_array(v) || json_array_size(v) > MAX_ITEMS)
+        return type_error("identities", "an array of {\"kind\", \"value\"} objects");
+    json_array_foreach(v, i, item)
+    {
+        json_t *kind = json_object_get(item, "kind"), *value = json_object_get(item, "value");
+        snprintf(field, sizeof(field), "identities[%zu]", i);
+        if (!json_is_object(item) || !json_is_string(kind) || !json_is_string(value) ||
+            json_object_size(item) != 2)
+            return type_error(field, "an object with the strings \"kind\" and \"value\"");
+        r->ids[i].kind = cs_identity_kind_parse(json_string_value(kind));
+        if (!r->ids[i].kind)
+            return cs_error__inval(field, "unknown identity kind \"%s\"",
+                                   json_string_value(kind));
+        r->ids[i].value = json_string_value(value);
+        (*n)++;
+    }
+    return CS_OK;
+}
+
+static int customer_fields(struct req *r, cs_customer_fields *f, char **custom, bool create)
+{
+    bool tags;
+    int rc;
+
+    if ((rc = req_str(r, "name", &f->name, create)) < 0 ||
+        (rc = req_ref(r, "organization_id", &f->organization_id)) < 0 ||
+        (rc = req_str(r, "locale", &f->locale, false)) < 0 ||
+        (rc = req_str(r, "timezone", &f->timezone, false)) < 0 ||
+        (rc = req_object_text(r, "custom", custom)) < 0 ||
+        (rc = req_strings(r, "tags", 0, &f->ntags, &tags)) < 0)
+        return rc;
+    f->custom_json = *custom;
+    f->tags = tags ? r->strs[0] : NULL;
+    if (create && (rc = customer_identities(r, &f->nidentities)) == CS_OK)
+        f->identities = r->ids;
+    /* null clears the time zone */
+    if (json_is_null(json_object_get(r->obj, "timezone")))
+        f->timezone = "";
+    return rc;
+}
+
+static int customer_json(json_t **out, cs_db *db, int64_t id)
+{
+    cs_customer *c = NULL;
+    char *text = NULL;
+    int rc = cs_customer_lookup(&c, db, id);
+
+    if (rc == CS_OK)
+        rc = cs_customer_to_json(&text, c);
+    cs_customer_free(c);
+    return adopt(out, text, rc);
+}
+
+static int m_customer_create(cs_db *db, struct req *r, json_t **out)
+{
+    cs_customer_fields f = CS_CUSTOMER_FIELDS_INIT;
+    char *custom = NULL;
+    int64_t id;
+    int rc;
+
+    if ((rc = customer_fields(r, &f, &custom, true)) == CS_OK && (rc = req_done(r)) == CS_OK &&
+        (rc = cs_customer_create(&id, db, &f)) == CS_OK)
+        rc = customer_json(out, db, id);
+    free(custom);
+    return rc;
+}
+
+static int m_customer_update(cs_db *db, struct req *r, json_t **out)
+{
+    cs_customer_fields f = CS_CUSTOMER_FIELDS_INIT;
+    char *custom = NULL;
+    int64_t id = 0;
+    int rc;
+
+    if ((rc = req_id(r, "id", &id, true)) == CS_OK &&
+        (rc = customer_fields(r, &f, &custom, false)) == CS_OK && (rc = req_done(r)) == CS_OK &&
+        (rc = cs_customer_update(db, id, &f)) == CS_OK)
+        rc = customer_json(out, db, id);
+    free(custom);
+    return rc;
+}
+
+static int m_customer_get(cs_db *db, struct req *r, json_t **out)
+{
+    int64_t id = 0;
+    int rc;
+
+    if ((rc = req_id(r, "id", &id, true)) < 0 || (rc = req_done(r)) < 0)
+        return rc;
+    return customer_json(out, db, id);
+}
+
+static int m_customer_find(cs_db *db, struct req *r, json_t **out)
+{
+    const char *value;
+    int kind = 0, rc;
+    cs_customer *c = NULL;
+    char *text = NULL;
+
+    if ((rc = req_enum(r, "kind", cs_identity_kind_parse, &kind, true)) < 0 ||
+        (rc = req_str(r, "value", &value, true)) < 0 || (rc = req_done(r)) < 0)
+        return rc;
+    if ((rc = cs_customer_find(&c, db, kind, value)) == CS_OK)
+        rc = cs_customer_to_json(&text, c);
+    cs_customer_free(c);
+    return adopt(out, text, rc);
+}
+
+static int m_customer_identity(cs_db *db, struct req *r, json_t **out, bool add)
+{
+    const char *value;
+    int64_t id = 0;
+    int kind = 0, rc;
+
+    if ((rc = req_id(r, "id", &id, true)) < 0 ||
+        (rc = req_enum(r, "kind", cs_identity_kind_parse, &kind, true)) < 0 ||
+        (rc = req_str(r, "value", &value, true)) < 0 || (rc = req_done(r)) < 0)
+        return rc;
+    rc = add ? cs_customer_add_identity(db, id, kind, value)
+             : cs_customer_remove_identity(db, id, kind, value);
+    return rc < 0 ? rc : customer_json(out, db, id);
+}
+
+static int m_customer_add_identity(cs_db *db, struct req *r, json_t **out)
+{
+    return m_customer_identity(db, r, out, true);
+}
+
+static int m_customer_remove_identity(cs_db *db, struct req *r, json_t **out)
+{
+    return m_customer_identity(db, r, out, false);
+}
+
+static int m_customer_list(cs_db *db, struct req *r, json_t **out)
+{
+    int64_t org = 0, after = 0, limit = LIST_DEFAULT, last = 0;
+    cs_customer_iter *it = NULL;
+    const cs_customer *c;
+    json_t *arr;
+    int rc;
+
+    if ((rc = req_id(r, "organization_id", &org, false)) < 0 ||
+        (rc = req_id(r, "after", &after, false)) < 0 ||
+        (rc = req_int(r, "limit", &limit, false)) < 0 || (rc = req_done(r)) < 0)
+        return rc;
+    if (limit < 1 || limit > LIST_MAX)
+        return cs_error__inval("limit", "limit must be between 1 and %d", LIST_MAX);
+    if ((rc = cs_customer_iter_new(&it, db, org, after, (size_t)limit)) < 0)
+        return rc;
+    if (!(arr = json_array())) {
+        cs_customer_iter_free(it);
+        return cs_error__nomem();
+    }
+    while ((rc = cs_customer_next(&c, it)) == CS_OK) {
+        char *text = NULL;
+        json_t *o = NULL;
+        if ((rc = adopt(&o, text, cs_customer_to_json(&text, c))) < 0)
+            break;
+        json_array_append_new(arr, o);
+        last = cs_customer_id(c);
+    }
+    cs_customer_iter_free(it);
+    if (rc != CS_ITEROVER) {
+        json_decref(arr);
+        return rc;
+    }
+    *out = json_pack("{s:o, s:o}", "customers", arr, "next_after",
+                     json_array_size(arr) == (size_t)limit ? json_integer(last) : json_null());
+    return *out ? CS_OK : cs_error__nomem();
+}
+
+static int m_customer_merge(cs_db *db, struct req *r, json_t **out)
+{
+    int64_t survivor = 0, merged = 0, merge_id = 0;
+    int rc;
+
+    if ((rc = req_id(r, "survivor_id", &survivor, true)) < 0 ||
+        (rc = req_id(r, "merged_id", &merged, true)) < 0 || (rc = req_done(r)) < 0 ||
+        (rc = cs_customer_merge(&merge_id, db, survivor, merged)) < 0)
+        return rc;
+    return with_id(out, "merge_id", merge_id);
+}
+
+static int m_customer_unmerge(cs_db *db, struct req *r, json_t **out)
+{
+    int64_t merge_id = 0;
+    int rc;
+
+    if ((rc = req_id(r, "merge_id", &merge_id, true)) < 0 || (rc = req_done(r)) < 0 ||
+        (rc = cs_customer_unmerge(db, merge_id)) < 0)
+        return rc;
+    return ok_object(out);
+}
+
+static int m_customer_export(cs_db *db, struct req *r, json_t **out)
+{
+    int64_t id = 0;
+    char *text = NULL;
+    int rc;
+
+    if ((rc = req_id(r, "id", &id, true)) < 0 || (rc = req_done(r)) < 0)
+        return rc;
+    return adopt(out, text, cs_customer_export(&text, db, id));
+}
+
+static int m_customer_erase(cs_db *db, struct req *r, json_t **out)
+{
+    int64_t id = 0;
+    int rc;
+
+    if ((rc = req_id(r, "id", &id, true)) < 0 || (rc = req_done(r)) < 0 ||
+        (rc = cs_customer_erase(db, id)) < 0)
+        return rc;
+    return ok_object(out);
+}
+
+static int m_organization_create(cs_db *db, struct req *r, json_t **out)
+{
+    const char *name;
+    int shared = 0, rc;
+    int64_t id;
+
+    if ((rc = req_str(r, "name", &name, true)) < 0 ||
+        (rc = req_bool(r, "shared_tickets", &shared)) < 0 || (rc = req_done(r)) < 0 ||
+        (rc = cs_organization_create(&id, db, name, shared)) < 0)
+        return rc;
+    return with_id(out, "id", id);
+}
+
+/* channels, agents, groups --------------------------------------------------------- */
+
+static int channel_fields(struct req *r, cs_channel_fields *f, bool create)
+{
+    int rc;
+
+    if ((rc = req_enum(r, "kind", cs_channel_kind_parse, &f->kind, create)) < 0 ||
+        (rc = req_str(r, "name", &f->name, create)) < 0 ||
+        (rc = req_str(r, "address", &f->address, false)) < 0 ||
+        (rc = req_bool(r, "public", &f->is_public)) < 0 ||
+        (rc = req_bool(r, "signature", &f->signature)) < 0 ||
+        (rc = req_ref(r, "default_group_id", &f->default_group_id)) < 0 ||
+        (rc = req_bool(r, "enabled", &f->enabled)) < 0)
+        return rc;
+    if (json_is_null(json_object_get(r->obj, "address")))
+        f->address = "";
+    return CS_OK;
+}
+
+static int channel_json(json_t **out, cs_db *db, int64_t id)
+{
+    cs_channel *ch = NULL;
+    char *text = NULL;
+    int rc = cs_channel_lookup(&ch, db, id);
+
+    if (rc == CS_OK)
+        rc = cs_channel_to_json(&text, ch);
+    cs_channel_free(ch);
+    return adopt(out, text, rc);
+}
+
+static int m_channel_create(cs_db *db, struct req *r, json_t **out)
+{
+    cs_channel_fields f = CS_CHANNEL_FIELDS_INIT;
+    int64_t id;
+    int rc;
+
+    if ((rc = channel_fields(r, &f, true)) < 0 || (rc = req_done(r)) < 0 ||
+        (rc = cs_channel_create(&id, db, &f)) < 0)
+        return rc;
+    return channel_json(out, db, id);
+}
+
+static int m_channel_update(cs_db *db, struct req *r, json_t **out)
+{
+    cs_channel_fields f = CS_CHANNEL_FIELDS_INIT;
+    int64_t id = 0;
+    int rc;
+
+    if ((rc = req_id(r, "id", &id, true)) < 0 || (rc = channel_fields(r, &f, false)) < 0 ||
+        (rc = req_done(r)) < 0 || (rc = cs_channel_update(db, id, &f)) < 0)
+        return rc;
+    return channel_json(out, db, id);
+}
+
+static int m_channel_get(cs_db *db, struct req *r, json_t **out)
+{
+    int64_t id = 0;
+    int rc;
+
+    if ((rc = req_id(r, "id", &id, true)) < 0 || (rc = req_done(r)) < 0)
+        return rc;
+    return channel_json(out, db, id);
+}
+
+static int m_channel_list(cs_db *db, struct req *r, json_t **out)
+{
+    json_t *arr = NULL;
+    char *text = NULL;
+    int rc;
+
+    if ((rc = req_done(r)) < 0 || (rc = adopt(&arr, text, cs_channel_list_json(&text, db))) < 0)
+        return rc;
+    *out = json_pack("{s:o}", "channels", arr);
+    return *out ? CS_OK : cs_error__nomem();
+}
+
+static int agent_fields(struct req *r, cs_agent_fields *f, bool create)
+{
+    bool skills;
+    int rc;
+
+    if ((rc = req_str(r, "name", &f->name, create)) < 0 ||
+        (rc = req_str(r, "initials", &f->initials, false)) < 0 ||
+        (rc = req_str(r, "email", &f->email, false)) < 0 ||
+        (rc = req_str(r, "avatar_url", &f->avatar_url, false)) < 0 ||
+        (rc = req_enum(r, "role", cs_agent_role_parse, &f->role, false)) < 0 ||
+        (rc = req_bool(r, "active", &f->active)) < 0 ||
+        (rc = req_strings(r, "skills", 0, &f->nskills, &skills)) < 0)
+        return rc;
+    f->skills = skills ? r->strs[0] : NULL;
+    return CS_OK;
+}
+
+static int agent_json(json_t **out, cs_db *db, int64_t id)
+{
+    cs_agent *a = NULL;
+    char *text = NULL;
+    int rc = cs_agent_lookup(&a, db, id);
+
+    if (rc == CS_OK)
+        rc = cs_agent_to_json(&text, a);
+    cs_agent_free(a);
+    return adopt(out, text, rc);
+}
+
+static int m_agent_create(cs_db *db, struct req *r, json_t **out)
+{
+    cs_agent_fields f = CS_AGENT_FIELDS_INIT;
+    int64_t id;
+    int rc;
+
+    if ((rc = agent_fields(r, &f, true)) < 0 || (rc = req_done(r)) < 0 ||
+        (rc = cs_agent_create(&id, db, &f)) < 0)
+        return rc;
+    return agent_json(out, db, id);
+}
+
+static int m_agent_update(cs_db *db, struct req *r, json_t **out)
+{
+    cs_agent_fields f = CS_AGENT_FIELDS_INIT;
+    int64_t id = 0;
+    int rc;
+
+    if ((rc = req_id(r, "id", &id, true)) < 0 || (rc = agent_fields(r, &f, false)) < 0 ||
+        (rc = req_done(r)) < 0 || (rc = cs_agent_update(db, id, &f)) < 0)
+        return rc;
+    return agent_json(out, db, id);
+}
+
+static int m_agent_get(cs_db *db, struct req *r, json_t **out)
+{
+    int64_t id = 0;
+    int rc;
+
+    if ((rc = req_id(r, "id", &id, true)) < 0 || (rc = req_done(r)) < 0)
+        return rc;
+    return agent_json(out, db, id);
+}
+
+static int m_group_create(cs_db *db, struct req *r, json_t **out)
+{
+    const char *name;
+    int64_t id;
+    int rc;
+
+    if ((rc = req_str(r, "name", &name, true)) < 0 || (rc = req_done(r)) < 0 ||
+        (rc = cs_group_create(&id, db, name)) < 0)
+        return rc;
+    return with_id(out, "id", id);
+}
+
+static int m_group_member(cs_db *db, struct req *r, json_t **out, bool add)
+{
+    int64_t group = 0, agent = 0;
+    int rc;
+
+    if ((rc = req_id(r, "group_id", &group, true)) < 0 ||
+        (rc = req_id(r, "agent_id", &agent, true)) < 0 || (rc = req_done(r)) < 0)
+        return rc;
+    rc = add ? cs_group_add_agent(db, group, agent) : cs_group_remove_agent(db, group, agent);
+    return rc < 0 ? rc : ok_object(out);
+}
+
+static int m_group_add_agent(cs_db *db, struct req *r, json_t **out)
+{
+    return m_group_member(db, r, out, true);
+}
+
+static int m_group_remove_agent(cs_db *db, struct req *r, json_t **out)
+{
+    return m_group_member(db, r, out, false);
+}
+
+/* tickets and messages ------------------------------------------------------------- */
+
+static int ticket_fields(struct req *r, cs_ticket_fields *f, char **custom, bool create)
+{
+    bool tags;
+    int rc;
+
+    if ((rc = req_str(r, "subject", &f->subject, create)) < 0 ||
+        (create && (rc = req_id(r, "customer_id", &f->customer_id, true)) < 0) ||
+        (create && (rc = req_id(r, "channel_id", &f->channel_id, false)) < 0) ||
+        (rc = req_enum(r, "status", cs_ticket_status_parse, &f->status, false)) < 0 ||
+        (rc = req_enum(r, "priority", cs_ticket_priority_parse, &f->priority, false)) < 0 ||
+        (rc = req_enum(r, "type", cs_ticket_type_parse, &f->type, false)) < 0 ||
+        (rc = req_ref(r, "group_id", &f->group_id)) < 0 ||
+        (rc = req_ref(r, "assignee_id", &f->assignee_id)) < 0 ||
+        (rc = req_object_text(r, "custom", custom)) < 0 ||
+        (rc = req_strings(r, "tags", 0, &f->ntags, &tags)) < 0)
+        return rc;
+    f->custom_json = *custom;
+    f->tags = tags ? r->strs[0] : NULL;
+    return CS_OK;
+}
+
+static int ticket_json(json_t **out, cs_db *db, int64_t id)
+{
+    cs_ticket *t = NULL;
+    char *text = NULL;
+    int rc = cs_ticket_lookup(&t, db, id);
+
+    if (rc == CS_OK)
+        rc = cs_ticket_to_json(&text, t);
+    cs_ticket_free(t);
+    return adopt(out, text, rc);
+}
+
+static int m_ticket_create(cs_db *db, struct req *r, json_t **out)
+{
+    cs_ticket_fields f = CS_TICKET_FIELDS_INIT;
+    char *custom = NULL;
+    int64_t id;
+    int rc;
+
+    if ((rc = ticket_fields(r, &f, &custom, true)) == CS_OK && (rc = req_done(r)) == CS_OK &&
+        (rc = cs_ticket_create(&id, db, &f)) == CS_OK)
+        rc = ticket_json(out, db, id);
+    free(custom);
+    return rc;
+}
+
+static int m_ticket_update(cs_db *db, struct req *r, json_t **out)
+{
+    cs_ticket_fields f = CS_TICKET_FIELDS_INIT;
+    char *custom = NULL;
+    int64_t id = 0;
+    int rc;
+
+    if ((rc = req_id(r, "id", &id, true)) == CS_OK &&
+        (rc = ticket_fields(r, &f, &custom, false)) == CS_OK && (rc = req_done(r)) == CS_OK &&
+        (rc = cs_ticket_update(db, id, &f)) == CS_OK)
+        rc = ticket_json(out, db, id);
+    free(custom);
+    return rc;
+}
+
+/* A ticket by "id" or "number". */
+static int req_ticket(struct req *r, cs_db *db, int64_t *id)
+{
+    int64_t number = 0;
+    cs_ticket *t = NULL;
+    int rc;
+
+    *id = 0;
+    if ((rc = req_id(r, "id", id, false)) < 0 || (rc = req_id(r, "number", &number, false)) < 0)
+        return rc;
+    if (!*id == !number)
+        return cs_error__inval("id", "give either id or number");
+    if (*id)
+        return CS_OK;
+    if ((rc = cs_ticket_lookup_number(&t, db, number)) < 0)
+        return rc;
+    *id = cs_ticket_id(t);
+    cs_ticket_free(t);
+    return CS_OK;
+}
+
+static int messages_json(json_t **out, cs_db *db, int64_t ticket_id)
+{
+    cs_message_iter *it = NULL;
+    const cs_message *m;
+    json_t *arr;
+    int rc;
+
+    if ((rc = cs_message_iter_new(&it, db, ticket_id)) < 0)
+        return rc;
+    if (!(arr = json_array())) {
+        cs_message_iter_free(it);
+        return cs_error__nomem();
+    }
+    while ((rc = cs_message_next(&m, it)) == CS_OK) {
+        char *text = NULL;
+        json_t *o = NULL;
+        if ((rc = adopt(&o, text, cs_message_to_json(&text, m))) < 0)
+            break;
+        json_array_append_new(arr, o);
+    }
+    cs_message_iter_free(it);
+    if (rc != CS_ITEROVER) {
+        json_decref(arr);
+        return rc;
+    }
+    *out = arr;
+    return CS_OK;
+}
+
+static int m_ticket_get(cs_db *db, struct req *r, json_t **out)
+{
+    int messages = 0, rc;
+    json_t *list = NULL;
+    int64_t id;
+
+    if ((rc = req_ticket(r, db, &id)) < 0 || (rc = req_bool(r, "messages", &messages)) < 0 ||
+        (rc = req_done(r)) < 0 || (rc = ticket_json(out, db, id)) < 0 || !messages)
+        return rc;
+    if ((rc = messages_json(&list, db, id)) < 0) {
+        json_decref(*out);
+        *out = NULL;
+        return rc;
+    }
+    json_object_set_new(*out, "messages", list);
+    return CS_OK;
+}
+
+static int ticket_filter(struct req *r, cs_ticket_filter *f)
+{
+    size_t n;
+    bool given;
+    int64_t limit = LIST_DEFAULT;
+    int rc;
+
+    if ((rc = req_strings(r, "status", 1, &n, &given)) < 0)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        int s = cs_ticket_status_parse(r->strs[1][i]);
+        if (!s)
+            return cs_error__inval("status", "unknown status \"%s\"", r->strs[1][i]);
+        f->statuses |= 1u << s;
+    }
+    if ((rc = req_id(r, "customer_id", &f->customer_id, false)) < 0 ||
+        (rc = req_ref(r, "assignee_id", &f->assignee_id)) < 0 ||
+        (rc = req_ref(r, "group_id", &f->group_id)) < 0 ||
+        (rc = req_id(r, "channel_id", &f->channel_id, false)) < 0 ||
+        (rc = req_str(r, "tag", &f->tag, false)) < 0 ||
+        (rc = req_time(r, "created_from", &f->created_from, false)) < 0 ||
+        (rc = req_time(r, "created_to", &f->created_to, false)) < 0 ||
+        (rc = req_id(r, "after", &f->after, false)) < 0 ||
+        (rc = req_int(r, "limit", &limit, false)) < 0)
+        return rc;
+    const char *order = NULL;
+    if ((rc = req_str(r, "order", &order, false)) < 0)
+        return rc;
+    if (order && strcmp(order, "asc") && strcmp(order, "desc"))
+        return cs_error__inval("order", "order must be \"asc\" or \"desc\"");
+    f->order = order && !strcmp(order, "desc") ? CS_ORDER_ID_DESC : CS_ORDER_ID_ASC;
+    if (limit < 1 || limit > LIST_MAX)
+        return cs_error__inval("limit", "limit must be between 1 and %d", LIST_MAX);
+    f->limit = (size_t)limit;
+    return CS_OK;
+}
+
+static int m_ticket_list(cs_db *db, struct req *r, json_t **out)
+{
+    cs_ticket_filter f = CS_TICKET_FILTER_INIT;
+    cs_ticket_iter *it = NULL;
+    const cs_ticket *t;
+    int64_t last = 0;
+    json_t *arr;
+    int rc;
+
+    if ((rc = ticket_filter(r, &f)) < 0 || (rc = req_done(r)) < 0 ||
+        (rc = cs_ticket_iter_new(&it, db, &f)) < 0)
+        return rc;
+    if (!(arr = json_array())) {
+        cs_ticket_iter_free(it);
+        return cs_error__nomem();
+    }
+    while ((rc = cs_ticket_next(&t, it)) == CS_OK) {
+        char *text = NULL;
+        json_t *o = NULL;
+        if ((rc = adopt(&o, text, cs_ticket_to_json(&text, t))) < 0)
+            break;
+        json_array_append_new(arr, o);
+        last = cs_ticket_id(t);
+    }
+    cs_ticket_iter_free(it);
+    if (rc != CS_ITEROVER) {
+        json_decref(arr);
+        return rc;
+    }
+    *out = json_pack("{s:o, s:o}", "tickets", arr, "next_after",
+                     json_array_size(arr) == f.limit ? json_integer(last) : json_null());
+    return *out ? CS_OK : cs_error__nomem();
+}
+
+static int m_ticket_merge(cs_db *db, struct req *r, json_t **out)
+{
+    int64_t target = 0, source = 0;
+    int rc;
+
+    if ((rc = req_id(r, "target_id", &target, true)) < 0 ||
+        (rc = req_id(r, "source_id", &source, true)) < 0 || (rc = req_done(r)) < 0 ||
+        (rc = cs_ticket_merge(db, target, source)) < 0)
+        return rc;
+    return ticket_json(out, db, target);
+}
+
+static int m_ticket_reply(cs_db *db, struct req *r, json_t **out)
+{
+    cs_reply_options o = CS_REPLY_OPTIONS_INIT;
+    int64_t ticket = 0, message = 0;
+    const char *body;
+    int rc;
+
+    if ((rc = req_id(r, "ticket_id", &ticket, true)) < 0 ||
+        (rc = req_str(r, "body", &body, true)) < 0 ||
+        (rc = req_id(r, "channel_id", &o.channel_id, false)) < 0 ||
+        (rc = req_str(r, "subject", &o.subject, false)) < 0 || (rc = req_done(r)) < 0 ||
+        (rc = cs_reply(&message, db, ticket, body, &o)) < 0)
+        return rc;
+    return with_id(out, "message_id", message);
+}
+
+static int m_message_create(cs_db *db, struct req *r, json_t **out)
+{
+    cs_message_fields f = CS_MESSAGE_FIELDS_INIT;
+    cs_message *m = NULL;
+    char *text = NULL;
+    int64_t id;
+    int rc;
+
+    if ((rc = req_id(r, "ticket_id", &f.ticket_id, true)) < 0 ||
+        (rc = req_enum(r, "direction", cs_message_direction_parse, &f.direction, false)) < 0 ||
+        (rc = req_enum(r, "visibility", cs_message_visibility_parse, &f.visibility, false)) < 0 ||
+        (rc = req_id(r, "channel_id", &f.channel_id, false)) < 0 ||
+        (rc = req_str(r, "subject", &f.subject, false)) < 0 ||
+        (rc = req_str(r, "body", &f.body, true)) < 0 ||
+        (rc = req_str(r, "external_id", &f.external_id, false)) < 0 || (rc = req_done(r)) < 0 ||
+        (rc = cs_message_create(&id, db, &f)) < 0)
+        return rc;
+    if ((rc = cs_message_lookup(&m, db, id)) == CS_OK)
+        rc = cs_message_to_json(&text, m);
+    cs_message_free(m);
+    return adopt(out, text, rc);
+}
+
+static int m_message_list(cs_db *db, struct req *r, json_t **out)
+{
+    int64_t ticket = 0;
+    json_t *arr = NULL;
+    int rc;
+
+    if ((rc = req_id(r, "ticket_id", &ticket, true)) < 0 || (rc = req_done(r)) < 0 ||
+        (rc = messages_json(&arr, db, ticket)) < 0)
+        return rc;
+    *out = json_pack("{s:o}", "messages", arr);
+    return *out ? CS_OK : cs_error__nomem();
+}
+
+/* ingest and the outbox ------------------------------------------------------------ */
+
+static const cs_name rule_names[] = {
+    {CS_THREAD_NEW, "new"},
+    {CS_THREAD_EXPLICIT, "explicit"},
+    {CS_THREAD_NUMBER, "number"},
+    {CS_THREAD_IN_REPLY_TO, "in_reply_to"},
+    {CS_THREAD_REFERENCES, "references"},
+    {CS_THREAD_REPLY_TO, "reply_to"},
+    {CS_THREAD_CONVERSATION, "conversation"},
+    {CS_THREAD_SUBJECT, "subject"},
+};
+
+static int m_ingest(cs_db *db, struct req *r, json_t **out)
+{
+    cs_inbound in = CS_INBOUND_INIT;
+    cs_ingest_result *res = NULL;
+    int rc;
+
+    if ((rc = req_id(r, "channel_id", &in.channel_id, true)) < 0 ||
+        (rc = req_str(r, "external_id", &in.external_id, false)) < 0 ||
+        (rc = req_str(r, "sender", &in.sender, true)) < 0 ||
+        (rc = req_str(r, "sender_name", &in.sender_name, false)) < 0 ||
+        (rc = req_str(r, "locale", &in.locale, false)) < 0 ||
+        (rc = req_str(r, "subject", &in.subject, false)) < 0 ||
+        (rc = req_str(r, "body", &in.body, true)) < 0 ||
+        (rc = req_id(r, "ticket_id", &in.ticket_id, false)) < 0 ||
+        (rc = req_str(r, "in_reply_to", &in.in_reply_to, false)) < 0 ||
+        (rc = req_str(r, "references", &in.references, false)) < 0 ||
+        (rc = req_str(r, "reply_to", &in.reply_to, false)) < 0 ||
+        (rc = req_str(r, "conversation", &in.conversation, false)) < 0 ||
+        (rc = req_done(r)) < 0 || (rc = cs_ingest(&res, db, &in)) < 0)
+        return rc;
+    *out = json_pack("{s:I, s:I, s:I, s:I, s:b, s:b, s:b, s:o, s:b, s:b, s:s, s:o, s:o, s:o}",
+                     "ticket_id", (json_int_t)res->ticket_id, "ticket_number",
+                     (json_int_t)res->ticket_number, "customer_id",
+                     (json_int_t)res->customer_id, "message_id", (json_int_t)res->message_id,
+                     "created", res->created, "reopened", res->reopened, "follow_up",
+                     res->follow_up, "follow_up_of",
+                     res->follow_up_of ? json_integer(res->follow_up_of) : json_null(),
+                     "duplicate", res->duplicate, "customer_created", res->customer_created,
+                     "thread", CS_NAME_OF(rule_names, res->thread_rule), "receipt_id",
+                     res->receipt_id ? json_integer(res->receipt_id) : json_null(),
+                     "promised_at", time_json(res->promised_at), "receipt",
+                     res->receipt ? json_string(res->receipt) : json_null());
+    cs_ingest_result_free(res);
+    return *out ? CS_OK : cs_error__nomem();
+}
+
+static json_t *text_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+static json_t *item_json(const cs_outbox_item *it)
+{
+    return json_pack("{s:I, s:I, s:o, s:I, s:s, s:I, s:o, s:s, s:s, s:o, s:s, s:o, s:o, s:o,"
+                     " s:i}",
+                     "id", (json_int_t)it->id, "lease", (json_int_t)it->lease, "lease_until",
+                     time_json(it->lease_until), "channel_id", (json_int_t)it->channel_id,
+                     "channel_kind", cs_channel_kind_name(it->channel_kind), "ticket_id",
+                     (json_int_t)it->ticket_id, "message_id",
+                     it->message_id ? json_integer(it->message_id) : json_null(), "kind",
+                     it->kind, "recipient", it->recipient, "subject", text_or_null(it->subject),
+                     "body", it->body, "message_id_header", text_or_null(it->message_id_header),
+                     "in_reply_to", text_or_null(it->in_reply_to), "references",
+                     text_or_null(it->references), "attempts", it->attempts);
+}
+
+static int m_outbox_claim(cs_db *db, struct req *r, json_t **out)
+{
+    int64_t channel = 0, max = 10, lease = 60;
+    int kind = 0, rc;
+    cs_outbox_batch *b = NULL;
+    json_t *arr;
+
+    if ((rc = req_enum(r, "channel_kind", cs_channel_kind_parse, &kind, false)) < 0 ||
+        (rc = req_id(r, "channel_id", &channel, false)) < 0 ||
+        (rc = req_int(r, "max", &max, false)) < 0 ||
+        (rc = req_int(r, "lease_seconds", &lease, false)) < 0 || (rc = req_done(r)) < 0)
+        return rc;
+    if (max < 1 || lease < 1 || lease > 86400)
+        return cs_error__inval(max < 1 ? "max" : "lease_seconds", "%s is out of range",
+                               max < 1 ? "max" : "lease_seconds");
+    if ((rc = cs_outbox_claim(&b, db, kind, channel, (size_t)max, (int)lease)) < 0)
+        return rc;
+    if ((arr = json_array()))
+        for (size_t i = 0; i < cs_outbox_batch_count(b); i++)
+            json_array_append_new(arr, item_json(cs_outbox_batch_item(b, i)));
+    cs_outbox_batch_free(b);
+    *out = arr ? json_pack("{s:o}", "items", arr) : NULL;
+    return *out ? CS_OK : cs_error__nomem();
+}
+
+static int m_outbox_ack(cs_db *db, struct req *r, json_t **out)
+{
+    int64_t id = 0, lease = 0;
+    const char *external;
+    int rc;
+
+    if ((rc = req_id(r, "id", &id, true)) < 0 || (rc = req_int(r, "lease", &lease, true)) < 0 ||
+        (rc = req_str(r, "external_id", &external, false)) < 0 || (rc = req_done(r)) < 0 ||
+        (rc = cs_outbox_ack(db, id, lease, external)) < 0)
+        return rc;
+    return ok_object(out);
+}
+
+static int m_outbox_fail(cs_db *db, struct req *r, json_t **out)
+{
+    int64_t id = 0, lease = 0;
+    cs_time retry = 0;
+    const char *error;
+    int rc;
+
+    if ((rc = req_id(r, "id", &id, true)) < 0 || (rc = req_int(r, "lease", &lease, true)) < 0 ||
+        (rc = req_str(r, "error", &error, false)) < 0 ||
+        (rc = req_time(r, "retry_at", &retry, false)) < 0 || (rc = req_done(r)) < 0 ||
+        (rc = cs_outbox_fail(db, id, lease, error, retry)) < 0)
+        return rc;
+    return ok_object(out);
+}
+
+static int parse_state(const char *s)
+{
+    static const cs_name states[] = {{CS_OUTBOX_QUEUED, "queued"},
+                                     {CS_OUTBOX_LEASED, "leased"},
+                                     {CS_OUTBOX_SENT, "sent"},
+                                     {CS_OUTBOX_DEAD, "dead"}};
+    return CS_NAME_PARSE(states, s);
+}
+
+static int m_outbox_list(cs_db *db, struct req *r, json_t **out)
+{
+    int64_t limit = LIST_DEFAULT;
+    int state = 0, rc;
+    json_t *arr = NULL;
+    char *text = NULL;
+
+    if ((rc = req_enum(r, "state", parse_state, &state, false)) < 0 ||
+        (rc = req_int(r, "limit", &limit, false)) < 0 || (rc = req_done(r)) < 0)
+        return rc;
+    if (limit < 1 || limit > LIST_MAX)
+        return cs_error__inval("limit", "limit must be between 1 and %d", LIST_MAX);
+    if ((rc = adopt(&arr, text, cs_outbox_list_json(&text, db, state, (size_t)limit))) < 0)
+        return rc;
+    *out = json_pack("{s:o}", "items", arr);
+    return *out ? CS_OK : cs_error__nomem();
+}
+
+static int parse_receipt_mode(const char *s)
+{
+    static const cs_name modes[] = {{CS_RECEIPT_DEFAULT + 1, "default"},
+                                    {CS_RECEIPT_ON + 1, "on"},
+                                    {CS_RECEIPT_OFF + 1, "off"}};
+    return CS_NAME_PARSE(modes, s);
+}
+
+static int m_receipt_configure(cs_db *db, struct req *r, json_t **out)
+{
+    int64_t channel = 0, target = 86400;
+    int mode = 0, rc;
+
+    if ((rc = req_id(r, "channel_id", &channel, true)) < 0 ||
+        (rc = req_enum(r, "mode", parse_receipt_mode, &mode, true)) < 0 ||
+        (rc = req_int(r, "first_reply_target", &target, false)) < 0 || (rc = req_done(r)) < 0 ||
+        (rc = cs_receipt_configure(db, channel, mode - 1, target)) < 0)
+        return rc;
+    return ok_object(out);
+}
+
+static int m_receipt_template(cs_db *db, struct req *r, json_t **out)
+{
+    const char *language, *text;
+    int64_t channel = 0;
+    int rc;
+
+    if ((rc = req_id(r, "channel_id", &channel, true)) < 0 ||
+        (rc = req_str(r, "language", &language, true)) < 0 ||
+        (rc = req_str(r, "template", &text, false)) < 0 || (rc = req_done(r)) < 0 ||
+        (rc = cs_receipt_set_template(db, channel, language, text)) < 0)
+        return rc;
+    return ok_object(out);
+}
+
+static int m_report_same_channel(cs_db *db, struct req *r, json_t **out)
+{
+    cs_time from = 0, to = 0;
+    int64_t same = 0, total = 0;
+    int rc;
+
+    if ((rc = req_time(r, "from", &from, true)) < 0 || (rc = req_time(r, "to", &to, true)) < 0 ||
+        (rc = req_done(r)) < 0 || (rc = cs_reply_channel_stats(db, from, to, &same, &total)) < 0)
+        return rc;
+    *out = json_pack("{s:I, s:I, s:o}", "same_channel", (json_int_t)same, "replies",
+                     (json_int_t)total,
+                     "share", total ? json_real((double)same / (double)total) : json_null());
+    return *out ? CS_OK : cs_error__nomem();
+}
+
+/* the audit trail ------------------------------------------------------------------ */
+
+static json_t *audit_entry_json(const cs_audit_entry *e)
+{
+    static const char *actors[] = {"system", "agent", "customer"};
+    char buf[32];
+    return json_pack("{s:I, s:s, s:{s:s, s:o}, s:s, s:I, s:s, s:o, s:o, s:o}", "id",
+                     (json_int_t)e->id, "at", cs_time__iso(buf, e->at), "actor", "kind",
+                     actors[e->actor_kind], "id",
+                     e->actor_id ? json_integer(e->actor_id) : json_null(), "object", e->object,
+                     "object_id", (json_int_t)e->object_id, "action", e->action, "field",
+                     text_or_null(e->field), "old", text_or_null(e->old_value), "new",
+                     text_or_null(e->new_value));
+}
+
+static int m_audit_list(cs_db *db, struct req *r, json_t **out)
+{
+    int64_t ticket = 0, customer = 0, object_id = 0;
+    const char *object;
+    const cs_audit_entry *e;
+    cs_audit_iter *it = NULL;
+    json_t *arr;
+    int rc;
+
+    if ((rc = req_id(r, "ticket_id", &ticket, false)) < 0 ||
+        (rc = req_id(r, "customer_id", &customer, false)) < 0 ||
+        (rc = req_str(r, "object", &object, false)) < 0 ||
+        (rc = req_id(r, "object_id", &object_id, false)) < 0 || (rc = req_done(r)) < 0)
+        return rc;
+    if ((ticket != 0) + (customer != 0) + (object != NULL) != 1)
+        return cs_error__inval("ticket_id", "give one of ticket_id, customer_id, or object "
+                                            "with object_id");
+    rc = ticket     ? cs_audit_iter_new(&it, db, CS_AUDIT_TICKET, ticket, NULL)
+         : customer ? cs_audit_iter_new(&it, db, CS_AUDIT_CUSTOMER, customer, NULL)
+                    : cs_audit_iter_new(&it, db, CS_AUDIT_OBJECT, object_id, object);
+    if (rc < 0)
+        return rc;
+    if (!(arr = json_array())) {
+        cs_audit_iter_free(it);
+        return cs_error__nomem();
+    }
+    while ((rc = cs_audit_next(&e, it)) == CS_OK)
+        json_array_append_new(arr, audit_entry_json(e));
+    cs_audit_iter_free(it);
+    if (rc != CS_ITEROVER) {
+        json_decref(arr);
+        return rc;
+    }
+    *out = json_pack("{s:o}", "entries", arr);
+    return *out ? CS_OK : cs_error__nomem();
+}
+
+/* calendars (given inline until SLA policies store them) -------------------------- */
+
+static int req_calendar(struct req *r, cs_calendar **cal)
+{
+    json_t *v = get(r, "calendar");
+    char *text;
+    int rc;
+
+    *cal = NULL;
+    if (!v)
+        return missing("calendar");
+    if (!json_is_object(v))
+        return type_error("calendar", "an object");
+    if (!(text = json_dumps(v, JSON_COMPACT)))
+        return cs_error__nomem();
+    rc = cs_calendar_from_json(cal, text);
+    free(text);
+    if (rc < 0 && strncmp(cs_error_last()->field, "calendar", 8) != 0) {
+        char field[CS_ERROR_FIELD_MAX];
+        snprintf(field, sizeof(field), "calendar.%s", cs_error_last()->field);
+        cs_error__set(rc, field, "%s", cs_error_last()->message);
+    }
+    return rc;
+}
+
+static int m_calendar_add(cs_db *db, struct req *r, json_t **out)
+{
+    cs_calendar *cal = NULL;
+    cs_time t = 0, result;
+    int64_t seconds = 0;
+    int rc;
+
+    (void)db;
+    if ((rc = req_calendar(r, &cal)) == CS_OK && (rc = req_time(r, "time", &t, true)) == CS_OK &&
+        (rc = req_int(r, "seconds", &seconds, true)) == CS_OK && (rc = req_done(r)) == CS_OK &&
+        (rc = cs_calendar_add_seconds(&result, cal, t, seconds)) == CS_OK)
+        rc = (*out = json_pack("{s:o}", "time", time_json(result))) ? CS_OK : cs_error__nomem();
+    cs_calendar_free(cal);
+    return rc;
+}
+
+static int m_calendar_between(cs_db *db, struct req *r, json_t **out)
+{
+    cs_calendar *cal = NULL;
+    cs_time from = 0, to = 0;
+    int64_t seconds;
+    int rc;
+
+    (void)db;
+    if ((rc = req_calendar(r, &cal)) == CS_OK && (rc = req_time(r, "from", &from, true)) == CS_OK &&
+        (rc = req_time(r, "to", &to, true)) == CS_OK && (rc = req_done(r)) == CS_OK &&
+        (rc = cs_calendar_seconds_between(&seconds, cal, from, to)) == CS_OK)
+        rc = (*out = json_pack("{s:I}", "seconds", (json_int_t)seconds)) ? CS_OK
+                                                                        : cs_error__nomem();
+    cs_calendar_free(cal);
+    return rc;
+}
+
+static int m_calendar_is_open(cs_db *db, struct req *r, json_t **out)
+{
+    cs_calendar *cal = NULL;
+    cs_time t = 0, next = 0;
+    int open = 0, rc;
+
+    (void)db;
+    if ((rc = req_calendar(r, &cal)) == CS_OK && (rc = req_time(r, "time", &t, true)) == CS_OK &&
+        (rc = req_done(r)) == CS_OK && (rc = cs_calendar_is_open(&open, cal, t)) == CS_OK &&
+        (rc = cs_calendar_next_opening(&next, cal, t)) == CS_OK)
+        rc = (*out = json_pack("{s:b, s:o}", "open", open, "next_opening", time_json(next)))
+                 ? CS_OK
+                 : cs_error__nomem();
+    cs_calendar_free(cal);
+    return rc;
+}
+
+/* The dispatcher table. docs/api.md documents every entry; a test checks that. */
+static const struct method {
+    const char *name;
+    handler_fn fn;
+} methods[] = {
+    {"version", m_version},
+    {"actor.set", m_actor_set},
+    {"setting.get", m_setting_get},
+    {"setting.set", m_setting_set},
+    {"organization.create", m_organization_create},
+    {"customer.create", m_customer_create},
+    {"customer.get", m_customer_get},
+    {"customer.find", m_customer_find},
+    {"customer.update", m_customer_update},
+    {"customer.list", m_customer_list},
+    {"customer.add_identity", m_customer_add_identity},
+    {"customer.remove_identity", m_customer_remove_identity},
+    {"customer.merge", m_customer_merge},
+    {"customer.unmerge", m_customer_unmerge},
+    {"customer.export", m_customer_export},
+    {"customer.erase", m_customer_erase},
+    {"channel.create", m_channel_create},
+    {"channel.get", m_channel_get},
+    {"channel.update", m_channel_update},
+    {"channel.list", m_channel_list},
+    {"agent.create", m_agent_create},
+    {"agent.get", m_agent_get},
+    {"agent.update", m_agent_update},
+    {"group.create", m_group_create},
+    {"group.add_agent", m_group_add_agent},
+    {"group.remove_agent", m_group_remove_agent},
+    {"ticket.create", m_ticket_create},
+    {"ticket.get", m_ticket_get},
+    {"ticket.update", m_ticket_update},
+    {"ticket.list", m_ticket_list},
+    {"ticket.merge", m_ticket_merge},
+    {"ticket.reply", m_ticket_reply},
+    {"message.create", m_message_create},
+    {"message.list", m_message_list},
+    {"ingest", m_ingest},
+    {"outbox.claim", m_outbox_claim},
+    {"outbox.ack", m_outbox_ack},
+    {"outbox.fail", m_outbox_fail},
+    {"outbox.list", m_outbox_list},
+    {"receipt.configure", m_receipt_configure},
+    {"receipt.template", m_receipt_template},
+    {"report.same_channel", m_report_same_channel},
+    {"audit.list", m_audit_list},
+    {"calendar.add", m_calendar_add},
+    {"calendar.between", m_calendar_between},
+    {"calendar.is_open", m_calendar_is_open},
+};
+
+const char *cs_call_method(size_t i)
+{
+    return i < CS_ARRAY_SIZE(methods) ? methods[i].name : NULL;
+}
+
+static char *error_response(void)
+{
+    const cs_error *e = cs_error_last();
+    json_t *o = json_pack("{s:{s:s, s:s, s:s}}", "error", "code", cs_status_name(e->code),
+                          "message", e->message, "field", e->field);
+    char *text = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    char *copy = text ? cs_mem__strdup(text) : NULL;
+
+    json_decref(o);
+    free(text);
+    return copy;
+}
+
+static int dispatch(json_t **out, cs_db *db, const char *method, const char *request_json)
+{
+    struct req r;
+    json_error_t err;
+    int rc = cs_error__inval("method", "unknown method \"%s\"", method);
+
+    memset(&r, 0, sizeof(r));
+    for (size_t i = 0; i < CS_ARRAY_SIZE(methods); i++) {
+        if (strcmp(methods[i].name, method) != 0)
+            continue;
+        r.obj = request_json && *request_json ? json_loads(request_json, JSON_REJECT_DUPLICATES,
+                                                           &err)
+                                              : json_object();
+        if (!r.obj)
+            return cs_error__inval("request", "the request is not valid JSON: %s at line %d "
+                                              "column %d", err.text, err.line, err.column);
+        if (!json_is_object(r.obj))
+            rc = cs_error__inval("request", "the request must be a JSON object");
+        else
+            rc = methods[i].fn(db, &r, out);
+        json_decref(r.obj);
+        break;
+    }
+    return rc;
+}
+
+int cs_call(char **response_json, cs_db *db, const char *method, const char *request_json)
+{
+    json_t *out = NULL;
+    char *text;
+    int rc;
+
+    if (!response_json)
+        return cs_error__inval("response_json", "response_json is NULL");
+    *response_json = NULL;
+    if (!db)
+        rc = cs_error__inval("db", "db is NULL");
+    else if (!method)
+        rc = cs_error__inval("method", "method is NULL");
+    else
+        rc = dispatch(&out, db, method, request_json);
+    if (rc < 0) {
+        json_decref(out);
+        *response_json = error_response();
+        return rc;
+    }
+    text = json_dumps(out, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(out);
+    if (!text || !(*response_json = cs_mem__strdup(text))) {
+        free(text);
+        return cs_error__nomem();
+    }
+    free(text);
+    return CS_OK;
+}

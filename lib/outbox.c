@@ -1,0 +1,720 @@
+/*
+ * libcs - replies and the outbox: queued items, leases, acknowledgements, retries.
+ */
+#include "config.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cs-internal.h"
+
+#define MAX_BACKOFF (6 * 3600)
+#define REFERENCES_MAX 20
+
+/* The statement table. */
+static const char sql_queue[] =
+    "INSERT INTO outbox (channel_id, ticket_id, message_id, kind, recipient, subject, body,"
+    " header_message_id, in_reply_to, refs, next_attempt_at, created_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)";
+static const char sql_channel[] =
+    "SELECT kind, enabled, signature, address, name FROM channel WHERE id = ?1";
+static const char sql_latest_inbound_channel[] =
+    "SELECT channel_id FROM message WHERE ticket_id = ?1 AND direction = 1"
+    " AND channel_id IS NOT NULL ORDER BY id DESC LIMIT 1";
+static const char sql_identity[] = "SELECT value FROM identity WHERE customer_id = ?1"
+                                   " AND kind = ?2 ORDER BY id DESC LIMIT 1";
+static const char sql_agent_sign[] = "SELECT name, initials FROM agent WHERE id = ?1";
+static const char sql_mail_ids[] =
+    "SELECT m.external_id, m.direction FROM message m JOIN channel c ON c.id = m.channel_id"
+    " WHERE m.ticket_id = ?1 AND m.visibility = 1 AND m.external_id IS NOT NULL"
+    " AND c.kind = 1 ORDER BY m.id DESC LIMIT " CS_STR(REFERENCES_MAX);
+static const char sql_set_external[] = "UPDATE message SET external_id = ?2 WHERE id = ?1";
+static const char sql_set_same_channel[] = "UPDATE message SET same_channel = ?2 WHERE id = ?1";
+static const char sql_due[] =
+    "SELECT o.id FROM outbox o WHERE ((o.state = 1 AND o.next_attempt_at <= ?1)"
+    " OR (o.state = 2 AND o.lease_until <= ?1))"
+    " AND (?2 = 0 OR o.channel_id = ?2)"
+    " AND (?3 = 0 OR o.channel_id IN (SELECT id FROM channel WHERE kind = ?3))"
+    " ORDER BY o.next_attempt_at, o.id LIMIT ?4";
+static const char sql_lease[] =
+    "UPDATE outbox SET state = 2, lease = lease + 1, lease_until = ?2, attempts = attempts + 1"
+    " WHERE id = ?1";
+static const char sql_item[] =
+    "SELECT o.id, o.lease, o.lease_until, o.channel_id, c.kind, o.ticket_id, o.message_id,"
+    " o.kind, o.recipient, o.subject, o.body, o.header_message_id, o.in_reply_to, o.refs,"
+    " o.attempts FROM outbox o JOIN channel c ON c.id = o.channel_id WHERE o.id = ?1";
+static const char sql_item_state[] =
+    "SELECT state, lease, attempts, message_id FROM outbox WHERE id = ?1";
+static const char sql_sent[] =
+    "UPDATE outbox SET state = 3, sent_at = ?2, external_id = ?3, lease_until = NULL"
+    " WHERE id = ?1";
+static const char sql_failed[] =
+    "UPDATE outbox SET state = ?2, next_attempt_at = ?3, last_error = ?4, lease_until = NULL"
+    " WHERE id = ?1";
+static const char sql_list[] =
+    "SELECT id, state, kind, channel_id, ticket_id, recipient, attempts, next_attempt_at,"
+    " last_error FROM outbox WHERE (?1 = 0 OR state = ?1) ORDER BY id LIMIT ?2";
+static const char sql_stats[] =
+    "SELECT count(*), coalesce(sum(same_channel), 0) FROM message WHERE direction = 2"
+    " AND visibility = 1 AND author_kind = 1 AND same_channel IS NOT NULL"
+    " AND created_at >= ?1 AND created_at < ?2";
+
+static const char *state_names[] = {NULL, "queued", "leased", "sent", "dead"};
+
+int cs_outbox__queue(int64_t *id, cs_db *db, const cs_outbox__entry *e)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_queue);
+    int rc;
+
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, e->channel_id);
+    sqlite3_bind_int64(st, 2, e->ticket_id);
+    if (e->message_id)
+        sqlite3_bind_int64(st, 3, e->message_id);
+    cs_db__bind_text(st, 4, e->kind);
+    cs_db__bind_text(st, 5, e->recipient);
+    cs_db__bind_text(st, 6, e->subject);
+    cs_db__bind_text(st, 7, e->body);
+    cs_db__bind_text(st, 8, e->header_message_id);
+    cs_db__bind_text(st, 9, e->in_reply_to);
+    cs_db__bind_text(st, 10, e->references);
+    sqlite3_bind_int64(st, 11, cs_db_now(db));
+    if ((rc = cs_db__exec_stmt(db, st)) == CS_OK && id)
+        *id = sqlite3_last_insert_rowid(db->sql);
+    return rc;
+}
+
+int cs_outbox__channel(cs_outbox__channel_info *out, cs_db *db, int64_t channel_id)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_channel);
+    const char *address;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, channel_id);
+    rc = cs_db__step(db, st);
+    if (rc == SQLITE_ROW) {
+        out->id = channel_id;
+        out->kind = sqlite3_column_int(st, 0);
+        out->enabled = sqlite3_column_int(st, 1);
+        out->signature = sqlite3_column_int(st, 2);
+        address = (const char *)sqlite3_column_text(st, 3);
+        address = address && strchr(address, '@') ? strchr(address, '@') + 1 : NULL;
+        snprintf(out->domain, sizeof(out->domain), "%s",
+                 address && *address ? address : "libcs.invalid");
+        rc = CS_OK;
+    } else if (rc == SQLITE_DONE) {
+        rc = cs_error__set(CS_ENOTFOUND, "channel_id", "channel %lld does not exist",
+                           (long long)channel_id);
+    } else {
+        rc = cs_db__error(db, rc, "read channel");
+    }
+    cs_db__done(st);
+    if (rc == CS_OK && !out->enabled)
+        rc = cs_error__set(CS_ECONFLICT, "channel_id", "channel %lld is disabled",
+                           (long long)channel_id);
+    return rc;
+}
+
+/* The customer's address on a channel kind: their newest identity of that kind. */
+int cs_outbox__recipient(char **out, cs_db *db, int64_t customer_id, int channel_kind)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_identity);
+    int kind = cs_channel_kind_identity(channel_kind), rc = CS_OK;
+
+    *out = NULL;
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, customer_id);
+    sqlite3_bind_int(st, 2, kind);
+    int step = cs_db__step(db, st);
+    if (step == SQLITE_ROW)
+        *out = cs_db__column_strdup(st, 0, &rc);
+    else if (step == SQLITE_DONE)
+        rc = cs_error__inval("channel_id", "customer %lld has no %s identity to reach them on a "
+                             "%s channel", (long long)customer_id, cs_identity_kind_name(kind),
+                             cs_channel_kind_name(channel_kind));
+    else
+        rc = cs_db__error(db, step, "read identity");
+    cs_db__done(st);
+    return rc;
+}
+
+void cs_outbox__message_id(char *buf, size_t size, int64_t message_id, int64_t ticket_number,
+                           cs_time now, const char *domain)
+{
+    snprintf(buf, size, "<libcs.%lld.%lld.%lld@%s>", (long long)ticket_number,
+             (long long)message_id, (long long)now, domain);
+}
+
+/* Mail threading hints: In-Reply-To is the customer's latest mail, References the thread's
+ * message ids, oldest first. */
+static int mail_hints(cs_db *db, int64_t ticket_id, char **in_reply_to, char **refs)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_mail_ids);
+    const char *ids[REFERENCES_MAX];
+    cs_strv rows = {0};
+    size_t n = 0, len = 1;
+    int rc = CS_OK, step;
+
+    *in_reply_to = *refs = NULL;
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, ticket_id);
+    while (rc == CS_OK && (step = cs_db__step(db, st)) == SQLITE_ROW) {
+        const char *id = (const char *)sqlite3_column_text(st, 0);
+        if (!*in_reply_to && sqlite3_column_int(st, 1) == CS_DIRECTION_INBOUND &&
+            !(*in_reply_to = cs_mem__strdup(id)))
+            rc = cs_error__nomem();
+        if (rc == CS_OK)
+            rc = cs_strv__push(&rows, id);
+    }
+    if (rc == CS_OK && step != SQLITE_DONE)
+        rc = cs_db__error(db, step, "read thread");
+    cs_db__done(st);
+    for (size_t i = rows.n; rc == CS_OK && i-- > 0;) {
+        ids[n++] = rows.v[i];
+        len += strlen(rows.v[i]) + 1;
+    }
+    if (rc == CS_OK && n) {
+        if (!(*refs = cs_mem__alloc(len))) {
+            rc = cs_error__nomem();
+        } else {
+            **refs = '\0';
+            for (size_t i = 0; i < n; i++) {
+                if (i)
+                    strcat(*refs, " ");
+                strcat(*refs, ids[i]);
+            }
+        }
+    }
+    cs_strv__free(&rows);
+    return rc;
+}
+
+/* The agent's signature for a channel that wants one (P10). */
+static int signed_body(char **out, cs_db *db, const cs_outbox__channel_info *ch, const char *body)
+{
+    sqlite3_stmt *st;
+    int rc = CS_OK;
+
+    *out = NULL;
+    if (!ch->signature || db->actor_kind != CS_ACTOR_AGENT) {
+        *out = cs_mem__strdup(body);
+        return *out ? CS_OK : cs_error__nomem();
+    }
+    if (!(st = cs_db__stmt(db, sql_agent_sign)))
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, db->actor_id);
+    if (cs_db__step(db, st) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        const char *initials = (const char *)sqlite3_column_text(st, 1);
+        bool mail = ch->kind == CS_CHANNEL_EMAIL || ch->kind == CS_CHANNEL_WEBFORM;
+        size_t len = strlen(body) + strlen(name) + strlen(initials) + 16;
+        if ((*out = cs_mem__alloc(len)))
+            snprintf(*out, len, mail ? "%s\n\n-- \n%s" : "%s ^%s", body, mail ? name : initials);
+        else
+            rc = cs_error__nomem();
+    } else {
+        *out = cs_mem__strdup(body);
+        rc = *out ? CS_OK : cs_error__nomem();
+    }
+    cs_db__done(st);
+    return rc;
+}
+
+static int64_t latest_inbound_channel(cs_db *db, int64_t ticket_id, int64_t fallback)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_latest_inbound_channel);
+    int64_t id = fallback;
+
+    if (!st)
+        return fallback;
+    sqlite3_bind_int64(st, 1, ticket_id);
+    if (cs_db__step(db, st) == SQLITE_ROW)
+        id = sqlite3_column_int64(st, 0);
+    cs_db__done(st);
+    return id;
+}
+
+static int set_message_column(cs_db *db, const char *sql, int64_t message_id, const char *text,
+                              int64_t value)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql);
+
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, message_id);
+    if (text)
+        cs_db__bind_text(st, 2, text);
+    else
+        sqlite3_bind_int64(st, 2, value);
+    return cs_db__exec_stmt(db, st);
+}
+
+struct reply {
+    cs_ticket *ticket;
+    cs_outbox__channel_info ch;
+    char *recipient, *body, *subject, *in_reply_to, *refs;
+    char header_id[CS_IDENTITY_MAX];
+};
+
+static void reply_free(struct reply *r)
+{
+    cs_ticket_free(r->ticket);
+    cs_mem__free(r->recipient);
+    cs_mem__free(r->body);
+    cs_mem__free(r->subject);
+    cs_mem__free(r->in_reply_to);
+    cs_mem__free(r->refs);
+}
+
+int cs_outbox__subject(char **out, const cs_ticket *t, const char *subject)
+{
+    size_t len;
+
+    if (subject) {
+        *out = cs_mem__strdup(subject);
+    } else {
+        len = strlen(cs_ticket_subject(t)) + 32;
+        if ((*out = cs_mem__alloc(len)))
+            snprintf(*out, len, "[#%lld] %s", (long long)cs_ticket_number(t),
+                     cs_ticket_subject(t));
+    }
+    return *out ? CS_OK : cs_error__nomem();
+}
+
+static int reply(int64_t *message_id, cs_db *db, int64_t ticket_id, const char *body,
+                 const cs_reply_options *o)
+{
+    cs_message_fields mf = CS_MESSAGE_FIELDS_INIT;
+    cs_outbox__entry e = {0};
+    struct reply r = {0};
+    int64_t latest, mid = 0;
+    char a[24], b[24];
+    bool mail;
+    int rc;
+
+    if ((rc = cs_ticket__get(&r.ticket, db, ticket_id)) < 0)
+        return rc == CS_ENOTFOUND ? cs_error__set(rc, "ticket_id", "%s", cs_error_last()->message)
+                                  : rc;
+    if (cs_ticket_status(r.ticket) == CS_STATUS_CLOSED) {
+        rc = cs_error__set(CS_ECONFLICT, "ticket_id", "ticket #%lld is closed",
+                           (long long)cs_ticket_number(r.ticket));
+        goto out;
+    }
+    latest = latest_inbound_channel(db, ticket_id, cs_ticket_channel_id(r.ticket));
+    if (!latest && !o->channel_id) {
+        rc = cs_error__inval("channel_id", "ticket #%lld has no channel to reply on: name one",
+                             (long long)cs_ticket_number(r.ticket));
+        goto out;
+    }
+    if ((rc = cs_outbox__channel(&r.ch, db, o->channel_id ? o->channel_id : latest)) < 0 ||
+        (rc = cs_outbox__recipient(&r.recipient, db, cs_ticket_customer_id(r.ticket),
+                                   r.ch.kind)) < 0 ||
+        (rc = signed_body(&r.body, db, &r.ch, body)) < 0)
+        goto out;
+    mail = r.ch.kind == CS_CHANNEL_EMAIL || r.ch.kind == CS_CHANNEL_WEBFORM;
+    if (mail && ((rc = cs_outbox__subject(&r.subject, r.ticket, o->subject)) < 0 ||
+                 (rc = mail_hints(db, ticket_id, &r.in_reply_to, &r.refs)) < 0))
+        goto out;
+
+    mf.ticket_id = ticket_id;
+    mf.direction = CS_DIRECTION_OUTBOUND;
+    mf.visibility = CS_VISIBILITY_PUBLIC;
+    mf.channel_id = r.ch.id;
+    mf.subject = r.subject;
+    mf.body = r.body;
+    if ((rc = cs_message__insert(&mid, db, &mf, NULL, db->actor_kind, db->actor_id)) < 0 ||
+        (rc = set_message_column(db, sql_set_same_channel, mid, NULL, r.ch.id == latest)) < 0)
+        goto out;
+    if (mail) {
+        cs_outbox__message_id(r.header_id, sizeof(r.header_id), mid,
+                              cs_ticket_number(r.ticket), cs_db_now(db), r.ch.domain);
+        if ((rc = set_message_column(db, sql_set_external, mid, r.header_id, 0)) < 0)
+            goto out;
+    }
+    if ((rc = cs_audit__record(db, "message", mid, ticket_id, cs_ticket_customer_id(r.ticket),
+                               "reply", "channel_id", NULL, cs_int__text(a, r.ch.id, false))) < 0)
+        goto out;
+    if (r.ch.id != latest &&
+        (rc = cs_audit__record(db, "ticket", ticket_id, ticket_id, cs_ticket_customer_id(r.ticket),
+                               "switch_channel", "channel_id", cs_int__text(b, latest, true),
+                               cs_int__text(a, r.ch.id, false))) < 0)
+        goto out;
+    if (cs_ticket_status(r.ticket) == CS_STATUS_NEW &&
+        (rc = cs_ticket__set_status(db, ticket_id, CS_STATUS_OPEN)) < 0)
+        goto out;
+    e = (cs_outbox__entry){r.ch.id, ticket_id, mid, "reply", r.recipient, r.subject, r.body,
+                           mail ? r.header_id : NULL, r.in_reply_to, r.refs};
+    if ((rc = cs_outbox__queue(NULL, db, &e)) == CS_OK && message_id)
+        *message_id = mid;
+out:
+    reply_free(&r);
+    return rc;
+}
+
+int cs_reply(int64_t *message_id, cs_db *db, int64_t ticket_id, const char *body,
+             const cs_reply_options *options)
+{
+    cs_reply_options defaults = CS_REPLY_OPTIONS_INIT;
+    const cs_reply_options *o = options ? options : &defaults;
+    int rc;
+
+    if (message_id)
+        *message_id = 0;
+    if (!db)
+        return cs_error__inval("db", "db is NULL");
+    if (o->version != CS_REPLY_OPTIONS_VERSION)
+        return cs_error__inval("options", "options version %u is not %d", o->version,
+                               CS_REPLY_OPTIONS_VERSION);
+    if ((rc = cs_check__text("body", body, CS_BODY_MAX, true)) < 0 ||
+        (rc = cs_check__text("subject", o->subject, CS_SUBJECT_MAX, false)) < 0)
+        return rc;
+    if (o->channel_id < 0)
+        return cs_error__inval("channel_id", "channel_id %lld is not valid",
+                               (long long)o->channel_id);
+    if ((rc = cs_db__require(db, CS_PERM_WRITE, "reply to customers")) < 0 ||
+        (rc = cs_db__begin(db)) < 0)
+        return rc;
+    return cs_db__end(db, reply(message_id, db, ticket_id, body, o));
+}
+
+/* Claiming. */
+struct cs_outbox_batch {
+    size_t n;
+    cs_outbox_item *items;
+    char **strings; /* everything the items point at */
+    size_t nstrings;
+};
+
+void cs_outbox_batch_free(cs_outbox_batch *b)
+{
+    if (!b)
+        return;
+    for (size_t i = 0; i < b->nstrings; i++)
+        cs_mem__free(b->strings[i]);
+    cs_mem__free(b->strings);
+    cs_mem__free(b->items);
+    cs_mem__free(b);
+}
+
+size_t cs_outbox_batch_count(const cs_outbox_batch *b)
+{
+    return b ? b->n : 0;
+}
+
+const cs_outbox_item *cs_outbox_batch_item(const cs_outbox_batch *b, size_t i)
+{
+    return b && i < b->n ? &b->items[i] : NULL;
+}
+
+/* Copy column `col` into the batch; *dst stays NULL for SQL NULL. */
+static int keep(cs_outbox_batch *b, const char **dst, sqlite3_stmt *st, int col)
+{
+    int rc = CS_OK;
+    char *s = cs_db__column_strdup(st, col, &rc);
+
+    *dst = NULL;
+    if (!s)
+        return rc;
+    b->strings[b->nstrings++] = s;
+    *dst = s;
+    return CS_OK;
+}
+
+static int load_item(cs_outbox_batch *b, cs_db *db, int64_t id)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_item);
+    cs_outbox_item *it = &b->items[b->n];
+    int rc;
+
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, id);
+    if ((rc = cs_db__step(db, st)) != SQLITE_ROW) {
+        rc = cs_db__error(db, rc, "read outbox item");
+        goto out;
+    }
+    it->id = sqlite3_column_int64(st, 0);
+    it->lease = sqlite3_column_int64(st, 1);
+    it->lease_until = sqlite3_column_int64(st, 2);
+    it->channel_id = sqlite3_column_int64(st, 3);
+    it->channel_kind = sqlite3_column_int(st, 4);
+    it->ticket_id = sqlite3_column_int64(st, 5);
+    it->message_id = sqlite3_column_int64(st, 6);
+    it->attempts = sqlite3_column_int(st, 14);
+    if ((rc = keep(b, &it->kind, st, 7)) < 0 || (rc = keep(b, &it->recipient, st, 8)) < 0 ||
+        (rc = keep(b, &it->subject, st, 9)) < 0 || (rc = keep(b, &it->body, st, 10)) < 0 ||
+        (rc = keep(b, &it->message_id_header, st, 11)) < 0 ||
+        (rc = keep(b, &it->in_reply_to, st, 12)) < 0 ||
+        (rc = keep(b, &it->references, st, 13)) < 0)
+        goto out;
+    b->n++;
+out:
+    cs_db__done(st);
+    return rc;
+}
+
+#define ITEM_STRINGS 7
+
+static int claim(cs_outbox_batch *b, cs_db *db, int kind, int64_t channel_id, size_t max,
+                 int lease_seconds)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_due);
+    cs_time now = cs_db_now(db);
+    int64_t *ids = NULL;
+    size_t n = 0;
+    int rc = CS_OK, step;
+
+    if (!st)
+        return cs_error_last()->code;
+    if (!(ids = cs_mem__alloc(max * sizeof(*ids))) ||
+        !(b->items = cs_mem__calloc(max, sizeof(*b->items))) ||
+        !(b->strings = cs_mem__calloc(max * ITEM_STRINGS, sizeof(*b->strings)))) {
+        cs_db__done(st);
+        cs_mem__free(ids);
+        return cs_error__nomem();
+    }
+    sqlite3_bind_int64(st, 1, now);
+    sqlite3_bind_int64(st, 2, channel_id);
+    sqlite3_bind_int(st, 3, kind);
+    sqlite3_bind_int64(st, 4, (int64_t)max);
+    while ((step = cs_db__step(db, st)) == SQLITE_ROW)
+        ids[n++] = sqlite3_column_int64(st, 0);
+    if (step != SQLITE_DONE)
+        rc = cs_db__error(db, step, "find due outbox items");
+    cs_db__done(st);
+    for (size_t i = 0; i < n && rc == CS_OK; i++) {
+        if (!(st = cs_db__stmt(db, sql_lease))) {
+            rc = cs_error_last()->code;
+            break;
+        }
+        sqlite3_bind_int64(st, 1, ids[i]);
+        sqlite3_bind_int64(st, 2, now + lease_seconds);
+        if ((rc = cs_db__exec_stmt(db, st)) == CS_OK)
+            rc = load_item(b, db, ids[i]);
+    }
+    cs_mem__free(ids);
+    return rc;
+}
+
+int cs_outbox_claim(cs_outbox_batch **out, cs_db *db, int channel_kind, int64_t channel_id,
+                    size_t max, int lease_seconds)
+{
+    cs_outbox_batch *b;
+    int rc;
+
+    if (out)
+        *out = NULL;
+    if (!out || !db)
+        return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
+    if (max < 1 || max > 1000)
+        return cs_error__inval("max", "max %zu is not between 1 and 1000", max);
+    if (lease_seconds < 1 || lease_seconds > 86400)
+        return cs_error__inval("lease_seconds", "lease_seconds %d is not between 1 and 86400",
+                               lease_seconds);
+    if (channel_kind && !cs_channel_kind_name(channel_kind))
+        return cs_error__inval("channel_kind", "unknown channel kind %d", channel_kind);
+    if ((rc = cs_db__require(db, CS_PERM_CONFIG, "drain the outbox")) < 0)
+        return rc;
+    if (!(b = cs_mem__calloc(1, sizeof(*b))))
+        return cs_error__nomem();
+    if ((rc = cs_db__begin(db)) < 0 ||
+        (rc = cs_db__end(db, claim(b, db, channel_kind, channel_id, max, lease_seconds))) < 0) {
+        cs_outbox_batch_free(b);
+        return rc;
+    }
+    *out = b;
+    return CS_OK;
+}
+
+/* Read an item's state for ack/fail. */
+static int item_state(cs_db *db, int64_t id, int *state, int64_t *lease, int *attempts,
+                      int64_t *message_id)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_item_state);
+    int rc;
+
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, id);
+    rc = cs_db__step(db, st);
+    if (rc == SQLITE_ROW) {
+        *state = sqlite3_column_int(st, 0);
+        *lease = sqlite3_column_int64(st, 1);
+        *attempts = sqlite3_column_int(st, 2);
+        *message_id = sqlite3_column_int64(st, 3);
+        rc = CS_OK;
+    } else if (rc == SQLITE_DONE) {
+        rc = cs_error__set(CS_ENOTFOUND, "item_id", "outbox item %lld does not exist",
+                           (long long)id);
+    } else {
+        rc = cs_db__error(db, rc, "read outbox item");
+    }
+    cs_db__done(st);
+    return rc;
+}
+
+static int ack(cs_db *db, int64_t item_id, const char *external_id)
+{
+    int64_t lease, message_id;
+    int state, attempts, rc;
+    sqlite3_stmt *st;
+
+    if ((rc = item_state(db, item_id, &state, &lease, &attempts, &message_id)) < 0)
+        return rc;
+    if (state == CS_OUTBOX_SENT)
+        return CS_OK; /* the first acknowledgement counts */
+    if (!(st = cs_db__stmt(db, sql_sent)))
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, item_id);
+    sqlite3_bind_int64(st, 2, cs_db_now(db));
+    cs_db__bind_text(st, 3, external_id);
+    if ((rc = cs_db__exec_stmt(db, st)) < 0)
+        return rc;
+    if (message_id && external_id && *external_id) {
+        rc = set_message_column(db, sql_set_external, message_id, external_id, 0);
+        if (rc == CS_EEXISTS)
+            rc = cs_error__set(CS_EEXISTS, "external_id", "external id \"%s\" is already "
+                               "taken on the item's channel", external_id);
+    }
+    return rc;
+}
+
+int cs_outbox_ack(cs_db *db, int64_t item_id, int64_t lease, const char *external_id)
+{
+    int rc;
+
+    (void)lease; /* a late acknowledgement still means the item was sent */
+    if (!db)
+        return cs_error__inval("db", "db is NULL");
+    if ((rc = cs_check__text("external_id", external_id, CS_EXTERNAL_ID_MAX, false)) < 0 ||
+        (rc = cs_db__require(db, CS_PERM_CONFIG, "drain the outbox")) < 0 ||
+        (rc = cs_db__begin(db)) < 0)
+        return rc;
+    return cs_db__end(db, ack(db, item_id, external_id));
+}
+
+static int fail(cs_db *db, int64_t item_id, int64_t lease, const char *error, cs_time retry_at)
+{
+    int64_t current, message_id, max_attempts, backoff;
+    int state, attempts, rc;
+    cs_time now = cs_db_now(db), next;
+    sqlite3_stmt *st;
+
+    if ((rc = item_state(db, item_id, &state, &current, &attempts, &message_id)) < 0)
+        return rc;
+    if (state != CS_OUTBOX_LEASED || current != lease)
+        return cs_error__set(CS_ECONFLICT, "lease", "outbox item %lld is not leased under lease "
+                             "%lld (state %s, lease %lld)", (long long)item_id, (long long)lease,
+                             state_names[state], (long long)current);
+    if ((rc = cs_setting_get(&max_attempts, db, "outbox.max_attempts")) < 0 ||
+        (rc = cs_setting_get(&backoff, db, "outbox.backoff")) < 0)
+        return rc;
+    for (int i = 1; i < attempts && backoff < MAX_BACKOFF; i++)
+        backoff *= 2;
+    next = retry_at > 0 ? retry_at : now + (backoff < MAX_BACKOFF ? backoff : MAX_BACKOFF);
+    if (!(st = cs_db__stmt(db, sql_failed)))
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, item_id);
+    sqlite3_bind_int(st, 2, attempts >= max_attempts ? CS_OUTBOX_DEAD : CS_OUTBOX_QUEUED);
+    sqlite3_bind_int64(st, 3, next);
+    cs_db__bind_text(st, 4, error);
+    return cs_db__exec_stmt(db, st);
+}
+
+int cs_outbox_fail(cs_db *db, int64_t item_id, int64_t lease, const char *error,
+                   cs_time retry_at)
+{
+    int rc;
+
+    if (!db)
+        return cs_error__inval("db", "db is NULL");
+    if ((rc = cs_check__text("error", error, 4096, false)) < 0 ||
+        (rc = cs_db__require(db, CS_PERM_CONFIG, "drain the outbox")) < 0 ||
+        (rc = cs_db__begin(db)) < 0)
+        return rc;
+    return cs_db__end(db, fail(db, item_id, lease, error, retry_at));
+}
+
+int cs_outbox_list_json(char **out, cs_db *db, int state, size_t limit)
+{
+    sqlite3_stmt *st;
+    json_t *arr;
+    char buf[32], *text;
+    int rc = CS_OK, step;
+
+    if (out)
+        *out = NULL;
+    if (!out || !db)
+        return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
+    if (state < 0 || state > CS_OUTBOX_DEAD)
+        return cs_error__inval("state", "unknown outbox state %d", state);
+    if ((rc = cs_db__require(db, CS_PERM_READ, "read the outbox")) < 0)
+        return rc;
+    if (!(st = cs_db__stmt(db, sql_list)))
+        return cs_error_last()->code;
+    if (!(arr = json_array())) {
+        cs_db__done(st);
+        return cs_error__nomem();
+    }
+    sqlite3_bind_int(st, 1, state);
+    sqlite3_bind_int64(st, 2, limit ? (int64_t)limit : -1);
+    while ((step = cs_db__step(db, st)) == SQLITE_ROW) {
+        const char *err = (const char *)sqlite3_column_text(st, 8);
+        json_array_append_new(
+            arr, json_pack("{s:I, s:s, s:s, s:I, s:I, s:s, s:i, s:s, s:o}", "id",
+                           (json_int_t)sqlite3_column_int64(st, 0), "state",
+                           state_names[sqlite3_column_int(st, 1)], "kind",
+                           (const char *)sqlite3_column_text(st, 2), "channel_id",
+                           (json_int_t)sqlite3_column_int64(st, 3), "ticket_id",
+                           (json_int_t)sqlite3_column_int64(st, 4), "recipient",
+                           (const char *)sqlite3_column_text(st, 5), "attempts",
+                           sqlite3_column_int(st, 6), "next_attempt_at",
+                           cs_time__iso(buf, sqlite3_column_int64(st, 7)), "last_error",
+                           err ? json_string(err) : json_null()));
+    }
+    if (step != SQLITE_DONE)
+        rc = cs_db__error(db, step, "list the outbox");
+    cs_db__done(st);
+    text = rc == CS_OK ? json_dumps(arr, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(arr);
+    if (rc < 0)
+        return rc;
+    *out = text ? cs_mem__strdup(text) : NULL;
+    free(text);
+    return *out ? CS_OK : cs_error__nomem();
+}
+
+int cs_reply_channel_stats(cs_db *db, cs_time from, cs_time to, int64_t *same, int64_t *total)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    if (!db)
+        return cs_error__inval("db", "db is NULL");
+    if ((rc = cs_db__require(db, CS_PERM_READ, "read reports")) < 0)
+        return rc;
+    if (!(st = cs_db__stmt(db, sql_stats)))
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, from);
+    sqlite3_bind_int64(st, 2, to);
+    rc = cs_db__step(db, st);
+    if (rc == SQLITE_ROW) {
+        if (total)
+            *total = sqlite3_column_int64(st, 0);
+        if (same)
+            *same = sqlite3_column_int64(st, 1);
+        rc = CS_OK;
+    } else {
+        rc = cs_db__error(db, rc, "read reply statistics");
+    }
+    cs_db__done(st);
+    return rc;
+}

@@ -1,0 +1,736 @@
+/*
+ * The two doors: ingest (dedup, customers, threading, reopen, receipts) and the outbox
+ * (same-channel replies, signatures, leases, retries, acknowledgements).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "check_suites.h"
+#include "helpers.h"
+
+static cs_db *db;
+static int64_t mail_ch, tweet_ch, chat_ch, support, carla;
+
+static void setup(void)
+{
+    db = t_open_memory();
+    support = t_group(db, "Support");
+    mail_ch = t_channel(db, CS_CHANNEL_EMAIL, "Mail");
+    tweet_ch = t_channel(db, CS_CHANNEL_TWITTER, "Twitter");
+    chat_ch = t_channel(db, CS_CHANNEL_CHAT, "Chat");
+    ck_assert_int_eq(sqlite3_exec(db->sql, "UPDATE channel SET default_group_id = 1,"
+                                           " address = 'support@shop.example' WHERE id = 1;"
+                                           "UPDATE channel SET signature = 1 WHERE id = 2",
+                                  0, 0, 0),
+                     SQLITE_OK);
+    cs_agent_fields a = CS_AGENT_FIELDS_INIT;
+    a.name = "Carla Agent";
+    ck_assert_ok(cs_agent_create(&carla, db, &a));
+}
+
+static void teardown(void)
+{
+    cs_db_close(db);
+    db = NULL;
+}
+
+static cs_inbound mail(const char *id, const char *from, const char *subject, const char *body)
+{
+    cs_inbound in = CS_INBOUND_INIT;
+    in.channel_id = mail_ch;
+    in.external_id = id;
+    in.sender = from;
+    in.subject = subject;
+    in.body = body;
+    return in;
+}
+
+/* Ingest and return the result; fails the test on error. */
+static cs_ingest_result *take(const cs_inbound *in)
+{
+    cs_ingest_result *r = NULL;
+    ck_assert_ok(cs_ingest(&r, db, in));
+    ck_assert_ptr_nonnull(r);
+    return r;
+}
+
+static int64_t count(const char *sql)
+{
+    return t_sql_int(db, sql);
+}
+
+static int status_of(int64_t ticket)
+{
+    cs_ticket *t = NULL;
+    ck_assert_ok(cs_ticket_lookup(&t, db, ticket));
+    int s = cs_ticket_status(t);
+    cs_ticket_free(t);
+    return s;
+}
+
+static void set_status(int64_t ticket, int status)
+{
+    cs_ticket_fields f = CS_TICKET_FIELDS_INIT;
+    f.status = status;
+    ck_assert_ok(cs_ticket_update(db, ticket, &f));
+}
+
+START_TEST(new_mail_opens_ticket_with_receipt)
+{
+    cs_inbound in = mail("<m1@anna.example>", "Anna@Example.COM ", "Rechnung falsch",
+                         "Die Rechnung 4711 stimmt nicht.");
+    in.sender_name = "Anna Müller";
+    in.locale = "de-AT";
+    cs_ingest_result *r = take(&in);
+    cs_customer *c = NULL;
+
+    ck_assert_int_eq(r->created, 1);
+    ck_assert_int_eq(r->customer_created, 1);
+    ck_assert_int_eq(r->duplicate, 0);
+    ck_assert_int_eq(r->thread_rule, CS_THREAD_NEW);
+    ck_assert_int_eq(r->ticket_number, 1);
+    ck_assert_int_gt(r->message_id, 0);
+    ck_assert_int_gt(r->receipt_id, 0);
+    ck_assert_int_eq(r->promised_at, t_now + 86400);
+    ck_assert_ptr_nonnull(r->receipt);
+    ck_assert_msg(strstr(r->receipt, "Nummer #1"), "%s", r->receipt);
+    ck_assert_msg(strstr(r->receipt, "2026-03-03 09:00 UTC"), "%s", r->receipt);
+    ck_assert_msg(strstr(r->receipt, "Zuständig: Support"), "%s", r->receipt);
+
+    ck_assert_ok(cs_customer_find(&c, db, CS_IDENTITY_EMAIL, "anna@example.com"));
+    ck_assert_int_eq(cs_customer_id(c), r->customer_id);
+    ck_assert_str_eq(cs_customer_name(c), "Anna Müller");
+    cs_customer_free(c);
+
+    /* The receipt is in the timeline and in the outbox, addressed and threaded. */
+    cs_outbox_batch *b = NULL;
+    ck_assert_ok(cs_outbox_claim(&b, db, 0, 0, 10, 60));
+    ck_assert_uint_eq(cs_outbox_batch_count(b), 1);
+    const cs_outbox_item *it = cs_outbox_batch_item(b, 0);
+    ck_assert_str_eq(it->kind, "receipt");
+    ck_assert_str_eq(it->recipient, "anna@example.com");
+    ck_assert_str_eq(it->subject, "[#1] Rechnung falsch");
+    ck_assert_str_eq(it->in_reply_to, "<m1@anna.example>");
+    ck_assert_ptr_nonnull(strstr(it->message_id_header, "@shop.example>"));
+    ck_assert_str_eq(it->body, r->receipt);
+    cs_outbox_batch_free(b);
+    ck_assert_int_eq(count("SELECT count(*) FROM message WHERE ticket_id = 1"), 2);
+    ck_assert_int_eq(count("SELECT author_kind FROM message WHERE direction = 1"),
+                     CS_ACTOR_CUSTOMER);
+    /* The audit trail names the customer as the actor of the ticket's creation. */
+    ck_assert_int_eq(count("SELECT actor_kind FROM audit WHERE object = 'ticket' AND "
+                           "action = 'create'"), CS_ACTOR_CUSTOMER);
+    cs_ingest_result_free(r);
+}
+END_TEST
+
+START_TEST(duplicates_write_nothing)
+{
+    cs_inbound in = mail("<dup@x>", "dup@example.com", "Hello", "first");
+    cs_ingest_result *first = take(&in), *again;
+    int64_t messages = count("SELECT count(*) FROM message");
+    int64_t outbox = count("SELECT count(*) FROM outbox");
+    int64_t audits = count("SELECT count(*) FROM audit");
+
+    for (int i = 0; i < 3; i++) {
+        in.body = "retried with another body";
+        again = take(&in);
+        ck_assert_int_eq(again->duplicate, 1);
+        ck_assert_int_eq(again->ticket_id, first->ticket_id);
+        ck_assert_int_eq(again->message_id, first->message_id);
+        ck_assert_int_eq(again->customer_id, first->customer_id);
+        ck_assert_int_eq(again->created, 1);
+        ck_assert_int_eq(again->receipt_id, first->receipt_id);
+        ck_assert_str_eq(again->receipt, first->receipt);
+        cs_ingest_result_free(again);
+    }
+    ck_assert_int_eq(count("SELECT count(*) FROM message"), messages);
+    ck_assert_int_eq(count("SELECT count(*) FROM outbox"), outbox);
+    ck_assert_int_eq(count("SELECT count(*) FROM audit"), audits);
+    /* The same external id on another channel is another message. */
+    in.channel_id = chat_ch;
+    in.sender = "visitor-1";
+    again = take(&in);
+    ck_assert_int_eq(again->duplicate, 0);
+    cs_ingest_result_free(again);
+    cs_ingest_result_free(first);
+}
+END_TEST
+
+START_TEST(bad_input)
+{
+    cs_ingest_result *r = (cs_ingest_result *)1;
+    cs_inbound in = mail("<x>", "anna@example.com", "s", "b");
+    struct bad_case {
+        cs_inbound in;
+        int rc;
+        const char *field;
+    } cases[8];
+    size_t n = 0;
+
+    cases[n] = (struct bad_case){in, CS_EINVAL, "channel_id"};
+    cases[n++].in.channel_id = 0;
+    cases[n] = (struct bad_case){in, CS_ENOTFOUND, "channel_id"};
+    cases[n++].in.channel_id = 99;
+    cases[n] = (struct bad_case){in, CS_EINVAL, "sender"};
+    cases[n++].in.sender = NULL;
+    cases[n] = (struct bad_case){in, CS_EINVAL, "sender"};
+    cases[n++].in.sender = "not-an-address";
+    cases[n] = (struct bad_case){in, CS_EINVAL, "body"};
+    cases[n++].in.body = "";
+    cases[n] = (struct bad_case){in, CS_EINVAL, "body"};
+    cases[n++].in.body = "bad \xC3\x28";
+    cases[n] = (struct bad_case){in, CS_EINVAL, "subject"};
+    cases[n++].in.subject = "\xFF";
+    cases[n] = (struct bad_case){in, CS_EINVAL, "msg"};
+    cases[n++].in.version = 42;
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_msg(cs_ingest(&r, db, &cases[i].in) == cases[i].rc, "case %zu: %s", i,
+                      cs_error_last()->message);
+        ck_assert_ptr_null(r);
+        ck_assert_msg(!strcmp(cs_error_last()->field, cases[i].field), "case %zu: field %s", i,
+                      cs_error_last()->field);
+    }
+    ck_assert_rc(cs_ingest(&r, db, NULL), CS_EINVAL);
+    ck_assert_int_eq(count("SELECT count(*) FROM customer"), 0);
+    ck_assert_int_eq(count("SELECT count(*) FROM ticket"), 0);
+
+    ck_assert_int_eq(sqlite3_exec(db->sql, "UPDATE channel SET enabled = 0 WHERE id = 1", 0, 0,
+                                  0), SQLITE_OK);
+    ck_assert_rc(cs_ingest(&r, db, &in), CS_ECONFLICT);
+    ck_assert_int_eq(count("SELECT count(*) FROM ticket"), 0);
+}
+END_TEST
+
+/* Agents reply; the reply's Message-ID threads the customer's answer back. */
+START_TEST(threading_rules)
+{
+    cs_inbound in = mail("<a1@anna>", "anna@example.com", "Lieferung", "Wo ist mein Paket?");
+    cs_ingest_result *first = take(&in), *r;
+    cs_message *m = NULL;
+    int64_t reply_id = 0;
+    char subject[64];
+
+    ck_assert_ok(cs_db_set_actor(db, CS_ACTOR_AGENT, carla));
+    ck_assert_ok(cs_reply(&reply_id, db, first->ticket_id, "Ist unterwegs.", NULL));
+    ck_assert_ok(cs_db_set_actor(db, CS_ACTOR_SYSTEM, 0));
+    ck_assert_ok(cs_message_lookup(&m, db, reply_id));
+    ck_assert_ptr_nonnull(cs_message_external_id(m));
+
+    /* In-Reply-To our reply. */
+    in = mail("<a2@anna>", "anna@example.com", "Re: Lieferung", "Danke!");
+    in.in_reply_to = cs_message_external_id(m);
+    r = take(&in);
+    ck_assert_int_eq(r->thread_rule, CS_THREAD_IN_REPLY_TO);
+    ck_assert_int_eq(r->ticket_id, first->ticket_id);
+    ck_assert_int_eq(r->created, 0);
+    ck_assert_int_eq(r->receipt_id, 0);
+    cs_ingest_result_free(r);
+
+    /* References, last first: an unknown last id falls back to an earlier one. */
+    in = mail("<a3@anna>", "anna@example.com", "Lieferung?", "Noch da?");
+    in.references = "<a1@anna> <unknown@elsewhere>";
+    r = take(&in);
+    ck_assert_int_eq(r->thread_rule, CS_THREAD_REFERENCES);
+    ck_assert_int_eq(r->ticket_id, first->ticket_id);
+    cs_ingest_result_free(r);
+
+    /* The ticket number in the subject. */
+    snprintf(subject, sizeof(subject), "Frage zu [#%lld]", (long long)first->ticket_number);
+    in = mail("<a4@anna>", "anna@example.com", subject, "Nummer im Betreff");
+    r = take(&in);
+    ck_assert_int_eq(r->thread_rule, CS_THREAD_NUMBER);
+    ck_assert_int_eq(r->ticket_id, first->ticket_id);
+    cs_ingest_result_free(r);
+
+    /* The host's explicit ticket id. */
+    in = mail("<a5@anna>", "anna@example.com", "Portal", "aus dem Kundenportal");
+    in.ticket_id = first->ticket_id;
+    r = take(&in);
+    ck_assert_int_eq(r->thread_rule, CS_THREAD_EXPLICIT);
+    cs_ingest_result_free(r);
+
+    /* Broken headers: the subject joins within the window. */
+    in = mail("<a6@anna>", "anna@example.com", "AW: Re: Lieferung", "kaputte Header");
+    in.in_reply_to = "<lost@nowhere>";
+    r = take(&in);
+    ck_assert_int_eq(r->thread_rule, CS_THREAD_SUBJECT);
+    ck_assert_int_eq(r->ticket_id, first->ticket_id);
+    cs_ingest_result_free(r);
+    /* A fresh mail with the same subject but no reply marks is a new ticket. */
+    in = mail("<a7@anna>", "anna@example.com", "Lieferung", "neue Lieferung");
+    r = take(&in);
+    ck_assert_int_eq(r->created, 1);
+    cs_ingest_result_free(r);
+    /* Past the window, a reply by subject opens a new ticket too. */
+    t_now += 8 * 86400;
+    in = mail("<a8@anna>", "anna@example.com", "Re: Wo ist mein Paket", "spät");
+    r = take(&in);
+    ck_assert_int_eq(r->created, 1);
+    cs_ingest_result_free(r);
+    ck_assert_ok(cs_setting_set(db, "ingest.subject_window", 0));
+    in = mail("<a9@anna>", "anna@example.com", "Re: Lieferung", "Fenster aus");
+    r = take(&in);
+    ck_assert_int_eq(r->thread_rule, CS_THREAD_NEW);
+    cs_ingest_result_free(r);
+
+    cs_message_free(m);
+    cs_ingest_result_free(first);
+}
+END_TEST
+
+START_TEST(social_and_chat_threading)
+{
+    cs_inbound in = CS_INBOUND_INIT;
+    cs_ingest_result *first, *r;
+
+    in.channel_id = tweet_ch;
+    in.sender = "@AnnaM";
+    in.external_id = "tw-100";
+    in.body = "@shop mein Paket ist weg 😡";
+    first = take(&in);
+    ck_assert_int_eq(first->receipt_id, 0); /* receipts default to mail and forms only */
+    in.external_id = "tw-101";
+    in.reply_to = "tw-100";
+    in.body = "hallo??";
+    r = take(&in);
+    ck_assert_int_eq(r->thread_rule, CS_THREAD_REPLY_TO);
+    ck_assert_int_eq(r->ticket_id, first->ticket_id);
+    cs_ingest_result_free(r);
+    cs_ingest_result_free(first);
+
+    in = (cs_inbound)CS_INBOUND_INIT;
+    in.channel_id = chat_ch;
+    in.sender = "visitor-42";
+    in.conversation = "session-9";
+    in.body = "Hallo, ich habe eine Frage";
+    first = take(&in);
+    in.body = "Sind Sie noch da?";
+    r = take(&in);
+    ck_assert_int_eq(r->thread_rule, CS_THREAD_CONVERSATION);
+    ck_assert_int_eq(r->ticket_id, first->ticket_id);
+    cs_ingest_result_free(r);
+    in.conversation = "session-10";
+    r = take(&in);
+    ck_assert_int_eq(r->created, 1);
+    cs_ingest_result_free(r);
+    /* The subject of a ticket opened by a chat line is the line itself. */
+    cs_ticket *t = NULL;
+    ck_assert_ok(cs_ticket_lookup(&t, db, first->ticket_id));
+    ck_assert_str_eq(cs_ticket_subject(t), "Hallo, ich habe eine Frage");
+    cs_ticket_free(t);
+    cs_ingest_result_free(first);
+}
+END_TEST
+
+START_TEST(threading_never_crosses_customers)
+{
+    cs_inbound in = mail("<anna-1@x>", "anna@example.com", "Anna's", "mine");
+    cs_ingest_result *anna = take(&in), *r;
+    char subject[64];
+
+    in = mail("<ben-1@x>", "ben@example.com", "Re: Anna's", "I quote Anna's mail");
+    in.in_reply_to = "<anna-1@x>";
+    in.references = "<anna-1@x>";
+    r = take(&in);
+    ck_assert_int_eq(r->created, 1);
+    ck_assert_int_ne(r->ticket_id, anna->ticket_id);
+    cs_ingest_result_free(r);
+
+    snprintf(subject, sizeof(subject), "[#%lld] guess", (long long)anna->ticket_number);
+    in = mail("<ben-2@x>", "ben@example.com", subject, "a guessed number");
+    in.ticket_id = anna->ticket_id;
+    r = take(&in);
+    ck_assert_int_eq(r->created, 1);
+    ck_assert_int_ne(r->ticket_id, anna->ticket_id);
+    cs_ingest_result_free(r);
+    ck_assert_int_eq(count("SELECT count(*) FROM message WHERE ticket_id = 1 AND direction = 1"),
+                     1);
+    cs_ingest_result_free(anna);
+}
+END_TEST
+
+START_TEST(reopen_and_follow_up)
+{
+    cs_inbound in = mail("<r1@x>", "anna@example.com", "Problem", "kaputt");
+    cs_ingest_result *first = take(&in), *r;
+
+    set_status(first->ticket_id, CS_STATUS_PENDING);
+    in = mail("<r2@x>", "anna@example.com", "Re: Problem", "hier die Info");
+    in.in_reply_to = "<r1@x>";
+    r = take(&in);
+    ck_assert_int_eq(r->reopened, 0);
+    ck_assert_int_eq(status_of(first->ticket_id), CS_STATUS_OPEN);
+    cs_ingest_result_free(r);
+
+    set_status(first->ticket_id, CS_STATUS_SOLVED);
+    in.external_id = "<r3@x>";
+    r = take(&in);
+    ck_assert_int_eq(r->reopened, 1);
+    ck_assert_int_eq(r->ticket_id, first->ticket_id);
+    ck_assert_int_eq(status_of(first->ticket_id), CS_STATUS_OPEN);
+    cs_ingest_result_free(r);
+
+    set_status(first->ticket_id, CS_STATUS_SOLVED);
+    set_status(first->ticket_id, CS_STATUS_CLOSED);
+    in.external_id = "<r4@x>";
+    r = take(&in);
+    ck_assert_int_eq(r->follow_up, 1);
+    ck_assert_int_eq(r->created, 1);
+    ck_assert_int_eq(r->follow_up_of, first->ticket_id);
+    ck_assert_int_ne(r->ticket_id, first->ticket_id);
+    ck_assert_int_gt(r->receipt_id, 0);
+    ck_assert_int_eq(count("SELECT follow_up_of FROM ticket WHERE id = 2"), first->ticket_id);
+    ck_assert_int_eq(status_of(first->ticket_id), CS_STATUS_CLOSED);
+    cs_ingest_result_free(r);
+    cs_ingest_result_free(first);
+}
+END_TEST
+
+START_TEST(receipt_configuration)
+{
+    cs_inbound in = CS_INBOUND_INIT;
+    cs_ingest_result *r;
+
+    ck_assert_rc(cs_receipt_configure(db, tweet_ch, 9, 3600), CS_EINVAL);
+    ck_assert_field("mode");
+    ck_assert_rc(cs_receipt_configure(db, tweet_ch, CS_RECEIPT_ON, 5), CS_EINVAL);
+    ck_assert_field("first_reply_target");
+    ck_assert_rc(cs_receipt_configure(db, 99, CS_RECEIPT_ON, 3600), CS_ENOTFOUND);
+    ck_assert_ok(cs_receipt_configure(db, tweet_ch, CS_RECEIPT_ON, 1800));
+    ck_assert_rc(cs_receipt_set_template(db, tweet_ch, "en", "Ticket {ticket_number} {nope}"),
+                 CS_EINVAL);
+    ck_assert_field("template");
+    ck_assert_rc(cs_receipt_set_template(db, tweet_ch, "EN", "x"), CS_EINVAL);
+    ck_assert_field("language");
+    ck_assert_ok(cs_receipt_set_template(db, tweet_ch, "en",
+                                         "Hi {customer_name}, #{ticket_number} by {promised_at}"));
+
+    in.channel_id = tweet_ch;
+    in.sender = "kim";
+    in.sender_name = "Kim";
+    in.locale = "fr";
+    in.body = "help";
+    r = take(&in);
+    ck_assert_ptr_nonnull(r->receipt);
+    ck_assert_str_eq(r->receipt, "Hi Kim, #1 by 2026-03-02 09:30 UTC"); /* French -> English */
+    cs_ingest_result_free(r);
+
+    ck_assert_ok(cs_receipt_set_template(db, tweet_ch, "en", NULL)); /* back to built-in */
+    in.sender = "lou";
+    in.locale = "en";
+    r = take(&in);
+    ck_assert_msg(strstr(r->receipt, "our support team"), "%s", r->receipt);
+    cs_ingest_result_free(r);
+
+    ck_assert_ok(cs_receipt_configure(db, mail_ch, CS_RECEIPT_OFF, 3600));
+    cs_inbound m = mail("<off@x>", "off@example.com", "No receipt", "please");
+    r = take(&m);
+    ck_assert_int_eq(r->receipt_id, 0);
+    ck_assert_ptr_null(r->receipt);
+    cs_ingest_result_free(r);
+
+    ck_assert_ok(cs_db_set_actor(db, CS_ACTOR_AGENT, carla));
+    ck_assert_rc(cs_receipt_configure(db, mail_ch, CS_RECEIPT_ON, 3600), CS_EPERM);
+}
+END_TEST
+
+/* P1: the reply goes out where the customer last wrote, unless the agent switches. */
+START_TEST(reply_on_the_customers_channel)
+{
+    cs_inbound in = mail("<s1@x>", "anna@example.com", "Frage", "per Mail");
+    cs_ingest_result *r = take(&in);
+    cs_outbox_batch *b = NULL;
+    int64_t same = -1, total = -1, msg = 0;
+
+    ck_assert_ok(cs_customer_add_identity(db, r->customer_id, CS_IDENTITY_TWITTER, "@anna_m"));
+    in = (cs_inbound)CS_INBOUND_INIT;
+    in.channel_id = tweet_ch;
+    in.sender = "@Anna_M";
+    in.body = "@shop und? [#1]";
+    in.subject = "[#1]";
+    cs_ingest_result *tw = take(&in);
+    ck_assert_int_eq(tw->ticket_id, r->ticket_id);
+    cs_ingest_result_free(tw);
+
+    ck_assert_ok(cs_db_set_actor(db, CS_ACTOR_AGENT, carla));
+    ck_assert_ok(cs_reply(&msg, db, r->ticket_id, "Schauen wir uns an", NULL));
+    cs_reply_options o = CS_REPLY_OPTIONS_INIT;
+    o.channel_id = mail_ch;
+    ck_assert_ok(cs_reply(NULL, db, r->ticket_id, "Details per Mail", &o));
+    ck_assert_ok(cs_db_set_actor(db, CS_ACTOR_SYSTEM, 0));
+    ck_assert_int_eq(status_of(r->ticket_id), CS_STATUS_OPEN);
+
+    ck_assert_ok(cs_outbox_claim(&b, db, CS_CHANNEL_TWITTER, 0, 10, 60));
+    ck_assert_uint_eq(cs_outbox_batch_count(b), 1);
+    const cs_outbox_item *it = cs_outbox_batch_item(b, 0);
+    ck_assert_str_eq(it->kind, "reply");
+    ck_assert_str_eq(it->recipient, "anna_m");
+    ck_assert_str_eq(it->body, "Schauen wir uns an ^CA"); /* P10: the agent's initials */
+    ck_assert_ptr_null(it->subject);
+    ck_assert_int_eq(it->message_id, msg);
+    cs_outbox_batch_free(b);
+    ck_assert_ok(cs_outbox_claim(&b, db, CS_CHANNEL_EMAIL, 0, 10, 60));
+    ck_assert_uint_eq(cs_outbox_batch_count(b), 2); /* the receipt and the switched reply */
+    it = cs_outbox_batch_item(b, 1);
+    ck_assert_str_eq(it->body, "Details per Mail");
+    ck_assert_str_eq(it->subject, "[#1] Frage");
+    ck_assert_str_eq(it->in_reply_to, "<s1@x>");
+    ck_assert_ptr_nonnull(strstr(it->references, "<s1@x>"));
+    cs_outbox_batch_free(b);
+
+    ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = 'switch_channel'"), 1);
+    ck_assert_ok(cs_reply_channel_stats(db, 0, t_now + 1, &same, &total));
+    ck_assert_int_eq(total, 2);
+    ck_assert_int_eq(same, 1);
+
+    /* Internal notes never enter the outbox. */
+    int64_t items = count("SELECT count(*) FROM outbox");
+    cs_message_fields note = CS_MESSAGE_FIELDS_INIT;
+    note.ticket_id = r->ticket_id;
+    note.visibility = CS_VISIBILITY_INTERNAL;
+    note.body = "Kundin ist genervt";
+    ck_assert_ok(cs_message_create(&msg, db, &note));
+    ck_assert_int_eq(count("SELECT count(*) FROM outbox"), items);
+
+    /* No identity for the chosen channel: a clear error, nothing written. */
+    o.channel_id = chat_ch;
+    ck_assert_rc(cs_reply(NULL, db, r->ticket_id, "im Chat?", &o), CS_EINVAL);
+    ck_assert_field("channel_id");
+    ck_assert_ptr_nonnull(strstr(cs_error_last()->message, "no chat identity"));
+    ck_assert_int_eq(count("SELECT count(*) FROM outbox"), items);
+    ck_assert_rc(cs_reply(NULL, db, r->ticket_id, "", NULL), CS_EINVAL);
+    ck_assert_field("body");
+    int64_t light = t_agent(db, "Lena Light", CS_ROLE_LIGHT);
+    ck_assert_ok(cs_db_set_actor(db, CS_ACTOR_AGENT, light));
+    ck_assert_rc(cs_reply(NULL, db, r->ticket_id, "darf ich nicht", NULL), CS_EPERM);
+    cs_ingest_result_free(r);
+}
+END_TEST
+
+START_TEST(outbox_leases_and_retries)
+{
+    cs_inbound in = mail("<o1@x>", "anna@example.com", "Lease", "me");
+    cs_ingest_result *r = take(&in);
+    cs_outbox_batch *b = NULL;
+    const cs_outbox_item *it;
+    int64_t id, lease;
+
+    ck_assert_rc(cs_outbox_claim(&b, db, 0, 0, 0, 60), CS_EINVAL);
+    ck_assert_field("max");
+    ck_assert_rc(cs_outbox_claim(&b, db, 0, 0, 1, 0), CS_EINVAL);
+    ck_assert_field("lease_seconds");
+    ck_assert_ok(cs_outbox_claim(&b, db, 0, 0, 5, 60));
+    ck_assert_uint_eq(cs_outbox_batch_count(b), 1);
+    it = cs_outbox_batch_item(b, 0);
+    id = it->id;
+    lease = it->lease;
+    ck_assert_int_eq(it->attempts, 1);
+    ck_assert_int_eq(it->lease_until, t_now + 60);
+    cs_outbox_batch_free(b);
+    /* Leased: nobody else gets it. */
+    ck_assert_ok(cs_outbox_claim(&b, db, 0, 0, 5, 60));
+    ck_assert_uint_eq(cs_outbox_batch_count(b), 0);
+    cs_outbox_batch_free(b);
+    /* The adapter crashed: after the lease the item is claimable again. */
+    t_now += 61;
+    ck_assert_ok(cs_outbox_claim(&b, db, 0, 0, 5, 60));
+    ck_assert_uint_eq(cs_outbox_batch_count(b), 1);
+    it = cs_outbox_batch_item(b, 0);
+    ck_assert_int_eq(it->id, id);
+    ck_assert_int_eq(it->attempts, 2);
+    ck_assert_int_gt(it->lease, lease);
+    int64_t new_lease = it->lease;
+    cs_outbox_batch_free(b);
+    /* A stale failure is refused; a late ack is harmless and counts. */
+    ck_assert_rc(cs_outbox_fail(db, id, lease, "timeout", 0), CS_ECONFLICT);
+    ck_assert_field("lease");
+    ck_assert_ok(cs_outbox_ack(db, id, lease, "<sent-1@shop.example>"));
+    ck_assert_ok(cs_outbox_ack(db, id, new_lease, "<sent-2@shop.example>"));
+    ck_assert_int_eq(count("SELECT state FROM outbox WHERE id = 1"), CS_OUTBOX_SENT);
+    ck_assert_int_eq(count("SELECT count(*) FROM message WHERE external_id = "
+                           "'<sent-1@shop.example>'"), 1);
+    ck_assert_rc(cs_outbox_fail(db, id, new_lease, "late", 0), CS_ECONFLICT);
+    ck_assert_rc(cs_outbox_ack(db, 999, 1, NULL), CS_ENOTFOUND);
+
+    /* The customer's answer to the acknowledged receipt threads back. */
+    in = mail("<o2@x>", "anna@example.com", "Re: Lease", "answer");
+    in.in_reply_to = "<sent-1@shop.example>";
+    cs_ingest_result *answer = take(&in);
+    ck_assert_int_eq(answer->ticket_id, r->ticket_id);
+    ck_assert_int_eq(answer->thread_rule, CS_THREAD_IN_REPLY_TO);
+    cs_ingest_result_free(answer);
+
+    /* Failures back off exponentially, then the item is dead. */
+    ck_assert_ok(cs_setting_set(db, "outbox.max_attempts", 3));
+    ck_assert_ok(cs_reply(NULL, db, r->ticket_id, "retry me", NULL));
+    cs_time expected[] = {60, 120};
+    for (int attempt = 0; attempt < 3; attempt++) {
+        ck_assert_ok(cs_outbox_claim(&b, db, 0, 0, 5, 60));
+        ck_assert_uint_eq(cs_outbox_batch_count(b), 1);
+        it = cs_outbox_batch_item(b, 0);
+        ck_assert_int_eq(it->attempts, attempt + 1);
+        ck_assert_ok(cs_outbox_fail(db, it->id, it->lease, "SMTP 451", 0));
+        id = it->id;
+        cs_outbox_batch_free(b);
+        if (attempt < 2) {
+            char sql[96];
+            snprintf(sql, sizeof(sql), "SELECT next_attempt_at FROM outbox WHERE id = %lld",
+                     (long long)id);
+            ck_assert_int_eq(count(sql), t_now + expected[attempt]);
+            ck_assert_ok(cs_outbox_claim(&b, db, 0, 0, 5, 60)); /* not due yet */
+            ck_assert_uint_eq(cs_outbox_batch_count(b), 0);
+            cs_outbox_batch_free(b);
+            t_now += expected[attempt];
+        }
+    }
+    ck_assert_int_eq(count("SELECT state FROM outbox ORDER BY id DESC LIMIT 1"), CS_OUTBOX_DEAD);
+    char *json = NULL;
+    ck_assert_ok(cs_outbox_list_json(&json, db, CS_OUTBOX_DEAD, 10));
+    ck_assert_ptr_nonnull(strstr(json, "\"last_error\":\"SMTP 451\""));
+    cs_str_free(json);
+    /* An explicit retry time wins over the backoff. */
+    ck_assert_ok(cs_reply(NULL, db, r->ticket_id, "explicit", NULL));
+    ck_assert_ok(cs_outbox_claim(&b, db, 0, 0, 5, 60));
+    it = cs_outbox_batch_item(b, 0);
+    ck_assert_ok(cs_outbox_fail(db, it->id, it->lease, NULL, t_now + 5000));
+    ck_assert_int_eq(count("SELECT max(next_attempt_at) FROM outbox"), t_now + 5000);
+    cs_outbox_batch_free(b);
+    cs_ingest_result_free(r);
+}
+END_TEST
+
+/* A person writes by mail, then tweets, then chats; the agent merges the three customers
+ * libcs saw and has one timeline; the next tweet finds the merged customer. */
+START_TEST(multi_channel_story)
+{
+    cs_inbound in = mail("<story-1@x>", "jana@example.com", "Falsche Rechnungsadresse",
+                         "Bitte ändern Sie meine Rechnungsadresse.");
+    cs_ingest_result *m = take(&in), *t, *c, *r;
+    int64_t ids[8], n = 0;
+
+    in = (cs_inbound)CS_INBOUND_INIT;
+    in.channel_id = tweet_ch;
+    in.sender = "@jana_k";
+    in.external_id = "tw-1";
+    in.body = "@shop seit 3 Tagen keine Antwort auf meine Mail!";
+    t = take(&in);
+    in = (cs_inbound)CS_INBOUND_INIT;
+    in.channel_id = chat_ch;
+    in.sender = "chat-jana";
+    in.conversation = "c-1";
+    in.body = "Hallo, es geht um meine Rechnungsadresse";
+    c = take(&in);
+    ck_assert_int_ne(t->customer_id, m->customer_id);
+    ck_assert_int_ne(c->customer_id, m->customer_id);
+
+    ck_assert_ok(cs_customer_merge(NULL, db, m->customer_id, t->customer_id));
+    ck_assert_ok(cs_customer_merge(NULL, db, m->customer_id, c->customer_id));
+
+    cs_ticket_filter q = CS_TICKET_FILTER_INIT;
+    cs_ticket_iter *it = NULL;
+    const cs_ticket *row;
+    q.customer_id = m->customer_id;
+    ck_assert_ok(cs_ticket_iter_new(&it, db, &q));
+    while (cs_ticket_next(&row, it) == CS_OK)
+        ids[n++] = cs_ticket_id(row);
+    cs_ticket_iter_free(it);
+    ck_assert_int_eq(n, 3);
+    ck_assert_int_eq(ids[0], m->ticket_id);
+    ck_assert_int_eq(ids[1], t->ticket_id);
+    ck_assert_int_eq(ids[2], c->ticket_id);
+
+    /* The next tweet is from the one customer and threads into the tweet's ticket. */
+    in = (cs_inbound)CS_INBOUND_INIT;
+    in.channel_id = tweet_ch;
+    in.sender = "@JANA_K";
+    in.external_id = "tw-2";
+    in.reply_to = "tw-1";
+    in.body = "@shop hallo?";
+    r = take(&in);
+    ck_assert_int_eq(r->customer_id, m->customer_id);
+    ck_assert_int_eq(r->ticket_id, t->ticket_id);
+    ck_assert_int_eq(r->customer_created, 0);
+
+    /* The agent answers on Twitter, where she wrote last. */
+    ck_assert_ok(cs_db_set_actor(db, CS_ACTOR_AGENT, carla));
+    ck_assert_ok(cs_reply(NULL, db, t->ticket_id, "Adresse ist geändert, Jana!", NULL));
+    ck_assert_int_eq(count("SELECT c.kind FROM outbox o JOIN channel c ON c.id = o.channel_id"
+                           " WHERE o.kind = 'reply'"), CS_CHANNEL_TWITTER);
+    cs_ingest_result_free(m);
+    cs_ingest_result_free(t);
+    cs_ingest_result_free(c);
+    cs_ingest_result_free(r);
+}
+END_TEST
+
+START_TEST(ingest_permissions)
+{
+    cs_inbound in = mail("<p@x>", "anna@example.com", "s", "b");
+    cs_ingest_result *r = NULL;
+    int64_t light = t_agent(db, "Lena Light", CS_ROLE_LIGHT);
+    int64_t cust = t_customer(db, "Kim", "kim@example.com");
+
+    ck_assert_ok(cs_db_set_actor(db, CS_ACTOR_CUSTOMER, cust));
+    ck_assert_rc(cs_ingest(&r, db, &in), CS_EPERM);
+    ck_assert_ok(cs_db_set_actor(db, CS_ACTOR_AGENT, light));
+    ck_assert_rc(cs_ingest(&r, db, &in), CS_EPERM);
+    ck_assert_int_eq(count("SELECT count(*) FROM ticket"), 0);
+    ck_assert_ok(cs_db_set_actor(db, CS_ACTOR_AGENT, carla));
+    ck_assert_ok(cs_ingest(&r, db, &in));
+    /* The handle's actor is the agent again after ingest. */
+    int64_t who = 0;
+    ck_assert_int_eq(cs_db_actor(db, &who), CS_ACTOR_AGENT);
+    ck_assert_int_eq(who, carla);
+    cs_ingest_result_free(r);
+}
+END_TEST
+
+START_TEST(ingest_allocation_failures)
+{
+    for (long n = 1; n < 400; n++) {
+        char id[32];
+        snprintf(id, sizeof(id), "<nomem-%ld@x>", n);
+        cs_inbound in = mail(id, "anna@example.com", "Speicher", "knapp");
+        int64_t tickets = count("SELECT count(*) FROM ticket");
+        int64_t messages = count("SELECT count(*) FROM message");
+        cs_ingest_result *r = NULL;
+        cs_mem__fail_after(n);
+        int rc = cs_ingest(&r, db, &in);
+        cs_mem__fail_after(0);
+        if (rc == CS_OK) {
+            cs_ingest_result_free(r);
+            return;
+        }
+        ck_assert_rc(rc, CS_ENOMEM);
+        ck_assert_ptr_null(r);
+        ck_assert_int_eq(count("SELECT count(*) FROM ticket"), tickets);
+        ck_assert_int_eq(count("SELECT count(*) FROM message"), messages);
+    }
+    ck_abort_msg("ingest never succeeded");
+}
+END_TEST
+
+Suite *cs_ingest_suite(void)
+{
+    Suite *s = suite_create("ingest");
+    TCase *tc = tcase_create("ingest");
+
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, new_mail_opens_ticket_with_receipt);
+    tcase_add_test(tc, duplicates_write_nothing);
+    tcase_add_test(tc, bad_input);
+    tcase_add_test(tc, threading_rules);
+    tcase_add_test(tc, social_and_chat_threading);
+    tcase_add_test(tc, threading_never_crosses_customers);
+    tcase_add_test(tc, reopen_and_follow_up);
+    tcase_add_test(tc, receipt_configuration);
+    tcase_add_test(tc, reply_on_the_customers_channel);
+    tcase_add_test(tc, outbox_leases_and_retries);
+    tcase_add_test(tc, multi_channel_story);
+    tcase_add_test(tc, ingest_permissions);
+    tcase_add_test(tc, ingest_allocation_failures);
+    suite_add_tcase(s, tc);
+    return s;
+}
