@@ -1,0 +1,223 @@
+/*
+ * csdesk demo - the product's story on a fresh database, told step by step through the
+ * same JSON interface every host uses.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "csdesk.h"
+
+#define DEMO_START 1772442000 /* Monday 2026-03-02 09:00 UTC */
+
+struct demo {
+    struct cli *cli;
+    int step;
+};
+
+static void say(struct demo *d, const char *principle, const char *text)
+{
+    printf("\n%d. %s  [%s]\n", ++d->step, text, principle);
+}
+
+static void detail(const char *fmt, const char *value)
+{
+    printf("   ");
+    printf(fmt, value);
+    printf("\n");
+}
+
+/* Run a request and keep the response; any failure ends the demo. */
+static json_t *run(struct demo *d, const char *method, json_t *request)
+{
+    json_t *resp = NULL;
+    if (cli_call(d->cli, &resp, method, request) || !resp) {
+        fprintf(stderr, "csdesk demo: %s failed\n", method);
+        return NULL;
+    }
+    return resp;
+}
+
+static json_int_t integer(const json_t *o, const char *key)
+{
+    return json_integer_value(json_object_get(o, key));
+}
+
+static const char *text(const json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : "-";
+}
+
+static int setup(struct demo *d, json_int_t ids[4])
+{
+    json_t *r;
+
+    say(d, "P1, P9, P10", "The shop configures its channels and an agent with initials.");
+    if (!(r = run(d, "group.create", json_pack("{s:s}", "name", "Kundenservice"))))
+        return -1;
+    ids[3] = integer(r, "id");
+    json_decref(r);
+    if (!(r = run(d, "channel.create",
+                  json_pack("{s:s, s:s, s:s, s:I}", "kind", "email", "name", "Mail", "address",
+                            "service@shop.example", "default_group_id", ids[3]))))
+        return -1;
+    ids[0] = integer(r, "id");
+    json_decref(r);
+    if (!(r = run(d, "channel.create",
+                  json_pack("{s:s, s:s, s:s, s:b, s:b}", "kind", "twitter", "name", "Twitter",
+                            "address", "@shop", "public", 1, "signature", 1))))
+        return -1;
+    ids[1] = integer(r, "id");
+    json_decref(r);
+    if (!(r = run(d, "channel.create",
+                  json_pack("{s:s, s:s}", "kind", "chat", "name", "Website chat"))))
+        return -1;
+    ids[2] = integer(r, "id");
+    json_decref(r);
+    detail("%s", "channels: Mail (service@shop.example), Twitter @shop (public, signed), chat");
+    if (!(r = run(d, "agent.create", json_pack("{s:s, s:s, s:[s]}", "name", "Carla Berger",
+                                               "email", "carla@shop.example", "skills", "de"))))
+        return -1;
+    detail("agent: Carla Berger, signs as ^%s", text(r, "initials"));
+    d->cli->actor_id = integer(r, "id");
+    json_decref(r);
+    return 0;
+}
+
+int cli_cmd_demo(struct cli *cli, int argc, char **argv)
+{
+    struct demo d = {cli, 0};
+    json_int_t ch[4], anna, ticket, tweet_ticket;
+    json_t *r = NULL, *items;
+    char mail_id[512] = "";
+    size_t i;
+    int rc = 1;
+
+    (void)argc, (void)argv;
+    unlink(cli->db_path);
+    if (!cli->has_now) {
+        cli->has_now = 1;
+        cli->now = DEMO_START;
+    }
+    if (cli_open(cli, CS_OPEN_CREATE))
+        return 1;
+    printf("libcs %s: a helpdesk inside the shop's own software, in one SQLite file (%s).\n",
+           cs_version(NULL, NULL, NULL), cs_db_path(cli->db));
+    if (setup(&d, ch) < 0)
+        goto out;
+
+    say(&d, "P2, P3", "Anna writes by mail. libcs does not know her yet: she becomes a customer,"
+                      " gets a ticket and a receipt with a promise.");
+    if (!(r = run(&d, "ingest",
+                  json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "channel_id", ch[0],
+                            "external_id", "<1@anna.example>", "sender", "anna@example.com",
+                            "sender_name", "Anna Schmidt", "locale", "de", "subject",
+                            "Rechnungsadresse ändern",
+                            "body", "Bitte ändern Sie meine Rechnungsadresse auf "
+                                    "Hauptstraße 5, 10115 Berlin."))))
+        goto out;
+    anna = integer(r, "customer_id");
+    ticket = integer(r, "ticket_id");
+    printf("   -> ticket #%lld for customer %lld\n   receipt: %s\n",
+           (long long)integer(r, "ticket_number"), (long long)anna, text(r, "receipt"));
+    json_decref(r);
+
+    say(&d, "P2", "A retry of the same mail by the adapter changes nothing.");
+    if (!(r = run(&d, "ingest",
+                  json_pack("{s:I, s:s, s:s, s:s}", "channel_id", ch[0], "external_id",
+                            "<1@anna.example>", "sender", "anna@example.com", "body", "(retry)"))))
+        goto out;
+    printf("   -> duplicate: %s, still ticket #%lld\n",
+           json_is_true(json_object_get(r, "duplicate")) ? "yes" : "no",
+           (long long)integer(r, "ticket_number"));
+    json_decref(r);
+
+    say(&d, "P9", "An hour later she complains in public, on Twitter.");
+    cli->now += 3600;
+    if (!(r = run(&d, "ingest",
+                  json_pack("{s:I, s:s, s:s, s:s}", "channel_id", ch[1], "external_id",
+                            "tw-9001", "sender", "@anna_s", "body",
+                            "@shop Seit einer Stunde keine Antwort auf meine Mail 🙄"))))
+        goto out;
+    json_int_t tweeter = integer(r, "customer_id");
+    tweet_ticket = integer(r, "ticket_id");
+    printf("   -> a new customer %lld, ticket #%lld: libcs cannot know it is Anna yet\n",
+           (long long)tweeter, (long long)integer(r, "ticket_number"));
+    json_decref(r);
+
+    say(&d, "P2", "The agent sees it is Anna and merges the two: one customer, one timeline.");
+    if (!(r = run(&d, "customer.merge",
+                  json_pack("{s:I, s:I}", "survivor_id", anna, "merged_id", tweeter))))
+        goto out;
+    json_decref(r);
+    if (!(r = run(&d, "ticket.list", json_pack("{s:I}", "customer_id", anna))))
+        goto out;
+    printf("   -> Anna now has %zu tickets, from mail and Twitter\n",
+           json_array_size(json_object_get(r, "tickets")));
+    json_decref(r);
+
+    say(&d, "P1, P10", "Carla answers. The reply goes out where Anna wrote last (Twitter), "
+                       "signed with Carla's initials.");
+    cli->actor_kind = CS_ACTOR_AGENT;
+    if (cs_db_set_actor(cli->db, CS_ACTOR_AGENT, cli->actor_id) < 0 ||
+        !(r = run(&d, "ticket.reply",
+                  json_pack("{s:I, s:s}", "ticket_id", tweet_ticket, "body",
+                            "@anna_s Entschuldigung! Ihre Adresse ist geändert, die Bestätigung "
+                            "kommt per Mail."))))
+        goto out;
+    json_decref(r);
+    if (!(r = run(&d, "ticket.reply",
+                  json_pack("{s:I, s:s, s:I}", "ticket_id", ticket, "body",
+                            "Guten Tag Frau Schmidt, Ihre neue Rechnungsadresse ist gespeichert.",
+                            "channel_id", ch[0]))))
+        goto out;
+    json_decref(r);
+    cs_db_set_actor(cli->db, CS_ACTOR_SYSTEM, 0);
+
+    say(&d, "P1", "The host's channel adapters drain the outbox and acknowledge what they sent.");
+    if (!(r = run(&d, "outbox.claim", json_pack("{s:i, s:i}", "max", 10, "lease_seconds", 60))))
+        goto out;
+    items = json_object_get(r, "items");
+    for (i = 0; i < json_array_size(items); i++) {
+        json_t *it = json_array_get(items, i);
+        if (!strcmp(text(it, "kind"), "reply") && !strcmp(text(it, "channel_kind"), "email"))
+            snprintf(mail_id, sizeof(mail_id), "%s", text(it, "message_id_header"));
+        printf("   -> %-7s %-8s to %s: %.60s%s\n", text(it, "channel_kind"), text(it, "kind"),
+               text(it, "recipient"), text(it, "body"),
+               strlen(text(it, "body")) > 60 ? "..." : "");
+        json_decref(run(&d, "outbox.ack",
+                        json_pack("{s:I, s:I, s:s}", "id", integer(it, "id"), "lease",
+                                  integer(it, "lease"), "external_id",
+                                  !strcmp(text(it, "channel_kind"), "twitter")
+                                      ? "tw-9002"
+                                      : text(it, "message_id_header"))));
+    }
+    json_decref(r);
+
+    say(&d, "P1", "How often did we answer in the customer's own medium?");
+    if (!(r = run(&d, "report.same_channel",
+                  json_pack("{s:s, s:s}", "from", "2026-03-01T00:00:00Z", "to",
+                            "2026-03-31T00:00:00Z"))))
+        goto out;
+    printf("   -> %lld of %lld replies on the customer's channel\n",
+           (long long)integer(r, "same_channel"), (long long)integer(r, "replies"));
+    json_decref(r);
+
+    say(&d, "P2", "Anna answers the confirmation mail; it threads back into her ticket.");
+    cli->now += 600;
+    if (!(r = run(&d, "ingest",
+                  json_pack("{s:I, s:s, s:s, s:s, s:s, s:s}", "channel_id", ch[0], "external_id",
+                            "<2@anna.example>", "sender", "anna@example.com", "subject",
+                            "Re: Rechnungsadresse ändern", "in_reply_to", mail_id, "body",
+                            "Danke, das ging schnell!"))))
+        goto out;
+    printf("   -> added to ticket #%lld, threaded by %s\n",
+           (long long)integer(r, "ticket_number"), text(r, "thread"));
+    json_decref(r);
+
+    printf("\nTry: csdesk --db %s tickets; csdesk --db %s show 1\n", cli->db_path, cli->db_path);
+    rc = 0;
+out:
+    return rc;
+}
