@@ -25,6 +25,9 @@
 int cs_error__set(int code, const char *field, const char *fmt, ...) CS_PRINTF(3, 4);
 /* Shorthand for CS_EINVAL naming `field`. */
 #define cs_error__inval(field, ...) cs_error__set(CS_EINVAL, (field), __VA_ARGS__)
+/* Blame another field for the recorded error (a lower layer named its own); returns the
+ * error's code. */
+int cs_error__refield(const char *field);
 /* Record CS_ENOMEM. */
 int cs_error__nomem(void);
 

@@ -77,6 +77,12 @@ int cs_error__set(int code, const char *field, const char *fmt, ...)
     return code;
 }
 
+int cs_error__refield(const char *field)
+{
+    snprintf(last.field, sizeof(last.field), "%s", field ? field : "");
+    return last.error.code;
+}
+
 int cs_error__nomem(void)
 {
     return cs_error__set(CS_ENOMEM, NULL, "out of memory");

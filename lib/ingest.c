@@ -179,7 +179,7 @@ static int recognise_customer(struct ingest *g)
 
     rc = cs_customer_find(&g->customer, g->db, kind, g->in->sender);
     if (rc != CS_ENOTFOUND)
-        return rc == CS_EINVAL ? cs_error__set(rc, "sender", "%s", cs_error_last()->message) : rc;
+        return rc == CS_EINVAL ? cs_error__refield("sender") : rc;
     f.name = g->in->sender_name && *g->in->sender_name ? g->in->sender_name : g->in->sender;
     f.locale = g->in->locale;
     f.identities = &id;
@@ -648,7 +648,7 @@ static int ingest(struct ingest *g)
         return rc;
     kind = cs_channel_kind_identity(g->ch.kind);
     if ((rc = cs_identity_normalize(&g->normalized_sender, kind, g->in->sender)) < 0)
-        return cs_error__set(rc, "sender", "%s", cs_error_last()->message);
+        return cs_error__refield("sender");
     if ((rc = recognise_customer(g)) < 0)
         return rc;
     /* What follows is the customer's doing, and is recorded so. */

@@ -1218,7 +1218,7 @@ static int req_calendar(struct req *r, cs_calendar **cal)
     if (rc < 0 && strncmp(cs_error_last()->field, "calendar", 8) != 0) {
         char field[CS_ERROR_FIELD_MAX];
         snprintf(field, sizeof(field), "calendar.%s", cs_error_last()->field);
-        cs_error__set(rc, field, "%s", cs_error_last()->message);
+        cs_error__refield(field);
     }
     return rc;
 }

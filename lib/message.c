@@ -265,9 +265,7 @@ static int create(int64_t *id, cs_db *db, const cs_message_fields *in)
     int rc;
 
     if ((rc = cs_ticket__get(&t, db, f.ticket_id)) < 0)
-        return rc == CS_ENOTFOUND ? cs_error__set(rc, "ticket_id", "%s",
-                                                  cs_error_last()->message)
-                                  : rc;
+        return rc == CS_ENOTFOUND ? cs_error__refield("ticket_id") : rc;
     if ((rc = check_author(db, &f)) < 0)
         goto out;
     if (cs_ticket_status(t) == CS_STATUS_CLOSED) {

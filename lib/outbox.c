@@ -136,9 +136,9 @@ int cs_outbox__recipient(char **out, cs_db *db, int64_t customer_id, int channel
     if (step == SQLITE_ROW)
         *out = cs_db__column_strdup(st, 0, &rc);
     else if (step == SQLITE_DONE)
-        rc = cs_error__inval("channel_id", "customer %lld has no %s identity to reach them on a "
-                             "%s channel", (long long)customer_id, cs_identity_kind_name(kind),
-                             cs_channel_kind_name(channel_kind));
+        rc = cs_error__inval("channel_id", "customer %lld has no %s identity, needed to reply "
+                             "on %s channels", (long long)customer_id,
+                             cs_identity_kind_name(kind), cs_channel_kind_name(channel_kind));
     else
         rc = cs_db__error(db, step, "read identity");
     cs_db__done(st);
@@ -301,8 +301,7 @@ static int reply(int64_t *message_id, cs_db *db, int64_t ticket_id, const char *
     int rc;
 
     if ((rc = cs_ticket__get(&r.ticket, db, ticket_id)) < 0)
-        return rc == CS_ENOTFOUND ? cs_error__set(rc, "ticket_id", "%s", cs_error_last()->message)
-                                  : rc;
+        return rc == CS_ENOTFOUND ? cs_error__refield("ticket_id") : rc;
     if (cs_ticket_status(r.ticket) == CS_STATUS_CLOSED) {
         rc = cs_error__set(CS_ECONFLICT, "ticket_id", "ticket #%lld is closed",
                            (long long)cs_ticket_number(r.ticket));

@@ -14,6 +14,7 @@ int main(void)
         cs_config_suite,
         cs_ticket_suite,
         cs_ingest_suite,
+        cs_call_suite,
         cs_calendar_suite,
     };
     SRunner *sr = srunner_create(NULL);

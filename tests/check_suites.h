@@ -9,6 +9,7 @@ Suite *cs_customer_suite(void);
 Suite *cs_config_suite(void);
 Suite *cs_ticket_suite(void);
 Suite *cs_ingest_suite(void);
+Suite *cs_call_suite(void);
 Suite *cs_calendar_suite(void);
 
 #endif

@@ -1,0 +1,174 @@
+/*
+ * cs_call(): the dispatcher's own rules (errors as JSON, unknown fields, type checks) and
+ * that every method survives empty and hostile requests.
+ */
+#include <jansson.h>
+#include <stdlib.h>
+
+#include "check_suites.h"
+#include "helpers.h"
+
+static json_t *call(cs_db *db, const char *method, const char *request, int expect)
+{
+    char *resp = NULL;
+    int rc = cs_call(&resp, db, method, request);
+    ck_assert_msg(rc == expect, "%s %s: %d, wanted %d: %s", method, request ? request : "-", rc,
+                  expect, resp ? resp : "(no response)");
+    ck_assert_ptr_nonnull(resp);
+    json_t *o = json_loads(resp, 0, NULL);
+    ck_assert_msg(o != NULL, "not JSON: %s", resp);
+    cs_str_free(resp);
+    return o;
+}
+
+static void assert_error(json_t *o, const char *code, const char *field)
+{
+    json_t *e = json_object_get(o, "error");
+    ck_assert_ptr_nonnull(e);
+    ck_assert_str_eq(json_string_value(json_object_get(e, "code")), code);
+    ck_assert_str_eq(json_string_value(json_object_get(e, "field")), field);
+    ck_assert_int_gt(strlen(json_string_value(json_object_get(e, "message"))), 0);
+    json_decref(o);
+}
+
+START_TEST(errors_are_json)
+{
+    cs_db *db = t_open_memory();
+    char *resp = (char *)1;
+
+    assert_error(call(db, "no.such.method", "{}", CS_EINVAL), "EINVAL", "method");
+    assert_error(call(db, "ticket.get", "{\"id\": ", CS_EINVAL), "EINVAL", "request");
+    assert_error(call(db, "ticket.get", "[1, 2]", CS_EINVAL), "EINVAL", "request");
+    assert_error(call(db, "ticket.get", "{\"id\": 1, \"id\": 2}", CS_EINVAL), "EINVAL",
+                 "request");
+    assert_error(call(db, "ticket.get", "{\"id\": \"one\"}", CS_EINVAL), "EINVAL", "id");
+    assert_error(call(db, "ticket.get", "{\"id\": -4}", CS_EINVAL), "EINVAL", "id");
+    assert_error(call(db, "ticket.get", "{\"id\": 1, \"extra\": true}", CS_EINVAL), "EINVAL",
+                 "extra");
+    assert_error(call(db, "ticket.get", "{\"id\": 1}", CS_ENOTFOUND), "ENOTFOUND", "id");
+    assert_error(call(db, "customer.create", "{\"name\": 7}", CS_EINVAL), "EINVAL", "name");
+    assert_error(call(db, "customer.create", "{\"name\": \"x\", \"tags\": [1]}", CS_EINVAL),
+                 "EINVAL", "tags");
+    assert_error(call(db, "ticket.list", "{\"created_from\": \"yesterday\"}", CS_EINVAL),
+                 "EINVAL", "created_from");
+    assert_error(call(db, "ticket.list", "{\"status\": [\"nope\"]}", CS_EINVAL), "EINVAL",
+                 "status");
+    assert_error(call(db, "ticket.list", "{\"limit\": 0}", CS_EINVAL), "EINVAL", "limit");
+    assert_error(call(db, "actor.set", "{\"kind\": \"agent\", \"id\": 9}", CS_ENOTFOUND),
+                 "ENOTFOUND", "id");
+
+    ck_assert_rc(cs_call(NULL, db, "version", NULL), CS_EINVAL);
+    ck_assert_rc(cs_call(&resp, NULL, "version", NULL), CS_EINVAL);
+    ck_assert_ptr_nonnull(resp);
+    cs_str_free(resp);
+    ck_assert_rc(cs_call(&resp, db, NULL, NULL), CS_EINVAL);
+    cs_str_free(resp);
+    json_decref(call(db, "version", NULL, CS_OK));
+    json_decref(call(db, "version", "", CS_OK));
+    cs_db_close(db);
+}
+END_TEST
+
+/* Every method answers an empty request, and requests with wrongly typed values, with JSON
+ * and a status; nothing crashes and nothing is half-written. */
+START_TEST(every_method_survives_bad_requests)
+{
+    static const char *requests[] = {
+        "{}",
+        "{\"id\": null, \"name\": [], \"kind\": {}, \"body\": 1, \"ticket_id\": \"x\"}",
+        "{\"id\": 1e400}",
+        "{\"calendar\": [], \"time\": 5, \"seconds\": \"s\", \"from\": null}",
+    };
+    cs_db *db = t_open_memory();
+    size_t n = 0;
+
+    for (size_t i = 0; cs_call_method(i); i++, n++) {
+        for (size_t r = 0; r < CS_ARRAY_SIZE(requests); r++) {
+            char *resp = NULL;
+            int rc = cs_call(&resp, db, cs_call_method(i), requests[r]);
+            ck_assert_ptr_nonnull(resp);
+            json_t *o = json_loads(resp, 0, NULL);
+            ck_assert_msg(o != NULL, "%s: not JSON: %s", cs_call_method(i), resp);
+            ck_assert_int_eq(rc < 0, json_object_get(o, "error") != NULL);
+            json_decref(o);
+            cs_str_free(resp);
+        }
+    }
+    ck_assert_int_gt(n, 40);
+    ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM ticket"), 0);
+    ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM customer"), 0);
+    cs_db_close(db);
+}
+END_TEST
+
+START_TEST(flow_through_json)
+{
+    cs_db *db = t_open_memory();
+    json_t *o;
+
+    json_decref(call(db, "channel.create", "{\"kind\": \"email\", \"name\": \"Mail\"}", CS_OK));
+    o = call(db, "ingest", "{\"channel_id\": 1, \"sender\": \"a@b.example\", \"body\": \"hi\","
+                           " \"subject\": \"Hallo\", \"external_id\": \"<1@b>\"}", CS_OK);
+    ck_assert(json_is_true(json_object_get(o, "created")));
+    ck_assert_str_eq(json_string_value(json_object_get(o, "thread")), "new");
+    json_decref(o);
+    o = call(db, "ticket.update", "{\"id\": 1, \"assignee_id\": null, \"tags\": [\"b\", \"a\"],"
+                                  " \"custom\": {\"z\": 1, \"a\": {\"b\": 2}}}", CS_OK);
+    ck_assert_int_eq(json_array_size(json_object_get(o, "tags")), 2);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(json_object_get(o,
+                     "custom"), "a"), "b")), 2);
+    json_decref(o);
+    o = call(db, "ticket.list", "{\"created_from\": \"2026-03-02T10:00:00+01:00\"}", CS_OK);
+    ck_assert_int_eq(json_array_size(json_object_get(o, "tickets")), 1);
+    json_decref(o);
+    o = call(db, "ticket.list", "{\"created_from\": \"2026-03-02T09:00:01Z\"}", CS_OK);
+    ck_assert_int_eq(json_array_size(json_object_get(o, "tickets")), 0);
+    json_decref(o);
+    /* The actor set through JSON restricts what follows. */
+    json_decref(call(db, "actor.set", "{\"kind\": \"customer\", \"id\": 1}", CS_OK));
+    assert_error(call(db, "ticket.update", "{\"id\": 1, \"priority\": \"high\"}", CS_EPERM),
+                 "EPERM", "");
+    json_decref(call(db, "actor.set", "{\"kind\": \"system\"}", CS_OK));
+    json_decref(call(db, "ticket.update", "{\"id\": 1, \"priority\": \"high\"}", CS_OK));
+    cs_db_close(db);
+}
+END_TEST
+
+START_TEST(call_allocation_failures)
+{
+    cs_db *db = t_open_memory();
+    json_decref(call(db, "channel.create", "{\"kind\": \"email\", \"name\": \"Mail\"}", CS_OK));
+    for (long n = 1; n < 500; n++) {
+        char *resp = NULL;
+        cs_mem__fail_after(n);
+        int rc = cs_call(&resp, db, "ingest", "{\"channel_id\": 1, \"sender\": \"a@b.example\","
+                                              " \"body\": \"hi\", \"external_id\": \"<x@y>\"}");
+        cs_mem__fail_after(0);
+        cs_str_free(resp);
+        if (rc == CS_OK)
+            break;
+        ck_assert_rc(rc, CS_ENOMEM);
+        /* Either nothing was written, or the ingest committed and only its response could
+         * not be built: then it is whole (message and receipt), and a retry is a duplicate. */
+        int64_t tickets = t_sql_int(db, "SELECT count(*) FROM ticket");
+        ck_assert_int_le(tickets, 1);
+        ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM message"), 2 * tickets);
+    }
+    ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM ticket"), 1);
+    cs_db_close(db);
+}
+END_TEST
+
+Suite *cs_call_suite(void)
+{
+    Suite *s = suite_create("call");
+    TCase *tc = tcase_create("call");
+
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, errors_are_json);
+    tcase_add_test(tc, every_method_survives_bad_requests);
+    tcase_add_test(tc, flow_through_json);
+    tcase_add_test(tc, call_allocation_failures);
+    suite_add_tcase(s, tc);
+    return s;
+}
