@@ -41,6 +41,7 @@ class Database:
         self._lib = _native.library()
         self._clock: Any = None
         self._clock_error: BaseException | None = None
+        self._readonly = readonly
         self.path = os.fspath(path)
         flags = _native.OPEN_CREATE if create else 0
         flags |= _native.OPEN_READONLY if readonly else 0
@@ -94,6 +95,13 @@ class Database:
         ``fields`` become the request object; None is JSON null, and aware datetimes are
         written as ISO 8601 times. Raises the ``Error`` subclass for the response's code.
         """
+        if self._clock is None or self._readonly:
+            return self._call(method, fields)
+        # A clock that raises must undo what the call stamped with its fallback time.
+        with self.transaction():
+            return self._call(method, fields)
+
+    def _call(self, method: str, fields: dict[str, Any]) -> Result:
         request = json.dumps(fields, default=_encode).encode()
         response = ctypes.c_void_p()
         status = self._lib.cs_call(ctypes.byref(response), self._live(), method.encode(),
@@ -131,7 +139,8 @@ class Database:
         """Take every time libcs stamps from ``clock()`` (seconds since the epoch, UTC).
 
         None goes back to the system clock. If ``clock`` raises, the call that asked for
-        the time raises that exception.
+        the time raises that exception and changes nothing: while a clock is set, every
+        call on a writable database runs in a transaction.
         """
         def tick(_payload: int | None) -> int:
             try:
@@ -140,9 +149,10 @@ class Database:
                 self._clock_error = e
                 return 0
 
+        handle = self._live()
         # Keep the ctypes callback alive as long as libcs may call it.
-        self._clock = _native.CLOCK_FN(tick) if clock else _native.CLOCK_FN()
-        self._lib.cs_db_set_clock(self._live(), self._clock, None)
+        self._clock = _native.CLOCK_FN(tick) if clock else None
+        self._lib.cs_db_set_clock(handle, self._clock or _native.CLOCK_FN(), None)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator["Database"]:

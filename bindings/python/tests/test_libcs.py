@@ -129,6 +129,7 @@ class FlowTest(DatabaseTest):
         with self.assertRaisesRegex(RuntimeError, "clock broke"):
             self.mail_from("kim@customer.example", "Order")
         self.db.set_clock(None)
+        self.assertEqual(list(self.db.tickets()), [])
         self.assertEqual(self.db.call("version")["version"], libcs.version())
 
     def test_transaction_rolls_back_on_exception(self) -> None:
