@@ -1,0 +1,39 @@
+"""libcs: the embeddable helpdesk, from Python.
+
+A thin ctypes binding over the libcs shared library: every operation goes through the
+JSON request interface (``cs_call``), so it behaves exactly like the C API and csdesk.
+
+    import libcs
+
+    with libcs.open("helpdesk.db") as db:
+        mail = db.channel_create("email", "Mail", address="support@shop.example")
+        result = db.ingest(mail["id"], "kim@example.com", "Where is my order?")
+        print(result["ticket_number"], result["receipt"])
+
+See docs/python.md for where the library is looked for, the API and the errors.
+"""
+
+import os
+
+from . import _native
+from .database import Database, Result
+from .errors import (AlreadyExists, Busy, ClosedError, Conflict, DatabaseError, Error,
+                     InvalidInput, NotFound, PermissionDenied, ReadOnly, VersionMismatch)
+
+
+def open(path: str | os.PathLike[str], create: bool = True,
+         readonly: bool = False) -> Database:
+    """Open (and with ``create``, create) a libcs database file, or ":memory:"."""
+    return Database(path, create=create, readonly=readonly)
+
+
+def version() -> str:
+    """The version of the loaded libcs library, such as "0.1.0"."""
+    return _native.library().cs_version(None, None, None).decode()
+
+
+__all__ = [
+    "AlreadyExists", "Busy", "ClosedError", "Conflict", "Database", "DatabaseError", "Error",
+    "InvalidInput", "NotFound", "PermissionDenied", "ReadOnly", "Result", "VersionMismatch",
+    "open", "version",
+]

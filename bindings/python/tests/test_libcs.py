@@ -1,0 +1,257 @@
+"""The Python binding end to end, on a fresh database file per test."""
+
+import ctypes
+import ctypes.util
+import os
+import tempfile
+import tomllib
+import unittest
+from unittest import mock
+from datetime import datetime, timezone
+from pathlib import Path
+
+import libcs
+from libcs import _native, errors
+
+MARCH_2 = 1772442000  # 2026-03-02T09:00:00Z
+
+
+class DatabaseTest(unittest.TestCase):
+    """A fresh database with a mail channel and an agent."""
+
+    def setUp(self) -> None:
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        self.path = os.path.join(tmp.name, "helpdesk.db")
+        self.db = libcs.open(self.path)
+        self.addCleanup(self.db.close)
+        self.mail = self.db.channel_create("email", "Mail", address="support@shop.example")
+        self.agent = self.db.agent_create("Anna Berger", email="anna@shop.example")
+
+    def mail_from(self, sender: str, subject: str, **fields) -> dict:
+        return self.db.ingest(self.mail["id"], sender, f"About {subject}.", subject=subject,
+                              **fields)
+
+
+class FlowTest(DatabaseTest):
+    def test_open_as_context_manager_closes(self) -> None:
+        with libcs.open(self.path) as db:
+            self.assertEqual(db.call("version")["version"], libcs.version())
+        self.assertTrue(db.closed)
+
+    def test_channel_and_agent_create(self) -> None:
+        self.assertEqual(self.mail["kind"], "email")
+        self.assertEqual(self.mail["address"], "support@shop.example")
+        self.assertEqual(self.agent["initials"], "AB")
+        self.assertEqual(self.db.call("agent.get", id=self.agent["id"]), self.agent)
+
+    def test_ingest_returns_ticket_and_receipt(self) -> None:
+        result = self.mail_from("kim@customer.example", "Order 4711",
+                                external_id="<1@customer.example>")
+        self.assertTrue(result["created"])
+        self.assertTrue(result["customer_created"])
+        self.assertIsNotNone(result["receipt_id"])
+        self.assertIn(f"#{result['ticket_number']}", result["receipt"])
+        again = self.mail_from("kim@customer.example", "Order 4711",
+                               external_id="<1@customer.example>")
+        self.assertTrue(again["duplicate"])
+        self.assertEqual(again["ticket_id"], result["ticket_id"])
+
+    def test_customer_find_normalises(self) -> None:
+        result = self.mail_from("Kim@Customer.Example", "Order")
+        found = self.db.customer_find("email", " KIM@customer.example ")
+        self.assertEqual(found["id"], result["customer_id"])
+        self.assertEqual(found["identities"], [{"kind": "email",
+                                                "value": "kim@customer.example"}])
+
+    def test_reply_as_agent_then_drain_outbox(self) -> None:
+        ticket_id = self.mail_from("kim@customer.example", "Order")["ticket_id"]
+        self.db.as_agent(self.agent["id"])
+        message_id = self.db.reply(ticket_id, "It ships today.")["message_id"]
+        self.db.as_system()
+        items = self.db.claim(max=10)
+        self.assertEqual([i["kind"] for i in items], ["receipt", "reply"])
+        reply = items[1]
+        self.assertEqual(reply["message_id"], message_id)
+        self.assertEqual(reply["recipient"], "kim@customer.example")
+        for item in items:
+            self.db.ack(item, external_id=item["message_id_header"])
+        self.assertEqual(self.db.claim(), [])
+        sent = self.db.call("outbox.list", state="sent")["items"]
+        self.assertEqual(len(sent), 2)
+        ticket = self.db.ticket(ticket_id, messages=True)
+        self.assertEqual(ticket["status"], "open")
+        self.assertEqual(ticket["messages"][-1]["author"], {"id": self.agent["id"],
+                                                            "kind": "agent"})
+
+    def test_fail_requeues_with_retry_time(self) -> None:
+        self.mail_from("kim@customer.example", "Order")
+        [receipt] = self.db.claim()
+        retry = datetime(2030, 1, 1, 12, tzinfo=timezone.utc)
+        self.db.fail(receipt, "smtp: connection refused", retry_at=retry)
+        [queued] = self.db.call("outbox.list", state="queued")["items"]
+        self.assertEqual(queued["last_error"], "smtp: connection refused")
+        self.assertEqual(queued["next_attempt_at"], "2030-01-01T12:00:00Z")
+
+    def test_ticket_by_number(self) -> None:
+        result = self.mail_from("kim@customer.example", "Order")
+        ticket = self.db.ticket(number=result["ticket_number"])
+        self.assertEqual(ticket["id"], result["ticket_id"])
+        self.assertNotIn("messages", ticket)
+
+    def test_tickets_pages_through_everything(self) -> None:
+        ids = [self.mail_from(f"c{i}@customer.example", f"Order {i}")["ticket_id"]
+               for i in range(5)]
+        self.assertEqual([t["id"] for t in self.db.tickets(limit=2)], ids)
+        self.assertEqual([t["id"] for t in self.db.tickets(limit=2, order="desc")], ids[::-1])
+        self.assertEqual(list(self.db.tickets(status=["closed"])), [])
+
+    def test_set_clock_drives_created_at(self) -> None:
+        now = [MARCH_2]
+        self.db.set_clock(lambda: now[0])
+        first = self.mail_from("kim@customer.example", "Order")
+        now[0] += 90
+        second = self.mail_from("lea@customer.example", "Refund")
+        self.assertEqual(self.db.ticket(first["ticket_id"])["created_at"],
+                         "2026-03-02T09:00:00Z")
+        self.assertEqual(self.db.ticket(second["ticket_id"])["created_at"],
+                         "2026-03-02T09:01:30Z")
+        self.db.set_clock(None)
+        third = self.mail_from("max@customer.example", "Invoice")
+        self.assertGreater(self.db.ticket(third["ticket_id"])["created_at"],
+                           "2026-03-02T09:01:30Z")
+
+    def test_clock_that_raises_raises_from_the_call(self) -> None:
+        def broken() -> int:
+            raise RuntimeError("clock broke")
+
+        self.db.set_clock(broken)
+        with self.assertRaisesRegex(RuntimeError, "clock broke"):
+            self.mail_from("kim@customer.example", "Order")
+        self.db.set_clock(None)
+        self.assertEqual(list(self.db.tickets()), [])
+        self.assertEqual(self.db.call("version")["version"], libcs.version())
+
+    def test_transaction_rolls_back_on_exception(self) -> None:
+        with self.assertRaisesRegex(RuntimeError, "undo"):
+            with self.db.transaction():
+                self.db.customer_create("Kim", identities=[{"kind": "email",
+                                                            "value": "kim@customer.example"}])
+                raise RuntimeError("undo")
+        with self.assertRaises(libcs.NotFound):
+            self.db.customer_find("email", "kim@customer.example")
+
+    def test_transaction_commits_and_nests(self) -> None:
+        with self.db.transaction():
+            with self.db.transaction():
+                kim = self.db.customer_create("Kim")
+        with libcs.open(self.path) as other:
+            self.assertEqual(other.call("customer.get", id=kim["id"])["name"], "Kim")
+
+
+class ErrorTest(DatabaseTest):
+    def test_invalid_input_names_the_field(self) -> None:
+        with self.assertRaises(libcs.InvalidInput) as cm:
+            self.db.call("channel.get", id=self.mail["id"], colour="red")
+        self.assertEqual(cm.exception.code, "EINVAL")
+        self.assertEqual(cm.exception.field, "colour")
+        self.assertIn("colour", cm.exception.message)
+        with self.assertRaises(libcs.InvalidInput) as cm:
+            self.db.ingest(self.mail["id"], "kim@customer.example", "")
+        self.assertEqual(cm.exception.field, "body")
+
+    def test_unknown_method_is_invalid_input(self) -> None:
+        with self.assertRaises(libcs.InvalidInput) as cm:
+            self.db.call("ticket.explode")
+        self.assertEqual(cm.exception.field, "method")
+
+    def test_not_found(self) -> None:
+        with self.assertRaises(libcs.NotFound) as cm:
+            self.db.ticket(4711)
+        self.assertEqual(cm.exception.code, "ENOTFOUND")
+        self.assertIsInstance(cm.exception, libcs.Error)
+        with self.assertRaises(libcs.NotFound):
+            self.db.as_agent(4711)
+
+    def test_already_exists(self) -> None:
+        with self.assertRaises(libcs.AlreadyExists):
+            self.db.channel_create("email", "Mail")
+
+    def test_customer_may_not_configure_or_ingest(self) -> None:
+        customer_id = self.mail_from("kim@customer.example", "Order")["customer_id"]
+        self.db.as_customer(customer_id)
+        with self.assertRaises(libcs.PermissionDenied) as cm:
+            self.db.channel_create("chat", "Chat")
+        self.assertEqual(cm.exception.code, "EPERM")
+        with self.assertRaises(libcs.PermissionDenied):
+            self.db.claim()
+
+    def test_customer_sees_only_own_tickets(self) -> None:
+        kim = self.mail_from("kim@customer.example", "Order")
+        lea = self.mail_from("lea@customer.example", "Refund")
+        self.db.as_customer(kim["customer_id"])
+        self.assertEqual([t["id"] for t in self.db.tickets()], [kim["ticket_id"]])
+        with self.assertRaises(libcs.PermissionDenied):
+            self.db.ticket(lea["ticket_id"])
+
+    def test_read_only(self) -> None:
+        with libcs.open(self.path, create=False, readonly=True) as db:
+            self.assertEqual(db.call("channel.get", id=self.mail["id"])["name"], "Mail")
+            with self.assertRaises(libcs.ReadOnly):
+                db.channel_create("chat", "Chat")
+
+    def test_open_missing_file_without_create(self) -> None:
+        with self.assertRaises(libcs.NotFound) as cm:
+            libcs.open(self.path + ".missing", create=False)
+        self.assertIn("missing", cm.exception.message)
+
+    def test_naive_datetime_is_refused(self) -> None:
+        self.mail_from("kim@customer.example", "Order")
+        [receipt] = self.db.claim()
+        with self.assertRaises(ValueError):
+            self.db.fail(receipt, "later", retry_at=datetime(2030, 1, 1))
+
+    def test_closed_handle_raises(self) -> None:
+        self.db.close()
+        self.db.close()
+        attempts = (lambda: self.db.call("version"), lambda: self.db.as_system(),
+                    lambda: self.db.set_clock(None), lambda: self.db.transaction().__enter__())
+        for attempt in attempts:
+            with self.assertRaises(libcs.ClosedError) as cm:
+                attempt()
+            self.assertIsInstance(cm.exception, libcs.Error)
+            self.assertEqual(cm.exception.field, "db")
+
+    def test_every_class_maps_a_real_status_name(self) -> None:
+        lib = _native.library()
+        names = {lib.cs_status_name(code).decode() for code in range(-1, -13, -1)}
+        self.assertLessEqual(set(errors._BY_CODE), names)
+        for code, cls in errors._BY_CODE.items():
+            self.assertIsInstance(errors.from_code(code, "m"), cls)
+        self.assertIs(type(errors.from_code("ENOMEM", "m")), libcs.Error)
+
+
+class PackageTest(unittest.TestCase):
+    def test_version_matches_pyproject(self) -> None:
+        pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
+        with pyproject.open("rb") as f:
+            self.assertEqual(tomllib.load(f)["project"]["version"], libcs.version())
+
+    def test_library_search_order(self) -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            package = Path(tmp, "bindings", "python", "libcs")
+            package.mkdir(parents=True)
+            built = Path(tmp, "_build", ".libs", _native.SONAME)
+            built.parent.mkdir(parents=True)
+            built.touch()
+            with mock.patch.object(_native, "__file__", str(package / "_native.py")):
+                with mock.patch.dict(os.environ, {"LIBCS_LIBRARY": "/opt/libcs.so"}):
+                    self.assertEqual(_native._find(), "/opt/libcs.so")
+                with mock.patch.dict(os.environ, {"LIBCS_LIBRARY": ""}):
+                    self.assertEqual(_native._find(), str(built))
+                    built.unlink()
+                    self.assertIn(_native._find(),
+                                  (ctypes.util.find_library("cs"), _native.SONAME))
+
+if __name__ == "__main__":
+    unittest.main()

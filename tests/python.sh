@@ -1,0 +1,17 @@
+#!/bin/sh
+# The Python binding's unittest suite against the freshly built libcs.so.
+set -eu
+: "${top_srcdir:?}" "${top_builddir:?}" "${NM:=nm}"
+so="$top_builddir/.libs/libcs.so.0"
+[ -f "$so" ] || { echo "python: no shared library built, skipped"; exit 77; }
+python=/usr/bin/python3
+[ -x "$python" ] || python=$(command -v python3) || { echo "python: no python3, skipped"; exit 77; }
+# An ASan-instrumented library cannot be loaded into an uninstrumented interpreter.
+if $NM -D "$so" | grep -q __asan_init; then
+    echo "python: libcs.so is built with AddressSanitizer, skipped"
+    exit 77
+fi
+export LIBCS_LIBRARY="$so"
+export PYTHONPATH="$top_srcdir/bindings/python"
+export PYTHONDONTWRITEBYTECODE=1 # the source tree may be read-only (distcheck)
+exec "$python" -m unittest discover -s "$top_srcdir/bindings/python/tests" -v
