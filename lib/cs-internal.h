@@ -152,6 +152,10 @@ char *cs_strv__join(const cs_strv *sv);
  * drop the reference, which it takes over. A NULL value (a failed build) is CS_ENOMEM. */
 struct json_t;
 int cs_json__dump(char **out, struct json_t *value);
+/* New references for JSON values where 0 / NULL mean "not set": null then. */
+struct json_t *cs_json__id(int64_t id);
+struct json_t *cs_json__time(cs_time t);
+struct json_t *cs_json__text(const char *s);
 
 /* Parse `json` as a JSON object and write it back compact with sorted keys
  * (release with cs_mem__free). */
@@ -182,6 +186,12 @@ const char *cs_int__text(char *buf, int64_t v, bool zero_is_null);
 int cs_audit__record(cs_db *db, const char *object, int64_t object_id, int64_t ticket_id,
                      int64_t customer_id, const char *action, const char *field,
                      const char *old_value, const char *new_value);
+
+/* Step a bound statement that selects the row of `id`. CS_OK: the row is there to read
+ * (then release the statement with cs_db__done). Otherwise the statement is released and
+ * the result is CS_ENOTFOUND naming `field` ("<what> <id> does not exist") or the mapped
+ * storage error. */
+int cs_db__one(cs_db *db, sqlite3_stmt *st, int64_t id, const char *field, const char *what);
 
 /* Check that a row exists: `sql` takes the id as ?1 and returns a row if it does;
  * CS_ENOTFOUND naming `field` otherwise. */

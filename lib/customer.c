@@ -990,21 +990,6 @@ cs_time cs_customer_updated_at(const cs_customer *c)
 
 /* JSON --------------------------------------------------------------------------------- */
 
-static json_t *id_json(int64_t id)
-{
-    return id ? json_integer(id) : json_null();
-}
-
-static json_t *time_json(cs_time t)
-{
-    char buf[32];
-    return t ? json_string(cs_time__iso(buf, t)) : json_null();
-}
-
-static json_t *text_json(const char *s)
-{
-    return s ? json_string(s) : json_null();
-}
 
 /* json_object_set_new() and json_array_append_new() take NULL values and non-objects
  * and fail cleanly, so a failed allocation anywhere shows up as a non-zero `bad`. */
@@ -1016,15 +1001,15 @@ static json_t *customer_json(const cs_customer *c)
     bad |= json_object_set_new(o, "tags", tags);
     bad |= json_object_set_new(o, "identities", ids);
     bad |= json_object_set_new(o, "id", json_integer(c->id));
-    bad |= json_object_set_new(o, "name", text_json(c->name));
-    bad |= json_object_set_new(o, "organization_id", id_json(c->organization_id));
-    bad |= json_object_set_new(o, "locale", text_json(c->locale));
-    bad |= json_object_set_new(o, "timezone", text_json(c->timezone));
+    bad |= json_object_set_new(o, "name", cs_json__text(c->name));
+    bad |= json_object_set_new(o, "organization_id", cs_json__id(c->organization_id));
+    bad |= json_object_set_new(o, "locale", cs_json__text(c->locale));
+    bad |= json_object_set_new(o, "timezone", cs_json__text(c->timezone));
     bad |= json_object_set_new(o, "custom", json_loads(c->custom, 0, NULL));
-    bad |= json_object_set_new(o, "merged_into", id_json(c->merged_into));
-    bad |= json_object_set_new(o, "erased_at", time_json(c->erased_at));
-    bad |= json_object_set_new(o, "created_at", time_json(c->created_at));
-    bad |= json_object_set_new(o, "updated_at", time_json(c->updated_at));
+    bad |= json_object_set_new(o, "merged_into", cs_json__id(c->merged_into));
+    bad |= json_object_set_new(o, "erased_at", cs_json__time(c->erased_at));
+    bad |= json_object_set_new(o, "created_at", cs_json__time(c->created_at));
+    bad |= json_object_set_new(o, "updated_at", cs_json__time(c->updated_at));
     for (size_t i = 0; i < c->tags.n; i++)
         bad |= json_array_append_new(tags, json_string(c->tags.v[i]));
     for (size_t i = 0; i < c->nidentities; i++)
@@ -1138,7 +1123,7 @@ static json_t *column_json(sqlite3_stmt *st, int col)
     switch (sqlite3_column_type(st, col)) {
     case SQLITE_INTEGER:
         if (strcmp(name, "at") == 0 || (len > 3 && strcmp(name + len - 3, "_at") == 0))
-            return time_json(sqlite3_column_int64(st, col));
+            return cs_json__time(sqlite3_column_int64(st, col));
         return json_integer(sqlite3_column_int64(st, col));
     case SQLITE_TEXT:
         if (strcmp(name, "custom") == 0)
@@ -1234,7 +1219,7 @@ static int identity_kind(cs_db *db, json_t *identity)
         cs_identity_kind_name((int)json_integer_value(json_object_get(identity, "kind")));
 
     (void)db;
-    return json_object_set_new(identity, "kind", text_json(name)) < 0 ? cs_error__nomem() : CS_OK;
+    return json_object_set_new(identity, "kind", cs_json__text(name)) < 0 ? cs_error__nomem() : CS_OK;
 }
 
 /* Export ------------------------------------------------------------------------------- */

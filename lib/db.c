@@ -492,6 +492,18 @@ int cs_db_set_busy_timeout(cs_db *db, int milliseconds)
     return CS_OK;
 }
 
+int cs_db__one(cs_db *db, sqlite3_stmt *st, int64_t id, const char *field, const char *what)
+{
+    int rc = cs_db__step(db, st);
+
+    if (rc == SQLITE_ROW)
+        return CS_OK;
+    cs_db__done(st);
+    if (rc != SQLITE_DONE)
+        return cs_db__error(db, rc, what);
+    return cs_error__set(CS_ENOTFOUND, field, "%s %lld does not exist", what, (long long)id);
+}
+
 int cs_db__exists(cs_db *db, const char *sql, int64_t id, const char *field, const char *what)
 {
     sqlite3_stmt *st = cs_db__stmt(db, sql);
@@ -500,13 +512,9 @@ int cs_db__exists(cs_db *db, const char *sql, int64_t id, const char *field, con
     if (!st)
         return cs_error_last()->code;
     sqlite3_bind_int64(st, 1, id);
-    rc = cs_db__step(db, st);
-    cs_db__done(st);
-    if (rc == SQLITE_ROW)
-        return CS_OK;
-    if (rc != SQLITE_DONE)
-        return cs_db__error(db, rc, what);
-    return cs_error__set(CS_ENOTFOUND, field, "%s %lld does not exist", what, (long long)id);
+    if ((rc = cs_db__one(db, st, id, field, what)) == CS_OK)
+        cs_db__done(st);
+    return rc;
 }
 
 static const char sql_actor_agent[] = "SELECT role, active FROM agent WHERE id = ?1";

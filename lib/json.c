@@ -199,12 +199,6 @@ static int with_id(json_t **out, const char *key, int64_t id)
     return (*out = json_pack("{s:I}", key, (json_int_t)id)) ? CS_OK : cs_error__nomem();
 }
 
-static json_t *time_json(cs_time t)
-{
-    char buf[32];
-    return t ? json_string(cs_time__iso(buf, t)) : json_null();
-}
-
 /* version, actor, settings ---------------------------------------------------------- */
 
 static int m_version(cs_db *db, struct req *r, json_t **out)
@@ -990,15 +984,10 @@ static int m_ingest(cs_db *db, struct req *r, json_t **out)
                      "duplicate", res->duplicate, "customer_created", res->customer_created,
                      "thread", CS_NAME_OF(rule_names, res->thread_rule), "receipt_id",
                      res->receipt_id ? json_integer(res->receipt_id) : json_null(),
-                     "promised_at", time_json(res->promised_at), "receipt",
+                     "promised_at", cs_json__time(res->promised_at), "receipt",
                      res->receipt ? json_string(res->receipt) : json_null());
     cs_ingest_result_free(res);
     return *out ? CS_OK : cs_error__nomem();
-}
-
-static json_t *text_or_null(const char *s)
-{
-    return s ? json_string(s) : json_null();
 }
 
 static json_t *item_json(const cs_outbox_item *it)
@@ -1006,14 +995,14 @@ static json_t *item_json(const cs_outbox_item *it)
     return json_pack("{s:I, s:I, s:o, s:I, s:s, s:I, s:o, s:s, s:s, s:o, s:s, s:o, s:o, s:o,"
                      " s:i}",
                      "id", (json_int_t)it->id, "lease", (json_int_t)it->lease, "lease_until",
-                     time_json(it->lease_until), "channel_id", (json_int_t)it->channel_id,
+                     cs_json__time(it->lease_until), "channel_id", (json_int_t)it->channel_id,
                      "channel_kind", cs_channel_kind_name(it->channel_kind), "ticket_id",
                      (json_int_t)it->ticket_id, "message_id",
                      it->message_id ? json_integer(it->message_id) : json_null(), "kind",
-                     it->kind, "recipient", it->recipient, "subject", text_or_null(it->subject),
-                     "body", it->body, "message_id_header", text_or_null(it->message_id_header),
-                     "in_reply_to", text_or_null(it->in_reply_to), "references",
-                     text_or_null(it->references), "attempts", it->attempts);
+                     it->kind, "recipient", it->recipient, "subject", cs_json__text(it->subject),
+                     "body", it->body, "message_id_header", cs_json__text(it->message_id_header),
+                     "in_reply_to", cs_json__text(it->in_reply_to), "references",
+                     cs_json__text(it->references), "attempts", it->attempts);
 }
 
 static int m_outbox_claim(cs_db *db, struct req *r, json_t **out)
@@ -1157,8 +1146,8 @@ static json_t *audit_entry_json(const cs_audit_entry *e)
                      actors[e->actor_kind], "id",
                      e->actor_id ? json_integer(e->actor_id) : json_null(), "object", e->object,
                      "object_id", (json_int_t)e->object_id, "action", e->action, "field",
-                     text_or_null(e->field), "old", text_or_null(e->old_value), "new",
-                     text_or_null(e->new_value));
+                     cs_json__text(e->field), "old", cs_json__text(e->old_value), "new",
+                     cs_json__text(e->new_value));
 }
 
 static int m_audit_list(cs_db *db, struct req *r, json_t **out)
@@ -1234,7 +1223,7 @@ static int m_calendar_add(cs_db *db, struct req *r, json_t **out)
     if ((rc = req_calendar(r, &cal)) == CS_OK && (rc = req_time(r, "time", &t, true)) == CS_OK &&
         (rc = req_int(r, "seconds", &seconds, true)) == CS_OK && (rc = req_done(r)) == CS_OK &&
         (rc = cs_calendar_add_seconds(&result, cal, t, seconds)) == CS_OK)
-        rc = (*out = json_pack("{s:o}", "time", time_json(result))) ? CS_OK : cs_error__nomem();
+        rc = (*out = json_pack("{s:o}", "time", cs_json__time(result))) ? CS_OK : cs_error__nomem();
     cs_calendar_free(cal);
     return rc;
 }
@@ -1266,7 +1255,7 @@ static int m_calendar_is_open(cs_db *db, struct req *r, json_t **out)
     if ((rc = req_calendar(r, &cal)) == CS_OK && (rc = req_time(r, "time", &t, true)) == CS_OK &&
         (rc = req_done(r)) == CS_OK && (rc = cs_calendar_is_open(&open, cal, t)) == CS_OK &&
         (rc = cs_calendar_next_opening(&next, cal, t)) == CS_OK)
-        rc = (*out = json_pack("{s:b, s:o}", "open", open, "next_opening", time_json(next)))
+        rc = (*out = json_pack("{s:b, s:o}", "open", open, "next_opening", cs_json__time(next)))
                  ? CS_OK
                  : cs_error__nomem();
     cs_calendar_free(cal);
@@ -1334,14 +1323,12 @@ const char *cs_call_method(size_t i)
 static char *error_response(void)
 {
     const cs_error *e = cs_error_last();
-    json_t *o = json_pack("{s:{s:s, s:s, s:s}}", "error", "code", cs_status_name(e->code),
-                          "message", e->message, "field", e->field);
-    char *text = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    char *copy = text ? cs_mem__strdup(text) : NULL;
-
-    json_decref(o);
-    free(text);
-    return copy;
+    char *text = NULL;
+    /* Dumping may fail and overwrite the error: its code is kept by the caller. */
+    cs_json__dump(&text, json_pack("{s:{s:s, s:s, s:s}}", "error", "code",
+                                   cs_status_name(e->code), "message", e->message, "field",
+                                   e->field));
+    return text;
 }
 
 static int dispatch(json_t **out, cs_db *db, const char *method, const char *request_json)
@@ -1373,7 +1360,6 @@ static int dispatch(json_t **out, cs_db *db, const char *method, const char *req
 int cs_call(char **response_json, cs_db *db, const char *method, const char *request_json)
 {
     json_t *out = NULL;
-    char *text;
     int rc;
 
     if (!response_json)
@@ -1390,12 +1376,5 @@ int cs_call(char **response_json, cs_db *db, const char *method, const char *req
         *response_json = error_response();
         return rc;
     }
-    text = json_dumps(out, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(out);
-    if (!text || !(*response_json = cs_mem__strdup(text))) {
-        free(text);
-        return cs_error__nomem();
-    }
-    free(text);
-    return CS_OK;
+    return cs_json__dump(response_json, out);
 }

@@ -499,15 +499,9 @@ int cs_message_attachment(const cs_message *m, size_t i, cs_attachment_spec *out
     return CS_OK;
 }
 
-static json_t *json_text(const char *s)
-{
-    return s ? json_string(s) : json_null();
-}
-
 int cs_message_to_json(char **out, const cs_message *m)
 {
     json_t *o, *atts;
-    char buf[32], *text;
 
     if (!out || !m)
         return cs_error__inval(out ? "message" : "out", "%s is NULL", out ? "message" : "out");
@@ -519,7 +513,7 @@ int cs_message_to_json(char **out, const cs_message *m)
         json_array_append_new(atts, json_pack("{s:s, s:s, s:I, s:s, s:o, s:b}", "name", a->name,
                                               "content_type", a->content_type, "size",
                                               (json_int_t)a->size, "sha256", a->sha256,
-                                              "storage_ref", json_text(a->storage_ref),
+                                              "storage_ref", cs_json__text(a->storage_ref),
                                               "inline", a->data != NULL));
     }
     if (!o || !atts || json_object_set_new(o, "id", json_integer(m->id)) ||
@@ -527,27 +521,19 @@ int cs_message_to_json(char **out, const cs_message *m)
         json_object_set_new(o, "direction", json_string(cs_message_direction_name(m->direction))) ||
         json_object_set_new(o, "visibility",
                             json_string(cs_message_visibility_name(m->visibility))) ||
-        json_object_set_new(o, "channel_id", m->channel_id ? json_integer(m->channel_id)
-                                                           : json_null()) ||
+        json_object_set_new(o, "channel_id", cs_json__id(m->channel_id)) ||
         json_object_set_new(o, "author",
                             json_pack("{s:s, s:o}", "kind", CS_NAME_OF(actor_names, m->author_kind),
-                                      "id", m->author_id ? json_integer(m->author_id)
-                                                         : json_null())) ||
-        json_object_set_new(o, "subject", json_text(m->subject)) ||
+                                      "id", cs_json__id(m->author_id))) ||
+        json_object_set_new(o, "subject", cs_json__text(m->subject)) ||
         json_object_set_new(o, "body", json_string(m->body)) ||
-        json_object_set_new(o, "external_id", json_text(m->external_id)) ||
+        json_object_set_new(o, "external_id", cs_json__text(m->external_id)) ||
         json_object_set_new(o, "attachments", atts) ||
-        json_object_set_new(o, "created_at", json_string(cs_time__iso(buf, m->created_at)))) {
+        json_object_set_new(o, "created_at", cs_json__time(m->created_at))) {
         json_decref(o);
         return cs_error__nomem();
     }
-    text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(o);
-    if (!text)
-        return cs_error__nomem();
-    *out = cs_mem__strdup(text);
-    free(text);
-    return *out ? CS_OK : cs_error__nomem();
+    return cs_json__dump(out, o);
 }
 
 struct cs_message_iter {

@@ -97,28 +97,21 @@ int cs_outbox__channel(cs_outbox__channel_info *out, cs_db *db, int64_t channel_
     if (!st)
         return cs_error_last()->code;
     sqlite3_bind_int64(st, 1, channel_id);
-    rc = cs_db__step(db, st);
-    if (rc == SQLITE_ROW) {
-        out->id = channel_id;
-        out->kind = sqlite3_column_int(st, 0);
-        out->enabled = sqlite3_column_int(st, 1);
-        out->signature = sqlite3_column_int(st, 2);
-        address = (const char *)sqlite3_column_text(st, 3);
-        address = address && strchr(address, '@') ? strchr(address, '@') + 1 : NULL;
-        snprintf(out->domain, sizeof(out->domain), "%s",
-                 address && *address ? address : "libcs.invalid");
-        rc = CS_OK;
-    } else if (rc == SQLITE_DONE) {
-        rc = cs_error__set(CS_ENOTFOUND, "channel_id", "channel %lld does not exist",
-                           (long long)channel_id);
-    } else {
-        rc = cs_db__error(db, rc, "read channel");
-    }
+    if ((rc = cs_db__one(db, st, channel_id, "channel_id", "channel")) < 0)
+        return rc;
+    out->id = channel_id;
+    out->kind = sqlite3_column_int(st, 0);
+    out->enabled = sqlite3_column_int(st, 1);
+    out->signature = sqlite3_column_int(st, 2);
+    address = (const char *)sqlite3_column_text(st, 3);
+    address = address && strchr(address, '@') ? strchr(address, '@') + 1 : NULL;
+    snprintf(out->domain, sizeof(out->domain), "%s",
+             address && *address ? address : "libcs.invalid");
     cs_db__done(st);
-    if (rc == CS_OK && !out->enabled)
-        rc = cs_error__set(CS_ECONFLICT, "channel_id", "channel %lld is disabled",
-                           (long long)channel_id);
-    return rc;
+    if (!out->enabled)
+        return cs_error__set(CS_ECONFLICT, "channel_id", "channel %lld is disabled",
+                             (long long)channel_id);
+    return CS_OK;
 }
 
 /* The customer's address on a channel kind: their newest identity of that kind. */
@@ -543,21 +536,14 @@ static int item_state(cs_db *db, int64_t id, int *state, int64_t *lease, int *at
     if (!st)
         return cs_error_last()->code;
     sqlite3_bind_int64(st, 1, id);
-    rc = cs_db__step(db, st);
-    if (rc == SQLITE_ROW) {
-        *state = sqlite3_column_int(st, 0);
-        *lease = sqlite3_column_int64(st, 1);
-        *attempts = sqlite3_column_int(st, 2);
-        *message_id = sqlite3_column_int64(st, 3);
-        rc = CS_OK;
-    } else if (rc == SQLITE_DONE) {
-        rc = cs_error__set(CS_ENOTFOUND, "item_id", "outbox item %lld does not exist",
-                           (long long)id);
-    } else {
-        rc = cs_db__error(db, rc, "read outbox item");
-    }
+    if ((rc = cs_db__one(db, st, id, "item_id", "outbox item")) < 0)
+        return rc;
+    *state = sqlite3_column_int(st, 0);
+    *lease = sqlite3_column_int64(st, 1);
+    *attempts = sqlite3_column_int(st, 2);
+    *message_id = sqlite3_column_int64(st, 3);
     cs_db__done(st);
-    return rc;
+    return CS_OK;
 }
 
 static int ack(cs_db *db, int64_t item_id, const char *external_id)
@@ -646,7 +632,6 @@ int cs_outbox_list_json(char **out, cs_db *db, int state, size_t limit)
 {
     sqlite3_stmt *st;
     json_t *arr;
-    char buf[32], *text;
     int rc = CS_OK, step;
 
     if (out)
@@ -668,7 +653,7 @@ int cs_outbox_list_json(char **out, cs_db *db, int state, size_t limit)
     while ((step = cs_db__step(db, st)) == SQLITE_ROW) {
         const char *err = (const char *)sqlite3_column_text(st, 8);
         json_array_append_new(
-            arr, json_pack("{s:I, s:s, s:s, s:I, s:I, s:s, s:i, s:s, s:o}", "id",
+            arr, json_pack("{s:I, s:s, s:s, s:I, s:I, s:s, s:i, s:o, s:o}", "id",
                            (json_int_t)sqlite3_column_int64(st, 0), "state",
                            state_names[sqlite3_column_int(st, 1)], "kind",
                            (const char *)sqlite3_column_text(st, 2), "channel_id",
@@ -676,19 +661,17 @@ int cs_outbox_list_json(char **out, cs_db *db, int state, size_t limit)
                            (json_int_t)sqlite3_column_int64(st, 4), "recipient",
                            (const char *)sqlite3_column_text(st, 5), "attempts",
                            sqlite3_column_int(st, 6), "next_attempt_at",
-                           cs_time__iso(buf, sqlite3_column_int64(st, 7)), "last_error",
-                           err ? json_string(err) : json_null()));
+                           cs_json__time(sqlite3_column_int64(st, 7)), "last_error",
+                           cs_json__text(err)));
     }
     if (step != SQLITE_DONE)
         rc = cs_db__error(db, step, "list the outbox");
     cs_db__done(st);
-    text = rc == CS_OK ? json_dumps(arr, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    json_decref(arr);
-    if (rc < 0)
+    if (rc < 0) {
+        json_decref(arr);
         return rc;
-    *out = text ? cs_mem__strdup(text) : NULL;
-    free(text);
-    return *out ? CS_OK : cs_error__nomem();
+    }
+    return cs_json__dump(out, arr);
 }
 
 int cs_reply_channel_stats(cs_db *db, cs_time from, cs_time to, int64_t *same, int64_t *total)

@@ -285,22 +285,14 @@ static int check_customer(cs_db *db, int64_t id)
     if (!st)
         return cs_error_last()->code;
     sqlite3_bind_int64(st, 1, id);
-    rc = cs_db__step(db, st);
-    if (rc == SQLITE_ROW) {
-        if (sqlite3_column_type(st, 0) != SQLITE_NULL)
-            rc = cs_error__set(CS_ECONFLICT, "customer_id", "customer %lld was merged into %lld",
-                               (long long)id, (long long)sqlite3_column_int64(st, 0));
-        else if (sqlite3_column_type(st, 1) != SQLITE_NULL)
-            rc = cs_error__set(CS_ECONFLICT, "customer_id", "customer %lld was erased",
-                               (long long)id);
-        else
-            rc = CS_OK;
-    } else if (rc == SQLITE_DONE) {
-        rc = cs_error__set(CS_ENOTFOUND, "customer_id", "customer %lld does not exist",
+    if ((rc = cs_db__one(db, st, id, "customer_id", "customer")) < 0)
+        return rc;
+    if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+        rc = cs_error__set(CS_ECONFLICT, "customer_id", "customer %lld was merged into %lld",
+                           (long long)id, (long long)sqlite3_column_int64(st, 0));
+    else if (sqlite3_column_type(st, 1) != SQLITE_NULL)
+        rc = cs_error__set(CS_ECONFLICT, "customer_id", "customer %lld was erased",
                            (long long)id);
-    } else {
-        rc = cs_db__error(db, rc, "read customer");
-    }
     cs_db__done(st);
     return rc;
 }
@@ -314,21 +306,13 @@ static int check_assignee(cs_db *db, int64_t id)
     if (!st)
         return cs_error_last()->code;
     sqlite3_bind_int64(st, 1, id);
-    rc = cs_db__step(db, st);
-    if (rc == SQLITE_ROW) {
-        if (!sqlite3_column_int(st, 1))
-            rc = cs_error__inval("assignee_id", "agent %lld is inactive", (long long)id);
-        else if (sqlite3_column_int(st, 0) == CS_ROLE_LIGHT)
-            rc = cs_error__inval("assignee_id", "agent %lld is a light agent and cannot be "
-                                                "assigned tickets", (long long)id);
-        else
-            rc = CS_OK;
-    } else if (rc == SQLITE_DONE) {
-        rc = cs_error__set(CS_ENOTFOUND, "assignee_id", "agent %lld does not exist",
-                           (long long)id);
-    } else {
-        rc = cs_db__error(db, rc, "read agent");
-    }
+    if ((rc = cs_db__one(db, st, id, "assignee_id", "agent")) < 0)
+        return rc;
+    if (!sqlite3_column_int(st, 1))
+        rc = cs_error__inval("assignee_id", "agent %lld is inactive", (long long)id);
+    else if (sqlite3_column_int(st, 0) == CS_ROLE_LIGHT)
+        rc = cs_error__inval("assignee_id", "agent %lld is a light agent and cannot be "
+                                            "assigned tickets", (long long)id);
     cs_db__done(st);
     return rc;
 }
@@ -341,18 +325,11 @@ static int channel_default_group(cs_db *db, int64_t channel_id, int64_t *group)
     if (!st)
         return cs_error_last()->code;
     sqlite3_bind_int64(st, 1, channel_id);
-    rc = cs_db__step(db, st);
-    if (rc == SQLITE_ROW) {
-        *group = sqlite3_column_int64(st, 0);
-        rc = CS_OK;
-    } else if (rc == SQLITE_DONE) {
-        rc = cs_error__set(CS_ENOTFOUND, "channel_id", "channel %lld does not exist",
-                           (long long)channel_id);
-    } else {
-        rc = cs_db__error(db, rc, "read channel");
-    }
+    if ((rc = cs_db__one(db, st, channel_id, "channel_id", "channel")) < 0)
+        return rc;
+    *group = sqlite3_column_int64(st, 0);
     cs_db__done(st);
-    return rc;
+    return CS_OK;
 }
 
 static int write_tags(cs_db *db, int64_t ticket_id, const cs_strv *tags)
@@ -827,21 +804,9 @@ cs_time cs_ticket_closed_at(const cs_ticket *t)
     return t ? t->closed_at : 0;
 }
 
-static json_t *json_ref(int64_t id)
-{
-    return id ? json_integer(id) : json_null();
-}
-
-static json_t *json_time(cs_time t)
-{
-    char buf[32];
-    return t ? json_string(cs_time__iso(buf, t)) : json_null();
-}
-
 int cs_ticket_to_json(char **out, const cs_ticket *t)
 {
     json_t *o, *tags;
-    char *text;
 
     if (!out || !t)
         return cs_error__inval(out ? "ticket" : "out", "%s is NULL", out ? "ticket" : "out");
@@ -854,29 +819,23 @@ int cs_ticket_to_json(char **out, const cs_ticket *t)
         json_object_set_new(o, "number", json_integer(t->number)) ||
         json_object_set_new(o, "subject", json_string(t->subject)) ||
         json_object_set_new(o, "customer_id", json_integer(t->customer_id)) ||
-        json_object_set_new(o, "channel_id", json_ref(t->channel_id)) ||
+        json_object_set_new(o, "channel_id", cs_json__id(t->channel_id)) ||
         json_object_set_new(o, "status", json_string(cs_ticket_status_name(t->status))) ||
         json_object_set_new(o, "priority", json_string(cs_ticket_priority_name(t->priority))) ||
         json_object_set_new(o, "type", json_string(cs_ticket_type_name(t->type))) ||
-        json_object_set_new(o, "group_id", json_ref(t->group_id)) ||
-        json_object_set_new(o, "assignee_id", json_ref(t->assignee_id)) ||
+        json_object_set_new(o, "group_id", cs_json__id(t->group_id)) ||
+        json_object_set_new(o, "assignee_id", cs_json__id(t->assignee_id)) ||
         json_object_set_new(o, "custom", json_loads(t->custom, 0, NULL)) ||
         json_object_set_new(o, "tags", tags) ||
-        json_object_set_new(o, "merged_into", json_ref(t->merged_into)) ||
-        json_object_set_new(o, "created_at", json_time(t->created_at)) ||
-        json_object_set_new(o, "updated_at", json_time(t->updated_at)) ||
-        json_object_set_new(o, "solved_at", json_time(t->solved_at)) ||
-        json_object_set_new(o, "closed_at", json_time(t->closed_at))) {
+        json_object_set_new(o, "merged_into", cs_json__id(t->merged_into)) ||
+        json_object_set_new(o, "created_at", cs_json__time(t->created_at)) ||
+        json_object_set_new(o, "updated_at", cs_json__time(t->updated_at)) ||
+        json_object_set_new(o, "solved_at", cs_json__time(t->solved_at)) ||
+        json_object_set_new(o, "closed_at", cs_json__time(t->closed_at))) {
         json_decref(o);
         return cs_error__nomem();
     }
-    text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(o);
-    if (!text)
-        return cs_error__nomem();
-    *out = cs_mem__strdup(text);
-    free(text);
-    return *out ? CS_OK : cs_error__nomem();
+    return cs_json__dump(out, o);
 }
 
 /* Listing. The query is assembled from fixed fragments, one per filter that is set; every

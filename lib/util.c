@@ -187,6 +187,22 @@ char *cs_strv__join(const cs_strv *sv)
     return s;
 }
 
+json_t *cs_json__id(int64_t id)
+{
+    return id ? json_integer(id) : json_null();
+}
+
+json_t *cs_json__time(cs_time t)
+{
+    char buf[32];
+    return t ? json_string(cs_time__iso(buf, t)) : json_null();
+}
+
+json_t *cs_json__text(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
 int cs_json__dump(char **out, json_t *value)
 {
     char *dumped = value ? json_dumps(value, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
