@@ -15,6 +15,7 @@ int main(void)
         cs_ticket_suite,
         cs_ingest_suite,
         cs_calendar_suite,
+        cs_sla_suite,
     };
     SRunner *sr = srunner_create(NULL);
     int failed;

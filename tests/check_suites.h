@@ -10,5 +10,6 @@ Suite *cs_config_suite(void);
 Suite *cs_ticket_suite(void);
 Suite *cs_ingest_suite(void);
 Suite *cs_calendar_suite(void);
+Suite *cs_sla_suite(void);
 
 #endif
