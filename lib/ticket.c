@@ -656,7 +656,8 @@ static int update(cs_db *db, int64_t id, const cs_ticket_fields *f)
     if ((rc = update_refs(db, t, f)) < 0 || (rc = update_texts(db, t, f)) < 0)
         goto out;
     if ((rc = store(db, t)) == CS_OK)
-        rc = cs_sla__on_ticket(db, id, old_status != t->status ? CS_SLA__STATUS : CS_SLA__FIELDS, 0);
+        rc = cs_sla__on_ticket(db, id, old_status != t->status ? CS_SLA__STATUS : CS_SLA__FIELDS,
+                               0);
 out:
     cs_ticket_free(t);
     return rc;
