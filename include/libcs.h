@@ -19,6 +19,8 @@
 #include "cs/ingest.h"
 #include "cs/outbox.h"
 #include "cs/calendar.h"
+#include "cs/sla.h"
+#include "cs/tick.h"
 #include "cs/call.h"
 
 #endif

@@ -78,9 +78,11 @@ int cs_audit_iter_new(cs_audit_iter **out, cs_db *db, int scope, int64_t id, con
         break;
     case CS_AUDIT_OBJECT:
         if (!object || (strcmp(object, "channel") && strcmp(object, "agent") &&
-                        strcmp(object, "group") && strcmp(object, "organization")))
-            return cs_error__inval("object", "object must be channel, agent, group or "
-                                             "organization for CS_AUDIT_OBJECT");
+                        strcmp(object, "group") && strcmp(object, "organization") &&
+                        strcmp(object, "calendar") && strcmp(object, "sla_policy")))
+            return cs_error__inval("object", "object must be channel, agent, group, "
+                                             "organization, calendar or sla_policy for "
+                                             "CS_AUDIT_OBJECT");
         sql = sql_by_object;
         break;
     default:

@@ -64,6 +64,10 @@ struct cs_db {
     int64_t actor_id;
     int actor_role;        /* agents: their cs_agent_role */
     int64_t actor_org;     /* customers: their organisation where it shares tickets, else 0 */
+    /* Parsed SLA policies and stored calendars (sla.c, calendar-store.c); rebuilt lazily,
+     * dropped on rollback so nothing a rolled-back transaction loaded stays cached. */
+    struct cs_sla_cache *sla;
+    struct cs_cal_cache *calendars;
 };
 
 /* What an operation needs of the actor. */
@@ -303,6 +307,38 @@ void cs_calendar__format_time(char buf[16], int seconds);
 int cs_calendar__push_holiday(cs_calendar *cal, int year, int month, int day, int from, int to);
 int cs_calendar__index(cs_calendar *cal);
 void cs_calendar__truncate_holidays(cs_calendar *cal, size_t n);
+
+/* calendar-store.c ------------------------------------------------------------------- */
+
+/* The stored calendar `id`, parsed once per handle and checked against calendar.revision on
+ * every call. Borrowed: valid until the next call on the handle that may load calendars.
+ * CS_ENOTFOUND naming "calendar_id" when it is not stored. */
+int cs_calendar__cached(const cs_calendar **out, cs_db *db, int64_t id);
+/* `t` as local time in `zone`: "2026-03-03 10:00 (Europe/Berlin)"; "2026-03-03 09:00 UTC"
+ * when zone is NULL, empty or unknown. The zone's table is cached per handle. */
+int cs_calendar__format_local(char *buf, size_t size, cs_db *db, const char *zone, cs_time t);
+void cs_calendar__cache_free(cs_db *db);
+
+/* sla.c ------------------------------------------------------------------------------ */
+
+/* What happened to a ticket, for the SLA engine. */
+enum cs_sla__event {
+    CS_SLA__NONE = 0,             /* nothing that concerns SLAs (notes, receipts) */
+    CS_SLA__CREATED = 1,          /* the ticket was created */
+    CS_SLA__STATUS = 2,           /* its status changed (and maybe other fields) */
+    CS_SLA__FIELDS = 3,           /* priority, type, tags or other fields changed */
+    CS_SLA__CUSTOMER_MESSAGE = 4, /* a public inbound message by the customer */
+    CS_SLA__AGENT_REPLY = 5       /* a public outbound message by an agent */
+};
+/* The one entry point of the SLA engine: react to `event` inside the caller's transaction.
+ * With no policies stored it costs one query. */
+int cs_sla__on_ticket(cs_db *db, int64_t ticket_id, int event, int64_t message_id);
+/* The running first-reply deadline of a ticket, or 0. */
+int cs_sla__first_reply_due(cs_time *out, cs_db *db, int64_t ticket_id);
+/* Record due warnings and breaches (cs_tick's SLA part); appends to r. */
+int cs_sla__tick(cs_tick_result *r, cs_db *db, cs_time now);
+/* Drop the handle's SLA and calendar caches. */
+void cs_sla__cache_free(cs_db *db);
 
 /* audit.c: updates field by field ------------------------------------------------------ */
 

@@ -247,6 +247,7 @@ int cs_db__end(cs_db *db, int rc)
         saved = *cs_error_last();
         rc = end_rc;
     }
+    cs_sla__cache_free(db);
     snprintf(message, sizeof(message), "%s", saved.message);
     snprintf(field, sizeof(field), "%s", saved.field);
     if (sqlite3_get_autocommit(db->sql)) {
@@ -443,6 +444,7 @@ void cs_db_close(cs_db *db)
         return;
     if (db->sql && db->txn_depth > 0 && !sqlite3_get_autocommit(db->sql))
         sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+    cs_sla__cache_free(db);
     stmt_cache_free(db->stmts);
     sqlite3_close_v2(db->sql);
     cs_mem__free(db->path);

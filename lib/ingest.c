@@ -563,33 +563,37 @@ static int owner_name(char **out, cs_db *db, int64_t ticket_id)
     return rc;
 }
 
-static void format_promise(char out[32], cs_time t)
+/* The first reply promised: the running SLA first-reply deadline where a policy applies,
+ * else now plus the channel's receipt target. */
+static int promise(struct ingest *g, int64_t target)
 {
-    char iso[32];
-    /* "2026-03-03T09:00:00Z" -> "2026-03-03 09:00 UTC" */
-    cs_time__iso(iso, t);
-    snprintf(out, 32, "%.10s %.5s UTC", iso, iso + 11);
+    cs_time due = 0;
+    int rc = cs_sla__first_reply_due(&due, g->db, cs_ticket_id(g->ticket));
+
+    g->r->promised_at = due ? due : cs_db_now(g->db) + target;
+    return rc;
 }
 
 static int send_receipt(struct ingest *g)
 {
     cs_message_fields mf = CS_MESSAGE_FIELDS_INIT;
     cs_outbox__entry e = {0};
-    char *tmpl = NULL, *owner = NULL, *subject = NULL, number[24], when[32], language[8];
+    char *tmpl = NULL, *owner = NULL, *subject = NULL, number[24], when[96], language[8];
     char header_id[CS_IDENTITY_MAX];
     int64_t target, mid;
     size_t builtin;
     bool send = false, mail = g->ch.kind == CS_CHANNEL_EMAIL || g->ch.kind == CS_CHANNEL_WEBFORM;
     int rc;
 
-    if ((rc = receipt_rule(g->db, g->ch.id, g->ch.kind, &send, &target)) < 0 || !send)
+    if ((rc = receipt_rule(g->db, g->ch.id, g->ch.kind, &send, &target)) < 0 || !send ||
+        (rc = promise(g, target)) < 0 ||
+        (rc = cs_calendar__format_local(when, sizeof(when), g->db,
+                                        cs_customer_timezone(g->customer), g->r->promised_at)) < 0)
         return rc;
-    g->r->promised_at = cs_db_now(g->db) + target;
     language_of(language, cs_customer_locale(g->customer));
     if ((rc = pick_template(&tmpl, &builtin, g->db, g->ch.id, language)) < 0 ||
         (rc = owner_name(&owner, g->db, cs_ticket_id(g->ticket))) < 0)
         goto out;
-    format_promise(when, g->r->promised_at);
     const char *values[] = {cs_int__text(number, cs_ticket_number(g->ticket), false),
                             cs_ticket_subject(g->ticket), cs_customer_name(g->customer), when,
                             owner ? owner : builtin_receipts[builtin].team};

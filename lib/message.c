@@ -216,6 +216,20 @@ static int insert_attachment(cs_db *db, int64_t message_id, const cs_attachment_
     return cs_db__exec_stmt(db, st);
 }
 
+/* What a new message means for the SLA clocks: customers' public messages wait for an
+ * answer, agents' public outbound messages give one; receipts (system), notes and anything
+ * else change nothing. */
+static int sla_event_of(const cs_message_fields *f, int author_kind)
+{
+    if (f->visibility == CS_VISIBILITY_INTERNAL)
+        return CS_SLA__NONE;
+    if (author_kind == CS_ACTOR_CUSTOMER && f->direction == CS_DIRECTION_INBOUND)
+        return CS_SLA__CUSTOMER_MESSAGE;
+    if (author_kind == CS_ACTOR_AGENT && f->direction == CS_DIRECTION_OUTBOUND)
+        return CS_SLA__AGENT_REPLY;
+    return CS_SLA__NONE;
+}
+
 int cs_message__insert(int64_t *id, cs_db *db, const cs_message_fields *f,
                        const char *conversation, int author_kind, int64_t author_id)
 {
@@ -255,6 +269,8 @@ int cs_message__insert(int64_t *id, cs_db *db, const cs_message_fields *f,
     } else if (rc == CS_OK) {
         rc = cs_error_last()->code;
     }
+    if (rc == CS_OK)
+        rc = cs_sla__on_ticket(db, f->ticket_id, sla_event_of(f, author_kind), *id);
     return rc;
 }
 

@@ -443,7 +443,9 @@ static int create(int64_t *id, cs_db *db, const cs_ticket_fields *f)
     *id = sqlite3_last_insert_rowid(db->sql);
     if ((rc = write_tags(db, *id, &tags)) < 0)
         goto out;
-    rc = cs_audit__record(db, "ticket", *id, *id, f->customer_id, "create", NULL, NULL, NULL);
+    if ((rc = cs_audit__record(db, "ticket", *id, *id, f->customer_id, "create", NULL, NULL,
+                               NULL)) == CS_OK)
+        rc = cs_sla__on_ticket(db, *id, CS_SLA__CREATED, 0);
 out:
     cs_mem__free(custom);
     cs_strv__free(&tags);
@@ -531,9 +533,10 @@ int cs_ticket__set_status(cs_db *db, int64_t id, int status)
     old = t->status;
     t->updated_at = cs_db_now(db);
     if ((rc = change_status(t, status, t->updated_at)) == CS_OK && old != t->status &&
-        (rc = store(db, t)) == CS_OK)
-        rc = audit_change(db, t, "status", cs_ticket_status_name(old),
-                          cs_ticket_status_name(t->status));
+        (rc = store(db, t)) == CS_OK &&
+        (rc = audit_change(db, t, "status", cs_ticket_status_name(old),
+                           cs_ticket_status_name(t->status))) == CS_OK)
+        rc = cs_sla__on_ticket(db, id, CS_SLA__STATUS, 0);
     cs_ticket_free(t);
     return rc;
 }
@@ -629,7 +632,9 @@ static int update(cs_db *db, int64_t id, const cs_ticket_fields *f)
     t->type = f->type ? f->type : t->type;
     if ((rc = update_refs(db, t, f)) < 0 || (rc = update_texts(db, t, f)) < 0)
         goto out;
-    rc = store(db, t);
+    if ((rc = store(db, t)) == CS_OK)
+        rc = cs_sla__on_ticket(db, id, old_status != t->status ? CS_SLA__STATUS : CS_SLA__FIELDS,
+                               0);
 out:
     cs_ticket_free(t);
     return rc;
@@ -686,7 +691,8 @@ static int merge(cs_db *db, int64_t target_id, int64_t source_id)
     source->status = CS_STATUS_CLOSED;
     source->closed_at = source->updated_at;
     source->merged_into = target_id;
-    if ((rc = store(db, source)) < 0 || (rc = store(db, target)) < 0)
+    if ((rc = store(db, source)) < 0 || (rc = store(db, target)) < 0 ||
+        (rc = cs_sla__on_ticket(db, source_id, CS_SLA__STATUS, 0)) < 0)
         goto out;
     if ((rc = cs_audit__record(db, "ticket", source_id, source_id, source->customer_id, "merge",
                                "merged_into", NULL, cs_int__text(a, target_id, false))) < 0)

@@ -12,13 +12,6 @@
 /* ------------------------------------------------------------------------------------- */
 /* Helpers */
 
-/* Tests move the shared fixture clock; each starts again at 2026-03-02T09:00:00Z, also when
- * Check runs them in one process (CK_FORK=no). */
-static void reset_clock(void)
-{
-    t_now = 1772442000;
-}
-
 /* Every row of the configuration tables and the audit trail as one text, so a test can
  * show that a refused call wrote nothing at all. Release with free(). */
 static char *snapshot(cs_db *db)
@@ -1447,8 +1440,6 @@ Suite *cs_config_suite(void)
 {
     Suite *s = suite_create("config");
     TCase *tc = tcase_create("channel");
-
-    tcase_add_checked_fixture(tc, reset_clock, NULL);
     tcase_add_test(tc, channel_kinds);
     tcase_add_test(tc, channel_create_every_field);
     tcase_add_test(tc, channel_defaults);
@@ -1464,7 +1455,6 @@ Suite *cs_config_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("agent");
-    tcase_add_checked_fixture(tc, reset_clock, NULL);
     tcase_add_test(tc, agent_roles);
     tcase_add_test(tc, agent_create_every_field);
     tcase_add_test(tc, agent_defaults);
@@ -1479,13 +1469,11 @@ Suite *cs_config_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("group");
-    tcase_add_checked_fixture(tc, reset_clock, NULL);
     tcase_add_test(tc, group_create_and_members);
     tcase_add_test(tc, group_errors);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("permission");
-    tcase_add_checked_fixture(tc, reset_clock, NULL);
     tcase_add_test(tc, permission_matrix);
     tcase_add_test(tc, inactive_agent_cannot_act);
     suite_add_tcase(s, tc);

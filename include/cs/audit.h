@@ -18,7 +18,7 @@ typedef struct cs_audit_entry {
     cs_time at;
     int actor_kind;        /**< a cs_actor_kind */
     int64_t actor_id;      /**< 0 for the system */
-    const char *object;    /**< "ticket", "customer", "message", "channel", "agent", "group", "organization" */
+    const char *object;    /**< "ticket", "customer", "message", "channel", "agent", "group", "organization", "calendar", "sla_policy" */
     int64_t object_id;
     const char *action;    /**< "create", "update", "merge", "unmerge", "erase", ... */
     const char *field;
@@ -30,7 +30,8 @@ typedef struct cs_audit_entry {
 typedef enum cs_audit_scope {
     CS_AUDIT_TICKET = 1,   /**< the ticket and its messages */
     CS_AUDIT_CUSTOMER = 2, /**< the customer, its identities and merges */
-    CS_AUDIT_OBJECT = 3    /**< one channel, agent or group: pass its id and `object` */
+    CS_AUDIT_OBJECT = 3    /**< one channel, agent, group, organization, calendar or SLA
+                                policy: pass its id and `object` */
 } cs_audit_scope;
 
 typedef struct cs_audit_iter cs_audit_iter;
@@ -39,7 +40,8 @@ typedef struct cs_audit_iter cs_audit_iter;
  * Iterate over a trail, oldest first. Agents and system only.
  *
  * @param[out] out release with cs_audit_iter_free()
- * @param object for CS_AUDIT_OBJECT: "channel", "agent" or "group"; otherwise NULL
+ * @param object for CS_AUDIT_OBJECT: "channel", "agent", "group", "organization",
+ *               "calendar" or "sla_policy"; otherwise NULL
  * @return CS_OK; CS_EINVAL; CS_EPERM for a customer actor
  * @since 0.1
  */

@@ -242,6 +242,47 @@ CS_EXTERN(int) cs_calendar_add_seconds(cs_time *out, const cs_calendar *cal, cs_
 CS_EXTERN(int) cs_calendar_seconds_between(int64_t *out, const cs_calendar *cal, cs_time from,
                                            cs_time to);
 
+/* Stored calendars ----------------------------------------------------------------------- */
+
+/** Longest stored calendar name, in bytes of UTF-8. */
+#define CS_CALENDAR_NAME_MAX 255
+
+/**
+ * Store a calendar in the database under a unique name, for SLA policies to refer to by id:
+ * creates it, or replaces the stored calendar of that name (keeping its id). What is stored
+ * is cs_calendar_to_json(). Admins and system only. Deadlines already running are
+ * recomputed with the new definition when their ticket next changes (see docs/sla.md).
+ *
+ * @param[out] id the calendar's id; may be NULL
+ * @param name    unique, at most CS_CALENDAR_NAME_MAX bytes of UTF-8; copied
+ * @param cal     the calendar; read only
+ * @return CS_OK; CS_EINVAL naming "name" or "cal"; CS_EPERM; CS_EREADONLY; CS_EBUSY;
+ *         CS_ENOMEM; CS_EDB
+ * @since 0.1
+ */
+CS_EXTERN(int) cs_calendar_store(int64_t *id, cs_db *db, const char *name,
+                                 const cs_calendar *cal);
+
+/**
+ * Read a stored calendar.
+ *
+ * @param[out] out a new calendar, owned by the caller; release it with cs_calendar_free().
+ *                 Set to NULL on failure.
+ * @return CS_OK; CS_ENOTFOUND naming "id"; CS_EPERM (customers); CS_ENOMEM; CS_EDB
+ * @since 0.1
+ */
+CS_EXTERN(int) cs_calendar_load(cs_calendar **out, cs_db *db, int64_t id);
+
+/**
+ * The id of the stored calendar called `name`.
+ *
+ * @param[out] id the id
+ * @return CS_OK; CS_EINVAL for a NULL argument; CS_ENOTFOUND naming "name"; CS_EPERM
+ *         (customers); CS_EDB
+ * @since 0.1
+ */
+CS_EXTERN(int) cs_calendar_lookup_name(int64_t *id, cs_db *db, const char *name);
+
 CS_END_DECL
 
 #endif

@@ -64,7 +64,9 @@ typedef struct cs_ingest_result {
     int customer_created;   /**< the sender was not known */
     int thread_rule;        /**< an enum cs_thread_rule */
     int64_t receipt_id;     /**< the receipt's outbox item, or 0 */
-    cs_time promised_at;    /**< the first reply promised in the receipt, or 0 */
+    cs_time promised_at;    /**< the first reply promised in the receipt, or 0: the SLA
+                                 first-reply deadline where a policy applies, else now plus
+                                 the channel's receipt target */
     const char *receipt;    /**< the receipt's text, or NULL; lives with the result */
 } cs_ingest_result;
 
@@ -112,7 +114,8 @@ CS_EXTERN(int) cs_receipt_configure(cs_db *db, int64_t channel_id, int mode,
 /**
  * Set a channel's receipt template for a language ("de", "en"; a customer's locale picks
  * it by its language part; English is the fallback). Placeholders: {ticket_number},
- * {subject}, {customer_name}, {promised_at} (date and time, UTC), {owner} (the assignee or
+ * {subject}, {customer_name}, {promised_at} (date and time in the customer's time zone,
+ * "2026-03-03 10:00 (Europe/Berlin)", or "2026-03-03 09:00 UTC" without a known zone), {owner} (the assignee or
  * group, or the support team). Unknown placeholders are refused. NULL template removes the
  * channel's own template for that language, so the built-in one applies.
  *

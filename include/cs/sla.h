@@ -1,0 +1,307 @@
+/*
+ * libcs - service level agreements: policies, the clocks they run on tickets, the queue
+ * ordered by due time (P5, P9, P12). The guide is docs/sla.md.
+ */
+#ifndef CS_SLA_H
+#define CS_SLA_H
+
+#include "common.h"
+
+CS_BEGIN_DECL
+
+/** What an SLA measures. Append-only. */
+enum cs_sla_metric {
+    CS_SLA_FIRST_REPLY = 1,     /**< creation to the first public reply by an agent */
+    CS_SLA_NEXT_REPLY = 2,      /**< the oldest unanswered customer message to the reply */
+    CS_SLA_PERIODIC_UPDATE = 3, /**< an agent's public reply at least every N seconds */
+    CS_SLA_RESOLUTION = 4       /**< creation to solved, without the paused time */
+};
+
+/** What a policy condition compares. Append-only. */
+enum cs_sla_condition_kind {
+    CS_SLA_COND_CHANNEL_KIND = 1,   /**< the origin channel's cs_channel_kind is `value` */
+    CS_SLA_COND_PRIORITY = 2,       /**< the ticket's priority is `value` */
+    CS_SLA_COND_TYPE = 3,           /**< the ticket's type is `value` */
+    CS_SLA_COND_ORGANIZATION = 4,   /**< the customer's organisation id is `value` */
+    CS_SLA_COND_TAG = 5,            /**< the ticket carries the tag `text` */
+    CS_SLA_COND_PUBLIC_CHANNEL = 6  /**< the origin channel is public (`value` 1) or not (0) */
+};
+
+/** What a solved ticket's resolution clock does when the ticket is reopened. Append-only. */
+enum cs_sla_reopen {
+    CS_SLA_REOPEN_RESUME = 1, /**< go on from the time measured before it was solved */
+    CS_SLA_REOPEN_RESTART = 2 /**< start again from zero at the reopening */
+};
+
+/** A clock's state. Append-only. */
+enum cs_sla_state {
+    CS_SLA_ACTIVE = 1,    /**< running towards its deadline */
+    CS_SLA_PAUSED = 2,    /**< stopped for now (pending, on-hold); no deadline while paused */
+    CS_SLA_FULFILLED = 3, /**< met (or met late: see breached_at) */
+    CS_SLA_CANCELLED = 4, /**< ended without being met: solved before a reply, policy gone */
+    CS_SLA_BREACHED = 5   /**< running past its deadline (reported, never stored) */
+};
+
+/** Kinds of entries in a ticket's SLA event log. Append-only. */
+enum cs_sla_event_kind {
+    CS_SLA_EVENT_APPLIED = 1,   /**< a (re)selected policy set the clock's target */
+    CS_SLA_EVENT_STARTED = 2,
+    CS_SLA_EVENT_PAUSED = 3,
+    CS_SLA_EVENT_RESUMED = 4,
+    CS_SLA_EVENT_FULFILLED = 5,
+    CS_SLA_EVENT_WARNED = 6,
+    CS_SLA_EVENT_BREACHED = 7,
+    CS_SLA_EVENT_CANCELLED = 8
+};
+
+/** Names: "first_reply" "next_reply" "periodic_update" "resolution"; NULL if unknown.
+ * @since 0.1 */
+CS_EXTERN(const char *) cs_sla_metric_name(int metric);
+/** The metric with this name, or 0. @since 0.1 */
+CS_EXTERN(int) cs_sla_metric_parse(const char *name);
+/** Names: "channel_kind" "priority" "type" "organization" "tag" "public_channel".
+ * @since 0.1 */
+CS_EXTERN(const char *) cs_sla_condition_kind_name(int kind);
+/** The condition kind with this name, or 0. @since 0.1 */
+CS_EXTERN(int) cs_sla_condition_kind_parse(const char *name);
+/** Names: "active" "paused" "fulfilled" "cancelled" "breached". @since 0.1 */
+CS_EXTERN(const char *) cs_sla_state_name(int state);
+/** Names: "applied" "started" "paused" "resumed" "fulfilled" "warned" "breached"
+ * "cancelled". @since 0.1 */
+CS_EXTERN(const char *) cs_sla_event_kind_name(int kind);
+
+/** One condition of a policy. */
+typedef struct cs_sla_condition {
+    int kind;         /**< a cs_sla_condition_kind */
+    int64_t value;    /**< channel kind, priority, type, organisation id, or 0/1 (public) */
+    const char *text; /**< the tag, for CS_SLA_COND_TAG; copied */
+} cs_sla_condition;
+
+/** One target of a policy: how long a metric may take for tickets of one priority. */
+typedef struct cs_sla_target {
+    int metric;          /**< a cs_sla_metric */
+    int priority;        /**< a cs_ticket_priority, or 0 for every priority without a target */
+    int64_t seconds;     /**< 1 second to 365 days */
+    int business;        /**< 1: business seconds of `calendar_id`; 0: wall-clock seconds */
+    int64_t calendar_id; /**< a stored calendar (cs_calendar_store); only for business time */
+} cs_sla_target;
+
+/** Longest policy name, in bytes of UTF-8. */
+#define CS_SLA_POLICY_NAME_MAX 255
+/** At most this many conditions and targets per policy. */
+#define CS_SLA_CONDITIONS_MAX 32
+#define CS_SLA_TARGETS_MAX 64
+
+#define CS_SLA_POLICY_FIELDS_VERSION 1
+
+/**
+ * Policy fields for create and update, following the options-struct conventions of
+ * cs_customer_fields: NULL / 0 / CS_UNSET mean "not given" (the default on create, the
+ * stored value on update).
+ */
+typedef struct cs_sla_policy_fields {
+    unsigned int version;                /**< CS_SLA_POLICY_FIELDS_VERSION */
+    const char *name;                    /**< unique; required on create */
+    int position;                        /**< >= 0, lower first; default: after the last */
+    const cs_sla_condition *conditions;  /**< replace all conditions when non-NULL; all
+                                              must match; none matches every ticket */
+    size_t nconditions;
+    const cs_sla_target *targets;        /**< replace all targets when non-NULL */
+    size_t ntargets;
+    int pause_pending;                   /**< resolution pauses while pending; default 1 */
+    int pause_on_hold;                   /**< resolution pauses while on-hold; default 1 */
+    int reopen;                          /**< a cs_sla_reopen; default resume */
+    int warn_percent;                    /**< warn at this share of a target, 1..99;
+                                              default 80 */
+} cs_sla_policy_fields;
+
+#define CS_SLA_POLICY_FIELDS_INIT                                                          \
+    {CS_SLA_POLICY_FIELDS_VERSION, NULL, CS_UNSET, NULL, 0, NULL, 0, CS_UNSET, CS_UNSET, 0, \
+     CS_UNSET}
+
+typedef struct cs_sla_policy cs_sla_policy;
+
+/**
+ * Create a policy. Admins and system only. Tickets pick it up when they are created or
+ * next change (priority, type, tags, status, a message).
+ *
+ * @param[out] id the new policy's id; may be NULL
+ * @return CS_OK; CS_EINVAL naming the field ("name", "position", "conditions[1].kind",
+ *         "targets[0].seconds", "targets[2].calendar_id", "warn_percent" ...); CS_ENOTFOUND
+ *         naming "targets[i].calendar_id" for a calendar that is not stored; CS_EEXISTS for
+ *         a taken name; CS_EPERM; CS_EREADONLY; CS_EBUSY; CS_EDB
+ * @since 0.1
+ */
+CS_EXTERN(int) cs_sla_policy_create(int64_t *id, cs_db *db, const cs_sla_policy_fields *fields);
+
+/**
+ * Change a policy. Admins and system only. Running clocks follow the new targets when their
+ * ticket next changes.
+ *
+ * @return as cs_sla_policy_create(), and CS_ENOTFOUND naming "id"
+ * @since 0.1
+ */
+CS_EXTERN(int) cs_sla_policy_update(cs_db *db, int64_t id, const cs_sla_policy_fields *fields);
+
+/**
+ * Delete a policy. The active and paused clocks it runs are cancelled now (an event each),
+ * the next matching policy applies when each ticket next changes. Admins and system only.
+ *
+ * @return CS_OK; CS_ENOTFOUND naming "id"; CS_EPERM; CS_EREADONLY; CS_EBUSY; CS_EDB
+ * @since 0.1
+ */
+CS_EXTERN(int) cs_sla_policy_delete(cs_db *db, int64_t id);
+
+/**
+ * Read a policy with its conditions and targets.
+ *
+ * @param[out] out owned by the caller; release with cs_sla_policy_free()
+ * @return CS_OK; CS_ENOTFOUND naming "id"; CS_EPERM (customers); CS_ENOMEM; CS_EDB
+ * @since 0.1
+ */
+CS_EXTERN(int) cs_sla_policy_lookup(cs_sla_policy **out, cs_db *db, int64_t id);
+
+/** Release a policy. NULL is a no-op. @since 0.1 */
+CS_EXTERN(void) cs_sla_policy_free(cs_sla_policy *policy);
+
+/* Getters; strings are borrowed until cs_sla_policy_free(). @since 0.1 */
+CS_EXTERN(int64_t) cs_sla_policy_id(const cs_sla_policy *p);
+CS_EXTERN(const char *) cs_sla_policy_name(const cs_sla_policy *p);
+CS_EXTERN(int) cs_sla_policy_position(const cs_sla_policy *p);
+
+/**
+ * The policy as a JSON object: {id, name, position, pause_pending, pause_on_hold, reopen
+ * ("resume"/"restart"), warn_percent, conditions: [{kind, value | tag}], targets: [{metric,
+ * priority ("any" for 0), seconds, business, calendar_id}], created_at, updated_at}.
+ *
+ * @param[out] out release with cs_str_free()
+ * @return CS_OK; CS_EINVAL for a NULL argument; CS_ENOMEM
+ * @since 0.1
+ */
+CS_EXTERN(int) cs_sla_policy_to_json(char **out, const cs_sla_policy *p);
+
+/**
+ * Every policy as a JSON array in the order they are tried (position, then id), each
+ * object as cs_sla_policy_to_json() writes it.
+ *
+ * @param[out] out release with cs_str_free()
+ * @return CS_OK; CS_EPERM (customers); CS_ENOMEM; CS_EDB
+ * @since 0.1
+ */
+CS_EXTERN(int) cs_sla_policy_list_json(char **out, cs_db *db);
+
+/** One clock of a ticket, as cs_sla_status() reports it. Times are 0 when not set. */
+typedef struct cs_sla_clock {
+    int metric;           /**< a cs_sla_metric */
+    int state;            /**< a cs_sla_state; CS_SLA_BREACHED for an active clock past
+                               its deadline */
+    int64_t policy_id;
+    int64_t target;       /**< the target in seconds */
+    int business;         /**< whether the target counts business seconds */
+    int64_t calendar_id;  /**< for business targets */
+    cs_time started_at;   /**< the start of the current cycle */
+    cs_time target_at;    /**< the deadline; 0 while paused or ended */
+    cs_time warn_at;      /**< when the warning falls due; 0 while paused or ended */
+    cs_time fulfilled_at;
+    cs_time warned_at;    /**< recorded by cs_tick() */
+    cs_time breached_at;  /**< recorded by cs_tick() */
+    int64_t elapsed;      /**< (business) seconds measured up to now or to the end */
+} cs_sla_clock;
+
+/** A ticket's clocks. Owned by the caller; release with cs_sla_clocks_free(). */
+typedef struct cs_sla_clocks {
+    int64_t ticket_id;
+    cs_time now;          /**< the handle's time the report was made at */
+    size_t n;
+    cs_sla_clock *clocks; /**< ordered by metric */
+} cs_sla_clocks;
+
+/**
+ * A ticket's SLA clocks: deadlines, warnings, breaches, elapsed time, at the handle's time.
+ * A ticket no policy ever applied to has none.
+ *
+ * @param[out] out release with cs_sla_clocks_free()
+ * @return CS_OK; CS_ENOTFOUND; CS_EPERM (a customer who may not see the ticket); CS_ENOMEM;
+ *         CS_EDB
+ * @since 0.1
+ */
+CS_EXTERN(int) cs_sla_status(cs_sla_clocks **out, cs_db *db, int64_t ticket_id);
+
+/** Release a clock report. NULL is a no-op. @since 0.1 */
+CS_EXTERN(void) cs_sla_clocks_free(cs_sla_clocks *clocks);
+
+/**
+ * The report as JSON: {ticket_id, clocks: {"first_reply": {state, policy_id, target,
+ * business, calendar_id, started_at, target_at, warn_at, fulfilled_at, warned_at,
+ * breached_at, elapsed}, ...}} with times as ISO 8601 or null.
+ *
+ * @param[out] out release with cs_str_free()
+ * @return CS_OK; CS_EINVAL; CS_ENOMEM
+ * @since 0.1
+ */
+CS_EXTERN(int) cs_sla_clocks_to_json(char **out, const cs_sla_clocks *clocks);
+
+/**
+ * A ticket's SLA event log, oldest first, as a JSON array of {metric, kind, at, target_at,
+ * policy_id}: what reports are rebuilt from.
+ *
+ * @param[out] out release with cs_str_free()
+ * @return CS_OK; CS_ENOTFOUND; CS_EPERM (customers); CS_ENOMEM; CS_EDB
+ * @since 0.1
+ */
+CS_EXTERN(int) cs_sla_events_json(char **out, cs_db *db, int64_t ticket_id);
+
+#define CS_SLA_QUEUE_FILTER_VERSION 1
+
+/**
+ * Which tickets the queue yields. A bound of 0 does not filter; with a bound set, tickets
+ * without a running deadline are left out.
+ *
+ * - breaching within N seconds: due_after = now, due_until = now + N
+ * - breached: due_until = now
+ */
+typedef struct cs_sla_queue_filter {
+    unsigned int version; /**< CS_SLA_QUEUE_FILTER_VERSION */
+    cs_time due_after;    /**< only deadlines after this instant (exclusive) */
+    cs_time due_until;    /**< only deadlines at or before this instant (inclusive) */
+} cs_sla_queue_filter;
+
+#define CS_SLA_QUEUE_FILTER_INIT {CS_SLA_QUEUE_FILTER_VERSION, 0, 0}
+
+/** One queue entry. */
+typedef struct cs_sla_queue_item {
+    int64_t ticket_id;
+    int metric;        /**< the metric of the earliest running deadline; 0 for none */
+    cs_time target_at; /**< that deadline; 0 for none */
+} cs_sla_queue_item;
+
+typedef struct cs_sla_queue_iter cs_sla_queue_iter;
+
+/**
+ * The default queue (P5: fair, earliest due first): tickets with a running SLA clock by
+ * their earliest deadline (ties by ticket id), then new and open tickets without one, by
+ * id. Each ticket appears once.
+ *
+ * @param[out] out release with cs_sla_queue_iter_free()
+ * @param filter copied; NULL for the whole queue
+ * @return CS_OK; CS_EINVAL naming the filter field; CS_EPERM (customers); CS_EDB
+ * @since 0.1
+ */
+CS_EXTERN(int) cs_sla_queue_iter_new(cs_sla_queue_iter **out, cs_db *db,
+                                     const cs_sla_queue_filter *filter);
+
+/**
+ * The next entry.
+ *
+ * @param[out] out filled in
+ * @return CS_OK; CS_ITEROVER at the end; CS_EDB
+ * @since 0.1
+ */
+CS_EXTERN(int) cs_sla_queue_next(cs_sla_queue_item *out, cs_sla_queue_iter *it);
+
+/** Release a queue iterator. NULL is a no-op. @since 0.1 */
+CS_EXTERN(void) cs_sla_queue_iter_free(cs_sla_queue_iter *it);
+
+CS_END_DECL
+
+#endif

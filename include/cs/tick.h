@@ -1,0 +1,48 @@
+/*
+ * libcs - the tick: everything time-based, driven by the host with the time passed in.
+ */
+#ifndef CS_TICK_H
+#define CS_TICK_H
+
+#include "common.h"
+
+CS_BEGIN_DECL
+
+/** One thing a tick recorded. */
+typedef struct cs_tick_item {
+    int64_t ticket_id;
+    int metric; /**< a cs_sla_metric */
+    int kind;   /**< CS_SLA_EVENT_WARNED or CS_SLA_EVENT_BREACHED */
+    cs_time at; /**< when it fell due (warn_at or target_at), not when the tick ran */
+} cs_tick_item;
+
+/** What a tick did. Owned by the caller; release with cs_tick_result_free(). Fields are
+ * only ever appended. */
+typedef struct cs_tick_result {
+    cs_time now;          /**< the time the tick ran for */
+    size_t warned;        /**< warnings recorded */
+    size_t breached;      /**< breaches recorded */
+    size_t n;             /**< items: warnings first, each kind by time */
+    cs_tick_item *items;
+} cs_tick_result;
+
+/**
+ * Run everything that is due at `now`, in one transaction: record the SLA warnings whose
+ * warn_at and the breaches whose target_at lie at or before `now`, each exactly once per
+ * deadline. Calling it again for the same (or an earlier) `now` records nothing; outbox
+ * leases need no tick (a claim treats an expired lease as due). System and admins only.
+ *
+ * @param[out] out what changed; release with cs_tick_result_free()
+ * @param now      the time to run for, usually cs_db_now()
+ * @return CS_OK; CS_EINVAL for a NULL argument; CS_EPERM; CS_EREADONLY; CS_EBUSY;
+ *         CS_ENOMEM; CS_EDB
+ * @since 0.1
+ */
+CS_EXTERN(int) cs_tick(cs_tick_result **out, cs_db *db, cs_time now);
+
+/** Release a tick result. NULL is a no-op. @since 0.1 */
+CS_EXTERN(void) cs_tick_result_free(cs_tick_result *result);
+
+CS_END_DECL
+
+#endif

@@ -1,0 +1,290 @@
+/*
+ * libcs - stored calendars: calendars kept in the database by name, and the per-handle
+ * cache of parsed calendars and zone tables the SLA arithmetic works with.
+ *
+ * The cache: parsing a calendar reads its zone from libical (milliseconds), so each handle
+ * keeps what it parsed, keyed by id. Every use checks the row's `revision` with one primary
+ * key lookup; a calendar replaced through any handle or process has a new revision and is
+ * parsed again. A rollback drops the cache (see cs_db__end), so nothing read inside a
+ * rolled-back transaction survives it.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cs-internal.h"
+
+/* The statement table. */
+static const char sql_upsert[] =
+    "INSERT INTO calendar (name, definition, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)"
+    " ON CONFLICT (name) DO UPDATE SET definition = excluded.definition,"
+    " revision = revision + 1, updated_at = excluded.updated_at RETURNING id, revision";
+static const char sql_definition[] = "SELECT definition, revision FROM calendar WHERE id = ?1";
+static const char sql_revision[] = "SELECT revision FROM calendar WHERE id = ?1";
+static const char sql_by_name[] = "SELECT id FROM calendar WHERE name = ?1";
+static const char sql_bump[] =
+    "UPDATE counter SET value = value + 1 WHERE name = 'sla_revision'";
+
+struct cal_entry {
+    int64_t id;       /* a stored calendar's id, or 0 for a zone table */
+    int64_t revision;
+    char *zone;       /* zone tables: the zone's name */
+    cs_calendar *cal;
+};
+
+struct cs_cal_cache {
+    struct cal_entry *v;
+    size_t n, cap;
+};
+
+void cs_calendar__cache_free(cs_db *db)
+{
+    struct cs_cal_cache *c = db->calendars;
+
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->n; i++) {
+        cs_calendar_free(c->v[i].cal);
+        cs_mem__free(c->v[i].zone);
+    }
+    cs_mem__free(c->v);
+    cs_mem__free(c);
+    db->calendars = NULL;
+}
+
+/* Append an entry, taking over `cal` and `zone` (released on failure). */
+static int cache_add(cs_db *db, int64_t id, int64_t revision, char *zone, cs_calendar *cal)
+{
+    struct cs_cal_cache *c = db->calendars;
+
+    if (!c && !(c = db->calendars = cs_mem__calloc(1, sizeof(*c))))
+        goto nomem;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? 2 * c->cap : 8;
+        struct cal_entry *v = cs_mem__realloc(c->v, cap * sizeof(*v));
+        if (!v)
+            goto nomem;
+        c->v = v;
+        c->cap = cap;
+    }
+    c->v[c->n++] = (struct cal_entry){id, revision, zone, cal};
+    return CS_OK;
+nomem:
+    cs_calendar_free(cal);
+    cs_mem__free(zone);
+    return cs_error__nomem();
+}
+
+static struct cal_entry *cache_find(cs_db *db, int64_t id, const char *zone)
+{
+    struct cs_cal_cache *c = db->calendars;
+
+    for (size_t i = 0; c && i < c->n; i++)
+        if (zone ? c->v[i].zone && !strcmp(c->v[i].zone, zone) : c->v[i].id == id)
+            return &c->v[i];
+    return NULL;
+}
+
+/* Parse the stored definition of calendar `id`. */
+static int parse_stored(cs_calendar **out, int64_t *revision, cs_db *db, int64_t id,
+                        const char *field)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_definition);
+    int rc;
+
+    *out = NULL;
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, id);
+    rc = cs_db__step(db, st);
+    if (rc == SQLITE_ROW) {
+        *revision = sqlite3_column_int64(st, 1);
+        rc = cs_calendar_from_json(out, (const char *)sqlite3_column_text(st, 0));
+    } else if (rc == SQLITE_DONE) {
+        rc = cs_error__set(CS_ENOTFOUND, field, "calendar %lld does not exist", (long long)id);
+    } else {
+        rc = cs_db__error(db, rc, "read calendar");
+    }
+    cs_db__done(st);
+    return rc;
+}
+
+static int stored_revision(int64_t *out, cs_db *db, int64_t id)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_revision);
+    int rc;
+
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, id);
+    rc = cs_db__step(db, st);
+    *out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    cs_db__done(st);
+    if (rc == SQLITE_DONE)
+        return cs_error__set(CS_ENOTFOUND, "calendar_id", "calendar %lld does not exist",
+                             (long long)id);
+    return rc == SQLITE_ROW ? CS_OK : cs_db__error(db, rc, "read calendar");
+}
+
+int cs_calendar__cached(const cs_calendar **out, cs_db *db, int64_t id)
+{
+    struct cal_entry *e = cache_find(db, id, NULL);
+    cs_calendar *cal = NULL;
+    int64_t revision = 0;
+    int rc;
+
+    *out = NULL;
+    if ((rc = stored_revision(&revision, db, id)) < 0)
+        return rc;
+    if (e && e->revision == revision) {
+        *out = e->cal;
+        return CS_OK;
+    }
+    if ((rc = parse_stored(&cal, &revision, db, id, "calendar_id")) < 0)
+        return rc;
+    if (e) {
+        cs_calendar_free(e->cal);
+        e->cal = cal;
+        e->revision = revision;
+    } else if ((rc = cache_add(db, id, revision, NULL, cal)) < 0) {
+        return rc;
+    }
+    *out = cal;
+    return CS_OK;
+}
+
+/* The zone table of `zone` (a calendar with no hours), or NULL for an unknown zone. */
+static int zone_calendar(const cs_calendar **out, cs_db *db, const char *zone)
+{
+    struct cal_entry *e = cache_find(db, 0, zone);
+    cs_calendar *cal = NULL;
+    char *name;
+    int rc;
+
+    *out = NULL;
+    if (e) {
+        *out = e->cal;
+        return CS_OK;
+    }
+    if ((rc = cs_calendar_new(&cal, zone)) == CS_EINVAL) {
+        cs_error_clear();
+        return CS_OK;
+    }
+    if (rc < 0)
+        return rc;
+    if (!(name = cs_mem__strdup(zone))) {
+        cs_calendar_free(cal);
+        return cs_error__nomem();
+    }
+    if ((rc = cache_add(db, 0, 0, name, cal)) == CS_OK)
+        *out = cal;
+    return rc;
+}
+
+int cs_calendar__format_local(char *buf, size_t size, cs_db *db, const char *zone, cs_time t)
+{
+    const cs_calendar *cal = NULL;
+    char iso[32];
+    int rc;
+
+    if (zone && *zone && (rc = zone_calendar(&cal, db, zone)) < 0)
+        return rc;
+    if (!cal) {
+        cs_time__iso(iso, t);
+        snprintf(buf, size, "%.10s %.5s UTC", iso, iso + 11);
+        return CS_OK;
+    }
+    cs_time__iso(iso, t + cs_calendar__utc_offset(cal, t));
+    snprintf(buf, size, "%.10s %.5s (%s)", iso, iso + 11, zone);
+    return CS_OK;
+}
+
+/* Public API ------------------------------------------------------------------------- */
+
+static int store(int64_t *id, cs_db *db, const char *name, const char *json)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_upsert);
+    int64_t revision = 0;
+    int rc;
+
+    if (!st)
+        return cs_error_last()->code;
+    cs_db__bind_text(st, 1, name);
+    cs_db__bind_text(st, 2, json);
+    sqlite3_bind_int64(st, 3, cs_db_now(db));
+    rc = cs_db__step(db, st);
+    if (rc == SQLITE_ROW) {
+        *id = sqlite3_column_int64(st, 0);
+        revision = sqlite3_column_int64(st, 1);
+        rc = CS_OK;
+    } else {
+        rc = cs_db__error(db, rc, "store calendar");
+    }
+    cs_db__done(st);
+    if (rc < 0 || !(st = cs_db__stmt(db, sql_bump)) || (rc = cs_db__exec_stmt(db, st)) < 0)
+        return rc < 0 ? rc : cs_error_last()->code;
+    return cs_audit__record(db, "calendar", *id, 0, 0, revision > 1 ? "update" : "create",
+                            "name", NULL, name);
+}
+
+int cs_calendar_store(int64_t *id, cs_db *db, const char *name, const cs_calendar *cal)
+{
+    int64_t stored = 0;
+    char *json = NULL;
+    int rc;
+
+    if (id)
+        *id = 0;
+    if (!db)
+        return cs_error__inval("db", "db is NULL");
+    if (!cal)
+        return cs_error__inval("cal", "cal is NULL");
+    if ((rc = cs_check__text("name", name, CS_CALENDAR_NAME_MAX, true)) < 0 ||
+        (rc = cs_db__require(db, CS_PERM_CONFIG, "store calendars")) < 0 ||
+        (rc = cs_calendar_to_json(&json, cal)) < 0)
+        return rc;
+    if ((rc = cs_db__begin(db)) == CS_OK)
+        rc = cs_db__end(db, store(&stored, db, name, json));
+    cs_str_free(json);
+    if (rc == CS_OK && id)
+        *id = stored;
+    return rc;
+}
+
+int cs_calendar_load(cs_calendar **out, cs_db *db, int64_t id)
+{
+    int64_t revision;
+    int rc;
+
+    if (out)
+        *out = NULL;
+    if (!out || !db)
+        return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
+    if ((rc = cs_db__require(db, CS_PERM_READ, "read calendars")) < 0)
+        return rc;
+    return parse_stored(out, &revision, db, id, "id");
+}
+
+int cs_calendar_lookup_name(int64_t *id, cs_db *db, const char *name)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    if (!id || !db || !name)
+        return cs_error__inval(!id ? "id" : !db ? "db" : "name", "%s is NULL",
+                               !id ? "id" : !db ? "db" : "name");
+    *id = 0;
+    if ((rc = cs_db__require(db, CS_PERM_READ, "read calendars")) < 0)
+        return rc;
+    if (!(st = cs_db__stmt(db, sql_by_name)))
+        return cs_error_last()->code;
+    cs_db__bind_text(st, 1, name);
+    rc = cs_db__step(db, st);
+    if (rc == SQLITE_ROW)
+        *id = sqlite3_column_int64(st, 0);
+    cs_db__done(st);
+    if (rc == SQLITE_DONE)
+        return cs_error__set(CS_ENOTFOUND, "name", "calendar \"%.64s\" does not exist", name);
+    return rc == SQLITE_ROW ? CS_OK : cs_db__error(db, rc, "read calendar");
+}

@@ -1,0 +1,39 @@
+/*
+ * libcs - the tick: everything time-based happens here, at the time the host passes in.
+ * Today that is the SLA warnings and breaches; automations and auto-close will join them.
+ */
+#include "config.h"
+
+#include "cs-internal.h"
+
+void cs_tick_result_free(cs_tick_result *r)
+{
+    if (!r)
+        return;
+    cs_mem__free(r->items);
+    cs_mem__free(r);
+}
+
+int cs_tick(cs_tick_result **out, cs_db *db, cs_time now)
+{
+    cs_tick_result *r;
+    int rc;
+
+    if (out)
+        *out = NULL;
+    if (!out || !db)
+        return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
+    if ((rc = cs_db__require(db, CS_PERM_CONFIG, "run the tick")) < 0)
+        return rc;
+    if (!(r = cs_mem__calloc(1, sizeof(*r))))
+        return cs_error__nomem();
+    r->now = now;
+    if ((rc = cs_db__begin(db)) == CS_OK)
+        rc = cs_db__end(db, cs_sla__tick(r, db, now));
+    if (rc < 0) {
+        cs_tick_result_free(r);
+        return rc;
+    }
+    *out = r;
+    return CS_OK;
+}
