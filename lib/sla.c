@@ -745,24 +745,27 @@ int cs_sla_policy_position(const cs_sla_policy *p)
 
 /* JSON ---------------------------------------------------------------------------------- */
 
-static json_t *json_time(cs_time t)
-{
-    char buf[32];
-    return t ? json_string(cs_time__iso(buf, t)) : json_null();
-}
-
-static json_t *json_id(int64_t id)
-{
-    return id ? json_integer(id) : json_null();
-}
-
+/* A condition's value as the JSON interface takes it: names for enums, a boolean for
+ * public channels, the organisation id, the tag. */
 static json_t *condition_json(const struct sla_cond *c)
 {
-    if (c->kind == CS_SLA_COND_TAG)
-        return json_pack("{s:s, s:s}", "kind", cs_sla_condition_kind_name(c->kind), "tag",
-                         c->text ? c->text : "");
-    return json_pack("{s:s, s:I}", "kind", cs_sla_condition_kind_name(c->kind), "value",
-                     (json_int_t)c->value);
+    const char *kind = cs_sla_condition_kind_name(c->kind);
+    int v = (int)c->value;
+
+    switch (c->kind) {
+    case CS_SLA_COND_TAG:
+        return json_pack("{s:s, s:s}", "kind", kind, "value", c->text ? c->text : "");
+    case CS_SLA_COND_CHANNEL_KIND:
+        return json_pack("{s:s, s:s}", "kind", kind, "value", cs_channel_kind_name(v));
+    case CS_SLA_COND_PRIORITY:
+        return json_pack("{s:s, s:s}", "kind", kind, "value", cs_ticket_priority_name(v));
+    case CS_SLA_COND_TYPE:
+        return json_pack("{s:s, s:s}", "kind", kind, "value", cs_ticket_type_name(v));
+    case CS_SLA_COND_PUBLIC_CHANNEL:
+        return json_pack("{s:s, s:b}", "kind", kind, "value", v);
+    default:
+        return json_pack("{s:s, s:I}", "kind", kind, "value", (json_int_t)c->value);
+    }
 }
 
 static json_t *target_json(const cs_sla_target *t)
@@ -770,7 +773,7 @@ static json_t *target_json(const cs_sla_target *t)
     return json_pack("{s:s, s:s, s:I, s:b, s:o}", "metric", cs_sla_metric_name(t->metric),
                      "priority", t->priority ? cs_ticket_priority_name(t->priority) : "any",
                      "seconds", (json_int_t)t->seconds, "business", t->business, "calendar_id",
-                     json_id(t->calendar_id));
+                     cs_json__id(t->calendar_id));
 }
 
 static json_t *policy_json(const cs_sla_policy *p)
@@ -792,8 +795,8 @@ static json_t *policy_json(const cs_sla_policy *p)
                      "pause_pending", p->pause_pending, "pause_on_hold", p->pause_on_hold,
                      "reopen", p->reopen == CS_SLA_REOPEN_RESTART ? "restart" : "resume",
                      "warn_percent", p->warn_percent, "conditions", conds, "targets", targets,
-                     "created_at", json_time(p->created_at), "updated_at",
-                     json_time(p->updated_at));
+                     "created_at", cs_json__time(p->created_at), "updated_at",
+                     cs_json__time(p->updated_at));
 }
 
 int cs_sla_policy_to_json(char **out, const cs_sla_policy *p)
@@ -1538,12 +1541,12 @@ int cs_sla_status(cs_sla_clocks **out, cs_db *db, int64_t ticket_id)
 static json_t *clock_json(const cs_sla_clock *c)
 {
     return json_pack("{s:s, s:o, s:I, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I}", "state",
-                     cs_sla_state_name(c->state), "policy_id", json_id(c->policy_id), "target",
+                     cs_sla_state_name(c->state), "policy_id", cs_json__id(c->policy_id), "target",
                      (json_int_t)c->target, "business", c->business, "calendar_id",
-                     json_id(c->calendar_id), "started_at", json_time(c->started_at),
-                     "target_at", json_time(c->target_at), "warn_at", json_time(c->warn_at),
-                     "fulfilled_at", json_time(c->fulfilled_at), "warned_at",
-                     json_time(c->warned_at), "breached_at", json_time(c->breached_at),
+                     cs_json__id(c->calendar_id), "started_at", cs_json__time(c->started_at),
+                     "target_at", cs_json__time(c->target_at), "warn_at", cs_json__time(c->warn_at),
+                     "fulfilled_at", cs_json__time(c->fulfilled_at), "warned_at",
+                     cs_json__time(c->warned_at), "breached_at", cs_json__time(c->breached_at),
                      "elapsed", (json_int_t)c->elapsed);
 }
 
@@ -1571,9 +1574,9 @@ static json_t *event_json(sqlite3_stmt *st)
     return json_pack("{s:s, s:s, s:o, s:o, s:o}", "metric",
                      cs_sla_metric_name(sqlite3_column_int(st, 0)), "kind",
                      cs_sla_event_kind_name(sqlite3_column_int(st, 1)), "at",
-                     json_time(sqlite3_column_int64(st, 2)), "target_at",
-                     json_time(sqlite3_column_int64(st, 3)), "policy_id",
-                     json_id(sqlite3_column_int64(st, 4)));
+                     cs_json__time(sqlite3_column_int64(st, 2)), "target_at",
+                     cs_json__time(sqlite3_column_int64(st, 3)), "policy_id",
+                     cs_json__id(sqlite3_column_int64(st, 4)));
 }
 
 int cs_sla_events_json(char **out, cs_db *db, int64_t ticket_id)

@@ -239,7 +239,7 @@ START_TEST(policies_validate_and_list)
     ck_assert_int_eq(cs_sla_policy_position(p), 0);
     ck_assert_ok(cs_sla_policy_to_json(&json, p));
     ck_assert_str_eq(json,
-                     "{\"conditions\":[{\"kind\":\"tag\",\"tag\":\"vip\"}],"
+                     "{\"conditions\":[{\"kind\":\"tag\",\"value\":\"vip\"}],"
                      "\"created_at\":\"2026-03-02T09:00:00Z\",\"id\":1,\"name\":\"Bad\","
                      "\"pause_on_hold\":true,\"pause_pending\":true,\"position\":0,"
                      "\"reopen\":\"restart\",\"targets\":[{\"business\":false,"

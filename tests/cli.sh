@@ -133,6 +133,29 @@ expect 1 "nothing of a failing import is kept" -- customer find external three
 expect 0 "customer list through call" -- call customer.list '{}'
 json "[c['name'] for c in j['customers']].count('Three') == 0" "no half import"
 
+printf '%s' '{"timezone": "Europe/Berlin", "hours": {"mon": [["08:00", "18:00"]], "tue": [["08:00", "18:00"]]}}' >"$tmp/cal.json"
+expect 0 "sla calendar" -- sla calendar Office "$tmp/cal.json"
+expect 1 "sla calendar from a missing file" -- sla calendar Office "$tmp/none.json"
+expect 0 "sla policy" -- sla policy Mail --first-reply 4h --calendar 1 --channel-kind email
+expect 2 "sla policy with a bad duration" -- sla policy Bad --first-reply 4q
+expect 1 "sla policy with a business target and no calendar stored" -- sla policy Bad2 --first-reply 1h --calendar 99
+expect 0 "a mail under the policy" -- --json "$NOW" ingest --channel 1 --from sla@example.com --subject Frist "Wann?"
+json "j['promised_at'] == '2026-03-02T13:00:00Z'" "4 business hours from Monday 10:00 Berlin"
+sla_ticket=$(printf '%s' "$out" | python3 -c "import json,sys; print(json.load(sys.stdin)['ticket_number'])")
+expect 0 "sla status" -- "$NOW" sla status "$sla_ticket"
+has "first_reply      active    due 2026-03-02T13:00:00Z" "the clock is shown"
+expect 0 "the ticket table shows the deadline" -- tickets --status new
+has "2026-03-02T13:00:00Z" "next deadline column"
+expect 0 "tick before the warning" -- --now 2026-03-02T11:00:00Z tick
+has "0 warnings, 0 breaches" "nothing due yet"
+expect 0 "tick after the deadline" -- --json --now 2026-03-02T13:30:00Z tick
+json "j['warned'] == 1 and j['breached'] == 1" "warning and breach recorded"
+expect 0 "tick again" -- --json --now 2026-03-02T13:30:00Z tick
+json "j['warned'] == 0 and j['breached'] == 0" "tick is idempotent"
+expect 0 "sla queue" -- sla queue
+has "first_reply" "the queue shows the running deadline"
+expect 2 "tick takes no arguments" -- tick now
+
 expect 2 "unknown command" -- frobnicate
 expect 2 "no command" --
 expect 2 "bad --as" -- --as boss tickets

@@ -333,8 +333,32 @@ static const char *name_of(struct names *n, const char *method, const char *kind
     return json_string_value(json_object_get(n->cache, key));
 }
 
+/* The earliest running deadline of a ticket, from its SLA clocks; "-" when none. */
+static const char *next_deadline(struct names *n, json_int_t ticket_id, char buf[32])
+{
+    char req[48], *resp = NULL;
+    const char *best = NULL, *key;
+    json_t *o = NULL, *clock;
+
+    snprintf(req, sizeof(req), "{\"ticket_id\": %lld}", (long long)ticket_id);
+    if (cs_call(&resp, n->cli->db, "sla.status", req) == CS_OK)
+        o = json_loads(resp, 0, NULL);
+    cs_str_free(resp);
+    json_object_foreach(json_object_get(o, "clocks"), key, clock)
+    {
+        const char *at = json_string_value(json_object_get(clock, "target_at"));
+        if (at && (!best || strcmp(at, best) < 0))
+            best = at;
+    }
+    snprintf(buf, 32, "%s", best ? best : "-");
+    json_decref(o);
+    return buf;
+}
+
 static void print_ticket_row(struct names *n, const json_t *t)
 {
+    char deadline[32];
+
     printf("%6lld  %-8s %-7s %-20.20s %-12.12s %-16.16s %s\n",
            (long long)json_integer_value(json_object_get(t, "number")), str(t, "status"),
            str(t, "priority"),
@@ -342,7 +366,7 @@ static void print_ticket_row(struct names *n, const json_t *t)
                    json_integer_value(json_object_get(t, "customer_id"))),
            name_of(n, "channel.get", "channel", json_integer_value(json_object_get(t, "channel_id"))),
            name_of(n, "agent.get", "agent", json_integer_value(json_object_get(t, "assignee_id"))),
-           str(t, "next_deadline"));
+           next_deadline(n, json_integer_value(json_object_get(t, "id")), deadline));
 }
 
 int cli_cmd_tickets(struct cli *cli, int argc, char **argv)
@@ -713,4 +737,145 @@ int cli_cmd_import(struct cli *cli, int argc, char **argv)
         return cli_fail(cli, rc);
     printf("imported %zu requests\n", done);
     return 0;
+}
+
+static void print_tick(const json_t *o)
+{
+    size_t i;
+    json_t *it;
+
+    printf("tick at %s: %lld warnings, %lld breaches\n", str(o, "now"),
+           (long long)json_integer_value(json_object_get(o, "warned")),
+           (long long)json_integer_value(json_object_get(o, "breached")));
+    json_array_foreach(json_object_get(o, "items"), i, it)
+        printf("  ticket %lld: %s %s (due %s)\n",
+               (long long)json_integer_value(json_object_get(it, "ticket_id")), str(it, "metric"),
+               str(it, "kind"), str(it, "at"));
+}
+
+int cli_cmd_tick(struct cli *cli, int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1)
+        return cli_usage("tick   (the time is --now, else the clock)");
+    return call_show(cli, "tick", json_object(), print_tick);
+}
+
+/* "90s", "30m", "4h", "2d", or plain seconds. */
+static int duration(json_int_t *out, const char *text)
+{
+    char *end;
+    long long v = strtoll(text, &end, 10);
+    int unit = !*end ? 1 : !strcmp(end, "s") ? 1 : !strcmp(end, "m") ? 60
+                       : !strcmp(end, "h") ? 3600 : !strcmp(end, "d") ? 86400 : 0;
+
+    if (end == text || !unit || v <= 0) {
+        fprintf(stderr, "csdesk: \"%s\" is not a duration such as 30m, 4h or 2d\n", text);
+        return -1;
+    }
+    *out = v * unit;
+    return 0;
+}
+
+static int sla_policy_add(struct cli *cli, int argc, char **argv)
+{
+    static const char *const metrics[][2] = {{"first-reply", "first_reply"},
+                                             {"next-reply", "next_reply"},
+                                             {"resolution", "resolution"}};
+    struct cli_opt opts[] = {{"first-reply", 1, NULL, 0}, {"next-reply", 1, NULL, 0},
+                             {"resolution", 1, NULL, 0},  {"calendar", 1, NULL, 0},
+                             {"channel-kind", 1, NULL, 0}, {"priority", 1, NULL, 0},
+                             {"public", 0, NULL, 0}};
+    char *pos[MAX_POS], *end = NULL;
+    size_t npos;
+    json_t *targets = json_array(), *conds = json_array();
+    json_int_t seconds, calendar = 0;
+
+    if (PARSE(1, 1))
+        goto usage;
+    if (OPT("calendar") && ((calendar = strtoll(OPT("calendar"), &end, 10)) <= 0 || *end))
+        goto usage;
+    for (size_t i = 0; i < 3; i++) {
+        if (!OPT(metrics[i][0]))
+            continue;
+        if (duration(&seconds, OPT(metrics[i][0])) < 0)
+            goto usage;
+        json_array_append_new(targets, json_pack("{s:s, s:I, s:b, s:o}", "metric", metrics[i][1],
+                                                 "seconds", seconds, "business", calendar != 0,
+                                                 "calendar_id", calendar ? json_integer(calendar)
+                                                                         : json_null()));
+    }
+    if (OPT("channel-kind"))
+        json_array_append_new(conds, json_pack("{s:s, s:s}", "kind", "channel_kind", "value",
+                                               OPT("channel-kind")));
+    if (OPT("priority"))
+        json_array_append_new(conds, json_pack("{s:s, s:s}", "kind", "priority", "value",
+                                               OPT("priority")));
+    if (FLAG("public"))
+        json_array_append_new(conds, json_pack("{s:s, s:b}", "kind", "public_channel", "value", 1));
+    return call_show(cli, "sla.policy.create",
+                     json_pack("{s:s, s:o, s:o}", "name", pos[0], "targets", targets,
+                               "conditions", conds),
+                     print_id);
+usage:
+    json_decref(targets);
+    json_decref(conds);
+    return cli_usage("sla policy NAME [--first-reply DUR] [--next-reply DUR] [--resolution DUR]"
+                     " [--calendar ID] [--channel-kind K] [--priority P] [--public]");
+}
+
+static void print_clocks(const json_t *o)
+{
+    const char *metric;
+    json_t *c;
+
+    json_object_foreach(json_object_get(o, "clocks"), metric, c)
+        printf("%-16s %-9s due %s%s\n", metric, str(c, "state"), str(c, "target_at"),
+               json_is_string(json_object_get(c, "breached_at")) ? "  BREACHED" : "");
+}
+
+static void print_queue(const json_t *o)
+{
+    size_t i;
+    json_t *it;
+
+    json_array_foreach(json_object_get(o, "items"), i, it)
+        printf("ticket %-6lld %-16s %s\n",
+               (long long)json_integer_value(json_object_get(it, "ticket_id")), str(it, "metric"),
+               str(it, "target_at"));
+}
+
+static int sla_calendar(struct cli *cli, const char *name, const char *path)
+{
+    json_error_t err;
+    json_t *cal = json_load_file(path, 0, &err);
+
+    if (!cal) {
+        fprintf(stderr, "csdesk: %s:%d: %s\n", path, err.line, err.text);
+        return EXIT_FAILURE;
+    }
+    return call_show(cli, "calendar.store", json_pack("{s:s, s:o}", "name", name, "calendar", cal),
+                     print_id);
+}
+
+int cli_cmd_sla(struct cli *cli, int argc, char **argv)
+{
+    json_int_t id;
+    int rc;
+
+    if (argc == 4 && !strcmp(argv[1], "calendar"))
+        return sla_calendar(cli, argv[2], argv[3]);
+    if (argc >= 3 && !strcmp(argv[1], "policy"))
+        return sla_policy_add(cli, argc - 1, argv + 1);
+    if (argc == 2 && !strcmp(argv[1], "policies"))
+        return call_show(cli, "sla.policy.list", json_object(), NULL);
+    if (argc == 2 && !strcmp(argv[1], "queue"))
+        return call_show(cli, "sla.queue", json_object(), print_queue);
+    if (argc == 3 && !strcmp(argv[1], "status")) {
+        if ((rc = ticket_by_number(cli, argv[2], &id, NULL)))
+            return rc;
+        return call_show(cli, "sla.status", json_pack("{s:I}", "ticket_id", id), print_clocks);
+    }
+    return cli_usage("sla calendar NAME FILE.json | sla policy NAME [options] | sla policies"
+                     " | sla status NUMBER | sla queue");
 }

@@ -193,6 +193,10 @@ static const struct command {
                                " | outbox ack ID LEASE [EXTERNAL-ID]"
                                " | outbox fail ID LEASE [ERROR] | outbox list [--state S]"},
     {"audit", cli_cmd_audit, "audit NUMBER: who changed what on a ticket"},
+    {"sla", cli_cmd_sla, "sla calendar NAME FILE.json | sla policy NAME [--first-reply DUR]"
+                         " [--resolution DUR] [--calendar ID] ... | sla policies"
+                         " | sla status NUMBER | sla queue"},
+    {"tick", cli_cmd_tick, "record the SLA warnings and breaches due now (or at --now)"},
     {"import", cli_cmd_import, "import FILE.jsonl: one request per line"},
     {"call", cmd_call, "call METHOD [JSON | -]: the raw JSON interface"},
     {"methods", cmd_methods, "list the methods of the JSON interface"},

@@ -51,6 +51,8 @@ int cli_cmd_update(struct cli *cli, int argc, char **argv);
 int cli_cmd_outbox(struct cli *cli, int argc, char **argv);
 int cli_cmd_audit(struct cli *cli, int argc, char **argv);
 int cli_cmd_import(struct cli *cli, int argc, char **argv);
+int cli_cmd_tick(struct cli *cli, int argc, char **argv);
+int cli_cmd_sla(struct cli *cli, int argc, char **argv);
 int cli_cmd_demo(struct cli *cli, int argc, char **argv);
 
 #endif

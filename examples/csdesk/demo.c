@@ -82,6 +82,32 @@ static int setup(struct demo *d, json_int_t ids[4])
     detail("agent: Carla Berger, signs as ^%s", text(r, "initials"));
     d->cli->actor_id = integer(r, "id");
     json_decref(r);
+
+    say(d, "P3, P12", "Promises in minutes, in business hours: an office calendar and SLAs.");
+    if (!(r = run(d, "calendar.store",
+                  json_pack("{s:s, s:{s:s, s:{s:[[s,s]], s:[[s,s]], s:[[s,s]], s:[[s,s]],"
+                            " s:[[s,s]]}}}",
+                            "name", "Büro Berlin", "calendar", "timezone", "Europe/Berlin",
+                            "hours", "mon", "08:00", "18:00", "tue", "08:00", "18:00", "wed",
+                            "08:00", "18:00", "thu", "08:00", "18:00", "fri", "08:00",
+                            "18:00"))))
+        return -1;
+    json_int_t calendar = integer(r, "id");
+    json_decref(r);
+    if (!(r = run(d, "sla.policy.create",
+                  json_pack("{s:s, s:[{s:s, s:b}], s:[{s:s, s:i}]}", "name", "Social media",
+                            "conditions", "kind", "public_channel", "value", 1, "targets",
+                            "metric", "first_reply", "seconds", 3600))))
+        return -1;
+    json_decref(r);
+    if (!(r = run(d, "sla.policy.create",
+                  json_pack("{s:s, s:[{s:s, s:i, s:b, s:I}]}", "name", "Standard", "targets",
+                            "metric", "first_reply", "seconds", 4 * 3600, "business", 1,
+                            "calendar_id", calendar))))
+        return -1;
+    json_decref(r);
+    detail("%s", "public channels: first reply within 1 hour (P9); everything else within"
+                 " 4 business hours, Mon-Fri 08-18 Berlin");
     return 0;
 }
 
@@ -133,7 +159,20 @@ int cli_cmd_demo(struct cli *cli, int argc, char **argv)
            (long long)integer(r, "ticket_number"));
     json_decref(r);
 
-    say(&d, "P9", "An hour later she complains in public, on Twitter.");
+    say(&d, "P5", "Ben writes too. Nobody picks his mail up yet; the queue is ordered by deadline,"
+                  " not by who the customer is.");
+    cli->now += 300;
+    if (!(r = run(&d, "ingest",
+                  json_pack("{s:I, s:s, s:s, s:s, s:s}", "channel_id", ch[0], "external_id",
+                            "<1@ben.example>", "sender", "ben@example.com", "subject",
+                            "Lieferzeit", "body", "Wann wird meine Bestellung geliefert?"))))
+        goto out;
+    json_int_t ben_ticket = integer(r, "ticket_id");
+    printf("   -> ticket #%lld, first reply promised by %s\n",
+           (long long)integer(r, "ticket_number"), text(r, "promised_at"));
+    json_decref(r);
+
+    say(&d, "P9", "An hour later Anna complains in public, on Twitter.");
     cli->now += 3600;
     if (!(r = run(&d, "ingest",
                   json_pack("{s:I, s:s, s:s, s:s}", "channel_id", ch[1], "external_id",
@@ -214,6 +253,29 @@ int cli_cmd_demo(struct cli *cli, int argc, char **argv)
         goto out;
     printf("   -> added to ticket #%lld, threaded by %s\n",
            (long long)integer(r, "ticket_number"), text(r, "thread"));
+    json_decref(r);
+
+    say(&d, "P12", "The host's timer calls tick: warnings before a breach, the breach after.");
+    for (int t = 0; t < 2; t++) {
+        cli->now = DEMO_START + (t ? 5 * 3600 : 3 * 3600 + 20 * 60);
+        if (!(r = run(&d, "tick", json_object())))
+            goto out;
+        items = json_object_get(r, "items");
+        for (i = 0; i < json_array_size(items); i++) {
+            json_t *it = json_array_get(items, i);
+            printf("   -> %s: ticket %lld %s %s (due %s)\n", text(r, "now"),
+                   (long long)integer(it, "ticket_id"), text(it, "metric"), text(it, "kind"),
+                   text(it, "at"));
+        }
+        json_decref(r);
+    }
+    if (!(r = run(&d, "sla.queue", json_pack("{s:i}", "limit", 1))))
+        goto out;
+    printf("   -> next in the queue: ticket %lld (Ben's: %s)\n",
+           (long long)integer(json_array_get(json_object_get(r, "items"), 0), "ticket_id"),
+           integer(json_array_get(json_object_get(r, "items"), 0), "ticket_id") == ben_ticket
+               ? "yes"
+               : "no");
     json_decref(r);
 
     printf("\nTry: csdesk --db %s tickets; csdesk --db %s show 1\n", cli->db_path, cli->db_path);
