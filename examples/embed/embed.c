@@ -109,8 +109,14 @@ int main(int argc, char **argv)
         (rc = drain_outbox(db)) != CS_OK)
         goto out;
 
-    /* TICK: call cs_tick() here, from a timer, once it exists (it is being added). It
-     * drives everything time-based: SLA warnings and breaches, automations, auto-close. */
+    /* The clock: the host calls cs_tick() from a timer (cron, a thread, its event loop).
+     * It records SLA warnings and breaches that fell due, each once, so calling it often
+     * is cheap and calling it twice for the same time changes nothing. */
+    cs_tick_result *tick = NULL;
+    if (check(rc = cs_tick(&tick, db, cs_db_now(db)), "running the clock"))
+        goto out;
+    printf("tick: %zu warnings, %zu breaches\n", tick->warned, tick->breached);
+    cs_tick_result_free(tick);
 
 out:
     cs_ingest_result_free(result);

@@ -227,3 +227,11 @@ class Database:
         self.call("outbox.fail", id=item["id"], lease=item["lease"], error=error,
                   retry_at=retry_at)
 
+    def sla_status(self, ticket_id: int) -> Result:
+        """A ticket's SLA clocks by metric: state, target_at, warn_at, breached_at..."""
+        return self.call("sla.status", ticket_id=ticket_id)["clocks"]
+
+    def tick(self, now: datetime | None = None) -> Result:
+        """Record the SLA warnings and breaches due at ``now`` (default: the clock), once."""
+        return self.call("tick", now=now)
+

@@ -57,6 +57,27 @@ class FlowTest(DatabaseTest):
         self.assertTrue(again["duplicate"])
         self.assertEqual(again["ticket_id"], result["ticket_id"])
 
+    def test_sla_deadline_promise_and_breach(self) -> None:
+        now = [MARCH_2]  # Monday 10:00 in Berlin
+        self.db.set_clock(lambda: now[0])
+        calendar = self.db.call("calendar.store", name="Office", calendar={
+            "timezone": "Europe/Berlin",
+            "hours": {day: [["08:00", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}})
+        self.db.call("sla.policy.create", name="Mail", targets=[
+            {"metric": "first_reply", "seconds": 4 * 3600, "business": True,
+             "calendar_id": calendar["id"]}])
+        result = self.mail_from("kim@customer.example", "Deadline")
+        self.assertEqual(result["promised_at"], "2026-03-02T13:00:00Z")
+        clock = self.db.sla_status(result["ticket_id"])["first_reply"]
+        self.assertEqual((clock["state"], clock["target_at"]), ("active", "2026-03-02T13:00:00Z"))
+        self.assertEqual(self.db.tick()["breached"], 0)
+        now[0] += 5 * 3600
+        ticked = self.db.tick()
+        self.assertEqual((ticked["warned"], ticked["breached"]), (1, 1))
+        self.assertEqual(self.db.tick()["breached"], 0)  # recorded once
+        self.assertEqual(self.db.sla_status(result["ticket_id"])["first_reply"]["breached_at"],
+                         "2026-03-02T13:00:00Z")
+
     def test_customer_find_normalises(self) -> None:
         result = self.mail_from("Kim@Customer.Example", "Order")
         found = self.db.customer_find("email", " KIM@customer.example ")
