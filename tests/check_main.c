@@ -16,6 +16,7 @@ int main(void)
         cs_ingest_suite,
         cs_calendar_suite,
         cs_sla_suite,
+        cs_route_suite,
     };
     SRunner *sr = srunner_create(NULL);
     int failed;
