@@ -22,17 +22,19 @@ ALTER TABLE ticket ADD COLUMN route_key INTEGER GENERATED ALWAYS AS
 CREATE INDEX ticket_route ON ticket (group_id, route_tier, route_key, id)
     WHERE assignee_id IS NULL AND status IN (1, 2);
 
+-- "+state": the ticket's own few clocks by the primary key, never a walk of ticket_sla_due
+-- (state, target_at), which the planner would otherwise pick for min(target_at).
 CREATE TRIGGER ticket_sla_route_insert AFTER INSERT ON ticket_sla BEGIN
     UPDATE ticket SET route_due = (SELECT min(target_at) FROM ticket_sla
-        WHERE ticket_id = NEW.ticket_id AND state = 1) WHERE id = NEW.ticket_id;
+        WHERE ticket_id = NEW.ticket_id AND +state = 1) WHERE id = NEW.ticket_id;
 END;
 CREATE TRIGGER ticket_sla_route_update AFTER UPDATE OF state, target_at ON ticket_sla BEGIN
     UPDATE ticket SET route_due = (SELECT min(target_at) FROM ticket_sla
-        WHERE ticket_id = NEW.ticket_id AND state = 1) WHERE id = NEW.ticket_id;
+        WHERE ticket_id = NEW.ticket_id AND +state = 1) WHERE id = NEW.ticket_id;
 END;
 CREATE TRIGGER ticket_sla_route_delete AFTER DELETE ON ticket_sla BEGIN
     UPDATE ticket SET route_due = (SELECT min(target_at) FROM ticket_sla
-        WHERE ticket_id = OLD.ticket_id AND state = 1) WHERE id = OLD.ticket_id;
+        WHERE ticket_id = OLD.ticket_id AND +state = 1) WHERE id = OLD.ticket_id;
 END;
 
 -- presence: 1 online, 2 away, 3 offline (no row: offline). last_assigned orders agents by
