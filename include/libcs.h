@@ -21,6 +21,7 @@
 #include "cs/calendar.h"
 #include "cs/sla.h"
 #include "cs/tick.h"
+#include "cs/route.h"
 #include "cs/call.h"
 
 #endif

@@ -340,6 +340,15 @@ int cs_sla__tick(cs_tick_result *r, cs_db *db, cs_time now);
 /* Drop the handle's SLA and calendar caches. */
 void cs_sla__cache_free(cs_db *db);
 
+/* route.c ---------------------------------------------------------------------------- */
+
+/* A ticket's group or assignee changes (ticket.c's update path): count a transfer when it
+ * already had one, stamp assigned_at and make a new assignee the most recently assigned. */
+int cs_route__on_assign(cs_db *db, int64_t ticket_id, int64_t old_group, int64_t old_agent,
+                        int64_t group, int64_t agent);
+/* A ticket was opened (ingest): assign it by its group's strategy, as the system. */
+int cs_route__on_created(cs_db *db, int64_t ticket_id);
+
 /* audit.c: updates field by field ------------------------------------------------------ */
 
 /* What an update leaves in a field, following the options-struct conventions (see

@@ -661,6 +661,9 @@ static int ingest(struct ingest *g)
     g->db->actor_org = 0;
     if ((rc = place(g)) < 0 || (rc = store_message(g)) < 0)
         return rc;
+    if ((g->flags & F_CREATED) &&
+        (rc = cs_route__on_created(g->db, cs_ticket_id(g->ticket))) < 0)
+        return rc;
     if ((g->flags & F_CREATED) && (rc = send_receipt(g)) < 0)
         return rc;
     g->r->ticket_id = cs_ticket_id(g->ticket);

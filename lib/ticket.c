@@ -555,7 +555,8 @@ static int update_refs(cs_db *db, cs_ticket *t, const cs_ticket_fields *f)
     if (agent && agent != t->assignee_id && (rc = check_assignee(db, agent)) < 0)
         return rc;
     if ((rc = audit_ref(db, t, "group_id", t->group_id, group)) < 0 ||
-        (rc = audit_ref(db, t, "assignee_id", t->assignee_id, agent)) < 0)
+        (rc = audit_ref(db, t, "assignee_id", t->assignee_id, agent)) < 0 ||
+        (rc = cs_route__on_assign(db, t->id, t->group_id, t->assignee_id, group, agent)) < 0)
         return rc;
     t->group_id = group;
     t->assignee_id = agent;

@@ -17,6 +17,7 @@ int main(void)
         cs_call_suite,
         cs_calendar_suite,
         cs_sla_suite,
+        cs_route_suite,
     };
     SRunner *sr = srunner_create(NULL);
     int failed;

@@ -12,5 +12,6 @@ Suite *cs_ingest_suite(void);
 Suite *cs_call_suite(void);
 Suite *cs_calendar_suite(void);
 Suite *cs_sla_suite(void);
+Suite *cs_route_suite(void);
 
 #endif
