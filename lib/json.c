@@ -1576,6 +1576,140 @@ static int m_tick(cs_db *db, struct req *r, json_t **out)
     return *out ? CS_OK : cs_error__nomem();
 }
 
+/* routing ------------------------------------------------------------------------- */
+
+static int m_agent_presence(cs_db *db, struct req *r, json_t **out)
+{
+    int64_t agent = 0;
+    int presence = 0, rc;
+    char *text = NULL;
+
+    if ((rc = req_id(r, "agent_id", &agent, true)) < 0 ||
+        (rc = req_enum(r, "presence", cs_presence_parse, &presence, true)) < 0 ||
+        (rc = req_done(r)) < 0 || (rc = cs_route_set_presence(db, agent, presence)) < 0)
+        return rc;
+    return adopt(out, text, cs_route_agent_json(&text, db, agent));
+}
+
+static int m_agent_capacity(cs_db *db, struct req *r, json_t **out)
+{
+    int64_t agent = 0, capacity = 0;
+    int kind = 0, rc;
+    char *text = NULL;
+
+    if ((rc = req_id(r, "agent_id", &agent, true)) < 0 ||
+        (rc = req_enum(r, "channel_kind", cs_channel_kind_parse, &kind, true)) < 0 ||
+        (rc = req_int(r, "capacity", &capacity, true)) < 0 || (rc = req_done(r)) < 0)
+        return rc;
+    if (capacity < 0 || capacity > 100000)
+        return cs_error__inval("capacity", "capacity must be between 0 and 100000");
+    if ((rc = cs_route_set_capacity(db, agent, kind, (int)capacity)) < 0)
+        return rc;
+    return adopt(out, text, cs_route_agent_json(&text, db, agent));
+}
+
+static int m_agent_routing(cs_db *db, struct req *r, json_t **out)
+{
+    int64_t agent = 0;
+    char *text = NULL;
+    int rc;
+
+    if ((rc = req_id(r, "agent_id", &agent, true)) < 0 || (rc = req_done(r)) < 0)
+        return rc;
+    return adopt(out, text, cs_route_agent_json(&text, db, agent));
+}
+
+static int m_group_routing(cs_db *db, struct req *r, json_t **out)
+{
+    cs_route_group_fields f = CS_ROUTE_GROUP_FIELDS_INIT;
+    int64_t group = 0;
+    int rc;
+
+    if ((rc = req_id(r, "group_id", &group, true)) < 0 ||
+        (rc = req_enum(r, "strategy", cs_route_strategy_parse, &f.strategy, false)) < 0 ||
+        (rc = req_bool(r, "match_language", &f.match_language)) < 0 || (rc = req_done(r)) < 0)
+        return rc;
+    if ((f.strategy || f.match_language != CS_UNSET) &&
+        (rc = cs_route_group_set(db, group, &f)) < 0)
+        return rc;
+    if ((rc = cs_route_group_get(&f, db, group)) < 0)
+        return rc;
+    *out = json_pack("{s:I, s:s, s:b}", "group_id", (json_int_t)group, "strategy",
+                     cs_route_strategy_name(f.strategy), "match_language", f.match_language);
+    return *out ? CS_OK : cs_error__nomem();
+}
+
+static int m_ticket_assign(cs_db *db, struct req *r, json_t **out)
+{
+    int64_t ticket = 0, agent = 0;
+    int rc;
+
+    if ((rc = req_id(r, "ticket_id", &ticket, true)) < 0 || (rc = req_done(r)) < 0 ||
+        (rc = cs_route_assign(&agent, db, ticket)) < 0)
+        return rc;
+    *out = json_pack("{s:o}", "agent_id", cs_json__id(agent));
+    return *out ? CS_OK : cs_error__nomem();
+}
+
+static int m_ticket_next(cs_db *db, struct req *r, json_t **out)
+{
+    int64_t agent = 0, ticket = 0;
+    int rc;
+
+    if ((rc = req_id(r, "agent_id", &agent, true)) < 0 || (rc = req_done(r)) < 0 ||
+        (rc = cs_route_next(&ticket, db, agent)) < 0)
+        return rc;
+    if (ticket)
+        return ticket_json(out, db, ticket);
+    *out = json_pack("{s:n}", "id");
+    return *out ? CS_OK : cs_error__nomem();
+}
+
+static int m_callback_create(cs_db *db, struct req *r, json_t **out)
+{
+    cs_callback_fields f = CS_CALLBACK_FIELDS_INIT;
+    int64_t ticket;
+    int rc;
+
+    if ((rc = req_id(r, "customer_id", &f.customer_id, true)) < 0 ||
+        (rc = req_id(r, "channel_id", &f.channel_id, false)) < 0 ||
+        (rc = req_id(r, "group_id", &f.group_id, false)) < 0 ||
+        (rc = req_str(r, "subject", &f.subject, false)) < 0 ||
+        (rc = req_time(r, "window_from", &f.window_from, true)) < 0 ||
+        (rc = req_time(r, "window_to", &f.window_to, true)) < 0 || (rc = req_done(r)) < 0 ||
+        (rc = cs_route_callback_create(&ticket, db, &f)) < 0)
+        return rc;
+    return ticket_json(out, db, ticket);
+}
+
+static int m_route_wait(cs_db *db, struct req *r, json_t **out)
+{
+    int64_t group = 0, seconds = 0;
+    int kind = 0, rc;
+
+    if ((rc = req_id(r, "group_id", &group, true)) < 0 ||
+        (rc = req_enum(r, "channel_kind", cs_channel_kind_parse, &kind, true)) < 0 ||
+        (rc = req_done(r)) < 0 || (rc = cs_route_estimated_wait(&seconds, db, group, kind)) < 0)
+        return rc;
+    *out = json_pack("{s:o}", "seconds", seconds < 0 ? json_null() : json_integer(seconds));
+    return *out ? CS_OK : cs_error__nomem();
+}
+
+static int m_route_report(cs_db *db, struct req *r, json_t **out)
+{
+    cs_route_report rep = CS_ROUTE_REPORT_INIT;
+    cs_time from = 0, to = 0;
+    int rc;
+
+    if ((rc = req_time(r, "from", &from, true)) < 0 || (rc = req_time(r, "to", &to, true)) < 0 ||
+        (rc = req_done(r)) < 0 || (rc = cs_route_report_get(&rep, db, from, to)) < 0)
+        return rc;
+    *out = json_pack("{s:I, s:I, s:I, s:I}", "solved", (json_int_t)rep.solved, "first_contact",
+                     (json_int_t)rep.first_contact, "transferred", (json_int_t)rep.transferred,
+                     "transfers", (json_int_t)rep.transfers);
+    return *out ? CS_OK : cs_error__nomem();
+}
+
 /* The dispatcher table. docs/api.md documents every entry; a test checks that. */
 static const struct method {
     const char *name;
@@ -1638,6 +1772,15 @@ static const struct method {
     {"sla.events", m_sla_events},
     {"sla.queue", m_sla_queue},
     {"tick", m_tick},
+    {"agent.presence", m_agent_presence},
+    {"agent.capacity", m_agent_capacity},
+    {"agent.routing", m_agent_routing},
+    {"group.routing", m_group_routing},
+    {"ticket.assign", m_ticket_assign},
+    {"ticket.next", m_ticket_next},
+    {"callback.create", m_callback_create},
+    {"route.estimated_wait", m_route_wait},
+    {"route.report", m_route_report},
 };
 
 const char *cs_call_method(size_t i)

@@ -156,6 +156,17 @@ expect 0 "sla queue" -- sla queue
 has "first_reply" "the queue shows the running deadline"
 expect 2 "tick takes no arguments" -- tick now
 
+expect 1 "next while offline" -- --as agent:1 next 1
+expect 0 "presence" -- --as agent:1 presence 1 online
+has "agent 1 is online" "presence set"
+expect 1 "another agent's presence" -- --as agent:2 presence 1 offline
+expect 0 "next" -- "$NOW" --as agent:1 next 1
+has "took #" "the agent takes a ticket"
+expect 0 "callback" -- "$NOW" callback 1 2026-03-02T14:00:00Z 2026-03-02T15:00:00Z
+has "callback ticket #" "callback opened"
+expect 1 "callback with the window the wrong way round" -- callback 1 2026-03-02T15:00:00Z 2026-03-02T14:00:00Z
+expect 2 "presence without a state" -- presence 1
+
 expect 2 "unknown command" -- frobnicate
 expect 2 "no command" --
 expect 2 "bad --as" -- --as boss tickets

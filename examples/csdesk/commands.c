@@ -879,3 +879,66 @@ int cli_cmd_sla(struct cli *cli, int argc, char **argv)
     return cli_usage("sla calendar NAME FILE.json | sla policy NAME [options] | sla policies"
                      " | sla status NUMBER | sla queue");
 }
+
+static void print_next(const json_t *t)
+{
+    if (json_is_null(json_object_get(t, "id")))
+        printf("nothing to take\n");
+    else
+        printf("took #%lld %s (%s, %s priority)\n",
+               (long long)json_integer_value(json_object_get(t, "number")), str(t, "subject"),
+               str(t, "status"), str(t, "priority"));
+}
+
+/* `next AGENT`: the agent takes the next ticket of the queue. */
+int cli_cmd_next(struct cli *cli, int argc, char **argv)
+{
+    json_t *req = json_object();
+
+    if (argc != 2 || set_int(req, "agent_id", argv[1]) < 0) {
+        json_decref(req);
+        return cli_usage("next AGENT-ID");
+    }
+    return call_show(cli, "ticket.next", req, print_next);
+}
+
+static void print_presence(const json_t *o)
+{
+    printf("agent %lld is %s\n", (long long)json_integer_value(json_object_get(o, "agent_id")),
+           str(o, "presence"));
+}
+
+int cli_cmd_presence(struct cli *cli, int argc, char **argv)
+{
+    json_t *req = json_object();
+
+    if (argc != 3 || set_int(req, "agent_id", argv[1]) < 0) {
+        json_decref(req);
+        return cli_usage("presence AGENT-ID online|away|offline");
+    }
+    set_str(req, "presence", argv[2]);
+    return call_show(cli, "agent.presence", req, print_presence);
+}
+
+static void print_callback(const json_t *t)
+{
+    printf("callback ticket #%lld\n", (long long)json_integer_value(json_object_get(t, "number")));
+}
+
+int cli_cmd_callback(struct cli *cli, int argc, char **argv)
+{
+    struct cli_opt opts[] = {{"channel", 1, NULL, 0}, {"group", 1, NULL, 0}};
+    char *pos[MAX_POS];
+    size_t npos;
+    json_t *req;
+
+    if (PARSE(3, 3))
+        return cli_usage("callback CUSTOMER-ID FROM TO [--channel ID] [--group ID]");
+    req = json_pack("{s:s, s:s}", "window_from", pos[1], "window_to", pos[2]);
+    if (set_int(req, "customer_id", pos[0]) < 0 || set_int(req, "channel_id", OPT("channel")) < 0 ||
+        set_int(req, "group_id", OPT("group")) < 0) {
+        json_decref(req);
+        return 2;
+    }
+    return call_show(cli, "callback.create", req, print_callback);
+}

@@ -196,6 +196,9 @@ static const struct command {
     {"sla", cli_cmd_sla, "sla calendar NAME FILE.json | sla policy NAME [--first-reply DUR]"
                          " [--resolution DUR] [--calendar ID] ... | sla policies"
                          " | sla status NUMBER | sla queue"},
+    {"presence", cli_cmd_presence, "presence AGENT online|away|offline"},
+    {"next", cli_cmd_next, "next AGENT: the agent takes the next ticket, earliest due first"},
+    {"callback", cli_cmd_callback, "callback CUSTOMER FROM TO: a callback request in a window"},
     {"tick", cli_cmd_tick, "record the SLA warnings and breaches due now (or at --now)"},
     {"import", cli_cmd_import, "import FILE.jsonl: one request per line"},
     {"call", cmd_call, "call METHOD [JSON | -]: the raw JSON interface"},

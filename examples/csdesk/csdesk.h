@@ -53,6 +53,9 @@ int cli_cmd_audit(struct cli *cli, int argc, char **argv);
 int cli_cmd_import(struct cli *cli, int argc, char **argv);
 int cli_cmd_tick(struct cli *cli, int argc, char **argv);
 int cli_cmd_sla(struct cli *cli, int argc, char **argv);
+int cli_cmd_next(struct cli *cli, int argc, char **argv);
+int cli_cmd_presence(struct cli *cli, int argc, char **argv);
+int cli_cmd_callback(struct cli *cli, int argc, char **argv);
 int cli_cmd_demo(struct cli *cli, int argc, char **argv);
 
 #endif
