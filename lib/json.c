@@ -180,12 +180,16 @@ static int req_done(struct req *r)
 }
 
 /* Take a JSON text made by a to_json function. */
-static int adopt(json_t **out, char *text, int rc)
+/* Parse the text a typed call wrote into *text and release it. The text is read through a
+ * pointer because the call filling it is often this function's own argument, and C leaves
+ * the order in which arguments are evaluated open. */
+static int adopt(json_t **out, char **text, int rc)
 {
     if (rc < 0)
         return rc;
-    *out = json_loads(text, 0, NULL);
-    cs_str_free(text);
+    *out = json_loads(*text, 0, NULL);
+    cs_str_free(*text);
+    *text = NULL;
     return *out ? CS_OK : cs_error__nomem();
 }
 
@@ -327,7 +331,7 @@ static int customer_json(json_t **out, cs_db *db, int64_t id)
     if (rc == CS_OK)
         rc = cs_customer_to_json(&text, c);
     cs_customer_free(c);
-    return adopt(out, text, rc);
+    return adopt(out, &text, rc);
 }
 
 static int m_customer_create(cs_db *db, struct req *r, json_t **out)
@@ -382,7 +386,7 @@ static int m_customer_find(cs_db *db, struct req *r, json_t **out)
     if ((rc = cs_customer_find(&c, db, kind, value)) == CS_OK)
         rc = cs_customer_to_json(&text, c);
     cs_customer_free(c);
-    return adopt(out, text, rc);
+    return adopt(out, &text, rc);
 }
 
 static int m_customer_identity(cs_db *db, struct req *r, json_t **out, bool add)
@@ -433,7 +437,7 @@ static int m_customer_list(cs_db *db, struct req *r, json_t **out)
     while ((rc = cs_customer_next(&c, it)) == CS_OK) {
         char *text = NULL;
         json_t *o = NULL;
-        if ((rc = adopt(&o, text, cs_customer_to_json(&text, c))) < 0)
+        if ((rc = adopt(&o, &text, cs_customer_to_json(&text, c))) < 0)
             break;
         json_array_append_new(arr, o);
         last = cs_customer_id(c);
@@ -479,7 +483,7 @@ static int m_customer_export(cs_db *db, struct req *r, json_t **out)
 
     if ((rc = req_id(r, "id", &id, true)) < 0 || (rc = req_done(r)) < 0)
         return rc;
-    return adopt(out, text, cs_customer_export(&text, db, id));
+    return adopt(out, &text, cs_customer_export(&text, db, id));
 }
 
 static int m_customer_erase(cs_db *db, struct req *r, json_t **out)
@@ -534,7 +538,7 @@ static int channel_json(json_t **out, cs_db *db, int64_t id)
     if (rc == CS_OK)
         rc = cs_channel_to_json(&text, ch);
     cs_channel_free(ch);
-    return adopt(out, text, rc);
+    return adopt(out, &text, rc);
 }
 
 static int m_channel_create(cs_db *db, struct req *r, json_t **out)
@@ -577,7 +581,7 @@ static int m_channel_list(cs_db *db, struct req *r, json_t **out)
     char *text = NULL;
     int rc;
 
-    if ((rc = req_done(r)) < 0 || (rc = adopt(&arr, text, cs_channel_list_json(&text, db))) < 0)
+    if ((rc = req_done(r)) < 0 || (rc = adopt(&arr, &text, cs_channel_list_json(&text, db))) < 0)
         return rc;
     *out = json_pack("{s:o}", "channels", arr);
     return *out ? CS_OK : cs_error__nomem();
@@ -609,7 +613,7 @@ static int agent_json(json_t **out, cs_db *db, int64_t id)
     if (rc == CS_OK)
         rc = cs_agent_to_json(&text, a);
     cs_agent_free(a);
-    return adopt(out, text, rc);
+    return adopt(out, &text, rc);
 }
 
 static int m_agent_create(cs_db *db, struct req *r, json_t **out)
@@ -712,7 +716,7 @@ static int ticket_json(json_t **out, cs_db *db, int64_t id)
     if (rc == CS_OK)
         rc = cs_ticket_to_json(&text, t);
     cs_ticket_free(t);
-    return adopt(out, text, rc);
+    return adopt(out, &text, rc);
 }
 
 static int m_ticket_create(cs_db *db, struct req *r, json_t **out)
@@ -781,7 +785,7 @@ static int messages_json(json_t **out, cs_db *db, int64_t ticket_id)
     while ((rc = cs_message_next(&m, it)) == CS_OK) {
         char *text = NULL;
         json_t *o = NULL;
-        if ((rc = adopt(&o, text, cs_message_to_json(&text, m))) < 0)
+        if ((rc = adopt(&o, &text, cs_message_to_json(&text, m))) < 0)
             break;
         json_array_append_new(arr, o);
     }
@@ -868,7 +872,7 @@ static int m_ticket_list(cs_db *db, struct req *r, json_t **out)
     while ((rc = cs_ticket_next(&t, it)) == CS_OK) {
         char *text = NULL;
         json_t *o = NULL;
-        if ((rc = adopt(&o, text, cs_ticket_to_json(&text, t))) < 0)
+        if ((rc = adopt(&o, &text, cs_ticket_to_json(&text, t))) < 0)
             break;
         json_array_append_new(arr, o);
         last = cs_ticket_id(t);
@@ -931,7 +935,7 @@ static int m_message_create(cs_db *db, struct req *r, json_t **out)
     if ((rc = cs_message_lookup(&m, db, id)) == CS_OK)
         rc = cs_message_to_json(&text, m);
     cs_message_free(m);
-    return adopt(out, text, rc);
+    return adopt(out, &text, rc);
 }
 
 static int m_message_list(cs_db *db, struct req *r, json_t **out)
@@ -1090,7 +1094,7 @@ static int m_outbox_list(cs_db *db, struct req *r, json_t **out)
         return rc;
     if (limit < 1 || limit > LIST_MAX)
         return cs_error__inval("limit", "limit must be between 1 and %d", LIST_MAX);
-    if ((rc = adopt(&arr, text, cs_outbox_list_json(&text, db, state, (size_t)limit))) < 0)
+    if ((rc = adopt(&arr, &text, cs_outbox_list_json(&text, db, state, (size_t)limit))) < 0)
         return rc;
     *out = json_pack("{s:o}", "items", arr);
     return *out ? CS_OK : cs_error__nomem();
