@@ -497,6 +497,8 @@ static void day_load(const cs_calendar *cal, int32_t day, day_ctx *d)
         else
             hi = mid;
     }
+    if (!cal->closures)
+        return; /* no holidays: nothing to index (and no array to point into) */
     d->closed = &cal->closures[lo];
     while (lo + d->nclosed < cal->nclosures && cal->closures[lo + d->nclosed].day == day)
         d->nclosed++;
