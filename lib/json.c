@@ -1335,11 +1335,26 @@ const char *cs_call_method(size_t i)
     return i < CS_ARRAY_SIZE(methods) ? methods[i].name : NULL;
 }
 
+/* JSON text must be UTF-8, but an error message may quote the caller's bytes (an unknown
+ * method) or be cut inside a character: then its non-ASCII bytes become '?'. */
+static const char *utf8_text(char *buf, size_t size, const char *s)
+{
+    if (cs_utf8__valid(s, strlen(s)))
+        return s;
+    snprintf(buf, size, "%s", s);
+    for (char *p = buf; *p; p++)
+        if ((unsigned char)*p >= 0x80)
+            *p = '?';
+    return buf;
+}
+
 static char *error_response(void)
 {
     const cs_error *e = cs_error_last();
+    char message[CS_ERROR_MESSAGE_MAX], field[CS_ERROR_FIELD_MAX];
     json_t *o = json_pack("{s:{s:s, s:s, s:s}}", "error", "code", cs_status_name(e->code),
-                          "message", e->message, "field", e->field);
+                          "message", utf8_text(message, sizeof(message), e->message), "field",
+                          utf8_text(field, sizeof(field), e->field));
     char *text = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     char *copy = text ? cs_mem__strdup(text) : NULL;
 
