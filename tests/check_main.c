@@ -16,6 +16,7 @@ int main(void)
         cs_ingest_suite,
         cs_call_suite,
         cs_calendar_suite,
+        cs_nomem_suite,
     };
     SRunner *sr = srunner_create(NULL);
     int failed;

@@ -11,5 +11,6 @@ Suite *cs_ticket_suite(void);
 Suite *cs_ingest_suite(void);
 Suite *cs_call_suite(void);
 Suite *cs_calendar_suite(void);
+Suite *cs_nomem_suite(void);
 
 #endif
