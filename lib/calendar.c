@@ -342,11 +342,15 @@ int cs_calendar__push_holiday(cs_calendar *cal, int year, int month, int day, in
     if (to <= from || to > DAY)
         return cs_error__inval("to", "holiday end %d is not within %d..%d seconds", to, from + 1,
                                DAY);
-    grown = cs_mem__realloc(cal->holidays, (cal->nholidays + 1) * sizeof(*grown));
-    if (!grown)
-        return cs_error__nomem();
-    cal->holidays = grown;
-    grown[cal->nholidays++] = (cs_cal_holiday){year, month, day, from, to};
+    /* Doubling: an .ics event spanning years adds a holiday per day. */
+    if (cal->nholidays == cal->holidays_cap) {
+        size_t cap = cal->holidays_cap ? cal->holidays_cap * 2 : 8;
+        if (!(grown = cs_mem__realloc(cal->holidays, cap * sizeof(*grown))))
+            return cs_error__nomem();
+        cal->holidays = grown;
+        cal->holidays_cap = cap;
+    }
+    cal->holidays[cal->nholidays++] = (cs_cal_holiday){year, month, day, from, to};
     return CS_OK;
 }
 
@@ -497,6 +501,8 @@ static void day_load(const cs_calendar *cal, int32_t day, day_ctx *d)
         else
             hi = mid;
     }
+    if (!cal->closures)
+        return; /* no holidays: nothing to index (and no array to point into) */
     d->closed = &cal->closures[lo];
     while (lo + d->nclosed < cal->nclosures && cal->closures[lo + d->nclosed].day == day)
         d->nclosed++;

@@ -284,7 +284,7 @@ struct cs_calendar {
     size_t noffsets;
     cs_cal_hours week[7];
     cs_cal_holiday *holidays; /* as added, for to_json */
-    size_t nholidays;
+    size_t nholidays, holidays_cap;
     cs_cal_special *specials; /* sorted by day */
     size_t nspecials;
     cs_cal_closure *closures; /* the holidays expanded to dates, sorted */

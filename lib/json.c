@@ -180,12 +180,16 @@ static int req_done(struct req *r)
 }
 
 /* Take a JSON text made by a to_json function. */
-static int adopt(json_t **out, char *text, int rc)
+/* Parse the text a typed call wrote into *text and release it. The text is read through a
+ * pointer because the call filling it is often this function's own argument, and C leaves
+ * the order in which arguments are evaluated open. */
+static int adopt(json_t **out, char **text, int rc)
 {
     if (rc < 0)
         return rc;
-    *out = json_loads(text, 0, NULL);
-    cs_str_free(text);
+    *out = json_loads(*text, 0, NULL);
+    cs_str_free(*text);
+    *text = NULL;
     return *out ? CS_OK : cs_error__nomem();
 }
 
@@ -321,7 +325,7 @@ static int customer_json(json_t **out, cs_db *db, int64_t id)
     if (rc == CS_OK)
         rc = cs_customer_to_json(&text, c);
     cs_customer_free(c);
-    return adopt(out, text, rc);
+    return adopt(out, &text, rc);
 }
 
 static int m_customer_create(cs_db *db, struct req *r, json_t **out)
@@ -376,7 +380,7 @@ static int m_customer_find(cs_db *db, struct req *r, json_t **out)
     if ((rc = cs_customer_find(&c, db, kind, value)) == CS_OK)
         rc = cs_customer_to_json(&text, c);
     cs_customer_free(c);
-    return adopt(out, text, rc);
+    return adopt(out, &text, rc);
 }
 
 static int m_customer_identity(cs_db *db, struct req *r, json_t **out, bool add)
@@ -427,7 +431,7 @@ static int m_customer_list(cs_db *db, struct req *r, json_t **out)
     while ((rc = cs_customer_next(&c, it)) == CS_OK) {
         char *text = NULL;
         json_t *o = NULL;
-        if ((rc = adopt(&o, text, cs_customer_to_json(&text, c))) < 0)
+        if ((rc = adopt(&o, &text, cs_customer_to_json(&text, c))) < 0)
             break;
         json_array_append_new(arr, o);
         last = cs_customer_id(c);
@@ -473,7 +477,7 @@ static int m_customer_export(cs_db *db, struct req *r, json_t **out)
 
     if ((rc = req_id(r, "id", &id, true)) < 0 || (rc = req_done(r)) < 0)
         return rc;
-    return adopt(out, text, cs_customer_export(&text, db, id));
+    return adopt(out, &text, cs_customer_export(&text, db, id));
 }
 
 static int m_customer_erase(cs_db *db, struct req *r, json_t **out)
@@ -528,7 +532,7 @@ static int channel_json(json_t **out, cs_db *db, int64_t id)
     if (rc == CS_OK)
         rc = cs_channel_to_json(&text, ch);
     cs_channel_free(ch);
-    return adopt(out, text, rc);
+    return adopt(out, &text, rc);
 }
 
 static int m_channel_create(cs_db *db, struct req *r, json_t **out)
@@ -571,7 +575,7 @@ static int m_channel_list(cs_db *db, struct req *r, json_t **out)
     char *text = NULL;
     int rc;
 
-    if ((rc = req_done(r)) < 0 || (rc = adopt(&arr, text, cs_channel_list_json(&text, db))) < 0)
+    if ((rc = req_done(r)) < 0 || (rc = adopt(&arr, &text, cs_channel_list_json(&text, db))) < 0)
         return rc;
     *out = json_pack("{s:o}", "channels", arr);
     return *out ? CS_OK : cs_error__nomem();
@@ -603,7 +607,7 @@ static int agent_json(json_t **out, cs_db *db, int64_t id)
     if (rc == CS_OK)
         rc = cs_agent_to_json(&text, a);
     cs_agent_free(a);
-    return adopt(out, text, rc);
+    return adopt(out, &text, rc);
 }
 
 static int m_agent_create(cs_db *db, struct req *r, json_t **out)
@@ -706,7 +710,7 @@ static int ticket_json(json_t **out, cs_db *db, int64_t id)
     if (rc == CS_OK)
         rc = cs_ticket_to_json(&text, t);
     cs_ticket_free(t);
-    return adopt(out, text, rc);
+    return adopt(out, &text, rc);
 }
 
 static int m_ticket_create(cs_db *db, struct req *r, json_t **out)
@@ -775,7 +779,7 @@ static int messages_json(json_t **out, cs_db *db, int64_t ticket_id)
     while ((rc = cs_message_next(&m, it)) == CS_OK) {
         char *text = NULL;
         json_t *o = NULL;
-        if ((rc = adopt(&o, text, cs_message_to_json(&text, m))) < 0)
+        if ((rc = adopt(&o, &text, cs_message_to_json(&text, m))) < 0)
             break;
         json_array_append_new(arr, o);
     }
@@ -862,7 +866,7 @@ static int m_ticket_list(cs_db *db, struct req *r, json_t **out)
     while ((rc = cs_ticket_next(&t, it)) == CS_OK) {
         char *text = NULL;
         json_t *o = NULL;
-        if ((rc = adopt(&o, text, cs_ticket_to_json(&text, t))) < 0)
+        if ((rc = adopt(&o, &text, cs_ticket_to_json(&text, t))) < 0)
             break;
         json_array_append_new(arr, o);
         last = cs_ticket_id(t);
@@ -925,7 +929,7 @@ static int m_message_create(cs_db *db, struct req *r, json_t **out)
     if ((rc = cs_message_lookup(&m, db, id)) == CS_OK)
         rc = cs_message_to_json(&text, m);
     cs_message_free(m);
-    return adopt(out, text, rc);
+    return adopt(out, &text, rc);
 }
 
 static int m_message_list(cs_db *db, struct req *r, json_t **out)
@@ -1079,7 +1083,7 @@ static int m_outbox_list(cs_db *db, struct req *r, json_t **out)
         return rc;
     if (limit < 1 || limit > LIST_MAX)
         return cs_error__inval("limit", "limit must be between 1 and %d", LIST_MAX);
-    if ((rc = adopt(&arr, text, cs_outbox_list_json(&text, db, state, (size_t)limit))) < 0)
+    if ((rc = adopt(&arr, &text, cs_outbox_list_json(&text, db, state, (size_t)limit))) < 0)
         return rc;
     *out = json_pack("{s:o}", "items", arr);
     return *out ? CS_OK : cs_error__nomem();
@@ -1788,14 +1792,28 @@ const char *cs_call_method(size_t i)
     return i < CS_ARRAY_SIZE(methods) ? methods[i].name : NULL;
 }
 
+/* JSON text must be UTF-8, but an error message may quote the caller's bytes (an unknown
+ * method) or be cut inside a character: then its non-ASCII bytes become '?'. */
+static const char *utf8_text(char *buf, size_t size, const char *s)
+{
+    if (cs_utf8__valid(s, strlen(s)))
+        return s;
+    snprintf(buf, size, "%s", s);
+    for (char *p = buf; *p; p++)
+        if ((unsigned char)*p >= 0x80)
+            *p = '?';
+    return buf;
+}
+
 static char *error_response(void)
 {
     const cs_error *e = cs_error_last();
-    char *text = NULL;
+    char message[CS_ERROR_MESSAGE_MAX], field[CS_ERROR_FIELD_MAX], *text = NULL;
     /* Dumping may fail and overwrite the error: its code is kept by the caller. */
     cs_json__dump(&text, json_pack("{s:{s:s, s:s, s:s}}", "error", "code",
-                                   cs_status_name(e->code), "message", e->message, "field",
-                                   e->field));
+                                   cs_status_name(e->code), "message",
+                                   utf8_text(message, sizeof(message), e->message), "field",
+                                   utf8_text(field, sizeof(field), e->field)));
     return text;
 }
 

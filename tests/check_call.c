@@ -37,6 +37,8 @@ START_TEST(errors_are_json)
     char *resp = (char *)1;
 
     assert_error(call(db, "no.such.method", "{}", CS_EINVAL), "EINVAL", "method");
+    /* An error quoting bytes that are not UTF-8 is still a JSON answer. */
+    assert_error(call(db, "versi\xff\xff\x02on", "{}", CS_EINVAL), "EINVAL", "method");
     assert_error(call(db, "ticket.get", "{\"id\": ", CS_EINVAL), "EINVAL", "request");
     assert_error(call(db, "ticket.get", "[1, 2]", CS_EINVAL), "EINVAL", "request");
     assert_error(call(db, "ticket.get", "{\"id\": 1, \"id\": 2}", CS_EINVAL), "EINVAL",

@@ -13,5 +13,6 @@ Suite *cs_call_suite(void);
 Suite *cs_calendar_suite(void);
 Suite *cs_sla_suite(void);
 Suite *cs_route_suite(void);
+Suite *cs_nomem_suite(void);
 
 #endif

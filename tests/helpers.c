@@ -7,7 +7,6 @@
 #include "helpers.h"
 
 #define T_START 1772442000 /* 2026-03-02T09:00:00Z */
-
 cs_time t_now = T_START;
 
 cs_time t_clock(void *payload)
@@ -50,8 +49,8 @@ char *t_path(const char *name)
 cs_db *t_open_memory(void)
 {
     cs_db *db = NULL;
-
-    /* Every test starts at the same time, also when tests share a process (CK_FORK=no). */
+    /* Each test starts at the same time, also when tests share a process (CK_FORK=no,
+     * as under valgrind), where an earlier test may have moved the clock. */
     t_now = T_START;
     ck_assert_ok(cs_db_open(&db, ":memory:", CS_OPEN_CREATE));
     cs_db_set_clock(db, t_clock, NULL);

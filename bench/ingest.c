@@ -1,0 +1,374 @@
+/*
+ * Ingest throughput: N messages (default 200,000) from 20,000 customers over five channels
+ * (email, chat, twitter, whatsapp, webform), 30% of them replies that thread into an
+ * existing ticket (In-Reply-To, reply_to or the chat conversation), on a file database in a
+ * temporary directory. Three modes, each in its own process so each has its own peak RSS:
+ *
+ *   raw    the ceiling: plain SQLite, one message-sized row (with a unique index on the
+ *          external id) per commit, with the pragmas libcs sets (WAL, synchronous=FULL,
+ *          foreign_keys=ON)
+ *   single cs_ingest() with its own transaction per message: the durable default
+ *   batch  K cs_ingest() calls per cs_db_begin()/cs_db_commit() section (bulk import)
+ *
+ * Prints messages per second, the libcs/raw ratio and the peak RSS of each mode.
+ * Not a test: run it with `make bench`.
+ *
+ *   bench/ingest [-n N] [--batch K] [--modes raw,single,batch] [--max-rss KIB]
+ *
+ * --max-rss makes the run fail when a mode's peak RSS exceeds the limit.
+ */
+#define _GNU_SOURCE
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libcs.h>
+#include <sqlite3.h>
+
+#define CUSTOMERS 20000
+#define REPLY_PERCENT 30
+
+static const int kinds[] = {CS_CHANNEL_EMAIL, CS_CHANNEL_CHAT, CS_CHANNEL_TWITTER,
+                            CS_CHANNEL_WHATSAPP, CS_CHANNEL_WEBFORM};
+#define NKINDS 5
+
+struct workload {
+    uint64_t rng;
+    long *last;          /* per customer: the index of its latest message, or -1 */
+    unsigned *session;   /* per customer: its current chat session */
+    int64_t channel[NKINDS];
+    char sender[64], name[64], external_id[64], subject[96], reply[64], conversation[64];
+    char body[400];
+};
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static uint64_t next_random(struct workload *w)
+{
+    w->rng ^= w->rng << 13;
+    w->rng ^= w->rng >> 7;
+    w->rng ^= w->rng << 17;
+    return w->rng;
+}
+
+static void workload_init(struct workload *w)
+{
+    memset(w, 0, sizeof(*w));
+    w->rng = 0x9E3779B97F4A7C15ull;
+    w->last = malloc(CUSTOMERS * sizeof(*w->last));
+    w->session = calloc(CUSTOMERS, sizeof(*w->session));
+    if (!w->last || !w->session) {
+        perror("malloc");
+        exit(1);
+    }
+    for (int c = 0; c < CUSTOMERS; c++)
+        w->last[c] = -1;
+}
+
+static void workload_free(struct workload *w)
+{
+    free(w->last);
+    free(w->session);
+}
+
+static void external_id(char *buf, size_t size, int kind, long i)
+{
+    if (kind == CS_CHANNEL_EMAIL || kind == CS_CHANNEL_WEBFORM)
+        snprintf(buf, size, "<m%ld.bench@mail.example>", i);
+    else
+        snprintf(buf, size, "m%ld", i);
+}
+
+/* Message i of the workload: who sends it, on which channel, and what it answers. */
+static void make_message(struct workload *w, long i, cs_inbound *in)
+{
+    int c = (int)(next_random(w) % CUSTOMERS), k = c % NKINDS, kind = kinds[k];
+    int reply = w->last[c] >= 0 && (int)(next_random(w) % 100) < REPLY_PERCENT;
+
+    *in = (cs_inbound)CS_INBOUND_INIT;
+    in->channel_id = w->channel[k];
+    switch (kind) {
+    case CS_CHANNEL_EMAIL:
+    case CS_CHANNEL_WEBFORM:
+        snprintf(w->sender, sizeof(w->sender), "customer%d@shop.example", c);
+        break;
+    case CS_CHANNEL_CHAT:
+        snprintf(w->sender, sizeof(w->sender), "visitor-%d", c);
+        break;
+    case CS_CHANNEL_TWITTER:
+        snprintf(w->sender, sizeof(w->sender), "user%d", c);
+        break;
+    default:
+        snprintf(w->sender, sizeof(w->sender), "+4915%08d", c);
+    }
+    snprintf(w->name, sizeof(w->name), "Customer %d", c);
+    external_id(w->external_id, sizeof(w->external_id), kind, i);
+    in->sender = w->sender;
+    in->sender_name = w->name;
+    in->external_id = w->external_id;
+    if (kind == CS_CHANNEL_EMAIL || kind == CS_CHANNEL_WEBFORM) {
+        snprintf(w->subject, sizeof(w->subject), "%sOrder %d, question %ld",
+                 reply ? "Re: " : "", c, reply ? w->last[c] : i);
+        in->subject = w->subject;
+    }
+    if (reply) {
+        external_id(w->reply, sizeof(w->reply), kind, w->last[c]);
+        if (kind == CS_CHANNEL_EMAIL || kind == CS_CHANNEL_WEBFORM)
+            in->in_reply_to = w->reply;
+        else if (kind != CS_CHANNEL_CHAT)
+            in->reply_to = w->reply;
+    } else {
+        w->session[c]++;
+    }
+    if (kind == CS_CHANNEL_CHAT) {
+        snprintf(w->conversation, sizeof(w->conversation), "session-%d-%u", c, w->session[c]);
+        in->conversation = w->conversation;
+    }
+    snprintf(w->body, sizeof(w->body),
+             "Hello, this is message %ld from customer %d. My order has not arrived yet and "
+             "the tracking page shows no update since Monday. Could you please check what "
+             "happened and tell me when I can expect the parcel? The order number is %d-%ld. "
+             "Thank you and kind regards.",
+             i, c, c, i);
+    in->body = w->body;
+    w->last[c] = i;
+}
+
+static int setup_channels(cs_db *db, struct workload *w)
+{
+    static const char *names[] = {"Mail", "Chat", "Twitter", "WhatsApp", "Web form"};
+
+    for (int k = 0; k < NKINDS; k++) {
+        cs_channel_fields f = CS_CHANNEL_FIELDS_INIT;
+        f.kind = kinds[k];
+        f.name = names[k];
+        f.address = kinds[k] == CS_CHANNEL_EMAIL ? "support@shop.example" : NULL;
+        if (cs_channel_create(&w->channel[k], db, &f) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* libcs: one transaction per message (batch 0), or `batch` messages per atomic section. */
+static int run_libcs(const char *path, long n, long batch)
+{
+    struct workload w;
+    cs_db *db = NULL;
+    long i;
+    double t0;
+    int rc = 0;
+
+    workload_init(&w);
+    if (cs_db_open(&db, path, CS_OPEN_CREATE) < 0 || setup_channels(db, &w) < 0) {
+        fprintf(stderr, "setup: %s\n", cs_error_last()->message);
+        return 1;
+    }
+    t0 = now();
+    for (i = 0; i < n && rc == 0; i++) {
+        cs_ingest_result *r = NULL;
+        cs_inbound in;
+        make_message(&w, i, &in);
+        if (batch && i % batch == 0 && cs_db_begin(db) < 0)
+            rc = -1;
+        if (rc == 0 && cs_ingest(&r, db, &in) < 0)
+            rc = -1;
+        if (rc == 0 && r->duplicate)
+            fprintf(stderr, "message %ld was taken for a duplicate\n", i), rc = -1;
+        cs_ingest_result_free(r);
+        if (rc == 0 && batch && (i % batch == batch - 1 || i == n - 1) && cs_db_commit(db) < 0)
+            rc = -1;
+    }
+    if (rc < 0) {
+        fprintf(stderr, "ingest %ld: %s\n", i - 1, cs_error_last()->message);
+        return 1;
+    }
+    printf("%.0f\n", n / (now() - t0));
+    cs_db_close(db);
+    workload_free(&w);
+    return 0;
+}
+
+static int exec(sqlite3 *db, const char *sql)
+{
+    char *err = NULL;
+
+    if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
+        fprintf(stderr, "%s: %s\n", sql, err);
+        sqlite3_free(err);
+        return -1;
+    }
+    return 0;
+}
+
+/* The ceiling: the same messages as plain rows, one autocommitted INSERT each. */
+static int run_raw(const char *path, long n)
+{
+    struct workload w;
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    double t0;
+
+    workload_init(&w);
+    if (sqlite3_open(path, &db) != SQLITE_OK || exec(db, "PRAGMA foreign_keys = ON") < 0 ||
+        exec(db, "PRAGMA journal_mode = WAL") < 0 || exec(db, "PRAGMA synchronous = FULL") < 0 ||
+        exec(db, "CREATE TABLE message (id INTEGER PRIMARY KEY, channel_id INTEGER NOT NULL,"
+                 " external_id TEXT NOT NULL, sender TEXT NOT NULL, subject TEXT,"
+                 " body TEXT NOT NULL, created_at INTEGER NOT NULL)") < 0 ||
+        exec(db, "CREATE UNIQUE INDEX message_external ON message (channel_id, external_id)") < 0)
+        return 1;
+    if (sqlite3_prepare_v2(db,
+                           "INSERT INTO message (channel_id, external_id, sender, subject, body,"
+                           " created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return 1;
+    for (int k = 0; k < NKINDS; k++)
+        w.channel[k] = k + 1;
+    t0 = now();
+    for (long i = 0; i < n; i++) {
+        cs_inbound in;
+        make_message(&w, i, &in);
+        sqlite3_bind_int64(st, 1, in.channel_id);
+        sqlite3_bind_text(st, 2, in.external_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, in.sender, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, in.subject, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, in.body, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 6, (int64_t)time(NULL));
+        if (sqlite3_step(st) != SQLITE_DONE) {
+            fprintf(stderr, "insert %ld: %s\n", i, sqlite3_errmsg(db));
+            return 1;
+        }
+        sqlite3_reset(st);
+    }
+    printf("%.0f\n", n / (now() - t0));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    workload_free(&w);
+    return 0;
+}
+
+struct result {
+    double rate;
+    long rss_kib;
+};
+
+/* Run one mode in a child on a fresh file; its rate comes back on a pipe. */
+static int run_mode(struct result *out, const char *dir, const char *mode, long n, long batch)
+{
+    char path[512], line[64] = "";
+    struct rusage ru;
+    int fds[2], status;
+    pid_t pid;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/%s.db", dir, mode);
+    if (pipe(fds) < 0 || (pid = fork()) < 0) {
+        perror("fork");
+        return -1;
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        dup2(fds[1], STDOUT_FILENO);
+        int rc = !strcmp(mode, "raw") ? run_raw(path, n)
+                                      : run_libcs(path, n, !strcmp(mode, "batch") ? batch : 0);
+        fflush(stdout);
+        _exit(rc);
+    }
+    close(fds[1]);
+    f = fdopen(fds[0], "r");
+    if (!f || !fgets(line, sizeof(line), f))
+        line[0] = '\0';
+    if (f)
+        fclose(f);
+    if (wait4(pid, &status, 0, &ru) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "%s mode failed\n", mode);
+        return -1;
+    }
+    out->rate = atof(line);
+    out->rss_kib = ru.ru_maxrss;
+    for (size_t i = 0; i < 3; i++) {
+        static const char *suffixes[] = {"", "-wal", "-shm"};
+        char file[600];
+        snprintf(file, sizeof(file), "%s%s", path, suffixes[i]);
+        unlink(file);
+    }
+    return 0;
+}
+
+static void usage(void)
+{
+    fprintf(stderr,
+            "usage: ingest [-n N] [--batch K] [--modes raw,single,batch] [--max-rss KIB]\n");
+    exit(2);
+}
+
+int main(int argc, char **argv)
+{
+    long n = 200000, batch = 1000, max_rss = 0;
+    const char *modes = "raw,single,batch";
+    struct result raw = {0}, single = {0}, batched = {0};
+    const char *tmp = getenv("TMPDIR");
+    char dirbuf[512];
+    int failed = 0;
+
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-n") && i + 1 < argc)
+            n = atol(argv[++i]);
+        else if (!strcmp(argv[i], "--batch") && i + 1 < argc)
+            batch = atol(argv[++i]);
+        else if (!strcmp(argv[i], "--modes") && i + 1 < argc)
+            modes = argv[++i];
+        else if (!strcmp(argv[i], "--max-rss") && i + 1 < argc)
+            max_rss = atol(argv[++i]);
+        else
+            usage();
+    }
+    if (n < 1 || batch < 1)
+        usage();
+    snprintf(dirbuf, sizeof(dirbuf), "%s/libcs-bench-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(dirbuf)) {
+        perror(dirbuf);
+        return 1;
+    }
+    printf("ingest: %ld messages, %d customers, %d channels, %d%% replies (%s)\n", n, CUSTOMERS,
+           NKINDS, REPLY_PERCENT, dirbuf);
+    fflush(stdout);
+    if (strstr(modes, "raw")) {
+        failed |= run_mode(&raw, dirbuf, "raw", n, 0) < 0;
+        printf("raw sqlite, 1 row/commit:   %8.0f msg/s   peak RSS %6ld KiB\n", raw.rate,
+               raw.rss_kib);
+        fflush(stdout);
+    }
+    if (strstr(modes, "single")) {
+        failed |= run_mode(&single, dirbuf, "single", n, 0) < 0;
+        printf("libcs, 1 ingest/commit:     %8.0f msg/s   peak RSS %6ld KiB\n", single.rate,
+               single.rss_kib);
+        if (raw.rate > 0)
+            printf("libcs / raw:                %8.3f (target >= 0.25)\n",
+                   single.rate / raw.rate);
+        fflush(stdout);
+    }
+    if (strstr(modes, "batch")) {
+        failed |= run_mode(&batched, dirbuf, "batch", n, batch) < 0;
+        printf("libcs, %5ld ingests/commit: %8.0f msg/s   peak RSS %6ld KiB\n", batch,
+               batched.rate, batched.rss_kib);
+    }
+    rmdir(dirbuf);
+    if (max_rss) {
+        long worst = raw.rss_kib > single.rss_kib ? raw.rss_kib : single.rss_kib;
+        worst = batched.rss_kib > worst ? batched.rss_kib : worst;
+        printf("peak RSS %ld KiB %s the limit of %ld KiB\n", worst,
+               worst <= max_rss ? "within" : "OVER", max_rss);
+        failed |= worst > max_rss;
+    }
+    return failed;
+}

@@ -1,0 +1,247 @@
+/*
+ * Crash consistency: a child ingests mail in a loop and is killed with SIGKILL at random
+ * moments. After every kill the database must open, pass PRAGMA integrity_check, hold every
+ * ingest the child reported as committed exactly once, and hold no half-made ticket.
+ *
+ * The child reports an external id on a pipe after cs_ingest() returned CS_OK, so at most
+ * one committed ingest per round can be unreported (the one between commit and write).
+ *
+ * CRASH_ROUNDS (default 25) and CRASH_SEED (default: the time) repeat a run.
+ * Prints "N passed, N failed" (one per round) for scripts/test.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libcs.h>
+#include <sqlite3.h>
+
+#define SENDERS 40
+#define MAX_REPORTED 200000
+
+static char **reported; /* every external id a child reported, over all rounds */
+static size_t nreported;
+
+static void die(const char *what, const char *detail)
+{
+    fprintf(stderr, "crash: %s: %s\n", what, detail);
+    exit(1);
+}
+
+/* The child: ingest until killed, mail from SENDERS customers, 30% replies. */
+static void child(const char *path, int64_t channel, int round, int fd)
+{
+    char last[SENDERS][64] = {{0}};
+    cs_db *db = NULL;
+
+    if (cs_db_open(&db, path, CS_OPEN_READWRITE) < 0)
+        die("child open", cs_error_last()->message);
+    srand((unsigned)getpid());
+    for (long i = 0;; i++) {
+        cs_inbound in = CS_INBOUND_INIT;
+        cs_ingest_result *r = NULL;
+        char id[64], sender[64], subject[64], line[80];
+        int s = rand() % SENDERS;
+        int reply = last[s][0] && rand() % 10 < 3;
+
+        snprintf(id, sizeof(id), "<r%d.m%ld@crash.example>", round, i);
+        snprintf(sender, sizeof(sender), "customer%d@crash.example", s);
+        snprintf(subject, sizeof(subject), "%sQuestion %ld", reply ? "Re: " : "", i);
+        in.channel_id = channel;
+        in.external_id = id;
+        in.sender = sender;
+        in.subject = subject;
+        in.body = "Where is my parcel? It should have arrived on Monday.";
+        in.in_reply_to = reply ? last[s] : NULL;
+        if (cs_ingest(&r, db, &in) < 0)
+            die("child ingest", cs_error_last()->message);
+        cs_ingest_result_free(r);
+        snprintf(last[s], sizeof(last[s]), "%s", id);
+        int n = snprintf(line, sizeof(line), "%s\n", id);
+        if (write(fd, line, (size_t)n) != n)
+            _exit(1);
+    }
+}
+
+static int64_t query_int(sqlite3 *db, const char *sql, const char *text)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t v = -1;
+
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        die(sql, sqlite3_errmsg(db));
+    if (text)
+        sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static int expect(int round, const char *what, int64_t got, int64_t want)
+{
+    if (got == want)
+        return 0;
+    fprintf(stderr, "round %d: %s: %lld, expected %lld\n", round, what, (long long)got,
+            (long long)want);
+    return 1;
+}
+
+/* Everything a kill must not break. */
+static int check(const char *path, int round)
+{
+    cs_db *db = NULL;
+    sqlite3 *sql = NULL;
+    sqlite3_stmt *st = NULL;
+    int failures = 0;
+
+    /* libcs opens it (recovering the WAL) before anything else looks. */
+    if (cs_db_open(&db, path, CS_OPEN_READWRITE) < 0) {
+        fprintf(stderr, "round %d: open: %s\n", round, cs_error_last()->message);
+        return 1;
+    }
+    if (sqlite3_open_v2(path, &sql, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+        die("open", sqlite3_errmsg(sql));
+    if (sqlite3_prepare_v2(sql, "PRAGMA integrity_check", -1, &st, NULL) != SQLITE_OK)
+        die("integrity_check", sqlite3_errmsg(sql));
+    if (sqlite3_step(st) != SQLITE_ROW || strcmp((const char *)sqlite3_column_text(st, 0), "ok")) {
+        fprintf(stderr, "round %d: integrity_check: %s\n", round, sqlite3_column_text(st, 0));
+        failures++;
+    }
+    sqlite3_finalize(st);
+    failures += expect(round, "foreign key violations",
+                       query_int(sql, "SELECT count(*) FROM pragma_foreign_key_check", NULL), 0);
+    for (size_t i = 0; i < nreported; i++) {
+        failures += expect(round, reported[i],
+                           query_int(sql, "SELECT count(*) FROM message WHERE external_id = ?1",
+                                     reported[i]), 1);
+        failures += expect(round, reported[i],
+                           query_int(sql, "SELECT count(*) FROM ingest_log"
+                                          " WHERE external_id = ?1", reported[i]), 1);
+        if (failures > 5)
+            break;
+    }
+    /* At most one ingest per round committed without being reported. */
+    int64_t logged = query_int(sql, "SELECT count(*) FROM ingest_log", NULL);
+    if (logged < (int64_t)nreported || logged > (int64_t)nreported + round + 1)
+        failures += expect(round, "ingest_log rows", logged, (int64_t)nreported);
+    failures += expect(round, "inbound messages without a log row",
+                       query_int(sql, "SELECT count(*) FROM message m WHERE direction = 1"
+                                      " AND NOT EXISTS (SELECT 1 FROM ingest_log l"
+                                      " WHERE l.channel_id = m.channel_id"
+                                      " AND l.external_id = m.external_id)", NULL), 0);
+    failures += expect(round, "tickets without a message",
+                       query_int(sql, "SELECT count(*) FROM ticket t WHERE NOT EXISTS"
+                                      " (SELECT 1 FROM message m WHERE m.ticket_id = t.id)", NULL),
+                       0);
+    failures += expect(round, "messages without a ticket",
+                       query_int(sql, "SELECT count(*) FROM message m WHERE NOT EXISTS"
+                                      " (SELECT 1 FROM ticket t WHERE t.id = m.ticket_id)", NULL),
+                       0);
+    /* Mail channels send receipts by default: one per ticket, with its message. */
+    failures += expect(round, "tickets without a receipt",
+                       query_int(sql, "SELECT count(*) FROM ticket t WHERE NOT EXISTS"
+                                      " (SELECT 1 FROM outbox o JOIN message m ON"
+                                      " m.id = o.message_id WHERE o.ticket_id = t.id"
+                                      " AND o.kind = 'receipt')", NULL), 0);
+    failures += expect(round, "receipts without a new ticket",
+                       query_int(sql, "SELECT count(*) FROM outbox", NULL),
+                       query_int(sql, "SELECT count(*) FROM ticket", NULL));
+    sqlite3_close(sql);
+    cs_db_close(db);
+    return failures ? 1 : 0;
+}
+
+/* Read the child's reports until it is gone. */
+static void collect(FILE *f)
+{
+    char line[128];
+
+    while (fgets(line, sizeof(line), f)) {
+        line[strcspn(line, "\n")] = '\0';
+        if (nreported == MAX_REPORTED || !(reported[nreported] = strdup(line)))
+            die("collect", "too many reports");
+        nreported++;
+    }
+}
+
+static int64_t setup(const char *path)
+{
+    cs_channel_fields f = CS_CHANNEL_FIELDS_INIT;
+    cs_db *db = NULL;
+    int64_t id = 0;
+
+    f.kind = CS_CHANNEL_EMAIL;
+    f.name = "Mail";
+    f.address = "support@crash.example";
+    if (cs_db_open(&db, path, CS_OPEN_CREATE) < 0 || cs_channel_create(&id, db, &f) < 0)
+        die("setup", cs_error_last()->message);
+    cs_db_close(db);
+    return id;
+}
+
+int main(void)
+{
+    const char *tmp = getenv("TMPDIR"), *env_rounds = getenv("CRASH_ROUNDS");
+    const char *env_seed = getenv("CRASH_SEED");
+    int rounds = env_rounds ? atoi(env_rounds) : 25, passed = 0, failed = 0;
+    unsigned seed = env_seed ? (unsigned)strtoul(env_seed, NULL, 10) : (unsigned)time(NULL);
+    char dir[512], path[600];
+
+    snprintf(dir, sizeof(dir), "%s/libcs-crash-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(dir) || !(reported = calloc(MAX_REPORTED, sizeof(*reported))))
+        die("mkdtemp", strerror(errno));
+    snprintf(path, sizeof(path), "%s/crash.db", dir);
+    int64_t channel = setup(path);
+    srand(seed);
+    printf("crash: %d rounds, seed %u (CRASH_SEED=%u repeats it)\n", rounds, seed, seed);
+    for (int round = 0; round < rounds; round++) {
+        int fds[2], status;
+        pid_t pid;
+
+        if (pipe(fds) < 0 || (pid = fork()) < 0)
+            die("fork", strerror(errno));
+        if (pid == 0) {
+            close(fds[0]);
+            child(path, channel, round, fds[1]);
+        }
+        close(fds[1]);
+        /* From a few ms (often inside the first ingest) up to ~100 ms. */
+        long delay_us = 2000 + rand() % 100000;
+        usleep((useconds_t)delay_us);
+        kill(pid, SIGKILL);
+        FILE *f = fdopen(fds[0], "r");
+        collect(f);
+        fclose(f);
+        waitpid(pid, &status, 0);
+        if (!WIFSIGNALED(status)) {
+            fprintf(stderr, "round %d: the child ended by itself (status %d)\n", round, status);
+            failed++;
+            continue;
+        }
+        if (check(path, round) == 0)
+            passed++;
+        else
+            failed++;
+        printf("round %2d: killed after %3ld ms, %zu ingests reported so far\n", round,
+               delay_us / 1000, nreported);
+    }
+    for (size_t i = 0; i < nreported; i++)
+        free(reported[i]);
+    free(reported);
+    for (size_t i = 0; i < 3; i++) {
+        static const char *suffixes[] = {"", "-wal", "-shm"};
+        char file[640];
+        snprintf(file, sizeof(file), "%s%s", path, suffixes[i]);
+        unlink(file);
+    }
+    rmdir(dir);
+    printf("crash: %d passed, %d failed\n", passed, failed);
+    return failed || nreported == 0 ? 1 : 0;
+}
