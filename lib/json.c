@@ -1293,7 +1293,7 @@ static int m_calendar_get(cs_db *db, struct req *r, json_t **out)
     int rc;
 
     if ((rc = req_calendar(r, db, &cal)) == CS_OK && (rc = req_done(r)) == CS_OK)
-        rc = adopt(out, text, cs_calendar_to_json(&text, cal));
+        rc = adopt(out, &text, cs_calendar_to_json(&text, cal));
     cs_calendar_free(cal);
     return rc;
 }
@@ -1423,7 +1423,7 @@ static int policy_json(json_t **out, cs_db *db, int64_t id)
     if (rc == CS_OK)
         rc = cs_sla_policy_to_json(&text, p);
     cs_sla_policy_free(p);
-    return adopt(out, text, rc);
+    return adopt(out, &text, rc);
 }
 
 static int m_sla_policy_create(cs_db *db, struct req *r, json_t **out)
@@ -1482,7 +1482,7 @@ static int m_sla_policy_list(cs_db *db, struct req *r, json_t **out)
     char *text = NULL;
     int rc;
 
-    if ((rc = req_done(r)) < 0 || (rc = adopt(&arr, text, cs_sla_policy_list_json(&text, db))) < 0)
+    if ((rc = req_done(r)) < 0 || (rc = adopt(&arr, &text, cs_sla_policy_list_json(&text, db))) < 0)
         return rc;
     *out = json_pack("{s:o}", "policies", arr);
     return *out ? CS_OK : cs_error__nomem();
@@ -1500,7 +1500,7 @@ static int m_sla_status(cs_db *db, struct req *r, json_t **out)
         return rc;
     rc = cs_sla_clocks_to_json(&text, clocks);
     cs_sla_clocks_free(clocks);
-    return adopt(out, text, rc);
+    return adopt(out, &text, rc);
 }
 
 static int m_sla_events(cs_db *db, struct req *r, json_t **out)
@@ -1511,7 +1511,7 @@ static int m_sla_events(cs_db *db, struct req *r, json_t **out)
     int rc;
 
     if ((rc = req_id(r, "ticket_id", &ticket, true)) < 0 || (rc = req_done(r)) < 0 ||
-        (rc = adopt(&arr, text, cs_sla_events_json(&text, db, ticket))) < 0)
+        (rc = adopt(&arr, &text, cs_sla_events_json(&text, db, ticket))) < 0)
         return rc;
     *out = json_pack("{s:o}", "events", arr);
     return *out ? CS_OK : cs_error__nomem();
@@ -1592,7 +1592,7 @@ static int m_agent_presence(cs_db *db, struct req *r, json_t **out)
         (rc = req_enum(r, "presence", cs_presence_parse, &presence, true)) < 0 ||
         (rc = req_done(r)) < 0 || (rc = cs_route_set_presence(db, agent, presence)) < 0)
         return rc;
-    return adopt(out, text, cs_route_agent_json(&text, db, agent));
+    return adopt(out, &text, cs_route_agent_json(&text, db, agent));
 }
 
 static int m_agent_capacity(cs_db *db, struct req *r, json_t **out)
@@ -1609,7 +1609,7 @@ static int m_agent_capacity(cs_db *db, struct req *r, json_t **out)
         return cs_error__inval("capacity", "capacity must be between 0 and 100000");
     if ((rc = cs_route_set_capacity(db, agent, kind, (int)capacity)) < 0)
         return rc;
-    return adopt(out, text, cs_route_agent_json(&text, db, agent));
+    return adopt(out, &text, cs_route_agent_json(&text, db, agent));
 }
 
 static int m_agent_routing(cs_db *db, struct req *r, json_t **out)
@@ -1620,7 +1620,7 @@ static int m_agent_routing(cs_db *db, struct req *r, json_t **out)
 
     if ((rc = req_id(r, "agent_id", &agent, true)) < 0 || (rc = req_done(r)) < 0)
         return rc;
-    return adopt(out, text, cs_route_agent_json(&text, db, agent));
+    return adopt(out, &text, cs_route_agent_json(&text, db, agent));
 }
 
 static int m_group_routing(cs_db *db, struct req *r, json_t **out)
