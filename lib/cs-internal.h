@@ -106,6 +106,9 @@ int cs_db__error(cs_db *db, int sqlite_rc, const char *what);
 int cs_db__begin(cs_db *db);
 int cs_db__end(cs_db *db, int rc);
 
+/* Move the WAL's pages into the database without blocking anyone (cs_tick does it). */
+void cs_db__checkpoint(cs_db *db);
+
 /* Fail with CS_EREADONLY if the handle is read-only. */
 int cs_db__writable(cs_db *db);
 

@@ -15,6 +15,7 @@
 /* 'LCSD' in the database header identifies a libcs file. */
 #define CS_APPLICATION_ID 0x4C435344
 #define CS_DEFAULT_BUSY_TIMEOUT_MS 30000
+#define CS_WAL_AUTOCHECKPOINT 10000 /* pages */
 
 /* The prepared-statement cache: open addressing keyed by the SQL text's address. */
 struct cs_stmt_entry {
@@ -386,7 +387,20 @@ static int configure_handle(cs_db *db)
         return CS_OK;
     if ((rc = exec_sql(db, "PRAGMA journal_mode = WAL", "enable WAL")) < 0)
         return rc;
+    /* cs_tick() checkpoints the WAL off the hot path; a commit only does it itself when the
+     * host has not ticked for a while (SQLite's default would be every 1000 pages, about
+     * every twentieth assignment). */
+    if ((rc = exec_sql(db, "PRAGMA wal_autocheckpoint = " CS_STR(CS_WAL_AUTOCHECKPOINT),
+                       "set the checkpoint threshold")) < 0)
+        return rc;
     return exec_sql(db, "PRAGMA synchronous = FULL", "set synchronous");
+}
+
+void cs_db__checkpoint(cs_db *db)
+{
+    /* Passive: copies what no reader still needs, never waits, never fails the caller. */
+    if (!(db->flags & CS_OPEN_READONLY))
+        sqlite3_wal_checkpoint_v2(db->sql, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 }
 
 int cs_db_open(cs_db **out, const char *path, unsigned int flags)

@@ -102,11 +102,15 @@ static const char sql_agent_replied[] =
     " AND visibility = 1 LIMIT 1";
 static const char sql_first_reply_due[] =
     "SELECT target_at FROM ticket_sla WHERE ticket_id = ?1 AND metric = 1 AND state = 1";
+/* The partial indexes hold only what is still to be recorded; without INDEXED BY the
+ * planner prefers ticket_sla_due and walks every clock that ever fell due. */
 static const char sql_due_warnings[] =
     "SELECT ticket_id, metric, warn_at, target_at, policy_id FROM ticket_sla"
+    " INDEXED BY ticket_sla_warn"
     " WHERE state = 1 AND warn_at <= ?1 AND warned_at IS NULL ORDER BY warn_at";
 static const char sql_due_breaches[] =
     "SELECT ticket_id, metric, target_at, target_at, policy_id FROM ticket_sla"
+    " INDEXED BY ticket_sla_breach"
     " WHERE state = 1 AND target_at <= ?1 AND breached_at IS NULL ORDER BY target_at";
 static const char sql_mark_warned[] =
     "UPDATE ticket_sla SET warned_at = ?3 WHERE ticket_id = ?1 AND metric = ?2";

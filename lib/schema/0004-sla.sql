@@ -70,7 +70,11 @@ CREATE TABLE ticket_sla (
 ) STRICT, WITHOUT ROWID;
 -- The queue and the tick's breaches walk (state = 1, target_at); the tick's warnings warn_at.
 CREATE INDEX ticket_sla_due ON ticket_sla (state, target_at);
-CREATE INDEX ticket_sla_warn ON ticket_sla (state, warn_at);
+-- What cs_tick() still has to record: only the clocks not yet warned (or breached), so a
+-- tick costs what falls due, not what fell due before.
+CREATE INDEX ticket_sla_warn ON ticket_sla (warn_at) WHERE state = 1 AND warned_at IS NULL;
+CREATE INDEX ticket_sla_breach ON ticket_sla (target_at)
+    WHERE state = 1 AND breached_at IS NULL;
 
 -- Everything the clocks did, Zendesk-style metric events, so reports can be rebuilt.
 -- kind: 1 applied, 2 started, 3 paused, 4 resumed, 5 fulfilled, 6 warned, 7 breached,
