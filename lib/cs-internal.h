@@ -194,6 +194,10 @@ int cs_audit__record(cs_db *db, const char *object, int64_t object_id, int64_t t
                      int64_t customer_id, const char *action, const char *field,
                      const char *old_value, const char *new_value);
 
+/* Run a statement without parameters that yields one integer (a count, a counter's new
+ * value). A missing row is an error of `what`. */
+int cs_db__int(int64_t *out, cs_db *db, const char *sql, const char *what);
+
 /* Step a bound statement that selects the row of `id`. CS_OK: the row is there to read
  * (then release the statement with cs_db__done). Otherwise the statement is released and
  * the result is CS_ENOTFOUND naming `field` ("<what> <id> does not exist") or the mapped

@@ -515,6 +515,21 @@ int cs_db_set_busy_timeout(cs_db *db, int milliseconds)
     return CS_OK;
 }
 
+int cs_db__int(int64_t *out, cs_db *db, const char *sql, const char *what)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql);
+    int step;
+
+    if (!st)
+        return cs_error_last()->code;
+    step = cs_db__step(db, st);
+    if (step == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    cs_db__done(st);
+    return step == SQLITE_ROW ? CS_OK : cs_db__error(db, step == SQLITE_DONE ? SQLITE_ERROR : step,
+                                                     what);
+}
+
 int cs_db__one(cs_db *db, sqlite3_stmt *st, int64_t id, const char *field, const char *what)
 {
     int rc = cs_db__step(db, st);

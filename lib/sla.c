@@ -333,15 +333,7 @@ static int load_policies(cs_sla_policy ***out, size_t *n, cs_db *db)
 
 static int read_revision(int64_t *out, cs_db *db)
 {
-    sqlite3_stmt *st = cs_db__stmt(db, sql_revision);
-    int step;
-
-    if (!st)
-        return cs_error_last()->code;
-    step = cs_db__step(db, st);
-    *out = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    cs_db__done(st);
-    return step == SQLITE_ROW ? CS_OK : cs_db__error(db, step, "read SLA revision");
+    return cs_db__int(out, db, sql_revision, "read SLA revision");
 }
 
 /* The handle's policies, reloaded when the revision moved: one query when nothing changed. */
@@ -585,15 +577,11 @@ static int name_taken(int rc, const char *name)
 
 static int next_position(cs_db *db, int *out)
 {
-    sqlite3_stmt *st = cs_db__stmt(db, sql_next_position);
-    int step;
+    int64_t position = 0;
+    int rc = cs_db__int(&position, db, sql_next_position, "number SLA policy");
 
-    if (!st)
-        return cs_error_last()->code;
-    step = cs_db__step(db, st);
-    *out = sqlite3_column_int(st, 0);
-    cs_db__done(st);
-    return step == SQLITE_ROW ? CS_OK : cs_db__error(db, step, "number SLA policy");
+    *out = (int)position;
+    return rc;
 }
 
 static int policy_create(int64_t *id, cs_db *db, const cs_sla_policy_fields *f)

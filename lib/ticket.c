@@ -379,24 +379,6 @@ static int check_create_perm(cs_db *db, const cs_ticket_fields *f)
     return CS_OK;
 }
 
-static int next_number(cs_db *db, int64_t *number)
-{
-    sqlite3_stmt *st = cs_db__stmt(db, sql_next_number);
-    int rc;
-
-    if (!st)
-        return cs_error_last()->code;
-    rc = cs_db__step(db, st);
-    if (rc == SQLITE_ROW) {
-        *number = sqlite3_column_int64(st, 0);
-        rc = CS_OK;
-    } else {
-        rc = cs_db__error(db, rc, "number ticket");
-    }
-    cs_db__done(st);
-    return rc;
-}
-
 static int create(int64_t *id, cs_db *db, const cs_ticket_fields *f)
 {
     int64_t number = 0, channel_group = 0, group = f->group_id > 0 ? f->group_id : 0;
@@ -421,7 +403,7 @@ static int create(int64_t *id, cs_db *db, const cs_ticket_fields *f)
     if ((rc = cs_json__object_text(&custom, "custom", f->custom_json ? f->custom_json : "{}")) <
             0 ||
         (rc = cs_strv__from_tags(&tags, "tags", f->tags, f->tags ? f->ntags : 0)) < 0 ||
-        (rc = next_number(db, &number)) < 0)
+        (rc = cs_db__int(&number, db, sql_next_number, "number ticket")) < 0)
         goto out;
     if (!(st = cs_db__stmt(db, sql_insert))) {
         rc = cs_error_last()->code;
