@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1714,6 +1715,37 @@ static int m_route_report(cs_db *db, struct req *r, json_t **out)
     return *out ? CS_OK : cs_error__nomem();
 }
 
+static int m_route_staffing(cs_db *db, struct req *r, json_t **out)
+{
+    cs_staffing_hour hours[24];
+    int64_t group = 0, answer = 20, percent = 80;
+    cs_time from = 0, to = 0;
+    double aht = 0;
+    json_t *arr;
+    int rc;
+
+    if ((rc = req_id(r, "group_id", &group, false)) < 0 ||
+        (rc = req_time(r, "from", &from, true)) < 0 || (rc = req_time(r, "to", &to, true)) < 0 ||
+        (rc = req_int(r, "answer_seconds", &answer, false)) < 0 ||
+        (rc = req_int(r, "percent", &percent, false)) < 0 || (rc = req_done(r)) < 0)
+        return rc;
+    if (answer < 0 || answer > 86400 || percent < 1 || percent > 99)
+        return cs_error__inval(answer < 0 || answer > 86400 ? "answer_seconds" : "percent",
+                               "out of range");
+    if ((rc = cs_route_staffing(hours, &aht, db, group, from, to, (int)answer, (int)percent)) < 0)
+        return rc;
+    if (!(arr = json_array()))
+        return cs_error__nomem();
+    for (int h = 0; h < 24; h++)
+        json_array_append_new(arr, json_pack("{s:i, s:f, s:i, s:f}", "hour", hours[h].hour,
+                                             "arrivals_per_hour",
+                                             round(hours[h].arrivals_per_hour * 100) / 100,
+                                             "agents", hours[h].agents, "service_level",
+                                             round(hours[h].service_level * 10000) / 10000));
+    *out = json_pack("{s:f, s:o}", "aht_seconds", round(aht * 10) / 10, "hours", arr);
+    return *out ? CS_OK : cs_error__nomem();
+}
+
 /* The dispatcher table. docs/api.md documents every entry; a test checks that. */
 static const struct method {
     const char *name;
@@ -1785,6 +1817,7 @@ static const struct method {
     {"callback.create", m_callback_create},
     {"route.estimated_wait", m_route_wait},
     {"route.report", m_route_report},
+    {"route.staffing", m_route_staffing},
 };
 
 const char *cs_call_method(size_t i)

@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <math.h>
+
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -132,6 +134,12 @@ static const char sql_available_agents[] =
     "SELECT count(*)" AVAILABLE_MEMBERS " AND m.group_id = ?1 AND (?2 = 0 OR "
     HAS_ROOM("a.id", "?2") ")";
 static const char sql_group_exists[] = "SELECT 1 FROM agent_group WHERE id = ?1";
+static const char sql_arrivals[] =
+    "SELECT (created_at % 86400) / 3600, count(*) FROM ticket"
+    " WHERE created_at >= ?2 AND created_at < ?3 AND (?1 = 0 OR group_id = ?1) GROUP BY 1";
+static const char sql_range_handle_time[] =
+    "SELECT count(*), coalesce(sum(solved_at - coalesce(assigned_at, created_at)), 0)"
+    " FROM ticket WHERE solved_at >= ?2 AND solved_at < ?3 AND (?1 = 0 OR group_id = ?1)";
 
 /* Names -------------------------------------------------------------------------------- */
 
@@ -886,5 +894,108 @@ int cs_route_estimated_wait(int64_t *seconds, cs_db *db, int64_t group_id, int c
     /* backlog * (sum / n) / agents, rounded up, without losing the fraction. */
     int64_t den = aht[0] * agents;
     *seconds = (backlog * aht[1] + den - 1) / den;
+    return CS_OK;
+}
+
+/* Erlang C ------------------------------------------------------------------------- */
+
+/* The probability that a contact waits, for n agents and a load of a erlangs (n > a), from
+ * the Erlang B recursion, which stays stable for large n. */
+static double erlang_c(int n, double a)
+{
+    double b = 1.0;
+
+    for (int k = 1; k <= n; k++)
+        b = a * b / (k + a * b);
+    return n * b / (n - a * (1.0 - b));
+}
+
+static double service_level(int n, double a, double aht, int answer)
+{
+    if (n <= a)
+        return 0.0;
+    return 1.0 - erlang_c(n, a) * exp(-(n - a) * answer / aht);
+}
+
+int cs_erlang_c_agents(int *agents, double *level, double arrivals_per_hour, double aht_seconds,
+                       int answer_seconds, int percent)
+{
+    double a, sl = 1.0;
+    int n;
+
+    if (!agents)
+        return cs_error__inval("agents", "agents is NULL");
+    *agents = 0;
+    if (!(arrivals_per_hour >= 0 && arrivals_per_hour <= 1e6))
+        return cs_error__inval("arrivals_per_hour", "arrivals_per_hour must be between 0 and "
+                               "1000000");
+    if (!(aht_seconds > 0 && aht_seconds <= 86400 * 30))
+        return cs_error__inval("aht_seconds", "aht_seconds must be positive");
+    if (answer_seconds < 0)
+        return cs_error__inval("answer_seconds", "answer_seconds must not be negative");
+    if (percent < 1 || percent > 99)
+        return cs_error__inval("percent", "percent must be between 1 and 99, not %d", percent);
+    a = arrivals_per_hour * aht_seconds / 3600.0;
+    n = 0;
+    if (a > 0)
+        for (n = (int)floor(a) + 1; (sl = service_level(n, a, aht_seconds, answer_seconds)) <
+                                    percent / 100.0;
+             n++)
+            ;
+    *agents = n;
+    if (level)
+        *level = sl;
+    return CS_OK;
+}
+
+int cs_route_staffing(cs_staffing_hour hours[24], double *aht_seconds, cs_db *db,
+                      int64_t group_id, cs_time from, cs_time to, int answer_seconds,
+                      int percent)
+{
+    int64_t solved[2] = {0, 0}, counts[24] = {0};
+    double days, aht;
+    sqlite3_stmt *st;
+    int rc, step, unused;
+
+    if (!hours || !db)
+        return cs_error__inval(hours ? "db" : "hours", "%s is NULL", hours ? "db" : "hours");
+    if (to <= from)
+        return cs_error__inval("to", "to must be after from");
+    if ((rc = cs_erlang_c_agents(&unused, NULL, 0, 1, answer_seconds, percent)) < 0 ||
+        (rc = cs_db__require(db, CS_PERM_READ, "plan staffing")) < 0 ||
+        (group_id && (rc = cs_db__exists(db, sql_group_exists, group_id, "group_id",
+                                         "group")) < 0))
+        return rc;
+    if (!(st = cs_db__stmt(db, sql_range_handle_time)))
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, group_id);
+    sqlite3_bind_int64(st, 2, from);
+    sqlite3_bind_int64(st, 3, to);
+    if ((step = cs_db__step(db, st)) == SQLITE_ROW)
+        solved[0] = sqlite3_column_int64(st, 0), solved[1] = sqlite3_column_int64(st, 1);
+    cs_db__done(st);
+    if (step != SQLITE_ROW)
+        return cs_db__error(db, step, "measure handle times");
+    if (!(st = cs_db__stmt(db, sql_arrivals)))
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, group_id);
+    sqlite3_bind_int64(st, 2, from);
+    sqlite3_bind_int64(st, 3, to);
+    while ((step = cs_db__step(db, st)) == SQLITE_ROW)
+        counts[sqlite3_column_int(st, 0) % 24] = sqlite3_column_int64(st, 1);
+    cs_db__done(st);
+    if (step != SQLITE_DONE)
+        return cs_db__error(db, step, "count arrivals");
+    days = (double)(to - from) / 86400.0;
+    aht = solved[0] ? (double)solved[1] / (double)solved[0] : 0;
+    if (aht_seconds)
+        *aht_seconds = aht;
+    for (int h = 0; h < 24; h++) {
+        hours[h] = (cs_staffing_hour){h, counts[h] / days, 0, 1.0};
+        if (aht > 0 && (rc = cs_erlang_c_agents(&hours[h].agents, &hours[h].service_level,
+                                                hours[h].arrivals_per_hour, aht,
+                                                answer_seconds, percent)) < 0)
+            return rc;
+    }
     return CS_OK;
 }

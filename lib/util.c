@@ -205,7 +205,10 @@ json_t *cs_json__text(const char *s)
 
 int cs_json__dump(char **out, json_t *value)
 {
-    char *dumped = value ? json_dumps(value, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    /* Ten significant digits: a share of 0.8169 prints as that, not 0.81689999999999996. */
+    char *dumped = value ? json_dumps(value, JSON_COMPACT | JSON_SORT_KEYS |
+                                                 JSON_REAL_PRECISION(10))
+                         : NULL;
 
     json_decref(value);
     *out = NULL;

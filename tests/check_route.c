@@ -735,6 +735,79 @@ START_TEST(test_bad_input)
 }
 END_TEST
 
+/* Erlang C against values worked out by hand (and by an independent script). */
+START_TEST(test_erlang_c)
+{
+    static const struct {
+        double rate, aht;
+        int answer, percent, agents;
+        double level;
+    } cases[] = {
+        {100, 180, 20, 80, 8, 0.8801},  /* 5 erlangs: 7 agents answer only 74% in 20 s */
+        {360, 240, 30, 90, 30, 0.9183}, /* 24 erlangs */
+        {10, 600, 60, 80, 4, 0.9189},
+        {20, 600, 60, 80, 6, 0.8865},
+        {0, 300, 20, 80, 0, 1.0}, /* nothing arrives, nobody is needed */
+    };
+    for (size_t i = 0; i < CS_ARRAY_SIZE(cases); i++) {
+        int agents = -1;
+        double level = -1;
+        ck_assert_ok(cs_erlang_c_agents(&agents, &level, cases[i].rate, cases[i].aht,
+                                        cases[i].answer, cases[i].percent));
+        ck_assert_msg(agents == cases[i].agents, "case %zu: %d agents", i, agents);
+        ck_assert_double_eq_tol(level, cases[i].level, 0.0001);
+    }
+    int agents;
+    ck_assert_rc(cs_erlang_c_agents(&agents, NULL, -1, 180, 20, 80), CS_EINVAL);
+    ck_assert_field("arrivals_per_hour");
+    ck_assert_rc(cs_erlang_c_agents(&agents, NULL, 10, 0, 20, 80), CS_EINVAL);
+    ck_assert_field("aht_seconds");
+    ck_assert_rc(cs_erlang_c_agents(&agents, NULL, 10, 180, 20, 100), CS_EINVAL);
+    ck_assert_field("percent");
+}
+END_TEST
+
+/* A plan from measured arrivals: 20 tickets at 09:xx UTC on each of two days, each solved
+ * 10 minutes after it came in: 20 an hour at 9, handle time 600 s, 6 agents for 80/60. */
+START_TEST(test_staffing_plan)
+{
+    int64_t g = t_group(db, "Hotline"), caller = t_customer(db, "Caller", NULL), id;
+    cs_staffing_hour hours[24];
+    cs_time day = 1772409600; /* 2026-03-02T00:00:00Z */
+    double aht = 0;
+
+    for (int d = 0; d < 2; d++)
+        for (int i = 0; i < 20; i++) {
+            cs_ticket_fields f = CS_TICKET_FIELDS_INIT, solve = CS_TICKET_FIELDS_INIT;
+            t_now = day + d * 86400 + 9 * 3600 + i * 120;
+            f.subject = "call";
+            f.customer_id = caller;
+            f.group_id = g;
+            ck_assert_ok(cs_ticket_create(&id, db, &f));
+            t_now += 600;
+            solve.status = CS_STATUS_SOLVED;
+            ck_assert_ok(cs_ticket_update(db, id, &solve));
+        }
+    ck_assert_ok(cs_route_staffing(hours, &aht, db, g, day, day + 2 * 86400, 60, 80));
+    ck_assert_double_eq_tol(aht, 600, 0.001);
+    for (int h = 0; h < 24; h++) {
+        ck_assert_int_eq(hours[h].hour, h);
+        ck_assert_double_eq_tol(hours[h].arrivals_per_hour, h == 9 ? 20 : 0, 0.001);
+        ck_assert_int_eq(hours[h].agents, h == 9 ? 6 : 0);
+    }
+    ck_assert_double_eq_tol(hours[9].service_level, 0.8865, 0.0001);
+    /* Another group saw nothing: no arrivals, no handle time, nobody needed. */
+    ck_assert_ok(cs_route_staffing(hours, &aht, db, t_group(db, "Quiet"), day, day + 86400, 60,
+                                   80));
+    ck_assert_double_eq_tol(aht, 0, 0.001);
+    ck_assert_int_eq(hours[9].agents, 0);
+    ck_assert_rc(cs_route_staffing(hours, NULL, db, g, day, day, 60, 80), CS_EINVAL);
+    ck_assert_field("to");
+    ck_assert_rc(cs_route_staffing(hours, NULL, db, 999, day, day + 1, 60, 80), CS_ENOTFOUND);
+    ck_assert_field("group_id");
+}
+END_TEST
+
 Suite *cs_route_suite(void)
 {
     Suite *s = suite_create("route");
@@ -758,6 +831,8 @@ Suite *cs_route_suite(void)
     tcase_add_test(tc, test_estimated_wait);
     tcase_add_test(tc, test_permissions);
     tcase_add_test(tc, test_bad_input);
+    tcase_add_test(tc, test_erlang_c);
+    tcase_add_test(tc, test_staffing_plan);
     suite_add_tcase(s, tc);
     return s;
 }

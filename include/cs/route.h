@@ -252,6 +252,48 @@ CS_EXTERN(int) cs_route_callback_window(cs_time *from, cs_time *to, cs_db *db,
 CS_EXTERN(int) cs_route_estimated_wait(int64_t *seconds, cs_db *db, int64_t group_id,
                                        int channel_kind);
 
+/**
+ * Erlang C (P4): the fewest agents that answer `percent` of contacts within
+ * `answer_seconds`, for contacts arriving at `arrivals_per_hour` with a mean handle time of
+ * `aht_seconds`. Contacts arrive at random (Poisson) and wait in one queue.
+ *
+ * @param[out] agents the agents needed (0 when nothing arrives)
+ * @param[out] service_level the share answered in time with that many agents (0..1); may
+ *             be NULL
+ * @return CS_OK; CS_EINVAL naming "arrivals_per_hour" (negative or more than 1e6),
+ *         "aht_seconds" (not positive), "answer_seconds" (negative) or "percent" (not in
+ *         1..99)
+ * @since 0.1
+ */
+CS_EXTERN(int) cs_erlang_c_agents(int *agents, double *service_level, double arrivals_per_hour,
+                                  double aht_seconds, int answer_seconds, int percent);
+
+/** One hour of the day in a staffing plan. */
+typedef struct cs_staffing_hour {
+    int hour;                 /**< 0..23, UTC */
+    double arrivals_per_hour; /**< tickets created in this hour of the day, per day measured */
+    int agents;               /**< agents needed by Erlang C for the target */
+    double service_level;     /**< the share answered in time with that many */
+} cs_staffing_hour;
+
+/**
+ * A staffing plan from what was measured (P4): for each hour of the day (UTC), the arrival
+ * rate of a group's tickets in [from, to) and the agents Erlang C asks for to answer
+ * `percent` of them within `answer_seconds`, with the mean handle time of the group's
+ * tickets solved in that range (see cs_route_estimated_wait() for how it is measured).
+ *
+ * @param[out] hours 24 entries, hour 0 first
+ * @param[out] aht_seconds the measured mean handle time (0 with no solved ticket, and then
+ *             every hour needs 0 agents as nothing can be computed); may be NULL
+ * @param group_id 0 for all groups
+ * @return CS_OK; CS_EINVAL naming "to" (not after from), "answer_seconds" or "percent";
+ *         CS_ENOTFOUND naming "group_id"; CS_EPERM (customers); CS_EDB
+ * @since 0.1
+ */
+CS_EXTERN(int) cs_route_staffing(cs_staffing_hour hours[24], double *aht_seconds, cs_db *db,
+                                 int64_t group_id, cs_time from, cs_time to, int answer_seconds,
+                                 int percent);
+
 CS_END_DECL
 
 #endif

@@ -19,7 +19,7 @@ sh "$top/scripts/embed-sql" "$work/schema-sql.c" "$top"/lib/schema/[0-9]*.sql
 # shellcheck disable=SC2046
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -I$top/include -I$top/lib -I$work $(pkg-config --cflags sqlite3 jansson libical nettle)"
-libs=$(pkg-config --libs sqlite3 jansson libical nettle)
+libs="$(pkg-config --libs sqlite3 jansson libical nettle) -lm"
 
 status=0
 for t in $targets; do
