@@ -90,10 +90,7 @@ int cs_audit_iter_new(cs_audit_iter **out, cs_db *db, int scope, int64_t id, con
     }
     if (!(it = cs_mem__calloc(1, sizeof(*it))))
         return cs_error__nomem();
-    /* Not the cached statement: an iterator may live across other calls on the handle. */
-    rc = sqlite3_prepare_v2(db->sql, sql, -1, &it->st, NULL);
-    if (rc != SQLITE_OK) {
-        rc = cs_db__error(db, rc, "read the audit trail");
+    if ((rc = cs_db__prepare(&it->st, db, sql, "read the audit trail")) < 0) {
         cs_mem__free(it);
         return rc;
     }
@@ -113,11 +110,8 @@ int cs_audit_next(const cs_audit_entry **out, cs_audit_iter *it)
     if (!out || !it)
         return cs_error__inval(out ? "it" : "out", "%s is NULL", out ? "it" : "out");
     *out = NULL;
-    rc = cs_db__step(it->db, it->st);
-    if (rc == SQLITE_DONE)
-        return CS_ITEROVER;
-    if (rc != SQLITE_ROW)
-        return cs_db__error(it->db, rc, "read the audit trail");
+    if ((rc = cs_db__next(it->db, it->st, "read the audit trail")) != CS_OK)
+        return rc;
     e = &it->entry;
     e->id = sqlite3_column_int64(it->st, 0);
     e->at = sqlite3_column_int64(it->st, 1);

@@ -194,6 +194,12 @@ int cs_audit__record(cs_db *db, const char *object, int64_t object_id, int64_t t
                      int64_t customer_id, const char *action, const char *field,
                      const char *old_value, const char *new_value);
 
+/* A statement of its own, outside the cache, for an iterator that lives across other calls
+ * on the handle (a cached one may be reset by them). Release with sqlite3_finalize(). */
+int cs_db__prepare(sqlite3_stmt **out, cs_db *db, const char *sql, const char *what);
+/* Step an iterator's statement: CS_OK on a row, CS_ITEROVER at the end, else the error. */
+int cs_db__next(cs_db *db, sqlite3_stmt *st, const char *what);
+
 /* Run a statement without parameters that yields one integer (a count, a counter's new
  * value). A missing row is an error of `what`. */
 int cs_db__int(int64_t *out, cs_db *db, const char *sql, const char *what);

@@ -1061,10 +1061,7 @@ int cs_customer_iter_new(cs_customer_iter **out, cs_db *db, int64_t organization
                                after < 0 ? "after" : "organization_id");
     if (!(it = cs_mem__calloc(1, sizeof(*it))))
         return cs_error__nomem();
-    /* Not the cached statement: an iterator lives across other calls on the handle. */
-    rc = sqlite3_prepare_v2(db->sql, sql_iter, -1, &it->st, NULL);
-    if (rc != SQLITE_OK) {
-        rc = cs_db__error(db, rc, "list customers");
+    if ((rc = cs_db__prepare(&it->st, db, sql_iter, "list customers")) < 0) {
         cs_customer_iter_free(it);
         return rc;
     }
@@ -1085,11 +1082,8 @@ int cs_customer_next(const cs_customer **out, cs_customer_iter *it)
     *out = NULL;
     cs_customer_free(it->current);
     it->current = NULL;
-    rc = cs_db__step(it->db, it->st);
-    if (rc == SQLITE_DONE)
-        return CS_ITEROVER;
-    if (rc != SQLITE_ROW)
-        return cs_db__error(it->db, rc, "list customers");
+    if ((rc = cs_db__next(it->db, it->st, "list customers")) != CS_OK)
+        return rc;
     if ((rc = from_row(&it->current, it->st)) < 0)
         return rc;
     if ((rc = load_children(it->db, it->current)) < 0) {

@@ -515,6 +515,26 @@ int cs_db_set_busy_timeout(cs_db *db, int milliseconds)
     return CS_OK;
 }
 
+int cs_db__prepare(sqlite3_stmt **out, cs_db *db, const char *sql, const char *what)
+{
+    int rc = sqlite3_prepare_v2(db->sql, sql, -1, out, NULL);
+
+    if (rc == SQLITE_OK)
+        return CS_OK;
+    sqlite3_finalize(*out);
+    *out = NULL;
+    return cs_db__error(db, rc, what);
+}
+
+int cs_db__next(cs_db *db, sqlite3_stmt *st, const char *what)
+{
+    int rc = cs_db__step(db, st);
+
+    if (rc == SQLITE_ROW)
+        return CS_OK;
+    return rc == SQLITE_DONE ? CS_ITEROVER : cs_db__error(db, rc, what);
+}
+
 int cs_db__int(int64_t *out, cs_db *db, const char *sql, const char *what)
 {
     sqlite3_stmt *st = cs_db__stmt(db, sql);

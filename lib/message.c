@@ -571,9 +571,7 @@ int cs_message_iter_new(cs_message_iter **out, cs_db *db, int64_t ticket_id)
         return rc;
     if (!(it = cs_mem__calloc(1, sizeof(*it))))
         return cs_error__nomem();
-    rc = sqlite3_prepare_v2(db->sql, sql_by_ticket, -1, &it->st, NULL);
-    if (rc != SQLITE_OK) {
-        rc = cs_db__error(db, rc, "list messages");
+    if ((rc = cs_db__prepare(&it->st, db, sql_by_ticket, "list messages")) < 0) {
         cs_mem__free(it);
         return rc;
     }
@@ -592,11 +590,8 @@ int cs_message_next(const cs_message **out, cs_message_iter *it)
     if (!out || !it)
         return cs_error__inval(out ? "it" : "out", "%s is NULL", out ? "it" : "out");
     *out = NULL;
-    rc = cs_db__step(it->db, it->st);
-    if (rc == SQLITE_DONE)
-        return CS_ITEROVER;
-    if (rc != SQLITE_ROW)
-        return cs_db__error(it->db, rc, "list messages");
+    if ((rc = cs_db__next(it->db, it->st, "list messages")) != CS_OK)
+        return rc;
     if ((rc = message_from_row(&it->message, it->db, it->st)) < 0)
         return rc;
     *out = &it->message;

@@ -1625,12 +1625,10 @@ static int queue_prepare(cs_sla_queue_iter *it, const cs_sla_queue_filter *f)
     bool bounded = f->due_after || f->due_until;
     int rc;
 
-    /* Private statements: the iterator lives across other calls on the handle. */
-    rc = sqlite3_prepare_v2(it->db->sql, sql_queue_due, -1, &it->due, NULL);
-    if (rc == SQLITE_OK && !bounded)
-        rc = sqlite3_prepare_v2(it->db->sql, sql_queue_rest, -1, &it->rest, NULL);
-    if (rc != SQLITE_OK)
-        return cs_db__error(it->db, rc, "list the SLA queue");
+    if ((rc = cs_db__prepare(&it->due, it->db, sql_queue_due, "list the SLA queue")) < 0 ||
+        (!bounded &&
+         (rc = cs_db__prepare(&it->rest, it->db, sql_queue_rest, "list the SLA queue")) < 0))
+        return rc;
     sqlite3_bind_int64(it->due, 1, f->due_after ? f->due_after : INT64_MIN);
     sqlite3_bind_int64(it->due, 2, f->due_until ? f->due_until : INT64_MAX);
     return CS_OK;

@@ -954,10 +954,7 @@ int cs_ticket_iter_new(cs_ticket_iter **out, cs_db *db, const cs_ticket_filter *
     build_list_sql(sql, sizeof(sql), f, db->actor_kind == CS_ACTOR_CUSTOMER);
     if (!(it = cs_mem__calloc(1, sizeof(*it))))
         return cs_error__nomem();
-    /* A private statement: the iterator lives across other calls on the handle. */
-    rc = sqlite3_prepare_v2(db->sql, sql, -1, &it->st, NULL);
-    if (rc != SQLITE_OK) {
-        rc = cs_db__error(db, rc, "list tickets");
+    if ((rc = cs_db__prepare(&it->st, db, sql, "list tickets")) < 0) {
         cs_mem__free(it);
         return rc;
     }
@@ -974,11 +971,8 @@ int cs_ticket_next(const cs_ticket **out, cs_ticket_iter *it)
     if (!out || !it)
         return cs_error__inval(out ? "it" : "out", "%s is NULL", out ? "it" : "out");
     *out = NULL;
-    rc = cs_db__step(it->db, it->st);
-    if (rc == SQLITE_DONE)
-        return CS_ITEROVER;
-    if (rc != SQLITE_ROW)
-        return cs_db__error(it->db, rc, "list tickets");
+    if ((rc = cs_db__next(it->db, it->st, "list tickets")) != CS_OK)
+        return rc;
     if ((rc = ticket_from_row(&it->ticket, it->st)) < 0)
         return rc;
     *out = &it->ticket;
