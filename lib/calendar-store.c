@@ -97,15 +97,10 @@ static int parse_stored(cs_calendar **out, int64_t *revision, cs_db *db, int64_t
     if (!st)
         return cs_error_last()->code;
     sqlite3_bind_int64(st, 1, id);
-    rc = cs_db__step(db, st);
-    if (rc == SQLITE_ROW) {
-        *revision = sqlite3_column_int64(st, 1);
-        rc = cs_calendar_from_json(out, (const char *)sqlite3_column_text(st, 0));
-    } else if (rc == SQLITE_DONE) {
-        rc = cs_error__set(CS_ENOTFOUND, field, "calendar %lld does not exist", (long long)id);
-    } else {
-        rc = cs_db__error(db, rc, "read calendar");
-    }
+    if ((rc = cs_db__one(db, st, id, field, "calendar")) < 0)
+        return rc;
+    *revision = sqlite3_column_int64(st, 1);
+    rc = cs_calendar_from_json(out, (const char *)sqlite3_column_text(st, 0));
     cs_db__done(st);
     return rc;
 }

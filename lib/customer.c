@@ -550,18 +550,12 @@ static int customer_state(cs_db *db, int64_t id, const char *field, int64_t *mer
     if (!st)
         return cs_error_last()->code;
     sqlite3_bind_int64(st, 1, id);
-    rc = cs_db__step(db, st);
-    if (rc == SQLITE_ROW) {
-        *merged_into = sqlite3_column_int64(st, 0);
-        *erased_at = sqlite3_column_int64(st, 1);
-        rc = CS_OK;
-    } else if (rc == SQLITE_DONE) {
-        rc = cs_error__set(CS_ENOTFOUND, field, "customer %lld does not exist", (long long)id);
-    } else {
-        rc = cs_db__error(db, rc, "read customer");
-    }
+    if ((rc = cs_db__one(db, st, id, field, "customer")) < 0)
+        return rc;
+    *merged_into = sqlite3_column_int64(st, 0);
+    *erased_at = sqlite3_column_int64(st, 1);
     cs_db__done(st);
-    return rc;
+    return CS_OK;
 }
 
 /* CS_ECONFLICT unless the customer is live: neither merged away nor erased. */
