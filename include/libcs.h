@@ -22,6 +22,7 @@
 #include "cs/sla.h"
 #include "cs/tick.h"
 #include "cs/route.h"
+#include "cs/custom.h"
 #include "cs/call.h"
 
 #endif

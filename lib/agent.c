@@ -13,14 +13,17 @@
 #define INITIALS_MAX_BYTES (INITIALS_MAX_CHARS * 4)
 
 static const char sql_insert[] =
-    "INSERT INTO agent (name, initials, email, avatar_url, role, active, created_at,"
-    " updated_at) VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)";
+    "INSERT INTO agent (name, initials, email, avatar_url, role, active, ticket_access,"
+    " created_at, updated_at) VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?9, ?8, ?8)";
 static const char sql_update[] =
     "UPDATE agent SET name = ?2, initials = ?3, email = ?4, avatar_url = ?5, role = ?6,"
-    " active = ?7, updated_at = ?8 WHERE id = ?1";
+    " active = ?7, updated_at = ?8, ticket_access = ?9 WHERE id = ?1";
 static const char sql_by_id[] =
-    "SELECT id, name, initials, email, avatar_url, role, active, created_at, updated_at"
-    " FROM agent WHERE id = ?1";
+    "SELECT id, name, initials, email, avatar_url, role, active, created_at, updated_at,"
+    " ticket_access FROM agent WHERE id = ?1";
+static const char sql_rights[] = "SELECT role, active, ticket_access FROM agent WHERE id = ?1";
+static const char sql_member[] =
+    "SELECT 1 FROM group_member WHERE agent_id = ?1 AND group_id = ?2";
 static const char sql_skills[] = "SELECT skill FROM agent_skill WHERE agent_id = ?1 ORDER BY skill";
 static const char sql_skills_delete[] = "DELETE FROM agent_skill WHERE agent_id = ?1";
 static const char sql_skill_insert[] = "INSERT INTO agent_skill (agent_id, skill) VALUES (?1, ?2)";
@@ -44,7 +47,8 @@ enum {
     COL_ROLE,
     COL_ACTIVE,
     COL_CREATED,
-    COL_UPDATED
+    COL_UPDATED,
+    COL_ACCESS
 };
 
 struct cs_agent {
@@ -55,6 +59,7 @@ struct cs_agent {
     char *avatar_url;
     int role;
     int active;
+    int ticket_access;
     cs_strv skills;
     int64_t *groups;
     size_t ngroups;
@@ -67,6 +72,10 @@ static const cs_name role_names[] = {
     {CS_ROLE_AGENT, "agent"},
     {CS_ROLE_LIGHT, "light"},
 };
+static const cs_name access_names[] = {
+    {CS_ACCESS_ALL, "all"},
+    {CS_ACCESS_GROUPS, "groups"},
+};
 
 const char *cs_agent_role_name(int role)
 {
@@ -76,6 +85,22 @@ const char *cs_agent_role_name(int role)
 int cs_agent_role_parse(const char *name)
 {
     return CS_NAME_PARSE(role_names, name);
+}
+
+const char *cs_ticket_access_name(int access)
+{
+    return CS_NAME_OF(access_names, access);
+}
+
+int cs_ticket_access_parse(const char *name)
+{
+    return CS_NAME_PARSE(access_names, name);
+}
+
+/* ticket_access is in the fields from version 2 on; a version 1 caller never set it. */
+static int fields_access(const cs_agent_fields *f)
+{
+    return f->version >= 2 ? f->ticket_access : 0;
 }
 
 /* ------------------------------------------------------------------------------------- */
@@ -165,9 +190,9 @@ static int check_fields(const cs_agent_fields *f, bool create)
 
     if (!f)
         return cs_error__inval("fields", "fields is NULL");
-    if (f->version != CS_AGENT_FIELDS_VERSION)
-        return cs_error__inval("fields", "fields version %u is not %d", f->version,
-                               CS_AGENT_FIELDS_VERSION);
+    if (f->version < 1 || f->version > CS_AGENT_FIELDS_VERSION)
+        return cs_error__inval("fields", "fields version %u is not between 1 and %d",
+                               f->version, CS_AGENT_FIELDS_VERSION);
     if (create || f->name) {
         if ((rc = cs_check__text("name", f->name, CS_NAME_MAX, true)) < 0)
             return rc;
@@ -178,6 +203,8 @@ static int check_fields(const cs_agent_fields *f, bool create)
         return rc;
     if (f->role && !cs_agent_role_name(f->role))
         return cs_error__inval("role", "unknown agent role %d", f->role);
+    if (fields_access(f) && !cs_ticket_access_name(fields_access(f)))
+        return cs_error__inval("ticket_access", "unknown ticket access %d", fields_access(f));
     if (!f->skills && f->nskills)
         return cs_error__inval("skills", "skills is NULL but nskills is %zu", f->nskills);
     return CS_OK;
@@ -194,6 +221,7 @@ typedef struct agent_row {
     const char *avatar_url;
     int role;
     int active;
+    int ticket_access;
 } agent_row;
 
 /* A lower-cased copy of a given email (NULL when none is given). Addresses compare without
@@ -224,6 +252,7 @@ static int write_row(cs_db *db, sqlite3_stmt *st, const agent_row *row)
     sqlite3_bind_int(st, 6, row->role);
     sqlite3_bind_int(st, 7, row->active);
     sqlite3_bind_int64(st, 8, cs_db_now(db));
+    sqlite3_bind_int(st, 9, row->ticket_access);
     rc = cs_db__exec_stmt(db, st);
     if (rc == CS_EEXISTS)
         rc = cs_error__set(CS_EEXISTS, "email", "an agent with email \"%s\" already exists",
@@ -252,7 +281,7 @@ static int write_skills(cs_db *db, int64_t id, const cs_strv *skills)
     return CS_OK;
 }
 
-static int create(int64_t *id, cs_db *db, const cs_agent_fields *f)
+static int create(int64_t *id, cs_db *db, const cs_actor *by, const cs_agent_fields *f)
 {
     char initials[INITIALS_MAX_BYTES + 1];
     agent_row row = {
@@ -261,6 +290,7 @@ static int create(int64_t *id, cs_db *db, const cs_agent_fields *f)
         .avatar_url = cs_update__text(NULL, f->avatar_url),
         .role = f->role ? f->role : CS_ROLE_AGENT,
         .active = cs_update__int(1, f->active),
+        .ticket_access = fields_access(f) ? fields_access(f) : CS_ACCESS_ALL,
     };
     cs_strv skills = {NULL, 0};
     char *email = NULL;
@@ -285,7 +315,7 @@ static int create(int64_t *id, cs_db *db, const cs_agent_fields *f)
     *id = sqlite3_last_insert_rowid(db->sql);
     if ((rc = write_skills(db, *id, &skills)) < 0)
         goto out;
-    rc = cs_audit__record(db, "agent", *id, 0, 0, "create", NULL, NULL, NULL);
+    rc = cs_audit__record(db, by, "agent", *id, 0, 0, "create", NULL, NULL, NULL);
 out:
     cs_mem__free(email);
     cs_strv__free(&skills);
@@ -294,17 +324,18 @@ out:
 
 int cs_agent_create(int64_t *id, cs_db *db, const cs_agent_fields *fields)
 {
+    cs_actor by;
     int rc;
 
     if (!id || !db)
         return cs_error__inval(id ? "db" : "id", "%s is NULL", id ? "db" : "id");
     *id = 0;
-    if ((rc = cs_db__require(db, CS_PERM_CONFIG, "create agents")) < 0 ||
+    if ((rc = cs_perm__require(&by, db, CS_CAP_CONFIG_WRITE)) < 0 ||
         (rc = check_fields(fields, true)) < 0)
         return rc;
     if ((rc = cs_db__begin(db)) < 0)
         return rc;
-    rc = create(id, db, fields);
+    rc = create(id, db, &by, fields);
     if (rc < 0)
         *id = 0;
     return cs_db__end(db, rc);
@@ -332,6 +363,7 @@ static int load_row(cs_agent *a, cs_db *db, int64_t id)
         a->active = sqlite3_column_int(st, COL_ACTIVE);
         a->created_at = sqlite3_column_int64(st, COL_CREATED);
         a->updated_at = sqlite3_column_int64(st, COL_UPDATED);
+        a->ticket_access = sqlite3_column_int(st, COL_ACCESS);
     } else if (step == SQLITE_DONE) {
         rc = cs_error__set(CS_ENOTFOUND, "id", "agent %lld does not exist", (long long)id);
     } else {
@@ -390,13 +422,14 @@ out:
 
 int cs_agent_lookup(cs_agent **out, cs_db *db, int64_t id)
 {
+    cs_actor by;
     int rc;
 
     if (out)
         *out = NULL;
     if (!out || !db)
         return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
-    if ((rc = cs_db__require(db, CS_PERM_READ, "read agents")) < 0)
+    if ((rc = cs_perm__require(&by, db, CS_CAP_CONFIG_READ)) < 0)
         return rc;
     return lookup(out, db, id);
 }
@@ -458,6 +491,7 @@ static int next_row(agent_row *row, const cs_agent *old, const cs_agent_fields *
     row->avatar_url = cs_update__text(old->avatar_url, f->avatar_url);
     row->role = f->role ? f->role : old->role;
     row->active = cs_update__int(old->active, f->active);
+    row->ticket_access = fields_access(f) ? fields_access(f) : old->ticket_access;
     /* The initials cannot be empty: clearing them goes back to the name's. */
     if (!*row->initials) {
         default_initials(initials, row->name);
@@ -470,10 +504,10 @@ static int next_row(agent_row *row, const cs_agent *old, const cs_agent_fields *
     return CS_OK;
 }
 
-static int update(cs_db *db, int64_t id, const cs_agent_fields *f)
+static int update(cs_db *db, const cs_actor *by, int64_t id, const cs_agent_fields *f)
 {
     char initials[INITIALS_MAX_BYTES + 1];
-    cs_change c = CS_CHANGE_INIT(db, "agent", id);
+    cs_change c = CS_CHANGE_INIT(db, by, "agent", id);
     cs_agent *old = NULL;
     char *email = NULL;
     agent_row row;
@@ -488,6 +522,8 @@ static int update(cs_db *db, int64_t id, const cs_agent_fields *f)
     cs_change__text(&c, "avatar_url", old->avatar_url, row.avatar_url);
     cs_change__text(&c, "role", cs_agent_role_name(old->role), cs_agent_role_name(row.role));
     cs_change__bool(&c, "active", old->active, row.active);
+    cs_change__text(&c, "ticket_access", cs_ticket_access_name(old->ticket_access),
+                    cs_ticket_access_name(row.ticket_access));
     if ((rc = c.rc) < 0 || (rc = change_skills(&c, old, f)) < 0 || c.count == 0)
         goto out;
     if (!(st = cs_db__stmt(db, sql_update))) {
@@ -504,16 +540,17 @@ out:
 
 int cs_agent_update(cs_db *db, int64_t id, const cs_agent_fields *fields)
 {
+    cs_actor by;
     int rc;
 
     if (!db)
         return cs_error__inval("db", "db is NULL");
-    if ((rc = cs_db__require(db, CS_PERM_CONFIG, "change agents")) < 0 ||
+    if ((rc = cs_perm__require(&by, db, CS_CAP_CONFIG_WRITE)) < 0 ||
         (rc = check_fields(fields, false)) < 0)
         return rc;
     if ((rc = cs_db__begin(db)) < 0)
         return rc;
-    rc = update(db, id, fields);
+    rc = update(db, &by, id, fields);
     return cs_db__end(db, rc);
 }
 
@@ -553,6 +590,11 @@ int cs_agent_role(const cs_agent *a)
 int cs_agent_active(const cs_agent *a)
 {
     return a ? a->active : 0;
+}
+
+int cs_agent_ticket_access(const cs_agent *a)
+{
+    return a ? a->ticket_access : 0;
 }
 
 size_t cs_agent_skill_count(const cs_agent *a)
@@ -604,7 +646,7 @@ static json_t *to_json(const cs_agent *a)
     /* "o" takes over the arrays, and releases them if packing fails. */
     /* One key and its value a line. */
     /* clang-format off */
-    return json_pack("{s:I, s:s, s:s, s:s?, s:s?, s:s, s:b, s:o, s:o, s:s, s:s}",
+    return json_pack("{s:I, s:s, s:s, s:s?, s:s?, s:s, s:b, s:s, s:o, s:o, s:s, s:s}",
                      "id", (json_int_t)a->id,
                      "name", a->name,
                      "initials", a->initials,
@@ -612,6 +654,7 @@ static json_t *to_json(const cs_agent *a)
                      "avatar_url", a->avatar_url,
                      "role", cs_agent_role_name(a->role),
                      "active", a->active,
+                     "ticket_access", cs_ticket_access_name(a->ticket_access),
                      "skills", skills_json(a),
                      "groups", groups_json(a),
                      "created_at", cs_time__iso(created, a->created_at),
@@ -631,7 +674,7 @@ int cs_agent_to_json(char **out, const cs_agent *a)
 /* ------------------------------------------------------------------------------------- */
 /* Groups */
 
-static int group_create(int64_t *id, cs_db *db, const char *name)
+static int group_create(int64_t *id, cs_db *db, const cs_actor *by, const char *name)
 {
     sqlite3_stmt *st = cs_db__stmt(db, sql_group_insert);
     int rc;
@@ -646,29 +689,31 @@ static int group_create(int64_t *id, cs_db *db, const char *name)
     if (rc < 0)
         return rc;
     *id = sqlite3_last_insert_rowid(db->sql);
-    return cs_audit__record(db, "group", *id, 0, 0, "create", NULL, NULL, NULL);
+    return cs_audit__record(db, by, "group", *id, 0, 0, "create", NULL, NULL, NULL);
 }
 
 int cs_group_create(int64_t *id, cs_db *db, const char *name)
 {
+    cs_actor by;
     int rc;
 
     if (!id || !db)
         return cs_error__inval(id ? "db" : "id", "%s is NULL", id ? "db" : "id");
     *id = 0;
-    if ((rc = cs_db__require(db, CS_PERM_CONFIG, "create groups")) < 0 ||
+    if ((rc = cs_perm__require(&by, db, CS_CAP_CONFIG_WRITE)) < 0 ||
         (rc = cs_check__text("name", name, CS_NAME_MAX, true)) < 0)
         return rc;
     if ((rc = cs_db__begin(db)) < 0)
         return rc;
-    rc = group_create(id, db, name);
+    rc = group_create(id, db, &by, name);
     if (rc < 0)
         *id = 0;
     return cs_db__end(db, rc);
 }
 
 /* Run sql_member_add or sql_member_remove and record it when it changed anything. */
-static int change_member(cs_db *db, const char *sql, int64_t group_id, int64_t agent_id)
+static int change_member(cs_db *db, const cs_actor *by, const char *sql, int64_t group_id,
+                         int64_t agent_id)
 {
     bool add = sql == sql_member_add;
     char buf[24];
@@ -688,21 +733,22 @@ static int change_member(cs_db *db, const char *sql, int64_t group_id, int64_t a
     if (sqlite3_changes(db->sql) == 0)
         return CS_OK;
     cs_int__text(buf, agent_id, false);
-    return cs_audit__record(db, "group", group_id, 0, 0, add ? "add_agent" : "remove_agent",
+    return cs_audit__record(db, by, "group", group_id, 0, 0, add ? "add_agent" : "remove_agent",
                             "agent_id", add ? NULL : buf, add ? buf : NULL);
 }
 
 static int membership(cs_db *db, const char *sql, int64_t group_id, int64_t agent_id)
 {
+    cs_actor by;
     int rc;
 
     if (!db)
         return cs_error__inval("db", "db is NULL");
-    if ((rc = cs_db__require(db, CS_PERM_CONFIG, "change group members")) < 0)
+    if ((rc = cs_perm__require(&by, db, CS_CAP_CONFIG_WRITE)) < 0)
         return rc;
     if ((rc = cs_db__begin(db)) < 0)
         return rc;
-    rc = change_member(db, sql, group_id, agent_id);
+    rc = change_member(db, &by, sql, group_id, agent_id);
     return cs_db__end(db, rc);
 }
 
@@ -714,4 +760,45 @@ int cs_group_add_agent(cs_db *db, int64_t group_id, int64_t agent_id)
 int cs_group_remove_agent(cs_db *db, int64_t group_id, int64_t agent_id)
 {
     return membership(db, sql_member_remove, group_id, agent_id);
+}
+
+/* ------------------------------------------------------------------------------------- */
+/* Rights */
+
+int cs_agent__actor(cs_actor *out, cs_db *db, int64_t id)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_rights);
+    int rc;
+
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, id);
+    if ((rc = cs_db__one(db, st, id, "id", "agent")) < 0)
+        return rc;
+    *out = (cs_actor){CS_ACTOR_AGENT, id, sqlite3_column_int(st, 0),
+                      sqlite3_column_int(st, 2) == CS_ACCESS_GROUPS, 0};
+    /* Admins see everything: a group scope left on a promoted agent does not bind them. */
+    if (out->role == CS_ROLE_ADMIN)
+        out->scoped = false;
+    if (!sqlite3_column_int(st, 1))
+        rc = cs_error__set(CS_EPERM, "id", "agent %lld is inactive", (long long)id);
+    cs_db__done(st);
+    return rc;
+}
+
+int cs_agent__in_group(bool *out, cs_db *db, int64_t agent_id, int64_t group_id)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_member);
+    int step;
+
+    *out = false;
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, agent_id);
+    sqlite3_bind_int64(st, 2, group_id);
+    step = cs_db__step(db, st);
+    *out = step == SQLITE_ROW;
+    cs_db__done(st);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? CS_OK
+                                                     : cs_db__error(db, step, "read groups");
 }

@@ -29,17 +29,17 @@ static void bind_id(sqlite3_stmt *st, int idx, int64_t id)
         sqlite3_bind_null(st, idx);
 }
 
-int cs_audit__record(cs_db *db, const char *object, int64_t object_id, int64_t ticket_id,
-                     int64_t customer_id, const char *action, const char *field,
-                     const char *old_value, const char *new_value)
+int cs_audit__record(cs_db *db, const cs_actor *by, const char *object, int64_t object_id,
+                     int64_t ticket_id, int64_t customer_id, const char *action,
+                     const char *field, const char *old_value, const char *new_value)
 {
     sqlite3_stmt *st = cs_db__stmt(db, sql_insert);
 
     if (!st)
         return cs_error_last()->code;
     sqlite3_bind_int64(st, 1, cs_db_now(db));
-    sqlite3_bind_int(st, 2, db->actor_kind);
-    bind_id(st, 3, db->actor_id);
+    sqlite3_bind_int(st, 2, by->kind);
+    bind_id(st, 3, by->id);
     cs_db__bind_text(st, 4, object);
     sqlite3_bind_int64(st, 5, object_id);
     bind_id(st, 6, ticket_id);
@@ -60,6 +60,7 @@ struct cs_audit_iter {
 int cs_audit_iter_new(cs_audit_iter **out, cs_db *db, int scope, int64_t id, const char *object)
 {
     const char *sql;
+    cs_actor by;
     cs_audit_iter *it;
     int rc;
 
@@ -67,8 +68,6 @@ int cs_audit_iter_new(cs_audit_iter **out, cs_db *db, int scope, int64_t id, con
         *out = NULL;
     if (!out || !db)
         return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
-    if ((rc = cs_db__require(db, CS_PERM_READ, "read the audit trail")) < 0)
-        return rc;
     switch (scope) {
     case CS_AUDIT_TICKET:
         sql = sql_by_ticket;
@@ -79,15 +78,25 @@ int cs_audit_iter_new(cs_audit_iter **out, cs_db *db, int scope, int64_t id, con
     case CS_AUDIT_OBJECT:
         if (!object || (strcmp(object, "channel") && strcmp(object, "agent") &&
                         strcmp(object, "group") && strcmp(object, "organization") &&
-                        strcmp(object, "calendar") && strcmp(object, "sla_policy")))
+                        strcmp(object, "calendar") && strcmp(object, "sla_policy") &&
+                        strcmp(object, "custom_field")))
             return cs_error__inval("object", "object must be channel, agent, group, "
-                                             "organization, calendar or sla_policy for "
-                                             "CS_AUDIT_OBJECT");
+                                             "organization, calendar, sla_policy or "
+                                             "custom_field for CS_AUDIT_OBJECT");
         sql = sql_by_object;
         break;
     default:
         return cs_error__inval("scope", "unknown audit scope %d", scope);
     }
+    if ((rc = cs_perm__require(&by, db, CS_CAP_AUDIT_READ)) < 0)
+        return rc;
+    /* A ticket's trail is read as the ticket is; the others span groups. */
+    if (scope == CS_AUDIT_TICKET)
+        rc = cs_ticket__reach(db, &by, CS_CAP_TICKET_READ, id, "id");
+    else
+        rc = cs_perm__unscoped(&by, CS_CAP_AUDIT_READ);
+    if (rc < 0)
+        return rc;
     if (!(it = cs_mem__calloc(1, sizeof(*it))))
         return cs_error__nomem();
     if ((rc = cs_db__prepare(&it->st, db, sql, "read the audit trail")) < 0) {
@@ -164,7 +173,7 @@ void cs_change__text(cs_change *c, const char *field, const char *old_value,
 {
     if (c->rc < 0 || same_text(old_value, new_value))
         return;
-    c->rc = cs_audit__record(c->db, c->object, c->object_id, c->ticket_id, c->customer_id,
+    c->rc = cs_audit__record(c->db, c->by, c->object, c->object_id, c->ticket_id, c->customer_id,
                              "update", field, old_value, new_value);
     c->count++;
 }

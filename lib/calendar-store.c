@@ -197,7 +197,7 @@ int cs_calendar__format_local(char *buf, size_t size, cs_db *db, const char *zon
 
 /* Public API ------------------------------------------------------------------------- */
 
-static int store(int64_t *id, cs_db *db, const char *name, const char *json)
+static int store(int64_t *id, cs_db *db, const cs_actor *by, const char *name, const char *json)
 {
     sqlite3_stmt *st = cs_db__stmt(db, sql_upsert);
     int64_t revision = 0;
@@ -219,7 +219,7 @@ static int store(int64_t *id, cs_db *db, const char *name, const char *json)
     cs_db__done(st);
     if (rc < 0 || !(st = cs_db__stmt(db, sql_bump)) || (rc = cs_db__exec_stmt(db, st)) < 0)
         return rc < 0 ? rc : cs_error_last()->code;
-    return cs_audit__record(db, "calendar", *id, 0, 0, revision > 1 ? "update" : "create",
+    return cs_audit__record(db, by, "calendar", *id, 0, 0, revision > 1 ? "update" : "create",
                             "name", NULL, name);
 }
 
@@ -227,6 +227,7 @@ int cs_calendar_store(int64_t *id, cs_db *db, const char *name, const cs_calenda
 {
     int64_t stored = 0;
     char *json = NULL;
+    cs_actor by;
     int rc;
 
     if (id)
@@ -236,11 +237,11 @@ int cs_calendar_store(int64_t *id, cs_db *db, const char *name, const cs_calenda
     if (!cal)
         return cs_error__inval("cal", "cal is NULL");
     if ((rc = cs_check__text("name", name, CS_CALENDAR_NAME_MAX, true)) < 0 ||
-        (rc = cs_db__require(db, CS_PERM_CONFIG, "store calendars")) < 0 ||
+        (rc = cs_perm__require(&by, db, CS_CAP_CONFIG_WRITE)) < 0 ||
         (rc = cs_calendar_to_json(&json, cal)) < 0)
         return rc;
     if ((rc = cs_db__begin(db)) == CS_OK)
-        rc = cs_db__end(db, store(&stored, db, name, json));
+        rc = cs_db__end(db, store(&stored, db, &by, name, json));
     cs_str_free(json);
     if (rc == CS_OK && id)
         *id = stored;
@@ -250,13 +251,14 @@ int cs_calendar_store(int64_t *id, cs_db *db, const char *name, const cs_calenda
 int cs_calendar_load(cs_calendar **out, cs_db *db, int64_t id)
 {
     int64_t revision;
+    cs_actor by;
     int rc;
 
     if (out)
         *out = NULL;
     if (!out || !db)
         return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
-    if ((rc = cs_db__require(db, CS_PERM_READ, "read calendars")) < 0)
+    if ((rc = cs_perm__require(&by, db, CS_CAP_CONFIG_READ)) < 0)
         return rc;
     return parse_stored(out, &revision, db, id, "id");
 }
@@ -264,13 +266,14 @@ int cs_calendar_load(cs_calendar **out, cs_db *db, int64_t id)
 int cs_calendar_lookup_name(int64_t *id, cs_db *db, const char *name)
 {
     sqlite3_stmt *st;
+    cs_actor by;
     int rc;
 
     if (!id || !db || !name)
         return cs_error__inval(!id ? "id" : !db ? "db" : "name", "%s is NULL",
                                !id ? "id" : !db ? "db" : "name");
     *id = 0;
-    if ((rc = cs_db__require(db, CS_PERM_READ, "read calendars")) < 0)
+    if ((rc = cs_perm__require(&by, db, CS_CAP_CONFIG_READ)) < 0)
         return rc;
     if (!(st = cs_db__stmt(db, sql_by_name)))
         return cs_error_last()->code;

@@ -147,7 +147,7 @@ static int write_channel(cs_db *db, sqlite3_stmt *st, const cs_channel *ch)
     return rc;
 }
 
-static int create(int64_t *id, cs_db *db, const cs_channel_fields *f)
+static int create(int64_t *id, cs_db *db, const cs_actor *by, const cs_channel_fields *f)
 {
     /* Borrows the caller's strings: nothing here outlives the call. */
     cs_channel ch = {
@@ -170,22 +170,23 @@ static int create(int64_t *id, cs_db *db, const cs_channel_fields *f)
     if ((rc = write_channel(db, st, &ch)) < 0)
         return rc;
     *id = sqlite3_last_insert_rowid(db->sql);
-    return cs_audit__record(db, "channel", *id, 0, 0, "create", NULL, NULL, NULL);
+    return cs_audit__record(db, by, "channel", *id, 0, 0, "create", NULL, NULL, NULL);
 }
 
 int cs_channel_create(int64_t *id, cs_db *db, const cs_channel_fields *fields)
 {
+    cs_actor by;
     int rc;
 
     if (!id || !db)
         return cs_error__inval(id ? "db" : "id", "%s is NULL", id ? "db" : "id");
     *id = 0;
-    if ((rc = cs_db__require(db, CS_PERM_CONFIG, "create channels")) < 0 ||
+    if ((rc = cs_perm__require(&by, db, CS_CAP_CONFIG_WRITE)) < 0 ||
         (rc = check_fields(fields, true)) < 0)
         return rc;
     if ((rc = cs_db__begin(db)) < 0)
         return rc;
-    rc = create(id, db, fields);
+    rc = create(id, db, &by, fields);
     if (rc < 0)
         *id = 0;
     return cs_db__end(db, rc);
@@ -248,23 +249,30 @@ static int lookup(cs_channel **out, cs_db *db, int64_t id)
 
 int cs_channel_lookup(cs_channel **out, cs_db *db, int64_t id)
 {
-    if (out)
-        *out = NULL;
-    if (!out || !db)
-        return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
-    return lookup(out, db, id);
-}
-
-int cs_channel_lookup_name(cs_channel **out, cs_db *db, const char *name)
-{
-    sqlite3_stmt *st;
+    cs_actor by;
     int rc;
 
     if (out)
         *out = NULL;
     if (!out || !db)
         return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
-    if ((rc = cs_check__text("name", name, CS_NAME_MAX, true)) < 0)
+    if ((rc = cs_perm__require(&by, db, CS_CAP_CONFIG_READ)) < 0)
+        return rc;
+    return lookup(out, db, id);
+}
+
+int cs_channel_lookup_name(cs_channel **out, cs_db *db, const char *name)
+{
+    sqlite3_stmt *st;
+    cs_actor by;
+    int rc;
+
+    if (out)
+        *out = NULL;
+    if (!out || !db)
+        return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
+    if ((rc = cs_check__text("name", name, CS_NAME_MAX, true)) < 0 ||
+        (rc = cs_perm__require(&by, db, CS_CAP_CONFIG_READ)) < 0)
         return rc;
     if (!(st = cs_db__stmt(db, sql_by_name)))
         return cs_error_last()->code;
@@ -275,9 +283,10 @@ int cs_channel_lookup_name(cs_channel **out, cs_db *db, const char *name)
 }
 
 /* Record what changes from `old` to `next` and write it; nothing when nothing changed. */
-static int write_changes(cs_db *db, const cs_channel *old, const cs_channel *next)
+static int write_changes(cs_db *db, const cs_actor *by, const cs_channel *old,
+                         const cs_channel *next)
 {
-    cs_change c = CS_CHANGE_INIT(db, "channel", old->id);
+    cs_change c = CS_CHANGE_INIT(db, by, "channel", old->id);
     sqlite3_stmt *st;
 
     cs_change__text(&c, "name", old->name, next->name);
@@ -294,7 +303,7 @@ static int write_changes(cs_db *db, const cs_channel *old, const cs_channel *nex
     return write_channel(db, st, next);
 }
 
-static int update(cs_db *db, int64_t id, const cs_channel_fields *f)
+static int update(cs_db *db, const cs_actor *by, int64_t id, const cs_channel_fields *f)
 {
     cs_channel *old = NULL, next;
     int rc;
@@ -317,7 +326,7 @@ static int update(cs_db *db, int64_t id, const cs_channel_fields *f)
     if (next.default_group_id != old->default_group_id &&
         (rc = check_group(db, next.default_group_id)) < 0)
         goto out;
-    rc = write_changes(db, old, &next);
+    rc = write_changes(db, by, old, &next);
 out:
     cs_channel_free(old);
     return rc;
@@ -325,16 +334,17 @@ out:
 
 int cs_channel_update(cs_db *db, int64_t id, const cs_channel_fields *fields)
 {
+    cs_actor by;
     int rc;
 
     if (!db)
         return cs_error__inval("db", "db is NULL");
-    if ((rc = cs_db__require(db, CS_PERM_CONFIG, "change channels")) < 0 ||
+    if ((rc = cs_perm__require(&by, db, CS_CAP_CONFIG_WRITE)) < 0 ||
         (rc = check_fields(fields, false)) < 0)
         return rc;
     if ((rc = cs_db__begin(db)) < 0)
         return rc;
-    rc = update(db, id, fields);
+    rc = update(db, &by, id, fields);
     return cs_db__end(db, rc);
 }
 
@@ -441,6 +451,7 @@ static int append_all(json_t *list, cs_db *db, sqlite3_stmt *st)
 int cs_channel_list_json(char **out, cs_db *db)
 {
     sqlite3_stmt *st;
+    cs_actor by;
     json_t *list;
     int rc;
 
@@ -448,6 +459,8 @@ int cs_channel_list_json(char **out, cs_db *db)
         *out = NULL;
     if (!out || !db)
         return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
+    if ((rc = cs_perm__require(&by, db, CS_CAP_CONFIG_READ)) < 0)
+        return rc;
     if (!(st = cs_db__stmt(db, sql_all)))
         return cs_error_last()->code;
     if (!(list = json_array())) {

@@ -59,29 +59,15 @@ struct cs_db {
     int busy_timeout_ms;
     int txn_depth; /* open transaction levels (outermost BEGIN, then savepoints) */
     struct cs_stmt_cache *stmts;
-    /* The actor (see cs_db_set_actor): kind, id, and what was read when it was set. */
+    /* The actor the host set (cs_db_set_actor). Its rights are read again at the start of
+     * every call (cs_perm__require), never kept here. */
     int actor_kind;
     int64_t actor_id;
-    int actor_role;        /* agents: their cs_agent_role */
-    int64_t actor_org;     /* customers: their organisation where it shares tickets, else 0 */
     /* Parsed SLA policies and stored calendars (sla.c, calendar-store.c); rebuilt lazily,
      * dropped on rollback so nothing a rolled-back transaction loaded stays cached. */
     struct cs_sla_cache *sla;
     struct cs_cal_cache *calendars;
 };
-
-/* What an operation needs of the actor. */
-typedef enum cs_perm {
-    CS_PERM_READ,   /* agents of any role and the system (customers are checked per object) */
-    CS_PERM_NOTE,   /* add internal notes: any agent, the system */
-    CS_PERM_WRITE,  /* change tickets and customers: agents and admins, the system */
-    CS_PERM_CONFIG  /* channels, agents, groups, policies, erasure: admins, the system */
-} cs_perm;
-
-/* CS_OK, or CS_EPERM with a message naming the operation. */
-int cs_db__require(cs_db *db, cs_perm perm, const char *operation);
-/* Whether the actor may see a ticket of this customer (always, for agents and system). */
-bool cs_db__may_see_customer(cs_db *db, int64_t customer_id, int64_t organization_id);
 
 /* A cached prepared statement for `sql`, which must be a string with static storage: the
  * cache is keyed by its address. Returns NULL after recording the error. Release with
@@ -130,6 +116,106 @@ int cs_db__bind_text(sqlite3_stmt *st, int idx, const char *s);
  * failure *rc is set to CS_ENOMEM (it is left alone otherwise). */
 char *cs_db__column_strdup(sqlite3_stmt *st, int col, int *rc);
 
+/* perm.c ---------------------------------------------------------------------------- */
+
+/* Who acts in one call. The host names the actor once (cs_db_set_actor); its rights are
+ * read from the database at the start of every call, so a deactivated or demoted agent, a
+ * re-scoped one, or an erased customer has lost them by the next call, on every handle and
+ * in every process. The library passes this struct down explicitly and never changes the
+ * handle's actor: what ingest does is the customer's doing, what routing does the
+ * system's, each by an actor of its own. */
+typedef struct cs_actor {
+    int kind;     /* cs_actor_kind */
+    int64_t id;   /* the agent or customer; 0 for the system */
+    int role;     /* agents: their cs_agent_role */
+    bool scoped;  /* agents: limited to the tickets of their groups (cs_ticket_access) */
+    int64_t org;  /* customers: their organisation when it shares tickets, else 0 */
+} cs_actor;
+
+/* The library itself (routing, the clock, receipts). */
+extern const cs_actor cs_actor__system;
+/* A customer as ingest acts for them: their own messages, nothing more. */
+cs_actor cs_actor__customer(int64_t customer_id);
+
+/* What an operation needs. Every check in the library names one of these, and the table in
+ * perm.c says, per role, how far each reaches; docs/security.md shows the same table. */
+typedef enum cs_cap {
+    CS_CAP_PUBLIC,          /* the library's version */
+    CS_CAP_ACTOR_SET,       /* change the actor through cs_call */
+    CS_CAP_SETTINGS_READ,   /* database-wide settings */
+    CS_CAP_CONFIG_READ,     /* channels, agents, groups, calendars, policies, routing */
+    CS_CAP_CONFIG_WRITE,    /* the same, and settings, receipts, custom fields */
+    CS_CAP_CUSTOMER_READ,   /* one customer's record */
+    CS_CAP_CUSTOMER_LIST,   /* lists of customers */
+    CS_CAP_CUSTOMER_WRITE,  /* create, update, identities, merge, organisations */
+    CS_CAP_CUSTOMER_EXPORT, /* everything stored about a customer */
+    CS_CAP_CUSTOMER_ERASE,  /* erasure */
+    CS_CAP_TICKET_READ,     /* tickets with their messages, clocks and trail */
+    CS_CAP_TICKET_CREATE,   /* open tickets and callbacks */
+    CS_CAP_TICKET_WRITE,    /* change, merge, assign, reply */
+    CS_CAP_MESSAGE_WRITE,   /* public messages on a ticket */
+    CS_CAP_NOTE_WRITE,      /* internal notes */
+    CS_CAP_TICKET_TAKE,     /* the next ticket for an agent */
+    CS_CAP_PRESENCE_WRITE,  /* an agent's presence */
+    CS_CAP_INGEST,          /* the door in */
+    CS_CAP_OUTBOX,          /* the door out: claim, acknowledge, fail, list */
+    CS_CAP_REPORT_READ,     /* reports, the queue, the estimated wait, staffing */
+    CS_CAP_AUDIT_READ,      /* the audit trail of customers and configuration */
+    CS_CAP_TICK,            /* run the clock */
+    CS_CAP__COUNT
+} cs_cap;
+
+/* How far a capability reaches for one role. */
+typedef enum cs_reach {
+    CS_REACH_NONE = 0, /* not at all */
+    CS_REACH_ALL,      /* every object */
+    CS_REACH_GROUPS,   /* every object; for a group-scoped agent only the tickets of its
+                          groups and those assigned to it, and nothing that spans groups */
+    CS_REACH_OWN,      /* customers: their own tickets and those their organisation shares */
+    CS_REACH_SELF      /* the actor's own record only */
+} cs_reach;
+
+/* Read the handle's actor with its current rights into *out and check that `cap` reaches
+ * anything for it: CS_OK, or CS_EPERM naming what it may not do (the actor is inactive,
+ * erased or merged; the role lacks the capability). Object rules follow with the checks
+ * below. */
+int cs_perm__require(cs_actor *out, cs_db *db, cs_cap cap);
+/* The reach of `cap` for this actor (its role; system: all). */
+cs_reach cs_perm__reach(const cs_actor *a, cs_cap cap);
+/* Whether the actor may reach a ticket with `cap`, from the ticket's owner, organisation,
+ * group and assignee. CS_OK, or CS_ENOTFOUND naming `field` ("ticket %lld does not exist":
+ * what the actor may not see does not exist for it); CS_EPERM where the capability does not
+ * reach tickets at all. */
+int cs_perm__ticket(cs_db *db, const cs_actor *a, cs_cap cap, int64_t ticket_id,
+                    int64_t customer_id, int64_t org_id, int64_t group_id, int64_t assignee_id,
+                    const char *field);
+/* For SELF reaches: the actor's own record (`id` of the actor's kind) or, for wider
+ * reaches, any. CS_ENOTFOUND naming `field` for a customer aiming at another record,
+ * CS_EPERM for an agent. */
+int cs_perm__self(const cs_actor *a, cs_cap cap, int64_t id, const char *field);
+/* CS_OK unless the actor is a group-scoped agent; for those CS_EPERM: the operation spans
+ * groups. */
+int cs_perm__unscoped(const cs_actor *a, cs_cap cap);
+/* The agent whose groups bound a list, or 0 when the actor sees every ticket. Bind it to
+ * CS_SCOPE_SQL's parameter. */
+int64_t cs_perm__scope(const cs_actor *a);
+/* An SQL condition on ticket alias T: true for every ticket when parameter P is 0, else for
+ * the tickets of agent P's groups and those assigned to it. */
+#define CS_SCOPE_SQL(T, P)                                                                     \
+    "(" P " = 0 OR " T ".assignee_id = " P " OR " T ".group_id IN"                              \
+    " (SELECT group_id FROM group_member WHERE agent_id = " P "))"
+
+/* The table, for docs/security.md and the tests. */
+const char *cs_perm__cap_name(cs_cap cap);
+const char *cs_perm__cap_doc(cs_cap cap);
+/* The reach of `cap` for role column `col`: 0 system, 1 admin, 2 agent, 3 light agent,
+ * 4 customer. */
+cs_reach cs_perm__table(cs_cap cap, int col);
+const char *cs_perm__reach_name(cs_reach r);
+
+/* json.c: the method table's capability column, for the docs and the permission tests. */
+cs_cap cs_call__method_cap(size_t i);
+
 /* util.c ---------------------------------------------------------------------------- */
 
 bool cs_utf8__valid(const char *s, size_t len);
@@ -137,6 +223,9 @@ bool cs_utf8__valid(const char *s, size_t len);
 /* Validate a text field: NULL is allowed unless required; "" counts as missing when
  * required; valid UTF-8; at most max bytes. CS_EINVAL naming field otherwise. */
 int cs_check__text(const char *field, const char *value, size_t max, bool required);
+/* In place: every control character (CR and LF among them) becomes a space, so the text is
+ * one line, fit for a mail header. */
+void cs_text__one_line(char *s);
 /* Validate a boolean field of an options struct: 0, 1 or CS_UNSET. */
 int cs_check__bool(const char *field, int value);
 
@@ -155,18 +244,23 @@ int cs_strv__load(cs_strv *out, cs_db *db, sqlite3_stmt *st);
 /* The list as "a,b,c" for the audit trail; release with cs_mem__free. */
 char *cs_strv__join(const cs_strv *sv);
 
+/* Significant digits of the reals cs_json__dump() writes; custom fields hold only reals that
+ * read back as themselves at this precision. */
+#define CS_JSON_REAL_DIGITS 10
+
 /* Dump `value` compact with sorted keys into libcs memory (release with cs_str_free) and
  * drop the reference, which it takes over. A NULL value (a failed build) is CS_ENOMEM. */
 struct json_t;
 int cs_json__dump(char **out, struct json_t *value);
+/* Every row of a bound statement as an array of `row`'s objects, dumped as cs_json__dump()
+ * does; the statement is released. `what` names the read in an error. */
+int cs_json__rows(char **out, cs_db *db, sqlite3_stmt *st, struct json_t *(*row)(sqlite3_stmt *),
+                  const char *what);
 /* New references for JSON values where 0 / NULL mean "not set": null then. */
 struct json_t *cs_json__id(int64_t id);
 struct json_t *cs_json__time(cs_time t);
 struct json_t *cs_json__text(const char *s);
 
-/* Parse `json` as a JSON object and write it back compact with sorted keys
- * (release with cs_mem__free). */
-int cs_json__object_text(char **out, const char *field, const char *json);
 
 /* Names of enum values. */
 typedef struct cs_name {
@@ -189,10 +283,10 @@ const char *cs_int__text(char *buf, int64_t v, bool zero_is_null);
 
 /* audit.c --------------------------------------------------------------------------- */
 
-/* Record one change by the handle's actor at the handle's time. Strings may be NULL. */
-int cs_audit__record(cs_db *db, const char *object, int64_t object_id, int64_t ticket_id,
-                     int64_t customer_id, const char *action, const char *field,
-                     const char *old_value, const char *new_value);
+/* Record one change by `by` at the handle's time. Strings may be NULL. */
+int cs_audit__record(cs_db *db, const cs_actor *by, const char *object, int64_t object_id,
+                     int64_t ticket_id, int64_t customer_id, const char *action,
+                     const char *field, const char *old_value, const char *new_value);
 
 /* A statement of its own, outside the cache, for an iterator that lives across other calls
  * on the handle (a cached one may be reset by them). Release with sqlite3_finalize(). */
@@ -214,12 +308,55 @@ int cs_db__one(cs_db *db, sqlite3_stmt *st, int64_t id, const char *field, const
  * CS_ENOTFOUND naming `field` otherwise. */
 int cs_db__exists(cs_db *db, const char *sql, int64_t id, const char *field, const char *what);
 
+/* agent.c --------------------------------------------------------------------------- */
+
+/* The agent's current rights as an actor; CS_ENOTFOUND (field "id") for an unknown agent,
+ * CS_EPERM for an inactive one. */
+int cs_agent__actor(cs_actor *out, cs_db *db, int64_t id);
+/* Whether the agent is a member of the group. */
+int cs_agent__in_group(bool *out, cs_db *db, int64_t agent_id, int64_t group_id);
+
+/* customer.c ------------------------------------------------------------------------ */
+
+/* The customer's current rights as an actor; CS_ENOTFOUND (field "id") for an unknown
+ * customer, CS_EPERM for a merged or erased one. */
+int cs_customer__actor(cs_actor *out, cs_db *db, int64_t id);
+/* Read, find and create without permission checks (ingest); a creation is `by`'s doing. */
+int cs_customer__load(cs_customer **out, cs_db *db, int64_t id);
+int cs_customer__find(cs_customer **out, cs_db *db, int kind, const char *value);
+int cs_customer__create(int64_t *id, cs_db *db, const cs_actor *by, const cs_customer_fields *f);
+
+/* custom.c -------------------------------------------------------------------------- */
+
+/* Check a custom-field object written by `by` against the limits and the definitions of
+ * `object` (a cs_custom_object): types, and for customers only customer-writable keys
+ * (CS_EPERM naming "<field>.<key>" otherwise). *out is the object compact with sorted keys,
+ * in libcs memory. */
+int cs_custom__check(char **out, cs_db *db, const cs_actor *by, int object, const char *field,
+                     const char *json);
+
 /* ticket.c -------------------------------------------------------------------------- */
 
 /* Read a ticket without permission checks. */
 int cs_ticket__get(cs_ticket **out, cs_db *db, int64_t id);
+/* Read a ticket the actor reaches with `cap`; CS_ENOTFOUND naming `field` for a ticket that
+ * does not exist and, with the same message, for one the actor may not see. */
+int cs_ticket__lookup(cs_ticket **out, cs_db *db, const cs_actor *by, cs_cap cap, int64_t id,
+                      const char *field);
+/* The same check without reading the whole ticket. */
+int cs_ticket__reach(cs_db *db, const cs_actor *by, cs_cap cap, int64_t id, const char *field);
+/* The same check for a ticket already read. */
+int cs_ticket__visible(cs_db *db, const cs_actor *by, cs_cap cap, const cs_ticket *t,
+                       const char *field);
+/* What a customer may say when opening a ticket (cs_ticket_create, callbacks); CS_OK for
+ * everyone else. CS_EPERM naming the first field a customer may not set. */
+int cs_ticket__may_open(const cs_actor *by, const cs_ticket_fields *f);
+/* Create and update without permission checks, recorded as `by`'s doing; the fields must
+ * have passed the public function's checks. */
+int cs_ticket__create(int64_t *id, cs_db *db, const cs_actor *by, const cs_ticket_fields *f);
+int cs_ticket__update(cs_db *db, const cs_actor *by, int64_t id, const cs_ticket_fields *f);
 /* Change a ticket's status as the library (reopen on a reply, auto-close), with audit. */
-int cs_ticket__set_status(cs_db *db, int64_t id, int status);
+int cs_ticket__set_status(cs_db *db, const cs_actor *by, int64_t id, int status);
 
 /* message.c ------------------------------------------------------------------------- */
 
@@ -378,6 +515,7 @@ int64_t cs_update__id(int64_t old_value, int64_t given);
  * many fields changed (nothing needs writing when it is 0). */
 typedef struct cs_change {
     cs_db *db;
+    const cs_actor *by;
     const char *object;
     int64_t object_id;
     int64_t ticket_id;
@@ -385,7 +523,7 @@ typedef struct cs_change {
     int rc;
     int count;
 } cs_change;
-#define CS_CHANGE_INIT(db, object, id) {(db), (object), (id), 0, 0, CS_OK, 0}
+#define CS_CHANGE_INIT(db, by, object, id) {(db), (by), (object), (id), 0, 0, CS_OK, 0}
 
 /* Text values; NULL is a value of its own (unset). */
 void cs_change__text(cs_change *c, const char *field, const char *old_value,

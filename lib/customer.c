@@ -21,6 +21,9 @@ static const char sql_iter[] = "SELECT " CUSTOMER_COLUMNS " FROM customer"
                                " WHERE merged_into IS NULL AND id > ?1"
                                " AND (?2 = 0 OR organization_id = ?2) ORDER BY id LIMIT ?3";
 static const char sql_state[] = "SELECT merged_into, erased_at FROM customer WHERE id = ?1";
+static const char sql_rights[] =
+    "SELECT c.merged_into, c.erased_at, CASE WHEN o.shared_tickets THEN o.id ELSE 0 END"
+    " FROM customer c LEFT JOIN organization o ON o.id = c.organization_id WHERE c.id = ?1";
 static const char sql_org_exists[] = "SELECT 1 FROM organization WHERE id = ?1";
 static const char sql_insert[] =
     "INSERT INTO customer (name, organization_id, locale, timezone, custom, created_at,"
@@ -391,7 +394,8 @@ static int check_identities(struct input *in, const cs_customer_fields *f)
 }
 
 /* Validate everything before anything is written. The caller frees `in` in any case. */
-static int check_input(struct input *in, cs_db *db, const cs_customer_fields *f, bool create)
+static int check_input(struct input *in, cs_db *db, const cs_actor *by,
+                       const cs_customer_fields *f, bool create)
 {
     int rc;
 
@@ -413,7 +417,8 @@ static int check_input(struct input *in, cs_db *db, const cs_customer_fields *f,
     if (f->organization_id > 0 && (rc = cs_db__exists(db, sql_org_exists, f->organization_id,
                                                       "organization_id", "organization")) < 0)
         return rc;
-    if (f->custom_json && (rc = cs_json__object_text(&in->custom, "custom", f->custom_json)) < 0)
+    if (f->custom_json && (rc = cs_custom__check(&in->custom, db, by, CS_CUSTOM_CUSTOMER,
+                                                 "custom", f->custom_json)) < 0)
         return rc;
     if (!f->tags && f->ntags)
         return cs_error__inval("tags", "tags is NULL but ntags is %zu", f->ntags);
@@ -575,22 +580,39 @@ static int require_live(cs_db *db, int64_t id, const char *field)
     return CS_OK;
 }
 
-/* A customer actor may read itself; everyone else needs read rights. */
-static int require_read(cs_db *db, int64_t id, const char *operation)
+int cs_customer__actor(cs_actor *out, cs_db *db, int64_t id)
 {
-    if (db->actor_kind == CS_ACTOR_CUSTOMER && id == db->actor_id)
-        return CS_OK;
-    return cs_db__require(db, CS_PERM_READ, operation);
+    sqlite3_stmt *st = cs_db__stmt(db, sql_rights);
+    int rc;
+
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, id);
+    if ((rc = cs_db__one(db, st, id, "id", "customer")) < 0)
+        return rc;
+    *out = cs_actor__customer(id);
+    out->org = sqlite3_column_int64(st, 2);
+    if (sqlite3_column_type(st, 0) != SQLITE_NULL || sqlite3_column_type(st, 1) != SQLITE_NULL)
+        rc = cs_error__set(CS_EPERM, "id", "customer %lld was merged or erased", (long long)id);
+    cs_db__done(st);
+    return rc;
+}
+
+int cs_customer__load(cs_customer **out, cs_db *db, int64_t id)
+{
+    return load(out, db, id);
 }
 
 int cs_customer_lookup(cs_customer **out, cs_db *db, int64_t id)
 {
+    cs_actor by;
     int rc;
 
     if (out)
         *out = NULL;
     if ((rc = check_args(out, "out", db)) < 0 ||
-        (rc = require_read(db, id, "read other customers")) < 0)
+        (rc = cs_perm__require(&by, db, CS_CAP_CUSTOMER_READ)) < 0 ||
+        (rc = cs_perm__self(&by, CS_CAP_CUSTOMER_READ, id, "id")) < 0)
         return rc;
     return load(out, db, id);
 }
@@ -613,21 +635,18 @@ static int identity_owner(cs_db *db, int kind, const char *value, int64_t *owner
     return rc;
 }
 
-int cs_customer_find(cs_customer **out, cs_db *db, int kind, const char *value)
+/* The owner of an identity, which the actor may see: a customer finds only itself. */
+static int find(cs_customer **out, cs_db *db, const cs_actor *by, int kind, const char *value)
 {
     char *norm = NULL;
     int64_t owner = 0;
     int rc;
 
-    if (out)
-        *out = NULL;
-    if ((rc = check_args(out, "out", db)) < 0 ||
-        (rc = cs_db__require(db, CS_PERM_READ, "find customers")) < 0 ||
-        (rc = normalize(&norm, kind, value, "kind", "value")) < 0)
+    if ((rc = normalize(&norm, kind, value, "kind", "value")) < 0)
         return rc;
     if ((rc = identity_owner(db, kind, norm, &owner)) < 0)
         goto out;
-    if (!owner) {
+    if (!owner || cs_perm__self(by, CS_CAP_CUSTOMER_READ, owner, "value") < 0) {
         rc = cs_error__set(CS_ENOTFOUND, "value", "no customer has the %s %s",
                            cs_identity_kind_name(kind), norm);
         goto out;
@@ -636,6 +655,25 @@ int cs_customer_find(cs_customer **out, cs_db *db, int kind, const char *value)
 out:
     cs_mem__free(norm);
     return rc;
+}
+
+int cs_customer__find(cs_customer **out, cs_db *db, int kind, const char *value)
+{
+    *out = NULL;
+    return find(out, db, &cs_actor__system, kind, value);
+}
+
+int cs_customer_find(cs_customer **out, cs_db *db, int kind, const char *value)
+{
+    cs_actor by;
+    int rc;
+
+    if (out)
+        *out = NULL;
+    if ((rc = check_args(out, "out", db)) < 0 ||
+        (rc = cs_perm__require(&by, db, CS_CAP_CUSTOMER_READ)) < 0)
+        return rc;
+    return find(out, db, &by, kind, value);
 }
 
 /* Writing ------------------------------------------------------------------------------ */
@@ -700,14 +738,14 @@ static int insert_customer(int64_t *id, cs_db *db, const struct input *in)
     return rc;
 }
 
-static int do_create(int64_t *id, cs_db *db, const cs_customer_fields *f)
+int cs_customer__create(int64_t *id, cs_db *db, const cs_actor *by, const cs_customer_fields *f)
 {
     struct input in;
     char field[CS_ERROR_FIELD_MAX];
     bool added;
     int rc;
 
-    if ((rc = check_input(&in, db, f, true)) < 0 || (rc = insert_customer(id, db, &in)) < 0 ||
+    if ((rc = check_input(&in, db, by, f, true)) < 0 || (rc = insert_customer(id, db, &in)) < 0 ||
         (rc = insert_tags(db, *id, &in.tags)) < 0)
         goto out;
     for (size_t i = 0; i < in.nvalues && rc == CS_OK; i++) {
@@ -715,7 +753,7 @@ static int do_create(int64_t *id, cs_db *db, const cs_customer_fields *f)
         rc = attach_identity(db, *id, f->identities[i].kind, in.values[i], field, &added);
     }
     if (rc == CS_OK)
-        rc = cs_audit__record(db, "customer", *id, 0, *id, "create", NULL, NULL, NULL);
+        rc = cs_audit__record(db, by, "customer", *id, 0, *id, "create", NULL, NULL, NULL);
 out:
     input_free(&in);
     return rc;
@@ -724,29 +762,32 @@ out:
 int cs_customer_create(int64_t *id, cs_db *db, const cs_customer_fields *fields)
 {
     int64_t new_id = 0;
+    cs_actor by;
     int rc;
 
     if (id)
         *id = 0;
     if ((rc = check_args(id, "id", db)) < 0 ||
-        (rc = cs_db__require(db, CS_PERM_WRITE, "create customers")) < 0 ||
+        (rc = cs_perm__require(&by, db, CS_CAP_CUSTOMER_WRITE)) < 0 ||
         (rc = cs_db__begin(db)) < 0)
         return rc;
-    if ((rc = cs_db__end(db, do_create(&new_id, db, fields))) == CS_OK)
+    if ((rc = cs_db__end(db, cs_customer__create(&new_id, db, &by, fields))) == CS_OK)
         *id = new_id;
     return rc;
 }
 
-static int audit_change(cs_db *db, int64_t id, const char *field, const char *old_value,
-                        const char *new_value, int *changed)
+static int audit_change(cs_db *db, const cs_actor *by, int64_t id, const char *field,
+                        const char *old_value, const char *new_value, int *changed)
 {
     if (same(old_value, new_value))
         return CS_OK;
     (*changed)++;
-    return cs_audit__record(db, "customer", id, 0, id, "update", field, old_value, new_value);
+    return cs_audit__record(db, by, "customer", id, 0, id, "update", field, old_value,
+                            new_value);
 }
 
-static int update_tags(cs_db *db, const cs_customer *cur, const cs_strv *tags, int *changed)
+static int update_tags(cs_db *db, const cs_actor *by, const cs_customer *cur, const cs_strv *tags,
+                       int *changed)
 {
     char *old_text = cs_strv__join(&cur->tags), *new_text = cs_strv__join(tags);
     int rc = CS_OK, before = *changed;
@@ -755,8 +796,8 @@ static int update_tags(cs_db *db, const cs_customer *cur, const cs_strv *tags, i
         rc = cs_error__nomem();
         goto out;
     }
-    rc = audit_change(db, cur->id, "tags", *old_text ? old_text : NULL, *new_text ? new_text : NULL,
-                      changed);
+    rc = audit_change(db, by, cur->id, "tags", *old_text ? old_text : NULL,
+                      *new_text ? new_text : NULL, changed);
     if (rc == CS_OK && *changed != before &&
         (rc = exec_ids(db, sql_tags_delete, cur->id, 0, 0)) == CS_OK)
         rc = insert_tags(db, cur->id, tags);
@@ -767,7 +808,8 @@ out:
 }
 
 /* Each field's new value is the given one or the current one; only changes are written. */
-static int apply_update(cs_db *db, const cs_customer *cur, const struct input *in)
+static int apply_update(cs_db *db, const cs_actor *by, const cs_customer *cur,
+                        const struct input *in)
 {
     char old_org[24], new_org[24];
     int64_t org = in->organization_id == 0  ? cur->organization_id
@@ -780,14 +822,14 @@ static int apply_update(cs_db *db, const cs_customer *cur, const struct input *i
     sqlite3_stmt *st;
     int changed = 0, rc;
 
-    if ((rc = audit_change(db, cur->id, "name", cur->name, name, &changed)) < 0 ||
-        (rc = audit_change(db, cur->id, "organization_id",
+    if ((rc = audit_change(db, by, cur->id, "name", cur->name, name, &changed)) < 0 ||
+        (rc = audit_change(db, by, cur->id, "organization_id",
                            cs_int__text(old_org, cur->organization_id, true),
                            cs_int__text(new_org, org, true), &changed)) < 0 ||
-        (rc = audit_change(db, cur->id, "locale", cur->locale, locale, &changed)) < 0 ||
-        (rc = audit_change(db, cur->id, "timezone", cur->timezone, tz, &changed)) < 0 ||
-        (rc = audit_change(db, cur->id, "custom", cur->custom, custom, &changed)) < 0 ||
-        (in->has_tags && (rc = update_tags(db, cur, &in->tags, &changed)) < 0))
+        (rc = audit_change(db, by, cur->id, "locale", cur->locale, locale, &changed)) < 0 ||
+        (rc = audit_change(db, by, cur->id, "timezone", cur->timezone, tz, &changed)) < 0 ||
+        (rc = audit_change(db, by, cur->id, "custom", cur->custom, custom, &changed)) < 0 ||
+        (in->has_tags && (rc = update_tags(db, by, cur, &in->tags, &changed)) < 0))
         return rc;
     if (!changed)
         return CS_OK;
@@ -803,19 +845,19 @@ static int apply_update(cs_db *db, const cs_customer *cur, const struct input *i
     return cs_db__exec_stmt(db, st);
 }
 
-static int do_update(cs_db *db, int64_t id, const cs_customer_fields *f)
+static int do_update(cs_db *db, const cs_actor *by, int64_t id, const cs_customer_fields *f)
 {
     struct input in;
     cs_customer *cur = NULL;
     int rc;
 
-    if ((rc = check_input(&in, db, f, false)) < 0 || (rc = load(&cur, db, id)) < 0)
+    if ((rc = check_input(&in, db, by, f, false)) < 0 || (rc = load(&cur, db, id)) < 0)
         goto out;
     if (cur->erased_at) {
         rc = cs_error__set(CS_ECONFLICT, "id", "customer %lld was erased", (long long)id);
         goto out;
     }
-    rc = apply_update(db, cur, &in);
+    rc = apply_update(db, by, cur, &in);
 out:
     cs_customer_free(cur);
     input_free(&in);
@@ -824,16 +866,18 @@ out:
 
 int cs_customer_update(cs_db *db, int64_t id, const cs_customer_fields *fields)
 {
+    cs_actor by;
     int rc;
 
     if ((rc = check_args(db, "db", db)) < 0 ||
-        (rc = cs_db__require(db, CS_PERM_WRITE, "update customers")) < 0 ||
+        (rc = cs_perm__require(&by, db, CS_CAP_CUSTOMER_WRITE)) < 0 ||
         (rc = cs_db__begin(db)) < 0)
         return rc;
-    return cs_db__end(db, do_update(db, id, fields));
+    return cs_db__end(db, do_update(db, &by, id, fields));
 }
 
-static int do_add_identity(cs_db *db, int64_t id, int kind, const char *value)
+static int do_add_identity(cs_db *db, const cs_actor *by, int64_t id, int kind,
+                           const char *value)
 {
     char *norm = NULL;
     bool added = false;
@@ -844,7 +888,7 @@ static int do_add_identity(cs_db *db, int64_t id, int kind, const char *value)
         (rc = attach_identity(db, id, kind, norm, "value", &added)) < 0)
         goto out;
     if (added)
-        rc = cs_audit__record(db, "customer", id, 0, id, "add_identity",
+        rc = cs_audit__record(db, by, "customer", id, 0, id, "add_identity",
                               cs_identity_kind_name(kind), NULL, norm);
 out:
     cs_mem__free(norm);
@@ -853,16 +897,18 @@ out:
 
 int cs_customer_add_identity(cs_db *db, int64_t id, int kind, const char *value)
 {
+    cs_actor by;
     int rc;
 
     if ((rc = check_args(db, "db", db)) < 0 ||
-        (rc = cs_db__require(db, CS_PERM_WRITE, "change customers' identities")) < 0 ||
+        (rc = cs_perm__require(&by, db, CS_CAP_CUSTOMER_WRITE)) < 0 ||
         (rc = cs_db__begin(db)) < 0)
         return rc;
-    return cs_db__end(db, do_add_identity(db, id, kind, value));
+    return cs_db__end(db, do_add_identity(db, &by, id, kind, value));
 }
 
-static int do_remove_identity(cs_db *db, int64_t id, int kind, const char *value)
+static int do_remove_identity(cs_db *db, const cs_actor *by, int64_t id, int kind,
+                              const char *value)
 {
     int64_t merged_into;
     cs_time erased_at;
@@ -886,7 +932,7 @@ static int do_remove_identity(cs_db *db, int64_t id, int kind, const char *value
         rc = cs_error__set(CS_ENOTFOUND, "value", "customer %lld has no %s %s", (long long)id,
                            cs_identity_kind_name(kind), norm);
     else
-        rc = cs_audit__record(db, "customer", id, 0, id, "remove_identity",
+        rc = cs_audit__record(db, by, "customer", id, 0, id, "remove_identity",
                               cs_identity_kind_name(kind), norm, NULL);
 out:
     cs_mem__free(norm);
@@ -895,13 +941,14 @@ out:
 
 int cs_customer_remove_identity(cs_db *db, int64_t id, int kind, const char *value)
 {
+    cs_actor by;
     int rc;
 
     if ((rc = check_args(db, "db", db)) < 0 ||
-        (rc = cs_db__require(db, CS_PERM_WRITE, "change customers' identities")) < 0 ||
+        (rc = cs_perm__require(&by, db, CS_CAP_CUSTOMER_WRITE)) < 0 ||
         (rc = cs_db__begin(db)) < 0)
         return rc;
-    return cs_db__end(db, do_remove_identity(db, id, kind, value));
+    return cs_db__end(db, do_remove_identity(db, &by, id, kind, value));
 }
 
 /* Getters ------------------------------------------------------------------------------ */
@@ -1043,12 +1090,13 @@ int cs_customer_iter_new(cs_customer_iter **out, cs_db *db, int64_t organization
                          size_t limit)
 {
     cs_customer_iter *it;
+    cs_actor by;
     int rc;
 
     if (out)
         *out = NULL;
     if ((rc = check_args(out, "out", db)) < 0 ||
-        (rc = cs_db__require(db, CS_PERM_READ, "list customers")) < 0)
+        (rc = cs_perm__require(&by, db, CS_CAP_CUSTOMER_LIST)) < 0)
         return rc;
     if (organization_id < 0 || after < 0)
         return cs_error__inval(after < 0 ? "after" : "organization_id", "%s is negative",
@@ -1238,29 +1286,32 @@ out:
 
 int cs_customer_export(char **out, cs_db *db, int64_t id)
 {
+    cs_actor by;
     int rc;
 
     if (out)
         *out = NULL;
     if ((rc = check_args(out, "out", db)) < 0 ||
-        (rc = cs_db__require(db, CS_PERM_READ, "export customers")) < 0)
+        (rc = cs_perm__require(&by, db, CS_CAP_CUSTOMER_EXPORT)) < 0 ||
+        (rc = cs_perm__unscoped(&by, CS_CAP_CUSTOMER_EXPORT)) < 0)
         return rc;
     return do_export(out, db, id);
 }
 
 /* Merge and unmerge -------------------------------------------------------------------- */
 
-static int audit_merge(cs_db *db, const char *action, int64_t survivor, int64_t merged, bool undo)
+static int audit_merge(cs_db *db, const cs_actor *by, const char *action, int64_t survivor,
+                       int64_t merged, bool undo)
 {
     char s[24], m[24];
     int rc;
 
     cs_int__text(s, survivor, false);
     cs_int__text(m, merged, false);
-    rc = cs_audit__record(db, "customer", survivor, 0, survivor, action, "merged_id",
+    rc = cs_audit__record(db, by, "customer", survivor, 0, survivor, action, "merged_id",
                           undo ? m : NULL, undo ? NULL : m);
     if (rc == CS_OK)
-        rc = cs_audit__record(db, "customer", merged, 0, merged, action, "merged_into",
+        rc = cs_audit__record(db, by, "customer", merged, 0, merged, action, "merged_into",
                               undo ? s : NULL, undo ? NULL : s);
     return rc;
 }
@@ -1290,7 +1341,8 @@ static int collect_moved(char **out, cs_db *db, int64_t survivor, int64_t merged
     return dump(out, moved);
 }
 
-static int do_merge(int64_t *merge_id, cs_db *db, int64_t survivor, int64_t merged)
+static int do_merge(int64_t *merge_id, cs_db *db, const cs_actor *by, int64_t survivor,
+                    int64_t merged)
 {
     cs_time now = cs_db_now(db);
     sqlite3_stmt *st;
@@ -1318,7 +1370,7 @@ static int do_merge(int64_t *merge_id, cs_db *db, int64_t survivor, int64_t merg
     if ((rc = cs_db__exec_stmt(db, st)) < 0)
         goto out;
     *merge_id = sqlite3_last_insert_rowid(db->sql);
-    rc = audit_merge(db, "merge", survivor, merged, false);
+    rc = audit_merge(db, by, "merge", survivor, merged, false);
 out:
     cs_mem__free(moved);
     return rc;
@@ -1327,15 +1379,16 @@ out:
 int cs_customer_merge(int64_t *merge_id, cs_db *db, int64_t survivor_id, int64_t merged_id)
 {
     int64_t id = 0;
+    cs_actor by;
     int rc;
 
     if (merge_id)
         *merge_id = 0;
     if ((rc = check_args(db, "db", db)) < 0 ||
-        (rc = cs_db__require(db, CS_PERM_WRITE, "merge customers")) < 0 ||
+        (rc = cs_perm__require(&by, db, CS_CAP_CUSTOMER_WRITE)) < 0 ||
         (rc = cs_db__begin(db)) < 0)
         return rc;
-    if ((rc = cs_db__end(db, do_merge(&id, db, survivor_id, merged_id))) == CS_OK && merge_id)
+    if ((rc = cs_db__end(db, do_merge(&id, db, &by, survivor_id, merged_id))) == CS_OK && merge_id)
         *merge_id = id;
     return rc;
 }
@@ -1408,7 +1461,7 @@ static int require_not_erased(cs_db *db, int64_t id, const char *field)
     return rc;
 }
 
-static int do_unmerge(cs_db *db, int64_t merge_id)
+static int do_unmerge(cs_db *db, const cs_actor *by, int64_t merge_id)
 {
     struct merge_record m;
     int rc = read_merge(&m, db, merge_id);
@@ -1431,7 +1484,7 @@ static int do_unmerge(cs_db *db, int64_t merge_id)
         (rc = exec_ids(db, sql_set_merged_into, m.merged, 0, cs_db_now(db))) < 0 ||
         (rc = exec_ids(db, sql_merge_undone, merge_id, cs_db_now(db), 0)) < 0)
         goto out;
-    rc = audit_merge(db, "unmerge", m.survivor, m.merged, true);
+    rc = audit_merge(db, by, "unmerge", m.survivor, m.merged, true);
 out:
     json_decref(m.moved);
     return rc;
@@ -1439,18 +1492,19 @@ out:
 
 int cs_customer_unmerge(cs_db *db, int64_t merge_id)
 {
+    cs_actor by;
     int rc;
 
     if ((rc = check_args(db, "db", db)) < 0 ||
-        (rc = cs_db__require(db, CS_PERM_WRITE, "unmerge customers")) < 0 ||
+        (rc = cs_perm__require(&by, db, CS_CAP_CUSTOMER_WRITE)) < 0 ||
         (rc = cs_db__begin(db)) < 0)
         return rc;
-    return cs_db__end(db, do_unmerge(db, merge_id));
+    return cs_db__end(db, do_unmerge(db, &by, merge_id));
 }
 
 /* Erasure ------------------------------------------------------------------------------ */
 
-static int do_erase(cs_db *db, int64_t id)
+static int do_erase(cs_db *db, const cs_actor *by, int64_t id)
 {
     int rc = require_not_erased(db, id, "id");
 
@@ -1463,23 +1517,25 @@ static int do_erase(cs_db *db, int64_t id)
         (rc = exec_ids(db, sql_erase_audit, id, 0, 0)) < 0 ||
         (rc = exec_ids(db, sql_erase_customer, id, cs_db_now(db), 0)) < 0)
         return rc;
-    return cs_audit__record(db, "customer", id, 0, id, "erase", NULL, NULL, NULL);
+    return cs_audit__record(db, by, "customer", id, 0, id, "erase", NULL, NULL, NULL);
 }
 
 int cs_customer_erase(cs_db *db, int64_t id)
 {
+    cs_actor by;
     int rc;
 
     if ((rc = check_args(db, "db", db)) < 0 ||
-        (rc = cs_db__require(db, CS_PERM_CONFIG, "erase customers")) < 0 ||
+        (rc = cs_perm__require(&by, db, CS_CAP_CUSTOMER_ERASE)) < 0 ||
         (rc = cs_db__begin(db)) < 0)
         return rc;
-    return cs_db__end(db, do_erase(db, id));
+    return cs_db__end(db, do_erase(db, &by, id));
 }
 
 /* Organisations ------------------------------------------------------------------------ */
 
-static int do_organization_create(int64_t *id, cs_db *db, const char *name, int shared)
+static int do_organization_create(int64_t *id, cs_db *db, const cs_actor *by, const char *name,
+                                  int shared)
 {
     sqlite3_stmt *st = cs_db__stmt(db, sql_org_insert);
     int rc;
@@ -1496,21 +1552,23 @@ static int do_organization_create(int64_t *id, cs_db *db, const char *name, int 
     if (rc != SQLITE_DONE)
         return cs_db__error(db, rc, "insert organization");
     *id = sqlite3_last_insert_rowid(db->sql);
-    return cs_audit__record(db, "organization", *id, 0, 0, "create", NULL, NULL, NULL);
+    return cs_audit__record(db, by, "organization", *id, 0, 0, "create", NULL, NULL, NULL);
 }
 
 int cs_organization_create(int64_t *id, cs_db *db, const char *name, int shared_tickets)
 {
     int64_t new_id = 0;
+    cs_actor by;
     int rc;
 
     if (id)
         *id = 0;
     if ((rc = check_args(id, "id", db)) < 0 ||
-        (rc = cs_db__require(db, CS_PERM_WRITE, "create organizations")) < 0 ||
+        (rc = cs_perm__require(&by, db, CS_CAP_CUSTOMER_WRITE)) < 0 ||
         (rc = cs_check__text("name", name, CS_NAME_MAX, true)) < 0 || (rc = cs_db__begin(db)) < 0)
         return rc;
-    if ((rc = cs_db__end(db, do_organization_create(&new_id, db, name, shared_tickets))) == CS_OK)
+    if ((rc = cs_db__end(db, do_organization_create(&new_id, db, &by, name, shared_tickets))) ==
+        CS_OK)
         *id = new_id;
     return rc;
 }

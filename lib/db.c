@@ -575,58 +575,22 @@ int cs_db__exists(cs_db *db, const char *sql, int64_t id, const char *field, con
     return rc;
 }
 
-static const char sql_actor_agent[] = "SELECT role, active FROM agent WHERE id = ?1";
-static const char sql_actor_customer[] =
-    "SELECT c.merged_into, c.erased_at, CASE WHEN o.shared_tickets THEN o.id ELSE 0 END"
-    " FROM customer c LEFT JOIN organization o ON o.id = c.organization_id WHERE c.id = ?1";
-
 int cs_db_set_actor(cs_db *db, int kind, int64_t id)
 {
-    sqlite3_stmt *st;
-    int rc, role = 0;
-    int64_t org = 0;
+    cs_actor a;
+    int rc;
 
     if (!db)
         return cs_error__inval("db", "db is NULL");
-    if (kind == CS_ACTOR_SYSTEM) {
-        db->actor_kind = CS_ACTOR_SYSTEM;
-        db->actor_id = db->actor_org = 0;
-        db->actor_role = 0;
-        return CS_OK;
-    }
-    if (kind != CS_ACTOR_AGENT && kind != CS_ACTOR_CUSTOMER)
+    if (kind != CS_ACTOR_SYSTEM && kind != CS_ACTOR_AGENT && kind != CS_ACTOR_CUSTOMER)
         return cs_error__inval("kind", "unknown actor kind %d", kind);
-    st = cs_db__stmt(db, kind == CS_ACTOR_AGENT ? sql_actor_agent : sql_actor_customer);
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, id);
-    rc = cs_db__step(db, st);
-    if (rc == SQLITE_ROW) {
-        rc = CS_OK;
-        if (kind == CS_ACTOR_AGENT) {
-            role = sqlite3_column_int(st, 0);
-            if (!sqlite3_column_int(st, 1))
-                rc = cs_error__set(CS_EPERM, "id", "agent %lld is inactive", (long long)id);
-        } else {
-            if (sqlite3_column_type(st, 0) != SQLITE_NULL ||
-                sqlite3_column_type(st, 1) != SQLITE_NULL)
-                rc = cs_error__set(CS_EPERM, "id", "customer %lld was merged or erased",
-                                   (long long)id);
-            org = sqlite3_column_int64(st, 2);
-        }
-    } else if (rc == SQLITE_DONE) {
-        rc = cs_error__set(CS_ENOTFOUND, "id", "%s %lld does not exist",
-                           kind == CS_ACTOR_AGENT ? "agent" : "customer", (long long)id);
-    } else {
-        rc = cs_db__error(db, rc, "set actor");
-    }
-    cs_db__done(st);
-    if (rc < 0)
+    /* Refuse an actor that could not act now; its rights are read again on every call. */
+    if (kind == CS_ACTOR_AGENT && (rc = cs_agent__actor(&a, db, id)) < 0)
+        return rc;
+    if (kind == CS_ACTOR_CUSTOMER && (rc = cs_customer__actor(&a, db, id)) < 0)
         return rc;
     db->actor_kind = kind;
-    db->actor_id = id;
-    db->actor_role = role;
-    db->actor_org = org;
+    db->actor_id = kind == CS_ACTOR_SYSTEM ? 0 : id;
     return CS_OK;
 }
 
@@ -635,35 +599,4 @@ int cs_db_actor(const cs_db *db, int64_t *id)
     if (id)
         *id = db ? db->actor_id : 0;
     return db ? db->actor_kind : CS_ACTOR_SYSTEM;
-}
-
-int cs_db__require(cs_db *db, cs_perm perm, const char *operation)
-{
-    bool ok;
-
-    switch (db->actor_kind) {
-    case CS_ACTOR_SYSTEM:
-        return CS_OK;
-    case CS_ACTOR_CUSTOMER:
-        ok = false;
-        break;
-    default:
-        ok = perm == CS_PERM_READ || perm == CS_PERM_NOTE ||
-             (perm == CS_PERM_WRITE && db->actor_role != CS_ROLE_LIGHT) ||
-             (perm == CS_PERM_CONFIG && db->actor_role == CS_ROLE_ADMIN);
-    }
-    if (ok)
-        return CS_OK;
-    return cs_error__set(CS_EPERM, NULL, "%s %lld may not %s",
-                         db->actor_kind == CS_ACTOR_CUSTOMER ? "customer"
-                         : db->actor_role == CS_ROLE_LIGHT   ? "light agent"
-                                                             : "agent",
-                         (long long)db->actor_id, operation);
-}
-
-bool cs_db__may_see_customer(cs_db *db, int64_t customer_id, int64_t organization_id)
-{
-    if (db->actor_kind != CS_ACTOR_CUSTOMER)
-        return true;
-    return customer_id == db->actor_id || (db->actor_org && organization_id == db->actor_org);
 }

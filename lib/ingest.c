@@ -80,6 +80,8 @@ static const char *placeholders[] = {"ticket_number", "subject", "customer_name"
 
 struct ingest {
     cs_db *db;
+    const cs_actor *host; /* who passed the message in */
+    cs_actor by;          /* the customer, whose doing the message is */
     const cs_inbound *in;
     cs_outbox__channel_info ch;
     cs_customer *customer;
@@ -177,17 +179,17 @@ static int recognise_customer(struct ingest *g)
     int64_t customer_id;
     int rc;
 
-    rc = cs_customer_find(&g->customer, g->db, kind, g->in->sender);
+    rc = cs_customer__find(&g->customer, g->db, kind, g->in->sender);
     if (rc != CS_ENOTFOUND)
         return rc == CS_EINVAL ? cs_error__refield("sender") : rc;
     f.name = g->in->sender_name && *g->in->sender_name ? g->in->sender_name : g->in->sender;
     f.locale = g->in->locale;
     f.identities = &id;
     f.nidentities = 1;
-    if ((rc = cs_customer_create(&customer_id, g->db, &f)) < 0)
+    if ((rc = cs_customer__create(&customer_id, g->db, g->host, &f)) < 0)
         return rc;
     g->flags |= F_CUSTOMER_CREATED;
-    return cs_customer_lookup(&g->customer, g->db, customer_id);
+    return cs_customer__load(&g->customer, g->db, customer_id);
 }
 
 /* First row's first column as an id, or 0. */
@@ -368,7 +370,7 @@ static int open_ticket(struct ingest *g, int64_t follow_up_of)
     }
     f.customer_id = cs_customer_id(g->customer);
     f.channel_id = g->ch.id;
-    if ((rc = cs_ticket_create(&id, g->db, &f)) < 0)
+    if ((rc = cs_ticket__create(&id, g->db, &g->by, &f)) < 0)
         return rc;
     g->flags |= F_CREATED;
     if (follow_up_of) {
@@ -410,7 +412,7 @@ static int place(struct ingest *g)
         status == CS_STATUS_ON_HOLD) {
         if (status == CS_STATUS_SOLVED)
             g->flags |= F_REOPENED;
-        return cs_ticket__set_status(g->db, id, CS_STATUS_OPEN);
+        return cs_ticket__set_status(g->db, &g->by, id, CS_STATUS_OPEN);
     }
     return CS_OK;
 }
@@ -434,7 +436,7 @@ static int store_message(struct ingest *g)
     if ((rc = cs_message__insert(&g->r->message_id, g->db, &mf, g->in->conversation,
                                  CS_ACTOR_CUSTOMER, cs_customer_id(g->customer))) < 0)
         return rc;
-    return cs_audit__record(g->db, "message", g->r->message_id, ticket_id,
+    return cs_audit__record(g->db, &g->by, "message", g->r->message_id, ticket_id,
                             cs_customer_id(g->customer), "ingest", "channel_id", NULL,
                             cs_int__text(channel, g->ch.id, false));
 }
@@ -656,9 +658,7 @@ static int ingest(struct ingest *g)
     if ((rc = recognise_customer(g)) < 0)
         return rc;
     /* What follows is the customer's doing, and is recorded so. */
-    g->db->actor_kind = CS_ACTOR_CUSTOMER;
-    g->db->actor_id = cs_customer_id(g->customer);
-    g->db->actor_org = 0;
+    g->by = cs_actor__customer(cs_customer_id(g->customer));
     if ((rc = place(g)) < 0 || (rc = store_message(g)) < 0)
         return rc;
     if ((g->flags & F_CREATED) &&
@@ -680,25 +680,22 @@ static int ingest(struct ingest *g)
 
 int cs_ingest(cs_ingest_result **out, cs_db *db, const cs_inbound *msg)
 {
-    struct ingest g = {db, msg, {0}, NULL, NULL, NULL, NULL, NULL, 0};
-    int actor_kind, actor_role, rc;
-    int64_t actor_id, actor_org;
+    struct ingest g = {.db = db, .in = msg};
+    cs_actor host;
+    int rc;
 
     if (out)
         *out = NULL;
     if (!out || !db)
         return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
-    if ((rc = check_inbound(msg)) < 0 ||
-        (rc = cs_db__require(db, CS_PERM_WRITE, "ingest messages")) < 0)
+    if ((rc = check_inbound(msg)) < 0 || (rc = cs_perm__require(&host, db, CS_CAP_INGEST)) < 0 ||
+        (rc = cs_perm__unscoped(&host, CS_CAP_INGEST)) < 0)
         return rc;
+    g.host = &host;
     if (!(g.r = cs_mem__calloc(1, sizeof(*g.r))))
         return cs_error__nomem();
-    actor_kind = db->actor_kind, actor_id = db->actor_id;
-    actor_role = db->actor_role, actor_org = db->actor_org;
     if ((rc = cs_db__begin(db)) == CS_OK)
         rc = cs_db__end(db, ingest(&g));
-    db->actor_kind = actor_kind, db->actor_id = actor_id;
-    db->actor_role = actor_role, db->actor_org = actor_org;
     cs_customer_free(g.customer);
     cs_ticket_free(g.ticket);
     cs_mem__free(g.receipt);
@@ -717,6 +714,7 @@ int cs_receipt_configure(cs_db *db, int64_t channel_id, int mode, int64_t first_
 {
     char text[24];
     sqlite3_stmt *st;
+    cs_actor by;
     int rc;
 
     if (!db)
@@ -726,8 +724,7 @@ int cs_receipt_configure(cs_db *db, int64_t channel_id, int mode, int64_t first_
     if (first_reply_target < 60 || first_reply_target > 90 * 86400)
         return cs_error__inval("first_reply_target", "first_reply_target %lld is not between "
                                "60 seconds and 90 days", (long long)first_reply_target);
-    if ((rc = cs_db__require(db, CS_PERM_CONFIG, "configure receipts")) < 0 ||
-        (rc = cs_db__begin(db)) < 0)
+    if ((rc = cs_perm__require(&by, db, CS_CAP_CONFIG_WRITE)) < 0 || (rc = cs_db__begin(db)) < 0)
         return rc;
     if ((rc = cs_db__exists(db, sql_channel_exists, channel_id, "channel_id", "channel")) < 0)
         return cs_db__end(db, rc);
@@ -737,7 +734,7 @@ int cs_receipt_configure(cs_db *db, int64_t channel_id, int mode, int64_t first_
     sqlite3_bind_int(st, 2, mode);
     sqlite3_bind_int64(st, 3, first_reply_target);
     if ((rc = cs_db__exec_stmt(db, st)) == CS_OK)
-        rc = cs_audit__record(db, "channel", channel_id, 0, 0, "update", "receipt_mode", NULL,
+        rc = cs_audit__record(db, &by, "channel", channel_id, 0, 0, "update", "receipt_mode", NULL,
                               cs_int__text(text, mode, false));
     return cs_db__end(db, rc);
 }
@@ -762,6 +759,7 @@ int cs_receipt_set_template(cs_db *db, int64_t channel_id, const char *language,
 {
     char lang[8];
     sqlite3_stmt *st;
+    cs_actor by;
     int rc;
 
     if (!db)
@@ -772,8 +770,7 @@ int cs_receipt_set_template(cs_db *db, int64_t channel_id, const char *language,
                                            "\"de\" or \"en\"");
     if (template_text && (rc = check_template(template_text)) < 0)
         return rc;
-    if ((rc = cs_db__require(db, CS_PERM_CONFIG, "configure receipts")) < 0 ||
-        (rc = cs_db__begin(db)) < 0)
+    if ((rc = cs_perm__require(&by, db, CS_CAP_CONFIG_WRITE)) < 0 || (rc = cs_db__begin(db)) < 0)
         return rc;
     if ((rc = cs_db__exists(db, sql_channel_exists, channel_id, "channel_id", "channel")) < 0)
         return cs_db__end(db, rc);
@@ -784,7 +781,7 @@ int cs_receipt_set_template(cs_db *db, int64_t channel_id, const char *language,
     if (template_text)
         cs_db__bind_text(st, 3, template_text);
     if ((rc = cs_db__exec_stmt(db, st)) == CS_OK)
-        rc = cs_audit__record(db, "channel", channel_id, 0, 0, "update", "receipt_template",
+        rc = cs_audit__record(db, &by, "channel", channel_id, 0, 0, "update", "receipt_template",
                               language, template_text);
     return cs_db__end(db, rc);
 }

@@ -186,12 +186,21 @@ static int req_done(struct req *r)
  * the order in which arguments are evaluated open. */
 static int adopt(json_t **out, char **text, int rc)
 {
+    json_error_t err;
+
     if (rc < 0)
         return rc;
-    *out = json_loads(*text, 0, NULL);
+    *out = json_loads(*text, 0, &err);
     cs_str_free(*text);
     *text = NULL;
-    return *out ? CS_OK : cs_error__nomem();
+    if (*out)
+        return CS_OK;
+    /* The library wrote the text: only memory, or a stored value it cannot read back, can
+     * make it unreadable. */
+    return json_error_code(&err) == json_error_out_of_memory
+               ? cs_error__nomem()
+               : cs_error__set(CS_EDB, NULL, "a stored value cannot be read back: %s",
+                               err.text);
 }
 
 static int ok_object(json_t **out)
@@ -228,12 +237,16 @@ static int parse_actor(const char *s)
     return CS_NAME_PARSE(actor_names, s);
 }
 
+/* Only the system may act as someone else through a request: the host sets its callers'
+ * actor with cs_db_set_actor() from its own session, and no request body can raise it. */
 static int m_actor_set(cs_db *db, struct req *r, json_t **out)
 {
     int kind = 0, rc;
     int64_t id = 0;
+    cs_actor by;
 
-    if ((rc = req_enum(r, "kind", parse_actor, &kind, true)) < 0 ||
+    if ((rc = cs_perm__require(&by, db, CS_CAP_ACTOR_SET)) < 0 ||
+        (rc = req_enum(r, "kind", parse_actor, &kind, true)) < 0 ||
         (rc = req_id(r, "id", &id, kind - 1 != CS_ACTOR_SYSTEM)) < 0 || (rc = req_done(r)) < 0 ||
         (rc = cs_db_set_actor(db, kind - 1, id)) < 0)
         return rc;
@@ -593,6 +606,8 @@ static int agent_fields(struct req *r, cs_agent_fields *f, bool create)
         (rc = req_str(r, "avatar_url", &f->avatar_url, false)) < 0 ||
         (rc = req_enum(r, "role", cs_agent_role_parse, &f->role, false)) < 0 ||
         (rc = req_bool(r, "active", &f->active)) < 0 ||
+        (rc = req_enum(r, "ticket_access", cs_ticket_access_parse, &f->ticket_access, false)) <
+            0 ||
         (rc = req_strings(r, "skills", 0, &f->nskills, &skills)) < 0)
         return rc;
     f->skills = skills ? r->strs[0] : NULL;
@@ -714,6 +729,21 @@ static int ticket_json(json_t **out, cs_db *db, int64_t id)
     return adopt(out, &text, rc);
 }
 
+/* The ticket a request has just written, in the same atomic section. Whoever may write it
+ * sees the result once, also where the write took it out of their sight (a group-scoped agent
+ * handing it to another group). */
+static int written_ticket_json(json_t **out, cs_db *db, int64_t id)
+{
+    cs_ticket *t = NULL;
+    char *text = NULL;
+    int rc = cs_ticket__get(&t, db, id);
+
+    if (rc == CS_OK)
+        rc = cs_ticket_to_json(&text, t);
+    cs_ticket_free(t);
+    return adopt(out, &text, rc);
+}
+
 static int m_ticket_create(cs_db *db, struct req *r, json_t **out)
 {
     cs_ticket_fields f = CS_TICKET_FIELDS_INIT;
@@ -723,7 +753,7 @@ static int m_ticket_create(cs_db *db, struct req *r, json_t **out)
 
     if ((rc = ticket_fields(r, &f, &custom, true)) == CS_OK && (rc = req_done(r)) == CS_OK &&
         (rc = cs_ticket_create(&id, db, &f)) == CS_OK)
-        rc = ticket_json(out, db, id);
+        rc = written_ticket_json(out, db, id);
     free(custom);
     return rc;
 }
@@ -738,7 +768,7 @@ static int m_ticket_update(cs_db *db, struct req *r, json_t **out)
     if ((rc = req_id(r, "id", &id, true)) == CS_OK &&
         (rc = ticket_fields(r, &f, &custom, false)) == CS_OK && (rc = req_done(r)) == CS_OK &&
         (rc = cs_ticket_update(db, id, &f)) == CS_OK)
-        rc = ticket_json(out, db, id);
+        rc = written_ticket_json(out, db, id);
     free(custom);
     return rc;
 }
@@ -891,7 +921,7 @@ static int m_ticket_merge(cs_db *db, struct req *r, json_t **out)
         (rc = req_id(r, "source_id", &source, true)) < 0 || (rc = req_done(r)) < 0 ||
         (rc = cs_ticket_merge(db, target, source)) < 0)
         return rc;
-    return ticket_json(out, db, target);
+    return written_ticket_json(out, db, target);
 }
 
 static int m_ticket_reply(cs_db *db, struct req *r, json_t **out)
@@ -1665,7 +1695,7 @@ static int m_ticket_next(cs_db *db, struct req *r, json_t **out)
         (rc = cs_route_next(&ticket, db, agent)) < 0)
         return rc;
     if (ticket)
-        return ticket_json(out, db, ticket);
+        return written_ticket_json(out, db, ticket);
     *out = json_pack("{s:n}", "id");
     return *out ? CS_OK : cs_error__nomem();
 }
@@ -1684,7 +1714,7 @@ static int m_callback_create(cs_db *db, struct req *r, json_t **out)
         (rc = req_time(r, "window_to", &f.window_to, true)) < 0 || (rc = req_done(r)) < 0 ||
         (rc = cs_route_callback_create(&ticket, db, &f)) < 0)
         return rc;
-    return ticket_json(out, db, ticket);
+    return written_ticket_json(out, db, ticket);
 }
 
 static int m_route_wait(cs_db *db, struct req *r, json_t **out)
@@ -1746,83 +1776,162 @@ static int m_route_staffing(cs_db *db, struct req *r, json_t **out)
     return *out ? CS_OK : cs_error__nomem();
 }
 
-/* The dispatcher table. docs/api.md documents every entry; a test checks that. */
+/* custom fields ---------------------------------------------------------------------- */
+
+static int m_custom_field_define(cs_db *db, struct req *r, json_t **out)
+{
+    cs_custom_field f = CS_CUSTOM_FIELD_INIT;
+    int rc;
+
+    if ((rc = req_enum(r, "object", cs_custom_object_parse, &f.object, true)) < 0 ||
+        (rc = req_str(r, "name", &f.name, true)) < 0 ||
+        (rc = req_enum(r, "type", cs_custom_type_parse, &f.type, false)) < 0 ||
+        (rc = req_bool(r, "customer_writable", &f.customer_writable)) < 0 ||
+        (rc = req_done(r)) < 0 || (rc = cs_custom_field_define(db, &f)) < 0)
+        return rc;
+    *out = json_pack("{s:s, s:s, s:s, s:b}", "object", cs_custom_object_name(f.object), "name",
+                     f.name, "type", cs_custom_type_name(f.type ? f.type : CS_CUSTOM_ANY),
+                     "customer_writable", f.customer_writable);
+    return *out ? CS_OK : cs_error__nomem();
+}
+
+static int m_custom_field_remove(cs_db *db, struct req *r, json_t **out)
+{
+    const char *name;
+    int object = 0, rc;
+
+    if ((rc = req_enum(r, "object", cs_custom_object_parse, &object, true)) < 0 ||
+        (rc = req_str(r, "name", &name, true)) < 0 || (rc = req_done(r)) < 0 ||
+        (rc = cs_custom_field_remove(db, object, name)) < 0)
+        return rc;
+    return ok_object(out);
+}
+
+static int m_custom_field_list(cs_db *db, struct req *r, json_t **out)
+{
+    json_t *arr = NULL;
+    char *text = NULL;
+    int object = 0, rc;
+
+    if ((rc = req_enum(r, "object", cs_custom_object_parse, &object, false)) < 0 ||
+        (rc = req_done(r)) < 0 ||
+        (rc = adopt(&arr, &text, cs_custom_field_list_json(&text, db, object))) < 0)
+        return rc;
+    *out = json_pack("{s:o}", "fields", arr);
+    return *out ? CS_OK : cs_error__nomem();
+}
+
+/* The dispatcher table. docs/api.md documents every entry, docs/security.md lists the
+ * capability each needs (the typed function it calls checks the same one); tests check
+ * both, and call every entry as every role.
+ *
+ * ATOMIC: the method writes and then reads what it wrote back; both run in one atomic
+ * section, so a failure of the read undoes the write instead of reporting an error for a
+ * change that stays. */
+#define ATOMIC 1u
+
 static const struct method {
     const char *name;
     handler_fn fn;
+    cs_cap cap;
+    unsigned flags;
 } methods[] = {
-    {"version", m_version},
-    {"actor.set", m_actor_set},
-    {"setting.get", m_setting_get},
-    {"setting.set", m_setting_set},
-    {"organization.create", m_organization_create},
-    {"customer.create", m_customer_create},
-    {"customer.get", m_customer_get},
-    {"customer.find", m_customer_find},
-    {"customer.update", m_customer_update},
-    {"customer.list", m_customer_list},
-    {"customer.add_identity", m_customer_add_identity},
-    {"customer.remove_identity", m_customer_remove_identity},
-    {"customer.merge", m_customer_merge},
-    {"customer.unmerge", m_customer_unmerge},
-    {"customer.export", m_customer_export},
-    {"customer.erase", m_customer_erase},
-    {"channel.create", m_channel_create},
-    {"channel.get", m_channel_get},
-    {"channel.update", m_channel_update},
-    {"channel.list", m_channel_list},
-    {"agent.create", m_agent_create},
-    {"agent.get", m_agent_get},
-    {"agent.update", m_agent_update},
-    {"group.create", m_group_create},
-    {"group.add_agent", m_group_add_agent},
-    {"group.remove_agent", m_group_remove_agent},
-    {"ticket.create", m_ticket_create},
-    {"ticket.get", m_ticket_get},
-    {"ticket.update", m_ticket_update},
-    {"ticket.list", m_ticket_list},
-    {"ticket.merge", m_ticket_merge},
-    {"ticket.reply", m_ticket_reply},
-    {"message.create", m_message_create},
-    {"message.list", m_message_list},
-    {"ingest", m_ingest},
-    {"outbox.claim", m_outbox_claim},
-    {"outbox.ack", m_outbox_ack},
-    {"outbox.fail", m_outbox_fail},
-    {"outbox.list", m_outbox_list},
-    {"receipt.configure", m_receipt_configure},
-    {"receipt.template", m_receipt_template},
-    {"report.same_channel", m_report_same_channel},
-    {"audit.list", m_audit_list},
-    {"calendar.store", m_calendar_store},
-    {"calendar.get", m_calendar_get},
-    {"calendar.add", m_calendar_add},
-    {"calendar.between", m_calendar_between},
-    {"calendar.is_open", m_calendar_is_open},
-    {"sla.policy.create", m_sla_policy_create},
-    {"sla.policy.get", m_sla_policy_get},
-    {"sla.policy.update", m_sla_policy_update},
-    {"sla.policy.delete", m_sla_policy_delete},
-    {"sla.policy.list", m_sla_policy_list},
-    {"sla.status", m_sla_status},
-    {"sla.events", m_sla_events},
-    {"sla.queue", m_sla_queue},
-    {"tick", m_tick},
-    {"agent.presence", m_agent_presence},
-    {"agent.capacity", m_agent_capacity},
-    {"agent.routing", m_agent_routing},
-    {"group.routing", m_group_routing},
-    {"ticket.assign", m_ticket_assign},
-    {"ticket.next", m_ticket_next},
-    {"callback.create", m_callback_create},
-    {"route.estimated_wait", m_route_wait},
-    {"route.report", m_route_report},
-    {"route.staffing", m_route_staffing},
+    {"version", m_version, CS_CAP_PUBLIC, 0},
+    {"actor.set", m_actor_set, CS_CAP_ACTOR_SET, 0},
+    {"setting.get", m_setting_get, CS_CAP_SETTINGS_READ, 0},
+    {"setting.set", m_setting_set, CS_CAP_CONFIG_WRITE, 0},
+    {"organization.create", m_organization_create, CS_CAP_CUSTOMER_WRITE, 0},
+    {"customer.create", m_customer_create, CS_CAP_CUSTOMER_WRITE, ATOMIC},
+    {"customer.get", m_customer_get, CS_CAP_CUSTOMER_READ, 0},
+    {"customer.find", m_customer_find, CS_CAP_CUSTOMER_READ, 0},
+    {"customer.update", m_customer_update, CS_CAP_CUSTOMER_WRITE, ATOMIC},
+    {"customer.list", m_customer_list, CS_CAP_CUSTOMER_LIST, 0},
+    {"customer.add_identity", m_customer_add_identity, CS_CAP_CUSTOMER_WRITE, ATOMIC},
+    {"customer.remove_identity", m_customer_remove_identity, CS_CAP_CUSTOMER_WRITE, ATOMIC},
+    {"customer.merge", m_customer_merge, CS_CAP_CUSTOMER_WRITE, 0},
+    {"customer.unmerge", m_customer_unmerge, CS_CAP_CUSTOMER_WRITE, 0},
+    {"customer.export", m_customer_export, CS_CAP_CUSTOMER_EXPORT, 0},
+    {"customer.erase", m_customer_erase, CS_CAP_CUSTOMER_ERASE, 0},
+    {"channel.create", m_channel_create, CS_CAP_CONFIG_WRITE, ATOMIC},
+    {"channel.get", m_channel_get, CS_CAP_CONFIG_READ, 0},
+    {"channel.update", m_channel_update, CS_CAP_CONFIG_WRITE, ATOMIC},
+    {"channel.list", m_channel_list, CS_CAP_CONFIG_READ, 0},
+    {"agent.create", m_agent_create, CS_CAP_CONFIG_WRITE, ATOMIC},
+    {"agent.get", m_agent_get, CS_CAP_CONFIG_READ, 0},
+    {"agent.update", m_agent_update, CS_CAP_CONFIG_WRITE, ATOMIC},
+    {"group.create", m_group_create, CS_CAP_CONFIG_WRITE, 0},
+    {"group.add_agent", m_group_add_agent, CS_CAP_CONFIG_WRITE, 0},
+    {"group.remove_agent", m_group_remove_agent, CS_CAP_CONFIG_WRITE, 0},
+    {"custom_field.define", m_custom_field_define, CS_CAP_CONFIG_WRITE, 0},
+    {"custom_field.remove", m_custom_field_remove, CS_CAP_CONFIG_WRITE, 0},
+    {"custom_field.list", m_custom_field_list, CS_CAP_CONFIG_READ, 0},
+    {"ticket.create", m_ticket_create, CS_CAP_TICKET_CREATE, ATOMIC},
+    {"ticket.get", m_ticket_get, CS_CAP_TICKET_READ, 0},
+    {"ticket.update", m_ticket_update, CS_CAP_TICKET_WRITE, ATOMIC},
+    {"ticket.list", m_ticket_list, CS_CAP_TICKET_READ, 0},
+    {"ticket.merge", m_ticket_merge, CS_CAP_TICKET_WRITE, ATOMIC},
+    {"ticket.reply", m_ticket_reply, CS_CAP_TICKET_WRITE, 0},
+    {"message.create", m_message_create, CS_CAP_MESSAGE_WRITE, ATOMIC},
+    {"message.list", m_message_list, CS_CAP_TICKET_READ, 0},
+    {"ingest", m_ingest, CS_CAP_INGEST, 0},
+    {"outbox.claim", m_outbox_claim, CS_CAP_OUTBOX, 0},
+    {"outbox.ack", m_outbox_ack, CS_CAP_OUTBOX, 0},
+    {"outbox.fail", m_outbox_fail, CS_CAP_OUTBOX, 0},
+    {"outbox.list", m_outbox_list, CS_CAP_OUTBOX, 0},
+    {"receipt.configure", m_receipt_configure, CS_CAP_CONFIG_WRITE, 0},
+    {"receipt.template", m_receipt_template, CS_CAP_CONFIG_WRITE, 0},
+    {"report.same_channel", m_report_same_channel, CS_CAP_REPORT_READ, 0},
+    {"audit.list", m_audit_list, CS_CAP_AUDIT_READ, 0},
+    {"calendar.store", m_calendar_store, CS_CAP_CONFIG_WRITE, 0},
+    {"calendar.get", m_calendar_get, CS_CAP_CONFIG_READ, 0},
+    {"calendar.add", m_calendar_add, CS_CAP_CONFIG_READ, 0},
+    {"calendar.between", m_calendar_between, CS_CAP_CONFIG_READ, 0},
+    {"calendar.is_open", m_calendar_is_open, CS_CAP_CONFIG_READ, 0},
+    {"sla.policy.create", m_sla_policy_create, CS_CAP_CONFIG_WRITE, ATOMIC},
+    {"sla.policy.get", m_sla_policy_get, CS_CAP_CONFIG_READ, 0},
+    {"sla.policy.update", m_sla_policy_update, CS_CAP_CONFIG_WRITE, ATOMIC},
+    {"sla.policy.delete", m_sla_policy_delete, CS_CAP_CONFIG_WRITE, 0},
+    {"sla.policy.list", m_sla_policy_list, CS_CAP_CONFIG_READ, 0},
+    {"sla.status", m_sla_status, CS_CAP_TICKET_READ, 0},
+    {"sla.events", m_sla_events, CS_CAP_TICKET_READ, 0},
+    {"sla.queue", m_sla_queue, CS_CAP_REPORT_READ, 0},
+    {"tick", m_tick, CS_CAP_TICK, 0},
+    {"agent.presence", m_agent_presence, CS_CAP_PRESENCE_WRITE, ATOMIC},
+    {"agent.capacity", m_agent_capacity, CS_CAP_CONFIG_WRITE, ATOMIC},
+    {"agent.routing", m_agent_routing, CS_CAP_CONFIG_READ, 0},
+    {"group.routing", m_group_routing, CS_CAP_CONFIG_WRITE, ATOMIC},
+    {"ticket.assign", m_ticket_assign, CS_CAP_TICKET_WRITE, 0},
+    {"ticket.next", m_ticket_next, CS_CAP_TICKET_TAKE, ATOMIC},
+    {"callback.create", m_callback_create, CS_CAP_TICKET_CREATE, ATOMIC},
+    {"route.estimated_wait", m_route_wait, CS_CAP_REPORT_READ, 0},
+    {"route.report", m_route_report, CS_CAP_REPORT_READ, 0},
+    {"route.staffing", m_route_staffing, CS_CAP_REPORT_READ, 0},
 };
 
 const char *cs_call_method(size_t i)
 {
     return i < CS_ARRAY_SIZE(methods) ? methods[i].name : NULL;
+}
+
+cs_cap cs_call__method_cap(size_t i)
+{
+    return i < CS_ARRAY_SIZE(methods) ? methods[i].cap : CS_CAP__COUNT;
+}
+
+/* Run a handler; an ATOMIC one inside an atomic section of its own. */
+static int run(const struct method *m, cs_db *db, struct req *r, json_t **out)
+{
+    int rc;
+
+    if (!(m->flags & ATOMIC))
+        return m->fn(db, r, out);
+    if ((rc = cs_db__begin(db)) < 0)
+        return rc;
+    if ((rc = cs_db__end(db, m->fn(db, r, out))) < 0) {
+        json_decref(*out);
+        *out = NULL;
+    }
+    return rc;
 }
 
 /* JSON text must be UTF-8, but an error message may quote the caller's bytes (an unknown
@@ -1869,7 +1978,7 @@ static int dispatch(json_t **out, cs_db *db, const char *method, const char *req
         if (!json_is_object(r.obj))
             rc = cs_error__inval("request", "the request must be a JSON object");
         else
-            rc = methods[i].fn(db, &r, out);
+            rc = run(&methods[i], db, &r, out);
         json_decref(r.obj);
         break;
     }

@@ -167,32 +167,19 @@ int cs_message__check(const cs_message_fields *f)
     return CS_OK;
 }
 
-/* A customer actor sees the ticket's public messages only. */
-static int check_ticket_visible(cs_db *db, int64_t ticket_id)
+/* Customers write public inbound messages and say only what a customer says: a subject, a
+ * body and attachments. Where a message came from (its channel and external id) is the
+ * library's and the host's to say: a customer naming another customer's next Message-ID
+ * would get that mail refused as a duplicate. */
+static int check_customer_message(const cs_message_fields *f)
 {
-    cs_ticket *t = NULL;
-    int rc;
+    const char *field = f->visibility == CS_VISIBILITY_INTERNAL    ? "visibility"
+                        : f->direction == CS_DIRECTION_OUTBOUND    ? "direction"
+                        : f->external_id && *f->external_id        ? "external_id"
+                        : f->channel_id                            ? "channel_id"
+                                                                   : NULL;
 
-    if (db->actor_kind != CS_ACTOR_CUSTOMER)
-        return cs_db__require(db, CS_PERM_READ, "read messages");
-    rc = cs_ticket_lookup(&t, db, ticket_id);
-    cs_ticket_free(t);
-    return rc;
-}
-
-/* Who may add what: customers public inbound messages on tickets they see; light agents
- * internal notes; agents and the system anything. */
-static int check_author(cs_db *db, const cs_message_fields *f)
-{
-    if (db->actor_kind == CS_ACTOR_CUSTOMER) {
-        if (f->visibility == CS_VISIBILITY_INTERNAL || f->direction == CS_DIRECTION_OUTBOUND)
-            return cs_error__set(CS_EPERM, "visibility", "customers write only public inbound "
-                                                         "messages");
-        return check_ticket_visible(db, f->ticket_id);
-    }
-    if (f->visibility == CS_VISIBILITY_INTERNAL)
-        return cs_db__require(db, CS_PERM_NOTE, "add internal notes");
-    return cs_db__require(db, CS_PERM_WRITE, "add public messages");
+    return field ? cs_error__set(CS_EPERM, field, "customers may not set %s", field) : CS_OK;
 }
 
 static int insert_attachment(cs_db *db, int64_t message_id, const cs_attachment_spec *a)
@@ -274,32 +261,30 @@ int cs_message__insert(int64_t *id, cs_db *db, const cs_message_fields *f,
     return rc;
 }
 
-static int create(int64_t *id, cs_db *db, const cs_message_fields *in)
+static int create(int64_t *id, cs_db *db, const cs_actor *by, cs_cap cap,
+                  const cs_message_fields *in)
 {
     cs_message_fields f = *in;
     cs_ticket *t = NULL;
     int rc;
 
-    if ((rc = cs_ticket__get(&t, db, f.ticket_id)) < 0)
-        return rc == CS_ENOTFOUND ? cs_error__refield("ticket_id") : rc;
-    if ((rc = check_author(db, &f)) < 0)
-        goto out;
+    if ((rc = cs_ticket__lookup(&t, db, by, cap, f.ticket_id, "ticket_id")) < 0)
+        return rc;
     if (cs_ticket_status(t) == CS_STATUS_CLOSED) {
         rc = cs_error__set(CS_ECONFLICT, "ticket_id", "ticket #%lld is closed",
                            (long long)cs_ticket_number(t));
         goto out;
     }
     if (!f.direction)
-        f.direction = db->actor_kind == CS_ACTOR_CUSTOMER ? CS_DIRECTION_INBOUND
-                                                          : CS_DIRECTION_OUTBOUND;
+        f.direction = by->kind == CS_ACTOR_CUSTOMER ? CS_DIRECTION_INBOUND : CS_DIRECTION_OUTBOUND;
     if (!f.channel_id)
         f.channel_id = cs_ticket_channel_id(t);
     else if ((rc = cs_db__exists(db, sql_channel_exists, f.channel_id, "channel_id",
                                  "channel")) < 0)
         goto out;
-    if ((rc = cs_message__insert(id, db, &f, NULL, db->actor_kind, db->actor_id)) < 0)
+    if ((rc = cs_message__insert(id, db, &f, NULL, by->kind, by->id)) < 0)
         goto out;
-    rc = cs_audit__record(db, "message", *id, f.ticket_id, cs_ticket_customer_id(t), "create",
+    rc = cs_audit__record(db, by, "message", *id, f.ticket_id, cs_ticket_customer_id(t), "create",
                           "visibility", NULL,
                           cs_message_visibility_name(f.visibility ? f.visibility
                                                                   : CS_VISIBILITY_PUBLIC));
@@ -310,14 +295,21 @@ out:
 
 int cs_message_create(int64_t *id, cs_db *db, const cs_message_fields *fields)
 {
+    cs_cap cap;
+    cs_actor by;
     int rc;
 
     if (!id || !db)
         return cs_error__inval(id ? "db" : "id", "%s is NULL", id ? "db" : "id");
     *id = 0;
-    if ((rc = cs_message__check(fields)) < 0 || (rc = cs_db__begin(db)) < 0)
+    if ((rc = cs_message__check(fields)) < 0)
         return rc;
-    return cs_db__end(db, create(id, db, fields));
+    cap = fields->visibility == CS_VISIBILITY_INTERNAL ? CS_CAP_NOTE_WRITE : CS_CAP_MESSAGE_WRITE;
+    if ((rc = cs_perm__require(&by, db, cap)) < 0 ||
+        (by.kind == CS_ACTOR_CUSTOMER && (rc = check_customer_message(fields)) < 0) ||
+        (rc = cs_db__begin(db)) < 0)
+        return rc;
+    return cs_db__end(db, create(id, db, &by, cap, fields));
 }
 
 static void message_clear(cs_message *m)
@@ -408,16 +400,24 @@ static int message_from_row(cs_message *m, cs_db *db, sqlite3_stmt *st)
     return rc == CS_OK ? load_attachments(m, db) : rc;
 }
 
+static int message_not_found(int64_t id)
+{
+    return cs_error__set(CS_ENOTFOUND, "id", "message %lld does not exist", (long long)id);
+}
+
 int cs_message_lookup(cs_message **out, cs_db *db, int64_t id)
 {
     sqlite3_stmt *st;
     cs_message *m = NULL;
+    cs_actor by;
     int rc;
 
     if (out)
         *out = NULL;
     if (!out || !db)
         return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
+    if ((rc = cs_perm__require(&by, db, CS_CAP_TICKET_READ)) < 0)
+        return rc;
     if (!(st = cs_db__stmt(db, sql_by_id)))
         return cs_error_last()->code;
     sqlite3_bind_int64(st, 1, id);
@@ -425,13 +425,17 @@ int cs_message_lookup(cs_message **out, cs_db *db, int64_t id)
     if (rc == SQLITE_ROW)
         rc = (m = cs_mem__calloc(1, sizeof(*m))) ? message_from_row(m, db, st) : cs_error__nomem();
     else if (rc == SQLITE_DONE)
-        rc = cs_error__set(CS_ENOTFOUND, "id", "message %lld does not exist", (long long)id);
+        rc = message_not_found(id);
     else
         rc = cs_db__error(db, rc, "read message");
     cs_db__done(st);
-    if (rc == CS_OK && (rc = check_ticket_visible(db, m->ticket_id)) == CS_OK &&
-        db->actor_kind == CS_ACTOR_CUSTOMER && m->visibility == CS_VISIBILITY_INTERNAL)
-        rc = cs_error__set(CS_EPERM, "id", "customers cannot read internal notes");
+    /* A message on a ticket the actor may not see, or a note a customer may not read, does
+     * not exist for it. */
+    if (rc == CS_OK &&
+        ((rc = cs_ticket__reach(db, &by, CS_CAP_TICKET_READ, m->ticket_id, "id")) == CS_ENOTFOUND ||
+         (rc == CS_OK && by.kind == CS_ACTOR_CUSTOMER &&
+          m->visibility == CS_VISIBILITY_INTERNAL)))
+        rc = message_not_found(id);
     if (rc < 0) {
         cs_message_free(m);
         return rc;
@@ -561,13 +565,15 @@ struct cs_message_iter {
 int cs_message_iter_new(cs_message_iter **out, cs_db *db, int64_t ticket_id)
 {
     cs_message_iter *it;
+    cs_actor by;
     int rc;
 
     if (out)
         *out = NULL;
     if (!out || !db)
         return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
-    if ((rc = check_ticket_visible(db, ticket_id)) < 0)
+    if ((rc = cs_perm__require(&by, db, CS_CAP_TICKET_READ)) < 0 ||
+        (rc = cs_ticket__reach(db, &by, CS_CAP_TICKET_READ, ticket_id, "ticket_id")) < 0)
         return rc;
     if (!(it = cs_mem__calloc(1, sizeof(*it))))
         return cs_error__nomem();
@@ -576,8 +582,8 @@ int cs_message_iter_new(cs_message_iter **out, cs_db *db, int64_t ticket_id)
         return rc;
     }
     sqlite3_bind_int64(it->st, 1, ticket_id);
-    sqlite3_bind_int(it->st, 2, db->actor_kind == CS_ACTOR_CUSTOMER ? CS_VISIBILITY_PUBLIC
-                                                                     : CS_VISIBILITY_INTERNAL);
+    sqlite3_bind_int(it->st, 2, by.kind == CS_ACTOR_CUSTOMER ? CS_VISIBILITY_PUBLIC
+                                                              : CS_VISIBILITY_INTERNAL);
     it->db = db;
     *out = it;
     return CS_OK;

@@ -57,11 +57,32 @@ static const char sql_list[] =
     "SELECT id, state, kind, channel_id, ticket_id, recipient, attempts, next_attempt_at,"
     " last_error FROM outbox WHERE (?1 = 0 OR state = ?1) ORDER BY id LIMIT ?2";
 static const char sql_stats[] =
-    "SELECT count(*), coalesce(sum(same_channel), 0) FROM message WHERE direction = 2"
-    " AND visibility = 1 AND author_kind = 1 AND same_channel IS NOT NULL"
-    " AND created_at >= ?1 AND created_at < ?2";
+    "SELECT count(*), coalesce(sum(m.same_channel), 0) FROM message m"
+    " JOIN ticket t ON t.id = m.ticket_id WHERE m.direction = 2"
+    " AND m.visibility = 1 AND m.author_kind = 1 AND m.same_channel IS NOT NULL"
+    " AND m.created_at >= ?1 AND m.created_at < ?2 AND " CS_SCOPE_SQL("t", "?3");
 
 static const char *state_names[] = {NULL, "queued", "leased", "sent", "dead"};
+
+/* Bind a value an adapter puts into a header (To, Subject, Message-ID, In-Reply-To,
+ * References). This is the one place such values pass, whatever their source (a customer's
+ * subject or Message-ID, a channel's address, a name) and whatever the kind of item, so the
+ * one rule holds for all of them: control characters become spaces and no value can start
+ * a header line of its own. The copy is bound SQLITE_TRANSIENT and released at once. */
+static int bind_header(sqlite3_stmt *st, int idx, const char *value)
+{
+    char *line;
+    int rc;
+
+    if (!value)
+        return cs_db__bind_text(st, idx, NULL) == SQLITE_OK ? CS_OK : cs_error__nomem();
+    if (!(line = cs_mem__strdup(value)))
+        return cs_error__nomem();
+    cs_text__one_line(line);
+    rc = sqlite3_bind_text(st, idx, line, -1, SQLITE_TRANSIENT);
+    cs_mem__free(line);
+    return rc == SQLITE_OK ? CS_OK : cs_error__nomem();
+}
 
 int cs_outbox__queue(int64_t *id, cs_db *db, const cs_outbox__entry *e)
 {
@@ -75,13 +96,15 @@ int cs_outbox__queue(int64_t *id, cs_db *db, const cs_outbox__entry *e)
     if (e->message_id)
         sqlite3_bind_int64(st, 3, e->message_id);
     cs_db__bind_text(st, 4, e->kind);
-    cs_db__bind_text(st, 5, e->recipient);
-    cs_db__bind_text(st, 6, e->subject);
     cs_db__bind_text(st, 7, e->body);
-    cs_db__bind_text(st, 8, e->header_message_id);
-    cs_db__bind_text(st, 9, e->in_reply_to);
-    cs_db__bind_text(st, 10, e->references);
     sqlite3_bind_int64(st, 11, cs_db_now(db));
+    if ((rc = bind_header(st, 5, e->recipient)) < 0 || (rc = bind_header(st, 6, e->subject)) < 0 ||
+        (rc = bind_header(st, 8, e->header_message_id)) < 0 ||
+        (rc = bind_header(st, 9, e->in_reply_to)) < 0 ||
+        (rc = bind_header(st, 10, e->references)) < 0) {
+        cs_db__done(st);
+        return rc;
+    }
     if ((rc = cs_db__exec_stmt(db, st)) == CS_OK && id)
         *id = sqlite3_last_insert_rowid(db->sql);
     return rc;
@@ -191,19 +214,20 @@ static int mail_hints(cs_db *db, int64_t ticket_id, char **in_reply_to, char **r
 }
 
 /* The agent's signature for a channel that wants one (P10). */
-static int signed_body(char **out, cs_db *db, const cs_outbox__channel_info *ch, const char *body)
+static int signed_body(char **out, cs_db *db, const cs_actor *by, const cs_outbox__channel_info *ch,
+                       const char *body)
 {
     sqlite3_stmt *st;
     int rc = CS_OK;
 
     *out = NULL;
-    if (!ch->signature || db->actor_kind != CS_ACTOR_AGENT) {
+    if (!ch->signature || by->kind != CS_ACTOR_AGENT) {
         *out = cs_mem__strdup(body);
         return *out ? CS_OK : cs_error__nomem();
     }
     if (!(st = cs_db__stmt(db, sql_agent_sign)))
         return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, db->actor_id);
+    sqlite3_bind_int64(st, 1, by->id);
     if (cs_db__step(db, st) == SQLITE_ROW) {
         const char *name = (const char *)sqlite3_column_text(st, 0);
         const char *initials = (const char *)sqlite3_column_text(st, 1);
@@ -282,8 +306,8 @@ int cs_outbox__subject(char **out, const cs_ticket *t, const char *subject)
     return *out ? CS_OK : cs_error__nomem();
 }
 
-static int reply(int64_t *message_id, cs_db *db, int64_t ticket_id, const char *body,
-                 const cs_reply_options *o)
+static int reply(int64_t *message_id, cs_db *db, const cs_actor *by, int64_t ticket_id,
+                 const char *body, const cs_reply_options *o)
 {
     cs_message_fields mf = CS_MESSAGE_FIELDS_INIT;
     cs_outbox__entry e = {0};
@@ -293,8 +317,9 @@ static int reply(int64_t *message_id, cs_db *db, int64_t ticket_id, const char *
     bool mail;
     int rc;
 
-    if ((rc = cs_ticket__get(&r.ticket, db, ticket_id)) < 0)
-        return rc == CS_ENOTFOUND ? cs_error__refield("ticket_id") : rc;
+    if ((rc = cs_ticket__lookup(&r.ticket, db, by, CS_CAP_TICKET_WRITE, ticket_id, "ticket_id")) <
+        0)
+        return rc;
     if (cs_ticket_status(r.ticket) == CS_STATUS_CLOSED) {
         rc = cs_error__set(CS_ECONFLICT, "ticket_id", "ticket #%lld is closed",
                            (long long)cs_ticket_number(r.ticket));
@@ -309,7 +334,7 @@ static int reply(int64_t *message_id, cs_db *db, int64_t ticket_id, const char *
     if ((rc = cs_outbox__channel(&r.ch, db, o->channel_id ? o->channel_id : latest)) < 0 ||
         (rc = cs_outbox__recipient(&r.recipient, db, cs_ticket_customer_id(r.ticket),
                                    r.ch.kind)) < 0 ||
-        (rc = signed_body(&r.body, db, &r.ch, body)) < 0)
+        (rc = signed_body(&r.body, db, by, &r.ch, body)) < 0)
         goto out;
     mail = r.ch.kind == CS_CHANNEL_EMAIL || r.ch.kind == CS_CHANNEL_WEBFORM;
     if (mail && ((rc = cs_outbox__subject(&r.subject, r.ticket, o->subject)) < 0 ||
@@ -322,7 +347,7 @@ static int reply(int64_t *message_id, cs_db *db, int64_t ticket_id, const char *
     mf.channel_id = r.ch.id;
     mf.subject = r.subject;
     mf.body = r.body;
-    if ((rc = cs_message__insert(&mid, db, &mf, NULL, db->actor_kind, db->actor_id)) < 0 ||
+    if ((rc = cs_message__insert(&mid, db, &mf, NULL, by->kind, by->id)) < 0 ||
         (rc = set_message_column(db, sql_set_same_channel, mid, NULL, r.ch.id == latest)) < 0)
         goto out;
     if (mail) {
@@ -331,16 +356,17 @@ static int reply(int64_t *message_id, cs_db *db, int64_t ticket_id, const char *
         if ((rc = set_message_column(db, sql_set_external, mid, r.header_id, 0)) < 0)
             goto out;
     }
-    if ((rc = cs_audit__record(db, "message", mid, ticket_id, cs_ticket_customer_id(r.ticket),
+    if ((rc = cs_audit__record(db, by, "message", mid, ticket_id, cs_ticket_customer_id(r.ticket),
                                "reply", "channel_id", NULL, cs_int__text(a, r.ch.id, false))) < 0)
         goto out;
     if (r.ch.id != latest &&
-        (rc = cs_audit__record(db, "ticket", ticket_id, ticket_id, cs_ticket_customer_id(r.ticket),
-                               "switch_channel", "channel_id", cs_int__text(b, latest, true),
-                               cs_int__text(a, r.ch.id, false))) < 0)
+        (rc = cs_audit__record(db, by, "ticket", ticket_id, ticket_id,
+                               cs_ticket_customer_id(r.ticket), "switch_channel", "channel_id",
+                               cs_int__text(b, latest, true), cs_int__text(a, r.ch.id, false))) <
+            0)
         goto out;
     if (cs_ticket_status(r.ticket) == CS_STATUS_NEW &&
-        (rc = cs_ticket__set_status(db, ticket_id, CS_STATUS_OPEN)) < 0)
+        (rc = cs_ticket__set_status(db, by, ticket_id, CS_STATUS_OPEN)) < 0)
         goto out;
     e = (cs_outbox__entry){r.ch.id, ticket_id, mid, "reply", r.recipient, r.subject, r.body,
                            mail ? r.header_id : NULL, r.in_reply_to, r.refs};
@@ -356,6 +382,7 @@ int cs_reply(int64_t *message_id, cs_db *db, int64_t ticket_id, const char *body
 {
     cs_reply_options defaults = CS_REPLY_OPTIONS_INIT;
     const cs_reply_options *o = options ? options : &defaults;
+    cs_actor by;
     int rc;
 
     if (message_id)
@@ -371,10 +398,9 @@ int cs_reply(int64_t *message_id, cs_db *db, int64_t ticket_id, const char *body
     if (o->channel_id < 0)
         return cs_error__inval("channel_id", "channel_id %lld is not valid",
                                (long long)o->channel_id);
-    if ((rc = cs_db__require(db, CS_PERM_WRITE, "reply to customers")) < 0 ||
-        (rc = cs_db__begin(db)) < 0)
+    if ((rc = cs_perm__require(&by, db, CS_CAP_TICKET_WRITE)) < 0 || (rc = cs_db__begin(db)) < 0)
         return rc;
-    return cs_db__end(db, reply(message_id, db, ticket_id, body, o));
+    return cs_db__end(db, reply(message_id, db, &by, ticket_id, body, o));
 }
 
 /* Claiming. */
@@ -500,6 +526,7 @@ int cs_outbox_claim(cs_outbox_batch **out, cs_db *db, int channel_kind, int64_t 
                     size_t max, int lease_seconds)
 {
     cs_outbox_batch *b;
+    cs_actor by;
     int rc;
 
     if (out)
@@ -513,7 +540,7 @@ int cs_outbox_claim(cs_outbox_batch **out, cs_db *db, int channel_kind, int64_t 
                                lease_seconds);
     if (channel_kind && !cs_channel_kind_name(channel_kind))
         return cs_error__inval("channel_kind", "unknown channel kind %d", channel_kind);
-    if ((rc = cs_db__require(db, CS_PERM_CONFIG, "drain the outbox")) < 0)
+    if ((rc = cs_perm__require(&by, db, CS_CAP_OUTBOX)) < 0)
         return rc;
     if (!(b = cs_mem__calloc(1, sizeof(*b))))
         return cs_error__nomem();
@@ -574,14 +601,14 @@ static int ack(cs_db *db, int64_t item_id, const char *external_id)
 
 int cs_outbox_ack(cs_db *db, int64_t item_id, int64_t lease, const char *external_id)
 {
+    cs_actor by;
     int rc;
 
     (void)lease; /* a late acknowledgement still means the item was sent */
     if (!db)
         return cs_error__inval("db", "db is NULL");
     if ((rc = cs_check__text("external_id", external_id, CS_EXTERNAL_ID_MAX, false)) < 0 ||
-        (rc = cs_db__require(db, CS_PERM_CONFIG, "drain the outbox")) < 0 ||
-        (rc = cs_db__begin(db)) < 0)
+        (rc = cs_perm__require(&by, db, CS_CAP_OUTBOX)) < 0 || (rc = cs_db__begin(db)) < 0)
         return rc;
     return cs_db__end(db, ack(db, item_id, external_id));
 }
@@ -617,22 +644,36 @@ static int fail(cs_db *db, int64_t item_id, int64_t lease, const char *error, cs
 int cs_outbox_fail(cs_db *db, int64_t item_id, int64_t lease, const char *error,
                    cs_time retry_at)
 {
+    cs_actor by;
     int rc;
 
     if (!db)
         return cs_error__inval("db", "db is NULL");
     if ((rc = cs_check__text("error", error, 4096, false)) < 0 ||
-        (rc = cs_db__require(db, CS_PERM_CONFIG, "drain the outbox")) < 0 ||
-        (rc = cs_db__begin(db)) < 0)
+        (rc = cs_perm__require(&by, db, CS_CAP_OUTBOX)) < 0 || (rc = cs_db__begin(db)) < 0)
         return rc;
     return cs_db__end(db, fail(db, item_id, lease, error, retry_at));
+}
+
+static json_t *listed_json(sqlite3_stmt *st)
+{
+    return json_pack("{s:I, s:s, s:s, s:I, s:I, s:s, s:i, s:o, s:o}", "id",
+                     (json_int_t)sqlite3_column_int64(st, 0), "state",
+                     state_names[sqlite3_column_int(st, 1)], "kind",
+                     (const char *)sqlite3_column_text(st, 2), "channel_id",
+                     (json_int_t)sqlite3_column_int64(st, 3), "ticket_id",
+                     (json_int_t)sqlite3_column_int64(st, 4), "recipient",
+                     (const char *)sqlite3_column_text(st, 5), "attempts",
+                     sqlite3_column_int(st, 6), "next_attempt_at",
+                     cs_json__time(sqlite3_column_int64(st, 7)), "last_error",
+                     cs_json__text((const char *)sqlite3_column_text(st, 8)));
 }
 
 int cs_outbox_list_json(char **out, cs_db *db, int state, size_t limit)
 {
     sqlite3_stmt *st;
-    json_t *arr;
-    int rc = CS_OK, step;
+    cs_actor by;
+    int rc;
 
     if (out)
         *out = NULL;
@@ -640,53 +681,30 @@ int cs_outbox_list_json(char **out, cs_db *db, int state, size_t limit)
         return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
     if (state < 0 || state > CS_OUTBOX_DEAD)
         return cs_error__inval("state", "unknown outbox state %d", state);
-    if ((rc = cs_db__require(db, CS_PERM_READ, "read the outbox")) < 0)
+    if ((rc = cs_perm__require(&by, db, CS_CAP_OUTBOX)) < 0)
         return rc;
     if (!(st = cs_db__stmt(db, sql_list)))
         return cs_error_last()->code;
-    if (!(arr = json_array())) {
-        cs_db__done(st);
-        return cs_error__nomem();
-    }
     sqlite3_bind_int(st, 1, state);
     sqlite3_bind_int64(st, 2, limit ? (int64_t)limit : -1);
-    while ((step = cs_db__step(db, st)) == SQLITE_ROW) {
-        const char *err = (const char *)sqlite3_column_text(st, 8);
-        json_array_append_new(
-            arr, json_pack("{s:I, s:s, s:s, s:I, s:I, s:s, s:i, s:o, s:o}", "id",
-                           (json_int_t)sqlite3_column_int64(st, 0), "state",
-                           state_names[sqlite3_column_int(st, 1)], "kind",
-                           (const char *)sqlite3_column_text(st, 2), "channel_id",
-                           (json_int_t)sqlite3_column_int64(st, 3), "ticket_id",
-                           (json_int_t)sqlite3_column_int64(st, 4), "recipient",
-                           (const char *)sqlite3_column_text(st, 5), "attempts",
-                           sqlite3_column_int(st, 6), "next_attempt_at",
-                           cs_json__time(sqlite3_column_int64(st, 7)), "last_error",
-                           cs_json__text(err)));
-    }
-    if (step != SQLITE_DONE)
-        rc = cs_db__error(db, step, "list the outbox");
-    cs_db__done(st);
-    if (rc < 0) {
-        json_decref(arr);
-        return rc;
-    }
-    return cs_json__dump(out, arr);
+    return cs_json__rows(out, db, st, listed_json, "list the outbox");
 }
 
 int cs_reply_channel_stats(cs_db *db, cs_time from, cs_time to, int64_t *same, int64_t *total)
 {
     sqlite3_stmt *st;
+    cs_actor by;
     int rc;
 
     if (!db)
         return cs_error__inval("db", "db is NULL");
-    if ((rc = cs_db__require(db, CS_PERM_READ, "read reports")) < 0)
+    if ((rc = cs_perm__require(&by, db, CS_CAP_REPORT_READ)) < 0)
         return rc;
     if (!(st = cs_db__stmt(db, sql_stats)))
         return cs_error_last()->code;
     sqlite3_bind_int64(st, 1, from);
     sqlite3_bind_int64(st, 2, to);
+    sqlite3_bind_int64(st, 3, cs_perm__scope(&by));
     rc = cs_db__step(db, st);
     if (rc == SQLITE_ROW) {
         if (total)

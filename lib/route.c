@@ -119,7 +119,8 @@ static const char sql_report[] =
     "SELECT count(*), coalesce(sum(t.transfers = 0 AND (SELECT count(DISTINCT m.author_id)"
     " FROM message m WHERE m.ticket_id = t.id AND m.author_kind = 1 AND m.direction = 2"
     " AND m.visibility = 1) <= 1), 0), coalesce(sum(t.transfers > 0), 0),"
-    " coalesce(sum(t.transfers), 0) FROM ticket t WHERE t.solved_at >= ?1 AND t.solved_at < ?2";
+    " coalesce(sum(t.transfers), 0) FROM ticket t WHERE t.solved_at >= ?1 AND t.solved_at < ?2"
+    " AND " CS_SCOPE_SQL("t", "?3");
 static const char sql_set_callback[] =
     "UPDATE ticket SET callback_from = ?2, callback_to = ?3 WHERE id = ?1";
 static const char sql_callback[] = "SELECT callback_from, callback_to FROM ticket WHERE id = ?1";
@@ -215,15 +216,9 @@ static int read_agent(agent_state *out, cs_db *db, int64_t agent_id)
     return CS_OK;
 }
 
-/* Whether the handle acts as this agent. */
-static bool acts_as(cs_db *db, int64_t agent_id)
-{
-    return db->actor_kind == CS_ACTOR_AGENT && db->actor_id == agent_id;
-}
-
 /* Presence ----------------------------------------------------------------------------- */
 
-static int set_presence(cs_db *db, int64_t agent_id, int presence)
+static int set_presence(cs_db *db, const cs_actor *by, int64_t agent_id, int presence)
 {
     char a[24], b[24];
     agent_state ag;
@@ -240,34 +235,35 @@ static int set_presence(cs_db *db, int64_t agent_id, int presence)
         return rc;
     snprintf(a, sizeof(a), "%s", cs_presence_name(ag.presence));
     snprintf(b, sizeof(b), "%s", cs_presence_name(presence));
-    return cs_audit__record(db, "agent", agent_id, 0, 0, "update", "presence", a, b);
+    return cs_audit__record(db, by, "agent", agent_id, 0, 0, "update", "presence", a, b);
 }
 
 int cs_route_set_presence(cs_db *db, int64_t agent_id, int presence)
 {
+    cs_actor by;
     int rc;
 
     if (!db)
         return cs_error__inval("db", "db is NULL");
     if (!cs_presence_name(presence))
         return cs_error__inval("presence", "unknown presence %d", presence);
-    if (!acts_as(db, agent_id) &&
-        (rc = cs_db__require(db, CS_PERM_CONFIG, "change another agent's presence")) < 0)
+    if ((rc = cs_perm__require(&by, db, CS_CAP_PRESENCE_WRITE)) < 0 ||
+        (rc = cs_perm__self(&by, CS_CAP_PRESENCE_WRITE, agent_id, "agent_id")) < 0 ||
+        (rc = cs_db__begin(db)) < 0)
         return rc;
-    if ((rc = cs_db__begin(db)) < 0)
-        return rc;
-    return cs_db__end(db, set_presence(db, agent_id, presence));
+    return cs_db__end(db, set_presence(db, &by, agent_id, presence));
 }
 
 int cs_route_presence(int *out, cs_db *db, int64_t agent_id)
 {
     agent_state ag;
+    cs_actor by;
     int rc;
 
     if (!out || !db)
         return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
     *out = 0;
-    if ((rc = cs_db__require(db, CS_PERM_READ, "read presence")) < 0 ||
+    if ((rc = cs_perm__require(&by, db, CS_CAP_CONFIG_READ)) < 0 ||
         (rc = read_agent(&ag, db, agent_id)) < 0)
         return rc;
     *out = ag.presence;
@@ -276,7 +272,7 @@ int cs_route_presence(int *out, cs_db *db, int64_t agent_id)
 
 /* Capacity ----------------------------------------------------------------------------- */
 
-static int set_capacity(cs_db *db, int64_t agent_id, int kind, int capacity)
+static int set_capacity(cs_db *db, const cs_actor *by, int64_t agent_id, int kind, int capacity)
 {
     char field[48], a[24], b[24];
     int64_t old = CS_UNSET;
@@ -300,13 +296,14 @@ static int set_capacity(cs_db *db, int64_t agent_id, int kind, int capacity)
     if ((rc = cs_db__exec_stmt(db, st)) < 0)
         return rc;
     snprintf(field, sizeof(field), "capacity.%s", cs_channel_kind_name(kind));
-    return cs_audit__record(db, "agent", agent_id, 0, 0, "update", field,
+    return cs_audit__record(db, by, "agent", agent_id, 0, 0, "update", field,
                             found ? cs_int__text(a, old, false) : NULL,
                             capacity == CS_UNSET ? NULL : cs_int__text(b, capacity, false));
 }
 
 int cs_route_set_capacity(cs_db *db, int64_t agent_id, int channel_kind, int capacity)
 {
+    cs_actor by;
     int rc;
 
     if (!db)
@@ -316,10 +313,9 @@ int cs_route_set_capacity(cs_db *db, int64_t agent_id, int channel_kind, int cap
     if (capacity != CS_UNSET && (capacity < 0 || capacity > CAPACITY_MAX))
         return cs_error__inval("capacity", "capacity %d is not between 0 and %d", capacity,
                                CAPACITY_MAX);
-    if ((rc = cs_db__require(db, CS_PERM_CONFIG, "change capacities")) < 0 ||
-        (rc = cs_db__begin(db)) < 0)
+    if ((rc = cs_perm__require(&by, db, CS_CAP_CONFIG_WRITE)) < 0 || (rc = cs_db__begin(db)) < 0)
         return rc;
-    return cs_db__end(db, set_capacity(db, agent_id, channel_kind, capacity));
+    return cs_db__end(db, set_capacity(db, &by, agent_id, channel_kind, capacity));
 }
 
 /* {"kind": n, ...} of a statement's (kind, n) rows; NULL when jansson runs out of memory. */
@@ -350,13 +346,14 @@ int cs_route_agent_json(char **out, cs_db *db, int64_t agent_id)
     json_t *capacity = NULL, *load = NULL;
     agent_state ag;
     sqlite3_stmt *st;
+    cs_actor by;
     int rc;
 
     if (out)
         *out = NULL;
     if (!out || !db)
         return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
-    if ((rc = cs_db__require(db, CS_PERM_READ, "read routing")) < 0 ||
+    if ((rc = cs_perm__require(&by, db, CS_CAP_CONFIG_READ)) < 0 ||
         (rc = read_agent(&ag, db, agent_id)) < 0)
         return rc;
     if (!(st = stmt_id(db, sql_capacities, agent_id)) ||
@@ -391,9 +388,10 @@ static int read_group(cs_route_group_fields *out, cs_db *db, int64_t group_id)
     return CS_OK;
 }
 
-static int group_set(cs_db *db, int64_t group_id, const cs_route_group_fields *f)
+static int group_set(cs_db *db, const cs_actor *by, int64_t group_id,
+                     const cs_route_group_fields *f)
 {
-    cs_change c = CS_CHANGE_INIT(db, "group", group_id);
+    cs_change c = CS_CHANGE_INIT(db, by, "group", group_id);
     cs_route_group_fields old, next;
     sqlite3_stmt *st;
     int rc;
@@ -416,6 +414,7 @@ static int group_set(cs_db *db, int64_t group_id, const cs_route_group_fields *f
 
 int cs_route_group_set(cs_db *db, int64_t group_id, const cs_route_group_fields *fields)
 {
+    cs_actor by;
     int rc;
 
     if (!db)
@@ -426,33 +425,33 @@ int cs_route_group_set(cs_db *db, int64_t group_id, const cs_route_group_fields 
     if (fields->strategy && !cs_route_strategy_name(fields->strategy))
         return cs_error__inval("strategy", "unknown strategy %d", fields->strategy);
     if ((rc = cs_check__bool("match_language", fields->match_language)) < 0 ||
-        (rc = cs_db__require(db, CS_PERM_CONFIG, "configure routing")) < 0 ||
-        (rc = cs_db__begin(db)) < 0)
+        (rc = cs_perm__require(&by, db, CS_CAP_CONFIG_WRITE)) < 0 || (rc = cs_db__begin(db)) < 0)
         return rc;
-    return cs_db__end(db, group_set(db, group_id, fields));
+    return cs_db__end(db, group_set(db, &by, group_id, fields));
 }
 
 int cs_route_group_get(cs_route_group_fields *out, cs_db *db, int64_t group_id)
 {
+    cs_actor by;
     int rc;
 
     if (!out || !db)
         return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
-    if ((rc = cs_db__require(db, CS_PERM_READ, "read routing")) < 0)
+    if ((rc = cs_perm__require(&by, db, CS_CAP_CONFIG_READ)) < 0)
         return rc;
     return read_group(out, db, group_id);
 }
 
 /* Assignment --------------------------------------------------------------------------- */
 
-/* Give a ticket to an agent through the ticket's update path, so it is audited (and counted
- * by cs_route__on_assign). */
-static int give(cs_db *db, int64_t ticket_id, int64_t agent_id)
+/* Give a ticket to an agent through the ticket's update path, so it is audited as `by`'s
+ * doing (and counted by cs_route__on_assign). */
+static int give(cs_db *db, const cs_actor *by, int64_t ticket_id, int64_t agent_id)
 {
     cs_ticket_fields f = CS_TICKET_FIELDS_INIT;
 
     f.assignee_id = agent_id;
-    return cs_ticket_update(db, ticket_id, &f);
+    return cs_ticket__update(db, by, ticket_id, &f);
 }
 
 typedef struct ticket_route {
@@ -478,7 +477,7 @@ static int read_ticket_route(ticket_route *out, cs_db *db, int64_t ticket_id)
     return CS_OK;
 }
 
-static int assign(int64_t *agent_id, cs_db *db, int64_t ticket_id)
+static int assign(int64_t *agent_id, cs_db *db, const cs_actor *by, int64_t ticket_id)
 {
     ticket_route t = {0};
     sqlite3_stmt *st;
@@ -499,22 +498,24 @@ static int assign(int64_t *agent_id, cs_db *db, int64_t ticket_id)
     sqlite3_bind_int64(st, 5, t.match_language);
     if ((rc = one_row(db, st, agent_id, 1, &found, "rank agents")) < 0 || !found)
         return rc;
-    return give(db, ticket_id, *agent_id);
+    return give(db, by, ticket_id, *agent_id);
 }
 
 int cs_route_assign(int64_t *agent_id, cs_db *db, int64_t ticket_id)
 {
     int64_t ignored;
+    cs_actor by;
     int rc;
 
     if (agent_id)
         *agent_id = 0;
     if (!db)
         return cs_error__inval("db", "db is NULL");
-    if ((rc = cs_db__require(db, CS_PERM_WRITE, "assign tickets")) < 0 ||
-        (rc = cs_db__begin(db)) < 0)
+    if ((rc = cs_perm__require(&by, db, CS_CAP_TICKET_WRITE)) < 0 || (rc = cs_db__begin(db)) < 0)
         return rc;
-    rc = cs_db__end(db, assign(agent_id ? agent_id : &ignored, db, ticket_id));
+    if ((rc = cs_ticket__reach(db, &by, CS_CAP_TICKET_WRITE, ticket_id, "ticket_id")) == CS_OK)
+        rc = assign(agent_id ? agent_id : &ignored, db, &by, ticket_id);
+    rc = cs_db__end(db, rc);
     if (rc < 0 && agent_id)
         *agent_id = 0;
     return rc;
@@ -522,17 +523,10 @@ int cs_route_assign(int64_t *agent_id, cs_db *db, int64_t ticket_id)
 
 int cs_route__on_created(cs_db *db, int64_t ticket_id)
 {
-    int kind = db->actor_kind, role = db->actor_role;
-    int64_t id = db->actor_id, org = db->actor_org, agent;
-    int rc;
+    int64_t agent;
 
     /* Routing is the system's doing, whoever opened the ticket. */
-    db->actor_kind = CS_ACTOR_SYSTEM;
-    db->actor_id = db->actor_org = 0;
-    db->actor_role = 0;
-    rc = assign(&agent, db, ticket_id);
-    db->actor_kind = kind, db->actor_id = id, db->actor_role = role, db->actor_org = org;
-    return rc;
+    return assign(&agent, db, &cs_actor__system, ticket_id);
 }
 
 int cs_route__on_assign(cs_db *db, int64_t ticket_id, int64_t old_group, int64_t old_agent,
@@ -601,6 +595,7 @@ typedef struct pick_group {
 
 typedef struct pick_state {
     cs_db *db;
+    bool scoped; /* the agent sees its groups' tickets only: none without a group */
     int64_t agent, now;
     uint32_t full;
     pick_group *groups;
@@ -616,7 +611,7 @@ static int load_groups(pick_state *p)
         return cs_error_last()->code;
     if (!(p->groups = cs_mem__calloc(1, sizeof(*p->groups))))
         rc = cs_error__nomem();
-    p->n = 1; /* groups[0] is "no group" */
+    p->n = p->scoped ? 0 : 1; /* groups[0] is "no group" */
     while (rc == CS_OK && (step = cs_db__step(p->db, st)) == SQLITE_ROW) {
         pick_group *g = cs_mem__realloc(p->groups, (p->n + 1) * sizeof(*g));
         if (!g) {
@@ -669,36 +664,37 @@ static int pick(int64_t *ticket_id, pick_state *p)
     return CS_OK;
 }
 
-static int check_taker(cs_db *db, int64_t agent_id)
+static int check_taker(pick_state *p)
 {
+    cs_db *db = p->db;
+    int64_t agent_id = p->agent;
+    cs_actor taker;
     agent_state ag;
     int rc;
 
-    if (db->actor_kind == CS_ACTOR_AGENT && db->actor_id != agent_id &&
-        db->actor_role != CS_ROLE_ADMIN)
-        return cs_error__set(CS_EPERM, "agent_id", "agent %lld may not take tickets for "
-                             "agent %lld", (long long)db->actor_id, (long long)agent_id);
-    if ((rc = cs_db__require(db, CS_PERM_WRITE, "take tickets")) < 0 ||
-        (rc = read_agent(&ag, db, agent_id)) < 0)
+    if ((rc = read_agent(&ag, db, agent_id)) < 0)
         return rc;
     if (!ag.active || ag.role == CS_ROLE_LIGHT)
         return cs_error__set(CS_EPERM, "agent_id", "agent %lld is %s and cannot take tickets",
                              (long long)agent_id, ag.active ? "a light agent" : "inactive");
+    if ((rc = cs_agent__actor(&taker, db, agent_id)) < 0)
+        return rc;
+    p->scoped = taker.scoped;
     if (ag.presence != CS_PRESENCE_ONLINE)
         return cs_error__set(CS_ECONFLICT, "presence", "agent %lld is %s, not online",
                              (long long)agent_id, cs_presence_name(ag.presence));
     return CS_OK;
 }
 
-static int next(int64_t *ticket_id, cs_db *db, int64_t agent_id)
+static int next(int64_t *ticket_id, cs_db *db, const cs_actor *by, int64_t agent_id)
 {
-    pick_state p = {db, agent_id, cs_db_now(db), 0, NULL, 0};
+    pick_state p = {db, false, agent_id, cs_db_now(db), 0, NULL, 0};
     int rc;
 
-    if ((rc = check_taker(db, agent_id)) < 0 || (rc = full_kinds(&p.full, db, agent_id)) < 0 ||
+    if ((rc = check_taker(&p)) < 0 || (rc = full_kinds(&p.full, db, agent_id)) < 0 ||
         (rc = load_groups(&p)) < 0 || (rc = pick(ticket_id, &p)) < 0 || !*ticket_id)
         goto out;
-    rc = give(db, *ticket_id, agent_id);
+    rc = give(db, by, *ticket_id, agent_id);
 out:
     cs_mem__free(p.groups);
     return rc;
@@ -706,17 +702,21 @@ out:
 
 int cs_route_next(int64_t *ticket_id, cs_db *db, int64_t agent_id)
 {
+    cs_actor by;
     int rc;
 
     if (!ticket_id || !db)
         return cs_error__inval(ticket_id ? "db" : "ticket_id", "%s is NULL",
                                ticket_id ? "db" : "ticket_id");
     *ticket_id = 0;
+    if ((rc = cs_perm__require(&by, db, CS_CAP_TICKET_TAKE)) < 0 ||
+        (rc = cs_perm__self(&by, CS_CAP_TICKET_TAKE, agent_id, "agent_id")) < 0)
+        return rc;
     /* BEGIN IMMEDIATE: the pick and the assignment hold the write lock together, so no
      * other handle or process can take the same ticket in between. */
     if ((rc = cs_db__begin(db)) < 0)
         return rc;
-    rc = cs_db__end(db, next(ticket_id, db, agent_id));
+    rc = cs_db__end(db, next(ticket_id, db, &by, agent_id));
     if (rc < 0)
         *ticket_id = 0;
     return rc;
@@ -727,13 +727,15 @@ int cs_route_next(int64_t *ticket_id, cs_db *db, int64_t agent_id)
 int cs_route_transfers(int64_t *out, cs_db *db, int64_t ticket_id)
 {
     sqlite3_stmt *st;
+    cs_actor by;
     bool found;
     int rc;
 
     if (!out || !db)
         return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
     *out = 0;
-    if ((rc = cs_db__require(db, CS_PERM_READ, "read transfers")) < 0)
+    if ((rc = cs_perm__require(&by, db, CS_CAP_TICKET_READ)) < 0 ||
+        (rc = cs_ticket__reach(db, &by, CS_CAP_TICKET_READ, ticket_id, "ticket_id")) < 0)
         return rc;
     if (!(st = stmt_id(db, sql_transfers, ticket_id)))
         return cs_error_last()->code;
@@ -748,6 +750,7 @@ int cs_route_report_get(cs_route_report *out, cs_db *db, cs_time from, cs_time t
 {
     int64_t c[4] = {0};
     sqlite3_stmt *st;
+    cs_actor by;
     bool found;
     int rc;
 
@@ -759,11 +762,12 @@ int cs_route_report_get(cs_route_report *out, cs_db *db, cs_time from, cs_time t
     if (to <= from)
         return cs_error__inval("to", "to (%lld) must be after from (%lld)", (long long)to,
                                (long long)from);
-    if ((rc = cs_db__require(db, CS_PERM_READ, "read reports")) < 0)
+    if ((rc = cs_perm__require(&by, db, CS_CAP_REPORT_READ)) < 0)
         return rc;
     if (!(st = stmt_id(db, sql_report, from)))
         return cs_error_last()->code;
     sqlite3_bind_int64(st, 2, to);
+    sqlite3_bind_int64(st, 3, cs_perm__scope(&by));
     if ((rc = one_row(db, st, c, 4, &found, "report transfers")) < 0)
         return rc;
     out->solved = c[0], out->first_contact = c[1];
@@ -790,18 +794,27 @@ static int check_callback(cs_db *db, const cs_callback_fields *f)
     return CS_OK;
 }
 
-static int callback_create(int64_t *ticket_id, cs_db *db, const cs_callback_fields *f)
+/* The ticket a callback request opens. */
+static cs_ticket_fields callback_ticket(const cs_callback_fields *f)
 {
     cs_ticket_fields tf = CS_TICKET_FIELDS_INIT;
-    char a[24];
-    sqlite3_stmt *st;
-    int rc;
 
     tf.subject = f->subject && *f->subject ? f->subject : CALLBACK_SUBJECT;
     tf.customer_id = f->customer_id;
     tf.channel_id = f->channel_id;
     tf.group_id = f->group_id;
-    if ((rc = cs_ticket_create(ticket_id, db, &tf)) < 0)
+    return tf;
+}
+
+static int callback_create(int64_t *ticket_id, cs_db *db, const cs_actor *by,
+                           const cs_callback_fields *f)
+{
+    cs_ticket_fields tf = callback_ticket(f);
+    char a[24];
+    sqlite3_stmt *st;
+    int rc;
+
+    if ((rc = cs_ticket__create(ticket_id, db, by, &tf)) < 0)
         return rc;
     if (!(st = stmt_id(db, sql_set_callback, *ticket_id)))
         return cs_error_last()->code;
@@ -809,21 +822,27 @@ static int callback_create(int64_t *ticket_id, cs_db *db, const cs_callback_fiel
     sqlite3_bind_int64(st, 3, f->window_to);
     if ((rc = cs_db__exec_stmt(db, st)) < 0)
         return rc;
-    return cs_audit__record(db, "ticket", *ticket_id, *ticket_id, f->customer_id, "callback",
+    return cs_audit__record(db, by, "ticket", *ticket_id, *ticket_id, f->customer_id, "callback",
                             "window_from", NULL, cs_int__text(a, f->window_from, false));
 }
 
 int cs_route_callback_create(int64_t *ticket_id, cs_db *db, const cs_callback_fields *fields)
 {
+    cs_ticket_fields tf;
+    cs_actor by;
     int rc;
 
     if (!ticket_id || !db)
         return cs_error__inval(ticket_id ? "db" : "ticket_id", "%s is NULL",
                                ticket_id ? "db" : "ticket_id");
     *ticket_id = 0;
-    if ((rc = check_callback(db, fields)) < 0 || (rc = cs_db__begin(db)) < 0)
+    if ((rc = check_callback(db, fields)) < 0 ||
+        (rc = cs_perm__require(&by, db, CS_CAP_TICKET_CREATE)) < 0)
         return rc;
-    rc = cs_db__end(db, callback_create(ticket_id, db, fields));
+    tf = callback_ticket(fields);
+    if ((rc = cs_ticket__may_open(&by, &tf)) < 0 || (rc = cs_db__begin(db)) < 0)
+        return rc;
+    rc = cs_db__end(db, callback_create(ticket_id, db, &by, fields));
     if (rc < 0)
         *ticket_id = 0;
     return rc;
@@ -833,6 +852,7 @@ int cs_route_callback_window(cs_time *from, cs_time *to, cs_db *db, int64_t tick
 {
     int64_t c[2] = {0, 0};
     sqlite3_stmt *st;
+    cs_actor by;
     bool found;
     int rc;
 
@@ -840,7 +860,8 @@ int cs_route_callback_window(cs_time *from, cs_time *to, cs_db *db, int64_t tick
         return cs_error__inval(!from ? "from" : !to ? "to" : "db", "%s is NULL",
                                !from ? "from" : !to ? "to" : "db");
     *from = *to = 0;
-    if ((rc = cs_db__require(db, CS_PERM_READ, "read callbacks")) < 0)
+    if ((rc = cs_perm__require(&by, db, CS_CAP_TICKET_READ)) < 0 ||
+        (rc = cs_ticket__reach(db, &by, CS_CAP_TICKET_READ, ticket_id, "ticket_id")) < 0)
         return rc;
     if (!(st = stmt_id(db, sql_callback, ticket_id)))
         return cs_error_last()->code;
@@ -854,6 +875,19 @@ int cs_route_callback_window(cs_time *from, cs_time *to, cs_db *db, int64_t tick
 }
 
 /* The estimated wait ------------------------------------------------------------------- */
+
+/* A group-scoped agent's reports are about its own groups; another group is not found. */
+static int scoped_group(cs_db *db, const cs_actor *by, int64_t group_id)
+{
+    bool member = true;
+    int rc;
+
+    if (cs_perm__scope(by) && (rc = cs_agent__in_group(&member, db, by->id, group_id)) < 0)
+        return rc;
+    return member ? CS_OK
+                  : cs_error__set(CS_ENOTFOUND, "group_id", "group %lld does not exist",
+                                  (long long)group_id);
+}
 
 static int count_of(int64_t *out, cs_db *db, const char *sql, int64_t a, int64_t b, int n)
 {
@@ -869,6 +903,7 @@ static int count_of(int64_t *out, cs_db *db, const char *sql, int64_t a, int64_t
 int cs_route_estimated_wait(int64_t *seconds, cs_db *db, int64_t group_id, int channel_kind)
 {
     int64_t backlog = 0, agents = 0, aht[2] = {0, 0}; /* tickets, seconds */
+    cs_actor by;
     int rc;
 
     if (!seconds || !db)
@@ -877,8 +912,9 @@ int cs_route_estimated_wait(int64_t *seconds, cs_db *db, int64_t group_id, int c
     *seconds = -1;
     if (channel_kind && !cs_channel_kind_name(channel_kind))
         return cs_error__inval("channel_kind", "unknown channel kind %d", channel_kind);
-    if ((rc = cs_db__require(db, CS_PERM_READ, "estimate the wait")) < 0 ||
+    if ((rc = cs_perm__require(&by, db, CS_CAP_REPORT_READ)) < 0 ||
         (rc = cs_db__exists(db, sql_group_exists, group_id, "group_id", "group")) < 0 ||
+        (rc = scoped_group(db, &by, group_id)) < 0 ||
         (rc = count_of(&agents, db, sql_available_agents, group_id, channel_kind, 1)) < 0 ||
         (rc = count_of(&backlog, db, sql_backlog, group_id, cs_db_now(db), 1)) < 0 ||
         (rc = count_of(aht, db, sql_handle_times, group_id, CS_ROUTE_WAIT_SAMPLE, 2)) < 0)
@@ -955,6 +991,7 @@ int cs_route_staffing(cs_staffing_hour hours[24], double *aht_seconds, cs_db *db
     int64_t solved[2] = {0, 0}, counts[24] = {0};
     double days, aht;
     sqlite3_stmt *st;
+    cs_actor by;
     int rc, step, unused;
 
     if (!hours || !db)
@@ -962,9 +999,11 @@ int cs_route_staffing(cs_staffing_hour hours[24], double *aht_seconds, cs_db *db
     if (to <= from)
         return cs_error__inval("to", "to must be after from");
     if ((rc = cs_erlang_c_agents(&unused, NULL, 0, 1, answer_seconds, percent)) < 0 ||
-        (rc = cs_db__require(db, CS_PERM_READ, "plan staffing")) < 0 ||
+        (rc = cs_perm__require(&by, db, CS_CAP_REPORT_READ)) < 0 ||
+        (!group_id && (rc = cs_perm__unscoped(&by, CS_CAP_REPORT_READ)) < 0) ||
         (group_id && (rc = cs_db__exists(db, sql_group_exists, group_id, "group_id",
-                                         "group")) < 0))
+                                         "group")) < 0) ||
+        (group_id && (rc = scoped_group(db, &by, group_id)) < 0))
         return rc;
     if (!(st = cs_db__stmt(db, sql_range_handle_time)))
         return cs_error_last()->code;

@@ -32,12 +32,15 @@ int cs_setting_get(int64_t *value, cs_db *db, const char *name)
 {
     const struct setting *s = find(name);
     sqlite3_stmt *st;
+    cs_actor by;
     int rc;
 
     if (!value || !db)
         return cs_error__inval(value ? "db" : "value", "%s is NULL", value ? "db" : "value");
     if (!s)
         return cs_error__inval("name", "unknown setting \"%s\"", name ? name : "(null)");
+    if ((rc = cs_perm__require(&by, db, CS_CAP_SETTINGS_READ)) < 0)
+        return rc;
     if (!(st = cs_db__stmt(db, sql_get)))
         return cs_error_last()->code;
     sqlite3_bind_text(st, 1, s->name, -1, SQLITE_STATIC);
@@ -51,6 +54,7 @@ int cs_setting_set(cs_db *db, const char *name, int64_t value)
 {
     const struct setting *s = find(name);
     sqlite3_stmt *st;
+    cs_actor by;
     int rc;
 
     if (!db)
@@ -60,7 +64,7 @@ int cs_setting_set(cs_db *db, const char *name, int64_t value)
     if (value < s->min || value > s->max)
         return cs_error__inval("value", "%s must be between %lld and %lld, not %lld", s->name,
                                (long long)s->min, (long long)s->max, (long long)value);
-    if ((rc = cs_db__require(db, CS_PERM_CONFIG, "change settings")) < 0 ||
+    if ((rc = cs_perm__require(&by, db, CS_CAP_CONFIG_WRITE)) < 0 ||
         (rc = cs_db__begin(db)) < 0)
         return rc;
     if (!(st = cs_db__stmt(db, sql_set)))

@@ -118,7 +118,6 @@ static const char sql_mark_breached[] =
     "UPDATE ticket_sla SET breached_at = ?3 WHERE ticket_id = ?1 AND metric = ?2";
 static const char sql_events[] = "SELECT metric, kind, at, target_at, policy_id FROM sla_event"
                                  " WHERE ticket_id = ?1 ORDER BY id";
-static const char sql_ticket_exists[] = "SELECT 1 FROM ticket WHERE id = ?1";
 /* The queue (private statements): running deadlines, earliest per ticket, through the index
  * ticket_sla_due (state, target_at), whose rows end in the key (ticket_id, metric), so the
  * ORDER BY needs no sort. The unary + keeps the per-ticket subqueries on the primary key
@@ -129,10 +128,13 @@ static const char sql_queue_due[] =
     " AND NOT EXISTS (SELECT 1 FROM ticket_sla o WHERE o.ticket_id = s.ticket_id"
     " AND +o.state = 1 AND +o.target_at IS NOT NULL AND (+o.target_at < s.target_at"
     " OR (o.target_at = s.target_at AND o.metric < s.metric)))"
+    " AND (?3 = 0 OR EXISTS (SELECT 1 FROM ticket t WHERE t.id = s.ticket_id"
+    " AND " CS_SCOPE_SQL("t", "?3") "))"
     " ORDER BY s.target_at, s.ticket_id";
 static const char sql_queue_rest[] =
     "SELECT t.id FROM ticket t WHERE t.status IN (1, 2) AND NOT EXISTS (SELECT 1 FROM ticket_sla s"
-    " WHERE s.ticket_id = t.id AND +s.state = 1 AND +s.target_at IS NOT NULL) ORDER BY t.id";
+    " WHERE s.ticket_id = t.id AND +s.state = 1 AND +s.target_at IS NOT NULL)"
+    " AND " CS_SCOPE_SQL("t", "?1") " ORDER BY t.id";
 
 /* Names ---------------------------------------------------------------------------------- */
 
@@ -555,7 +557,8 @@ static int write_lists(cs_db *db, int64_t id, const cs_sla_policy_fields *f)
 }
 
 /* After a write: bump the revision (every handle's cache reloads) and audit. */
-static int policy_written(cs_db *db, int64_t id, const char *action, const char *name)
+static int policy_written(cs_db *db, const cs_actor *by, int64_t id, const char *action,
+                          const char *name)
 {
     sqlite3_stmt *st = cs_db__stmt(db, sql_bump);
     int rc;
@@ -564,7 +567,7 @@ static int policy_written(cs_db *db, int64_t id, const char *action, const char 
         return cs_error_last()->code;
     if ((rc = cs_db__exec_stmt(db, st)) < 0)
         return rc;
-    return cs_audit__record(db, "sla_policy", id, 0, 0, action, name ? "name" : NULL, NULL,
+    return cs_audit__record(db, by, "sla_policy", id, 0, 0, action, name ? "name" : NULL, NULL,
                             name);
 }
 
@@ -584,7 +587,8 @@ static int next_position(cs_db *db, int *out)
     return rc;
 }
 
-static int policy_create(int64_t *id, cs_db *db, const cs_sla_policy_fields *f)
+static int policy_create(int64_t *id, cs_db *db, const cs_actor *by,
+                         const cs_sla_policy_fields *f)
 {
     int position = f->position, rc;
     sqlite3_stmt *st;
@@ -606,12 +610,13 @@ static int policy_create(int64_t *id, cs_db *db, const cs_sla_policy_fields *f)
     *id = sqlite3_last_insert_rowid(db->sql);
     if ((rc = write_lists(db, *id, f)) < 0)
         return rc;
-    return policy_written(db, *id, "create", f->name);
+    return policy_written(db, by, *id, "create", f->name);
 }
 
 int cs_sla_policy_create(int64_t *id, cs_db *db, const cs_sla_policy_fields *fields)
 {
     int64_t created = 0;
+    cs_actor by;
     int rc;
 
     if (id)
@@ -619,16 +624,16 @@ int cs_sla_policy_create(int64_t *id, cs_db *db, const cs_sla_policy_fields *fie
     if (!db)
         return cs_error__inval("db", "db is NULL");
     if ((rc = check_policy_fields(fields, true)) < 0 ||
-        (rc = cs_db__require(db, CS_PERM_CONFIG, "create SLA policies")) < 0 ||
-        (rc = cs_db__begin(db)) < 0)
+        (rc = cs_perm__require(&by, db, CS_CAP_CONFIG_WRITE)) < 0 || (rc = cs_db__begin(db)) < 0)
         return rc;
-    rc = cs_db__end(db, policy_create(&created, db, fields));
+    rc = cs_db__end(db, policy_create(&created, db, &by, fields));
     if (rc == CS_OK && id)
         *id = created;
     return rc;
 }
 
-static int policy_update(cs_db *db, int64_t id, const cs_sla_policy_fields *f)
+static int policy_update(cs_db *db, const cs_actor *by, int64_t id,
+                         const cs_sla_policy_fields *f)
 {
     sqlite3_stmt *st;
     int rc;
@@ -649,23 +654,23 @@ static int policy_update(cs_db *db, int64_t id, const cs_sla_policy_fields *f)
     if ((rc = name_taken(cs_db__exec_stmt(db, st), f->name)) < 0 ||
         (rc = write_lists(db, id, f)) < 0)
         return rc;
-    return policy_written(db, id, "update", f->name);
+    return policy_written(db, by, id, "update", f->name);
 }
 
 int cs_sla_policy_update(cs_db *db, int64_t id, const cs_sla_policy_fields *fields)
 {
+    cs_actor by;
     int rc;
 
     if (!db)
         return cs_error__inval("db", "db is NULL");
     if ((rc = check_policy_fields(fields, false)) < 0 ||
-        (rc = cs_db__require(db, CS_PERM_CONFIG, "change SLA policies")) < 0 ||
-        (rc = cs_db__begin(db)) < 0)
+        (rc = cs_perm__require(&by, db, CS_CAP_CONFIG_WRITE)) < 0 || (rc = cs_db__begin(db)) < 0)
         return rc;
-    return cs_db__end(db, policy_update(db, id, fields));
+    return cs_db__end(db, policy_update(db, &by, id, fields));
 }
 
-static int policy_delete(cs_db *db, int64_t id)
+static int policy_delete(cs_db *db, const cs_actor *by, int64_t id)
 {
     sqlite3_stmt *st;
     int rc;
@@ -679,32 +684,33 @@ static int policy_delete(cs_db *db, int64_t id)
     if ((rc = cs_db__exec_stmt(db, st)) < 0 || (rc = clear_rows(db, sql_cancel_clocks, id)) < 0 ||
         (rc = clear_rows(db, sql_policy_delete, id)) < 0)
         return rc;
-    return policy_written(db, id, "delete", NULL);
+    return policy_written(db, by, id, "delete", NULL);
 }
 
 int cs_sla_policy_delete(cs_db *db, int64_t id)
 {
+    cs_actor by;
     int rc;
 
     if (!db)
         return cs_error__inval("db", "db is NULL");
-    if ((rc = cs_db__require(db, CS_PERM_CONFIG, "delete SLA policies")) < 0 ||
-        (rc = cs_db__begin(db)) < 0)
+    if ((rc = cs_perm__require(&by, db, CS_CAP_CONFIG_WRITE)) < 0 || (rc = cs_db__begin(db)) < 0)
         return rc;
-    return cs_db__end(db, policy_delete(db, id));
+    return cs_db__end(db, policy_delete(db, &by, id));
 }
 
 int cs_sla_policy_lookup(cs_sla_policy **out, cs_db *db, int64_t id)
 {
     cs_sla_policy **v = NULL;
     size_t n = 0;
+    cs_actor by;
     int rc;
 
     if (out)
         *out = NULL;
     if (!out || !db)
         return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
-    if ((rc = cs_db__require(db, CS_PERM_READ, "read SLA policies")) < 0 ||
+    if ((rc = cs_perm__require(&by, db, CS_CAP_CONFIG_READ)) < 0 ||
         (rc = load_policies(&v, &n, db)) < 0)
         return rc;
     for (size_t i = 0; i < n; i++) {
@@ -803,13 +809,14 @@ int cs_sla_policy_list_json(char **out, cs_db *db)
     cs_sla_policy **v = NULL;
     json_t *list;
     size_t n = 0;
+    cs_actor by;
     int rc;
 
     if (out)
         *out = NULL;
     if (!out || !db)
         return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
-    if ((rc = cs_db__require(db, CS_PERM_READ, "read SLA policies")) < 0 ||
+    if ((rc = cs_perm__require(&by, db, CS_CAP_CONFIG_READ)) < 0 ||
         (rc = load_policies(&v, &n, db)) < 0)
         return rc;
     list = json_array();
@@ -1504,8 +1511,8 @@ static int build_report(cs_sla_clocks *s, struct ctx *x)
 
 int cs_sla_status(cs_sla_clocks **out, cs_db *db, int64_t ticket_id)
 {
-    cs_ticket *t = NULL;
     cs_sla_clocks *s;
+    cs_actor by;
     struct ctx x;
     int rc;
 
@@ -1513,9 +1520,9 @@ int cs_sla_status(cs_sla_clocks **out, cs_db *db, int64_t ticket_id)
         *out = NULL;
     if (!out || !db)
         return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
-    if ((rc = cs_ticket_lookup(&t, db, ticket_id)) < 0)
+    if ((rc = cs_perm__require(&by, db, CS_CAP_TICKET_READ)) < 0 ||
+        (rc = cs_ticket__reach(db, &by, CS_CAP_TICKET_READ, ticket_id, "id")) < 0)
         return rc;
-    cs_ticket_free(t);
     if (!(s = cs_mem__calloc(1, sizeof(*s))))
         return cs_error__nomem();
     memset(&x, 0, sizeof(x));
@@ -1574,33 +1581,20 @@ static json_t *event_json(sqlite3_stmt *st)
 int cs_sla_events_json(char **out, cs_db *db, int64_t ticket_id)
 {
     sqlite3_stmt *st;
-    json_t *list;
-    int rc = CS_OK, step;
+    cs_actor by;
+    int rc;
 
     if (out)
         *out = NULL;
     if (!out || !db)
         return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
-    if ((rc = cs_db__require(db, CS_PERM_READ, "read SLA events")) < 0 ||
-        (rc = cs_db__exists(db, sql_ticket_exists, ticket_id, "id", "ticket")) < 0)
+    if ((rc = cs_perm__require(&by, db, CS_CAP_TICKET_READ)) < 0 ||
+        (rc = cs_ticket__reach(db, &by, CS_CAP_TICKET_READ, ticket_id, "id")) < 0)
         return rc;
     if (!(st = cs_db__stmt(db, sql_events)))
         return cs_error_last()->code;
     sqlite3_bind_int64(st, 1, ticket_id);
-    list = json_array();
-    while (list && (step = cs_db__step(db, st)) == SQLITE_ROW)
-        if (json_array_append_new(list, event_json(st)) < 0) {
-            json_decref(list);
-            list = NULL;
-        }
-    if (list && step != SQLITE_DONE)
-        rc = cs_db__error(db, step, "read SLA events");
-    cs_db__done(st);
-    if (rc < 0) {
-        json_decref(list);
-        return rc;
-    }
-    return cs_json__dump(out, list);
+    return cs_json__rows(out, db, st, event_json, "read SLA events");
 }
 
 /* The queue -------------------------------------------------------------------------------- */
@@ -1620,7 +1614,7 @@ void cs_sla_queue_iter_free(cs_sla_queue_iter *it)
     cs_mem__free(it);
 }
 
-static int queue_prepare(cs_sla_queue_iter *it, const cs_sla_queue_filter *f)
+static int queue_prepare(cs_sla_queue_iter *it, const cs_sla_queue_filter *f, int64_t scope)
 {
     bool bounded = f->due_after || f->due_until;
     int rc;
@@ -1631,6 +1625,9 @@ static int queue_prepare(cs_sla_queue_iter *it, const cs_sla_queue_filter *f)
         return rc;
     sqlite3_bind_int64(it->due, 1, f->due_after ? f->due_after : INT64_MIN);
     sqlite3_bind_int64(it->due, 2, f->due_until ? f->due_until : INT64_MAX);
+    sqlite3_bind_int64(it->due, 3, scope);
+    if (it->rest)
+        sqlite3_bind_int64(it->rest, 1, scope);
     return CS_OK;
 }
 
@@ -1639,6 +1636,7 @@ int cs_sla_queue_iter_new(cs_sla_queue_iter **out, cs_db *db, const cs_sla_queue
     cs_sla_queue_filter all = CS_SLA_QUEUE_FILTER_INIT;
     const cs_sla_queue_filter *f = filter ? filter : &all;
     cs_sla_queue_iter *it;
+    cs_actor by;
     int rc;
 
     if (out)
@@ -1651,12 +1649,12 @@ int cs_sla_queue_iter_new(cs_sla_queue_iter **out, cs_db *db, const cs_sla_queue
     if (f->due_after < 0 || f->due_until < 0)
         return cs_error__inval(f->due_after < 0 ? "due_after" : "due_until",
                                "times are not negative");
-    if ((rc = cs_db__require(db, CS_PERM_READ, "read the queue")) < 0)
+    if ((rc = cs_perm__require(&by, db, CS_CAP_REPORT_READ)) < 0)
         return rc;
     if (!(it = cs_mem__calloc(1, sizeof(*it))))
         return cs_error__nomem();
     it->db = db;
-    if ((rc = queue_prepare(it, f)) < 0) {
+    if ((rc = queue_prepare(it, f, cs_perm__scope(&by))) < 0) {
         cs_sla_queue_iter_free(it);
         return rc;
     }

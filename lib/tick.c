@@ -17,13 +17,14 @@ void cs_tick_result_free(cs_tick_result *r)
 int cs_tick(cs_tick_result **out, cs_db *db, cs_time now)
 {
     cs_tick_result *r;
+    cs_actor by;
     int rc;
 
     if (out)
         *out = NULL;
     if (!out || !db)
         return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
-    if ((rc = cs_db__require(db, CS_PERM_CONFIG, "run the tick")) < 0)
+    if ((rc = cs_perm__require(&by, db, CS_CAP_TICK)) < 0)
         return rc;
     if (!(r = cs_mem__calloc(1, sizeof(*r))))
         return cs_error__nomem();

@@ -50,6 +50,9 @@ static const char sql_update[] =
     " merged_into = ?12 WHERE id = ?1";
 static const char sql_tags_clear[] = "DELETE FROM ticket_tag WHERE ticket_id = ?1";
 static const char sql_tag_add[] = "INSERT OR IGNORE INTO ticket_tag (ticket_id, tag) VALUES (?1, ?2)";
+static const char sql_reach[] =
+    "SELECT t.customer_id, c.organization_id, t.group_id, t.assignee_id FROM ticket t"
+    " JOIN customer c ON c.id = t.customer_id WHERE t.id = ?1";
 static const char sql_customer_state[] =
     "SELECT merged_into, erased_at FROM customer WHERE id = ?1";
 static const char sql_channel_group[] = "SELECT default_group_id FROM channel WHERE id = ?1";
@@ -164,6 +167,14 @@ static int ticket_from_row(cs_ticket *t, sqlite3_stmt *st)
     return rc;
 }
 
+/* The answer for a ticket that does not exist, and for one the actor may not see: the
+ * same, so that nobody learns which of the two it is. */
+static int not_found(bool by_number, int64_t key)
+{
+    return cs_error__set(CS_ENOTFOUND, by_number ? "number" : "id", "ticket %s%lld does not exist",
+                         by_number ? "#" : "", (long long)key);
+}
+
 /* Read a ticket without permission checks (the library's own use). */
 static int load(cs_ticket **out, cs_db *db, const char *sql, int64_t key)
 {
@@ -179,9 +190,7 @@ static int load(cs_ticket **out, cs_db *db, const char *sql, int64_t key)
     if (rc == SQLITE_ROW) {
         rc = (t = cs_mem__calloc(1, sizeof(*t))) ? ticket_from_row(t, st) : cs_error__nomem();
     } else if (rc == SQLITE_DONE) {
-        rc = cs_error__set(CS_ENOTFOUND, sql == sql_by_id ? "id" : "number",
-                           "ticket %s%lld does not exist", sql == sql_by_id ? "" : "#",
-                           (long long)key);
+        rc = not_found(sql == sql_by_number, key);
     } else {
         rc = cs_db__error(db, rc, "read ticket");
     }
@@ -194,35 +203,67 @@ static int load(cs_ticket **out, cs_db *db, const char *sql, int64_t key)
     return CS_OK;
 }
 
-/* Whether the actor may see this ticket; CS_EPERM otherwise. */
-static int check_visible(cs_db *db, const cs_ticket *t)
-{
-    if (cs_db__may_see_customer(db, t->customer_id, t->organization_id))
-        return CS_OK;
-    return cs_error__set(CS_EPERM, NULL, "customer %lld may not see ticket #%lld",
-                         (long long)db->actor_id, (long long)t->number);
-}
-
 int cs_ticket__get(cs_ticket **out, cs_db *db, int64_t id)
 {
     return load(out, db, sql_by_id, id);
 }
 
+int cs_ticket__visible(cs_db *db, const cs_actor *by, cs_cap cap, const cs_ticket *t,
+                       const char *field)
+{
+    return cs_perm__ticket(db, by, cap, t->id, t->customer_id, t->organization_id, t->group_id,
+                           t->assignee_id, field);
+}
+
+int cs_ticket__reach(cs_db *db, const cs_actor *by, cs_cap cap, int64_t id, const char *field)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_reach);
+    int64_t c[4];
+    int rc;
+
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, id);
+    if ((rc = cs_db__one(db, st, id, field, "ticket")) < 0)
+        return rc;
+    for (int i = 0; i < 4; i++)
+        c[i] = sqlite3_column_int64(st, i);
+    cs_db__done(st);
+    return cs_perm__ticket(db, by, cap, id, c[0], c[1], c[2], c[3], field);
+}
+
+int cs_ticket__lookup(cs_ticket **out, cs_db *db, const cs_actor *by, cs_cap cap, int64_t id,
+                      const char *field)
+{
+    int rc;
+
+    *out = NULL;
+    if ((rc = load(out, db, sql_by_id, id)) == CS_OK &&
+        (rc = cs_ticket__visible(db, by, cap, *out, field)) < 0) {
+        cs_ticket_free(*out);
+        *out = NULL;
+    }
+    return rc == CS_ENOTFOUND ? cs_error__refield(field) : rc;
+}
+
 static int lookup(cs_ticket **out, cs_db *db, const char *sql, int64_t key)
 {
+    cs_actor by;
     int rc;
 
     if (out)
         *out = NULL;
     if (!out || !db)
         return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
-    if ((rc = load(out, db, sql, key)) < 0)
+    if ((rc = cs_perm__require(&by, db, CS_CAP_TICKET_READ)) < 0 ||
+        (rc = load(out, db, sql, key)) < 0)
         return rc;
-    if ((rc = check_visible(db, *out)) < 0) {
+    if (cs_ticket__visible(db, &by, CS_CAP_TICKET_READ, *out, NULL) < 0) {
         cs_ticket_free(*out);
         *out = NULL;
+        return not_found(sql == sql_by_number, key);
     }
-    return rc;
+    return CS_OK;
 }
 
 int cs_ticket_lookup(cs_ticket **out, cs_db *db, int64_t id)
@@ -365,21 +406,31 @@ static void bind_time(sqlite3_stmt *st, int idx, cs_time t)
     bind_ref(st, idx, t);
 }
 
-/* Customers open tickets for themselves and set only what a customer may. */
-static int check_create_perm(cs_db *db, const cs_ticket_fields *f)
+/* Customers open tickets for themselves and say only what a customer may say: the subject
+ * and the custom fields an admin made customer-writable (checked with the custom object).
+ * Everything else would change how the ticket is handled. */
+int cs_ticket__may_open(const cs_actor *by, const cs_ticket_fields *f)
 {
-    if (db->actor_kind != CS_ACTOR_CUSTOMER)
-        return cs_db__require(db, CS_PERM_WRITE, "create tickets");
-    if (f->customer_id != db->actor_id)
-        return cs_error__set(CS_EPERM, "customer_id", "customer %lld may not open tickets for "
-                             "customer %lld", (long long)db->actor_id, (long long)f->customer_id);
-    if (f->status || f->priority || f->group_id || f->assignee_id)
-        return cs_error__set(CS_EPERM, NULL, "customers may not set status, priority, group "
-                                             "or assignee");
-    return CS_OK;
+    static const char *denied = "customers may not set %s";
+    const char *field = NULL;
+    int rc;
+
+    if (by->kind != CS_ACTOR_CUSTOMER)
+        return CS_OK;
+    if ((rc = cs_perm__self(by, CS_CAP_TICKET_CREATE, f->customer_id, "customer_id")) < 0)
+        return rc;
+    field = f->status        ? "status"
+            : f->priority    ? "priority"
+            : f->type        ? "type"
+            : f->group_id    ? "group_id"
+            : f->assignee_id ? "assignee_id"
+            : f->channel_id  ? "channel_id"
+            : f->tags        ? "tags"
+                             : NULL;
+    return field ? cs_error__set(CS_EPERM, field, denied, field) : CS_OK;
 }
 
-static int create(int64_t *id, cs_db *db, const cs_ticket_fields *f)
+int cs_ticket__create(int64_t *id, cs_db *db, const cs_actor *by, const cs_ticket_fields *f)
 {
     int64_t number = 0, channel_group = 0, group = f->group_id > 0 ? f->group_id : 0;
     char *custom = NULL;
@@ -387,7 +438,7 @@ static int create(int64_t *id, cs_db *db, const cs_ticket_fields *f)
     sqlite3_stmt *st;
     int rc;
 
-    if ((rc = check_create_perm(db, f)) < 0 || (rc = check_customer(db, f->customer_id)) < 0)
+    if ((rc = check_customer(db, f->customer_id)) < 0)
         return rc;
     if (f->status && f->status != CS_STATUS_NEW && f->status != CS_STATUS_OPEN)
         return cs_error__inval("status", "a ticket starts as new or open, not %s",
@@ -400,8 +451,8 @@ static int create(int64_t *id, cs_db *db, const cs_ticket_fields *f)
         return rc;
     if (f->assignee_id > 0 && (rc = check_assignee(db, f->assignee_id)) < 0)
         return rc;
-    if ((rc = cs_json__object_text(&custom, "custom", f->custom_json ? f->custom_json : "{}")) <
-            0 ||
+    if ((rc = cs_custom__check(&custom, db, by, CS_CUSTOM_TICKET, "custom",
+                               f->custom_json ? f->custom_json : "{}")) < 0 ||
         (rc = cs_strv__from_tags(&tags, "tags", f->tags, f->tags ? f->ntags : 0)) < 0 ||
         (rc = cs_db__int(&number, db, sql_next_number, "number ticket")) < 0)
         goto out;
@@ -425,7 +476,7 @@ static int create(int64_t *id, cs_db *db, const cs_ticket_fields *f)
     *id = sqlite3_last_insert_rowid(db->sql);
     if ((rc = write_tags(db, *id, &tags)) < 0)
         goto out;
-    if ((rc = cs_audit__record(db, "ticket", *id, *id, f->customer_id, "create", NULL, NULL,
+    if ((rc = cs_audit__record(db, by, "ticket", *id, *id, f->customer_id, "create", NULL, NULL,
                                NULL)) == CS_OK)
         rc = cs_sla__on_ticket(db, *id, CS_SLA__CREATED, 0);
 out:
@@ -436,31 +487,38 @@ out:
 
 int cs_ticket_create(int64_t *id, cs_db *db, const cs_ticket_fields *fields)
 {
+    cs_actor by;
     int rc;
 
     if (!id || !db)
         return cs_error__inval(id ? "db" : "id", "%s is NULL", id ? "db" : "id");
     *id = 0;
-    if ((rc = check_fields(fields, true)) < 0 || (rc = cs_db__begin(db)) < 0)
+    if ((rc = check_fields(fields, true)) < 0 ||
+        (rc = cs_perm__require(&by, db, CS_CAP_TICKET_CREATE)) < 0 ||
+        (rc = cs_ticket__may_open(&by, fields)) < 0 || (rc = cs_db__begin(db)) < 0)
         return rc;
-    return cs_db__end(db, create(id, db, fields));
+    rc = cs_db__end(db, cs_ticket__create(id, db, &by, fields));
+    if (rc < 0)
+        *id = 0;
+    return rc;
 }
 
 /* Record a changed field in the audit trail. */
-static int audit_change(cs_db *db, const cs_ticket *t, const char *field, const char *old_value,
-                        const char *new_value)
+static int audit_change(cs_db *db, const cs_actor *by, const cs_ticket *t, const char *field,
+                        const char *old_value, const char *new_value)
 {
     if ((old_value == new_value) || (old_value && new_value && !strcmp(old_value, new_value)))
         return CS_OK;
-    return cs_audit__record(db, "ticket", t->id, t->id, t->customer_id, "update", field,
+    return cs_audit__record(db, by, "ticket", t->id, t->id, t->customer_id, "update", field,
                             old_value, new_value);
 }
 
-static int audit_ref(cs_db *db, const cs_ticket *t, const char *field, int64_t old_id,
-                     int64_t new_id)
+static int audit_ref(cs_db *db, const cs_actor *by, const cs_ticket *t, const char *field,
+                     int64_t old_id, int64_t new_id)
 {
     char a[24], b[24];
-    return audit_change(db, t, field, cs_int__text(a, old_id, true), cs_int__text(b, new_id, true));
+    return audit_change(db, by, t, field, cs_int__text(a, old_id, true),
+                        cs_int__text(b, new_id, true));
 }
 
 /* Apply a status change and its time stamps. */
@@ -505,7 +563,7 @@ static int store(cs_db *db, const cs_ticket *t)
 }
 
 /* Change the status of a ticket by the library itself (ingest reopening, auto-close). */
-int cs_ticket__set_status(cs_db *db, int64_t id, int status)
+int cs_ticket__set_status(cs_db *db, const cs_actor *by, int64_t id, int status)
 {
     cs_ticket *t = NULL;
     int old, rc;
@@ -516,14 +574,14 @@ int cs_ticket__set_status(cs_db *db, int64_t id, int status)
     t->updated_at = cs_db_now(db);
     if ((rc = change_status(t, status, t->updated_at)) == CS_OK && old != t->status &&
         (rc = store(db, t)) == CS_OK &&
-        (rc = audit_change(db, t, "status", cs_ticket_status_name(old),
+        (rc = audit_change(db, by, t, "status", cs_ticket_status_name(old),
                            cs_ticket_status_name(t->status))) == CS_OK)
         rc = cs_sla__on_ticket(db, id, CS_SLA__STATUS, 0);
     cs_ticket_free(t);
     return rc;
 }
 
-static int update_refs(cs_db *db, cs_ticket *t, const cs_ticket_fields *f)
+static int update_refs(cs_db *db, const cs_actor *by, cs_ticket *t, const cs_ticket_fields *f)
 {
     int64_t group = f->group_id == CS_ID_CLEAR ? 0 : f->group_id ? f->group_id : t->group_id;
     int64_t agent = f->assignee_id == CS_ID_CLEAR ? 0
@@ -536,8 +594,8 @@ static int update_refs(cs_db *db, cs_ticket *t, const cs_ticket_fields *f)
         return rc;
     if (agent && agent != t->assignee_id && (rc = check_assignee(db, agent)) < 0)
         return rc;
-    if ((rc = audit_ref(db, t, "group_id", t->group_id, group)) < 0 ||
-        (rc = audit_ref(db, t, "assignee_id", t->assignee_id, agent)) < 0 ||
+    if ((rc = audit_ref(db, by, t, "group_id", t->group_id, group)) < 0 ||
+        (rc = audit_ref(db, by, t, "assignee_id", t->assignee_id, agent)) < 0 ||
         (rc = cs_route__on_assign(db, t->id, t->group_id, t->assignee_id, group, agent)) < 0)
         return rc;
     t->group_id = group;
@@ -545,14 +603,14 @@ static int update_refs(cs_db *db, cs_ticket *t, const cs_ticket_fields *f)
     return CS_OK;
 }
 
-static int update_texts(cs_db *db, cs_ticket *t, const cs_ticket_fields *f)
+static int update_texts(cs_db *db, const cs_actor *by, cs_ticket *t, const cs_ticket_fields *f)
 {
     char *custom = NULL, *old_tags = NULL, *new_tags = NULL;
     cs_strv tags = {0};
     int rc = CS_OK;
 
     if (f->subject) {
-        if ((rc = audit_change(db, t, "subject", t->subject, f->subject)) < 0)
+        if ((rc = audit_change(db, by, t, "subject", t->subject, f->subject)) < 0)
             return rc;
         char *s = cs_mem__strdup(f->subject);
         if (!s)
@@ -561,8 +619,9 @@ static int update_texts(cs_db *db, cs_ticket *t, const cs_ticket_fields *f)
         t->subject = s;
     }
     if (f->custom_json) {
-        if ((rc = cs_json__object_text(&custom, "custom", f->custom_json)) < 0 ||
-            (rc = audit_change(db, t, "custom", t->custom, custom)) < 0)
+        if ((rc = cs_custom__check(&custom, db, by, CS_CUSTOM_TICKET, "custom",
+                                   f->custom_json)) < 0 ||
+            (rc = audit_change(db, by, t, "custom", t->custom, custom)) < 0)
             goto out;
         cs_mem__free(t->custom);
         t->custom = custom;
@@ -576,7 +635,7 @@ static int update_texts(cs_db *db, cs_ticket *t, const cs_ticket_fields *f)
             goto out;
         }
         if (strcmp(old_tags, new_tags) != 0 &&
-            ((rc = audit_change(db, t, "tags", old_tags, new_tags)) < 0 ||
+            ((rc = audit_change(db, by, t, "tags", old_tags, new_tags)) < 0 ||
              (rc = write_tags(db, t->id, &tags)) < 0))
             goto out;
     }
@@ -588,12 +647,12 @@ out:
     return rc;
 }
 
-static int update(cs_db *db, int64_t id, const cs_ticket_fields *f)
+int cs_ticket__update(cs_db *db, const cs_actor *by, int64_t id, const cs_ticket_fields *f)
 {
     cs_ticket *t = NULL;
     int old_status, rc;
 
-    if ((rc = cs_ticket__get(&t, db, id)) < 0)
+    if ((rc = cs_ticket__lookup(&t, db, by, CS_CAP_TICKET_WRITE, id, "id")) < 0)
         return rc;
     old_status = t->status;
     if (t->status == CS_STATUS_CLOSED) {
@@ -602,18 +661,19 @@ static int update(cs_db *db, int64_t id, const cs_ticket_fields *f)
     }
     t->updated_at = cs_db_now(db);
     if ((rc = change_status(t, f->status, t->updated_at)) < 0 ||
-        (rc = audit_change(db, t, "status", cs_ticket_status_name(old_status),
+        (rc = audit_change(db, by, t, "status", cs_ticket_status_name(old_status),
                            cs_ticket_status_name(t->status))) < 0)
         goto out;
-    if (f->priority && (rc = audit_change(db, t, "priority", cs_ticket_priority_name(t->priority),
-                                          cs_ticket_priority_name(f->priority))) < 0)
+    if (f->priority &&
+        (rc = audit_change(db, by, t, "priority", cs_ticket_priority_name(t->priority),
+                           cs_ticket_priority_name(f->priority))) < 0)
         goto out;
-    if (f->type && (rc = audit_change(db, t, "type", cs_ticket_type_name(t->type),
+    if (f->type && (rc = audit_change(db, by, t, "type", cs_ticket_type_name(t->type),
                                       cs_ticket_type_name(f->type))) < 0)
         goto out;
     t->priority = f->priority ? f->priority : t->priority;
     t->type = f->type ? f->type : t->type;
-    if ((rc = update_refs(db, t, f)) < 0 || (rc = update_texts(db, t, f)) < 0)
+    if ((rc = update_refs(db, by, t, f)) < 0 || (rc = update_texts(db, by, t, f)) < 0)
         goto out;
     if ((rc = store(db, t)) == CS_OK)
         rc = cs_sla__on_ticket(db, id, old_status != t->status ? CS_SLA__STATUS : CS_SLA__FIELDS,
@@ -625,26 +685,27 @@ out:
 
 int cs_ticket_update(cs_db *db, int64_t id, const cs_ticket_fields *fields)
 {
+    cs_actor by;
     int rc;
 
     if (!db)
         return cs_error__inval("db", "db is NULL");
     if ((rc = check_fields(fields, false)) < 0 ||
-        (rc = cs_db__require(db, CS_PERM_WRITE, "change tickets")) < 0 ||
-        (rc = cs_db__begin(db)) < 0)
+        (rc = cs_perm__require(&by, db, CS_CAP_TICKET_WRITE)) < 0 || (rc = cs_db__begin(db)) < 0)
         return rc;
-    return cs_db__end(db, update(db, id, fields));
+    return cs_db__end(db, cs_ticket__update(db, &by, id, fields));
 }
 
-static int merge(cs_db *db, int64_t target_id, int64_t source_id)
+static int merge(cs_db *db, const cs_actor *by, int64_t target_id, int64_t source_id)
 {
     cs_ticket *target = NULL, *source = NULL;
     char a[24];
     sqlite3_stmt *st;
     int rc;
 
-    if ((rc = cs_ticket__get(&target, db, target_id)) < 0 ||
-        (rc = cs_ticket__get(&source, db, source_id)) < 0)
+    if ((rc = cs_ticket__lookup(&target, db, by, CS_CAP_TICKET_WRITE, target_id, "target_id")) <
+            0 ||
+        (rc = cs_ticket__lookup(&source, db, by, CS_CAP_TICKET_WRITE, source_id, "source_id")) < 0)
         goto out;
     if (target->customer_id != source->customer_id) {
         rc = cs_error__set(CS_ECONFLICT, "source_id", "tickets #%lld and #%lld belong to "
@@ -677,10 +738,11 @@ static int merge(cs_db *db, int64_t target_id, int64_t source_id)
     if ((rc = store(db, source)) < 0 || (rc = store(db, target)) < 0 ||
         (rc = cs_sla__on_ticket(db, source_id, CS_SLA__STATUS, 0)) < 0)
         goto out;
-    if ((rc = cs_audit__record(db, "ticket", source_id, source_id, source->customer_id, "merge",
-                               "merged_into", NULL, cs_int__text(a, target_id, false))) < 0)
+    if ((rc = cs_audit__record(db, by, "ticket", source_id, source_id, source->customer_id,
+                               "merge", "merged_into", NULL, cs_int__text(a, target_id, false))) <
+        0)
         goto out;
-    rc = cs_audit__record(db, "ticket", target_id, target_id, target->customer_id, "merge",
+    rc = cs_audit__record(db, by, "ticket", target_id, target_id, target->customer_id, "merge",
                           "merged_from", NULL, cs_int__text(a, source_id, false));
 out:
     cs_ticket_free(target);
@@ -690,16 +752,16 @@ out:
 
 int cs_ticket_merge(cs_db *db, int64_t target_id, int64_t source_id)
 {
+    cs_actor by;
     int rc;
 
     if (!db)
         return cs_error__inval("db", "db is NULL");
     if (target_id == source_id)
         return cs_error__inval("source_id", "a ticket cannot be merged into itself");
-    if ((rc = cs_db__require(db, CS_PERM_WRITE, "merge tickets")) < 0 ||
-        (rc = cs_db__begin(db)) < 0)
+    if ((rc = cs_perm__require(&by, db, CS_CAP_TICKET_WRITE)) < 0 || (rc = cs_db__begin(db)) < 0)
         return rc;
-    return cs_db__end(db, merge(db, target_id, source_id));
+    return cs_db__end(db, merge(db, &by, target_id, source_id));
 }
 
 /* Getters. */
@@ -858,7 +920,7 @@ static void append(char *sql, size_t size, const char *fragment)
 
 /* With a tag, the walk goes along the tag's index (tag, ticket_id), already in id order,
  * so a page costs the same for rare and common tags. */
-static void build_list_sql(char *sql, size_t size, const cs_ticket_filter *f, bool customer)
+static void build_list_sql(char *sql, size_t size, const cs_ticket_filter *f, const cs_actor *by)
 {
     const char *key = f->tag ? "tt.ticket_id" : "t.id";
     char part[64];
@@ -899,8 +961,10 @@ static void build_list_sql(char *sql, size_t size, const cs_ticket_filter *f, bo
                  f->order == CS_ORDER_ID_DESC ? "<" : ">");
         append(sql, size, part);
     }
-    if (customer)
+    if (by->kind == CS_ACTOR_CUSTOMER)
         append(sql, size, " AND (t.customer_id = :actor OR c.organization_id = :org)");
+    else if (cs_perm__scope(by))
+        append(sql, size, " AND " CS_SCOPE_SQL("t", ":scope"));
     snprintf(part, sizeof(part), " ORDER BY %s%s", key,
              f->order == CS_ORDER_ID_DESC ? " DESC" : "");
     append(sql, size, part);
@@ -915,7 +979,7 @@ static void bind_named(sqlite3_stmt *st, const char *name, int64_t v)
         sqlite3_bind_int64(st, idx, v);
 }
 
-static void bind_filter(sqlite3_stmt *st, const cs_ticket_filter *f, const cs_db *db)
+static void bind_filter(sqlite3_stmt *st, const cs_ticket_filter *f, const cs_actor *by)
 {
     int idx = 1;
 
@@ -929,9 +993,10 @@ static void bind_filter(sqlite3_stmt *st, const cs_ticket_filter *f, const cs_db
     bind_named(st, ":from", f->created_from);
     bind_named(st, ":to", f->created_to);
     bind_named(st, ":after", f->after);
-    bind_named(st, ":actor", db->actor_id);
+    bind_named(st, ":actor", by->id);
     /* -1 matches no organisation when the customer's does not share tickets. */
-    bind_named(st, ":org", db->actor_org ? db->actor_org : -1);
+    bind_named(st, ":org", by->org ? by->org : -1);
+    bind_named(st, ":scope", cs_perm__scope(by));
     bind_named(st, ":limit", (int64_t)f->limit);
     if ((idx = sqlite3_bind_parameter_index(st, ":tag")))
         sqlite3_bind_text(st, idx, f->tag, -1, SQLITE_TRANSIENT);
@@ -942,23 +1007,24 @@ int cs_ticket_iter_new(cs_ticket_iter **out, cs_db *db, const cs_ticket_filter *
     cs_ticket_filter all = CS_TICKET_FILTER_INIT;
     const cs_ticket_filter *f = filter ? filter : &all;
     cs_ticket_iter *it;
-    char sql[1024];
+    char sql[1280];
+    cs_actor by;
     int rc;
 
     if (out)
         *out = NULL;
     if (!out || !db)
         return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
-    if ((rc = check_filter(f)) < 0)
+    if ((rc = check_filter(f)) < 0 || (rc = cs_perm__require(&by, db, CS_CAP_TICKET_READ)) < 0)
         return rc;
-    build_list_sql(sql, sizeof(sql), f, db->actor_kind == CS_ACTOR_CUSTOMER);
+    build_list_sql(sql, sizeof(sql), f, &by);
     if (!(it = cs_mem__calloc(1, sizeof(*it))))
         return cs_error__nomem();
     if ((rc = cs_db__prepare(&it->st, db, sql, "list tickets")) < 0) {
         cs_mem__free(it);
         return rc;
     }
-    bind_filter(it->st, f, db);
+    bind_filter(it->st, f, &by);
     it->db = db;
     *out = it;
     return CS_OK;

@@ -69,6 +69,13 @@ int cs_check__text(const char *field, const char *value, size_t max, bool requir
     return CS_OK;
 }
 
+void cs_text__one_line(char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            *s = ' ';
+}
+
 int cs_check__bool(const char *field, int value)
 {
     if (value == 0 || value == 1 || value == CS_UNSET)
@@ -203,11 +210,30 @@ json_t *cs_json__text(const char *s)
     return s ? json_string(s) : json_null();
 }
 
+int cs_json__rows(char **out, cs_db *db, sqlite3_stmt *st, json_t *(*row)(sqlite3_stmt *),
+                  const char *what)
+{
+    json_t *arr = json_array();
+    int rc = arr ? CS_OK : cs_error__nomem(), step = SQLITE_DONE;
+
+    while (rc == CS_OK && (step = cs_db__step(db, st)) == SQLITE_ROW)
+        if (json_array_append_new(arr, row(st)) < 0)
+            rc = cs_error__nomem();
+    if (rc == CS_OK && step != SQLITE_DONE)
+        rc = cs_db__error(db, step, what);
+    cs_db__done(st);
+    if (rc < 0) {
+        json_decref(arr);
+        return rc;
+    }
+    return cs_json__dump(out, arr);
+}
+
 int cs_json__dump(char **out, json_t *value)
 {
     /* Ten significant digits: a share of 0.8169 prints as that, not 0.81689999999999996. */
     char *dumped = value ? json_dumps(value, JSON_COMPACT | JSON_SORT_KEYS |
-                                                 JSON_REAL_PRECISION(10))
+                                                 JSON_REAL_PRECISION(CS_JSON_REAL_DIGITS))
                          : NULL;
 
     json_decref(value);
@@ -215,32 +241,6 @@ int cs_json__dump(char **out, json_t *value)
     if (!dumped)
         return cs_error__nomem();
     /* jansson's memory is not ours: the caller releases with cs_str_free(). */
-    *out = cs_mem__strdup(dumped);
-    free(dumped);
-    return *out ? CS_OK : cs_error__nomem();
-}
-
-int cs_json__object_text(char **out, const char *field, const char *json)
-{
-    json_error_t err;
-    json_t *obj;
-    char *dumped;
-
-    *out = NULL;
-    if (strlen(json) > CS_CUSTOM_MAX)
-        return cs_error__inval(field, "%s is longer than %d bytes", field, CS_CUSTOM_MAX);
-    obj = json_loads(json, JSON_REJECT_DUPLICATES, &err);
-    if (!obj)
-        return cs_error__inval(field, "%s is not valid JSON: %s at line %d column %d", field,
-                               err.text, err.line, err.column);
-    if (!json_is_object(obj)) {
-        json_decref(obj);
-        return cs_error__inval(field, "%s must be a JSON object", field);
-    }
-    dumped = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(obj);
-    if (!dumped)
-        return cs_error__nomem();
     *out = cs_mem__strdup(dumped);
     free(dumped);
     return *out ? CS_OK : cs_error__nomem();

@@ -132,6 +132,13 @@ expect 1 "a failing import" -- import "$tmp/bad.jsonl"
 expect 1 "nothing of a failing import is kept" -- customer find external three
 expect 0 "customer list through call" -- call customer.list '{}'
 json "[c['name'] for c in j['customers']].count('Three') == 0" "no half import"
+# A request line cannot raise the actor that --as set: not to the system, not to another
+# customer.
+printf '%s\n' '{"method": "actor.set", "request": {"kind": "system"}}' \
+    '{"method": "customer.erase", "request": {"id": 2}}' > "$tmp/raise.jsonl"
+expect 1 "an import as a customer cannot change its actor" -- --as customer:1 import "$tmp/raise.jsonl"
+expect 0 "the other customer is not erased" -- --json call customer.get '{"id": 2}'
+json "j['erased_at'] is None" "customer 2 still there"
 
 printf '%s' '{"timezone": "Europe/Berlin", "hours": {"mon": [["08:00", "18:00"]], "tue": [["08:00", "18:00"]]}}' >"$tmp/cal.json"
 expect 0 "sla calendar" -- sla calendar Office "$tmp/cal.json"

@@ -146,3 +146,39 @@ int64_t t_message(cs_db *db, int64_t ticket_id, int author_kind, int64_t author_
     sqlite3_finalize(st);
     return sqlite3_last_insert_rowid(db->sql);
 }
+
+char *t_snapshot(cs_db *db)
+{
+    sqlite3_stmt *tables = NULL;
+    size_t len = 0, cap = 4096;
+    char *s = malloc(cap);
+
+    ck_assert_ptr_nonnull(s);
+    s[0] = '\0';
+    ck_assert_int_eq(sqlite3_prepare_v2(db->sql, "SELECT name FROM sqlite_schema WHERE type ="
+                                        " 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+                                        -1, &tables, NULL),
+                     SQLITE_OK);
+    while (sqlite3_step(tables) == SQLITE_ROW) {
+        char sql[160];
+        sqlite3_stmt *st = NULL;
+        snprintf(sql, sizeof(sql), "SELECT * FROM \"%s\" ORDER BY 1, 2",
+                 (const char *)sqlite3_column_text(tables, 0));
+        ck_assert_int_eq(sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL), SQLITE_OK);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            for (int c = 0; c < sqlite3_column_count(st); c++) {
+                const char *v = (const char *)sqlite3_column_text(st, c);
+                size_t n = strlen(v ? v : "NULL") + 2;
+                if (len + n + 1 > cap) {
+                    cap = (len + n + 1) * 2;
+                    s = realloc(s, cap);
+                    ck_assert_ptr_nonnull(s);
+                }
+                len += (size_t)sprintf(s + len, "%s%c", v ? v : "NULL", c ? '|' : '\n');
+            }
+        }
+        sqlite3_finalize(st);
+    }
+    sqlite3_finalize(tables);
+    return s;
+}

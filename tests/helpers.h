@@ -26,6 +26,9 @@ int64_t t_organization(cs_db *db, const char *name, int shared);
 /* Run SQL on the handle's connection and return the first column of the first row. */
 int64_t t_sql_int(cs_db *db, const char *sql);
 
+/* Every row of every table as text, for "nothing changed" checks; the caller frees it. */
+char *t_snapshot(cs_db *db);
+
 /* Assert a status and, on failure, show the last error's message. */
 #define ck_assert_rc(expr, expected)                                                         \
     do {                                                                                     \

@@ -20,10 +20,30 @@ CS_EXTERN(const char *) cs_agent_role_name(int role);
 /** The role with this name, or 0. @since 0.1 */
 CS_EXTERN(int) cs_agent_role_parse(const char *name);
 
+/**
+ * Which tickets an agent (or light agent) sees. Admins see every ticket whatever this says.
+ * Append-only.
+ */
+enum cs_ticket_access {
+    /** every ticket (the default) */
+    CS_ACCESS_ALL = 1,
+    /** the tickets of the groups the agent belongs to and those assigned to it: every read,
+     * list, search, report and next-ticket pick is limited to them, another ticket does not
+     * exist for the agent (CS_ENOTFOUND), and what spans every group (customer-wide audit
+     * trails, exports, ingest) is refused (CS_EPERM). */
+    CS_ACCESS_GROUPS = 2
+};
+
+/** The access's name ("all", "groups"), or NULL. @since 0.2 */
+CS_EXTERN(const char *) cs_ticket_access_name(int access);
+/** The access with this name, or 0. @since 0.2 */
+CS_EXTERN(int) cs_ticket_access_parse(const char *name);
+
 /** Longest avatar URL, in bytes. */
 #define CS_URL_MAX 2048
 
-#define CS_AGENT_FIELDS_VERSION 1
+/** Version 2 added ticket_access; version 1 structs are still accepted. */
+#define CS_AGENT_FIELDS_VERSION 2
 
 /**
  * Agent fields for create and update; see cs_customer_fields for the conventions.
@@ -46,9 +66,12 @@ typedef struct cs_agent_fields {
     const char *const *skills;  /**< replaces all skills when non-NULL (as tags: see
                                      cs_customer_fields); kept sorted, without duplicates */
     size_t nskills;
+    int ticket_access;          /**< a cs_ticket_access; 0 keeps it (default CS_ACCESS_ALL).
+                                     @since 0.2 (fields version 2) */
 } cs_agent_fields;
 
-#define CS_AGENT_FIELDS_INIT {CS_AGENT_FIELDS_VERSION, NULL, NULL, NULL, NULL, 0, CS_UNSET, NULL, 0}
+#define CS_AGENT_FIELDS_INIT                                                                   \
+    {CS_AGENT_FIELDS_VERSION, NULL, NULL, NULL, NULL, 0, CS_UNSET, NULL, 0, 0}
 
 typedef struct cs_agent cs_agent;
 
@@ -65,7 +88,8 @@ CS_EXTERN(int) cs_agent_create(int64_t *id, cs_db *db, const cs_agent_fields *fi
 /**
  * Change an agent. Admins and system only. Every changed field (and the skill set) is
  * recorded in the audit trail; an update that changes nothing records nothing. A changed
- * role applies to a handle acting as this agent once its actor is set again.
+ * role, ticket access or active flag applies from the next call of every handle acting as
+ * this agent, in every process.
  * @return as cs_agent_create(), and CS_ENOTFOUND
  * @since 0.1
  */
@@ -90,6 +114,8 @@ CS_EXTERN(const char *) cs_agent_email(const cs_agent *a);
 CS_EXTERN(const char *) cs_agent_avatar_url(const cs_agent *a);
 CS_EXTERN(int) cs_agent_role(const cs_agent *a);
 CS_EXTERN(int) cs_agent_active(const cs_agent *a);
+/** A cs_ticket_access. @since 0.2 */
+CS_EXTERN(int) cs_agent_ticket_access(const cs_agent *a);
 CS_EXTERN(size_t) cs_agent_skill_count(const cs_agent *a);
 /** Skill i in byte order, or NULL when i is out of range. */
 CS_EXTERN(const char *) cs_agent_skill(const cs_agent *a, size_t i);

@@ -18,7 +18,9 @@ typedef struct cs_audit_entry {
     cs_time at;
     int actor_kind;        /**< a cs_actor_kind */
     int64_t actor_id;      /**< 0 for the system */
-    const char *object;    /**< "ticket", "customer", "message", "channel", "agent", "group", "organization", "calendar", "sla_policy" */
+    const char *object;    /**< "ticket", "customer", "message", "channel", "agent", "group",
+                                "organization", "calendar", "sla_policy", "custom_field"
+                                (object_id the cs_custom_object, field the key) */
     int64_t object_id;
     const char *action;    /**< "create", "update", "merge", "unmerge", "erase", ... */
     const char *field;
@@ -30,19 +32,21 @@ typedef struct cs_audit_entry {
 typedef enum cs_audit_scope {
     CS_AUDIT_TICKET = 1,   /**< the ticket and its messages */
     CS_AUDIT_CUSTOMER = 2, /**< the customer, its identities and merges */
-    CS_AUDIT_OBJECT = 3    /**< one channel, agent, group, organization, calendar or SLA
-                                policy: pass its id and `object` */
+    CS_AUDIT_OBJECT = 3    /**< one channel, agent, group, organization, calendar, SLA
+                                policy or custom-field object: pass its id and `object` */
 } cs_audit_scope;
 
 typedef struct cs_audit_iter cs_audit_iter;
 
 /**
- * Iterate over a trail, oldest first. Agents and system only.
+ * Iterate over a trail, oldest first. Agents and system only; a group-scoped agent reads
+ * the trails of the tickets it sees, and no other.
  *
  * @param[out] out release with cs_audit_iter_free()
  * @param object for CS_AUDIT_OBJECT: "channel", "agent", "group", "organization",
- *               "calendar" or "sla_policy"; otherwise NULL
- * @return CS_OK; CS_EINVAL; CS_EPERM for a customer actor
+ *               "calendar", "sla_policy" or "custom_field"; otherwise NULL
+ * @return CS_OK; CS_EINVAL; CS_ENOTFOUND for a ticket that does not exist or the agent may
+ *         not see; CS_EPERM for a customer actor, or a group-scoped agent outside tickets
  * @since 0.1
  */
 CS_EXTERN(int) cs_audit_iter_new(cs_audit_iter **out, cs_db *db, int scope, int64_t id,

@@ -14,6 +14,12 @@ CS_BEGIN_DECL
  * object with its arguments (NULL or "" for none). Times in requests are ISO 8601 strings
  * ("2026-03-02T09:00:00Z", or with an offset); times in responses are ISO 8601 in UTC.
  *
+ * The request is treated as untrusted input: it runs with the rights of the handle's
+ * actor (cs_db_set_actor()), which no request can change unless the actor is the system.
+ * What the actor may not see answers CS_ENOTFOUND, as if it did not exist; what its role may
+ * not do at all answers CS_EPERM. The rules are in docs/security.md. A method that writes
+ * and reads back what it wrote does both atomically.
+ *
  * The response is always a JSON object: the result, or on failure
  * {"error": {"code": "EINVAL", "message": "...", "field": "..."}} with the same status
  * returned. Unknown fields in a request are refused, so a misspelt field never passes

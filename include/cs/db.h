@@ -152,16 +152,20 @@ typedef enum cs_actor_kind {
 } cs_actor_kind;
 
 /**
- * Set who acts through this handle from now on.
+ * Set who acts through this handle from now on. The host calls this from its own
+ * authenticated session; through cs_call() only the system may change the actor.
  *
  * - system: everything.
  * - agent with role admin: everything, including channels, agents, groups and policies.
- * - agent: every ticket, customer and message operation; not configuration.
+ * - agent: every ticket, customer and message operation; not configuration. A group-scoped
+ *   agent (CS_ACCESS_GROUPS) only the tickets of its groups and those assigned to it.
  * - light agent: reads everything and adds internal notes; changes no ticket field.
  * - customer: reads its own tickets (and its organisation's, where the organisation shares
  *   them) without internal notes, and writes public messages on them.
- * Anything else fails with CS_EPERM and changes nothing. The agent's role is read when the
- * actor is set; set the actor again after changing the role.
+ * Anything else fails with CS_EPERM and changes nothing; an object the actor may not see
+ * answers CS_ENOTFOUND, as a missing one. The full table is in docs/security.md. The
+ * actor's rights (role, active flag, ticket access; a customer's merged or erased state)
+ * are read again at the start of every call, so changes apply at once to every handle.
  *
  * @param kind a cs_actor_kind
  * @param id   the agent or customer id; ignored for CS_ACTOR_SYSTEM

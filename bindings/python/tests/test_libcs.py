@@ -212,8 +212,21 @@ class ErrorTest(DatabaseTest):
         lea = self.mail_from("lea@customer.example", "Refund")
         self.db.as_customer(kim["customer_id"])
         self.assertEqual([t["id"] for t in self.db.tickets()], [kim["ticket_id"]])
-        with self.assertRaises(libcs.PermissionDenied):
+        # Another customer's ticket does not exist for Kim, exactly like a missing one.
+        with self.assertRaises(libcs.NotFound) as hidden:
             self.db.ticket(lea["ticket_id"])
+        with self.assertRaises(libcs.NotFound) as missing:
+            self.db.ticket(lea["ticket_id"] + 100)
+        self.assertEqual(str(hidden.exception).replace(str(lea["ticket_id"]), "#"),
+                         str(missing.exception).replace(str(lea["ticket_id"] + 100), "#"))
+
+    def test_actor_is_not_raised_by_a_request(self) -> None:
+        kim = self.mail_from("kim@customer.example", "Order")
+        self.db.as_customer(kim["customer_id"])
+        with self.assertRaises(libcs.PermissionDenied):
+            self.db.call("actor.set", kind="system")
+        with self.assertRaises(libcs.PermissionDenied):
+            self.db.call("setting.get", name="outbox.backoff")
 
     def test_read_only(self) -> None:
         with libcs.open(self.path, create=False, readonly=True) as db:

@@ -1,0 +1,95 @@
+/*
+ * libcs - custom fields: the JSON object tickets and customers carry, its limits, and the
+ * definitions an admin gives its keys (a type, and whether customers may write them).
+ */
+#ifndef CS_CUSTOM_H
+#define CS_CUSTOM_H
+
+#include "common.h"
+#include "customer.h"
+
+CS_BEGIN_DECL
+
+/**
+ * Limits every custom-field object keeps, whoever writes it: at most CS_CUSTOM_MAX bytes
+ * (cs/customer.h) as given and as compact JSON, CS_CUSTOM_KEYS_MAX keys of at most CS_CUSTOM_KEY_MAX bytes (not empty, no
+ * control characters), values nested at most CS_CUSTOM_DEPTH_MAX levels deep counting the
+ * object itself, and numbers that read back as they were written: integers within 64 bits,
+ * reals with at most 10 significant digits (as every response writes them) and within the
+ * range of a double. A value outside them is CS_EINVAL naming "custom.<key>".
+ */
+#define CS_CUSTOM_KEYS_MAX 256
+#define CS_CUSTOM_KEY_MAX 64
+#define CS_CUSTOM_DEPTH_MAX 8
+
+/** What a custom field belongs to. Append-only. */
+enum cs_custom_object {
+    CS_CUSTOM_TICKET = 1,  /**< cs_ticket_fields.custom_json */
+    CS_CUSTOM_CUSTOMER = 2 /**< cs_customer_fields.custom_json */
+};
+
+/** The values a defined custom field takes (null is always allowed). Append-only. */
+enum cs_custom_type {
+    CS_CUSTOM_ANY = 1,    /**< any JSON value within the limits */
+    CS_CUSTOM_TEXT = 2,   /**< a string */
+    CS_CUSTOM_NUMBER = 3, /**< an integer or a real */
+    CS_CUSTOM_BOOLEAN = 4 /**< true or false */
+};
+
+/** The name of an object ("ticket", "customer") or type ("any", "text", "number",
+ * "boolean"), or NULL; the value of a name, or 0. @since 0.2 */
+CS_EXTERN(const char *) cs_custom_object_name(int object);
+CS_EXTERN(int) cs_custom_object_parse(const char *name);
+CS_EXTERN(const char *) cs_custom_type_name(int type);
+CS_EXTERN(int) cs_custom_type_parse(const char *name);
+
+#define CS_CUSTOM_FIELD_VERSION 1
+
+/**
+ * A custom field's definition. Keys without one may be set by agents (within the limits
+ * above) but never by customers.
+ */
+typedef struct cs_custom_field {
+    unsigned int version;  /**< CS_CUSTOM_FIELD_VERSION */
+    int object;            /**< a cs_custom_object; required */
+    const char *name;      /**< the key; required, as the limits above say */
+    int type;              /**< a cs_custom_type; default CS_CUSTOM_ANY */
+    /** 1: customers may set it when they open a ticket (ticket fields only); default 0 */
+    int customer_writable;
+} cs_custom_field;
+
+#define CS_CUSTOM_FIELD_INIT {CS_CUSTOM_FIELD_VERSION, 0, NULL, 0, 0}
+
+/**
+ * Define a custom field, or replace its definition. Admins and system only; audited.
+ * Values already stored are not checked again: the definition applies to later writes.
+ *
+ * @return CS_OK; CS_EINVAL naming the field ("customer_writable" for a customer field:
+ *         customers never write their own record); CS_EPERM; CS_EREADONLY; CS_EBUSY; CS_EDB
+ * @since 0.2
+ */
+CS_EXTERN(int) cs_custom_field_define(cs_db *db, const cs_custom_field *field);
+
+/**
+ * Remove a custom field's definition (the stored values stay). Admins and system only.
+ *
+ * @return CS_OK; CS_ENOTFOUND (field "name"); CS_EINVAL; CS_EPERM; CS_EREADONLY; CS_EBUSY;
+ *         CS_EDB
+ * @since 0.2
+ */
+CS_EXTERN(int) cs_custom_field_remove(cs_db *db, int object, const char *name);
+
+/**
+ * The definitions as a JSON array of {"object", "name", "type", "customer_writable"},
+ * ordered by object and name. Agents, admins and system.
+ *
+ * @param object a cs_custom_object, or 0 for all
+ * @param[out] out release with cs_str_free()
+ * @return CS_OK; CS_EINVAL; CS_EPERM; CS_ENOMEM; CS_EDB
+ * @since 0.2
+ */
+CS_EXTERN(int) cs_custom_field_list_json(char **out, cs_db *db, int object);
+
+CS_END_DECL
+
+#endif
