@@ -362,6 +362,20 @@ int cs_route__on_assign(cs_db *db, int64_t ticket_id, int64_t old_group, int64_t
 /* A ticket was opened (ingest): assign it by its group's strategy, as the system. */
 int cs_route__on_created(cs_db *db, int64_t ticket_id);
 
+/* ingest-text.c ---------------------------------------------------------------------- */
+
+#define CS_INGEST__MSGID_MAX (CS_EXTERNAL_ID_MAX - 2) /* stored with its angle brackets */
+
+/* The message ids a References or In-Reply-To header names, in order, without angle
+ * brackets; at most max, the last ones. An empty list for NULL. Release with
+ * cs_strv__free. */
+int cs_ingest__msgids(cs_strv *out, const char *header, size_t max);
+/* One id (an external id, a social reply-to) as it compares: trimmed, without angle
+ * brackets. False when nothing is left or it is too long. */
+bool cs_ingest__msgid_key(char out[CS_INGEST__MSGID_MAX + 1], const char *id);
+/* The subject without reply and forward marks, list tags and ticket numbers in front,
+ * white space folded; was_reply says whether it carried a reply or forward mark. */
+void cs_ingest__base_subject(char *out, size_t size, const char *subject, bool *was_reply);
 /* audit.c: updates field by field ------------------------------------------------------ */
 
 /* What an update leaves in a field, following the options-struct conventions (see
