@@ -1,6 +1,7 @@
 /*
  * libcs - ingest: reading what a channel hands over. Message-id lists (In-Reply-To,
- * References) and subjects without their reply prefixes.
+ * References), subjects without their reply prefixes, locale hints, and one-line texts
+ * cleaned instead of refused.
  */
 #include "config.h"
 
@@ -15,6 +16,69 @@
  * ancestors are what threading needs. */
 #define HEADER_TAIL 16384
 #define TAG_MAX 64 /* a list tag such as "[shop-users]" */
+
+/* The length of the valid UTF-8 character at p, or 0 for a byte that starts none. */
+static size_t utf8_char(const char *p)
+{
+    unsigned char c = (unsigned char)*p;
+    size_t n = c < 0x80             ? 1
+               : (c & 0xE0) == 0xC0 ? 2
+               : (c & 0xF0) == 0xE0 ? 3
+               : (c & 0xF8) == 0xF0 ? 4
+                                    : 0;
+
+    for (size_t i = 1; i < n; i++)
+        if (!p[i])
+            return 0;
+    return n && cs_utf8__valid(p, n) ? n : 0;
+}
+
+/* Characters that end a line or steer a terminal: C0, DEL and C1. */
+static bool is_control(const char *p, size_t n)
+{
+    unsigned char c = (unsigned char)p[0];
+    return (n == 1 && (c < 0x20 || c == 0x7F)) ||
+           (n == 2 && c == 0xC2 && (unsigned char)p[1] < 0xA0);
+}
+
+int cs_ingest__clean_line(char **out, const char *text, size_t max)
+{
+    size_t len, cap, n = 0;
+    bool space = false;
+    char *buf;
+
+    *out = NULL;
+    if (!text)
+        return CS_OK;
+    len = strlen(text);
+    cap = len > max / 3 ? max : len * 3; /* a bad byte becomes three */
+    if (!(buf = cs_mem__alloc(cap + 1)))
+        return cs_error__nomem();
+    for (const char *p = text; *p;) {
+        size_t k = utf8_char(p);
+        const char *c = k ? p : "\xEF\xBF\xBD"; /* U+FFFD for a byte that is no character */
+        size_t w = k ? k : 3;
+
+        p += k ? k : 1;
+        if (*c == ' ' || is_control(c, w)) {
+            space = n > 0;
+            continue;
+        }
+        if (n + space + w > max)
+            break;
+        if (space)
+            buf[n++] = ' ';
+        memcpy(buf + n, c, w);
+        n += w;
+        space = false;
+    }
+    buf[n] = '\0';
+    if (n)
+        *out = buf;
+    else
+        cs_mem__free(buf);
+    return CS_OK;
+}
 
 /* Message ids ------------------------------------------------------------------------ */
 
@@ -228,4 +292,48 @@ void cs_ingest__base_subject(char *out, size_t size, const char *subject, bool *
     }
     if (size)
         out[n] = '\0';
+}
+
+/* Locales ---------------------------------------------------------------------------- */
+
+/* POSIX ("de_DE.UTF-8@euro") and loose spellings ("EN", "zh_hant_tw") as BCP 47 tags:
+ * a 2-3 letter language, then subtags of 1-8 letters or digits, in their customary case
+ * (script "Hant", region "DE" or "419", the rest lower case). */
+bool cs_ingest__locale(char out[CS_INGEST__LOCALE_MAX + 1], const char *hint)
+{
+    size_t n = 0, subtag = 0;
+    const char *p = hint, *end;
+
+    if (!hint)
+        return false;
+    while (isspace((unsigned char)*p))
+        p++;
+    end = p + strcspn(p, ".@"); /* the code set and the modifier say nothing of language */
+    while (end > p && isspace((unsigned char)end[-1]))
+        end--;
+    while (p < end) {
+        size_t k = strcspn(p, "-_"), alpha = 0, digit = 0;
+        if (p + k > end)
+            k = (size_t)(end - p);
+        for (size_t i = 0; i < k; i++) {
+            alpha += isalpha((unsigned char)p[i]) != 0;
+            digit += isdigit((unsigned char)p[i]) != 0;
+        }
+        if (k < 1 || k > 8 || alpha + digit != k || (subtag == 0 && (k < 2 || k > 3 || digit)) ||
+            n + (subtag > 0) + k > CS_INGEST__LOCALE_MAX)
+            return false;
+        if (subtag)
+            out[n++] = '-';
+        for (size_t i = 0; i < k; i++) {
+            bool upper =
+                (subtag > 0 && k == 2 && !digit) || (subtag == 1 && k == 4 && !digit && i == 0);
+            out[n++] = (char)(upper ? toupper((unsigned char)p[i]) : tolower((unsigned char)p[i]));
+        }
+        subtag++;
+        p += k;
+        if (p < end && ++p == end) /* a trailing separator */
+            return false;
+    }
+    out[n] = '\0';
+    return subtag > 0;
 }

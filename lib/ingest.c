@@ -10,7 +10,6 @@
 
 #include "cs-internal.h"
 
-#define HEADER_MAX 16384  /* In-Reply-To, References */
 #define DEFAULT_TARGET 86400
 #define SUBJECT_FROM_BODY 60
 #define IN_REPLY_TO_IDS 32 /* the ids of In-Reply-To considered */
@@ -102,6 +101,9 @@ struct ingest {
     char *receipt; /* owned until handed to the result */
     char *normalized_sender;
     unsigned flags;
+    cs_inbound clean;            /* the message with its hints cleaned; `in` points here */
+    char *subject, *sender_name; /* owned, cleaned */
+    char locale[CS_INGEST__LOCALE_MAX + 1];
     cs_strv in_reply_to, references; /* the message ids the headers name */
 };
 
@@ -125,36 +127,52 @@ static int check_inbound(const cs_inbound *in)
                                CS_INBOUND_VERSION);
     if (in->channel_id <= 0)
         return cs_error__inval("channel_id", "channel_id is required");
-    if ((rc = cs_check__text("sender", in->sender, CS_IDENTITY_MAX, true)) < 0 ||
-        (rc = cs_check__text("sender_name", in->sender_name, CS_NAME_MAX, false)) < 0 ||
-        (rc = cs_check__text("locale", in->locale, 35, false)) < 0 ||
-        (rc = cs_check__text("in_reply_to", in->in_reply_to, HEADER_MAX, false)) < 0 ||
-        (rc = cs_check__text("references", in->references, HEADER_MAX, false)) < 0 ||
-        (rc = cs_check__text("reply_to", in->reply_to, CS_EXTERNAL_ID_MAX, false)) < 0 ||
-        (rc = cs_check__text("conversation", in->conversation, CS_EXTERNAL_ID_MAX, false)) < 0)
+    if ((rc = cs_check__text("sender", in->sender, CS_IDENTITY_MAX, true)) < 0)
         return rc;
-    if (in->ticket_id < 0)
-        return cs_error__inval("ticket_id", "ticket_id %lld is not valid",
-                               (long long)in->ticket_id);
-    /* The message's own fields are checked as for any message. */
+    /* The body and attachments are checked as for any message; the optional hints are
+     * cleaned by clean_hints() instead. */
     mf.ticket_id = 1;
-    mf.subject = in->subject;
     mf.body = in->body;
-    mf.external_id = in->external_id;
     mf.attachments = in->attachments;
     mf.nattachments = in->nattachments;
     return cs_message__check(&mf);
 }
 
-/* The message ids of In-Reply-To and References. */
-static int read_headers(struct ingest *g)
+/* A text the database can keep as it is: valid UTF-8 of at most max bytes. */
+static bool usable(const char *s, size_t max)
 {
-    int rc = cs_ingest__msgids(&g->in_reply_to, g->in->in_reply_to, IN_REPLY_TO_IDS);
-    return rc < 0 ? rc : cs_ingest__msgids(&g->references, g->in->references, REFERENCES_IDS);
+    size_t len = s ? strlen(s) : 0;
+    return len && len <= max && cs_utf8__valid(s, len);
 }
 
-static void headers_free(struct ingest *g)
+/* Never refuse a customer's message for an optional hint: make it fit, or drop it. */
+static int clean_hints(struct ingest *g, const cs_inbound *msg)
 {
+    cs_inbound *c = &g->clean;
+    int rc;
+
+    *c = *msg;
+    g->in = c;
+    c->ticket_id = msg->ticket_id > 0 ? msg->ticket_id : 0;
+    c->locale = cs_ingest__locale(g->locale, msg->locale) ? g->locale : NULL;
+    c->external_id = usable(msg->external_id, CS_EXTERNAL_ID_MAX) ? msg->external_id : NULL;
+    c->reply_to = usable(msg->reply_to, CS_EXTERNAL_ID_MAX) ? msg->reply_to : NULL;
+    c->conversation = usable(msg->conversation, CS_EXTERNAL_ID_MAX) ? msg->conversation : NULL;
+    if ((rc = cs_ingest__clean_line(&g->sender_name, msg->sender_name, CS_NAME_MAX)) < 0 ||
+        (rc = cs_ingest__clean_line(&g->subject, msg->subject, CS_SUBJECT_MAX)) < 0 ||
+        (rc = cs_ingest__msgids(&g->in_reply_to, msg->in_reply_to, IN_REPLY_TO_IDS)) < 0 ||
+        (rc = cs_ingest__msgids(&g->references, msg->references, REFERENCES_IDS)) < 0)
+        return rc;
+    c->sender_name = g->sender_name;
+    c->subject = g->subject;
+    c->in_reply_to = c->references = NULL; /* only their ids count */
+    return CS_OK;
+}
+
+static void clean_hints_free(struct ingest *g)
+{
+    cs_mem__free(g->sender_name);
+    cs_mem__free(g->subject);
     cs_strv__free(&g->in_reply_to);
     cs_strv__free(&g->references);
 }
@@ -743,7 +761,7 @@ static int ingest(struct ingest *g)
     int kind, rc;
     bool found;
 
-    if ((rc = read_headers(g)) < 0 ||
+    if ((rc = clean_hints(g, g->in)) < 0 ||
         (rc = cs_outbox__channel(&g->ch, g->db, g->in->channel_id)) < 0 ||
         (rc = find_logged(g, &found)) < 0 || found)
         return rc;
@@ -800,7 +818,7 @@ int cs_ingest(cs_ingest_result **out, cs_db *db, const cs_inbound *msg)
     cs_ticket_free(g.ticket);
     cs_mem__free(g.receipt);
     cs_mem__free(g.normalized_sender);
-    headers_free(&g);
+    clean_hints_free(&g);
     if (rc < 0) {
         cs_ingest_result_free(g.r);
         return rc;

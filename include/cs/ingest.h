@@ -13,6 +13,10 @@ CS_BEGIN_DECL
 
 /**
  * A message as a channel adapter received it. Strings are copied.
+ *
+ * Only channel_id, sender and body are required, and they, the version and the attachments
+ * are all that can refuse a message. Every other field is a hint: one that does not fit is
+ * cleaned or dropped and the message goes in (see cs_ingest()).
  */
 typedef struct cs_inbound {
     unsigned int version;        /**< CS_INBOUND_VERSION */
@@ -23,7 +27,8 @@ typedef struct cs_inbound {
     const char *sender;          /**< required: the sender's address on the channel's
                                       identity kind (mail address, phone number, handle) */
     const char *sender_name;     /**< display name for a customer libcs does not know yet */
-    const char *locale;          /**< locale for a new customer ("de", "en-GB") */
+    const char *locale;          /**< locale for a new customer: a BCP 47 tag ("de", "en-GB")
+                                      or a POSIX one ("de_DE.UTF-8") */
     const char *subject;         /**< optional; a new ticket's subject (else the body's start) */
     const char *body;            /**< required, UTF-8 */
     int64_t ticket_id;           /**< the host knows the ticket (a portal reply); else 0 */
@@ -107,11 +112,24 @@ typedef struct cs_ingest_result {
  * list tags ("[shop-users]") and ticket numbers in front are taken off and white space is
  * folded, compared without case.
  *
+ * Hints never refuse a message:
+ *  - locale becomes a BCP 47 tag ("de_DE.UTF-8@euro" -> "de-DE", "EN" -> "en") or is
+ *    dropped (the customer gets the default, "en");
+ *  - sender_name and subject: bytes that are not UTF-8 become U+FFFD, line breaks, control
+ *    characters and runs of white space one space; they are cut at a character to
+ *    CS_NAME_MAX and CS_SUBJECT_MAX bytes, and dropped when nothing is left;
+ *  - in_reply_to and references count only for the message ids in them (of a header longer
+ *    than 16 KiB its end); ids that are too long or hold control characters are skipped;
+ *  - external_id, reply_to and conversation are dropped when longer than
+ *    CS_EXTERNAL_ID_MAX bytes or not UTF-8 (without an external id there is no
+ *    deduplication: a retry then stores the message again rather than losing it);
+ *  - a negative ticket_id is ignored.
+ *
  * @param[out] out the result; release with cs_ingest_result_free()
  * @return CS_OK (also for a duplicate); CS_EINVAL naming the field (channel_id, sender,
- *         body, subject, ...); CS_ENOTFOUND for the channel; CS_ECONFLICT for a disabled
- *         channel; CS_EPERM for customer actors and light agents; CS_EREADONLY; CS_EBUSY;
- *         CS_EDB
+ *         body, attachments, msg); CS_ENOTFOUND for the channel; CS_ECONFLICT for a
+ *         disabled channel; CS_EPERM for customer actors and light agents; CS_EREADONLY;
+ *         CS_EBUSY; CS_EDB
  * @since 0.1
  */
 CS_EXTERN(int) cs_ingest(cs_ingest_result **out, cs_db *db, const cs_inbound *msg);
