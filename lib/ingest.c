@@ -10,9 +10,12 @@
 
 #include "cs-internal.h"
 
-#define HEADER_MAX 16384  /* In-Reply-To, References */
 #define DEFAULT_TARGET 86400
 #define SUBJECT_FROM_BODY 60
+#define IN_REPLY_TO_IDS 32 /* the ids of In-Reply-To considered */
+#define REFERENCES_IDS 256 /* of References, the last ones */
+#define REMEMBERED_IDS 32  /* of References, the last ones remembered when unseen */
+#define MERGES_MAX 64      /* a chain of merges longer than any real one */
 
 enum ingest_flag {
     F_CREATED = 1,
@@ -29,9 +32,19 @@ static const char sql_logged[] =
 static const char sql_log[] =
     "INSERT INTO ingest_log (channel_id, external_id, message_id, ticket_id, customer_id, flags,"
     " receipt_id, promised_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+/* External ids are stored as the adapter gave them: a mail's with or without its angle
+ * brackets. ?1 the bare id, ?2 the bracketed one. */
 static const char sql_by_external[] =
     "SELECT m.ticket_id FROM message m JOIN ticket t ON t.id = m.ticket_id"
-    " WHERE m.external_id = ?1 AND t.customer_id = ?2 ORDER BY m.id DESC LIMIT 1";
+    " WHERE m.external_id IN (?1, ?2) AND t.customer_id = ?3 ORDER BY m.id DESC LIMIT 1";
+static const char sql_by_remembered[] =
+    "SELECT r.ticket_id FROM thread_ref r JOIN ticket t ON t.id = r.ticket_id"
+    " WHERE r.ref = ?1 AND t.customer_id = ?2 ORDER BY r.ticket_id DESC LIMIT 1";
+static const char sql_remember[] =
+    "INSERT OR IGNORE INTO thread_ref (ref, ticket_id) VALUES (?1, ?2)";
+static const char sql_survivor[] =
+    "SELECT s.id FROM ticket t JOIN ticket s ON s.id = t.merged_into"
+    " WHERE t.id = ?1 AND s.customer_id = ?2";
 static const char sql_by_conversation[] =
     "SELECT m.ticket_id FROM message m JOIN ticket t ON t.id = m.ticket_id"
     " WHERE m.channel_id = ?1 AND m.conversation = ?2 AND t.customer_id = ?3"
@@ -90,6 +103,10 @@ struct ingest {
     char *receipt; /* owned until handed to the result */
     char *normalized_sender;
     unsigned flags;
+    cs_inbound clean;            /* the message with its hints cleaned; `in` points here */
+    char *subject, *sender_name; /* owned, cleaned */
+    char locale[CS_INGEST__LOCALE_MAX + 1];
+    cs_strv in_reply_to, references; /* the message ids the headers name */
 };
 
 void cs_ingest_result_free(cs_ingest_result *r)
@@ -112,25 +129,54 @@ static int check_inbound(const cs_inbound *in)
                                CS_INBOUND_VERSION);
     if (in->channel_id <= 0)
         return cs_error__inval("channel_id", "channel_id is required");
-    if ((rc = cs_check__text("sender", in->sender, CS_IDENTITY_MAX, true)) < 0 ||
-        (rc = cs_check__text("sender_name", in->sender_name, CS_NAME_MAX, false)) < 0 ||
-        (rc = cs_check__text("locale", in->locale, 35, false)) < 0 ||
-        (rc = cs_check__text("in_reply_to", in->in_reply_to, HEADER_MAX, false)) < 0 ||
-        (rc = cs_check__text("references", in->references, HEADER_MAX, false)) < 0 ||
-        (rc = cs_check__text("reply_to", in->reply_to, CS_EXTERNAL_ID_MAX, false)) < 0 ||
-        (rc = cs_check__text("conversation", in->conversation, CS_EXTERNAL_ID_MAX, false)) < 0)
+    if ((rc = cs_check__text("sender", in->sender, CS_IDENTITY_MAX, true)) < 0)
         return rc;
-    if (in->ticket_id < 0)
-        return cs_error__inval("ticket_id", "ticket_id %lld is not valid",
-                               (long long)in->ticket_id);
-    /* The message's own fields are checked as for any message. */
+    /* The body and attachments are checked as for any message; the optional hints are
+     * cleaned by clean_hints() instead. */
     mf.ticket_id = 1;
-    mf.subject = in->subject;
     mf.body = in->body;
-    mf.external_id = in->external_id;
     mf.attachments = in->attachments;
     mf.nattachments = in->nattachments;
     return cs_message__check(&mf);
+}
+
+/* A text the database can keep as it is: valid UTF-8 of at most max bytes. */
+static bool usable(const char *s, size_t max)
+{
+    size_t len = s ? strlen(s) : 0;
+    return len && len <= max && cs_utf8__valid(s, len);
+}
+
+/* Never refuse a customer's message for an optional hint: make it fit, or drop it. */
+static int clean_hints(struct ingest *g, const cs_inbound *msg)
+{
+    cs_inbound *c = &g->clean;
+    int rc;
+
+    *c = *msg;
+    g->in = c;
+    c->ticket_id = msg->ticket_id > 0 ? msg->ticket_id : 0;
+    c->locale = cs_ingest__locale(g->locale, msg->locale) ? g->locale : NULL;
+    c->external_id = usable(msg->external_id, CS_EXTERNAL_ID_MAX) ? msg->external_id : NULL;
+    c->reply_to = usable(msg->reply_to, CS_EXTERNAL_ID_MAX) ? msg->reply_to : NULL;
+    c->conversation = usable(msg->conversation, CS_EXTERNAL_ID_MAX) ? msg->conversation : NULL;
+    if ((rc = cs_ingest__clean_line(&g->sender_name, msg->sender_name, CS_NAME_MAX)) < 0 ||
+        (rc = cs_ingest__clean_line(&g->subject, msg->subject, CS_SUBJECT_MAX)) < 0 ||
+        (rc = cs_ingest__msgids(&g->in_reply_to, msg->in_reply_to, IN_REPLY_TO_IDS)) < 0 ||
+        (rc = cs_ingest__msgids(&g->references, msg->references, REFERENCES_IDS)) < 0)
+        return rc;
+    c->sender_name = g->sender_name;
+    c->subject = g->subject;
+    c->in_reply_to = c->references = NULL; /* only their ids count */
+    return CS_OK;
+}
+
+static void clean_hints_free(struct ingest *g)
+{
+    cs_mem__free(g->sender_name);
+    cs_mem__free(g->subject);
+    cs_strv__free(&g->in_reply_to);
+    cs_strv__free(&g->references);
 }
 
 /* A retry of something already ingested: the first result, marked duplicate. */
@@ -192,28 +238,89 @@ static int recognise_customer(struct ingest *g)
     return cs_customer__load(&g->customer, g->db, customer_id);
 }
 
-/* First row's first column as an id, or 0. */
-static int64_t query_id(cs_db *db, const char *sql, int64_t a, const char *text, int64_t b,
-                        int *rc)
+/* The first column of a bound statement's first row as an id, or 0; done with it after. */
+static int64_t first_id(cs_db *db, sqlite3_stmt *st, int *rc)
 {
-    sqlite3_stmt *st = cs_db__stmt(db, sql);
     int64_t id = 0;
-    int idx = 1, step;
+    int step;
 
-    if (!st) {
-        *rc = cs_error_last()->code;
-        return 0;
-    }
-    if (a)
-        sqlite3_bind_int64(st, idx++, a);
-    if (text)
-        cs_db__bind_text(st, idx++, text);
-    sqlite3_bind_int64(st, idx, b);
     if ((step = cs_db__step(db, st)) == SQLITE_ROW)
         id = sqlite3_column_int64(st, 0);
     else if (step != SQLITE_DONE)
         *rc = cs_db__error(db, step, "thread message");
     cs_db__done(st);
+    return id;
+}
+
+/* A statement for a threading query, or NULL (with *rc set) on failure; none once *rc holds
+ * an error, so the rules after a failed one do not run. */
+static sqlite3_stmt *thread_stmt(cs_db *db, const char *sql, int *rc)
+{
+    sqlite3_stmt *st = *rc < 0 ? NULL : cs_db__stmt(db, sql);
+
+    if (!st && *rc == CS_OK)
+        *rc = cs_error_last()->code;
+    return st;
+}
+
+/* A ticket of the customer's by one key, ?1: an id (sql_by_id), a number (sql_by_number),
+ * or a message id named before (sql_by_remembered) given as text. ?2 is the customer. */
+static int64_t by_key(cs_db *db, const char *sql, int64_t n, const char *text, int64_t customer,
+                      int *rc)
+{
+    sqlite3_stmt *st = thread_stmt(db, sql, rc);
+
+    if (!st)
+        return 0;
+    if (text)
+        cs_db__bind_text(st, 1, text);
+    else
+        sqlite3_bind_int64(st, 1, n);
+    sqlite3_bind_int64(st, 2, customer);
+    return first_id(db, st, rc);
+}
+
+static int64_t by_conversation(struct ingest *g, int64_t customer, int *rc)
+{
+    sqlite3_stmt *st = thread_stmt(g->db, sql_by_conversation, rc);
+
+    if (!st)
+        return 0;
+    sqlite3_bind_int64(st, 1, g->ch.id);
+    cs_db__bind_text(st, 2, g->in->conversation);
+    sqlite3_bind_int64(st, 3, customer);
+    return first_id(g->db, st, rc);
+}
+
+/* The ticket of the customer's message with this id (see cs_ingest__msgid_key). */
+static int64_t by_external(cs_db *db, const char *key, int64_t customer, int *rc)
+{
+    sqlite3_stmt *st = thread_stmt(db, sql_by_external, rc);
+    char bracketed[CS_INGEST__MSGID_MAX + 3];
+
+    if (!st)
+        return 0;
+    snprintf(bracketed, sizeof(bracketed), "<%s>", key);
+    cs_db__bind_text(st, 1, key);
+    cs_db__bind_text(st, 2, bracketed);
+    sqlite3_bind_int64(st, 3, customer);
+    return first_id(db, st, rc);
+}
+
+static int64_t by_message_id(cs_db *db, const char *key, int64_t customer, int *rc)
+{
+    int64_t id = by_external(db, key, customer, rc);
+    return id ? id : by_key(db, sql_by_remembered, 0, key, customer, rc);
+}
+
+/* The first id of a header that finds a ticket; References are read from the last (the
+ * parent) back. */
+static int64_t by_ids(cs_db *db, const cs_strv *ids, bool last_first, int64_t customer, int *rc)
+{
+    int64_t id = 0;
+
+    for (size_t i = 0; !id && *rc == CS_OK && i < ids->n; i++)
+        id = by_message_id(db, ids->v[last_first ? ids->n - 1 - i : i], customer, rc);
     return id;
 }
 
@@ -229,35 +336,6 @@ static int64_t subject_number(const char *subject)
     return 0;
 }
 
-/* The subject without reply and forward prefixes and ticket numbers, for comparison. */
-static void base_subject(char *out, size_t size, const char *subject, bool *was_reply)
-{
-    static const char *prefixes[] = {"re:", "aw:", "fwd:", "fw:", "wg:", "antw:"};
-    const char *p = subject ? subject : "";
-    bool again = true;
-
-    *was_reply = false;
-    while (again) {
-        again = false;
-        while (isspace((unsigned char)*p))
-            p++;
-        for (size_t i = 0; i < CS_ARRAY_SIZE(prefixes); i++) {
-            size_t n = strlen(prefixes[i]);
-            if (strncasecmp(p, prefixes[i], n) == 0) {
-                p += n;
-                again = *was_reply = true;
-            }
-        }
-        if (p[0] == '[' && p[1] == '#' && strchr(p, ']')) {
-            p = strchr(p, ']') + 1;
-            again = true;
-        }
-    }
-    snprintf(out, size, "%s", p);
-    for (size_t n = strlen(out); n && isspace((unsigned char)out[n - 1]); n--)
-        out[n - 1] = '\0';
-}
-
 static int64_t by_subject(struct ingest *g, int64_t customer, int *rc)
 {
     char want[CS_SUBJECT_MAX + 1], have[CS_SUBJECT_MAX + 1];
@@ -266,20 +344,20 @@ static int64_t by_subject(struct ingest *g, int64_t customer, int *rc)
     sqlite3_stmt *st;
     int step;
 
-    base_subject(want, sizeof(want), g->in->subject, &reply);
-    /* Only a mail that claims to answer something, whose headers did not match. */
-    if (!*want || !(reply || g->in->in_reply_to || g->in->references))
+    cs_ingest__base_subject(want, sizeof(want), g->in->subject, &reply);
+    /* Only a mail that claims to answer something, whose headers did not match: a new mail
+     * with an open ticket's subject is most often a new request ("Lieferung", "Frage"). */
+    if (!*want || !(reply || g->in_reply_to.n || g->references.n))
         return 0;
     if ((*rc = cs_setting_get(&window, g->db, "ingest.subject_window")) < 0 || !window)
         return 0;
-    if (!(st = cs_db__stmt(g->db, sql_recent_subjects))) {
-        *rc = cs_error_last()->code;
+    if (!(st = thread_stmt(g->db, sql_recent_subjects, rc)))
         return 0;
-    }
     sqlite3_bind_int64(st, 1, customer);
     sqlite3_bind_int64(st, 2, cs_db_now(g->db) - window);
     while (!found && (step = cs_db__step(g->db, st)) == SQLITE_ROW) {
-        base_subject(have, sizeof(have), (const char *)sqlite3_column_text(st, 1), &ignored);
+        cs_ingest__base_subject(have, sizeof(have), (const char *)sqlite3_column_text(st, 1),
+                                &ignored);
         if (strcasecmp(have, want) == 0)
             found = sqlite3_column_int64(st, 0);
     }
@@ -289,54 +367,87 @@ static int64_t by_subject(struct ingest *g, int64_t customer, int *rc)
     return found;
 }
 
-/* References: the last one first. */
-static int64_t by_references(struct ingest *g, int64_t customer, int *rc)
-{
-    char *refs = cs_mem__strdup(g->in->references), *save = NULL;
-    char *tokens[256];
-    size_t n = 0;
-    int64_t found = 0;
-
-    if (!refs) {
-        *rc = cs_error__nomem();
-        return 0;
-    }
-    for (char *t = strtok_r(refs, " \t\r\n,", &save); t && n < CS_ARRAY_SIZE(tokens);
-         t = strtok_r(NULL, " \t\r\n,", &save))
-        tokens[n++] = t;
-    while (!found && n > 0 && *rc == CS_OK)
-        found = query_id(g->db, sql_by_external, 0, tokens[--n], customer, rc);
-    cs_mem__free(refs);
-    return found;
-}
-
-/* Find the ticket the message belongs to. Every rule matches only the customer's own
- * tickets, so threading never crosses customers. */
+/* Find the ticket the message belongs to, in the order of enum cs_thread_rule's
+ * documentation. Every rule matches only the customer's own tickets, so threading never
+ * crosses customers. */
 static int64_t thread(struct ingest *g, int *rule, int *rc)
 {
     const cs_inbound *in = g->in;
-    int64_t customer = cs_customer_id(g->customer), id = 0;
+    int64_t customer = cs_customer_id(g->customer), id = 0, number = subject_number(in->subject);
     bool mail = g->ch.kind == CS_CHANNEL_EMAIL || g->ch.kind == CS_CHANNEL_WEBFORM;
+    char key[CS_INGEST__MSGID_MAX + 1];
 
-    if (in->ticket_id && (id = query_id(g->db, sql_by_id, in->ticket_id, NULL, customer, rc)))
+    if (in->ticket_id && (id = by_key(g->db, sql_by_id, in->ticket_id, NULL, customer, rc)))
         return *rule = CS_THREAD_EXPLICIT, id;
-    if (subject_number(in->subject) &&
-        (id = query_id(g->db, sql_by_number, subject_number(in->subject), NULL, customer, rc)))
+    if (number && (id = by_key(g->db, sql_by_number, number, NULL, customer, rc)))
         return *rule = CS_THREAD_NUMBER, id;
-    if (in->in_reply_to && *in->in_reply_to &&
-        (id = query_id(g->db, sql_by_external, 0, in->in_reply_to, customer, rc)))
+    if ((id = by_ids(g->db, &g->in_reply_to, false, customer, rc)))
         return *rule = CS_THREAD_IN_REPLY_TO, id;
-    if (in->references && *in->references && (id = by_references(g, customer, rc)))
+    if ((id = by_ids(g->db, &g->references, true, customer, rc)))
         return *rule = CS_THREAD_REFERENCES, id;
-    if (in->reply_to && *in->reply_to &&
-        (id = query_id(g->db, sql_by_external, 0, in->reply_to, customer, rc)))
+    if (cs_ingest__msgid_key(key, in->reply_to) && (id = by_message_id(g->db, key, customer, rc)))
         return *rule = CS_THREAD_REPLY_TO, id;
-    if (in->conversation && *in->conversation &&
-        (id = query_id(g->db, sql_by_conversation, g->ch.id, in->conversation, customer, rc)))
+    if (cs_ingest__msgid_key(key, in->external_id) &&
+        (id = by_key(g->db, sql_by_remembered, 0, key, customer, rc)))
+        return *rule = CS_THREAD_REFERENCED, id;
+    if (in->conversation && (id = by_conversation(g, customer, rc)))
         return *rule = CS_THREAD_CONVERSATION, id;
     if (mail && *rc == CS_OK && (id = by_subject(g, customer, rc)))
         return *rule = CS_THREAD_SUBJECT, id;
     return *rule = CS_THREAD_NEW, 0;
+}
+
+/* A merged-away ticket lives on in the one it was merged into, also along a chain of
+ * merges; never into another customer's ticket. */
+static int64_t survivor(cs_db *db, int64_t id, int64_t customer, int *rc)
+{
+    for (int i = 0; i < MERGES_MAX && *rc == CS_OK; i++) {
+        sqlite3_stmt *st = thread_stmt(db, sql_survivor, rc);
+        int64_t next;
+        if (!st)
+            break;
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_int64(st, 2, customer);
+        if (!(next = first_id(db, st, rc)))
+            break;
+        id = next;
+    }
+    return id;
+}
+
+/* Remember an id the message names that no message of the customer carries yet, for the
+ * ticket the message joined. */
+static int remember(cs_db *db, const char *key, int64_t customer, int64_t ticket)
+{
+    sqlite3_stmt *st;
+    int rc = CS_OK;
+
+    if (by_external(db, key, customer, &rc) || rc < 0)
+        return rc;
+    if (!(st = cs_db__stmt(db, sql_remember)))
+        return cs_error_last()->code;
+    cs_db__bind_text(st, 1, key);
+    sqlite3_bind_int64(st, 2, ticket);
+    return cs_db__exec_stmt(db, st);
+}
+
+/* What the message names and libcs has not seen, so that a later message naming it, or
+ * the named message arriving late, joins this ticket. */
+static int remember_unseen(struct ingest *g)
+{
+    int64_t customer = cs_customer_id(g->customer), ticket = cs_ticket_id(g->ticket);
+    const cs_strv *refs = &g->references;
+    char key[CS_INGEST__MSGID_MAX + 1];
+    int rc = CS_OK;
+
+    for (size_t i = 0; rc == CS_OK && i < g->in_reply_to.n; i++)
+        rc = remember(g->db, g->in_reply_to.v[i], customer, ticket);
+    for (size_t i = refs->n > REMEMBERED_IDS ? refs->n - REMEMBERED_IDS : 0;
+         rc == CS_OK && i < refs->n; i++)
+        rc = remember(g->db, refs->v[i], customer, ticket);
+    if (rc == CS_OK && cs_ingest__msgid_key(key, g->in->reply_to))
+        rc = remember(g->db, key, customer, ticket);
+    return rc;
 }
 
 /* A subject for a ticket opened by a message without one: the body's first line, cut at
@@ -387,14 +498,16 @@ static int open_ticket(struct ingest *g, int64_t follow_up_of)
     return cs_ticket__get(&g->ticket, g->db, id);
 }
 
-/* Put the message on its ticket: a reply wakes a waiting or solved ticket; a closed one
- * gets a follow-up. */
+/* Put the message on its ticket (the survivor of a merged one): a reply wakes a waiting or
+ * solved ticket; a closed one gets a follow-up. */
 static int place(struct ingest *g)
 {
     int rule = CS_THREAD_NEW, rc = CS_OK;
     int64_t id = thread(g, &rule, &rc);
     int status;
 
+    if (id)
+        id = survivor(g->db, id, cs_customer_id(g->customer), &rc);
     if (rc < 0)
         return rc;
     g->r->thread_rule = rule;
@@ -434,7 +547,8 @@ static int store_message(struct ingest *g)
     mf.attachments = g->in->attachments;
     mf.nattachments = g->in->nattachments;
     if ((rc = cs_message__insert(&g->r->message_id, g->db, &mf, g->in->conversation,
-                                 CS_ACTOR_CUSTOMER, cs_customer_id(g->customer))) < 0)
+                                 CS_ACTOR_CUSTOMER, cs_customer_id(g->customer))) < 0 ||
+        (rc = remember_unseen(g)) < 0)
         return rc;
     return cs_audit__record(g->db, &g->by, "message", g->r->message_id, ticket_id,
                             cs_customer_id(g->customer), "ingest", "channel_id", NULL,
@@ -649,7 +763,8 @@ static int ingest(struct ingest *g)
     int kind, rc;
     bool found;
 
-    if ((rc = cs_outbox__channel(&g->ch, g->db, g->in->channel_id)) < 0 ||
+    if ((rc = clean_hints(g, g->in)) < 0 ||
+        (rc = cs_outbox__channel(&g->ch, g->db, g->in->channel_id)) < 0 ||
         (rc = find_logged(g, &found)) < 0 || found)
         return rc;
     kind = cs_channel_kind_identity(g->ch.kind);
@@ -700,6 +815,7 @@ int cs_ingest(cs_ingest_result **out, cs_db *db, const cs_inbound *msg)
     cs_ticket_free(g.ticket);
     cs_mem__free(g.receipt);
     cs_mem__free(g.normalized_sender);
+    clean_hints_free(&g);
     if (rc < 0) {
         cs_ingest_result_free(g.r);
         return rc;

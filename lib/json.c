@@ -987,6 +987,7 @@ static const cs_name rule_names[] = {
     {CS_THREAD_REPLY_TO, "reply_to"},
     {CS_THREAD_CONVERSATION, "conversation"},
     {CS_THREAD_SUBJECT, "subject"},
+    {CS_THREAD_REFERENCED, "referenced"},
 };
 
 static int m_ingest(cs_db *db, struct req *r, json_t **out)

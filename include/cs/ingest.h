@@ -13,6 +13,10 @@ CS_BEGIN_DECL
 
 /**
  * A message as a channel adapter received it. Strings are copied.
+ *
+ * Only channel_id, sender and body are required, and they, the version and the attachments
+ * are all that can refuse a message. Every other field is a hint: one that does not fit is
+ * cleaned or dropped and the message goes in (see cs_ingest()).
  */
 typedef struct cs_inbound {
     unsigned int version;        /**< CS_INBOUND_VERSION */
@@ -23,12 +27,16 @@ typedef struct cs_inbound {
     const char *sender;          /**< required: the sender's address on the channel's
                                       identity kind (mail address, phone number, handle) */
     const char *sender_name;     /**< display name for a customer libcs does not know yet */
-    const char *locale;          /**< locale for a new customer ("de", "en-GB") */
+    const char *locale;          /**< locale for a new customer: a BCP 47 tag ("de", "en-GB")
+                                      or a POSIX one ("de_DE.UTF-8") */
     const char *subject;         /**< optional; a new ticket's subject (else the body's start) */
     const char *body;            /**< required, UTF-8 */
     int64_t ticket_id;           /**< the host knows the ticket (a portal reply); else 0 */
-    const char *in_reply_to;     /**< mail In-Reply-To */
-    const char *references;      /**< mail References: message ids separated by spaces */
+    const char *in_reply_to;     /**< mail In-Reply-To as received: message ids, comments,
+                                      a phrase (RFC 5322 section 3.6.4) */
+    const char *references;      /**< mail References as received: message ids in angle
+                                      brackets with comments, or bare ids separated by
+                                      spaces */
     const char *reply_to;        /**< social and chat: the external id replied to */
     const char *conversation;    /**< chat session or social conversation key */
     const cs_attachment_spec *attachments;
@@ -46,7 +54,9 @@ enum cs_thread_rule {
     CS_THREAD_REFERENCES = 4,   /**< mail References */
     CS_THREAD_REPLY_TO = 5,     /**< social/chat reply-to id */
     CS_THREAD_CONVERSATION = 6, /**< chat session / conversation key */
-    CS_THREAD_SUBJECT = 7       /**< same subject and customer within the window */
+    CS_THREAD_SUBJECT = 7,      /**< same subject and customer within the window */
+    CS_THREAD_REFERENCED = 8    /**< a message seen earlier named this one (it arrived after
+                                     its reply); @since 0.2 */
 };
 
 /** What ingest did. Owned by the caller; release with cs_ingest_result_free(). Fields are
@@ -72,20 +82,54 @@ typedef struct cs_ingest_result {
 
 /**
  * Take in a customer's message, in one transaction: deduplicate, recognise (or create) the
- * customer by the sender's identity, thread it into a ticket (see enum cs_thread_rule for
- * the order; threading never crosses customers), reopen a solved ticket or open a
- * follow-up to a closed one, store the message, and queue a receipt for a new ticket.
+ * customer by the sender's identity, thread it into a ticket, reopen a solved ticket or
+ * open a follow-up to a closed one, store the message, and queue a receipt for a new
+ * ticket. A message on a pending or on-hold ticket sets it back to open.
  *
- * Threading by subject applies to mail only, when no header matched, to the customer's
- * most recent open ticket with the same subject (without "Re:", "AW:", "Fwd:", "WG:")
- * updated within the "ingest.subject_window" setting (default 7 days; 0 turns it off).
- * A message on a pending or on-hold ticket sets it back to open.
+ * Threading takes the first of these rules that finds one of the sender's own tickets
+ * (never another customer's, whatever the message names); result->thread_rule says which:
+ *  1. ticket_id, the host's (CS_THREAD_EXPLICIT);
+ *  2. "[#1234]" in the subject (CS_THREAD_NUMBER);
+ *  3. In-Reply-To, its ids in order (CS_THREAD_IN_REPLY_TO);
+ *  4. References, from the last id (the parent) back (CS_THREAD_REFERENCES);
+ *  5. reply_to (CS_THREAD_REPLY_TO);
+ *  6. an earlier message named this one's external_id: it arrived after its reply
+ *     (CS_THREAD_REFERENCED);
+ *  7. conversation, on the same channel (CS_THREAD_CONVERSATION);
+ *  8. mail and web forms: the subject (CS_THREAD_SUBJECT), below.
+ * A message id matches a stored message's external_id with or without angle brackets, and
+ * also an id that one of the customer's earlier messages named before libcs saw it: those
+ * are remembered for the ticket that message joined. A ticket merged into another stands
+ * for the one it was merged into, along any chain of merges.
+ *
+ * The subject threads only a mail that says it answers something: one with a reply or
+ * forward mark ("Re:", "RE :", "Re[2]:", "AW:", "WG:", "SV:", "VS:", "Antw:", "TR:",
+ * "Odp:", "R:", "Fwd:", ... each only with its colon) or with In-Reply-To or References
+ * that matched nothing. A new mail that only repeats an open ticket's subject is a new
+ * request and opens a new ticket. The mail joins the customer's most recently updated
+ * ticket that is not closed, was updated within the "ingest.subject_window" setting
+ * (default 7 days; 0 turns subject threading off), and has the same subject once the marks,
+ * list tags ("[shop-users]") and ticket numbers in front are taken off and white space is
+ * folded, compared without case.
+ *
+ * Hints never refuse a message:
+ *  - locale becomes a BCP 47 tag ("de_DE.UTF-8@euro" -> "de-DE", "EN" -> "en") or is
+ *    dropped (the customer gets the default, "en");
+ *  - sender_name and subject: bytes that are not UTF-8 become U+FFFD, line breaks, control
+ *    characters and runs of white space one space; they are cut at a character to
+ *    CS_NAME_MAX and CS_SUBJECT_MAX bytes, and dropped when nothing is left;
+ *  - in_reply_to and references count only for the message ids in them (of a header longer
+ *    than 16 KiB its end); ids that are too long or hold control characters are skipped;
+ *  - external_id, reply_to and conversation are dropped when longer than
+ *    CS_EXTERNAL_ID_MAX bytes or not UTF-8 (without an external id there is no
+ *    deduplication: a retry then stores the message again rather than losing it);
+ *  - a negative ticket_id is ignored.
  *
  * @param[out] out the result; release with cs_ingest_result_free()
  * @return CS_OK (also for a duplicate); CS_EINVAL naming the field (channel_id, sender,
- *         body, subject, ...); CS_ENOTFOUND for the channel; CS_ECONFLICT for a disabled
- *         channel; CS_EPERM for customer actors and light agents; CS_EREADONLY; CS_EBUSY;
- *         CS_EDB
+ *         body, attachments, msg); CS_ENOTFOUND for the channel; CS_ECONFLICT for a
+ *         disabled channel; CS_EPERM for customer actors and light agents; CS_EREADONLY;
+ *         CS_EBUSY; CS_EDB
  * @since 0.1
  */
 CS_EXTERN(int) cs_ingest(cs_ingest_result **out, cs_db *db, const cs_inbound *msg);
