@@ -635,6 +635,26 @@ static int identity_owner(cs_db *db, int kind, const char *value, int64_t *owner
     return rc;
 }
 
+int cs_customer__has_identity(bool *out, cs_db *db, int64_t customer_id, int kind,
+                              const char *value)
+{
+    int64_t owner = 0, merged_into;
+    cs_time erased_at;
+    int rc;
+
+    *out = false;
+    if ((rc = identity_owner(db, kind, value, &owner)) < 0 || !owner)
+        return rc;
+    /* A merge moves identities to the survivor, along chains of merges. */
+    for (int hop = 0; hop < 64 && customer_id && !*out; hop++) {
+        *out = customer_id == owner;
+        if ((rc = customer_state(db, customer_id, "id", &merged_into, &erased_at)) < 0)
+            return rc == CS_ENOTFOUND ? CS_OK : rc;
+        customer_id = merged_into;
+    }
+    return CS_OK;
+}
+
 /* The owner of an identity, which the actor may see: a customer finds only itself. */
 static int find(cs_customer **out, cs_db *db, const cs_actor *by, int kind, const char *value)
 {

@@ -179,11 +179,15 @@ static void clean_hints_free(struct ingest *g)
     cs_strv__free(&g->references);
 }
 
-/* A retry of something already ingested: the first result, marked duplicate. */
+/* A retry of something already ingested: the first result, marked duplicate. Only the
+ * sender of the first message retries it: another sender naming the same external id (a
+ * forged Message-ID) gets neither that result nor the first message's receipt, and its own
+ * message is kept, without the id it cannot have. */
 static int find_logged(struct ingest *g, bool *found)
 {
     sqlite3_stmt *st;
     cs_ingest_result *r = g->r;
+    bool same = false;
     int rc = CS_OK, step;
 
     *found = false;
@@ -193,7 +197,13 @@ static int find_logged(struct ingest *g, bool *found)
         return cs_error_last()->code;
     sqlite3_bind_int64(st, 1, g->ch.id);
     cs_db__bind_text(st, 2, g->in->external_id);
-    if ((step = cs_db__step(g->db, st)) == SQLITE_ROW) {
+    if ((step = cs_db__step(g->db, st)) == SQLITE_ROW &&
+        (rc = cs_customer__has_identity(&same, g->db, sqlite3_column_int64(st, 2),
+                                        cs_channel_kind_identity(g->ch.kind),
+                                        g->normalized_sender)) == CS_OK &&
+        !same) {
+        g->clean.external_id = NULL;
+    } else if (rc == CS_OK && step == SQLITE_ROW) {
         unsigned flags = (unsigned)sqlite3_column_int(st, 3);
         *found = true;
         r->duplicate = 1;
@@ -210,7 +220,7 @@ static int find_logged(struct ingest *g, bool *found)
         r->ticket_number = sqlite3_column_int64(st, 6);
         r->follow_up_of = sqlite3_column_int64(st, 7);
         r->receipt = cs_db__column_strdup(st, 8, &rc);
-    } else if (step != SQLITE_DONE) {
+    } else if (rc == CS_OK && step != SQLITE_DONE) {
         rc = cs_db__error(g->db, step, "look up ingested message");
     }
     cs_db__done(st);
@@ -764,12 +774,13 @@ static int ingest(struct ingest *g)
     bool found;
 
     if ((rc = clean_hints(g, g->in)) < 0 ||
-        (rc = cs_outbox__channel(&g->ch, g->db, g->in->channel_id)) < 0 ||
-        (rc = find_logged(g, &found)) < 0 || found)
+        (rc = cs_outbox__channel(&g->ch, g->db, g->in->channel_id)) < 0)
         return rc;
     kind = cs_channel_kind_identity(g->ch.kind);
     if ((rc = cs_identity_normalize(&g->normalized_sender, kind, g->in->sender)) < 0)
         return cs_error__refield("sender");
+    if ((rc = find_logged(g, &found)) < 0 || found)
+        return rc;
     if ((rc = recognise_customer(g)) < 0)
         return rc;
     /* What follows is the customer's doing, and is recorded so. */

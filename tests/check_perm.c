@@ -836,6 +836,45 @@ START_TEST(custom_values_are_checked)
 }
 END_TEST
 
+/* A Message-ID is a retry only from the sender who used it first: another sender naming
+ * it learns nothing of the first message (not its ticket, not its receipt) and loses
+ * nothing of its own. */
+START_TEST(forged_message_id_reveals_nothing)
+{
+    cs_db *db = t_open_memory();
+    json_t *first, *forged, *later, *retry;
+
+    json_decref(as(db, "channel.create", "{\"kind\": \"email\", \"name\": \"Mail\"}", CS_OK));
+    first = as(db, "ingest", "{\"channel_id\": 1, \"sender\": \"anna@example.com\","
+                             " \"sender_name\": \"Anna Secret\", \"subject\": \"Private\","
+                             " \"external_id\": \"<m1@example.com>\", \"body\": \"x\"}", CS_OK);
+    forged = as(db, "ingest", "{\"channel_id\": 1, \"sender\": \"mallory@example.com\","
+                              " \"external_id\": \"<m1@example.com>\", \"body\": \"y\"}", CS_OK);
+    ck_assert(json_is_false(json_object_get(forged, "duplicate")));
+    ck_assert(json_is_true(json_object_get(forged, "created")));
+    ck_assert_int_ne(json_integer_value(json_object_get(forged, "ticket_id")),
+                     json_integer_value(json_object_get(first, "ticket_id")));
+    ck_assert_ptr_null(strstr(json_string_value(json_object_get(forged, "receipt")), "Anna"));
+    ck_assert_ptr_null(strstr(json_string_value(json_object_get(forged, "receipt")), "Private"));
+    /* Mallory names an id first; Anna's own mail with it is not lost. */
+    json_decref(as(db, "ingest", "{\"channel_id\": 1, \"sender\": \"mallory@example.com\","
+                                 " \"external_id\": \"<m2@example.com>\", \"body\": \"z\"}",
+                   CS_OK));
+    later = as(db, "ingest", "{\"channel_id\": 1, \"sender\": \"anna@example.com\","
+                             " \"external_id\": \"<m2@example.com>\", \"body\": \"mine\"}", CS_OK);
+    ck_assert(json_is_false(json_object_get(later, "duplicate")));
+    ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM message WHERE body = 'mine'"), 1);
+    /* Anna's own retry stays a retry, also after she was merged into another record. */
+    json_decref(as(db, "customer.create", "{\"name\": \"Anna B.\"}", CS_OK));
+    json_decref(as(db, "customer.merge", "{\"survivor_id\": 3, \"merged_id\": 1}", CS_OK));
+    retry = as(db, "ingest", "{\"channel_id\": 1, \"sender\": \"anna@example.com\","
+                             " \"external_id\": \"<m1@example.com>\", \"body\": \"x\"}", CS_OK);
+    ck_assert(json_is_true(json_object_get(retry, "duplicate")));
+    json_decref(first), json_decref(forged), json_decref(later), json_decref(retry);
+    cs_db_close(db);
+}
+END_TEST
+
 Suite *cs_perm_suite(void)
 {
     Suite *s = suite_create("perm");
@@ -853,6 +892,7 @@ Suite *cs_perm_suite(void)
     tcase_add_test(tc, customers_see_no_configuration);
     tcase_add_test(tc, group_scoped_agents);
     tcase_add_test(tc, custom_values_are_checked);
+    tcase_add_test(tc, forged_message_id_reveals_nothing);
     suite_add_tcase(s, tc);
     return s;
 }
