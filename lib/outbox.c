@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <jansson.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,15 +17,23 @@
 /* The statement table. */
 static const char sql_queue[] =
     "INSERT INTO outbox (channel_id, ticket_id, message_id, kind, recipient, subject, body,"
-    " header_message_id, in_reply_to, refs, next_attempt_at, created_at)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)";
+    " header_message_id, in_reply_to, refs, next_attempt_at, created_at, identity_id)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12)";
 static const char sql_channel[] =
     "SELECT kind, enabled, signature, address, name FROM channel WHERE id = ?1";
 static const char sql_latest_inbound_channel[] =
     "SELECT channel_id FROM message WHERE ticket_id = ?1 AND direction = 1"
     " AND channel_id IS NOT NULL ORDER BY id DESC LIMIT 1";
-static const char sql_identity[] = "SELECT value FROM identity WHERE customer_id = ?1"
-                                   " AND kind = ?2 ORDER BY id DESC LIMIT 1";
+/* Recipients: ?1 the customer, ?2 the identity kind. The one they last wrote from: on this
+ * ticket (?3) first, then on this channel (?4), then anywhere; else their oldest. */
+static const char sql_wrote_from[] =
+    "SELECT i.id, i.value FROM identity i JOIN message m ON m.identity_id = i.id"
+    " WHERE i.customer_id = ?1 AND i.kind = ?2 AND m.direction = 1"
+    " ORDER BY m.ticket_id = ?3 DESC, m.channel_id IS ?4 DESC, m.id DESC LIMIT 1";
+static const char sql_oldest_identity[] =
+    "SELECT id, value FROM identity WHERE customer_id = ?1 AND kind = ?2 ORDER BY id LIMIT 1";
+static const char sql_named_identity[] =
+    "SELECT id, value FROM identity WHERE customer_id = ?1 AND kind = ?2 AND value = ?3";
 static const char sql_agent_sign[] = "SELECT name, initials FROM agent WHERE id = ?1";
 static const char sql_mail_ids[] =
     "SELECT m.external_id, m.direction FROM message m JOIN channel c ON c.id = m.channel_id"
@@ -105,6 +114,8 @@ int cs_outbox__queue(int64_t *id, cs_db *db, const cs_outbox__entry *e)
         cs_db__done(st);
         return rc;
     }
+    if (e->identity_id)
+        sqlite3_bind_int64(st, 12, e->identity_id);
     if ((rc = cs_db__exec_stmt(db, st)) == CS_OK && id)
         *id = sqlite3_last_insert_rowid(db->sql);
     return rc;
@@ -137,27 +148,83 @@ int cs_outbox__channel(cs_outbox__channel_info *out, cs_db *db, int64_t channel_
     return CS_OK;
 }
 
-/* The customer's address on a channel kind: their newest identity of that kind. */
-int cs_outbox__recipient(char **out, cs_db *db, int64_t customer_id, int channel_kind)
-{
-    sqlite3_stmt *st = cs_db__stmt(db, sql_identity);
-    int kind = cs_channel_kind_identity(channel_kind), rc = CS_OK;
+/* The identity a message goes to. */
+struct recipient {
+    int64_t id;
+    char *value;
+};
 
-    *out = NULL;
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, customer_id);
-    sqlite3_bind_int(st, 2, kind);
-    int step = cs_db__step(db, st);
-    if (step == SQLITE_ROW)
-        *out = cs_db__column_strdup(st, 0, &rc);
-    else if (step == SQLITE_DONE)
-        rc = cs_error__inval("channel_id", "customer %lld has no %s identity, needed to reply "
-                             "on %s channels", (long long)customer_id,
-                             cs_identity_kind_name(kind), cs_channel_kind_name(channel_kind));
-    else
+/* The first row (id, value) of a bound statement, which is then released. */
+static int read_recipient(struct recipient *to, bool *found, cs_db *db, sqlite3_stmt *st)
+{
+    int rc = CS_OK, step = cs_db__step(db, st);
+
+    *found = false;
+    if (step == SQLITE_ROW) {
+        to->id = sqlite3_column_int64(st, 0);
+        to->value = cs_db__column_strdup(st, 1, &rc);
+        *found = rc == CS_OK;
+    } else if (step != SQLITE_DONE) {
         rc = cs_db__error(db, step, "read identity");
+    }
     cs_db__done(st);
+    return rc;
+}
+
+/* Whom a reply on `ch` goes to unless the agent names someone: the identity of the channel's
+ * kind the customer last wrote from (on this ticket, else on this channel, else anywhere),
+ * else their oldest of that kind. Never simply the newest: an agent adding an address is
+ * not the customer choosing it. */
+static int rule_recipient(struct recipient *to, cs_db *db, const cs_ticket *t,
+                          const cs_outbox__channel_info *ch)
+{
+    static const char *const sql[] = {sql_wrote_from, sql_oldest_identity};
+    int kind = cs_channel_kind_identity(ch->kind), rc = CS_OK;
+    bool found = false;
+
+    for (size_t i = 0; i < CS_ARRAY_SIZE(sql) && !found && rc == CS_OK; i++) {
+        sqlite3_stmt *st = cs_db__stmt(db, sql[i]);
+        if (!st)
+            return cs_error_last()->code;
+        sqlite3_bind_int64(st, 1, cs_ticket_customer_id(t));
+        sqlite3_bind_int(st, 2, kind);
+        if (sqlite3_bind_parameter_count(st) > 2) {
+            sqlite3_bind_int64(st, 3, cs_ticket_id(t));
+            sqlite3_bind_int64(st, 4, ch->id);
+        }
+        rc = read_recipient(to, &found, db, st);
+    }
+    if (rc == CS_OK && !found)
+        rc = cs_error__inval("channel_id", "customer %lld has no %s identity, needed to reply "
+                             "on %s channels", (long long)cs_ticket_customer_id(t),
+                             cs_identity_kind_name(kind), cs_channel_kind_name(ch->kind));
+    return rc;
+}
+
+/* The address the agent named: one of the customer's identities of the channel's kind. The
+ * refusal reads the same whether the address is someone else's or nobody's. */
+static int named_recipient(struct recipient *to, cs_db *db, const cs_ticket *t,
+                           const cs_outbox__channel_info *ch, const char *given)
+{
+    int kind = cs_channel_kind_identity(ch->kind), rc;
+    sqlite3_stmt *st;
+    char *value = NULL;
+    bool found = false;
+
+    if (cs_identity_normalize(&value, kind, given) < 0)
+        return cs_error__refield("recipient");
+    if (!(st = cs_db__stmt(db, sql_named_identity))) {
+        rc = cs_error_last()->code;
+        goto out;
+    }
+    sqlite3_bind_int64(st, 1, cs_ticket_customer_id(t));
+    sqlite3_bind_int(st, 2, kind);
+    cs_db__bind_text(st, 3, value);
+    if ((rc = read_recipient(to, &found, db, st)) == CS_OK && !found)
+        rc = cs_error__inval("recipient", "recipient \"%s\" is not one of the customer's %s "
+                             "identities", value, cs_identity_kind_name(kind));
+out:
+    cs_mem__free(value);
     return rc;
 }
 
@@ -277,14 +344,16 @@ static int set_message_column(cs_db *db, const char *sql, int64_t message_id, co
 struct reply {
     cs_ticket *ticket;
     cs_outbox__channel_info ch;
-    char *recipient, *body, *subject, *in_reply_to, *refs;
+    struct recipient to, rule; /* `rule` only when the agent named `to` */
+    char *body, *subject, *in_reply_to, *refs;
     char header_id[CS_IDENTITY_MAX];
 };
 
 static void reply_free(struct reply *r)
 {
     cs_ticket_free(r->ticket);
-    cs_mem__free(r->recipient);
+    cs_mem__free(r->to.value);
+    cs_mem__free(r->rule.value);
     cs_mem__free(r->body);
     cs_mem__free(r->subject);
     cs_mem__free(r->in_reply_to);
@@ -332,8 +401,8 @@ static int reply(int64_t *message_id, cs_db *db, const cs_actor *by, int64_t tic
         goto out;
     }
     if ((rc = cs_outbox__channel(&r.ch, db, o->channel_id ? o->channel_id : latest)) < 0 ||
-        (rc = cs_outbox__recipient(&r.recipient, db, cs_ticket_customer_id(r.ticket),
-                                   r.ch.kind)) < 0 ||
+        (rc = rule_recipient(o->recipient ? &r.rule : &r.to, db, r.ticket, &r.ch)) < 0 ||
+        (o->recipient && (rc = named_recipient(&r.to, db, r.ticket, &r.ch, o->recipient)) < 0) ||
         (rc = signed_body(&r.body, db, by, &r.ch, body)) < 0)
         goto out;
     mail = r.ch.kind == CS_CHANNEL_EMAIL || r.ch.kind == CS_CHANNEL_WEBFORM;
@@ -365,11 +434,17 @@ static int reply(int64_t *message_id, cs_db *db, const cs_actor *by, int64_t tic
                                cs_int__text(b, latest, true), cs_int__text(a, r.ch.id, false))) <
             0)
         goto out;
+    if (o->recipient &&
+        (rc = cs_audit__record(db, by, "message", mid, ticket_id,
+                               cs_ticket_customer_id(r.ticket), "recipient", "recipient",
+                               r.rule.value, r.to.value)) < 0)
+        goto out;
     if (cs_ticket_status(r.ticket) == CS_STATUS_NEW &&
         (rc = cs_ticket__set_status(db, by, ticket_id, CS_STATUS_OPEN)) < 0)
         goto out;
-    e = (cs_outbox__entry){r.ch.id, ticket_id, mid, "reply", r.recipient, r.subject, r.body,
-                           mail ? r.header_id : NULL, r.in_reply_to, r.refs};
+    e = (cs_outbox__entry){r.ch.id,       ticket_id, mid,    "reply",
+                           r.to.value,    r.subject, r.body, mail ? r.header_id : NULL,
+                           r.in_reply_to, r.refs,    r.to.id};
     if ((rc = cs_outbox__queue(NULL, db, &e)) == CS_OK && message_id)
         *message_id = mid;
 out:
@@ -380,8 +455,7 @@ out:
 int cs_reply(int64_t *message_id, cs_db *db, int64_t ticket_id, const char *body,
              const cs_reply_options *options)
 {
-    cs_reply_options defaults = CS_REPLY_OPTIONS_INIT;
-    const cs_reply_options *o = options ? options : &defaults;
+    cs_reply_options o = CS_REPLY_OPTIONS_INIT;
     cs_actor by;
     int rc;
 
@@ -389,18 +463,24 @@ int cs_reply(int64_t *message_id, cs_db *db, int64_t ticket_id, const char *body
         *message_id = 0;
     if (!db)
         return cs_error__inval("db", "db is NULL");
-    if (o->version != CS_REPLY_OPTIONS_VERSION)
-        return cs_error__inval("options", "options version %u is not %d", o->version,
+    /* A version 1 struct ends before `recipient`: read only what the caller has. */
+    if (options && options->version == 1)
+        memcpy(&o, options, offsetof(cs_reply_options, recipient));
+    else if (options && options->version == CS_REPLY_OPTIONS_VERSION)
+        o = *options;
+    else if (options)
+        return cs_error__inval("options", "options version %u is not 1 or %d", options->version,
                                CS_REPLY_OPTIONS_VERSION);
     if ((rc = cs_check__text("body", body, CS_BODY_MAX, true)) < 0 ||
-        (rc = cs_check__text("subject", o->subject, CS_SUBJECT_MAX, false)) < 0)
+        (rc = cs_check__text("subject", o.subject, CS_SUBJECT_MAX, false)) < 0 ||
+        (rc = cs_check__text("recipient", o.recipient, CS_IDENTITY_MAX, false)) < 0)
         return rc;
-    if (o->channel_id < 0)
+    if (o.channel_id < 0)
         return cs_error__inval("channel_id", "channel_id %lld is not valid",
-                               (long long)o->channel_id);
+                               (long long)o.channel_id);
     if ((rc = cs_perm__require(&by, db, CS_CAP_TICKET_WRITE)) < 0 || (rc = cs_db__begin(db)) < 0)
         return rc;
-    return cs_db__end(db, reply(message_id, db, &by, ticket_id, body, o));
+    return cs_db__end(db, reply(message_id, db, &by, ticket_id, body, &o));
 }
 
 /* Claiming. */

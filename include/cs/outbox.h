@@ -8,32 +8,49 @@
 
 CS_BEGIN_DECL
 
-#define CS_REPLY_OPTIONS_VERSION 1
+#define CS_REPLY_OPTIONS_VERSION 2
 
-/** Options for cs_reply(). */
+/** Options for cs_reply(). Version 1 ends after `subject`; cs_reply() reads no further
+ * for it, so callers built against 0.1 keep working unchanged. */
 typedef struct cs_reply_options {
-    unsigned int version; /**< CS_REPLY_OPTIONS_VERSION */
+    unsigned int version; /**< CS_REPLY_OPTIONS_VERSION (1 is accepted too) */
     int64_t channel_id;   /**< 0: the channel of the customer's latest message; another
                                channel is a deliberate switch, recorded in the audit trail */
     const char *subject;  /**< mail subject; default "[#number] ticket subject" */
+    const char *recipient; /**< version 2, @since 0.2: NULL for the rule in cs_reply(); else
+                                an address of the ticket's customer of the channel's
+                                identity kind (normalised like cs_identity_normalize()), a
+                                deliberate choice recorded in the audit trail */
 } cs_reply_options;
 
-#define CS_REPLY_OPTIONS_INIT {CS_REPLY_OPTIONS_VERSION, 0, NULL}
+#define CS_REPLY_OPTIONS_INIT {CS_REPLY_OPTIONS_VERSION, 0, NULL, NULL}
 
 /**
  * Reply publicly to a ticket's customer as the handle's actor (an agent or the system):
  * stores an outbound public message and queues it in the outbox, in one transaction. The
  * reply goes out on the channel of the customer's latest inbound message unless the options
- * name another; its recipient is the customer's identity for that channel's kind. An
- * agent's signature is appended where the channel asks for one (" ^AB" on social and chat
- * channels, "-- \nName" on mail). A new ticket becomes open.
+ * name another. An agent's signature is appended where the channel asks for one (" ^AB" on
+ * social and chat channels, "-- \nName" on mail). A new ticket becomes open.
+ *
+ * The recipient is one of the customer's identities of the channel's identity kind (mail
+ * address, handle, phone number):
+ * - the one named in `options->recipient`, a deliberate choice recorded in the audit trail
+ *   (action "recipient", field "recipient", old: the identity the rule below would have
+ *   picked, new: the one named);
+ * - else the identity the customer last wrote from (every inbound message keeps the
+ *   identity it came from): on this ticket first, else on this channel, else on any
+ *   channel of that kind;
+ * - else, when they never wrote from one, their oldest identity of that kind.
+ * An identity added by an agent is never picked just because it is the newest.
  *
  * @param[out] message_id the stored message; may be NULL
- * @param options NULL for the defaults
- * @return CS_OK; CS_EINVAL (body, channel_id: the customer has no identity for the
- *         channel's kind); CS_ENOTFOUND; CS_ECONFLICT for a closed ticket or a disabled
- *         channel; CS_EPERM (customers, light agents); CS_EREADONLY; CS_EBUSY; CS_EDB
- * @since 0.1
+ * @param options NULL for the defaults; version 1 and 2 are accepted
+ * @return CS_OK; CS_EINVAL (body, subject, options: an unknown version, channel_id: the
+ *         customer has no identity for the channel's kind, recipient: malformed, or not one
+ *         of the customer's identities of that kind - the same words whoever has it);
+ *         CS_ENOTFOUND; CS_ECONFLICT for a closed ticket or a disabled channel; CS_EPERM
+ *         (customers, light agents); CS_EREADONLY; CS_EBUSY; CS_EDB
+ * @since 0.1; `recipient` and the rule above @since 0.2
  */
 CS_EXTERN(int) cs_reply(int64_t *message_id, cs_db *db, int64_t ticket_id, const char *body,
                         const cs_reply_options *options);
