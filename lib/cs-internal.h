@@ -390,6 +390,9 @@ typedef struct cs_outbox__channel_info {
 } cs_outbox__channel_info;
 /* Read an enabled channel; CS_ENOTFOUND / CS_ECONFLICT (disabled) naming "channel_id". */
 int cs_outbox__channel(cs_outbox__channel_info *out, cs_db *db, int64_t channel_id);
+/* Erasure of a customer (cs_customer_erase): cancel what was not delivered to them and
+ * anonymise every item addressed to them, through their tickets or identities. */
+int cs_outbox__erase_customer(cs_db *db, int64_t customer_id);
 /* A Message-ID for a mail libcs sends. */
 void cs_outbox__message_id(char *buf, size_t size, int64_t message_id, int64_t ticket_number,
                            cs_time now, const char *domain);

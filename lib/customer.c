@@ -1528,8 +1528,10 @@ static int do_erase(cs_db *db, const cs_actor *by, int64_t id)
 {
     int rc = require_not_erased(db, id, "id");
 
-    /* Attachments first: they are found through the messages' author, not their text. */
-    if (rc < 0 || (rc = exec_ids(db, sql_erase_attachments, id, CS_ACTOR_CUSTOMER, 0)) < 0 ||
+    /* The outbox first: its items are found through the identities too. Attachments before
+     * messages: they are found through the messages' author, not their text. */
+    if (rc < 0 || (rc = cs_outbox__erase_customer(db, id)) < 0 ||
+        (rc = exec_ids(db, sql_erase_attachments, id, CS_ACTOR_CUSTOMER, 0)) < 0 ||
         (rc = exec_ids(db, sql_erase_messages, id, CS_ACTOR_CUSTOMER, 0)) < 0 ||
         (rc = exec_ids(db, sql_erase_identities, id, 0, 0)) < 0 ||
         (rc = exec_ids(db, sql_tags_delete, id, 0, 0)) < 0 ||

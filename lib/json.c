@@ -1100,7 +1100,8 @@ static int parse_state(const char *s)
     static const cs_name states[] = {{CS_OUTBOX_QUEUED, "queued"},
                                      {CS_OUTBOX_LEASED, "leased"},
                                      {CS_OUTBOX_SENT, "sent"},
-                                     {CS_OUTBOX_DEAD, "dead"}};
+                                     {CS_OUTBOX_DEAD, "dead"},
+                                     {CS_OUTBOX_CANCELLED, "cancelled"}};
     return CS_NAME_PARSE(states, s);
 }
 

@@ -1,5 +1,7 @@
 /*
- * Delivery through the outbox: whom a reply goes to.
+ * Delivery through the outbox: whom a reply goes to, who may acknowledge or fail an item
+ * (the lease rule), what an expired lease costs, and items cancelled because their
+ * recipient is gone.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,6 +207,266 @@ START_TEST(reply_to_an_explicit_recipient)
 }
 END_TEST
 
+/* Leases ------------------------------------------------------------------------------ */
+
+/* Claim exactly one item and return it (copied: id, lease). */
+static cs_outbox_item claim_one(void)
+{
+    cs_outbox_batch *b = NULL;
+    cs_outbox_item it;
+
+    ck_assert_ok(cs_outbox_claim(&b, db, 0, 0, 1, 60));
+    ck_assert_uint_eq(cs_outbox_batch_count(b), 1);
+    it = *cs_outbox_batch_item(b, 0);
+    cs_outbox_batch_free(b);
+    it.kind = it.recipient = it.subject = it.body = NULL;
+    it.message_id_header = it.in_reply_to = it.references = NULL;
+    return it;
+}
+
+static size_t claimable(void)
+{
+    cs_outbox_batch *b = NULL;
+    size_t n;
+
+    ck_assert_ok(cs_outbox_claim(&b, db, 0, 0, 10, 60));
+    n = cs_outbox_batch_count(b);
+    cs_outbox_batch_free(b);
+    return n;
+}
+
+static int state_of(int64_t item)
+{
+    return (int)count("SELECT state FROM outbox WHERE id = %lld", item);
+}
+
+/* Only the holder of the current lease acknowledges or fails an item. */
+START_TEST(ack_needs_the_current_lease)
+{
+    cs_ingest_result *r = mail("<l1@x>", "anna@example.com", "Lease");
+    int64_t id = r->receipt_id;
+    cs_outbox_item it;
+
+    /* Never claimed: no lease was issued, so none can acknowledge. */
+    ck_assert_rc(cs_outbox_ack(db, id, 0, "<never@x>"), CS_ECONFLICT);
+    ck_assert_field("lease");
+    ck_assert_rc(cs_outbox_ack(db, id, 1, "<never@x>"), CS_ECONFLICT);
+    ck_assert_int_eq(state_of(id), CS_OUTBOX_QUEUED);
+
+    it = claim_one();
+    ck_assert_int_eq(it.id, id);
+    ck_assert_rc(cs_outbox_ack(db, id, it.lease + 1, NULL), CS_ECONFLICT);
+    ck_assert_rc(cs_outbox_fail(db, id, it.lease + 1, "x", 0), CS_ECONFLICT);
+    ck_assert_int_eq(state_of(id), CS_OUTBOX_LEASED);
+
+    /* Failed under this lease: the lease is over, an acknowledgement is refused. */
+    ck_assert_ok(cs_outbox_fail(db, id, it.lease, "SMTP 451", 0));
+    ck_assert_rc(cs_outbox_ack(db, id, it.lease, "<after-fail@x>"), CS_ECONFLICT);
+    ck_assert_int_eq(state_of(id), CS_OUTBOX_QUEUED);
+    ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM message"
+                                   " WHERE external_id = '<after-fail@x>'"),
+                     0);
+
+    /* Claimed again: the old lease raced the new claim and is refused. */
+    t_now += 60;
+    cs_outbox_item again = claim_one();
+    ck_assert_int_eq(again.id, id);
+    ck_assert_int_gt(again.lease, it.lease);
+    ck_assert_rc(cs_outbox_ack(db, id, it.lease, "<stale@x>"), CS_ECONFLICT);
+    ck_assert_int_eq(state_of(id), CS_OUTBOX_LEASED);
+    ck_assert_ok(cs_outbox_ack(db, id, again.lease, "<sent@x>"));
+    ck_assert_int_eq(state_of(id), CS_OUTBOX_SENT);
+    /* The holder repeating itself changes nothing; failing a sent item is refused. */
+    ck_assert_ok(cs_outbox_ack(db, id, again.lease, "<sent-twice@x>"));
+    ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE id = %lld"
+                           " AND external_id = '<sent@x>'",
+                           id),
+                     1);
+    ck_assert_rc(cs_outbox_fail(db, id, again.lease, "late", 0), CS_ECONFLICT);
+    ck_assert_rc(cs_outbox_ack(db, 4711, 1, NULL), CS_ENOTFOUND);
+    ck_assert_field("item_id");
+    cs_ingest_result_free(r);
+}
+END_TEST
+
+/* A late acknowledgement: accepted while the lease is the latest and the item was not
+ * claimed again, refused once it was. */
+START_TEST(late_ack_of_an_expired_lease)
+{
+    cs_ingest_result *r = mail("<late@x>", "anna@example.com", "Spät");
+    int64_t id = r->receipt_id;
+    cs_outbox_item it = claim_one();
+
+    /* Expired, nothing else happened yet. */
+    t_now += 61;
+    ck_assert_ok(cs_outbox_ack(db, id, it.lease, "<late-1@x>"));
+    ck_assert_int_eq(state_of(id), CS_OUTBOX_SENT);
+
+    /* Expired and counted as a failed attempt by the next claim, not claimed again. */
+    ck_assert_ok(cs_reply(NULL, db, r->ticket_id, "zweiter Versuch", NULL));
+    it = claim_one();
+    t_now += 61;
+    ck_assert_uint_eq(claimable(), 0); /* backing off */
+    ck_assert_int_eq(state_of(it.id), CS_OUTBOX_QUEUED);
+    ck_assert_ok(cs_outbox_ack(db, it.id, it.lease, "<late-2@x>"));
+    ck_assert_int_eq(state_of(it.id), CS_OUTBOX_SENT);
+    ck_assert_int_eq(count("SELECT count(*) FROM message WHERE id = %lld"
+                           " AND external_id = '<late-2@x>'",
+                           it.message_id),
+                     1);
+
+    /* Expired and claimed again: the late acknowledgement raced the new claim. */
+    ck_assert_ok(cs_reply(NULL, db, r->ticket_id, "dritter Versuch", NULL));
+    it = claim_one();
+    t_now += 3600;
+    cs_outbox_item again = claim_one();
+    ck_assert_int_eq(again.id, it.id);
+    ck_assert_rc(cs_outbox_ack(db, it.id, it.lease, "<late-3@x>"), CS_ECONFLICT);
+    ck_assert_rc(cs_outbox_fail(db, it.id, it.lease, "late", 0), CS_ECONFLICT);
+    ck_assert_int_eq(state_of(it.id), CS_OUTBOX_LEASED);
+
+    /* A late failure of the latest lease closes it: no acknowledgement after it. */
+    t_now += 61;
+    ck_assert_uint_eq(claimable(), 0);
+    ck_assert_ok(cs_outbox_fail(db, again.id, again.lease, "timed out", 0));
+    ck_assert_rc(cs_outbox_ack(db, again.id, again.lease, NULL), CS_ECONFLICT);
+    ck_assert_int_eq(state_of(again.id), CS_OUTBOX_QUEUED);
+    ck_assert_int_eq(count("SELECT attempts FROM outbox WHERE id = %lld", again.id), 2);
+    cs_ingest_result_free(r);
+}
+END_TEST
+
+/* An adapter that dies holding an item: each expired lease is a failed attempt with
+ * backoff, and the item is dead after "outbox.max_attempts". */
+START_TEST(expired_lease_counts_as_an_attempt)
+{
+    cs_ingest_result *r = mail("<stuck@x>", "anna@example.com", "Stuck");
+    int claims = 0;
+    cs_time lease_until = 0;
+
+    ck_assert_ok(cs_setting_set(db, "outbox.max_attempts", 3));
+    for (int round = 0; round < 8; round++) {
+        cs_outbox_batch *b = NULL;
+        ck_assert_ok(cs_outbox_claim(&b, db, 0, 0, 1, 60));
+        if (cs_outbox_batch_count(b) == 1) {
+            claims++;
+            lease_until = cs_outbox_batch_item(b, 0)->lease_until;
+        }
+        cs_outbox_batch_free(b);
+        if (round == 0) {
+            /* Right after the lease ran out the item waits for its backoff. */
+            t_now = lease_until + 1;
+            ck_assert_uint_eq(claimable(), 0);
+            ck_assert_int_eq(
+                count("SELECT next_attempt_at FROM outbox WHERE id = %lld", r->receipt_id),
+                lease_until + 60);
+        }
+        t_now += 3600; /* the adapter died: nobody acknowledges */
+    }
+    ck_assert_int_eq(claims, 3);
+    ck_assert_uint_eq(claimable(), 0);
+    ck_assert_int_eq(state_of(r->receipt_id), CS_OUTBOX_DEAD);
+    ck_assert_int_eq(count("SELECT attempts FROM outbox WHERE id = %lld", r->receipt_id), 3);
+    ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE id = %lld"
+                           " AND last_error LIKE '%%lease%%expired%%'",
+                           r->receipt_id),
+                     1);
+    cs_ingest_result_free(r);
+}
+END_TEST
+
+/* With a claim limit of 1, an item whose adapter keeps dying does not starve the rest. */
+START_TEST(stuck_item_does_not_block_the_others)
+{
+    cs_ingest_result *first = mail("<q1@x>", "anna@example.com", "Eins");
+    cs_ingest_result *second = mail("<q2@x>", "bert@example.com", "Zwei");
+    cs_outbox_item it = claim_one();
+
+    ck_assert_int_eq(it.id, first->receipt_id);
+    t_now += 61;
+    it = claim_one();
+    ck_assert_int_eq(it.id, second->receipt_id);
+    ck_assert_ok(cs_outbox_ack(db, it.id, it.lease, NULL));
+    /* The stuck one comes back after its backoff. */
+    t_now += 60;
+    it = claim_one();
+    ck_assert_int_eq(it.id, first->receipt_id);
+    ck_assert_int_eq(it.attempts, 2);
+    cs_ingest_result_free(first);
+    cs_ingest_result_free(second);
+}
+END_TEST
+
+/* Cancelled items ---------------------------------------------------------------------- */
+
+START_TEST(items_for_gone_recipients_are_cancelled)
+{
+    cs_ingest_result *anna = mail("<g1@x>", "anna@example.com", "Weg");
+    cs_ingest_result *bert = mail("<g2@x>", "bert@example.com", "Auch weg");
+    cs_ingest_result *carl = mail("<g3@x>", "carl@example.com", "Bleibt");
+    cs_reply_options o = CS_REPLY_OPTIONS_INIT;
+    int64_t dup, merge_id = 0, bert_item;
+    char *json = NULL;
+    cs_outbox_item it;
+
+    /* Anna's address is removed while her receipt and a reply wait. */
+    ck_assert_ok(cs_reply(NULL, db, anna->ticket_id, "Antwort an Anna", NULL));
+    ck_assert_ok(
+        cs_customer_remove_identity(db, anna->customer_id, CS_IDENTITY_EMAIL, "anna@example.com"));
+    /* The claim passes over Anna's receipt (cancelled, not counted against the limit) and
+     * leases Bert's; then Bert is erased: his item is cancelled at once, the lease is void. */
+    it = claim_one();
+    bert_item = bert->receipt_id;
+    ck_assert_int_eq(it.id, bert_item);
+    ck_assert_ok(cs_customer_erase(db, bert->customer_id));
+    ck_assert_int_eq(state_of(bert_item), CS_OUTBOX_CANCELLED);
+    ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE id = %lld"
+                           " AND cancel_reason LIKE '%%erased%%'",
+                           bert_item),
+                     1);
+    /* Carl's duplicate was merged into him; the agent answers on Carl's ticket to the
+     * duplicate's address; then the merge is undone: the address is someone else's. */
+    dup = t_customer(db, "Carl Zwei", "carl2@example.com");
+    ck_assert_ok(cs_customer_merge(&merge_id, db, carl->customer_id, dup));
+    o.recipient = "carl2@example.com";
+    ck_assert_ok(cs_reply(NULL, db, carl->ticket_id, "An die zweite Adresse", &o));
+    ck_assert_ok(cs_reply(NULL, db, carl->ticket_id, "An die erste Adresse", NULL));
+    ck_assert_ok(cs_customer_unmerge(db, merge_id));
+
+    /* What is claimable now: Carl's receipt and the reply to his own address only. */
+    t_now += 3600;
+    cs_outbox_batch *b = NULL;
+    ck_assert_ok(cs_outbox_claim(&b, db, 0, 0, 10, 60));
+    ck_assert_uint_eq(cs_outbox_batch_count(b), 2);
+    for (size_t i = 0; i < cs_outbox_batch_count(b); i++)
+        ck_assert_str_eq(cs_outbox_batch_item(b, i)->recipient, "carl@example.com");
+    cs_outbox_batch_free(b);
+    ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM outbox WHERE state = 5"), 4);
+    ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM outbox WHERE state = 5"
+                                   " AND cancel_reason LIKE '%identity%'"),
+                     3);
+    /* The void lease neither acknowledges nor fails. */
+    ck_assert_rc(cs_outbox_ack(db, it.id, it.lease, NULL), CS_ECONFLICT);
+    ck_assert_rc(cs_outbox_fail(db, it.id, it.lease, NULL, 0), CS_ECONFLICT);
+
+    /* outbox.list shows them with the reason. */
+    ck_assert_ok(cs_outbox_list_json(&json, db, CS_OUTBOX_CANCELLED, 0));
+    ck_assert_ptr_nonnull(strstr(json, "\"state\":\"cancelled\""));
+    ck_assert_ptr_nonnull(strstr(json, "\"cancel_reason\":\"the customer was erased\""));
+    cs_str_free(json);
+    ck_assert_ok(cs_call(&json, db, "outbox.list", "{\"state\": \"cancelled\"}"));
+    ck_assert_ptr_nonnull(strstr(json, "\"cancel_reason\":\"the recipient's identity was "
+                                       "removed\""));
+    cs_str_free(json);
+    ck_assert_ok(cs_call(&json, db, "outbox.list", "{\"state\": \"leased\"}"));
+    ck_assert_ptr_nonnull(strstr(json, "\"cancel_reason\":null"));
+    cs_str_free(json);
+    cs_ingest_result_free(anna);
+    cs_ingest_result_free(bert);
+    cs_ingest_result_free(carl);
+}
+END_TEST
+
 Suite *cs_outbox_suite(void)
 {
     Suite *s = suite_create("outbox");
@@ -213,6 +475,17 @@ Suite *cs_outbox_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, reply_goes_where_the_customer_wrote_from);
     tcase_add_test(tc, reply_to_an_explicit_recipient);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("lease");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, ack_needs_the_current_lease);
+    tcase_add_test(tc, late_ack_of_an_expired_lease);
+    tcase_add_test(tc, expired_lease_counts_as_an_attempt);
+    tcase_add_test(tc, stuck_item_does_not_block_the_others);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("cancel");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, items_for_gone_recipients_are_cancelled);
     suite_add_tcase(s, tc);
     return s;
 }

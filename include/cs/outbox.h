@@ -60,11 +60,27 @@ enum cs_outbox_state {
     CS_OUTBOX_QUEUED = 1, /**< waiting to be claimed (now, or at its retry time) */
     CS_OUTBOX_LEASED = 2, /**< claimed by an adapter until its lease ends */
     CS_OUTBOX_SENT = 3,   /**< acknowledged */
-    CS_OUTBOX_DEAD = 4    /**< failed too often ("outbox.max_attempts"); needs a person */
+    CS_OUTBOX_DEAD = 4,   /**< failed too often ("outbox.max_attempts"); needs a person */
+    CS_OUTBOX_CANCELLED = 5 /**< never to be sent: its recipient is gone (@since 0.2) */
 };
 
 /**
  * One claimed item. Strings live until the batch is freed. Fields are only appended.
+ *
+ * The lease rule. Every claim of an item issues a new lease (1, 2, ...). A lease is
+ * *current* while it is the latest one issued for the item and has had no answer: no
+ * acknowledgement, no failure, and the item was not cancelled. Only the current lease
+ * acknowledges (cs_outbox_ack) or fails (cs_outbox_fail) the item, once; anything else is
+ * CS_ECONFLICT naming "lease": a lease that was never issued, one superseded by a later
+ * claim, one that already failed or acknowledged, one of a cancelled item. The holder
+ * repeating its own acknowledgement is CS_OK and changes nothing.
+ *
+ * An expired lease is a failed attempt: the next claim (any adapter's) settles it, retrying
+ * the item after the backoff counted from the lease's end, or making it dead after
+ * "outbox.max_attempts" attempts, so an item that kills its adapter cannot keep the items
+ * behind it waiting. Until the item is claimed again the expired lease stays current: a
+ * late acknowledgement still marks it sent (the item did go out), a late failure still
+ * records its error. Once it is claimed again, both are CS_ECONFLICT.
  */
 typedef struct cs_outbox_item {
     int64_t id;
@@ -87,8 +103,12 @@ typedef struct cs_outbox_item {
 typedef struct cs_outbox_batch cs_outbox_batch;
 
 /**
- * Claim up to `max` items that are due, oldest first, for `lease_seconds`. Items whose
- * lease ran out are due again, so a crashed adapter loses nothing.
+ * Claim up to `max` items that are due, oldest first, for `lease_seconds`. Expired leases
+ * are settled first (see the lease rule above): their items are due again after a backoff,
+ * so a crashed adapter loses nothing. A due item whose recipient is gone is cancelled here
+ * instead of claimed, with its reason (CS_OUTBOX_CANCELLED), and does not count against
+ * `max`: the customer was erased, the identity it is addressed to was removed, or that
+ * identity belongs to another customer than the ticket's now (a merge was undone).
  *
  * @param[out] out the batch (possibly empty); release with cs_outbox_batch_free()
  * @param channel_kind 0 for any kind
@@ -107,25 +127,30 @@ CS_EXTERN(const cs_outbox_item *) cs_outbox_batch_item(const cs_outbox_batch *ba
 CS_EXTERN(void) cs_outbox_batch_free(cs_outbox_batch *batch);
 
 /**
- * The item was sent. Its external id (the channel's id for the sent message) is stored on
- * the message so the customer's answer threads back. Acknowledging an item whose lease
- * expired, or one already acknowledged, is harmless: the first acknowledgement counts.
+ * The item was sent under `lease`, which must be current (the lease rule above; a late
+ * acknowledgement of an expired lease counts while the item was not claimed again). Its
+ * external id (the channel's id for the sent message) is stored on the message so the
+ * customer's answer threads back.
  *
  * @param external_id may be NULL
- * @return CS_OK; CS_ENOTFOUND; CS_EINVAL (external_id); CS_EEXISTS if the external id is
- *         taken on the channel; CS_EPERM; CS_EREADONLY; CS_EBUSY; CS_EDB
- * @since 0.1
+ * @return CS_OK (also for the holder repeating its acknowledgement, which changes nothing);
+ *         CS_ENOTFOUND (item_id); CS_ECONFLICT (lease) if the lease is not current;
+ *         CS_EINVAL (external_id); CS_EEXISTS if the external id is taken on the channel;
+ *         CS_EPERM; CS_EREADONLY; CS_EBUSY; CS_EDB
+ * @since 0.1; the lease is checked @since 0.2
  */
 CS_EXTERN(int) cs_outbox_ack(cs_db *db, int64_t item_id, int64_t lease, const char *external_id);
 
 /**
- * Sending failed. The item is retried at `retry_at`, or with exponential backoff when it is
- * 0 ("outbox.backoff" seconds, doubled per attempt, at most 6 hours), and becomes dead after
- * "outbox.max_attempts" attempts.
+ * Sending failed under `lease`, which must be current (the lease rule above). The item is
+ * retried at `retry_at`, or with exponential backoff when it is 0 ("outbox.backoff"
+ * seconds, doubled per attempt, at most 6 hours), and becomes dead after
+ * "outbox.max_attempts" attempts. A late failure of an expired lease that a claim already
+ * counted records `error` (and `retry_at`, if given) without counting another attempt.
  *
- * @return CS_OK; CS_ENOTFOUND; CS_ECONFLICT if the lease is not the current one (the item
- *         was claimed again, or already acknowledged); CS_EINVAL (error); CS_EPERM;
- *         CS_EREADONLY; CS_EBUSY; CS_EDB
+ * @return CS_OK; CS_ENOTFOUND (item_id); CS_ECONFLICT (lease) if the lease is not current
+ *         (never issued, claimed again since, already acknowledged or failed, the item
+ *         cancelled); CS_EINVAL (error); CS_EPERM; CS_EREADONLY; CS_EBUSY; CS_EDB
  * @since 0.1
  */
 CS_EXTERN(int) cs_outbox_fail(cs_db *db, int64_t item_id, int64_t lease, const char *error,
@@ -133,7 +158,8 @@ CS_EXTERN(int) cs_outbox_fail(cs_db *db, int64_t item_id, int64_t lease, const c
 
 /**
  * Items of the outbox by state, as a JSON array of objects (id, state, kind, channel_id,
- * ticket_id, recipient, attempts, next_attempt_at, last_error), oldest first.
+ * ticket_id, recipient, attempts, next_attempt_at, last_error, and cancel_reason: why a
+ * cancelled item was cancelled, else null), oldest first.
  *
  * @param state an enum cs_outbox_state, or 0 for all
  * @param[out] out release with cs_str_free()
