@@ -66,6 +66,10 @@ static const char sql_merge_insert[] =
 static const char sql_merge_select[] =
     "SELECT survivor_id, merged_id, moved, undone_at FROM customer_merge WHERE id = ?1";
 static const char sql_merge_undone[] = "UPDATE customer_merge SET undone_at = ?2 WHERE id = ?1";
+/* The merge that holds now for a merged customer (?1). */
+static const char sql_merge_holding[] =
+    "SELECT id FROM customer_merge WHERE merged_id = ?1 AND undone_at IS NULL"
+    " ORDER BY id DESC LIMIT 1";
 /* Unmerge: ?1 the moved item, ?2 the survivor, ?3 the merged customer. */
 static const char sql_unmove_identity[] =
     "UPDATE identity SET customer_id = ?3 WHERE id = ?1 AND customer_id = ?2";
@@ -1481,6 +1485,33 @@ static int require_not_erased(cs_db *db, int64_t id, const char *field)
     return rc;
 }
 
+/* A merge moved what its merged customer had to the survivor. Once the survivor is itself
+ * merged into another customer, that is there now: undoing this merge first would leave it
+ * there, and undoing the later merge then would hand it to this survivor. So the later
+ * merge is undone first. */
+static int require_survivor_holds(cs_db *db, const struct merge_record *m, int64_t merge_id)
+{
+    int64_t merged_into = 0, later = 0;
+    cs_time erased_at = 0;
+    sqlite3_stmt *st;
+    int rc = customer_state(db, m->survivor, "survivor_id", &merged_into, &erased_at);
+
+    if (rc < 0 || !merged_into)
+        return rc;
+    if (!(st = cs_db__stmt(db, sql_merge_holding)))
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, m->survivor);
+    if ((rc = cs_db__step(db, st)) == SQLITE_ROW)
+        later = sqlite3_column_int64(st, 0);
+    cs_db__done(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return cs_db__error(db, rc, "read merges");
+    return cs_error__set(CS_ECONFLICT, "merge_id", "customer %lld, the survivor of merge %lld, "
+                         "was merged into customer %lld since (merge %lld): undo merge %lld "
+                         "first", (long long)m->survivor, (long long)merge_id,
+                         (long long)merged_into, (long long)later, (long long)later);
+}
+
 static int do_unmerge(cs_db *db, const cs_actor *by, int64_t merge_id)
 {
     struct merge_record m;
@@ -1495,6 +1526,7 @@ static int do_unmerge(cs_db *db, const cs_actor *by, int64_t merge_id)
     }
     if ((rc = require_not_erased(db, m.survivor, "survivor_id")) < 0 ||
         (rc = require_not_erased(db, m.merged, "merged_id")) < 0 ||
+        (rc = require_survivor_holds(db, &m, merge_id)) < 0 ||
         (rc = move_back(db, sql_unmove_identity, json_object_get(m.moved, "identities"), m.survivor,
                         m.merged)) < 0 ||
         (rc = move_back(db, sql_unmove_ticket, json_object_get(m.moved, "tickets"), m.survivor,

@@ -19,6 +19,7 @@ int main(void)
         cs_sla_suite,
         cs_route_suite,
         cs_outbox_suite,
+        cs_privacy_suite,
         cs_nomem_suite,
         cs_perm_suite,
     };

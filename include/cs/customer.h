@@ -226,12 +226,23 @@ CS_EXTERN(int) cs_customer_merge(int64_t *merge_id, cs_db *db, int64_t survivor_
                                  int64_t merged_id);
 
 /**
- * Undo a merge: what moved goes back to the merged customer, except what has since been
- * merged or removed again.
+ * Undo a merge: the identities and tickets that moved go back to the merged customer, and
+ * the tags it brought leave the survivor; what was removed since stays removed, and what
+ * the survivor got since stays with it.
  *
- * @return CS_OK; CS_ENOTFOUND for an unknown merge; CS_ECONFLICT if it was already undone
- *         or either customer was erased since; CS_EPERM; CS_EREADONLY; CS_EBUSY; CS_EDB
- * @since 0.1
+ * Guarantee: an undo never leaves one customer's identities or tickets with another. Merges
+ * form chains (A into B, then B into C: A's data is with C), so a merge is undone only while
+ * its survivor still holds what moved, that is while the survivor was not merged into
+ * another customer since. Otherwise the undo is refused with CS_ECONFLICT naming the later
+ * merge ("... merge 7: undo merge 7 first") and changes nothing; undoing the later merges
+ * first (B from C, then A from B) works in any chain. After each successful undo every
+ * customer's data is with the customer it is merged into, or with itself.
+ *
+ * @return CS_OK; CS_ENOTFOUND (merge_id) for an unknown merge; CS_ECONFLICT if it was
+ *         already undone (merge_id), either customer was erased since (survivor_id,
+ *         merged_id), or the survivor was merged into another customer since (merge_id,
+ *         the message names that merge); CS_EPERM; CS_EREADONLY; CS_EBUSY; CS_EDB
+ * @since 0.1; chained merges are refused @since 0.2
  */
 CS_EXTERN(int) cs_customer_unmerge(cs_db *db, int64_t merge_id);
 
