@@ -467,6 +467,64 @@ START_TEST(items_for_gone_recipients_are_cancelled)
 }
 END_TEST
 
+/* A database written before 0007-delivery: its queued items learn the identity their
+ * recipient names, if the ticket's customer still has it, and are cancelled if not. */
+START_TEST(migration_addresses_queued_items)
+{
+    char *path = t_path("before-delivery.db"), sql[200];
+    cs_db *old = NULL;
+    sqlite3 *raw = NULL;
+    size_t before = 0;
+
+    while (strcmp(cs_schema__migrations[before].name, "0007-delivery"))
+        before++;
+    ck_assert_int_eq(sqlite3_open(path, &raw), SQLITE_OK);
+    for (size_t i = 0; i < before; i++)
+        ck_assert_int_eq(sqlite3_exec(raw, cs_schema__migrations[i].sql, NULL, NULL, NULL),
+                         SQLITE_OK);
+    snprintf(sql, sizeof(sql), "PRAGMA application_id = %d; PRAGMA user_version = %zu", 0x4C435344,
+             before);
+    ck_assert_int_eq(sqlite3_exec(raw, sql, NULL, NULL, NULL), SQLITE_OK);
+    ck_assert_int_eq(
+        sqlite3_exec(raw,
+                     "INSERT INTO channel (id, kind, name, created_at, updated_at)"
+                     " VALUES (1, 1, 'Mail', 0, 0), (2, 5, 'Twitter', 0, 0);"
+                     "INSERT INTO customer (id, name, created_at, updated_at)"
+                     " VALUES (1, 'Anna', 0, 0), (2, 'Bert', 0, 0);"
+                     "INSERT INTO identity (id, customer_id, kind, value, created_at)"
+                     " VALUES (1, 1, 1, 'anna@example.com', 0), (2, 1, 3, 'anna_m', 0),"
+                     " (3, 2, 1, 'bert@example.com', 0);"
+                     "INSERT INTO ticket (id, number, subject, customer_id, status, priority,"
+                     " type, created_at, updated_at) VALUES (1, 1, 's', 1, 2, 2, 1, 0, 0);"
+                     "INSERT INTO outbox (id, channel_id, ticket_id, kind, recipient, body,"
+                     " next_attempt_at, created_at, state) VALUES"
+                     " (1, 1, 1, 'reply', 'anna@example.com', 'b', 0, 0, 1),"
+                     " (2, 2, 1, 'reply', 'anna_m', 'b', 0, 0, 1),"
+                     " (3, 1, 1, 'reply', 'anna.alt@example.com', 'b', 0, 0, 1),"
+                     " (4, 1, 1, 'reply', 'bert@example.com', 'b', 0, 0, 1),"
+                     " (5, 1, 1, 'reply', 'anna@example.com', 'b', 0, 0, 3)",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
+    sqlite3_close(raw);
+
+    ck_assert_ok(cs_db_open(&old, path, CS_OPEN_READWRITE));
+    cs_db_set_clock(old, t_clock, NULL);
+    ck_assert_int_eq(t_sql_int(old, "SELECT group_concat(coalesce(identity_id, 0), '')"
+                                    " FROM (SELECT identity_id FROM outbox ORDER BY id)"),
+                     12000);
+    cs_outbox_batch *b = NULL;
+    ck_assert_ok(cs_outbox_claim(&b, old, 0, 0, 10, 60));
+    ck_assert_uint_eq(cs_outbox_batch_count(b), 2);
+    cs_outbox_batch_free(b);
+    /* No identity of the customer's has the address, or someone else's has it. */
+    ck_assert_int_eq(t_sql_int(old, "SELECT group_concat(id, '') FROM (SELECT id FROM outbox"
+                                    " WHERE state = 5 ORDER BY id)"),
+                     34);
+    cs_db_close(old);
+    free(path);
+}
+END_TEST
+
 Suite *cs_outbox_suite(void)
 {
     Suite *s = suite_create("outbox");
@@ -486,6 +544,7 @@ Suite *cs_outbox_suite(void)
     tc = tcase_create("cancel");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, items_for_gone_recipients_are_cancelled);
+    tcase_add_test(tc, migration_addresses_queued_items);
     suite_add_tcase(s, tc);
     return s;
 }
