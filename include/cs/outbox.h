@@ -61,7 +61,9 @@ enum cs_outbox_state {
     CS_OUTBOX_LEASED = 2, /**< claimed by an adapter until its lease ends */
     CS_OUTBOX_SENT = 3,   /**< acknowledged */
     CS_OUTBOX_DEAD = 4,   /**< failed too often ("outbox.max_attempts"); needs a person */
-    CS_OUTBOX_CANCELLED = 5 /**< never to be sent: its recipient is gone (@since 0.2) */
+    CS_OUTBOX_CANCELLED = 5 /**< never to be sent: its customer was erased, or the identity
+                                 it is addressed to was removed or is another customer's
+                                 now; the reason is in cs_outbox_list_json() (@since 0.2) */
 };
 
 /**
