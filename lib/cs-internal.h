@@ -373,11 +373,12 @@ int cs_message__check(const cs_message_fields *f);
 
 /* outbox.c -------------------------------------------------------------------------- */
 
-/* An item to queue. */
+/* An item to queue, addressed to identity_id (whose value is recipient). */
 typedef struct cs_outbox__entry {
     int64_t channel_id, ticket_id, message_id;
     const char *kind, *recipient, *subject, *body;
     const char *header_message_id, *in_reply_to, *references;
+    int64_t identity_id;
 } cs_outbox__entry;
 int cs_outbox__queue(int64_t *id, cs_db *db, const cs_outbox__entry *e);
 
@@ -389,8 +390,9 @@ typedef struct cs_outbox__channel_info {
 } cs_outbox__channel_info;
 /* Read an enabled channel; CS_ENOTFOUND / CS_ECONFLICT (disabled) naming "channel_id". */
 int cs_outbox__channel(cs_outbox__channel_info *out, cs_db *db, int64_t channel_id);
-/* The customer's address for a channel kind; CS_EINVAL naming "channel_id" if none. */
-int cs_outbox__recipient(char **out, cs_db *db, int64_t customer_id, int channel_kind);
+/* Erasure of a customer (cs_customer_erase): cancel what was not delivered to them and
+ * anonymise every item addressed to them, through their tickets or identities. */
+int cs_outbox__erase_customer(cs_db *db, int64_t customer_id);
 /* A Message-ID for a mail libcs sends. */
 void cs_outbox__message_id(char *buf, size_t size, int64_t message_id, int64_t ticket_number,
                            cs_time now, const char *domain);

@@ -66,6 +66,10 @@ static const char sql_merge_insert[] =
 static const char sql_merge_select[] =
     "SELECT survivor_id, merged_id, moved, undone_at FROM customer_merge WHERE id = ?1";
 static const char sql_merge_undone[] = "UPDATE customer_merge SET undone_at = ?2 WHERE id = ?1";
+/* The merge that holds now for a merged customer (?1). */
+static const char sql_merge_holding[] =
+    "SELECT id FROM customer_merge WHERE merged_id = ?1 AND undone_at IS NULL"
+    " ORDER BY id DESC LIMIT 1";
 /* Unmerge: ?1 the moved item, ?2 the survivor, ?3 the merged customer. */
 static const char sql_unmove_identity[] =
     "UPDATE identity SET customer_id = ?3 WHERE id = ?1 AND customer_id = ?2";
@@ -73,23 +77,38 @@ static const char sql_unmove_ticket[] =
     "UPDATE ticket SET customer_id = ?3 WHERE id = ?1 AND customer_id = ?2";
 static const char sql_unmove_tag[] = "DELETE FROM customer_tag WHERE tag = ?1 AND customer_id = ?2";
 
-/* Erasure: ?1 the customer, ?2 CS_ACTOR_CUSTOMER. */
+/* Erasure: the customer and everyone merged into it, since their data lives with it. */
+static const char sql_erase_set[] =
+    "WITH RECURSIVE gone(id) AS (SELECT ?1 UNION SELECT c.id FROM customer c JOIN gone"
+    " ON c.merged_into = gone.id) SELECT id FROM gone";
+/* Then per customer: ?1 the customer, ?2 CS_ACTOR_CUSTOMER. Every message of their tickets
+ * (agents' replies and notes quote names and addresses too), and theirs on other tickets. */
+#define ERASED_TICKETS "SELECT id FROM ticket WHERE customer_id = ?1"
 #define ERASED_MESSAGES                                                                            \
-    "SELECT id FROM message WHERE author_kind = ?2"                                                \
-    " AND (author_id = ?1 OR ticket_id IN (SELECT id FROM ticket WHERE customer_id = ?1))"
+    "SELECT id FROM message WHERE ticket_id IN (" ERASED_TICKETS ")"                               \
+    " OR (author_kind = ?2 AND author_id = ?1)"
 static const char sql_erase_attachments[] =
-    "UPDATE attachment SET name = '', storage_ref = NULL, data = NULL"
+    "UPDATE attachment SET name = '', sha256 = '', storage_ref = NULL, data = NULL"
     " WHERE message_id IN (" ERASED_MESSAGES ")";
 static const char sql_erase_messages[] =
-    "UPDATE message SET subject = '', body = '' WHERE id IN (" ERASED_MESSAGES ")";
+    "UPDATE message SET subject = '', body = '', external_id = NULL, conversation = NULL"
+    " WHERE id IN (" ERASED_MESSAGES ")";
+static const char sql_erase_ingest_log[] =
+    "DELETE FROM ingest_log WHERE customer_id = ?1 OR ticket_id IN (" ERASED_TICKETS ")";
+static const char sql_erase_thread_refs[] =
+    "DELETE FROM thread_ref WHERE ticket_id IN (" ERASED_TICKETS ")";
 static const char sql_erase_identities[] = "DELETE FROM identity WHERE customer_id = ?1";
 static const char sql_erase_tickets[] =
-    "UPDATE ticket SET subject = 'erased' WHERE customer_id = ?1";
+    "UPDATE ticket SET subject = 'erased', custom = '{}' WHERE customer_id = ?1";
 static const char sql_erase_audit[] =
-    "UPDATE audit SET old = NULL, new = NULL WHERE customer_id = ?1";
+    "UPDATE audit SET old = NULL, new = NULL"
+    " WHERE customer_id = ?1 OR ticket_id IN (" ERASED_TICKETS ")";
+static const char sql_erase_merges[] =
+    "SELECT id, moved FROM customer_merge WHERE survivor_id = ?1 OR merged_id = ?1";
+static const char sql_erase_merge[] = "UPDATE customer_merge SET moved = ?2 WHERE id = ?1";
 static const char sql_erase_customer[] =
-    "UPDATE customer SET name = 'erased', timezone = NULL, custom = '{}', erased_at = ?2,"
-    " updated_at = ?2 WHERE id = ?1";
+    "UPDATE customer SET name = 'erased', locale = 'en', timezone = NULL, custom = '{}',"
+    " erased_at = ?2, updated_at = ?2 WHERE id = ?1";
 
 /* Export: ?1 the customer (or the ticket, or the message). Columns named "at" or "*_at" are
  * times and "custom" is a JSON object; see row_object(). */
@@ -1481,6 +1500,33 @@ static int require_not_erased(cs_db *db, int64_t id, const char *field)
     return rc;
 }
 
+/* A merge moved what its merged customer had to the survivor. Once the survivor is itself
+ * merged into another customer, that is there now: undoing this merge first would leave it
+ * there, and undoing the later merge then would hand it to this survivor. So the later
+ * merge is undone first. */
+static int require_survivor_holds(cs_db *db, const struct merge_record *m, int64_t merge_id)
+{
+    int64_t merged_into = 0, later = 0;
+    cs_time erased_at = 0;
+    sqlite3_stmt *st;
+    int rc = customer_state(db, m->survivor, "survivor_id", &merged_into, &erased_at);
+
+    if (rc < 0 || !merged_into)
+        return rc;
+    if (!(st = cs_db__stmt(db, sql_merge_holding)))
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, m->survivor);
+    if ((rc = cs_db__step(db, st)) == SQLITE_ROW)
+        later = sqlite3_column_int64(st, 0);
+    cs_db__done(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return cs_db__error(db, rc, "read merges");
+    return cs_error__set(CS_ECONFLICT, "merge_id", "customer %lld, the survivor of merge %lld, "
+                         "was merged into customer %lld since (merge %lld): undo merge %lld "
+                         "first", (long long)m->survivor, (long long)merge_id,
+                         (long long)merged_into, (long long)later, (long long)later);
+}
+
 static int do_unmerge(cs_db *db, const cs_actor *by, int64_t merge_id)
 {
     struct merge_record m;
@@ -1495,6 +1541,7 @@ static int do_unmerge(cs_db *db, const cs_actor *by, int64_t merge_id)
     }
     if ((rc = require_not_erased(db, m.survivor, "survivor_id")) < 0 ||
         (rc = require_not_erased(db, m.merged, "merged_id")) < 0 ||
+        (rc = require_survivor_holds(db, &m, merge_id)) < 0 ||
         (rc = move_back(db, sql_unmove_identity, json_object_get(m.moved, "identities"), m.survivor,
                         m.merged)) < 0 ||
         (rc = move_back(db, sql_unmove_ticket, json_object_get(m.moved, "tickets"), m.survivor,
@@ -1524,20 +1571,112 @@ int cs_customer_unmerge(cs_db *db, int64_t merge_id)
 
 /* Erasure ------------------------------------------------------------------------------ */
 
-static int do_erase(cs_db *db, const cs_actor *by, int64_t id)
+/* A merge record's `moved` without the tags: they are the customer's, the ids are not. An
+ * unreadable record loses everything, which is the safe direction. Appends [id, moved]. */
+static int scrub_merge_record(json_t *records, sqlite3_stmt *st)
 {
-    int rc = require_not_erased(db, id, "id");
+    json_t *moved = json_loads((const char *)sqlite3_column_text(st, 1), 0, NULL), *record;
 
-    /* Attachments first: they are found through the messages' author, not their text. */
-    if (rc < 0 || (rc = exec_ids(db, sql_erase_attachments, id, CS_ACTOR_CUSTOMER, 0)) < 0 ||
-        (rc = exec_ids(db, sql_erase_messages, id, CS_ACTOR_CUSTOMER, 0)) < 0 ||
-        (rc = exec_ids(db, sql_erase_identities, id, 0, 0)) < 0 ||
-        (rc = exec_ids(db, sql_tags_delete, id, 0, 0)) < 0 ||
-        (rc = exec_ids(db, sql_erase_tickets, id, 0, 0)) < 0 ||
-        (rc = exec_ids(db, sql_erase_audit, id, 0, 0)) < 0 ||
+    if (!moved && !(moved = json_object()))
+        return cs_error__nomem();
+    if (json_object_set_new(moved, "tags", json_array()) < 0) {
+        json_decref(moved);
+        return cs_error__nomem();
+    }
+    record = json_pack("[I, o]", (json_int_t)sqlite3_column_int64(st, 0), moved);
+    return json_array_append_new(records, record) < 0 ? cs_error__nomem() : CS_OK;
+}
+
+static int store_merge_record(cs_db *db, json_t *record)
+{
+    sqlite3_stmt *st;
+    char *moved = NULL;
+    int rc = dump(&moved, json_incref(json_array_get(record, 1)));
+
+    if (rc < 0)
+        return rc;
+    if ((st = cs_db__stmt(db, sql_erase_merge))) {
+        sqlite3_bind_int64(st, 1, json_integer_value(json_array_get(record, 0)));
+        cs_db__bind_text(st, 2, moved);
+        rc = cs_db__exec_stmt(db, st);
+    } else {
+        rc = cs_error_last()->code;
+    }
+    cs_mem__free(moved);
+    return rc;
+}
+
+/* The records of the merges the customer took part in, read first, then rewritten. */
+static int erase_merge_records(cs_db *db, int64_t id)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_erase_merges);
+    json_t *records, *record;
+    size_t i;
+    int rc = CS_OK, step = SQLITE_DONE;
+
+    if (!st)
+        return cs_error_last()->code;
+    if (!(records = json_array())) {
+        cs_db__done(st);
+        return cs_error__nomem();
+    }
+    sqlite3_bind_int64(st, 1, id);
+    while (rc == CS_OK && (step = cs_db__step(db, st)) == SQLITE_ROW)
+        rc = scrub_merge_record(records, st);
+    if (rc == CS_OK && step != SQLITE_DONE)
+        rc = cs_db__error(db, step, "read merges");
+    cs_db__done(st);
+    json_array_foreach(records, i, record)
+    {
+        if (rc == CS_OK)
+            rc = store_merge_record(db, record);
+    }
+    json_decref(records);
+    return rc;
+}
+
+/* One customer of the erased set. Outbox items go first: they are found through the
+ * identities too; attachments before messages: they are found through them. */
+static int erase_one(cs_db *db, const cs_actor *by, int64_t id)
+{
+    static const char *const sql[] = {
+        sql_erase_attachments, sql_erase_messages, sql_erase_ingest_log, sql_erase_thread_refs,
+        sql_erase_identities,  sql_tags_delete,    sql_erase_tickets,    sql_erase_audit};
+    int rc = cs_outbox__erase_customer(db, id);
+
+    for (size_t i = 0; i < CS_ARRAY_SIZE(sql) && rc == CS_OK; i++)
+        rc = exec_ids(db, sql[i], id, CS_ACTOR_CUSTOMER, 0);
+    if (rc < 0 || (rc = erase_merge_records(db, id)) < 0 ||
         (rc = exec_ids(db, sql_erase_customer, id, cs_db_now(db), 0)) < 0)
         return rc;
     return cs_audit__record(db, by, "customer", id, 0, id, "erase", NULL, NULL, NULL);
+}
+
+static int do_erase(cs_db *db, const cs_actor *by, int64_t id)
+{
+    int64_t merged_into = 0;
+    cs_time erased_at = 0;
+    sqlite3_stmt *st;
+    cs_strv gone = {0};
+    int rc = customer_state(db, id, "id", &merged_into, &erased_at);
+
+    if (rc < 0)
+        return rc;
+    if (erased_at)
+        return cs_error__set(CS_ECONFLICT, "id", "customer %lld was erased", (long long)id);
+    if (merged_into)
+        return cs_error__set(CS_ECONFLICT, "id", "customer %lld was merged into customer %lld, "
+                             "which holds its data now: erase that one, or undo the merge first",
+                             (long long)id, (long long)merged_into);
+    if (!(st = cs_db__stmt(db, sql_erase_set)))
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, id);
+    if ((rc = cs_strv__load(&gone, db, st)) < 0)
+        return rc;
+    for (size_t i = 0; i < gone.n && rc == CS_OK; i++)
+        rc = erase_one(db, by, strtoll(gone.v[i], NULL, 10));
+    cs_strv__free(&gone);
+    return rc;
 }
 
 int cs_customer_erase(cs_db *db, int64_t id)

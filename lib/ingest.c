@@ -72,6 +72,9 @@ static const char sql_set_template[] =
 static const char sql_drop_template[] =
     "DELETE FROM receipt_template WHERE channel_id = ?1 AND language = ?2";
 static const char sql_channel_exists[] = "SELECT 1 FROM channel WHERE id = ?1";
+static const char sql_sender_identity[] = "SELECT id FROM identity WHERE kind = ?1 AND value = ?2";
+/* Replies go back to the identity a message came from (cs_reply). */
+static const char sql_set_identity[] = "UPDATE message SET identity_id = ?2 WHERE id = ?1";
 
 static const struct {
     const char *language, *text, *team;
@@ -102,6 +105,7 @@ struct ingest {
     cs_ingest_result *r;
     char *receipt; /* owned until handed to the result */
     char *normalized_sender;
+    int64_t identity_id; /* the sender's identity */
     unsigned flags;
     cs_inbound clean;            /* the message with its hints cleaned; `in` points here */
     char *subject, *sender_name; /* owned, cleaned */
@@ -246,6 +250,24 @@ static int recognise_customer(struct ingest *g)
         return rc;
     g->flags |= F_CUSTOMER_CREATED;
     return cs_customer__load(&g->customer, g->db, customer_id);
+}
+
+/* The identity the message came from: the customer was found (or created) by it. */
+static int sender_identity(struct ingest *g, int kind)
+{
+    sqlite3_stmt *st = cs_db__stmt(g->db, sql_sender_identity);
+    int step;
+
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int(st, 1, kind);
+    cs_db__bind_text(st, 2, g->normalized_sender);
+    if ((step = cs_db__step(g->db, st)) == SQLITE_ROW)
+        g->identity_id = sqlite3_column_int64(st, 0);
+    cs_db__done(st);
+    return step == SQLITE_ROW ? CS_OK
+                              : cs_db__error(g->db, step == SQLITE_DONE ? SQLITE_ERROR : step,
+                                             "read the sender's identity");
 }
 
 /* The first column of a bound statement's first row as an id, or 0; done with it after. */
@@ -544,6 +566,7 @@ static int store_message(struct ingest *g)
 {
     cs_message_fields mf = CS_MESSAGE_FIELDS_INIT;
     int64_t ticket_id = cs_ticket_id(g->ticket);
+    sqlite3_stmt *st;
     char channel[24];
     int rc;
 
@@ -559,6 +582,12 @@ static int store_message(struct ingest *g)
     if ((rc = cs_message__insert(&g->r->message_id, g->db, &mf, g->in->conversation,
                                  CS_ACTOR_CUSTOMER, cs_customer_id(g->customer))) < 0 ||
         (rc = remember_unseen(g)) < 0)
+        return rc;
+    if (!(st = cs_db__stmt(g->db, sql_set_identity)))
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, g->r->message_id);
+    sqlite3_bind_int64(st, 2, g->identity_id);
+    if ((rc = cs_db__exec_stmt(g->db, st)) < 0)
         return rc;
     return cs_audit__record(g->db, &g->by, "message", g->r->message_id, ticket_id,
                             cs_customer_id(g->customer), "ingest", "channel_id", NULL,
@@ -736,9 +765,17 @@ static int send_receipt(struct ingest *g)
         goto out;
     cs_outbox__message_id(header_id, sizeof(header_id), mid, cs_ticket_number(g->ticket),
                           cs_db_now(g->db), g->ch.domain);
-    e = (cs_outbox__entry){g->ch.id, cs_ticket_id(g->ticket), mid, "receipt",
-                           g->normalized_sender, subject, g->receipt, mail ? header_id : NULL,
-                           mail ? g->in->external_id : NULL, mail ? g->in->external_id : NULL};
+    e = (cs_outbox__entry){g->ch.id,
+                           cs_ticket_id(g->ticket),
+                           mid,
+                           "receipt",
+                           g->normalized_sender,
+                           subject,
+                           g->receipt,
+                           mail ? header_id : NULL,
+                           mail ? g->in->external_id : NULL,
+                           mail ? g->in->external_id : NULL,
+                           g->identity_id};
     rc = cs_outbox__queue(&g->r->receipt_id, g->db, &e);
 out:
     cs_mem__free(tmpl);
@@ -781,7 +818,7 @@ static int ingest(struct ingest *g)
         return cs_error__refield("sender");
     if ((rc = find_logged(g, &found)) < 0 || found)
         return rc;
-    if ((rc = recognise_customer(g)) < 0)
+    if ((rc = recognise_customer(g)) < 0 || (rc = sender_identity(g, kind)) < 0)
         return rc;
     /* What follows is the customer's doing, and is recorded so. */
     g->by = cs_actor__customer(cs_customer_id(g->customer));

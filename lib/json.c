@@ -934,7 +934,8 @@ static int m_ticket_reply(cs_db *db, struct req *r, json_t **out)
     if ((rc = req_id(r, "ticket_id", &ticket, true)) < 0 ||
         (rc = req_str(r, "body", &body, true)) < 0 ||
         (rc = req_id(r, "channel_id", &o.channel_id, false)) < 0 ||
-        (rc = req_str(r, "subject", &o.subject, false)) < 0 || (rc = req_done(r)) < 0 ||
+        (rc = req_str(r, "subject", &o.subject, false)) < 0 ||
+        (rc = req_str(r, "recipient", &o.recipient, false)) < 0 || (rc = req_done(r)) < 0 ||
         (rc = cs_reply(&message, db, ticket, body, &o)) < 0)
         return rc;
     return with_id(out, "message_id", message);
@@ -1099,7 +1100,8 @@ static int parse_state(const char *s)
     static const cs_name states[] = {{CS_OUTBOX_QUEUED, "queued"},
                                      {CS_OUTBOX_LEASED, "leased"},
                                      {CS_OUTBOX_SENT, "sent"},
-                                     {CS_OUTBOX_DEAD, "dead"}};
+                                     {CS_OUTBOX_DEAD, "dead"},
+                                     {CS_OUTBOX_CANCELLED, "cancelled"}};
     return CS_NAME_PARSE(states, s);
 }
 

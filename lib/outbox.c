@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <jansson.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,19 +13,28 @@
 
 #define MAX_BACKOFF (6 * 3600)
 #define REFERENCES_MAX 20
+#define EXPIRED_BATCH 64
 
 /* The statement table. */
 static const char sql_queue[] =
     "INSERT INTO outbox (channel_id, ticket_id, message_id, kind, recipient, subject, body,"
-    " header_message_id, in_reply_to, refs, next_attempt_at, created_at)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)";
+    " header_message_id, in_reply_to, refs, next_attempt_at, created_at, identity_id)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12)";
 static const char sql_channel[] =
     "SELECT kind, enabled, signature, address, name FROM channel WHERE id = ?1";
 static const char sql_latest_inbound_channel[] =
     "SELECT channel_id FROM message WHERE ticket_id = ?1 AND direction = 1"
     " AND channel_id IS NOT NULL ORDER BY id DESC LIMIT 1";
-static const char sql_identity[] = "SELECT value FROM identity WHERE customer_id = ?1"
-                                   " AND kind = ?2 ORDER BY id DESC LIMIT 1";
+/* Recipients: ?1 the customer, ?2 the identity kind. The one they last wrote from: on this
+ * ticket (?3) first, then on this channel (?4), then anywhere; else their oldest. */
+static const char sql_wrote_from[] =
+    "SELECT i.id, i.value FROM identity i JOIN message m ON m.identity_id = i.id"
+    " WHERE i.customer_id = ?1 AND i.kind = ?2 AND m.direction = 1"
+    " ORDER BY m.ticket_id = ?3 DESC, m.channel_id IS ?4 DESC, m.id DESC LIMIT 1";
+static const char sql_oldest_identity[] =
+    "SELECT id, value FROM identity WHERE customer_id = ?1 AND kind = ?2 ORDER BY id LIMIT 1";
+static const char sql_named_identity[] =
+    "SELECT id, value FROM identity WHERE customer_id = ?1 AND kind = ?2 AND value = ?3";
 static const char sql_agent_sign[] = "SELECT name, initials FROM agent WHERE id = ?1";
 static const char sql_mail_ids[] =
     "SELECT m.external_id, m.direction FROM message m JOIN channel c ON c.id = m.channel_id"
@@ -32,37 +42,75 @@ static const char sql_mail_ids[] =
     " AND c.kind = 1 ORDER BY m.id DESC LIMIT " CS_STR(REFERENCES_MAX);
 static const char sql_set_external[] = "UPDATE message SET external_id = ?2 WHERE id = ?1";
 static const char sql_set_same_channel[] = "UPDATE message SET same_channel = ?2 WHERE id = ?1";
+/* Leases that ran out without an answer, a batch at a time (see settle_expired). */
+static const char sql_expired[] =
+    "SELECT id, attempts, lease_until FROM outbox WHERE state = 2 AND lease_until <= ?1"
+    " ORDER BY id LIMIT " CS_STR(EXPIRED_BATCH);
+/* Due items, with the reason (an index into cancel_reasons) not to send one. */
 static const char sql_due[] =
-    "SELECT o.id FROM outbox o WHERE ((o.state = 1 AND o.next_attempt_at <= ?1)"
-    " OR (o.state = 2 AND o.lease_until <= ?1))"
+    "SELECT o.id, CASE WHEN c.erased_at IS NOT NULL THEN 1 WHEN o.identity_id IS NULL THEN 2"
+    " WHEN i.customer_id <> t.customer_id THEN 3 ELSE 0 END"
+    " FROM outbox o JOIN ticket t ON t.id = o.ticket_id JOIN customer c ON c.id = t.customer_id"
+    " LEFT JOIN identity i ON i.id = o.identity_id"
+    " WHERE o.state = 1 AND o.next_attempt_at <= ?1"
     " AND (?2 = 0 OR o.channel_id = ?2)"
     " AND (?3 = 0 OR o.channel_id IN (SELECT id FROM channel WHERE kind = ?3))"
     " ORDER BY o.next_attempt_at, o.id LIMIT ?4";
 static const char sql_lease[] =
     "UPDATE outbox SET state = 2, lease = lease + 1, lease_until = ?2, attempts = attempts + 1"
     " WHERE id = ?1";
+static const char sql_cancel[] =
+    "UPDATE outbox SET state = 5, cancel_reason = ?2, lease_until = NULL WHERE id = ?1";
 static const char sql_item[] =
     "SELECT o.id, o.lease, o.lease_until, o.channel_id, c.kind, o.ticket_id, o.message_id,"
     " o.kind, o.recipient, o.subject, o.body, o.header_message_id, o.in_reply_to, o.refs,"
     " o.attempts FROM outbox o JOIN channel c ON c.id = o.channel_id WHERE o.id = ?1";
 static const char sql_item_state[] =
-    "SELECT state, lease, attempts, message_id FROM outbox WHERE id = ?1";
+    "SELECT state, lease, attempts, message_id, lease_until IS NOT NULL, cancel_reason"
+    " FROM outbox WHERE id = ?1";
 static const char sql_sent[] =
     "UPDATE outbox SET state = 3, sent_at = ?2, external_id = ?3, lease_until = NULL"
     " WHERE id = ?1";
+/* A failed attempt; ?5 non-zero keeps the lease open (an expired lease: its holder may
+ * still answer, see cs_outbox_ack). */
 static const char sql_failed[] =
-    "UPDATE outbox SET state = ?2, next_attempt_at = ?3, last_error = ?4, lease_until = NULL"
+    "UPDATE outbox SET state = ?2, next_attempt_at = ?3, last_error = ?4,"
+    " lease_until = CASE WHEN ?5 THEN lease_until END WHERE id = ?1";
+/* A late failure of a lease a claim already counted: only its words, and the lease ends. */
+static const char sql_late_failure[] =
+    "UPDATE outbox SET last_error = coalesce(?2, last_error), lease_until = NULL,"
+    " next_attempt_at = CASE WHEN state = 1 AND ?3 > 0 THEN ?3 ELSE next_attempt_at END"
     " WHERE id = ?1";
 static const char sql_list[] =
     "SELECT id, state, kind, channel_id, ticket_id, recipient, attempts, next_attempt_at,"
-    " last_error FROM outbox WHERE (?1 = 0 OR state = ?1) ORDER BY id LIMIT ?2";
+    " last_error, cancel_reason FROM outbox WHERE (?1 = 0 OR state = ?1) ORDER BY id LIMIT ?2";
+/* Erasure: ?1 the customer. Everything addressed to them, through their tickets or their
+ * identities (before those are deleted). */
+#define CUSTOMER_ITEMS                                                                             \
+    "(ticket_id IN (SELECT id FROM ticket WHERE customer_id = ?1)"                                 \
+    " OR identity_id IN (SELECT id FROM identity WHERE customer_id = ?1))"
+static const char sql_cancel_customer[] =
+    "UPDATE outbox SET state = 5, cancel_reason = ?2, lease_until = NULL"
+    " WHERE state IN (1, 2, 4) AND " CUSTOMER_ITEMS;
+static const char sql_erase_customer[] =
+    "UPDATE outbox SET recipient = 'erased', subject = NULL, body = '', header_message_id = NULL,"
+    " in_reply_to = NULL, refs = NULL, last_error = NULL, external_id = NULL WHERE "
+    CUSTOMER_ITEMS;
 static const char sql_stats[] =
     "SELECT count(*), coalesce(sum(m.same_channel), 0) FROM message m"
     " JOIN ticket t ON t.id = m.ticket_id WHERE m.direction = 2"
     " AND m.visibility = 1 AND m.author_kind = 1 AND m.same_channel IS NOT NULL"
     " AND m.created_at >= ?1 AND m.created_at < ?2 AND " CS_SCOPE_SQL("t", "?3");
 
-static const char *state_names[] = {NULL, "queued", "leased", "sent", "dead"};
+static const char *state_names[] = {NULL, "queued", "leased", "sent", "dead", "cancelled"};
+
+/* Why a due item is cancelled instead of sent; indexed by sql_due's second column. */
+static const char *const cancel_reasons[] = {
+    NULL,
+    "the customer was erased",
+    "the recipient's identity was removed",
+    "the recipient's identity belongs to another customer now",
+};
 
 /* Bind a value an adapter puts into a header (To, Subject, Message-ID, In-Reply-To,
  * References). This is the one place such values pass, whatever their source (a customer's
@@ -105,6 +153,8 @@ int cs_outbox__queue(int64_t *id, cs_db *db, const cs_outbox__entry *e)
         cs_db__done(st);
         return rc;
     }
+    if (e->identity_id)
+        sqlite3_bind_int64(st, 12, e->identity_id);
     if ((rc = cs_db__exec_stmt(db, st)) == CS_OK && id)
         *id = sqlite3_last_insert_rowid(db->sql);
     return rc;
@@ -137,27 +187,83 @@ int cs_outbox__channel(cs_outbox__channel_info *out, cs_db *db, int64_t channel_
     return CS_OK;
 }
 
-/* The customer's address on a channel kind: their newest identity of that kind. */
-int cs_outbox__recipient(char **out, cs_db *db, int64_t customer_id, int channel_kind)
-{
-    sqlite3_stmt *st = cs_db__stmt(db, sql_identity);
-    int kind = cs_channel_kind_identity(channel_kind), rc = CS_OK;
+/* The identity a message goes to. */
+struct recipient {
+    int64_t id;
+    char *value;
+};
 
-    *out = NULL;
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, customer_id);
-    sqlite3_bind_int(st, 2, kind);
-    int step = cs_db__step(db, st);
-    if (step == SQLITE_ROW)
-        *out = cs_db__column_strdup(st, 0, &rc);
-    else if (step == SQLITE_DONE)
-        rc = cs_error__inval("channel_id", "customer %lld has no %s identity, needed to reply "
-                             "on %s channels", (long long)customer_id,
-                             cs_identity_kind_name(kind), cs_channel_kind_name(channel_kind));
-    else
+/* The first row (id, value) of a bound statement, which is then released. */
+static int read_recipient(struct recipient *to, bool *found, cs_db *db, sqlite3_stmt *st)
+{
+    int rc = CS_OK, step = cs_db__step(db, st);
+
+    *found = false;
+    if (step == SQLITE_ROW) {
+        to->id = sqlite3_column_int64(st, 0);
+        to->value = cs_db__column_strdup(st, 1, &rc);
+        *found = rc == CS_OK;
+    } else if (step != SQLITE_DONE) {
         rc = cs_db__error(db, step, "read identity");
+    }
     cs_db__done(st);
+    return rc;
+}
+
+/* Whom a reply on `ch` goes to unless the agent names someone: the identity of the channel's
+ * kind the customer last wrote from (on this ticket, else on this channel, else anywhere),
+ * else their oldest of that kind. Never simply the newest: an agent adding an address is
+ * not the customer choosing it. */
+static int rule_recipient(struct recipient *to, cs_db *db, const cs_ticket *t,
+                          const cs_outbox__channel_info *ch)
+{
+    static const char *const sql[] = {sql_wrote_from, sql_oldest_identity};
+    int kind = cs_channel_kind_identity(ch->kind), rc = CS_OK;
+    bool found = false;
+
+    for (size_t i = 0; i < CS_ARRAY_SIZE(sql) && !found && rc == CS_OK; i++) {
+        sqlite3_stmt *st = cs_db__stmt(db, sql[i]);
+        if (!st)
+            return cs_error_last()->code;
+        sqlite3_bind_int64(st, 1, cs_ticket_customer_id(t));
+        sqlite3_bind_int(st, 2, kind);
+        if (sqlite3_bind_parameter_count(st) > 2) {
+            sqlite3_bind_int64(st, 3, cs_ticket_id(t));
+            sqlite3_bind_int64(st, 4, ch->id);
+        }
+        rc = read_recipient(to, &found, db, st);
+    }
+    if (rc == CS_OK && !found)
+        rc = cs_error__inval("channel_id", "customer %lld has no %s identity, needed to reply "
+                             "on %s channels", (long long)cs_ticket_customer_id(t),
+                             cs_identity_kind_name(kind), cs_channel_kind_name(ch->kind));
+    return rc;
+}
+
+/* The address the agent named: one of the customer's identities of the channel's kind. The
+ * refusal reads the same whether the address is someone else's or nobody's. */
+static int named_recipient(struct recipient *to, cs_db *db, const cs_ticket *t,
+                           const cs_outbox__channel_info *ch, const char *given)
+{
+    int kind = cs_channel_kind_identity(ch->kind), rc;
+    sqlite3_stmt *st;
+    char *value = NULL;
+    bool found = false;
+
+    if (cs_identity_normalize(&value, kind, given) < 0)
+        return cs_error__refield("recipient");
+    if (!(st = cs_db__stmt(db, sql_named_identity))) {
+        rc = cs_error_last()->code;
+        goto out;
+    }
+    sqlite3_bind_int64(st, 1, cs_ticket_customer_id(t));
+    sqlite3_bind_int(st, 2, kind);
+    cs_db__bind_text(st, 3, value);
+    if ((rc = read_recipient(to, &found, db, st)) == CS_OK && !found)
+        rc = cs_error__inval("recipient", "recipient \"%s\" is not one of the customer's %s "
+                             "identities", value, cs_identity_kind_name(kind));
+out:
+    cs_mem__free(value);
     return rc;
 }
 
@@ -277,14 +383,16 @@ static int set_message_column(cs_db *db, const char *sql, int64_t message_id, co
 struct reply {
     cs_ticket *ticket;
     cs_outbox__channel_info ch;
-    char *recipient, *body, *subject, *in_reply_to, *refs;
+    struct recipient to, rule; /* `rule` only when the agent named `to` */
+    char *body, *subject, *in_reply_to, *refs;
     char header_id[CS_IDENTITY_MAX];
 };
 
 static void reply_free(struct reply *r)
 {
     cs_ticket_free(r->ticket);
-    cs_mem__free(r->recipient);
+    cs_mem__free(r->to.value);
+    cs_mem__free(r->rule.value);
     cs_mem__free(r->body);
     cs_mem__free(r->subject);
     cs_mem__free(r->in_reply_to);
@@ -332,8 +440,8 @@ static int reply(int64_t *message_id, cs_db *db, const cs_actor *by, int64_t tic
         goto out;
     }
     if ((rc = cs_outbox__channel(&r.ch, db, o->channel_id ? o->channel_id : latest)) < 0 ||
-        (rc = cs_outbox__recipient(&r.recipient, db, cs_ticket_customer_id(r.ticket),
-                                   r.ch.kind)) < 0 ||
+        (rc = rule_recipient(o->recipient ? &r.rule : &r.to, db, r.ticket, &r.ch)) < 0 ||
+        (o->recipient && (rc = named_recipient(&r.to, db, r.ticket, &r.ch, o->recipient)) < 0) ||
         (rc = signed_body(&r.body, db, by, &r.ch, body)) < 0)
         goto out;
     mail = r.ch.kind == CS_CHANNEL_EMAIL || r.ch.kind == CS_CHANNEL_WEBFORM;
@@ -365,11 +473,17 @@ static int reply(int64_t *message_id, cs_db *db, const cs_actor *by, int64_t tic
                                cs_int__text(b, latest, true), cs_int__text(a, r.ch.id, false))) <
             0)
         goto out;
+    if (o->recipient &&
+        (rc = cs_audit__record(db, by, "message", mid, ticket_id,
+                               cs_ticket_customer_id(r.ticket), "recipient", "recipient",
+                               r.rule.value, r.to.value)) < 0)
+        goto out;
     if (cs_ticket_status(r.ticket) == CS_STATUS_NEW &&
         (rc = cs_ticket__set_status(db, by, ticket_id, CS_STATUS_OPEN)) < 0)
         goto out;
-    e = (cs_outbox__entry){r.ch.id, ticket_id, mid, "reply", r.recipient, r.subject, r.body,
-                           mail ? r.header_id : NULL, r.in_reply_to, r.refs};
+    e = (cs_outbox__entry){r.ch.id,       ticket_id, mid,    "reply",
+                           r.to.value,    r.subject, r.body, mail ? r.header_id : NULL,
+                           r.in_reply_to, r.refs,    r.to.id};
     if ((rc = cs_outbox__queue(NULL, db, &e)) == CS_OK && message_id)
         *message_id = mid;
 out:
@@ -380,8 +494,7 @@ out:
 int cs_reply(int64_t *message_id, cs_db *db, int64_t ticket_id, const char *body,
              const cs_reply_options *options)
 {
-    cs_reply_options defaults = CS_REPLY_OPTIONS_INIT;
-    const cs_reply_options *o = options ? options : &defaults;
+    cs_reply_options o = CS_REPLY_OPTIONS_INIT;
     cs_actor by;
     int rc;
 
@@ -389,18 +502,24 @@ int cs_reply(int64_t *message_id, cs_db *db, int64_t ticket_id, const char *body
         *message_id = 0;
     if (!db)
         return cs_error__inval("db", "db is NULL");
-    if (o->version != CS_REPLY_OPTIONS_VERSION)
-        return cs_error__inval("options", "options version %u is not %d", o->version,
+    /* A version 1 struct ends before `recipient`: read only what the caller has. */
+    if (options && options->version == 1)
+        memcpy(&o, options, offsetof(cs_reply_options, recipient));
+    else if (options && options->version == CS_REPLY_OPTIONS_VERSION)
+        o = *options;
+    else if (options)
+        return cs_error__inval("options", "options version %u is not 1 or %d", options->version,
                                CS_REPLY_OPTIONS_VERSION);
     if ((rc = cs_check__text("body", body, CS_BODY_MAX, true)) < 0 ||
-        (rc = cs_check__text("subject", o->subject, CS_SUBJECT_MAX, false)) < 0)
+        (rc = cs_check__text("subject", o.subject, CS_SUBJECT_MAX, false)) < 0 ||
+        (rc = cs_check__text("recipient", o.recipient, CS_IDENTITY_MAX, false)) < 0)
         return rc;
-    if (o->channel_id < 0)
+    if (o.channel_id < 0)
         return cs_error__inval("channel_id", "channel_id %lld is not valid",
-                               (long long)o->channel_id);
+                               (long long)o.channel_id);
     if ((rc = cs_perm__require(&by, db, CS_CAP_TICKET_WRITE)) < 0 || (rc = cs_db__begin(db)) < 0)
         return rc;
-    return cs_db__end(db, reply(message_id, db, &by, ticket_id, body, o));
+    return cs_db__end(db, reply(message_id, db, &by, ticket_id, body, &o));
 }
 
 /* Claiming. */
@@ -481,44 +600,139 @@ out:
 
 #define ITEM_STRINGS 7
 
-static int claim(cs_outbox_batch *b, cs_db *db, int kind, int64_t channel_id, size_t max,
-                 int lease_seconds)
+/* When a failed attempt is tried again: at `retry_at` if given, else "outbox.backoff" seconds
+ * after `from`, doubled per attempt made, at most MAX_BACKOFF; or never (dead) once
+ * "outbox.max_attempts" attempts were made. */
+static int record_failure(cs_db *db, int64_t id, int attempts, cs_time from, cs_time retry_at,
+                          const char *error, bool keep_lease)
 {
-    sqlite3_stmt *st = cs_db__stmt(db, sql_due);
-    cs_time now = cs_db_now(db);
-    int64_t *ids = NULL;
-    size_t n = 0;
+    int64_t max_attempts, backoff;
+    sqlite3_stmt *st;
+    int rc;
+
+    if ((rc = cs_setting_get(&max_attempts, db, "outbox.max_attempts")) < 0 ||
+        (rc = cs_setting_get(&backoff, db, "outbox.backoff")) < 0)
+        return rc;
+    for (int i = 1; i < attempts && backoff < MAX_BACKOFF; i++)
+        backoff *= 2;
+    if (!(st = cs_db__stmt(db, sql_failed)))
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int(st, 2, attempts >= max_attempts ? CS_OUTBOX_DEAD : CS_OUTBOX_QUEUED);
+    sqlite3_bind_int64(
+        st, 3, retry_at > 0 ? retry_at : from + (backoff < MAX_BACKOFF ? backoff : MAX_BACKOFF));
+    cs_db__bind_text(st, 4, error);
+    sqlite3_bind_int(st, 5, keep_lease);
+    return cs_db__exec_stmt(db, st);
+}
+
+/* Leases that ran out unanswered (the adapter died, or hangs): each is a failed attempt,
+ * backed off from when it ran out, dead after the last. Otherwise an item that kills its
+ * adapter would be claimed again at once, forever, ahead of everything behind it. The lease
+ * stays open: its holder's late answer counts until the item is claimed again. */
+static int settle_expired(cs_db *db, cs_time now)
+{
+    struct {
+        int64_t id;
+        int attempts;
+        cs_time until;
+    } due[EXPIRED_BATCH];
+    size_t n;
     int rc = CS_OK, step;
 
+    do {
+        sqlite3_stmt *st = cs_db__stmt(db, sql_expired);
+        if (!st)
+            return cs_error_last()->code;
+        sqlite3_bind_int64(st, 1, now);
+        for (n = 0; n < EXPIRED_BATCH && (step = cs_db__step(db, st)) == SQLITE_ROW; n++) {
+            due[n].id = sqlite3_column_int64(st, 0);
+            due[n].attempts = sqlite3_column_int(st, 1);
+            due[n].until = sqlite3_column_int64(st, 2);
+        }
+        if (n < EXPIRED_BATCH && step != SQLITE_DONE)
+            rc = cs_db__error(db, step, "find expired leases");
+        cs_db__done(st);
+        for (size_t i = 0; i < n && rc == CS_OK; i++)
+            rc = record_failure(db, due[i].id, due[i].attempts, due[i].until, 0,
+                                "the lease expired without an answer", true);
+    } while (rc == CS_OK && n == EXPIRED_BATCH);
+    return rc;
+}
+
+/* A due item and the reason not to send it (0: send it). */
+struct due_item {
+    int64_t id;
+    int reason;
+};
+
+static int find_due(struct due_item *due, size_t *n, cs_db *db, cs_time now, int kind,
+                    int64_t channel_id, size_t max)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_due);
+    int rc = CS_OK, step;
+
+    *n = 0;
     if (!st)
         return cs_error_last()->code;
-    if (!(ids = cs_mem__alloc(max * sizeof(*ids))) ||
-        !(b->items = cs_mem__calloc(max, sizeof(*b->items))) ||
-        !(b->strings = cs_mem__calloc(max * ITEM_STRINGS, sizeof(*b->strings)))) {
-        cs_db__done(st);
-        cs_mem__free(ids);
-        return cs_error__nomem();
-    }
     sqlite3_bind_int64(st, 1, now);
     sqlite3_bind_int64(st, 2, channel_id);
     sqlite3_bind_int(st, 3, kind);
     sqlite3_bind_int64(st, 4, (int64_t)max);
-    while ((step = cs_db__step(db, st)) == SQLITE_ROW)
-        ids[n++] = sqlite3_column_int64(st, 0);
-    if (step != SQLITE_DONE)
+    while (*n < max && (step = cs_db__step(db, st)) == SQLITE_ROW) {
+        due[*n].id = sqlite3_column_int64(st, 0);
+        due[(*n)++].reason = sqlite3_column_int(st, 1);
+    }
+    if (*n < max && step != SQLITE_DONE)
         rc = cs_db__error(db, step, "find due outbox items");
     cs_db__done(st);
-    for (size_t i = 0; i < n && rc == CS_OK; i++) {
-        if (!(st = cs_db__stmt(db, sql_lease))) {
-            rc = cs_error_last()->code;
-            break;
-        }
-        sqlite3_bind_int64(st, 1, ids[i]);
-        sqlite3_bind_int64(st, 2, now + lease_seconds);
-        if ((rc = cs_db__exec_stmt(db, st)) == CS_OK)
-            rc = load_item(b, db, ids[i]);
+    return rc;
+}
+
+/* Cancel an item with the reason, or lease it and add it to the batch. */
+static int take(cs_outbox_batch *b, cs_db *db, const struct due_item *d, cs_time lease_until)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, d->reason ? sql_cancel : sql_lease);
+    int rc;
+
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, d->id);
+    if (d->reason)
+        cs_db__bind_text(st, 2, cancel_reasons[d->reason]);
+    else
+        sqlite3_bind_int64(st, 2, lease_until);
+    if ((rc = cs_db__exec_stmt(db, st)) < 0 || d->reason)
+        return rc;
+    return load_item(b, db, d->id);
+}
+
+/* Cancelled items do not count against `max`: the claim goes on to what is behind them. */
+static int claim(cs_outbox_batch *b, cs_db *db, int kind, int64_t channel_id, size_t max,
+                 int lease_seconds)
+{
+    cs_time now = cs_db_now(db);
+    struct due_item *due;
+    size_t n, want;
+    int rc;
+
+    if (!(due = cs_mem__alloc(max * sizeof(*due))) ||
+        !(b->items = cs_mem__calloc(max, sizeof(*b->items))) ||
+        !(b->strings = cs_mem__calloc(max * ITEM_STRINGS, sizeof(*b->strings)))) {
+        cs_mem__free(due);
+        return cs_error__nomem();
     }
-    cs_mem__free(ids);
+    rc = settle_expired(db, now);
+    while (rc == CS_OK && b->n < max) {
+        want = max - b->n;
+        if ((rc = find_due(due, &n, db, now, kind, channel_id, want)) < 0)
+            break;
+        for (size_t i = 0; i < n && rc == CS_OK; i++)
+            rc = take(b, db, &due[i], now + lease_seconds);
+        if (n < want)
+            break;
+    }
+    cs_mem__free(due);
     return rc;
 }
 
@@ -553,11 +767,18 @@ int cs_outbox_claim(cs_outbox_batch **out, cs_db *db, int channel_kind, int64_t 
     return CS_OK;
 }
 
-/* Read an item's state for ack/fail. */
-static int item_state(cs_db *db, int64_t id, int *state, int64_t *lease, int *attempts,
-                      int64_t *message_id)
+/* An item as acknowledgements and failures see it. */
+struct item_state {
+    int state, attempts;
+    int64_t lease, message_id;
+    bool open; /* its latest lease has had no answer yet */
+    char reason[128];
+};
+
+static int item_state(struct item_state *it, cs_db *db, int64_t id)
 {
     sqlite3_stmt *st = cs_db__stmt(db, sql_item_state);
+    const char *reason;
     int rc;
 
     if (!st)
@@ -565,24 +786,53 @@ static int item_state(cs_db *db, int64_t id, int *state, int64_t *lease, int *at
     sqlite3_bind_int64(st, 1, id);
     if ((rc = cs_db__one(db, st, id, "item_id", "outbox item")) < 0)
         return rc;
-    *state = sqlite3_column_int(st, 0);
-    *lease = sqlite3_column_int64(st, 1);
-    *attempts = sqlite3_column_int(st, 2);
-    *message_id = sqlite3_column_int64(st, 3);
+    it->state = sqlite3_column_int(st, 0);
+    it->lease = sqlite3_column_int64(st, 1);
+    it->attempts = sqlite3_column_int(st, 2);
+    it->message_id = sqlite3_column_int64(st, 3);
+    it->open = sqlite3_column_int(st, 4);
+    reason = (const char *)sqlite3_column_text(st, 5);
+    snprintf(it->reason, sizeof(it->reason), "%s", reason ? reason : "");
     cs_db__done(st);
     return CS_OK;
 }
 
-static int ack(cs_db *db, int64_t item_id, const char *external_id)
+/* The lease rule (cs/outbox.h): only the latest lease issued may answer, and only once. */
+static int check_lease(const struct item_state *it, int64_t item_id, int64_t lease)
 {
-    int64_t lease, message_id;
-    int state, attempts, rc;
-    sqlite3_stmt *st;
+    long long id = (long long)item_id, l = (long long)lease;
 
-    if ((rc = item_state(db, item_id, &state, &lease, &attempts, &message_id)) < 0)
+    if (lease <= 0 || lease > it->lease)
+        return cs_error__set(CS_ECONFLICT, "lease", "outbox item %lld was never claimed under "
+                             "lease %lld", id, l);
+    if (lease < it->lease)
+        return cs_error__set(CS_ECONFLICT, "lease", "lease %lld of outbox item %lld is over: "
+                             "the item was claimed again (lease %lld)", l, id,
+                             (long long)it->lease);
+    if (it->state == CS_OUTBOX_CANCELLED)
+        return cs_error__set(CS_ECONFLICT, "lease", "outbox item %lld was cancelled: %s", id,
+                             it->reason);
+    if (it->state == CS_OUTBOX_SENT)
+        return cs_error__set(CS_ECONFLICT, "lease", "outbox item %lld was acknowledged under "
+                             "lease %lld", id, l);
+    if (!it->open)
+        return cs_error__set(CS_ECONFLICT, "lease", "lease %lld of outbox item %lld is over: "
+                             "the item failed under it", l, id);
+    return CS_OK;
+}
+
+static int ack(cs_db *db, int64_t item_id, int64_t lease, const char *external_id)
+{
+    struct item_state it;
+    sqlite3_stmt *st;
+    int rc;
+
+    if ((rc = item_state(&it, db, item_id)) < 0)
         return rc;
-    if (state == CS_OUTBOX_SENT)
-        return CS_OK; /* the first acknowledgement counts */
+    if (it.state == CS_OUTBOX_SENT && lease == it.lease)
+        return CS_OK; /* the holder repeating itself: the first acknowledgement counts */
+    if ((rc = check_lease(&it, item_id, lease)) < 0)
+        return rc;
     if (!(st = cs_db__stmt(db, sql_sent)))
         return cs_error_last()->code;
     sqlite3_bind_int64(st, 1, item_id);
@@ -590,8 +840,8 @@ static int ack(cs_db *db, int64_t item_id, const char *external_id)
     cs_db__bind_text(st, 3, external_id);
     if ((rc = cs_db__exec_stmt(db, st)) < 0)
         return rc;
-    if (message_id && external_id && *external_id) {
-        rc = set_message_column(db, sql_set_external, message_id, external_id, 0);
+    if (it.message_id && external_id && *external_id) {
+        rc = set_message_column(db, sql_set_external, it.message_id, external_id, 0);
         if (rc == CS_EEXISTS)
             rc = cs_error__set(CS_EEXISTS, "external_id", "external id \"%s\" is already "
                                "taken on the item's channel", external_id);
@@ -604,40 +854,30 @@ int cs_outbox_ack(cs_db *db, int64_t item_id, int64_t lease, const char *externa
     cs_actor by;
     int rc;
 
-    (void)lease; /* a late acknowledgement still means the item was sent */
     if (!db)
         return cs_error__inval("db", "db is NULL");
     if ((rc = cs_check__text("external_id", external_id, CS_EXTERNAL_ID_MAX, false)) < 0 ||
         (rc = cs_perm__require(&by, db, CS_CAP_OUTBOX)) < 0 || (rc = cs_db__begin(db)) < 0)
         return rc;
-    return cs_db__end(db, ack(db, item_id, external_id));
+    return cs_db__end(db, ack(db, item_id, lease, external_id));
 }
 
 static int fail(cs_db *db, int64_t item_id, int64_t lease, const char *error, cs_time retry_at)
 {
-    int64_t current, message_id, max_attempts, backoff;
-    int state, attempts, rc;
-    cs_time now = cs_db_now(db), next;
+    struct item_state it;
     sqlite3_stmt *st;
+    int rc;
 
-    if ((rc = item_state(db, item_id, &state, &current, &attempts, &message_id)) < 0)
+    if ((rc = item_state(&it, db, item_id)) < 0 || (rc = check_lease(&it, item_id, lease)) < 0)
         return rc;
-    if (state != CS_OUTBOX_LEASED || current != lease)
-        return cs_error__set(CS_ECONFLICT, "lease", "outbox item %lld is not leased under lease "
-                             "%lld (state %s, lease %lld)", (long long)item_id, (long long)lease,
-                             state_names[state], (long long)current);
-    if ((rc = cs_setting_get(&max_attempts, db, "outbox.max_attempts")) < 0 ||
-        (rc = cs_setting_get(&backoff, db, "outbox.backoff")) < 0)
-        return rc;
-    for (int i = 1; i < attempts && backoff < MAX_BACKOFF; i++)
-        backoff *= 2;
-    next = retry_at > 0 ? retry_at : now + (backoff < MAX_BACKOFF ? backoff : MAX_BACKOFF);
-    if (!(st = cs_db__stmt(db, sql_failed)))
+    if (it.state == CS_OUTBOX_LEASED)
+        return record_failure(db, item_id, it.attempts, cs_db_now(db), retry_at, error, false);
+    /* The lease ran out and a claim already counted the attempt: keep the words only. */
+    if (!(st = cs_db__stmt(db, sql_late_failure)))
         return cs_error_last()->code;
     sqlite3_bind_int64(st, 1, item_id);
-    sqlite3_bind_int(st, 2, attempts >= max_attempts ? CS_OUTBOX_DEAD : CS_OUTBOX_QUEUED);
-    sqlite3_bind_int64(st, 3, next);
-    cs_db__bind_text(st, 4, error);
+    cs_db__bind_text(st, 2, error);
+    sqlite3_bind_int64(st, 3, retry_at);
     return cs_db__exec_stmt(db, st);
 }
 
@@ -657,7 +897,7 @@ int cs_outbox_fail(cs_db *db, int64_t item_id, int64_t lease, const char *error,
 
 static json_t *listed_json(sqlite3_stmt *st)
 {
-    return json_pack("{s:I, s:s, s:s, s:I, s:I, s:s, s:i, s:o, s:o}", "id",
+    return json_pack("{s:I, s:s, s:s, s:I, s:I, s:s, s:i, s:o, s:o, s:o}", "id",
                      (json_int_t)sqlite3_column_int64(st, 0), "state",
                      state_names[sqlite3_column_int(st, 1)], "kind",
                      (const char *)sqlite3_column_text(st, 2), "channel_id",
@@ -666,7 +906,8 @@ static json_t *listed_json(sqlite3_stmt *st)
                      (const char *)sqlite3_column_text(st, 5), "attempts",
                      sqlite3_column_int(st, 6), "next_attempt_at",
                      cs_json__time(sqlite3_column_int64(st, 7)), "last_error",
-                     cs_json__text((const char *)sqlite3_column_text(st, 8)));
+                     cs_json__text((const char *)sqlite3_column_text(st, 8)), "cancel_reason",
+                     cs_json__text((const char *)sqlite3_column_text(st, 9)));
 }
 
 int cs_outbox_list_json(char **out, cs_db *db, int state, size_t limit)
@@ -679,7 +920,7 @@ int cs_outbox_list_json(char **out, cs_db *db, int state, size_t limit)
         *out = NULL;
     if (!out || !db)
         return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
-    if (state < 0 || state > CS_OUTBOX_DEAD)
+    if (state < 0 || state > CS_OUTBOX_CANCELLED)
         return cs_error__inval("state", "unknown outbox state %d", state);
     if ((rc = cs_perm__require(&by, db, CS_CAP_OUTBOX)) < 0)
         return rc;
@@ -688,6 +929,23 @@ int cs_outbox_list_json(char **out, cs_db *db, int state, size_t limit)
     sqlite3_bind_int(st, 1, state);
     sqlite3_bind_int64(st, 2, limit ? (int64_t)limit : -1);
     return cs_json__rows(out, db, st, listed_json, "list the outbox");
+}
+
+int cs_outbox__erase_customer(cs_db *db, int64_t customer_id)
+{
+    static const char *const sql[] = {sql_cancel_customer, sql_erase_customer};
+    int rc = CS_OK;
+
+    for (size_t i = 0; i < CS_ARRAY_SIZE(sql) && rc == CS_OK; i++) {
+        sqlite3_stmt *st = cs_db__stmt(db, sql[i]);
+        if (!st)
+            return cs_error_last()->code;
+        sqlite3_bind_int64(st, 1, customer_id);
+        if (sqlite3_bind_parameter_count(st) > 1)
+            cs_db__bind_text(st, 2, cancel_reasons[1]);
+        rc = cs_db__exec_stmt(db, st);
+    }
+    return rc;
 }
 
 int cs_reply_channel_stats(cs_db *db, cs_time from, cs_time to, int64_t *same, int64_t *total)

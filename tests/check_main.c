@@ -18,6 +18,8 @@ int main(void)
         cs_calendar_suite,
         cs_sla_suite,
         cs_route_suite,
+        cs_outbox_suite,
+        cs_privacy_suite,
         cs_nomem_suite,
         cs_perm_suite,
     };

@@ -154,11 +154,29 @@ static int list_customers(void)
     return rc;
 }
 
+/* Erasure takes the customers merged in along and rewrites the merge records. */
+static int erase_customer(void)
+{
+    return cs_customer_erase(db, anna);
+}
+
 START_TEST(customers)
 {
+    cs_customer_fields f = CS_CUSTOMER_FIELDS_INIT;
+    const char *tags[] = {"newsletter"};
+    int64_t dup;
+
     ck_assert_fails_then_works(find_customer);
     ck_assert_fails_then_works(export_customer);
     ck_assert_fails_then_works(list_customers);
+    f.name = "Anna B.";
+    f.tags = tags;
+    f.ntags = 1;
+    ck_assert_ok(cs_customer_create(&dup, db, &f));
+    ck_assert_ok(cs_customer_merge(NULL, db, anna, dup));
+    ck_assert_fails_then_works(erase_customer);
+    ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM customer WHERE erased_at IS NOT NULL"),
+                     2);
 }
 END_TEST
 

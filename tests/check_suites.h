@@ -13,6 +13,8 @@ Suite *cs_call_suite(void);
 Suite *cs_calendar_suite(void);
 Suite *cs_sla_suite(void);
 Suite *cs_route_suite(void);
+Suite *cs_outbox_suite(void);
+Suite *cs_privacy_suite(void);
 Suite *cs_nomem_suite(void);
 Suite *cs_perm_suite(void);
 

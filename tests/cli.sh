@@ -79,6 +79,9 @@ expect 1 "tickets with a bad status" -- tickets --status nonsense
 expect 0 "reply as the agent" -- --as agent:1 reply 1 "Wir korrigieren die Rechnung."
 has "queued" "reply queued"
 expect 1 "reply as a customer is refused" -- --as customer:1 reply 1 "Ich bin Kundin"
+expect 1 "reply to an address that is not the customer's" -- --as agent:1 reply 1 "An wen?" --to someone@example.com
+out=$(cat "$tmp/err")
+has "is not one of the customer's email identities" "the error says why"
 expect 0 "note" -- --as agent:1 note 1 "Buchhaltung informiert"
 expect 0 "show" -- show 1
 has "[internal note]" "the timeline marks the note"

@@ -492,7 +492,8 @@ static void print_message_id(const json_t *r)
 
 int cli_cmd_reply(struct cli *cli, int argc, char **argv)
 {
-    struct cli_opt opts[] = {{"channel", 1, NULL, 0}, {"subject", 1, NULL, 0}};
+    struct cli_opt opts[] = {
+        {"channel", 1, NULL, 0}, {"subject", 1, NULL, 0}, {"to", 1, NULL, 0}};
     char *pos[MAX_POS];
     size_t npos;
     json_int_t id;
@@ -500,11 +501,12 @@ int cli_cmd_reply(struct cli *cli, int argc, char **argv)
     int rc;
 
     if (PARSE(2, 2))
-        return cli_usage("reply NUMBER BODY [--channel ID] [--subject S]");
+        return cli_usage("reply NUMBER BODY [--channel ID] [--subject S] [--to ADDRESS]");
     if ((rc = ticket_by_number(cli, pos[0], &id, NULL)))
         return rc;
     req = json_pack("{s:I, s:s}", "ticket_id", id, "body", pos[1]);
     set_str(req, "subject", OPT("subject"));
+    set_str(req, "recipient", OPT("to"));
     if (set_int(req, "channel_id", OPT("channel")) < 0) {
         json_decref(req);
         return 2;

@@ -185,7 +185,7 @@ static const struct command {
     {"tickets", cli_cmd_tickets, "tickets [--status S[,S]] [--customer ID] [--assignee ID]"
                                  " [--tag T] [--limit N] [--after ID]"},
     {"show", cli_cmd_show, "show NUMBER: the ticket and its whole timeline"},
-    {"reply", cli_cmd_reply, "reply NUMBER BODY [--channel ID]"},
+    {"reply", cli_cmd_reply, "reply NUMBER BODY [--channel ID] [--to ADDRESS]"},
     {"note", cli_cmd_note, "note NUMBER BODY: an internal note"},
     {"update", cli_cmd_update, "update NUMBER [--status S] [--priority P] [--assign ID]"
                                " [--group ID] [--tag T]..."},

@@ -33,7 +33,8 @@ static int drain_outbox(cs_db *db)
     int rc;
 
     /* Claim what is due, with a 60-second lease: if this process dies before it
-     * acknowledges, the lease runs out and the items are claimed again - nothing is lost. */
+     * acknowledges, the lease runs out and the items are claimed again after a backoff -
+     * nothing is lost. */
     if (check(rc = cs_outbox_claim(&batch, db, 0, 0, 10, 60), "claiming the outbox"))
         return rc;
     for (size_t i = 0; i < cs_outbox_batch_count(batch); i++) {

@@ -226,12 +226,23 @@ CS_EXTERN(int) cs_customer_merge(int64_t *merge_id, cs_db *db, int64_t survivor_
                                  int64_t merged_id);
 
 /**
- * Undo a merge: what moved goes back to the merged customer, except what has since been
- * merged or removed again.
+ * Undo a merge: the identities and tickets that moved go back to the merged customer, and
+ * the tags it brought leave the survivor; what was removed since stays removed, and what
+ * the survivor got since stays with it.
  *
- * @return CS_OK; CS_ENOTFOUND for an unknown merge; CS_ECONFLICT if it was already undone
- *         or either customer was erased since; CS_EPERM; CS_EREADONLY; CS_EBUSY; CS_EDB
- * @since 0.1
+ * Guarantee: an undo never leaves one customer's identities or tickets with another. Merges
+ * form chains (A into B, then B into C: A's data is with C), so a merge is undone only while
+ * its survivor still holds what moved, that is while the survivor was not merged into
+ * another customer since. Otherwise the undo is refused with CS_ECONFLICT naming the later
+ * merge ("... merge 7: undo merge 7 first") and changes nothing; undoing the later merges
+ * first (B from C, then A from B) works in any chain. After each successful undo every
+ * customer's data is with the customer it is merged into, or with itself.
+ *
+ * @return CS_OK; CS_ENOTFOUND (merge_id) for an unknown merge; CS_ECONFLICT if it was
+ *         already undone (merge_id), either customer was erased since (survivor_id,
+ *         merged_id), or the survivor was merged into another customer since (merge_id,
+ *         the message names that merge); CS_EPERM; CS_EREADONLY; CS_EBUSY; CS_EDB
+ * @since 0.1; chained merges are refused @since 0.2
  */
 CS_EXTERN(int) cs_customer_unmerge(cs_db *db, int64_t merge_id);
 
@@ -246,15 +257,33 @@ CS_EXTERN(int) cs_customer_unmerge(cs_db *db, int64_t merge_id);
 CS_EXTERN(int) cs_customer_export(char **out, cs_db *db, int64_t id);
 
 /**
- * Erase a customer's personal data: the name becomes "erased", identities, tags and
- * custom fields are deleted, and the subjects, bodies and attachments of the customer's
- * messages are blanked, as are the values recorded in the audit trail for the customer.
- * Tickets keep their status, priority, channel, times and SLA records, so statistics
- * stay right. Cannot be undone.
+ * Erase a customer's personal data, and that of every customer merged into it (their data
+ * lives with it), in one transaction. Every copy is removed or anonymised:
+ * - the customer: name "erased", locale "en", time zone and custom fields cleared; its
+ *   identities and tags are deleted;
+ * - its tickets: subject "erased", custom fields cleared;
+ * - every message on its tickets (its own, agents' replies and internal notes, receipts)
+ *   and its messages elsewhere: subject and body blanked, Message-IDs and other external
+ *   ids and conversation keys cleared; their attachments' names, hashes, data and storage
+ *   references cleared;
+ * - the outbox: every item addressed to it is anonymised (recipient "erased"; subject,
+ *   body, mail headers, errors and external ids cleared), and every item not yet sent
+ *   (queued, leased or dead) is cancelled with the reason "the customer was erased", so
+ *   nothing is ever sent to the erased address (a lease held on one is void);
+ * - the ingest log's rows for its messages, and the message ids its mail named that libcs
+ *   had not seen (kept for threading), are deleted: a retried or late mail is new mail;
+ * - the audit trail keeps its rows (who did what, when) with the old and new values
+ *   cleared, for the customer's and its tickets' entries; merge records keep the ids of
+ *   what moved but drop the tags.
+ * Tickets keep their status, priority, channel, times, tags and SLA records, so statistics
+ * stay right. Organisations, agents and channels are not the customer's data. A test
+ * classifies every text column of the schema, so a new one cannot be forgotten. Cannot be
+ * undone.
  *
- * @return CS_OK; CS_ENOTFOUND; CS_ECONFLICT if already erased; CS_EPERM (admin or system);
+ * @return CS_OK; CS_ENOTFOUND; CS_ECONFLICT (id) if already erased, or merged into another
+ *         customer (erase that one, or undo the merge first); CS_EPERM (admin or system);
  *         CS_EREADONLY; CS_EBUSY; CS_EDB
- * @since 0.1
+ * @since 0.1; complete as described @since 0.2
  */
 CS_EXTERN(int) cs_customer_erase(cs_db *db, int64_t id);
 

@@ -8,32 +8,49 @@
 
 CS_BEGIN_DECL
 
-#define CS_REPLY_OPTIONS_VERSION 1
+#define CS_REPLY_OPTIONS_VERSION 2
 
-/** Options for cs_reply(). */
+/** Options for cs_reply(). Version 1 ends after `subject`; cs_reply() reads no further
+ * for it, so callers built against 0.1 keep working unchanged. */
 typedef struct cs_reply_options {
-    unsigned int version; /**< CS_REPLY_OPTIONS_VERSION */
+    unsigned int version; /**< CS_REPLY_OPTIONS_VERSION (1 is accepted too) */
     int64_t channel_id;   /**< 0: the channel of the customer's latest message; another
                                channel is a deliberate switch, recorded in the audit trail */
     const char *subject;  /**< mail subject; default "[#number] ticket subject" */
+    const char *recipient; /**< version 2, @since 0.2: NULL for the rule in cs_reply(); else
+                                an address of the ticket's customer of the channel's
+                                identity kind (normalised like cs_identity_normalize()), a
+                                deliberate choice recorded in the audit trail */
 } cs_reply_options;
 
-#define CS_REPLY_OPTIONS_INIT {CS_REPLY_OPTIONS_VERSION, 0, NULL}
+#define CS_REPLY_OPTIONS_INIT {CS_REPLY_OPTIONS_VERSION, 0, NULL, NULL}
 
 /**
  * Reply publicly to a ticket's customer as the handle's actor (an agent or the system):
  * stores an outbound public message and queues it in the outbox, in one transaction. The
  * reply goes out on the channel of the customer's latest inbound message unless the options
- * name another; its recipient is the customer's identity for that channel's kind. An
- * agent's signature is appended where the channel asks for one (" ^AB" on social and chat
- * channels, "-- \nName" on mail). A new ticket becomes open.
+ * name another. An agent's signature is appended where the channel asks for one (" ^AB" on
+ * social and chat channels, "-- \nName" on mail). A new ticket becomes open.
+ *
+ * The recipient is one of the customer's identities of the channel's identity kind (mail
+ * address, handle, phone number):
+ * - the one named in `options->recipient`, a deliberate choice recorded in the audit trail
+ *   (action "recipient", field "recipient", old: the identity the rule below would have
+ *   picked, new: the one named);
+ * - else the identity the customer last wrote from (every inbound message keeps the
+ *   identity it came from): on this ticket first, else on this channel, else on any
+ *   channel of that kind;
+ * - else, when they never wrote from one, their oldest identity of that kind.
+ * An identity added by an agent is never picked just because it is the newest.
  *
  * @param[out] message_id the stored message; may be NULL
- * @param options NULL for the defaults
- * @return CS_OK; CS_EINVAL (body, channel_id: the customer has no identity for the
- *         channel's kind); CS_ENOTFOUND; CS_ECONFLICT for a closed ticket or a disabled
- *         channel; CS_EPERM (customers, light agents); CS_EREADONLY; CS_EBUSY; CS_EDB
- * @since 0.1
+ * @param options NULL for the defaults; version 1 and 2 are accepted
+ * @return CS_OK; CS_EINVAL (body, subject, options: an unknown version, channel_id: the
+ *         customer has no identity for the channel's kind, recipient: malformed, or not one
+ *         of the customer's identities of that kind - the same words whoever has it);
+ *         CS_ENOTFOUND; CS_ECONFLICT for a closed ticket or a disabled channel; CS_EPERM
+ *         (customers, light agents); CS_EREADONLY; CS_EBUSY; CS_EDB
+ * @since 0.1; `recipient` and the rule above @since 0.2
  */
 CS_EXTERN(int) cs_reply(int64_t *message_id, cs_db *db, int64_t ticket_id, const char *body,
                         const cs_reply_options *options);
@@ -43,11 +60,29 @@ enum cs_outbox_state {
     CS_OUTBOX_QUEUED = 1, /**< waiting to be claimed (now, or at its retry time) */
     CS_OUTBOX_LEASED = 2, /**< claimed by an adapter until its lease ends */
     CS_OUTBOX_SENT = 3,   /**< acknowledged */
-    CS_OUTBOX_DEAD = 4    /**< failed too often ("outbox.max_attempts"); needs a person */
+    CS_OUTBOX_DEAD = 4,   /**< failed too often ("outbox.max_attempts"); needs a person */
+    CS_OUTBOX_CANCELLED = 5 /**< never to be sent: its customer was erased, or the identity
+                                 it is addressed to was removed or is another customer's
+                                 now; the reason is in cs_outbox_list_json() (@since 0.2) */
 };
 
 /**
  * One claimed item. Strings live until the batch is freed. Fields are only appended.
+ *
+ * The lease rule. Every claim of an item issues a new lease (1, 2, ...). A lease is
+ * *current* while it is the latest one issued for the item and has had no answer: no
+ * acknowledgement, no failure, and the item was not cancelled. Only the current lease
+ * acknowledges (cs_outbox_ack) or fails (cs_outbox_fail) the item, once; anything else is
+ * CS_ECONFLICT naming "lease": a lease that was never issued, one superseded by a later
+ * claim, one that already failed or acknowledged, one of a cancelled item. The holder
+ * repeating its own acknowledgement is CS_OK and changes nothing.
+ *
+ * An expired lease is a failed attempt: the next claim (any adapter's) settles it, retrying
+ * the item after the backoff counted from the lease's end, or making it dead after
+ * "outbox.max_attempts" attempts, so an item that kills its adapter cannot keep the items
+ * behind it waiting. Until the item is claimed again the expired lease stays current: a
+ * late acknowledgement still marks it sent (the item did go out), a late failure still
+ * records its error. Once it is claimed again, both are CS_ECONFLICT.
  */
 typedef struct cs_outbox_item {
     int64_t id;
@@ -70,8 +105,12 @@ typedef struct cs_outbox_item {
 typedef struct cs_outbox_batch cs_outbox_batch;
 
 /**
- * Claim up to `max` items that are due, oldest first, for `lease_seconds`. Items whose
- * lease ran out are due again, so a crashed adapter loses nothing.
+ * Claim up to `max` items that are due, oldest first, for `lease_seconds`. Expired leases
+ * are settled first (see the lease rule above): their items are due again after a backoff,
+ * so a crashed adapter loses nothing. A due item whose recipient is gone is cancelled here
+ * instead of claimed, with its reason (CS_OUTBOX_CANCELLED), and does not count against
+ * `max`: the customer was erased, the identity it is addressed to was removed, or that
+ * identity belongs to another customer than the ticket's now (a merge was undone).
  *
  * @param[out] out the batch (possibly empty); release with cs_outbox_batch_free()
  * @param channel_kind 0 for any kind
@@ -90,25 +129,30 @@ CS_EXTERN(const cs_outbox_item *) cs_outbox_batch_item(const cs_outbox_batch *ba
 CS_EXTERN(void) cs_outbox_batch_free(cs_outbox_batch *batch);
 
 /**
- * The item was sent. Its external id (the channel's id for the sent message) is stored on
- * the message so the customer's answer threads back. Acknowledging an item whose lease
- * expired, or one already acknowledged, is harmless: the first acknowledgement counts.
+ * The item was sent under `lease`, which must be current (the lease rule above; a late
+ * acknowledgement of an expired lease counts while the item was not claimed again). Its
+ * external id (the channel's id for the sent message) is stored on the message so the
+ * customer's answer threads back.
  *
  * @param external_id may be NULL
- * @return CS_OK; CS_ENOTFOUND; CS_EINVAL (external_id); CS_EEXISTS if the external id is
- *         taken on the channel; CS_EPERM; CS_EREADONLY; CS_EBUSY; CS_EDB
- * @since 0.1
+ * @return CS_OK (also for the holder repeating its acknowledgement, which changes nothing);
+ *         CS_ENOTFOUND (item_id); CS_ECONFLICT (lease) if the lease is not current;
+ *         CS_EINVAL (external_id); CS_EEXISTS if the external id is taken on the channel;
+ *         CS_EPERM; CS_EREADONLY; CS_EBUSY; CS_EDB
+ * @since 0.1; the lease is checked @since 0.2
  */
 CS_EXTERN(int) cs_outbox_ack(cs_db *db, int64_t item_id, int64_t lease, const char *external_id);
 
 /**
- * Sending failed. The item is retried at `retry_at`, or with exponential backoff when it is
- * 0 ("outbox.backoff" seconds, doubled per attempt, at most 6 hours), and becomes dead after
- * "outbox.max_attempts" attempts.
+ * Sending failed under `lease`, which must be current (the lease rule above). The item is
+ * retried at `retry_at`, or with exponential backoff when it is 0 ("outbox.backoff"
+ * seconds, doubled per attempt, at most 6 hours), and becomes dead after
+ * "outbox.max_attempts" attempts. A late failure of an expired lease that a claim already
+ * counted records `error` (and `retry_at`, if given) without counting another attempt.
  *
- * @return CS_OK; CS_ENOTFOUND; CS_ECONFLICT if the lease is not the current one (the item
- *         was claimed again, or already acknowledged); CS_EINVAL (error); CS_EPERM;
- *         CS_EREADONLY; CS_EBUSY; CS_EDB
+ * @return CS_OK; CS_ENOTFOUND (item_id); CS_ECONFLICT (lease) if the lease is not current
+ *         (never issued, claimed again since, already acknowledged or failed, the item
+ *         cancelled); CS_EINVAL (error); CS_EPERM; CS_EREADONLY; CS_EBUSY; CS_EDB
  * @since 0.1
  */
 CS_EXTERN(int) cs_outbox_fail(cs_db *db, int64_t item_id, int64_t lease, const char *error,
@@ -116,7 +160,8 @@ CS_EXTERN(int) cs_outbox_fail(cs_db *db, int64_t item_id, int64_t lease, const c
 
 /**
  * Items of the outbox by state, as a JSON array of objects (id, state, kind, channel_id,
- * ticket_id, recipient, attempts, next_attempt_at, last_error), oldest first.
+ * ticket_id, recipient, attempts, next_attempt_at, last_error, and cancel_reason: why a
+ * cancelled item was cancelled, else null), oldest first.
  *
  * @param state an enum cs_outbox_state, or 0 for all
  * @param[out] out release with cs_str_free()

@@ -30,7 +30,7 @@ typedef struct cs_tick_result {
  * Run everything that is due at `now`, in one transaction: record the SLA warnings whose
  * warn_at and the breaches whose target_at lie at or before `now`, each exactly once per
  * deadline. Calling it again for the same (or an earlier) `now` records nothing; outbox
- * leases need no tick (a claim treats an expired lease as due). System and admins only.
+ * leases need no tick (a claim settles expired leases first). System and admins only.
  *
  * @param[out] out what changed; release with cs_tick_result_free()
  * @param now      the time to run for, usually cs_db_now()

@@ -195,7 +195,8 @@ class Database:
     def reply(self, ticket_id: int, body: str, channel_id: int | None = None,
               **fields: Any) -> Result:
         """Reply publicly as the current actor, on the customer's latest channel unless
-        ``channel_id`` names another; returns {"message_id": ...}."""
+        ``channel_id`` names another, to the address they last wrote from unless
+        ``recipient`` names another of theirs; returns {"message_id": ...}."""
         return self.call("ticket.reply", ticket_id=ticket_id, body=body, channel_id=channel_id,
                          **fields)
 
