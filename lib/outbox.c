@@ -3,11 +3,13 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "cs-internal.h"
 
@@ -177,9 +179,13 @@ int cs_outbox__channel(cs_outbox__channel_info *out, cs_db *db, int64_t channel_
     out->enabled = sqlite3_column_int(st, 1);
     out->signature = sqlite3_column_int(st, 2);
     address = (const char *)sqlite3_column_text(st, 3);
-    address = address && strchr(address, '@') ? strchr(address, '@') + 1 : NULL;
-    snprintf(out->domain, sizeof(out->domain), "%s",
-             address && *address ? address : "libcs.invalid");
+    address = address && strrchr(address, '@') ? strrchr(address, '@') + 1 : NULL;
+    /* The domain of generated Message-IDs: a plain host name, or a name that cannot clash. */
+    if (!address || !*address || strlen(address) >= sizeof(out->domain) ||
+        address[strspn(address, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                "0123456789.-")])
+        address = "libcs.invalid";
+    snprintf(out->domain, sizeof(out->domain), "%s", address);
     cs_db__done(st);
     if (!out->enabled)
         return cs_error__set(CS_ECONFLICT, "channel_id", "channel %lld is disabled",
@@ -267,11 +273,27 @@ out:
     return rc;
 }
 
-void cs_outbox__message_id(char *buf, size_t size, int64_t message_id, int64_t ticket_number,
-                           cs_time now, const char *domain)
+int cs_outbox__message_id(char *buf, size_t size, const char *domain)
 {
-    snprintf(buf, size, "<libcs.%lld.%lld.%lld@%s>", (long long)ticket_number,
-             (long long)message_id, (long long)now, domain);
+    unsigned char r[16];
+    char hex[2 * sizeof(r) + 1];
+    size_t got = 0;
+
+    /* Random, so that nobody can name a mail of ours they never saw (a forged reply would
+     * thread into someone else's ticket), and unique without coordination. */
+    while (got < sizeof(r)) {
+        ssize_t n = getrandom(r + got, sizeof(r) - got, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return cs_error__set(CS_ERROR, NULL, "no random bytes for a Message-ID: %s",
+                                 strerror(errno));
+        got += (size_t)n;
+    }
+    for (size_t i = 0; i < sizeof(r); i++)
+        snprintf(hex + 2 * i, 3, "%02x", r[i]);
+    snprintf(buf, size, "<%s@%s>", hex, domain);
+    return CS_OK;
 }
 
 /* Mail threading hints: In-Reply-To is the customer's latest mail, References the thread's
@@ -458,12 +480,9 @@ static int reply(int64_t *message_id, cs_db *db, const cs_actor *by, int64_t tic
     if ((rc = cs_message__insert(&mid, db, &mf, NULL, by->kind, by->id)) < 0 ||
         (rc = set_message_column(db, sql_set_same_channel, mid, NULL, r.ch.id == latest)) < 0)
         goto out;
-    if (mail) {
-        cs_outbox__message_id(r.header_id, sizeof(r.header_id), mid,
-                              cs_ticket_number(r.ticket), cs_db_now(db), r.ch.domain);
-        if ((rc = set_message_column(db, sql_set_external, mid, r.header_id, 0)) < 0)
-            goto out;
-    }
+    if (mail && ((rc = cs_outbox__message_id(r.header_id, sizeof(r.header_id), r.ch.domain)) < 0 ||
+                 (rc = set_message_column(db, sql_set_external, mid, r.header_id, 0)) < 0))
+        goto out;
     if ((rc = cs_audit__record(db, by, "message", mid, ticket_id, cs_ticket_customer_id(r.ticket),
                                "reply", "channel_id", NULL, cs_int__text(a, r.ch.id, false))) < 0)
         goto out;
