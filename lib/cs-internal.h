@@ -158,7 +158,7 @@ typedef enum cs_cap {
     CS_CAP_TICKET_TAKE,     /* the next ticket for an agent */
     CS_CAP_PRESENCE_WRITE,  /* an agent's presence */
     CS_CAP_INGEST,          /* the door in */
-    CS_CAP_OUTBOX,          /* the door out: claim, acknowledge, fail, list */
+    CS_CAP_OUTBOX,          /* the door out: claim, render, acknowledge, fail, list */
     CS_CAP_REPORT_READ,     /* reports, the queue, the estimated wait, staffing */
     CS_CAP_AUDIT_READ,      /* the audit trail of customers and configuration */
     CS_CAP_TICK,            /* run the clock */
@@ -370,6 +370,8 @@ int cs_message__insert(int64_t *id, cs_db *db, const cs_message_fields *f,
                        const char *conversation, int author_kind, int64_t author_id);
 /* Validate message fields as cs_message_create() does. */
 int cs_message__check(const cs_message_fields *f);
+/* Validate attachments as cs_message_create() does (fields "attachments[i].name" ...). */
+int cs_message__check_attachments(const cs_attachment_spec *a, size_t n);
 
 /* outbox.c -------------------------------------------------------------------------- */
 
@@ -379,6 +381,7 @@ typedef struct cs_outbox__entry {
     const char *kind, *recipient, *subject, *body;
     const char *header_message_id, *in_reply_to, *references;
     int64_t identity_id;
+    const char *html; /* mail only: the HTML alternative, or NULL */
 } cs_outbox__entry;
 int cs_outbox__queue(int64_t *id, cs_db *db, const cs_outbox__entry *e);
 

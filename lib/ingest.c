@@ -774,7 +774,8 @@ static int send_receipt(struct ingest *g)
                            mail ? header_id : NULL,
                            mail ? g->in->external_id : NULL,
                            mail ? g->in->external_id : NULL,
-                           g->identity_id};
+                           g->identity_id,
+                           NULL};
     rc = cs_outbox__queue(&g->r->receipt_id, g->db, &e);
 out:
     cs_mem__free(tmpl);
