@@ -5,7 +5,7 @@
 # notification. Independent of libcs: the other mail tests stand on this.
 set -u
 : "${top_srcdir:?}"
-. "$top_srcdir/tests/mail/servers.sh"
+. "$top_srcdir/tests/mailserver/servers.sh"
 ms_require
 trap ms_stop EXIT
 start=$(date +%s.%N)
