@@ -26,7 +26,8 @@ sql() { sqlite3 "$db" "$1"; }
 desk() { "$CSDESK" --db "$db" "$@"; }
 csmail() {
     "$CSMAIL" --db "$db" --channel 1 --imap "imap://127.0.0.1:$MS_IMAP/INBOX" \
-        --smtp "smtp://127.0.0.1:$MS_SMTP" --user support --password "$MS_PASSWORD" "$@"
+        --smtp "smtp://127.0.0.1:$MS_SMTP" --user support --password "$MS_PASSWORD" \
+        --tls require --ca-file "$MS_CA" "$@"
 }
 # Write a mail file: mail FILE FROM TO SUBJECT MESSAGE-ID [HEADER...]; body on stdin.
 mail() {

@@ -13,6 +13,7 @@
  *
  * Usage text: csmail --help; manual: docs/man/csmail.1; guide: docs/mail.md.
  */
+#define _GNU_SOURCE /* memmem */
 #include <curl/curl.h>
 #include <errno.h>
 #include <stddef.h>
@@ -204,7 +205,7 @@ static int read_password(struct config *c)
 
 /* libcurl ---------------------------------------------------------------------------- */
 
-/* What a server said last: its final reply line, for error messages. */
+/* The server's last refusal, for error messages. */
 struct conversation {
     char last[512];
     int verbose;
@@ -221,7 +222,10 @@ static int on_debug(CURL *h, curl_infotype type, char *data, size_t size, void *
         fprintf(stderr, "%s %.*s", type == CURLINFO_HEADER_IN ? "<" : type == CURLINFO_TEXT ? "*"
                                                                                          : ">",
                 (int)size, data);
-    if (type == CURLINFO_HEADER_IN) {
+    /* Keep the server's refusal (SMTP 4xx/5xx, IMAP NO/BAD), not the goodbye after it. */
+    if (type == CURLINFO_HEADER_IN && size > 4 &&
+        (((data[0] == '4' || data[0] == '5') && data[1] >= '0' && data[1] <= '9') ||
+         memmem(data, size, " NO ", 4) || memmem(data, size, " BAD ", 5))) {
         memcpy(cv->last, data, n);
         cv->last[n] = '\0';
         cv->last[strcspn(cv->last, "\r\n")] = '\0';

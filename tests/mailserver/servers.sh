@@ -4,7 +4,8 @@
 # system-wide is configured or started, and everything stops with the test.
 #
 # After ms_start:  MS_DIR (the directory), MS_SMTP, MS_IMAP, MS_LMTP (ports), MS_PASSWORD
-# (every mailbox's password). Mailboxes: support@support.test (the helpdesk's),
+# (every mailbox's password), MS_CA (the self-signed certificate for 127.0.0.1 with which
+# both servers offer STARTTLS; clients that trust it pass it as their CA). Mailboxes: support@support.test (the helpdesk's),
 # anna@customer.test and kim@customer.test (customers). Mail to *@bounce.test is accepted
 # and then bounced by Postfix with a delivery status notification to the envelope sender.
 # Unknown users of support.test and customer.test are refused at RCPT time.
@@ -15,7 +16,7 @@ MS_USERS="support anna kim"
 # Skip (exit 77) unless the servers can run here.
 ms_require() {
     local missing=
-    for c in dovecot postfix curl python3; do
+    for c in dovecot postfix curl python3 openssl; do
         command -v "$c" >/dev/null 2>&1 || [ -x "/usr/sbin/$c" ] || missing="$missing $c"
     done
     [ -z "$missing" ] || { echo "mail servers: missing$missing (scripts/setup installs them): skipped"; exit 77; }
@@ -48,6 +49,15 @@ ms_wait_port() {
     return 1
 }
 
+# A throwaway self-signed certificate for 127.0.0.1.
+ms_write_cert() {
+    MS_CA=$MS_DIR/cert.pem
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+        -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+        -keyout "$MS_DIR/key.pem" -out "$MS_CA" >/dev/null 2>&1
+    chmod 644 "$MS_DIR/key.pem"
+}
+
 ms_write_dovecot() {
     local d=$MS_DIR/dovecot
     mkdir -p "$d/run" "$d/state" "$MS_DIR/mail"
@@ -64,7 +74,9 @@ base_dir = $d/run
 state_dir = $d/state
 instance_name = libcs-test-$$
 log_path = $MS_DIR/dovecot.log
-ssl = no
+ssl = yes
+ssl_cert = <$MS_CA
+ssl_key = <$MS_DIR/key.pem
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 first_valid_uid = 1
@@ -132,6 +144,9 @@ alias_database =
 maillog_file = $MS_DIR/postfix.log
 maillog_file_prefixes = $MS_DIR
 smtputf8_enable = no
+smtpd_tls_security_level = may
+smtpd_tls_cert_file = $MS_CA
+smtpd_tls_key_file = $MS_DIR/key.pem
 biff = no
 append_dot_mydomain = no
 delay_warning_time = 0
@@ -146,6 +161,7 @@ CONF
 pickup    unix  n       -       n       60      1       pickup
 cleanup   unix  n       -       n       -       0       cleanup
 qmgr      unix  n       -       n       300     1       qmgr
+tlsmgr    unix  -       -       n       1000?   1       tlsmgr
 rewrite   unix  -       -       n       -       -       trivial-rewrite
 bounce    unix  -       -       n       -       0       bounce
 defer     unix  -       -       n       -       0       bounce
@@ -172,6 +188,7 @@ ms_start() {
     chmod 755 "$MS_DIR"
     set -- $(ms_ports)
     MS_SMTP=$1 MS_IMAP=$2 MS_LMTP=$3
+    ms_write_cert
     ms_write_dovecot
     ms_write_postfix
     if ! dovecot -c "$MS_DIR/dovecot/dovecot.conf" || ! ms_wait_port "$MS_IMAP" ||
