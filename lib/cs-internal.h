@@ -57,6 +57,8 @@ struct cs_db {
     cs_clock_fn clock;
     void *clock_payload;
     int busy_timeout_ms;
+    int64_t busy_deadline; /* monotonic ms when the current wait gives up; 0: none yet */
+    bool busy_scoped;      /* a statement's waits share busy_deadline (db.c) */
     int txn_depth; /* open transaction levels (outermost BEGIN, then savepoints) */
     struct cs_stmt_cache *stmts;
     /* The actor the host set (cs_db_set_actor). Its rights are read again at the start of

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "check_suites.h"
 #include "helpers.h"
@@ -470,6 +471,62 @@ START_TEST(tick_checkpoints_the_wal)
 }
 END_TEST
 
+static int64_t ms_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)(t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* Try a write on `waiter` while another handle holds the write lock; return how long it took
+ * to give up. */
+static int64_t busy_write_ms(cs_db *waiter, bool section)
+{
+    struct timespec t0;
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (section)
+        ck_assert_rc(cs_db_begin(waiter), CS_EBUSY);
+    else
+        ck_assert_rc(cs_setting_set(waiter, "outbox.backoff", 30), CS_EBUSY);
+    return ms_since(&t0);
+}
+
+/* SQLite's busy handler and libcs's own retries draw on one budget: a write gives up after
+ * about the busy timeout, not twice it. */
+START_TEST(busy_timeout_is_one_budget)
+{
+    char *path = t_path("busy.db");
+    cs_db *holder = NULL, *waiter = NULL;
+    int64_t ms;
+
+    ck_assert_ok(cs_db_open(&holder, path, CS_OPEN_CREATE));
+    ck_assert_ok(cs_db_open(&waiter, path, CS_OPEN_READWRITE));
+    ck_assert_ok(cs_db_set_busy_timeout(waiter, 1000));
+    ck_assert_ok(cs_db_begin(holder));
+    put_meta(holder, "held");
+
+    ms = busy_write_ms(waiter, false);
+    ck_assert_msg(ms >= 950 && ms < 1600, "a mutation gave up after %lld ms, not about 1000",
+                  (long long)ms);
+    ck_assert_ptr_nonnull(strstr(cs_error_last()->message, "locked"));
+    ms = busy_write_ms(waiter, true);
+    ck_assert_msg(ms >= 950 && ms < 1600, "cs_db_begin gave up after %lld ms, not about 1000",
+                  (long long)ms);
+    ck_assert_int_eq(waiter->txn_depth, 0);
+    ck_assert_ok(cs_db_set_busy_timeout(waiter, 0));
+    ms = busy_write_ms(waiter, false);
+    ck_assert_msg(ms < 300, "a timeout of 0 still waited %lld ms", (long long)ms);
+
+    /* Once the lock is free the same handle writes at once. */
+    ck_assert_ok(cs_db_commit(holder));
+    ck_assert_ok(cs_setting_set(waiter, "outbox.backoff", 30));
+    cs_db_close(waiter);
+    cs_db_close(holder);
+    free(path);
+}
+END_TEST
+
 Suite *cs_db_suite(void)
 {
     Suite *s = suite_create("db");
@@ -492,6 +549,11 @@ Suite *cs_db_suite(void)
     tcase_add_test(tc, two_handles_two_threads);
     tcase_add_test(tc, open_allocation_failures);
     tcase_add_test(tc, tick_checkpoints_the_wal);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("busy");
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, busy_timeout_is_one_budget);
     suite_add_tcase(s, tc);
     return s;
 }
