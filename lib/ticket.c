@@ -981,11 +981,17 @@ static void bind_named(sqlite3_stmt *st, const char *name, int64_t v)
 
 static void bind_filter(sqlite3_stmt *st, const cs_ticket_filter *f, const cs_actor *by)
 {
-    int idx = 1;
+    int idx, status = CS_STATUS_NEW;
 
-    for (int s = CS_STATUS_NEW; s <= CS_STATUS_CLOSED; s++)
-        if (f->statuses & (1u << s))
-            sqlite3_bind_int(st, idx++, s);
+    /* The statuses are the nameless parameters; a named one before them (the tag's) takes
+     * the first number. */
+    for (idx = 1; idx <= sqlite3_bind_parameter_count(st); idx++) {
+        if (sqlite3_bind_parameter_name(st, idx))
+            continue;
+        while (!(f->statuses & (1u << status)))
+            status++;
+        sqlite3_bind_int(st, idx, status++);
+    }
     bind_named(st, ":customer", f->customer_id);
     bind_named(st, ":assignee", f->assignee_id);
     bind_named(st, ":group", f->group_id);
