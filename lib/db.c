@@ -557,13 +557,48 @@ int cs_db__prepare(sqlite3_stmt **out, cs_db *db, const char *sql, const char *w
     return cs_db__error(db, rc, what);
 }
 
-int cs_db__next(cs_db *db, sqlite3_stmt *st, const char *what)
+int cs_db__page(cs_page *p, cs_db *db, cs_page_row_fn row, void *payload, const char *what)
 {
-    int rc = cs_db__step(db, st);
+    size_t ask = p->left < CS_PAGE_ROWS ? p->left : CS_PAGE_ROWS, rows = 0;
+    int rc = CS_OK, step = SQLITE_DONE;
 
-    if (rc == SQLITE_ROW)
+    p->n = p->pos = 0;
+    if (p->end || ask == 0) {
+        p->end = true;
         return CS_OK;
-    return rc == SQLITE_DONE ? CS_ITEROVER : cs_db__error(db, rc, what);
+    }
+    if (p->key_param)
+        sqlite3_bind_int64(p->st, p->key_param, p->key);
+    sqlite3_bind_int64(p->st, p->limit_param, (int64_t)ask);
+    while (rc == CS_OK && (step = cs_db__step(db, p->st)) == SQLITE_ROW) {
+        rows++;
+        rc = row(payload, p->st);
+    }
+    if (rc == CS_OK && step != SQLITE_DONE)
+        rc = cs_db__error(db, step, what);
+    /* Resetting ends the read: between pages the handle holds no snapshot. */
+    sqlite3_reset(p->st);
+    if (rc < 0 && step == SQLITE_ROW)
+        rows--; /* the row that failed is read again with the next page */
+    if (p->left != SIZE_MAX)
+        p->left -= rows;
+    if (rc < 0)
+        return rc;
+    p->end = rc != CS_PAGE_FULL && rows < ask;
+    return CS_OK;
+}
+
+int cs_db__page_next(size_t *i, cs_page *p, cs_db *db, cs_page_row_fn row, void *payload,
+                     const char *what)
+{
+    int rc;
+
+    if (p->pos == p->n && (rc = cs_db__page(p, db, row, payload, what)) < 0)
+        return rc;
+    if (p->pos == p->n)
+        return CS_ITEROVER;
+    *i = p->pos++;
+    return CS_OK;
 }
 
 int cs_db__int(int64_t *out, cs_db *db, const char *sql, const char *what)
