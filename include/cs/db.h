@@ -86,9 +86,15 @@ CS_EXTERN(cs_time) cs_db_now(cs_db *db);
 
 /**
  * How long a call waits for another writer before it gives up with CS_EBUSY.
- * The default is 30000 ms.
+ * The default is 30000 ms; 0 gives up at once.
  *
- * @return CS_OK; CS_EINVAL for a negative value
+ * The timeout is one budget per statement: SQLite's busy handler and libcs's own retries
+ * (for the waits SQLite hands back without calling its handler) draw on the same deadline,
+ * so a write that cannot get the lock fails after about `milliseconds` in all (before 0.2,
+ * up to twice that). While it waits, the handle tries again every few milliseconds. It
+ * applies from the next call on.
+ *
+ * @return CS_OK; CS_EINVAL for a NULL handle or a negative value
  * @since 0.1
  */
 CS_EXTERN(int) cs_db_set_busy_timeout(cs_db *db, int milliseconds);
