@@ -165,6 +165,7 @@ typedef enum cs_cap {
     CS_CAP_REPORT_READ,     /* reports, the queue, the estimated wait, staffing */
     CS_CAP_AUDIT_READ,      /* the audit trail of customers and configuration */
     CS_CAP_TICK,            /* run the clock */
+    CS_CAP_JOB,             /* record the progress of resumable jobs */
     CS_CAP__COUNT
 } cs_cap;
 

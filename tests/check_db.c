@@ -845,6 +845,86 @@ START_TEST(queue_iter_yields_a_moved_ticket_once)
 }
 END_TEST
 
+/* Assert the position recorded for `job` (NULL: none). */
+static void ck_progress(cs_db *db, const char *job, const char *want)
+{
+    char *pos = NULL;
+
+    ck_assert_ok(cs_progress_get(&pos, db, job));
+    if (want)
+        ck_assert_str_eq(pos, want);
+    else
+        ck_assert_ptr_null(pos);
+    cs_str_free(pos);
+}
+
+/* A job's progress commits and rolls back with the caller's work, and another handle sees
+ * it. */
+START_TEST(job_progress)
+{
+    char *path = t_path("progress.db"), *pos = NULL;
+    char long_text[CS_PROGRESS_MAX + 2];
+    cs_db *db = NULL, *other = NULL;
+
+    ck_assert_ok(cs_db_open(&db, path, CS_OPEN_CREATE));
+    ck_assert_ok(cs_db_open(&other, path, CS_OPEN_READWRITE));
+    ck_progress(db, "import a.jsonl", NULL);
+    ck_assert_ok(cs_progress_set(db, "import a.jsonl", "120 7"));
+    ck_assert_ok(cs_progress_set(db, "import b.jsonl", "1"));
+    ck_progress(other, "import a.jsonl", "120 7");
+
+    /* Inside an atomic section: gone with a rollback, kept with a commit. */
+    ck_assert_ok(cs_db_begin(db));
+    ck_assert_ok(cs_progress_set(db, "import a.jsonl", "240 14"));
+    ck_assert_ok(cs_db_rollback(db));
+    ck_progress(db, "import a.jsonl", "120 7");
+    ck_assert_ok(cs_db_begin(db));
+    ck_assert_ok(cs_progress_set(db, "import a.jsonl", "240 14"));
+    ck_assert_ok(cs_db_commit(db));
+    ck_progress(other, "import a.jsonl", "240 14");
+
+    /* Done: forgotten, the other job kept. */
+    ck_assert_ok(cs_progress_set(db, "import a.jsonl", NULL));
+    ck_progress(db, "import a.jsonl", NULL);
+    ck_progress(db, "import b.jsonl", "1");
+    ck_assert_ok(cs_progress_set(db, "import b.jsonl", ""));
+    ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM meta WHERE key LIKE 'progress:%'"), 0);
+
+    ck_assert_rc(cs_progress_set(NULL, "j", "1"), CS_EINVAL);
+    ck_assert_field("db");
+    ck_assert_rc(cs_progress_set(db, "", "1"), CS_EINVAL);
+    ck_assert_field("job");
+    ck_assert_rc(cs_progress_get(&pos, db, NULL), CS_EINVAL);
+    ck_assert_field("job");
+    ck_assert_rc(cs_progress_get(NULL, db, "j"), CS_EINVAL);
+    ck_assert_field("position");
+    ck_assert_rc(cs_progress_set(db, "j", "\xff"), CS_EINVAL);
+    ck_assert_field("position");
+    memset(long_text, 'p', sizeof(long_text) - 1);
+    long_text[sizeof(long_text) - 1] = '\0';
+    ck_assert_rc(cs_progress_set(db, "j", long_text), CS_EINVAL);
+    ck_assert_field("position");
+    long_text[CS_PROGRESS_JOB_MAX + 1] = '\0';
+    ck_assert_rc(cs_progress_set(db, long_text, "1"), CS_EINVAL);
+    ck_assert_field("job");
+
+    int64_t customer = t_customer(db, "Kim", NULL), light = t_agent(db, "Lea", CS_ROLE_LIGHT);
+    ck_assert_ok(cs_db_set_actor(db, CS_ACTOR_CUSTOMER, customer));
+    ck_assert_rc(cs_progress_set(db, "j", "1"), CS_EPERM);
+    ck_assert_rc(cs_progress_get(&pos, db, "j"), CS_EPERM);
+    ck_assert_ok(cs_db_set_actor(db, CS_ACTOR_AGENT, light));
+    ck_assert_rc(cs_progress_set(db, "j", "1"), CS_EPERM);
+    ck_assert_ok(cs_db_set_actor(db, CS_ACTOR_AGENT, t_agent(db, "Max", CS_ROLE_AGENT)));
+    ck_assert_ok(cs_progress_set(db, "j", "1"));
+    cs_db_close(other);
+    cs_db_close(db);
+    ck_assert_ok(cs_db_open(&db, path, CS_OPEN_READONLY));
+    ck_assert_rc(cs_progress_set(db, "j", "1"), CS_EREADONLY);
+    cs_db_close(db);
+    free(path);
+}
+END_TEST
+
 Suite *cs_db_suite(void)
 {
     Suite *s = suite_create("db");
@@ -872,6 +952,10 @@ Suite *cs_db_suite(void)
     tc = tcase_create("busy");
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, busy_timeout_is_one_budget);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("progress");
+    tcase_add_test(tc, job_progress);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("iterators");
