@@ -863,7 +863,7 @@ static void ck_progress(cs_db *db, const char *job, const char *want)
 START_TEST(job_progress)
 {
     char *path = t_path("progress.db"), *pos = NULL;
-    char long_text[CS_PROGRESS_MAX + 2];
+    char long_text[CS_PROGRESS_JOB_MAX + 2];
     cs_db *db = NULL, *other = NULL;
 
     ck_assert_ok(cs_db_open(&db, path, CS_OPEN_CREATE));
@@ -901,9 +901,10 @@ START_TEST(job_progress)
     ck_assert_rc(cs_progress_set(db, "j", "\xff"), CS_EINVAL);
     ck_assert_field("position");
     memset(long_text, 'p', sizeof(long_text) - 1);
-    long_text[sizeof(long_text) - 1] = '\0';
+    long_text[CS_PROGRESS_MAX + 1] = '\0';
     ck_assert_rc(cs_progress_set(db, "j", long_text), CS_EINVAL);
     ck_assert_field("position");
+    memset(long_text, 'p', sizeof(long_text) - 1);
     long_text[CS_PROGRESS_JOB_MAX + 1] = '\0';
     ck_assert_rc(cs_progress_set(db, long_text, "1"), CS_EINVAL);
     ck_assert_field("job");

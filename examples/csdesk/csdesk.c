@@ -200,7 +200,9 @@ static const struct command {
     {"next", cli_cmd_next, "next AGENT: the agent takes the next ticket, earliest due first"},
     {"callback", cli_cmd_callback, "callback CUSTOMER FROM TO: a callback request in a window"},
     {"tick", cli_cmd_tick, "record the SLA warnings and breaches due now (or at --now)"},
-    {"import", cli_cmd_import, "import FILE.jsonl: one request per line"},
+    {"import", cli_cmd_import, "import [--batch N] [--restart] FILE.jsonl: one request per"
+                               " line, committed N (1000) at a time; a re-run continues"
+                               " after the last commit"},
     {"call", cmd_call, "call METHOD [JSON | -]: the raw JSON interface"},
     {"methods", cmd_methods, "list the methods of the JSON interface"},
     {"version", cmd_version, "print the library and schema versions"},

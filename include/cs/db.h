@@ -150,7 +150,7 @@ CS_EXTERN(int) cs_setting_set(cs_db *db, const char *name, int64_t value);
  */
 CS_EXTERN(int) cs_setting_get(int64_t *value, cs_db *db, const char *name);
 
-#define CS_PROGRESS_JOB_MAX 1024 /**< bytes of a job's name */
+#define CS_PROGRESS_JOB_MAX 8192 /**< bytes of a job's name (a file's path fits) */
 #define CS_PROGRESS_MAX 4096     /**< bytes of a recorded position */
 
 /**
