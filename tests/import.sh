@@ -155,6 +155,10 @@ printf '%s\n' '{"method": "customer.create", "request": {"name": ""}}' >>"$file"
 "$CSDESK" import --batch 2 "$file" >/dev/null 2>&1
 "$CSDESK" import --restart --batch 2 "$file" >/dev/null 2>&1
 [ "$(named "Again 1")" -eq 2 ] && ok || bad "--restart did not run from the first line"
+# A NUL byte in a line is not silently cut off.
+printf '{"method": "customer.create", "request": {"name": "Nul"}}\000junk\n' >"$file"
+if "$CSDESK" import "$file" >/dev/null 2>"$tmp/err"; then bad "a line with a NUL byte ran"; else ok; fi
+[ "$(named Nul)" -eq 0 ] && ok || bad "the line with a NUL byte was imported"
 expect_usage() {
     if "$CSDESK" import "$@" >/dev/null 2>&1; then rc=0; else rc=$?; fi
     [ "$rc" -eq 2 ] && ok || bad "import $*: exit $rc, wanted 2"

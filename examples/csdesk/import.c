@@ -113,15 +113,17 @@ static int commit(struct import *im, bool last)
     return 0;
 }
 
-static int run_line(struct import *im, const char *line)
+static int run_line(struct import *im, const char *line, size_t len)
 {
-    json_t *o = json_loads(line, 0, NULL);
+    /* A NUL byte would end the request early without a word. */
+    bool nul = strlen(line) != len;
+    json_t *o = nul ? NULL : json_loads(line, 0, NULL);
     const char *method = json_string_value(json_object_get(o, "method"));
     int rc;
 
     if (!method) {
-        fprintf(stderr, "csdesk: %s:%zu: not {\"method\": ..., \"request\": {...}}\n", im->file,
-                im->line);
+        fprintf(stderr, "csdesk: %s:%zu: %s\n", im->file, im->line,
+                nul ? "a NUL byte in the line" : "not {\"method\": ..., \"request\": {...}}");
         json_decref(o);
         return EXIT_FAILURE;
     }
@@ -161,7 +163,7 @@ static int run_batches(struct import *im, size_t batch)
             }
             started = now_ms();
         }
-        rc = run_line(im, line);
+        rc = run_line(im, line, (size_t)len);
         if (!rc && (in_batch == batch || now_ms() - started >= BATCH_MS)) {
             rc = commit(im, false);
             in_batch = 0;
