@@ -5,6 +5,7 @@
 #define CS_INTERNAL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sqlite3.h>
 
 #include "libcs.h"
@@ -57,6 +58,8 @@ struct cs_db {
     cs_clock_fn clock;
     void *clock_payload;
     int busy_timeout_ms;
+    int64_t busy_deadline; /* monotonic ms when the current wait gives up; 0: none yet */
+    bool busy_scoped;      /* a statement's waits share busy_deadline (db.c) */
     int txn_depth; /* open transaction levels (outermost BEGIN, then savepoints) */
     struct cs_stmt_cache *stmts;
     /* The actor the host set (cs_db_set_actor). Its rights are read again at the start of
@@ -162,6 +165,7 @@ typedef enum cs_cap {
     CS_CAP_REPORT_READ,     /* reports, the queue, the estimated wait, staffing */
     CS_CAP_AUDIT_READ,      /* the audit trail of customers and configuration */
     CS_CAP_TICK,            /* run the clock */
+    CS_CAP_JOB,             /* record the progress of resumable jobs */
     CS_CAP__COUNT
 } cs_cap;
 
@@ -291,8 +295,44 @@ int cs_audit__record(cs_db *db, const cs_actor *by, const char *object, int64_t 
 /* A statement of its own, outside the cache, for an iterator that lives across other calls
  * on the handle (a cached one may be reset by them). Release with sqlite3_finalize(). */
 int cs_db__prepare(sqlite3_stmt **out, cs_db *db, const char *sql, const char *what);
-/* Step an iterator's statement: CS_OK on a row, CS_ITEROVER at the end, else the error. */
-int cs_db__next(cs_db *db, sqlite3_stmt *st, const char *what);
+
+/* Iterators read their rows a page at a time, by keyset: a page is read into memory and the
+ * statement reset, and the next page starts after the last key read. No read stays open
+ * between the caller's calls: an open statement would keep the handle's snapshot, and a
+ * handle whose snapshot is older than another handle's commit cannot write until it ends. */
+#define CS_PAGE_ROWS 100
+#define CS_PAGE_BYTES (1024 * 1024) /* a page of large rows (messages) ends sooner */
+/* Returned by a page's row function to end the page after this row. */
+#define CS_PAGE_FULL 1
+
+/* Where an iterator stands. */
+typedef struct cs_page {
+    sqlite3_stmt *st; /* its statement (cs_db__prepare), bound but for the key and the size */
+    int key_param;    /* the parameter for the last key read; 0: the iterator binds it */
+    int limit_param;  /* the parameter for the page's size */
+    int64_t key;      /* the last key read (the row function moves it) */
+    size_t n;         /* rows the row function kept in this page */
+    size_t pos;       /* the next of them to hand out */
+    size_t left;      /* rows the caller's limit still allows; SIZE_MAX for no limit */
+    bool end;         /* the last page has been read */
+} cs_page;
+#define CS_PAGE_INIT(st, key_param, key, limit_param, limit)                                  \
+    {(st), (key_param), (limit_param), (key), 0, 0, (limit) ? (size_t)(limit) : SIZE_MAX, false}
+
+/* Take one row of a page: keep it (counting it in the page's n) or skip it, and move the
+ * page's key to it. CS_OK, CS_PAGE_FULL, or an error (then without moving the key: the row
+ * is read again with the next page). */
+typedef int (*cs_page_row_fn)(void *payload, sqlite3_stmt *st);
+
+/* Read the next page: bind the key and min(CS_PAGE_ROWS, p->left) as the page's size, hand
+ * every row to `row`, and reset the statement, keeping its bindings. Sets p->n (through
+ * `row`), p->pos and p->end. On an error the rows kept so far stay in the page, and the
+ * next page starts after the last row read. */
+int cs_db__page(cs_page *p, cs_db *db, cs_page_row_fn row, void *payload, const char *what);
+/* An iterator's next step: *i is the index in the page of the row to hand out, the next
+ * page read when this one is spent. CS_OK, CS_ITEROVER at the end, or the error. */
+int cs_db__page_next(size_t *i, cs_page *p, cs_db *db, cs_page_row_fn row, void *payload,
+                     const char *what);
 
 /* Run a statement without parameters that yields one integer (a count, a counter's new
  * value). A missing row is an error of `what`. */

@@ -121,20 +121,29 @@ static const char sql_events[] = "SELECT metric, kind, at, target_at, policy_id 
 /* The queue (private statements): running deadlines, earliest per ticket, through the index
  * ticket_sla_due (state, target_at), whose rows end in the key (ticket_id, metric), so the
  * ORDER BY needs no sort. The unary + keeps the per-ticket subqueries on the primary key
- * (at most four rows) instead of the index. Plans are in docs/sla.md. */
+ * (at most four rows) instead of the index. Plans are in docs/sla.md.
+ *
+ * It is read a page at a time, by keyset. The due part starts after the last (target_at,
+ * ticket id) read (?2, ?3; a filter's due_after is the first page's start), the rest after
+ * the last ticket id (?1); the scope of a group-bound agent is ?5 and ?3, the page's size
+ * ?4 and ?2. */
 static const char sql_queue_due[] =
     "SELECT s.ticket_id, s.metric, s.target_at FROM ticket_sla s"
-    " WHERE s.state = 1 AND s.target_at > ?1 AND s.target_at <= ?2"
+    " WHERE s.state = 1 AND s.target_at <= ?1 AND (s.target_at, s.ticket_id) > (?2, ?3)"
     " AND NOT EXISTS (SELECT 1 FROM ticket_sla o WHERE o.ticket_id = s.ticket_id"
     " AND +o.state = 1 AND +o.target_at IS NOT NULL AND (+o.target_at < s.target_at"
     " OR (o.target_at = s.target_at AND o.metric < s.metric)))"
-    " AND (?3 = 0 OR EXISTS (SELECT 1 FROM ticket t WHERE t.id = s.ticket_id"
-    " AND " CS_SCOPE_SQL("t", "?3") "))"
-    " ORDER BY s.target_at, s.ticket_id";
+    " AND (?5 = 0 OR EXISTS (SELECT 1 FROM ticket t WHERE t.id = s.ticket_id"
+    " AND " CS_SCOPE_SQL("t", "?5") "))"
+    " ORDER BY s.target_at, s.ticket_id LIMIT ?4";
+/* New and open tickets without a running deadline, by id: each status walks its part of the
+ * status index in id order and the two merge, so a page costs its own rows. */
+#define QUEUE_REST(status)                                                                     \
+    "SELECT t.id FROM ticket t WHERE t.status = " status " AND t.id > ?1 AND NOT EXISTS"      \
+    " (SELECT 1 FROM ticket_sla s WHERE s.ticket_id = t.id AND +s.state = 1"                  \
+    " AND +s.target_at IS NOT NULL) AND " CS_SCOPE_SQL("t", "?3")
 static const char sql_queue_rest[] =
-    "SELECT t.id FROM ticket t WHERE t.status IN (1, 2) AND NOT EXISTS (SELECT 1 FROM ticket_sla s"
-    " WHERE s.ticket_id = t.id AND +s.state = 1 AND +s.target_at IS NOT NULL)"
-    " AND " CS_SCOPE_SQL("t", "?1") " ORDER BY t.id";
+    QUEUE_REST("1") " UNION ALL " QUEUE_REST("2") " ORDER BY 1 LIMIT ?2";
 
 /* Names ---------------------------------------------------------------------------------- */
 
@@ -1599,10 +1608,57 @@ int cs_sla_events_json(char **out, cs_db *db, int64_t ticket_id)
 
 /* The queue -------------------------------------------------------------------------------- */
 
+/* Ticket ids, for the queue: open addressing, 0 marks a free slot. */
+struct id_set {
+    int64_t *slots;
+    size_t capacity; /* a power of two */
+    size_t used;
+};
+
+static size_t id_slot(const struct id_set *set, int64_t id)
+{
+    size_t i = (size_t)((uint64_t)id * 0x9E3779B97F4A7C15ull) & (set->capacity - 1);
+
+    while (set->slots[i] && set->slots[i] != id)
+        i = (i + 1) & (set->capacity - 1);
+    return i;
+}
+
+static bool id_set_has(const struct id_set *set, int64_t id)
+{
+    return set->capacity && set->slots[id_slot(set, id)] == id;
+}
+
+static int id_set_add(struct id_set *set, int64_t id)
+{
+    if ((set->used + 1) * 2 > set->capacity) {
+        struct id_set bigger = {NULL, set->capacity ? set->capacity * 2 : 256, set->used};
+        if (!(bigger.slots = cs_mem__calloc(bigger.capacity, sizeof(*bigger.slots))))
+            return cs_error__nomem();
+        for (size_t i = 0; i < set->capacity; i++)
+            if (set->slots[i])
+                bigger.slots[id_slot(&bigger, set->slots[i])] = set->slots[i];
+        cs_mem__free(set->slots);
+        *set = bigger;
+    }
+    size_t i = id_slot(set, id);
+    if (!set->slots[i]) {
+        set->slots[i] = id;
+        set->used++;
+    }
+    return CS_OK;
+}
+
 struct cs_sla_queue_iter {
     cs_db *db;
     sqlite3_stmt *due, *rest; /* rest is NULL when the filter has bounds */
-    bool due_done;
+    /* The key of the due part is (target_at, ticket id), the page's key the ticket id. */
+    cs_time after_at;
+    /* Tickets the due part gave: one whose deadline moves past the position between two
+     * pages, or whose clocks stop, would come up again. */
+    struct id_set given;
+    cs_page page; /* on due, then on rest */
+    cs_sla_queue_item items[CS_PAGE_ROWS];
 };
 
 void cs_sla_queue_iter_free(cs_sla_queue_iter *it)
@@ -1611,6 +1667,7 @@ void cs_sla_queue_iter_free(cs_sla_queue_iter *it)
         return;
     sqlite3_finalize(it->due);
     sqlite3_finalize(it->rest);
+    cs_mem__free(it->given.slots);
     cs_mem__free(it);
 }
 
@@ -1623,11 +1680,13 @@ static int queue_prepare(cs_sla_queue_iter *it, const cs_sla_queue_filter *f, in
         (!bounded &&
          (rc = cs_db__prepare(&it->rest, it->db, sql_queue_rest, "list the SLA queue")) < 0))
         return rc;
-    sqlite3_bind_int64(it->due, 1, f->due_after ? f->due_after : INT64_MIN);
-    sqlite3_bind_int64(it->due, 2, f->due_until ? f->due_until : INT64_MAX);
-    sqlite3_bind_int64(it->due, 3, scope);
+    sqlite3_bind_int64(it->due, 1, f->due_until ? f->due_until : INT64_MAX);
+    sqlite3_bind_int64(it->due, 5, scope);
     if (it->rest)
-        sqlite3_bind_int64(it->rest, 1, scope);
+        sqlite3_bind_int64(it->rest, 3, scope);
+    /* After every ticket at due_after: deadlines later than it. */
+    it->after_at = f->due_after ? f->due_after : INT64_MIN;
+    it->page = (cs_page)CS_PAGE_INIT(it->due, 3, INT64_MAX, 4, 0);
     return CS_OK;
 }
 
@@ -1662,28 +1721,64 @@ int cs_sla_queue_iter_new(cs_sla_queue_iter **out, cs_db *db, const cs_sla_queue
     return CS_OK;
 }
 
+static int keep_queued(void *payload, sqlite3_stmt *st)
+{
+    cs_sla_queue_iter *it = payload;
+    cs_sla_queue_item *item = &it->items[it->page.n];
+    int64_t id = sqlite3_column_int64(st, 0);
+    bool given = id_set_has(&it->given, id);
+    int rc;
+
+    if (it->page.st == it->rest) {
+        it->page.key = id;
+        if (!given) {
+            *item = (cs_sla_queue_item){id, 0, 0};
+            it->page.n++;
+        }
+        return CS_OK;
+    }
+    if (!given) {
+        if ((rc = id_set_add(&it->given, id)) < 0)
+            return rc;
+        *item = (cs_sla_queue_item){id, sqlite3_column_int(st, 1), sqlite3_column_int64(st, 2)};
+        it->page.n++;
+    }
+    it->after_at = sqlite3_column_int64(st, 2);
+    it->page.key = id;
+    return CS_OK;
+}
+
+/* Read pages until one gives a ticket or the queue ends: a page may give none when all its
+ * tickets came up before. */
+static int queue_fill(cs_sla_queue_iter *it)
+{
+    bool in_rest;
+    int rc;
+
+    while (it->page.pos == it->page.n &&
+           !(it->page.end && (it->page.st == it->rest || !it->rest))) {
+        if (it->page.end)
+            it->page = (cs_page)CS_PAGE_INIT(it->rest, 1, 0, 2, 0);
+        in_rest = it->page.st == it->rest;
+        if (!in_rest)
+            sqlite3_bind_int64(it->due, 2, it->after_at);
+        if ((rc = cs_db__page(&it->page, it->db, keep_queued, it, "list the SLA queue")) < 0)
+            return rc;
+    }
+    return CS_OK;
+}
+
 int cs_sla_queue_next(cs_sla_queue_item *out, cs_sla_queue_iter *it)
 {
-    int step;
+    int rc;
 
     if (!out || !it)
         return cs_error__inval(out ? "it" : "out", "%s is NULL", out ? "it" : "out");
     memset(out, 0, sizeof(*out));
-    if (!it->due_done) {
-        if ((step = cs_db__step(it->db, it->due)) == SQLITE_ROW) {
-            out->ticket_id = sqlite3_column_int64(it->due, 0);
-            out->metric = sqlite3_column_int(it->due, 1);
-            out->target_at = sqlite3_column_int64(it->due, 2);
-            return CS_OK;
-        }
-        if (step != SQLITE_DONE)
-            return cs_db__error(it->db, step, "list the SLA queue");
-        it->due_done = true;
-    }
-    if (!it->rest || (step = cs_db__step(it->db, it->rest)) == SQLITE_DONE)
+    if ((rc = queue_fill(it)) < 0)
+        return rc;
+    if (it->page.pos == it->page.n)
         return CS_ITEROVER;
-    if (step != SQLITE_ROW)
-        return cs_db__error(it->db, step, "list the SLA queue");
-    out->ticket_id = sqlite3_column_int64(it->rest, 0);
+    *out = it->items[it->page.pos++];
     return CS_OK;
 }

@@ -190,6 +190,10 @@ typedef struct cs_customer_iter cs_customer_iter;
  * Iterate over customers (not merged ones), optionally of one organisation, with ids
  * greater than `after` (keyset paging: pass the last id of the previous page).
  *
+ * Customers are read a page at a time, and between calls the iterator holds no read open:
+ * the caller may write through this handle or any other while it iterates. Each page sees
+ * the database as it is then; no customer comes twice.
+ *
  * @param[out] out the iterator; release with cs_customer_iter_free()
  * @param organization_id 0 for all
  * @param after 0 to start at the beginning

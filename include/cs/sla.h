@@ -282,6 +282,11 @@ typedef struct cs_sla_queue_iter cs_sla_queue_iter;
  * their earliest deadline (ties by ticket id), then new and open tickets without one, by
  * id. Each ticket appears once.
  *
+ * The queue is read a page at a time, and between calls the iterator holds no read open:
+ * the caller may write through this handle or any other while it iterates. Each page sees
+ * the database as it is then; a ticket whose deadlines change while the queue is read still
+ * comes up once, at the first place it was found.
+ *
  * @param[out] out release with cs_sla_queue_iter_free()
  * @param filter copied; NULL for the whole queue
  * @return CS_OK; CS_EINVAL naming the filter field; CS_EPERM (customers); CS_EDB
