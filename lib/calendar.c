@@ -329,9 +329,15 @@ static int check_date(int year, int month, int day, bool yearly_ok)
                            day, CS_CAL_FIRST_YEAR, CS_CAL_LAST_YEAR);
 }
 
+/* The dates a holiday closes once expanded: a yearly one falls in every year of the range. */
+static size_t holiday_dates(const cs_cal_holiday *h)
+{
+    return h->year == CS_CALENDAR_EVERY_YEAR ? CS_CAL_LAST_YEAR - CS_CAL_FIRST_YEAR + 1 : 1;
+}
+
 int cs_calendar__push_holiday(cs_calendar *cal, int year, int month, int day, int from, int to)
 {
-    cs_cal_holiday *grown;
+    cs_cal_holiday *grown, h = {year, month, day, from, to};
     int rc = check_date(year, month, day, true);
 
     if (rc < 0)
@@ -342,6 +348,10 @@ int cs_calendar__push_holiday(cs_calendar *cal, int year, int month, int day, in
     if (to <= from || to > DAY)
         return cs_error__inval("to", "holiday end %d is not within %d..%d seconds", to, from + 1,
                                DAY);
+    /* Bounds the memory of an import: one small event can repeat over decades. */
+    if (cal->holiday_dates + holiday_dates(&h) > CS_CALENDAR_HOLIDAYS_MAX)
+        return cs_error__inval("holidays", "a calendar closes at most %d holiday dates (a yearly "
+                               "holiday counts once per year)", CS_CALENDAR_HOLIDAYS_MAX);
     /* Doubling: an .ics event spanning years adds a holiday per day. */
     if (cal->nholidays == cal->holidays_cap) {
         size_t cap = cal->holidays_cap ? cal->holidays_cap * 2 : 8;
@@ -350,13 +360,15 @@ int cs_calendar__push_holiday(cs_calendar *cal, int year, int month, int day, in
         cal->holidays = grown;
         cal->holidays_cap = cap;
     }
-    cal->holidays[cal->nholidays++] = (cs_cal_holiday){year, month, day, from, to};
+    cal->holidays[cal->nholidays++] = h;
+    cal->holiday_dates += holiday_dates(&h);
     return CS_OK;
 }
 
 void cs_calendar__truncate_holidays(cs_calendar *cal, size_t n)
 {
-    cal->nholidays = n;
+    while (cal->nholidays > n)
+        cal->holiday_dates -= holiday_dates(&cal->holidays[--cal->nholidays]);
 }
 
 static int closure_cmp(const void *a, const void *b)

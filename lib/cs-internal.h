@@ -481,6 +481,7 @@ struct cs_calendar {
     cs_cal_hours week[7];
     cs_cal_holiday *holidays; /* as added, for to_json */
     size_t nholidays, holidays_cap;
+    size_t holiday_dates;     /* the dates they close: CS_CALENDAR_HOLIDAYS_MAX at most */
     cs_cal_special *specials; /* sorted by day */
     size_t nspecials;
     cs_cal_closure *closures; /* the holidays expanded to dates, sorted */
@@ -499,7 +500,8 @@ int cs_calendar__utc_offset(const cs_calendar *cal, cs_time t);
 /* "HH:MM", or "HH:MM:SS" when there are seconds. */
 void cs_calendar__format_time(char buf[16], int seconds);
 /* Append a validated holiday without re-indexing; then cs_calendar__index(), and on failure
- * cs_calendar__truncate_holidays() back to the earlier count. */
+ * cs_calendar__truncate_holidays() back to the earlier count. CS_EINVAL naming "holidays"
+ * when it would close more than CS_CALENDAR_HOLIDAYS_MAX dates. */
 int cs_calendar__push_holiday(cs_calendar *cal, int year, int month, int day, int from, int to);
 int cs_calendar__index(cs_calendar *cal);
 void cs_calendar__truncate_holidays(cs_calendar *cal, size_t n);
