@@ -230,6 +230,11 @@ int cs_check__text(const char *field, const char *value, size_t max, bool requir
 /* In place: every control character (CR and LF among them) becomes a space, so the text is
  * one line, fit for a mail header. */
 void cs_text__one_line(char *s);
+/* cs_check__text() for a name people see: required, and not only white space. */
+int cs_check__name(const char *field, const char *value, size_t max);
+/* A plausible mail address, enough to keep typos out: one '@' with text on both sides and
+ * no white space or control character. Delivery is the host's business. */
+int cs_check__email(const char *field, const char *value);
 /* Validate a boolean field of an options struct: 0, 1 or CS_UNSET. */
 int cs_check__bool(const char *field, int value);
 

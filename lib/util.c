@@ -76,6 +76,31 @@ void cs_text__one_line(char *s)
             *s = ' ';
 }
 
+int cs_check__name(const char *field, const char *value, size_t max)
+{
+    int rc = cs_check__text(field, value, max, true);
+
+    if (rc < 0)
+        return rc;
+    for (const char *p = value; *p; p++)
+        if (!strchr(" \t\n\r\f\v", *p))
+            return CS_OK;
+    return cs_error__inval(field, "%s is required and cannot be only white space", field);
+}
+
+int cs_check__email(const char *field, const char *value)
+{
+    const char *at = strchr(value, '@');
+
+    if (!at || at == value || !at[1] || strchr(at + 1, '@'))
+        return cs_error__inval(field, "%s \"%s\" is not an address like anna@shop.example",
+                               field, value);
+    for (const char *p = value; *p; p++)
+        if ((unsigned char)*p <= ' ' || *p == 0x7f)
+            return cs_error__inval(field, "%s \"%s\" contains white space", field, value);
+    return CS_OK;
+}
+
 int cs_check__bool(const char *field, int value)
 {
     if (value == 0 || value == 1 || value == CS_UNSET)
