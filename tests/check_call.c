@@ -137,6 +137,26 @@ START_TEST(flow_through_json)
 }
 END_TEST
 
+/* ISO 8601 times name real instants: no 30 February, no hour 24, no signs inside. */
+START_TEST(impossible_dates_are_refused)
+{
+    static const char *const bad[] = {"2026-02-30",           "2026-02-29T10:00:00Z",
+                                      "2026-04-31T00:00:00Z", "2026-03-02T24:00:00Z",
+                                      "2026-03-02T-1:00Z",    "+026-03-02",
+                                      "2026-3-02",            "2026-03-02T09:00:00+1:00"};
+    cs_db *db = t_open_memory();
+    char req[96];
+
+    for (size_t i = 0; i < CS_ARRAY_SIZE(bad); i++) {
+        snprintf(req, sizeof(req), "{\"created_from\": \"%s\"}", bad[i]);
+        assert_error(call(db, "ticket.list", req, CS_EINVAL), "EINVAL", "created_from");
+    }
+    json_decref(call(db, "ticket.list", "{\"created_from\": \"2028-02-29\"}", CS_OK));
+    json_decref(call(db, "ticket.list", "{\"created_from\": \"2026-12-31T23:59:60Z\"}", CS_OK));
+    cs_db_close(db);
+}
+END_TEST
+
 START_TEST(call_allocation_failures)
 {
     cs_db *db = t_open_memory();
@@ -171,6 +191,7 @@ Suite *cs_call_suite(void)
     tcase_add_test(tc, errors_are_json);
     tcase_add_test(tc, every_method_survives_bad_requests);
     tcase_add_test(tc, flow_through_json);
+    tcase_add_test(tc, impossible_dates_are_refused);
     tcase_add_test(tc, call_allocation_failures);
     suite_add_tcase(s, tc);
     return s;
