@@ -157,6 +157,33 @@ START_TEST(impossible_dates_are_refused)
 }
 END_TEST
 
+/* An explicit time is honoured, the epoch too: 0 does not mean "now". */
+START_TEST(tick_honours_an_explicit_now)
+{
+    cs_sla_target fast = {CS_SLA_FIRST_REPLY, 0, 60, 0, 0};
+    cs_sla_policy_fields p = CS_SLA_POLICY_FIELDS_INIT;
+    cs_db *db = t_open_memory();
+    json_t *o;
+
+    p.name = "Fast";
+    p.targets = &fast;
+    p.ntargets = 1;
+    ck_assert_ok(cs_sla_policy_create(NULL, db, &p));
+    t_ticket(db, t_customer(db, "Anna", "anna@example.com"), "Hallo");
+    json_decref(call(db, "ticket.update", "{\"id\": 1, \"priority\": \"high\"}", CS_OK));
+    t_now += 3600;
+    o = call(db, "tick", "{\"now\": \"1970-01-01T00:00:00Z\"}", CS_OK);
+    ck_assert_str_eq(json_string_value(json_object_get(o, "now")), "1970-01-01T00:00:00Z");
+    ck_assert_int_eq(json_integer_value(json_object_get(o, "breached")), 0);
+    json_decref(o);
+    o = call(db, "tick", "{}", CS_OK);
+    ck_assert_int_eq(json_integer_value(json_object_get(o, "breached")), 1);
+    json_decref(o);
+    t_now -= 3600;
+    cs_db_close(db);
+}
+END_TEST
+
 START_TEST(call_allocation_failures)
 {
     cs_db *db = t_open_memory();
@@ -192,6 +219,7 @@ Suite *cs_call_suite(void)
     tcase_add_test(tc, every_method_survives_bad_requests);
     tcase_add_test(tc, flow_through_json);
     tcase_add_test(tc, impossible_dates_are_refused);
+    tcase_add_test(tc, tick_honours_an_explicit_now);
     tcase_add_test(tc, call_allocation_failures);
     suite_add_tcase(s, tc);
     return s;

@@ -37,7 +37,8 @@ typedef struct cs_tick_result {
  * tick (a claim settles expired leases first). System and admins only.
  *
  * @param[out] out what changed; release with cs_tick_result_free()
- * @param now      the time to run for, usually cs_db_now()
+ * @param now      the time to run for, usually cs_db_now(); any value is honoured (one
+ *                 before every deadline records nothing)
  * @return CS_OK; CS_EINVAL for a NULL argument; CS_EPERM; CS_EREADONLY; CS_EBUSY;
  *         CS_ENOMEM; CS_EDB
  * @since 0.1
