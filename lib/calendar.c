@@ -667,9 +667,9 @@ static int check_query(const void *out, const cs_calendar *cal, cs_time t, const
     return CS_OK;
 }
 
-static int not_found(const char *what)
+static int not_found(const char *field, const char *what)
 {
-    return cs_error__set(CS_ENOTFOUND, NULL, "no %s between 1970-01-02 and 2100-12-31", what);
+    return cs_error__set(CS_ENOTFOUND, field, "no %s between 1970-01-02 and 2100-12-31", what);
 }
 
 int cs_calendar_is_open(int *out, const cs_calendar *cal, cs_time t)
@@ -695,7 +695,7 @@ int cs_calendar_next_opening(cs_time *out, const cs_calendar *cal, cs_time t)
 
     if (rc < 0)
         return rc;
-    return next_stretch(cal, t, CS_CALENDAR_TIME_MAX, out, &e) ? CS_OK : not_found("opening");
+    return next_stretch(cal, t, CS_CALENDAR_TIME_MAX, out, &e) ? CS_OK : not_found(NULL, "opening");
 }
 
 int cs_calendar_previous_closing(cs_time *out, const cs_calendar *cal, cs_time t)
@@ -705,16 +705,20 @@ int cs_calendar_previous_closing(cs_time *out, const cs_calendar *cal, cs_time t
 
     if (rc < 0)
         return rc;
-    return prev_stretch(cal, t, CS_CALENDAR_TIME_MIN, &s, out) ? CS_OK : not_found("closing");
+    return prev_stretch(cal, t, CS_CALENDAR_TIME_MIN, &s, out) ? CS_OK : not_found(NULL, "closing");
 }
 
 int cs_calendar_add_seconds(cs_time *out, const cs_calendar *cal, cs_time t, int64_t seconds)
 {
+    const int64_t span = CS_CALENDAR_TIME_MAX - CS_CALENDAR_TIME_MIN;
     cs_time s, e;
     int rc = check_query(out, cal, t, "t");
 
     if (rc < 0)
         return rc;
+    if (seconds > span || seconds < -span)
+        return cs_error__inval("seconds", "%lld seconds are more than the calendar's whole range "
+                               "holds (%lld)", (long long)seconds, (long long)span);
     if (seconds >= 0) {
         for (; next_stretch(cal, t, CS_CALENDAR_TIME_MAX, &s, &e); t = e, seconds -= e - s) {
             if (seconds <= e - s) {
@@ -731,7 +735,7 @@ int cs_calendar_add_seconds(cs_time *out, const cs_calendar *cal, cs_time t, int
             }
         }
     }
-    return not_found("such instant");
+    return not_found("seconds", "such instant");
 }
 
 int cs_calendar_seconds_between(int64_t *out, const cs_calendar *cal, cs_time from, cs_time to)

@@ -331,8 +331,8 @@ START_TEST(always_open_and_never_open)
     ck_assert_int_eq(between(cal, t_now, t_now + 12345678), 12345678);
     ck_assert_ok(cs_calendar_previous_closing(&t, cal, t_now));
     ck_assert_int_eq(t, t_now);
-    ck_assert_rc(cs_calendar_add_seconds(&t, cal, t_now, INT64_MAX), CS_ENOTFOUND);
-    ck_assert_rc(cs_calendar_add_seconds(&t, cal, t_now, INT64_MIN), CS_ENOTFOUND);
+    ck_assert_rc(cs_calendar_add_seconds(&t, cal, t_now, 130 * 365 * 86400LL), CS_ENOTFOUND);
+    ck_assert_rc(cs_calendar_add_seconds(&t, cal, t_now, -130 * 365 * 86400LL), CS_ENOTFOUND);
     cs_calendar_free(cal);
 
     ck_assert_ok(cs_calendar_new(&cal, "Europe/Berlin"));
@@ -341,6 +341,30 @@ START_TEST(always_open_and_never_open)
     ck_assert_rc(cs_calendar_previous_closing(&t, cal, t_now), CS_ENOTFOUND);
     ck_assert_rc(cs_calendar_add_seconds(&t, cal, t_now, -1), CS_ENOTFOUND);
     ck_assert_int_eq(between(cal, CS_CALENDAR_TIME_MIN, CS_CALENDAR_TIME_MAX), 0);
+    cs_calendar_free(cal);
+}
+END_TEST
+
+/* More business seconds than the whole range holds cannot be added: CS_EINVAL naming them. */
+START_TEST(add_seconds_beyond_the_range)
+{
+    cs_calendar *cal = always("UTC");
+    const int64_t span = CS_CALENDAR_TIME_MAX - CS_CALENDAR_TIME_MIN;
+    cs_time t = -1;
+
+    ck_assert_rc(cs_calendar_add_seconds(&t, cal, t_now, INT64_MAX), CS_EINVAL);
+    ck_assert_field("seconds");
+    ck_assert_rc(cs_calendar_add_seconds(&t, cal, t_now, INT64_MIN), CS_EINVAL);
+    ck_assert_field("seconds");
+    ck_assert_rc(cs_calendar_add_seconds(&t, cal, t_now, span + 1), CS_EINVAL);
+    ck_assert_field("seconds");
+    ck_assert_rc(cs_calendar_add_seconds(&t, cal, t_now, -span - 1), CS_EINVAL);
+    ck_assert_field("seconds");
+    /* Within it, a result past the end is CS_ENOTFOUND, also naming them. */
+    ck_assert_rc(cs_calendar_add_seconds(&t, cal, t_now, span), CS_ENOTFOUND);
+    ck_assert_field("seconds");
+    ck_assert_ok(cs_calendar_add_seconds(&t, cal, CS_CALENDAR_TIME_MIN, span));
+    ck_assert_int_eq(t, CS_CALENDAR_TIME_MAX);
     cs_calendar_free(cal);
 }
 END_TEST
@@ -757,6 +781,7 @@ Suite *cs_calendar_suite(void)
     tcase_add_test(tc, special_days);
     tcase_add_test(tc, midnight_windows);
     tcase_add_test(tc, always_open_and_never_open);
+    tcase_add_test(tc, add_seconds_beyond_the_range);
     tcase_add_test(tc, bad_input);
     tcase_add_test(tc, json_round_trip);
     tcase_add_test(tc, json_errors_name_the_field);

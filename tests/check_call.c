@@ -184,6 +184,26 @@ START_TEST(tick_honours_an_explicit_now)
 }
 END_TEST
 
+/* More business seconds than the calendars' whole range can never be added. */
+START_TEST(calendar_add_names_huge_seconds)
+{
+    cs_db *db = t_open_memory();
+    static const char *const huge[] = {"9223372036854775807", "-9223372036854775807",
+                                       "4133894400"};
+    char req[256];
+
+    for (size_t i = 0; i < CS_ARRAY_SIZE(huge); i++) {
+        snprintf(req, sizeof(req),
+                 "{\"calendar\": {\"timezone\": \"UTC\", \"hours\": {\"mon\": "
+                 "[[\"08:00\", \"18:00\"]]}}, \"time\": \"2026-03-02T09:00:00Z\", "
+                 "\"seconds\": %s}",
+                 huge[i]);
+        assert_error(call(db, "calendar.add", req, CS_EINVAL), "EINVAL", "seconds");
+    }
+    cs_db_close(db);
+}
+END_TEST
+
 START_TEST(call_allocation_failures)
 {
     cs_db *db = t_open_memory();
@@ -220,6 +240,7 @@ Suite *cs_call_suite(void)
     tcase_add_test(tc, flow_through_json);
     tcase_add_test(tc, impossible_dates_are_refused);
     tcase_add_test(tc, tick_honours_an_explicit_now);
+    tcase_add_test(tc, calendar_add_names_huge_seconds);
     tcase_add_test(tc, call_allocation_failures);
     suite_add_tcase(s, tc);
     return s;

@@ -236,8 +236,10 @@ CS_EXTERN(int) cs_calendar_previous_closing(cs_time *out, const cs_calendar *cal
  * above. The walk goes window by window, so a distant deadline costs a few steps per day.
  *
  * @param[out] out the resulting instant
- * @return CS_OK; CS_EINVAL naming "t" out of range; CS_ENOTFOUND when the result would lie
- *         outside CS_CALENDAR_TIME_MIN..CS_CALENDAR_TIME_MAX.
+ * @return CS_OK; CS_EINVAL naming "t" out of range, or "seconds" beyond what the whole
+ *         range holds (more than CS_CALENDAR_TIME_MAX - CS_CALENDAR_TIME_MIN either way);
+ *         CS_ENOTFOUND naming "seconds" when the result would lie outside
+ *         CS_CALENDAR_TIME_MIN..CS_CALENDAR_TIME_MAX (or the calendar never opens there).
  * @since 0.1
  */
 CS_EXTERN(int) cs_calendar_add_seconds(cs_time *out, const cs_calendar *cal, cs_time t,
