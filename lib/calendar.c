@@ -169,6 +169,11 @@ static bool plausible_zone_name(const char *name)
     return true;
 }
 
+bool cs_calendar__zone_exists(const char *name)
+{
+    return plausible_zone_name(name) && icaltimezone_get_builtin_timezone(name);
+}
+
 /* Life cycle --------------------------------------------------------------------------- */
 
 int cs_calendar_new(cs_calendar **out, const char *timezone)

@@ -500,6 +500,8 @@ int32_t cs_calendar__days_from_civil(int year, int month, int day);
 void cs_calendar__civil_from_days(int32_t days, int *year, int *month, int *day);
 /* Whether year-month-day is a real date (year 0 counts as a leap year, for yearly dates). */
 bool cs_calendar__valid_date(int year, int month, int day);
+/* Whether `name` is a zone of the system's tz database, as cs_calendar_new() takes it. */
+bool cs_calendar__zone_exists(const char *name);
 /* The UTC offset in seconds of the calendar's zone at t. */
 int cs_calendar__utc_offset(const cs_calendar *cal, cs_time t);
 /* "HH:MM", or "HH:MM:SS" when there are seconds. */
