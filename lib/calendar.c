@@ -713,6 +713,14 @@ int cs_calendar_previous_closing(cs_time *out, const cs_calendar *cal, cs_time t
     return prev_stretch(cal, t, CS_CALENDAR_TIME_MIN, &s, out) ? CS_OK : not_found(NULL, "closing");
 }
 
+bool cs_calendar__opens_from(const cs_calendar *cal, cs_time t)
+{
+    cs_time s, e;
+
+    t = t < CS_CALENDAR_TIME_MIN ? CS_CALENDAR_TIME_MIN : t;
+    return t <= CS_CALENDAR_TIME_MAX && next_stretch(cal, t, CS_CALENDAR_TIME_MAX, &s, &e);
+}
+
 int cs_calendar_add_seconds(cs_time *out, const cs_calendar *cal, cs_time t, int64_t seconds)
 {
     const int64_t span = CS_CALENDAR_TIME_MAX - CS_CALENDAR_TIME_MIN;

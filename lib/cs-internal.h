@@ -502,6 +502,9 @@ void cs_calendar__civil_from_days(int32_t days, int *year, int *month, int *day)
 bool cs_calendar__valid_date(int year, int month, int day);
 /* Whether `name` is a zone of the system's tz database, as cs_calendar_new() takes it. */
 bool cs_calendar__zone_exists(const char *name);
+/* Whether the calendar opens at or after t (before CS_CALENDAR_TIME_MAX): a calendar that
+ * never does cannot give an SLA clock a deadline. */
+bool cs_calendar__opens_from(const cs_calendar *cal, cs_time t);
 /* The UTC offset in seconds of the calendar's zone at t. */
 int cs_calendar__utc_offset(const cs_calendar *cal, cs_time t);
 /* "HH:MM", or "HH:MM:SS" when there are seconds. */

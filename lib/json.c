@@ -1316,6 +1316,8 @@ static int m_calendar_store(cs_db *db, struct req *r, json_t **out)
         (rc = req_calendar(r, db, &cal)) == CS_OK && (rc = req_done(r)) == CS_OK &&
         (rc = cs_calendar_store(&id, db, name, cal)) == CS_OK)
         rc = with_id(out, "id", id);
+    else if (rc == CS_EINVAL && !strcmp(cs_error_last()->field, "cal"))
+        cs_error__refield("calendar"); /* the request's name for it */
     cs_calendar_free(cal);
     return rc;
 }

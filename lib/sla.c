@@ -505,18 +505,25 @@ static void bind_given(sqlite3_stmt *st, int idx, int v)
         sqlite3_bind_int(st, idx, v);
 }
 
+/* Business targets need a stored calendar that opens again (cs_calendar_store() refuses
+ * others, but one stored by an older libcs, or whose last opening is past, may be there). */
 static int check_calendars(cs_db *db, const cs_sla_policy_fields *f)
 {
     char field[CS_ERROR_FIELD_MAX];
+    const cs_calendar *cal;
     int rc;
 
     for (size_t i = 0; f->targets && i < f->ntargets; i++) {
+        int64_t id = f->targets[i].calendar_id;
         if (!f->targets[i].business)
             continue;
         snprintf(field, sizeof(field), "targets[%zu].calendar_id", i);
-        if ((rc = cs_db__exists(db, sql_calendar_exists, f->targets[i].calendar_id, field,
-                                "calendar")) < 0)
+        if ((rc = cs_db__exists(db, sql_calendar_exists, id, field, "calendar")) < 0 ||
+            (rc = cs_calendar__cached(&cal, db, id)) < 0)
             return rc;
+        if (!cs_calendar__opens_from(cal, cs_db_now(db)))
+            return cs_error__inval(field, "%s: calendar %lld never opens between now and 2100",
+                                   field, (long long)id);
     }
     return CS_OK;
 }

@@ -270,6 +270,62 @@ START_TEST(policies_validate_and_list)
 }
 END_TEST
 
+/* A calendar that never opens again would leave business clocks without a deadline while the
+ * receipt promised one: it is refused where it would be stored or used. */
+START_TEST(never_open_calendars_are_refused)
+{
+    static const char closed_json[] = "{\"timezone\": \"Europe/Berlin\"}";
+    static const char past_json[] =
+        "{\"timezone\": \"UTC\", \"special_days\": [{\"date\": \"2025-12-24\", "
+        "\"hours\": [[\"08:00\", \"12:00\"]]}]}";
+    static const char future_json[] =
+        "{\"timezone\": \"UTC\", \"special_days\": [{\"date\": \"2026-12-24\", "
+        "\"hours\": [[\"08:00\", \"12:00\"]]}]}";
+    cs_sla_target t = target(CS_SLA_FIRST_REPLY, 0, HOUR, biz);
+    cs_calendar *cal = NULL;
+    int64_t id = 0;
+    char *resp = NULL;
+
+    ck_assert_ok(cs_calendar_from_json(&cal, closed_json));
+    ck_assert_rc(cs_calendar_store(&id, db, "Closed", cal), CS_EINVAL);
+    ck_assert_field("cal");
+    ck_assert_ptr_nonnull(strstr(cs_error_last()->message, "never opens"));
+    ck_assert_rc(cs_calendar_store(&id, db, "Office", cal), CS_EINVAL); /* no replacing */
+    ck_assert_field("cal");
+    cs_calendar_free(cal);
+    ck_assert_ok(cs_calendar_from_json(&cal, past_json));
+    ck_assert_rc(cs_calendar_store(&id, db, "Last Christmas", cal), CS_EINVAL);
+    cs_calendar_free(cal);
+    ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM calendar"), 2);
+    ck_assert_int_eq(t_sql_int(db, "SELECT revision FROM calendar WHERE name = 'Office'"), 1);
+    ck_assert_rc(cs_call(&resp, db, "calendar.store",
+                         "{\"name\": \"Closed\", \"calendar\": {\"timezone\": \"UTC\"}}"),
+                 CS_EINVAL);
+    ck_assert_field("calendar");
+    cs_str_free(resp);
+    ck_assert_ok(cs_calendar_from_json(&cal, future_json));
+    ck_assert_ok(cs_calendar_store(&id, db, "Next Christmas", cal));
+    cs_calendar_free(cal);
+
+    /* One stored before these rules (or closed since) cannot back a policy. */
+    ck_assert_ok(sqlite3_exec(db->sql, "UPDATE calendar SET definition = '{\"timezone\":\"UTC\"}',"
+                                       " revision = revision + 1 WHERE name = 'Office'",
+                              0, 0, 0));
+    cs_sla_policy_fields f = CS_SLA_POLICY_FIELDS_INIT;
+    f.name = "Office";
+    f.targets = &t;
+    f.ntargets = 1;
+    ck_assert_rc(cs_sla_policy_create(&id, db, &f), CS_EINVAL);
+    ck_assert_field("targets[0].calendar_id");
+    ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM sla_policy"), 0);
+    t.calendar_id = all_week;
+    ck_assert_ok(cs_sla_policy_create(&id, db, &f));
+    t.calendar_id = biz;
+    ck_assert_rc(cs_sla_policy_update(db, id, &f), CS_EINVAL);
+    ck_assert_field("targets[0].calendar_id");
+}
+END_TEST
+
 /* Clocks ----------------------------------------------------------------------------------- */
 
 START_TEST(business_and_calendar_targets)
@@ -991,6 +1047,7 @@ Suite *cs_sla_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, calendars_are_stored_by_name);
     tcase_add_test(tc, policies_validate_and_list);
+    tcase_add_test(tc, never_open_calendars_are_refused);
     tcase_add_test(tc, business_and_calendar_targets);
     tcase_add_test(tc, resolution_pauses_in_pending_and_on_hold);
     tcase_add_test(tc, business_pause_recomputes_the_deadline);

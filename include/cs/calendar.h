@@ -263,14 +263,16 @@ CS_EXTERN(int) cs_calendar_seconds_between(int64_t *out, const cs_calendar *cal,
 /**
  * Store a calendar in the database under a unique name, for SLA policies to refer to by id:
  * creates it, or replaces the stored calendar of that name (keeping its id). What is stored
- * is cs_calendar_to_json(). Admins and system only. Deadlines already running are
- * recomputed with the new definition when their ticket next changes (see docs/sla.md).
+ * is cs_calendar_to_json(). A calendar that never opens between the handle's time and
+ * CS_CALENDAR_TIME_MAX is refused: an SLA clock could count no deadline in it. Admins and
+ * system only. Deadlines already running are recomputed with the new definition when their
+ * ticket next changes (see docs/sla.md).
  *
  * @param[out] id the calendar's id; may be NULL
  * @param name    unique, at most CS_CALENDAR_NAME_MAX bytes of UTF-8; copied
  * @param cal     the calendar; read only
- * @return CS_OK; CS_EINVAL naming "name" or "cal"; CS_EPERM; CS_EREADONLY; CS_EBUSY;
- *         CS_ENOMEM; CS_EDB
+ * @return CS_OK; CS_EINVAL naming "name", or "cal" (NULL, or never open from now on);
+ *         CS_EPERM; CS_EREADONLY; CS_EBUSY; CS_ENOMEM; CS_EDB
  * @since 0.1
  */
 CS_EXTERN(int) cs_calendar_store(int64_t *id, cs_db *db, const char *name,

@@ -127,9 +127,10 @@ typedef struct cs_sla_policy cs_sla_policy;
  *
  * @param[out] id the new policy's id; may be NULL
  * @return CS_OK; CS_EINVAL naming the field ("name", "position", "conditions[1].kind",
- *         "targets[0].seconds", "targets[2].calendar_id", "warn_percent" ...); CS_ENOTFOUND
- *         naming "targets[i].calendar_id" for a calendar that is not stored; CS_EEXISTS for
- *         a taken name; CS_EPERM; CS_EREADONLY; CS_EBUSY; CS_EDB
+ *         "targets[0].seconds", "targets[2].calendar_id" also for a calendar that never
+ *         opens between now and 2100, "warn_percent" ...); CS_ENOTFOUND naming
+ *         "targets[i].calendar_id" for a calendar that is not stored; CS_EEXISTS for a taken
+ *         name; CS_EPERM; CS_EREADONLY; CS_EBUSY; CS_EDB
  * @since 0.1
  */
 CS_EXTERN(int) cs_sla_policy_create(int64_t *id, cs_db *db, const cs_sla_policy_fields *fields);
