@@ -652,8 +652,8 @@ START_TEST(holiday_expansion_is_capped)
     char *json = malloc(cap);
     size_t len = (size_t)snprintf(json, cap, "{\"timezone\":\"UTC\",\"holidays\":[");
     for (int i = 0; i <= CS_CALENDAR_HOLIDAYS_MAX / 131; i++)
-        len += (size_t)snprintf(json + len, cap - len, "%s{\"month_day\":\"03-01\",\"yearly\":true}",
-                                i ? "," : "");
+        len += (size_t)snprintf(json + len, cap - len,
+                                "%s{\"month_day\":\"03-01\",\"yearly\":true}", i ? "," : "");
     snprintf(json + len, cap - len, "]}");
     cal = NULL;
     ck_assert_rc(cs_calendar_from_json(&cal, json), CS_EINVAL);
