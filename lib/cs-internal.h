@@ -230,6 +230,11 @@ int cs_check__text(const char *field, const char *value, size_t max, bool requir
 /* In place: every control character (CR and LF among them) becomes a space, so the text is
  * one line, fit for a mail header. */
 void cs_text__one_line(char *s);
+/* cs_check__text() for a name people see: required, and not only white space. */
+int cs_check__name(const char *field, const char *value, size_t max);
+/* A plausible mail address, enough to keep typos out: one '@' with text on both sides and
+ * no white space or control character. Delivery is the host's business. */
+int cs_check__email(const char *field, const char *value);
 /* Validate a boolean field of an options struct: 0, 1 or CS_UNSET. */
 int cs_check__bool(const char *field, int value);
 
@@ -481,6 +486,7 @@ struct cs_calendar {
     cs_cal_hours week[7];
     cs_cal_holiday *holidays; /* as added, for to_json */
     size_t nholidays, holidays_cap;
+    size_t holiday_dates;     /* the dates they close: CS_CALENDAR_HOLIDAYS_MAX at most */
     cs_cal_special *specials; /* sorted by day */
     size_t nspecials;
     cs_cal_closure *closures; /* the holidays expanded to dates, sorted */
@@ -494,12 +500,18 @@ int32_t cs_calendar__days_from_civil(int year, int month, int day);
 void cs_calendar__civil_from_days(int32_t days, int *year, int *month, int *day);
 /* Whether year-month-day is a real date (year 0 counts as a leap year, for yearly dates). */
 bool cs_calendar__valid_date(int year, int month, int day);
+/* Whether `name` is a zone of the system's tz database, as cs_calendar_new() takes it. */
+bool cs_calendar__zone_exists(const char *name);
+/* Whether the calendar opens at or after t (before CS_CALENDAR_TIME_MAX): a calendar that
+ * never does cannot give an SLA clock a deadline. */
+bool cs_calendar__opens_from(const cs_calendar *cal, cs_time t);
 /* The UTC offset in seconds of the calendar's zone at t. */
 int cs_calendar__utc_offset(const cs_calendar *cal, cs_time t);
 /* "HH:MM", or "HH:MM:SS" when there are seconds. */
 void cs_calendar__format_time(char buf[16], int seconds);
 /* Append a validated holiday without re-indexing; then cs_calendar__index(), and on failure
- * cs_calendar__truncate_holidays() back to the earlier count. */
+ * cs_calendar__truncate_holidays() back to the earlier count. CS_EINVAL naming "holidays"
+ * when it would close more than CS_CALENDAR_HOLIDAYS_MAX dates. */
 int cs_calendar__push_holiday(cs_calendar *cal, int year, int month, int day, int from, int to);
 int cs_calendar__index(cs_calendar *cal);
 void cs_calendar__truncate_holidays(cs_calendar *cal, size_t n);

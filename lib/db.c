@@ -386,6 +386,14 @@ static int check_schema(cs_db *db, int *version)
         return rc;
     if (app_id != CS_APPLICATION_ID && (app_id != 0 || tables > 0))
         return cs_error__set(CS_EDB, "path", "%s is not a libcs database", db->path);
+    /* An existing empty file (or one of no tables) becomes a database only when asked to:
+     * a wrong path must not turn someone's empty file into one. */
+    if (app_id == 0 && tables == 0 && *version == 0 && !(db->flags & CS_OPEN_CREATE) &&
+        strcmp(db->path, ":memory:") != 0)
+        return cs_error__set(CS_EDB, "path",
+                             "%s is empty, not a libcs database: open it with CS_OPEN_CREATE "
+                             "to create one",
+                             db->path);
     if ((size_t)*version > cs_schema__count)
         return cs_error__set(CS_EVERSION, NULL,
                              "%s has schema version %d, newer than libcs %s supports "
@@ -474,9 +482,8 @@ int cs_db_open(cs_db **out, const char *path, unsigned int flags)
                      : cs_error__nomem();
         goto fail;
     }
-    if ((rc = configure_handle(db)) < 0)
-        goto fail;
-    if ((rc = check_schema(db, &version)) < 0)
+    /* Look before configuring: switching to WAL writes to the file. */
+    if ((rc = check_schema(db, &version)) < 0 || (rc = configure_handle(db)) < 0)
         goto fail;
     db->schema_version = version;
     if (!(flags & CS_OPEN_READONLY) &&

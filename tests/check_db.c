@@ -136,6 +136,34 @@ START_TEST(refuse_foreign_database)
 }
 END_TEST
 
+/* An existing empty file is not a database: only CS_OPEN_CREATE may make it one. */
+START_TEST(empty_file_needs_create)
+{
+    char *path = t_path("empty.db");
+    FILE *f = fopen(path, "w");
+    struct stat st;
+    cs_db *db = NULL;
+
+    ck_assert_ptr_nonnull(f);
+    fclose(f);
+    ck_assert_rc(cs_db_open(&db, path, CS_OPEN_READWRITE), CS_EDB);
+    ck_assert_ptr_null(db);
+    ck_assert_field("path");
+    ck_assert_ptr_nonnull(strstr(cs_error_last()->message, "CS_OPEN_CREATE"));
+    ck_assert_rc(cs_db_open(&db, path, CS_OPEN_READONLY), CS_EDB);
+    ck_assert_field("path");
+    ck_assert_int_eq(stat(path, &st), 0);
+    ck_assert_int_eq(st.st_size, 0);
+
+    ck_assert_ok(cs_db_open(&db, path, CS_OPEN_CREATE));
+    ck_assert_int_eq(cs_db_schema_version(db), cs_schema_version());
+    cs_db_close(db);
+    ck_assert_ok(cs_db_open(&db, path, CS_OPEN_READWRITE));
+    cs_db_close(db);
+    free(path);
+}
+END_TEST
+
 START_TEST(migrations_in_order)
 {
     static const cs_migration first[] = {
@@ -938,6 +966,7 @@ Suite *cs_db_suite(void)
     tcase_add_test(tc, create_and_reopen);
     tcase_add_test(tc, refuse_newer_schema);
     tcase_add_test(tc, refuse_foreign_database);
+    tcase_add_test(tc, empty_file_needs_create);
     tcase_add_test(tc, migrations_in_order);
     tcase_add_test(tc, read_only);
     tcase_add_test(tc, nested_transactions);

@@ -74,9 +74,9 @@ typedef struct cs_customer_fields {
     const char *locale;         /**< BCP 47 tag such as "de" or "de-AT" (2-3 letters, then
                                      subtags of 1-8 letters or digits, at most 35 bytes);
                                      default "en" */
-    const char *timezone;       /**< IANA zone name such as "Europe/Berlin"; checked for its
-                                     shape only ([A-Za-z0-9_+/-], no "..", at most 64 bytes):
-                                     calendars validate zones */
+    const char *timezone;       /**< IANA zone name such as "Europe/Berlin" that the
+                                     system's tz database knows, as for calendars
+                                     ([A-Za-z0-9_+/-], no "..", at most 64 bytes) */
     const char *custom_json;    /**< a JSON object; stored with sorted keys */
     const char *const *tags;    /**< array of ntags tags */
     size_t ntags;

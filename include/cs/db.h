@@ -32,8 +32,9 @@ typedef enum cs_open_flags {
  * @param flags    a combination of cs_open_flags
  * @return CS_OK; CS_EINVAL for a NULL or empty path or unknown flags; CS_ENOTFOUND if the
  *         file does not exist and CS_OPEN_CREATE was not given; CS_EVERSION if the schema is
- *         newer than this library (or older, on a read-only open); CS_EDB if the file is not
- *         a libcs database or cannot be opened; CS_EBUSY; CS_ENOMEM.
+ *         newer than this library (or older, on a read-only open); CS_EDB naming "path" if
+ *         the file is not a libcs database or cannot be opened, or is empty (an existing
+ *         empty file becomes a database only with CS_OPEN_CREATE); CS_EBUSY; CS_ENOMEM.
  * @since 0.1
  */
 CS_EXTERN(int) cs_db_open(cs_db **out, const char *path, unsigned int flags);
