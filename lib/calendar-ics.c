@@ -20,6 +20,15 @@ static const char *event_name(icalcomponent *ev)
     return name ? name : icalcomponent_get_uid(ev) ? icalcomponent_get_uid(ev) : "(unnamed)";
 }
 
+/* The holiday limit, as the import's error: the one error pushing a clipped day can give. */
+static int too_many(icalcomponent *ev)
+{
+    char message[CS_ERROR_MESSAGE_MAX];
+
+    snprintf(message, sizeof(message), "%s", cs_error_last()->message);
+    return cs_error__inval("ics", "event '%.80s': %s", event_name(ev), message);
+}
+
 /* A DATE or DATE-TIME as the calendar's local seconds since 1970-01-01 00:00. Dates and
  * floating times (no zone, or a TZID libical does not know) are local already. */
 static int64_t local_seconds(const cs_calendar *cal, struct icaltimetype tt)
@@ -45,6 +54,9 @@ static int close_span(cs_calendar *cal, icalcomponent *ev, struct icaltimetype s
 
     if (le < ls)
         return cs_error__inval("ics", "event '%.80s' ends before it starts", event_name(ev));
+    /* An instant (a DATE-TIME start without an end, RFC 5545 3.6.1) closes nothing. */
+    if (le == ls)
+        return CS_OK;
     ls = ls > first ? ls : first;
     le = le < last ? le : last;
     for (int64_t day = ls / CS_CALENDAR_DAY; day * CS_CALENDAR_DAY < le; day++) {
@@ -54,6 +66,8 @@ static int close_span(cs_calendar *cal, icalcomponent *ev, struct icaltimetype s
         cs_calendar__civil_from_days((int32_t)day, &y, &m, &d);
         rc = cs_calendar__push_holiday(cal, y, m, d, from > 0 ? (int)from : 0,
                                        to < CS_CALENDAR_DAY ? (int)to : CS_CALENDAR_DAY);
+        if (rc == CS_EINVAL)
+            return too_many(ev);
         if (rc < 0)
             return rc;
     }

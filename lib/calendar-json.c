@@ -122,7 +122,7 @@ static int read_holiday(cs_calendar *cal, const json_t *h, const char *path)
     const json_t *yearly = json_object_get(h, "yearly"), *from = json_object_get(h, "from"),
                  *to = json_object_get(h, "to");
     char field[CS_ERROR_FIELD_MAX];
-    int y = CS_CALENDAR_EVERY_YEAR, m, d, f = 0, t = CS_CALENDAR_DAY;
+    int y = CS_CALENDAR_EVERY_YEAR, m, d, f = 0, t = CS_CALENDAR_DAY, rc;
 
     if (!json_is_object(h) || !date == !month_day)
         return cs_error__inval(path, "%s: expected {\"date\": \"YYYY-MM-DD\"} or "
@@ -140,7 +140,10 @@ static int read_holiday(cs_calendar *cal, const json_t *h, const char *path)
     snprintf(field, sizeof(field), "%s.to", path);
     if (to && parse_time(&t, to, 24, field) < 0)
         return CS_EINVAL;
-    return blame(cs_calendar__push_holiday(cal, y, m, d, f, t), path, true);
+    if ((rc = cs_calendar__push_holiday(cal, y, m, d, f, t)) == CS_EINVAL &&
+        !strcmp(cs_error_last()->field, "holidays"))
+        return rc; /* the list as a whole is too long */
+    return blame(rc, path, true);
 }
 
 static int read_holidays(cs_calendar *cal, const json_t *list)

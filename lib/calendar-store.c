@@ -237,8 +237,14 @@ int cs_calendar_store(int64_t *id, cs_db *db, const char *name, const cs_calenda
     if (!cal)
         return cs_error__inval("cal", "cal is NULL");
     if ((rc = cs_check__text("name", name, CS_CALENDAR_NAME_MAX, true)) < 0 ||
-        (rc = cs_perm__require(&by, db, CS_CAP_CONFIG_WRITE)) < 0 ||
-        (rc = cs_calendar_to_json(&json, cal)) < 0)
+        (rc = cs_perm__require(&by, db, CS_CAP_CONFIG_WRITE)) < 0)
+        return rc;
+    /* Stored calendars run SLA clocks: one that never opens would give them no deadline
+     * while receipts promise one. */
+    if (!cs_calendar__opens_from(cal, cs_db_now(db)))
+        return cs_error__inval("cal", "the calendar never opens between now and 2100, so no "
+                               "deadline could be counted in it");
+    if ((rc = cs_calendar_to_json(&json, cal)) < 0)
         return rc;
     if ((rc = cs_db__begin(db)) == CS_OK)
         rc = cs_db__end(db, store(&stored, db, &by, name, json));

@@ -169,6 +169,11 @@ static bool plausible_zone_name(const char *name)
     return true;
 }
 
+bool cs_calendar__zone_exists(const char *name)
+{
+    return plausible_zone_name(name) && icaltimezone_get_builtin_timezone(name);
+}
+
 /* Life cycle --------------------------------------------------------------------------- */
 
 int cs_calendar_new(cs_calendar **out, const char *timezone)
@@ -329,9 +334,15 @@ static int check_date(int year, int month, int day, bool yearly_ok)
                            day, CS_CAL_FIRST_YEAR, CS_CAL_LAST_YEAR);
 }
 
+/* The dates a holiday closes once expanded: a yearly one falls in every year of the range. */
+static size_t holiday_dates(const cs_cal_holiday *h)
+{
+    return h->year == CS_CALENDAR_EVERY_YEAR ? CS_CAL_LAST_YEAR - CS_CAL_FIRST_YEAR + 1 : 1;
+}
+
 int cs_calendar__push_holiday(cs_calendar *cal, int year, int month, int day, int from, int to)
 {
-    cs_cal_holiday *grown;
+    cs_cal_holiday *grown, h = {year, month, day, from, to};
     int rc = check_date(year, month, day, true);
 
     if (rc < 0)
@@ -342,6 +353,10 @@ int cs_calendar__push_holiday(cs_calendar *cal, int year, int month, int day, in
     if (to <= from || to > DAY)
         return cs_error__inval("to", "holiday end %d is not within %d..%d seconds", to, from + 1,
                                DAY);
+    /* Bounds the memory of an import: one small event can repeat over decades. */
+    if (cal->holiday_dates + holiday_dates(&h) > CS_CALENDAR_HOLIDAYS_MAX)
+        return cs_error__inval("holidays", "a calendar closes at most %d holiday dates (a yearly "
+                               "holiday counts once per year)", CS_CALENDAR_HOLIDAYS_MAX);
     /* Doubling: an .ics event spanning years adds a holiday per day. */
     if (cal->nholidays == cal->holidays_cap) {
         size_t cap = cal->holidays_cap ? cal->holidays_cap * 2 : 8;
@@ -350,13 +365,15 @@ int cs_calendar__push_holiday(cs_calendar *cal, int year, int month, int day, in
         cal->holidays = grown;
         cal->holidays_cap = cap;
     }
-    cal->holidays[cal->nholidays++] = (cs_cal_holiday){year, month, day, from, to};
+    cal->holidays[cal->nholidays++] = h;
+    cal->holiday_dates += holiday_dates(&h);
     return CS_OK;
 }
 
 void cs_calendar__truncate_holidays(cs_calendar *cal, size_t n)
 {
-    cal->nholidays = n;
+    while (cal->nholidays > n)
+        cal->holiday_dates -= holiday_dates(&cal->holidays[--cal->nholidays]);
 }
 
 static int closure_cmp(const void *a, const void *b)
@@ -655,9 +672,9 @@ static int check_query(const void *out, const cs_calendar *cal, cs_time t, const
     return CS_OK;
 }
 
-static int not_found(const char *what)
+static int not_found(const char *field, const char *what)
 {
-    return cs_error__set(CS_ENOTFOUND, NULL, "no %s between 1970-01-02 and 2100-12-31", what);
+    return cs_error__set(CS_ENOTFOUND, field, "no %s between 1970-01-02 and 2100-12-31", what);
 }
 
 int cs_calendar_is_open(int *out, const cs_calendar *cal, cs_time t)
@@ -683,7 +700,7 @@ int cs_calendar_next_opening(cs_time *out, const cs_calendar *cal, cs_time t)
 
     if (rc < 0)
         return rc;
-    return next_stretch(cal, t, CS_CALENDAR_TIME_MAX, out, &e) ? CS_OK : not_found("opening");
+    return next_stretch(cal, t, CS_CALENDAR_TIME_MAX, out, &e) ? CS_OK : not_found(NULL, "opening");
 }
 
 int cs_calendar_previous_closing(cs_time *out, const cs_calendar *cal, cs_time t)
@@ -693,16 +710,28 @@ int cs_calendar_previous_closing(cs_time *out, const cs_calendar *cal, cs_time t
 
     if (rc < 0)
         return rc;
-    return prev_stretch(cal, t, CS_CALENDAR_TIME_MIN, &s, out) ? CS_OK : not_found("closing");
+    return prev_stretch(cal, t, CS_CALENDAR_TIME_MIN, &s, out) ? CS_OK : not_found(NULL, "closing");
+}
+
+bool cs_calendar__opens_from(const cs_calendar *cal, cs_time t)
+{
+    cs_time s, e;
+
+    t = t < CS_CALENDAR_TIME_MIN ? CS_CALENDAR_TIME_MIN : t;
+    return t <= CS_CALENDAR_TIME_MAX && next_stretch(cal, t, CS_CALENDAR_TIME_MAX, &s, &e);
 }
 
 int cs_calendar_add_seconds(cs_time *out, const cs_calendar *cal, cs_time t, int64_t seconds)
 {
+    const int64_t span = CS_CALENDAR_TIME_MAX - CS_CALENDAR_TIME_MIN;
     cs_time s, e;
     int rc = check_query(out, cal, t, "t");
 
     if (rc < 0)
         return rc;
+    if (seconds > span || seconds < -span)
+        return cs_error__inval("seconds", "%lld seconds are more than the calendar's whole range "
+                               "holds (%lld)", (long long)seconds, (long long)span);
     if (seconds >= 0) {
         for (; next_stretch(cal, t, CS_CALENDAR_TIME_MAX, &s, &e); t = e, seconds -= e - s) {
             if (seconds <= e - s) {
@@ -719,7 +748,7 @@ int cs_calendar_add_seconds(cs_time *out, const cs_calendar *cal, cs_time t, int
             }
         }
     }
-    return not_found("such instant");
+    return not_found("seconds", "such instant");
 }
 
 int cs_calendar_seconds_between(int64_t *out, const cs_calendar *cal, cs_time from, cs_time to)

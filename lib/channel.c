@@ -113,6 +113,14 @@ static int check_fields(const cs_channel_fields *f, bool create)
     return CS_OK;
 }
 
+/* An email channel's address is what replies are sent from. */
+static int check_address(int kind, const char *address)
+{
+    if (kind != CS_CHANNEL_EMAIL || !address || !*address)
+        return CS_OK;
+    return cs_check__email("address", address);
+}
+
 static int check_group(cs_db *db, int64_t group_id)
 {
     if (group_id <= 0)
@@ -162,7 +170,8 @@ static int create(int64_t *id, cs_db *db, const cs_actor *by, const cs_channel_f
     sqlite3_stmt *st;
     int rc;
 
-    if ((rc = check_group(db, ch.default_group_id)) < 0)
+    if ((rc = check_address(ch.kind, ch.address)) < 0 ||
+        (rc = check_group(db, ch.default_group_id)) < 0)
         return rc;
     if (!(st = cs_db__stmt(db, sql_insert)))
         return cs_error_last()->code;
@@ -323,8 +332,9 @@ static int update(cs_db *db, const cs_actor *by, int64_t id, const cs_channel_fi
     next.signature = cs_update__int(old->signature, f->signature);
     next.default_group_id = cs_update__id(old->default_group_id, f->default_group_id);
     next.enabled = cs_update__int(old->enabled, f->enabled);
-    if (next.default_group_id != old->default_group_id &&
-        (rc = check_group(db, next.default_group_id)) < 0)
+    if ((f->address && (rc = check_address(old->kind, f->address)) < 0) ||
+        (next.default_group_id != old->default_group_id &&
+         (rc = check_group(db, next.default_group_id)) < 0))
         goto out;
     rc = write_changes(db, by, old, &next);
 out:

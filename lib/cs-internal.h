@@ -5,6 +5,7 @@
 #define CS_INTERNAL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sqlite3.h>
 
 #include "libcs.h"
@@ -57,6 +58,8 @@ struct cs_db {
     cs_clock_fn clock;
     void *clock_payload;
     int busy_timeout_ms;
+    int64_t busy_deadline; /* monotonic ms when the current wait gives up; 0: none yet */
+    bool busy_scoped;      /* a statement's waits share busy_deadline (db.c) */
     int txn_depth; /* open transaction levels (outermost BEGIN, then savepoints) */
     struct cs_stmt_cache *stmts;
     /* The actor the host set (cs_db_set_actor). Its rights are read again at the start of
@@ -162,6 +165,7 @@ typedef enum cs_cap {
     CS_CAP_REPORT_READ,     /* reports, the queue, the estimated wait, staffing */
     CS_CAP_AUDIT_READ,      /* the audit trail of customers and configuration */
     CS_CAP_TICK,            /* run the clock */
+    CS_CAP_JOB,             /* record the progress of resumable jobs */
     CS_CAP__COUNT
 } cs_cap;
 
@@ -226,6 +230,11 @@ int cs_check__text(const char *field, const char *value, size_t max, bool requir
 /* In place: every control character (CR and LF among them) becomes a space, so the text is
  * one line, fit for a mail header. */
 void cs_text__one_line(char *s);
+/* cs_check__text() for a name people see: required, and not only white space. */
+int cs_check__name(const char *field, const char *value, size_t max);
+/* A plausible mail address, enough to keep typos out: one '@' with text on both sides and
+ * no white space or control character. Delivery is the host's business. */
+int cs_check__email(const char *field, const char *value);
 /* Validate a boolean field of an options struct: 0, 1 or CS_UNSET. */
 int cs_check__bool(const char *field, int value);
 
@@ -291,8 +300,44 @@ int cs_audit__record(cs_db *db, const cs_actor *by, const char *object, int64_t 
 /* A statement of its own, outside the cache, for an iterator that lives across other calls
  * on the handle (a cached one may be reset by them). Release with sqlite3_finalize(). */
 int cs_db__prepare(sqlite3_stmt **out, cs_db *db, const char *sql, const char *what);
-/* Step an iterator's statement: CS_OK on a row, CS_ITEROVER at the end, else the error. */
-int cs_db__next(cs_db *db, sqlite3_stmt *st, const char *what);
+
+/* Iterators read their rows a page at a time, by keyset: a page is read into memory and the
+ * statement reset, and the next page starts after the last key read. No read stays open
+ * between the caller's calls: an open statement would keep the handle's snapshot, and a
+ * handle whose snapshot is older than another handle's commit cannot write until it ends. */
+#define CS_PAGE_ROWS 100
+#define CS_PAGE_BYTES (1024 * 1024) /* a page of large rows (messages) ends sooner */
+/* Returned by a page's row function to end the page after this row. */
+#define CS_PAGE_FULL 1
+
+/* Where an iterator stands. */
+typedef struct cs_page {
+    sqlite3_stmt *st; /* its statement (cs_db__prepare), bound but for the key and the size */
+    int key_param;    /* the parameter for the last key read; 0: the iterator binds it */
+    int limit_param;  /* the parameter for the page's size */
+    int64_t key;      /* the last key read (the row function moves it) */
+    size_t n;         /* rows the row function kept in this page */
+    size_t pos;       /* the next of them to hand out */
+    size_t left;      /* rows the caller's limit still allows; SIZE_MAX for no limit */
+    bool end;         /* the last page has been read */
+} cs_page;
+#define CS_PAGE_INIT(st, key_param, key, limit_param, limit)                                  \
+    {(st), (key_param), (limit_param), (key), 0, 0, (limit) ? (size_t)(limit) : SIZE_MAX, false}
+
+/* Take one row of a page: keep it (counting it in the page's n) or skip it, and move the
+ * page's key to it. CS_OK, CS_PAGE_FULL, or an error (then without moving the key: the row
+ * is read again with the next page). */
+typedef int (*cs_page_row_fn)(void *payload, sqlite3_stmt *st);
+
+/* Read the next page: bind the key and min(CS_PAGE_ROWS, p->left) as the page's size, hand
+ * every row to `row`, and reset the statement, keeping its bindings. Sets p->n (through
+ * `row`), p->pos and p->end. On an error the rows kept so far stay in the page, and the
+ * next page starts after the last row read. */
+int cs_db__page(cs_page *p, cs_db *db, cs_page_row_fn row, void *payload, const char *what);
+/* An iterator's next step: *i is the index in the page of the row to hand out, the next
+ * page read when this one is spent. CS_OK, CS_ITEROVER at the end, or the error. */
+int cs_db__page_next(size_t *i, cs_page *p, cs_db *db, cs_page_row_fn row, void *payload,
+                     const char *what);
 
 /* Run a statement without parameters that yields one integer (a count, a counter's new
  * value). A missing row is an error of `what`. */
@@ -451,6 +496,7 @@ struct cs_calendar {
     cs_cal_hours week[7];
     cs_cal_holiday *holidays; /* as added, for to_json */
     size_t nholidays, holidays_cap;
+    size_t holiday_dates;     /* the dates they close: CS_CALENDAR_HOLIDAYS_MAX at most */
     cs_cal_special *specials; /* sorted by day */
     size_t nspecials;
     cs_cal_closure *closures; /* the holidays expanded to dates, sorted */
@@ -464,12 +510,18 @@ int32_t cs_calendar__days_from_civil(int year, int month, int day);
 void cs_calendar__civil_from_days(int32_t days, int *year, int *month, int *day);
 /* Whether year-month-day is a real date (year 0 counts as a leap year, for yearly dates). */
 bool cs_calendar__valid_date(int year, int month, int day);
+/* Whether `name` is a zone of the system's tz database, as cs_calendar_new() takes it. */
+bool cs_calendar__zone_exists(const char *name);
+/* Whether the calendar opens at or after t (before CS_CALENDAR_TIME_MAX): a calendar that
+ * never does cannot give an SLA clock a deadline. */
+bool cs_calendar__opens_from(const cs_calendar *cal, cs_time t);
 /* The UTC offset in seconds of the calendar's zone at t. */
 int cs_calendar__utc_offset(const cs_calendar *cal, cs_time t);
 /* "HH:MM", or "HH:MM:SS" when there are seconds. */
 void cs_calendar__format_time(char buf[16], int seconds);
 /* Append a validated holiday without re-indexing; then cs_calendar__index(), and on failure
- * cs_calendar__truncate_holidays() back to the earlier count. */
+ * cs_calendar__truncate_holidays() back to the earlier count. CS_EINVAL naming "holidays"
+ * when it would close more than CS_CALENDAR_HOLIDAYS_MAX dates. */
 int cs_calendar__push_holiday(cs_calendar *cal, int year, int month, int day, int from, int to);
 int cs_calendar__index(cs_calendar *cal);
 void cs_calendar__truncate_holidays(cs_calendar *cal, size_t n);

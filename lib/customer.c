@@ -149,8 +149,8 @@ struct cs_customer {
 
 struct cs_customer_iter {
     cs_db *db;
-    sqlite3_stmt *st;
-    cs_customer *current;
+    cs_page page;
+    cs_customer *customers[CS_PAGE_ROWS];
 };
 
 static const cs_name kind_names[] = {
@@ -353,8 +353,8 @@ static int check_locale(const char *locale)
     return CS_OK;
 }
 
-/* The shape of an IANA zone name only: whether the zone exists is the calendars' business,
- * and looking in /usr/share/zoneinfo would tie customers to the host's files. */
+/* An IANA zone name the system's tz database knows, as calendars take it: a zone no
+ * calendar can read would make every promise to the customer fall back to UTC. */
 static int check_timezone(const char *tz)
 {
     size_t len = strlen(tz);
@@ -367,6 +367,8 @@ static int check_timezone(const char *tz)
                                "timezone \"%s\" is not a zone name such as "
                                "\"Europe/Berlin\"",
                                tz);
+    if (!cs_calendar__zone_exists(tz))
+        return cs_error__inval("timezone", "timezone \"%s\" is not a known time zone", tz);
     return CS_OK;
 }
 
@@ -1131,6 +1133,7 @@ int cs_customer_iter_new(cs_customer_iter **out, cs_db *db, int64_t organization
                          size_t limit)
 {
     cs_customer_iter *it;
+    sqlite3_stmt *st;
     cs_actor by;
     int rc;
 
@@ -1144,37 +1147,48 @@ int cs_customer_iter_new(cs_customer_iter **out, cs_db *db, int64_t organization
                                after < 0 ? "after" : "organization_id");
     if (!(it = cs_mem__calloc(1, sizeof(*it))))
         return cs_error__nomem();
-    if ((rc = cs_db__prepare(&it->st, db, sql_iter, "list customers")) < 0) {
-        cs_customer_iter_free(it);
+    if ((rc = cs_db__prepare(&st, db, sql_iter, "list customers")) < 0) {
+        cs_mem__free(it);
         return rc;
     }
-    sqlite3_bind_int64(it->st, 1, after);
-    sqlite3_bind_int64(it->st, 2, organization_id);
-    sqlite3_bind_int64(it->st, 3, limit ? (int64_t)limit : -1);
+    sqlite3_bind_int64(st, 2, organization_id);
+    it->page = (cs_page)CS_PAGE_INIT(st, 1, after, 3, limit);
     it->db = db;
     *out = it;
     return CS_OK;
 }
 
+static int keep_customer(void *payload, sqlite3_stmt *st)
+{
+    cs_customer_iter *it = payload;
+    cs_customer **slot = &it->customers[it->page.n];
+    int rc;
+
+    cs_customer_free(*slot);
+    if ((rc = from_row(slot, st)) < 0)
+        return rc;
+    if ((rc = load_children(it->db, *slot)) < 0) {
+        cs_customer_free(*slot);
+        *slot = NULL;
+        return rc;
+    }
+    it->page.key = (*slot)->id;
+    it->page.n++;
+    return CS_OK;
+}
+
 int cs_customer_next(const cs_customer **out, cs_customer_iter *it)
 {
+    size_t i;
     int rc;
 
     if (!out || !it)
         return cs_error__inval(out ? "it" : "out", "%s is NULL", out ? "it" : "out");
     *out = NULL;
-    cs_customer_free(it->current);
-    it->current = NULL;
-    if ((rc = cs_db__next(it->db, it->st, "list customers")) != CS_OK)
+    rc = cs_db__page_next(&i, &it->page, it->db, keep_customer, it, "list customers");
+    if (rc != CS_OK)
         return rc;
-    if ((rc = from_row(&it->current, it->st)) < 0)
-        return rc;
-    if ((rc = load_children(it->db, it->current)) < 0) {
-        cs_customer_free(it->current);
-        it->current = NULL;
-        return rc;
-    }
-    *out = it->current;
+    *out = it->customers[i];
     return CS_OK;
 }
 
@@ -1182,8 +1196,9 @@ void cs_customer_iter_free(cs_customer_iter *it)
 {
     if (!it)
         return;
-    sqlite3_finalize(it->st);
-    cs_customer_free(it->current);
+    sqlite3_finalize(it->page.st);
+    for (size_t i = 0; i < CS_PAGE_ROWS; i++)
+        cs_customer_free(it->customers[i]);
     cs_mem__free(it);
 }
 

@@ -16,6 +16,7 @@
 #define CS_APPLICATION_ID 0x4C435344
 #define CS_DEFAULT_BUSY_TIMEOUT_MS 30000
 #define CS_WAL_AUTOCHECKPOINT 10000 /* pages */
+#define CS_BUSY_PAUSE_MAX_MS 8
 
 /* The prepared-statement cache: open addressing keyed by the SQL text's address. */
 struct cs_stmt_entry {
@@ -141,31 +142,64 @@ static int64_t monotonic_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* SQLite's busy handler covers most waits; some (WAL recovery, a snapshot that moved) come
- * back as SQLITE_BUSY anyway. Retry those here until the busy timeout runs out. */
-static bool busy_retry(cs_db *db, int rc, int64_t *deadline, int *pause)
+/* The busy budget. A statement may wait twice: in SQLite's busy handler (inside
+ * sqlite3_step) and in busy_retry() below, for the waits SQLite hands back as SQLITE_BUSY
+ * without calling the handler (WAL recovery, a snapshot that moved). Both draw on one
+ * deadline, armed at the first wait of a statement, so a call gives up after about the busy
+ * timeout in all. Outside budget_open/budget_close (a prepare reading the schema) each wait
+ * gets a budget of its own. */
+static void budget_open(cs_db *db)
 {
-    if ((rc & 0xff) != SQLITE_BUSY)
-        return false;
+    db->busy_deadline = 0;
+    db->busy_scoped = true;
+}
+
+static void budget_close(cs_db *db)
+{
+    db->busy_scoped = false;
+}
+
+/* Wait a little if the budget allows: false once it is spent. The pauses stay short, so a
+ * waiter gets in soon after a writer commits: a bulk load that pauses between its batches
+ * for longer than the longest pause (csdesk import) lets every waiting handle in. */
+static bool busy_wait(cs_db *db, int attempt)
+{
     int64_t now = monotonic_ms();
-    if (*deadline == 0)
-        *deadline = now + db->busy_timeout_ms;
-    if (now >= *deadline)
+    int pause = attempt < 3 ? 1 << attempt : CS_BUSY_PAUSE_MAX_MS;
+
+    if (db->busy_deadline == 0)
+        db->busy_deadline = now + db->busy_timeout_ms;
+    if (now >= db->busy_deadline)
         return false;
-    sleep_ms(*pause);
-    if (*pause < 50)
-        *pause *= 2;
+    if (pause > db->busy_deadline - now)
+        pause = (int)(db->busy_deadline - now);
+    sleep_ms(pause);
     return true;
+}
+
+static int busy_handler(void *payload, int attempt)
+{
+    cs_db *db = payload;
+
+    if (attempt == 0 && !db->busy_scoped)
+        db->busy_deadline = 0;
+    return busy_wait(db, attempt);
+}
+
+static bool busy_retry(cs_db *db, int rc, int *attempt)
+{
+    return (rc & 0xff) == SQLITE_BUSY && busy_wait(db, (*attempt)++);
 }
 
 int cs_db__step(cs_db *db, sqlite3_stmt *stmt)
 {
-    int64_t deadline = 0;
-    int pause = 1, rc;
+    int attempt = 0, rc;
 
+    budget_open(db);
     while ((rc = sqlite3_step(stmt)) != SQLITE_ROW && rc != SQLITE_DONE &&
-           busy_retry(db, rc, &deadline, &pause))
+           busy_retry(db, rc, &attempt))
         sqlite3_reset(stmt);
+    budget_close(db);
     return rc;
 }
 
@@ -181,26 +215,24 @@ int cs_db__exec_stmt(cs_db *db, sqlite3_stmt *stmt)
 /* Run fixed SQL (no user data) with retries on busy. */
 static int exec_sql(cs_db *db, const char *sql, const char *what)
 {
-    int64_t deadline = 0;
-    int pause = 1, rc;
+    int attempt = 0, rc;
 
+    budget_open(db);
     while ((rc = sqlite3_exec(db->sql, sql, NULL, NULL, NULL)) != SQLITE_OK &&
-           busy_retry(db, rc, &deadline, &pause))
+           busy_retry(db, rc, &attempt))
         ;
+    budget_close(db);
     return rc == SQLITE_OK ? CS_OK : cs_db__error(db, rc, what);
 }
 
 static int pragma_int(cs_db *db, const char *sql, int *out)
 {
     sqlite3_stmt *st = NULL;
-    int64_t deadline = 0;
-    int pause = 1, rc;
+    int rc;
 
     rc = sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL);
-    if (rc == SQLITE_OK) {
-        while ((rc = sqlite3_step(st)) == SQLITE_BUSY && busy_retry(db, rc, &deadline, &pause))
-            sqlite3_reset(st);
-    }
+    if (rc == SQLITE_OK)
+        rc = cs_db__step(db, st);
     if (rc == SQLITE_ROW) {
         *out = sqlite3_column_int(st, 0);
         rc = SQLITE_OK;
@@ -354,6 +386,14 @@ static int check_schema(cs_db *db, int *version)
         return rc;
     if (app_id != CS_APPLICATION_ID && (app_id != 0 || tables > 0))
         return cs_error__set(CS_EDB, "path", "%s is not a libcs database", db->path);
+    /* An existing empty file (or one of no tables) becomes a database only when asked to:
+     * a wrong path must not turn someone's empty file into one. */
+    if (app_id == 0 && tables == 0 && *version == 0 && !(db->flags & CS_OPEN_CREATE) &&
+        strcmp(db->path, ":memory:") != 0)
+        return cs_error__set(CS_EDB, "path",
+                             "%s is empty, not a libcs database: open it with CS_OPEN_CREATE "
+                             "to create one",
+                             db->path);
     if ((size_t)*version > cs_schema__count)
         return cs_error__set(CS_EVERSION, NULL,
                              "%s has schema version %d, newer than libcs %s supports "
@@ -372,8 +412,8 @@ static int configure_handle(cs_db *db)
     int rc;
 
     sqlite3_extended_result_codes(db->sql, 1);
-    if (sqlite3_busy_timeout(db->sql, db->busy_timeout_ms) != SQLITE_OK)
-        return cs_db__error(db, SQLITE_ERROR, "busy timeout");
+    if (sqlite3_busy_handler(db->sql, busy_handler, db) != SQLITE_OK)
+        return cs_db__error(db, SQLITE_ERROR, "busy handler");
     if ((rc = exec_sql(db, "PRAGMA foreign_keys = ON", "enable foreign keys")) < 0)
         return rc;
     /* Every ingest inside a caller's atomic section is a savepoint, and SQLite keeps a
@@ -442,9 +482,8 @@ int cs_db_open(cs_db **out, const char *path, unsigned int flags)
                      : cs_error__nomem();
         goto fail;
     }
-    if ((rc = configure_handle(db)) < 0)
-        goto fail;
-    if ((rc = check_schema(db, &version)) < 0)
+    /* Look before configuring: switching to WAL writes to the file. */
+    if ((rc = check_schema(db, &version)) < 0 || (rc = configure_handle(db)) < 0)
         goto fail;
     db->schema_version = version;
     if (!(flags & CS_OPEN_READONLY) &&
@@ -511,7 +550,6 @@ int cs_db_set_busy_timeout(cs_db *db, int milliseconds)
     if (milliseconds < 0)
         return cs_error__inval("milliseconds", "busy timeout %d is negative", milliseconds);
     db->busy_timeout_ms = milliseconds;
-    sqlite3_busy_timeout(db->sql, milliseconds);
     return CS_OK;
 }
 
@@ -526,13 +564,48 @@ int cs_db__prepare(sqlite3_stmt **out, cs_db *db, const char *sql, const char *w
     return cs_db__error(db, rc, what);
 }
 
-int cs_db__next(cs_db *db, sqlite3_stmt *st, const char *what)
+int cs_db__page(cs_page *p, cs_db *db, cs_page_row_fn row, void *payload, const char *what)
 {
-    int rc = cs_db__step(db, st);
+    size_t ask = p->left < CS_PAGE_ROWS ? p->left : CS_PAGE_ROWS, rows = 0;
+    int rc = CS_OK, step = SQLITE_DONE;
 
-    if (rc == SQLITE_ROW)
+    p->n = p->pos = 0;
+    if (p->end || ask == 0) {
+        p->end = true;
         return CS_OK;
-    return rc == SQLITE_DONE ? CS_ITEROVER : cs_db__error(db, rc, what);
+    }
+    if (p->key_param)
+        sqlite3_bind_int64(p->st, p->key_param, p->key);
+    sqlite3_bind_int64(p->st, p->limit_param, (int64_t)ask);
+    while (rc == CS_OK && (step = cs_db__step(db, p->st)) == SQLITE_ROW) {
+        rows++;
+        rc = row(payload, p->st);
+    }
+    if (rc == CS_OK && step != SQLITE_DONE)
+        rc = cs_db__error(db, step, what);
+    /* Resetting ends the read: between pages the handle holds no snapshot. */
+    sqlite3_reset(p->st);
+    if (rc < 0 && step == SQLITE_ROW)
+        rows--; /* the row that failed is read again with the next page */
+    if (p->left != SIZE_MAX)
+        p->left -= rows;
+    if (rc < 0)
+        return rc;
+    p->end = rc != CS_PAGE_FULL && rows < ask;
+    return CS_OK;
+}
+
+int cs_db__page_next(size_t *i, cs_page *p, cs_db *db, cs_page_row_fn row, void *payload,
+                     const char *what)
+{
+    int rc;
+
+    if (p->pos == p->n && (rc = cs_db__page(p, db, row, payload, what)) < 0)
+        return rc;
+    if (p->pos == p->n)
+        return CS_ITEROVER;
+    *i = p->pos++;
+    return CS_OK;
 }
 
 int cs_db__int(int64_t *out, cs_db *db, const char *sql, const char *what)

@@ -1029,8 +1029,10 @@ static int check_template(const char *tmpl)
 
     for (const char *p = tmpl; rc == CS_OK && (p = strchr(p, '{')); p++) {
         const char *close = strchr(p, '}');
+        /* render() would copy it as it stands: the customer would read "{ticket_number". */
         if (!close)
-            break;
+            return cs_error__inval("template", "unclosed placeholder \"%.32s\" in the template",
+                                   p);
         if (!placeholder_value(p + 1, (size_t)(close - p - 1), placeholders))
             return cs_error__inval("template", "unknown placeholder %.*s in the template",
                                    (int)(close - p + 1), p);

@@ -1403,6 +1403,8 @@ static int m_calendar_store(cs_db *db, struct req *r, json_t **out)
         (rc = req_calendar(r, db, &cal)) == CS_OK && (rc = req_done(r)) == CS_OK &&
         (rc = cs_calendar_store(&id, db, name, cal)) == CS_OK)
         rc = with_id(out, "id", id);
+    else if (rc == CS_EINVAL && !strcmp(cs_error_last()->field, "cal"))
+        cs_error__refield("calendar"); /* the request's name for it */
     cs_calendar_free(cal);
     return rc;
 }
@@ -1678,12 +1680,13 @@ static int m_sla_queue(cs_db *db, struct req *r, json_t **out)
 static int m_tick(cs_db *db, struct req *r, json_t **out)
 {
     cs_tick_result *res = NULL;
-    cs_time now = 0;
+    cs_time now = cs_db_now(db); /* when none is given; a given one counts, 0 too */
+    char iso[32];
     json_t *items;
     int rc;
 
     if ((rc = req_time(r, "now", &now, false)) < 0 || (rc = req_done(r)) < 0 ||
-        (rc = cs_tick(&res, db, now ? now : cs_db_now(db))) < 0)
+        (rc = cs_tick(&res, db, now)) < 0)
         return rc;
     if ((items = json_array()))
         for (size_t i = 0; i < res->n; i++)
@@ -1693,7 +1696,7 @@ static int m_tick(cs_db *db, struct req *r, json_t **out)
                                  cs_sla_metric_name(res->items[i].metric), "kind",
                                  cs_sla_event_kind_name(res->items[i].kind), "at",
                                  cs_json__time(res->items[i].at)));
-    *out = items ? json_pack("{s:o, s:I, s:I, s:o}", "now", cs_json__time(res->now), "warned",
+    *out = items ? json_pack("{s:s, s:I, s:I, s:o}", "now", cs_time__iso(iso, res->now), "warned",
                              (json_int_t)res->warned, "breached", (json_int_t)res->breached,
                              "items", items)
                  : NULL;

@@ -38,7 +38,8 @@ static const char sql_insert_attachment[] =
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 static const char sql_by_id[] = "SELECT " MESSAGE_COLUMNS " FROM message WHERE id = ?1";
 static const char sql_by_ticket[] = "SELECT " MESSAGE_COLUMNS " FROM message"
-                                    " WHERE ticket_id = ?1 AND visibility <= ?2 ORDER BY id";
+                                    " WHERE ticket_id = ?1 AND visibility <= ?2 AND id > ?3"
+                                    " ORDER BY id LIMIT ?4";
 static const char sql_attachments[] =
     "SELECT name, content_type, size, sha256, storage_ref, data FROM attachment"
     " WHERE message_id = ?1 ORDER BY id";
@@ -621,13 +622,15 @@ int cs_message_to_json(char **out, const cs_message *m)
 
 struct cs_message_iter {
     cs_db *db;
-    sqlite3_stmt *st;
-    cs_message message;
+    size_t bytes; /* read into this page */
+    cs_page page;
+    cs_message messages[CS_PAGE_ROWS];
 };
 
 int cs_message_iter_new(cs_message_iter **out, cs_db *db, int64_t ticket_id)
 {
     cs_message_iter *it;
+    sqlite3_stmt *st;
     cs_actor by;
     int rc;
 
@@ -640,30 +643,49 @@ int cs_message_iter_new(cs_message_iter **out, cs_db *db, int64_t ticket_id)
         return rc;
     if (!(it = cs_mem__calloc(1, sizeof(*it))))
         return cs_error__nomem();
-    if ((rc = cs_db__prepare(&it->st, db, sql_by_ticket, "list messages")) < 0) {
+    if ((rc = cs_db__prepare(&st, db, sql_by_ticket, "list messages")) < 0) {
         cs_mem__free(it);
         return rc;
     }
-    sqlite3_bind_int64(it->st, 1, ticket_id);
-    sqlite3_bind_int(it->st, 2, by.kind == CS_ACTOR_CUSTOMER ? CS_VISIBILITY_PUBLIC
-                                                              : CS_VISIBILITY_INTERNAL);
+    sqlite3_bind_int64(st, 1, ticket_id);
+    sqlite3_bind_int(st, 2, by.kind == CS_ACTOR_CUSTOMER ? CS_VISIBILITY_PUBLIC
+                                                          : CS_VISIBILITY_INTERNAL);
+    it->page = (cs_page)CS_PAGE_INIT(st, 3, 0, 4, 0);
     it->db = db;
     *out = it;
     return CS_OK;
 }
 
+/* Bodies run to 4 MiB and inline attachments to 1 MiB each: a page ends at CS_PAGE_BYTES. */
+static int keep_message(void *payload, sqlite3_stmt *st)
+{
+    cs_message_iter *it = payload;
+    cs_message *m = &it->messages[it->page.n];
+    int rc = message_from_row(m, it->db, st);
+
+    if (rc < 0)
+        return rc;
+    if (it->page.n++ == 0)
+        it->bytes = 0;
+    it->page.key = m->id;
+    it->bytes += strlen(m->body) + (m->subject ? strlen(m->subject) : 0);
+    for (size_t i = 0; i < m->nattachments; i++)
+        it->bytes += m->attachments[i].data ? m->attachments[i].size : 0;
+    return it->bytes >= CS_PAGE_BYTES ? CS_PAGE_FULL : CS_OK;
+}
+
 int cs_message_next(const cs_message **out, cs_message_iter *it)
 {
+    size_t i;
     int rc;
 
     if (!out || !it)
         return cs_error__inval(out ? "it" : "out", "%s is NULL", out ? "it" : "out");
     *out = NULL;
-    if ((rc = cs_db__next(it->db, it->st, "list messages")) != CS_OK)
+    rc = cs_db__page_next(&i, &it->page, it->db, keep_message, it, "list messages");
+    if (rc != CS_OK)
         return rc;
-    if ((rc = message_from_row(&it->message, it->db, it->st)) < 0)
-        return rc;
-    *out = &it->message;
+    *out = &it->messages[i];
     return CS_OK;
 }
 
@@ -671,7 +693,8 @@ void cs_message_iter_free(cs_message_iter *it)
 {
     if (!it)
         return;
-    sqlite3_finalize(it->st);
-    message_clear(&it->message);
+    sqlite3_finalize(it->page.st);
+    for (size_t i = 0; i < CS_PAGE_ROWS; i++)
+        message_clear(&it->messages[i]);
     cs_mem__free(it);
 }

@@ -79,6 +79,9 @@ static const struct cap_row {
                            {A, A, G, G, N}},
     [CS_CAP_TICK] = {"tick", "run the clock", "SLA warnings and breaches, housekeeping",
                      {A, A, N, N, N}},
+    [CS_CAP_JOB] = {"job", "record job progress",
+                    "the progress of resumable bulk jobs (cs_progress_set, csdesk import)",
+                    {A, A, A, N, N}},
     /* clang-format on */
 };
 

@@ -1,5 +1,6 @@
 /*
- * libcs - database-wide settings with defaults and ranges.
+ * libcs - database-wide settings with defaults and ranges, and the progress of resumable
+ * jobs.
  */
 #include "config.h"
 
@@ -73,4 +74,58 @@ int cs_setting_set(cs_db *db, const char *name, int64_t value)
     sqlite3_bind_text(st, 1, s->name, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, value);
     return cs_db__end(db, cs_db__exec_stmt(db, st));
+}
+
+/* A job's progress lives in meta, which every schema has, under "progress:<job>". */
+static const char sql_progress_get[] = "SELECT value FROM meta WHERE key = 'progress:' || ?1";
+static const char sql_progress_set[] =
+    "INSERT INTO meta (key, value) VALUES ('progress:' || ?1, ?2)"
+    " ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+static const char sql_progress_forget[] = "DELETE FROM meta WHERE key = 'progress:' || ?1";
+
+int cs_progress_set(cs_db *db, const char *job, const char *position)
+{
+    bool forget = !position || !*position;
+    sqlite3_stmt *st;
+    cs_actor by;
+    int rc;
+
+    if (!db)
+        return cs_error__inval("db", "db is NULL");
+    if ((rc = cs_check__text("job", job, CS_PROGRESS_JOB_MAX, true)) < 0 ||
+        (rc = cs_check__text("position", position, CS_PROGRESS_MAX, false)) < 0 ||
+        (rc = cs_perm__require(&by, db, CS_CAP_JOB)) < 0 ||
+        (rc = cs_db__begin(db)) < 0)
+        return rc;
+    if (!(st = cs_db__stmt(db, forget ? sql_progress_forget : sql_progress_set)))
+        return cs_db__end(db, cs_error_last()->code);
+    cs_db__bind_text(st, 1, job);
+    if (!forget)
+        cs_db__bind_text(st, 2, position);
+    return cs_db__end(db, cs_db__exec_stmt(db, st));
+}
+
+int cs_progress_get(char **position, cs_db *db, const char *job)
+{
+    sqlite3_stmt *st;
+    cs_actor by;
+    int rc = CS_OK, step;
+
+    if (position)
+        *position = NULL;
+    if (!position || !db)
+        return cs_error__inval(db ? "position" : "db", "%s is NULL", db ? "position" : "db");
+    if ((rc = cs_check__text("job", job, CS_PROGRESS_JOB_MAX, true)) < 0 ||
+        (rc = cs_perm__require(&by, db, CS_CAP_JOB)) < 0)
+        return rc;
+    if (!(st = cs_db__stmt(db, sql_progress_get)))
+        return cs_error_last()->code;
+    cs_db__bind_text(st, 1, job);
+    step = cs_db__step(db, st);
+    if (step == SQLITE_ROW)
+        *position = cs_db__column_strdup(st, 0, &rc);
+    else if (step != SQLITE_DONE)
+        rc = cs_db__error(db, step, "read job progress");
+    cs_db__done(st);
+    return rc;
 }

@@ -107,11 +107,11 @@ static const char sql_first_reply_due[] =
 static const char sql_due_warnings[] =
     "SELECT ticket_id, metric, warn_at, target_at, policy_id FROM ticket_sla"
     " INDEXED BY ticket_sla_warn"
-    " WHERE state = 1 AND warn_at <= ?1 AND warned_at IS NULL ORDER BY warn_at";
+    " WHERE state = 1 AND warn_at <= ?1 AND warned_at IS NULL AND (?2 = 0 OR policy_id = ?2)";
 static const char sql_due_breaches[] =
     "SELECT ticket_id, metric, target_at, target_at, policy_id FROM ticket_sla"
     " INDEXED BY ticket_sla_breach"
-    " WHERE state = 1 AND target_at <= ?1 AND breached_at IS NULL ORDER BY target_at";
+    " WHERE state = 1 AND target_at <= ?1 AND breached_at IS NULL AND (?2 = 0 OR policy_id = ?2)";
 static const char sql_mark_warned[] =
     "UPDATE ticket_sla SET warned_at = ?3 WHERE ticket_id = ?1 AND metric = ?2";
 static const char sql_mark_breached[] =
@@ -121,20 +121,31 @@ static const char sql_events[] = "SELECT metric, kind, at, target_at, policy_id 
 /* The queue (private statements): running deadlines, earliest per ticket, through the index
  * ticket_sla_due (state, target_at), whose rows end in the key (ticket_id, metric), so the
  * ORDER BY needs no sort. The unary + keeps the per-ticket subqueries on the primary key
- * (at most four rows) instead of the index. Plans are in docs/sla.md. */
+ * (at most four rows) instead of the index. Plans are in docs/sla.md.
+ *
+ * It is read a page at a time, by keyset. The due part starts after the last (target_at,
+ * ticket id) read (?2, ?3; a filter's due_after is the first page's start), the rest after
+ * the last ticket id (?1); the scope of a group-bound agent is ?5 and ?3, the page's size
+ * ?4 and ?2. */
 static const char sql_queue_due[] =
     "SELECT s.ticket_id, s.metric, s.target_at FROM ticket_sla s"
-    " WHERE s.state = 1 AND s.target_at > ?1 AND s.target_at <= ?2"
+    " WHERE s.state = 1 AND s.target_at <= ?1 AND (s.target_at, s.ticket_id) > (?2, ?3)"
     " AND NOT EXISTS (SELECT 1 FROM ticket_sla o WHERE o.ticket_id = s.ticket_id"
     " AND +o.state = 1 AND +o.target_at IS NOT NULL AND (+o.target_at < s.target_at"
     " OR (o.target_at = s.target_at AND o.metric < s.metric)))"
-    " AND (?3 = 0 OR EXISTS (SELECT 1 FROM ticket t WHERE t.id = s.ticket_id"
-    " AND " CS_SCOPE_SQL("t", "?3") "))"
-    " ORDER BY s.target_at, s.ticket_id";
+    " AND (?5 = 0 OR EXISTS (SELECT 1 FROM ticket t WHERE t.id = s.ticket_id"
+    " AND " CS_SCOPE_SQL("t", "?5") "))"
+    " ORDER BY s.target_at, s.ticket_id LIMIT ?4";
+/* New and open tickets without a running deadline, by id: each status walks its part of the
+ * status index in id order and the two merge, so a page costs its own rows. */
+#define QUEUE_REST(status)                                                                     \
+    "SELECT t.id FROM ticket t WHERE t.status = " status " AND t.id > ?1 AND NOT EXISTS"      \
+    " (SELECT 1 FROM ticket_sla s WHERE s.ticket_id = t.id AND +s.state = 1"                  \
+    " AND +s.target_at IS NOT NULL) AND " CS_SCOPE_SQL("t", "?3")
 static const char sql_queue_rest[] =
-    "SELECT t.id FROM ticket t WHERE t.status IN (1, 2) AND NOT EXISTS (SELECT 1 FROM ticket_sla s"
-    " WHERE s.ticket_id = t.id AND +s.state = 1 AND +s.target_at IS NOT NULL)"
-    " AND " CS_SCOPE_SQL("t", "?1") " ORDER BY t.id";
+    QUEUE_REST("1") " UNION ALL " QUEUE_REST("2") " ORDER BY 1 LIMIT ?2";
+
+static int record_due(cs_db *db, cs_time now, int64_t policy_id, cs_tick_result *r);
 
 /* Names ---------------------------------------------------------------------------------- */
 
@@ -494,18 +505,25 @@ static void bind_given(sqlite3_stmt *st, int idx, int v)
         sqlite3_bind_int(st, idx, v);
 }
 
+/* Business targets need a stored calendar that opens again (cs_calendar_store() refuses
+ * others, but one stored by an older libcs, or whose last opening is past, may be there). */
 static int check_calendars(cs_db *db, const cs_sla_policy_fields *f)
 {
     char field[CS_ERROR_FIELD_MAX];
+    const cs_calendar *cal;
     int rc;
 
     for (size_t i = 0; f->targets && i < f->ntargets; i++) {
+        int64_t id = f->targets[i].calendar_id;
         if (!f->targets[i].business)
             continue;
         snprintf(field, sizeof(field), "targets[%zu].calendar_id", i);
-        if ((rc = cs_db__exists(db, sql_calendar_exists, f->targets[i].calendar_id, field,
-                                "calendar")) < 0)
+        if ((rc = cs_db__exists(db, sql_calendar_exists, id, field, "calendar")) < 0 ||
+            (rc = cs_calendar__cached(&cal, db, id)) < 0)
             return rc;
+        if (!cs_calendar__opens_from(cal, cs_db_now(db)))
+            return cs_error__inval(field, "%s: calendar %lld never opens between now and 2100",
+                                   field, (long long)id);
     }
     return CS_OK;
 }
@@ -675,7 +693,9 @@ static int policy_delete(cs_db *db, const cs_actor *by, int64_t id)
     sqlite3_stmt *st;
     int rc;
 
-    if ((rc = cs_db__exists(db, sql_policy_exists, id, "id", "SLA policy")) < 0)
+    /* What fell due before the deletion is history, whether a tick recorded it or not. */
+    if ((rc = cs_db__exists(db, sql_policy_exists, id, "id", "SLA policy")) < 0 ||
+        (rc = record_due(db, cs_db_now(db), id, NULL)) < 0)
         return rc;
     if (!(st = cs_db__stmt(db, sql_cancel_events)))
         return cs_error_last()->code;
@@ -962,6 +982,70 @@ static int event(struct ctx *x, int metric, int kind, cs_time at)
     return record_event(x->db, x->ticket_id, metric, kind, at, c->target_at, c->policy_id);
 }
 
+/* Warnings and breaches -------------------------------------------------------------------- */
+
+/* A warning or breach that fell due, recorded once at the instant it fell due (warn_at,
+ * target_at), by the tick or by the ticket's next change, whichever comes first. */
+struct due {
+    int64_t ticket_id, policy_id;
+    int metric, kind;
+    cs_time at, target_at;
+};
+
+/* The order they are recorded in, by everyone: by the instant, warnings before breaches,
+ * then ticket and metric. A ticket's log is then the same whatever the tick cadence. */
+static int due_cmp(const void *a, const void *b)
+{
+    const struct due *x = a, *y = b;
+
+    if (x->at != y->at)
+        return x->at < y->at ? -1 : 1;
+    if (x->kind != y->kind)
+        return x->kind < y->kind ? -1 : 1;
+    if (x->ticket_id != y->ticket_id)
+        return x->ticket_id < y->ticket_id ? -1 : 1;
+    return (x->metric > y->metric) - (x->metric < y->metric);
+}
+
+/* Append what clock `metric` has due by now and not recorded yet. */
+static size_t clock_due(struct due *out, const struct ctx *x, int metric)
+{
+    const struct clock *c = &x->c[metric];
+    size_t n = 0;
+
+    if (!c->exists || c->state != CS_SLA_ACTIVE)
+        return 0;
+    if (c->warn_at && c->warn_at <= x->now && !c->warned_at)
+        out[n++] = (struct due){x->ticket_id, c->policy_id, metric, CS_SLA_EVENT_WARNED,
+                                c->warn_at, c->target_at};
+    if (c->target_at && c->target_at <= x->now && !c->breached_at)
+        out[n++] = (struct due){x->ticket_id, c->policy_id, metric, CS_SLA_EVENT_BREACHED,
+                                c->target_at, c->target_at};
+    return n;
+}
+
+/* Record what fell due on the running clocks (metric 0: all of them) before anything else
+ * happens to them, as a tick right before this change would have. */
+static int clocks_catch_up(struct ctx *x, int metric)
+{
+    struct due v[2 * CS_SLA_RESOLUTION];
+    size_t n = 0;
+    int rc = CS_OK;
+
+    for (int m = CS_SLA_FIRST_REPLY; m <= CS_SLA_RESOLUTION; m++)
+        if (!metric || m == metric)
+            n += clock_due(&v[n], x, m);
+    qsort(v, n, sizeof(*v), due_cmp);
+    for (size_t i = 0; i < n && rc == CS_OK; i++) {
+        struct clock *c = &x->c[v[i].metric];
+        *(v[i].kind == CS_SLA_EVENT_WARNED ? &c->warned_at : &c->breached_at) = v[i].at;
+        c->dirty = true;
+        rc = record_event(x->db, x->ticket_id, v[i].metric, v[i].kind, v[i].at, v[i].target_at,
+                          v[i].policy_id);
+    }
+    return rc;
+}
+
 /* Calendar errors (a calendar that never opens, a time out of its range) leave the clock
  * without a deadline instead of failing the ticket's change. */
 static int calendar_soft(int rc)
@@ -1049,7 +1133,9 @@ static int clock_stop(struct ctx *x, int metric, int state, int kind)
     struct clock *c = &x->c[metric];
     int rc;
 
-    if ((rc = clock_fold(x, c)) < 0 || (rc = event(x, metric, kind, x->now)) < 0)
+    /* A deadline computed in this change may already lie behind. */
+    if ((rc = clocks_catch_up(x, metric)) < 0 || (rc = clock_fold(x, c)) < 0 ||
+        (rc = event(x, metric, kind, x->now)) < 0)
         return rc;
     c->state = state;
     c->resumed_at = 0;
@@ -1330,7 +1416,8 @@ static int run_engine(struct ctx *x, const struct cs_sla_cache *cache, int event
 {
     int rc;
 
-    if ((rc = load_ticket(x)) < 0 || (rc = load_clocks(x)) < 0)
+    if ((rc = load_ticket(x)) < 0 || (rc = load_clocks(x)) < 0 ||
+        (rc = clocks_catch_up(x, 0)) < 0)
         return rc;
     x->pol = select_policy(cache, x);
     if ((rc = reconcile(x)) < 0)
@@ -1386,45 +1473,39 @@ int cs_sla__first_reply_due(cs_time *out, cs_db *db, int64_t ticket_id)
 
 /* The tick -------------------------------------------------------------------------------- */
 
-struct due {
-    int64_t ticket_id, policy_id;
-    int metric;
-    cs_time at, target_at;
-};
-
-/* Read what is due first, then write: the query's index is not disturbed by the updates. */
-static int collect_due(struct due **out, size_t *n, cs_db *db, const char *sql, cs_time now)
+/* Append the rows of `sql` (due warnings or breaches) to v. Everything is read before
+ * anything is written, so the query's index is not disturbed by the updates. */
+static int collect_due(struct due **v, size_t *n, cs_db *db, const char *sql, int kind,
+                       cs_time now, int64_t policy_id)
 {
     sqlite3_stmt *st = cs_db__stmt(db, sql);
-    struct due *v = NULL, *grown;
+    struct due *grown;
     int rc = CS_OK, step;
 
-    *n = 0;
     if (!st)
         return cs_error_last()->code;
     sqlite3_bind_int64(st, 1, now);
+    sqlite3_bind_int64(st, 2, policy_id);
     while ((step = cs_db__step(db, st)) == SQLITE_ROW) {
-        if (!(grown = cs_mem__realloc(v, (*n + 1) * sizeof(*v)))) {
+        if (!(grown = cs_mem__realloc(*v, (*n + 1) * sizeof(*grown)))) {
             rc = cs_error__nomem();
             break;
         }
-        v = grown;
-        v[(*n)++] = (struct due){sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 4),
-                                 sqlite3_column_int(st, 1), sqlite3_column_int64(st, 2),
-                                 sqlite3_column_int64(st, 3)};
+        *v = grown;
+        grown[(*n)++] = (struct due){sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 4),
+                                     sqlite3_column_int(st, 1), kind,
+                                     sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3)};
     }
     if (rc == CS_OK && step != SQLITE_DONE)
         rc = cs_db__error(db, step, "read due SLA clocks");
     cs_db__done(st);
-    *out = v;
     return rc;
 }
 
-static int mark_due(cs_tick_result *r, cs_db *db, const struct due *d, int kind)
+static int mark_due(cs_db *db, const struct due *d)
 {
-    sqlite3_stmt *st = cs_db__stmt(db, kind == CS_SLA_EVENT_WARNED ? sql_mark_warned
-                                                                   : sql_mark_breached);
-    cs_tick_item *grown;
+    sqlite3_stmt *st = cs_db__stmt(db, d->kind == CS_SLA_EVENT_WARNED ? sql_mark_warned
+                                                                      : sql_mark_breached);
     int rc;
 
     if (!st)
@@ -1432,37 +1513,54 @@ static int mark_due(cs_tick_result *r, cs_db *db, const struct due *d, int kind)
     sqlite3_bind_int64(st, 1, d->ticket_id);
     sqlite3_bind_int(st, 2, d->metric);
     sqlite3_bind_int64(st, 3, d->at);
-    if ((rc = cs_db__exec_stmt(db, st)) < 0 ||
-        (rc = record_event(db, d->ticket_id, d->metric, kind, d->at, d->target_at,
-                           d->policy_id)) < 0)
+    if ((rc = cs_db__exec_stmt(db, st)) < 0)
         return rc;
-    if (!(grown = cs_mem__realloc(r->items, (r->n + 1) * sizeof(*grown))))
+    return record_event(db, d->ticket_id, d->metric, d->kind, d->at, d->target_at, d->policy_id);
+}
+
+/* The result lists warnings first, each kind by time; v is sorted by time. */
+static int report_due(cs_tick_result *r, const struct due *v, size_t n)
+{
+    cs_tick_item *grown;
+
+    if (!n)
+        return CS_OK;
+    if (!(grown = cs_mem__realloc(r->items, (r->n + n) * sizeof(*grown))))
         return cs_error__nomem();
     r->items = grown;
-    r->items[r->n++] = (cs_tick_item){d->ticket_id, d->metric, kind, d->at};
-    if (kind == CS_SLA_EVENT_WARNED)
-        r->warned++;
-    else
-        r->breached++;
+    for (int kind = CS_SLA_EVENT_WARNED; kind <= CS_SLA_EVENT_BREACHED; kind++)
+        for (size_t i = 0; i < n; i++)
+            if (v[i].kind == kind)
+                r->items[r->n++] = (cs_tick_item){v[i].ticket_id, v[i].metric, kind, v[i].at};
+    for (size_t i = 0; i < n; i++)
+        *(v[i].kind == CS_SLA_EVENT_WARNED ? &r->warned : &r->breached) += 1;
     return CS_OK;
+}
+
+/* Record the warnings and breaches due by `now` on running clocks (of one policy, or of all
+ * for 0), in the order of due_cmp; report them to r when it is not NULL. */
+static int record_due(cs_db *db, cs_time now, int64_t policy_id, cs_tick_result *r)
+{
+    struct due *v = NULL;
+    size_t n = 0;
+    int rc;
+
+    if ((rc = collect_due(&v, &n, db, sql_due_warnings, CS_SLA_EVENT_WARNED, now,
+                          policy_id)) == CS_OK)
+        rc = collect_due(&v, &n, db, sql_due_breaches, CS_SLA_EVENT_BREACHED, now, policy_id);
+    if (rc == CS_OK && n)
+        qsort(v, n, sizeof(*v), due_cmp);
+    for (size_t i = 0; i < n && rc == CS_OK; i++)
+        rc = mark_due(db, &v[i]);
+    if (rc == CS_OK && r)
+        rc = report_due(r, v, n);
+    cs_mem__free(v);
+    return rc;
 }
 
 int cs_sla__tick(cs_tick_result *r, cs_db *db, cs_time now)
 {
-    static const char *const sql[] = {sql_due_warnings, sql_due_breaches};
-    static const int kinds[] = {CS_SLA_EVENT_WARNED, CS_SLA_EVENT_BREACHED};
-    struct due *v = NULL;
-    size_t n = 0;
-    int rc = CS_OK;
-
-    for (int k = 0; k < 2 && rc == CS_OK; k++) {
-        rc = collect_due(&v, &n, db, sql[k], now);
-        for (size_t i = 0; i < n && rc == CS_OK; i++)
-            rc = mark_due(r, db, &v[i], kinds[k]);
-        cs_mem__free(v);
-        v = NULL;
-    }
-    return rc;
+    return record_due(db, now, 0, r);
 }
 
 /* Reports --------------------------------------------------------------------------------- */
@@ -1599,10 +1697,57 @@ int cs_sla_events_json(char **out, cs_db *db, int64_t ticket_id)
 
 /* The queue -------------------------------------------------------------------------------- */
 
+/* Ticket ids, for the queue: open addressing, 0 marks a free slot. */
+struct id_set {
+    int64_t *slots;
+    size_t capacity; /* a power of two */
+    size_t used;
+};
+
+static size_t id_slot(const struct id_set *set, int64_t id)
+{
+    size_t i = (size_t)((uint64_t)id * 0x9E3779B97F4A7C15ull) & (set->capacity - 1);
+
+    while (set->slots[i] && set->slots[i] != id)
+        i = (i + 1) & (set->capacity - 1);
+    return i;
+}
+
+static bool id_set_has(const struct id_set *set, int64_t id)
+{
+    return set->capacity && set->slots[id_slot(set, id)] == id;
+}
+
+static int id_set_add(struct id_set *set, int64_t id)
+{
+    if ((set->used + 1) * 2 > set->capacity) {
+        struct id_set bigger = {NULL, set->capacity ? set->capacity * 2 : 256, set->used};
+        if (!(bigger.slots = cs_mem__calloc(bigger.capacity, sizeof(*bigger.slots))))
+            return cs_error__nomem();
+        for (size_t i = 0; i < set->capacity; i++)
+            if (set->slots[i])
+                bigger.slots[id_slot(&bigger, set->slots[i])] = set->slots[i];
+        cs_mem__free(set->slots);
+        *set = bigger;
+    }
+    size_t i = id_slot(set, id);
+    if (!set->slots[i]) {
+        set->slots[i] = id;
+        set->used++;
+    }
+    return CS_OK;
+}
+
 struct cs_sla_queue_iter {
     cs_db *db;
     sqlite3_stmt *due, *rest; /* rest is NULL when the filter has bounds */
-    bool due_done;
+    /* The key of the due part is (target_at, ticket id), the page's key the ticket id. */
+    cs_time after_at;
+    /* Tickets the due part gave: one whose deadline moves past the position between two
+     * pages, or whose clocks stop, would come up again. */
+    struct id_set given;
+    cs_page page; /* on due, then on rest */
+    cs_sla_queue_item items[CS_PAGE_ROWS];
 };
 
 void cs_sla_queue_iter_free(cs_sla_queue_iter *it)
@@ -1611,6 +1756,7 @@ void cs_sla_queue_iter_free(cs_sla_queue_iter *it)
         return;
     sqlite3_finalize(it->due);
     sqlite3_finalize(it->rest);
+    cs_mem__free(it->given.slots);
     cs_mem__free(it);
 }
 
@@ -1623,11 +1769,13 @@ static int queue_prepare(cs_sla_queue_iter *it, const cs_sla_queue_filter *f, in
         (!bounded &&
          (rc = cs_db__prepare(&it->rest, it->db, sql_queue_rest, "list the SLA queue")) < 0))
         return rc;
-    sqlite3_bind_int64(it->due, 1, f->due_after ? f->due_after : INT64_MIN);
-    sqlite3_bind_int64(it->due, 2, f->due_until ? f->due_until : INT64_MAX);
-    sqlite3_bind_int64(it->due, 3, scope);
+    sqlite3_bind_int64(it->due, 1, f->due_until ? f->due_until : INT64_MAX);
+    sqlite3_bind_int64(it->due, 5, scope);
     if (it->rest)
-        sqlite3_bind_int64(it->rest, 1, scope);
+        sqlite3_bind_int64(it->rest, 3, scope);
+    /* After every ticket at due_after: deadlines later than it. */
+    it->after_at = f->due_after ? f->due_after : INT64_MIN;
+    it->page = (cs_page)CS_PAGE_INIT(it->due, 3, INT64_MAX, 4, 0);
     return CS_OK;
 }
 
@@ -1662,28 +1810,64 @@ int cs_sla_queue_iter_new(cs_sla_queue_iter **out, cs_db *db, const cs_sla_queue
     return CS_OK;
 }
 
+static int keep_queued(void *payload, sqlite3_stmt *st)
+{
+    cs_sla_queue_iter *it = payload;
+    cs_sla_queue_item *item = &it->items[it->page.n];
+    int64_t id = sqlite3_column_int64(st, 0);
+    bool given = id_set_has(&it->given, id);
+    int rc;
+
+    if (it->page.st == it->rest) {
+        it->page.key = id;
+        if (!given) {
+            *item = (cs_sla_queue_item){id, 0, 0};
+            it->page.n++;
+        }
+        return CS_OK;
+    }
+    if (!given) {
+        if ((rc = id_set_add(&it->given, id)) < 0)
+            return rc;
+        *item = (cs_sla_queue_item){id, sqlite3_column_int(st, 1), sqlite3_column_int64(st, 2)};
+        it->page.n++;
+    }
+    it->after_at = sqlite3_column_int64(st, 2);
+    it->page.key = id;
+    return CS_OK;
+}
+
+/* Read pages until one gives a ticket or the queue ends: a page may give none when all its
+ * tickets came up before. */
+static int queue_fill(cs_sla_queue_iter *it)
+{
+    bool in_rest;
+    int rc;
+
+    while (it->page.pos == it->page.n &&
+           !(it->page.end && (it->page.st == it->rest || !it->rest))) {
+        if (it->page.end)
+            it->page = (cs_page)CS_PAGE_INIT(it->rest, 1, 0, 2, 0);
+        in_rest = it->page.st == it->rest;
+        if (!in_rest)
+            sqlite3_bind_int64(it->due, 2, it->after_at);
+        if ((rc = cs_db__page(&it->page, it->db, keep_queued, it, "list the SLA queue")) < 0)
+            return rc;
+    }
+    return CS_OK;
+}
+
 int cs_sla_queue_next(cs_sla_queue_item *out, cs_sla_queue_iter *it)
 {
-    int step;
+    int rc;
 
     if (!out || !it)
         return cs_error__inval(out ? "it" : "out", "%s is NULL", out ? "it" : "out");
     memset(out, 0, sizeof(*out));
-    if (!it->due_done) {
-        if ((step = cs_db__step(it->db, it->due)) == SQLITE_ROW) {
-            out->ticket_id = sqlite3_column_int64(it->due, 0);
-            out->metric = sqlite3_column_int(it->due, 1);
-            out->target_at = sqlite3_column_int64(it->due, 2);
-            return CS_OK;
-        }
-        if (step != SQLITE_DONE)
-            return cs_db__error(it->db, step, "list the SLA queue");
-        it->due_done = true;
-    }
-    if (!it->rest || (step = cs_db__step(it->db, it->rest)) == SQLITE_DONE)
+    if ((rc = queue_fill(it)) < 0)
+        return rc;
+    if (it->page.pos == it->page.n)
         return CS_ITEROVER;
-    if (step != SQLITE_ROW)
-        return cs_db__error(it->db, step, "list the SLA queue");
-    out->ticket_id = sqlite3_column_int64(it->rest, 0);
+    *out = it->items[it->page.pos++];
     return CS_OK;
 }

@@ -890,11 +890,12 @@ int cs_ticket_to_json(char **out, const cs_ticket *t)
 }
 
 /* Listing. The query is assembled from fixed fragments, one per filter that is set; every
- * value is bound. */
+ * value is bound. It is read a page at a time (see cs_db__page), the filter's `after` and
+ * `limit` moving from page to page. */
 struct cs_ticket_iter {
     cs_db *db;
-    sqlite3_stmt *st;
-    cs_ticket ticket;
+    cs_page page;
+    cs_ticket tickets[CS_PAGE_ROWS];
 };
 
 static int check_filter(const cs_ticket_filter *f)
@@ -981,11 +982,17 @@ static void bind_named(sqlite3_stmt *st, const char *name, int64_t v)
 
 static void bind_filter(sqlite3_stmt *st, const cs_ticket_filter *f, const cs_actor *by)
 {
-    int idx = 1;
+    int idx, status = CS_STATUS_NEW;
 
-    for (int s = CS_STATUS_NEW; s <= CS_STATUS_CLOSED; s++)
-        if (f->statuses & (1u << s))
-            sqlite3_bind_int(st, idx++, s);
+    /* The statuses are the nameless parameters; a named one before them (the tag's) takes
+     * the first number. */
+    for (idx = 1; idx <= sqlite3_bind_parameter_count(st); idx++) {
+        if (sqlite3_bind_parameter_name(st, idx))
+            continue;
+        while (!(f->statuses & (1u << status)))
+            status++;
+        sqlite3_bind_int(st, idx, status++);
+    }
     bind_named(st, ":customer", f->customer_id);
     bind_named(st, ":assignee", f->assignee_id);
     bind_named(st, ":group", f->group_id);
@@ -1004,9 +1011,10 @@ static void bind_filter(sqlite3_stmt *st, const cs_ticket_filter *f, const cs_ac
 
 int cs_ticket_iter_new(cs_ticket_iter **out, cs_db *db, const cs_ticket_filter *filter)
 {
-    cs_ticket_filter all = CS_TICKET_FILTER_INIT;
+    cs_ticket_filter all = CS_TICKET_FILTER_INIT, paged;
     const cs_ticket_filter *f = filter ? filter : &all;
     cs_ticket_iter *it;
+    sqlite3_stmt *st;
     char sql[1280];
     cs_actor by;
     int rc;
@@ -1017,31 +1025,49 @@ int cs_ticket_iter_new(cs_ticket_iter **out, cs_db *db, const cs_ticket_filter *
         return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
     if ((rc = check_filter(f)) < 0 || (rc = cs_perm__require(&by, db, CS_CAP_TICKET_READ)) < 0)
         return rc;
-    build_list_sql(sql, sizeof(sql), f, &by);
+    /* Every page starts after a key and has a limit; the first starts before every id. */
+    paged = *f;
+    if (!paged.after)
+        paged.after = f->order == CS_ORDER_ID_DESC ? INT64_MAX : INT64_MIN;
+    paged.limit = CS_PAGE_ROWS;
+    build_list_sql(sql, sizeof(sql), &paged, &by);
     if (!(it = cs_mem__calloc(1, sizeof(*it))))
         return cs_error__nomem();
-    if ((rc = cs_db__prepare(&it->st, db, sql, "list tickets")) < 0) {
+    if ((rc = cs_db__prepare(&st, db, sql, "list tickets")) < 0) {
         cs_mem__free(it);
         return rc;
     }
-    bind_filter(it->st, f, &by);
+    bind_filter(st, &paged, &by);
+    it->page = (cs_page)CS_PAGE_INIT(st, sqlite3_bind_parameter_index(st, ":after"), paged.after,
+                                     sqlite3_bind_parameter_index(st, ":limit"), f->limit);
     it->db = db;
     *out = it;
     return CS_OK;
 }
 
+static int keep_ticket(void *payload, sqlite3_stmt *st)
+{
+    cs_ticket_iter *it = payload;
+    int rc = ticket_from_row(&it->tickets[it->page.n], st);
+
+    if (rc < 0)
+        return rc;
+    it->page.key = it->tickets[it->page.n++].id;
+    return CS_OK;
+}
+
 int cs_ticket_next(const cs_ticket **out, cs_ticket_iter *it)
 {
+    size_t i;
     int rc;
 
     if (!out || !it)
         return cs_error__inval(out ? "it" : "out", "%s is NULL", out ? "it" : "out");
     *out = NULL;
-    if ((rc = cs_db__next(it->db, it->st, "list tickets")) != CS_OK)
+    rc = cs_db__page_next(&i, &it->page, it->db, keep_ticket, it, "list tickets");
+    if (rc != CS_OK)
         return rc;
-    if ((rc = ticket_from_row(&it->ticket, it->st)) < 0)
-        return rc;
-    *out = &it->ticket;
+    *out = &it->tickets[i];
     return CS_OK;
 }
 
@@ -1049,9 +1075,11 @@ void cs_ticket_iter_free(cs_ticket_iter *it)
 {
     if (!it)
         return;
-    sqlite3_finalize(it->st);
-    cs_mem__free(it->ticket.subject);
-    cs_mem__free(it->ticket.custom);
-    cs_strv__free(&it->ticket.tags);
+    sqlite3_finalize(it->page.st);
+    for (size_t i = 0; i < CS_PAGE_ROWS; i++) {
+        cs_mem__free(it->tickets[i].subject);
+        cs_mem__free(it->tickets[i].custom);
+        cs_strv__free(&it->tickets[i].tags);
+    }
     cs_mem__free(it);
 }

@@ -76,6 +76,31 @@ void cs_text__one_line(char *s)
             *s = ' ';
 }
 
+int cs_check__name(const char *field, const char *value, size_t max)
+{
+    int rc = cs_check__text(field, value, max, true);
+
+    if (rc < 0)
+        return rc;
+    for (const char *p = value; *p; p++)
+        if (!strchr(" \t\n\r\f\v", *p))
+            return CS_OK;
+    return cs_error__inval(field, "%s is required and cannot be only white space", field);
+}
+
+int cs_check__email(const char *field, const char *value)
+{
+    const char *at = strchr(value, '@');
+
+    if (!at || at == value || !at[1] || strchr(at + 1, '@'))
+        return cs_error__inval(field, "%s \"%s\" is not an address like anna@shop.example",
+                               field, value);
+    for (const char *p = value; *p; p++)
+        if ((unsigned char)*p <= ' ' || *p == 0x7f)
+            return cs_error__inval(field, "%s \"%s\" contains white space", field, value);
+    return CS_OK;
+}
+
 int cs_check__bool(const char *field, int value)
 {
     if (value == 0 || value == 1 || value == CS_UNSET)
@@ -286,39 +311,54 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
     return era * 146097 + (int64_t)doe - 719468;
 }
 
+/* n decimal digits, exactly: no sign, no blank. */
+static bool digits(const char **p, int n, int *out)
+{
+    *out = 0;
+    for (int i = 0; i < n; i++, (*p)++) {
+        if (**p < '0' || **p > '9')
+            return false;
+        *out = *out * 10 + (**p - '0');
+    }
+    return true;
+}
+
+static bool expect(const char **p, char c)
+{
+    return **p == c ? ((*p)++, true) : false;
+}
+
+/* "HH:MM" with HH <= max_hours and MM <= 59. */
+static bool hours_minutes(const char **p, int max_hours, int *h, int *mi)
+{
+    return digits(p, 2, h) && *h <= max_hours && expect(p, ':') && digits(p, 2, mi) && *mi <= 59;
+}
+
+/* YYYY-MM-DD, optionally followed by T (or a blank) HH:MM[:SS] and Z or an offset +HH:MM.
+ * The date must exist (no 30 February); a second of 60 is a leap second. */
 int cs_time__parse(cs_time *out, const char *field, const char *text)
 {
-    int y, mo, d, h = 0, mi = 0, s = 0, n = 0, oh = 0, om = 0;
-    const char *p;
+    int y, mo, d, h = 0, mi = 0, s = 0, oh = 0, om = 0, sign = 1;
+    const char *p = text;
 
-    if (!text || sscanf(text, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
+    if (!p || !digits(&p, 4, &y) || !expect(&p, '-') || !digits(&p, 2, &mo) ||
+        !expect(&p, '-') || !digits(&p, 2, &d) || !cs_calendar__valid_date(y, mo, d))
         goto bad;
-    p = text + n;
-    if (*p == 'T' || *p == ' ') {
-        if (sscanf(p + 1, "%2d:%2d%n", &h, &mi, &n) != 2 || n != 5)
+    if (expect(&p, 'T') || expect(&p, ' ')) {
+        if (!hours_minutes(&p, 23, &h, &mi) || (expect(&p, ':') && !(digits(&p, 2, &s) && s <= 60)))
             goto bad;
-        p += 1 + n;
-        if (*p == ':') {
-            if (sscanf(p + 1, "%2d%n", &s, &n) != 1 || n != 2)
+        if (*p == '+' || *p == '-') {
+            sign = *p++ == '-' ? -1 : 1;
+            if (!hours_minutes(&p, 23, &oh, &om))
                 goto bad;
-            p += 1 + n;
-        }
-        if (*p == 'Z') {
-            p++;
-        } else if (*p == '+' || *p == '-') {
-            int sign = *p == '-' ? -1 : 1;
-            if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &n) != 2 || n != 5 || oh > 23 || om > 59)
-                goto bad;
-            oh *= sign, om *= sign;
-            p += 1 + n;
-        } else {
+        } else if (!expect(&p, 'Z')) {
             goto bad;
         }
     }
-    if (*p || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
+    if (*p)
         goto bad;
     *out = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + s -
-           oh * 3600 - om * 60;
+           sign * (oh * 3600 + om * 60);
     return CS_OK;
 bad:
     return cs_error__inval(field, "%s \"%s\" is not an ISO 8601 time such as "

@@ -331,8 +331,8 @@ START_TEST(always_open_and_never_open)
     ck_assert_int_eq(between(cal, t_now, t_now + 12345678), 12345678);
     ck_assert_ok(cs_calendar_previous_closing(&t, cal, t_now));
     ck_assert_int_eq(t, t_now);
-    ck_assert_rc(cs_calendar_add_seconds(&t, cal, t_now, INT64_MAX), CS_ENOTFOUND);
-    ck_assert_rc(cs_calendar_add_seconds(&t, cal, t_now, INT64_MIN), CS_ENOTFOUND);
+    ck_assert_rc(cs_calendar_add_seconds(&t, cal, t_now, 130 * 365 * 86400LL), CS_ENOTFOUND);
+    ck_assert_rc(cs_calendar_add_seconds(&t, cal, t_now, -130 * 365 * 86400LL), CS_ENOTFOUND);
     cs_calendar_free(cal);
 
     ck_assert_ok(cs_calendar_new(&cal, "Europe/Berlin"));
@@ -341,6 +341,30 @@ START_TEST(always_open_and_never_open)
     ck_assert_rc(cs_calendar_previous_closing(&t, cal, t_now), CS_ENOTFOUND);
     ck_assert_rc(cs_calendar_add_seconds(&t, cal, t_now, -1), CS_ENOTFOUND);
     ck_assert_int_eq(between(cal, CS_CALENDAR_TIME_MIN, CS_CALENDAR_TIME_MAX), 0);
+    cs_calendar_free(cal);
+}
+END_TEST
+
+/* More business seconds than the whole range holds cannot be added: CS_EINVAL naming them. */
+START_TEST(add_seconds_beyond_the_range)
+{
+    cs_calendar *cal = always("UTC");
+    const int64_t span = CS_CALENDAR_TIME_MAX - CS_CALENDAR_TIME_MIN;
+    cs_time t = -1;
+
+    ck_assert_rc(cs_calendar_add_seconds(&t, cal, t_now, INT64_MAX), CS_EINVAL);
+    ck_assert_field("seconds");
+    ck_assert_rc(cs_calendar_add_seconds(&t, cal, t_now, INT64_MIN), CS_EINVAL);
+    ck_assert_field("seconds");
+    ck_assert_rc(cs_calendar_add_seconds(&t, cal, t_now, span + 1), CS_EINVAL);
+    ck_assert_field("seconds");
+    ck_assert_rc(cs_calendar_add_seconds(&t, cal, t_now, -span - 1), CS_EINVAL);
+    ck_assert_field("seconds");
+    /* Within it, a result past the end is CS_ENOTFOUND, also naming them. */
+    ck_assert_rc(cs_calendar_add_seconds(&t, cal, t_now, span), CS_ENOTFOUND);
+    ck_assert_field("seconds");
+    ck_assert_ok(cs_calendar_add_seconds(&t, cal, CS_CALENDAR_TIME_MIN, span));
+    ck_assert_int_eq(t, CS_CALENDAR_TIME_MAX);
     cs_calendar_free(cal);
 }
 END_TEST
@@ -559,6 +583,87 @@ START_TEST(ics_import)
 }
 END_TEST
 
+/* RFC 5545 3.6.1: a DATE-TIME DTSTART without DTEND or DURATION is an instant (it closes
+ * nothing), a DATE one without DTEND is one day. */
+START_TEST(ics_events_without_an_end)
+{
+    static const char ics[] =
+        ICS_HEAD "BEGIN:VEVENT\r\nUID:1\r\nSUMMARY:Call\r\nDTSTART:20260702T150000Z\r\n"
+                 "END:VEVENT\r\n"
+                 "BEGIN:VEVENT\r\nUID:2\r\nSUMMARY:Local call\r\nDTSTART:20260703T100000\r\n"
+                 "RRULE:FREQ=DAILY;COUNT=3\r\nEND:VEVENT\r\n"
+                 "BEGIN:VEVENT\r\nUID:3\r\nSUMMARY:Day off\r\nDTSTART;VALUE=DATE:20260706\r\n"
+                 "END:VEVENT\r\n" ICS_TAIL;
+    cs_calendar *cal = office("Europe/Berlin");
+    size_t added = 99;
+
+    ck_assert_ok(cs_calendar_import_ics(&added, cal, ics));
+    ck_assert_int_eq(added, 1);
+    ck_assert_int_eq(is_open(cal, at(2026, 7, 2, 17, 0, 2)), 1);
+    ck_assert_int_eq(is_open(cal, at(2026, 7, 3, 10, 0, 2)), 1);
+    ck_assert_int_eq(between(cal, at(2026, 7, 6, 0, 0, 2), at(2026, 7, 7, 0, 0, 2)), 0);
+    cs_calendar_free(cal);
+}
+END_TEST
+
+/* A calendar holds at most CS_CALENDAR_HOLIDAYS_MAX holiday dates, however they come. */
+START_TEST(holiday_expansion_is_capped)
+{
+    /* Each daily occurrence closes 65 years: 240 million dates without the cap. */
+    static const char ics[] = ICS_HEAD "BEGIN:VEVENT\r\nUID:big\r\nSUMMARY:Forever\r\n"
+                                       "DTSTART;VALUE=DATE:19700101\r\n"
+                                       "DTEND;VALUE=DATE:20350101\r\n"
+                                       "RRULE:FREQ=DAILY\r\nEND:VEVENT\r\n" ICS_TAIL;
+    cs_calendar *cal = office("Europe/Berlin");
+    char *before = NULL, *after = NULL, limit[16];
+    size_t added = 99;
+
+    snprintf(limit, sizeof(limit), "%d", CS_CALENDAR_HOLIDAYS_MAX);
+    ck_assert_ok(cs_calendar_to_json(&before, cal));
+    ck_assert_rc(cs_calendar_import_ics(&added, cal, ics), CS_EINVAL);
+    ck_assert_field("ics");
+    ck_assert_ptr_nonnull(strstr(cs_error_last()->message, "Forever"));
+    ck_assert_ptr_nonnull(strstr(cs_error_last()->message, limit));
+    ck_assert_int_eq(added, 0);
+    ck_assert_ok(cs_calendar_to_json(&after, cal));
+    ck_assert_str_eq(before, after);
+    cs_str_free(after);
+
+    /* One event over the whole range fits. */
+    ck_assert_ok(cs_calendar_import_ics(&added, cal,
+                                        ICS_HEAD "BEGIN:VEVENT\r\nUID:all\r\n"
+                                                 "DTSTART;VALUE=DATE:19700101\r\n"
+                                                 "DTEND;VALUE=DATE:21010101\r\n"
+                                                 "END:VEVENT\r\n" ICS_TAIL));
+    ck_assert_int_eq(added, CS_CAL_DAYS);
+    /* Yearly holidays count once per year, through the C API... */
+    int yearly = (CS_CALENDAR_HOLIDAYS_MAX - CS_CAL_DAYS) / 131;
+    for (int i = 0; i < yearly; i++)
+        ck_assert_ok(cs_calendar_add_holiday(cal, CS_CALENDAR_EVERY_YEAR, 1, 1 + i % 28, 0,
+                                             CS_CALENDAR_DAY));
+    ck_assert_rc(cs_calendar_add_holiday(cal, CS_CALENDAR_EVERY_YEAR, 5, 1, 0, CS_CALENDAR_DAY),
+                 CS_EINVAL);
+    ck_assert_field("holidays");
+    ck_assert_ok(cs_calendar_add_holiday(cal, 2026, 5, 1, 0, CS_CALENDAR_DAY));
+    cs_calendar_free(cal);
+
+    /* ... and through JSON. */
+    size_t cap = 64 + 48 * (CS_CALENDAR_HOLIDAYS_MAX / 131 + 1);
+    char *json = malloc(cap);
+    size_t len = (size_t)snprintf(json, cap, "{\"timezone\":\"UTC\",\"holidays\":[");
+    for (int i = 0; i <= CS_CALENDAR_HOLIDAYS_MAX / 131; i++)
+        len += (size_t)snprintf(json + len, cap - len,
+                                "%s{\"month_day\":\"03-01\",\"yearly\":true}", i ? "," : "");
+    snprintf(json + len, cap - len, "]}");
+    cal = NULL;
+    ck_assert_rc(cs_calendar_from_json(&cal, json), CS_EINVAL);
+    ck_assert_field("holidays");
+    ck_assert_ptr_null(cal);
+    free(json);
+    cs_str_free(before);
+}
+END_TEST
+
 /* Our offset table against the system's zdump, for every change in 2026. */
 START_TEST(offsets_match_zdump)
 {
@@ -676,10 +781,13 @@ Suite *cs_calendar_suite(void)
     tcase_add_test(tc, special_days);
     tcase_add_test(tc, midnight_windows);
     tcase_add_test(tc, always_open_and_never_open);
+    tcase_add_test(tc, add_seconds_beyond_the_range);
     tcase_add_test(tc, bad_input);
     tcase_add_test(tc, json_round_trip);
     tcase_add_test(tc, json_errors_name_the_field);
     tcase_add_test(tc, ics_import);
+    tcase_add_test(tc, ics_events_without_an_end);
+    tcase_add_test(tc, holiday_expansion_is_capped);
     tcase_add_test(tc, offsets_match_zdump);
     tcase_add_test(tc, allocation_failures);
     tcase_add_test(tc, concurrent_queries);

@@ -137,6 +137,73 @@ START_TEST(flow_through_json)
 }
 END_TEST
 
+/* ISO 8601 times name real instants: no 30 February, no hour 24, no signs inside. */
+START_TEST(impossible_dates_are_refused)
+{
+    static const char *const bad[] = {"2026-02-30",           "2026-02-29T10:00:00Z",
+                                      "2026-04-31T00:00:00Z", "2026-03-02T24:00:00Z",
+                                      "2026-03-02T-1:00Z",    "+026-03-02",
+                                      "2026-3-02",            "2026-03-02T09:00:00+1:00"};
+    cs_db *db = t_open_memory();
+    char req[96];
+
+    for (size_t i = 0; i < CS_ARRAY_SIZE(bad); i++) {
+        snprintf(req, sizeof(req), "{\"created_from\": \"%s\"}", bad[i]);
+        assert_error(call(db, "ticket.list", req, CS_EINVAL), "EINVAL", "created_from");
+    }
+    json_decref(call(db, "ticket.list", "{\"created_from\": \"2028-02-29\"}", CS_OK));
+    json_decref(call(db, "ticket.list", "{\"created_from\": \"2026-12-31T23:59:60Z\"}", CS_OK));
+    cs_db_close(db);
+}
+END_TEST
+
+/* An explicit time is honoured, the epoch too: 0 does not mean "now". */
+START_TEST(tick_honours_an_explicit_now)
+{
+    cs_sla_target fast = {CS_SLA_FIRST_REPLY, 0, 60, 0, 0};
+    cs_sla_policy_fields p = CS_SLA_POLICY_FIELDS_INIT;
+    cs_db *db = t_open_memory();
+    json_t *o;
+
+    p.name = "Fast";
+    p.targets = &fast;
+    p.ntargets = 1;
+    ck_assert_ok(cs_sla_policy_create(NULL, db, &p));
+    t_ticket(db, t_customer(db, "Anna", "anna@example.com"), "Hallo");
+    json_decref(call(db, "ticket.update", "{\"id\": 1, \"priority\": \"high\"}", CS_OK));
+    t_now += 3600;
+    o = call(db, "tick", "{\"now\": \"1970-01-01T00:00:00Z\"}", CS_OK);
+    ck_assert_str_eq(json_string_value(json_object_get(o, "now")), "1970-01-01T00:00:00Z");
+    ck_assert_int_eq(json_integer_value(json_object_get(o, "breached")), 0);
+    json_decref(o);
+    o = call(db, "tick", "{}", CS_OK);
+    ck_assert_int_eq(json_integer_value(json_object_get(o, "breached")), 1);
+    json_decref(o);
+    t_now -= 3600;
+    cs_db_close(db);
+}
+END_TEST
+
+/* More business seconds than the calendars' whole range can never be added. */
+START_TEST(calendar_add_names_huge_seconds)
+{
+    cs_db *db = t_open_memory();
+    static const char *const huge[] = {"9223372036854775807", "-9223372036854775807",
+                                       "4133894400"};
+    char req[256];
+
+    for (size_t i = 0; i < CS_ARRAY_SIZE(huge); i++) {
+        snprintf(req, sizeof(req),
+                 "{\"calendar\": {\"timezone\": \"UTC\", \"hours\": {\"mon\": "
+                 "[[\"08:00\", \"18:00\"]]}}, \"time\": \"2026-03-02T09:00:00Z\", "
+                 "\"seconds\": %s}",
+                 huge[i]);
+        assert_error(call(db, "calendar.add", req, CS_EINVAL), "EINVAL", "seconds");
+    }
+    cs_db_close(db);
+}
+END_TEST
+
 START_TEST(call_allocation_failures)
 {
     cs_db *db = t_open_memory();
@@ -171,6 +238,9 @@ Suite *cs_call_suite(void)
     tcase_add_test(tc, errors_are_json);
     tcase_add_test(tc, every_method_survives_bad_requests);
     tcase_add_test(tc, flow_through_json);
+    tcase_add_test(tc, impossible_dates_are_refused);
+    tcase_add_test(tc, tick_honours_an_explicit_now);
+    tcase_add_test(tc, calendar_add_names_huge_seconds);
     tcase_add_test(tc, call_allocation_failures);
     suite_add_tcase(s, tc);
     return s;

@@ -120,6 +120,16 @@ static int64_t create_agent(cs_db *db, const char *name, const char *email)
     return id;
 }
 
+/* A cs_call request that must fail with CS_EINVAL naming `field`. */
+static void assert_json_error(cs_db *db, const char *method, const char *request,
+                              const char *field)
+{
+    char *resp = NULL;
+    ck_assert_rc(cs_call(&resp, db, method, request), CS_EINVAL);
+    ck_assert_field(field);
+    cs_str_free(resp);
+}
+
 /* ------------------------------------------------------------------------------------- */
 /* Enum names */
 
@@ -487,7 +497,7 @@ START_TEST(channel_duplicate_name)
     /* Taking another channel's name in an update, with another change besides. */
     f = (cs_channel_fields)CS_CHANNEL_FIELDS_INIT;
     f.name = "Mail";
-    f.address = "chat.example";
+    f.address = "help@chat.example";
     ck_assert_rc(cs_channel_update(db, second, &f), CS_EEXISTS);
     ck_assert_field("name");
     ck_assert_unchanged(db, before);
@@ -562,6 +572,46 @@ START_TEST(channel_bad_input)
     free(long_name);
     free(long_address);
     free(max_name);
+    cs_db_close(db);
+}
+END_TEST
+
+/* An email channel's address is where replies come from: it must be an address. */
+START_TEST(email_channel_address_needs_an_at)
+{
+    static const char *const bad[] = {"support", "@shop.example", "support@", "a@b@c",
+                                      "sup port@shop.example", " support@shop.example"};
+    cs_db *db = t_open_memory();
+    int64_t id = create_channel(db, CS_CHANNEL_EMAIL, "Mail"), out = 0;
+    cs_channel_fields f = CS_CHANNEL_FIELDS_INIT;
+    char *before = t_snapshot(db);
+
+    f.kind = CS_CHANNEL_EMAIL;
+    f.name = "Support";
+    for (size_t i = 0; i < CS_ARRAY_SIZE(bad); i++) {
+        f.address = bad[i];
+        ck_assert_msg(cs_channel_create(&out, db, &f) == CS_EINVAL, "create %s", bad[i]);
+        ck_assert_field("address");
+        ck_assert_msg(cs_channel_update(db, id, &f) == CS_EINVAL, "update %s", bad[i]);
+        ck_assert_field("address");
+    }
+    ck_assert_unchanged(db, before);
+    assert_json_error(db, "channel.create",
+                      "{\"kind\": \"email\", \"name\": \"S\", \"address\": \"support\"}",
+                      "address");
+
+    f.address = "support@shop.example";
+    ck_assert_ok(cs_channel_create(&out, db, &f));
+    f.address = NULL; /* a rename keeps the address as it is */
+    f.name = "Support 2";
+    ck_assert_ok(cs_channel_update(db, out, &f));
+    /* Other kinds have other addresses. */
+    f = (cs_channel_fields)CS_CHANNEL_FIELDS_INIT;
+    f.kind = CS_CHANNEL_TWITTER;
+    f.name = "Twitter";
+    f.address = "@shop";
+    ck_assert_ok(cs_channel_create(&out, db, &f));
+    free(before);
     cs_db_close(db);
 }
 END_TEST
@@ -1021,6 +1071,33 @@ START_TEST(agent_bad_input)
 }
 END_TEST
 
+/* A name of blanks is no name, for agents and groups alike. */
+START_TEST(agent_and_group_names_are_not_blank)
+{
+    static const char *const blank[] = {" ", "   ", "\t", " \n\r "};
+    cs_db *db = t_open_memory();
+    int64_t id = create_agent(db, "Anna", NULL), out = 0;
+    cs_agent_fields f = CS_AGENT_FIELDS_INIT;
+    char *before = t_snapshot(db);
+
+    for (size_t i = 0; i < CS_ARRAY_SIZE(blank); i++) {
+        f.name = blank[i];
+        ck_assert_rc(cs_agent_create(&out, db, &f), CS_EINVAL);
+        ck_assert_field("name");
+        ck_assert_rc(cs_agent_update(db, id, &f), CS_EINVAL);
+        ck_assert_field("name");
+        ck_assert_rc(cs_group_create(&out, db, blank[i]), CS_EINVAL);
+        ck_assert_field("name");
+    }
+    ck_assert_unchanged(db, before);
+    assert_json_error(db, "agent.create", "{\"name\": \"  \"}", "name");
+    f.name = " Anna Berg ";
+    ck_assert_ok(cs_agent_create(&out, db, &f));
+    free(before);
+    cs_db_close(db);
+}
+END_TEST
+
 START_TEST(agent_not_found)
 {
     cs_db *db = t_open_memory();
@@ -1422,6 +1499,7 @@ Suite *cs_config_suite(void)
     tcase_add_test(tc, channel_update_several_fields_one_audit_row_each);
     tcase_add_test(tc, channel_duplicate_name);
     tcase_add_test(tc, channel_bad_input);
+    tcase_add_test(tc, email_channel_address_needs_an_at);
     tcase_add_test(tc, channel_not_found);
     tcase_add_test(tc, channel_null_object);
     tcase_add_test(tc, channel_allocation_failures);
@@ -1436,6 +1514,7 @@ Suite *cs_config_suite(void)
     tcase_add_test(tc, agent_update_each_field);
     tcase_add_test(tc, agent_duplicate_email);
     tcase_add_test(tc, agent_bad_input);
+    tcase_add_test(tc, agent_and_group_names_are_not_blank);
     tcase_add_test(tc, agent_not_found);
     tcase_add_test(tc, agent_null_object);
     tcase_add_test(tc, agent_allocation_failures);

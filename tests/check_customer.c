@@ -589,6 +589,38 @@ START_TEST(bad_input_names_the_field)
 }
 END_TEST
 
+/* A time zone must be one the system knows, as for calendars: the shape is not enough. */
+START_TEST(unknown_time_zones_are_refused)
+{
+    static const char *const unknown[] = {"Mars/Base", "Europe/Atlantis", "Etc/GMT+99"};
+    cs_db *db = t_open_memory();
+    int64_t id = create(db, "Anna", "anna@example.com"), out = 0;
+    cs_customer_fields f = CS_CUSTOMER_FIELDS_INIT;
+    counts before = count_rows(db);
+    char *resp = NULL;
+
+    for (size_t i = 0; i < CS_ARRAY_SIZE(unknown); i++) {
+        f.name = "Bert";
+        f.timezone = unknown[i];
+        ck_assert_rc(cs_customer_create(&out, db, &f), CS_EINVAL);
+        ck_assert_field("timezone");
+        ck_assert_ptr_nonnull(strstr(cs_error_last()->message, unknown[i]));
+        ck_assert_rc(cs_customer_update(db, id, &f), CS_EINVAL);
+        ck_assert_field("timezone");
+    }
+    ck_assert_unchanged(db, before);
+    ck_assert_rc(cs_call(&resp, db, "customer.update", "{\"id\": 1, \"timezone\": \"Mars/Base\"}"),
+                 CS_EINVAL);
+    ck_assert_field("timezone");
+    cs_str_free(resp);
+    f.timezone = "UTC";
+    ck_assert_ok(cs_customer_update(db, id, &f));
+    f.timezone = "Asia/Kolkata";
+    ck_assert_ok(cs_customer_update(db, id, &f));
+    cs_db_close(db);
+}
+END_TEST
+
 /* Iterator ----------------------------------------------------------------------------- */
 
 START_TEST(iterate_pages)
@@ -1168,6 +1200,7 @@ Suite *cs_customer_suite(void)
     tcase_add_test(tc, find_by_identity);
     tcase_add_test(tc, update_each_field);
     tcase_add_test(tc, bad_input_names_the_field);
+    tcase_add_test(tc, unknown_time_zones_are_refused);
     tcase_add_test(tc, organization_create);
     suite_add_tcase(s, tc);
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "check_suites.h"
 #include "helpers.h"
@@ -131,6 +132,34 @@ START_TEST(refuse_foreign_database)
     ck_assert_rc(cs_db_open(&db, path, CS_OPEN_READWRITE), CS_EDB);
     ck_assert_ptr_nonnull(strstr(cs_error_last()->message, "not a libcs database"));
     ck_assert_int_eq(raw_int(path, "PRAGMA user_version"), 0);
+    free(path);
+}
+END_TEST
+
+/* An existing empty file is not a database: only CS_OPEN_CREATE may make it one. */
+START_TEST(empty_file_needs_create)
+{
+    char *path = t_path("empty.db");
+    FILE *f = fopen(path, "w");
+    struct stat st;
+    cs_db *db = NULL;
+
+    ck_assert_ptr_nonnull(f);
+    fclose(f);
+    ck_assert_rc(cs_db_open(&db, path, CS_OPEN_READWRITE), CS_EDB);
+    ck_assert_ptr_null(db);
+    ck_assert_field("path");
+    ck_assert_ptr_nonnull(strstr(cs_error_last()->message, "CS_OPEN_CREATE"));
+    ck_assert_rc(cs_db_open(&db, path, CS_OPEN_READONLY), CS_EDB);
+    ck_assert_field("path");
+    ck_assert_int_eq(stat(path, &st), 0);
+    ck_assert_int_eq(st.st_size, 0);
+
+    ck_assert_ok(cs_db_open(&db, path, CS_OPEN_CREATE));
+    ck_assert_int_eq(cs_db_schema_version(db), cs_schema_version());
+    cs_db_close(db);
+    ck_assert_ok(cs_db_open(&db, path, CS_OPEN_READWRITE));
+    cs_db_close(db);
     free(path);
 }
 END_TEST
@@ -470,6 +499,461 @@ START_TEST(tick_checkpoints_the_wal)
 }
 END_TEST
 
+static int64_t ms_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)(t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* Try a write on `waiter` while another handle holds the write lock; return how long it took
+ * to give up. */
+static int64_t busy_write_ms(cs_db *waiter, bool section)
+{
+    struct timespec t0;
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (section)
+        ck_assert_rc(cs_db_begin(waiter), CS_EBUSY);
+    else
+        ck_assert_rc(cs_setting_set(waiter, "outbox.backoff", 30), CS_EBUSY);
+    return ms_since(&t0);
+}
+
+/* SQLite's busy handler and libcs's own retries draw on one budget: a write gives up after
+ * about the busy timeout, not twice it. */
+START_TEST(busy_timeout_is_one_budget)
+{
+    char *path = t_path("busy.db");
+    cs_db *holder = NULL, *waiter = NULL;
+    int64_t ms;
+
+    ck_assert_ok(cs_db_open(&holder, path, CS_OPEN_CREATE));
+    ck_assert_ok(cs_db_open(&waiter, path, CS_OPEN_READWRITE));
+    ck_assert_ok(cs_db_set_busy_timeout(waiter, 1000));
+    ck_assert_ok(cs_db_begin(holder));
+    put_meta(holder, "held");
+
+    ms = busy_write_ms(waiter, false);
+    ck_assert_msg(ms >= 950 && ms < 1600, "a mutation gave up after %lld ms, not about 1000",
+                  (long long)ms);
+    ck_assert_ptr_nonnull(strstr(cs_error_last()->message, "locked"));
+    ms = busy_write_ms(waiter, true);
+    ck_assert_msg(ms >= 950 && ms < 1600, "cs_db_begin gave up after %lld ms, not about 1000",
+                  (long long)ms);
+    ck_assert_int_eq(waiter->txn_depth, 0);
+    ck_assert_ok(cs_db_set_busy_timeout(waiter, 0));
+    ms = busy_write_ms(waiter, false);
+    ck_assert_msg(ms < 300, "a timeout of 0 still waited %lld ms", (long long)ms);
+
+    /* Once the lock is free the same handle writes at once. */
+    ck_assert_ok(cs_db_commit(holder));
+    ck_assert_ok(cs_setting_set(waiter, "outbox.backoff", 30));
+    cs_db_close(waiter);
+    cs_db_close(holder);
+    free(path);
+}
+END_TEST
+
+/* Iterators and writes ---------------------------------------------------------------- */
+
+#define ITER_ROWS 250  /* more than two pages of every iterator */
+#define ITER_BIG 300000 /* every 50th message body: pages of messages are bounded in bytes too */
+
+/* Handle a iterates and writes, handle b writes in between. What the writes touch stays out
+ * of the lists, so each list must come out exactly as it is in the database. */
+static struct {
+    char *path;
+    cs_db *a, *b;
+    int64_t org, ticket, scratch;
+    int writes;
+} fx;
+
+static void fill_iter_fixture(cs_db *db)
+{
+    char *big = malloc(ITER_BIG + 1);
+    char sql[256];
+    int64_t first = 0;
+
+    ck_assert_ptr_nonnull(big);
+    memset(big, 'x', ITER_BIG);
+    big[ITER_BIG] = '\0';
+    ck_assert_ok(cs_db_begin(db));
+    fx.org = t_organization(db, "Listed", 0);
+    for (int i = 0; i < ITER_ROWS; i++) {
+        int64_t c = t_customer(db, "Listed customer", NULL);
+        first = first ? first : c;
+        int64_t t = t_ticket(db, first, "Listed ticket");
+        fx.ticket = fx.ticket ? fx.ticket : t;
+        snprintf(sql, sizeof(sql), "UPDATE customer SET organization_id = %lld WHERE id = %lld",
+                 (long long)fx.org, (long long)c);
+        t_sql_int(db, sql);
+        if (i % 3) {
+            snprintf(sql, sizeof(sql), "INSERT INTO ticket_tag VALUES (%lld, 'listed')",
+                     (long long)t);
+            t_sql_int(db, sql);
+        }
+        /* Deadlines with ties, a second clock on some tickets, none on every fifth. */
+        if (i % 5) {
+            snprintf(sql, sizeof(sql),
+                     "INSERT INTO ticket_sla (ticket_id, metric, policy_id, state, started_at,"
+                     " target, target_at) VALUES (%lld, 1, 1, 1, %lld, 3600, %lld)",
+                     (long long)t, (long long)t_now, (long long)(t_now + (i % 40) * 60));
+            t_sql_int(db, sql);
+        }
+        if (i % 7 == 1) {
+            snprintf(sql, sizeof(sql),
+                     "INSERT INTO ticket_sla (ticket_id, metric, policy_id, state, started_at,"
+                     " target, target_at) VALUES (%lld, 2, 1, 1, %lld, 60, %lld)",
+                     (long long)t, (long long)t_now, (long long)(t_now + (i % 13) * 60));
+            t_sql_int(db, sql);
+        }
+        t_message(db, fx.ticket, CS_ACTOR_CUSTOMER, first,
+                  i % 4 ? CS_VISIBILITY_PUBLIC : CS_VISIBILITY_INTERNAL, i % 50 ? "small" : big);
+        ck_assert_ok(cs_audit__record(db, &cs_actor__system, "ticket", fx.ticket, fx.ticket,
+                                      first, "update", "priority", "1", "2"));
+    }
+    fx.scratch = t_ticket(db, first, "Written by a");
+    t_sql_int(db, "UPDATE ticket SET status = 1 WHERE id = (SELECT max(id) FROM ticket)");
+    ck_assert_ok(cs_db_commit(db));
+    free(big);
+}
+
+static void iter_setup(void)
+{
+    memset(&fx, 0, sizeof(fx));
+    fx.path = t_path("iterators.db");
+    ck_assert_ok(cs_db_open(&fx.a, fx.path, CS_OPEN_CREATE));
+    cs_db_set_clock(fx.a, t_clock, NULL);
+    fill_iter_fixture(fx.a);
+    ck_assert_ok(cs_db_open(&fx.b, fx.path, CS_OPEN_READWRITE));
+    /* Before, a write on a behind its own open iterator waited out the whole timeout. */
+    ck_assert_ok(cs_db_set_busy_timeout(fx.a, 2000));
+    ck_assert_ok(cs_db_set_busy_timeout(fx.b, 2000));
+}
+
+static void iter_teardown(void)
+{
+    cs_db_close(fx.b);
+    cs_db_close(fx.a);
+    free(fx.path);
+}
+
+/* b commits (so a's snapshot, if it kept one, is stale), then a writes. */
+static void writes_between(void)
+{
+    cs_customer_fields c = CS_CUSTOMER_FIELDS_INIT;
+    cs_ticket_fields t = CS_TICKET_FIELDS_INIT;
+    int64_t id;
+
+    c.name = "Written by b";
+    ck_assert_ok(cs_customer_create(&id, fx.b, &c));
+    t.priority = fx.writes++ % 2 ? CS_PRIORITY_HIGH : CS_PRIORITY_LOW;
+    ck_assert_ok(cs_ticket_update(fx.a, fx.scratch, &t));
+}
+
+/* The ids `sql` (with ?1 bound to `param`) returns, in order. */
+static size_t sql_ids(int64_t *out, size_t max, const char *sql, int64_t param)
+{
+    sqlite3_stmt *st = NULL;
+    size_t n = 0;
+
+    ck_assert_int_eq(sqlite3_prepare_v2(fx.a->sql, sql, -1, &st, NULL), SQLITE_OK);
+    sqlite3_bind_int64(st, 1, param);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        ck_assert_uint_lt(n, max);
+        out[n++] = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    return n;
+}
+
+typedef int (*next_id_fn)(int64_t *id, void *it);
+
+/* Walk an iterator, writing between items (also around the first page's end), and compare
+ * it with the ids `sql` returns. */
+static void walk(next_id_fn next, void *it, const char *sql, int64_t param)
+{
+    int64_t want[2 * ITER_ROWS], id;
+    size_t nwant = sql_ids(want, CS_ARRAY_SIZE(want), sql, param), n = 0;
+    int rc;
+
+    ck_assert_uint_gt(nwant, 100);
+    while ((rc = next(&id, it)) == CS_OK) {
+        ck_assert_msg(n < nwant && id == want[n], "item %zu is %lld, expected %lld", n,
+                      (long long)id, (long long)(n < nwant ? want[n] : -1));
+        if (n % 40 == 0 || n == 99 || n == 100)
+            writes_between();
+        n++;
+    }
+    ck_assert_rc(rc, CS_ITEROVER);
+    ck_assert_uint_eq(n, nwant);
+    ck_assert_rc(next(&id, it), CS_ITEROVER);
+}
+
+static int next_ticket(int64_t *id, void *it)
+{
+    const cs_ticket *t = NULL;
+    int rc = cs_ticket_next(&t, it);
+    *id = rc == CS_OK ? cs_ticket_id(t) : 0;
+    return rc;
+}
+
+static int next_customer(int64_t *id, void *it)
+{
+    const cs_customer *c = NULL;
+    int rc = cs_customer_next(&c, it);
+    if (rc == CS_OK)
+        ck_assert_str_eq(cs_customer_name(c), "Listed customer");
+    *id = rc == CS_OK ? cs_customer_id(c) : 0;
+    return rc;
+}
+
+static int next_message(int64_t *id, void *it)
+{
+    const cs_message *m = NULL;
+    int rc = cs_message_next(&m, it);
+    if (rc == CS_OK && cs_message_body(m)[0] == 'x')
+        ck_assert_uint_eq(strlen(cs_message_body(m)), ITER_BIG);
+    else if (rc == CS_OK)
+        ck_assert_str_eq(cs_message_body(m), "small");
+    *id = rc == CS_OK ? cs_message_id(m) : 0;
+    return rc;
+}
+
+static int next_audit(int64_t *id, void *it)
+{
+    const cs_audit_entry *e = NULL;
+    int rc = cs_audit_next(&e, it);
+    if (rc == CS_OK) {
+        ck_assert_str_eq(e->object, "ticket");
+        ck_assert_str_eq(e->action, "update");
+        ck_assert_str_eq(e->field, "priority");
+        ck_assert_str_eq(e->new_value, "2");
+    }
+    *id = rc == CS_OK ? e->id : 0;
+    return rc;
+}
+
+static int next_queued(int64_t *id, void *it)
+{
+    cs_sla_queue_item item;
+    int rc = cs_sla_queue_next(&item, it);
+    *id = rc == CS_OK ? item.ticket_id : 0;
+    return rc;
+}
+
+START_TEST(ticket_iter_lets_writes_through)
+{
+    cs_ticket_filter f = CS_TICKET_FILTER_INIT;
+    cs_ticket_iter *it = NULL;
+
+    f.statuses = 1u << CS_STATUS_OPEN;
+    ck_assert_ok(cs_ticket_iter_new(&it, fx.a, &f));
+    walk(next_ticket, it, "SELECT id FROM ticket WHERE status = 2 ORDER BY id", 0);
+    cs_ticket_iter_free(it);
+
+    /* Along the tag's index, newest first. */
+    f.tag = "listed";
+    f.order = CS_ORDER_ID_DESC;
+    ck_assert_ok(cs_ticket_iter_new(&it, fx.a, &f));
+    walk(next_ticket, it, "SELECT ticket_id FROM ticket_tag WHERE tag = 'listed'"
+                          " ORDER BY ticket_id DESC", 0);
+    cs_ticket_iter_free(it);
+
+    /* A start and a limit that span pages. */
+    f = (cs_ticket_filter)CS_TICKET_FILTER_INIT;
+    f.statuses = 1u << CS_STATUS_OPEN;
+    f.after = fx.ticket + 10;
+    f.limit = 130;
+    ck_assert_ok(cs_ticket_iter_new(&it, fx.a, &f));
+    walk(next_ticket, it, "SELECT id FROM ticket WHERE status = 2 AND id > ?1 ORDER BY id"
+                          " LIMIT 130", fx.ticket + 10);
+    cs_ticket_iter_free(it);
+}
+END_TEST
+
+START_TEST(customer_iter_lets_writes_through)
+{
+    cs_customer_iter *it = NULL;
+
+    ck_assert_ok(cs_customer_iter_new(&it, fx.a, fx.org, 0, 0));
+    walk(next_customer, it, "SELECT id FROM customer WHERE organization_id = ?1 ORDER BY id",
+         fx.org);
+    cs_customer_iter_free(it);
+    ck_assert_ok(cs_customer_iter_new(&it, fx.a, fx.org, 10, 120));
+    walk(next_customer, it, "SELECT id FROM customer WHERE organization_id = ?1 AND id > 10"
+                            " ORDER BY id LIMIT 120", fx.org);
+    cs_customer_iter_free(it);
+}
+END_TEST
+
+START_TEST(message_iter_lets_writes_through)
+{
+    cs_message_iter *it = NULL;
+
+    ck_assert_ok(cs_message_iter_new(&it, fx.a, fx.ticket));
+    walk(next_message, it, "SELECT id FROM message WHERE ticket_id = ?1 ORDER BY id",
+         fx.ticket);
+    cs_message_iter_free(it);
+}
+END_TEST
+
+START_TEST(audit_iter_lets_writes_through)
+{
+    cs_audit_iter *it = NULL;
+
+    ck_assert_ok(cs_audit_iter_new(&it, fx.a, CS_AUDIT_TICKET, fx.ticket, NULL));
+    walk(next_audit, it, "SELECT id FROM audit WHERE ticket_id = ?1 ORDER BY id", fx.ticket);
+    cs_audit_iter_free(it);
+}
+END_TEST
+
+/* The queue today: tickets with a running deadline by their earliest one (ties by id), then
+ * the new and open tickets without one, by id. */
+static const char sql_queue_order[] =
+    "SELECT id FROM (SELECT ticket_id AS id, min(target_at) AS due, 0 AS part FROM ticket_sla"
+    " WHERE state = 1 GROUP BY ticket_id UNION ALL SELECT id, 0, 1 FROM ticket WHERE status"
+    " IN (1, 2) AND id NOT IN (SELECT ticket_id FROM ticket_sla WHERE state = 1))"
+    " ORDER BY part, due, id";
+
+START_TEST(queue_iter_lets_writes_through)
+{
+    cs_sla_queue_filter f = CS_SLA_QUEUE_FILTER_INIT;
+    cs_sla_queue_iter *it = NULL;
+
+    ck_assert_ok(cs_sla_queue_iter_new(&it, fx.a, NULL));
+    walk(next_queued, it, sql_queue_order, 0);
+    cs_sla_queue_iter_free(it);
+    f.due_after = t_now + 60;
+    f.due_until = t_now + 35 * 60;
+    ck_assert_ok(cs_sla_queue_iter_new(&it, fx.a, &f));
+    walk(next_queued, it, "SELECT ticket_id FROM ticket_sla WHERE state = 1"
+                          " GROUP BY ticket_id HAVING min(target_at) > ?1"
+                          " AND min(target_at) <= ?1 + 34 * 60 ORDER BY min(target_at), ticket_id",
+         t_now + 60);
+    cs_sla_queue_iter_free(it);
+}
+END_TEST
+
+/* A ticket whose deadline moves past the iterator's position while the queue is read, or
+ * whose clocks stop, still comes up once. */
+START_TEST(queue_iter_yields_a_moved_ticket_once)
+{
+    cs_sla_queue_iter *it = NULL;
+    cs_sla_queue_item item;
+    int64_t seen[2 * ITER_ROWS], first;
+    size_t n = 0;
+    int rc;
+
+    ck_assert_ok(cs_sla_queue_iter_new(&it, fx.a, NULL));
+    ck_assert_ok(cs_sla_queue_next(&item, it));
+    seen[n++] = first = item.ticket_id;
+    ck_assert_ok(cs_sla_queue_next(&item, it));
+    seen[n++] = item.ticket_id;
+    sqlite3_exec(fx.b->sql, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    char sql[160];
+    snprintf(sql, sizeof(sql), "UPDATE ticket_sla SET target_at = target_at + 86400"
+                               " WHERE ticket_id = %lld", (long long)first);
+    ck_assert_int_eq(sqlite3_exec(fx.b->sql, sql, NULL, NULL, NULL), SQLITE_OK);
+    snprintf(sql, sizeof(sql), "UPDATE ticket_sla SET state = 3 WHERE ticket_id = %lld",
+             (long long)item.ticket_id);
+    ck_assert_int_eq(sqlite3_exec(fx.b->sql, sql, NULL, NULL, NULL), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(fx.b->sql, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    while ((rc = cs_sla_queue_next(&item, it)) == CS_OK) {
+        for (size_t i = 0; i < n; i++)
+            ck_assert_msg(seen[i] != item.ticket_id, "ticket %lld came up twice",
+                          (long long)item.ticket_id);
+        ck_assert_uint_lt(n, CS_ARRAY_SIZE(seen));
+        seen[n++] = item.ticket_id;
+    }
+    ck_assert_rc(rc, CS_ITEROVER);
+    ck_assert_uint_eq(n, (size_t)t_sql_int(fx.a, "SELECT count(*) FROM ticket WHERE status IN (1, 2)"));
+    cs_sla_queue_iter_free(it);
+}
+END_TEST
+
+/* Assert the position recorded for `job` (NULL: none). */
+static void ck_progress(cs_db *db, const char *job, const char *want)
+{
+    char *pos = NULL;
+
+    ck_assert_ok(cs_progress_get(&pos, db, job));
+    if (want)
+        ck_assert_str_eq(pos, want);
+    else
+        ck_assert_ptr_null(pos);
+    cs_str_free(pos);
+}
+
+/* A job's progress commits and rolls back with the caller's work, and another handle sees
+ * it. */
+START_TEST(job_progress)
+{
+    char *path = t_path("progress.db"), *pos = NULL;
+    char long_text[CS_PROGRESS_JOB_MAX + 2];
+    cs_db *db = NULL, *other = NULL;
+
+    ck_assert_ok(cs_db_open(&db, path, CS_OPEN_CREATE));
+    ck_assert_ok(cs_db_open(&other, path, CS_OPEN_READWRITE));
+    ck_progress(db, "import a.jsonl", NULL);
+    ck_assert_ok(cs_progress_set(db, "import a.jsonl", "120 7"));
+    ck_assert_ok(cs_progress_set(db, "import b.jsonl", "1"));
+    ck_progress(other, "import a.jsonl", "120 7");
+
+    /* Inside an atomic section: gone with a rollback, kept with a commit. */
+    ck_assert_ok(cs_db_begin(db));
+    ck_assert_ok(cs_progress_set(db, "import a.jsonl", "240 14"));
+    ck_assert_ok(cs_db_rollback(db));
+    ck_progress(db, "import a.jsonl", "120 7");
+    ck_assert_ok(cs_db_begin(db));
+    ck_assert_ok(cs_progress_set(db, "import a.jsonl", "240 14"));
+    ck_assert_ok(cs_db_commit(db));
+    ck_progress(other, "import a.jsonl", "240 14");
+
+    /* Done: forgotten, the other job kept. */
+    ck_assert_ok(cs_progress_set(db, "import a.jsonl", NULL));
+    ck_progress(db, "import a.jsonl", NULL);
+    ck_progress(db, "import b.jsonl", "1");
+    ck_assert_ok(cs_progress_set(db, "import b.jsonl", ""));
+    ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM meta WHERE key LIKE 'progress:%'"), 0);
+
+    ck_assert_rc(cs_progress_set(NULL, "j", "1"), CS_EINVAL);
+    ck_assert_field("db");
+    ck_assert_rc(cs_progress_set(db, "", "1"), CS_EINVAL);
+    ck_assert_field("job");
+    ck_assert_rc(cs_progress_get(&pos, db, NULL), CS_EINVAL);
+    ck_assert_field("job");
+    ck_assert_rc(cs_progress_get(NULL, db, "j"), CS_EINVAL);
+    ck_assert_field("position");
+    ck_assert_rc(cs_progress_set(db, "j", "\xff"), CS_EINVAL);
+    ck_assert_field("position");
+    memset(long_text, 'p', sizeof(long_text) - 1);
+    long_text[CS_PROGRESS_MAX + 1] = '\0';
+    ck_assert_rc(cs_progress_set(db, "j", long_text), CS_EINVAL);
+    ck_assert_field("position");
+    memset(long_text, 'p', sizeof(long_text) - 1);
+    long_text[CS_PROGRESS_JOB_MAX + 1] = '\0';
+    ck_assert_rc(cs_progress_set(db, long_text, "1"), CS_EINVAL);
+    ck_assert_field("job");
+
+    int64_t customer = t_customer(db, "Kim", NULL), light = t_agent(db, "Lea", CS_ROLE_LIGHT);
+    ck_assert_ok(cs_db_set_actor(db, CS_ACTOR_CUSTOMER, customer));
+    ck_assert_rc(cs_progress_set(db, "j", "1"), CS_EPERM);
+    ck_assert_rc(cs_progress_get(&pos, db, "j"), CS_EPERM);
+    ck_assert_ok(cs_db_set_actor(db, CS_ACTOR_AGENT, light));
+    ck_assert_rc(cs_progress_set(db, "j", "1"), CS_EPERM);
+    ck_assert_ok(cs_db_set_actor(db, CS_ACTOR_AGENT, t_agent(db, "Max", CS_ROLE_AGENT)));
+    ck_assert_ok(cs_progress_set(db, "j", "1"));
+    cs_db_close(other);
+    cs_db_close(db);
+    ck_assert_ok(cs_db_open(&db, path, CS_OPEN_READONLY));
+    ck_assert_rc(cs_progress_set(db, "j", "1"), CS_EREADONLY);
+    cs_db_close(db);
+    free(path);
+}
+END_TEST
+
 Suite *cs_db_suite(void)
 {
     Suite *s = suite_create("db");
@@ -482,6 +966,7 @@ Suite *cs_db_suite(void)
     tcase_add_test(tc, create_and_reopen);
     tcase_add_test(tc, refuse_newer_schema);
     tcase_add_test(tc, refuse_foreign_database);
+    tcase_add_test(tc, empty_file_needs_create);
     tcase_add_test(tc, migrations_in_order);
     tcase_add_test(tc, read_only);
     tcase_add_test(tc, nested_transactions);
@@ -492,6 +977,26 @@ Suite *cs_db_suite(void)
     tcase_add_test(tc, two_handles_two_threads);
     tcase_add_test(tc, open_allocation_failures);
     tcase_add_test(tc, tick_checkpoints_the_wal);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("busy");
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, busy_timeout_is_one_budget);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("progress");
+    tcase_add_test(tc, job_progress);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("iterators");
+    tcase_set_timeout(tc, 60);
+    tcase_add_checked_fixture(tc, iter_setup, iter_teardown);
+    tcase_add_test(tc, ticket_iter_lets_writes_through);
+    tcase_add_test(tc, customer_iter_lets_writes_through);
+    tcase_add_test(tc, message_iter_lets_writes_through);
+    tcase_add_test(tc, audit_iter_lets_writes_through);
+    tcase_add_test(tc, queue_iter_lets_writes_through);
+    tcase_add_test(tc, queue_iter_yields_a_moved_ticket_once);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -433,6 +433,22 @@ START_TEST(receipt_configuration)
 }
 END_TEST
 
+/* A '{' opens a placeholder that must close: "{ticket_number" would be sent as it is. */
+START_TEST(receipt_template_placeholders_close)
+{
+    static const char *const bad[] = {"Ihre Nummer {ticket_number", "Bis {promised_at} {",
+                                      "{owner", "{ticket_number} {subject"};
+
+    for (size_t i = 0; i < CS_ARRAY_SIZE(bad); i++) {
+        ck_assert_rc(cs_receipt_set_template(db, mail_ch, "de", bad[i]), CS_EINVAL);
+        ck_assert_field("template");
+        ck_assert_ptr_nonnull(strstr(cs_error_last()->message, "unclosed"));
+    }
+    ck_assert_int_eq(count("SELECT count(*) FROM receipt_template"), 0);
+    ck_assert_ok(cs_receipt_set_template(db, mail_ch, "de", "Nummer {ticket_number} :-}"));
+}
+END_TEST
+
 /* P1: the reply goes out where the customer last wrote, unless the agent switches. */
 START_TEST(reply_on_the_customers_channel)
 {
@@ -1134,6 +1150,7 @@ Suite *cs_ingest_suite(void)
     tcase_add_test(tc, threading_never_crosses_customers);
     tcase_add_test(tc, reopen_and_follow_up);
     tcase_add_test(tc, receipt_configuration);
+    tcase_add_test(tc, receipt_template_placeholders_close);
     tcase_add_test(tc, reply_on_the_customers_channel);
     tcase_add_test(tc, outbox_leases_and_retries);
     tcase_add_test(tc, multi_channel_story);

@@ -91,7 +91,10 @@ static const row rows[] = {
      NULL},
     {"report.same_channel", "{\"from\": \"$NOW\", \"to\": \"$LATER\"}", "replies>0"},
     {"audit.list", "{\"ticket_id\": $T}", NULL},
-    {"calendar.store", "{\"name\": \"Other\", \"calendar\": {\"timezone\": \"UTC\"}}", NULL},
+    {"calendar.store",
+     "{\"name\": \"Other\", \"calendar\": {\"timezone\": \"UTC\", \"hours\": {\"mon\": "
+     "[[\"08:00\", \"18:00\"]]}}}",
+     NULL},
     {"calendar.get", "{\"calendar_id\": $CAL}", NULL},
     {"calendar.add", "{\"calendar_id\": $CAL, \"time\": \"$NOW\", \"seconds\": 60}", NULL},
     {"calendar.between", "{\"calendar_id\": $CAL, \"from\": \"$NOW\", \"to\": \"$LATER\"}", NULL},

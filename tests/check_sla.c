@@ -270,6 +270,62 @@ START_TEST(policies_validate_and_list)
 }
 END_TEST
 
+/* A calendar that never opens again would leave business clocks without a deadline while the
+ * receipt promised one: it is refused where it would be stored or used. */
+START_TEST(never_open_calendars_are_refused)
+{
+    static const char closed_json[] = "{\"timezone\": \"Europe/Berlin\"}";
+    static const char past_json[] =
+        "{\"timezone\": \"UTC\", \"special_days\": [{\"date\": \"2025-12-24\", "
+        "\"hours\": [[\"08:00\", \"12:00\"]]}]}";
+    static const char future_json[] =
+        "{\"timezone\": \"UTC\", \"special_days\": [{\"date\": \"2026-12-24\", "
+        "\"hours\": [[\"08:00\", \"12:00\"]]}]}";
+    cs_sla_target t = target(CS_SLA_FIRST_REPLY, 0, HOUR, biz);
+    cs_calendar *cal = NULL;
+    int64_t id = 0;
+    char *resp = NULL;
+
+    ck_assert_ok(cs_calendar_from_json(&cal, closed_json));
+    ck_assert_rc(cs_calendar_store(&id, db, "Closed", cal), CS_EINVAL);
+    ck_assert_field("cal");
+    ck_assert_ptr_nonnull(strstr(cs_error_last()->message, "never opens"));
+    ck_assert_rc(cs_calendar_store(&id, db, "Office", cal), CS_EINVAL); /* no replacing */
+    ck_assert_field("cal");
+    cs_calendar_free(cal);
+    ck_assert_ok(cs_calendar_from_json(&cal, past_json));
+    ck_assert_rc(cs_calendar_store(&id, db, "Last Christmas", cal), CS_EINVAL);
+    cs_calendar_free(cal);
+    ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM calendar"), 2);
+    ck_assert_int_eq(t_sql_int(db, "SELECT revision FROM calendar WHERE name = 'Office'"), 1);
+    ck_assert_rc(cs_call(&resp, db, "calendar.store",
+                         "{\"name\": \"Closed\", \"calendar\": {\"timezone\": \"UTC\"}}"),
+                 CS_EINVAL);
+    ck_assert_field("calendar");
+    cs_str_free(resp);
+    ck_assert_ok(cs_calendar_from_json(&cal, future_json));
+    ck_assert_ok(cs_calendar_store(&id, db, "Next Christmas", cal));
+    cs_calendar_free(cal);
+
+    /* One stored before these rules (or closed since) cannot back a policy. */
+    ck_assert_ok(sqlite3_exec(db->sql, "UPDATE calendar SET definition = '{\"timezone\":\"UTC\"}',"
+                                       " revision = revision + 1 WHERE name = 'Office'",
+                              0, 0, 0));
+    cs_sla_policy_fields f = CS_SLA_POLICY_FIELDS_INIT;
+    f.name = "Office";
+    f.targets = &t;
+    f.ntargets = 1;
+    ck_assert_rc(cs_sla_policy_create(&id, db, &f), CS_EINVAL);
+    ck_assert_field("targets[0].calendar_id");
+    ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM sla_policy"), 0);
+    t.calendar_id = all_week;
+    ck_assert_ok(cs_sla_policy_create(&id, db, &f));
+    t.calendar_id = biz;
+    ck_assert_rc(cs_sla_policy_update(db, id, &f), CS_EINVAL);
+    ck_assert_field("targets[0].calendar_id");
+}
+END_TEST
+
 /* Clocks ----------------------------------------------------------------------------------- */
 
 START_TEST(business_and_calendar_targets)
@@ -647,6 +703,157 @@ START_TEST(tick_warns_and_breaches_once)
 }
 END_TEST
 
+/* The cadence test's tickets: their event logs and clock reports, and what a late tick finds. */
+struct history {
+    char *events[2], *clocks[2];
+    size_t late_tick;
+};
+
+static void history_free(struct history *h)
+{
+    for (int i = 0; i < 2; i++) {
+        cs_str_free(h->events[i]);
+        cs_str_free(h->clocks[i]);
+    }
+}
+
+/* Tick every `every` seconds (0: never) up to and including `until`. */
+static void tick_until(cs_time *last, cs_time until, cs_time every)
+{
+    for (cs_time t = *last + every; every && t <= until; t += every)
+        cs_tick_result_free(tick(*last = t));
+}
+
+/* Move the clock to T0 + offset, ticking on the way. */
+static void at_offset(cs_time *last, cs_time every, cs_time offset)
+{
+    tick_until(last, T0 + offset, every);
+    t_now = T0 + offset;
+}
+
+/* One scenario in a fresh database: answers and a solve that come after their deadlines,
+ * a pause after one, and a target shortened into the past by the same change that solves. */
+static void run_history(struct history *h, cs_time every)
+{
+    cs_sla_target targets[] = {target(CS_SLA_FIRST_REPLY, 0, 1000, 0),
+                               target(CS_SLA_FIRST_REPLY, CS_PRIORITY_URGENT, 600, 0),
+                               target(CS_SLA_NEXT_REPLY, 0, 600, 0),
+                               target(CS_SLA_RESOLUTION, 0, 2 * HOUR, biz)};
+    cs_ticket_fields solve = CS_TICKET_FIELDS_INIT;
+    cs_time last = T0;
+
+    teardown();
+    setup();
+    policy("Tight", targets, 4, NULL, 0);
+    cs_ingest_result *r = customer_mail("<h1@anna>", 0);
+    int64_t a = r->ticket_id, b = ticket_on(mail_ch, CS_PRIORITY_NORMAL);
+    cs_ingest_result_free(r);
+
+    at_offset(&last, every, 700);
+    solve.priority = CS_PRIORITY_URGENT; /* due at +600 now, in the past */
+    solve.status = CS_STATUS_SOLVED;
+    ck_assert_ok(cs_ticket_update(db, b, &solve));
+    at_offset(&last, every, 1500);
+    agent_reply(a); /* first reply due at +1000 */
+    at_offset(&last, every, 1600);
+    cs_ingest_result_free(customer_mail("<h2@anna>", a));
+    at_offset(&last, every, 2500);
+    set_status(a, CS_STATUS_PENDING);
+    at_offset(&last, every, 2600);
+    agent_reply(a); /* next reply due at +2200 */
+    at_offset(&last, every, 3000);
+    set_status(a, CS_STATUS_OPEN);
+    at_offset(&last, every, 4 * HOUR);
+    set_status(a, CS_STATUS_SOLVED); /* resolution was due at 13:08:20 Berlin */
+    at_offset(&last, every, 5 * HOUR);
+
+    for (int i = 0; i < 2; i++) {
+        cs_sla_clocks *s = NULL;
+        ck_assert_ok(cs_sla_events_json(&h->events[i], db, i ? b : a));
+        ck_assert_ok(cs_sla_status(&s, db, i ? b : a));
+        ck_assert_ok(cs_sla_clocks_to_json(&h->clocks[i], s));
+        cs_sla_clocks_free(s);
+    }
+    cs_tick_result *late = tick(T0 + 30 * 86400);
+    h->late_tick = late->n;
+    cs_tick_result_free(late);
+}
+
+START_TEST(breaches_do_not_depend_on_the_tick_cadence)
+{
+    struct history never = {0}, h = {0};
+    static const cs_time cadences[] = {60, HOUR};
+
+    run_history(&never, 0);
+    /* Without any tick, every stop after a deadline recorded its warning and breach. */
+    cs_sla_clock c = clock_of(1, CS_SLA_FIRST_REPLY);
+    ck_assert_int_eq(c.state, CS_SLA_FULFILLED);
+    ck_assert_int_eq(c.warned_at, T0 + 800);
+    ck_assert_int_eq(c.breached_at, T0 + 1000);
+    ck_assert_int_eq(clock_of(1, CS_SLA_NEXT_REPLY).breached_at, T0 + 2200);
+    c = clock_of(1, CS_SLA_RESOLUTION);
+    ck_assert_int_eq(c.warned_at, T0 + HOUR + 44 * 60 + 20);
+    ck_assert_int_eq(c.breached_at, T0 + 3 * HOUR + 500);
+    c = clock_of(2, CS_SLA_FIRST_REPLY);
+    ck_assert_int_eq(c.state, CS_SLA_CANCELLED);
+    ck_assert_int_eq(c.warned_at, T0 + 480);
+    ck_assert_int_eq(c.breached_at, T0 + 600);
+    ck_assert_int_eq(events(1, CS_SLA_FIRST_REPLY, CS_SLA_EVENT_BREACHED), 1);
+    ck_assert_int_eq(events(1, CS_SLA_RESOLUTION, CS_SLA_EVENT_WARNED), 1);
+    ck_assert_int_eq(events(2, CS_SLA_FIRST_REPLY, CS_SLA_EVENT_BREACHED), 1);
+    /* The breach comes before the late reply in the log, at its due time. */
+    ck_assert_msg(strstr(never.events[0],
+                         "{\"at\":\"2026-03-02T09:16:40Z\",\"kind\":\"breached\","
+                         "\"metric\":\"first_reply\",\"policy_id\":1,\"target_at\":"
+                         "\"2026-03-02T09:16:40Z\"},{\"at\":\"2026-03-02T09:25:00Z\","
+                         "\"kind\":\"fulfilled\""),
+                  "%s", never.events[0]);
+    ck_assert_uint_eq(never.late_tick, 0);
+
+    for (size_t i = 0; i < CS_ARRAY_SIZE(cadences); i++) {
+        run_history(&h, cadences[i]);
+        for (int k = 0; k < 2; k++) {
+            ck_assert_str_eq(h.events[k], never.events[k]);
+            ck_assert_str_eq(h.clocks[k], never.clocks[k]);
+        }
+        ck_assert_uint_eq(h.late_tick, 0);
+        history_free(&h);
+        memset(&h, 0, sizeof(h));
+    }
+    history_free(&never);
+}
+END_TEST
+
+/* Deleting a policy cancels its clocks after recording what fell due without a tick. */
+START_TEST(policy_delete_records_due_breaches)
+{
+    cs_sla_target fast = target(CS_SLA_FIRST_REPLY, 0, 1000, 0);
+    int64_t p = policy("Fast", &fast, 1, NULL, 0);
+    int64_t t = ticket_on(mail_ch, 0);
+    char *json = NULL;
+
+    t_now = T0 + 2000;
+    ck_assert_ok(cs_sla_policy_delete(db, p));
+    cs_sla_clock c = clock_of(t, CS_SLA_FIRST_REPLY);
+    ck_assert_int_eq(c.state, CS_SLA_CANCELLED);
+    ck_assert_int_eq(c.warned_at, T0 + 800);
+    ck_assert_int_eq(c.breached_at, T0 + 1000);
+    ck_assert_ok(cs_sla_events_json(&json, db, t));
+    ck_assert_msg(strstr(json, "\"kind\":\"warned\",\"metric\":\"first_reply\",\"policy_id\":1,"
+                               "\"target_at\":\"2026-03-02T09:16:40Z\"},{\"at\":"
+                               "\"2026-03-02T09:16:40Z\",\"kind\":\"breached\""),
+                  "%s", json);
+    ck_assert_msg(strstr(json, "\"kind\":\"breached\",\"metric\":\"first_reply\",\"policy_id\":1,"
+                               "\"target_at\":\"2026-03-02T09:16:40Z\"},{\"at\":"
+                               "\"2026-03-02T09:33:20Z\",\"kind\":\"cancelled\""),
+                  "%s", json);
+    cs_str_free(json);
+    cs_tick_result *r = tick(T0 + 5000);
+    ck_assert_uint_eq(r->n, 0);
+    cs_tick_result_free(r);
+}
+END_TEST
+
 START_TEST(tick_permissions)
 {
     cs_tick_result *r = NULL;
@@ -840,6 +1047,7 @@ Suite *cs_sla_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, calendars_are_stored_by_name);
     tcase_add_test(tc, policies_validate_and_list);
+    tcase_add_test(tc, never_open_calendars_are_refused);
     tcase_add_test(tc, business_and_calendar_targets);
     tcase_add_test(tc, resolution_pauses_in_pending_and_on_hold);
     tcase_add_test(tc, business_pause_recomputes_the_deadline);
@@ -849,6 +1057,8 @@ Suite *cs_sla_suite(void)
     tcase_add_test(tc, receipts_do_not_fulfil_the_first_reply);
     tcase_add_test(tc, periodic_update_cycles_with_agent_replies);
     tcase_add_test(tc, tick_warns_and_breaches_once);
+    tcase_add_test(tc, breaches_do_not_depend_on_the_tick_cadence);
+    tcase_add_test(tc, policy_delete_records_due_breaches);
     tcase_add_test(tc, tick_permissions);
     tcase_add_test(tc, queue_is_earliest_due_first);
     tcase_add_test(tc, receipt_promises_the_policy_in_the_customer_zone);

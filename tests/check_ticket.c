@@ -615,6 +615,11 @@ START_TEST(filters)
     q = (cs_ticket_filter)CS_TICKET_FILTER_INIT;
     q.tag = "urgent-ish";
     ck_assert_int_eq(list_all(&q, ids, 16), 1);
+    q.statuses = 1u << CS_STATUS_NEW | 1u << CS_STATUS_PENDING;
+    ck_assert_int_eq(list_all(&q, ids, 16), 1);
+    ck_assert_int_eq(ids[0], b2);
+    q.statuses = 1u << CS_STATUS_PENDING;
+    ck_assert_int_eq(list_all(&q, ids, 16), 0);
     q = (cs_ticket_filter)CS_TICKET_FILTER_INIT;
     q.created_from = t_now;
     ck_assert_int_eq(list_all(&q, ids, 16), 1);

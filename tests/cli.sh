@@ -114,6 +114,14 @@ json "j['status'] == 'open'" "a customer message sets the pending ticket open"
 echo '{"name": "outbox.max_attempts"}' > "$tmp/req.json"
 expect 0 "call from stdin" -- call setting.get - <"$tmp/req.json"
 json "j['value'] == 8" "setting read"
+python3 -c 'import json; print(json.dumps({"channel_id": 1, "sender": "long@example.com",
+    "subject": "Long", "body": "Lorem ipsum. " * 10000}))' >"$tmp/long.json"
+expect 0 "call from stdin beyond 64 KiB" -- --json call ingest - <"$tmp/long.json"
+long_ticket=$(printf '%s' "$out" | python3 -c "import json,sys; print(json.load(sys.stdin)['ticket_id'])")
+expect 0 "the long message" -- call ticket.get "{\"id\": $long_ticket, \"messages\": true}"
+json "len(j['messages'][0]['body']) == 130000" "the whole body from stdin arrived"
+printf '{"name": "outbox.max_attempts"}\000, "junk": 1}' >"$tmp/nul.json"
+expect 1 "a request with a NUL byte" -- call setting.get - <"$tmp/nul.json"
 expect 1 "call an unknown method" -- call no.such '{}'
 json "j['error']['code'] == 'EINVAL' and j['error']['field'] == 'method'" "unknown method error"
 expect 1 "call with malformed JSON" -- call ticket.get '{"number": '

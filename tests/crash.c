@@ -4,7 +4,10 @@
  * ingest the child reported as committed exactly once, and hold no half-made ticket.
  *
  * The child reports an external id on a pipe after cs_ingest() returned CS_OK, so at most
- * one committed ingest per round can be unreported (the one between commit and write).
+ * one committed ingest per round can be unreported (the one between commit and write). The
+ * kill comes a random delay after the child's first report, so every round crashes a child
+ * that is ingesting, however slowly the machine starts it (the last round starts it slowly
+ * on purpose).
  *
  * CRASH_ROUNDS (default 25) and CRASH_SEED (default: the time) repeat a run.
  * Prints "N passed, N failed" (one per round) for scripts/test.
@@ -12,6 +15,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +29,8 @@
 
 #define SENDERS 40
 #define MAX_REPORTED 200000
+/* The last round's child starts this slowly, as it may on a loaded machine. */
+#define SLOW_START_US 250000
 
 static char **reported; /* every external id a child reported, over all rounds */
 static size_t nreported;
@@ -35,13 +42,15 @@ static void die(const char *what, const char *detail)
 }
 
 /* The child: ingest until killed, mail from SENDERS customers, 30% replies. */
-static void child(const char *path, int64_t channel, int round, int fd)
+static void child(const char *path, int64_t channel, int round, int fd, bool slow)
 {
     char last[SENDERS][64] = {{0}};
     cs_db *db = NULL;
 
     if (cs_db_open(&db, path, CS_OPEN_READWRITE) < 0)
         die("child open", cs_error_last()->message);
+    if (slow)
+        usleep(SLOW_START_US);
     srand((unsigned)getpid());
     for (long i = 0;; i++) {
         cs_inbound in = CS_INBOUND_INIT;
@@ -158,12 +167,12 @@ static int check(const char *path, int round)
     return failures ? 1 : 0;
 }
 
-/* Read the child's reports until it is gone. */
-static void collect(FILE *f)
+/* Read the child's reports: `max` of them, or until it is gone. */
+static void collect(FILE *f, size_t max)
 {
     char line[128];
 
-    while (fgets(line, sizeof(line), f)) {
+    for (size_t n = 0; n < max && fgets(line, sizeof(line), f); n++) {
         line[strcspn(line, "\n")] = '\0';
         if (nreported == MAX_REPORTED || !(reported[nreported] = strdup(line)))
             die("collect", "too many reports");
@@ -202,6 +211,7 @@ int main(void)
     srand(seed);
     printf("crash: %d rounds, seed %u (CRASH_SEED=%u repeats it)\n", rounds, seed, seed);
     for (int round = 0; round < rounds; round++) {
+        size_t before = nreported;
         int fds[2], status;
         pid_t pid;
 
@@ -209,17 +219,26 @@ int main(void)
             die("fork", strerror(errno));
         if (pid == 0) {
             close(fds[0]);
-            child(path, channel, round, fds[1]);
+            child(path, channel, round, fds[1], round == rounds - 1);
         }
         close(fds[1]);
-        /* From a few ms (often inside the first ingest) up to ~100 ms. */
-        long delay_us = 2000 + rand() % 100000;
+        /* Kill only after the child's first commit: how long it takes to start says nothing
+         * about crashes, and on a loaded machine it can take longer than any delay. Then
+         * anything from at once to ~100 ms, often inside an ingest. */
+        FILE *f = fdopen(fds[0], "r");
+        collect(f, 1);
+        long delay_us = rand() % 100000;
         usleep((useconds_t)delay_us);
         kill(pid, SIGKILL);
-        FILE *f = fdopen(fds[0], "r");
-        collect(f);
+        collect(f, SIZE_MAX);
         fclose(f);
         waitpid(pid, &status, 0);
+        if (nreported == before) {
+            fprintf(stderr, "round %d: the child committed nothing (status %d)\n", round,
+                    status);
+            failed++;
+            continue;
+        }
         if (!WIFSIGNALED(status)) {
             fprintf(stderr, "round %d: the child ended by itself (status %d)\n", round, status);
             failed++;

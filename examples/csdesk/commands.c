@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "csdesk.h"
 
@@ -766,69 +765,6 @@ int cli_cmd_audit(struct cli *cli, int argc, char **argv)
     if ((rc = ticket_by_number(cli, argv[1], &id, NULL)))
         return rc;
     return call_show(cli, "audit.list", json_pack("{s:I}", "ticket_id", id), print_audit);
-}
-
-/* `import FILE.jsonl`: each line {"method": "...", "request": {...}}, all in one atomic
- * section so a failing line leaves nothing behind. A progress bar shows on a terminal. */
-int cli_cmd_import(struct cli *cli, int argc, char **argv)
-{
-    FILE *f;
-    char *line = NULL;
-    size_t cap = 0, lines = 0, done = 0;
-    long total = 0;
-    int rc = 0, tty = isatty(STDERR_FILENO);
-
-    if (argc != 2)
-        return cli_usage("import FILE.jsonl");
-    if (!(f = fopen(argv[1], "r"))) {
-        perror(argv[1]);
-        return EXIT_FAILURE;
-    }
-    fseek(f, 0, SEEK_END);
-    total = ftell(f);
-    rewind(f);
-    if (cli_open(cli, CS_OPEN_READWRITE) || (rc = cs_db_begin(cli->db)) < 0) {
-        fclose(f);
-        return rc < 0 ? cli_fail(cli, rc) : EXIT_FAILURE;
-    }
-    rc = 0;
-    while (!rc && getline(&line, &cap, f) > 0) {
-        json_error_t err;
-        json_t *o;
-        lines++;
-        if (line[strspn(line, " \t\r\n")] == '\0')
-            continue;
-        o = json_loads(line, 0, &err);
-        if (!o || !json_is_string(json_object_get(o, "method"))) {
-            fprintf(stderr, "csdesk: %s:%zu: not {\"method\": ..., \"request\": {...}}\n",
-                    argv[1], lines);
-            rc = EXIT_FAILURE;
-        } else {
-            const char *method = json_string_value(json_object_get(o, "method"));
-            json_t *request = json_object_get(o, "request");
-            json_incref(request);
-            if ((rc = cli_call(cli, NULL, method, request)))
-                fprintf(stderr, "csdesk: %s:%zu: %s failed\n", argv[1], lines, method);
-            done++;
-        }
-        json_decref(o);
-        if (tty && total > 0)
-            fprintf(stderr, "\rimporting [%-40.*s] %3ld%%", (int)(40 * ftell(f) / total),
-                    "########################################", 100 * ftell(f) / total);
-    }
-    if (tty)
-        fprintf(stderr, "\n");
-    free(line);
-    fclose(f);
-    if (rc) {
-        cs_db_rollback(cli->db);
-        fprintf(stderr, "csdesk: nothing imported\n");
-        return rc;
-    }
-    if ((rc = cs_db_commit(cli->db)) < 0)
-        return cli_fail(cli, rc);
-    printf("imported %zu requests\n", done);
-    return 0;
 }
 
 static void print_tick(const json_t *o)

@@ -105,25 +105,52 @@ void cli_print_json(const json_t *v)
     free(text);
 }
 
+/* All of standard input as a string (release with free()), or NULL after saying why. A NUL
+ * byte would end the request early without a word, so it is refused. */
+static char *read_stdin(void)
+{
+    size_t n = 0, cap = 65536;
+    char *buf = malloc(cap), *bigger;
+
+    while (buf) {
+        n += fread(buf + n, 1, cap - n - 1, stdin);
+        if (n + 1 < cap)
+            break; /* a short read: the end, or an error */
+        if (!(bigger = realloc(buf, cap *= 2)))
+            free(buf);
+        buf = bigger;
+    }
+    const char *why = !buf                   ? "out of memory reading standard input"
+                      : ferror(stdin)        ? "cannot read standard input"
+                      : memchr(buf, '\0', n) ? "the request on standard input has a NUL byte"
+                                             : NULL;
+    if (why) {
+        fprintf(stderr, "csdesk: %s\n", why);
+        free(buf);
+        return NULL;
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
 /* `csdesk call METHOD [JSON]`: the raw interface; the JSON may come on standard input. */
 static int cmd_call(struct cli *cli, int argc, char **argv)
 {
-    char *resp = NULL, buf[65536];
+    char *resp = NULL, *input = NULL;
     const char *req;
-    size_t n;
     int rc;
 
     if (argc < 2 || argc > 3)
         return cli_usage("call METHOD [JSON | -]");
     req = argc == 3 ? argv[2] : NULL;
-    if (req && strcmp(req, "-") == 0) {
-        n = fread(buf, 1, sizeof(buf) - 1, stdin);
-        buf[n] = '\0';
-        req = buf;
-    }
-    if (cli_open(cli, CS_OPEN_READWRITE))
+    if (req && strcmp(req, "-") == 0 && !(req = input = read_stdin()))
         return EXIT_FAILURE;
+    if (cli_open(cli, CS_OPEN_READWRITE)) {
+        free(input);
+        return EXIT_FAILURE;
+    }
     rc = cs_call(&resp, cli->db, argv[1], req);
+    free(input);
     if (resp)
         puts(resp);
     cs_str_free(resp);
@@ -200,7 +227,9 @@ static const struct command {
     {"next", cli_cmd_next, "next AGENT: the agent takes the next ticket, earliest due first"},
     {"callback", cli_cmd_callback, "callback CUSTOMER FROM TO: a callback request in a window"},
     {"tick", cli_cmd_tick, "record the SLA warnings and breaches due now (or at --now)"},
-    {"import", cli_cmd_import, "import FILE.jsonl: one request per line"},
+    {"import", cli_cmd_import, "import [--batch N] [--restart] FILE.jsonl: one request per"
+                               " line, committed N (1000) at a time; a re-run continues"
+                               " after the last commit"},
     {"call", cmd_call, "call METHOD [JSON | -]: the raw JSON interface"},
     {"methods", cmd_methods, "list the methods of the JSON interface"},
     {"version", cmd_version, "print the library and schema versions"},

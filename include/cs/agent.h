@@ -52,7 +52,7 @@ CS_EXTERN(int) cs_ticket_access_parse(const char *name);
  */
 typedef struct cs_agent_fields {
     unsigned int version;       /**< CS_AGENT_FIELDS_VERSION */
-    const char *name;           /**< display name; required on create */
+    const char *name;           /**< display name; required on create, not only blanks */
     /** shown in signatures (P10), at most 4 characters. Default (and after "" on update):
      * the first characters of the name's first and last word, ASCII letters upper-cased
      * ("Anna Berger" -> "AB"). A new name keeps the old initials unless these are given. */
@@ -134,7 +134,7 @@ CS_EXTERN(int) cs_agent_to_json(char **out, const cs_agent *a);
 /**
  * Create a group of agents (a queue). Admins and system only.
  * @param[out] id the new group's id
- * @param name unique, at most CS_NAME_MAX bytes of UTF-8; copied
+ * @param name unique, at most CS_NAME_MAX bytes of UTF-8, not only blanks; copied
  * @return CS_OK; CS_EINVAL (field "name"); CS_EEXISTS for a taken name; CS_EPERM;
  *         CS_EREADONLY; CS_EBUSY; CS_EDB
  * @since 0.1

@@ -42,6 +42,10 @@ typedef struct cs_audit_iter cs_audit_iter;
  * Iterate over a trail, oldest first. Agents and system only; a group-scoped agent reads
  * the trails of the tickets it sees, and no other.
  *
+ * Entries are read a page at a time, and between calls the iterator holds no read open:
+ * the caller may write through this handle or any other while it iterates, and an entry
+ * recorded meanwhile comes up at the end.
+ *
  * @param[out] out release with cs_audit_iter_free()
  * @param object for CS_AUDIT_OBJECT: "channel", "agent", "group", "organization",
  *               "calendar", "sla_policy" or "custom_field"; otherwise NULL

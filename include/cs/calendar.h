@@ -66,6 +66,12 @@ typedef enum cs_weekday {
 #define CS_CALENDAR_DAY 86400
 /** The `year` of a holiday that falls on the same month and day every year. */
 #define CS_CALENDAR_EVERY_YEAR 0
+/**
+ * The most holiday dates a calendar holds: a dated holiday counts one, a yearly one once per
+ * year from 1970 to 2100 (131), an imported iCalendar event one per local date it closes.
+ * Enough for one event spanning the whole range; more is CS_EINVAL. @since 0.2
+ */
+#define CS_CALENDAR_HOLIDAYS_MAX 50000
 
 /**
  * Create an empty calendar (closed all the time) in the IANA time zone `timezone`.
@@ -122,7 +128,8 @@ CS_EXTERN(int) cs_calendar_add_hours(cs_calendar *cal, cs_weekday day, int start
  * @param day   1 to the length of the month
  * @param from  0 <= from < to
  * @param to    from < to <= CS_CALENDAR_DAY
- * @return CS_OK; CS_EINVAL naming "date", "from" or "to"; CS_ENOMEM.
+ * @return CS_OK; CS_EINVAL naming "date", "from" or "to", or "holidays" when the calendar
+ *         would close more than CS_CALENDAR_HOLIDAYS_MAX dates; CS_ENOMEM.
  * @since 0.1
  */
 CS_EXTERN(int) cs_calendar_add_holiday(cs_calendar *cal, int year, int month, int day, int from,
@@ -150,13 +157,16 @@ CS_EXTERN(int) cs_calendar_add_special_hours(cs_calendar *cal, int year, int mon
  * Add the events of an iCalendar text as holidays. Each VEVENT closes the calendar: an
  * all-day event (DTSTART;VALUE=DATE) closes its dates from DTSTART up to DTEND (exclusive;
  * one day without DTEND), a timed event closes its span converted to the calendar's local
- * time (floating times are taken as the calendar's local time). An RRULE repeats the
+ * time (floating times are taken as the calendar's local time); a timed event without
+ * DTEND or DURATION is an instant (RFC 5545) and closes nothing. An RRULE repeats the
  * event; occurrences are expanded up to the year 2100. Nothing is added on failure.
  *
  * @param[out] added number of holidays added (one per closed local date); may be NULL
  * @param ics        the iCalendar text, UTF-8
  * @return CS_OK; CS_EINVAL naming "ics" when the text does not parse, an event has no
- *         DTSTART, ends before it starts or repeats more than 10000 times; CS_ENOMEM.
+ *         DTSTART, ends before it starts, repeats more than 10000 times or would take the
+ *         calendar past CS_CALENDAR_HOLIDAYS_MAX holiday dates (the message names the
+ *         event); CS_ENOMEM.
  * @since 0.1
  */
 CS_EXTERN(int) cs_calendar_import_ics(size_t *added, cs_calendar *cal, const char *ics);
@@ -177,7 +187,8 @@ CS_EXTERN(int) cs_calendar_import_ics(size_t *added, cs_calendar *cal, const cha
  *                 Set to NULL on failure.
  * @param json     UTF-8 JSON text
  * @return CS_OK; CS_EINVAL naming the offending field as a path ("hours.mon[1]",
- *         "holidays[2].from"), or "json" when the text is not JSON; CS_ENOMEM.
+ *         "holidays[2].from"), "holidays" for more than CS_CALENDAR_HOLIDAYS_MAX holiday
+ *         dates, or "json" when the text is not JSON; CS_ENOMEM.
  * @since 0.1
  */
 CS_EXTERN(int) cs_calendar_from_json(cs_calendar **out, const char *json);
@@ -225,8 +236,10 @@ CS_EXTERN(int) cs_calendar_previous_closing(cs_time *out, const cs_calendar *cal
  * above. The walk goes window by window, so a distant deadline costs a few steps per day.
  *
  * @param[out] out the resulting instant
- * @return CS_OK; CS_EINVAL naming "t" out of range; CS_ENOTFOUND when the result would lie
- *         outside CS_CALENDAR_TIME_MIN..CS_CALENDAR_TIME_MAX.
+ * @return CS_OK; CS_EINVAL naming "t" out of range, or "seconds" beyond what the whole
+ *         range holds (more than CS_CALENDAR_TIME_MAX - CS_CALENDAR_TIME_MIN either way);
+ *         CS_ENOTFOUND naming "seconds" when the result would lie outside
+ *         CS_CALENDAR_TIME_MIN..CS_CALENDAR_TIME_MAX (or the calendar never opens there).
  * @since 0.1
  */
 CS_EXTERN(int) cs_calendar_add_seconds(cs_time *out, const cs_calendar *cal, cs_time t,
@@ -250,14 +263,16 @@ CS_EXTERN(int) cs_calendar_seconds_between(int64_t *out, const cs_calendar *cal,
 /**
  * Store a calendar in the database under a unique name, for SLA policies to refer to by id:
  * creates it, or replaces the stored calendar of that name (keeping its id). What is stored
- * is cs_calendar_to_json(). Admins and system only. Deadlines already running are
- * recomputed with the new definition when their ticket next changes (see docs/sla.md).
+ * is cs_calendar_to_json(). A calendar that never opens between the handle's time and
+ * CS_CALENDAR_TIME_MAX is refused: an SLA clock could count no deadline in it. Admins and
+ * system only. Deadlines already running are recomputed with the new definition when their
+ * ticket next changes (see docs/sla.md).
  *
  * @param[out] id the calendar's id; may be NULL
  * @param name    unique, at most CS_CALENDAR_NAME_MAX bytes of UTF-8; copied
  * @param cal     the calendar; read only
- * @return CS_OK; CS_EINVAL naming "name" or "cal"; CS_EPERM; CS_EREADONLY; CS_EBUSY;
- *         CS_ENOMEM; CS_EDB
+ * @return CS_OK; CS_EINVAL naming "name", or "cal" (NULL, or never open from now on);
+ *         CS_EPERM; CS_EREADONLY; CS_EBUSY; CS_ENOMEM; CS_EDB
  * @since 0.1
  */
 CS_EXTERN(int) cs_calendar_store(int64_t *id, cs_db *db, const char *name,

@@ -51,7 +51,9 @@ typedef struct cs_channel_fields {
     unsigned int version;     /**< CS_CHANNEL_FIELDS_VERSION */
     int kind;                 /**< a cs_channel_kind; required on create, fixed after */
     const char *name;         /**< unique; required on create */
-    const char *address;      /**< the address customers write to ("support@shop.example", "@shop") */
+    const char *address;      /**< the address customers write to ("support@shop.example",
+                                   "@shop"); on an email channel one '@' with text on both
+                                   sides and no white space */
     int is_public;            /**< messages are seen by others (social media); default 0 */
     int signature;            /**< outbound messages carry the agent's signature; default 0 */
     int64_t default_group_id; /**< where new tickets from this channel go; must exist */

@@ -74,9 +74,9 @@ typedef struct cs_customer_fields {
     const char *locale;         /**< BCP 47 tag such as "de" or "de-AT" (2-3 letters, then
                                      subtags of 1-8 letters or digits, at most 35 bytes);
                                      default "en" */
-    const char *timezone;       /**< IANA zone name such as "Europe/Berlin"; checked for its
-                                     shape only ([A-Za-z0-9_+/-], no "..", at most 64 bytes):
-                                     calendars validate zones */
+    const char *timezone;       /**< IANA zone name such as "Europe/Berlin" that the
+                                     system's tz database knows, as for calendars
+                                     ([A-Za-z0-9_+/-], no "..", at most 64 bytes) */
     const char *custom_json;    /**< a JSON object; stored with sorted keys */
     const char *const *tags;    /**< array of ntags tags */
     size_t ntags;
@@ -189,6 +189,10 @@ typedef struct cs_customer_iter cs_customer_iter;
 /**
  * Iterate over customers (not merged ones), optionally of one organisation, with ids
  * greater than `after` (keyset paging: pass the last id of the previous page).
+ *
+ * Customers are read a page at a time, and between calls the iterator holds no read open:
+ * the caller may write through this handle or any other while it iterates. Each page sees
+ * the database as it is then; no customer comes twice.
  *
  * @param[out] out the iterator; release with cs_customer_iter_free()
  * @param organization_id 0 for all

@@ -32,8 +32,9 @@ typedef enum cs_open_flags {
  * @param flags    a combination of cs_open_flags
  * @return CS_OK; CS_EINVAL for a NULL or empty path or unknown flags; CS_ENOTFOUND if the
  *         file does not exist and CS_OPEN_CREATE was not given; CS_EVERSION if the schema is
- *         newer than this library (or older, on a read-only open); CS_EDB if the file is not
- *         a libcs database or cannot be opened; CS_EBUSY; CS_ENOMEM.
+ *         newer than this library (or older, on a read-only open); CS_EDB naming "path" if
+ *         the file is not a libcs database or cannot be opened, or is empty (an existing
+ *         empty file becomes a database only with CS_OPEN_CREATE); CS_EBUSY; CS_ENOMEM.
  * @since 0.1
  */
 CS_EXTERN(int) cs_db_open(cs_db **out, const char *path, unsigned int flags);
@@ -86,9 +87,15 @@ CS_EXTERN(cs_time) cs_db_now(cs_db *db);
 
 /**
  * How long a call waits for another writer before it gives up with CS_EBUSY.
- * The default is 30000 ms.
+ * The default is 30000 ms; 0 gives up at once.
  *
- * @return CS_OK; CS_EINVAL for a negative value
+ * The timeout is one budget per statement: SQLite's busy handler and libcs's own retries
+ * (for the waits SQLite hands back without calling its handler) draw on the same deadline,
+ * so a write that cannot get the lock fails after about `milliseconds` in all (before 0.2,
+ * up to twice that). While it waits, the handle tries again every few milliseconds. It
+ * applies from the next call on.
+ *
+ * @return CS_OK; CS_EINVAL for a NULL handle or a negative value
  * @since 0.1
  */
 CS_EXTERN(int) cs_db_set_busy_timeout(cs_db *db, int milliseconds);
@@ -145,6 +152,37 @@ CS_EXTERN(int) cs_setting_set(cs_db *db, const char *name, int64_t value);
  * @since 0.1
  */
 CS_EXTERN(int) cs_setting_get(int64_t *value, cs_db *db, const char *name);
+
+#define CS_PROGRESS_JOB_MAX 8192 /**< bytes of a job's name (a file's path fits) */
+#define CS_PROGRESS_MAX 4096     /**< bytes of a recorded position */
+
+/**
+ * Record how far a resumable bulk job has come, in the database, so the record commits or
+ * rolls back with the job's own work: called inside the atomic section of each batch, it
+ * lets a re-run after a crash continue exactly after the last committed batch (csdesk
+ * import does this). The job names the work (such as the path of the file being loaded);
+ * the position is the job's own text (an offset, a line number, a checksum). Agents (not
+ * light agents), admins and the system only.
+ *
+ * @param job      required, valid UTF-8, at most CS_PROGRESS_JOB_MAX bytes; copied
+ * @param position at most CS_PROGRESS_MAX bytes of valid UTF-8, copied; NULL or "" forgets
+ *                 the job (when it is done)
+ * @return CS_OK; CS_EINVAL naming "job" or "position"; CS_EPERM; CS_EREADONLY; CS_EBUSY;
+ *         CS_EDB
+ * @since 0.2
+ */
+CS_EXTERN(int) cs_progress_set(cs_db *db, const char *job, const char *position);
+
+/**
+ * The position last recorded for a job by cs_progress_set().
+ *
+ * @param[out] position the text, owned by the caller (release it with cs_str_free()), or
+ *                      NULL when nothing is recorded for the job
+ * @return CS_OK; CS_EINVAL naming "job"; CS_EPERM for customers and light agents; CS_EDB;
+ *         CS_ENOMEM
+ * @since 0.2
+ */
+CS_EXTERN(int) cs_progress_get(char **position, cs_db *db, const char *job);
 
 /** Who is acting: every change is recorded with its actor, and permissions follow it. */
 typedef enum cs_actor_kind {

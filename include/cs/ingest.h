@@ -163,9 +163,10 @@ CS_EXTERN(int) cs_receipt_configure(cs_db *db, int64_t channel_id, int mode,
  * Set a channel's receipt template for a language ("de", "en"; a customer's locale picks
  * it by its language part; English is the fallback). Placeholders: {ticket_number},
  * {subject}, {customer_name}, {promised_at} (date and time in the customer's time zone,
- * "2026-03-03 10:00 (Europe/Berlin)", or "2026-03-03 09:00 UTC" without a known zone), {owner} (the assignee or
- * group, or the support team). Unknown placeholders are refused. NULL template removes the
- * channel's own template for that language, so the built-in one applies.
+ * "2026-03-03 10:00 (Europe/Berlin)", or "2026-03-03 09:00 UTC" without a known zone),
+ * {owner} (the assignee or group, or the support team). Unknown placeholders and a '{'
+ * without its '}' are refused. NULL template removes the channel's own template for that
+ * language, so the built-in one applies.
  *
  * @return CS_OK; CS_EINVAL (language, template); CS_ENOTFOUND; CS_EPERM; CS_EREADONLY
  * @since 0.1

@@ -130,6 +130,11 @@ typedef struct cs_message_iter cs_message_iter;
  * Iterate over a ticket's messages in the order they were added. A customer actor does not
  * see internal notes.
  *
+ * Messages are read a page at a time (at most about 1 MiB of bodies and inline attachments
+ * each), and between calls the iterator holds no read open: the caller may write through
+ * this handle or any other while it iterates, and a message added meanwhile comes up at
+ * the end. The actor at this call decides about internal notes for every page.
+ *
  * @param[out] out release with cs_message_iter_free()
  * @return CS_OK; CS_ENOTFOUND; CS_EPERM
  * @since 0.1

@@ -39,7 +39,7 @@ enum cs_sla_state {
     CS_SLA_PAUSED = 2,    /**< stopped for now (pending, on-hold); no deadline while paused */
     CS_SLA_FULFILLED = 3, /**< met (or met late: see breached_at) */
     CS_SLA_CANCELLED = 4, /**< ended without being met: solved before a reply, policy gone */
-    CS_SLA_BREACHED = 5   /**< running past its deadline (reported, never stored) */
+    CS_SLA_BREACHED = 5   /**< running at or past its deadline (reported, never stored) */
 };
 
 /** Kinds of entries in a ticket's SLA event log. Append-only. */
@@ -127,9 +127,10 @@ typedef struct cs_sla_policy cs_sla_policy;
  *
  * @param[out] id the new policy's id; may be NULL
  * @return CS_OK; CS_EINVAL naming the field ("name", "position", "conditions[1].kind",
- *         "targets[0].seconds", "targets[2].calendar_id", "warn_percent" ...); CS_ENOTFOUND
- *         naming "targets[i].calendar_id" for a calendar that is not stored; CS_EEXISTS for
- *         a taken name; CS_EPERM; CS_EREADONLY; CS_EBUSY; CS_EDB
+ *         "targets[0].seconds", "targets[2].calendar_id" also for a calendar that never
+ *         opens between now and 2100, "warn_percent" ...); CS_ENOTFOUND naming
+ *         "targets[i].calendar_id" for a calendar that is not stored; CS_EEXISTS for a taken
+ *         name; CS_EPERM; CS_EREADONLY; CS_EBUSY; CS_EDB
  * @since 0.1
  */
 CS_EXTERN(int) cs_sla_policy_create(int64_t *id, cs_db *db, const cs_sla_policy_fields *fields);
@@ -145,7 +146,9 @@ CS_EXTERN(int) cs_sla_policy_update(cs_db *db, int64_t id, const cs_sla_policy_f
 
 /**
  * Delete a policy. The active and paused clocks it runs are cancelled now (an event each),
- * the next matching policy applies when each ticket next changes. Admins and system only.
+ * after the warnings and breaches that fell due on them before are recorded (see the breach
+ * rule in docs/sla.md); the next matching policy applies when each ticket next changes.
+ * Admins and system only.
  *
  * @return CS_OK; CS_ENOTFOUND naming "id"; CS_EPERM; CS_EREADONLY; CS_EBUSY; CS_EDB
  * @since 0.1
@@ -203,8 +206,10 @@ typedef struct cs_sla_clock {
     cs_time target_at;    /**< the deadline; 0 while paused or ended */
     cs_time warn_at;      /**< when the warning falls due; 0 while paused or ended */
     cs_time fulfilled_at;
-    cs_time warned_at;    /**< recorded by cs_tick() */
-    cs_time breached_at;  /**< recorded by cs_tick() */
+    cs_time warned_at;    /**< warn_at, once recorded: by cs_tick(), or by the first change
+                               to the ticket or stop of the clock after it (docs/sla.md) */
+    cs_time breached_at;  /**< target_at, once recorded, as warned_at; stays when a late
+                               reply fulfils the clock */
     int64_t elapsed;      /**< (business) seconds measured up to now or to the end */
 } cs_sla_clock;
 
@@ -242,8 +247,10 @@ CS_EXTERN(void) cs_sla_clocks_free(cs_sla_clocks *clocks);
 CS_EXTERN(int) cs_sla_clocks_to_json(char **out, const cs_sla_clocks *clocks);
 
 /**
- * A ticket's SLA event log, oldest first, as a JSON array of {metric, kind, at, target_at,
- * policy_id}: what reports are rebuilt from.
+ * A ticket's SLA event log in the order it was recorded, as a JSON array of {metric, kind,
+ * at, target_at, policy_id}: what reports are rebuilt from. Warnings and breaches carry the
+ * instant they fell due and are recorded in that order before any later change, so the log
+ * is the same whether the host ticks every minute, every hour or never (docs/sla.md).
  *
  * @param[out] out release with cs_str_free()
  * @return CS_OK; CS_ENOTFOUND; CS_EPERM (customers); CS_ENOMEM; CS_EDB
@@ -281,6 +288,11 @@ typedef struct cs_sla_queue_iter cs_sla_queue_iter;
  * The default queue (P5: fair, earliest due first): tickets with a running SLA clock by
  * their earliest deadline (ties by ticket id), then new and open tickets without one, by
  * id. Each ticket appears once.
+ *
+ * The queue is read a page at a time, and between calls the iterator holds no read open:
+ * the caller may write through this handle or any other while it iterates. Each page sees
+ * the database as it is then; a ticket whose deadlines change while the queue is read still
+ * comes up once, at the first place it was found.
  *
  * @param[out] out release with cs_sla_queue_iter_free()
  * @param filter copied; NULL for the whole queue

@@ -28,12 +28,17 @@ typedef struct cs_tick_result {
 
 /**
  * Run everything that is due at `now`, in one transaction: record the SLA warnings whose
- * warn_at and the breaches whose target_at lie at or before `now`, each exactly once per
- * deadline. Calling it again for the same (or an earlier) `now` records nothing; outbox
- * leases need no tick (a claim settles expired leases first). System and admins only.
+ * warn_at and the breaches whose target_at lie at or before `now` on running clocks, each
+ * exactly once per deadline, in the order they fell due. A change to the ticket or a stop
+ * of the clock after a deadline records the warning and breach itself (at warn_at and
+ * target_at, before the change), and a tick never records them again: the tick only decides
+ * how soon the host hears of them, not the SLA history (the breach rule, docs/sla.md).
+ * Calling it again for the same (or an earlier) `now` records nothing; outbox leases need no
+ * tick (a claim settles expired leases first). System and admins only.
  *
  * @param[out] out what changed; release with cs_tick_result_free()
- * @param now      the time to run for, usually cs_db_now()
+ * @param now      the time to run for, usually cs_db_now(); any value is honoured (one
+ *                 before every deadline records nothing)
  * @return CS_OK; CS_EINVAL for a NULL argument; CS_EPERM; CS_EREADONLY; CS_EBUSY;
  *         CS_ENOMEM; CS_EDB
  * @since 0.1

@@ -198,6 +198,12 @@ typedef struct cs_ticket_iter cs_ticket_iter;
  * Iterate over tickets. A customer actor sees only its own tickets and those of its
  * organisation where the organisation shares them.
  *
+ * Tickets are read a page at a time, and between calls the iterator holds no read open: the
+ * caller may write through this handle or any other while it iterates. Each page sees the
+ * database as it is then: a ticket changed meanwhile shows its new state, one added beyond
+ * the position comes up, one that no longer matches does not, and none comes twice. The
+ * filter and the actor at this call hold for every page.
+ *
  * @param[out] out release with cs_ticket_iter_free()
  * @param filter copied; NULL lists everything
  * @return CS_OK; CS_EINVAL naming the filter field

@@ -4,14 +4,47 @@ import contextlib
 import ctypes
 import json
 import os
+import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from typing import Any
 
 from . import _native
-from .errors import ClosedError, Error, from_code
+from .errors import ClosedError, Error, InvalidInput, from_code
 
 Result = dict[str, Any]
+
+# What an int64_t holds: libcs's ids, counts and times.
+_INT64 = range(-2**63, 2**63)
+
+
+def _check_integers(value: Any, field: str) -> None:
+    """Refuse integers that JSON would carry but libcs cannot hold, naming the field."""
+    if isinstance(value, int) and not isinstance(value, bool) and value not in _INT64:
+        raise InvalidInput("EINVAL", f"{field} {value} is out of range: libcs takes 64-bit "
+                           "integers", field)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_integers(item, f"{field}.{key}" if field else str(key))
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            _check_integers(item, f"{field}[{i}]")
+
+
+def _id(value: Any) -> int:
+    """An agent's or customer's id for a handle function, which ctypes would wrap silently."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput("EINVAL", f"id must be an integer, not {value!r}", "id")
+    _check_integers(value, "id")
+    return value
+
+
+def _text(value: str | bytes, field: str) -> bytes:
+    """UTF-8 (or, for paths, the file system's) bytes for C, where a NUL byte ends early."""
+    data = os.fsencode(value) if field == "path" else value.encode()
+    if b"\0" in data:
+        raise InvalidInput("EINVAL", f"{field} has a NUL byte: {value!r}", field)
+    return data
 
 
 def _encode(value: Any) -> str:
@@ -26,8 +59,10 @@ def _encode(value: Any) -> str:
 class Database:
     """An open libcs database.
 
-    Use it from one thread at a time (open one per thread). It closes on ``close()``, at
-    the end of a ``with`` block, or when it is garbage collected; a closed Database raises
+    Threads may share it: every call into the library holds the Database's lock (a
+    transaction holds it until it ends), so calls from several threads take turns. One
+    Database per thread runs them in parallel instead. It closes on ``close()``, at the end
+    of a ``with`` block, or when it is garbage collected; a closed Database raises
     ``ClosedError`` instead of reaching the library.
 
     Every method raises a subclass of ``libcs.Error`` when libcs refuses. The wrappers
@@ -38,24 +73,31 @@ class Database:
     def __init__(self, path: str | os.PathLike[str], *, create: bool = True,
                  readonly: bool = False) -> None:
         self._handle: ctypes.c_void_p | None = None
+        # The handle is one SQLite connection without a mutex of its own, and the error of a
+        # handle function is read after it returns: both belong to one call at a time.
+        self._lock = threading.RLock()
         self._lib = _native.library()
         self._clock: Any = None
         self._clock_error: BaseException | None = None
         self._readonly = readonly
         self.path = os.fspath(path)
-        flags = _native.OPEN_CREATE if create else 0
-        flags |= _native.OPEN_READONLY if readonly else 0
+        # A read-only open never creates the file.
+        if readonly:
+            flags = _native.OPEN_READONLY
+        else:
+            flags = _native.OPEN_CREATE if create else 0
         handle = ctypes.c_void_p()
-        self._check(self._lib.cs_db_open(ctypes.byref(handle), os.fsencode(path), flags))
+        self._check(self._lib.cs_db_open(ctypes.byref(handle), _text(path, "path"), flags))
         self._handle = handle
 
     # -- the handle ---------------------------------------------------------------------
 
     def close(self) -> None:
         """Close the database; an open transaction is rolled back. Closing twice is fine."""
-        handle, self._handle = self._handle, None
-        if handle is not None:
-            self._lib.cs_db_close(handle)
+        with self._lock:
+            handle, self._handle = self._handle, None
+            if handle is not None:
+                self._lib.cs_db_close(handle)
 
     @property
     def closed(self) -> bool:
@@ -87,6 +129,11 @@ class Database:
         if status < 0:
             raise self._last_error()
 
+    def _run(self, function: Any, *args: Any) -> None:
+        """Call a handle function on the live handle and raise its error, under the lock."""
+        with self._lock:
+            self._check(function(self._live(), *args))
+
     # -- the JSON interface -------------------------------------------------------------
 
     def call(self, method: str, /, **fields: Any) -> Result:
@@ -102,18 +149,20 @@ class Database:
             return self._call(method, fields)
 
     def _call(self, method: str, fields: dict[str, Any]) -> Result:
+        _check_integers(fields, "")
         request = json.dumps(fields, default=_encode).encode()
+        name = _text(method, "method")
         response = ctypes.c_void_p()
-        status = self._lib.cs_call(ctypes.byref(response), self._live(), method.encode(),
-                                   request)
-        if not response.value:  # only when libcs ran out of memory
-            raise self._last_error()
-        try:
-            result = json.loads(ctypes.string_at(response.value).decode())
-        finally:
-            self._lib.cs_str_free(response)
-        if self._clock_error is not None:
+        with self._lock:
+            status = self._lib.cs_call(ctypes.byref(response), self._live(), name, request)
+            if not response.value:  # only when libcs ran out of memory
+                raise self._last_error()
+            try:
+                result = json.loads(ctypes.string_at(response.value).decode())
+            finally:
+                self._lib.cs_str_free(response)
             error, self._clock_error = self._clock_error, None
+        if error is not None:
             raise error
         if status < 0:
             e = result["error"]
@@ -124,16 +173,15 @@ class Database:
 
     def as_system(self) -> None:
         """Act as the host program itself (the default): everything is allowed."""
-        self._check(self._lib.cs_db_set_actor(self._live(), _native.ACTOR_SYSTEM, 0))
+        self._run(self._lib.cs_db_set_actor, _native.ACTOR_SYSTEM, 0)
 
     def as_agent(self, agent_id: int) -> None:
         """Act as an agent, with the rights of its role, from now on."""
-        self._check(self._lib.cs_db_set_actor(self._live(), _native.ACTOR_AGENT, agent_id))
+        self._run(self._lib.cs_db_set_actor, _native.ACTOR_AGENT, _id(agent_id))
 
     def as_customer(self, customer_id: int) -> None:
         """Act as a customer: only its own tickets, never internal notes."""
-        self._check(self._lib.cs_db_set_actor(self._live(), _native.ACTOR_CUSTOMER,
-                                              customer_id))
+        self._run(self._lib.cs_db_set_actor, _native.ACTOR_CUSTOMER, _id(customer_id))
 
     def set_clock(self, clock: Callable[[], float] | None) -> None:
         """Take every time libcs stamps from ``clock()`` (seconds since the epoch, UTC).
@@ -149,22 +197,25 @@ class Database:
                 self._clock_error = e
                 return 0
 
-        handle = self._live()
-        # Keep the ctypes callback alive as long as libcs may call it.
-        self._clock = _native.CLOCK_FN(tick) if clock else None
-        self._lib.cs_db_set_clock(handle, self._clock or _native.CLOCK_FN(), None)
+        with self._lock:
+            handle = self._live()
+            # Keep the ctypes callback alive as long as libcs may call it.
+            self._clock = _native.CLOCK_FN(tick) if clock else None
+            self._lib.cs_db_set_clock(handle, self._clock or _native.CLOCK_FN(), None)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator["Database"]:
         """Make everything in the block atomic: committed at its end, rolled back if it
-        raises. Transactions nest."""
-        self._check(self._lib.cs_db_begin(self._live()))
-        try:
-            yield self
-        except BaseException:
-            self._check(self._lib.cs_db_rollback(self._live()))
-            raise
-        self._check(self._lib.cs_db_commit(self._live()))
+        raises. Transactions nest. The block holds the Database for its thread: calls from
+        other threads wait until it ends instead of landing in its transaction."""
+        with self._lock:
+            self._run(self._lib.cs_db_begin)
+            try:
+                yield self
+            except BaseException:
+                self._run(self._lib.cs_db_rollback)
+                raise
+            self._run(self._lib.cs_db_commit)
 
     # -- the main flows -----------------------------------------------------------------
 

@@ -24,8 +24,12 @@ class AlreadyExists(Error):
     """EEXISTS: a unique value (identity, number, name) is already taken."""
 
 
-class InvalidInput(Error):
-    """EINVAL: a request field (named in ``field``) is missing, malformed or unknown."""
+class InvalidInput(Error, ValueError):
+    """EINVAL: a request field (named in ``field``) is missing, malformed or unknown.
+
+    Also a ``ValueError``: the binding raises it itself, before reaching the library, for
+    what libcs cannot take (a NUL byte in a path, an integer beyond 64 bits).
+    """
 
 
 class Conflict(Error):

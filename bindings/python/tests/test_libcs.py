@@ -2,8 +2,12 @@
 
 import ctypes
 import ctypes.util
+import json
 import os
+import subprocess
+import sys
 import tempfile
+import textwrap
 import tomllib
 import unittest
 from unittest import mock
@@ -234,6 +238,52 @@ class ErrorTest(DatabaseTest):
             with self.assertRaises(libcs.ReadOnly):
                 db.channel_create("chat", "Chat")
 
+    def test_read_only_with_the_default_create(self) -> None:
+        with libcs.open(self.path, readonly=True) as db:
+            self.assertEqual(db.call("channel.get", id=self.mail["id"])["name"], "Mail")
+            with self.assertRaises(libcs.ReadOnly):
+                db.customer_create("Kim")
+        with self.assertRaises(libcs.NotFound):
+            libcs.open(self.path + ".missing", readonly=True)
+        self.assertFalse(os.path.exists(self.path + ".missing"))
+
+    def test_nul_byte_in_a_path_or_method_is_refused(self) -> None:
+        files = sorted(os.listdir(os.path.dirname(self.path)))
+        for path in (self.path + "\0.other", os.fsencode(self.path) + b"\0.other"):
+            with self.assertRaises(ValueError) as cm:
+                libcs.open(path)
+            self.assertIsInstance(cm.exception, libcs.InvalidInput)
+            self.assertEqual(cm.exception.field, "path")
+        self.assertEqual(sorted(os.listdir(os.path.dirname(self.path))), files)
+        with self.assertRaises(libcs.InvalidInput) as cm:
+            self.db.call("channel.get\0.list", id=self.mail["id"])
+        self.assertEqual(cm.exception.field, "method")
+
+    def test_ids_out_of_range_are_refused(self) -> None:
+        agent = self.agent["id"]
+        # 2**64 + agent would wrap around to the agent in a 64-bit integer.
+        for bad in (2**63, -2**63 - 1, 2**64 + agent):
+            for setter in (self.db.as_agent, self.db.as_customer):
+                with self.assertRaises(libcs.InvalidInput) as cm:
+                    setter(bad)
+                self.assertIsInstance(cm.exception, ValueError)
+                self.assertIn(str(bad), cm.exception.message)
+            with self.assertRaises(libcs.InvalidInput) as cm:
+                self.db.ticket(bad)
+            self.assertEqual(cm.exception.field, "id")
+            with self.assertRaises(libcs.InvalidInput) as cm:
+                self.db.reply(1, "Hello", channel_id=bad)
+            self.assertEqual(cm.exception.field, "channel_id")
+            with self.assertRaises(libcs.InvalidInput) as cm:
+                self.db.call("ticket.update", id=1, custom={"order": [1, bad]})
+            self.assertEqual(cm.exception.field, "custom.order[1]")
+        for bad in ("1", 1.0, True, None):
+            with self.assertRaises(libcs.InvalidInput):
+                self.db.as_agent(bad)
+        self.assertEqual(self.db.call("version")["version"], libcs.version())
+        self.db.as_agent(agent)  # in range: works
+        self.db.as_system()
+
     def test_open_missing_file_without_create(self) -> None:
         with self.assertRaises(libcs.NotFound) as cm:
             libcs.open(self.path + ".missing", create=False)
@@ -263,6 +313,70 @@ class ErrorTest(DatabaseTest):
         for code, cls in errors._BY_CODE.items():
             self.assertIsInstance(errors.from_code(code, "m"), cls)
         self.assertIs(type(errors.from_code("ENOMEM", "m")), libcs.Error)
+
+
+# Four threads on one Database: ingest, read, fail with their own errors, and run
+# transactions that roll back. Run in a child, so a crash shows as a failure.
+HAMMER = textwrap.dedent("""
+    import json, sys, threading
+    import libcs
+
+    db = libcs.open(sys.argv[1])
+    mail = db.channel_create("email", "Mail", address="support@shop.example")
+    errors = []
+
+    def work(n):
+        try:
+            for i in range(50):
+                r = db.ingest(mail["id"], f"t{n}.c{i % 5}@customer.example", "Where is it?",
+                              subject=f"Order {n}-{i}", external_id=f"<{n}.{i}@example>")
+                assert db.ticket(r["ticket_id"])["id"] == r["ticket_id"]
+                try:
+                    db.call("ticket.get", id=r["ticket_id"], **{f"bad{n}": True})
+                except libcs.InvalidInput as e:
+                    assert e.field == f"bad{n}", f"thread {n} got the error of {e.field}"
+                try:
+                    with db.transaction():
+                        db.customer_create(f"{'Undone' if i % 3 == 0 else 'Kept'} {n}-{i}")
+                        if i % 3 == 0:
+                            raise LookupError("undo")
+                except LookupError:
+                    pass
+        except BaseException as e:
+            errors.append(f"thread {n}: {e!r}")
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    db.close()
+    print(json.dumps(errors))
+""")
+
+
+class ThreadTest(unittest.TestCase):
+    def test_one_database_shared_by_four_threads(self) -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "shared.db")
+            child = subprocess.run([sys.executable, "-c", HAMMER, path], capture_output=True,
+                                   text=True, timeout=300)
+            self.assertEqual(child.returncode, 0, child.stderr[-2000:])
+            self.assertEqual(json.loads(child.stdout), [])
+            with libcs.open(path) as db:
+                customers = []
+                after = 0
+                while True:
+                    page = db.call("customer.list", after=after, limit=100)
+                    customers += [c["name"] for c in page["customers"]]
+                    if page["next_after"] is None:
+                        break
+                    after = page["next_after"]
+                kept = sorted(c for c in customers if c.startswith("Kept "))
+                self.assertEqual(kept, sorted(f"Kept {n}-{i}" for n in range(4)
+                                              for i in range(50) if i % 3))
+                self.assertFalse([c for c in customers if c.startswith("Undone ")])
+                self.assertEqual(len(list(db.tickets(limit=100))), 4 * 50)
 
 
 class PackageTest(unittest.TestCase):

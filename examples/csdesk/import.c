@@ -1,0 +1,251 @@
+/*
+ * csdesk import: run a file of requests, one {"method": ..., "request": {...}} per line.
+ *
+ * The lines run in batches, each one atomic section of at most --batch lines (default
+ * 1000) that holds the write lock for about half a second at most. Between batches the
+ * import pauses for longer than a waiting libcs handle takes to look again, so other
+ * writers get their turn instead of failing with EBUSY.
+ *
+ * Each batch also records, in its own section, how far the import got: the bytes and lines
+ * read and a checksum of those bytes (cs_progress_set). A re-run of the same file after a
+ * kill or a failing line therefore continues after the last committed batch, and no line
+ * runs twice; if the lines already imported have changed, it refuses (--restart starts
+ * over). A finished import forgets its progress, so importing a file again runs it again.
+ */
+#define _GNU_SOURCE /* getline, realpath */
+#include <inttypes.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "csdesk.h"
+
+#define BATCH_LINES 1000
+#define BATCH_MS 500
+#define PAUSE_MS 20 /* a handle waiting for the lock looks again every 8 ms at most */
+#define USAGE "import [--batch N] [--restart] FILE.jsonl"
+
+struct import {
+    struct cli *cli;
+    const char *file;
+    FILE *f;
+    char job[PATH_MAX + 32];
+    long long size;            /* of a regular file, for the progress bar; else 0 */
+    unsigned long long offset; /* bytes read */
+    uint64_t sum;              /* FNV-1a of those bytes */
+    size_t line;               /* lines read */
+    size_t kept;               /* the last line of the last committed batch */
+    size_t done;               /* requests this run ran */
+};
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Count a line read into the position. */
+static void account(struct import *im, const char *line, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        im->sum = (im->sum ^ (unsigned char)line[i]) * 0x100000001b3ull;
+    im->offset += len;
+    im->line++;
+}
+
+/* Skip what an earlier run committed, if the file still starts with it. */
+static int resume(struct import *im, bool restart)
+{
+    unsigned long long offset;
+    char *pos = NULL, *line = NULL;
+    size_t cap = 0, lines;
+    uint64_t sum;
+    ssize_t len;
+    int rc = cs_progress_get(&pos, im->cli->db, im->job), parsed;
+
+    if (rc < 0)
+        return cli_fail(im->cli, rc);
+    if (!pos)
+        return 0;
+    parsed = sscanf(pos, "%llu %zu %" SCNx64, &offset, &lines, &sum);
+    cs_str_free(pos);
+    if (restart) {
+        rc = cs_progress_set(im->cli->db, im->job, NULL);
+        return rc < 0 ? cli_fail(im->cli, rc) : 0;
+    }
+    while (parsed == 3 && im->offset < offset && (len = getline(&line, &cap, im->f)) > 0)
+        account(im, line, (size_t)len);
+    free(line);
+    if (parsed != 3 || im->offset != offset || im->line != lines || im->sum != sum) {
+        fprintf(stderr,
+                "csdesk: %s: an earlier import of this file stopped after line %zu, "
+                "and those lines have changed since; `csdesk import --restart %s` "
+                "imports the whole file again\n",
+                im->file, parsed == 3 ? lines : 0, im->file);
+        return EXIT_FAILURE;
+    }
+    im->kept = lines;
+    fprintf(stderr, "csdesk: %s: an earlier import stopped here: continuing after line %zu\n",
+            im->file, lines);
+    return 0;
+}
+
+/* Commit the batch with the position after it (or, for the last, forget the position). */
+static int commit(struct import *im, bool last)
+{
+    char pos[96];
+    int rc;
+
+    snprintf(pos, sizeof(pos), "%llu %zu %016" PRIx64, im->offset, im->line, im->sum);
+    if ((rc = cs_progress_set(im->cli->db, im->job, last ? NULL : pos)) < 0) {
+        cs_db_rollback(im->cli->db);
+        return cli_fail(im->cli, rc);
+    }
+    if ((rc = cs_db_commit(im->cli->db)) < 0)
+        return cli_fail(im->cli, rc);
+    im->kept = im->line;
+    return 0;
+}
+
+static int run_line(struct import *im, const char *line, size_t len)
+{
+    /* A NUL byte would end the request early without a word. */
+    bool nul = strlen(line) != len;
+    json_t *o = nul ? NULL : json_loads(line, 0, NULL);
+    const char *method = json_string_value(json_object_get(o, "method"));
+    int rc;
+
+    if (!method) {
+        fprintf(stderr, "csdesk: %s:%zu: %s\n", im->file, im->line,
+                nul ? "a NUL byte in the line" : "not {\"method\": ..., \"request\": {...}}");
+        json_decref(o);
+        return EXIT_FAILURE;
+    }
+    json_t *request = json_object_get(o, "request");
+    json_incref(request);
+    if ((rc = cli_call(im->cli, NULL, method, request)))
+        fprintf(stderr, "csdesk: %s:%zu: %s failed\n", im->file, im->line, method);
+    else
+        im->done++;
+    json_decref(o);
+    return rc;
+}
+
+static void show_progress(const struct import *im)
+{
+    if (im->size > 0)
+        fprintf(stderr, "\rimporting [%-40.*s] %3lld%%", (int)(40 * im->offset / im->size),
+                "########################################", 100 * (long long)im->offset / im->size);
+}
+
+static int run_batches(struct import *im, size_t batch)
+{
+    char *line = NULL;
+    size_t cap = 0, in_batch = 0;
+    int64_t started = 0;
+    ssize_t len;
+    int rc = 0;
+
+    while (!rc && (len = getline(&line, &cap, im->f)) > 0) {
+        account(im, line, (size_t)len);
+        if (line[strspn(line, " \t\r\n")] == '\0')
+            continue;
+        if (!in_batch++) {
+            if ((rc = cs_db_begin(im->cli->db)) < 0) {
+                rc = cli_fail(im->cli, rc);
+                break;
+            }
+            started = now_ms();
+        }
+        rc = run_line(im, line, (size_t)len);
+        if (!rc && (in_batch == batch || now_ms() - started >= BATCH_MS)) {
+            rc = commit(im, false);
+            in_batch = 0;
+            /* Let the writers that waited for this batch in before the next one. */
+            nanosleep(&(struct timespec){0, PAUSE_MS * 1000000L}, NULL);
+        }
+        show_progress(im);
+    }
+    free(line);
+    if (!rc && ferror(im->f)) {
+        perror(im->file);
+        rc = EXIT_FAILURE;
+    }
+    if (rc) {
+        if (in_batch)
+            cs_db_rollback(im->cli->db);
+        return rc;
+    }
+    if (in_batch)
+        return commit(im, true);
+    rc = cs_progress_set(im->cli->db, im->job, NULL);
+    return rc < 0 ? cli_fail(im->cli, rc) : 0;
+}
+
+static int parse_batch(size_t *out, const char *text)
+{
+    char *end;
+    unsigned long v;
+
+    if (!text)
+        return 0;
+    v = strtoul(text, &end, 10);
+    if (*end || end == text || v < 1 || v > 1000000 || *text == '-')
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static void job_name(struct import *im)
+{
+    char *real = realpath(im->file, NULL);
+
+    snprintf(im->job, sizeof(im->job), "csdesk import %s", real ? real : im->file);
+    free(real);
+}
+
+int cli_cmd_import(struct cli *cli, int argc, char **argv)
+{
+    struct cli_opt opts[] = {{"batch", 1, NULL, 0}, {"restart", 0, NULL, 0}};
+    struct import im = {cli, NULL, NULL, "", 0, 0, 0xcbf29ce484222325ull, 0, 0, 0};
+    size_t batch = BATCH_LINES, npos;
+    char *pos[1];
+    struct stat st;
+    int rc;
+
+    if (cli_opts(argc - 1, argv + 1, opts, 2, pos, 1, &npos) < 0 || npos != 1 ||
+        parse_batch(&batch, opts[0].value) < 0)
+        return cli_usage(USAGE);
+    im.file = pos[0];
+    if (!(im.f = fopen(im.file, "r"))) {
+        perror(im.file);
+        return EXIT_FAILURE;
+    }
+    if (isatty(STDERR_FILENO) && fstat(fileno(im.f), &st) == 0 && S_ISREG(st.st_mode))
+        im.size = (long long)st.st_size;
+    job_name(&im);
+    if ((rc = cli_open(cli, CS_OPEN_READWRITE)) || (rc = resume(&im, opts[1].given))) {
+        fclose(im.f);
+        return rc;
+    }
+    rc = run_batches(&im, batch);
+    if (im.size > 0)
+        fprintf(stderr, "\n");
+    fclose(im.f);
+    if (rc && im.kept)
+        fprintf(stderr,
+                "csdesk: lines 1-%zu are imported; run the same import again to "
+                "continue after line %zu\n",
+                im.kept, im.kept);
+    else if (rc)
+        fprintf(stderr, "csdesk: nothing imported\n");
+    else
+        printf("imported %zu requests\n", im.done);
+    return rc;
+}
