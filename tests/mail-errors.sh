@@ -40,5 +40,15 @@ err=$(sqlite3 "$db" "SELECT state || ' ' || last_error FROM outbox WHERE id = 1"
 check "the item is queued again with the server's reply" 'grep -q "^1 .*550 5.1.1 <nobody@customer.test>: Recipient address rejected" <<<"$err"'
 out=$("$CSMAIL" --config "$MS_DIR/csmail.conf" --bogus 1 send 2>&1); rc=$?
 check "an unknown option is a usage error (exit 2)" '[ $rc = 2 ] && grep -q "unknown option \"bogus\"" <<<"$out"'
+
+# --move-to: taken-in mail leaves INBOX for another mailbox instead of getting a keyword.
+ms_imap support "" -X "CREATE Done" >/dev/null
+printf 'From: kim@customer.test\r\nTo: support@support.test\r\nSubject: Move me\r\nMessage-ID: <mv1@customer.test>\r\n\r\nHallo\r\n' >"$MS_DIR/mv.eml"
+ms_send kim@customer.test support@support.test "$MS_DIR/mv.eml"
+ms_wait_mail support 1 >/dev/null
+out=$("$CSMAIL" --db "$db" --channel 1 --imap "$imap" --user support --password "$MS_PASSWORD" \
+    --ca-file "$MS_CA" --move-to Done fetch 2>&1); rc=$?
+check "--move-to takes the mail in" '[ $rc = 0 ] && grep -q "fetched UID 1: message" <<<"$out"'
+check "and moves it out of INBOX" '[ -z "$(ms_uids support)" ] && [ -n "$(ms_imap support Done -X "UID SEARCH ALL" | grep "SEARCH [0-9]")" ]'
 echo "$passed passed, $fail failed"
 exit $((fail > 0))
