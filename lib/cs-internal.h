@@ -624,6 +624,9 @@ void cs_buf__free(cs_buf *b);
  * read as Windows-1252 where the charset is unknown or ISO-8859-1), NUL a space, line
  * ends LF. *out is released with cs_mem__free. */
 int cs_mail__to_utf8(char **out, const void *data, size_t len, const char *charset);
+/* Set up GMime and libxml2 for the process, once, whichever thread and module comes first
+ * (the mail parser, the mail renderer). */
+void cs_mail__init(void);
 /* The readable text of an HTML document in UTF-8 (libxml2's parser): blocks on lines of
  * their own, links with their targets, blockquotes as "> " lines. */
 int cs_mail__html_text(char **out, const char *html, size_t len);

@@ -4,7 +4,6 @@
 #include "config.h"
 
 #include <gmime/gmime.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -31,15 +30,6 @@ struct item {
     int state, channel_kind;
     char *text[TEXT_COLUMNS];
 };
-
-/* GMime keeps process-wide tables that g_mime_init() fills once; libcs has no init call of
- * its own (a host never has to remember one), so the first render does it. */
-static pthread_once_t mime_once = PTHREAD_ONCE_INIT;
-
-static void mime_init(void)
-{
-    g_mime_init();
-}
 
 static void item_free(struct item *it)
 {
@@ -412,7 +402,7 @@ static int render(char **out, size_t *size, cs_db *db, const struct item *it)
                              "Message-ID", (long long)it->id);
     if ((rc = headers_of(&h, it)) < 0)
         goto out;
-    pthread_once(&mime_once, mime_init);
+    cs_mail__init(); /* GMime's tables, once per process (shared with the parser) */
     if ((rc = body_of(&body, db, it)) < 0)
         goto out;
     msg = message_of(&h, it, msgid, cs_db_now(db));

@@ -65,16 +65,27 @@ struct config {
     int verbose;
 };
 
-/* Strings read from a --config file live until exit. */
+/* Strings read from a --config file live until main() releases them. */
+#define KEPT_MAX 64
+static char *kept[KEPT_MAX];
+static size_t nkept;
+
 static char *keep(const char *s)
 {
-    char *copy = strdup(s);
+    char *copy = nkept < KEPT_MAX ? strdup(s) : NULL;
 
     if (!copy) {
-        fputs("csmail: out of memory\n", stderr);
-        exit(1);
+        fputs(nkept < KEPT_MAX ? "csmail: out of memory\n" : "csmail: too many options\n",
+              stderr);
+        exit(2);
     }
-    return copy;
+    return kept[nkept++] = copy;
+}
+
+static void release_kept(void)
+{
+    while (nkept)
+        free(kept[--nkept]);
 }
 
 static int set_number(long long *out, const char *name, const char *value)
@@ -628,6 +639,7 @@ int main(int argc, char **argv)
     cs_db *db = NULL;
     int rc;
 
+    atexit(release_kept);
     c.channel = c.interval = c.max = c.throttle = c.timeout = -1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
