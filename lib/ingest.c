@@ -116,6 +116,7 @@ struct ingest {
     int64_t identity_id; /* the sender's identity, or the Reply-To one it asked for */
     char *reply_value;   /* that Reply-To identity's value, when followed */
     const cs_ingest__mail *mail; /* cs_ingest_mail()'s additions, or NULL */
+    bool id_taken;               /* another sender's message has the external id */
     unsigned flags;
     cs_inbound clean;            /* the message with its hints cleaned; `in` points here */
     char *subject, *sender_name; /* owned, cleaned */
@@ -217,6 +218,7 @@ static int find_logged(struct ingest *g, bool *found)
                                         g->normalized_sender)) == CS_OK &&
         !same) {
         g->clean.external_id = NULL;
+        g->id_taken = true;
     } else if (rc == CS_OK && step == SQLITE_ROW) {
         unsigned flags = (unsigned)sqlite3_column_int(st, 3);
         *found = true;
@@ -910,6 +912,13 @@ static int ingest(struct ingest *g)
         return cs_error__refield("sender");
     if ((rc = find_logged(g, &found)) < 0 || found)
         return rc;
+    /* A mail whose Message-ID someone else used first keeps its own id, from its bytes, so
+     * that its retry is still a duplicate. */
+    if (g->id_taken && g->mail && g->mail->fallback_id) {
+        g->clean.external_id = g->mail->fallback_id;
+        if ((rc = find_logged(g, &found)) < 0 || found)
+            return rc;
+    }
     if ((rc = recognise_customer(g)) < 0 || (rc = sender_identity(g, kind)) < 0 ||
         (rc = follow_reply_to(g, kind)) < 0)
         return rc;

@@ -147,7 +147,7 @@ static void tidy_text(cs_buf *b)
 
 int cs_mail__to_utf8(char **out, const void *data, size_t len, const char *charset)
 {
-    const unsigned char *s = data;
+    const unsigned char *s = data ? data : (const void *)"";
     cs_buf b = {0};
     bool ok;
 

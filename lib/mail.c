@@ -265,7 +265,8 @@ static int stream_bytes(char **out, size_t *size, GMimeStream *mem)
     GByteArray *a = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
 
     if ((*out = cs_mem__alloc(a->len + 1))) {
-        memcpy(*out, a->data, a->len);
+        if (a->len)
+            memcpy(*out, a->data, a->len);
         (*out)[a->len] = '\0';
         *size = a->len;
     }
@@ -282,7 +283,7 @@ static int part_bytes(char **out, size_t *size, GMimePart *part)
     *out = NULL;
     *size = 0;
     if (!w)
-        return CS_OK;
+        return (*out = cs_mem__strdup("")) ? CS_OK : cs_error__nomem();
     mem = g_mime_stream_mem_new();
     g_mime_data_wrapper_write_to_stream(w, mem);
     return stream_bytes(out, size, mem);
@@ -550,7 +551,7 @@ static int make_text(struct mail *m)
         rc = cs_mail__html_text(&text, m->html.s, m->html.n);
     if (rc == CS_OK && (!text || !*text)) {
         cs_mem__free(text);
-        rc = keep(&text, m->nparts ? "(no text; see the attachments)" : "(no text)");
+        rc = keep(&text, m->nparts || m->keep_raw ? "(no text; see the attachments)" : "(no text)");
     }
     if (rc == CS_OK)
         rc = cs_mail__split(&m->body, &m->quoted, &m->signature, text);
@@ -754,8 +755,9 @@ static int ingest_parsed(struct mail_ingest *g, int kind)
 {
     struct mail *m = g->m;
     cs_inbound in = CS_INBOUND_INIT;
-    cs_ingest__mail x = {kind, m->quoted, m->signature, m->html_text, m->reply_to, m->date, NULL};
     char id[CS_INGEST__MSGID_MAX + 3];
+    cs_ingest__mail x = {kind, m->quoted, m->signature, m->html_text, m->reply_to, m->date, NULL,
+                         id};
     int rc;
 
     snprintf(id, sizeof(id), "<%s@libcs.invalid>", m->sha);
@@ -780,7 +782,7 @@ static int ingest_unparsed(struct mail_ingest *g, const char *why)
 {
     struct mail *m = g->m;
     cs_inbound in = CS_INBOUND_INIT;
-    cs_ingest__mail x = {CS_MAIL_UNPARSED, NULL, NULL, NULL, NULL, m->date, UNPARSED_TAG};
+    cs_ingest__mail x = {CS_MAIL_UNPARSED, NULL, NULL, NULL, NULL, m->date, UNPARSED_TAG, NULL};
     char sender[64], id[CS_INGEST__MSGID_MAX + 3], body[CS_ERROR_MESSAGE_MAX + 160];
     int rc;
 

@@ -302,6 +302,29 @@ START_TEST(message_id_deduplicates_and_missing_one_is_hashed)
 }
 END_TEST
 
+/* A Message-ID another sender used first (forged, or a broken client): the mail keeps an id
+ * of its own from its bytes, so a retry is still a duplicate. */
+START_TEST(message_id_of_another_sender)
+{
+    cs_db *db = t_open_memory();
+    int64_t ch = mail_channel(db);
+    const char *forged = "From: mallory@example.com\r\nMessage-ID: <latin1-1@example.de>\r\n"
+                         "Subject: Hallo\r\n\r\nText\r\n";
+    cs_ingest_result *a = ingest_file(db, ch, "latin1-qp.eml");
+    cs_ingest_result *b = ingest_text(db, ch, forged), *c = ingest_text(db, ch, forged);
+
+    ck_assert_int_eq(b->duplicate, 0);
+    ck_assert_int_ne(b->customer_id, a->customer_id);
+    ck_assert_int_eq(c->duplicate, 1);
+    ck_assert_int_eq(c->message_id, b->message_id);
+    ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM message WHERE direction = 1"), 2);
+    cs_ingest_result_free(a);
+    cs_ingest_result_free(b);
+    cs_ingest_result_free(c);
+    cs_db_close(db);
+}
+END_TEST
+
 START_TEST(reply_threads_by_in_reply_to)
 {
     cs_db *db = t_open_memory();
@@ -766,6 +789,7 @@ Suite *cs_mail_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("ingest");
     tcase_add_test(tc, message_id_deduplicates_and_missing_one_is_hashed);
+    tcase_add_test(tc, message_id_of_another_sender);
     tcase_add_test(tc, reply_threads_by_in_reply_to);
     tcase_add_test(tc, reply_to_only_to_the_customers_own_identity);
     tcase_add_test(tc, arguments_and_channel);
