@@ -121,7 +121,8 @@ static const char sql_export_tickets[] =
     " FROM ticket WHERE customer_id = ?1 ORDER BY id";
 static const char sql_export_messages[] =
     "SELECT id, direction, visibility, channel_id, author_kind, author_id, subject, body,"
-    " external_id, created_at FROM message WHERE ticket_id = ?1 ORDER BY id";
+    " external_id, created_at, quoted, signature, html, reply_to FROM message"
+    " WHERE ticket_id = ?1 ORDER BY id";
 static const char sql_export_attachments[] =
     "SELECT id, name, content_type, size, sha256, storage_ref FROM attachment"
     " WHERE message_id = ?1 ORDER BY id";
