@@ -80,9 +80,10 @@ typedef struct cs_mail_options {
  * Precedence bulk, list or junk, a List-Id, an empty Return-Path ("<>"),
  * X-Auto-Response-Suppress naming All, AutoReply or OOF, a sender such as MAILER-DAEMON,
  * postmaster, noreply, no-reply or do-not-reply, or a sender that is the address of any of
- * the shop's channels; result->mail_kind is CS_MAIL_AUTOMATIC for them. Receipts to one
- * address are also limited by the "mail.auto_reply_limit" setting (per hour; see
- * cs_ingest()).
+ * the shop's channels; result->mail_kind is CS_MAIL_AUTOMATIC for them. Whatever the
+ * headers say, at most "mail.auto_reply_limit" automatic mails (default 3) go to one address
+ * per hour, so two autoresponders cannot answer each other for ever (cs_ingest() keeps its
+ * one receipt per new ticket).
  *
  * Bounces (RFC 3464): a multipart/report of report-type delivery-status naming (in its
  * returned headers) the Message-ID of a mail libcs sent on a mail channel marks that
