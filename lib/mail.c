@@ -84,6 +84,7 @@ struct mail {
     char *from, *from_name, *reply_to, *subject, *message_id, *in_reply_to, *references;
     cs_time date;
     bool automatic;
+    bool envelope_ok; /* no Return-Path, or an empty one: a delivery report may be genuine */
     cs_buf plain, html; /* the text parts, as UTF-8 */
     char *body, *quoted, *signature, *html_text;
     struct part *parts;
@@ -144,6 +145,17 @@ static void token(char *out, size_t size, const char *value)
     out[n] = '\0';
 }
 
+/* Whether the Return-Path (the envelope sender the receiving server recorded) is empty:
+ * delivery reports and other mail that must not be answered are sent so. */
+static bool null_sender(GMimeObject *o)
+{
+    const char *v = header(o, "Return-Path");
+
+    while (v && isspace((unsigned char)*v))
+        v++;
+    return v && (!*v || !strncmp(v, "<>", 2));
+}
+
 /* RFC 3834 and the conventions around it: mail no program should answer automatically. */
 static bool automatic_headers(GMimeObject *o)
 {
@@ -160,12 +172,8 @@ static bool automatic_headers(GMimeObject *o)
         return true;
     if (header(o, "X-Autoreply") || header(o, "X-Autorespond"))
         return true;
-    if ((v = header(o, "Return-Path"))) {
-        while (isspace((unsigned char)*v))
-            v++;
-        if (!*v || !strncmp(v, "<>", 2))
-            return true;
-    }
+    if (null_sender(o))
+        return true;
     /* Outlook's request: a comma-separated list of what not to send back. */
     for (const char *p = header(o, "X-Auto-Response-Suppress"); p && *p;) {
         size_t n;
@@ -584,6 +592,7 @@ static int parse(struct mail *m, GMimeMessage *msg, GMimeParserOptions *po)
     int rc;
 
     m->automatic = automatic_headers(o);
+    m->envelope_ok = !header(o, "Return-Path") || null_sender(o);
     if ((rc = read_sender(m, msg, po)) < 0 ||
         (rc = keep(&m->subject, g_mime_message_get_subject(msg))) < 0 ||
         (rc = keep(&m->in_reply_to, header(o, "In-Reply-To"))) < 0 ||
@@ -912,10 +921,14 @@ static int ingest_bounce(struct mail_ingest *g, const struct reported *it)
     snprintf(reason, sizeof(reason), "%s: %s%s%s", delayed ? "delayed" : "bounced",
              status ? status : "5.0.0", diag ? " " : "", diag ? diag : "");
     cs_text__one_line(reason);
-    if (it->state == CS_OUTBOX_CANCELLED || (it->last_error && !strcmp(it->last_error, reason))) {
+    if (it->last_error && !strcmp(it->last_error, reason)) {
         g->r->duplicate = 1; /* seen before: nothing changes */
         goto done;
     }
+    /* Only a sent item can bounce: a report naming one that is still queued or leased was
+     * not written by the server that took it, and changes nothing. */
+    if (it->state != CS_OUTBOX_SENT)
+        goto done;
     if (!(st = cs_db__stmt(g->db, delayed ? sql_delayed : sql_bounced)))
         return cs_error_last()->code;
     sqlite3_bind_int64(st, 1, it->id);
@@ -947,7 +960,9 @@ static int ingest_mail(struct mail_ingest *g)
         return rc;
     if (m->unparsed)
         return ingest_unparsed(g, m->unparsed);
-    if (m->report.seen && m->report.msgid &&
+    /* A report sent with a sender (a person's mailbox) is no server's report: it cannot
+     * fail anything, and goes in as automatic mail. */
+    if (m->report.seen && m->report.msgid && m->envelope_ok &&
         (rc = find_reported(&it, &found, g->db, m->report.msgid)) == CS_OK && found)
         rc = ingest_bounce(g, &it);
     cs_mem__free(it.last_error);

@@ -547,6 +547,42 @@ START_TEST(postfix_dsn_marks_the_item_failed)
     ck_assert_int_eq(r->duplicate, 1);
     ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM message WHERE visibility = 2"), 1);
     cs_ingest_result_free(r);
+    /* A report from a person's mailbox (its Return-Path is not empty) fails nothing. */
+    char *forged = replace(raw, "Return-Path: <>", "Return-Path: <mallory@example.org>");
+    item = t_sql_int(db, "SELECT id FROM outbox WHERE id = 1 AND state = 3");
+    ck_assert_int_eq(item, 1);
+    char *forged_receipt = replace(forged, msgid, "@RECEIPT@");
+    free(forged);
+    sqlite3_stmt *st = NULL;
+    ck_assert_int_eq(sqlite3_prepare_v2(db->sql, "SELECT header_message_id FROM outbox WHERE id = 1",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+    forged = replace(forged_receipt, "@RECEIPT@", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    r = ingest_text(db, ch, forged);
+    ck_assert_int_eq(r->mail_kind, CS_MAIL_AUTOMATIC);
+    ck_assert_int_eq(r->bounced_item_id, 0);
+    ck_assert_int_eq(t_sql_int(db, "SELECT state FROM outbox WHERE id = 1"), CS_OUTBOX_SENT);
+    cs_ingest_result_free(r);
+    free(forged);
+    free(forged_receipt);
+    /* A report naming an item that was never sent changes nothing. */
+    ck_assert_ok(cs_reply(NULL, db, 1, "Noch eine Antwort.", NULL));
+    st = NULL;
+    ck_assert_int_eq(sqlite3_prepare_v2(db->sql, "SELECT header_message_id FROM outbox WHERE id = 3",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+    forged = replace(tmpl, "@MSGID@", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    r = ingest_text(db, ch, forged);
+    ck_assert_int_eq(r->mail_kind, CS_MAIL_BOUNCE);
+    ck_assert_int_eq(r->duplicate, 0);
+    ck_assert_int_eq(t_sql_int(db, "SELECT state FROM outbox WHERE id = 3"), CS_OUTBOX_QUEUED);
+    ck_assert_int_eq(t_sql_int(db, "SELECT last_error IS NULL FROM outbox WHERE id = 3"), 1);
+    cs_ingest_result_free(r);
+    free(forged);
     /* A report about a mail libcs never sent is kept as automatic mail: no receipt. */
     other = replace(tmpl, "@MSGID@", "<somebody-else@example.org>");
     r = ingest_text(db, ch, other);
