@@ -87,41 +87,51 @@ static void make_mail(struct mail *m, long i, long *last, int mixed)
     m->reply[0] = '\0';
     if (reply) {
         snprintf(m->reply, sizeof(m->reply), "<m%ld.bench@example.com>", last[c]);
-        snprintf(quote, sizeof(quote), "\r\n\r\nAm 01.03.2026 um 10:00 schrieb Service:\r\n> Wir "
-                                       "kümmern uns darum.\r\n");
+        snprintf(quote, sizeof(quote),
+                 "\r\n\r\nAm 01.03.2026 um 10:00 schrieb Service:\r\n> Wir "
+                 "kümmern uns darum.\r\n");
     }
     m->text = strdup(text);
     m->attachment = mixed && shape >= 90;
-    snprintf(head, sizeof(head),
-             "From: Kunde %d <%s>\r\nTo: support@shop.example\r\nSubject: %s\r\n"
-             "Date: Mon, 02 Mar 2026 09:00:00 +0100\r\nMessage-ID: %s\r\n%s%s%sMIME-Version: 1.0\r\n",
-             c, m->sender, m->subject, m->id, reply ? "In-Reply-To: " : "", m->reply,
-             reply ? "\r\n" : "");
+    snprintf(
+        head, sizeof(head),
+        "From: Kunde %d <%s>\r\nTo: support@shop.example\r\nSubject: %s\r\n"
+        "Date: Mon, 02 Mar 2026 09:00:00 +0100\r\nMessage-ID: %s\r\n%s%s%sMIME-Version: 1.0\r\n",
+        c, m->sender, m->subject, m->id, reply ? "In-Reply-To: " : "", m->reply,
+        reply ? "\r\n" : "");
     if (shape < 40 || !mixed) {
-        snprintf(body, sizeof(body), "Content-Type: text/plain; charset=utf-8\r\n"
-                                     "Content-Transfer-Encoding: 8bit\r\n\r\n%s%s", text, quote);
+        snprintf(body, sizeof(body),
+                 "Content-Type: text/plain; charset=utf-8\r\n"
+                 "Content-Transfer-Encoding: 8bit\r\n\r\n%s%s",
+                 text, quote);
     } else if (shape < 55) {
-        snprintf(body, sizeof(body), "Content-Type: text/plain; charset=iso-8859-1\r\n"
-                                     "Content-Transfer-Encoding: quoted-printable\r\n\r\nHallo, "
-                                     "meine Bestellung ist noch nicht angekommen und die "
-                                     "Sendungsverfolgung zeigt seit Montag nichts Neues. K=F6nnen "
-                                     "Sie bitte=\r\n nachsehen, wann das Paket kommt? Vielen Dank "
-                                     "und freundliche Gr=FC=DFe.%s", quote);
+        snprintf(body, sizeof(body),
+                 "Content-Type: text/plain; charset=iso-8859-1\r\n"
+                 "Content-Transfer-Encoding: quoted-printable\r\n\r\nHallo, "
+                 "meine Bestellung ist noch nicht angekommen und die "
+                 "Sendungsverfolgung zeigt seit Montag nichts Neues. K=F6nnen "
+                 "Sie bitte=\r\n nachsehen, wann das Paket kommt? Vielen Dank "
+                 "und freundliche Gr=FC=DFe.%s",
+                 quote);
     } else if (shape < 70) {
-        snprintf(body, sizeof(body), "Content-Type: text/html; charset=utf-8\r\n\r\n<html><body>"
-                                     "<p>%s</p><p>Bestellung <b>%d</b></p></body></html>", text, c);
+        snprintf(body, sizeof(body),
+                 "Content-Type: text/html; charset=utf-8\r\n\r\n<html><body>"
+                 "<p>%s</p><p>Bestellung <b>%d</b></p></body></html>",
+                 text, c);
     } else if (shape < 90) {
-        snprintf(body, sizeof(body), "Content-Type: multipart/alternative; boundary=\"a\"\r\n\r\n"
-                                     "--a\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s%s\r\n"
-                                     "--a\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>%s</p>"
-                                     "<blockquote>Wir kümmern uns darum.</blockquote>\r\n--a--\r\n",
+        snprintf(body, sizeof(body),
+                 "Content-Type: multipart/alternative; boundary=\"a\"\r\n\r\n"
+                 "--a\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s%s\r\n"
+                 "--a\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>%s</p>"
+                 "<blockquote>Wir kümmern uns darum.</blockquote>\r\n--a--\r\n",
                  text, quote, text);
     } else {
         base64(b64, blob, sizeof(blob));
-        snprintf(body, sizeof(body), "Content-Type: multipart/mixed; boundary=\"m\"\r\n\r\n"
-                                     "--m\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s%s\r\n"
-                                     "--m\r\nContent-Type: application/pdf; name=\"beleg.pdf\"\r\n"
-                                     "Content-Transfer-Encoding: base64\r\n\r\n",
+        snprintf(body, sizeof(body),
+                 "Content-Type: multipart/mixed; boundary=\"m\"\r\n\r\n"
+                 "--m\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s%s\r\n"
+                 "--m\r\nContent-Type: application/pdf; name=\"beleg.pdf\"\r\n"
+                 "Content-Transfer-Encoding: base64\r\n\r\n",
                  text, quote);
     }
     m->size = strlen(head) + strlen(body) + (m->attachment ? strlen(b64) + 16 : 0);

@@ -290,10 +290,13 @@ static int follow_reply_to(struct ingest *g, int kind)
     char *value = NULL;
     int rc = CS_OK, step;
 
-    if (!g->mail || !g->mail->reply_to || cs_identity_normalize(&value, kind, g->mail->reply_to) < 0 ||
+    if (!g->mail || !g->mail->reply_to)
+        return CS_OK;
+    if ((rc = cs_identity_normalize(&value, kind, g->mail->reply_to)) < 0 ||
         !strcmp(value, g->normalized_sender)) {
         cs_mem__free(value);
-        return CS_OK; /* an address that is none is only shown to the agent */
+        /* An address that is none is only shown to the agent. */
+        return rc == CS_ENOMEM ? rc : CS_OK;
     }
     if (!(st = cs_db__stmt(g->db, sql_own_identity))) {
         cs_mem__free(value);

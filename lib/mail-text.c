@@ -90,8 +90,11 @@ static bool from_cp1252(cs_buf *b, const unsigned char *s, size_t len)
 /* The length of the valid UTF-8 sequence at s (at most len bytes), or 0. */
 static size_t utf8_sequence(const unsigned char *s, size_t len)
 {
-    size_t n = s[0] < 0x80 ? 1 : s[0] >= 0xC2 && s[0] <= 0xDF ? 2 : s[0] >= 0xE0 && s[0] <= 0xEF ? 3
-                               : s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 : 0;
+    size_t n = s[0] < 0x80                    ? 1
+               : s[0] >= 0xC2 && s[0] <= 0xDF ? 2
+               : s[0] >= 0xE0 && s[0] <= 0xEF ? 3
+               : s[0] >= 0xF0 && s[0] <= 0xF4 ? 4
+                                              : 0;
 
     if (!n || n > len)
         return 0;
@@ -118,8 +121,8 @@ static bool from_utf8(cs_buf *b, const unsigned char *s, size_t len)
 
 static bool is_latin(const char *charset)
 {
-    static const char *const names[] = {"iso-8859-1", "iso8859-1", "latin1", "l1", "cp1252",
-                                        "windows-1252", "iso_8859-1", "cp819", "ibm819"};
+    static const char *const names[] = {"iso-8859-1",   "iso8859-1",  "latin1", "l1",    "cp1252",
+                                        "windows-1252", "iso_8859-1", "cp819",  "ibm819"};
     for (size_t i = 0; i < CS_ARRAY_SIZE(names); i++)
         if (!strcasecmp(charset, names[i]))
             return true;
@@ -163,13 +166,13 @@ int cs_mail__to_utf8(char **out, const void *data, size_t len, const char *chars
     } else {
         const char *name = g_mime_charset_iconv_name(charset);
         gsize written = 0;
-        char *u = name ? g_convert((const char *)s, (gssize)len, "UTF-8", name, NULL, &written,
-                                   NULL)
-                       : NULL;
+        char *u = name
+                      ? g_convert((const char *)s, (gssize)len, "UTF-8", name, NULL, &written, NULL)
+                      : NULL;
         /* An unknown charset, or bytes that are not in it: read them as well as possible. */
         ok = u ? from_utf8(&b, (const unsigned char *)u, written)
-               : cs_utf8__valid((const char *)s, len) ? from_utf8(&b, s, len)
-                                                      : from_cp1252(&b, s, len);
+             : cs_utf8__valid((const char *)s, len) ? from_utf8(&b, s, len)
+                                                    : from_cp1252(&b, s, len);
         g_free(u);
     }
     if (ok && !b.s)
@@ -187,9 +190,9 @@ int cs_mail__to_utf8(char **out, const void *data, size_t len, const char *chars
 
 struct html_text {
     cs_buf out;
-    int pre;        /* inside <pre> */
-    int newlines;   /* newlines at the end of out (2 at most count) */
-    bool space;     /* a space is owed before the next word */
+    int pre;      /* inside <pre> */
+    int newlines; /* newlines at the end of out (2 at most count) */
+    bool space;   /* a space is owed before the next word */
     size_t depth;
 };
 
@@ -208,13 +211,14 @@ static bool tag_in(const xmlNode *n, const char *const *names)
     return false;
 }
 
-static const char *const skipped[] = {"head", "script", "style", "title", "template",
+static const char *const skipped[] = {"head",     "script", "style",  "title", "template",
                                       "noscript", "object", "iframe", NULL};
-static const char *const blocks[] = {"div", "ul", "ol", "table", "tr", "section", "article",
-                                     "header", "footer", "address", "center", "form",
-                                     "fieldset", "dl", "dt", "dd", "li", "main", "nav", NULL};
-static const char *const paragraphs[] = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "pre",
-                                         "blockquote", NULL};
+static const char *const blocks[] = {"div",     "ul",      "ol",       "table",  "tr",
+                                     "section", "article", "header",   "footer", "address",
+                                     "center",  "form",    "fieldset", "dl",     "dt",
+                                     "dd",      "li",      "main",     "nav",    NULL};
+static const char *const paragraphs[] = {"p",  "h1", "h2",  "h3",         "h4",
+                                         "h5", "h6", "pre", "blockquote", NULL};
 
 static void newline(struct html_text *h, int want)
 {
@@ -453,8 +457,8 @@ static bool ends_with_colon(const struct line *l)
  * Nachricht --------" and the like: a rule of dashes around words naming the original. */
 static bool original_rule(const struct line *l)
 {
-    return starts(l, "-----") &&
-           (contains(l, "original") || contains(l, "ursprüngliche") || contains(l, "message d'origine"));
+    return starts(l, "-----") && (contains(l, "original") || contains(l, "ursprüngliche") ||
+                                  contains(l, "message d'origine"));
 }
 
 static bool forward_marker(const struct line *l)
@@ -469,10 +473,10 @@ static bool forward_marker(const struct line *l)
 static bool header_block(const struct line *v, size_t n, size_t i)
 {
     static const char *const from[] = {"From:", "Von:", "De :", "De:", "*From:*", "*Von:*"};
-    static const char *const sent[] = {"Sent:", "Gesendet:", "Date:", "Datum:", "Envoyé :",
-                                       "*Sent:*", "*Gesendet:*"};
-    static const char *const to[] = {"To:", "An:", "À :", "Subject:", "Betreff:", "Objet :",
-                                     "*To:*", "*An:*"};
+    static const char *const sent[] = {
+        "Sent:", "Gesendet:", "Date:", "Datum:", "Envoyé :", "*Sent:*", "*Gesendet:*"};
+    static const char *const to[] = {
+        "To:", "An:", "À :", "Subject:", "Betreff:", "Objet :", "*To:*", "*An:*"};
     bool f = false, s = false, t = false;
 
     for (size_t k = 0; k < CS_ARRAY_SIZE(from); k++)
@@ -529,9 +533,9 @@ static size_t quote_start(const struct line *v, size_t n)
                 a--;
             if (a > 0 && ends_with_colon(&v[a - 1])) {
                 a--;
-                if (a > 0 && !blank(&v[a - 1]) && (starts(&v[a - 1], "On ") ||
-                                                   starts(&v[a - 1], "Am ") ||
-                                                   starts(&v[a - 1], "Le ")))
+                if (a > 0 && !blank(&v[a - 1]) &&
+                    (starts(&v[a - 1], "On ") || starts(&v[a - 1], "Am ") ||
+                     starts(&v[a - 1], "Le ")))
                     a--;
                 return a;
             }
@@ -543,9 +547,9 @@ static size_t quote_start(const struct line *v, size_t n)
 
 static bool mobile_signature(const struct line *l)
 {
-    static const char *const prefixes[] = {"Sent from my ", "Von meinem ", "Gesendet von ",
-                                           "Sent from Mail for ", "Get Outlook for ",
-                                           "Envoyé de mon ", "Gesendet mit "};
+    static const char *const prefixes[] = {
+        "Sent from my ",    "Von meinem ",    "Gesendet von ", "Sent from Mail for ",
+        "Get Outlook for ", "Envoyé de mon ", "Gesendet mit "};
     for (size_t k = 0; k < CS_ARRAY_SIZE(prefixes); k++)
         if (starts(l, prefixes[k]))
             return true;
@@ -561,7 +565,8 @@ static size_t signature_start(const struct line *v, size_t end)
     while (last > 0 && blank(&v[last - 1]))
         last--;
     for (size_t i = last; i-- > 0 && last - i <= 21;)
-        if ((v[i].len == 3 && !memcmp(v[i].s, "-- ", 3)) || (v[i].len == 2 && !memcmp(v[i].s, "--", 2)))
+        if ((v[i].len == 3 && !memcmp(v[i].s, "-- ", 3)) ||
+            (v[i].len == 2 && !memcmp(v[i].s, "--", 2)))
             return i;
     if (last > 0 && mobile_signature(&v[last - 1]))
         return last - 1;
@@ -621,8 +626,8 @@ int cs_mail__split(char **body, char **quoted_out, char **signature, const char 
         /* Nothing new above the history or signature (a bare forward, a lone quote): the
          * whole text is the message. */
         rc = join(body, v, 0, n);
-    } else if (rc == CS_OK && ((rc = join(quoted_out, v, q, n)) < 0 ||
-                               (rc = join(signature, v, sig, q)) < 0)) {
+    } else if (rc == CS_OK &&
+               ((rc = join(quoted_out, v, q, n)) < 0 || (rc = join(signature, v, sig, q)) < 0)) {
         cs_mem__free(*quoted_out);
         *quoted_out = NULL;
     }

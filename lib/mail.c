@@ -16,9 +16,9 @@
 
 #include "cs-internal.h"
 
-#define DEPTH_MAX 32          /* MIME nesting walked; deeper parts stay in message.eml */
-#define PARTS_MAX 20000       /* parts looked at; the rest stay in message.eml */
-#define RECIPIENTS_MAX 16     /* per-recipient blocks read from a delivery report */
+#define DEPTH_MAX 32      /* MIME nesting walked; deeper parts stay in message.eml */
+#define PARTS_MAX 20000   /* parts looked at; the rest stay in message.eml */
+#define RECIPIENTS_MAX 16 /* per-recipient blocks read from a delivery report */
 #define UNPARSED_TAG "mail-unparsed"
 
 static const cs_name kind_names[] = {
@@ -75,8 +75,8 @@ struct part {
 };
 
 struct report {
-    bool seen;           /* a message/delivery-status part */
-    char *msgid;         /* the Message-ID of the mail it reports */
+    bool seen;   /* a message/delivery-status part */
+    char *msgid; /* the Message-ID of the mail it reports */
     char *action[RECIPIENTS_MAX], *status[RECIPIENTS_MAX], *diagnostic[RECIPIENTS_MAX];
     char *recipient[RECIPIENTS_MAX];
     size_t n;
@@ -89,20 +89,21 @@ struct mail {
     char *from, *from_name, *reply_to, *subject, *message_id, *in_reply_to, *references;
     cs_time date;
     bool automatic;
+    bool envelope_ok; /* no Return-Path, or an empty one: a delivery report may be genuine */
     cs_buf plain, html; /* the text parts, as UTF-8 */
     char *body, *quoted, *signature, *html_text;
     struct part *parts;
     size_t nparts, looked;
-    bool keep_raw;       /* something did not fit: message.eml keeps it all */
+    bool keep_raw; /* something did not fit: message.eml keeps it all */
     struct report report;
     const char *unparsed; /* why it could not be read, or NULL */
 };
 
 static void mail_free(struct mail *m)
 {
-    char **strings[] = {&m->from,   &m->from_name, &m->reply_to,  &m->subject,   &m->message_id,
-                        &m->in_reply_to, &m->references, &m->body, &m->quoted, &m->signature,
-                        &m->html_text, &m->report.msgid};
+    char **strings[] = {&m->from,       &m->from_name,   &m->reply_to,   &m->subject,
+                        &m->message_id, &m->in_reply_to, &m->references, &m->body,
+                        &m->quoted,     &m->signature,   &m->html_text,  &m->report.msgid};
     for (size_t i = 0; i < CS_ARRAY_SIZE(strings); i++)
         cs_mem__free(*strings[i]);
     for (size_t i = 0; i < m->nparts; i++) {
@@ -149,6 +150,17 @@ static void token(char *out, size_t size, const char *value)
     out[n] = '\0';
 }
 
+/* Whether the Return-Path (the envelope sender the receiving server recorded) is empty:
+ * delivery reports and other mail that must not be answered are sent so. */
+static bool null_sender(GMimeObject *o)
+{
+    const char *v = header(o, "Return-Path");
+
+    while (v && isspace((unsigned char)*v))
+        v++;
+    return v && (!*v || !strncmp(v, "<>", 2));
+}
+
 /* RFC 3834 and the conventions around it: mail no program should answer automatically. */
 static bool automatic_headers(GMimeObject *o)
 {
@@ -165,12 +177,8 @@ static bool automatic_headers(GMimeObject *o)
         return true;
     if (header(o, "X-Autoreply") || header(o, "X-Autorespond"))
         return true;
-    if ((v = header(o, "Return-Path"))) {
-        while (isspace((unsigned char)*v))
-            v++;
-        if (!*v || !strncmp(v, "<>", 2))
-            return true;
-    }
+    if (null_sender(o))
+        return true;
     /* Outlook's request: a comma-separated list of what not to send back. */
     for (const char *p = header(o, "X-Auto-Response-Suppress"); p && *p;) {
         size_t n;
@@ -191,9 +199,9 @@ static bool robot_sender(const char *address)
 {
     static const char *const exact[] = {"mailer-daemon", "postmaster", "mailer", "bounce",
                                         "bounces"};
-    static const char *const prefixes[] = {"noreply", "no-reply", "no_reply", "donotreply",
-                                           "do-not-reply", "do_not_reply", "bounce-", "bounces-",
-                                           "bounce+", "bounces+", "mailer-daemon"};
+    static const char *const prefixes[] = {
+        "noreply", "no-reply", "no_reply", "donotreply", "do-not-reply", "do_not_reply",
+        "bounce-", "bounces-", "bounce+",  "bounces+",   "mailer-daemon"};
     const char *at = strchr(address, '@');
     size_t n = at ? (size_t)(at - address) : strlen(address);
 
@@ -206,19 +214,22 @@ static bool robot_sender(const char *address)
     return false;
 }
 
-/* An address libcs can keep as a mail identity. */
-static bool usable_address(const char *addr)
+/* An address libcs can keep as a mail identity. An allocation failure is kept in *rc. */
+static bool usable_address(const char *addr, int *rc)
 {
     char *value = NULL;
-    bool ok = addr && strlen(addr) <= CS_IDENTITY_MAX && cs_utf8__valid(addr, strlen(addr)) &&
-              cs_identity_normalize(&value, CS_IDENTITY_EMAIL, addr) == CS_OK;
+    int r = addr && strlen(addr) <= CS_IDENTITY_MAX && cs_utf8__valid(addr, strlen(addr))
+                ? cs_identity_normalize(&value, CS_IDENTITY_EMAIL, addr)
+                : CS_EINVAL;
 
+    if (r == CS_ENOMEM)
+        *rc = r;
     cs_mem__free(value);
-    return ok;
+    return r == CS_OK;
 }
 
 /* The first mailbox of an address list (also inside a group). */
-static InternetAddressMailbox *first_mailbox(InternetAddressList *list, int depth)
+static InternetAddressMailbox *first_mailbox(InternetAddressList *list, int depth, int *rc)
 {
     int n = list ? internet_address_list_length(list) : 0;
 
@@ -226,12 +237,11 @@ static InternetAddressMailbox *first_mailbox(InternetAddressList *list, int dept
         InternetAddress *a = internet_address_list_get_address(list, i);
         if (INTERNET_ADDRESS_IS_MAILBOX(a)) {
             const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a));
-            if (usable_address(addr))
+            if (usable_address(addr, rc))
                 return INTERNET_ADDRESS_MAILBOX(a);
         } else if (INTERNET_ADDRESS_IS_GROUP(a) && depth < 2) {
-            InternetAddressMailbox *m =
-                first_mailbox(internet_address_group_get_members(INTERNET_ADDRESS_GROUP(a)),
-                              depth + 1);
+            InternetAddressMailbox *m = first_mailbox(
+                internet_address_group_get_members(INTERNET_ADDRESS_GROUP(a)), depth + 1, rc);
             if (m)
                 return m;
         }
@@ -242,24 +252,22 @@ static InternetAddressMailbox *first_mailbox(InternetAddressList *list, int dept
 /* The sender: From, else Sender, else the envelope's Return-Path. */
 static int read_sender(struct mail *m, GMimeMessage *msg, GMimeParserOptions *po)
 {
-    InternetAddressMailbox *mb = first_mailbox(g_mime_message_get_from(msg), 0);
+    int rc = CS_OK;
+    InternetAddressMailbox *mb = first_mailbox(g_mime_message_get_from(msg), 0, &rc);
     InternetAddressList *rp = NULL;
-    int rc;
 
     if (!mb)
-        mb = first_mailbox(g_mime_message_get_sender(msg), 0);
+        mb = first_mailbox(g_mime_message_get_sender(msg), 0, &rc);
     if (!mb && header(GMIME_OBJECT(msg), "Return-Path") &&
         (rp = internet_address_list_parse(po, header(GMIME_OBJECT(msg), "Return-Path"))))
-        mb = first_mailbox(rp, 0);
-    if (mb && (rc = keep(&m->from, internet_address_mailbox_get_addr(mb))) == CS_OK)
+        mb = first_mailbox(rp, 0, &rc);
+    if (mb && rc == CS_OK && (rc = keep(&m->from, internet_address_mailbox_get_addr(mb))) == CS_OK)
         rc = keep(&m->from_name, internet_address_get_name(INTERNET_ADDRESS(mb)));
-    else
-        rc = CS_OK;
     if (rp)
         g_object_unref(rp);
     /* A Reply-To that is the sender's own address asks for nothing. */
-    if (rc == CS_OK && m->from && (mb = first_mailbox(g_mime_message_get_reply_to(msg), 0)) &&
-        strcasecmp(internet_address_mailbox_get_addr(mb), m->from))
+    if (rc == CS_OK && m->from && (mb = first_mailbox(g_mime_message_get_reply_to(msg), 0, &rc)) &&
+        rc == CS_OK && strcasecmp(internet_address_mailbox_get_addr(mb), m->from))
         rc = keep(&m->reply_to, internet_address_mailbox_get_addr(mb));
     return rc;
 }
@@ -339,9 +347,10 @@ static int add_part(struct mail *m, GMimeObject *o, char *data, size_t size, con
 /* Header fields of a delivery report: "Name: value" lines, continued by lines that start
  * with white space, blocks separated by blank lines. The value of `name` in the block that
  * starts at *p; *p moves past it. */
-static void report_block(const char **p, const char *const names[], char *values[], size_t n)
+static int report_block(const char **p, const char *const names[], char *values[], size_t n)
 {
     const char *s = *p;
+    int rc = CS_OK;
 
     while (*s == '\r' || *s == '\n')
         s++;
@@ -357,14 +366,15 @@ static void report_block(const char **p, const char *const names[], char *values
                 strncasecmp(s, names[i], (size_t)(colon - s)))
                 continue;
             char *v = cs_mem__strndup(colon + 1, (size_t)(end - colon - 1));
-            /* Folded lines become one, white space folded (a failure leaves it unset). */
-            if (v)
-                cs_ingest__clean_line(&values[i], v, 512);
+            /* Folded lines become one, white space folded. */
+            if (!v || (rc = cs_ingest__clean_line(&values[i], v, 512)) < 0)
+                rc = rc < 0 ? rc : cs_error__nomem();
             cs_mem__free(v);
         }
         s = end;
     }
     *p = s;
+    return rc;
 }
 
 /* The per-recipient blocks of a message/delivery-status part (the per-message block has
@@ -374,11 +384,13 @@ static int read_status(struct report *r, const char *text)
     static const char *const names[] = {"Action", "Status", "Diagnostic-Code", "Final-Recipient"};
     const char *p = text;
 
+    int rc = CS_OK;
+
     r->seen = true;
-    while (*p && r->n < RECIPIENTS_MAX) {
+    while (*p && r->n < RECIPIENTS_MAX && rc == CS_OK) {
         char *v[4] = {NULL, NULL, NULL, NULL};
-        report_block(&p, names, v, 4);
-        if (!v[0] && !v[3]) {
+        rc = report_block(&p, names, v, 4);
+        if (rc < 0 || (!v[0] && !v[3])) {
             for (int i = 0; i < 4; i++)
                 cs_mem__free(v[i]);
             continue;
@@ -388,7 +400,7 @@ static int read_status(struct report *r, const char *text)
         r->diagnostic[r->n] = v[2];
         r->recipient[r->n++] = v[3];
     }
-    return CS_OK;
+    return rc;
 }
 
 /* The Message-ID in the returned headers of a report. */
@@ -398,12 +410,13 @@ static int read_returned(struct report *r, const char *headers)
     const char *p = headers;
     char *v[1] = {NULL};
     char key[CS_INGEST__MSGID_MAX + 1];
+    int rc = report_block(&p, names, v, 1);
 
-    report_block(&p, names, v, 1);
-    if (v[0] && !r->msgid && cs_ingest__msgid_key(key, v[0]))
-        r->msgid = cs_mem__strdup(key);
+    if (rc == CS_OK && v[0] && !r->msgid && cs_ingest__msgid_key(key, v[0]) &&
+        !(r->msgid = cs_mem__strdup(key)))
+        rc = cs_error__nomem();
     cs_mem__free(v[0]);
-    return CS_OK;
+    return rc;
 }
 
 static bool type_is(GMimeObject *o, const char *type, const char *subtype)
@@ -584,6 +597,7 @@ static int parse(struct mail *m, GMimeMessage *msg, GMimeParserOptions *po)
     int rc;
 
     m->automatic = automatic_headers(o);
+    m->envelope_ok = !header(o, "Return-Path") || null_sender(o);
     if ((rc = read_sender(m, msg, po)) < 0 ||
         (rc = keep(&m->subject, g_mime_message_get_subject(msg))) < 0 ||
         (rc = keep(&m->in_reply_to, header(o, "In-Reply-To"))) < 0 ||
@@ -686,8 +700,8 @@ static int own_address(cs_db *db, const char *address, bool *own)
     int step;
 
     *own = false;
-    if (cs_identity_normalize(&value, CS_IDENTITY_EMAIL, address) < 0)
-        return CS_OK;
+    if ((step = cs_identity_normalize(&value, CS_IDENTITY_EMAIL, address)) < 0)
+        return step == CS_ENOMEM ? step : CS_OK;
     if (!(st = cs_db__stmt(db, sql_own_address))) {
         cs_mem__free(value);
         return cs_error_last()->code;
@@ -706,8 +720,8 @@ static int own_address(cs_db *db, const char *address, bool *own)
 static int attach(struct mail_ingest *g, const char *name, const char *type, const void *data,
                   size_t size, bool always)
 {
-    cs_attachment_spec a = {name, type && *type ? type : "application/octet-stream", NULL, size,
-                            NULL, NULL};
+    cs_attachment_spec a = {
+        name, type && *type ? type : "application/octet-stream", NULL, size, NULL, NULL};
     char hex[65], ref[CS_STORAGE_REF_MAX + 1] = "";
 
     cs_sha256__hex(hex, data, size);
@@ -761,8 +775,8 @@ static int ingest_parsed(struct mail_ingest *g, int kind)
     struct mail *m = g->m;
     cs_inbound in = CS_INBOUND_INIT;
     char id[CS_INGEST__MSGID_MAX + 3];
-    cs_ingest__mail x = {kind, m->quoted, m->signature, m->html_text, m->reply_to, m->date, NULL,
-                         id};
+    cs_ingest__mail x = {kind,        m->quoted, m->signature, m->html_text,
+                         m->reply_to, m->date,   NULL,         id};
     int rc;
 
     snprintf(id, sizeof(id), "<%s@libcs.invalid>", m->sha);
@@ -883,9 +897,8 @@ static int bounce_note(struct mail_ingest *g, const struct reported *it, const c
     cs_message_fields mf = CS_MESSAGE_FIELDS_INIT;
     char body[1400];
 
-    snprintf(body, sizeof(body),
-             "The mail to %s (outbox item %lld) could not be delivered: %s", it->recipient,
-             (long long)it->id, reason);
+    snprintf(body, sizeof(body), "The mail to %s (outbox item %lld) could not be delivered: %s",
+             it->recipient, (long long)it->id, reason);
     mf.ticket_id = it->ticket_id;
     mf.direction = CS_DIRECTION_OUTBOUND;
     mf.visibility = CS_VISIBILITY_INTERNAL;
@@ -913,21 +926,24 @@ static int ingest_bounce(struct mail_ingest *g, const struct reported *it)
     snprintf(reason, sizeof(reason), "%s: %s%s%s", delayed ? "delayed" : "bounced",
              status ? status : "5.0.0", diag ? " " : "", diag ? diag : "");
     cs_text__one_line(reason);
-    if (it->state == CS_OUTBOX_CANCELLED ||
-        (it->last_error && !strcmp(it->last_error, reason))) {
+    if (it->last_error && !strcmp(it->last_error, reason)) {
         g->r->duplicate = 1; /* seen before: nothing changes */
         goto done;
     }
+    /* Only a sent item can bounce: a report naming one that is still queued or leased was
+     * not written by the server that took it, and changes nothing. */
+    if (it->state != CS_OUTBOX_SENT)
+        goto done;
     if (!(st = cs_db__stmt(g->db, delayed ? sql_delayed : sql_bounced)))
         return cs_error_last()->code;
     sqlite3_bind_int64(st, 1, it->id);
     cs_db__bind_text(st, 2, reason);
     if ((rc = cs_db__exec_stmt(g->db, st)) < 0)
         return rc;
-    if (!delayed && ((rc = bounce_note(g, it, reason)) < 0 ||
-                     (rc = cs_audit__record(g->db, &cs_actor__system, "outbox", it->id,
-                                            it->ticket_id, it->customer_id, "bounce", "state",
-                                            NULL, "dead")) < 0))
+    if (!delayed &&
+        ((rc = bounce_note(g, it, reason)) < 0 ||
+         (rc = cs_audit__record(g->db, &cs_actor__system, "outbox", it->id, it->ticket_id,
+                                it->customer_id, "bounce", "state", NULL, "dead")) < 0))
         return rc;
 done:
     g->r->mail_kind = CS_MAIL_BOUNCE;
@@ -949,7 +965,9 @@ static int ingest_mail(struct mail_ingest *g)
         return rc;
     if (m->unparsed)
         return ingest_unparsed(g, m->unparsed);
-    if (m->report.seen && m->report.msgid &&
+    /* A report sent with a sender (a person's mailbox) is no server's report: it cannot
+     * fail anything, and goes in as automatic mail. */
+    if (m->report.seen && m->report.msgid && m->envelope_ok &&
         (rc = find_reported(&it, &found, g->db, m->report.msgid)) == CS_OK && found)
         rc = ingest_bounce(g, &it);
     cs_mem__free(it.last_error);

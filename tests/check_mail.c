@@ -126,7 +126,8 @@ START_TEST(windows_1252_and_utf8_base64)
     cs_message *m = message(db, r->message_id), *mu = message(db, u->message_id);
     char *name = customer_name(db, r->customer_id), *uname = customer_name(db, u->customer_id);
 
-    ck_assert_str_eq(cs_message_body(m), "„Die Rechnung“ über 12,50 € stimmt nicht – bitte prüfen.");
+    ck_assert_str_eq(cs_message_body(m),
+                     "„Die Rechnung“ über 12,50 € stimmt nicht – bitte prüfen.");
     ck_assert_str_eq(name, "Sabine Weiß");
     ck_assert_str_eq(uname, "Özlem Çelik");
     ck_assert_str_eq(cs_message_subject(mu), "Überweisung nicht angekommen ✓");
@@ -230,8 +231,8 @@ static void check_split(const char *file, const char *body, const char *quoted_s
     char *json = NULL;
 
     ck_assert_str_eq(cs_message_body(m), body);
-    ck_assert_msg(cs_message_quoted(m) && !strncmp(cs_message_quoted(m), quoted_start,
-                                                   strlen(quoted_start)),
+    ck_assert_msg(cs_message_quoted(m) &&
+                      !strncmp(cs_message_quoted(m), quoted_start, strlen(quoted_start)),
                   "%s: quoted is \"%s\"", file, cs_message_quoted(m));
     if (signature)
         ck_assert_str_eq(cs_message_signature(m), signature);
@@ -252,7 +253,8 @@ static void check_split(const char *file, const char *body, const char *quoted_s
 
 START_TEST(outlook_quoting)
 {
-    check_split("outlook-reply.eml", "Danke, das passt so.\n\nMit freundlichen Gruessen\nMarkus Wolf",
+    check_split("outlook-reply.eml",
+                "Danke, das passt so.\n\nMit freundlichen Gruessen\nMarkus Wolf",
                 "________________________________\nVon: Service <service@shop.example>", NULL);
     check_split("outlook-original.eml", "Ich habe das Etikett nicht bekommen.",
                 "-----Original Message-----\nFrom: Service", NULL);
@@ -329,11 +331,13 @@ START_TEST(reply_threads_by_in_reply_to)
 {
     cs_db *db = t_open_memory();
     int64_t ch = mail_channel(db);
-    cs_ingest_result *a = ingest_text(db, ch, "From: anna@example.com\r\nSubject: Frage\r\n"
-                                              "Message-ID: <q1@example.com>\r\n\r\nErste Frage\r\n");
-    cs_ingest_result *b = ingest_text(db, ch, "From: anna@example.com\r\nSubject: Re: Frage\r\n"
-                                              "Message-ID: <q2@example.com>\r\n"
-                                              "In-Reply-To: <q1@example.com>\r\n\r\nNoch was\r\n");
+    cs_ingest_result *a = ingest_text(db, ch,
+                                      "From: anna@example.com\r\nSubject: Frage\r\n"
+                                      "Message-ID: <q1@example.com>\r\n\r\nErste Frage\r\n");
+    cs_ingest_result *b = ingest_text(db, ch,
+                                      "From: anna@example.com\r\nSubject: Re: Frage\r\n"
+                                      "Message-ID: <q2@example.com>\r\n"
+                                      "In-Reply-To: <q1@example.com>\r\n\r\nNoch was\r\n");
 
     ck_assert_int_eq(b->ticket_id, a->ticket_id);
     ck_assert_int_eq(b->thread_rule, CS_THREAD_IN_REPLY_TO);
@@ -355,8 +359,9 @@ START_TEST(reply_to_only_to_the_customers_own_identity)
 
     ck_assert_ok(cs_customer_add_identity(db, anna, CS_IDENTITY_EMAIL, "anna@work.example"));
     /* Her own other address: the receipt and replies go there. */
-    r = ingest_text(db, ch, "From: Anna <anna@example.com>\r\nReply-To: <Anna@Work.example>\r\n"
-                            "Subject: Eins\r\nMessage-ID: <r1@x>\r\n\r\nText\r\n");
+    r = ingest_text(db, ch,
+                    "From: Anna <anna@example.com>\r\nReply-To: <Anna@Work.example>\r\n"
+                    "Subject: Eins\r\nMessage-ID: <r1@x>\r\n\r\nText\r\n");
     ck_assert_int_eq(r->customer_id, anna);
     ck_assert_int_eq(t_sql_int(db, "SELECT i.value = 'anna@work.example' FROM message m JOIN"
                                    " identity i ON i.id = m.identity_id WHERE m.id = 1"),
@@ -364,8 +369,9 @@ START_TEST(reply_to_only_to_the_customers_own_identity)
     ck_assert_ok(cs_reply(NULL, db, r->ticket_id, "Antwort", NULL));
     cs_ingest_result_free(r);
     /* Another customer's address: never followed, nothing attached to anyone. */
-    r = ingest_text(db, ch, "From: Anna <anna@example.com>\r\nReply-To: bert@example.com\r\n"
-                            "Subject: Zwei\r\nMessage-ID: <r2@x>\r\n\r\nText\r\n");
+    r = ingest_text(db, ch,
+                    "From: Anna <anna@example.com>\r\nReply-To: bert@example.com\r\n"
+                    "Subject: Zwei\r\nMessage-ID: <r2@x>\r\n\r\nText\r\n");
     ck_assert_int_eq(t_sql_int(db, "SELECT i.value = 'anna@example.com' FROM message m JOIN"
                                    " identity i ON i.id = m.identity_id WHERE m.external_id ="
                                    " '<r2@x>'"),
@@ -373,8 +379,9 @@ START_TEST(reply_to_only_to_the_customers_own_identity)
     ck_assert_ok(cs_reply(NULL, db, r->ticket_id, "Antwort", NULL));
     cs_ingest_result_free(r);
     /* An unknown address: recorded for the agent, not followed, not added. */
-    r = ingest_text(db, ch, "From: Anna <anna@example.com>\r\nReply-To: evil@attacker.example\r\n"
-                            "Subject: Drei\r\nMessage-ID: <r3@x>\r\n\r\nText\r\n");
+    r = ingest_text(db, ch,
+                    "From: Anna <anna@example.com>\r\nReply-To: evil@attacker.example\r\n"
+                    "Subject: Drei\r\nMessage-ID: <r3@x>\r\n\r\nText\r\n");
     cs_message *m = message(db, r->message_id);
     ck_assert_str_eq(cs_message_reply_to(m), "evil@attacker.example");
     cs_message_free(m);
@@ -424,8 +431,8 @@ START_TEST(automatic_mail_gets_no_receipt)
     char text[512];
 
     for (size_t i = 0; i < sizeof(heads) / sizeof(heads[0]); i++) {
-        snprintf(text, sizeof(text), "%sSubject: Auto %zu\r\nMessage-ID: <auto%zu@x>\r\n\r\nBody\r\n",
-                 heads[i], i, i);
+        snprintf(text, sizeof(text),
+                 "%sSubject: Auto %zu\r\nMessage-ID: <auto%zu@x>\r\n\r\nBody\r\n", heads[i], i, i);
         cs_ingest_result *r = ingest_text(db, ch, text);
         ck_assert_msg(r->mail_kind == CS_MAIL_AUTOMATIC && r->created && !r->receipt_id,
                       "%s: kind %d, receipt %lld", heads[i], r->mail_kind,
@@ -434,8 +441,9 @@ START_TEST(automatic_mail_gets_no_receipt)
     }
     ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM outbox"), 0);
     /* A person's mail, also one that says Auto-Submitted: no, gets its receipt. */
-    cs_ingest_result *r = ingest_text(db, ch, "From: p@example.com\r\nAuto-Submitted: no\r\n"
-                                              "Subject: Person\r\n\r\nBody\r\n");
+    cs_ingest_result *r = ingest_text(db, ch,
+                                      "From: p@example.com\r\nAuto-Submitted: no\r\n"
+                                      "Subject: Person\r\n\r\nBody\r\n");
     ck_assert_int_eq(r->mail_kind, CS_MAIL_MESSAGE);
     ck_assert_int_gt(r->receipt_id, 0);
     cs_ingest_result_free(r);
@@ -452,8 +460,10 @@ START_TEST(automatic_mail_is_rate_limited)
     char text[256];
 
     for (int i = 0; i < 6; i++) {
-        snprintf(text, sizeof(text), "From: loop@example.com\r\nSubject: Neu %d\r\n"
-                                     "Message-ID: <loop%d@x>\r\n\r\nText\r\n", i, i);
+        snprintf(text, sizeof(text),
+                 "From: loop@example.com\r\nSubject: Neu %d\r\n"
+                 "Message-ID: <loop%d@x>\r\n\r\nText\r\n",
+                 i, i);
         cs_ingest_result *r = ingest_text(db, ch, text);
         ck_assert_int_eq(r->created, 1);
         receipts += r->receipt_id > 0;
@@ -463,7 +473,8 @@ START_TEST(automatic_mail_is_rate_limited)
     }
     ck_assert_int_eq(receipts, 3);
     t_now += 3600;
-    cs_ingest_result *r = ingest_text(db, ch, "From: loop@example.com\r\nSubject: Später\r\n\r\nx\r\n");
+    cs_ingest_result *r =
+        ingest_text(db, ch, "From: loop@example.com\r\nSubject: Später\r\n\r\nx\r\n");
     ck_assert_int_gt(r->receipt_id, 0);
     cs_ingest_result_free(r);
     ck_assert_ok(cs_setting_set(db, "mail.auto_reply_limit", 1));
@@ -491,8 +502,9 @@ START_TEST(postfix_dsn_marks_the_item_failed)
 {
     cs_db *db = t_open_memory();
     int64_t ch = mail_channel(db), tickets, item, reply_item;
-    cs_ingest_result *r = ingest_text(db, ch, "From: Anna <anna@example.com>\r\nSubject: Lieferung"
-                                              "\r\n\r\nWo ist mein Paket?\r\n");
+    cs_ingest_result *r = ingest_text(db, ch,
+                                      "From: Anna <anna@example.com>\r\nSubject: Lieferung"
+                                      "\r\n\r\nWo ist mein Paket?\r\n");
     cs_outbox_batch *b = NULL;
     char *msgid, *raw, *other;
     size_t size;
@@ -535,6 +547,42 @@ START_TEST(postfix_dsn_marks_the_item_failed)
     ck_assert_int_eq(r->duplicate, 1);
     ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM message WHERE visibility = 2"), 1);
     cs_ingest_result_free(r);
+    /* A report from a person's mailbox (its Return-Path is not empty) fails nothing. */
+    char *forged = replace(raw, "Return-Path: <>", "Return-Path: <mallory@example.org>");
+    item = t_sql_int(db, "SELECT id FROM outbox WHERE id = 1 AND state = 3");
+    ck_assert_int_eq(item, 1);
+    char *forged_receipt = replace(forged, msgid, "@RECEIPT@");
+    free(forged);
+    sqlite3_stmt *st = NULL;
+    ck_assert_int_eq(sqlite3_prepare_v2(db->sql, "SELECT header_message_id FROM outbox WHERE id = 1",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+    forged = replace(forged_receipt, "@RECEIPT@", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    r = ingest_text(db, ch, forged);
+    ck_assert_int_eq(r->mail_kind, CS_MAIL_AUTOMATIC);
+    ck_assert_int_eq(r->bounced_item_id, 0);
+    ck_assert_int_eq(t_sql_int(db, "SELECT state FROM outbox WHERE id = 1"), CS_OUTBOX_SENT);
+    cs_ingest_result_free(r);
+    free(forged);
+    free(forged_receipt);
+    /* A report naming an item that was never sent changes nothing. */
+    ck_assert_ok(cs_reply(NULL, db, 1, "Noch eine Antwort.", NULL));
+    st = NULL;
+    ck_assert_int_eq(sqlite3_prepare_v2(db->sql, "SELECT header_message_id FROM outbox WHERE id = 3",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+    forged = replace(tmpl, "@MSGID@", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    r = ingest_text(db, ch, forged);
+    ck_assert_int_eq(r->mail_kind, CS_MAIL_BOUNCE);
+    ck_assert_int_eq(r->duplicate, 0);
+    ck_assert_int_eq(t_sql_int(db, "SELECT state FROM outbox WHERE id = 3"), CS_OUTBOX_QUEUED);
+    ck_assert_int_eq(t_sql_int(db, "SELECT last_error IS NULL FROM outbox WHERE id = 3"), 1);
+    cs_ingest_result_free(r);
+    free(forged);
     /* A report about a mail libcs never sent is kept as automatic mail: no receipt. */
     other = replace(tmpl, "@MSGID@", "<somebody-else@example.org>");
     r = ingest_text(db, ch, other);
@@ -716,8 +764,10 @@ START_TEST(ten_thousand_parts)
                                   "Content-Type: multipart/mixed; boundary=\"p\"\r\n\r\n"
                                   "--p\r\nContent-Type: text/plain\r\n\r\nHallo\r\n");
     for (int i = 0; i < 10000; i++)
-        n += (size_t)sprintf(raw + n, "--p\r\nContent-Type: application/x-part; name=\"p%d\"\r\n"
-                                      "\r\npart %d\r\n", i, i);
+        n += (size_t)sprintf(raw + n,
+                             "--p\r\nContent-Type: application/x-part; name=\"p%d\"\r\n"
+                             "\r\npart %d\r\n",
+                             i, i);
     n += (size_t)sprintf(raw + n, "--p--\r\n");
     ck_assert_ok(cs_ingest_mail(&r, db, ch, raw, n, NULL));
     m = message(db, r->message_id);

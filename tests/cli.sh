@@ -194,6 +194,11 @@ has "duplicate" "the same raw mail is a duplicate"
 printf 'From: MAILER-DAEMON@mx.example.com\r\nAuto-Submitted: auto-replied\r\n\r\nx\r\n' >"$tmp/auto.eml"
 expect 0 "automatic mail on standard input" -- ingest --channel 1 --raw - <"$tmp/auto.eml"
 has "no automatic answer" "automatic mail gets no receipt"
+printf 'From: kim@example.com\r\nSubject: Antwort\r\n\r\nDanke!\r\n\r\nOn Mon, 2 Mar 2026 Service wrote:\r\n> Alt\r\n> Noch\r\n' >"$tmp/quoted.eml"
+expect 0 "a reply with a quote" -- --json ingest --channel 1 --raw "$tmp/quoted.eml"
+expect 0 "show folds the quote" -- show "$(printf '%s' "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["ticket_number"])')"
+has "    Danke!
+    [quoted text: 3 lines]" "the quoted history is folded"
 expect 1 "raw mail on a twitter channel" -- ingest --channel 2 --raw "$tmp/mail.eml"
 expect 1 "raw mail from a missing file" -- ingest --channel 1 --raw "$tmp/none.eml"
 expect 2 "raw mail with a body too" -- ingest --channel 1 --raw "$tmp/mail.eml" text

@@ -522,6 +522,24 @@ static int ticket_by_number(struct cli *cli, const char *text, json_int_t *id, j
     return 0;
 }
 
+/* What the mail parser took off a mail's body, folded to a line each, as mail clients do. */
+static void print_folded(const json_t *mail)
+{
+    static const char *const parts[][2] = {{"signature", "signature"},
+                                           {"quoted", "quoted text"}};
+
+    for (size_t i = 0; i < 2; i++) {
+        const char *text = json_string_value(json_object_get(mail, parts[i][0]));
+        int lines = 0;
+        for (const char *p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : "")
+            lines++;
+        if (lines)
+            printf("    [%s: %d line%s]\n", parts[i][1], lines, lines == 1 ? "" : "s");
+    }
+    if (json_is_string(json_object_get(mail, "html")))
+        printf("    [HTML part kept]\n");
+}
+
 static void print_message(struct names *n, const json_t *m)
 {
     const json_t *author = json_object_get(m, "author");
@@ -543,6 +561,7 @@ static void print_message(struct names *n, const json_t *m)
         printf("    %.*s\n", len, p);
         p = nl ? nl + 1 : NULL;
     }
+    print_folded(json_object_get(m, "mail"));
 }
 
 int cli_cmd_show(struct cli *cli, int argc, char **argv)

@@ -114,7 +114,8 @@ CS_EXTERN(int) cs_customer_update(cs_db *db, int64_t id, const cs_customer_field
  * Read a customer, with its tags and identities.
  *
  * @param[out] out the customer, owned by the caller; release with cs_customer_free()
- * @return CS_OK; CS_ENOTFOUND; CS_EPERM if a customer actor asks for another customer
+ * @return CS_OK; CS_ENOTFOUND, also when a customer actor asks for another customer (as
+ *         if it did not exist); CS_EPERM
  * @since 0.1
  */
 CS_EXTERN(int) cs_customer_lookup(cs_customer **out, cs_db *db, int64_t id);
@@ -124,7 +125,8 @@ CS_EXTERN(int) cs_customer_lookup(cs_customer **out, cs_db *db, int64_t id);
  * customer's identities belong to the survivor, so the result is always a live customer.
  *
  * @param[out] out the customer, owned by the caller; release with cs_customer_free()
- * @return CS_OK; CS_ENOTFOUND; CS_EINVAL for a bad kind or value; CS_EPERM
+ * @return CS_OK; CS_ENOTFOUND, also when a customer actor asks for another customer's
+ *         identity; CS_EINVAL for a bad kind or value; CS_EPERM
  * @since 0.1
  */
 CS_EXTERN(int) cs_customer_find(cs_customer **out, cs_db *db, int kind, const char *value);

@@ -80,16 +80,19 @@ typedef struct cs_mail_options {
  * Precedence bulk, list or junk, a List-Id, an empty Return-Path ("<>"),
  * X-Auto-Response-Suppress naming All, AutoReply or OOF, a sender such as MAILER-DAEMON,
  * postmaster, noreply, no-reply or do-not-reply, or a sender that is the address of any of
- * the shop's channels; result->mail_kind is CS_MAIL_AUTOMATIC for them. Receipts to one
- * address are also limited by the "mail.auto_reply_limit" setting (per hour; see
- * cs_ingest()).
+ * the shop's channels; result->mail_kind is CS_MAIL_AUTOMATIC for them. Whatever the
+ * headers say, at most "mail.auto_reply_limit" automatic mails (default 3) go to one address
+ * per hour, so two autoresponders cannot answer each other for ever (cs_ingest() keeps its
+ * one receipt per new ticket).
  *
- * Bounces (RFC 3464): a multipart/report of report-type delivery-status naming (in its
- * returned headers) the Message-ID of a mail libcs sent on a mail channel marks that
- * outbox item dead with the reason ("bounced: 5.1.1 ..."), adds an internal note to its
- * ticket, and opens no ticket: mail_kind CS_MAIL_BOUNCE, bounced_item_id the item,
- * ticket_id its ticket, message_id the note. A report of a delay only notes it. A report
- * that names no item of libcs's goes in as an automatic mail, so nothing is lost.
+ * Bounces (RFC 3464): a multipart/report of report-type delivery-status, sent with an
+ * empty Return-Path (or none), naming in its returned headers the Message-ID of a mail
+ * libcs sent on a mail channel, marks that outbox item (if it is CS_OUTBOX_SENT) dead with
+ * the reason ("bounced: 5.1.1 ..."), adds an internal note to its ticket, and opens no
+ * ticket: mail_kind CS_MAIL_BOUNCE, bounced_item_id the item, ticket_id its ticket,
+ * message_id the note. A report of a delay only records it in the item's last error. A
+ * report that names no item of libcs's, or comes from a mailbox, goes in as automatic
+ * mail, so nothing is lost.
  *
  * Malformed mail: bytes in no charset become U+FFFD; a text longer than CS_BODY_MAX is cut
  * and the whole mail kept as the attachment "message.eml"; past CS_ATTACHMENTS_MAX - 1

@@ -66,8 +66,10 @@ typedef struct cs_message_fields {
 /**
  * Add a message to a ticket as the handle's actor. Internal notes are outbound and come
  * from agents (light agents included) or the system; customers write only inbound public
- * messages on tickets they may see. Adding a message never sends anything: replies go
- * out through cs_reply() and the outbox.
+ * messages on tickets they may see, and give only the ticket, subject, body and
+ * attachments (a channel, an external id, an internal visibility or an outbound direction
+ * is CS_EPERM naming the field). Adding a message never sends anything: replies go out
+ * through cs_reply() and the outbox.
  *
  * @param[out] id the new message's id
  * @return CS_OK; CS_EINVAL naming the field (body, subject, external_id,
@@ -80,7 +82,8 @@ CS_EXTERN(int) cs_message_create(int64_t *id, cs_db *db, const cs_message_fields
 
 typedef struct cs_message cs_message;
 
-/** Read one message. Customers cannot read internal notes (CS_EPERM). @since 0.1 */
+/** Read one message. A message the actor may not see (on a ticket it does not see, or an
+ * internal note for a customer) is CS_ENOTFOUND, as a missing one. @since 0.1 */
 CS_EXTERN(int) cs_message_lookup(cs_message **out, cs_db *db, int64_t id);
 /** Release a message. NULL is a no-op. @since 0.1 */
 CS_EXTERN(void) cs_message_free(cs_message *m);
@@ -136,7 +139,8 @@ typedef struct cs_message_iter cs_message_iter;
  * the end. The actor at this call decides about internal notes for every page.
  *
  * @param[out] out release with cs_message_iter_free()
- * @return CS_OK; CS_ENOTFOUND; CS_EPERM
+ * @return CS_OK; CS_ENOTFOUND for a ticket that does not exist or the actor may not see;
+ *         CS_EPERM
  * @since 0.1
  */
 CS_EXTERN(int) cs_message_iter_new(cs_message_iter **out, cs_db *db, int64_t ticket_id);

@@ -87,10 +87,14 @@ typedef struct cs_ticket cs_ticket;
  * Open a ticket for a customer. Usually cs_ingest() does this; hosts call it for tickets
  * they open themselves (a phone call, a callback).
  *
+ * A customer actor opens tickets for itself only and gives only the subject and the custom
+ * fields defined as customer-writable (cs/custom.h); any other field is CS_EPERM naming it,
+ * another customer_id CS_ENOTFOUND.
+ *
  * @param[out] id the new ticket's id; its number is sequential per database
- * @return CS_OK; CS_EINVAL naming the field; CS_ENOTFOUND for a missing customer, channel,
- *         group or agent (field named); CS_EPERM (light agents; customers only for
- *         themselves); CS_EREADONLY; CS_EBUSY; CS_EDB
+ * @return CS_OK; CS_EINVAL naming the field (custom values: "custom.<key>"); CS_ENOTFOUND
+ *         for a missing customer, channel, group or agent (field named); CS_EPERM (light
+ *         agents; customers setting what they may not); CS_EREADONLY; CS_EBUSY; CS_EDB
  * @since 0.1
  */
 CS_EXTERN(int) cs_ticket_create(int64_t *id, cs_db *db, const cs_ticket_fields *fields);
@@ -110,7 +114,8 @@ CS_EXTERN(int) cs_ticket_update(cs_db *db, int64_t id, const cs_ticket_fields *f
  * Read a ticket with its tags.
  *
  * @param[out] out owned by the caller; release with cs_ticket_free()
- * @return CS_OK; CS_ENOTFOUND; CS_EPERM if a customer actor may not see it
+ * @return CS_OK; CS_ENOTFOUND, also for a ticket the actor may not see (another customer's,
+ *         or for a group-scoped agent another group's), with the same message; CS_EPERM
  * @since 0.1
  */
 CS_EXTERN(int) cs_ticket_lookup(cs_ticket **out, cs_db *db, int64_t id);

@@ -40,8 +40,9 @@ static void setup(void)
             abort();
         cs_str_free(resp);
     }
-    if (sqlite3_exec(db->sql, "UPDATE outbox SET state = 3, header_message_id ="
-                              " '<libcs-fuzz-1@shop.example>' WHERE kind = 'reply'",
+    if (sqlite3_exec(db->sql,
+                     "UPDATE outbox SET state = 3, header_message_id ="
+                     " '<libcs-fuzz-1@shop.example>' WHERE kind = 'reply'",
                      NULL, NULL, NULL) != SQLITE_OK)
         abort();
 }
