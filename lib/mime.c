@@ -22,8 +22,22 @@ static const char sql_attachments[] =
     "SELECT name, content_type, data FROM attachment WHERE message_id = ?1 ORDER BY id";
 
 /* The text columns of sql_item, in order. */
-enum { STATE, KIND, RECIPIENT, SUBJECT, BODY, MSGID, IN_REPLY_TO, REFS, HTML, CHANNEL_NAME,
-       CHANNEL_ADDRESS, TICKET_SUBJECT, CUSTOMER_NAME, TEXT_COLUMNS };
+enum {
+    STATE,
+    KIND,
+    RECIPIENT,
+    SUBJECT,
+    BODY,
+    MSGID,
+    IN_REPLY_TO,
+    REFS,
+    HTML,
+    CHANNEL_NAME,
+    CHANNEL_ADDRESS,
+    TICKET_SUBJECT,
+    CUSTOMER_NAME,
+    TEXT_COLUMNS
+};
 
 struct item {
     int64_t id, message_id, number;
@@ -144,8 +158,8 @@ static void add_mailbox(InternetAddressList *list, const char *name, const char 
 static GMimePart *leaf(GMimePart *part, const void *data, size_t size, bool text)
 {
     GMimeStream *stream = g_mime_stream_mem_new_with_buffer(data, size);
-    GMimeDataWrapper *content = g_mime_data_wrapper_new_with_stream(stream,
-                                                                    GMIME_CONTENT_ENCODING_DEFAULT);
+    GMimeDataWrapper *content =
+        g_mime_data_wrapper_new_with_stream(stream, GMIME_CONTENT_ENCODING_DEFAULT);
     GMimeContentEncoding encoding;
 
     g_mime_part_set_content(part, content);
@@ -223,9 +237,10 @@ static int add_attachments(GMimeMultipart *mixed, size_t *n, cs_db *db, const st
         size_t size = (size_t)sqlite3_column_bytes(st, 2);
         char *clean = NULL;
         if (sqlite3_column_type(st, 2) == SQLITE_NULL) {
-            rc = cs_error__set(CS_ECONFLICT, "item_id", "attachment \"%s\" of outbox item %lld "
-                               "is in the host's storage, not in the database", name,
-                               (long long)it->id);
+            rc = cs_error__set(CS_ECONFLICT, "item_id",
+                               "attachment \"%s\" of outbox item %lld "
+                               "is in the host's storage, not in the database",
+                               name, (long long)it->id);
             break;
         }
         if ((rc = cs_ingest__clean_line(&clean, name, NAME_MAX_BYTES)) < 0)
@@ -292,12 +307,15 @@ static int headers_of(struct headers *h, const struct item *it)
     int rc;
 
     if (!plain_address(address))
-        return cs_error__set(CS_ECONFLICT, "item_id", "the channel of outbox item %lld has no "
-                             "plain mail address to send from", (long long)it->id);
+        return cs_error__set(CS_ECONFLICT, "item_id",
+                             "the channel of outbox item %lld has no "
+                             "plain mail address to send from",
+                             (long long)it->id);
     if (!plain_address(to))
-        return cs_error__set(CS_ECONFLICT, "item_id", "outbox item %lld is addressed to \"%s\", "
-                             "which is not a plain (ASCII) mail address", (long long)it->id,
-                             to ? to : "");
+        return cs_error__set(CS_ECONFLICT, "item_id",
+                             "outbox item %lld is addressed to \"%s\", "
+                             "which is not a plain (ASCII) mail address",
+                             (long long)it->id, to ? to : "");
     if ((rc = cs_ingest__clean_line(&h->from_name, it->text[CHANNEL_NAME], NAME_MAX_BYTES)) < 0 ||
         (rc = cs_ingest__clean_line(&h->to_name, it->text[CUSTOMER_NAME], NAME_MAX_BYTES)) < 0 ||
         (rc = subject_line(&h->subject, it)) < 0 ||
@@ -388,8 +406,10 @@ static int render(char **out, size_t *size, cs_db *db, const struct item *it)
     int rc;
 
     if (it->state != CS_OUTBOX_LEASED)
-        return cs_error__set(CS_ECONFLICT, "item_id", "outbox item %lld is not claimed: only "
-                             "a claimed item is rendered", (long long)it->id);
+        return cs_error__set(CS_ECONFLICT, "item_id",
+                             "outbox item %lld is not claimed: only "
+                             "a claimed item is rendered",
+                             (long long)it->id);
     if (it->channel_kind != CS_CHANNEL_EMAIL && it->channel_kind != CS_CHANNEL_WEBFORM)
         return cs_error__inval("item_id", "outbox item %lld is not a mail: its channel is %s",
                                (long long)it->id, cs_channel_kind_name(it->channel_kind));
@@ -398,8 +418,10 @@ static int render(char **out, size_t *size, cs_db *db, const struct item *it)
                              (long long)it->id);
     snprintf(msgid, sizeof(msgid), "%.*s", (int)(len - 2), id + 1);
     if (!plain_msgid(msgid))
-        return cs_error__set(CS_ECONFLICT, "item_id", "outbox item %lld has no usable "
-                             "Message-ID", (long long)it->id);
+        return cs_error__set(CS_ECONFLICT, "item_id",
+                             "outbox item %lld has no usable "
+                             "Message-ID",
+                             (long long)it->id);
     if ((rc = headers_of(&h, it)) < 0)
         goto out;
     cs_mail__init(); /* GMime's tables, once per process (shared with the parser) */

@@ -257,8 +257,8 @@ static void ck_content(GMimeObject *part, const char *type, const void *data, si
  * SMTP. */
 START_TEST(reply_renders_every_header)
 {
-    cs_ingest_result *r = mail_on(db, "<m1@anna.example>", "joerg@example.com", "Jörg Müller",
-                                  "Rechnung für März");
+    cs_ingest_result *r =
+        mail_on(db, "<m1@anna.example>", "joerg@example.com", "Jörg Müller", "Rechnung für März");
     cs_reply_options o = CS_REPLY_OPTIONS_INIT;
     char names[512], *raw, *stored;
     int64_t mid, item;
@@ -333,8 +333,9 @@ START_TEST(no_field_adds_a_header)
              " '<c@d>\r\nX-Evil: 1 <e@f>' WHERE id = %lld RETURNING 1",
              evil, (long long)item);
     ck_assert_int_eq(t_sql_int(db, sql), 1);
-    snprintf(sql, sizeof(sql), "UPDATE channel SET name = 'Shop\r\nBcc: evil@attacker.example'"
-                               " RETURNING 1");
+    snprintf(sql, sizeof(sql),
+             "UPDATE channel SET name = 'Shop\r\nBcc: evil@attacker.example'"
+             " RETURNING 1");
     ck_assert_int_eq(t_sql_int(db, sql), 1);
     m = render(item, &raw);
     ck_wire_form(raw);
@@ -343,8 +344,7 @@ START_TEST(no_field_adds_a_header)
     header_names(names, sizeof(names), m);
     ck_assert_str_eq(names, "Date,From,Subject,To,Message-Id,In-Reply-To,References,"
                             "Auto-Submitted,X-Auto-Response-Suppress,MIME-Version");
-    ck_assert_str_eq(g_mime_message_get_subject(m),
-                     "[#1] x Bcc: evil@attacker.example body");
+    ck_assert_str_eq(g_mime_message_get_subject(m), "[#1] x Bcc: evil@attacker.example body");
     ck_assert_str_eq(header(m, "In-Reply-To"), "<a@b>");
     ck_assert_str_eq(header(m, "References"), "<c@d> <e@f>");
     ck_mailbox(g_mime_message_get_from(m), "Shop Bcc: evil@attacker.example",
@@ -371,9 +371,8 @@ START_TEST(html_and_attachments)
     static const char pdf[] = "%PDF-1.4\0\1\2\377 binary";
     cs_ingest_result *r = mail_on(db, "<m1@anna.example>", "anna@example.com", "Anna", "Frage");
     cs_reply_options o = CS_REPLY_OPTIONS_INIT;
-    cs_attachment_spec a[2] = {
-        {"Übersicht.pdf", "application/pdf", pdf, sizeof(pdf), NULL, NULL},
-        {"notes.txt", "text/html\r\nX-Evil: 1", "hello", 5, NULL, NULL}};
+    cs_attachment_spec a[2] = {{"Übersicht.pdf", "application/pdf", pdf, sizeof(pdf), NULL, NULL},
+                               {"notes.txt", "text/html\r\nX-Evil: 1", "hello", 5, NULL, NULL}};
     GMimeMultipart *mixed, *alt;
     char *raw;
     GMimeMessage *m;
@@ -390,9 +389,9 @@ START_TEST(html_and_attachments)
 
     ck_assert(GMIME_IS_MULTIPART(g_mime_message_get_mime_part(m)));
     mixed = GMIME_MULTIPART(g_mime_message_get_mime_part(m));
-    ck_assert_str_eq(g_mime_content_type_get_media_subtype(
-                         g_mime_object_get_content_type(GMIME_OBJECT(mixed))),
-                     "mixed");
+    ck_assert_str_eq(
+        g_mime_content_type_get_media_subtype(g_mime_object_get_content_type(GMIME_OBJECT(mixed))),
+        "mixed");
     ck_assert_int_eq(g_mime_multipart_get_count(mixed), 3);
     alt = GMIME_MULTIPART(g_mime_multipart_get_part(mixed, 0));
     ck_assert_str_eq(
@@ -403,7 +402,8 @@ START_TEST(html_and_attachments)
     ck_content(g_mime_multipart_get_part(alt, 0), "text/plain", text, strlen(text));
     ck_content(g_mime_multipart_get_part(alt, 1), "text/html", html, strlen(html));
 
-    GMimeObject *p1 = g_mime_multipart_get_part(mixed, 1), *p2 = g_mime_multipart_get_part(mixed, 2);
+    GMimeObject *p1 = g_mime_multipart_get_part(mixed, 1),
+                *p2 = g_mime_multipart_get_part(mixed, 2);
     ck_content(p1, "application/pdf", pdf, sizeof(pdf));
     ck_assert_str_eq(g_mime_part_get_filename(GMIME_PART(p1)), "Übersicht.pdf");
     ck_assert_str_eq(g_mime_object_get_disposition(p1), "attachment");

@@ -75,8 +75,7 @@ static char *keep(const char *s)
     char *copy = nkept < KEPT_MAX ? strdup(s) : NULL;
 
     if (!copy) {
-        fputs(nkept < KEPT_MAX ? "csmail: out of memory\n" : "csmail: too many options\n",
-              stderr);
+        fputs(nkept < KEPT_MAX ? "csmail: out of memory\n" : "csmail: too many options\n", stderr);
         exit(2);
     }
     return kept[nkept++] = copy;
@@ -228,10 +227,12 @@ static int on_debug(CURL *h, curl_infotype type, char *data, size_t size, void *
     size_t n = size < sizeof(cv->last) - 1 ? size : sizeof(cv->last) - 1;
 
     (void)h;
-    if (cv->verbose && (type == CURLINFO_HEADER_IN || type == CURLINFO_HEADER_OUT ||
-                        type == CURLINFO_TEXT))
-        fprintf(stderr, "%s %.*s", type == CURLINFO_HEADER_IN ? "<" : type == CURLINFO_TEXT ? "*"
-                                                                                         : ">",
+    if (cv->verbose &&
+        (type == CURLINFO_HEADER_IN || type == CURLINFO_HEADER_OUT || type == CURLINFO_TEXT))
+        fprintf(stderr, "%s %.*s",
+                type == CURLINFO_HEADER_IN ? "<"
+                : type == CURLINFO_TEXT    ? "*"
+                                           : ">",
                 (int)size, data);
     /* Keep the server's refusal (SMTP 4xx/5xx, IMAP NO/BAD), not the goodbye after it. */
     if (type == CURLINFO_HEADER_IN && size > 4 &&
@@ -418,17 +419,20 @@ static int fetch(const struct config *c, cs_db *db)
             rc = 1;
             break;
         }
-        if ((lrc = cs_ingest_mail(&res, db, c->channel, raw.data ? raw.data : "", raw.len,
-                                  NULL)) < 0) {
-            fprintf(stderr, "csmail fetch: UID %lu: ingest failed (%s): %s; it stays in the "
-                            "mailbox for the next round\n",
+        if ((lrc = cs_ingest_mail(&res, db, c->channel, raw.data ? raw.data : "", raw.len, NULL)) <
+            0) {
+            fprintf(stderr,
+                    "csmail fetch: UID %lu: ingest failed (%s): %s; it stays in the "
+                    "mailbox for the next round\n",
                     uids[i], cs_status_name(lrc), cs_error_last()->message);
             rc = 1;
             break;
         }
         printf("fetched UID %lu: %s, ticket #%lld%s%s\n", uids[i],
                cs_mail_kind_name(res->mail_kind), (long long)res->ticket_number,
-               res->duplicate ? " (seen before)" : res->created ? " (new)" : "",
+               res->duplicate ? " (seen before)"
+               : res->created ? " (new)"
+                              : "",
                res->receipt_id ? ", receipt queued" : "");
         cs_ingest_result_free(res);
         if (c->move_to)
@@ -557,8 +561,8 @@ static int send_all(const struct config *c, cs_db *db)
                     (long long)it->id, cs_error_last()->message);
             rc = 1;
         } else {
-            fprintf(stderr, "csmail send: item %lld to %s: %s\n", (long long)it->id,
-                    it->recipient, err);
+            fprintf(stderr, "csmail send: item %lld to %s: %s\n", (long long)it->id, it->recipient,
+                    err);
             if (cs_outbox_fail(db, it->id, it->lease, err, 0) < 0)
                 fprintf(stderr, "csmail send: item %lld: %s\n", (long long)it->id,
                         cs_error_last()->message);
@@ -609,10 +613,10 @@ static int run(const struct config *c, cs_db *db)
 
 static int check_config(const struct config *c, const char *cmd)
 {
-    const char *missing = !c->db                              ? "--db"
-                          : c->channel <= 0                  ? "--channel"
-                          : !strcmp(cmd, "fetch") && !c->imap ? "--imap"
-                          : !strcmp(cmd, "send") && !c->smtp  ? "--smtp"
+    const char *missing = !c->db                                        ? "--db"
+                          : c->channel <= 0                             ? "--channel"
+                          : !strcmp(cmd, "fetch") && !c->imap           ? "--imap"
+                          : !strcmp(cmd, "send") && !c->smtp            ? "--smtp"
                           : !strcmp(cmd, "run") && !c->imap && !c->smtp ? "--imap or --smtp"
                                                                         : NULL;
 
@@ -686,8 +690,9 @@ int main(int argc, char **argv)
         curl_global_cleanup();
         return 1;
     }
-    rc = !strcmp(cmd, "fetch") ? fetch(&c, db) : !strcmp(cmd, "send") ? send_all(&c, db)
-                                                                      : run(&c, db);
+    rc = !strcmp(cmd, "fetch")  ? fetch(&c, db)
+         : !strcmp(cmd, "send") ? send_all(&c, db)
+                                : run(&c, db);
     cs_db_close(db);
     curl_global_cleanup();
     return rc;
