@@ -23,6 +23,7 @@
 #include "cs/tick.h"
 #include "cs/route.h"
 #include "cs/custom.h"
+#include "cs/mail.h"
 #include "cs/call.h"
 
 #endif

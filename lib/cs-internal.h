@@ -413,6 +413,12 @@ int cs_ticket__set_status(cs_db *db, const cs_actor *by, int64_t id, int status)
  * update time. The fields must have been validated; direction must be set. */
 int cs_message__insert(int64_t *id, cs_db *db, const cs_message_fields *f,
                        const char *conversation, int author_kind, int64_t author_id);
+/* Attach to a stored message without the size checks of cs_message__check (mail ingest:
+ * the raw mail is kept whatever its size; metadata-only records need no storage_ref). The
+ * strings must fit. */
+int cs_message__attach(cs_db *db, int64_t message_id, const cs_attachment_spec *a);
+/* The SHA-256 of data as 64 lowercase hex digits. */
+void cs_sha256__hex(char out[65], const void *data, size_t len);
 /* Validate message fields as cs_message_create() does. */
 int cs_message__check(const cs_message_fields *f);
 
@@ -579,6 +585,49 @@ bool cs_ingest__locale(char out[CS_INGEST__LOCALE_MAX + 1], const char *hint);
  * character to at most max bytes. *out is NULL when nothing is left (or text is NULL);
  * release with cs_mem__free. */
 int cs_ingest__clean_line(char **out, const char *text, size_t max);
+
+/* ingest.c: the door shared by cs_ingest() and cs_ingest_mail() ------------------------- */
+
+/* What cs_ingest_mail() adds to a message. Strings may be NULL. */
+typedef struct cs_ingest__mail {
+    int kind;                              /* enum cs_mail_kind: no receipt unless MESSAGE */
+    const char *quoted, *signature, *html; /* kept beside the body */
+    const char *reply_to;                  /* the Reply-To address, when another */
+    cs_time date;                          /* the Date header, or 0 */
+    const char *tag;                       /* a tag for a new ticket */
+    const char *fallback_id; /* the external id when another sender's mail has the given one */
+} cs_ingest__mail;
+/* The host's rights to ingest (CS_CAP_INGEST, unscoped) into *host. */
+int cs_ingest__host(cs_actor *host, cs_db *db);
+/* Ingest `msg` for `host` in a transaction (a savepoint inside the caller's), filling the
+ * zeroed result r; with `mail`, its additions too. */
+int cs_ingest__run(cs_ingest_result *r, cs_db *db, const cs_actor *host, const cs_inbound *msg,
+                   const cs_ingest__mail *mail);
+
+/* mail-text.c ------------------------------------------------------------------------ */
+
+/* A growing string in libcs memory; `failed` sticks after an allocation failed. */
+typedef struct cs_buf {
+    char *s;
+    size_t n, cap;
+    bool failed;
+} cs_buf;
+bool cs_buf__add(cs_buf *b, const char *s, size_t n);
+bool cs_buf__str(cs_buf *b, const char *s);
+void cs_buf__free(cs_buf *b);
+
+/* Text in `charset` (NULL: undeclared) as UTF-8: bytes in no charset become U+FFFD (or are
+ * read as Windows-1252 where the charset is unknown or ISO-8859-1), NUL a space, line
+ * ends LF. *out is released with cs_mem__free. */
+int cs_mail__to_utf8(char **out, const void *data, size_t len, const char *charset);
+/* The readable text of an HTML document in UTF-8 (libxml2's parser): blocks on lines of
+ * their own, links with their targets, blockquotes as "> " lines. */
+int cs_mail__html_text(char **out, const char *html, size_t len);
+/* Separate a mail's text into the new text, the quoted history (from the attribution line
+ * or Outlook's header block on) and the signature ("-- ", a mobile sign-off). *body is
+ * never NULL on success (the whole text when nothing new stands above the rest); the others
+ * are NULL when absent. */
+int cs_mail__split(char **body, char **quoted, char **signature, const char *text);
 
 /* audit.c: updates field by field ------------------------------------------------------ */
 

@@ -91,7 +91,8 @@ static const char sql_erase_attachments[] =
     "UPDATE attachment SET name = '', sha256 = '', storage_ref = NULL, data = NULL"
     " WHERE message_id IN (" ERASED_MESSAGES ")";
 static const char sql_erase_messages[] =
-    "UPDATE message SET subject = '', body = '', external_id = NULL, conversation = NULL"
+    "UPDATE message SET subject = '', body = '', external_id = NULL, conversation = NULL,"
+    " quoted = NULL, signature = NULL, html = NULL, reply_to = NULL"
     " WHERE id IN (" ERASED_MESSAGES ")";
 static const char sql_erase_ingest_log[] =
     "DELETE FROM ingest_log WHERE customer_id = ?1 OR ticket_id IN (" ERASED_TICKETS ")";
@@ -120,7 +121,8 @@ static const char sql_export_tickets[] =
     " FROM ticket WHERE customer_id = ?1 ORDER BY id";
 static const char sql_export_messages[] =
     "SELECT id, direction, visibility, channel_id, author_kind, author_id, subject, body,"
-    " external_id, created_at FROM message WHERE ticket_id = ?1 ORDER BY id";
+    " external_id, created_at, quoted, signature, html, reply_to FROM message"
+    " WHERE ticket_id = ?1 ORDER BY id";
 static const char sql_export_attachments[] =
     "SELECT id, name, content_type, size, sha256, storage_ref FROM attachment"
     " WHERE message_id = ?1 ORDER BY id";

@@ -75,6 +75,14 @@ static const char sql_channel_exists[] = "SELECT 1 FROM channel WHERE id = ?1";
 static const char sql_sender_identity[] = "SELECT id FROM identity WHERE kind = ?1 AND value = ?2";
 /* Replies go back to the identity a message came from (cs_reply). */
 static const char sql_set_identity[] = "UPDATE message SET identity_id = ?2 WHERE id = ?1";
+static const char sql_own_identity[] =
+    "SELECT id FROM identity WHERE kind = ?1 AND value = ?2 AND customer_id = ?3";
+static const char sql_set_mail[] =
+    "UPDATE message SET quoted = ?2, signature = ?3, html = ?4, reply_to = ?5, mail_date = ?6,"
+    " mail_kind = ?7 WHERE id = ?1";
+/* Automatic mail (everything but agents' replies) to one identity in the last hour. */
+static const char sql_recent_automatic[] =
+    "SELECT count(*) FROM outbox WHERE identity_id = ?1 AND kind <> 'reply' AND created_at > ?2";
 
 static const struct {
     const char *language, *text, *team;
@@ -105,7 +113,10 @@ struct ingest {
     cs_ingest_result *r;
     char *receipt; /* owned until handed to the result */
     char *normalized_sender;
-    int64_t identity_id; /* the sender's identity */
+    int64_t identity_id; /* the sender's identity, or the Reply-To one it asked for */
+    char *reply_value;   /* that Reply-To identity's value, when followed */
+    const cs_ingest__mail *mail; /* cs_ingest_mail()'s additions, or NULL */
+    bool id_taken;               /* another sender's message has the external id */
     unsigned flags;
     cs_inbound clean;            /* the message with its hints cleaned; `in` points here */
     char *subject, *sender_name; /* owned, cleaned */
@@ -207,6 +218,7 @@ static int find_logged(struct ingest *g, bool *found)
                                         g->normalized_sender)) == CS_OK &&
         !same) {
         g->clean.external_id = NULL;
+        g->id_taken = true;
     } else if (rc == CS_OK && step == SQLITE_ROW) {
         unsigned flags = (unsigned)sqlite3_column_int(st, 3);
         *found = true;
@@ -268,6 +280,41 @@ static int sender_identity(struct ingest *g, int kind)
     return step == SQLITE_ROW ? CS_OK
                               : cs_db__error(g->db, step == SQLITE_DONE ? SQLITE_ERROR : step,
                                              "read the sender's identity");
+}
+
+/* A Reply-To is followed only to an identity the same customer already has: never to an
+ * unknown address, never to another customer's (see cs_ingest_mail()). */
+static int follow_reply_to(struct ingest *g, int kind)
+{
+    sqlite3_stmt *st;
+    char *value = NULL;
+    int rc = CS_OK, step;
+
+    if (!g->mail || !g->mail->reply_to)
+        return CS_OK;
+    if ((rc = cs_identity_normalize(&value, kind, g->mail->reply_to)) < 0 ||
+        !strcmp(value, g->normalized_sender)) {
+        cs_mem__free(value);
+        /* An address that is none is only shown to the agent. */
+        return rc == CS_ENOMEM ? rc : CS_OK;
+    }
+    if (!(st = cs_db__stmt(g->db, sql_own_identity))) {
+        cs_mem__free(value);
+        return cs_error_last()->code;
+    }
+    sqlite3_bind_int(st, 1, kind);
+    cs_db__bind_text(st, 2, value);
+    sqlite3_bind_int64(st, 3, cs_customer_id(g->customer));
+    if ((step = cs_db__step(g->db, st)) == SQLITE_ROW) {
+        g->identity_id = sqlite3_column_int64(st, 0);
+        g->reply_value = value;
+        value = NULL;
+    } else if (step != SQLITE_DONE) {
+        rc = cs_db__error(g->db, step, "read the Reply-To identity");
+    }
+    cs_db__done(st);
+    cs_mem__free(value);
+    return rc;
 }
 
 /* The first column of a bound statement's first row as an id, or 0; done with it after. */
@@ -513,6 +560,10 @@ static int open_ticket(struct ingest *g, int64_t follow_up_of)
     }
     f.customer_id = cs_customer_id(g->customer);
     f.channel_id = g->ch.id;
+    if (g->mail && g->mail->tag) {
+        f.tags = &g->mail->tag;
+        f.ntags = 1;
+    }
     if ((rc = cs_ticket__create(&id, g->db, &g->by, &f)) < 0)
         return rc;
     g->flags |= F_CREATED;
@@ -562,6 +613,27 @@ static int place(struct ingest *g)
     return CS_OK;
 }
 
+/* What the mail parser separated from the body, beside it on the message. */
+static int store_mail(struct ingest *g)
+{
+    const cs_ingest__mail *m = g->mail;
+    sqlite3_stmt *st;
+
+    if (!m)
+        return CS_OK;
+    if (!(st = cs_db__stmt(g->db, sql_set_mail)))
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, g->r->message_id);
+    cs_db__bind_text(st, 2, m->quoted);
+    cs_db__bind_text(st, 3, m->signature);
+    cs_db__bind_text(st, 4, m->html);
+    cs_db__bind_text(st, 5, m->reply_to);
+    if (m->date)
+        sqlite3_bind_int64(st, 6, m->date);
+    sqlite3_bind_int(st, 7, m->kind);
+    return cs_db__exec_stmt(g->db, st);
+}
+
 static int store_message(struct ingest *g)
 {
     cs_message_fields mf = CS_MESSAGE_FIELDS_INIT;
@@ -587,7 +659,7 @@ static int store_message(struct ingest *g)
         return cs_error_last()->code;
     sqlite3_bind_int64(st, 1, g->r->message_id);
     sqlite3_bind_int64(st, 2, g->identity_id);
-    if ((rc = cs_db__exec_stmt(g->db, st)) < 0)
+    if ((rc = cs_db__exec_stmt(g->db, st)) < 0 || (rc = store_mail(g)) < 0)
         return rc;
     return cs_audit__record(g->db, &g->by, "message", g->r->message_id, ticket_id,
                             cs_customer_id(g->customer), "ingest", "channel_id", NULL,
@@ -615,6 +687,29 @@ static int receipt_rule(cs_db *db, int64_t channel_id, int kind, bool *send, int
     *send = mode == CS_RECEIPT_ON ||
             (mode == CS_RECEIPT_DEFAULT && (kind == CS_CHANNEL_EMAIL || kind == CS_CHANNEL_WEBFORM));
     return CS_OK;
+}
+
+/* Whether the "mail.auto_reply_limit" automatic mails to the identity in the last hour are
+ * used up: two autoresponders answering each other stop here. Raw mail only
+ * (cs_ingest_mail): a host that reads the mail itself and calls cs_ingest() keeps the
+ * receipt per ticket it always had. */
+static int auto_reply_spent(struct ingest *g, bool *spent)
+{
+    sqlite3_stmt *st;
+    int64_t limit;
+    int rc, step;
+
+    *spent = false;
+    if ((rc = cs_setting_get(&limit, g->db, "mail.auto_reply_limit")) < 0)
+        return rc;
+    if (!(st = cs_db__stmt(g->db, sql_recent_automatic)))
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, g->identity_id);
+    sqlite3_bind_int64(st, 2, cs_db_now(g->db) - 3600);
+    if ((step = cs_db__step(g->db, st)) == SQLITE_ROW)
+        *spent = sqlite3_column_int64(st, 0) >= limit;
+    cs_db__done(st);
+    return step == SQLITE_ROW ? CS_OK : cs_db__error(g->db, step, "count automatic mail");
 }
 
 /* The language part of a locale: "de-AT" -> "de". */
@@ -737,10 +832,12 @@ static int send_receipt(struct ingest *g)
     char header_id[CS_IDENTITY_MAX];
     int64_t target, mid;
     size_t builtin;
-    bool send = false, mail = g->ch.kind == CS_CHANNEL_EMAIL || g->ch.kind == CS_CHANNEL_WEBFORM;
+    bool send = false, spent = false;
+    bool mail = g->ch.kind == CS_CHANNEL_EMAIL || g->ch.kind == CS_CHANNEL_WEBFORM;
     int rc;
 
     if ((rc = receipt_rule(g->db, g->ch.id, g->ch.kind, &send, &target)) < 0 || !send ||
+        (g->mail && (rc = auto_reply_spent(g, &spent)) < 0) || spent ||
         (rc = promise(g, target)) < 0 ||
         (rc = cs_calendar__format_local(when, sizeof(when), g->db,
                                         cs_customer_timezone(g->customer), g->r->promised_at)) < 0)
@@ -769,7 +866,7 @@ static int send_receipt(struct ingest *g)
                            cs_ticket_id(g->ticket),
                            mid,
                            "receipt",
-                           g->normalized_sender,
+                           g->reply_value ? g->reply_value : g->normalized_sender,
                            subject,
                            g->receipt,
                            mail ? header_id : NULL,
@@ -818,7 +915,15 @@ static int ingest(struct ingest *g)
         return cs_error__refield("sender");
     if ((rc = find_logged(g, &found)) < 0 || found)
         return rc;
-    if ((rc = recognise_customer(g)) < 0 || (rc = sender_identity(g, kind)) < 0)
+    /* A mail whose Message-ID someone else used first keeps its own id, from its bytes, so
+     * that its retry is still a duplicate. */
+    if (g->id_taken && g->mail && g->mail->fallback_id) {
+        g->clean.external_id = g->mail->fallback_id;
+        if ((rc = find_logged(g, &found)) < 0 || found)
+            return rc;
+    }
+    if ((rc = recognise_customer(g)) < 0 || (rc = sender_identity(g, kind)) < 0 ||
+        (rc = follow_reply_to(g, kind)) < 0)
         return rc;
     /* What follows is the customer's doing, and is recorded so. */
     g->by = cs_actor__customer(cs_customer_id(g->customer));
@@ -827,7 +932,9 @@ static int ingest(struct ingest *g)
     if ((g->flags & F_CREATED) &&
         (rc = cs_route__on_created(g->db, cs_ticket_id(g->ticket))) < 0)
         return rc;
-    if ((g->flags & F_CREATED) && (rc = send_receipt(g)) < 0)
+    /* Automatic mail gets no automatic answer (RFC 3834), unreadable mail none either. */
+    if ((g->flags & F_CREATED) && (!g->mail || g->mail->kind == CS_MAIL_MESSAGE) &&
+        (rc = send_receipt(g)) < 0)
         return rc;
     g->r->ticket_id = cs_ticket_id(g->ticket);
     g->r->ticket_number = cs_ticket_number(g->ticket);
@@ -841,9 +948,34 @@ static int ingest(struct ingest *g)
     return log_result(g);
 }
 
+int cs_ingest__run(cs_ingest_result *r, cs_db *db, const cs_actor *host, const cs_inbound *msg,
+                   const cs_ingest__mail *mail)
+{
+    struct ingest g = {.db = db, .in = msg, .host = host, .r = r, .mail = mail};
+    int rc;
+
+    if ((rc = check_inbound(msg)) < 0)
+        return rc;
+    if ((rc = cs_db__begin(db)) == CS_OK)
+        rc = cs_db__end(db, ingest(&g));
+    cs_customer_free(g.customer);
+    cs_ticket_free(g.ticket);
+    cs_mem__free(g.receipt);
+    cs_mem__free(g.normalized_sender);
+    cs_mem__free(g.reply_value);
+    clean_hints_free(&g);
+    return rc;
+}
+
+int cs_ingest__host(cs_actor *host, cs_db *db)
+{
+    int rc = cs_perm__require(host, db, CS_CAP_INGEST);
+    return rc < 0 ? rc : cs_perm__unscoped(host, CS_CAP_INGEST);
+}
+
 int cs_ingest(cs_ingest_result **out, cs_db *db, const cs_inbound *msg)
 {
-    struct ingest g = {.db = db, .in = msg};
+    cs_ingest_result *r;
     cs_actor host;
     int rc;
 
@@ -851,24 +983,15 @@ int cs_ingest(cs_ingest_result **out, cs_db *db, const cs_inbound *msg)
         *out = NULL;
     if (!out || !db)
         return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
-    if ((rc = check_inbound(msg)) < 0 || (rc = cs_perm__require(&host, db, CS_CAP_INGEST)) < 0 ||
-        (rc = cs_perm__unscoped(&host, CS_CAP_INGEST)) < 0)
+    if ((rc = check_inbound(msg)) < 0 || (rc = cs_ingest__host(&host, db)) < 0)
         return rc;
-    g.host = &host;
-    if (!(g.r = cs_mem__calloc(1, sizeof(*g.r))))
+    if (!(r = cs_mem__calloc(1, sizeof(*r))))
         return cs_error__nomem();
-    if ((rc = cs_db__begin(db)) == CS_OK)
-        rc = cs_db__end(db, ingest(&g));
-    cs_customer_free(g.customer);
-    cs_ticket_free(g.ticket);
-    cs_mem__free(g.receipt);
-    cs_mem__free(g.normalized_sender);
-    clean_hints_free(&g);
-    if (rc < 0) {
-        cs_ingest_result_free(g.r);
+    if ((rc = cs_ingest__run(r, db, &host, msg, NULL)) < 0) {
+        cs_ingest_result_free(r);
         return rc;
     }
-    *out = g.r;
+    *out = r;
     return CS_OK;
 }
 

@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <nettle/base64.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -991,6 +992,22 @@ static const cs_name rule_names[] = {
     {CS_THREAD_REFERENCED, "referenced"},
 };
 
+static json_t *ingest_json(const cs_ingest_result *res)
+{
+    return json_pack("{s:I, s:I, s:I, s:I, s:b, s:b, s:b, s:o, s:b, s:b, s:s, s:o, s:o, s:o}",
+                     "ticket_id", (json_int_t)res->ticket_id, "ticket_number",
+                     (json_int_t)res->ticket_number, "customer_id",
+                     (json_int_t)res->customer_id, "message_id", (json_int_t)res->message_id,
+                     "created", res->created, "reopened", res->reopened, "follow_up",
+                     res->follow_up, "follow_up_of",
+                     res->follow_up_of ? json_integer(res->follow_up_of) : json_null(),
+                     "duplicate", res->duplicate, "customer_created", res->customer_created,
+                     "thread", CS_NAME_OF(rule_names, res->thread_rule), "receipt_id",
+                     res->receipt_id ? json_integer(res->receipt_id) : json_null(),
+                     "promised_at", cs_json__time(res->promised_at), "receipt",
+                     res->receipt ? json_string(res->receipt) : json_null());
+}
+
 static int m_ingest(cs_db *db, struct req *r, json_t **out)
 {
     cs_inbound in = CS_INBOUND_INIT;
@@ -1011,20 +1028,75 @@ static int m_ingest(cs_db *db, struct req *r, json_t **out)
         (rc = req_str(r, "conversation", &in.conversation, false)) < 0 ||
         (rc = req_done(r)) < 0 || (rc = cs_ingest(&res, db, &in)) < 0)
         return rc;
-    *out = json_pack("{s:I, s:I, s:I, s:I, s:b, s:b, s:b, s:o, s:b, s:b, s:s, s:o, s:o, s:o}",
-                     "ticket_id", (json_int_t)res->ticket_id, "ticket_number",
-                     (json_int_t)res->ticket_number, "customer_id",
-                     (json_int_t)res->customer_id, "message_id", (json_int_t)res->message_id,
-                     "created", res->created, "reopened", res->reopened, "follow_up",
-                     res->follow_up, "follow_up_of",
-                     res->follow_up_of ? json_integer(res->follow_up_of) : json_null(),
-                     "duplicate", res->duplicate, "customer_created", res->customer_created,
-                     "thread", CS_NAME_OF(rule_names, res->thread_rule), "receipt_id",
-                     res->receipt_id ? json_integer(res->receipt_id) : json_null(),
-                     "promised_at", cs_json__time(res->promised_at), "receipt",
-                     res->receipt ? json_string(res->receipt) : json_null());
+    *out = ingest_json(res);
     cs_ingest_result_free(res);
     return *out ? CS_OK : cs_error__nomem();
+}
+
+/* The raw mail of ingest.mail: "raw" as a string (mail that is UTF-8 text), or
+ * "raw_base64" (any bytes). *bytes is libcs memory, or NULL when raw points into the
+ * request. */
+static int req_raw(struct req *r, const char **raw, size_t *size, uint8_t **bytes)
+{
+    json_t *text = get(r, "raw"), *b64 = get(r, "raw_base64");
+    struct base64_decode_ctx ctx;
+    const char *src;
+    size_t len;
+
+    *raw = NULL;
+    *size = 0;
+    *bytes = NULL;
+    if ((text && !json_is_null(text)) == (b64 && !json_is_null(b64)))
+        return cs_error__inval("raw", "give the mail as raw or as raw_base64, once");
+    if (text && !json_is_null(text)) {
+        if (!json_is_string(text))
+            return type_error("raw", "a string");
+        *raw = json_string_value(text);
+        *size = json_string_length(text);
+        return CS_OK;
+    }
+    if (!json_is_string(b64))
+        return type_error("raw_base64", "a string");
+    src = json_string_value(b64);
+    len = json_string_length(b64);
+    if (!(*bytes = cs_mem__alloc(BASE64_DECODE_LENGTH(len) + 1)))
+        return cs_error__nomem();
+    base64_decode_init(&ctx);
+    if (!base64_decode_update(&ctx, size, *bytes, len, src) || !base64_decode_final(&ctx)) {
+        cs_mem__free(*bytes);
+        *bytes = NULL;
+        return cs_error__inval("raw_base64", "raw_base64 is not base64");
+    }
+    *raw = (const char *)*bytes;
+    return CS_OK;
+}
+
+static int m_ingest_mail(cs_db *db, struct req *r, json_t **out)
+{
+    cs_ingest_result *res = NULL;
+    int64_t channel = 0;
+    const char *raw = NULL;
+    uint8_t *bytes = NULL;
+    size_t size = 0;
+    int rc;
+
+    if ((rc = req_id(r, "channel_id", &channel, true)) < 0 ||
+        (rc = req_raw(r, &raw, &size, &bytes)) < 0)
+        return rc;
+    if ((rc = req_done(r)) == CS_OK &&
+        (rc = cs_ingest_mail(&res, db, channel, raw, size, NULL)) == CS_OK) {
+        if ((*out = ingest_json(res)) &&
+            (json_object_set_new(*out, "mail_kind",
+                                 json_string(cs_mail_kind_name(res->mail_kind))) ||
+             json_object_set_new(*out, "bounced_item_id", cs_json__id(res->bounced_item_id)))) {
+            json_decref(*out);
+            *out = NULL;
+        }
+        rc = *out ? CS_OK : cs_error__nomem();
+    }
+    cs_ingest_result_free(res);
+    cs_mem__free(bytes);
+    return rc;
 }
 
 static json_t *item_json(const cs_outbox_item *it)
@@ -1880,6 +1952,7 @@ static const struct method {
     {"message.create", m_message_create, CS_CAP_MESSAGE_WRITE, ATOMIC},
     {"message.list", m_message_list, CS_CAP_TICKET_READ, 0},
     {"ingest", m_ingest, CS_CAP_INGEST, 0},
+    {"ingest.mail", m_ingest_mail, CS_CAP_INGEST, 0},
     {"outbox.claim", m_outbox_claim, CS_CAP_OUTBOX, 0},
     {"outbox.ack", m_outbox_ack, CS_CAP_OUTBOX, 0},
     {"outbox.fail", m_outbox_fail, CS_CAP_OUTBOX, 0},

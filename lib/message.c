@@ -28,7 +28,7 @@ static const cs_name actor_names[] = {
 /* The statement table. */
 #define MESSAGE_COLUMNS                                                                        \
     "id, ticket_id, direction, visibility, channel_id, author_kind, author_id, subject, body," \
-    " external_id, created_at"
+    " external_id, created_at, quoted, signature, html, reply_to, mail_date, mail_kind"
 static const char sql_insert[] =
     "INSERT INTO message (ticket_id, direction, visibility, channel_id, author_kind, author_id,"
     " subject, body, external_id, created_at, conversation)"
@@ -57,6 +57,9 @@ struct cs_message {
     int direction, visibility, author_kind;
     char *subject, *body, *external_id;
     cs_time created_at;
+    char *quoted, *signature, *html, *reply_to; /* mail ingested raw */
+    cs_time mail_date;
+    int mail_kind;
     struct attachment *attachments;
     size_t nattachments;
 };
@@ -81,7 +84,7 @@ int cs_message_visibility_parse(const char *name)
     return CS_NAME_PARSE(visibility_names, name);
 }
 
-static void sha256_hex(char out[65], const void *data, size_t len)
+void cs_sha256__hex(char out[65], const void *data, size_t len)
 {
     struct sha256_ctx ctx;
     uint8_t digest[SHA256_DIGEST_SIZE];
@@ -196,12 +199,17 @@ static int insert_attachment(cs_db *db, int64_t message_id, const cs_attachment_
                                                                 : "application/octet-stream");
     sqlite3_bind_int64(st, 4, (int64_t)a->size);
     if (a->data)
-        sha256_hex(hex, a->data, a->size);
+        cs_sha256__hex(hex, a->data, a->size);
     cs_db__bind_text(st, 5, a->data ? hex : a->sha256);
     cs_db__bind_text(st, 6, a->storage_ref && *a->storage_ref ? a->storage_ref : NULL);
     if (a->data)
-        sqlite3_bind_blob(st, 7, a->data, (int)a->size, SQLITE_STATIC);
+        sqlite3_bind_blob64(st, 7, a->data, (sqlite3_uint64)a->size, SQLITE_STATIC);
     return cs_db__exec_stmt(db, st);
+}
+
+int cs_message__attach(cs_db *db, int64_t message_id, const cs_attachment_spec *a)
+{
+    return insert_attachment(db, message_id, a);
 }
 
 /* What a new message means for the SLA clocks: customers' public messages wait for an
@@ -318,6 +326,10 @@ static void message_clear(cs_message *m)
     cs_mem__free(m->subject);
     cs_mem__free(m->body);
     cs_mem__free(m->external_id);
+    cs_mem__free(m->quoted);
+    cs_mem__free(m->signature);
+    cs_mem__free(m->html);
+    cs_mem__free(m->reply_to);
     for (size_t i = 0; i < m->nattachments; i++) {
         struct attachment *a = &m->attachments[i];
         cs_mem__free(a->name);
@@ -398,6 +410,12 @@ static int message_from_row(cs_message *m, cs_db *db, sqlite3_stmt *st)
     m->body = cs_db__column_strdup(st, 8, &rc);
     m->external_id = cs_db__column_strdup(st, 9, &rc);
     m->created_at = sqlite3_column_int64(st, 10);
+    m->quoted = cs_db__column_strdup(st, 11, &rc);
+    m->signature = cs_db__column_strdup(st, 12, &rc);
+    m->html = cs_db__column_strdup(st, 13, &rc);
+    m->reply_to = cs_db__column_strdup(st, 14, &rc);
+    m->mail_date = sqlite3_column_int64(st, 15);
+    m->mail_kind = sqlite3_column_int(st, 16);
     return rc == CS_OK ? load_attachments(m, db) : rc;
 }
 
@@ -501,6 +519,31 @@ cs_time cs_message_created_at(const cs_message *m)
     return m ? m->created_at : 0;
 }
 
+const char *cs_message_quoted(const cs_message *m)
+{
+    return m ? m->quoted : NULL;
+}
+
+const char *cs_message_signature(const cs_message *m)
+{
+    return m ? m->signature : NULL;
+}
+
+const char *cs_message_html(const cs_message *m)
+{
+    return m ? m->html : NULL;
+}
+
+const char *cs_message_reply_to(const cs_message *m)
+{
+    return m ? m->reply_to : NULL;
+}
+
+int cs_message_mail_kind(const cs_message *m)
+{
+    return m ? m->mail_kind : 0;
+}
+
 size_t cs_message_attachment_count(const cs_message *m)
 {
     return m ? m->nattachments : 0;
@@ -518,6 +561,18 @@ int cs_message_attachment(const cs_message *m, size_t i, cs_attachment_spec *out
     out->sha256 = a->sha256;
     out->storage_ref = a->storage_ref;
     return CS_OK;
+}
+
+/* What the mail parser kept beside the body; null for messages that did not come in as raw
+ * mail. */
+static json_t *mail_json(const cs_message *m)
+{
+    if (!m->mail_kind)
+        return json_null();
+    return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "kind", cs_mail_kind_name(m->mail_kind),
+                     "quoted", cs_json__text(m->quoted), "signature", cs_json__text(m->signature),
+                     "html", cs_json__text(m->html), "reply_to", cs_json__text(m->reply_to),
+                     "date", cs_json__time(m->mail_date));
 }
 
 int cs_message_to_json(char **out, const cs_message *m)
@@ -550,6 +605,7 @@ int cs_message_to_json(char **out, const cs_message *m)
         json_object_set_new(o, "body", json_string(m->body)) ||
         json_object_set_new(o, "external_id", cs_json__text(m->external_id)) ||
         json_object_set_new(o, "attachments", atts) ||
+        json_object_set_new(o, "mail", mail_json(m)) ||
         json_object_set_new(o, "created_at", cs_json__time(m->created_at))) {
         json_decref(o);
         return cs_error__nomem();

@@ -15,6 +15,7 @@ static const struct setting {
     {"ingest.subject_window", 7 * 86400, 0, 365 * 86400},
     {"outbox.max_attempts", 8, 1, 100},
     {"outbox.backoff", 60, 1, 86400},
+    {"mail.auto_reply_limit", 3, 1, 1000},
 };
 
 static const char sql_get[] = "SELECT value FROM setting WHERE name = ?1";

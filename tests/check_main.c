@@ -22,6 +22,7 @@ int main(void)
         cs_privacy_suite,
         cs_nomem_suite,
         cs_perm_suite,
+        cs_mail_suite,
     };
     SRunner *sr = srunner_create(NULL);
     int failed;

@@ -359,6 +359,74 @@ START_TEST(ingest_and_reply)
 }
 END_TEST
 
+/* A raw mail: HTML and text, a quote, a signature, an attachment, a Reply-To; then a
+ * bounce of the reply sent to it. */
+static int ingest_raw_mail(void)
+{
+    static const char raw[] =
+        "From: =?UTF-8?Q?Anna_M=C3=BCller?= <anna@example.com>\r\n"
+        "Reply-To: anna@work.example\r\nSubject: Re: Rechnung\r\n"
+        "Message-ID: <raw@example.com>\r\nReferences: <first@example.com>\r\n"
+        "Content-Type: multipart/mixed; boundary=\"m\"\r\n\r\n--m\r\n"
+        "Content-Type: multipart/alternative; boundary=\"a\"\r\n\r\n--a\r\n"
+        "Content-Type: text/plain; charset=iso-8859-1\r\n"
+        "Content-Transfer-Encoding: quoted-printable\r\n\r\nGr=FC=DFe\r\n-- \r\nAnna\r\n\r\n"
+        "Am 1. M=E4rz schrieb Service:\r\n> Alt\r\n--a\r\nContent-Type: text/html\r\n\r\n"
+        "<p>Gr&uuml;&szlig;e</p><blockquote>Alt</blockquote>\r\n--a--\r\n--m\r\n"
+        "Content-Type: application/pdf; name=\"a.pdf\"\r\n"
+        "Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--m--\r\n";
+    cs_ingest_result *r = NULL;
+    int rc = cs_ingest_mail(&r, db, mail, raw, sizeof(raw) - 1, NULL);
+
+    if (rc == CS_OK) {
+        ck_assert_int_eq(r->ticket_id, ticket);
+        ck_assert_int_eq(r->mail_kind, CS_MAIL_MESSAGE);
+    } else {
+        ck_assert_ptr_null(r);
+    }
+    cs_ingest_result_free(r);
+    return rc;
+}
+
+static int ingest_bounce(void)
+{
+    static const char raw[] =
+        "From: MAILER-DAEMON@mx.example.com\r\nSubject: Undelivered\r\n"
+        "Content-Type: multipart/report; report-type=delivery-status; boundary=\"r\"\r\n\r\n"
+        "--r\r\nContent-Type: text/plain\r\n\r\nFailed.\r\n--r\r\n"
+        "Content-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.com\r\n"
+        "\r\nFinal-Recipient: rfc822; anna@example.com\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+        "Diagnostic-Code: smtp; 550 unknown\r\n\r\n--r\r\n"
+        "Content-Type: text/rfc822-headers\r\n\r\nMessage-ID: <bounced@shop.example>\r\n"
+        "\r\n--r--\r\n";
+    cs_ingest_result *r = NULL;
+    int rc = cs_ingest_mail(&r, db, mail, raw, sizeof(raw) - 1, NULL);
+
+    if (rc == CS_OK)
+        ck_assert_int_eq(r->mail_kind, CS_MAIL_BOUNCE);
+    cs_ingest_result_free(r);
+    return rc;
+}
+
+START_TEST(raw_mail)
+{
+    char *resp = NULL;
+
+    ck_assert_ok(cs_customer_add_identity(db, anna, CS_IDENTITY_EMAIL, "anna@work.example"));
+    ck_assert_fails_then_works(ingest_raw_mail);
+    ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM attachment"), 1);
+    ck_assert_ok(cs_call(&resp, db, "ticket.reply", "{\"ticket_id\": 1, \"body\": \"Ok\"}"));
+    cs_str_free(resp);
+    ck_assert_int_eq(sqlite3_exec(db->sql, "UPDATE outbox SET state = 3, header_message_id ="
+                                           " '<bounced@shop.example>' WHERE kind = 'reply'",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    ck_assert_fails_then_works(ingest_bounce);
+    ck_assert_int_eq(t_sql_int(db, "SELECT state FROM outbox WHERE kind = 'reply'"),
+                     CS_OUTBOX_DEAD);
+}
+END_TEST
+
 /* The outbox ---------------------------------------------------------------------- */
 
 static cs_outbox_batch *batch;
@@ -528,6 +596,7 @@ Suite *cs_nomem_suite(void)
     tcase_add_test(tc, tickets);
     tcase_add_test(tc, messages);
     tcase_add_test(tc, ingest_and_reply);
+    tcase_add_test(tc, raw_mail);
     tcase_add_test(tc, outbox);
     tcase_add_test(tc, audit);
     tcase_add_test(tc, calls);

@@ -79,6 +79,8 @@ static const row rows[] = {
     {"message.create", "{\"ticket_id\": $T, \"body\": \"Hi\"}", NULL},
     {"message.list", "{\"ticket_id\": $T}", NULL},
     {"ingest", "{\"channel_id\": 1, \"sender\": \"$CE\", \"body\": \"Again\"}", NULL},
+    {"ingest.mail", "{\"channel_id\": 1, \"raw\": \"From: $CE\\r\\nSubject: Again\\r\\n\\r\\nAgain\"}",
+     NULL},
     {"outbox.claim", "{\"max\": 10}", NULL},
     {"outbox.ack", "{\"id\": $OB, \"lease\": $LEASE}", NULL},
     {"outbox.fail", "{\"id\": $OB, \"lease\": $LEASE, \"error\": \"down\"}", NULL},

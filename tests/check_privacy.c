@@ -207,6 +207,10 @@ static const struct column_class columns[] = {
     {"message", "body", true, "blanked on every message of the customer's tickets", NULL},
     {"message", "external_id", true, "cleared (Message-IDs, tweet ids)", NULL},
     {"message", "conversation", true, "cleared (chat and social conversation keys)", NULL},
+    {"message", "quoted", true, "cleared (the quoted history of a mail)", NULL},
+    {"message", "signature", true, "cleared (a mail's signature)", NULL},
+    {"message", "html", true, "cleared (a mail's HTML part)", NULL},
+    {"message", "reply_to", true, "cleared (the Reply-To address of a mail)", NULL},
     {"attachment", "name", true, "blanked", NULL},
     {"attachment", "content_type", false, "a MIME type", NULL},
     {"attachment", "sha256", true, "blanked: it identifies the file",
@@ -319,7 +323,7 @@ static int64_t seed(cs_db *db, const char *m, int64_t agent)
     char name[64], email[64], email2[64], subject[64], body[64], ext[64], locale[16], zone[32],
         custom[64], tag[32], tag2[32], chat[32], conv[32], reply[160], error[96], sent[64],
         address[64], data[32], file[32], ref[32], channel[32], unseen[64], request[300],
-        sql[128];
+        sql[128], rawmail[1024];
     cs_channel_fields cf = CS_CHANNEL_FIELDS_INIT;
     cs_customer_fields f = CS_CUSTOMER_FIELDS_INIT;
     cs_ticket_fields tf = CS_TICKET_FIELDS_INIT;
@@ -327,7 +331,7 @@ static int64_t seed(cs_db *db, const char *m, int64_t agent)
     cs_message_fields note = CS_MESSAGE_FIELDS_INIT;
     cs_attachment_spec att = {0};
     cs_inbound in = CS_INBOUND_INIT;
-    cs_ingest_result *r = NULL, *rc = NULL;
+    cs_ingest_result *r = NULL, *rc = NULL, *rm = NULL;
     cs_outbox_batch *b = NULL;
     int64_t mail_ch, chat_ch, dup, merge, note_id;
     char *json = NULL;
@@ -380,6 +384,18 @@ static int64_t seed(cs_db *db, const char *m, int64_t agent)
     in.attachments = &att;
     in.nattachments = 1;
     ingest(db, &r, &in);
+    /* A mail ingested raw: its quoted history, signature, HTML and Reply-To. */
+    FMT(rawmail,
+        "From: %s\r\nReply-To: %s-other@example.com\r\nSubject: Re: %s\r\n"
+        "In-Reply-To: %s\r\nMessage-ID: <%s-raw@example.com>\r\n"
+        "Content-Type: multipart/alternative; boundary=\"b\"\r\n\r\n--b\r\n"
+        "Content-Type: text/plain\r\n\r\n%s neu\r\n\r\n-- \r\n%s Signatur\r\n\r\n"
+        "Am 1. März schrieb Service:\r\n> %s alt\r\n--b\r\nContent-Type: text/html\r\n\r\n"
+        "<p>%s html</p>\r\n--b--\r\n",
+        email, m, subject, ext, m, m, m, m, m);
+    ck_assert_ok(cs_ingest_mail(&rm, db, mail_ch, rawmail, strlen(rawmail), NULL));
+    ck_assert_int_eq(rm->ticket_id, r->ticket_id);
+    cs_ingest_result_free(rm);
 
     f.locale = locale;
     f.custom_json = custom;

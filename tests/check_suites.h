@@ -17,5 +17,6 @@ Suite *cs_outbox_suite(void);
 Suite *cs_privacy_suite(void);
 Suite *cs_nomem_suite(void);
 Suite *cs_perm_suite(void);
+Suite *cs_mail_suite(void);
 
 #endif

@@ -185,6 +185,24 @@ has "callback ticket #" "callback opened"
 expect 1 "callback with the window the wrong way round" -- callback 1 2026-03-02T15:00:00Z 2026-03-02T14:00:00Z
 expect 2 "presence without a state" -- presence 1
 
+# Raw mail, from a file and from standard input, in any charset.
+printf 'From: =?ISO-8859-1?Q?J=FCrgen?= <juergen@example.de>\r\nSubject: R\374cksendung\r\nMessage-ID: <raw-1@example.de>\r\nContent-Type: text/plain; charset=ISO-8859-1\r\n\r\nWie schicke ich das zur\374ck?\r\n' >"$tmp/mail.eml"
+expect 0 "ingest a raw mail" -- --json ingest --channel 1 --raw "$tmp/mail.eml"
+json "j['mail_kind'] == 'message' and j['created'] and j['customer_created']" "raw mail opens a ticket"
+expect 0 "the same mail on standard input" -- ingest --channel 1 --raw - <"$tmp/mail.eml"
+has "duplicate" "the same raw mail is a duplicate"
+printf 'From: MAILER-DAEMON@mx.example.com\r\nAuto-Submitted: auto-replied\r\n\r\nx\r\n' >"$tmp/auto.eml"
+expect 0 "automatic mail on standard input" -- ingest --channel 1 --raw - <"$tmp/auto.eml"
+has "no automatic answer" "automatic mail gets no receipt"
+printf 'From: kim@example.com\r\nSubject: Antwort\r\n\r\nDanke!\r\n\r\nOn Mon, 2 Mar 2026 Service wrote:\r\n> Alt\r\n> Noch\r\n' >"$tmp/quoted.eml"
+expect 0 "a reply with a quote" -- --json ingest --channel 1 --raw "$tmp/quoted.eml"
+expect 0 "show folds the quote" -- show "$(printf '%s' "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["ticket_number"])')"
+has "    Danke!
+    [quoted text: 3 lines]" "the quoted history is folded"
+expect 1 "raw mail on a twitter channel" -- ingest --channel 2 --raw "$tmp/mail.eml"
+expect 1 "raw mail from a missing file" -- ingest --channel 1 --raw "$tmp/none.eml"
+expect 2 "raw mail with a body too" -- ingest --channel 1 --raw "$tmp/mail.eml" text
+
 expect 2 "unknown command" -- frobnicate
 expect 2 "no command" --
 expect 2 "bad --as" -- --as boss tickets

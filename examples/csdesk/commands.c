@@ -272,22 +272,112 @@ static void print_ingest(const json_t *r)
         printf("receipt: %s\n", str(r, "receipt"));
 }
 
+/* All of a file (or of standard input for "-"), however large. NULL after printing why. */
+static char *read_all(const char *path, size_t *size)
+{
+    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+    size_t cap = 65536, n = 0, got;
+    char *buf = malloc(cap), *more;
+
+    if (!f || !buf) {
+        fprintf(stderr, "csdesk: cannot read %s\n", path);
+        free(buf);
+        return NULL;
+    }
+    while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += got;
+        if (n < cap)
+            continue;
+        if (!(more = realloc(buf, cap * 2))) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        buf = more;
+        cap *= 2;
+    }
+    if (!buf || ferror(f)) {
+        fprintf(stderr, "csdesk: cannot read %s\n", path);
+        free(buf);
+        buf = NULL;
+    }
+    if (f != stdin)
+        fclose(f);
+    *size = n;
+    return buf;
+}
+
+static void print_ingest_mail(const json_t *r)
+{
+    const char *kind = str(r, "mail_kind");
+
+    if (!strcmp(kind, "bounce"))
+        printf("bounce: outbox item %lld of ticket #%lld failed\n",
+               (long long)json_integer_value(json_object_get(r, "bounced_item_id")),
+               (long long)json_integer_value(json_object_get(r, "ticket_number")));
+    else
+        print_ingest(r);
+    if (!strcmp(kind, "automatic"))
+        printf("automatic mail: no automatic answer\n");
+    else if (!strcmp(kind, "unparsed"))
+        printf("the mail could not be read: kept whole for an agent (tag mail-unparsed)\n");
+}
+
+/* csdesk ingest --channel ID --raw FILE|-: the mail as received, sent as base64 so any
+ * bytes go through the JSON door. */
+static int ingest_raw(struct cli *cli, const char *channel, const char *path)
+{
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t size, w = 0;
+    char *raw = read_all(path, &size), *enc;
+    json_t *req;
+
+    if (!raw)
+        return 1;
+    if (!(enc = malloc((size + 2) / 3 * 4 + 1))) {
+        free(raw);
+        fprintf(stderr, "csdesk: out of memory\n");
+        return 1;
+    }
+    for (size_t i = 0; i < size; i += 3) {
+        unsigned v = (unsigned char)raw[i] << 16;
+        v |= i + 1 < size ? (unsigned char)raw[i + 1] << 8 : 0;
+        v |= i + 2 < size ? (unsigned char)raw[i + 2] : 0;
+        enc[w++] = b64[v >> 18 & 63];
+        enc[w++] = b64[v >> 12 & 63];
+        enc[w++] = i + 1 < size ? b64[v >> 6 & 63] : '=';
+        enc[w++] = i + 2 < size ? b64[v & 63] : '=';
+    }
+    enc[w] = '\0';
+    free(raw);
+    req = json_pack("{s:s}", "raw_base64", enc);
+    free(enc);
+    if (!req || set_int(req, "channel_id", channel) < 0) {
+        json_decref(req);
+        return 2;
+    }
+    return call_show(cli, "ingest.mail", req, print_ingest_mail);
+}
+
 int cli_cmd_ingest(struct cli *cli, int argc, char **argv)
 {
     struct cli_opt opts[] = {
         {"channel", 1, NULL, 0},      {"from", 1, NULL, 0},         {"name", 1, NULL, 0},
         {"subject", 1, NULL, 0},      {"id", 1, NULL, 0},           {"in-reply-to", 1, NULL, 0},
         {"references", 1, NULL, 0},   {"reply-to", 1, NULL, 0},     {"conversation", 1, NULL, 0},
-        {"ticket", 1, NULL, 0},       {"locale", 1, NULL, 0},
+        {"ticket", 1, NULL, 0},       {"locale", 1, NULL, 0},       {"raw", 1, NULL, 0},
     };
     char *pos[MAX_POS];
     size_t npos;
     json_t *req;
 
-    if (PARSE(1, 1) || !OPT("channel") || !OPT("from"))
+    if (PARSE(0, 1) || !OPT("channel") || (OPT("raw") ? npos != 0 : npos != 1 || !OPT("from")))
         return cli_usage("ingest --channel ID --from SENDER [--name N] [--subject S] [--id ID]"
                          " [--in-reply-to ID] [--references IDS] [--reply-to ID]"
-                         " [--conversation KEY] [--ticket ID] [--locale L] BODY");
+                         " [--conversation KEY] [--ticket ID] [--locale L] BODY"
+                         " | ingest --channel ID --raw FILE|-");
+    if (OPT("raw"))
+        return ingest_raw(cli, OPT("channel"), OPT("raw"));
     req = json_pack("{s:s, s:s}", "sender", OPT("from"), "body", pos[0]);
     set_str(req, "sender_name", OPT("name"));
     set_str(req, "subject", OPT("subject"));
@@ -432,6 +522,24 @@ static int ticket_by_number(struct cli *cli, const char *text, json_int_t *id, j
     return 0;
 }
 
+/* What the mail parser took off a mail's body, folded to a line each, as mail clients do. */
+static void print_folded(const json_t *mail)
+{
+    static const char *const parts[][2] = {{"signature", "signature"},
+                                           {"quoted", "quoted text"}};
+
+    for (size_t i = 0; i < 2; i++) {
+        const char *text = json_string_value(json_object_get(mail, parts[i][0]));
+        int lines = 0;
+        for (const char *p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : "")
+            lines++;
+        if (lines)
+            printf("    [%s: %d line%s]\n", parts[i][1], lines, lines == 1 ? "" : "s");
+    }
+    if (json_is_string(json_object_get(mail, "html")))
+        printf("    [HTML part kept]\n");
+}
+
 static void print_message(struct names *n, const json_t *m)
 {
     const json_t *author = json_object_get(m, "author");
@@ -453,6 +561,7 @@ static void print_message(struct names *n, const json_t *m)
         printf("    %.*s\n", len, p);
         p = nl ? nl + 1 : NULL;
     }
+    print_folded(json_object_get(m, "mail"));
 }
 
 int cli_cmd_show(struct cli *cli, int argc, char **argv)

@@ -208,7 +208,7 @@ static const struct command {
                                    " | customer show ID | customer find KIND VALUE"},
     {"ingest", cli_cmd_ingest, "ingest --channel ID --from SENDER [--name N] [--subject S]"
                                " [--id EXTERNAL] [--in-reply-to ID] [--reply-to ID]"
-                               " [--conversation KEY] BODY"},
+                               " [--conversation KEY] BODY | ingest --channel ID --raw FILE|-"},
     {"tickets", cli_cmd_tickets, "tickets [--status S[,S]] [--customer ID] [--assignee ID]"
                                  " [--tag T] [--limit N] [--after ID]"},
     {"show", cli_cmd_show, "show NUMBER: the ticket and its whole timeline"},

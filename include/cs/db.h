@@ -135,6 +135,8 @@ CS_EXTERN(int) cs_db_rollback(cs_db *db);
  * - "outbox.max_attempts": claims before an outbox item is dead (8; 1..100)
  * - "outbox.backoff": first retry delay in seconds after a failure, doubled per attempt
  *   (60; 1..86400)
+ * - "mail.auto_reply_limit": automatic mails (receipts) cs_ingest_mail() sends to one
+ *   address per hour (3; 1..1000; @since 0.2)
  *
  * @return CS_OK; CS_EINVAL naming "name" (unknown) or "value" (out of range); CS_EPERM;
  *         CS_EREADONLY; CS_EBUSY; CS_EDB

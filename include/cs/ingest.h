@@ -78,6 +78,10 @@ typedef struct cs_ingest_result {
                                  first-reply deadline where a policy applies, else now plus
                                  the channel's receipt target */
     const char *receipt;    /**< the receipt's text, or NULL; lives with the result */
+    int mail_kind;          /**< cs_ingest_mail(): an enum cs_mail_kind; cs_ingest(): 0
+                                 (@since 0.2) */
+    int64_t bounced_item_id; /**< cs_ingest_mail(): the outbox item a bounce reported, else 0
+                                  (@since 0.2) */
 } cs_ingest_result;
 
 /**

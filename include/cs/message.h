@@ -101,12 +101,27 @@ CS_EXTERN(const char *) cs_message_subject(const cs_message *m);
 CS_EXTERN(const char *) cs_message_body(const cs_message *m);
 CS_EXTERN(const char *) cs_message_external_id(const cs_message *m);
 CS_EXTERN(cs_time) cs_message_created_at(const cs_message *m);
+/**
+ * What cs_ingest_mail() kept beside the body of a mail: the quoted history (NULL when none
+ * was found), the signature, the HTML part in UTF-8, and the Reply-To address when it
+ * named another than the sender's (see cs_ingest_mail() for when replies follow it). All
+ * NULL for messages that did not come in as raw mail. Borrowed until the message is freed.
+ * @since 0.2
+ */
+CS_EXTERN(const char *) cs_message_quoted(const cs_message *m);
+CS_EXTERN(const char *) cs_message_signature(const cs_message *m);
+CS_EXTERN(const char *) cs_message_html(const cs_message *m);
+CS_EXTERN(const char *) cs_message_reply_to(const cs_message *m);
+/** The enum cs_mail_kind of a message that came in as raw mail, else 0. @since 0.2 */
+CS_EXTERN(int) cs_message_mail_kind(const cs_message *m);
 CS_EXTERN(size_t) cs_message_attachment_count(const cs_message *m);
 /** Attachment i's metadata; `data` points at the stored bytes or is NULL. */
 CS_EXTERN(int) cs_message_attachment(const cs_message *m, size_t i, cs_attachment_spec *out);
 
 /**
- * The message as a JSON object (attachments without their bytes).
+ * The message as a JSON object (attachments without their bytes). "mail" is null, or for
+ * mail ingested raw an object with its kind, quoted history, signature, HTML, Reply-To
+ * and Date (docs/json.md).
  * @param[out] out release with cs_str_free()
  * @since 0.1
  */

@@ -2,13 +2,14 @@
 # Build the libFuzzer targets with clang (-fsanitize=fuzzer,address,undefined) straight from
 # the library sources, replay the saved crashes under tests/fuzz/regressions/<target>/, then
 # fuzz each target for SECONDS, starting from tests/fuzz/corpus/<target>/.
-# Usage: tests/fuzz/run.sh SECONDS [TARGET...]   (targets: call calendar ingest)
+# Usage: tests/fuzz/run.sh SECONDS [TARGET...]   (targets: call calendar ingest mail)
+# The mail target also starts from the mail corpus of the unit tests (tests/mail).
 # FUZZ_WORK (default _fuzz at the top) holds the binaries, the grown corpora and any crash.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 seconds=${1:?usage: run.sh SECONDS [TARGET...]}
 shift
-targets=${*:-call calendar ingest}
+targets=${*:-call calendar ingest mail}
 work=${FUZZ_WORK:-$top/_fuzz}
 CC=${FUZZ_CC:-clang}
 mkdir -p "$work"
@@ -18,8 +19,8 @@ echo '/* fuzz build */' >"$work/config.h"
 sh "$top/scripts/embed-sql" "$work/schema-sql.c" "$top"/lib/schema/[0-9]*.sql
 # shellcheck disable=SC2046
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-    -I$top/include -I$top/lib -I$work $(pkg-config --cflags sqlite3 jansson libical nettle)"
-libs="$(pkg-config --libs sqlite3 jansson libical nettle) -lm"
+    -I$top/include -I$top/lib -I$work $(pkg-config --cflags sqlite3 jansson libical nettle gmime-3.0 libxml-2.0)"
+libs="$(pkg-config --libs sqlite3 jansson libical nettle gmime-3.0 libxml-2.0) -lm"
 
 status=0
 for t in $targets; do
@@ -35,9 +36,11 @@ for t in $targets; do
     fi
     echo "=== fuzz $t: $seconds s"
     mkdir -p "$work/corpus_$t"
+    seeds= # shellcheck disable=SC2086 (below: a list of directories)
+    [ "$t" = mail ] && seeds="$top/tests/mail"
     if ! "$work/fuzz_$t" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 \
         -print_final_stats=1 -artifact_prefix="$work/crash_${t}_" \
-        "$work/corpus_$t" "$top/tests/fuzz/corpus/$t" >"$work/fuzz_$t.log" 2>&1; then
+        "$work/corpus_$t" "$top/tests/fuzz/corpus/$t" $seeds >"$work/fuzz_$t.log" 2>&1; then
         tail -n 60 "$work/fuzz_$t.log"
         status=1
     else

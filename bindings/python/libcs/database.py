@@ -1,5 +1,6 @@
 """The Database: one open libcs handle, with cs_call underneath everything."""
 
+import base64
 import contextlib
 import ctypes
 import json
@@ -242,6 +243,15 @@ class Database:
         thread, and the receipt's text in ``receipt``.
         """
         return self.call("ingest", channel_id=channel_id, sender=sender, body=body, **fields)
+
+    def ingest_mail(self, channel_id: int, raw: bytes) -> Result:
+        """Take in a mail as received (RFC 5322 bytes, any charset) on an email channel.
+
+        Returns what ``ingest`` returns, and ``mail_kind`` (message, automatic, bounce,
+        unparsed) and ``bounced_item_id``.
+        """
+        return self.call("ingest.mail", channel_id=channel_id,
+                         raw_base64=base64.b64encode(bytes(raw)).decode("ascii"))
 
     def reply(self, ticket_id: int, body: str, channel_id: int | None = None,
               **fields: Any) -> Result:

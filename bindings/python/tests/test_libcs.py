@@ -61,6 +61,19 @@ class FlowTest(DatabaseTest):
         self.assertTrue(again["duplicate"])
         self.assertEqual(again["ticket_id"], result["ticket_id"])
 
+    def test_ingest_mail_reads_raw_bytes(self) -> None:
+        raw = ("From: =?ISO-8859-1?Q?J=FCrgen?= <juergen@customer.example>\r\n"
+               "Subject: R\xfccksendung\r\nMessage-ID: <raw-1@customer.example>\r\n"
+               "Content-Type: text/plain; charset=ISO-8859-1\r\n\r\n"
+               "Wie schicke ich das zur\xfcck?\r\n").encode("latin-1")
+        result = self.db.ingest_mail(self.mail["id"], raw)
+        self.assertEqual(result["mail_kind"], "message")
+        self.assertTrue(result["created"])
+        ticket = self.db.ticket(result["ticket_id"], messages=True)
+        self.assertEqual(ticket["subject"], "Rücksendung")
+        self.assertEqual(ticket["messages"][0]["body"], "Wie schicke ich das zurück?")
+        self.assertTrue(self.db.ingest_mail(self.mail["id"], raw)["duplicate"])
+
     def test_sla_deadline_promise_and_breach(self) -> None:
         now = [MARCH_2]  # Monday 10:00 in Berlin
         self.db.set_clock(lambda: now[0])
