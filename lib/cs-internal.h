@@ -161,7 +161,7 @@ typedef enum cs_cap {
     CS_CAP_TICKET_TAKE,     /* the next ticket for an agent */
     CS_CAP_PRESENCE_WRITE,  /* an agent's presence */
     CS_CAP_INGEST,          /* the door in */
-    CS_CAP_OUTBOX,          /* the door out: claim, acknowledge, fail, list */
+    CS_CAP_OUTBOX,          /* the door out: claim, render, acknowledge, fail, list */
     CS_CAP_REPORT_READ,     /* reports, the queue, the estimated wait, staffing */
     CS_CAP_AUDIT_READ,      /* the audit trail of customers and configuration */
     CS_CAP_TICK,            /* run the clock */
@@ -421,6 +421,8 @@ int cs_message__attach(cs_db *db, int64_t message_id, const cs_attachment_spec *
 void cs_sha256__hex(char out[65], const void *data, size_t len);
 /* Validate message fields as cs_message_create() does. */
 int cs_message__check(const cs_message_fields *f);
+/* Validate attachments as cs_message_create() does (fields "attachments[i].name" ...). */
+int cs_message__check_attachments(const cs_attachment_spec *a, size_t n);
 
 /* outbox.c -------------------------------------------------------------------------- */
 
@@ -430,6 +432,7 @@ typedef struct cs_outbox__entry {
     const char *kind, *recipient, *subject, *body;
     const char *header_message_id, *in_reply_to, *references;
     int64_t identity_id;
+    const char *html; /* mail only: the HTML alternative, or NULL */
 } cs_outbox__entry;
 int cs_outbox__queue(int64_t *id, cs_db *db, const cs_outbox__entry *e);
 
@@ -444,9 +447,10 @@ int cs_outbox__channel(cs_outbox__channel_info *out, cs_db *db, int64_t channel_
 /* Erasure of a customer (cs_customer_erase): cancel what was not delivered to them and
  * anonymise every item addressed to them, through their tickets or identities. */
 int cs_outbox__erase_customer(cs_db *db, int64_t customer_id);
-/* A Message-ID for a mail libcs sends. */
-void cs_outbox__message_id(char *buf, size_t size, int64_t message_id, int64_t ticket_number,
-                           cs_time now, const char *domain);
+/* A new Message-ID for a mail libcs sends, "<32 random hex digits@domain>"; made once when
+ * the mail is queued and kept, so every attempt sends the same one. CS_ERROR when the
+ * system has no random bytes to give. */
+int cs_outbox__message_id(char *buf, size_t size, const char *domain);
 /* The subject of an outgoing mail: given, or "[#number] ticket subject". */
 int cs_outbox__subject(char **out, const cs_ticket *t, const char *subject);
 /* calendar.c, calendar-json.c, calendar-ics.c --------------------------------------- */
@@ -620,6 +624,9 @@ void cs_buf__free(cs_buf *b);
  * read as Windows-1252 where the charset is unknown or ISO-8859-1), NUL a space, line
  * ends LF. *out is released with cs_mem__free. */
 int cs_mail__to_utf8(char **out, const void *data, size_t len, const char *charset);
+/* Set up GMime and libxml2 for the process, once, whichever thread and module comes first
+ * (the mail parser, the mail renderer). */
+void cs_mail__init(void);
 /* The readable text of an HTML document in UTF-8 (libxml2's parser): blocks on lines of
  * their own, links with their targets, blockquotes as "> " lines. */
 int cs_mail__html_text(char **out, const char *html, size_t len);

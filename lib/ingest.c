@@ -858,10 +858,9 @@ static int send_receipt(struct ingest *g)
     mf.channel_id = g->ch.id;
     mf.subject = subject;
     mf.body = g->receipt;
-    if ((rc = cs_message__insert(&mid, g->db, &mf, g->in->conversation, CS_ACTOR_SYSTEM, 0)) < 0)
+    if ((rc = cs_message__insert(&mid, g->db, &mf, g->in->conversation, CS_ACTOR_SYSTEM, 0)) < 0 ||
+        (mail && (rc = cs_outbox__message_id(header_id, sizeof(header_id), g->ch.domain)) < 0))
         goto out;
-    cs_outbox__message_id(header_id, sizeof(header_id), mid, cs_ticket_number(g->ticket),
-                          cs_db_now(g->db), g->ch.domain);
     e = (cs_outbox__entry){g->ch.id,
                            cs_ticket_id(g->ticket),
                            mid,
@@ -872,7 +871,8 @@ static int send_receipt(struct ingest *g)
                            mail ? header_id : NULL,
                            mail ? g->in->external_id : NULL,
                            mail ? g->in->external_id : NULL,
-                           g->identity_id};
+                           g->identity_id,
+                           NULL};
     rc = cs_outbox__queue(&g->r->receipt_id, g->db, &e);
 out:
     cs_mem__free(tmpl);

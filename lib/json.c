@@ -936,7 +936,8 @@ static int m_ticket_reply(cs_db *db, struct req *r, json_t **out)
         (rc = req_str(r, "body", &body, true)) < 0 ||
         (rc = req_id(r, "channel_id", &o.channel_id, false)) < 0 ||
         (rc = req_str(r, "subject", &o.subject, false)) < 0 ||
-        (rc = req_str(r, "recipient", &o.recipient, false)) < 0 || (rc = req_done(r)) < 0 ||
+        (rc = req_str(r, "recipient", &o.recipient, false)) < 0 ||
+        (rc = req_str(r, "html", &o.html, false)) < 0 || (rc = req_done(r)) < 0 ||
         (rc = cs_reply(&message, db, ticket, body, &o)) < 0)
         return rc;
     return with_id(out, "message_id", message);
@@ -1165,6 +1166,20 @@ static int m_outbox_fail(cs_db *db, struct req *r, json_t **out)
         (rc = cs_outbox_fail(db, id, lease, error, retry)) < 0)
         return rc;
     return ok_object(out);
+}
+
+static int m_outbox_mime(cs_db *db, struct req *r, json_t **out)
+{
+    char *mime = NULL;
+    int64_t id = 0;
+    int rc;
+
+    if ((rc = req_id(r, "id", &id, true)) < 0 || (rc = req_done(r)) < 0 ||
+        (rc = cs_outbox_item_mime(&mime, NULL, db, id)) < 0)
+        return rc;
+    *out = json_pack("{s:s}", "mime", mime);
+    cs_str_free(mime);
+    return *out ? CS_OK : cs_error__nomem();
 }
 
 static int parse_state(const char *s)
@@ -1957,6 +1972,7 @@ static const struct method {
     {"outbox.ack", m_outbox_ack, CS_CAP_OUTBOX, 0},
     {"outbox.fail", m_outbox_fail, CS_CAP_OUTBOX, 0},
     {"outbox.list", m_outbox_list, CS_CAP_OUTBOX, 0},
+    {"outbox.mime", m_outbox_mime, CS_CAP_OUTBOX, 0},
     {"receipt.configure", m_receipt_configure, CS_CAP_CONFIG_WRITE, 0},
     {"receipt.template", m_receipt_template, CS_CAP_CONFIG_WRITE, 0},
     {"report.same_channel", m_report_same_channel, CS_CAP_REPORT_READ, 0},

@@ -61,6 +61,11 @@ static void init_parsers(void)
     }
 }
 
+void cs_mail__init(void)
+{
+    init_parsers();
+}
+
 /* What the parser found ---------------------------------------------------------------- */
 
 struct part {

@@ -160,13 +160,20 @@ int cs_message__check(const cs_message_fields *f)
         (rc = cs_check__text("subject", f->subject, CS_SUBJECT_MAX, false)) < 0 ||
         (rc = cs_check__text("external_id", f->external_id, CS_EXTERNAL_ID_MAX, false)) < 0)
         return rc;
-    if (f->nattachments > CS_ATTACHMENTS_MAX)
-        return cs_error__inval("attachments", "%zu attachments, at most %d are allowed",
-                               f->nattachments, CS_ATTACHMENTS_MAX);
-    if (f->nattachments && !f->attachments)
+    return cs_message__check_attachments(f->attachments, f->nattachments);
+}
+
+int cs_message__check_attachments(const cs_attachment_spec *a, size_t n)
+{
+    int rc;
+
+    if (n > CS_ATTACHMENTS_MAX)
+        return cs_error__inval("attachments", "%zu attachments, at most %d are allowed", n,
+                               CS_ATTACHMENTS_MAX);
+    if (n && !a)
         return cs_error__inval("attachments", "attachments is NULL");
-    for (size_t i = 0; i < f->nattachments; i++)
-        if ((rc = check_attachment(&f->attachments[i], i)) < 0)
+    for (size_t i = 0; i < n; i++)
+        if ((rc = check_attachment(&a[i], i)) < 0)
             return rc;
     return CS_OK;
 }

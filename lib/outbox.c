@@ -3,11 +3,13 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "cs-internal.h"
 
@@ -18,8 +20,8 @@
 /* The statement table. */
 static const char sql_queue[] =
     "INSERT INTO outbox (channel_id, ticket_id, message_id, kind, recipient, subject, body,"
-    " header_message_id, in_reply_to, refs, next_attempt_at, created_at, identity_id)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12)";
+    " header_message_id, in_reply_to, refs, next_attempt_at, created_at, identity_id, html)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13)";
 static const char sql_channel[] =
     "SELECT kind, enabled, signature, address, name FROM channel WHERE id = ?1";
 static const char sql_latest_inbound_channel[] =
@@ -94,7 +96,7 @@ static const char sql_cancel_customer[] =
     " WHERE state IN (1, 2, 4) AND " CUSTOMER_ITEMS;
 static const char sql_erase_customer[] =
     "UPDATE outbox SET recipient = 'erased', subject = NULL, body = '', header_message_id = NULL,"
-    " in_reply_to = NULL, refs = NULL, last_error = NULL, external_id = NULL WHERE "
+    " in_reply_to = NULL, refs = NULL, last_error = NULL, external_id = NULL, html = NULL WHERE "
     CUSTOMER_ITEMS;
 static const char sql_stats[] =
     "SELECT count(*), coalesce(sum(m.same_channel), 0) FROM message m"
@@ -145,6 +147,7 @@ int cs_outbox__queue(int64_t *id, cs_db *db, const cs_outbox__entry *e)
         sqlite3_bind_int64(st, 3, e->message_id);
     cs_db__bind_text(st, 4, e->kind);
     cs_db__bind_text(st, 7, e->body);
+    cs_db__bind_text(st, 13, e->html);
     sqlite3_bind_int64(st, 11, cs_db_now(db));
     if ((rc = bind_header(st, 5, e->recipient)) < 0 || (rc = bind_header(st, 6, e->subject)) < 0 ||
         (rc = bind_header(st, 8, e->header_message_id)) < 0 ||
@@ -177,9 +180,13 @@ int cs_outbox__channel(cs_outbox__channel_info *out, cs_db *db, int64_t channel_
     out->enabled = sqlite3_column_int(st, 1);
     out->signature = sqlite3_column_int(st, 2);
     address = (const char *)sqlite3_column_text(st, 3);
-    address = address && strchr(address, '@') ? strchr(address, '@') + 1 : NULL;
-    snprintf(out->domain, sizeof(out->domain), "%s",
-             address && *address ? address : "libcs.invalid");
+    address = address && strrchr(address, '@') ? strrchr(address, '@') + 1 : NULL;
+    /* The domain of generated Message-IDs: a plain host name, or a name that cannot clash. */
+    if (!address || !*address || strlen(address) >= sizeof(out->domain) ||
+        address[strspn(address, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                "0123456789.-")])
+        address = "libcs.invalid";
+    snprintf(out->domain, sizeof(out->domain), "%s", address);
     cs_db__done(st);
     if (!out->enabled)
         return cs_error__set(CS_ECONFLICT, "channel_id", "channel %lld is disabled",
@@ -267,11 +274,27 @@ out:
     return rc;
 }
 
-void cs_outbox__message_id(char *buf, size_t size, int64_t message_id, int64_t ticket_number,
-                           cs_time now, const char *domain)
+int cs_outbox__message_id(char *buf, size_t size, const char *domain)
 {
-    snprintf(buf, size, "<libcs.%lld.%lld.%lld@%s>", (long long)ticket_number,
-             (long long)message_id, (long long)now, domain);
+    unsigned char r[16];
+    char hex[2 * sizeof(r) + 1];
+    size_t got = 0;
+
+    /* Random, so that nobody can name a mail of ours they never saw (a forged reply would
+     * thread into someone else's ticket), and unique without coordination. */
+    while (got < sizeof(r)) {
+        ssize_t n = getrandom(r + got, sizeof(r) - got, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return cs_error__set(CS_ERROR, NULL, "no random bytes for a Message-ID: %s",
+                                 strerror(errno));
+        got += (size_t)n;
+    }
+    for (size_t i = 0; i < sizeof(r); i++)
+        snprintf(hex + 2 * i, 3, "%02x", r[i]);
+    snprintf(buf, size, "<%s@%s>", hex, domain);
+    return CS_OK;
 }
 
 /* Mail threading hints: In-Reply-To is the customer's latest mail, References the thread's
@@ -319,34 +342,72 @@ static int mail_hints(cs_db *db, int64_t ticket_id, char **in_reply_to, char **r
     return rc;
 }
 
-/* The agent's signature for a channel that wants one (P10). */
-static int signed_body(char **out, cs_db *db, const cs_actor *by, const cs_outbox__channel_info *ch,
-                       const char *body)
+/* `text` with `sign` appended by `fmt` (two %s: the text, the signature). */
+static int append_sign(char **out, const char *fmt, const char *text, const char *sign)
 {
+    size_t len = strlen(text) + strlen(sign) + strlen(fmt);
+
+    if (!(*out = cs_mem__alloc(len)))
+        return cs_error__nomem();
+    snprintf(*out, len, fmt, text, sign);
+    return CS_OK;
+}
+
+/* The agent's name as HTML text. */
+static char *html_escape(const char *s)
+{
+    size_t len = 1;
+    char *out, *w;
+
+    for (const char *p = s; *p; p++)
+        len += *p == '&' ? 5 : *p == '<' || *p == '>' ? 4 : *p == '"' ? 6 : 1;
+    if (!(out = w = cs_mem__alloc(len)))
+        return NULL;
+    for (const char *p = s; *p; p++) {
+        const char *e = *p == '&' ? "&amp;" : *p == '<' ? "&lt;" : *p == '>' ? "&gt;"
+                        : *p == '"' ? "&quot;" : NULL;
+        if (e)
+            w = memcpy(w, e, strlen(e)), w += strlen(e);
+        else
+            *w++ = *p;
+    }
+    *w = '\0';
+    return out;
+}
+
+/* The body, and the HTML alternative if there is one, with the agent's signature for a
+ * channel that wants one (P10). */
+static int signed_body(char **out, char **html_out, cs_db *db, const cs_actor *by,
+                       const cs_outbox__channel_info *ch, const char *body, const char *html)
+{
+    bool mail = ch->kind == CS_CHANNEL_EMAIL || ch->kind == CS_CHANNEL_WEBFORM;
+    const char *name, *initials;
+    char *escaped = NULL;
     sqlite3_stmt *st;
     int rc = CS_OK;
 
-    *out = NULL;
+    *out = *html_out = NULL;
     if (!ch->signature || by->kind != CS_ACTOR_AGENT) {
-        *out = cs_mem__strdup(body);
-        return *out ? CS_OK : cs_error__nomem();
+        if (!(*out = cs_mem__strdup(body)) || (html && !(*html_out = cs_mem__strdup(html))))
+            return cs_error__nomem();
+        return CS_OK;
     }
     if (!(st = cs_db__stmt(db, sql_agent_sign)))
         return cs_error_last()->code;
     sqlite3_bind_int64(st, 1, by->id);
-    if (cs_db__step(db, st) == SQLITE_ROW) {
-        const char *name = (const char *)sqlite3_column_text(st, 0);
-        const char *initials = (const char *)sqlite3_column_text(st, 1);
-        bool mail = ch->kind == CS_CHANNEL_EMAIL || ch->kind == CS_CHANNEL_WEBFORM;
-        size_t len = strlen(body) + strlen(name) + strlen(initials) + 16;
-        if ((*out = cs_mem__alloc(len)))
-            snprintf(*out, len, mail ? "%s\n\n-- \n%s" : "%s ^%s", body, mail ? name : initials);
-        else
-            rc = cs_error__nomem();
-    } else {
-        *out = cs_mem__strdup(body);
-        rc = *out ? CS_OK : cs_error__nomem();
+    if (cs_db__step(db, st) != SQLITE_ROW) {
+        cs_db__done(st);
+        return signed_body(out, html_out, db, &cs_actor__system, ch, body, html);
     }
+    name = (const char *)sqlite3_column_text(st, 0);
+    initials = (const char *)sqlite3_column_text(st, 1);
+    if ((rc = append_sign(out, mail ? "%s\n\n-- \n%s" : "%s ^%s", body, mail ? name : initials)) ==
+            CS_OK &&
+        html)
+        rc = (escaped = html_escape(name))
+                 ? append_sign(html_out, "%s\n<p>-- <br>\n%s</p>\n", html, escaped)
+                 : cs_error__nomem();
+    cs_mem__free(escaped);
     cs_db__done(st);
     return rc;
 }
@@ -384,7 +445,7 @@ struct reply {
     cs_ticket *ticket;
     cs_outbox__channel_info ch;
     struct recipient to, rule; /* `rule` only when the agent named `to` */
-    char *body, *subject, *in_reply_to, *refs;
+    char *body, *html, *subject, *in_reply_to, *refs;
     char header_id[CS_IDENTITY_MAX];
 };
 
@@ -394,6 +455,7 @@ static void reply_free(struct reply *r)
     cs_mem__free(r->to.value);
     cs_mem__free(r->rule.value);
     cs_mem__free(r->body);
+    cs_mem__free(r->html);
     cs_mem__free(r->subject);
     cs_mem__free(r->in_reply_to);
     cs_mem__free(r->refs);
@@ -412,6 +474,22 @@ int cs_outbox__subject(char **out, const cs_ticket *t, const char *subject)
                      cs_ticket_subject(t));
     }
     return *out ? CS_OK : cs_error__nomem();
+}
+
+/* A mail carries its attachments' bytes: the library cannot fetch what the host stores. */
+static int mail_attachments(const cs_outbox__channel_info *ch, const cs_reply_options *o)
+{
+    char field[CS_ERROR_FIELD_MAX];
+
+    if (ch->kind != CS_CHANNEL_EMAIL && ch->kind != CS_CHANNEL_WEBFORM)
+        return CS_OK;
+    for (size_t i = 0; i < o->nattachments; i++) {
+        if (o->attachments[i].data)
+            continue;
+        snprintf(field, sizeof(field), "attachments[%zu].data", i);
+        return cs_error__inval(field, "a mail attachment needs its bytes: %s is missing", field);
+    }
+    return CS_OK;
 }
 
 static int reply(int64_t *message_id, cs_db *db, const cs_actor *by, int64_t ticket_id,
@@ -442,7 +520,8 @@ static int reply(int64_t *message_id, cs_db *db, const cs_actor *by, int64_t tic
     if ((rc = cs_outbox__channel(&r.ch, db, o->channel_id ? o->channel_id : latest)) < 0 ||
         (rc = rule_recipient(o->recipient ? &r.rule : &r.to, db, r.ticket, &r.ch)) < 0 ||
         (o->recipient && (rc = named_recipient(&r.to, db, r.ticket, &r.ch, o->recipient)) < 0) ||
-        (rc = signed_body(&r.body, db, by, &r.ch, body)) < 0)
+        (rc = mail_attachments(&r.ch, o)) < 0 ||
+        (rc = signed_body(&r.body, &r.html, db, by, &r.ch, body, o->html)) < 0)
         goto out;
     mail = r.ch.kind == CS_CHANNEL_EMAIL || r.ch.kind == CS_CHANNEL_WEBFORM;
     if (mail && ((rc = cs_outbox__subject(&r.subject, r.ticket, o->subject)) < 0 ||
@@ -455,15 +534,14 @@ static int reply(int64_t *message_id, cs_db *db, const cs_actor *by, int64_t tic
     mf.channel_id = r.ch.id;
     mf.subject = r.subject;
     mf.body = r.body;
+    mf.attachments = o->attachments;
+    mf.nattachments = o->nattachments;
     if ((rc = cs_message__insert(&mid, db, &mf, NULL, by->kind, by->id)) < 0 ||
         (rc = set_message_column(db, sql_set_same_channel, mid, NULL, r.ch.id == latest)) < 0)
         goto out;
-    if (mail) {
-        cs_outbox__message_id(r.header_id, sizeof(r.header_id), mid,
-                              cs_ticket_number(r.ticket), cs_db_now(db), r.ch.domain);
-        if ((rc = set_message_column(db, sql_set_external, mid, r.header_id, 0)) < 0)
-            goto out;
-    }
+    if (mail && ((rc = cs_outbox__message_id(r.header_id, sizeof(r.header_id), r.ch.domain)) < 0 ||
+                 (rc = set_message_column(db, sql_set_external, mid, r.header_id, 0)) < 0))
+        goto out;
     if ((rc = cs_audit__record(db, by, "message", mid, ticket_id, cs_ticket_customer_id(r.ticket),
                                "reply", "channel_id", NULL, cs_int__text(a, r.ch.id, false))) < 0)
         goto out;
@@ -483,7 +561,7 @@ static int reply(int64_t *message_id, cs_db *db, const cs_actor *by, int64_t tic
         goto out;
     e = (cs_outbox__entry){r.ch.id,       ticket_id, mid,    "reply",
                            r.to.value,    r.subject, r.body, mail ? r.header_id : NULL,
-                           r.in_reply_to, r.refs,    r.to.id};
+                           r.in_reply_to, r.refs,    r.to.id,   mail ? r.html : NULL};
     if ((rc = cs_outbox__queue(NULL, db, &e)) == CS_OK && message_id)
         *message_id = mid;
 out:
@@ -502,17 +580,21 @@ int cs_reply(int64_t *message_id, cs_db *db, int64_t ticket_id, const char *body
         *message_id = 0;
     if (!db)
         return cs_error__inval("db", "db is NULL");
-    /* A version 1 struct ends before `recipient`: read only what the caller has. */
+    /* Older structs end earlier: read only what the caller has. */
     if (options && options->version == 1)
         memcpy(&o, options, offsetof(cs_reply_options, recipient));
+    else if (options && options->version == 2)
+        memcpy(&o, options, offsetof(cs_reply_options, html));
     else if (options && options->version == CS_REPLY_OPTIONS_VERSION)
         o = *options;
     else if (options)
-        return cs_error__inval("options", "options version %u is not 1 or %d", options->version,
-                               CS_REPLY_OPTIONS_VERSION);
+        return cs_error__inval("options", "options version %u is not between 1 and %d",
+                               options->version, CS_REPLY_OPTIONS_VERSION);
     if ((rc = cs_check__text("body", body, CS_BODY_MAX, true)) < 0 ||
         (rc = cs_check__text("subject", o.subject, CS_SUBJECT_MAX, false)) < 0 ||
-        (rc = cs_check__text("recipient", o.recipient, CS_IDENTITY_MAX, false)) < 0)
+        (rc = cs_check__text("recipient", o.recipient, CS_IDENTITY_MAX, false)) < 0 ||
+        (rc = cs_message__check_attachments(o.attachments, o.nattachments)) < 0 ||
+        (rc = cs_check__text("html", o.html, CS_BODY_MAX, false)) < 0)
         return rc;
     if (o.channel_id < 0)
         return cs_error__inval("channel_id", "channel_id %lld is not valid",

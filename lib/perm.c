@@ -70,7 +70,7 @@ static const struct cap_row {
                                "an agent's presence", {A, A, S, S, N}},
     [CS_CAP_INGEST] = {"ingest", "ingest messages", "the door in", {A, A, G, N, N}},
     [CS_CAP_OUTBOX] = {"outbox", "drain the outbox",
-                       "the door out: claim, acknowledge, fail, list", {A, A, N, N, N}},
+                       "the door out: claim, render, acknowledge, fail, list", {A, A, N, N, N}},
     [CS_CAP_REPORT_READ] = {"report.read", "read reports",
                             "reports, the SLA queue, the estimated wait, staffing",
                             {A, A, G, G, N}},

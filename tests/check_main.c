@@ -23,6 +23,7 @@ int main(void)
         cs_nomem_suite,
         cs_perm_suite,
         cs_mail_suite,
+        cs_mime_suite,
     };
     SRunner *sr = srunner_create(NULL);
     int failed;

@@ -85,6 +85,7 @@ static const row rows[] = {
     {"outbox.ack", "{\"id\": $OB, \"lease\": $LEASE}", NULL},
     {"outbox.fail", "{\"id\": $OB, \"lease\": $LEASE, \"error\": \"down\"}", NULL},
     {"outbox.list", "{}", NULL},
+    {"outbox.mime", "{\"id\": $OB}", NULL},
     {"receipt.configure", "{\"channel_id\": 1, \"mode\": \"off\"}", NULL},
     {"receipt.template", "{\"channel_id\": 1, \"language\": \"de\", \"template\": \"Danke\"}",
      NULL},

@@ -240,6 +240,7 @@ static const struct column_class columns[] = {
     {"outbox", "last_error", true, "cleared (adapters' errors quote addresses)", NULL},
     {"outbox", "external_id", true, "cleared", NULL},
     {"outbox", "cancel_reason", false, "libcs's own words", NULL},
+    {"outbox", "html", true, "cleared", NULL},
     {"calendar", "name", false, "configuration", NULL},
     {"calendar", "definition", false, "configuration", NULL},
     {"sla_policy", "name", false, "configuration", NULL},
@@ -437,6 +438,7 @@ static int64_t seed(cs_db *db, const char *m, int64_t agent)
     /* The agent answers to a chosen address and notes something internal. */
     ck_assert_ok(cs_db_set_actor(db, CS_ACTOR_AGENT, agent));
     o.recipient = email;
+    o.html = reply;
     ck_assert_ok(cs_reply(NULL, db, r->ticket_id, reply, &o));
     note.ticket_id = r->ticket_id;
     note.visibility = CS_VISIBILITY_INTERNAL;

@@ -18,5 +18,6 @@ Suite *cs_privacy_suite(void);
 Suite *cs_nomem_suite(void);
 Suite *cs_perm_suite(void);
 Suite *cs_mail_suite(void);
+Suite *cs_mime_suite(void);
 
 #endif

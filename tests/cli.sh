@@ -211,6 +211,8 @@ expect 1 "a missing database without init" -- --db "$tmp/none/x.db" tickets
 
 expect 0 "demo" -- --db "$tmp/demo.db" demo
 has "threaded by in_reply_to" "the demo tells the whole story"
+has "message mail, ticket #2" "the demo takes a raw mail in"
+has "In-Reply-To: <1@anna.example>" "the demo shows a reply rendered for SMTP"
 
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -49,6 +49,21 @@ static const char *text(const json_t *o, const char *key)
     return s ? s : "-";
 }
 
+/* A mail item as the SMTP adapter sends it: its header lines (outbox.mime). */
+static void show_mail(struct demo *d, json_int_t item)
+{
+    json_t *r = run(d, "outbox.mime", json_pack("{s:I}", "id", item));
+    const char *mime = r ? text(r, "mime") : "", *end = strstr(mime, "\r\n\r\n");
+
+    printf("      rendered for SMTP (outbox.mime), its headers:\n");
+    for (const char *p = mime; end && p < end;) {
+        const char *eol = strstr(p, "\r\n");
+        printf("        %.*s\n", (int)(eol - p), p);
+        p = eol + 2;
+    }
+    json_decref(r);
+}
+
 static int setup(struct demo *d, json_int_t ids[4])
 {
     json_t *r;
@@ -159,16 +174,23 @@ int cli_cmd_demo(struct cli *cli, int argc, char **argv)
            (long long)integer(r, "ticket_number"));
     json_decref(r);
 
-    say(&d, "P5", "Ben writes too. Nobody picks his mail up yet; the queue is ordered by deadline,"
+    say(&d, "P5", "Ben writes too, a raw mail as the mail server delivered it (csmail fetch"
+                  " hands these over). Nobody picks it up yet; the queue is ordered by deadline,"
                   " not by who the customer is.");
     cli->now += 300;
-    if (!(r = run(&d, "ingest",
-                  json_pack("{s:I, s:s, s:s, s:s, s:s}", "channel_id", ch[0], "external_id",
-                            "<1@ben.example>", "sender", "ben@example.com", "subject",
-                            "Lieferzeit", "body", "Wann wird meine Bestellung geliefert?"))))
+    if (!(r = run(&d, "ingest.mail",
+                  json_pack("{s:I, s:s}", "channel_id", ch[0], "raw",
+                            "From: Ben =?UTF-8?Q?K=C3=B6hler?= <ben@example.com>\r\n"
+                            "To: service@shop.example\r\n"
+                            "Subject: Lieferzeit\r\n"
+                            "Message-ID: <1@ben.example>\r\n"
+                            "Content-Type: text/plain; charset=utf-8\r\n"
+                            "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+                            "Wann wird meine Bestellung geliefert?\r\n\r\n"
+                            "-- \r\nBen K=C3=B6hler, Leipzig\r\n"))))
         goto out;
     json_int_t ben_ticket = integer(r, "ticket_id");
-    printf("   -> ticket #%lld, first reply promised by %s\n",
+    printf("   -> %s mail, ticket #%lld, first reply promised by %s\n", text(r, "mail_kind"),
            (long long)integer(r, "ticket_number"), text(r, "promised_at"));
     json_decref(r);
 
@@ -225,6 +247,8 @@ int cli_cmd_demo(struct cli *cli, int argc, char **argv)
         printf("   -> %-7s %-8s to %s: %.60s%s\n", text(it, "channel_kind"), text(it, "kind"),
                text(it, "recipient"), text(it, "body"),
                strlen(text(it, "body")) > 60 ? "..." : "");
+        if (!strcmp(text(it, "kind"), "reply") && !strcmp(text(it, "channel_kind"), "email"))
+            show_mail(&d, integer(it, "id"));
         json_decref(run(&d, "outbox.ack",
                         json_pack("{s:I, s:I, s:s}", "id", integer(it, "id"), "lease",
                                   integer(it, "lease"), "external_id",

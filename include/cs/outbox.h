@@ -5,13 +5,15 @@
 #define CS_OUTBOX_H
 
 #include "common.h"
+#include "message.h"
 
 CS_BEGIN_DECL
 
-#define CS_REPLY_OPTIONS_VERSION 2
+#define CS_REPLY_OPTIONS_VERSION 3
 
-/** Options for cs_reply(). Version 1 ends after `subject`; cs_reply() reads no further
- * for it, so callers built against 0.1 keep working unchanged. */
+/** Options for cs_reply(). Version 1 ends after `subject`, version 2 after `recipient`;
+ * cs_reply() reads no further for them, so callers built against older headers keep
+ * working unchanged. */
 typedef struct cs_reply_options {
     unsigned int version; /**< CS_REPLY_OPTIONS_VERSION (1 is accepted too) */
     int64_t channel_id;   /**< 0: the channel of the customer's latest message; another
@@ -21,9 +23,16 @@ typedef struct cs_reply_options {
                                 an address of the ticket's customer of the channel's
                                 identity kind (normalised like cs_identity_normalize()), a
                                 deliberate choice recorded in the audit trail */
+    const char *html;      /**< version 3, @since 0.2: mail only, an HTML alternative of the
+                                body (the body stays the message of record and the text
+                                part); the agent's signature is appended to it too */
+    const cs_attachment_spec *attachments; /**< version 3, @since 0.2: stored on the reply
+                                                and sent with it; on mail channels each must
+                                                carry its bytes (`data`) */
+    size_t nattachments;   /**< version 3: at most CS_ATTACHMENTS_MAX */
 } cs_reply_options;
 
-#define CS_REPLY_OPTIONS_INIT {CS_REPLY_OPTIONS_VERSION, 0, NULL, NULL}
+#define CS_REPLY_OPTIONS_INIT {CS_REPLY_OPTIONS_VERSION, 0, NULL, NULL, NULL, NULL, 0}
 
 /**
  * Reply publicly to a ticket's customer as the handle's actor (an agent or the system):
@@ -44,13 +53,15 @@ typedef struct cs_reply_options {
  * An identity added by an agent is never picked just because it is the newest.
  *
  * @param[out] message_id the stored message; may be NULL
- * @param options NULL for the defaults; version 1 and 2 are accepted
+ * @param options NULL for the defaults; versions 1 to 3 are accepted
  * @return CS_OK; CS_EINVAL (body, subject, options: an unknown version, channel_id: the
  *         customer has no identity for the channel's kind, recipient: malformed, or not one
- *         of the customer's identities of that kind - the same words whoever has it);
+ *         of the customer's identities of that kind - the same words whoever has it; html;
+ *         attachments, attachments[i].name ... as for cs_message_create(), and
+ *         attachments[i].data for a mail attachment without its bytes);
  *         CS_ENOTFOUND; CS_ECONFLICT for a closed ticket or a disabled channel; CS_EPERM
  *         (customers, light agents); CS_EREADONLY; CS_EBUSY; CS_EDB
- * @since 0.1; `recipient` and the rule above @since 0.2
+ * @since 0.1; `recipient`, `html`, `attachments` and the rule above @since 0.2
  */
 CS_EXTERN(int) cs_reply(int64_t *message_id, cs_db *db, int64_t ticket_id, const char *body,
                         const cs_reply_options *options);
@@ -157,6 +168,41 @@ CS_EXTERN(int) cs_outbox_ack(cs_db *db, int64_t item_id, int64_t lease, const ch
  */
 CS_EXTERN(int) cs_outbox_fail(cs_db *db, int64_t item_id, int64_t lease, const char *error,
                               cs_time retry_at);
+
+/**
+ * Render a claimed email item as the complete mail to send: RFC 5322 bytes, 7-bit (text in
+ * quoted-printable or base64, headers in RFC 2047 encoded words), lines ending in CRLF,
+ * ready for SMTP DATA.
+ *
+ * - From: the channel's name and address; To: the recipient, with the customer's name.
+ * - Subject: the item's subject (the ticket's when it has none), always carrying the
+ *   ticket's "[#number]" so that the answer threads back.
+ * - Date: the handle's clock. Message-ID: the item's (random, made when it was queued and
+ *   the same at every attempt: acknowledge with it as the external id). In-Reply-To and
+ *   References continue the customer's thread.
+ * - Auto-Submitted: auto-replied (RFC 3834) and X-Auto-Response-Suppress: All on every
+ *   item that is not an agent's reply (receipts, and every automatic kind to come), so that
+ *   autoresponders stay silent.
+ * - The body as text/plain; with an HTML alternative (cs_reply_options `html`) a
+ *   multipart/alternative; with attachments (those of the item's message, `attachments` of
+ *   cs_reply_options) a multipart/mixed around it.
+ *
+ * Every value is one clean line before it reaches a header (names, subjects: control
+ * characters become spaces; message ids and addresses that are not plain ASCII are left
+ * out or refused), so no stored text can add a header. The same item renders the same
+ * headers each time except Date and the MIME boundaries.
+ *
+ * @param[out] out the mail, NUL-terminated; release with cs_str_free()
+ * @param[out] size its length in bytes; may be NULL
+ * @param item_id a claimed item (state CS_OUTBOX_LEASED)
+ * @return CS_OK; CS_EINVAL (item_id: the item is not a mail); CS_ENOTFOUND (item_id);
+ *         CS_ECONFLICT (item_id: the item is not claimed, its channel has no plain mail
+ *         address, its recipient is not a plain ASCII address, it has no Message-ID, or an
+ *         attachment's bytes are in the host's storage); CS_EPERM (system and admins);
+ *         CS_ENOMEM; CS_EDB
+ * @since 0.2
+ */
+CS_EXTERN(int) cs_outbox_item_mime(char **out, size_t *size, cs_db *db, int64_t item_id);
 
 /**
  * Items of the outbox by state, as a JSON array of objects (id, state, kind, channel_id,
