@@ -7,6 +7,10 @@
 #include <string.h>
 
 #include "cs-internal.h"
+#include "db.h"
+#include "perm.h"
+#include "audit.h"
+#include "agent.h"
 
 /* Explicit initials: at most this many characters (not bytes). */
 #define INITIALS_MAX_CHARS 4

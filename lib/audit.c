@@ -7,6 +7,10 @@
 #include <string.h>
 
 #include "cs-internal.h"
+#include "db.h"
+#include "perm.h"
+#include "audit.h"
+#include "ticket.h"
 
 static const char sql_insert[] =
     "INSERT INTO audit (at, actor_kind, actor_id, object, object_id, ticket_id, customer_id,"

@@ -10,6 +10,7 @@
 #include <libical/ical.h>
 
 #include "cs-internal.h"
+#include "calendar.h"
 
 /* Occurrences of one recurring event we are willing to expand. */
 #define MAX_OCCURRENCES 10000

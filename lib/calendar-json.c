@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "cs-internal.h"
+#include "calendar.h"
 
 /* JSON paths of containers are short, so a path plus a member name fits in a cs_error field. */
 #define PATH_MAX_LEN 32

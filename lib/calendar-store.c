@@ -14,6 +14,10 @@
 #include <string.h>
 
 #include "cs-internal.h"
+#include "db.h"
+#include "perm.h"
+#include "audit.h"
+#include "calendar.h"
 
 /* The statement table. */
 static const char sql_upsert[] =

@@ -18,6 +18,7 @@
 #include <libical/ical.h>
 
 #include "cs-internal.h"
+#include "calendar.h"
 
 #define DAY CS_CALENDAR_DAY
 #define WEEK (7 * (cs_time)DAY)

@@ -7,6 +7,9 @@
 #include <string.h>
 
 #include "cs-internal.h"
+#include "db.h"
+#include "perm.h"
+#include "audit.h"
 
 #define CHANNEL_COLUMNS                                                                            \
     "id, kind, name, address, public, signature, default_group_id, enabled, created_at,"           \

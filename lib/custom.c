@@ -11,6 +11,10 @@
 #include <string.h>
 
 #include "cs-internal.h"
+#include "db.h"
+#include "perm.h"
+#include "audit.h"
+#include "custom.h"
 
 static const char sql_define[] =
     "INSERT INTO custom_field (object, name, type, customer_writable, created_at, updated_at)"

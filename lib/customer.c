@@ -9,6 +9,13 @@
 #include <string.h>
 
 #include "cs-internal.h"
+#include "db.h"
+#include "perm.h"
+#include "audit.h"
+#include "customer.h"
+#include "custom.h"
+#include "outbox.h"
+#include "calendar.h"
 
 /* The statement table ------------------------------------------------------------------ */
 

@@ -11,6 +11,11 @@
 #include <time.h>
 
 #include "cs-internal.h"
+#include "db.h"
+#include "perm.h"
+#include "agent.h"
+#include "customer.h"
+#include "sla.h"
 
 /* 'LCSD' in the database header identifies a libcs file. */
 #define CS_APPLICATION_ID 0x4C435344
@@ -514,6 +519,11 @@ void cs_db_close(cs_db *db)
 const char *cs_db_path(const cs_db *db)
 {
     return db ? db->path : NULL;
+}
+
+int cs_schema_version(void)
+{
+    return (int)cs_schema__count;
 }
 
 int cs_db_schema_version(const cs_db *db)

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "cs-internal.h"
+#include "ingest.h"
 
 /* Of a longer header only its end counts: References grow at the end, and the nearest
  * ancestors are what threading needs. */

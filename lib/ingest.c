@@ -9,6 +9,17 @@
 #include <string.h>
 
 #include "cs-internal.h"
+#include "db.h"
+#include "perm.h"
+#include "audit.h"
+#include "customer.h"
+#include "ticket.h"
+#include "message.h"
+#include "outbox.h"
+#include "calendar.h"
+#include "sla.h"
+#include "route.h"
+#include "ingest.h"
 
 #define DEFAULT_TARGET 86400
 #define SUBJECT_FROM_BODY 60

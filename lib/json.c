@@ -11,6 +11,11 @@
 #include <string.h>
 
 #include "cs-internal.h"
+#include "db.h"
+#include "perm.h"
+#include "ticket.h"
+#include "calendar.h"
+#include "call.h"
 
 #define MAX_KEYS 32
 #define MAX_ITEMS 64 /* tags, skills, identities in one request */

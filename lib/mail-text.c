@@ -15,6 +15,7 @@
 #include <libxml/tree.h>
 
 #include "cs-internal.h"
+#include "mail.h"
 
 /* Growing strings ------------------------------------------------------------------- */
 

@@ -15,6 +15,12 @@
 #include <libxml/parser.h>
 
 #include "cs-internal.h"
+#include "db.h"
+#include "perm.h"
+#include "audit.h"
+#include "message.h"
+#include "ingest.h"
+#include "mail.h"
 
 #define DEPTH_MAX 32      /* MIME nesting walked; deeper parts stay in message.eml */
 #define PARTS_MAX 20000   /* parts looked at; the rest stay in message.eml */

@@ -10,6 +10,12 @@
 #include <string.h>
 
 #include "cs-internal.h"
+#include "db.h"
+#include "perm.h"
+#include "audit.h"
+#include "ticket.h"
+#include "message.h"
+#include "sla.h"
 
 static const cs_name direction_names[] = {
     {CS_DIRECTION_INBOUND, "inbound"},

@@ -8,6 +8,10 @@
 #include <string.h>
 
 #include "cs-internal.h"
+#include "db.h"
+#include "perm.h"
+#include "ingest.h"
+#include "mail.h"
 
 #define REFS_MAX 20
 #define NAME_MAX_BYTES 256

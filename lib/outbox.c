@@ -12,6 +12,12 @@
 #include <sys/random.h>
 
 #include "cs-internal.h"
+#include "db.h"
+#include "perm.h"
+#include "audit.h"
+#include "ticket.h"
+#include "message.h"
+#include "outbox.h"
 
 #define MAX_BACKOFF (6 * 3600)
 #define REFERENCES_MAX 20

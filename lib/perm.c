@@ -12,6 +12,10 @@
 #include <stdio.h>
 
 #include "cs-internal.h"
+#include "db.h"
+#include "perm.h"
+#include "agent.h"
+#include "customer.h"
 
 #define N CS_REACH_NONE
 #define A CS_REACH_ALL

@@ -11,6 +11,12 @@
 #include <string.h>
 
 #include "cs-internal.h"
+#include "db.h"
+#include "perm.h"
+#include "audit.h"
+#include "agent.h"
+#include "ticket.h"
+#include "route.h"
 
 #define CAPACITY_MAX 10000
 #define CALLBACK_SUBJECT "Callback request"

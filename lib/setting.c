@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "cs-internal.h"
+#include "db.h"
+#include "perm.h"
 
 static const struct setting {
     const char *name;

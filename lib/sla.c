@@ -16,6 +16,12 @@
 #include <string.h>
 
 #include "cs-internal.h"
+#include "db.h"
+#include "perm.h"
+#include "audit.h"
+#include "ticket.h"
+#include "calendar.h"
+#include "sla.h"
 
 #define TARGET_MAX (365 * 86400LL)
 #define DEFAULT_WARN_PERCENT 80

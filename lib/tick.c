@@ -5,6 +5,9 @@
 #include "config.h"
 
 #include "cs-internal.h"
+#include "db.h"
+#include "perm.h"
+#include "sla.h"
 
 void cs_tick_result_free(cs_tick_result *r)
 {

@@ -9,6 +9,13 @@
 #include <string.h>
 
 #include "cs-internal.h"
+#include "db.h"
+#include "perm.h"
+#include "audit.h"
+#include "custom.h"
+#include "ticket.h"
+#include "sla.h"
+#include "route.h"
 
 static const cs_name status_names[] = {
     {CS_STATUS_NEW, "new"},         {CS_STATUS_OPEN, "open"},     {CS_STATUS_PENDING, "pending"},

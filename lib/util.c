@@ -11,6 +11,8 @@
 #include <time.h>
 
 #include "cs-internal.h"
+#include "db.h"
+#include "calendar.h"
 
 bool cs_utf8__valid(const char *s, size_t len)
 {

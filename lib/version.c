@@ -16,7 +16,3 @@ const char *cs_version(int *major, int *minor, int *patch)
     return CS_VERSION_STRING;
 }
 
-int cs_schema_version(void)
-{
-    return (int)cs_schema__count;
-}

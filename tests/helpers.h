@@ -6,6 +6,21 @@
 #include <string.h>
 
 #include "cs-internal.h"
+#include "db.h"
+#include "perm.h"
+#include "audit.h"
+#include "agent.h"
+#include "customer.h"
+#include "custom.h"
+#include "ticket.h"
+#include "message.h"
+#include "outbox.h"
+#include "calendar.h"
+#include "sla.h"
+#include "route.h"
+#include "ingest.h"
+#include "mail.h"
+#include "call.h"
 
 /* A fresh path in a private temporary directory; the caller frees it. */
 char *t_path(const char *name);

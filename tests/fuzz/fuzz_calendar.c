@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cs-internal.h"
+#include "calendar.h"
 
 static void exercise(const cs_calendar *cal)
 {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cs-internal.h"
+#include "db.h"
 
 static cs_db *db;
 

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cs-internal.h"
+#include "db.h"
 
 #define FIELDS 12
 

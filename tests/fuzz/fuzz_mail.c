@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cs-internal.h"
+#include "db.h"
 
 static cs_db *db;
 

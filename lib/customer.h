@@ -1,0 +1,23 @@
+/*
+ * libcs - None. Not API.
+ */
+#ifndef CS_CUSTOMER_PRIVATE_H
+#define CS_CUSTOMER_PRIVATE_H
+
+#include "cs-internal.h"
+#include "perm.h"
+
+
+/* The customer's current rights as an actor; CS_ENOTFOUND (field "id") for an unknown
+ * customer, CS_EPERM for a merged or erased one. */
+int cs_customer__actor(cs_actor *out, cs_db *db, int64_t id);
+/* Read, find and create without permission checks (ingest); a creation is `by`'s doing. */
+int cs_customer__load(cs_customer **out, cs_db *db, int64_t id);
+/* Whether identity (kind, value), normalised, is the customer's or, after merges, the
+ * customer's survivor's. */
+int cs_customer__has_identity(bool *out, cs_db *db, int64_t customer_id, int kind,
+                              const char *value);
+int cs_customer__find(cs_customer **out, cs_db *db, int kind, const char *value);
+int cs_customer__create(int64_t *id, cs_db *db, const cs_actor *by, const cs_customer_fields *f);
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * libcs - None. Not API.
+ */
+#ifndef CS_OUTBOX_PRIVATE_H
+#define CS_OUTBOX_PRIVATE_H
+
+#include "cs-internal.h"
+#include "perm.h"
+
+
+/* An item to queue, addressed to identity_id (whose value is recipient). */
+typedef struct cs_outbox__entry {
+    int64_t channel_id, ticket_id, message_id;
+    const char *kind, *recipient, *subject, *body;
+    const char *header_message_id, *in_reply_to, *references;
+    int64_t identity_id;
+    const char *html; /* mail only: the HTML alternative, or NULL */
+} cs_outbox__entry;
+int cs_outbox__queue(int64_t *id, cs_db *db, const cs_outbox__entry *e);
+
+/* What replying on a channel needs to know of it. */
+typedef struct cs_outbox__channel_info {
+    int64_t id;
+    int kind, enabled, signature;
+    char domain[256]; /* for generated Message-IDs */
+} cs_outbox__channel_info;
+/* Read an enabled channel; CS_ENOTFOUND / CS_ECONFLICT (disabled) naming "channel_id". */
+int cs_outbox__channel(cs_outbox__channel_info *out, cs_db *db, int64_t channel_id);
+/* Erasure of a customer (cs_customer_erase): cancel what was not delivered to them and
+ * anonymise every item addressed to them, through their tickets or identities. */
+int cs_outbox__erase_customer(cs_db *db, int64_t customer_id);
+/* A new Message-ID for a mail libcs sends, "<32 random hex digits@domain>"; made once when
+ * the mail is queued and kept, so every attempt sends the same one. CS_ERROR when the
+ * system has no random bytes to give. */
+int cs_outbox__message_id(char *buf, size_t size, const char *domain);
+/* The subject of an outgoing mail: given, or "[#number] ticket subject". */
+int cs_outbox__subject(char **out, const cs_ticket *t, const char *subject);
+
+#endif
