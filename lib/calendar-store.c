@@ -42,28 +42,36 @@ struct cs_cal_cache {
     size_t n, cap;
 };
 
-void cs_calendar__cache_free(cs_db *db)
-{
-    struct cs_cal_cache *c = db->calendars;
+/* The key of the handle's parsed calendars (cs_db__state). */
+static const char cache_key = 0;
 
-    if (!c)
-        return;
+static void cache_release(void *state)
+{
+    struct cs_cal_cache *c = state;
+
     for (size_t i = 0; i < c->n; i++) {
         cs_calendar_free(c->v[i].cal);
         cs_mem__free(c->v[i].zone);
     }
     cs_mem__free(c->v);
     cs_mem__free(c);
-    db->calendars = NULL;
 }
 
 /* Append an entry, taking over `cal` and `zone` (released on failure). */
 static int cache_add(cs_db *db, int64_t id, int64_t revision, char *zone, cs_calendar *cal)
 {
-    struct cs_cal_cache *c = db->calendars;
+    struct cs_cal_cache *c = cs_db__state(db, &cache_key);
 
-    if (!c && !(c = db->calendars = cs_mem__calloc(1, sizeof(*c))))
-        goto nomem;
+    if (!c) {
+        if (!(c = cs_mem__calloc(1, sizeof(*c))))
+            goto nomem;
+        if (cs_db__set_state(db, &cache_key, c, cache_release) < 0) {
+            cs_mem__free(c);
+            cs_calendar_free(cal);
+            cs_mem__free(zone);
+            return cs_error_last()->code;
+        }
+    }
     if (c->n == c->cap) {
         size_t cap = c->cap ? 2 * c->cap : 8;
         struct cal_entry *v = cs_mem__realloc(c->v, cap * sizeof(*v));
@@ -82,7 +90,7 @@ nomem:
 
 static struct cal_entry *cache_find(cs_db *db, int64_t id, const char *zone)
 {
-    struct cs_cal_cache *c = db->calendars;
+    struct cs_cal_cache *c = cs_db__state(db, &cache_key);
 
     for (size_t i = 0; c && i < c->n; i++)
         if (zone ? c->v[i].zone && !strcmp(c->v[i].zone, zone) : c->v[i].id == id)

@@ -86,6 +86,5 @@ int cs_calendar__cached(const cs_calendar **out, cs_db *db, int64_t id);
 /* `t` as local time in `zone`: "2026-03-03 10:00 (Europe/Berlin)"; "2026-03-03 09:00 UTC"
  * when zone is NULL, empty or unknown. The zone's table is cached per handle. */
 int cs_calendar__format_local(char *buf, size_t size, cs_db *db, const char *zone, cs_time t);
-void cs_calendar__cache_free(cs_db *db);
 
 #endif

@@ -15,7 +15,6 @@
 #include "perm.h"
 #include "agent.h"
 #include "customer.h"
-#include "sla.h"
 
 /* 'LCSD' in the database header identifies a libcs file. */
 #define CS_APPLICATION_ID 0x4C435344
@@ -255,6 +254,40 @@ int cs_db__writable(cs_db *db)
     return CS_OK;
 }
 
+bool cs_db__in_transaction(const cs_db *db)
+{
+    return db->txn_depth > 0;
+}
+
+void *cs_db__state(cs_db *db, const void *key)
+{
+    for (size_t i = 0; i < CS_DB_STATES; i++)
+        if (db->states[i].key == key)
+            return db->states[i].state;
+    return NULL;
+}
+
+int cs_db__set_state(cs_db *db, const void *key, void *state, cs_db__release_fn release)
+{
+    for (size_t i = 0; i < CS_DB_STATES; i++) {
+        if (!db->states[i].key) {
+            db->states[i] = (struct cs_db_state){key, state, release};
+            return CS_OK;
+        }
+    }
+    return cs_error__set(CS_ERROR, NULL, "internal: more than %d module states", CS_DB_STATES);
+}
+
+static void release_states(cs_db *db)
+{
+    for (size_t i = 0; i < CS_DB_STATES; i++) {
+        struct cs_db_state s = db->states[i];
+        db->states[i] = (struct cs_db_state){NULL, NULL, NULL};
+        if (s.key)
+            s.release(s.state);
+    }
+}
+
 int cs_db__begin(cs_db *db)
 {
     int rc = cs_db__writable(db);
@@ -285,7 +318,7 @@ int cs_db__end(cs_db *db, int rc)
         saved = *cs_error_last();
         rc = end_rc;
     }
-    cs_sla__cache_free(db);
+    release_states(db);
     snprintf(message, sizeof(message), "%s", saved.message);
     snprintf(field, sizeof(field), "%s", saved.field);
     if (sqlite3_get_autocommit(db->sql)) {
@@ -509,7 +542,7 @@ void cs_db_close(cs_db *db)
         return;
     if (db->sql && db->txn_depth > 0 && !sqlite3_get_autocommit(db->sql))
         sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
-    cs_sla__cache_free(db);
+    release_states(db);
     stmt_cache_free(db->stmts);
     sqlite3_close_v2(db->sql);
     cs_mem__free(db->path);

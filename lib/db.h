@@ -26,10 +26,12 @@ struct cs_db {
      * every call (cs_perm__require), never kept here. */
     int actor_kind;
     int64_t actor_id;
-    /* Parsed SLA policies and stored calendars (sla.c, calendar-store.c); rebuilt lazily,
-     * dropped on rollback so nothing a rolled-back transaction loaded stays cached. */
-    struct cs_sla_cache *sla;
-    struct cs_cal_cache *calendars;
+    /* What modules keep per handle (cs_db__state). */
+    struct cs_db_state {
+        const void *key;
+        void *state;
+        cs_db__release_fn release;
+    } states[CS_DB_STATES];
 };
 
 /* A cached prepared statement for `sql`, which must be a string with static storage: the

@@ -20,6 +20,7 @@
 #include "sla.h"
 #include "route.h"
 #include "ingest.h"
+#include "setting.h"
 
 #define DEFAULT_TARGET 86400
 #define SUBJECT_FROM_BODY 60
@@ -439,7 +440,7 @@ static int64_t by_subject(struct ingest *g, int64_t customer, int *rc)
      * with an open ticket's subject is most often a new request ("Lieferung", "Frage"). */
     if (!*want || !(reply || g->in_reply_to.n || g->references.n))
         return 0;
-    if ((*rc = cs_setting_get(&window, g->db, "ingest.subject_window")) < 0 || !window)
+    if ((*rc = cs_setting__get(&window, g->db, "ingest.subject_window")) < 0 || !window)
         return 0;
     if (!(st = thread_stmt(g->db, sql_recent_subjects, rc)))
         return 0;
@@ -711,7 +712,7 @@ static int auto_reply_spent(struct ingest *g, bool *spent)
     int rc, step;
 
     *spent = false;
-    if ((rc = cs_setting_get(&limit, g->db, "mail.auto_reply_limit")) < 0)
+    if ((rc = cs_setting__get(&limit, g->db, "mail.auto_reply_limit")) < 0)
         return rc;
     if (!(st = cs_db__stmt(g->db, sql_recent_automatic)))
         return cs_error_last()->code;

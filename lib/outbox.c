@@ -18,6 +18,7 @@
 #include "ticket.h"
 #include "message.h"
 #include "outbox.h"
+#include "setting.h"
 
 #define MAX_BACKOFF (6 * 3600)
 #define REFERENCES_MAX 20
@@ -698,8 +699,8 @@ static int record_failure(cs_db *db, int64_t id, int attempts, cs_time from, cs_
     sqlite3_stmt *st;
     int rc;
 
-    if ((rc = cs_setting_get(&max_attempts, db, "outbox.max_attempts")) < 0 ||
-        (rc = cs_setting_get(&backoff, db, "outbox.backoff")) < 0)
+    if ((rc = cs_setting__get(&max_attempts, db, "outbox.max_attempts")) < 0 ||
+        (rc = cs_setting__get(&backoff, db, "outbox.backoff")) < 0)
         return rc;
     for (int i = 1; i < attempts && backoff < MAX_BACKOFF; i++)
         backoff *= 2;

@@ -7,8 +7,9 @@
 #include <string.h>
 
 #include "cs-internal.h"
-#include "db.h"
 #include "perm.h"
+#include "setting.h"
+#include "store/setting.h"
 
 static const struct setting {
     const char *name;
@@ -20,10 +21,6 @@ static const struct setting {
     {"mail.auto_reply_limit", 3, 1, 1000},
 };
 
-static const char sql_get[] = "SELECT value FROM setting WHERE name = ?1";
-static const char sql_set[] = "INSERT INTO setting (name, value) VALUES (?1, ?2)"
-                              " ON CONFLICT (name) DO UPDATE SET value = excluded.value";
-
 static const struct setting *find(const char *name)
 {
     for (size_t i = 0; name && i < CS_ARRAY_SIZE(settings); i++)
@@ -32,32 +29,36 @@ static const struct setting *find(const char *name)
     return NULL;
 }
 
-int cs_setting_get(int64_t *value, cs_db *db, const char *name)
+int cs_setting__get(int64_t *value, cs_db *db, const char *name)
 {
     const struct setting *s = find(name);
-    sqlite3_stmt *st;
+    bool found;
+    int rc;
+
+    if (!s)
+        return cs_error__inval("name", "unknown setting \"%s\"", name ? name : "(null)");
+    if ((rc = cs_store__setting_get(value, &found, db, s->name)) == CS_OK && !found)
+        *value = s->def;
+    return rc;
+}
+
+int cs_setting_get(int64_t *value, cs_db *db, const char *name)
+{
     cs_actor by;
     int rc;
 
     if (!value || !db)
         return cs_error__inval(value ? "db" : "value", "%s is NULL", value ? "db" : "value");
-    if (!s)
+    if (!find(name))
         return cs_error__inval("name", "unknown setting \"%s\"", name ? name : "(null)");
     if ((rc = cs_perm__require(&by, db, CS_CAP_SETTINGS_READ)) < 0)
         return rc;
-    if (!(st = cs_db__stmt(db, sql_get)))
-        return cs_error_last()->code;
-    sqlite3_bind_text(st, 1, s->name, -1, SQLITE_STATIC);
-    rc = cs_db__step(db, st);
-    *value = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : s->def;
-    cs_db__done(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? CS_OK : cs_db__error(db, rc, "read setting");
+    return cs_setting__get(value, db, name);
 }
 
 int cs_setting_set(cs_db *db, const char *name, int64_t value)
 {
     const struct setting *s = find(name);
-    sqlite3_stmt *st;
     cs_actor by;
     int rc;
 
@@ -71,24 +72,11 @@ int cs_setting_set(cs_db *db, const char *name, int64_t value)
     if ((rc = cs_perm__require(&by, db, CS_CAP_CONFIG_WRITE)) < 0 ||
         (rc = cs_db__begin(db)) < 0)
         return rc;
-    if (!(st = cs_db__stmt(db, sql_set)))
-        return cs_db__end(db, cs_error_last()->code);
-    sqlite3_bind_text(st, 1, s->name, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, value);
-    return cs_db__end(db, cs_db__exec_stmt(db, st));
+    return cs_db__end(db, cs_store__setting_set(db, s->name, value));
 }
-
-/* A job's progress lives in meta, which every schema has, under "progress:<job>". */
-static const char sql_progress_get[] = "SELECT value FROM meta WHERE key = 'progress:' || ?1";
-static const char sql_progress_set[] =
-    "INSERT INTO meta (key, value) VALUES ('progress:' || ?1, ?2)"
-    " ON CONFLICT (key) DO UPDATE SET value = excluded.value";
-static const char sql_progress_forget[] = "DELETE FROM meta WHERE key = 'progress:' || ?1";
 
 int cs_progress_set(cs_db *db, const char *job, const char *position)
 {
-    bool forget = !position || !*position;
-    sqlite3_stmt *st;
     cs_actor by;
     int rc;
 
@@ -96,22 +84,15 @@ int cs_progress_set(cs_db *db, const char *job, const char *position)
         return cs_error__inval("db", "db is NULL");
     if ((rc = cs_check__text("job", job, CS_PROGRESS_JOB_MAX, true)) < 0 ||
         (rc = cs_check__text("position", position, CS_PROGRESS_MAX, false)) < 0 ||
-        (rc = cs_perm__require(&by, db, CS_CAP_JOB)) < 0 ||
-        (rc = cs_db__begin(db)) < 0)
+        (rc = cs_perm__require(&by, db, CS_CAP_JOB)) < 0 || (rc = cs_db__begin(db)) < 0)
         return rc;
-    if (!(st = cs_db__stmt(db, forget ? sql_progress_forget : sql_progress_set)))
-        return cs_db__end(db, cs_error_last()->code);
-    cs_db__bind_text(st, 1, job);
-    if (!forget)
-        cs_db__bind_text(st, 2, position);
-    return cs_db__end(db, cs_db__exec_stmt(db, st));
+    return cs_db__end(db, cs_store__progress_set(db, job, position && *position ? position : NULL));
 }
 
 int cs_progress_get(char **position, cs_db *db, const char *job)
 {
-    sqlite3_stmt *st;
     cs_actor by;
-    int rc = CS_OK, step;
+    int rc;
 
     if (position)
         *position = NULL;
@@ -120,14 +101,5 @@ int cs_progress_get(char **position, cs_db *db, const char *job)
     if ((rc = cs_check__text("job", job, CS_PROGRESS_JOB_MAX, true)) < 0 ||
         (rc = cs_perm__require(&by, db, CS_CAP_JOB)) < 0)
         return rc;
-    if (!(st = cs_db__stmt(db, sql_progress_get)))
-        return cs_error_last()->code;
-    cs_db__bind_text(st, 1, job);
-    step = cs_db__step(db, st);
-    if (step == SQLITE_ROW)
-        *position = cs_db__column_strdup(st, 0, &rc);
-    else if (step != SQLITE_DONE)
-        rc = cs_db__error(db, step, "read job progress");
-    cs_db__done(st);
-    return rc;
+    return cs_store__progress_get(position, db, job);
 }

@@ -230,14 +230,15 @@ static void policies_free(cs_sla_policy **v, size_t n)
     cs_mem__free(v);
 }
 
-void cs_sla__cache_free(cs_db *db)
+/* The key of the handle's parsed policies (cs_db__state). */
+static const char cache_key = 0;
+
+static void cache_release(void *state)
 {
-    if (db->sla) {
-        policies_free(db->sla->v, db->sla->n);
-        cs_mem__free(db->sla);
-        db->sla = NULL;
-    }
-    cs_calendar__cache_free(db);
+    struct cs_sla_cache *c = state;
+
+    policies_free(c->v, c->n);
+    cs_mem__free(c);
 }
 
 static cs_sla_policy *policy_find(cs_sla_policy **v, size_t n, int64_t id)
@@ -358,7 +359,7 @@ static int read_revision(int64_t *out, cs_db *db)
 /* The handle's policies, reloaded when the revision moved: one query when nothing changed. */
 static int cached_policies(struct cs_sla_cache **out, cs_db *db)
 {
-    struct cs_sla_cache *c = db->sla;
+    struct cs_sla_cache *c = cs_db__state(db, &cache_key);
     int64_t revision;
     int rc;
 
@@ -368,8 +369,14 @@ static int cached_policies(struct cs_sla_cache **out, cs_db *db)
         *out = c;
         return CS_OK;
     }
-    if (!c && !(c = db->sla = cs_mem__calloc(1, sizeof(*c))))
-        return cs_error__nomem();
+    if (!c) {
+        if (!(c = cs_mem__calloc(1, sizeof(*c))))
+            return cs_error__nomem();
+        if ((rc = cs_db__set_state(db, &cache_key, c, cache_release)) < 0) {
+            cs_mem__free(c);
+            return rc;
+        }
+    }
     policies_free(c->v, c->n);
     c->v = NULL;
     c->n = 0;

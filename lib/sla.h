@@ -23,7 +23,5 @@ int cs_sla__on_ticket(cs_db *db, int64_t ticket_id, int event, int64_t message_i
 int cs_sla__first_reply_due(cs_time *out, cs_db *db, int64_t ticket_id);
 /* Record due warnings and breaches (cs_tick's SLA part); appends to r. */
 int cs_sla__tick(cs_tick_result *r, cs_db *db, cs_time now);
-/* Drop the handle's SLA and calendar caches. */
-void cs_sla__cache_free(cs_db *db);
 
 #endif

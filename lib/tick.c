@@ -40,7 +40,7 @@ int cs_tick(cs_tick_result **out, cs_db *db, cs_time now)
     }
     /* Housekeeping belongs to the clock too: checkpointing here keeps it off the commits of
      * ingest and next-ticket. Outside an atomic section only, where nothing is pending. */
-    if (db->txn_depth == 0)
+    if (!cs_db__in_transaction(db))
         cs_db__checkpoint(db);
     *out = r;
     return CS_OK;
