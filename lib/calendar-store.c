@@ -65,7 +65,7 @@ static int cache_add(cs_db *db, int64_t id, int64_t revision, char *zone, cs_cal
     if (!c) {
         if (!(c = cs_mem__calloc(1, sizeof(*c))))
             goto nomem;
-        if (cs_db__set_state(db, &cache_key, c, cache_release) < 0) {
+        if (cs_db__set_state(db, &cache_key, c, cache_release, false) < 0) {
             cs_mem__free(c);
             cs_calendar_free(cal);
             cs_mem__free(zone);

@@ -57,19 +57,24 @@ long cs_mem__count(void);
  * Every public mutation is begin ... end. */
 int cs_db__begin(cs_db *db);
 int cs_db__end(cs_db *db, int rc);
+/* Open the handle itself (cs_db_open() in open.c then wires the modules' reactions). */
+int cs_db__open(cs_db **out, const char *path, unsigned int flags);
+
 /* Whether an atomic section is open on the handle. */
 bool cs_db__in_transaction(const cs_db *db);
 
 /* What a module keeps per handle (parsed policies, calendars, pending reactions), found by
  * the address of a key the module owns. The handle releases it with `release` when it
- * closes and when a transaction rolls back, so nothing a rolled-back transaction loaded
- * stays; the module then builds it again. At most CS_DB_STATES keys per handle. */
+ * closes and, unless `keep` is set, when a transaction rolls back, so nothing a rolled-back
+ * transaction loaded stays; the module then builds it again. At most CS_DB_STATES keys per
+ * handle. */
 #define CS_DB_STATES 8
 typedef void (*cs_db__release_fn)(void *state);
 void *cs_db__state(cs_db *db, const void *key);
 /* Keep `state` under `key` (replacing nothing: the key must not hold a state). CS_ERROR when
  * every slot is taken. */
-int cs_db__set_state(cs_db *db, const void *key, void *state, cs_db__release_fn release);
+int cs_db__set_state(cs_db *db, const void *key, void *state, cs_db__release_fn release,
+                     bool keep);
 
 /* Move the WAL's pages into the database without blocking anyone (cs_tick does it). */
 void cs_db__checkpoint(cs_db *db);

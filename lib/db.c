@@ -267,24 +267,27 @@ void *cs_db__state(cs_db *db, const void *key)
     return NULL;
 }
 
-int cs_db__set_state(cs_db *db, const void *key, void *state, cs_db__release_fn release)
+int cs_db__set_state(cs_db *db, const void *key, void *state, cs_db__release_fn release,
+                     bool keep)
 {
     for (size_t i = 0; i < CS_DB_STATES; i++) {
         if (!db->states[i].key) {
-            db->states[i] = (struct cs_db_state){key, state, release};
+            db->states[i] = (struct cs_db_state){key, state, release, keep};
             return CS_OK;
         }
     }
     return cs_error__set(CS_ERROR, NULL, "internal: more than %d module states", CS_DB_STATES);
 }
 
-static void release_states(cs_db *db)
+/* On rollback the states not kept across it, on close all. */
+static void release_states(cs_db *db, bool all)
 {
     for (size_t i = 0; i < CS_DB_STATES; i++) {
         struct cs_db_state s = db->states[i];
-        db->states[i] = (struct cs_db_state){NULL, NULL, NULL};
-        if (s.key)
-            s.release(s.state);
+        if (!s.key || (s.keep && !all))
+            continue;
+        db->states[i] = (struct cs_db_state){NULL, NULL, NULL, false};
+        s.release(s.state);
     }
 }
 
@@ -318,7 +321,7 @@ int cs_db__end(cs_db *db, int rc)
         saved = *cs_error_last();
         rc = end_rc;
     }
-    release_states(db);
+    release_states(db, false);
     snprintf(message, sizeof(message), "%s", saved.message);
     snprintf(field, sizeof(field), "%s", saved.field);
     if (sqlite3_get_autocommit(db->sql)) {
@@ -481,7 +484,7 @@ void cs_db__checkpoint(cs_db *db)
         sqlite3_wal_checkpoint_v2(db->sql, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 }
 
-int cs_db_open(cs_db **out, const char *path, unsigned int flags)
+int cs_db__open(cs_db **out, const char *path, unsigned int flags)
 {
     cs_db *db = NULL;
     int sflags, rc, version = 0;
@@ -542,7 +545,7 @@ void cs_db_close(cs_db *db)
         return;
     if (db->sql && db->txn_depth > 0 && !sqlite3_get_autocommit(db->sql))
         sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
-    release_states(db);
+    release_states(db, true);
     stmt_cache_free(db->stmts);
     sqlite3_close_v2(db->sql);
     cs_mem__free(db->path);

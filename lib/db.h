@@ -31,6 +31,7 @@ struct cs_db {
         const void *key;
         void *state;
         cs_db__release_fn release;
+        bool keep; /* across rollbacks */
     } states[CS_DB_STATES];
 };
 

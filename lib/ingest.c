@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cs-internal.h"
+#include "react.h"
 #include "db.h"
 #include "perm.h"
 #include "audit.h"
@@ -18,7 +19,6 @@
 #include "outbox.h"
 #include "calendar.h"
 #include "sla.h"
-#include "route.h"
 #include "ingest.h"
 #include "setting.h"
 
@@ -941,8 +941,12 @@ static int ingest(struct ingest *g)
     g->by = cs_actor__customer(cs_customer_id(g->customer));
     if ((rc = place(g)) < 0 || (rc = store_message(g)) < 0)
         return rc;
+    /* The reactions (SLA clocks, routing) run before the receipt, which promises the SLA's
+     * deadline and names the owner routing chose. */
     if ((g->flags & F_CREATED) &&
-        (rc = cs_route__on_created(g->db, cs_ticket_id(g->ticket))) < 0)
+        (rc = cs_react__note(g->db, cs_ticket_id(g->ticket), CS_REACT__INGESTED, 0)) < 0)
+        return rc;
+    if ((rc = cs_react__run(g->db)) < 0)
         return rc;
     /* Automatic mail gets no automatic answer (RFC 3834), unreadable mail none either. */
     if ((g->flags & F_CREATED) && (!g->mail || g->mail->kind == CS_MAIL_MESSAGE) &&
@@ -969,7 +973,7 @@ int cs_ingest__run(cs_ingest_result *r, cs_db *db, const cs_actor *host, const c
     if ((rc = check_inbound(msg)) < 0)
         return rc;
     if ((rc = cs_db__begin(db)) == CS_OK)
-        rc = cs_db__end(db, ingest(&g));
+        rc = cs_react__end(db, ingest(&g));
     cs_customer_free(g.customer);
     cs_ticket_free(g.ticket);
     cs_mem__free(g.receipt);

@@ -15,6 +15,7 @@
 #include <libxml/parser.h>
 
 #include "cs-internal.h"
+#include "react.h"
 #include "db.h"
 #include "perm.h"
 #include "audit.h"
@@ -1023,7 +1024,7 @@ int cs_ingest_mail(cs_ingest_result **out, cs_db *db, int64_t channel_id, const 
         return cs_error__nomem();
     }
     if ((rc = cs_db__begin(db)) == CS_OK)
-        rc = cs_db__end(db, ingest_mail(&g));
+        rc = cs_react__end(db, ingest_mail(&g));
     mail_free(&m);
     if (rc < 0) {
         cs_ingest_result_free(g.r);

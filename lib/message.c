@@ -10,12 +10,12 @@
 #include <string.h>
 
 #include "cs-internal.h"
+#include "react.h"
 #include "db.h"
 #include "perm.h"
 #include "audit.h"
 #include "ticket.h"
 #include "message.h"
-#include "sla.h"
 
 static const cs_name direction_names[] = {
     {CS_DIRECTION_INBOUND, "inbound"},
@@ -225,18 +225,18 @@ int cs_message__attach(cs_db *db, int64_t message_id, const cs_attachment_spec *
     return insert_attachment(db, message_id, a);
 }
 
-/* What a new message means for the SLA clocks: customers' public messages wait for an
- * answer, agents' public outbound messages give one; receipts (system), notes and anything
- * else change nothing. */
-static int sla_event_of(const cs_message_fields *f, int author_kind)
+/* What a new message means for the ticket's reactions (its SLA clocks): customers' public
+ * messages wait for an answer, agents' public outbound messages give one; receipts
+ * (system), notes and anything else change nothing. */
+static unsigned change_of(const cs_message_fields *f, int author_kind)
 {
     if (f->visibility == CS_VISIBILITY_INTERNAL)
-        return CS_SLA__NONE;
+        return 0;
     if (author_kind == CS_ACTOR_CUSTOMER && f->direction == CS_DIRECTION_INBOUND)
-        return CS_SLA__CUSTOMER_MESSAGE;
+        return CS_REACT__CUSTOMER_MESSAGE;
     if (author_kind == CS_ACTOR_AGENT && f->direction == CS_DIRECTION_OUTBOUND)
-        return CS_SLA__AGENT_REPLY;
-    return CS_SLA__NONE;
+        return CS_REACT__AGENT_REPLY;
+    return 0;
 }
 
 int cs_message__insert(int64_t *id, cs_db *db, const cs_message_fields *f,
@@ -279,7 +279,7 @@ int cs_message__insert(int64_t *id, cs_db *db, const cs_message_fields *f,
         rc = cs_error_last()->code;
     }
     if (rc == CS_OK)
-        rc = cs_sla__on_ticket(db, f->ticket_id, sla_event_of(f, author_kind), *id);
+        rc = cs_react__note(db, f->ticket_id, change_of(f, author_kind), *id);
     return rc;
 }
 
@@ -331,7 +331,7 @@ int cs_message_create(int64_t *id, cs_db *db, const cs_message_fields *fields)
         (by.kind == CS_ACTOR_CUSTOMER && (rc = check_customer_message(fields)) < 0) ||
         (rc = cs_db__begin(db)) < 0)
         return rc;
-    return cs_db__end(db, create(id, db, &by, cap, fields));
+    return cs_react__end(db, create(id, db, &by, cap, fields));
 }
 
 static void message_clear(cs_message *m)

@@ -12,6 +12,7 @@
 #include <sys/random.h>
 
 #include "cs-internal.h"
+#include "react.h"
 #include "db.h"
 #include "perm.h"
 #include "audit.h"
@@ -608,7 +609,7 @@ int cs_reply(int64_t *message_id, cs_db *db, int64_t ticket_id, const char *body
                                (long long)o.channel_id);
     if ((rc = cs_perm__require(&by, db, CS_CAP_TICKET_WRITE)) < 0 || (rc = cs_db__begin(db)) < 0)
         return rc;
-    return cs_db__end(db, reply(message_id, db, &by, ticket_id, body, &o));
+    return cs_react__end(db, reply(message_id, db, &by, ticket_id, body, &o));
 }
 
 /* Claiming. */

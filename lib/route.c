@@ -521,22 +521,16 @@ int cs_route_assign(int64_t *agent_id, cs_db *db, int64_t ticket_id)
         return rc;
     if ((rc = cs_ticket__reach(db, &by, CS_CAP_TICKET_WRITE, ticket_id, "ticket_id")) == CS_OK)
         rc = assign(agent_id ? agent_id : &ignored, db, &by, ticket_id);
-    rc = cs_db__end(db, rc);
+    rc = cs_react__end(db, rc);
     if (rc < 0 && agent_id)
         *agent_id = 0;
     return rc;
 }
 
-int cs_route__on_created(cs_db *db, int64_t ticket_id)
-{
-    int64_t agent;
-
-    /* Routing is the system's doing, whoever opened the ticket. */
-    return assign(&agent, db, &cs_actor__system, ticket_id);
-}
-
-int cs_route__on_assign(cs_db *db, int64_t ticket_id, int64_t old_group, int64_t old_agent,
-                        int64_t group, int64_t agent)
+/* A ticket's group or assignee changed: count a transfer when it already had one, stamp
+ * assigned_at and make a new assignee the most recently assigned. */
+static int on_assign(cs_db *db, int64_t ticket_id, int64_t old_group, int64_t old_agent,
+                     int64_t group, int64_t agent)
 {
     bool transfer = (old_group && group != old_group) || (old_agent && agent != old_agent);
     bool assigned = agent && agent != old_agent;
@@ -564,6 +558,20 @@ int cs_route__on_assign(cs_db *db, int64_t ticket_id, int64_t old_group, int64_t
     sqlite3_bind_int64(st, 2, seq);
     sqlite3_bind_int64(st, 3, cs_db_now(db));
     return cs_db__exec_stmt(db, st);
+}
+
+int cs_route__react(cs_db *db, const cs_react__change *c)
+{
+    int64_t agent;
+    int rc = CS_OK;
+
+    if (c->what & CS_REACT__ASSIGNED)
+        rc = on_assign(db, c->ticket_id, c->old_group, c->old_agent, c->group, c->agent);
+    /* A ticket that came in is assigned by its group's strategy, as the system's doing,
+     * whoever opened it. */
+    if (rc == CS_OK && (c->what & CS_REACT__INGESTED))
+        rc = assign(&agent, db, &cs_actor__system, c->ticket_id);
+    return rc;
 }
 
 /* The next ticket ---------------------------------------------------------------------- */
@@ -722,7 +730,7 @@ int cs_route_next(int64_t *ticket_id, cs_db *db, int64_t agent_id)
      * other handle or process can take the same ticket in between. */
     if ((rc = cs_db__begin(db)) < 0)
         return rc;
-    rc = cs_db__end(db, next(ticket_id, db, &by, agent_id));
+    rc = cs_react__end(db, next(ticket_id, db, &by, agent_id));
     if (rc < 0)
         *ticket_id = 0;
     return rc;
@@ -848,7 +856,7 @@ int cs_route_callback_create(int64_t *ticket_id, cs_db *db, const cs_callback_fi
     tf = callback_ticket(fields);
     if ((rc = cs_ticket__may_open(&by, &tf)) < 0 || (rc = cs_db__begin(db)) < 0)
         return rc;
-    rc = cs_db__end(db, callback_create(ticket_id, db, &by, fields));
+    rc = cs_react__end(db, callback_create(ticket_id, db, &by, fields));
     if (rc < 0)
         *ticket_id = 0;
     return rc;

@@ -5,13 +5,13 @@
 #define CS_ROUTE_PRIVATE_H
 
 #include "cs-internal.h"
+#include "react.h"
 
 
-/* A ticket's group or assignee changes (ticket.c's update path): count a transfer when it
- * already had one, stamp assigned_at and make a new assignee the most recently assigned. */
-int cs_route__on_assign(cs_db *db, int64_t ticket_id, int64_t old_group, int64_t old_agent,
-                        int64_t group, int64_t agent);
-/* A ticket was opened (ingest): assign it by its group's strategy, as the system. */
-int cs_route__on_created(cs_db *db, int64_t ticket_id);
+/* Routing's reaction (lib/react.h) to a ticket's change: count transfers and assignments,
+ * and assign a ticket that came in (CS_REACT__INGESTED) by its group's strategy. */
+int cs_route__react(cs_db *db, const cs_react__change *change);
+/* The changes routing reacts to. */
+#define CS_ROUTE__CONCERNS (CS_REACT__ASSIGNED | CS_REACT__INGESTED)
 
 #endif

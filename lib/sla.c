@@ -21,6 +21,7 @@
 #include "audit.h"
 #include "ticket.h"
 #include "calendar.h"
+#include "react.h"
 #include "sla.h"
 
 #define TARGET_MAX (365 * 86400LL)
@@ -372,7 +373,7 @@ static int cached_policies(struct cs_sla_cache **out, cs_db *db)
     if (!c) {
         if (!(c = cs_mem__calloc(1, sizeof(*c))))
             return cs_error__nomem();
-        if ((rc = cs_db__set_state(db, &cache_key, c, cache_release)) < 0) {
+        if ((rc = cs_db__set_state(db, &cache_key, c, cache_release, false)) < 0) {
             cs_mem__free(c);
             return rc;
         }
@@ -1425,7 +1426,10 @@ static int save_clocks(struct ctx *x)
     return rc;
 }
 
-static int run_engine(struct ctx *x, const struct cs_sla_cache *cache, int event_kind)
+/* One run for everything an operation did to a ticket: its clocks are read and written
+ * once. The ticket's fields and status are read as they are now, so status and field
+ * changes need no order among themselves; messages are answered in the order they came. */
+static int run_engine(struct ctx *x, const struct cs_sla_cache *cache, const cs_react__change *c)
 {
     int rc;
 
@@ -1435,24 +1439,23 @@ static int run_engine(struct ctx *x, const struct cs_sla_cache *cache, int event
     x->pol = select_policy(cache, x);
     if ((rc = reconcile(x)) < 0)
         return rc;
-    if (x->pol && event_kind == CS_SLA__CUSTOMER_MESSAGE)
-        rc = customer_message(x);
-    else if (x->pol && event_kind == CS_SLA__AGENT_REPLY)
-        rc = agent_reply(x);
+    for (size_t i = 0; x->pol && rc == CS_OK && i < c->nseq; i++) {
+        if (c->seq[i] == CS_REACT__CUSTOMER_MESSAGE)
+            rc = customer_message(x);
+        else if (c->seq[i] == CS_REACT__AGENT_REPLY)
+            rc = agent_reply(x);
+    }
     if (rc < 0 || (rc = apply_status(x)) < 0)
         return rc;
     return save_clocks(x);
 }
 
-int cs_sla__on_ticket(cs_db *db, int64_t ticket_id, int event_kind, int64_t message_id)
+int cs_sla__react(cs_db *db, const cs_react__change *c)
 {
     struct cs_sla_cache *cache = NULL;
     struct ctx x;
     int rc;
 
-    (void)message_id; /* the message is the latest; its time is the handle's now */
-    if (event_kind == CS_SLA__NONE)
-        return CS_OK;
     if ((rc = cached_policies(&cache, db)) < 0)
         return rc;
     /* No policies, no clocks: deleting a policy cancels the clocks it ran. */
@@ -1460,10 +1463,10 @@ int cs_sla__on_ticket(cs_db *db, int64_t ticket_id, int event_kind, int64_t mess
         return CS_OK;
     memset(&x, 0, sizeof(x));
     x.db = db;
-    x.ticket_id = ticket_id;
+    x.ticket_id = c->ticket_id;
     x.now = cs_db_now(db);
-    x.agent_replied = event_kind == CS_SLA__CREATED ? 0 : -1;
-    rc = run_engine(&x, cache, event_kind);
+    x.agent_replied = c->what & CS_REACT__CREATED ? 0 : -1;
+    rc = run_engine(&x, cache, c);
     cs_mem__free(x.tags);
     return rc;
 }

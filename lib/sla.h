@@ -5,20 +5,17 @@
 #define CS_SLA_PRIVATE_H
 
 #include "cs-internal.h"
+#include "react.h"
 
 
-/* What happened to a ticket, for the SLA engine. */
-enum cs_sla__event {
-    CS_SLA__NONE = 0,             /* nothing that concerns SLAs (notes, receipts) */
-    CS_SLA__CREATED = 1,          /* the ticket was created */
-    CS_SLA__STATUS = 2,           /* its status changed (and maybe other fields) */
-    CS_SLA__FIELDS = 3,           /* priority, type, tags or other fields changed */
-    CS_SLA__CUSTOMER_MESSAGE = 4, /* a public inbound message by the customer */
-    CS_SLA__AGENT_REPLY = 5       /* a public outbound message by an agent */
-};
-/* The one entry point of the SLA engine: react to `event` inside the caller's transaction.
- * With no policies stored it costs one query. */
-int cs_sla__on_ticket(cs_db *db, int64_t ticket_id, int event, int64_t message_id);
+/* The SLA engine's reaction (lib/react.h) to a ticket's change: start, pause, fulfil or
+ * cancel its clocks, once for everything one operation did. With no policies stored it
+ * costs one query. */
+int cs_sla__react(cs_db *db, const cs_react__change *change);
+/* The changes the SLA engine reacts to. */
+#define CS_SLA__CONCERNS                                                                       \
+    (CS_REACT__CREATED | CS_REACT__STATUS | CS_REACT__FIELDS | CS_REACT__CUSTOMER_MESSAGE |    \
+     CS_REACT__AGENT_REPLY)
 /* The running first-reply deadline of a ticket, or 0. */
 int cs_sla__first_reply_due(cs_time *out, cs_db *db, int64_t ticket_id);
 /* Record due warnings and breaches (cs_tick's SLA part); appends to r. */

@@ -9,13 +9,12 @@
 #include <string.h>
 
 #include "cs-internal.h"
+#include "react.h"
 #include "db.h"
 #include "perm.h"
 #include "audit.h"
 #include "custom.h"
 #include "ticket.h"
-#include "sla.h"
-#include "route.h"
 
 static const cs_name status_names[] = {
     {CS_STATUS_NEW, "new"},         {CS_STATUS_OPEN, "open"},     {CS_STATUS_PENDING, "pending"},
@@ -485,7 +484,7 @@ int cs_ticket__create(int64_t *id, cs_db *db, const cs_actor *by, const cs_ticke
         goto out;
     if ((rc = cs_audit__record(db, by, "ticket", *id, *id, f->customer_id, "create", NULL, NULL,
                                NULL)) == CS_OK)
-        rc = cs_sla__on_ticket(db, *id, CS_SLA__CREATED, 0);
+        rc = cs_react__note(db, *id, CS_REACT__CREATED, 0);
 out:
     cs_mem__free(custom);
     cs_strv__free(&tags);
@@ -504,7 +503,7 @@ int cs_ticket_create(int64_t *id, cs_db *db, const cs_ticket_fields *fields)
         (rc = cs_perm__require(&by, db, CS_CAP_TICKET_CREATE)) < 0 ||
         (rc = cs_ticket__may_open(&by, fields)) < 0 || (rc = cs_db__begin(db)) < 0)
         return rc;
-    rc = cs_db__end(db, cs_ticket__create(id, db, &by, fields));
+    rc = cs_react__end(db, cs_ticket__create(id, db, &by, fields));
     if (rc < 0)
         *id = 0;
     return rc;
@@ -583,7 +582,7 @@ int cs_ticket__set_status(cs_db *db, const cs_actor *by, int64_t id, int status)
         (rc = store(db, t)) == CS_OK &&
         (rc = audit_change(db, by, t, "status", cs_ticket_status_name(old),
                            cs_ticket_status_name(t->status))) == CS_OK)
-        rc = cs_sla__on_ticket(db, id, CS_SLA__STATUS, 0);
+        rc = cs_react__note(db, id, CS_REACT__STATUS, 0);
     cs_ticket_free(t);
     return rc;
 }
@@ -603,7 +602,8 @@ static int update_refs(cs_db *db, const cs_actor *by, cs_ticket *t, const cs_tic
         return rc;
     if ((rc = audit_ref(db, by, t, "group_id", t->group_id, group)) < 0 ||
         (rc = audit_ref(db, by, t, "assignee_id", t->assignee_id, agent)) < 0 ||
-        (rc = cs_route__on_assign(db, t->id, t->group_id, t->assignee_id, group, agent)) < 0)
+        ((group != t->group_id || agent != t->assignee_id) &&
+         (rc = cs_react__note_assign(db, t->id, t->group_id, t->assignee_id, group, agent)) < 0))
         return rc;
     t->group_id = group;
     t->assignee_id = agent;
@@ -683,7 +683,7 @@ int cs_ticket__update(cs_db *db, const cs_actor *by, int64_t id, const cs_ticket
     if ((rc = update_refs(db, by, t, f)) < 0 || (rc = update_texts(db, by, t, f)) < 0)
         goto out;
     if ((rc = store(db, t)) == CS_OK)
-        rc = cs_sla__on_ticket(db, id, old_status != t->status ? CS_SLA__STATUS : CS_SLA__FIELDS,
+        rc = cs_react__note(db, id, old_status != t->status ? CS_REACT__STATUS : CS_REACT__FIELDS,
                                0);
 out:
     cs_ticket_free(t);
@@ -700,7 +700,7 @@ int cs_ticket_update(cs_db *db, int64_t id, const cs_ticket_fields *fields)
     if ((rc = check_fields(fields, false)) < 0 ||
         (rc = cs_perm__require(&by, db, CS_CAP_TICKET_WRITE)) < 0 || (rc = cs_db__begin(db)) < 0)
         return rc;
-    return cs_db__end(db, cs_ticket__update(db, &by, id, fields));
+    return cs_react__end(db, cs_ticket__update(db, &by, id, fields));
 }
 
 static int merge(cs_db *db, const cs_actor *by, int64_t target_id, int64_t source_id)
@@ -743,7 +743,7 @@ static int merge(cs_db *db, const cs_actor *by, int64_t target_id, int64_t sourc
     source->closed_at = source->updated_at;
     source->merged_into = target_id;
     if ((rc = store(db, source)) < 0 || (rc = store(db, target)) < 0 ||
-        (rc = cs_sla__on_ticket(db, source_id, CS_SLA__STATUS, 0)) < 0)
+        (rc = cs_react__note(db, source_id, CS_REACT__STATUS, 0)) < 0)
         goto out;
     if ((rc = cs_audit__record(db, by, "ticket", source_id, source_id, source->customer_id,
                                "merge", "merged_into", NULL, cs_int__text(a, target_id, false))) <
@@ -768,7 +768,7 @@ int cs_ticket_merge(cs_db *db, int64_t target_id, int64_t source_id)
         return cs_error__inval("source_id", "a ticket cannot be merged into itself");
     if ((rc = cs_perm__require(&by, db, CS_CAP_TICKET_WRITE)) < 0 || (rc = cs_db__begin(db)) < 0)
         return rc;
-    return cs_db__end(db, merge(db, &by, target_id, source_id));
+    return cs_react__end(db, merge(db, &by, target_id, source_id));
 }
 
 /* Getters. */

@@ -1039,6 +1039,42 @@ START_TEST(cache_follows_other_handles)
 }
 END_TEST
 
+/* The engine runs once for everything one operation did to a ticket: an ingest that opens a
+ * ticket (its creation, the customer's message, the routing's assignment) runs it once, as
+ * does a reply and an update of several fields. */
+START_TEST(engine_runs_once_per_operation)
+{
+    cs_sla_target t[] = {target(CS_SLA_FIRST_REPLY, 0, 3600, 0),
+                         target(CS_SLA_RESOLUTION, 0, 86400, 0)};
+    cs_inbound in = CS_INBOUND_INIT;
+    cs_ingest_result *r = NULL;
+    cs_ticket_fields f = CS_TICKET_FIELDS_INIT;
+    const char *tags[] = {"vip"};
+    int64_t before;
+
+    policy("All", t, 2, NULL, 0);
+    in.channel_id = mail_ch;
+    in.sender = "anna@example.com";
+    in.subject = "Rechnung";
+    in.body = "Die Rechnung ist falsch.";
+    before = cs_react__runs(db, cs_sla__react);
+    ck_assert_ok(cs_ingest(&r, db, &in));
+    ck_assert_int_eq(cs_react__runs(db, cs_sla__react) - before, 1);
+    before = cs_react__runs(db, cs_sla__react);
+    agent_reply(r->ticket_id);
+    ck_assert_int_eq(cs_react__runs(db, cs_sla__react) - before, 1);
+    f.status = CS_STATUS_PENDING;
+    f.priority = CS_PRIORITY_HIGH;
+    f.tags = tags;
+    f.ntags = 1;
+    before = cs_react__runs(db, cs_sla__react);
+    ck_assert_ok(cs_ticket_update(db, r->ticket_id, &f));
+    ck_assert_int_eq(cs_react__runs(db, cs_sla__react) - before, 1);
+    ck_assert_int_eq(clock_of(r->ticket_id, CS_SLA_RESOLUTION).state, CS_SLA_PAUSED);
+    cs_ingest_result_free(r);
+}
+END_TEST
+
 Suite *cs_sla_suite(void)
 {
     Suite *s = suite_create("sla");
@@ -1064,6 +1100,7 @@ Suite *cs_sla_suite(void)
     tcase_add_test(tc, receipt_promises_the_policy_in_the_customer_zone);
     tcase_add_test(tc, ingest_without_policies_writes_no_sla_rows);
     tcase_add_test(tc, cache_follows_other_handles);
+    tcase_add_test(tc, engine_runs_once_per_operation);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -21,6 +21,8 @@
 #include "ingest.h"
 #include "mail.h"
 #include "call.h"
+#include "react.h"
+#include "setting.h"
 
 /* A fresh path in a private temporary directory; the caller frees it. */
 char *t_path(const char *name);
