@@ -60,17 +60,12 @@ static void cache_release(void *state)
 /* Append an entry, taking over `cal` and `zone` (released on failure). */
 static int cache_add(cs_db *db, int64_t id, int64_t revision, char *zone, cs_calendar *cal)
 {
-    struct cs_cal_cache *c = cs_db__state(db, &cache_key);
+    struct cs_cal_cache *c = cs_db__state_get(db, &cache_key, sizeof(*c), cache_release, false);
 
     if (!c) {
-        if (!(c = cs_mem__calloc(1, sizeof(*c))))
-            goto nomem;
-        if (cs_db__set_state(db, &cache_key, c, cache_release, false) < 0) {
-            cs_mem__free(c);
-            cs_calendar_free(cal);
-            cs_mem__free(zone);
-            return cs_error_last()->code;
-        }
+        cs_calendar_free(cal);
+        cs_mem__free(zone);
+        return cs_error_last()->code;
     }
     if (c->n == c->cap) {
         size_t cap = c->cap ? 2 * c->cap : 8;

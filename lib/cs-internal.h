@@ -71,10 +71,10 @@ bool cs_db__in_transaction(const cs_db *db);
 #define CS_DB_STATES 8
 typedef void (*cs_db__release_fn)(void *state);
 void *cs_db__state(cs_db *db, const void *key);
-/* Keep `state` under `key` (replacing nothing: the key must not hold a state). CS_ERROR when
- * every slot is taken. */
-int cs_db__set_state(cs_db *db, const void *key, void *state, cs_db__release_fn release,
-                     bool keep);
+/* The state under `key`, or a new one of `size` zeroed bytes kept there; NULL after
+ * recording the error (CS_ENOMEM; CS_ERROR when every slot is taken). */
+void *cs_db__state_get(cs_db *db, const void *key, size_t size, cs_db__release_fn release,
+                       bool keep);
 
 /* Move the WAL's pages into the database without blocking anyone (cs_tick does it). */
 void cs_db__checkpoint(cs_db *db);

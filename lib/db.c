@@ -267,16 +267,25 @@ void *cs_db__state(cs_db *db, const void *key)
     return NULL;
 }
 
-int cs_db__set_state(cs_db *db, const void *key, void *state, cs_db__release_fn release,
-                     bool keep)
+void *cs_db__state_get(cs_db *db, const void *key, size_t size, cs_db__release_fn release,
+                       bool keep)
 {
+    void *state = cs_db__state(db, key);
+
+    if (state)
+        return state;
     for (size_t i = 0; i < CS_DB_STATES; i++) {
-        if (!db->states[i].key) {
-            db->states[i] = (struct cs_db_state){key, state, release, keep};
-            return CS_OK;
+        if (db->states[i].key)
+            continue;
+        if (!(state = cs_mem__calloc(1, size))) {
+            cs_error__nomem();
+            return NULL;
         }
+        db->states[i] = (struct cs_db_state){key, state, release, keep};
+        return state;
     }
-    return cs_error__set(CS_ERROR, NULL, "internal: more than %d module states", CS_DB_STATES);
+    cs_error__set(CS_ERROR, NULL, "internal: more than %d module states", CS_DB_STATES);
+    return NULL;
 }
 
 /* On rollback the states not kept across it, on close all. */

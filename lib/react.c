@@ -42,17 +42,10 @@ static void pending_release(void *state)
 
 int cs_react__register(cs_db *db, cs_react__fn fn, unsigned what)
 {
-    struct registry *r = cs_db__state(db, &registry_key);
-    int rc;
+    struct registry *r = cs_db__state_get(db, &registry_key, sizeof(*r), registry_release, true);
 
-    if (!r) {
-        if (!(r = cs_mem__calloc(1, sizeof(*r))))
-            return cs_error__nomem();
-        if ((rc = cs_db__set_state(db, &registry_key, r, registry_release, true)) < 0) {
-            cs_mem__free(r);
-            return rc;
-        }
-    }
+    if (!r)
+        return cs_error_last()->code;
     if (r->n == REACTIONS_MAX)
         return cs_error__set(CS_ERROR, NULL, "internal: more than %d reactions",
                              REACTIONS_MAX);
@@ -64,18 +57,11 @@ int cs_react__register(cs_db *db, cs_react__fn fn, unsigned what)
 /* The pending change of a ticket, added when there is none. */
 static int change_of(cs_react__change **out, cs_db *db, int64_t ticket_id)
 {
-    struct pending *p = cs_db__state(db, &pending_key);
-    int rc;
+    struct pending *p = cs_db__state_get(db, &pending_key, sizeof(*p), pending_release, false);
 
     *out = NULL;
-    if (!p) {
-        if (!(p = cs_mem__calloc(1, sizeof(*p))))
-            return cs_error__nomem();
-        if ((rc = cs_db__set_state(db, &pending_key, p, pending_release, false)) < 0) {
-            cs_mem__free(p);
-            return rc;
-        }
-    }
+    if (!p)
+        return cs_error_last()->code;
     for (size_t i = 0; i < p->n; i++) {
         if (p->v[i].ticket_id == ticket_id) {
             *out = &p->v[i];

@@ -370,14 +370,8 @@ static int cached_policies(struct cs_sla_cache **out, cs_db *db)
         *out = c;
         return CS_OK;
     }
-    if (!c) {
-        if (!(c = cs_mem__calloc(1, sizeof(*c))))
-            return cs_error__nomem();
-        if ((rc = cs_db__set_state(db, &cache_key, c, cache_release, false)) < 0) {
-            cs_mem__free(c);
-            return rc;
-        }
-    }
+    if (!c && !(c = cs_db__state_get(db, &cache_key, sizeof(*c), cache_release, false)))
+        return cs_error_last()->code;
     policies_free(c->v, c->n);
     c->v = NULL;
     c->n = 0;
