@@ -20,7 +20,7 @@
 #include "route.h"
 #include "ingest.h"
 #include "mail.h"
-#include "call.h"
+#include "call/call.h"
 #include "react.h"
 #include "setting.h"
 

@@ -1,0 +1,127 @@
+/*
+ * libcs - cs_call() methods for calendars.
+ */
+#include "config.h"
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cs-internal.h"
+#include "call/call.h"
+
+/* The calendar of a request: inline as "calendar", or stored as "calendar_id". */
+static int req_calendar(cs_call__req *r, cs_db *db, cs_calendar **cal)
+{
+    json_t *v = cs_call__get(r, "calendar");
+    int64_t id = 0;
+    char *text;
+    int rc;
+
+    *cal = NULL;
+    if ((rc = cs_call__id(r, "calendar_id", &id, false)) < 0)
+        return rc;
+    if (id && v)
+        return cs_error__inval("calendar", "give calendar or calendar_id, not both");
+    if (id)
+        return cs_calendar_load(cal, db, id);
+    if (!v)
+        return cs_call__missing("calendar");
+    if (!json_is_object(v))
+        return cs_call__type_error("calendar", "an object");
+    if (!(text = json_dumps(v, JSON_COMPACT)))
+        return cs_error__nomem();
+    rc = cs_calendar_from_json(cal, text);
+    free(text);
+    if (rc < 0 && strncmp(cs_error_last()->field, "calendar", 8) != 0) {
+        char field[CS_ERROR_FIELD_MAX];
+        snprintf(field, sizeof(field), "calendar.%s", cs_error_last()->field);
+        cs_error__refield(field);
+    }
+    return rc;
+}
+
+static int m_calendar_add(cs_db *db, cs_call__req *r, json_t **out)
+{
+    cs_calendar *cal = NULL;
+    cs_time t = 0, result;
+    int64_t seconds = 0;
+    int rc;
+
+    if ((rc = req_calendar(r, db, &cal)) == CS_OK && (rc = cs_call__time(r, "time", &t, true)) == CS_OK &&
+        (rc = cs_call__int(r, "seconds", &seconds, true)) == CS_OK && (rc = cs_call__done(r)) == CS_OK &&
+        (rc = cs_calendar_add_seconds(&result, cal, t, seconds)) == CS_OK)
+        rc = (*out = json_pack("{s:o}", "time", cs_json__time(result))) ? CS_OK : cs_error__nomem();
+    cs_calendar_free(cal);
+    return rc;
+}
+
+static int m_calendar_between(cs_db *db, cs_call__req *r, json_t **out)
+{
+    cs_calendar *cal = NULL;
+    cs_time from = 0, to = 0;
+    int64_t seconds;
+    int rc;
+
+    if ((rc = req_calendar(r, db, &cal)) == CS_OK && (rc = cs_call__time(r, "from", &from, true)) == CS_OK &&
+        (rc = cs_call__time(r, "to", &to, true)) == CS_OK && (rc = cs_call__done(r)) == CS_OK &&
+        (rc = cs_calendar_seconds_between(&seconds, cal, from, to)) == CS_OK)
+        rc = (*out = json_pack("{s:I}", "seconds", (json_int_t)seconds)) ? CS_OK
+                                                                        : cs_error__nomem();
+    cs_calendar_free(cal);
+    return rc;
+}
+
+static int m_calendar_is_open(cs_db *db, cs_call__req *r, json_t **out)
+{
+    cs_calendar *cal = NULL;
+    cs_time t = 0, next = 0;
+    int open = 0, rc;
+
+    if ((rc = req_calendar(r, db, &cal)) == CS_OK && (rc = cs_call__time(r, "time", &t, true)) == CS_OK &&
+        (rc = cs_call__done(r)) == CS_OK && (rc = cs_calendar_is_open(&open, cal, t)) == CS_OK &&
+        (rc = cs_calendar_next_opening(&next, cal, t)) == CS_OK)
+        rc = (*out = json_pack("{s:b, s:o}", "open", open, "next_opening", cs_json__time(next)))
+                 ? CS_OK
+                 : cs_error__nomem();
+    cs_calendar_free(cal);
+    return rc;
+}
+
+static int m_calendar_store(cs_db *db, cs_call__req *r, json_t **out)
+{
+    cs_calendar *cal = NULL;
+    const char *name;
+    int64_t id;
+    int rc;
+
+    if ((rc = cs_call__str(r, "name", &name, true)) == CS_OK &&
+        (rc = req_calendar(r, db, &cal)) == CS_OK && (rc = cs_call__done(r)) == CS_OK &&
+        (rc = cs_calendar_store(&id, db, name, cal)) == CS_OK)
+        rc = cs_call__with_id(out, "id", id);
+    else if (rc == CS_EINVAL && !strcmp(cs_error_last()->field, "cal"))
+        cs_error__refield("calendar"); /* the request's name for it */
+    cs_calendar_free(cal);
+    return rc;
+}
+
+static int m_calendar_get(cs_db *db, cs_call__req *r, json_t **out)
+{
+    cs_calendar *cal = NULL;
+    char *text = NULL;
+    int rc;
+
+    if ((rc = req_calendar(r, db, &cal)) == CS_OK && (rc = cs_call__done(r)) == CS_OK)
+        rc = cs_call__adopt(out, &text, cs_calendar_to_json(&text, cal));
+    cs_calendar_free(cal);
+    return rc;
+}
+
+const cs_call__method cs_call__calendar_methods[] = {
+    {"calendar.store", m_calendar_store, CS_CAP_CONFIG_WRITE, 0},
+    {"calendar.get", m_calendar_get, CS_CAP_CONFIG_READ, 0},
+    {"calendar.add", m_calendar_add, CS_CAP_CONFIG_READ, 0},
+    {"calendar.between", m_calendar_between, CS_CAP_CONFIG_READ, 0},
+    {"calendar.is_open", m_calendar_is_open, CS_CAP_CONFIG_READ, 0},
+};
+const size_t cs_call__calendar_count = CS_ARRAY_SIZE(cs_call__calendar_methods);

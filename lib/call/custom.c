@@ -1,0 +1,61 @@
+/*
+ * libcs - cs_call() methods for custom-field definitions.
+ */
+#include "config.h"
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cs-internal.h"
+#include "call/call.h"
+
+static int m_custom_field_define(cs_db *db, cs_call__req *r, json_t **out)
+{
+    cs_custom_field f = CS_CUSTOM_FIELD_INIT;
+    int rc;
+
+    if ((rc = cs_call__enum(r, "object", cs_custom_object_parse, &f.object, true)) < 0 ||
+        (rc = cs_call__str(r, "name", &f.name, true)) < 0 ||
+        (rc = cs_call__enum(r, "type", cs_custom_type_parse, &f.type, false)) < 0 ||
+        (rc = cs_call__bool(r, "customer_writable", &f.customer_writable)) < 0 ||
+        (rc = cs_call__done(r)) < 0 || (rc = cs_custom_field_define(db, &f)) < 0)
+        return rc;
+    *out = json_pack("{s:s, s:s, s:s, s:b}", "object", cs_custom_object_name(f.object), "name",
+                     f.name, "type", cs_custom_type_name(f.type ? f.type : CS_CUSTOM_ANY),
+                     "customer_writable", f.customer_writable);
+    return *out ? CS_OK : cs_error__nomem();
+}
+
+static int m_custom_field_remove(cs_db *db, cs_call__req *r, json_t **out)
+{
+    const char *name;
+    int object = 0, rc;
+
+    if ((rc = cs_call__enum(r, "object", cs_custom_object_parse, &object, true)) < 0 ||
+        (rc = cs_call__str(r, "name", &name, true)) < 0 || (rc = cs_call__done(r)) < 0 ||
+        (rc = cs_custom_field_remove(db, object, name)) < 0)
+        return rc;
+    return cs_call__ok(out);
+}
+
+static int m_custom_field_list(cs_db *db, cs_call__req *r, json_t **out)
+{
+    json_t *arr = NULL;
+    char *text = NULL;
+    int object = 0, rc;
+
+    if ((rc = cs_call__enum(r, "object", cs_custom_object_parse, &object, false)) < 0 ||
+        (rc = cs_call__done(r)) < 0 ||
+        (rc = cs_call__adopt(&arr, &text, cs_custom_field_list_json(&text, db, object))) < 0)
+        return rc;
+    *out = json_pack("{s:o}", "fields", arr);
+    return *out ? CS_OK : cs_error__nomem();
+}
+
+const cs_call__method cs_call__custom_methods[] = {
+    {"custom_field.define", m_custom_field_define, CS_CAP_CONFIG_WRITE, 0},
+    {"custom_field.remove", m_custom_field_remove, CS_CAP_CONFIG_WRITE, 0},
+    {"custom_field.list", m_custom_field_list, CS_CAP_CONFIG_READ, 0},
+};
+const size_t cs_call__custom_count = CS_ARRAY_SIZE(cs_call__custom_methods);

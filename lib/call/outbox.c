@@ -1,0 +1,146 @@
+/*
+ * libcs - cs_call() methods for the outbox.
+ */
+#include "config.h"
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cs-internal.h"
+#include "call/call.h"
+
+static json_t *item_json(const cs_outbox_item *it)
+{
+    return json_pack("{s:I, s:I, s:o, s:I, s:s, s:I, s:o, s:s, s:s, s:o, s:s, s:o, s:o, s:o,"
+                     " s:i}",
+                     "id", (json_int_t)it->id, "lease", (json_int_t)it->lease, "lease_until",
+                     cs_json__time(it->lease_until), "channel_id", (json_int_t)it->channel_id,
+                     "channel_kind", cs_channel_kind_name(it->channel_kind), "ticket_id",
+                     (json_int_t)it->ticket_id, "message_id",
+                     it->message_id ? json_integer(it->message_id) : json_null(), "kind",
+                     it->kind, "recipient", it->recipient, "subject", cs_json__text(it->subject),
+                     "body", it->body, "message_id_header", cs_json__text(it->message_id_header),
+                     "in_reply_to", cs_json__text(it->in_reply_to), "references",
+                     cs_json__text(it->references), "attempts", it->attempts);
+}
+
+static int m_outbox_claim(cs_db *db, cs_call__req *r, json_t **out)
+{
+    int64_t channel = 0, max = 10, lease = 60;
+    int kind = 0, rc;
+    cs_outbox_batch *b = NULL;
+    json_t *arr;
+
+    if ((rc = cs_call__enum(r, "channel_kind", cs_channel_kind_parse, &kind, false)) < 0 ||
+        (rc = cs_call__id(r, "channel_id", &channel, false)) < 0 ||
+        (rc = cs_call__int(r, "max", &max, false)) < 0 ||
+        (rc = cs_call__int(r, "lease_seconds", &lease, false)) < 0 || (rc = cs_call__done(r)) < 0)
+        return rc;
+    if (max < 1 || lease < 1 || lease > 86400)
+        return cs_error__inval(max < 1 ? "max" : "lease_seconds", "%s is out of range",
+                               max < 1 ? "max" : "lease_seconds");
+    if ((rc = cs_outbox_claim(&b, db, kind, channel, (size_t)max, (int)lease)) < 0)
+        return rc;
+    if ((arr = json_array()))
+        for (size_t i = 0; i < cs_outbox_batch_count(b); i++)
+            json_array_append_new(arr, item_json(cs_outbox_batch_item(b, i)));
+    cs_outbox_batch_free(b);
+    *out = arr ? json_pack("{s:o}", "items", arr) : NULL;
+    return *out ? CS_OK : cs_error__nomem();
+}
+
+static int m_outbox_ack(cs_db *db, cs_call__req *r, json_t **out)
+{
+    int64_t id = 0, lease = 0;
+    const char *external;
+    int rc;
+
+    if ((rc = cs_call__id(r, "id", &id, true)) < 0 || (rc = cs_call__int(r, "lease", &lease, true)) < 0 ||
+        (rc = cs_call__str(r, "external_id", &external, false)) < 0 || (rc = cs_call__done(r)) < 0 ||
+        (rc = cs_outbox_ack(db, id, lease, external)) < 0)
+        return rc;
+    return cs_call__ok(out);
+}
+
+static int m_outbox_fail(cs_db *db, cs_call__req *r, json_t **out)
+{
+    int64_t id = 0, lease = 0;
+    cs_time retry = 0;
+    const char *error;
+    int rc;
+
+    if ((rc = cs_call__id(r, "id", &id, true)) < 0 || (rc = cs_call__int(r, "lease", &lease, true)) < 0 ||
+        (rc = cs_call__str(r, "error", &error, false)) < 0 ||
+        (rc = cs_call__time(r, "retry_at", &retry, false)) < 0 || (rc = cs_call__done(r)) < 0 ||
+        (rc = cs_outbox_fail(db, id, lease, error, retry)) < 0)
+        return rc;
+    return cs_call__ok(out);
+}
+
+static int m_outbox_mime(cs_db *db, cs_call__req *r, json_t **out)
+{
+    char *mime = NULL;
+    int64_t id = 0;
+    int rc;
+
+    if ((rc = cs_call__id(r, "id", &id, true)) < 0 || (rc = cs_call__done(r)) < 0 ||
+        (rc = cs_outbox_item_mime(&mime, NULL, db, id)) < 0)
+        return rc;
+    *out = json_pack("{s:s}", "mime", mime);
+    cs_str_free(mime);
+    return *out ? CS_OK : cs_error__nomem();
+}
+
+static int parse_state(const char *s)
+{
+    static const cs_name states[] = {{CS_OUTBOX_QUEUED, "queued"},
+                                     {CS_OUTBOX_LEASED, "leased"},
+                                     {CS_OUTBOX_SENT, "sent"},
+                                     {CS_OUTBOX_DEAD, "dead"},
+                                     {CS_OUTBOX_CANCELLED, "cancelled"}};
+    return CS_NAME_PARSE(states, s);
+}
+
+static int m_outbox_list(cs_db *db, cs_call__req *r, json_t **out)
+{
+    int64_t limit = CS_CALL__LIST_DEFAULT;
+    int state = 0, rc;
+    json_t *arr = NULL;
+    char *text = NULL;
+
+    if ((rc = cs_call__enum(r, "state", parse_state, &state, false)) < 0 ||
+        (rc = cs_call__int(r, "limit", &limit, false)) < 0 || (rc = cs_call__done(r)) < 0)
+        return rc;
+    if (limit < 1 || limit > CS_CALL__LIST_MAX)
+        return cs_error__inval("limit", "limit must be between 1 and %d", CS_CALL__LIST_MAX);
+    if ((rc = cs_call__adopt(&arr, &text, cs_outbox_list_json(&text, db, state, (size_t)limit))) < 0)
+        return rc;
+    *out = json_pack("{s:o}", "items", arr);
+    return *out ? CS_OK : cs_error__nomem();
+}
+
+static int m_report_same_channel(cs_db *db, cs_call__req *r, json_t **out)
+{
+    cs_time from = 0, to = 0;
+    int64_t same = 0, total = 0;
+    int rc;
+
+    if ((rc = cs_call__time(r, "from", &from, true)) < 0 || (rc = cs_call__time(r, "to", &to, true)) < 0 ||
+        (rc = cs_call__done(r)) < 0 || (rc = cs_reply_channel_stats(db, from, to, &same, &total)) < 0)
+        return rc;
+    *out = json_pack("{s:I, s:I, s:o}", "same_channel", (json_int_t)same, "replies",
+                     (json_int_t)total,
+                     "share", total ? json_real((double)same / (double)total) : json_null());
+    return *out ? CS_OK : cs_error__nomem();
+}
+
+const cs_call__method cs_call__outbox_methods[] = {
+    {"outbox.claim", m_outbox_claim, CS_CAP_OUTBOX, 0},
+    {"outbox.ack", m_outbox_ack, CS_CAP_OUTBOX, 0},
+    {"outbox.fail", m_outbox_fail, CS_CAP_OUTBOX, 0},
+    {"outbox.list", m_outbox_list, CS_CAP_OUTBOX, 0},
+    {"outbox.mime", m_outbox_mime, CS_CAP_OUTBOX, 0},
+    {"report.same_channel", m_report_same_channel, CS_CAP_REPORT_READ, 0},
+};
+const size_t cs_call__outbox_count = CS_ARRAY_SIZE(cs_call__outbox_methods);

@@ -1,0 +1,189 @@
+/*
+ * libcs - cs_call() methods for routing.
+ */
+#include "config.h"
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cs-internal.h"
+#include "call/call.h"
+
+static int m_agent_presence(cs_db *db, cs_call__req *r, json_t **out)
+{
+    int64_t agent = 0;
+    int presence = 0, rc;
+    char *text = NULL;
+
+    if ((rc = cs_call__id(r, "agent_id", &agent, true)) < 0 ||
+        (rc = cs_call__enum(r, "presence", cs_presence_parse, &presence, true)) < 0 ||
+        (rc = cs_call__done(r)) < 0 || (rc = cs_route_set_presence(db, agent, presence)) < 0)
+        return rc;
+    return cs_call__adopt(out, &text, cs_route_agent_json(&text, db, agent));
+}
+
+static int m_agent_capacity(cs_db *db, cs_call__req *r, json_t **out)
+{
+    int64_t agent = 0, capacity = 0;
+    int kind = 0, rc;
+    char *text = NULL;
+
+    if ((rc = cs_call__id(r, "agent_id", &agent, true)) < 0 ||
+        (rc = cs_call__enum(r, "channel_kind", cs_channel_kind_parse, &kind, true)) < 0 ||
+        (rc = cs_call__int(r, "capacity", &capacity, true)) < 0 || (rc = cs_call__done(r)) < 0)
+        return rc;
+    if (capacity < 0 || capacity > 100000)
+        return cs_error__inval("capacity", "capacity must be between 0 and 100000");
+    if ((rc = cs_route_set_capacity(db, agent, kind, (int)capacity)) < 0)
+        return rc;
+    return cs_call__adopt(out, &text, cs_route_agent_json(&text, db, agent));
+}
+
+static int m_agent_routing(cs_db *db, cs_call__req *r, json_t **out)
+{
+    int64_t agent = 0;
+    char *text = NULL;
+    int rc;
+
+    if ((rc = cs_call__id(r, "agent_id", &agent, true)) < 0 || (rc = cs_call__done(r)) < 0)
+        return rc;
+    return cs_call__adopt(out, &text, cs_route_agent_json(&text, db, agent));
+}
+
+static int m_group_routing(cs_db *db, cs_call__req *r, json_t **out)
+{
+    cs_route_group_fields f = CS_ROUTE_GROUP_FIELDS_INIT;
+    int64_t group = 0;
+    int rc;
+
+    if ((rc = cs_call__id(r, "group_id", &group, true)) < 0 ||
+        (rc = cs_call__enum(r, "strategy", cs_route_strategy_parse, &f.strategy, false)) < 0 ||
+        (rc = cs_call__bool(r, "match_language", &f.match_language)) < 0 || (rc = cs_call__done(r)) < 0)
+        return rc;
+    if ((f.strategy || f.match_language != CS_UNSET) &&
+        (rc = cs_route_group_set(db, group, &f)) < 0)
+        return rc;
+    if ((rc = cs_route_group_get(&f, db, group)) < 0)
+        return rc;
+    *out = json_pack("{s:I, s:s, s:b}", "group_id", (json_int_t)group, "strategy",
+                     cs_route_strategy_name(f.strategy), "match_language", f.match_language);
+    return *out ? CS_OK : cs_error__nomem();
+}
+
+static int m_ticket_assign(cs_db *db, cs_call__req *r, json_t **out)
+{
+    int64_t ticket = 0, agent = 0;
+    int rc;
+
+    if ((rc = cs_call__id(r, "ticket_id", &ticket, true)) < 0 || (rc = cs_call__done(r)) < 0 ||
+        (rc = cs_route_assign(&agent, db, ticket)) < 0)
+        return rc;
+    *out = json_pack("{s:o}", "agent_id", cs_json__id(agent));
+    return *out ? CS_OK : cs_error__nomem();
+}
+
+static int m_ticket_next(cs_db *db, cs_call__req *r, json_t **out)
+{
+    int64_t agent = 0, ticket = 0;
+    int rc;
+
+    if ((rc = cs_call__id(r, "agent_id", &agent, true)) < 0 || (rc = cs_call__done(r)) < 0 ||
+        (rc = cs_route_next(&ticket, db, agent)) < 0)
+        return rc;
+    if (ticket)
+        return cs_call__written_ticket_json(out, db, ticket);
+    *out = json_pack("{s:n}", "id");
+    return *out ? CS_OK : cs_error__nomem();
+}
+
+static int m_callback_create(cs_db *db, cs_call__req *r, json_t **out)
+{
+    cs_callback_fields f = CS_CALLBACK_FIELDS_INIT;
+    int64_t ticket;
+    int rc;
+
+    if ((rc = cs_call__id(r, "customer_id", &f.customer_id, true)) < 0 ||
+        (rc = cs_call__id(r, "channel_id", &f.channel_id, false)) < 0 ||
+        (rc = cs_call__id(r, "group_id", &f.group_id, false)) < 0 ||
+        (rc = cs_call__str(r, "subject", &f.subject, false)) < 0 ||
+        (rc = cs_call__time(r, "window_from", &f.window_from, true)) < 0 ||
+        (rc = cs_call__time(r, "window_to", &f.window_to, true)) < 0 || (rc = cs_call__done(r)) < 0 ||
+        (rc = cs_route_callback_create(&ticket, db, &f)) < 0)
+        return rc;
+    return cs_call__written_ticket_json(out, db, ticket);
+}
+
+static int m_route_wait(cs_db *db, cs_call__req *r, json_t **out)
+{
+    int64_t group = 0, seconds = 0;
+    int kind = 0, rc;
+
+    if ((rc = cs_call__id(r, "group_id", &group, true)) < 0 ||
+        (rc = cs_call__enum(r, "channel_kind", cs_channel_kind_parse, &kind, true)) < 0 ||
+        (rc = cs_call__done(r)) < 0 || (rc = cs_route_estimated_wait(&seconds, db, group, kind)) < 0)
+        return rc;
+    *out = json_pack("{s:o}", "seconds", seconds < 0 ? json_null() : json_integer(seconds));
+    return *out ? CS_OK : cs_error__nomem();
+}
+
+static int m_route_report(cs_db *db, cs_call__req *r, json_t **out)
+{
+    cs_route_report rep = CS_ROUTE_REPORT_INIT;
+    cs_time from = 0, to = 0;
+    int rc;
+
+    if ((rc = cs_call__time(r, "from", &from, true)) < 0 || (rc = cs_call__time(r, "to", &to, true)) < 0 ||
+        (rc = cs_call__done(r)) < 0 || (rc = cs_route_report_get(&rep, db, from, to)) < 0)
+        return rc;
+    *out = json_pack("{s:I, s:I, s:I, s:I}", "solved", (json_int_t)rep.solved, "first_contact",
+                     (json_int_t)rep.first_contact, "transferred", (json_int_t)rep.transferred,
+                     "transfers", (json_int_t)rep.transfers);
+    return *out ? CS_OK : cs_error__nomem();
+}
+
+static int m_route_staffing(cs_db *db, cs_call__req *r, json_t **out)
+{
+    cs_staffing_hour hours[24];
+    int64_t group = 0, answer = 20, percent = 80;
+    cs_time from = 0, to = 0;
+    double aht = 0;
+    json_t *arr;
+    int rc;
+
+    if ((rc = cs_call__id(r, "group_id", &group, false)) < 0 ||
+        (rc = cs_call__time(r, "from", &from, true)) < 0 || (rc = cs_call__time(r, "to", &to, true)) < 0 ||
+        (rc = cs_call__int(r, "answer_seconds", &answer, false)) < 0 ||
+        (rc = cs_call__int(r, "percent", &percent, false)) < 0 || (rc = cs_call__done(r)) < 0)
+        return rc;
+    if (answer < 0 || answer > 86400 || percent < 1 || percent > 99)
+        return cs_error__inval(answer < 0 || answer > 86400 ? "answer_seconds" : "percent",
+                               "out of range");
+    if ((rc = cs_route_staffing(hours, &aht, db, group, from, to, (int)answer, (int)percent)) < 0)
+        return rc;
+    if (!(arr = json_array()))
+        return cs_error__nomem();
+    for (int h = 0; h < 24; h++)
+        json_array_append_new(arr, json_pack("{s:i, s:f, s:i, s:f}", "hour", hours[h].hour,
+                                             "arrivals_per_hour",
+                                             round(hours[h].arrivals_per_hour * 100) / 100,
+                                             "agents", hours[h].agents, "service_level",
+                                             round(hours[h].service_level * 10000) / 10000));
+    *out = json_pack("{s:f, s:o}", "aht_seconds", round(aht * 10) / 10, "hours", arr);
+    return *out ? CS_OK : cs_error__nomem();
+}
+
+const cs_call__method cs_call__route_methods[] = {
+    {"agent.presence", m_agent_presence, CS_CAP_PRESENCE_WRITE, CS_CALL__ATOMIC},
+    {"agent.capacity", m_agent_capacity, CS_CAP_CONFIG_WRITE, CS_CALL__ATOMIC},
+    {"agent.routing", m_agent_routing, CS_CAP_CONFIG_READ, 0},
+    {"group.routing", m_group_routing, CS_CAP_CONFIG_WRITE, CS_CALL__ATOMIC},
+    {"ticket.assign", m_ticket_assign, CS_CAP_TICKET_WRITE, 0},
+    {"ticket.next", m_ticket_next, CS_CAP_TICKET_TAKE, CS_CALL__ATOMIC},
+    {"callback.create", m_callback_create, CS_CAP_TICKET_CREATE, CS_CALL__ATOMIC},
+    {"route.estimated_wait", m_route_wait, CS_CAP_REPORT_READ, 0},
+    {"route.report", m_route_report, CS_CAP_REPORT_READ, 0},
+    {"route.staffing", m_route_staffing, CS_CAP_REPORT_READ, 0},
+};
+const size_t cs_call__route_count = CS_ARRAY_SIZE(cs_call__route_methods);

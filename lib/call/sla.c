@@ -1,0 +1,305 @@
+/*
+ * libcs - cs_call() methods for SLA policies, clocks, the queue and the tick.
+ */
+#include "config.h"
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cs-internal.h"
+#include "call/call.h"
+
+/* A condition's value: an enum name, an organisation id, a tag, or a boolean. */
+static int condition_value(cs_sla_condition *c, json_t *value, const char *field)
+{
+    const char *s = json_string_value(value);
+
+    switch (c->kind) {
+    case CS_SLA_COND_TAG:
+        c->text = s;
+        return s ? CS_OK : cs_call__type_error(field, "a tag");
+    case CS_SLA_COND_PUBLIC_CHANNEL:
+        c->value = json_is_true(value);
+        return json_is_boolean(value) ? CS_OK : cs_call__type_error(field, "true or false");
+    case CS_SLA_COND_ORGANIZATION:
+        c->value = json_integer_value(value);
+        return json_is_integer(value) ? CS_OK : cs_call__type_error(field, "an organisation id");
+    default:
+        c->value = c->kind == CS_SLA_COND_CHANNEL_KIND ? cs_channel_kind_parse(s)
+                   : c->kind == CS_SLA_COND_PRIORITY   ? cs_ticket_priority_parse(s)
+                                                       : cs_ticket_type_parse(s);
+        return c->value ? CS_OK : cs_error__inval(field, "%s is not a known %s", field,
+                                                   cs_sla_condition_kind_name(c->kind));
+    }
+}
+
+static int policy_conditions(json_t *arr, cs_sla_condition *conds, size_t *n)
+{
+    char field[CS_ERROR_FIELD_MAX];
+    json_t *item;
+    size_t i;
+    int rc;
+
+    json_array_foreach(arr, i, item)
+    {
+        snprintf(field, sizeof(field), "conditions[%zu]", i);
+        if (i >= CS_SLA_CONDITIONS_MAX || !json_is_object(item) || json_object_size(item) != 2)
+            return cs_call__type_error(field, "an object with \"kind\" and \"value\"");
+        conds[i].kind = cs_sla_condition_kind_parse(
+            json_string_value(json_object_get(item, "kind")));
+        if (!conds[i].kind)
+            return cs_error__inval(field, "%s has an unknown kind", field);
+        snprintf(field, sizeof(field), "conditions[%zu].value", i);
+        if ((rc = condition_value(&conds[i], json_object_get(item, "value"), field)) < 0)
+            return rc;
+        (*n)++;
+    }
+    return CS_OK;
+}
+
+static int policy_targets(json_t *arr, cs_sla_target *targets, size_t *n)
+{
+    char field[CS_ERROR_FIELD_MAX];
+    json_t *item, *v;
+    size_t i;
+
+    json_array_foreach(arr, i, item)
+    {
+        cs_sla_target *t = &targets[i];
+        const char *priority;
+        snprintf(field, sizeof(field), "targets[%zu]", i);
+        if (i >= CS_SLA_TARGETS_MAX || !json_is_object(item))
+            return cs_call__type_error(field, "an object");
+        t->metric = cs_sla_metric_parse(json_string_value(json_object_get(item, "metric")));
+        priority = json_string_value(json_object_get(item, "priority"));
+        t->priority = priority && strcmp(priority, "any") ? cs_ticket_priority_parse(priority)
+                                                          : 0;
+        v = json_object_get(item, "seconds");
+        t->seconds = json_integer_value(v);
+        t->business = json_is_true(json_object_get(item, "business"));
+        t->calendar_id = json_integer_value(json_object_get(item, "calendar_id"));
+        if (!t->metric || (priority && strcmp(priority, "any") && !t->priority) ||
+            !json_is_integer(v))
+            return cs_call__type_error(field, "{\"metric\", \"seconds\", optional \"priority\", "
+                                     "\"business\", \"calendar_id\"} with known names");
+        (*n)++;
+    }
+    return CS_OK;
+}
+
+static int policy_fields(cs_call__req *r, cs_sla_policy_fields *f, cs_sla_condition *conds,
+                         cs_sla_target *targets, bool create)
+{
+    json_t *c = cs_call__get(r, "conditions"), *t = cs_call__get(r, "targets");
+    const char *reopen = NULL;
+    int64_t position = CS_UNSET, warn = CS_UNSET;
+    int rc;
+
+    if ((rc = cs_call__str(r, "name", &f->name, create)) < 0 ||
+        (rc = cs_call__int(r, "position", &position, false)) < 0 ||
+        (rc = cs_call__bool(r, "pause_pending", &f->pause_pending)) < 0 ||
+        (rc = cs_call__bool(r, "pause_on_hold", &f->pause_on_hold)) < 0 ||
+        (rc = cs_call__str(r, "reopen", &reopen, false)) < 0 ||
+        (rc = cs_call__int(r, "warn_percent", &warn, false)) < 0)
+        return rc;
+    if ((c && !json_is_array(c)) || (t && !json_is_array(t)))
+        return cs_call__type_error(c && !json_is_array(c) ? "conditions" : "targets", "an array");
+    if (c && (rc = policy_conditions(c, conds, &f->nconditions)) < 0)
+        return rc;
+    if (t && (rc = policy_targets(t, targets, &f->ntargets)) < 0)
+        return rc;
+    f->conditions = c ? conds : NULL;
+    f->targets = t ? targets : NULL;
+    if (reopen && strcmp(reopen, "resume") && strcmp(reopen, "restart"))
+        return cs_error__inval("reopen", "reopen must be \"resume\" or \"restart\"");
+    f->reopen = !reopen ? 0 : !strcmp(reopen, "restart") ? CS_SLA_REOPEN_RESTART
+                                                          : CS_SLA_REOPEN_RESUME;
+    if (position < CS_UNSET || position > 1000000 || warn < CS_UNSET || warn > 100)
+        return cs_error__inval(position < CS_UNSET || position > 1000000 ? "position"
+                                                                         : "warn_percent",
+                               "out of range");
+    f->position = (int)position;
+    f->warn_percent = (int)warn;
+    return CS_OK;
+}
+
+static int policy_json(json_t **out, cs_db *db, int64_t id)
+{
+    cs_sla_policy *p = NULL;
+    char *text = NULL;
+    int rc = cs_sla_policy_lookup(&p, db, id);
+
+    if (rc == CS_OK)
+        rc = cs_sla_policy_to_json(&text, p);
+    cs_sla_policy_free(p);
+    return cs_call__adopt(out, &text, rc);
+}
+
+static int m_sla_policy_create(cs_db *db, cs_call__req *r, json_t **out)
+{
+    cs_sla_policy_fields f = CS_SLA_POLICY_FIELDS_INIT;
+    cs_sla_condition conds[CS_SLA_CONDITIONS_MAX];
+    cs_sla_target targets[CS_SLA_TARGETS_MAX];
+    int64_t id;
+    int rc;
+
+    if ((rc = policy_fields(r, &f, conds, targets, true)) < 0 || (rc = cs_call__done(r)) < 0 ||
+        (rc = cs_sla_policy_create(&id, db, &f)) < 0)
+        return rc;
+    return policy_json(out, db, id);
+}
+
+static int m_sla_policy_update(cs_db *db, cs_call__req *r, json_t **out)
+{
+    cs_sla_policy_fields f = CS_SLA_POLICY_FIELDS_INIT;
+    cs_sla_condition conds[CS_SLA_CONDITIONS_MAX];
+    cs_sla_target targets[CS_SLA_TARGETS_MAX];
+    int64_t id = 0;
+    int rc;
+
+    if ((rc = cs_call__id(r, "id", &id, true)) < 0 ||
+        (rc = policy_fields(r, &f, conds, targets, false)) < 0 || (rc = cs_call__done(r)) < 0 ||
+        (rc = cs_sla_policy_update(db, id, &f)) < 0)
+        return rc;
+    return policy_json(out, db, id);
+}
+
+static int m_sla_policy_get(cs_db *db, cs_call__req *r, json_t **out)
+{
+    int64_t id = 0;
+    int rc;
+
+    if ((rc = cs_call__id(r, "id", &id, true)) < 0 || (rc = cs_call__done(r)) < 0)
+        return rc;
+    return policy_json(out, db, id);
+}
+
+static int m_sla_policy_delete(cs_db *db, cs_call__req *r, json_t **out)
+{
+    int64_t id = 0;
+    int rc;
+
+    if ((rc = cs_call__id(r, "id", &id, true)) < 0 || (rc = cs_call__done(r)) < 0 ||
+        (rc = cs_sla_policy_delete(db, id)) < 0)
+        return rc;
+    return cs_call__ok(out);
+}
+
+static int m_sla_policy_list(cs_db *db, cs_call__req *r, json_t **out)
+{
+    json_t *arr = NULL;
+    char *text = NULL;
+    int rc;
+
+    if ((rc = cs_call__done(r)) < 0 || (rc = cs_call__adopt(&arr, &text, cs_sla_policy_list_json(&text, db))) < 0)
+        return rc;
+    *out = json_pack("{s:o}", "policies", arr);
+    return *out ? CS_OK : cs_error__nomem();
+}
+
+static int m_sla_status(cs_db *db, cs_call__req *r, json_t **out)
+{
+    cs_sla_clocks *clocks = NULL;
+    char *text = NULL;
+    int64_t ticket = 0;
+    int rc;
+
+    if ((rc = cs_call__id(r, "ticket_id", &ticket, true)) < 0 || (rc = cs_call__done(r)) < 0 ||
+        (rc = cs_sla_status(&clocks, db, ticket)) < 0)
+        return rc;
+    rc = cs_sla_clocks_to_json(&text, clocks);
+    cs_sla_clocks_free(clocks);
+    return cs_call__adopt(out, &text, rc);
+}
+
+static int m_sla_events(cs_db *db, cs_call__req *r, json_t **out)
+{
+    json_t *arr = NULL;
+    char *text = NULL;
+    int64_t ticket = 0;
+    int rc;
+
+    if ((rc = cs_call__id(r, "ticket_id", &ticket, true)) < 0 || (rc = cs_call__done(r)) < 0 ||
+        (rc = cs_call__adopt(&arr, &text, cs_sla_events_json(&text, db, ticket))) < 0)
+        return rc;
+    *out = json_pack("{s:o}", "events", arr);
+    return *out ? CS_OK : cs_error__nomem();
+}
+
+static int m_sla_queue(cs_db *db, cs_call__req *r, json_t **out)
+{
+    cs_sla_queue_filter f = CS_SLA_QUEUE_FILTER_INIT;
+    cs_sla_queue_iter *it = NULL;
+    cs_sla_queue_item item;
+    int64_t limit = CS_CALL__LIST_DEFAULT;
+    json_t *arr;
+    int rc;
+
+    if ((rc = cs_call__time(r, "due_after", &f.due_after, false)) < 0 ||
+        (rc = cs_call__time(r, "due_until", &f.due_until, false)) < 0 ||
+        (rc = cs_call__int(r, "limit", &limit, false)) < 0 || (rc = cs_call__done(r)) < 0)
+        return rc;
+    if (limit < 1 || limit > CS_CALL__LIST_MAX)
+        return cs_error__inval("limit", "limit must be between 1 and %d", CS_CALL__LIST_MAX);
+    if ((rc = cs_sla_queue_iter_new(&it, db, &f)) < 0)
+        return rc;
+    if (!(arr = json_array())) {
+        cs_sla_queue_iter_free(it);
+        return cs_error__nomem();
+    }
+    while ((int64_t)json_array_size(arr) < limit && (rc = cs_sla_queue_next(&item, it)) == CS_OK)
+        json_array_append_new(arr, json_pack("{s:I, s:o, s:o}", "ticket_id",
+                                             (json_int_t)item.ticket_id, "metric",
+                                             item.metric ? json_string(cs_sla_metric_name(
+                                                               item.metric))
+                                                         : json_null(),
+                                             "target_at", cs_json__time(item.target_at)));
+    cs_sla_queue_iter_free(it);
+    if (rc < 0 && rc != CS_ITEROVER) {
+        json_decref(arr);
+        return rc;
+    }
+    *out = json_pack("{s:o}", "items", arr);
+    return *out ? CS_OK : cs_error__nomem();
+}
+
+static int m_tick(cs_db *db, cs_call__req *r, json_t **out)
+{
+    cs_tick_result *res = NULL;
+    cs_time now = cs_db_now(db); /* when none is given; a given one counts, 0 too */
+    char iso[32];
+    json_t *items;
+    int rc;
+
+    if ((rc = cs_call__time(r, "now", &now, false)) < 0 || (rc = cs_call__done(r)) < 0 ||
+        (rc = cs_tick(&res, db, now)) < 0)
+        return rc;
+    if ((items = json_array()))
+        for (size_t i = 0; i < res->n; i++)
+            json_array_append_new(
+                items, json_pack("{s:I, s:s, s:s, s:o}", "ticket_id",
+                                 (json_int_t)res->items[i].ticket_id, "metric",
+                                 cs_sla_metric_name(res->items[i].metric), "kind",
+                                 cs_sla_event_kind_name(res->items[i].kind), "at",
+                                 cs_json__time(res->items[i].at)));
+    *out = items ? json_pack("{s:s, s:I, s:I, s:o}", "now", cs_time__iso(iso, res->now), "warned",
+                             (json_int_t)res->warned, "breached", (json_int_t)res->breached,
+                             "items", items)
+                 : NULL;
+    cs_tick_result_free(res);
+    return *out ? CS_OK : cs_error__nomem();
+}
+
+const cs_call__method cs_call__sla_methods[] = {
+    {"sla.policy.create", m_sla_policy_create, CS_CAP_CONFIG_WRITE, CS_CALL__ATOMIC},
+    {"sla.policy.get", m_sla_policy_get, CS_CAP_CONFIG_READ, 0},
+    {"sla.policy.update", m_sla_policy_update, CS_CAP_CONFIG_WRITE, CS_CALL__ATOMIC},
+    {"sla.policy.delete", m_sla_policy_delete, CS_CAP_CONFIG_WRITE, 0},
+    {"sla.policy.list", m_sla_policy_list, CS_CAP_CONFIG_READ, 0},
+    {"sla.status", m_sla_status, CS_CAP_TICKET_READ, 0},
+    {"sla.events", m_sla_events, CS_CAP_TICKET_READ, 0},
+    {"sla.queue", m_sla_queue, CS_CAP_REPORT_READ, 0},
+    {"tick", m_tick, CS_CAP_TICK, 0},
+};
+const size_t cs_call__sla_count = CS_ARRAY_SIZE(cs_call__sla_methods);
