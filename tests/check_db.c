@@ -954,10 +954,81 @@ START_TEST(job_progress)
 }
 END_TEST
 
+/* The init functions give what the _INIT macros give, and for an older version of a struct
+ * write no byte past its end. */
+#define SAME_AS_MACRO(type, fn, INIT, VERSION)                                                 \
+    do {                                                                                       \
+        static const type want = INIT;                                                         \
+        type got;                                                                              \
+        memset(&got, 0xAA, sizeof(got));                                                      \
+        ck_assert_ok(fn(&got, VERSION));                                                       \
+        ck_assert_int_eq(memcmp(&want, &got, sizeof(got)), 0);                                 \
+        ck_assert_rc(fn(&got, 0), CS_EINVAL);                                                  \
+        ck_assert_field("version");                                                            \
+        ck_assert_rc(fn(&got, (VERSION) + 1), CS_EINVAL);                                      \
+        ck_assert_rc(fn(NULL, VERSION), CS_EINVAL);                                            \
+    } while (0)
+
+START_TEST(options_init_functions)
+{
+    cs_reply_options r;
+    cs_agent_fields a;
+    unsigned char *bytes;
+
+    SAME_AS_MACRO(cs_customer_fields, cs_customer_fields_init, CS_CUSTOMER_FIELDS_INIT,
+                  CS_CUSTOMER_FIELDS_VERSION);
+    SAME_AS_MACRO(cs_channel_fields, cs_channel_fields_init, CS_CHANNEL_FIELDS_INIT,
+                  CS_CHANNEL_FIELDS_VERSION);
+    SAME_AS_MACRO(cs_agent_fields, cs_agent_fields_init, CS_AGENT_FIELDS_INIT,
+                  CS_AGENT_FIELDS_VERSION);
+    SAME_AS_MACRO(cs_custom_field, cs_custom_field_init, CS_CUSTOM_FIELD_INIT,
+                  CS_CUSTOM_FIELD_VERSION);
+    SAME_AS_MACRO(cs_ticket_fields, cs_ticket_fields_init, CS_TICKET_FIELDS_INIT,
+                  CS_TICKET_FIELDS_VERSION);
+    SAME_AS_MACRO(cs_ticket_filter, cs_ticket_filter_init, CS_TICKET_FILTER_INIT,
+                  CS_TICKET_FILTER_VERSION);
+    SAME_AS_MACRO(cs_message_fields, cs_message_fields_init, CS_MESSAGE_FIELDS_INIT,
+                  CS_MESSAGE_FIELDS_VERSION);
+    SAME_AS_MACRO(cs_inbound, cs_inbound_init, CS_INBOUND_INIT, CS_INBOUND_VERSION);
+    SAME_AS_MACRO(cs_mail_options, cs_mail_options_init, CS_MAIL_OPTIONS_INIT,
+                  CS_MAIL_OPTIONS_VERSION);
+    SAME_AS_MACRO(cs_reply_options, cs_reply_options_init, CS_REPLY_OPTIONS_INIT,
+                  CS_REPLY_OPTIONS_VERSION);
+    SAME_AS_MACRO(cs_route_group_fields, cs_route_group_fields_init, CS_ROUTE_GROUP_FIELDS_INIT,
+                  CS_ROUTE_GROUP_FIELDS_VERSION);
+    SAME_AS_MACRO(cs_route_report, cs_route_report_init, CS_ROUTE_REPORT_INIT,
+                  CS_ROUTE_REPORT_VERSION);
+    SAME_AS_MACRO(cs_callback_fields, cs_callback_fields_init, CS_CALLBACK_FIELDS_INIT,
+                  CS_CALLBACK_FIELDS_VERSION);
+    SAME_AS_MACRO(cs_sla_policy_fields, cs_sla_policy_fields_init, CS_SLA_POLICY_FIELDS_INIT,
+                  CS_SLA_POLICY_FIELDS_VERSION);
+    SAME_AS_MACRO(cs_sla_queue_filter, cs_sla_queue_filter_init, CS_SLA_QUEUE_FILTER_INIT,
+                  CS_SLA_QUEUE_FILTER_VERSION);
+
+    /* A version 1 reply struct ends before `recipient`, a version 1 agent struct before
+     * `ticket_access`: nothing after is touched. */
+    memset(&r, 0xAA, sizeof(r));
+    ck_assert_ok(cs_reply_options_init(&r, 1));
+    ck_assert_uint_eq(r.version, 1);
+    ck_assert_int_eq(r.channel_id, 0);
+    bytes = (unsigned char *)&r;
+    for (size_t i = offsetof(cs_reply_options, recipient); i < sizeof(r); i++)
+        ck_assert_uint_eq(bytes[i], 0xAA);
+    memset(&a, 0xAA, sizeof(a));
+    ck_assert_ok(cs_agent_fields_init(&a, 1));
+    ck_assert_int_eq(a.active, CS_UNSET);
+    bytes = (unsigned char *)&a;
+    for (size_t i = offsetof(cs_agent_fields, ticket_access); i < sizeof(a); i++)
+        ck_assert_uint_eq(bytes[i], 0xAA);
+}
+END_TEST
+
 Suite *cs_db_suite(void)
 {
     Suite *s = suite_create("db");
     TCase *tc = tcase_create("db");
+
+    tcase_add_test(tc, options_init_functions);
 
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, open_memory);

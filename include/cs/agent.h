@@ -73,6 +73,16 @@ typedef struct cs_agent_fields {
 #define CS_AGENT_FIELDS_INIT                                                                   \
     {CS_AGENT_FIELDS_VERSION, NULL, NULL, NULL, NULL, 0, CS_UNSET, NULL, 0, 0}
 
+/**
+ * Fill *out with the defaults of version `version` of its struct (CS_AGENT_FIELDS_INIT gives those
+ * of the current one): for bindings that cannot read macros, and for callers built against an
+ * older version.
+ *
+ * @return CS_OK; CS_EINVAL for NULL or a version this library does not know
+ * @since 0.2
+ */
+CS_EXTERN(int) cs_agent_fields_init(cs_agent_fields *out, unsigned int version);
+
 typedef struct cs_agent cs_agent;
 
 /**

@@ -62,6 +62,16 @@ typedef struct cs_channel_fields {
 
 #define CS_CHANNEL_FIELDS_INIT {CS_CHANNEL_FIELDS_VERSION, 0, NULL, NULL, CS_UNSET, CS_UNSET, 0, CS_UNSET}
 
+/**
+ * Fill *out with the defaults of version `version` of its struct (CS_CHANNEL_FIELDS_INIT gives
+ * those of the current one): for bindings that cannot read macros, and for callers built against
+ * an older version.
+ *
+ * @return CS_OK; CS_EINVAL for NULL or a version this library does not know
+ * @since 0.2
+ */
+CS_EXTERN(int) cs_channel_fields_init(cs_channel_fields *out, unsigned int version);
+
 typedef struct cs_channel cs_channel;
 
 /**

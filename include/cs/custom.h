@@ -61,6 +61,16 @@ typedef struct cs_custom_field {
 #define CS_CUSTOM_FIELD_INIT {CS_CUSTOM_FIELD_VERSION, 0, NULL, 0, 0}
 
 /**
+ * Fill *out with the defaults of version `version` of its struct (CS_CUSTOM_FIELD_INIT gives those
+ * of the current one): for bindings that cannot read macros, and for callers built against an
+ * older version.
+ *
+ * @return CS_OK; CS_EINVAL for NULL or a version this library does not know
+ * @since 0.2
+ */
+CS_EXTERN(int) cs_custom_field_init(cs_custom_field *out, unsigned int version);
+
+/**
  * Define a custom field, or replace its definition. Admins and system only; audited.
  * Values already stored are not checked again: the definition applies to later writes.
  *

@@ -86,6 +86,16 @@ typedef struct cs_customer_fields {
 
 #define CS_CUSTOMER_FIELDS_INIT {CS_CUSTOMER_FIELDS_VERSION, NULL, 0, NULL, NULL, NULL, NULL, 0, NULL, 0}
 
+/**
+ * Fill *out with the defaults of version `version` of its struct (CS_CUSTOMER_FIELDS_INIT gives
+ * those of the current one): for bindings that cannot read macros, and for callers built against
+ * an older version.
+ *
+ * @return CS_OK; CS_EINVAL for NULL or a version this library does not know
+ * @since 0.2
+ */
+CS_EXTERN(int) cs_customer_fields_init(cs_customer_fields *out, unsigned int version);
+
 /** A customer as read from the database: a snapshot, owned by the caller. */
 typedef struct cs_customer cs_customer;
 

@@ -45,6 +45,16 @@ typedef struct cs_inbound {
 
 #define CS_INBOUND_INIT {CS_INBOUND_VERSION, 0, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, 0}
 
+/**
+ * Fill *out with the defaults of version `version` of its struct (CS_INBOUND_INIT gives those of
+ * the current one): for bindings that cannot read macros, and for callers built against an older
+ * version.
+ *
+ * @return CS_OK; CS_EINVAL for NULL or a version this library does not know
+ * @since 0.2
+ */
+CS_EXTERN(int) cs_inbound_init(cs_inbound *out, unsigned int version);
+
 /** How the message was threaded. Append-only. */
 enum cs_thread_rule {
     CS_THREAD_NEW = 0,          /**< nothing matched: a new ticket */

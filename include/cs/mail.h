@@ -54,6 +54,16 @@ typedef struct cs_mail_options {
 #define CS_MAIL_OPTIONS_INIT {CS_MAIL_OPTIONS_VERSION, NULL, NULL}
 
 /**
+ * Fill *out with the defaults of version `version` of its struct (CS_MAIL_OPTIONS_INIT gives those
+ * of the current one): for bindings that cannot read macros, and for callers built against an
+ * older version.
+ *
+ * @return CS_OK; CS_EINVAL for NULL or a version this library does not know
+ * @since 0.2
+ */
+CS_EXTERN(int) cs_mail_options_init(cs_mail_options *out, unsigned int version);
+
+/**
  * Ingest one raw RFC 5322 message (the bytes as received, any size) from an email channel,
  * in one transaction. options may be NULL.
  *

@@ -64,6 +64,16 @@ typedef struct cs_message_fields {
 #define CS_MESSAGE_FIELDS_INIT {CS_MESSAGE_FIELDS_VERSION, 0, 0, 0, 0, NULL, NULL, NULL, NULL, 0}
 
 /**
+ * Fill *out with the defaults of version `version` of its struct (CS_MESSAGE_FIELDS_INIT gives
+ * those of the current one): for bindings that cannot read macros, and for callers built against
+ * an older version.
+ *
+ * @return CS_OK; CS_EINVAL for NULL or a version this library does not know
+ * @since 0.2
+ */
+CS_EXTERN(int) cs_message_fields_init(cs_message_fields *out, unsigned int version);
+
+/**
  * Add a message to a ticket as the handle's actor. Internal notes are outbound and come
  * from agents (light agents included) or the system; customers write only inbound public
  * messages on tickets they may see, and give only the ticket, subject, body and

@@ -35,6 +35,16 @@ typedef struct cs_reply_options {
 #define CS_REPLY_OPTIONS_INIT {CS_REPLY_OPTIONS_VERSION, 0, NULL, NULL, NULL, NULL, 0}
 
 /**
+ * Fill *out with the defaults of version `version` of its struct (CS_REPLY_OPTIONS_INIT gives
+ * those of the current one): for bindings that cannot read macros, and for callers built against
+ * an older version.
+ *
+ * @return CS_OK; CS_EINVAL for NULL or a version this library does not know
+ * @since 0.2
+ */
+CS_EXTERN(int) cs_reply_options_init(cs_reply_options *out, unsigned int version);
+
+/**
  * Reply publicly to a ticket's customer as the handle's actor (an agent or the system):
  * stores an outbound public message and queues it in the outbox, in one transaction. The
  * reply goes out on the channel of the customer's latest inbound message unless the options

@@ -98,6 +98,16 @@ typedef struct cs_route_group_fields {
 #define CS_ROUTE_GROUP_FIELDS_INIT {CS_ROUTE_GROUP_FIELDS_VERSION, 0, CS_UNSET}
 
 /**
+ * Fill *out with the defaults of version `version` of its struct (CS_ROUTE_GROUP_FIELDS_INIT gives
+ * those of the current one): for bindings that cannot read macros, and for callers built against
+ * an older version.
+ *
+ * @return CS_OK; CS_EINVAL for NULL or a version this library does not know
+ * @since 0.2
+ */
+CS_EXTERN(int) cs_route_group_fields_init(cs_route_group_fields *out, unsigned int version);
+
+/**
  * Configure a group's routing. Admins and the system only. Recorded in the audit trail.
  *
  * @param fields copied
@@ -178,6 +188,16 @@ typedef struct cs_route_report {
 #define CS_ROUTE_REPORT_INIT {CS_ROUTE_REPORT_VERSION, 0, 0, 0, 0}
 
 /**
+ * Fill *out with the defaults of version `version` of its struct (CS_ROUTE_REPORT_INIT gives those
+ * of the current one): for bindings that cannot read macros, and for callers built against an
+ * older version.
+ *
+ * @return CS_OK; CS_EINVAL for NULL or a version this library does not know
+ * @since 0.2
+ */
+CS_EXTERN(int) cs_route_report_init(cs_route_report *out, unsigned int version);
+
+/**
  * Count the tickets solved in [from, to), and their first-contact resolutions and
  * transfers. The first-contact rate is first_contact / solved.
  *
@@ -202,6 +222,16 @@ typedef struct cs_callback_fields {
 } cs_callback_fields;
 
 #define CS_CALLBACK_FIELDS_INIT {CS_CALLBACK_FIELDS_VERSION, 0, 0, 0, NULL, 0, 0}
+
+/**
+ * Fill *out with the defaults of version `version` of its struct (CS_CALLBACK_FIELDS_INIT gives
+ * those of the current one): for bindings that cannot read macros, and for callers built against
+ * an older version.
+ *
+ * @return CS_OK; CS_EINVAL for NULL or a version this library does not know
+ * @since 0.2
+ */
+CS_EXTERN(int) cs_callback_fields_init(cs_callback_fields *out, unsigned int version);
 
 /**
  * Request a callback: open a ticket (as cs_ticket_create() with the handle's actor) with a

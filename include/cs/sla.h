@@ -119,6 +119,16 @@ typedef struct cs_sla_policy_fields {
     {CS_SLA_POLICY_FIELDS_VERSION, NULL, CS_UNSET, NULL, 0, NULL, 0, CS_UNSET, CS_UNSET, 0, \
      CS_UNSET}
 
+/**
+ * Fill *out with the defaults of version `version` of its struct (CS_SLA_POLICY_FIELDS_INIT gives
+ * those of the current one): for bindings that cannot read macros, and for callers built against
+ * an older version.
+ *
+ * @return CS_OK; CS_EINVAL for NULL or a version this library does not know
+ * @since 0.2
+ */
+CS_EXTERN(int) cs_sla_policy_fields_init(cs_sla_policy_fields *out, unsigned int version);
+
 typedef struct cs_sla_policy cs_sla_policy;
 
 /**
@@ -274,6 +284,16 @@ typedef struct cs_sla_queue_filter {
 } cs_sla_queue_filter;
 
 #define CS_SLA_QUEUE_FILTER_INIT {CS_SLA_QUEUE_FILTER_VERSION, 0, 0}
+
+/**
+ * Fill *out with the defaults of version `version` of its struct (CS_SLA_QUEUE_FILTER_INIT gives
+ * those of the current one): for bindings that cannot read macros, and for callers built against
+ * an older version.
+ *
+ * @return CS_OK; CS_EINVAL for NULL or a version this library does not know
+ * @since 0.2
+ */
+CS_EXTERN(int) cs_sla_queue_filter_init(cs_sla_queue_filter *out, unsigned int version);
 
 /** One queue entry. */
 typedef struct cs_sla_queue_item {

@@ -81,6 +81,16 @@ typedef struct cs_ticket_fields {
 
 #define CS_TICKET_FIELDS_INIT {CS_TICKET_FIELDS_VERSION, NULL, 0, 0, 0, 0, 0, 0, 0, NULL, NULL, 0}
 
+/**
+ * Fill *out with the defaults of version `version` of its struct (CS_TICKET_FIELDS_INIT gives
+ * those of the current one): for bindings that cannot read macros, and for callers built against
+ * an older version.
+ *
+ * @return CS_OK; CS_EINVAL for NULL or a version this library does not know
+ * @since 0.2
+ */
+CS_EXTERN(int) cs_ticket_fields_init(cs_ticket_fields *out, unsigned int version);
+
 typedef struct cs_ticket cs_ticket;
 
 /**
@@ -196,6 +206,16 @@ typedef struct cs_ticket_filter {
 } cs_ticket_filter;
 
 #define CS_TICKET_FILTER_INIT {CS_TICKET_FILTER_VERSION, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, 0}
+
+/**
+ * Fill *out with the defaults of version `version` of its struct (CS_TICKET_FILTER_INIT gives
+ * those of the current one): for bindings that cannot read macros, and for callers built against
+ * an older version.
+ *
+ * @return CS_OK; CS_EINVAL for NULL or a version this library does not know
+ * @since 0.2
+ */
+CS_EXTERN(int) cs_ticket_filter_init(cs_ticket_filter *out, unsigned int version);
 
 typedef struct cs_ticket_iter cs_ticket_iter;
 
