@@ -312,6 +312,23 @@ int cs_db__begin(cs_db *db)
     return rc;
 }
 
+/* Undo the innermost section. CS_OK, or the error of a ROLLBACK that failed; the section
+ * counts as closed either way (SQLite ends a transaction whose rollback failed). */
+static int rollback(cs_db *db)
+{
+    int rc = CS_OK;
+
+    release_states(db, false);
+    if (sqlite3_get_autocommit(db->sql)) {
+        /* SQLite already rolled the whole transaction back (I/O error, full disk). */
+        db->txn_depth = 0;
+        return CS_OK;
+    }
+    rc = exec_sql(db, db->txn_depth == 1 ? "ROLLBACK" : "ROLLBACK TO cs; RELEASE cs", "rollback");
+    db->txn_depth = sqlite3_get_autocommit(db->sql) ? 0 : db->txn_depth - 1;
+    return rc;
+}
+
 int cs_db__end(cs_db *db, int rc)
 {
     /* Keep the caller's error: a rollback must not overwrite the reason for it. */
@@ -330,16 +347,9 @@ int cs_db__end(cs_db *db, int rc)
         saved = *cs_error_last();
         rc = end_rc;
     }
-    release_states(db, false);
     snprintf(message, sizeof(message), "%s", saved.message);
     snprintf(field, sizeof(field), "%s", saved.field);
-    if (sqlite3_get_autocommit(db->sql)) {
-        /* SQLite already rolled the whole transaction back (I/O error, full disk). */
-        db->txn_depth = 0;
-    } else {
-        exec_sql(db, db->txn_depth == 1 ? "ROLLBACK" : "ROLLBACK TO cs; RELEASE cs", "rollback");
-        db->txn_depth--;
-    }
+    rollback(db);
     cs_error__set(saved.code, field, "%s", message);
     return rc;
 }
@@ -367,9 +377,7 @@ int cs_db_rollback(cs_db *db)
     if (db->txn_depth == 0)
         return cs_error__inval("db", "cs_db_rollback without an open atomic section");
     cs_error_clear();
-    cs_db__end(db, CS_ECONFLICT);
-    cs_error_clear();
-    return CS_OK;
+    return rollback(db);
 }
 
 int cs_db__bind_text(sqlite3_stmt *st, int idx, const char *s)

@@ -954,6 +954,24 @@ START_TEST(job_progress)
 }
 END_TEST
 
+/* A rollback the database refuses is reported, not taken for success. Here the savepoint
+ * was released behind the handle's back, so ROLLBACK TO finds none. */
+START_TEST(failed_rollback_is_reported)
+{
+    cs_db *db = t_open_memory();
+
+    ck_assert_ok(cs_db_begin(db));
+    ck_assert_ok(cs_db_begin(db));
+    ck_assert_int_eq(sqlite3_exec(db->sql, "RELEASE cs", NULL, NULL, NULL), SQLITE_OK);
+    ck_assert_rc(cs_db_rollback(db), CS_EDB);
+    ck_assert_ptr_nonnull(strstr(cs_error_last()->message, "no such savepoint"));
+    /* The outer section is still there, and ends normally. */
+    ck_assert_ok(cs_db_rollback(db));
+    ck_assert_rc(cs_db_rollback(db), CS_EINVAL);
+    cs_db_close(db);
+}
+END_TEST
+
 /* The init functions give what the _INIT macros give, and for an older version of a struct
  * write no byte past its end. */
 #define SAME_AS_MACRO(type, fn, INIT, VERSION)                                                 \
@@ -1029,6 +1047,7 @@ Suite *cs_db_suite(void)
     TCase *tc = tcase_create("db");
 
     tcase_add_test(tc, options_init_functions);
+    tcase_add_test(tc, failed_rollback_is_reported);
 
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, open_memory);

@@ -119,9 +119,11 @@ CS_EXTERN(int) cs_db_begin(cs_db *db);
 CS_EXTERN(int) cs_db_commit(cs_db *db);
 
 /**
- * End the innermost atomic section, undoing its changes.
+ * End the innermost atomic section, undoing its changes. The section is closed also when
+ * the undo fails.
  *
- * @return CS_OK; CS_EINVAL if no section is open; CS_EDB
+ * @return CS_OK; CS_EINVAL if no section is open; CS_EDB (with SQLite's message) when the
+ *         database refused the undo
  * @since 0.1
  */
 CS_EXTERN(int) cs_db_rollback(cs_db *db);
