@@ -9,9 +9,9 @@
 CS_BEGIN_DECL
 
 /* The version of the headers. configure reads CS_VERSION_STRING from here. */
-#define CS_VERSION_STRING "0.1.0"
+#define CS_VERSION_STRING "0.2.0"
 #define CS_VERSION_MAJOR 0
-#define CS_VERSION_MINOR 1
+#define CS_VERSION_MINOR 2
 #define CS_VERSION_PATCH 0
 /** One number that grows with each release: MAJOR * 10000 + MINOR * 100 + PATCH. */
 #define CS_VERSION_NUMBER (CS_VERSION_MAJOR * 10000 + CS_VERSION_MINOR * 100 + CS_VERSION_PATCH)
@@ -22,7 +22,7 @@ CS_BEGIN_DECL
  * @param[out] major may be NULL
  * @param[out] minor may be NULL
  * @param[out] patch may be NULL
- * @return static text such as "0.1.0"
+ * @return static text such as "0.2.0"
  * @since 0.1
  */
 CS_EXTERN(const char *) cs_version(int *major, int *minor, int *patch);

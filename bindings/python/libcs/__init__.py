@@ -28,7 +28,7 @@ def open(path: str | os.PathLike[str], create: bool = True,
 
 
 def version() -> str:
-    """The version of the loaded libcs library, such as "0.1.0"."""
+    """The version of the loaded libcs library, such as "0.2.0"."""
     return _native.library().cs_version(None, None, None).decode()
 
 
