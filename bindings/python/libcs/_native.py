@@ -9,7 +9,7 @@ import functools
 import os
 from pathlib import Path
 
-SONAME = "libcs.so.0"
+SONAME = "libcs.so.1"
 
 # enum cs_open_flags and enum cs_actor_kind in cs/db.h
 OPEN_CREATE = 1 << 0

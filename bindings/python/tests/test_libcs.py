@@ -398,6 +398,14 @@ class PackageTest(unittest.TestCase):
         with pyproject.open("rb") as f:
             self.assertEqual(tomllib.load(f)["project"]["version"], libcs.version())
 
+    def test_soname_is_the_built_library(self) -> None:
+        # The binding looks for the library by the file name libtool gave it: the two must
+        # move together when the library's ABI version changes.
+        built = os.environ.get("LIBCS_LIBRARY")
+        if not built:
+            self.skipTest("LIBCS_LIBRARY is not set")
+        self.assertEqual(Path(built).name, _native.SONAME)
+
     def test_library_search_order(self) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             package = Path(tmp, "bindings", "python", "libcs")
