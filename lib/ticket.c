@@ -14,6 +14,7 @@
 #include "perm.h"
 #include "audit.h"
 #include "custom.h"
+#include "message.h"
 #include "ticket.h"
 
 static const cs_name status_names[] = {
@@ -54,6 +55,7 @@ static const char sql_update[] =
     "UPDATE ticket SET subject = ?2, status = ?3, priority = ?4, type = ?5, group_id = ?6,"
     " assignee_id = ?7, custom = ?8, updated_at = ?9, solved_at = ?10, closed_at = ?11,"
     " merged_into = ?12 WHERE id = ?1";
+static const char sql_touch[] = "UPDATE ticket SET updated_at = ?2 WHERE id = ?1";
 static const char sql_tags_clear[] = "DELETE FROM ticket_tag WHERE ticket_id = ?1";
 static const char sql_tag_add[] = "INSERT OR IGNORE INTO ticket_tag (ticket_id, tag) VALUES (?1, ?2)";
 static const char sql_reach[] =
@@ -64,7 +66,6 @@ static const char sql_customer_state[] =
 static const char sql_channel_group[] = "SELECT default_group_id FROM channel WHERE id = ?1";
 static const char sql_group_exists[] = "SELECT 1 FROM agent_group WHERE id = ?1";
 static const char sql_agent_state[] = "SELECT role, active FROM agent WHERE id = ?1";
-static const char sql_merge_messages[] = "UPDATE message SET ticket_id = ?1 WHERE ticket_id = ?2";
 static const char sql_merge_tags[] = "INSERT OR IGNORE INTO ticket_tag (ticket_id, tag)"
                                      " SELECT ?1, tag FROM ticket_tag WHERE ticket_id = ?2";
 
@@ -568,6 +569,17 @@ static int store(cs_db *db, const cs_ticket *t)
     return cs_db__exec_stmt(db, st);
 }
 
+int cs_ticket__touch(cs_db *db, int64_t id, cs_time at)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_touch);
+
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, at);
+    return cs_db__exec_stmt(db, st);
+}
+
 /* Change the status of a ticket by the library itself (ingest reopening, auto-close). */
 int cs_ticket__set_status(cs_db *db, const cs_actor *by, int64_t id, int status)
 {
@@ -728,16 +740,16 @@ static int merge(cs_db *db, const cs_actor *by, int64_t target_id, int64_t sourc
                                                                           : source->number));
         goto out;
     }
-    for (int i = 0; i < 2; i++) {
-        if (!(st = cs_db__stmt(db, i ? sql_merge_tags : sql_merge_messages))) {
-            rc = cs_error_last()->code;
-            goto out;
-        }
-        sqlite3_bind_int64(st, 1, target_id);
-        sqlite3_bind_int64(st, 2, source_id);
-        if ((rc = cs_db__exec_stmt(db, st)) < 0)
-            goto out;
+    if ((rc = cs_message__move(db, target_id, source_id)) < 0)
+        goto out;
+    if (!(st = cs_db__stmt(db, sql_merge_tags))) {
+        rc = cs_error_last()->code;
+        goto out;
     }
+    sqlite3_bind_int64(st, 1, target_id);
+    sqlite3_bind_int64(st, 2, source_id);
+    if ((rc = cs_db__exec_stmt(db, st)) < 0)
+        goto out;
     source->updated_at = target->updated_at = cs_db_now(db);
     source->status = CS_STATUS_CLOSED;
     source->closed_at = source->updated_at;

@@ -28,5 +28,7 @@ int cs_ticket__create(int64_t *id, cs_db *db, const cs_actor *by, const cs_ticke
 int cs_ticket__update(cs_db *db, const cs_actor *by, int64_t id, const cs_ticket_fields *f);
 /* Change a ticket's status as the library (reopen on a reply, auto-close), with audit. */
 int cs_ticket__set_status(cs_db *db, const cs_actor *by, int64_t id, int status);
+/* Set a ticket's update time (a message was added to it). */
+int cs_ticket__touch(cs_db *db, int64_t id, cs_time at);
 
 #endif
