@@ -6,16 +6,15 @@
 #include <jansson.h>
 #include <nettle/sha2.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cs-internal.h"
 #include "react.h"
-#include "db.h"
 #include "perm.h"
 #include "audit.h"
 #include "ticket.h"
 #include "message.h"
+#include "store/message.h"
 
 static const cs_name direction_names[] = {
     {CS_DIRECTION_INBOUND, "inbound"},
@@ -29,45 +28,6 @@ static const cs_name actor_names[] = {
     {CS_ACTOR_SYSTEM, "system"},
     {CS_ACTOR_AGENT, "agent"},
     {CS_ACTOR_CUSTOMER, "customer"},
-};
-
-/* The statement table. */
-#define MESSAGE_COLUMNS                                                                        \
-    "id, ticket_id, direction, visibility, channel_id, author_kind, author_id, subject, body," \
-    " external_id, created_at, quoted, signature, html, reply_to, mail_date, mail_kind"
-static const char sql_insert[] =
-    "INSERT INTO message (ticket_id, direction, visibility, channel_id, author_kind, author_id,"
-    " subject, body, external_id, created_at, conversation)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
-static const char sql_insert_attachment[] =
-    "INSERT INTO attachment (message_id, name, content_type, size, sha256, storage_ref, data)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
-static const char sql_by_id[] = "SELECT " MESSAGE_COLUMNS " FROM message WHERE id = ?1";
-static const char sql_by_ticket[] = "SELECT " MESSAGE_COLUMNS " FROM message"
-                                    " WHERE ticket_id = ?1 AND visibility <= ?2 AND id > ?3"
-                                    " ORDER BY id LIMIT ?4";
-static const char sql_attachments[] =
-    "SELECT name, content_type, size, sha256, storage_ref, data FROM attachment"
-    " WHERE message_id = ?1 ORDER BY id";
-static const char sql_touch_ticket[] = "UPDATE ticket SET updated_at = ?2 WHERE id = ?1";
-static const char sql_channel_exists[] = "SELECT 1 FROM channel WHERE id = ?1";
-
-struct attachment {
-    char *name, *content_type, *sha256, *storage_ref;
-    void *data;
-    size_t size;
-};
-
-struct cs_message {
-    int64_t id, ticket_id, channel_id, author_id;
-    int direction, visibility, author_kind;
-    char *subject, *body, *external_id;
-    cs_time created_at;
-    char *quoted, *signature, *html, *reply_to; /* mail ingested raw */
-    cs_time mail_date;
-    int mail_kind;
-    struct attachment *attachments;
-    size_t nattachments;
 };
 
 const char *cs_message_direction_name(int direction)
@@ -199,25 +159,21 @@ static int check_customer_message(const cs_message_fields *f)
     return field ? cs_error__set(CS_EPERM, field, "customers may not set %s", field) : CS_OK;
 }
 
-static int insert_attachment(cs_db *db, int64_t message_id, const cs_attachment_spec *a)
+/* The stored attachment: the SHA-256 of inline data is the library's to compute. */
+static int insert_attachment(cs_db *db, int64_t message_id, const cs_attachment_spec *in)
 {
-    sqlite3_stmt *st = cs_db__stmt(db, sql_insert_attachment);
+    cs_attachment_spec a = *in;
     char hex[65];
 
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, message_id);
-    cs_db__bind_text(st, 2, a->name);
-    cs_db__bind_text(st, 3, a->content_type && *a->content_type ? a->content_type
-                                                                : "application/octet-stream");
-    sqlite3_bind_int64(st, 4, (int64_t)a->size);
-    if (a->data)
-        cs_sha256__hex(hex, a->data, a->size);
-    cs_db__bind_text(st, 5, a->data ? hex : a->sha256);
-    cs_db__bind_text(st, 6, a->storage_ref && *a->storage_ref ? a->storage_ref : NULL);
-    if (a->data)
-        sqlite3_bind_blob64(st, 7, a->data, (sqlite3_uint64)a->size, SQLITE_STATIC);
-    return cs_db__exec_stmt(db, st);
+    if (!a.content_type || !*a.content_type)
+        a.content_type = "application/octet-stream";
+    if (a.data) {
+        cs_sha256__hex(hex, a.data, a.size);
+        a.sha256 = hex;
+    }
+    if (a.storage_ref && !*a.storage_ref)
+        a.storage_ref = NULL;
+    return cs_store__message_attach(db, message_id, &a);
 }
 
 int cs_message__attach(cs_db *db, int64_t message_id, const cs_attachment_spec *a)
@@ -242,45 +198,46 @@ static unsigned change_of(const cs_message_fields *f, int author_kind)
 int cs_message__insert(int64_t *id, cs_db *db, const cs_message_fields *f,
                        const char *conversation, int author_kind, int64_t author_id)
 {
-    sqlite3_stmt *st = cs_db__stmt(db, sql_insert);
+    cs_message_fields row = *f;
     cs_time now = cs_db_now(db);
     int rc;
 
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, f->ticket_id);
-    sqlite3_bind_int(st, 2, f->direction);
-    sqlite3_bind_int(st, 3, f->visibility ? f->visibility : CS_VISIBILITY_PUBLIC);
-    if (f->channel_id)
-        sqlite3_bind_int64(st, 4, f->channel_id);
-    sqlite3_bind_int(st, 5, author_kind);
-    if (author_id)
-        sqlite3_bind_int64(st, 6, author_id);
-    cs_db__bind_text(st, 7, f->subject && *f->subject ? f->subject : NULL);
-    cs_db__bind_text(st, 8, f->body);
-    cs_db__bind_text(st, 9, f->external_id && *f->external_id ? f->external_id : NULL);
-    sqlite3_bind_int64(st, 10, now);
-    cs_db__bind_text(st, 11, conversation && *conversation ? conversation : NULL);
-    rc = cs_db__exec_stmt(db, st);
+    row.visibility = f->visibility ? f->visibility : CS_VISIBILITY_PUBLIC;
+    /* An empty text is none. */
+    row.subject = f->subject && *f->subject ? f->subject : NULL;
+    row.external_id = f->external_id && *f->external_id ? f->external_id : NULL;
+    rc = cs_store__message_insert(id, db, &row, conversation && *conversation ? conversation : NULL,
+                                  author_kind, author_id, now);
     if (rc == CS_EEXISTS)
         return cs_error__set(CS_EEXISTS, "external_id", "a message with external id \"%s\" "
                              "already exists on channel %lld", f->external_id,
                              (long long)f->channel_id);
     if (rc < 0)
         return rc;
-    *id = sqlite3_last_insert_rowid(db->sql);
     for (size_t i = 0; i < f->nattachments && rc == CS_OK; i++)
         rc = insert_attachment(db, *id, &f->attachments[i]);
-    if (rc == CS_OK && (st = cs_db__stmt(db, sql_touch_ticket))) {
-        sqlite3_bind_int64(st, 1, f->ticket_id);
-        sqlite3_bind_int64(st, 2, now);
-        rc = cs_db__exec_stmt(db, st);
-    } else if (rc == CS_OK) {
-        rc = cs_error_last()->code;
-    }
+    if (rc == CS_OK)
+        rc = cs_ticket__touch(db, f->ticket_id, now);
     if (rc == CS_OK)
         rc = cs_react__note(db, f->ticket_id, change_of(f, author_kind), *id);
     return rc;
+}
+
+int cs_message__move(cs_db *db, int64_t to, int64_t from)
+{
+    return cs_store__message_move(db, to, from);
+}
+
+static int check_channel(cs_db *db, int64_t id)
+{
+    bool found;
+    int rc;
+
+    if ((rc = cs_store__message_channel_exists(&found, db, id)) < 0)
+        return rc;
+    return found ? CS_OK
+                 : cs_error__set(CS_ENOTFOUND, "channel_id", "channel %lld does not exist",
+                                 (long long)id);
 }
 
 static int create(int64_t *id, cs_db *db, const cs_actor *by, cs_cap cap,
@@ -301,8 +258,7 @@ static int create(int64_t *id, cs_db *db, const cs_actor *by, cs_cap cap,
         f.direction = by->kind == CS_ACTOR_CUSTOMER ? CS_DIRECTION_INBOUND : CS_DIRECTION_OUTBOUND;
     if (!f.channel_id)
         f.channel_id = cs_ticket_channel_id(t);
-    else if ((rc = cs_db__exists(db, sql_channel_exists, f.channel_id, "channel_id",
-                                 "channel")) < 0)
+    else if ((rc = check_channel(db, f.channel_id)) < 0)
         goto out;
     if ((rc = cs_message__insert(id, db, &f, NULL, by->kind, by->id)) < 0)
         goto out;
@@ -334,7 +290,7 @@ int cs_message_create(int64_t *id, cs_db *db, const cs_message_fields *fields)
     return cs_react__end(db, create(id, db, &by, cap, fields));
 }
 
-static void message_clear(cs_message *m)
+void cs_message__clear(cs_message *m)
 {
     cs_mem__free(m->subject);
     cs_mem__free(m->body);
@@ -344,7 +300,7 @@ static void message_clear(cs_message *m)
     cs_mem__free(m->html);
     cs_mem__free(m->reply_to);
     for (size_t i = 0; i < m->nattachments; i++) {
-        struct attachment *a = &m->attachments[i];
+        struct cs_message__attachment *a = &m->attachments[i];
         cs_mem__free(a->name);
         cs_mem__free(a->content_type);
         cs_mem__free(a->sha256);
@@ -359,77 +315,8 @@ void cs_message_free(cs_message *m)
 {
     if (!m)
         return;
-    message_clear(m);
+    cs_message__clear(m);
     cs_mem__free(m);
-}
-
-static int load_attachment(struct attachment *a, sqlite3_stmt *st)
-{
-    int rc = CS_OK;
-    const void *blob = sqlite3_column_blob(st, 5);
-    size_t len = (size_t)sqlite3_column_bytes(st, 5);
-
-    a->name = cs_db__column_strdup(st, 0, &rc);
-    a->content_type = cs_db__column_strdup(st, 1, &rc);
-    a->size = (size_t)sqlite3_column_int64(st, 2);
-    a->sha256 = cs_db__column_strdup(st, 3, &rc);
-    a->storage_ref = cs_db__column_strdup(st, 4, &rc);
-    if (blob && rc == CS_OK) {
-        if (!(a->data = cs_mem__alloc(len)))
-            return cs_error__nomem();
-        memcpy(a->data, blob, len);
-    }
-    return rc;
-}
-
-static int load_attachments(cs_message *m, cs_db *db)
-{
-    sqlite3_stmt *st = cs_db__stmt(db, sql_attachments);
-    int rc = CS_OK, step;
-
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, m->id);
-    while (rc == CS_OK && (step = cs_db__step(db, st)) == SQLITE_ROW) {
-        struct attachment *v =
-            cs_mem__realloc(m->attachments, (m->nattachments + 1) * sizeof(*v));
-        if (!v) {
-            rc = cs_error__nomem();
-            break;
-        }
-        m->attachments = v;
-        memset(&v[m->nattachments], 0, sizeof(*v));
-        rc = load_attachment(&v[m->nattachments++], st);
-    }
-    if (rc == CS_OK && step != SQLITE_DONE)
-        rc = cs_db__error(db, step, "read attachments");
-    cs_db__done(st);
-    return rc;
-}
-
-static int message_from_row(cs_message *m, cs_db *db, sqlite3_stmt *st)
-{
-    int rc = CS_OK;
-
-    message_clear(m);
-    m->id = sqlite3_column_int64(st, 0);
-    m->ticket_id = sqlite3_column_int64(st, 1);
-    m->direction = sqlite3_column_int(st, 2);
-    m->visibility = sqlite3_column_int(st, 3);
-    m->channel_id = sqlite3_column_int64(st, 4);
-    m->author_kind = sqlite3_column_int(st, 5);
-    m->author_id = sqlite3_column_int64(st, 6);
-    m->subject = cs_db__column_strdup(st, 7, &rc);
-    m->body = cs_db__column_strdup(st, 8, &rc);
-    m->external_id = cs_db__column_strdup(st, 9, &rc);
-    m->created_at = sqlite3_column_int64(st, 10);
-    m->quoted = cs_db__column_strdup(st, 11, &rc);
-    m->signature = cs_db__column_strdup(st, 12, &rc);
-    m->html = cs_db__column_strdup(st, 13, &rc);
-    m->reply_to = cs_db__column_strdup(st, 14, &rc);
-    m->mail_date = sqlite3_column_int64(st, 15);
-    m->mail_kind = sqlite3_column_int(st, 16);
-    return rc == CS_OK ? load_attachments(m, db) : rc;
 }
 
 static int message_not_found(int64_t id)
@@ -439,8 +326,8 @@ static int message_not_found(int64_t id)
 
 int cs_message_lookup(cs_message **out, cs_db *db, int64_t id)
 {
-    sqlite3_stmt *st;
     cs_message *m = NULL;
+    bool found;
     cs_actor by;
     int rc;
 
@@ -450,17 +337,10 @@ int cs_message_lookup(cs_message **out, cs_db *db, int64_t id)
         return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
     if ((rc = cs_perm__require(&by, db, CS_CAP_TICKET_READ)) < 0)
         return rc;
-    if (!(st = cs_db__stmt(db, sql_by_id)))
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, id);
-    rc = cs_db__step(db, st);
-    if (rc == SQLITE_ROW)
-        rc = (m = cs_mem__calloc(1, sizeof(*m))) ? message_from_row(m, db, st) : cs_error__nomem();
-    else if (rc == SQLITE_DONE)
+    if (!(m = cs_mem__calloc(1, sizeof(*m))))
+        return cs_error__nomem();
+    if ((rc = cs_store__message_get(m, &found, db, id)) == CS_OK && !found)
         rc = message_not_found(id);
-    else
-        rc = cs_db__error(db, rc, "read message");
-    cs_db__done(st);
     /* A message on a ticket the actor may not see, or a note a customer may not read, does
      * not exist for it. */
     if (rc == CS_OK &&
@@ -566,7 +446,7 @@ int cs_message_attachment(const cs_message *m, size_t i, cs_attachment_spec *out
 {
     if (!m || !out || i >= m->nattachments)
         return cs_error__inval("i", "attachment %zu does not exist", i);
-    const struct attachment *a = &m->attachments[i];
+    const struct cs_message__attachment *a = &m->attachments[i];
     out->name = a->name;
     out->content_type = a->content_type;
     out->data = a->data;
@@ -598,7 +478,7 @@ int cs_message_to_json(char **out, const cs_message *m)
     o = json_object();
     atts = json_array();
     for (size_t i = 0; atts && i < m->nattachments; i++) {
-        const struct attachment *a = &m->attachments[i];
+        const struct cs_message__attachment *a = &m->attachments[i];
         json_array_append_new(atts, json_pack("{s:s, s:s, s:I, s:s, s:o, s:b}", "name", a->name,
                                               "content_type", a->content_type, "size",
                                               (json_int_t)a->size, "sha256", a->sha256,
@@ -626,17 +506,8 @@ int cs_message_to_json(char **out, const cs_message *m)
     return cs_json__dump(out, o);
 }
 
-struct cs_message_iter {
-    cs_db *db;
-    size_t bytes; /* read into this page */
-    cs_page page;
-    cs_message messages[CS_PAGE_ROWS];
-};
-
 int cs_message_iter_new(cs_message_iter **out, cs_db *db, int64_t ticket_id)
 {
-    cs_message_iter *it;
-    sqlite3_stmt *st;
     cs_actor by;
     int rc;
 
@@ -647,60 +518,19 @@ int cs_message_iter_new(cs_message_iter **out, cs_db *db, int64_t ticket_id)
     if ((rc = cs_perm__require(&by, db, CS_CAP_TICKET_READ)) < 0 ||
         (rc = cs_ticket__reach(db, &by, CS_CAP_TICKET_READ, ticket_id, "ticket_id")) < 0)
         return rc;
-    if (!(it = cs_mem__calloc(1, sizeof(*it))))
-        return cs_error__nomem();
-    if ((rc = cs_db__prepare(&st, db, sql_by_ticket, "list messages")) < 0) {
-        cs_mem__free(it);
-        return rc;
-    }
-    sqlite3_bind_int64(st, 1, ticket_id);
-    sqlite3_bind_int(st, 2, by.kind == CS_ACTOR_CUSTOMER ? CS_VISIBILITY_PUBLIC
-                                                          : CS_VISIBILITY_INTERNAL);
-    it->page = (cs_page)CS_PAGE_INIT(st, 3, 0, 4, 0);
-    it->db = db;
-    *out = it;
-    return CS_OK;
-}
-
-/* Bodies run to 4 MiB and inline attachments to 1 MiB each: a page ends at CS_PAGE_BYTES. */
-static int keep_message(void *payload, sqlite3_stmt *st)
-{
-    cs_message_iter *it = payload;
-    cs_message *m = &it->messages[it->page.n];
-    int rc = message_from_row(m, it->db, st);
-
-    if (rc < 0)
-        return rc;
-    if (it->page.n++ == 0)
-        it->bytes = 0;
-    it->page.key = m->id;
-    it->bytes += strlen(m->body) + (m->subject ? strlen(m->subject) : 0);
-    for (size_t i = 0; i < m->nattachments; i++)
-        it->bytes += m->attachments[i].data ? m->attachments[i].size : 0;
-    return it->bytes >= CS_PAGE_BYTES ? CS_PAGE_FULL : CS_OK;
+    /* Customers never read internal notes. */
+    return cs_store__message_list(out, db, ticket_id, by.kind != CS_ACTOR_CUSTOMER);
 }
 
 int cs_message_next(const cs_message **out, cs_message_iter *it)
 {
-    size_t i;
-    int rc;
-
     if (!out || !it)
         return cs_error__inval(out ? "it" : "out", "%s is NULL", out ? "it" : "out");
     *out = NULL;
-    rc = cs_db__page_next(&i, &it->page, it->db, keep_message, it, "list messages");
-    if (rc != CS_OK)
-        return rc;
-    *out = &it->messages[i];
-    return CS_OK;
+    return cs_store__message_list_next(out, it);
 }
 
 void cs_message_iter_free(cs_message_iter *it)
 {
-    if (!it)
-        return;
-    sqlite3_finalize(it->page.st);
-    for (size_t i = 0; i < CS_PAGE_ROWS; i++)
-        message_clear(&it->messages[i]);
-    cs_mem__free(it);
+    cs_store__message_list_free(it);
 }

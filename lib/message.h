@@ -1,5 +1,5 @@
 /*
- * libcs - None. Not API.
+ * libcs - messages: what other modules and the message store use. Not API.
  */
 #ifndef CS_MESSAGE_PRIVATE_H
 #define CS_MESSAGE_PRIVATE_H
@@ -7,6 +7,28 @@
 #include "cs-internal.h"
 #include "perm.h"
 
+/* A stored attachment; data is NULL for one the host keeps (storage_ref). */
+struct cs_message__attachment {
+    char *name, *content_type, *sha256, *storage_ref;
+    void *data;
+    size_t size;
+};
+
+/* A message as the library holds it; the store fills it. */
+struct cs_message {
+    int64_t id, ticket_id, channel_id, author_id;
+    int direction, visibility, author_kind;
+    char *subject, *body, *external_id;
+    cs_time created_at;
+    char *quoted, *signature, *html, *reply_to; /* mail ingested raw */
+    cs_time mail_date;
+    int mail_kind;
+    struct cs_message__attachment *attachments;
+    size_t nattachments;
+};
+
+/* Release what a message holds and zero it; the struct itself stays the caller's. */
+void cs_message__clear(cs_message *m);
 
 /* Insert a message with an explicit author (ingest, replies), touching the ticket's
  * update time. The fields must have been validated; direction must be set. */
@@ -20,5 +42,7 @@ int cs_message__attach(cs_db *db, int64_t message_id, const cs_attachment_spec *
 int cs_message__check(const cs_message_fields *f);
 /* Validate attachments as cs_message_create() does (fields "attachments[i].name" ...). */
 int cs_message__check_attachments(const cs_attachment_spec *a, size_t n);
+/* Move every message of ticket `from` to ticket `to` (a merge). */
+int cs_message__move(cs_db *db, int64_t to, int64_t from);
 
 #endif

@@ -1,20 +1,19 @@
 /*
- * libcs - tickets: create, update with status rules, merge, lookup and keyset listing.
+ * libcs - tickets: create, update with status rules, merge, lookup and listing.
  */
 #include "config.h"
 
 #include <jansson.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cs-internal.h"
 #include "react.h"
-#include "db.h"
 #include "perm.h"
 #include "audit.h"
 #include "custom.h"
+#include "message.h"
 #include "ticket.h"
+#include "store/ticket.h"
 
 static const cs_name status_names[] = {
     {CS_STATUS_NEW, "new"},         {CS_STATUS_OPEN, "open"},     {CS_STATUS_PENDING, "pending"},
@@ -31,50 +30,6 @@ static const cs_name type_names[] = {
     {CS_TYPE_INCIDENT, "incident"},
     {CS_TYPE_PROBLEM, "problem"},
     {CS_TYPE_TASK, "task"},
-};
-
-/* The statement table. */
-#define TICKET_COLUMNS                                                                         \
-    "t.id, t.number, t.subject, t.customer_id, t.channel_id, t.status, t.priority, t.type,"    \
-    " t.group_id, t.assignee_id, t.custom, t.merged_into, t.created_at, t.updated_at,"         \
-    " t.solved_at, t.closed_at, c.organization_id,"                                            \
-    " (SELECT group_concat(tag, ',') FROM ticket_tag WHERE ticket_id = t.id)"
-static const char sql_by_id[] = "SELECT " TICKET_COLUMNS " FROM ticket t"
-                                " JOIN customer c ON c.id = t.customer_id WHERE t.id = ?1";
-static const char sql_by_number[] = "SELECT " TICKET_COLUMNS " FROM ticket t"
-                                    " JOIN customer c ON c.id = t.customer_id"
-                                    " WHERE t.number = ?1";
-static const char sql_next_number[] =
-    "UPDATE counter SET value = value + 1 WHERE name = 'ticket_number' RETURNING value";
-static const char sql_insert[] =
-    "INSERT INTO ticket (number, subject, customer_id, channel_id, status, priority, type,"
-    " group_id, assignee_id, custom, created_at, updated_at)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)";
-static const char sql_update[] =
-    "UPDATE ticket SET subject = ?2, status = ?3, priority = ?4, type = ?5, group_id = ?6,"
-    " assignee_id = ?7, custom = ?8, updated_at = ?9, solved_at = ?10, closed_at = ?11,"
-    " merged_into = ?12 WHERE id = ?1";
-static const char sql_tags_clear[] = "DELETE FROM ticket_tag WHERE ticket_id = ?1";
-static const char sql_tag_add[] = "INSERT OR IGNORE INTO ticket_tag (ticket_id, tag) VALUES (?1, ?2)";
-static const char sql_reach[] =
-    "SELECT t.customer_id, c.organization_id, t.group_id, t.assignee_id FROM ticket t"
-    " JOIN customer c ON c.id = t.customer_id WHERE t.id = ?1";
-static const char sql_customer_state[] =
-    "SELECT merged_into, erased_at FROM customer WHERE id = ?1";
-static const char sql_channel_group[] = "SELECT default_group_id FROM channel WHERE id = ?1";
-static const char sql_group_exists[] = "SELECT 1 FROM agent_group WHERE id = ?1";
-static const char sql_agent_state[] = "SELECT role, active FROM agent WHERE id = ?1";
-static const char sql_merge_messages[] = "UPDATE message SET ticket_id = ?1 WHERE ticket_id = ?2";
-static const char sql_merge_tags[] = "INSERT OR IGNORE INTO ticket_tag (ticket_id, tag)"
-                                     " SELECT ?1, tag FROM ticket_tag WHERE ticket_id = ?2";
-
-struct cs_ticket {
-    int64_t id, number, customer_id, channel_id, group_id, assignee_id, merged_into;
-    int64_t organization_id; /* the customer's, for access checks */
-    int status, priority, type;
-    char *subject, *custom;
-    cs_strv tags;
-    cs_time created_at, updated_at, solved_at, closed_at;
 };
 
 const char *cs_ticket_status_name(int status)
@@ -117,90 +72,50 @@ int cs_ticket_status_allowed(int from, int to)
     return to != from && to != CS_STATUS_CLOSED;
 }
 
+void cs_ticket__clear(cs_ticket *t)
+{
+    cs_mem__free(t->subject);
+    cs_mem__free(t->custom);
+    cs_strv__free(&t->tags);
+    memset(t, 0, sizeof(*t));
+}
+
 void cs_ticket_free(cs_ticket *t)
 {
     if (!t)
         return;
-    cs_mem__free(t->subject);
-    cs_mem__free(t->custom);
-    cs_strv__free(&t->tags);
+    cs_ticket__clear(t);
     cs_mem__free(t);
-}
-
-static int split_tags(cs_strv *out, const char *joined)
-{
-    const char *p = joined, *comma;
-    char tag[CS_TAG_MAX + 1];
-    int rc = CS_OK;
-
-    while (p && *p && rc == CS_OK) {
-        comma = strchr(p, ',');
-        size_t len = comma ? (size_t)(comma - p) : strlen(p);
-        snprintf(tag, sizeof(tag), "%.*s", (int)len, p);
-        rc = cs_strv__push(out, tag);
-        p = comma ? comma + 1 : NULL;
-    }
-    return rc;
-}
-
-/* Fill a ticket from a row of TICKET_COLUMNS. */
-static int ticket_from_row(cs_ticket *t, sqlite3_stmt *st)
-{
-    int rc = CS_OK;
-
-    cs_mem__free(t->subject);
-    cs_mem__free(t->custom);
-    cs_strv__free(&t->tags);
-    t->id = sqlite3_column_int64(st, 0);
-    t->number = sqlite3_column_int64(st, 1);
-    t->subject = cs_db__column_strdup(st, 2, &rc);
-    t->customer_id = sqlite3_column_int64(st, 3);
-    t->channel_id = sqlite3_column_int64(st, 4);
-    t->status = sqlite3_column_int(st, 5);
-    t->priority = sqlite3_column_int(st, 6);
-    t->type = sqlite3_column_int(st, 7);
-    t->group_id = sqlite3_column_int64(st, 8);
-    t->assignee_id = sqlite3_column_int64(st, 9);
-    t->custom = cs_db__column_strdup(st, 10, &rc);
-    t->merged_into = sqlite3_column_int64(st, 11);
-    t->created_at = sqlite3_column_int64(st, 12);
-    t->updated_at = sqlite3_column_int64(st, 13);
-    t->solved_at = sqlite3_column_int64(st, 14);
-    t->closed_at = sqlite3_column_int64(st, 15);
-    t->organization_id = sqlite3_column_int64(st, 16);
-    if (rc == CS_OK)
-        rc = split_tags(&t->tags, (const char *)sqlite3_column_text(st, 17));
-    return rc;
 }
 
 /* The answer for a ticket that does not exist, and for one the actor may not see: the
  * same, so that nobody learns which of the two it is. */
-static int not_found(bool by_number, int64_t key)
+static int not_found(const char *field, bool by_number, int64_t key)
 {
-    return cs_error__set(CS_ENOTFOUND, by_number ? "number" : "id", "ticket %s%lld does not exist",
-                         by_number ? "#" : "", (long long)key);
+    return cs_error__set(CS_ENOTFOUND, field, "ticket %s%lld does not exist", by_number ? "#" : "",
+                         (long long)key);
+}
+
+/* What another module's missing object reads as. */
+static int missing(const char *field, const char *what, int64_t id)
+{
+    return cs_error__set(CS_ENOTFOUND, field, "%s %lld does not exist", what, (long long)id);
 }
 
 /* Read a ticket without permission checks (the library's own use). */
-static int load(cs_ticket **out, cs_db *db, const char *sql, int64_t key)
+static int load(cs_ticket **out, cs_db *db, bool by_number, int64_t key)
 {
-    sqlite3_stmt *st = cs_db__stmt(db, sql);
-    cs_ticket *t = NULL;
+    cs_ticket *t = cs_mem__calloc(1, sizeof(*t));
+    bool found;
     int rc;
 
     *out = NULL;
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, key);
-    rc = cs_db__step(db, st);
-    if (rc == SQLITE_ROW) {
-        rc = (t = cs_mem__calloc(1, sizeof(*t))) ? ticket_from_row(t, st) : cs_error__nomem();
-    } else if (rc == SQLITE_DONE) {
-        rc = not_found(sql == sql_by_number, key);
-    } else {
-        rc = cs_db__error(db, rc, "read ticket");
-    }
-    cs_db__done(st);
+    if (!t)
+        return cs_error__nomem();
+    rc = by_number ? cs_store__ticket_get_number(t, &found, db, key)
+                   : cs_store__ticket_get(t, &found, db, key);
+    if (rc == CS_OK && !found)
+        rc = not_found(by_number ? "number" : "id", by_number, key);
     if (rc < 0) {
         cs_ticket_free(t);
         return rc;
@@ -211,7 +126,7 @@ static int load(cs_ticket **out, cs_db *db, const char *sql, int64_t key)
 
 int cs_ticket__get(cs_ticket **out, cs_db *db, int64_t id)
 {
-    return load(out, db, sql_by_id, id);
+    return load(out, db, false, id);
 }
 
 int cs_ticket__visible(cs_db *db, const cs_actor *by, cs_cap cap, const cs_ticket *t,
@@ -223,19 +138,15 @@ int cs_ticket__visible(cs_db *db, const cs_actor *by, cs_cap cap, const cs_ticke
 
 int cs_ticket__reach(cs_db *db, const cs_actor *by, cs_cap cap, int64_t id, const char *field)
 {
-    sqlite3_stmt *st = cs_db__stmt(db, sql_reach);
-    int64_t c[4];
+    cs_ticket t = {0};
+    bool found;
     int rc;
 
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, id);
-    if ((rc = cs_db__one(db, st, id, field, "ticket")) < 0)
+    if ((rc = cs_store__ticket_access(&t, &found, db, id)) < 0)
         return rc;
-    for (int i = 0; i < 4; i++)
-        c[i] = sqlite3_column_int64(st, i);
-    cs_db__done(st);
-    return cs_perm__ticket(db, by, cap, id, c[0], c[1], c[2], c[3], field);
+    if (!found)
+        return not_found(field, false, id);
+    return cs_ticket__visible(db, by, cap, &t, field);
 }
 
 int cs_ticket__lookup(cs_ticket **out, cs_db *db, const cs_actor *by, cs_cap cap, int64_t id,
@@ -244,7 +155,7 @@ int cs_ticket__lookup(cs_ticket **out, cs_db *db, const cs_actor *by, cs_cap cap
     int rc;
 
     *out = NULL;
-    if ((rc = load(out, db, sql_by_id, id)) == CS_OK &&
+    if ((rc = load(out, db, false, id)) == CS_OK &&
         (rc = cs_ticket__visible(db, by, cap, *out, field)) < 0) {
         cs_ticket_free(*out);
         *out = NULL;
@@ -252,7 +163,7 @@ int cs_ticket__lookup(cs_ticket **out, cs_db *db, const cs_actor *by, cs_cap cap
     return rc == CS_ENOTFOUND ? cs_error__refield(field) : rc;
 }
 
-static int lookup(cs_ticket **out, cs_db *db, const char *sql, int64_t key)
+static int lookup(cs_ticket **out, cs_db *db, bool by_number, int64_t key)
 {
     cs_actor by;
     int rc;
@@ -262,24 +173,24 @@ static int lookup(cs_ticket **out, cs_db *db, const char *sql, int64_t key)
     if (!out || !db)
         return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
     if ((rc = cs_perm__require(&by, db, CS_CAP_TICKET_READ)) < 0 ||
-        (rc = load(out, db, sql, key)) < 0)
+        (rc = load(out, db, by_number, key)) < 0)
         return rc;
     if (cs_ticket__visible(db, &by, CS_CAP_TICKET_READ, *out, NULL) < 0) {
         cs_ticket_free(*out);
         *out = NULL;
-        return not_found(sql == sql_by_number, key);
+        return not_found(by_number ? "number" : "id", by_number, key);
     }
     return CS_OK;
 }
 
 int cs_ticket_lookup(cs_ticket **out, cs_db *db, int64_t id)
 {
-    return lookup(out, db, sql_by_id, id);
+    return lookup(out, db, false, id);
 }
 
 int cs_ticket_lookup_number(cs_ticket **out, cs_db *db, int64_t number)
 {
-    return lookup(out, db, sql_by_number, number);
+    return lookup(out, db, true, number);
 }
 
 /* Validation of the fields both create and update take. */
@@ -326,90 +237,59 @@ static int check_fields(const cs_ticket_fields *f, bool create)
 
 static int check_customer(cs_db *db, int64_t id)
 {
-    sqlite3_stmt *st = cs_db__stmt(db, sql_customer_state);
+    int64_t merged_into = 0;
+    bool erased = false, found;
     int rc;
 
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, id);
-    if ((rc = cs_db__one(db, st, id, "customer_id", "customer")) < 0)
+    if ((rc = cs_store__ticket_customer_state(&merged_into, &erased, &found, db, id)) < 0)
         return rc;
-    if (sqlite3_column_type(st, 0) != SQLITE_NULL)
-        rc = cs_error__set(CS_ECONFLICT, "customer_id", "customer %lld was merged into %lld",
-                           (long long)id, (long long)sqlite3_column_int64(st, 0));
-    else if (sqlite3_column_type(st, 1) != SQLITE_NULL)
-        rc = cs_error__set(CS_ECONFLICT, "customer_id", "customer %lld was erased",
-                           (long long)id);
-    cs_db__done(st);
-    return rc;
+    if (!found)
+        return missing("customer_id", "customer", id);
+    if (merged_into)
+        return cs_error__set(CS_ECONFLICT, "customer_id", "customer %lld was merged into %lld",
+                             (long long)id, (long long)merged_into);
+    if (erased)
+        return cs_error__set(CS_ECONFLICT, "customer_id", "customer %lld was erased",
+                             (long long)id);
+    return CS_OK;
 }
 
 /* An assignee must be an active agent who may work tickets. */
 static int check_assignee(cs_db *db, int64_t id)
 {
-    sqlite3_stmt *st = cs_db__stmt(db, sql_agent_state);
+    bool active = false, found;
+    int role = 0, rc;
+
+    if ((rc = cs_store__ticket_agent_state(&role, &active, &found, db, id)) < 0)
+        return rc;
+    if (!found)
+        return missing("assignee_id", "agent", id);
+    if (!active)
+        return cs_error__inval("assignee_id", "agent %lld is inactive", (long long)id);
+    if (role == CS_ROLE_LIGHT)
+        return cs_error__inval("assignee_id", "agent %lld is a light agent and cannot be "
+                                              "assigned tickets", (long long)id);
+    return CS_OK;
+}
+
+static int check_group(cs_db *db, int64_t id)
+{
+    bool found;
     int rc;
 
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, id);
-    if ((rc = cs_db__one(db, st, id, "assignee_id", "agent")) < 0)
+    if ((rc = cs_store__ticket_group_exists(&found, db, id)) < 0)
         return rc;
-    if (!sqlite3_column_int(st, 1))
-        rc = cs_error__inval("assignee_id", "agent %lld is inactive", (long long)id);
-    else if (sqlite3_column_int(st, 0) == CS_ROLE_LIGHT)
-        rc = cs_error__inval("assignee_id", "agent %lld is a light agent and cannot be "
-                                            "assigned tickets", (long long)id);
-    cs_db__done(st);
-    return rc;
+    return found ? CS_OK : missing("group_id", "group", id);
 }
 
 static int channel_default_group(cs_db *db, int64_t channel_id, int64_t *group)
 {
-    sqlite3_stmt *st = cs_db__stmt(db, sql_channel_group);
+    bool found;
     int rc;
 
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, channel_id);
-    if ((rc = cs_db__one(db, st, channel_id, "channel_id", "channel")) < 0)
+    if ((rc = cs_store__ticket_channel_group(group, &found, db, channel_id)) < 0)
         return rc;
-    *group = sqlite3_column_int64(st, 0);
-    cs_db__done(st);
-    return CS_OK;
-}
-
-static int write_tags(cs_db *db, int64_t ticket_id, const cs_strv *tags)
-{
-    sqlite3_stmt *st = cs_db__stmt(db, sql_tags_clear);
-    int rc;
-
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, ticket_id);
-    if ((rc = cs_db__exec_stmt(db, st)) < 0)
-        return rc;
-    for (size_t i = 0; i < tags->n && rc == CS_OK; i++) {
-        if (!(st = cs_db__stmt(db, sql_tag_add)))
-            return cs_error_last()->code;
-        sqlite3_bind_int64(st, 1, ticket_id);
-        cs_db__bind_text(st, 2, tags->v[i]);
-        rc = cs_db__exec_stmt(db, st);
-    }
-    return rc;
-}
-
-static void bind_ref(sqlite3_stmt *st, int idx, int64_t id)
-{
-    if (id > 0)
-        sqlite3_bind_int64(st, idx, id);
-    else
-        sqlite3_bind_null(st, idx);
-}
-
-static void bind_time(sqlite3_stmt *st, int idx, cs_time t)
-{
-    bind_ref(st, idx, t);
+    return found ? CS_OK : missing("channel_id", "channel", channel_id);
 }
 
 /* Customers open tickets for themselves and say only what a customer may say: the subject
@@ -438,10 +318,10 @@ int cs_ticket__may_open(const cs_actor *by, const cs_ticket_fields *f)
 
 int cs_ticket__create(int64_t *id, cs_db *db, const cs_actor *by, const cs_ticket_fields *f)
 {
-    int64_t number = 0, channel_group = 0, group = f->group_id > 0 ? f->group_id : 0;
+    int64_t channel_group = 0, group = f->group_id > 0 ? f->group_id : 0;
+    cs_store__ticket_new row = {0};
     char *custom = NULL;
     cs_strv tags = {0};
-    sqlite3_stmt *st;
     int rc;
 
     if ((rc = check_customer(db, f->customer_id)) < 0)
@@ -453,34 +333,26 @@ int cs_ticket__create(int64_t *id, cs_db *db, const cs_actor *by, const cs_ticke
         return rc;
     if (!group)
         group = channel_group;
-    if (group && (rc = cs_db__exists(db, sql_group_exists, group, "group_id", "group")) < 0)
+    if (group && (rc = check_group(db, group)) < 0)
         return rc;
     if (f->assignee_id > 0 && (rc = check_assignee(db, f->assignee_id)) < 0)
         return rc;
     if ((rc = cs_custom__check(&custom, db, by, CS_CUSTOM_TICKET, "custom",
                                f->custom_json ? f->custom_json : "{}")) < 0 ||
-        (rc = cs_strv__from_tags(&tags, "tags", f->tags, f->tags ? f->ntags : 0)) < 0 ||
-        (rc = cs_db__int(&number, db, sql_next_number, "number ticket")) < 0)
+        (rc = cs_strv__from_tags(&tags, "tags", f->tags, f->tags ? f->ntags : 0)) < 0)
         goto out;
-    if (!(st = cs_db__stmt(db, sql_insert))) {
-        rc = cs_error_last()->code;
-        goto out;
-    }
-    sqlite3_bind_int64(st, 1, number);
-    cs_db__bind_text(st, 2, f->subject);
-    sqlite3_bind_int64(st, 3, f->customer_id);
-    bind_ref(st, 4, f->channel_id);
-    sqlite3_bind_int(st, 5, f->status ? f->status : CS_STATUS_NEW);
-    sqlite3_bind_int(st, 6, f->priority ? f->priority : CS_PRIORITY_NORMAL);
-    sqlite3_bind_int(st, 7, f->type ? f->type : CS_TYPE_QUESTION);
-    bind_ref(st, 8, group);
-    bind_ref(st, 9, f->assignee_id);
-    cs_db__bind_text(st, 10, custom);
-    sqlite3_bind_int64(st, 11, cs_db_now(db));
-    if ((rc = cs_db__exec_stmt(db, st)) < 0)
-        goto out;
-    *id = sqlite3_last_insert_rowid(db->sql);
-    if ((rc = write_tags(db, *id, &tags)) < 0)
+    row.subject = f->subject;
+    row.custom = custom;
+    row.customer_id = f->customer_id;
+    row.channel_id = f->channel_id;
+    row.group_id = group;
+    row.assignee_id = f->assignee_id;
+    row.status = f->status ? f->status : CS_STATUS_NEW;
+    row.priority = f->priority ? f->priority : CS_PRIORITY_NORMAL;
+    row.type = f->type ? f->type : CS_TYPE_QUESTION;
+    row.created_at = cs_db_now(db);
+    if ((rc = cs_store__ticket_insert(id, db, &row)) < 0 ||
+        (rc = cs_store__ticket_tags_set(db, *id, &tags)) < 0)
         goto out;
     if ((rc = cs_audit__record(db, by, "ticket", *id, *id, f->customer_id, "create", NULL, NULL,
                                NULL)) == CS_OK)
@@ -546,26 +418,9 @@ static int change_status(cs_ticket *t, int status, cs_time now)
     return CS_OK;
 }
 
-/* Write a ticket's row back (after its fields were changed in memory). */
-static int store(cs_db *db, const cs_ticket *t)
+int cs_ticket__touch(cs_db *db, int64_t id, cs_time at)
 {
-    sqlite3_stmt *st = cs_db__stmt(db, sql_update);
-
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, t->id);
-    cs_db__bind_text(st, 2, t->subject);
-    sqlite3_bind_int(st, 3, t->status);
-    sqlite3_bind_int(st, 4, t->priority);
-    sqlite3_bind_int(st, 5, t->type);
-    bind_ref(st, 6, t->group_id);
-    bind_ref(st, 7, t->assignee_id);
-    cs_db__bind_text(st, 8, t->custom);
-    sqlite3_bind_int64(st, 9, t->updated_at);
-    bind_time(st, 10, t->solved_at);
-    bind_time(st, 11, t->closed_at);
-    bind_ref(st, 12, t->merged_into);
-    return cs_db__exec_stmt(db, st);
+    return cs_store__ticket_touch(db, id, at);
 }
 
 /* Change the status of a ticket by the library itself (ingest reopening, auto-close). */
@@ -579,7 +434,7 @@ int cs_ticket__set_status(cs_db *db, const cs_actor *by, int64_t id, int status)
     old = t->status;
     t->updated_at = cs_db_now(db);
     if ((rc = change_status(t, status, t->updated_at)) == CS_OK && old != t->status &&
-        (rc = store(db, t)) == CS_OK &&
+        (rc = cs_store__ticket_update(db, t)) == CS_OK &&
         (rc = audit_change(db, by, t, "status", cs_ticket_status_name(old),
                            cs_ticket_status_name(t->status))) == CS_OK)
         rc = cs_react__note(db, id, CS_REACT__STATUS, 0);
@@ -595,8 +450,7 @@ static int update_refs(cs_db *db, const cs_actor *by, cs_ticket *t, const cs_tic
                                                   : t->assignee_id;
     int rc;
 
-    if (group && group != t->group_id &&
-        (rc = cs_db__exists(db, sql_group_exists, group, "group_id", "group")) < 0)
+    if (group && group != t->group_id && (rc = check_group(db, group)) < 0)
         return rc;
     if (agent && agent != t->assignee_id && (rc = check_assignee(db, agent)) < 0)
         return rc;
@@ -643,7 +497,7 @@ static int update_texts(cs_db *db, const cs_actor *by, cs_ticket *t, const cs_ti
         }
         if (strcmp(old_tags, new_tags) != 0 &&
             ((rc = audit_change(db, by, t, "tags", old_tags, new_tags)) < 0 ||
-             (rc = write_tags(db, t->id, &tags)) < 0))
+             (rc = cs_store__ticket_tags_set(db, t->id, &tags)) < 0))
             goto out;
     }
 out:
@@ -682,7 +536,7 @@ int cs_ticket__update(cs_db *db, const cs_actor *by, int64_t id, const cs_ticket
     t->type = f->type ? f->type : t->type;
     if ((rc = update_refs(db, by, t, f)) < 0 || (rc = update_texts(db, by, t, f)) < 0)
         goto out;
-    if ((rc = store(db, t)) == CS_OK)
+    if ((rc = cs_store__ticket_update(db, t)) == CS_OK)
         rc = cs_react__note(db, id, old_status != t->status ? CS_REACT__STATUS : CS_REACT__FIELDS,
                                0);
 out:
@@ -707,7 +561,6 @@ static int merge(cs_db *db, const cs_actor *by, int64_t target_id, int64_t sourc
 {
     cs_ticket *target = NULL, *source = NULL;
     char a[24];
-    sqlite3_stmt *st;
     int rc;
 
     if ((rc = cs_ticket__lookup(&target, db, by, CS_CAP_TICKET_WRITE, target_id, "target_id")) <
@@ -728,21 +581,15 @@ static int merge(cs_db *db, const cs_actor *by, int64_t target_id, int64_t sourc
                                                                           : source->number));
         goto out;
     }
-    for (int i = 0; i < 2; i++) {
-        if (!(st = cs_db__stmt(db, i ? sql_merge_tags : sql_merge_messages))) {
-            rc = cs_error_last()->code;
-            goto out;
-        }
-        sqlite3_bind_int64(st, 1, target_id);
-        sqlite3_bind_int64(st, 2, source_id);
-        if ((rc = cs_db__exec_stmt(db, st)) < 0)
-            goto out;
-    }
+    if ((rc = cs_message__move(db, target_id, source_id)) < 0 ||
+        (rc = cs_store__ticket_tags_merge(db, target_id, source_id)) < 0)
+        goto out;
     source->updated_at = target->updated_at = cs_db_now(db);
     source->status = CS_STATUS_CLOSED;
     source->closed_at = source->updated_at;
     source->merged_into = target_id;
-    if ((rc = store(db, source)) < 0 || (rc = store(db, target)) < 0 ||
+    if ((rc = cs_store__ticket_update(db, source)) < 0 ||
+        (rc = cs_store__ticket_update(db, target)) < 0 ||
         (rc = cs_react__note(db, source_id, CS_REACT__STATUS, 0)) < 0)
         goto out;
     if ((rc = cs_audit__record(db, by, "ticket", source_id, source_id, source->customer_id,
@@ -896,15 +743,8 @@ int cs_ticket_to_json(char **out, const cs_ticket *t)
     return cs_json__dump(out, o);
 }
 
-/* Listing. The query is assembled from fixed fragments, one per filter that is set; every
- * value is bound. It is read a page at a time (see cs_db__page), the filter's `after` and
- * `limit` moving from page to page. */
-struct cs_ticket_iter {
-    cs_db *db;
-    cs_page page;
-    cs_ticket tickets[CS_PAGE_ROWS];
-};
-
+/* Listing: the store reads the list; the logic checks the filter and says whose tickets
+ * the actor may see. */
 static int check_filter(const cs_ticket_filter *f)
 {
     if (f->version != CS_TICKET_FILTER_VERSION)
@@ -920,109 +760,11 @@ static int check_filter(const cs_ticket_filter *f)
     return CS_OK;
 }
 
-static void append(char *sql, size_t size, const char *fragment)
-{
-    size_t len = strlen(sql);
-    snprintf(sql + len, size - len, "%s", fragment);
-}
-
-/* With a tag, the walk goes along the tag's index (tag, ticket_id), already in id order,
- * so a page costs the same for rare and common tags. */
-static void build_list_sql(char *sql, size_t size, const cs_ticket_filter *f, const cs_actor *by)
-{
-    const char *key = f->tag ? "tt.ticket_id" : "t.id";
-    char part[64];
-
-    snprintf(sql, size, "SELECT " TICKET_COLUMNS " FROM %s JOIN customer c"
-                        " ON c.id = t.customer_id WHERE 1",
-             f->tag ? "ticket_tag tt JOIN ticket t ON t.id = tt.ticket_id" : "ticket t");
-    if (f->tag)
-        append(sql, size, " AND tt.tag = :tag");
-    if (f->statuses) {
-        append(sql, size, " AND t.status IN (");
-        for (int s = CS_STATUS_NEW, first = 1; s <= CS_STATUS_CLOSED; s++) {
-            if (!(f->statuses & (1u << s)))
-                continue;
-            append(sql, size, first ? "?" : ", ?");
-            first = 0;
-        }
-        append(sql, size, ")");
-    }
-    if (f->customer_id)
-        append(sql, size, " AND t.customer_id = :customer");
-    if (f->assignee_id == CS_ID_CLEAR)
-        append(sql, size, " AND t.assignee_id IS NULL");
-    else if (f->assignee_id)
-        append(sql, size, " AND t.assignee_id = :assignee");
-    if (f->group_id == CS_ID_CLEAR)
-        append(sql, size, " AND t.group_id IS NULL");
-    else if (f->group_id)
-        append(sql, size, " AND t.group_id = :group");
-    if (f->channel_id)
-        append(sql, size, " AND t.channel_id = :channel");
-    if (f->created_from)
-        append(sql, size, " AND t.created_at >= :from");
-    if (f->created_to)
-        append(sql, size, " AND t.created_at < :to");
-    if (f->after) {
-        snprintf(part, sizeof(part), " AND %s %s :after", key,
-                 f->order == CS_ORDER_ID_DESC ? "<" : ">");
-        append(sql, size, part);
-    }
-    if (by->kind == CS_ACTOR_CUSTOMER)
-        append(sql, size, " AND (t.customer_id = :actor OR c.organization_id = :org)");
-    else if (cs_perm__scope(by))
-        append(sql, size, " AND " CS_SCOPE_SQL("t", ":scope"));
-    snprintf(part, sizeof(part), " ORDER BY %s%s", key,
-             f->order == CS_ORDER_ID_DESC ? " DESC" : "");
-    append(sql, size, part);
-    if (f->limit)
-        append(sql, size, " LIMIT :limit");
-}
-
-static void bind_named(sqlite3_stmt *st, const char *name, int64_t v)
-{
-    int idx = sqlite3_bind_parameter_index(st, name);
-    if (idx)
-        sqlite3_bind_int64(st, idx, v);
-}
-
-static void bind_filter(sqlite3_stmt *st, const cs_ticket_filter *f, const cs_actor *by)
-{
-    int idx, status = CS_STATUS_NEW;
-
-    /* The statuses are the nameless parameters; a named one before them (the tag's) takes
-     * the first number. */
-    for (idx = 1; idx <= sqlite3_bind_parameter_count(st); idx++) {
-        if (sqlite3_bind_parameter_name(st, idx))
-            continue;
-        while (!(f->statuses & (1u << status)))
-            status++;
-        sqlite3_bind_int(st, idx, status++);
-    }
-    bind_named(st, ":customer", f->customer_id);
-    bind_named(st, ":assignee", f->assignee_id);
-    bind_named(st, ":group", f->group_id);
-    bind_named(st, ":channel", f->channel_id);
-    bind_named(st, ":from", f->created_from);
-    bind_named(st, ":to", f->created_to);
-    bind_named(st, ":after", f->after);
-    bind_named(st, ":actor", by->id);
-    /* -1 matches no organisation when the customer's does not share tickets. */
-    bind_named(st, ":org", by->org ? by->org : -1);
-    bind_named(st, ":scope", cs_perm__scope(by));
-    bind_named(st, ":limit", (int64_t)f->limit);
-    if ((idx = sqlite3_bind_parameter_index(st, ":tag")))
-        sqlite3_bind_text(st, idx, f->tag, -1, SQLITE_TRANSIENT);
-}
-
 int cs_ticket_iter_new(cs_ticket_iter **out, cs_db *db, const cs_ticket_filter *filter)
 {
-    cs_ticket_filter all = CS_TICKET_FILTER_INIT, paged;
+    cs_ticket_filter all = CS_TICKET_FILTER_INIT;
     const cs_ticket_filter *f = filter ? filter : &all;
-    cs_ticket_iter *it;
-    sqlite3_stmt *st;
-    char sql[1280];
+    cs_store__ticket_scope scope = {0};
     cs_actor by;
     int rc;
 
@@ -1032,61 +774,24 @@ int cs_ticket_iter_new(cs_ticket_iter **out, cs_db *db, const cs_ticket_filter *
         return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
     if ((rc = check_filter(f)) < 0 || (rc = cs_perm__require(&by, db, CS_CAP_TICKET_READ)) < 0)
         return rc;
-    /* Every page starts after a key and has a limit; the first starts before every id. */
-    paged = *f;
-    if (!paged.after)
-        paged.after = f->order == CS_ORDER_ID_DESC ? INT64_MAX : INT64_MIN;
-    paged.limit = CS_PAGE_ROWS;
-    build_list_sql(sql, sizeof(sql), &paged, &by);
-    if (!(it = cs_mem__calloc(1, sizeof(*it))))
-        return cs_error__nomem();
-    if ((rc = cs_db__prepare(&st, db, sql, "list tickets")) < 0) {
-        cs_mem__free(it);
-        return rc;
+    if (by.kind == CS_ACTOR_CUSTOMER) {
+        scope.customer_id = by.id;
+        scope.org_id = by.org;
+    } else {
+        scope.agent_id = cs_perm__scope(&by);
     }
-    bind_filter(st, &paged, &by);
-    it->page = (cs_page)CS_PAGE_INIT(st, sqlite3_bind_parameter_index(st, ":after"), paged.after,
-                                     sqlite3_bind_parameter_index(st, ":limit"), f->limit);
-    it->db = db;
-    *out = it;
-    return CS_OK;
-}
-
-static int keep_ticket(void *payload, sqlite3_stmt *st)
-{
-    cs_ticket_iter *it = payload;
-    int rc = ticket_from_row(&it->tickets[it->page.n], st);
-
-    if (rc < 0)
-        return rc;
-    it->page.key = it->tickets[it->page.n++].id;
-    return CS_OK;
+    return cs_store__ticket_list(out, db, f, &scope);
 }
 
 int cs_ticket_next(const cs_ticket **out, cs_ticket_iter *it)
 {
-    size_t i;
-    int rc;
-
     if (!out || !it)
         return cs_error__inval(out ? "it" : "out", "%s is NULL", out ? "it" : "out");
     *out = NULL;
-    rc = cs_db__page_next(&i, &it->page, it->db, keep_ticket, it, "list tickets");
-    if (rc != CS_OK)
-        return rc;
-    *out = &it->tickets[i];
-    return CS_OK;
+    return cs_store__ticket_list_next(out, it);
 }
 
 void cs_ticket_iter_free(cs_ticket_iter *it)
 {
-    if (!it)
-        return;
-    sqlite3_finalize(it->page.st);
-    for (size_t i = 0; i < CS_PAGE_ROWS; i++) {
-        cs_mem__free(it->tickets[i].subject);
-        cs_mem__free(it->tickets[i].custom);
-        cs_strv__free(&it->tickets[i].tags);
-    }
-    cs_mem__free(it);
+    cs_store__ticket_list_free(it);
 }

@@ -1,5 +1,5 @@
 /*
- * libcs - None. Not API.
+ * libcs - tickets: what other modules and the ticket store use. Not API.
  */
 #ifndef CS_TICKET_PRIVATE_H
 #define CS_TICKET_PRIVATE_H
@@ -7,6 +7,18 @@
 #include "cs-internal.h"
 #include "perm.h"
 
+/* A ticket as the library holds it; the store fills it. */
+struct cs_ticket {
+    int64_t id, number, customer_id, channel_id, group_id, assignee_id, merged_into;
+    int64_t organization_id; /* the customer's, for access checks */
+    int status, priority, type;
+    char *subject, *custom;
+    cs_strv tags;
+    cs_time created_at, updated_at, solved_at, closed_at;
+};
+
+/* Release what a ticket holds and zero it; the struct itself stays the caller's. */
+void cs_ticket__clear(cs_ticket *t);
 
 /* Read a ticket without permission checks. */
 int cs_ticket__get(cs_ticket **out, cs_db *db, int64_t id);
@@ -28,5 +40,7 @@ int cs_ticket__create(int64_t *id, cs_db *db, const cs_actor *by, const cs_ticke
 int cs_ticket__update(cs_db *db, const cs_actor *by, int64_t id, const cs_ticket_fields *f);
 /* Change a ticket's status as the library (reopen on a reply, auto-close), with audit. */
 int cs_ticket__set_status(cs_db *db, const cs_actor *by, int64_t id, int status);
+/* Set a ticket's update time (a message was added to it). */
+int cs_ticket__touch(cs_db *db, int64_t id, cs_time at);
 
 #endif

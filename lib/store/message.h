@@ -1,0 +1,35 @@
+/*
+ * libcs - the storage of messages and their attachments: what a backend provides. Not API.
+ */
+#ifndef CS_STORE_MESSAGE_H
+#define CS_STORE_MESSAGE_H
+
+#include "cs-internal.h"
+
+/* Insert the row of message `f` (its attachments go in with cs_store__message_attach), by
+ * `author_kind` and `author_id`, in `conversation`, at `at`. 0 ids and NULL texts are stored
+ * as none. CS_EEXISTS when the channel has a message with the same external id already. */
+int cs_store__message_insert(int64_t *id, cs_db *db, const cs_message_fields *f,
+                             const char *conversation, int author_kind, int64_t author_id,
+                             cs_time at);
+/* Insert an attachment as given: its data (NULL: none), size, SHA-256 and storage_ref. */
+int cs_store__message_attach(cs_db *db, int64_t message_id, const cs_attachment_spec *a);
+/* Read a message with its attachments into *m, releasing what *m held. */
+int cs_store__message_get(cs_message *m, bool *found, cs_db *db, int64_t id);
+/* Move every message of ticket `from` to ticket `to`. */
+int cs_store__message_move(cs_db *db, int64_t to, int64_t from);
+
+/* The messages of a ticket in the order they were written, internal notes only when
+ * `notes`, as the public iterator (the store reads them a page at a time, holding no read
+ * open between calls). */
+int cs_store__message_list(cs_message_iter **out, cs_db *db, int64_t ticket_id, bool notes);
+/* The next message (borrowed until the next call), or CS_ITEROVER. */
+int cs_store__message_list_next(const cs_message **out, cs_message_iter *it);
+void cs_store__message_list_free(cs_message_iter *it);
+
+/* Other modules' tables (to move to their owner) ---------------------------------------- */
+
+/* Whether a channel exists. */
+int cs_store__message_channel_exists(bool *found, cs_db *db, int64_t id);
+
+#endif

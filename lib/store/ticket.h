@@ -1,0 +1,65 @@
+/*
+ * libcs - the storage of tickets and their tags, and the ticket list: what a backend
+ * provides. Not API.
+ *
+ * Reads that find no row say so in *found and record no error: the logic words the answer
+ * (a ticket the actor may not see must read the same as one that does not exist).
+ */
+#ifndef CS_STORE_TICKET_H
+#define CS_STORE_TICKET_H
+
+#include "cs-internal.h"
+
+/* Read a ticket into *t, by id or by number; what *t held before is released. */
+int cs_store__ticket_get(cs_ticket *t, bool *found, cs_db *db, int64_t id);
+int cs_store__ticket_get_number(cs_ticket *t, bool *found, cs_db *db, int64_t number);
+/* Read only what an access check looks at into *t, which must be zeroed: its id,
+ * customer_id, organization_id, group_id and assignee_id. */
+int cs_store__ticket_access(cs_ticket *t, bool *found, cs_db *db, int64_t id);
+
+/* A new ticket's row: 0 ids and NULL texts are stored as none. */
+typedef struct cs_store__ticket_new {
+    const char *subject, *custom;
+    int64_t customer_id, channel_id, group_id, assignee_id;
+    int status, priority, type;
+    cs_time created_at; /* and its update time */
+} cs_store__ticket_new;
+/* Insert a ticket under the next number of the ticket counter. */
+int cs_store__ticket_insert(int64_t *id, cs_db *db, const cs_store__ticket_new *t);
+/* Write back what may change about a ticket: subject, status, priority, type, group,
+ * assignee, custom fields, the update, solve and close times, and merged_into. */
+int cs_store__ticket_update(cs_db *db, const cs_ticket *t);
+/* Set the update time alone. */
+int cs_store__ticket_touch(cs_db *db, int64_t id, cs_time at);
+/* Replace a ticket's tags with `tags`. */
+int cs_store__ticket_tags_set(cs_db *db, int64_t id, const cs_strv *tags);
+/* Give the target ticket every tag of the source that it lacks. */
+int cs_store__ticket_tags_merge(cs_db *db, int64_t target_id, int64_t source_id);
+
+/* Whose tickets a list shows, as values taken from the actor: a customer's own and, when
+ * org_id is set, its organisation's; else, when agent_id is set, those of that agent's
+ * groups and those assigned to it; else every ticket. */
+typedef struct cs_store__ticket_scope {
+    int64_t customer_id, org_id, agent_id;
+} cs_store__ticket_scope;
+/* The tickets of a checked filter within `scope`, as the public iterator (the store reads
+ * them a page at a time, holding no read open between calls). */
+int cs_store__ticket_list(cs_ticket_iter **out, cs_db *db, const cs_ticket_filter *f,
+                          const cs_store__ticket_scope *scope);
+/* The next ticket (borrowed until the next call), or CS_ITEROVER. */
+int cs_store__ticket_list_next(const cs_ticket **out, cs_ticket_iter *it);
+void cs_store__ticket_list_free(cs_ticket_iter *it);
+
+/* Other modules' tables (to move to their owner) ---------------------------------------- */
+
+/* A customer's state: the customer it was merged into (0: none) and whether it was erased. */
+int cs_store__ticket_customer_state(int64_t *merged_into, bool *erased, bool *found, cs_db *db,
+                                    int64_t id);
+/* A channel's default group (0: none). */
+int cs_store__ticket_channel_group(int64_t *group, bool *found, cs_db *db, int64_t id);
+/* Whether a group exists. */
+int cs_store__ticket_group_exists(bool *found, cs_db *db, int64_t id);
+/* An agent's role and whether it is active. */
+int cs_store__ticket_agent_state(int *role, bool *active, bool *found, cs_db *db, int64_t id);
+
+#endif
