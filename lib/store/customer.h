@@ -1,0 +1,134 @@
+/*
+ * libcs - the storage of customers, identities, organisations and merges: what a backend
+ * provides. Not API.
+ *
+ * Ids are int64_t and 0 means none; times are cs_time. Lists of ids come in libcs memory
+ * (release with cs_mem__free), ascending unless noted. Errors are recorded and returned as
+ * CS_* codes; storage errors are CS_EDB, CS_EBUSY, CS_ENOMEM or CS_EREADONLY.
+ */
+#ifndef CS_STORE_CUSTOMER_H
+#define CS_STORE_CUSTOMER_H
+
+#include "cs-internal.h"
+/* The module's private header (a plain "customer.h" would name this file). */
+#include "../customer.h"
+
+/* Customers ------------------------------------------------------------------------------ */
+
+/* The customer with its tags (sorted) and identities (in the order they were added);
+ * CS_ENOTFOUND naming "id" when there is none. */
+int cs_store__customer_get(cs_customer **out, cs_db *db, int64_t id);
+/* Whom the customer was merged into and when it was erased (0: neither); CS_ENOTFOUND
+ * naming `field` when there is no such customer. */
+int cs_store__customer_state(int64_t *merged_into, cs_time *erased_at, cs_db *db, int64_t id,
+                             const char *field);
+/* What the customer's rights as an actor rest on: whether it was merged away or erased,
+ * and its organisation when that shares its tickets (else 0); CS_ENOTFOUND naming "id". */
+int cs_store__customer_rights(bool *merged, bool *erased, int64_t *org, cs_db *db, int64_t id);
+/* A new customer, created and updated `now`. */
+int cs_store__customer_insert(int64_t *id, cs_db *db, const cs_customer_row *row, cs_time now);
+int cs_store__customer_update(cs_db *db, int64_t id, const cs_customer_row *row, cs_time now);
+/* Merged into another customer, or live again with 0. */
+int cs_store__customer_set_merged_into(cs_db *db, int64_t id, int64_t merged_into, cs_time now);
+/* The customer, and everyone merged into it directly or along a chain of merges (the
+ * customer first). */
+int cs_store__customer_with_merged(int64_t **ids, size_t *n, cs_db *db, int64_t id);
+/* Blank the customer's personal columns and mark it erased `now`. */
+int cs_store__customer_erase(cs_db *db, int64_t id, cs_time now);
+
+/* The customers not merged away, by id after `after`, of organisation `organization_id`
+ * (0: any), at most `limit` (0: no limit), with their tags and identities. The store defines
+ * the iterator; next hands out CS_ITEROVER at the end, and a customer borrowed until the
+ * next call. */
+int cs_store__customer_iter_new(cs_customer_iter **out, cs_db *db, int64_t organization_id,
+                                int64_t after, size_t limit);
+int cs_store__customer_iter_next(const cs_customer **out, cs_customer_iter *it);
+void cs_store__customer_iter_free(cs_customer_iter *it);
+
+/* Tags ----------------------------------------------------------------------------------- */
+
+/* Add tags; one the customer has already stays once. */
+int cs_store__customer_tags_add(cs_db *db, int64_t id, const cs_strv *tags);
+int cs_store__customer_tags_delete(cs_db *db, int64_t id);
+int cs_store__customer_tag_delete(cs_db *db, int64_t id, const char *tag);
+/* The tags of customer `from` that customer `to` does not have, sorted. */
+int cs_store__customer_tags_missing(cs_strv *out, cs_db *db, int64_t from, int64_t to);
+/* Give customer `to` every tag of customer `from` it does not have yet. */
+int cs_store__customer_tags_copy(cs_db *db, int64_t from, int64_t to);
+
+/* Identities ----------------------------------------------------------------------------- */
+
+/* The customer who has identity (kind, value), 0 when nobody has it. */
+int cs_store__customer_identity_owner(int64_t *owner, cs_db *db, int kind, const char *value);
+int cs_store__customer_identity_insert(cs_db *db, int64_t id, int kind, const char *value,
+                                       cs_time now);
+/* *deleted says whether the customer had the identity. */
+int cs_store__customer_identity_delete(bool *deleted, cs_db *db, int64_t id, int kind,
+                                       const char *value);
+int cs_store__customer_identities_delete(cs_db *db, int64_t id);
+/* The ids of the customer's identities. */
+int cs_store__customer_identity_ids(int64_t **ids, size_t *n, cs_db *db, int64_t id);
+/* Move every identity of customer `from` to customer `to`. */
+int cs_store__customer_identities_move(cs_db *db, int64_t from, int64_t to);
+/* Move identity `identity_id` to customer `to` if customer `from` still has it. */
+int cs_store__customer_identity_move(cs_db *db, int64_t identity_id, int64_t from, int64_t to);
+/* The customer's identities as a JSON array of {"id", "kind" (the number), "value",
+ * "created_at" (ISO 8601)}, in libcs memory. */
+int cs_store__customer_export_identities(char **out, cs_db *db, int64_t id);
+
+/* Organisations -------------------------------------------------------------------------- */
+
+/* CS_ENOTFOUND naming `field` unless the organisation exists. */
+int cs_store__customer_organization_exists(cs_db *db, int64_t id, const char *field);
+/* CS_EEXISTS when another organisation has the name. */
+int cs_store__customer_organization_insert(int64_t *id, cs_db *db, const char *name, bool shared,
+                                           cs_time now);
+
+/* Merges --------------------------------------------------------------------------------- */
+
+int cs_store__customer_merge_insert(int64_t *merge_id, cs_db *db, int64_t survivor_id,
+                                    int64_t merged_id, const char *moved, cs_time now);
+/* CS_ENOTFOUND naming "merge_id" when there is no such merge. Release out->moved. */
+int cs_store__customer_merge_get(cs_merge_record *out, cs_db *db, int64_t merge_id);
+/* The merge that holds now for merged customer `merged_id` (the latest not undone), 0 when
+ * none does. */
+int cs_store__customer_merge_holding(int64_t *merge_id, cs_db *db, int64_t merged_id);
+int cs_store__customer_merge_undone(cs_db *db, int64_t merge_id, cs_time now);
+/* The merges customer `id` took part in, as survivor or as merged customer, by id; release
+ * each record's moved and the array. */
+int cs_store__customer_merges_of(cs_merge_record **out, size_t *n, cs_db *db, int64_t id);
+int cs_store__customer_merge_set_moved(cs_db *db, int64_t merge_id, const char *moved);
+
+/* Other modules' tables (to move to their owner) ----------------------------------------- */
+
+/* ticket: the ids of the customer's tickets. */
+int cs_store__customer_ticket_ids(int64_t **ids, size_t *n, cs_db *db, int64_t customer_id);
+/* ticket: move every ticket of customer `from` to customer `to`. */
+int cs_store__customer_tickets_move(cs_db *db, int64_t from, int64_t to);
+/* ticket: move ticket `ticket_id` to customer `to` if customer `from` still has it. */
+int cs_store__customer_ticket_move(cs_db *db, int64_t ticket_id, int64_t from, int64_t to);
+
+/* Erasure of customer `customer_id`. "Their messages" are every message on their tickets
+ * (agents' replies and notes quote names and addresses too) and theirs on other tickets.
+ * attachment: blank the name, hash and content of their messages' attachments. */
+int cs_store__customer_erase_attachments(cs_db *db, int64_t customer_id);
+/* message: blank their messages' text, headers and threading keys. */
+int cs_store__customer_erase_messages(cs_db *db, int64_t customer_id);
+/* ingest_log: forget what was ingested from them or into their tickets. */
+int cs_store__customer_erase_ingest_log(cs_db *db, int64_t customer_id);
+/* thread_ref: forget the mail threading keys of their tickets. */
+int cs_store__customer_erase_thread_refs(cs_db *db, int64_t customer_id);
+/* ticket: blank their tickets' subjects and custom fields. */
+int cs_store__customer_erase_tickets(cs_db *db, int64_t customer_id);
+/* audit: forget the old and new values of the audit rows about them or their tickets. */
+int cs_store__customer_erase_audit(cs_db *db, int64_t customer_id);
+
+/* Export as JSON arrays in libcs memory: columns named "at" or "*_at" as ISO 8601 times,
+ * "custom" as an object, the rest as stored.
+ * ticket, message, attachment: the customer's tickets, each with its "messages", each with
+ * its "attachments" (without their content). */
+int cs_store__customer_export_tickets(char **out, cs_db *db, int64_t customer_id);
+/* audit: the audit rows about the customer or their tickets. */
+int cs_store__customer_export_audit(char **out, cs_db *db, int64_t customer_id);
+
+#endif

@@ -1,0 +1,910 @@
+/*
+ * libcs - customers, identities, organisations and merges in SQLite.
+ */
+#include "config.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "store/customer.h"
+
+/* The statement table ------------------------------------------------------------------ */
+
+#define CUSTOMER_COLUMNS                                                                           \
+    "id, name, organization_id, locale, timezone, custom, merged_into, erased_at, "                \
+    "created_at, updated_at"
+
+static const char sql_select[] = "SELECT " CUSTOMER_COLUMNS " FROM customer WHERE id = ?1";
+static const char sql_iter[] = "SELECT " CUSTOMER_COLUMNS " FROM customer"
+                               " WHERE merged_into IS NULL AND id > ?1"
+                               " AND (?2 = 0 OR organization_id = ?2) ORDER BY id LIMIT ?3";
+static const char sql_state[] = "SELECT merged_into, erased_at FROM customer WHERE id = ?1";
+static const char sql_rights[] =
+    "SELECT c.merged_into, c.erased_at, CASE WHEN o.shared_tickets THEN o.id ELSE 0 END"
+    " FROM customer c LEFT JOIN organization o ON o.id = c.organization_id WHERE c.id = ?1";
+static const char sql_insert[] =
+    "INSERT INTO customer (name, organization_id, locale, timezone, custom, created_at,"
+    " updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)";
+static const char sql_update[] =
+    "UPDATE customer SET name = ?2, organization_id = ?3, locale = ?4, timezone = ?5,"
+    " custom = ?6, updated_at = ?7 WHERE id = ?1";
+static const char sql_set_merged_into[] =
+    "UPDATE customer SET merged_into = ?2, updated_at = ?3 WHERE id = ?1";
+/* ?1 and everyone merged into it, along chains of merges. */
+static const char sql_with_merged[] =
+    "WITH RECURSIVE gone(id) AS (SELECT ?1 UNION SELECT c.id FROM customer c JOIN gone"
+    " ON c.merged_into = gone.id) SELECT id FROM gone";
+static const char sql_erase[] =
+    "UPDATE customer SET name = 'erased', locale = 'en', timezone = NULL, custom = '{}',"
+    " erased_at = ?2, updated_at = ?2 WHERE id = ?1";
+
+static const char sql_tags[] = "SELECT tag FROM customer_tag WHERE customer_id = ?1 ORDER BY tag";
+/* OR IGNORE (SQLite's spelling of ON CONFLICT DO NOTHING): a tag the customer has already
+ * stays once. */
+static const char sql_tag_insert[] =
+    "INSERT OR IGNORE INTO customer_tag (customer_id, tag) VALUES (?1, ?2)";
+static const char sql_tags_delete[] = "DELETE FROM customer_tag WHERE customer_id = ?1";
+static const char sql_tag_delete[] = "DELETE FROM customer_tag WHERE tag = ?2 AND customer_id = ?1";
+/* ?1 from, ?2 to. */
+static const char sql_tags_missing[] =
+    "SELECT tag FROM customer_tag WHERE customer_id = ?1"
+    " AND tag NOT IN (SELECT tag FROM customer_tag WHERE customer_id = ?2) ORDER BY tag";
+/* OR IGNORE: the tags `to` has already are kept once. */
+static const char sql_tags_copy[] = "INSERT OR IGNORE INTO customer_tag (customer_id, tag)"
+                                    " SELECT ?2, tag FROM customer_tag WHERE customer_id = ?1";
+
+static const char sql_identities[] =
+    "SELECT kind, value FROM identity WHERE customer_id = ?1 ORDER BY id";
+static const char sql_identity_owner[] =
+    "SELECT customer_id FROM identity WHERE kind = ?1 AND value = ?2";
+static const char sql_identity_insert[] =
+    "INSERT INTO identity (customer_id, kind, value, created_at) VALUES (?1, ?2, ?3, ?4)";
+static const char sql_identity_delete[] =
+    "DELETE FROM identity WHERE customer_id = ?1 AND kind = ?2 AND value = ?3";
+static const char sql_identities_delete[] = "DELETE FROM identity WHERE customer_id = ?1";
+static const char sql_identity_ids[] = "SELECT id FROM identity WHERE customer_id = ?1 ORDER BY id";
+/* ?1 from, ?2 to; then ?3 the identity. */
+static const char sql_identities_move[] =
+    "UPDATE identity SET customer_id = ?2 WHERE customer_id = ?1";
+static const char sql_identity_move[] =
+    "UPDATE identity SET customer_id = ?2 WHERE id = ?3 AND customer_id = ?1";
+static const char sql_export_identities[] =
+    "SELECT id, kind, value, created_at FROM identity WHERE customer_id = ?1 ORDER BY id";
+
+static const char sql_org_exists[] = "SELECT 1 FROM organization WHERE id = ?1";
+static const char sql_org_insert[] =
+    "INSERT INTO organization (name, shared_tickets, created_at) VALUES (?1, ?2, ?3)";
+
+static const char sql_merge_insert[] =
+    "INSERT INTO customer_merge (survivor_id, merged_id, moved, merged_at)"
+    " VALUES (?1, ?2, ?3, ?4)";
+#define MERGE_COLUMNS "id, survivor_id, merged_id, moved, undone_at"
+static const char sql_merge_select[] = "SELECT " MERGE_COLUMNS " FROM customer_merge WHERE id = ?1";
+static const char sql_merges_of[] = "SELECT " MERGE_COLUMNS " FROM customer_merge"
+                                    " WHERE survivor_id = ?1 OR merged_id = ?1 ORDER BY id";
+static const char sql_merge_holding[] =
+    "SELECT id FROM customer_merge WHERE merged_id = ?1 AND undone_at IS NULL"
+    " ORDER BY id DESC LIMIT 1";
+static const char sql_merge_undone[] = "UPDATE customer_merge SET undone_at = ?2 WHERE id = ?1";
+static const char sql_merge_set_moved[] = "UPDATE customer_merge SET moved = ?2 WHERE id = ?1";
+
+/* Helpers ------------------------------------------------------------------------------ */
+
+/* 0 binds NULL: no row has id 0, and a 0 reference means none. */
+static void bind_id(sqlite3_stmt *st, int idx, int64_t v)
+{
+    if (v)
+        sqlite3_bind_int64(st, idx, v);
+    else
+        sqlite3_bind_null(st, idx);
+}
+
+/* Bind up to three integer parameters, as many as the statement takes. */
+static void bind_ids(sqlite3_stmt *st, int64_t a, int64_t b, int64_t c)
+{
+    const int64_t v[] = {a, b, c};
+
+    for (int i = 0; i < sqlite3_bind_parameter_count(st) && i < 3; i++)
+        bind_id(st, i + 1, v[i]);
+}
+
+static int exec_ids(cs_db *db, const char *sql, int64_t a, int64_t b, int64_t c)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql);
+
+    if (!st)
+        return cs_error_last()->code;
+    bind_ids(st, a, b, c);
+    return cs_db__exec_stmt(db, st);
+}
+
+/* The first column of every row `sql` selects for ?1 = a, ?2 = b. */
+static int load_ids(int64_t **out, size_t *n, cs_db *db, const char *sql, int64_t a, int64_t b)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql);
+    int64_t *v = NULL, *grown;
+    size_t cap = 0;
+    int rc = CS_OK, step = SQLITE_DONE;
+
+    *out = NULL;
+    *n = 0;
+    if (!st)
+        return cs_error_last()->code;
+    bind_ids(st, a, b, 0);
+    while (rc == CS_OK && (step = cs_db__step(db, st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 8;
+            if (!(grown = cs_mem__realloc(v, cap * sizeof(*v)))) {
+                rc = cs_error__nomem();
+                break;
+            }
+            v = grown;
+        }
+        v[(*n)++] = sqlite3_column_int64(st, 0);
+    }
+    if (rc == CS_OK && step != SQLITE_DONE)
+        rc = cs_db__error(db, step, "read rows");
+    cs_db__done(st);
+    if (rc < 0) {
+        cs_mem__free(v);
+        *n = 0;
+        return rc;
+    }
+    *out = v;
+    return CS_OK;
+}
+
+/* The id of the row just inserted: last_insert_rowid is SQLite's way to learn it (another
+ * backend would say RETURNING id). Call right after the insert. */
+static int64_t new_id(cs_db *db)
+{
+    return sqlite3_last_insert_rowid(db->sql);
+}
+
+/* Customers ---------------------------------------------------------------------------- */
+
+/* A customer from a row of CUSTOMER_COLUMNS, without tags and identities. */
+static int from_row(cs_customer **out, sqlite3_stmt *st)
+{
+    cs_customer *c = cs_mem__calloc(1, sizeof(*c));
+    int rc = CS_OK;
+
+    *out = NULL;
+    if (!c)
+        return cs_error__nomem();
+    c->id = sqlite3_column_int64(st, 0);
+    c->name = cs_db__column_strdup(st, 1, &rc);
+    c->organization_id = sqlite3_column_int64(st, 2);
+    c->locale = cs_db__column_strdup(st, 3, &rc);
+    c->timezone = cs_db__column_strdup(st, 4, &rc);
+    c->custom = cs_db__column_strdup(st, 5, &rc);
+    c->merged_into = sqlite3_column_int64(st, 6);
+    c->erased_at = sqlite3_column_int64(st, 7);
+    c->created_at = sqlite3_column_int64(st, 8);
+    c->updated_at = sqlite3_column_int64(st, 9);
+    if (rc < 0) {
+        cs_customer_free(c);
+        return rc;
+    }
+    *out = c;
+    return CS_OK;
+}
+
+static int push_identity(cs_customer *c, int kind, const char *value)
+{
+    struct cs_identity *v;
+    char *copy = cs_mem__strdup(value);
+
+    if (!copy)
+        return cs_error__nomem();
+    v = cs_mem__realloc(c->identities, (c->nidentities + 1) * sizeof(*v));
+    if (!v) {
+        cs_mem__free(copy);
+        return cs_error__nomem();
+    }
+    v[c->nidentities].kind = kind;
+    v[c->nidentities++].value = copy;
+    c->identities = v;
+    return CS_OK;
+}
+
+static int load_children(cs_db *db, cs_customer *c)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_tags);
+    int rc, step = SQLITE_DONE;
+
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, c->id);
+    if ((rc = cs_strv__load(&c->tags, db, st)) < 0)
+        return rc;
+    if (!(st = cs_db__stmt(db, sql_identities)))
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, c->id);
+    while (rc == CS_OK && (step = cs_db__step(db, st)) == SQLITE_ROW)
+        rc = push_identity(c, sqlite3_column_int(st, 0), (const char *)sqlite3_column_text(st, 1));
+    if (rc == CS_OK && step != SQLITE_DONE)
+        rc = cs_db__error(db, step, "read identities");
+    cs_db__done(st);
+    return rc;
+}
+
+int cs_store__customer_get(cs_customer **out, cs_db *db, int64_t id)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_select);
+    cs_customer *c = NULL;
+    int rc;
+
+    *out = NULL;
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, id);
+    rc = cs_db__step(db, st);
+    if (rc == SQLITE_ROW)
+        rc = from_row(&c, st);
+    else if (rc == SQLITE_DONE)
+        rc = cs_error__set(CS_ENOTFOUND, "id", "customer %lld does not exist", (long long)id);
+    else
+        rc = cs_db__error(db, rc, "read customer");
+    cs_db__done(st);
+    if (rc == CS_OK)
+        rc = load_children(db, c);
+    if (rc < 0) {
+        cs_customer_free(c);
+        return rc;
+    }
+    *out = c;
+    return CS_OK;
+}
+
+int cs_store__customer_state(int64_t *merged_into, cs_time *erased_at, cs_db *db, int64_t id,
+                             const char *field)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_state);
+    int rc;
+
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, id);
+    if ((rc = cs_db__one(db, st, id, field, "customer")) < 0)
+        return rc;
+    *merged_into = sqlite3_column_int64(st, 0);
+    *erased_at = sqlite3_column_int64(st, 1);
+    cs_db__done(st);
+    return CS_OK;
+}
+
+int cs_store__customer_rights(bool *merged, bool *erased, int64_t *org, cs_db *db, int64_t id)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_rights);
+    int rc;
+
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, id);
+    if ((rc = cs_db__one(db, st, id, "id", "customer")) < 0)
+        return rc;
+    *merged = sqlite3_column_type(st, 0) != SQLITE_NULL;
+    *erased = sqlite3_column_type(st, 1) != SQLITE_NULL;
+    *org = sqlite3_column_int64(st, 2);
+    cs_db__done(st);
+    return CS_OK;
+}
+
+/* Parameters 1..5 of sql_insert, 2..6 of sql_update. */
+static void bind_row(sqlite3_stmt *st, int first, const cs_customer_row *row)
+{
+    cs_db__bind_text(st, first, row->name);
+    bind_id(st, first + 1, row->organization_id);
+    cs_db__bind_text(st, first + 2, row->locale);
+    cs_db__bind_text(st, first + 3, row->timezone);
+    cs_db__bind_text(st, first + 4, row->custom);
+}
+
+int cs_store__customer_insert(int64_t *id, cs_db *db, const cs_customer_row *row, cs_time now)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_insert);
+    int rc;
+
+    if (!st)
+        return cs_error_last()->code;
+    bind_row(st, 1, row);
+    sqlite3_bind_int64(st, 6, now);
+    if ((rc = cs_db__exec_stmt(db, st)) == CS_OK)
+        *id = new_id(db);
+    return rc;
+}
+
+int cs_store__customer_update(cs_db *db, int64_t id, const cs_customer_row *row, cs_time now)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_update);
+
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, id);
+    bind_row(st, 2, row);
+    sqlite3_bind_int64(st, 7, now);
+    return cs_db__exec_stmt(db, st);
+}
+
+int cs_store__customer_set_merged_into(cs_db *db, int64_t id, int64_t merged_into, cs_time now)
+{
+    return exec_ids(db, sql_set_merged_into, id, merged_into, now);
+}
+
+int cs_store__customer_with_merged(int64_t **ids, size_t *n, cs_db *db, int64_t id)
+{
+    return load_ids(ids, n, db, sql_with_merged, id, 0);
+}
+
+int cs_store__customer_erase(cs_db *db, int64_t id, cs_time now)
+{
+    return exec_ids(db, sql_erase, id, now, 0);
+}
+
+/* The iterator ------------------------------------------------------------------------- */
+
+struct cs_customer_iter {
+    cs_db *db;
+    cs_page page;
+    cs_customer *customers[CS_PAGE_ROWS];
+};
+
+int cs_store__customer_iter_new(cs_customer_iter **out, cs_db *db, int64_t organization_id,
+                                int64_t after, size_t limit)
+{
+    cs_customer_iter *it = cs_mem__calloc(1, sizeof(*it));
+    sqlite3_stmt *st;
+    int rc;
+
+    if (!it)
+        return cs_error__nomem();
+    if ((rc = cs_db__prepare(&st, db, sql_iter, "list customers")) < 0) {
+        cs_mem__free(it);
+        return rc;
+    }
+    sqlite3_bind_int64(st, 2, organization_id);
+    it->page = (cs_page)CS_PAGE_INIT(st, 1, after, 3, limit);
+    it->db = db;
+    *out = it;
+    return CS_OK;
+}
+
+static int keep_customer(void *payload, sqlite3_stmt *st)
+{
+    cs_customer_iter *it = payload;
+    cs_customer **slot = &it->customers[it->page.n];
+    int rc;
+
+    cs_customer_free(*slot);
+    if ((rc = from_row(slot, st)) < 0)
+        return rc;
+    if ((rc = load_children(it->db, *slot)) < 0) {
+        cs_customer_free(*slot);
+        *slot = NULL;
+        return rc;
+    }
+    it->page.key = (*slot)->id;
+    it->page.n++;
+    return CS_OK;
+}
+
+int cs_store__customer_iter_next(const cs_customer **out, cs_customer_iter *it)
+{
+    size_t i;
+    int rc = cs_db__page_next(&i, &it->page, it->db, keep_customer, it, "list customers");
+
+    if (rc != CS_OK)
+        return rc;
+    *out = it->customers[i];
+    return CS_OK;
+}
+
+void cs_store__customer_iter_free(cs_customer_iter *it)
+{
+    if (!it)
+        return;
+    sqlite3_finalize(it->page.st);
+    for (size_t i = 0; i < CS_PAGE_ROWS; i++)
+        cs_customer_free(it->customers[i]);
+    cs_mem__free(it);
+}
+
+/* Tags --------------------------------------------------------------------------------- */
+
+int cs_store__customer_tags_add(cs_db *db, int64_t id, const cs_strv *tags)
+{
+    sqlite3_stmt *st;
+    int rc = CS_OK;
+
+    for (size_t i = 0; i < tags->n && rc == CS_OK; i++) {
+        if (!(st = cs_db__stmt(db, sql_tag_insert)))
+            return cs_error_last()->code;
+        sqlite3_bind_int64(st, 1, id);
+        cs_db__bind_text(st, 2, tags->v[i]);
+        rc = cs_db__exec_stmt(db, st);
+    }
+    return rc;
+}
+
+int cs_store__customer_tags_delete(cs_db *db, int64_t id)
+{
+    return exec_ids(db, sql_tags_delete, id, 0, 0);
+}
+
+int cs_store__customer_tag_delete(cs_db *db, int64_t id, const char *tag)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_tag_delete);
+
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, id);
+    cs_db__bind_text(st, 2, tag);
+    return cs_db__exec_stmt(db, st);
+}
+
+int cs_store__customer_tags_missing(cs_strv *out, cs_db *db, int64_t from, int64_t to)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_tags_missing);
+
+    out->v = NULL;
+    out->n = 0;
+    if (!st)
+        return cs_error_last()->code;
+    bind_ids(st, from, to, 0);
+    return cs_strv__load(out, db, st);
+}
+
+int cs_store__customer_tags_copy(cs_db *db, int64_t from, int64_t to)
+{
+    return exec_ids(db, sql_tags_copy, from, to, 0);
+}
+
+/* Identities --------------------------------------------------------------------------- */
+
+int cs_store__customer_identity_owner(int64_t *owner, cs_db *db, int kind, const char *value)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_identity_owner);
+    int rc;
+
+    *owner = 0;
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int(st, 1, kind);
+    cs_db__bind_text(st, 2, value);
+    rc = cs_db__step(db, st);
+    if (rc == SQLITE_ROW)
+        *owner = sqlite3_column_int64(st, 0);
+    rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? CS_OK : cs_db__error(db, rc, "find identity");
+    cs_db__done(st);
+    return rc;
+}
+
+int cs_store__customer_identity_insert(cs_db *db, int64_t id, int kind, const char *value,
+                                       cs_time now)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_identity_insert);
+
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int(st, 2, kind);
+    cs_db__bind_text(st, 3, value);
+    sqlite3_bind_int64(st, 4, now);
+    return cs_db__exec_stmt(db, st);
+}
+
+int cs_store__customer_identity_delete(bool *deleted, cs_db *db, int64_t id, int kind,
+                                       const char *value)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_identity_delete);
+    int rc;
+
+    *deleted = false;
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int(st, 2, kind);
+    cs_db__bind_text(st, 3, value);
+    if ((rc = cs_db__exec_stmt(db, st)) == CS_OK)
+        *deleted = sqlite3_changes(db->sql) > 0;
+    return rc;
+}
+
+int cs_store__customer_identities_delete(cs_db *db, int64_t id)
+{
+    return exec_ids(db, sql_identities_delete, id, 0, 0);
+}
+
+int cs_store__customer_identity_ids(int64_t **ids, size_t *n, cs_db *db, int64_t id)
+{
+    return load_ids(ids, n, db, sql_identity_ids, id, 0);
+}
+
+int cs_store__customer_identities_move(cs_db *db, int64_t from, int64_t to)
+{
+    return exec_ids(db, sql_identities_move, from, to, 0);
+}
+
+int cs_store__customer_identity_move(cs_db *db, int64_t identity_id, int64_t from, int64_t to)
+{
+    return exec_ids(db, sql_identity_move, from, to, identity_id);
+}
+
+/* Organisations ------------------------------------------------------------------------ */
+
+int cs_store__customer_organization_exists(cs_db *db, int64_t id, const char *field)
+{
+    return cs_db__exists(db, sql_org_exists, id, field, "organization");
+}
+
+int cs_store__customer_organization_insert(int64_t *id, cs_db *db, const char *name, bool shared,
+                                           cs_time now)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_org_insert);
+    int rc;
+
+    if (!st)
+        return cs_error_last()->code;
+    cs_db__bind_text(st, 1, name);
+    sqlite3_bind_int(st, 2, shared);
+    sqlite3_bind_int64(st, 3, now);
+    rc = cs_db__step(db, st);
+    cs_db__done(st);
+    if (rc != SQLITE_DONE)
+        return cs_db__error(db, rc, "insert organization");
+    *id = new_id(db);
+    return CS_OK;
+}
+
+/* Merges ------------------------------------------------------------------------------- */
+
+int cs_store__customer_merge_insert(int64_t *merge_id, cs_db *db, int64_t survivor_id,
+                                    int64_t merged_id, const char *moved, cs_time now)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_merge_insert);
+    int rc;
+
+    if (!st)
+        return cs_error_last()->code;
+    bind_ids(st, survivor_id, merged_id, 0);
+    cs_db__bind_text(st, 3, moved);
+    sqlite3_bind_int64(st, 4, now);
+    if ((rc = cs_db__exec_stmt(db, st)) == CS_OK)
+        *merge_id = new_id(db);
+    return rc;
+}
+
+/* A merge from a row of MERGE_COLUMNS. */
+static int merge_from_row(cs_merge_record *m, sqlite3_stmt *st)
+{
+    int rc = CS_OK;
+
+    m->id = sqlite3_column_int64(st, 0);
+    m->survivor_id = sqlite3_column_int64(st, 1);
+    m->merged_id = sqlite3_column_int64(st, 2);
+    m->moved = cs_db__column_strdup(st, 3, &rc);
+    m->undone = sqlite3_column_type(st, 4) != SQLITE_NULL;
+    return rc;
+}
+
+int cs_store__customer_merge_get(cs_merge_record *out, cs_db *db, int64_t merge_id)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_merge_select);
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, merge_id);
+    rc = cs_db__step(db, st);
+    if (rc == SQLITE_ROW)
+        rc = merge_from_row(out, st);
+    else if (rc == SQLITE_DONE)
+        rc = cs_error__set(CS_ENOTFOUND, "merge_id", "merge %lld does not exist",
+                           (long long)merge_id);
+    else
+        rc = cs_db__error(db, rc, "read merge");
+    cs_db__done(st);
+    return rc;
+}
+
+int cs_store__customer_merge_holding(int64_t *merge_id, cs_db *db, int64_t merged_id)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_merge_holding);
+    int rc;
+
+    *merge_id = 0;
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, merged_id);
+    if ((rc = cs_db__step(db, st)) == SQLITE_ROW)
+        *merge_id = sqlite3_column_int64(st, 0);
+    cs_db__done(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? CS_OK : cs_db__error(db, rc, "read merges");
+}
+
+int cs_store__customer_merge_undone(cs_db *db, int64_t merge_id, cs_time now)
+{
+    return exec_ids(db, sql_merge_undone, merge_id, now, 0);
+}
+
+int cs_store__customer_merges_of(cs_merge_record **out, size_t *n, cs_db *db, int64_t id)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_merges_of);
+    cs_merge_record *v = NULL, *grown;
+    int rc = CS_OK, step = SQLITE_DONE;
+
+    *out = NULL;
+    *n = 0;
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, id);
+    while (rc == CS_OK && (step = cs_db__step(db, st)) == SQLITE_ROW) {
+        if (!(grown = cs_mem__realloc(v, (*n + 1) * sizeof(*v)))) {
+            rc = cs_error__nomem();
+            break;
+        }
+        v = grown;
+        rc = merge_from_row(&v[(*n)++], st);
+    }
+    if (rc == CS_OK && step != SQLITE_DONE)
+        rc = cs_db__error(db, step, "read merges");
+    cs_db__done(st);
+    if (rc < 0) {
+        for (size_t i = 0; i < *n; i++)
+            cs_mem__free(v[i].moved);
+        cs_mem__free(v);
+        *n = 0;
+        return rc;
+    }
+    *out = v;
+    return CS_OK;
+}
+
+int cs_store__customer_merge_set_moved(cs_db *db, int64_t merge_id, const char *moved)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_merge_set_moved);
+
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, merge_id);
+    cs_db__bind_text(st, 2, moved);
+    return cs_db__exec_stmt(db, st);
+}
+
+/* Rows as JSON ------------------------------------------------------------------------- */
+
+/* Columns named "at" or "*_at" hold times, "custom" holds JSON object text; blobs
+ * (attachment data) are not part of any document. */
+static json_t *column_json(sqlite3_stmt *st, int col)
+{
+    const char *name = sqlite3_column_name(st, col);
+    const char *text = (const char *)sqlite3_column_text(st, col);
+    size_t len = strlen(name);
+
+    switch (sqlite3_column_type(st, col)) {
+    case SQLITE_INTEGER:
+        if (strcmp(name, "at") == 0 || (len > 3 && strcmp(name + len - 3, "_at") == 0))
+            return cs_json__time(sqlite3_column_int64(st, col));
+        return json_integer(sqlite3_column_int64(st, col));
+    case SQLITE_TEXT:
+        if (strcmp(name, "custom") == 0)
+            return json_loads(text, 0, NULL);
+        return json_stringn(text, (size_t)sqlite3_column_bytes(st, col));
+    default:
+        return json_null();
+    }
+}
+
+static json_t *row_object(sqlite3_stmt *st)
+{
+    json_t *o = json_object();
+
+    for (int i = 0; i < sqlite3_column_count(st); i++)
+        if (json_object_set_new(o, sqlite3_column_name(st, i), column_json(st, i)) < 0) {
+            json_decref(o);
+            return NULL;
+        }
+    return o;
+}
+
+/* What to add to each row (its messages, its attachments). */
+typedef int (*child_fn)(cs_db *db, json_t *row);
+
+/* An array of the rows `sql` selects for ?1 = id, each completed by `child` (which may be
+ * NULL). */
+static int select_json(json_t **out, cs_db *db, const char *sql, int64_t id, child_fn child)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql);
+    json_t *arr = NULL, *row;
+    int rc = CS_OK, step = SQLITE_DONE;
+
+    *out = NULL;
+    if (!st)
+        return cs_error_last()->code;
+    if (!(arr = json_array())) {
+        rc = cs_error__nomem();
+        goto out;
+    }
+    bind_ids(st, id, 0, 0);
+    while (rc == CS_OK && (step = cs_db__step(db, st)) == SQLITE_ROW) {
+        row = row_object(st);
+        if (json_array_append_new(arr, row) < 0)
+            rc = cs_error__nomem();
+        else if (child)
+            rc = child(db, row);
+    }
+    if (rc == CS_OK && step != SQLITE_DONE)
+        rc = cs_db__error(db, step, "read rows");
+out:
+    cs_db__done(st);
+    if (rc < 0)
+        json_decref(arr);
+    else
+        *out = arr;
+    return rc;
+}
+
+/* row[key] = the rows `sql` selects for the row's id. */
+static int set_children(json_t *row, const char *key, cs_db *db, const char *sql, child_fn child)
+{
+    json_t *arr;
+    int rc = select_json(&arr, db, sql, json_integer_value(json_object_get(row, "id")), child);
+
+    if (rc == CS_OK && json_object_set_new(row, key, arr) < 0)
+        rc = cs_error__nomem();
+    return rc;
+}
+
+/* The rows as JSON text in libcs memory, with every digit of a real: the caller reads the
+ * text back into a document of its own. */
+static int export_json(char **out, cs_db *db, const char *sql, int64_t id, child_fn child)
+{
+    json_t *arr;
+    char *text;
+    int rc = select_json(&arr, db, sql, id, child);
+
+    *out = NULL;
+    if (rc < 0)
+        return rc;
+    text = json_dumps(arr, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(arr);
+    *out = text ? cs_mem__strdup(text) : NULL;
+    free(text);
+    return *out ? CS_OK : cs_error__nomem();
+}
+
+int cs_store__customer_export_identities(char **out, cs_db *db, int64_t id)
+{
+    return export_json(out, db, sql_export_identities, id, NULL);
+}
+
+/* Other modules' tables (to move to their owner) --------------------------------------- */
+
+/* The statements and functions below read and write tables that other modules own; each
+ * function's comment in store/customer.h names the table. */
+
+static const char sql_ticket_ids[] = "SELECT id FROM ticket WHERE customer_id = ?1 ORDER BY id";
+/* ?1 from, ?2 to; then ?3 the ticket. */
+static const char sql_tickets_move[] = "UPDATE ticket SET customer_id = ?2 WHERE customer_id = ?1";
+static const char sql_ticket_move[] =
+    "UPDATE ticket SET customer_id = ?2 WHERE id = ?3 AND customer_id = ?1";
+
+/* Erasure: ?1 the customer, ?2 CS_ACTOR_CUSTOMER. */
+#define ERASED_TICKETS "SELECT id FROM ticket WHERE customer_id = ?1"
+#define ERASED_MESSAGES                                                                            \
+    "SELECT id FROM message WHERE ticket_id IN (" ERASED_TICKETS ")"                               \
+    " OR (author_kind = ?2 AND author_id = ?1)"
+static const char sql_erase_attachments[] =
+    "UPDATE attachment SET name = '', sha256 = '', storage_ref = NULL, data = NULL"
+    " WHERE message_id IN (" ERASED_MESSAGES ")";
+static const char sql_erase_messages[] =
+    "UPDATE message SET subject = '', body = '', external_id = NULL, conversation = NULL,"
+    " quoted = NULL, signature = NULL, html = NULL, reply_to = NULL"
+    " WHERE id IN (" ERASED_MESSAGES ")";
+static const char sql_erase_ingest_log[] =
+    "DELETE FROM ingest_log WHERE customer_id = ?1 OR ticket_id IN (" ERASED_TICKETS ")";
+static const char sql_erase_thread_refs[] =
+    "DELETE FROM thread_ref WHERE ticket_id IN (" ERASED_TICKETS ")";
+static const char sql_erase_tickets[] =
+    "UPDATE ticket SET subject = 'erased', custom = '{}' WHERE customer_id = ?1";
+static const char sql_erase_audit[] =
+    "UPDATE audit SET old = NULL, new = NULL"
+    " WHERE customer_id = ?1 OR ticket_id IN (" ERASED_TICKETS ")";
+
+/* Export: ?1 the customer (or the ticket, or the message). Columns named "at" or "*_at" are
+ * times and "custom" is a JSON object; see column_json(). */
+static const char sql_export_tickets[] =
+    "SELECT id, number, subject, channel_id, status, priority, type, group_id, assignee_id,"
+    " custom, merged_into, created_at, updated_at, solved_at, closed_at"
+    " FROM ticket WHERE customer_id = ?1 ORDER BY id";
+static const char sql_export_messages[] =
+    "SELECT id, direction, visibility, channel_id, author_kind, author_id, subject, body,"
+    " external_id, created_at, quoted, signature, html, reply_to FROM message"
+    " WHERE ticket_id = ?1 ORDER BY id";
+static const char sql_export_attachments[] =
+    "SELECT id, name, content_type, size, sha256, storage_ref FROM attachment"
+    " WHERE message_id = ?1 ORDER BY id";
+static const char sql_export_audit[] =
+    "SELECT id, at, actor_kind, actor_id, object, object_id, ticket_id, action, field, old, new"
+    " FROM audit WHERE customer_id = ?1"
+    " OR ticket_id IN (SELECT id FROM ticket WHERE customer_id = ?1) ORDER BY id";
+
+/* ticket */
+
+int cs_store__customer_ticket_ids(int64_t **ids, size_t *n, cs_db *db, int64_t customer_id)
+{
+    return load_ids(ids, n, db, sql_ticket_ids, customer_id, 0);
+}
+
+int cs_store__customer_tickets_move(cs_db *db, int64_t from, int64_t to)
+{
+    return exec_ids(db, sql_tickets_move, from, to, 0);
+}
+
+int cs_store__customer_ticket_move(cs_db *db, int64_t ticket_id, int64_t from, int64_t to)
+{
+    return exec_ids(db, sql_ticket_move, from, to, ticket_id);
+}
+
+/* Erasure: attachment, message, ingest_log, thread_ref, ticket, audit */
+
+static int erase(cs_db *db, const char *sql, int64_t customer_id)
+{
+    return exec_ids(db, sql, customer_id, CS_ACTOR_CUSTOMER, 0);
+}
+
+int cs_store__customer_erase_attachments(cs_db *db, int64_t customer_id)
+{
+    return erase(db, sql_erase_attachments, customer_id);
+}
+
+int cs_store__customer_erase_messages(cs_db *db, int64_t customer_id)
+{
+    return erase(db, sql_erase_messages, customer_id);
+}
+
+int cs_store__customer_erase_ingest_log(cs_db *db, int64_t customer_id)
+{
+    return erase(db, sql_erase_ingest_log, customer_id);
+}
+
+int cs_store__customer_erase_thread_refs(cs_db *db, int64_t customer_id)
+{
+    return erase(db, sql_erase_thread_refs, customer_id);
+}
+
+int cs_store__customer_erase_tickets(cs_db *db, int64_t customer_id)
+{
+    return erase(db, sql_erase_tickets, customer_id);
+}
+
+int cs_store__customer_erase_audit(cs_db *db, int64_t customer_id)
+{
+    return erase(db, sql_erase_audit, customer_id);
+}
+
+/* Export: ticket, message, attachment, audit */
+
+static int message_children(cs_db *db, json_t *message)
+{
+    return set_children(message, "attachments", db, sql_export_attachments, NULL);
+}
+
+static int ticket_children(cs_db *db, json_t *ticket)
+{
+    return set_children(ticket, "messages", db, sql_export_messages, message_children);
+}
+
+int cs_store__customer_export_tickets(char **out, cs_db *db, int64_t customer_id)
+{
+    return export_json(out, db, sql_export_tickets, customer_id, ticket_children);
+}
+
+int cs_store__customer_export_audit(char **out, cs_db *db, int64_t customer_id)
+{
+    return export_json(out, db, sql_export_audit, customer_id, NULL);
+}
