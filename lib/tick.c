@@ -5,7 +5,6 @@
 #include "config.h"
 
 #include "cs-internal.h"
-#include "db.h"
 #include "perm.h"
 #include "sla.h"
 

@@ -1,0 +1,82 @@
+/*
+ * libcs - the storage of routing: presence, capacity, group strategies, the queue of
+ * unassigned tickets, transfers, callbacks and the figures of the estimated wait and of
+ * staffing; what a backend provides. Not API.
+ */
+#ifndef CS_STORE_ROUTE_H
+#define CS_STORE_ROUTE_H
+
+#include "cs-internal.h"
+#include "../route.h" /* lib/route.h, not this file */
+
+/* Routing's own tables --------------------------------------------------------------------- */
+
+/* Store an agent's presence, changed `now`. */
+int cs_store__route_presence_set(cs_db *db, int64_t agent_id, int presence, cs_time now);
+/* An agent's capacity for a channel kind; *found false when it has no limit. */
+int cs_store__route_capacity(int64_t *out, bool *found, cs_db *db, int64_t agent_id, int kind);
+/* Set it; CS_UNSET removes the limit. */
+int cs_store__route_capacity_set(cs_db *db, int64_t agent_id, int kind, int capacity);
+/* Every capacity of an agent. */
+int cs_store__route_capacities(cs_route__kinds *out, cs_db *db, int64_t agent_id);
+/* Store a group's strategy and match_language. */
+int cs_store__route_group_set(cs_db *db, int64_t group_id, int strategy, int match_language);
+
+/* Count an assignee or group change of a ticket: a transfer when `transfer`, and when
+ * `assigned` (a new assignee) the time it was assigned, `now`. */
+int cs_store__route_assigned(cs_db *db, int64_t ticket_id, bool transfer, bool assigned,
+                             cs_time now);
+/* Make the agent the most recently assigned (round robin's order), at `now`. */
+int cs_store__route_agent_assigned(cs_db *db, int64_t agent_id, cs_time now);
+/* A ticket's transfers; *found false when there is no such ticket. */
+int cs_store__route_transfers(int64_t *out, bool *found, cs_db *db, int64_t ticket_id);
+/* A ticket's callback window (0, 0 for none); *found false when there is no such ticket. */
+int cs_store__route_callback(cs_time *from, cs_time *to, bool *found, cs_db *db, int64_t ticket_id);
+int cs_store__route_callback_set(cs_db *db, int64_t ticket_id, cs_time from, cs_time to);
+
+/* Other modules' tables (to move to their owner) -------------------------------------------- */
+
+/* An agent's role, activity and presence (offline without one); *found false when there is
+ * no such agent. */
+int cs_store__route_agent(cs_route__agent *out, bool *found, cs_db *db, int64_t agent_id);
+/* The new and open tickets assigned to an agent, per channel kind. */
+int cs_store__route_loads(cs_route__kinds *out, cs_db *db, int64_t agent_id);
+/* A group's routing (manual and 0 when never set; out's version is set); *found false when
+ * there is no such group. */
+int cs_store__route_group(cs_route_group_fields *out, bool *found, cs_db *db, int64_t group_id);
+int cs_store__route_group_exists(bool *found, cs_db *db, int64_t group_id);
+/* The groups an agent is a member of, by id, appended to *v (*n entries, grown with
+ * cs_mem__realloc). Entries appended before an error stay. */
+int cs_store__route_agent_groups(cs_route__group **v, size_t *n, cs_db *db, int64_t agent_id);
+/* What routing reads of a ticket; *found false when there is no such ticket. */
+int cs_store__route_ticket(cs_route__ticket *out, bool *found, cs_db *db, int64_t ticket_id);
+
+/* The agent to give a ticket to: an active, online member of r's group who is not a light
+ * agent and has room for one more ticket of r's kind, ranked as r says; 0 for none. */
+int cs_store__route_rank(int64_t *agent_id, cs_db *db, const cs_route__rank *r);
+/* The first unassigned new or open ticket the taker may take (of one of its groups, with
+ * every skill it needs, of a channel kind the taker has room for) in the queue's order:
+ * callbacks whose window opened by the window's start, then the tickets with a running SLA
+ * deadline by the earliest one, then the rest by creation, ties by id; 0 for none. */
+int cs_store__route_pick(int64_t *ticket_id, cs_db *db, const cs_route__taker *t);
+/* The tickets of a group waiting for an agent: unassigned, new or open, and no callback
+ * whose window opens after `now`. */
+int cs_store__route_backlog(int64_t *out, cs_db *db, int64_t group_id, cs_time now);
+/* The agents of a group who could be given a ticket (of channel kind `kind`, unless 0). */
+int cs_store__route_available(int64_t *out, cs_db *db, int64_t group_id, int kind);
+/* The number and summed handle time (assignment, else creation, to solved) of the last
+ * `sample` tickets a group solved. */
+int cs_store__route_handle_times(int64_t *n, int64_t *seconds, cs_db *db, int64_t group_id,
+                                 int sample);
+/* The same of the tickets solved in [from, to) (of a group, or of all for 0). */
+int cs_store__route_solved(int64_t *n, int64_t *seconds, cs_db *db, int64_t group_id, cs_time from,
+                           cs_time to);
+/* The tickets created in [from, to) (of a group, or of all for 0) per hour of the day, UTC. */
+int cs_store__route_arrivals(int64_t counts[24], cs_db *db, int64_t group_id, cs_time from,
+                             cs_time to);
+/* The transfer report of the tickets solved in [from, to) that scope (as cs_perm__scope())
+ * reaches: out's counts are set. */
+int cs_store__route_report(cs_route_report *out, cs_db *db, cs_time from, cs_time to,
+                           int64_t scope);
+
+#endif
