@@ -7,69 +7,14 @@
 #include <string.h>
 
 #include "cs-internal.h"
-#include "db.h"
 #include "perm.h"
 #include "audit.h"
 #include "agent.h"
+#include "store/agent.h"
 
 /* Explicit initials: at most this many characters (not bytes). */
 #define INITIALS_MAX_CHARS 4
 #define INITIALS_MAX_BYTES (INITIALS_MAX_CHARS * 4)
-
-static const char sql_insert[] =
-    "INSERT INTO agent (name, initials, email, avatar_url, role, active, ticket_access,"
-    " created_at, updated_at) VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?9, ?8, ?8)";
-static const char sql_update[] =
-    "UPDATE agent SET name = ?2, initials = ?3, email = ?4, avatar_url = ?5, role = ?6,"
-    " active = ?7, updated_at = ?8, ticket_access = ?9 WHERE id = ?1";
-static const char sql_by_id[] =
-    "SELECT id, name, initials, email, avatar_url, role, active, created_at, updated_at,"
-    " ticket_access FROM agent WHERE id = ?1";
-static const char sql_rights[] = "SELECT role, active, ticket_access FROM agent WHERE id = ?1";
-static const char sql_member[] =
-    "SELECT 1 FROM group_member WHERE agent_id = ?1 AND group_id = ?2";
-static const char sql_skills[] = "SELECT skill FROM agent_skill WHERE agent_id = ?1 ORDER BY skill";
-static const char sql_skills_delete[] = "DELETE FROM agent_skill WHERE agent_id = ?1";
-static const char sql_skill_insert[] = "INSERT INTO agent_skill (agent_id, skill) VALUES (?1, ?2)";
-static const char sql_groups[] =
-    "SELECT group_id FROM group_member WHERE agent_id = ?1 ORDER BY group_id";
-static const char sql_exists[] = "SELECT 1 FROM agent WHERE id = ?1";
-static const char sql_group_insert[] = "INSERT INTO agent_group (name, created_at) VALUES (?1, ?2)";
-static const char sql_group_exists[] = "SELECT 1 FROM agent_group WHERE id = ?1";
-static const char sql_member_add[] =
-    "INSERT INTO group_member (group_id, agent_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING";
-static const char sql_member_remove[] =
-    "DELETE FROM group_member WHERE group_id = ?1 AND agent_id = ?2";
-
-/* Where the columns of sql_by_id land. */
-enum {
-    COL_ID,
-    COL_NAME,
-    COL_INITIALS,
-    COL_EMAIL,
-    COL_AVATAR,
-    COL_ROLE,
-    COL_ACTIVE,
-    COL_CREATED,
-    COL_UPDATED,
-    COL_ACCESS
-};
-
-struct cs_agent {
-    int64_t id;
-    char *name;
-    char *initials;
-    char *email;
-    char *avatar_url;
-    int role;
-    int active;
-    int ticket_access;
-    cs_strv skills;
-    int64_t *groups;
-    size_t ngroups;
-    cs_time created_at;
-    cs_time updated_at;
-};
 
 static const cs_name role_names[] = {
     {CS_ROLE_ADMIN, "admin"},
@@ -203,17 +148,6 @@ static int check_fields(const cs_agent_fields *f, bool create)
 /* ------------------------------------------------------------------------------------- */
 /* Writing */
 
-/* The values an agent row is written with; strings are borrowed. */
-typedef struct agent_row {
-    const char *name;
-    const char *initials;
-    const char *email;
-    const char *avatar_url;
-    int role;
-    int active;
-    int ticket_access;
-} agent_row;
-
 /* A lower-cased copy of a given email (NULL when none is given). Addresses compare without
  * case: keeping one spelling lets UNIQUE catch "Anna@X" and "anna@x". Only ASCII is folded. */
 static int copy_email(char **out, const char *email)
@@ -229,52 +163,19 @@ static int copy_email(char **out, const char *email)
     return CS_OK;
 }
 
-/* Run sql_insert or sql_update (?1 is the id, bound by the caller); a UNIQUE violation can
- * only be the email. */
-static int write_row(cs_db *db, sqlite3_stmt *st, const agent_row *row)
+/* The error of writing an agent: CS_EEXISTS can only be its email. */
+static int write_error(int rc, const cs_agent__row *row)
 {
-    int rc;
-
-    cs_db__bind_text(st, 2, row->name);
-    cs_db__bind_text(st, 3, row->initials);
-    cs_db__bind_text(st, 4, row->email);
-    cs_db__bind_text(st, 5, row->avatar_url);
-    sqlite3_bind_int(st, 6, row->role);
-    sqlite3_bind_int(st, 7, row->active);
-    sqlite3_bind_int64(st, 8, cs_db_now(db));
-    sqlite3_bind_int(st, 9, row->ticket_access);
-    rc = cs_db__exec_stmt(db, st);
     if (rc == CS_EEXISTS)
-        rc = cs_error__set(CS_EEXISTS, "email", "an agent with email \"%s\" already exists",
-                           row->email);
+        return cs_error__set(CS_EEXISTS, "email", "an agent with email \"%s\" already exists",
+                             row->email);
     return rc;
-}
-
-static int write_skills(cs_db *db, int64_t id, const cs_strv *skills)
-{
-    sqlite3_stmt *st = cs_db__stmt(db, sql_skills_delete);
-    int rc;
-
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, id);
-    if ((rc = cs_db__exec_stmt(db, st)) < 0)
-        return rc;
-    for (size_t i = 0; i < skills->n; i++) {
-        if (!(st = cs_db__stmt(db, sql_skill_insert)))
-            return cs_error_last()->code;
-        sqlite3_bind_int64(st, 1, id);
-        cs_db__bind_text(st, 2, skills->v[i]);
-        if ((rc = cs_db__exec_stmt(db, st)) < 0)
-            return rc;
-    }
-    return CS_OK;
 }
 
 static int create(int64_t *id, cs_db *db, const cs_actor *by, const cs_agent_fields *f)
 {
     char initials[INITIALS_MAX_BYTES + 1];
-    agent_row row = {
+    cs_agent__row row = {
         .name = f->name,
         .initials = f->initials,
         .avatar_url = cs_update__text(NULL, f->avatar_url),
@@ -284,7 +185,6 @@ static int create(int64_t *id, cs_db *db, const cs_actor *by, const cs_agent_fie
     };
     cs_strv skills = {NULL, 0};
     char *email = NULL;
-    sqlite3_stmt *st;
     int rc;
 
     if ((rc = cs_strv__from_tags(&skills, "skills", f->skills, f->nskills)) < 0)
@@ -296,14 +196,8 @@ static int create(int64_t *id, cs_db *db, const cs_actor *by, const cs_agent_fie
         default_initials(initials, f->name);
         row.initials = initials;
     }
-    if (!(st = cs_db__stmt(db, sql_insert))) {
-        rc = cs_error_last()->code;
-        goto out;
-    }
-    if ((rc = write_row(db, st, &row)) < 0)
-        goto out;
-    *id = sqlite3_last_insert_rowid(db->sql);
-    if ((rc = write_skills(db, *id, &skills)) < 0)
+    if ((rc = write_error(cs_store__agent_insert(id, db, &row, cs_db_now(db)), &row)) < 0 ||
+        (rc = cs_store__agent_skills_set(db, *id, &skills)) < 0)
         goto out;
     rc = cs_audit__record(db, by, "agent", *id, 0, 0, "create", NULL, NULL, NULL);
 out:
@@ -334,74 +228,28 @@ int cs_agent_create(int64_t *id, cs_db *db, const cs_agent_fields *fields)
 /* ------------------------------------------------------------------------------------- */
 /* Reading */
 
-static int load_row(cs_agent *a, cs_db *db, int64_t id)
+/* CS_ENOTFOUND naming `field`, for agent `id`. */
+static int no_agent(const char *field, int64_t id)
 {
-    sqlite3_stmt *st = cs_db__stmt(db, sql_by_id);
-    int rc = CS_OK, step;
-
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, id);
-    step = cs_db__step(db, st);
-    if (step == SQLITE_ROW) {
-        a->id = sqlite3_column_int64(st, COL_ID);
-        a->name = cs_db__column_strdup(st, COL_NAME, &rc);
-        a->initials = cs_db__column_strdup(st, COL_INITIALS, &rc);
-        a->email = cs_db__column_strdup(st, COL_EMAIL, &rc);
-        a->avatar_url = cs_db__column_strdup(st, COL_AVATAR, &rc);
-        a->role = sqlite3_column_int(st, COL_ROLE);
-        a->active = sqlite3_column_int(st, COL_ACTIVE);
-        a->created_at = sqlite3_column_int64(st, COL_CREATED);
-        a->updated_at = sqlite3_column_int64(st, COL_UPDATED);
-        a->ticket_access = sqlite3_column_int(st, COL_ACCESS);
-    } else if (step == SQLITE_DONE) {
-        rc = cs_error__set(CS_ENOTFOUND, "id", "agent %lld does not exist", (long long)id);
-    } else {
-        rc = cs_db__error(db, step, "read agent");
-    }
-    cs_db__done(st);
-    return rc;
-}
-
-static int load_groups(cs_agent *a, cs_db *db)
-{
-    sqlite3_stmt *st = cs_db__stmt(db, sql_groups);
-    int rc = CS_OK, step = SQLITE_DONE;
-
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, a->id);
-    while (rc == CS_OK && (step = cs_db__step(db, st)) == SQLITE_ROW) {
-        int64_t *v = cs_mem__realloc(a->groups, (a->ngroups + 1) * sizeof(*v));
-        if (!v) {
-            rc = cs_error__nomem();
-            break;
-        }
-        a->groups = v;
-        a->groups[a->ngroups++] = sqlite3_column_int64(st, 0);
-    }
-    if (rc == CS_OK && step != SQLITE_DONE)
-        rc = cs_db__error(db, step, "read agent groups");
-    cs_db__done(st);
-    return rc;
+    return cs_error__set(CS_ENOTFOUND, field, "agent %lld does not exist", (long long)id);
 }
 
 static int lookup(cs_agent **out, cs_db *db, int64_t id)
 {
     cs_agent *a = cs_mem__calloc(1, sizeof(*a));
-    sqlite3_stmt *st;
+    bool found;
     int rc;
 
     if (!a)
         return cs_error__nomem();
-    if ((rc = load_row(a, db, id)) < 0)
+    if ((rc = cs_store__agent_get(a, &found, db, id)) < 0)
         goto out;
-    if (!(st = cs_db__stmt(db, sql_skills))) {
-        rc = cs_error_last()->code;
+    if (!found) {
+        rc = no_agent("id", id);
         goto out;
     }
-    sqlite3_bind_int64(st, 1, id);
-    if ((rc = cs_strv__load(&a->skills, db, st)) < 0 || (rc = load_groups(a, db)) < 0)
+    if ((rc = cs_store__agent_skills(&a->skills, db, id)) < 0 ||
+        (rc = cs_store__agent_groups(&a->groups, &a->ngroups, db, id)) < 0)
         goto out;
     *out = a;
     a = NULL;
@@ -461,7 +309,7 @@ static int change_skills(cs_change *c, const cs_agent *old, const cs_agent_field
     cs_change__text(c, "skills", before, after);
     if ((rc = c->rc) < 0)
         goto out;
-    rc = write_skills(c->db, old->id, &skills);
+    rc = cs_store__agent_skills_set(c->db, old->id, &skills);
 out:
     cs_mem__free(before);
     cs_mem__free(after);
@@ -470,7 +318,7 @@ out:
 }
 
 /* The row after the update; `initials` and `email` are buffers it may point into. */
-static int next_row(agent_row *row, const cs_agent *old, const cs_agent_fields *f,
+static int next_row(cs_agent__row *row, const cs_agent *old, const cs_agent_fields *f,
                     char initials[INITIALS_MAX_BYTES + 1], char **email)
 {
     int rc;
@@ -500,8 +348,7 @@ static int update(cs_db *db, const cs_actor *by, int64_t id, const cs_agent_fiel
     cs_change c = CS_CHANGE_INIT(db, by, "agent", id);
     cs_agent *old = NULL;
     char *email = NULL;
-    agent_row row;
-    sqlite3_stmt *st;
+    cs_agent__row row;
     int rc;
 
     if ((rc = lookup(&old, db, id)) < 0 || (rc = next_row(&row, old, f, initials, &email)) < 0)
@@ -516,12 +363,7 @@ static int update(cs_db *db, const cs_actor *by, int64_t id, const cs_agent_fiel
                     cs_ticket_access_name(row.ticket_access));
     if ((rc = c.rc) < 0 || (rc = change_skills(&c, old, f)) < 0 || c.count == 0)
         goto out;
-    if (!(st = cs_db__stmt(db, sql_update))) {
-        rc = cs_error_last()->code;
-        goto out;
-    }
-    sqlite3_bind_int64(st, 1, id);
-    rc = write_row(db, st, &row);
+    rc = write_error(cs_store__agent_update(db, id, &row, cs_db_now(db)), &row);
 out:
     cs_mem__free(email);
     cs_agent_free(old);
@@ -666,19 +508,12 @@ int cs_agent_to_json(char **out, const cs_agent *a)
 
 static int group_create(int64_t *id, cs_db *db, const cs_actor *by, const char *name)
 {
-    sqlite3_stmt *st = cs_db__stmt(db, sql_group_insert);
-    int rc;
+    int rc = cs_store__agent_group_insert(id, db, name, cs_db_now(db));
 
-    if (!st)
-        return cs_error_last()->code;
-    cs_db__bind_text(st, 1, name);
-    sqlite3_bind_int64(st, 2, cs_db_now(db));
-    rc = cs_db__exec_stmt(db, st);
     if (rc == CS_EEXISTS)
         return cs_error__set(CS_EEXISTS, "name", "a group named \"%s\" already exists", name);
     if (rc < 0)
         return rc;
-    *id = sqlite3_last_insert_rowid(db->sql);
     return cs_audit__record(db, by, "group", *id, 0, 0, "create", NULL, NULL, NULL);
 }
 
@@ -701,33 +536,32 @@ int cs_group_create(int64_t *id, cs_db *db, const char *name)
     return cs_db__end(db, rc);
 }
 
-/* Run sql_member_add or sql_member_remove and record it when it changed anything. */
-static int change_member(cs_db *db, const cs_actor *by, const char *sql, int64_t group_id,
+/* Add the agent to the group or remove it, and record it when it changed anything. */
+static int change_member(cs_db *db, const cs_actor *by, bool add, int64_t group_id,
                          int64_t agent_id)
 {
-    bool add = sql == sql_member_add;
+    bool found, changed;
     char buf[24];
-    sqlite3_stmt *st;
     int rc;
 
-    if ((rc = cs_db__exists(db, sql_group_exists, group_id, "group_id", "group")) < 0 ||
-        (rc = cs_db__exists(db, sql_exists, agent_id, "agent_id", "agent")) < 0)
+    if ((rc = cs_agent__group_exists(db, group_id, "group_id")) < 0 ||
+        (rc = cs_store__agent_exists(&found, db, agent_id)) < 0)
         return rc;
-    if (!(st = cs_db__stmt(db, sql)))
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, group_id);
-    sqlite3_bind_int64(st, 2, agent_id);
-    if ((rc = cs_db__exec_stmt(db, st)) < 0)
+    if (!found)
+        return no_agent("agent_id", agent_id);
+    rc = add ? cs_store__agent_member_add(&changed, db, group_id, agent_id)
+             : cs_store__agent_member_remove(&changed, db, group_id, agent_id);
+    if (rc < 0)
         return rc;
     /* Adding a member twice or removing a non-member is no change, and not recorded. */
-    if (sqlite3_changes(db->sql) == 0)
+    if (!changed)
         return CS_OK;
     cs_int__text(buf, agent_id, false);
     return cs_audit__record(db, by, "group", group_id, 0, 0, add ? "add_agent" : "remove_agent",
                             "agent_id", add ? NULL : buf, add ? buf : NULL);
 }
 
-static int membership(cs_db *db, const char *sql, int64_t group_id, int64_t agent_id)
+static int membership(cs_db *db, bool add, int64_t group_id, int64_t agent_id)
 {
     cs_actor by;
     int rc;
@@ -738,18 +572,29 @@ static int membership(cs_db *db, const char *sql, int64_t group_id, int64_t agen
         return rc;
     if ((rc = cs_db__begin(db)) < 0)
         return rc;
-    rc = change_member(db, &by, sql, group_id, agent_id);
+    rc = change_member(db, &by, add, group_id, agent_id);
     return cs_db__end(db, rc);
 }
 
 int cs_group_add_agent(cs_db *db, int64_t group_id, int64_t agent_id)
 {
-    return membership(db, sql_member_add, group_id, agent_id);
+    return membership(db, true, group_id, agent_id);
 }
 
 int cs_group_remove_agent(cs_db *db, int64_t group_id, int64_t agent_id)
 {
-    return membership(db, sql_member_remove, group_id, agent_id);
+    return membership(db, false, group_id, agent_id);
+}
+
+int cs_agent__group_exists(cs_db *db, int64_t group_id, const char *field)
+{
+    bool found;
+    int rc = cs_store__agent_group_exists(&found, db, group_id);
+
+    if (rc == CS_OK && !found)
+        return cs_error__set(CS_ENOTFOUND, field, "group %lld does not exist",
+                             (long long)group_id);
+    return rc;
 }
 
 /* ------------------------------------------------------------------------------------- */
@@ -757,38 +602,24 @@ int cs_group_remove_agent(cs_db *db, int64_t group_id, int64_t agent_id)
 
 int cs_agent__actor(cs_actor *out, cs_db *db, int64_t id)
 {
-    sqlite3_stmt *st = cs_db__stmt(db, sql_rights);
+    cs_agent__rights rights;
+    bool found;
     int rc;
 
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, id);
-    if ((rc = cs_db__one(db, st, id, "id", "agent")) < 0)
+    if ((rc = cs_store__agent_rights(&rights, &found, db, id)) < 0)
         return rc;
-    *out = (cs_actor){CS_ACTOR_AGENT, id, sqlite3_column_int(st, 0),
-                      sqlite3_column_int(st, 2) == CS_ACCESS_GROUPS, 0};
+    if (!found)
+        return no_agent("id", id);
+    *out = (cs_actor){CS_ACTOR_AGENT, id, rights.role, rights.ticket_access == CS_ACCESS_GROUPS, 0};
     /* Admins see everything: a group scope left on a promoted agent does not bind them. */
     if (out->role == CS_ROLE_ADMIN)
         out->scoped = false;
-    if (!sqlite3_column_int(st, 1))
-        rc = cs_error__set(CS_EPERM, "id", "agent %lld is inactive", (long long)id);
-    cs_db__done(st);
-    return rc;
+    if (!rights.active)
+        return cs_error__set(CS_EPERM, "id", "agent %lld is inactive", (long long)id);
+    return CS_OK;
 }
 
 int cs_agent__in_group(bool *out, cs_db *db, int64_t agent_id, int64_t group_id)
 {
-    sqlite3_stmt *st = cs_db__stmt(db, sql_member);
-    int step;
-
-    *out = false;
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, agent_id);
-    sqlite3_bind_int64(st, 2, group_id);
-    step = cs_db__step(db, st);
-    *out = step == SQLITE_ROW;
-    cs_db__done(st);
-    return step == SQLITE_ROW || step == SQLITE_DONE ? CS_OK
-                                                     : cs_db__error(db, step, "read groups");
+    return cs_store__agent_in_group(out, db, agent_id, group_id);
 }

@@ -14,21 +14,10 @@
 #include <string.h>
 
 #include "cs-internal.h"
-#include "db.h"
 #include "perm.h"
 #include "audit.h"
 #include "calendar.h"
-
-/* The statement table. */
-static const char sql_upsert[] =
-    "INSERT INTO calendar (name, definition, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)"
-    " ON CONFLICT (name) DO UPDATE SET definition = excluded.definition,"
-    " revision = revision + 1, updated_at = excluded.updated_at RETURNING id, revision";
-static const char sql_definition[] = "SELECT definition, revision FROM calendar WHERE id = ?1";
-static const char sql_revision[] = "SELECT revision FROM calendar WHERE id = ?1";
-static const char sql_by_name[] = "SELECT id FROM calendar WHERE name = ?1";
-static const char sql_bump[] =
-    "UPDATE counter SET value = value + 1 WHERE name = 'sla_revision'";
+#include "store/calendar.h"
 
 struct cal_entry {
     int64_t id;       /* a stored calendar's id, or 0 for a zone table */
@@ -97,36 +86,32 @@ static struct cal_entry *cache_find(cs_db *db, int64_t id, const char *zone)
 static int parse_stored(cs_calendar **out, int64_t *revision, cs_db *db, int64_t id,
                         const char *field)
 {
-    sqlite3_stmt *st = cs_db__stmt(db, sql_definition);
+    char *definition = NULL;
+    bool found;
     int rc;
 
     *out = NULL;
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, id);
-    if ((rc = cs_db__one(db, st, id, field, "calendar")) < 0)
+    if ((rc = cs_store__calendar_get(&definition, revision, &found, db, id)) < 0)
         return rc;
-    *revision = sqlite3_column_int64(st, 1);
-    rc = cs_calendar_from_json(out, (const char *)sqlite3_column_text(st, 0));
-    cs_db__done(st);
+    if (found)
+        rc = cs_calendar_from_json(out, definition);
+    else
+        rc = cs_error__set(CS_ENOTFOUND, field, "calendar %lld does not exist", (long long)id);
+    cs_mem__free(definition);
     return rc;
 }
 
 static int stored_revision(int64_t *out, cs_db *db, int64_t id)
 {
-    sqlite3_stmt *st = cs_db__stmt(db, sql_revision);
+    bool found;
     int rc;
 
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, id);
-    rc = cs_db__step(db, st);
-    *out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    cs_db__done(st);
-    if (rc == SQLITE_DONE)
+    if ((rc = cs_store__calendar_revision(out, &found, db, id)) < 0)
+        return rc;
+    if (!found)
         return cs_error__set(CS_ENOTFOUND, "calendar_id", "calendar %lld does not exist",
                              (long long)id);
-    return rc == SQLITE_ROW ? CS_OK : cs_db__error(db, rc, "read calendar");
+    return CS_OK;
 }
 
 int cs_calendar__cached(const cs_calendar **out, cs_db *db, int64_t id)
@@ -206,26 +191,12 @@ int cs_calendar__format_local(char *buf, size_t size, cs_db *db, const char *zon
 
 static int store(int64_t *id, cs_db *db, const cs_actor *by, const char *name, const char *json)
 {
-    sqlite3_stmt *st = cs_db__stmt(db, sql_upsert);
     int64_t revision = 0;
     int rc;
 
-    if (!st)
-        return cs_error_last()->code;
-    cs_db__bind_text(st, 1, name);
-    cs_db__bind_text(st, 2, json);
-    sqlite3_bind_int64(st, 3, cs_db_now(db));
-    rc = cs_db__step(db, st);
-    if (rc == SQLITE_ROW) {
-        *id = sqlite3_column_int64(st, 0);
-        revision = sqlite3_column_int64(st, 1);
-        rc = CS_OK;
-    } else {
-        rc = cs_db__error(db, rc, "store calendar");
-    }
-    cs_db__done(st);
-    if (rc < 0 || !(st = cs_db__stmt(db, sql_bump)) || (rc = cs_db__exec_stmt(db, st)) < 0)
-        return rc < 0 ? rc : cs_error_last()->code;
+    if ((rc = cs_store__calendar_put(id, &revision, db, name, json, cs_db_now(db))) < 0 ||
+        (rc = cs_store__calendar_bump_sla_revision(db)) < 0)
+        return rc;
     return cs_audit__record(db, by, "calendar", *id, 0, 0, revision > 1 ? "update" : "create",
                             "name", NULL, name);
 }
@@ -278,24 +249,18 @@ int cs_calendar_load(cs_calendar **out, cs_db *db, int64_t id)
 
 int cs_calendar_lookup_name(int64_t *id, cs_db *db, const char *name)
 {
-    sqlite3_stmt *st;
     cs_actor by;
+    bool found;
     int rc;
 
     if (!id || !db || !name)
         return cs_error__inval(!id ? "id" : !db ? "db" : "name", "%s is NULL",
                                !id ? "id" : !db ? "db" : "name");
     *id = 0;
-    if ((rc = cs_perm__require(&by, db, CS_CAP_CONFIG_READ)) < 0)
+    if ((rc = cs_perm__require(&by, db, CS_CAP_CONFIG_READ)) < 0 ||
+        (rc = cs_store__calendar_find(id, &found, db, name)) < 0)
         return rc;
-    if (!(st = cs_db__stmt(db, sql_by_name)))
-        return cs_error_last()->code;
-    cs_db__bind_text(st, 1, name);
-    rc = cs_db__step(db, st);
-    if (rc == SQLITE_ROW)
-        *id = sqlite3_column_int64(st, 0);
-    cs_db__done(st);
-    if (rc == SQLITE_DONE)
+    if (!found)
         return cs_error__set(CS_ENOTFOUND, "name", "calendar \"%.64s\" does not exist", name);
-    return rc == SQLITE_ROW ? CS_OK : cs_db__error(db, rc, "read calendar");
+    return CS_OK;
 }

@@ -7,51 +7,11 @@
 #include <string.h>
 
 #include "cs-internal.h"
-#include "db.h"
 #include "perm.h"
 #include "audit.h"
-
-#define CHANNEL_COLUMNS                                                                            \
-    "id, kind, name, address, public, signature, default_group_id, enabled, created_at,"           \
-    " updated_at"
-
-static const char sql_insert[] =
-    "INSERT INTO channel (kind, name, address, public, signature, default_group_id, enabled,"
-    " created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)";
-static const char sql_update[] =
-    "UPDATE channel SET name = ?2, address = ?3, public = ?4, signature = ?5,"
-    " default_group_id = ?6, enabled = ?7, updated_at = ?8 WHERE id = ?1";
-static const char sql_by_id[] = "SELECT " CHANNEL_COLUMNS " FROM channel WHERE id = ?1";
-static const char sql_by_name[] = "SELECT " CHANNEL_COLUMNS " FROM channel WHERE name = ?1";
-static const char sql_all[] = "SELECT " CHANNEL_COLUMNS " FROM channel ORDER BY id";
-static const char sql_group_exists[] = "SELECT 1 FROM agent_group WHERE id = ?1";
-
-/* Where the columns of CHANNEL_COLUMNS land. */
-enum {
-    COL_ID,
-    COL_KIND,
-    COL_NAME,
-    COL_ADDRESS,
-    COL_PUBLIC,
-    COL_SIGNATURE,
-    COL_GROUP,
-    COL_ENABLED,
-    COL_CREATED,
-    COL_UPDATED
-};
-
-struct cs_channel {
-    int64_t id;
-    int kind;
-    char *name;
-    char *address;
-    int is_public;
-    int signature;
-    int64_t default_group_id;
-    int enabled;
-    cs_time created_at;
-    cs_time updated_at;
-};
+#include "agent.h"
+#include "channel.h"
+#include "store/channel.h"
 
 static const cs_name kind_names[] = {
     {CS_CHANNEL_EMAIL, "email"},       {CS_CHANNEL_PHONE, "phone"},
@@ -128,33 +88,15 @@ static int check_group(cs_db *db, int64_t group_id)
 {
     if (group_id <= 0)
         return CS_OK;
-    return cs_db__exists(db, sql_group_exists, group_id, "default_group_id", "group");
+    return cs_agent__group_exists(db, group_id, "default_group_id");
 }
 
-/* Bind the stored fields ?2..?7 of sql_insert and sql_update (kind ?1 on insert only). */
-static void bind_fields(sqlite3_stmt *st, const cs_channel *ch)
+/* The error of writing a channel: CS_EEXISTS can only be its name. */
+static int write_error(int rc, const cs_channel *ch)
 {
-    cs_db__bind_text(st, 2, ch->name);
-    cs_db__bind_text(st, 3, ch->address);
-    sqlite3_bind_int(st, 4, ch->is_public);
-    sqlite3_bind_int(st, 5, ch->signature);
-    if (ch->default_group_id)
-        sqlite3_bind_int64(st, 6, ch->default_group_id);
-    else
-        sqlite3_bind_null(st, 6);
-    sqlite3_bind_int(st, 7, ch->enabled);
-}
-
-/* Run sql_insert or sql_update; a UNIQUE violation can only be the name. */
-static int write_channel(cs_db *db, sqlite3_stmt *st, const cs_channel *ch)
-{
-    int rc;
-
-    bind_fields(st, ch);
-    sqlite3_bind_int64(st, 8, cs_db_now(db));
-    rc = cs_db__exec_stmt(db, st);
     if (rc == CS_EEXISTS)
-        rc = cs_error__set(CS_EEXISTS, "name", "a channel named \"%s\" already exists", ch->name);
+        return cs_error__set(CS_EEXISTS, "name", "a channel named \"%s\" already exists",
+                             ch->name);
     return rc;
 }
 
@@ -170,18 +112,12 @@ static int create(int64_t *id, cs_db *db, const cs_actor *by, const cs_channel_f
         .default_group_id = cs_update__id(0, f->default_group_id),
         .enabled = cs_update__int(1, f->enabled),
     };
-    sqlite3_stmt *st;
     int rc;
 
     if ((rc = check_address(ch.kind, ch.address)) < 0 ||
-        (rc = check_group(db, ch.default_group_id)) < 0)
+        (rc = check_group(db, ch.default_group_id)) < 0 ||
+        (rc = write_error(cs_store__channel_insert(id, db, &ch, cs_db_now(db)), &ch)) < 0)
         return rc;
-    if (!(st = cs_db__stmt(db, sql_insert)))
-        return cs_error_last()->code;
-    sqlite3_bind_int(st, 1, ch.kind);
-    if ((rc = write_channel(db, st, &ch)) < 0)
-        return rc;
-    *id = sqlite3_last_insert_rowid(db->sql);
     return cs_audit__record(db, by, "channel", *id, 0, 0, "create", NULL, NULL, NULL);
 }
 
@@ -204,58 +140,12 @@ int cs_channel_create(int64_t *id, cs_db *db, const cs_channel_fields *fields)
     return cs_db__end(db, rc);
 }
 
-/* Read the current row of the statement into a new channel. */
-static int from_row(cs_channel **out, sqlite3_stmt *st)
-{
-    cs_channel *ch = cs_mem__calloc(1, sizeof(*ch));
-    int rc = CS_OK;
-
-    if (!ch)
-        return cs_error__nomem();
-    ch->id = sqlite3_column_int64(st, COL_ID);
-    ch->kind = sqlite3_column_int(st, COL_KIND);
-    ch->name = cs_db__column_strdup(st, COL_NAME, &rc);
-    ch->address = cs_db__column_strdup(st, COL_ADDRESS, &rc);
-    ch->is_public = sqlite3_column_int(st, COL_PUBLIC);
-    ch->signature = sqlite3_column_int(st, COL_SIGNATURE);
-    ch->default_group_id = sqlite3_column_int64(st, COL_GROUP);
-    ch->enabled = sqlite3_column_int(st, COL_ENABLED);
-    ch->created_at = sqlite3_column_int64(st, COL_CREATED);
-    ch->updated_at = sqlite3_column_int64(st, COL_UPDATED);
-    if (rc < 0) {
-        cs_channel_free(ch);
-        return rc;
-    }
-    *out = ch;
-    return CS_OK;
-}
-
-/* Read the one channel a bound statement selects. CS_ENOTFOUND is returned without an error
- * message: only the caller knows how it looked. */
-static int read_one(cs_channel **out, cs_db *db, sqlite3_stmt *st)
-{
-    int rc = cs_db__step(db, st);
-
-    if (rc == SQLITE_ROW)
-        rc = from_row(out, st);
-    else if (rc == SQLITE_DONE)
-        rc = CS_ENOTFOUND;
-    else
-        rc = cs_db__error(db, rc, "read channel");
-    cs_db__done(st);
-    return rc;
-}
-
 static int lookup(cs_channel **out, cs_db *db, int64_t id)
 {
-    sqlite3_stmt *st = cs_db__stmt(db, sql_by_id);
-    int rc;
+    int rc = cs_store__channel_get(out, db, id);
 
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, id);
-    if ((rc = read_one(out, db, st)) == CS_ENOTFOUND)
-        rc = cs_error__set(CS_ENOTFOUND, "id", "channel %lld does not exist", (long long)id);
+    if (rc == CS_OK && !*out)
+        return cs_error__set(CS_ENOTFOUND, "id", "channel %lld does not exist", (long long)id);
     return rc;
 }
 
@@ -275,7 +165,6 @@ int cs_channel_lookup(cs_channel **out, cs_db *db, int64_t id)
 
 int cs_channel_lookup_name(cs_channel **out, cs_db *db, const char *name)
 {
-    sqlite3_stmt *st;
     cs_actor by;
     int rc;
 
@@ -286,10 +175,7 @@ int cs_channel_lookup_name(cs_channel **out, cs_db *db, const char *name)
     if ((rc = cs_check__text("name", name, CS_NAME_MAX, true)) < 0 ||
         (rc = cs_perm__require(&by, db, CS_CAP_CONFIG_READ)) < 0)
         return rc;
-    if (!(st = cs_db__stmt(db, sql_by_name)))
-        return cs_error_last()->code;
-    cs_db__bind_text(st, 1, name);
-    if ((rc = read_one(out, db, st)) == CS_ENOTFOUND)
+    if ((rc = cs_store__channel_find(out, db, name)) == CS_OK && !*out)
         rc = cs_error__set(CS_ENOTFOUND, "name", "no channel is named \"%s\"", name);
     return rc;
 }
@@ -299,7 +185,6 @@ static int write_changes(cs_db *db, const cs_actor *by, const cs_channel *old,
                          const cs_channel *next)
 {
     cs_change c = CS_CHANGE_INIT(db, by, "channel", old->id);
-    sqlite3_stmt *st;
 
     cs_change__text(&c, "name", old->name, next->name);
     cs_change__text(&c, "address", old->address, next->address);
@@ -309,10 +194,7 @@ static int write_changes(cs_db *db, const cs_actor *by, const cs_channel *old,
     cs_change__bool(&c, "enabled", old->enabled, next->enabled);
     if (c.rc < 0 || c.count == 0)
         return c.rc;
-    if (!(st = cs_db__stmt(db, sql_update)))
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, old->id);
-    return write_channel(db, st, next);
+    return write_error(cs_store__channel_update(db, next, cs_db_now(db)), next);
 }
 
 static int update(cs_db *db, const cs_actor *by, int64_t id, const cs_channel_fields *f)
@@ -442,28 +324,13 @@ int cs_channel_to_json(char **out, const cs_channel *ch)
     return cs_json__dump(out, to_json(ch));
 }
 
-/* Append every channel of the (unbound) statement to `list`, then release it. */
-static int append_all(json_t *list, cs_db *db, sqlite3_stmt *st)
+static int append_channel(void *list, const cs_channel *ch)
 {
-    cs_channel *ch = NULL;
-    int rc = CS_OK, step = SQLITE_DONE;
-
-    while (rc == CS_OK && (step = cs_db__step(db, st)) == SQLITE_ROW) {
-        if ((rc = from_row(&ch, st)) < 0)
-            break;
-        if (json_array_append_new(list, to_json(ch)) < 0)
-            rc = cs_error__nomem();
-        cs_channel_free(ch);
-    }
-    if (rc == CS_OK && step != SQLITE_DONE)
-        rc = cs_db__error(db, step, "list channels");
-    cs_db__done(st);
-    return rc;
+    return json_array_append_new(list, to_json(ch)) < 0 ? cs_error__nomem() : CS_OK;
 }
 
 int cs_channel_list_json(char **out, cs_db *db)
 {
-    sqlite3_stmt *st;
     cs_actor by;
     json_t *list;
     int rc;
@@ -474,13 +341,9 @@ int cs_channel_list_json(char **out, cs_db *db)
         return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
     if ((rc = cs_perm__require(&by, db, CS_CAP_CONFIG_READ)) < 0)
         return rc;
-    if (!(st = cs_db__stmt(db, sql_all)))
-        return cs_error_last()->code;
-    if (!(list = json_array())) {
-        cs_db__done(st);
+    if (!(list = json_array()))
         return cs_error__nomem();
-    }
-    if ((rc = append_all(list, db, st)) < 0) {
+    if ((rc = cs_store__channel_list(db, append_channel, list)) < 0) {
         json_decref(list);
         return rc;
     }

@@ -11,22 +11,10 @@
 #include <string.h>
 
 #include "cs-internal.h"
-#include "db.h"
 #include "perm.h"
 #include "audit.h"
 #include "custom.h"
-
-static const char sql_define[] =
-    "INSERT INTO custom_field (object, name, type, customer_writable, created_at, updated_at)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT (object, name) DO UPDATE SET"
-    " type = excluded.type, customer_writable = excluded.customer_writable,"
-    " updated_at = excluded.updated_at";
-static const char sql_remove[] = "DELETE FROM custom_field WHERE object = ?1 AND name = ?2";
-static const char sql_get[] =
-    "SELECT type, customer_writable FROM custom_field WHERE object = ?1 AND name = ?2";
-static const char sql_list[] =
-    "SELECT object, name, type, customer_writable FROM custom_field"
-    " WHERE ?1 = 0 OR object = ?1 ORDER BY object, name";
+#include "store/custom.h"
 
 static const cs_name object_names[] = {
     {CS_CUSTOM_TICKET, "ticket"},
@@ -153,28 +141,6 @@ static bool type_matches(int type, json_t *v)
     }
 }
 
-/* The definition of one key: *defined false when there is none. */
-static int definition(bool *defined, int *type, int *writable, cs_db *db, int object,
-                      const char *name)
-{
-    sqlite3_stmt *st = cs_db__stmt(db, sql_get);
-    int step;
-
-    *defined = false;
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int(st, 1, object);
-    cs_db__bind_text(st, 2, name);
-    if ((step = cs_db__step(db, st)) == SQLITE_ROW) {
-        *defined = true;
-        *type = sqlite3_column_int(st, 0);
-        *writable = sqlite3_column_int(st, 1);
-    }
-    cs_db__done(st);
-    return step == SQLITE_ROW || step == SQLITE_DONE ? CS_OK
-                                                     : cs_db__error(db, step, "read custom fields");
-}
-
 /* One key against the limits, its definition, and what customers may write. */
 static int check_entry(cs_db *db, const cs_actor *by, int object, const char *key, json_t *v,
                        const char *field)
@@ -183,7 +149,7 @@ static int check_entry(cs_db *db, const cs_actor *by, int object, const char *ke
     bool defined;
 
     if ((rc = check_key(key, field)) < 0 || (rc = check_value(v, 2, field)) < 0 ||
-        (rc = definition(&defined, &type, &writable, db, object, key)) < 0)
+        (rc = cs_store__custom_get(&defined, &type, &writable, db, object, key)) < 0)
         return rc;
     if (by->kind == CS_ACTOR_CUSTOMER && !(defined && writable))
         return cs_error__set(CS_EPERM, field, "customers may not set %s", field);
@@ -260,22 +226,17 @@ static int check_definition(const cs_custom_field *f)
 
 static int define(cs_db *db, const cs_actor *by, const cs_custom_field *f)
 {
-    sqlite3_stmt *st = cs_db__stmt(db, sql_define);
-    int type = f->type ? f->type : CS_CUSTOM_ANY, rc;
+    cs_custom_field def = *f;
     char value[64];
+    int rc;
 
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int(st, 1, f->object);
-    cs_db__bind_text(st, 2, f->name);
-    sqlite3_bind_int(st, 3, type);
-    sqlite3_bind_int(st, 4, f->customer_writable);
-    sqlite3_bind_int64(st, 5, cs_db_now(db));
-    if ((rc = cs_db__exec_stmt(db, st)) < 0)
+    if (!def.type)
+        def.type = CS_CUSTOM_ANY;
+    if ((rc = cs_store__custom_define(db, &def, cs_db_now(db))) < 0)
         return rc;
-    snprintf(value, sizeof(value), "%s%s", cs_custom_type_name(type),
-             f->customer_writable ? ", customer-writable" : "");
-    return cs_audit__record(db, by, "custom_field", f->object, 0, 0, "define", f->name, NULL,
+    snprintf(value, sizeof(value), "%s%s", cs_custom_type_name(def.type),
+             def.customer_writable ? ", customer-writable" : "");
+    return cs_audit__record(db, by, "custom_field", def.object, 0, 0, "define", def.name, NULL,
                             value);
 }
 
@@ -294,16 +255,12 @@ int cs_custom_field_define(cs_db *db, const cs_custom_field *field)
 
 static int remove_field(cs_db *db, const cs_actor *by, int object, const char *name)
 {
-    sqlite3_stmt *st = cs_db__stmt(db, sql_remove);
+    bool removed;
     int rc;
 
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int(st, 1, object);
-    cs_db__bind_text(st, 2, name);
-    if ((rc = cs_db__exec_stmt(db, st)) < 0)
+    if ((rc = cs_store__custom_remove(&removed, db, object, name)) < 0)
         return rc;
-    if (!sqlite3_changes(db->sql))
+    if (!removed)
         return cs_error__set(CS_ENOTFOUND, "name", "no %s custom field is named \"%s\"",
                              cs_custom_object_name(object), name);
     return cs_audit__record(db, by, "custom_field", object, 0, 0, "remove", name, NULL, NULL);
@@ -324,19 +281,19 @@ int cs_custom_field_remove(cs_db *db, int object, const char *name)
     return cs_db__end(db, remove_field(db, &by, object, name));
 }
 
-static json_t *definition_json(sqlite3_stmt *st)
+static int append_definition(void *list, const cs_custom_field *f)
 {
-    return json_pack("{s:s, s:s, s:s, s:b}", "object",
-                     cs_custom_object_name(sqlite3_column_int(st, 0)), "name",
-                     (const char *)sqlite3_column_text(st, 1), "type",
-                     cs_custom_type_name(sqlite3_column_int(st, 2)), "customer_writable",
-                     sqlite3_column_int(st, 3));
+    json_t *v = json_pack("{s:s, s:s, s:s, s:b}", "object", cs_custom_object_name(f->object),
+                          "name", f->name, "type", cs_custom_type_name(f->type),
+                          "customer_writable", f->customer_writable);
+
+    return json_array_append_new(list, v) < 0 ? cs_error__nomem() : CS_OK;
 }
 
 int cs_custom_field_list_json(char **out, cs_db *db, int object)
 {
-    sqlite3_stmt *st;
     cs_actor by;
+    json_t *list;
     int rc;
 
     if (out)
@@ -347,8 +304,11 @@ int cs_custom_field_list_json(char **out, cs_db *db, int object)
         return cs_error__inval("object", "unknown custom-field object %d", object);
     if ((rc = cs_perm__require(&by, db, CS_CAP_CONFIG_READ)) < 0)
         return rc;
-    if (!(st = cs_db__stmt(db, sql_list)))
-        return cs_error_last()->code;
-    sqlite3_bind_int(st, 1, object);
-    return cs_json__rows(out, db, st, definition_json, "list custom fields");
+    if (!(list = json_array()))
+        return cs_error__nomem();
+    if ((rc = cs_store__custom_list(db, object, append_definition, list)) < 0) {
+        json_decref(list);
+        return rc;
+    }
+    return cs_json__dump(out, list);
 }
