@@ -600,25 +600,6 @@ int cs_agent__group_exists(cs_db *db, int64_t group_id, const char *field)
 /* ------------------------------------------------------------------------------------- */
 /* Rights */
 
-int cs_agent__actor(cs_actor *out, cs_db *db, int64_t id)
-{
-    cs_agent__rights rights;
-    bool found;
-    int rc;
-
-    if ((rc = cs_store__agent_rights(&rights, &found, db, id)) < 0)
-        return rc;
-    if (!found)
-        return no_agent("id", id);
-    *out = (cs_actor){CS_ACTOR_AGENT, id, rights.role, rights.ticket_access == CS_ACCESS_GROUPS, 0};
-    /* Admins see everything: a group scope left on a promoted agent does not bind them. */
-    if (out->role == CS_ROLE_ADMIN)
-        out->scoped = false;
-    if (!rights.active)
-        return cs_error__set(CS_EPERM, "id", "agent %lld is inactive", (long long)id);
-    return CS_OK;
-}
-
 int cs_agent__in_group(bool *out, cs_db *db, int64_t agent_id, int64_t group_id)
 {
     return cs_store__agent_in_group(out, db, agent_id, group_id);

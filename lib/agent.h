@@ -42,9 +42,6 @@ typedef struct cs_agent__rights {
     int ticket_access; /* a cs_ticket_access */
 } cs_agent__rights;
 
-/* The agent's current rights as an actor; CS_ENOTFOUND (field "id") for an unknown agent,
- * CS_EPERM for an inactive one. */
-int cs_agent__actor(cs_actor *out, cs_db *db, int64_t id);
 /* Whether the agent is a member of the group. */
 int cs_agent__in_group(bool *out, cs_db *db, int64_t agent_id, int64_t group_id);
 /* CS_OK when group `group_id` exists; CS_ENOTFOUND naming `field` otherwise. */

@@ -9,7 +9,6 @@
 #include "cs-internal.h"
 #include "perm.h"
 #include "audit.h"
-#include "ticket.h"
 #include "store/audit.h"
 
 int cs_audit__record(cs_db *db, const cs_actor *by, const char *object, int64_t object_id,
@@ -60,7 +59,7 @@ int cs_audit_iter_new(cs_audit_iter **out, cs_db *db, int scope, int64_t id, con
         return rc;
     /* A ticket's trail is read as the ticket is; the others span groups. */
     if (scope == CS_AUDIT_TICKET)
-        rc = cs_ticket__reach(db, &by, CS_CAP_TICKET_READ, id, "id");
+        rc = cs_perm__ticket_id(db, &by, CS_CAP_TICKET_READ, id, "id");
     else
         rc = cs_perm__unscoped(&by, CS_CAP_AUDIT_READ);
     if (rc < 0)

@@ -60,6 +60,9 @@ int cs_db__end(cs_db *db, int rc);
 /* Open the handle itself (cs_db_open() in open.c then wires the modules' reactions). */
 int cs_db__open(cs_db **out, const char *path, unsigned int flags);
 
+/* Record the handle's actor (cs_db_set_actor in perm.c checks it first). */
+void cs_db__put_actor(cs_db *db, int kind, int64_t id);
+
 /* Whether an atomic section is open on the handle. */
 bool cs_db__in_transaction(const cs_db *db);
 

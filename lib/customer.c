@@ -330,21 +330,6 @@ static int require_live(cs_db *db, int64_t id, const char *field)
     return CS_OK;
 }
 
-int cs_customer__actor(cs_actor *out, cs_db *db, int64_t id)
-{
-    bool merged, erased;
-    int64_t org;
-    int rc = cs_store__customer_rights(&merged, &erased, &org, db, id);
-
-    if (rc < 0)
-        return rc;
-    *out = cs_actor__customer(id);
-    out->org = org;
-    if (merged || erased)
-        return cs_error__set(CS_EPERM, "id", "customer %lld was merged or erased", (long long)id);
-    return CS_OK;
-}
-
 int cs_customer__load(cs_customer **out, cs_db *db, int64_t id)
 {
     return cs_store__customer_get(out, db, id);

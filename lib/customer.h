@@ -38,9 +38,6 @@ typedef struct cs_merge_record {
     char *moved; /* owned; NULL only for an unreadable record */
 } cs_merge_record;
 
-/* The customer's current rights as an actor; CS_ENOTFOUND (field "id") for an unknown
- * customer, CS_EPERM for a merged or erased one. */
-int cs_customer__actor(cs_actor *out, cs_db *db, int64_t id);
 /* Read, find and create without permission checks (ingest); a creation is `by`'s doing. */
 int cs_customer__load(cs_customer **out, cs_db *db, int64_t id);
 /* Whether identity (kind, value), normalised, is the customer's or, after merges, the

@@ -12,9 +12,6 @@
 
 #include "cs-internal.h"
 #include "db.h"
-#include "perm.h"
-#include "agent.h"
-#include "customer.h"
 
 /* 'LCSD' in the database header identifies a libcs file. */
 #define CS_APPLICATION_ID 0x4C435344
@@ -711,23 +708,10 @@ int cs_db__exists(cs_db *db, const char *sql, int64_t id, const char *field, con
     return rc;
 }
 
-int cs_db_set_actor(cs_db *db, int kind, int64_t id)
+void cs_db__put_actor(cs_db *db, int kind, int64_t id)
 {
-    cs_actor a;
-    int rc;
-
-    if (!db)
-        return cs_error__inval("db", "db is NULL");
-    if (kind != CS_ACTOR_SYSTEM && kind != CS_ACTOR_AGENT && kind != CS_ACTOR_CUSTOMER)
-        return cs_error__inval("kind", "unknown actor kind %d", kind);
-    /* Refuse an actor that could not act now; its rights are read again on every call. */
-    if (kind == CS_ACTOR_AGENT && (rc = cs_agent__actor(&a, db, id)) < 0)
-        return rc;
-    if (kind == CS_ACTOR_CUSTOMER && (rc = cs_customer__actor(&a, db, id)) < 0)
-        return rc;
     db->actor_kind = kind;
-    db->actor_id = kind == CS_ACTOR_SYSTEM ? 0 : id;
-    return CS_OK;
+    db->actor_id = id;
 }
 
 int cs_db_actor(const cs_db *db, int64_t *id)

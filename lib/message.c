@@ -344,7 +344,7 @@ int cs_message_lookup(cs_message **out, cs_db *db, int64_t id)
     /* A message on a ticket the actor may not see, or a note a customer may not read, does
      * not exist for it. */
     if (rc == CS_OK &&
-        ((rc = cs_ticket__reach(db, &by, CS_CAP_TICKET_READ, m->ticket_id, "id")) == CS_ENOTFOUND ||
+        ((rc = cs_perm__ticket_id(db, &by, CS_CAP_TICKET_READ, m->ticket_id, "id")) == CS_ENOTFOUND ||
          (rc == CS_OK && by.kind == CS_ACTOR_CUSTOMER &&
           m->visibility == CS_VISIBILITY_INTERNAL)))
         rc = message_not_found(id);
@@ -516,7 +516,7 @@ int cs_message_iter_new(cs_message_iter **out, cs_db *db, int64_t ticket_id)
     if (!out || !db)
         return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
     if ((rc = cs_perm__require(&by, db, CS_CAP_TICKET_READ)) < 0 ||
-        (rc = cs_ticket__reach(db, &by, CS_CAP_TICKET_READ, ticket_id, "ticket_id")) < 0)
+        (rc = cs_perm__ticket_id(db, &by, CS_CAP_TICKET_READ, ticket_id, "ticket_id")) < 0)
         return rc;
     /* Customers never read internal notes. */
     return cs_store__message_list(out, db, ticket_id, by.kind != CS_ACTOR_CUSTOMER);

@@ -12,10 +12,10 @@
 #include <stdio.h>
 
 #include "cs-internal.h"
-#include "db.h"
 #include "perm.h"
-#include "agent.h"
-#include "customer.h"
+#include "store/agent.h"
+#include "store/customer.h"
+#include "store/ticket.h"
 
 #define N CS_REACH_NONE
 #define A CS_REACH_ALL
@@ -125,30 +125,97 @@ cs_reach cs_perm__reach(const cs_actor *a, cs_cap cap)
                                          : CS_REACH_NONE;
 }
 
+/* A ticket that does not exist and one the actor may not see read the same, so that nobody
+ * learns which of the two it is. */
+static int no_ticket(const char *field, int64_t id)
+{
+    return cs_error__set(CS_ENOTFOUND, field, "ticket %lld does not exist", (long long)id);
+}
+
 static int denied(const cs_actor *a, cs_cap cap)
 {
     return cs_error__set(CS_EPERM, NULL, "%s %lld may not %s", who(a), (long long)a->id,
                          caps[cap].what);
 }
 
-int cs_perm__require(cs_actor *out, cs_db *db, cs_cap cap)
+/* An agent's current rights; an inactive agent cannot act. */
+static int agent_actor(cs_actor *out, cs_db *db, int64_t id)
 {
+    cs_agent__rights rights;
+    bool found;
     int rc;
 
-    *out = cs_actor__system;
-    if (db->actor_kind == CS_ACTOR_AGENT)
-        rc = cs_agent__actor(out, db, db->actor_id);
-    else if (db->actor_kind == CS_ACTOR_CUSTOMER)
-        rc = cs_customer__actor(out, db, db->actor_id);
-    else
-        rc = CS_OK;
+    if ((rc = cs_store__agent_rights(&rights, &found, db, id)) < 0)
+        return rc;
+    if (!found)
+        return cs_error__set(CS_ENOTFOUND, "id", "agent %lld does not exist", (long long)id);
+    *out = (cs_actor){CS_ACTOR_AGENT, id, rights.role, rights.ticket_access == CS_ACCESS_GROUPS,
+                      0};
+    /* Admins see everything: a group scope left on a promoted agent does not bind them. */
+    if (out->role == CS_ROLE_ADMIN)
+        out->scoped = false;
+    if (!rights.active)
+        return cs_error__set(CS_EPERM, "id", "agent %lld is inactive", (long long)id);
+    return CS_OK;
+}
+
+/* A customer's current rights; a merged or erased customer cannot act. */
+static int customer_actor(cs_actor *out, cs_db *db, int64_t id)
+{
+    bool merged, erased;
+    int64_t org;
+    int rc = cs_store__customer_rights(&merged, &erased, &org, db, id);
+
     if (rc < 0)
+        return rc;
+    *out = cs_actor__customer(id);
+    out->org = org;
+    if (merged || erased)
+        return cs_error__set(CS_EPERM, "id", "customer %lld was merged or erased", (long long)id);
+    return CS_OK;
+}
+
+int cs_perm__actor(cs_actor *out, cs_db *db, int kind, int64_t id)
+{
+    *out = cs_actor__system;
+    switch (kind) {
+    case CS_ACTOR_SYSTEM:
+        return CS_OK;
+    case CS_ACTOR_AGENT:
+        return agent_actor(out, db, id);
+    case CS_ACTOR_CUSTOMER:
+        return customer_actor(out, db, id);
+    default:
+        return cs_error__inval("kind", "unknown actor kind %d", kind);
+    }
+}
+
+int cs_perm__require(cs_actor *out, cs_db *db, cs_cap cap)
+{
+    int64_t id;
+    int kind = cs_db_actor(db, &id);
+    int rc;
+
+    if ((rc = cs_perm__actor(out, db, kind, id)) < 0)
         return rc;
     return cs_perm__reach(out, cap) == CS_REACH_NONE ? denied(out, cap) : CS_OK;
 }
 
-int cs_perm__ticket(cs_db *db, const cs_actor *a, cs_cap cap, int64_t ticket_id,
-                    int64_t customer_id, int64_t org_id, int64_t group_id, int64_t assignee_id,
+int cs_db_set_actor(cs_db *db, int kind, int64_t id)
+{
+    cs_actor a;
+    int rc;
+
+    if (!db)
+        return cs_error__inval("db", "db is NULL");
+    /* Refuse an actor that could not act now; its rights are read again on every call. */
+    if ((rc = cs_perm__actor(&a, db, kind, id)) < 0)
+        return rc;
+    cs_db__put_actor(db, kind, kind == CS_ACTOR_SYSTEM ? 0 : id);
+    return CS_OK;
+}
+
+int cs_perm__ticket(cs_db *db, const cs_actor *a, cs_cap cap, const cs_ticket *t,
                     const char *field)
 {
     bool member = false;
@@ -158,15 +225,15 @@ int cs_perm__ticket(cs_db *db, const cs_actor *a, cs_cap cap, int64_t ticket_id,
     case CS_REACH_ALL:
         return CS_OK;
     case CS_REACH_GROUPS:
-        if (!a->scoped || (assignee_id && assignee_id == a->id))
+        if (!a->scoped || (t->assignee_id && t->assignee_id == a->id))
             return CS_OK;
-        if (group_id && (rc = cs_agent__in_group(&member, db, a->id, group_id)) < 0)
+        if (t->group_id && (rc = cs_store__agent_in_group(&member, db, a->id, t->group_id)) < 0)
             return rc;
         if (member)
             return CS_OK;
         break;
     case CS_REACH_OWN:
-        if (customer_id == a->id || (a->org && org_id == a->org))
+        if (t->customer_id == a->id || (a->org && t->organization_id == a->org))
             return CS_OK;
         break;
     case CS_REACH_SELF:
@@ -174,7 +241,18 @@ int cs_perm__ticket(cs_db *db, const cs_actor *a, cs_cap cap, int64_t ticket_id,
     default:
         return denied(a, cap);
     }
-    return cs_error__set(CS_ENOTFOUND, field, "ticket %lld does not exist", (long long)ticket_id);
+    return no_ticket(field, t->id);
+}
+
+int cs_perm__ticket_id(cs_db *db, const cs_actor *a, cs_cap cap, int64_t id, const char *field)
+{
+    cs_ticket t = {0};
+    bool found;
+    int rc;
+
+    if ((rc = cs_store__ticket_access(&t, &found, db, id)) < 0)
+        return rc;
+    return found ? cs_perm__ticket(db, a, cap, &t, field) : no_ticket(field, id);
 }
 
 int cs_perm__self(const cs_actor *a, cs_cap cap, int64_t id, const char *field)

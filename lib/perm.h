@@ -65,6 +65,10 @@ typedef enum cs_reach {
     CS_REACH_SELF      /* the actor's own record only */
 } cs_reach;
 
+/* The current rights of actor `id` of `kind` (a cs_actor_kind) into *out: CS_OK;
+ * CS_ENOTFOUND (field "id") for an unknown agent or customer; CS_EPERM for an inactive
+ * agent or a merged or erased customer; CS_EINVAL for an unknown kind. */
+int cs_perm__actor(cs_actor *out, cs_db *db, int kind, int64_t id);
 /* Read the handle's actor with its current rights into *out and check that `cap` reaches
  * anything for it: CS_OK, or CS_EPERM naming what it may not do (the actor is inactive,
  * erased or merged; the role lacks the capability). Object rules follow with the checks
@@ -72,13 +76,15 @@ typedef enum cs_reach {
 int cs_perm__require(cs_actor *out, cs_db *db, cs_cap cap);
 /* The reach of `cap` for this actor (its role; system: all). */
 cs_reach cs_perm__reach(const cs_actor *a, cs_cap cap);
-/* Whether the actor may reach a ticket with `cap`, from the ticket's owner, organisation,
- * group and assignee. CS_OK, or CS_ENOTFOUND naming `field` ("ticket %lld does not exist":
- * what the actor may not see does not exist for it); CS_EPERM where the capability does not
- * reach tickets at all. */
-int cs_perm__ticket(cs_db *db, const cs_actor *a, cs_cap cap, int64_t ticket_id,
-                    int64_t customer_id, int64_t org_id, int64_t group_id, int64_t assignee_id,
+/* Whether the actor may reach ticket `t` with `cap`, from the ticket's customer,
+ * organisation, group and assignee. CS_OK, or CS_ENOTFOUND naming `field` ("ticket %lld does
+ * not exist": what the actor may not see does not exist for it); CS_EPERM where the
+ * capability does not reach tickets at all. */
+int cs_perm__ticket(cs_db *db, const cs_actor *a, cs_cap cap, const cs_ticket *t,
                     const char *field);
+/* The same for ticket `id`, reading only what the check looks at; a ticket that does not
+ * exist is not found with the same message. */
+int cs_perm__ticket_id(cs_db *db, const cs_actor *a, cs_cap cap, int64_t id, const char *field);
 /* For SELF reaches: the actor's own record (`id` of the actor's kind) or, for wider
  * reaches, any. CS_ENOTFOUND naming `field` for a customer aiming at another record,
  * CS_EPERM for an agent. */

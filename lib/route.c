@@ -316,7 +316,7 @@ int cs_route_assign(int64_t *agent_id, cs_db *db, int64_t ticket_id)
         return cs_error__inval("db", "db is NULL");
     if ((rc = cs_perm__require(&by, db, CS_CAP_TICKET_WRITE)) < 0 || (rc = cs_db__begin(db)) < 0)
         return rc;
-    if ((rc = cs_ticket__reach(db, &by, CS_CAP_TICKET_WRITE, ticket_id, "ticket_id")) == CS_OK)
+    if ((rc = cs_perm__ticket_id(db, &by, CS_CAP_TICKET_WRITE, ticket_id, "ticket_id")) == CS_OK)
         rc = assign(agent_id ? agent_id : &ignored, db, &by, ticket_id);
     rc = cs_react__end(db, rc);
     if (rc < 0 && agent_id)
@@ -391,7 +391,7 @@ static int check_taker(bool *scoped, cs_db *db, int64_t agent_id)
     if (!ag.active || ag.role == CS_ROLE_LIGHT)
         return cs_error__set(CS_EPERM, "agent_id", "agent %lld is %s and cannot take tickets",
                              (long long)agent_id, ag.active ? "a light agent" : "inactive");
-    if ((rc = cs_agent__actor(&taker, db, agent_id)) < 0)
+    if ((rc = cs_perm__actor(&taker, db, CS_ACTOR_AGENT, agent_id)) < 0)
         return rc;
     *scoped = taker.scoped;
     if (ag.presence != CS_PRESENCE_ONLINE)
@@ -462,7 +462,7 @@ int cs_route_transfers(int64_t *out, cs_db *db, int64_t ticket_id)
         return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
     *out = 0;
     if ((rc = cs_perm__require(&by, db, CS_CAP_TICKET_READ)) < 0 ||
-        (rc = cs_ticket__reach(db, &by, CS_CAP_TICKET_READ, ticket_id, "ticket_id")) < 0)
+        (rc = cs_perm__ticket_id(db, &by, CS_CAP_TICKET_READ, ticket_id, "ticket_id")) < 0)
         return rc;
     if ((rc = cs_store__route_transfers(out, &found, db, ticket_id)) < 0)
         return rc;
@@ -568,7 +568,7 @@ int cs_route_callback_window(cs_time *from, cs_time *to, cs_db *db, int64_t tick
                                !from ? "from" : !to ? "to" : "db");
     *from = *to = 0;
     if ((rc = cs_perm__require(&by, db, CS_CAP_TICKET_READ)) < 0 ||
-        (rc = cs_ticket__reach(db, &by, CS_CAP_TICKET_READ, ticket_id, "ticket_id")) < 0)
+        (rc = cs_perm__ticket_id(db, &by, CS_CAP_TICKET_READ, ticket_id, "ticket_id")) < 0)
         return rc;
     if ((rc = cs_store__route_callback(&f, &t, &found, db, ticket_id)) < 0)
         return rc;

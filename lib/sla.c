@@ -1176,7 +1176,7 @@ int cs_sla_status(cs_sla_clocks **out, cs_db *db, int64_t ticket_id)
     if (!out || !db)
         return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
     if ((rc = cs_perm__require(&by, db, CS_CAP_TICKET_READ)) < 0 ||
-        (rc = cs_ticket__reach(db, &by, CS_CAP_TICKET_READ, ticket_id, "id")) < 0)
+        (rc = cs_perm__ticket_id(db, &by, CS_CAP_TICKET_READ, ticket_id, "id")) < 0)
         return rc;
     if (!(s = cs_mem__calloc(1, sizeof(*s))))
         return cs_error__nomem();
@@ -1243,7 +1243,7 @@ int cs_sla_events_json(char **out, cs_db *db, int64_t ticket_id)
     if (!out || !db)
         return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
     if ((rc = cs_perm__require(&by, db, CS_CAP_TICKET_READ)) < 0 ||
-        (rc = cs_ticket__reach(db, &by, CS_CAP_TICKET_READ, ticket_id, "id")) < 0 ||
+        (rc = cs_perm__ticket_id(db, &by, CS_CAP_TICKET_READ, ticket_id, "id")) < 0 ||
         (rc = cs_store__sla_events(&v, &n, db, ticket_id)) < 0)
         goto out;
     list = json_array();

@@ -72,14 +72,6 @@ int cs_ticket_status_allowed(int from, int to)
     return to != from && to != CS_STATUS_CLOSED;
 }
 
-void cs_ticket__clear(cs_ticket *t)
-{
-    cs_mem__free(t->subject);
-    cs_mem__free(t->custom);
-    cs_strv__free(&t->tags);
-    memset(t, 0, sizeof(*t));
-}
-
 void cs_ticket_free(cs_ticket *t)
 {
     if (!t)
@@ -129,26 +121,6 @@ int cs_ticket__get(cs_ticket **out, cs_db *db, int64_t id)
     return load(out, db, false, id);
 }
 
-int cs_ticket__visible(cs_db *db, const cs_actor *by, cs_cap cap, const cs_ticket *t,
-                       const char *field)
-{
-    return cs_perm__ticket(db, by, cap, t->id, t->customer_id, t->organization_id, t->group_id,
-                           t->assignee_id, field);
-}
-
-int cs_ticket__reach(cs_db *db, const cs_actor *by, cs_cap cap, int64_t id, const char *field)
-{
-    cs_ticket t = {0};
-    bool found;
-    int rc;
-
-    if ((rc = cs_store__ticket_access(&t, &found, db, id)) < 0)
-        return rc;
-    if (!found)
-        return not_found(field, false, id);
-    return cs_ticket__visible(db, by, cap, &t, field);
-}
-
 int cs_ticket__lookup(cs_ticket **out, cs_db *db, const cs_actor *by, cs_cap cap, int64_t id,
                       const char *field)
 {
@@ -156,7 +128,7 @@ int cs_ticket__lookup(cs_ticket **out, cs_db *db, const cs_actor *by, cs_cap cap
 
     *out = NULL;
     if ((rc = load(out, db, false, id)) == CS_OK &&
-        (rc = cs_ticket__visible(db, by, cap, *out, field)) < 0) {
+        (rc = cs_perm__ticket(db, by, cap, *out, field)) < 0) {
         cs_ticket_free(*out);
         *out = NULL;
     }
@@ -175,7 +147,7 @@ static int lookup(cs_ticket **out, cs_db *db, bool by_number, int64_t key)
     if ((rc = cs_perm__require(&by, db, CS_CAP_TICKET_READ)) < 0 ||
         (rc = load(out, db, by_number, key)) < 0)
         return rc;
-    if (cs_ticket__visible(db, &by, CS_CAP_TICKET_READ, *out, NULL) < 0) {
+    if (cs_perm__ticket(db, &by, CS_CAP_TICKET_READ, *out, NULL) < 0) {
         cs_ticket_free(*out);
         *out = NULL;
         return not_found(by_number ? "number" : "id", by_number, key);

@@ -6,19 +6,7 @@
 
 #include "cs-internal.h"
 #include "perm.h"
-
-/* A ticket as the library holds it; the store fills it. */
-struct cs_ticket {
-    int64_t id, number, customer_id, channel_id, group_id, assignee_id, merged_into;
-    int64_t organization_id; /* the customer's, for access checks */
-    int status, priority, type;
-    char *subject, *custom;
-    cs_strv tags;
-    cs_time created_at, updated_at, solved_at, closed_at;
-};
-
-/* Release what a ticket holds and zero it; the struct itself stays the caller's. */
-void cs_ticket__clear(cs_ticket *t);
+#include "store/ticket.h"
 
 /* Read a ticket without permission checks. */
 int cs_ticket__get(cs_ticket **out, cs_db *db, int64_t id);
@@ -26,11 +14,6 @@ int cs_ticket__get(cs_ticket **out, cs_db *db, int64_t id);
  * does not exist and, with the same message, for one the actor may not see. */
 int cs_ticket__lookup(cs_ticket **out, cs_db *db, const cs_actor *by, cs_cap cap, int64_t id,
                       const char *field);
-/* The same check without reading the whole ticket. */
-int cs_ticket__reach(cs_db *db, const cs_actor *by, cs_cap cap, int64_t id, const char *field);
-/* The same check for a ticket already read. */
-int cs_ticket__visible(cs_db *db, const cs_actor *by, cs_cap cap, const cs_ticket *t,
-                       const char *field);
 /* What a customer may say when opening a ticket (cs_ticket_create, callbacks); CS_OK for
  * everyone else. CS_EPERM naming the first field a customer may not set. */
 int cs_ticket__may_open(const cs_actor *by, const cs_ticket_fields *f);

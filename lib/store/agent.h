@@ -16,7 +16,8 @@ int cs_store__agent_update(cs_db *db, int64_t id, const cs_agent__row *row, cs_t
 int cs_store__agent_get(cs_agent *a, bool *found, cs_db *db, int64_t id);
 /* Whether agent `id` exists. */
 int cs_store__agent_exists(bool *found, cs_db *db, int64_t id);
-/* What cs_agent__actor reads on every call; *found false for an unknown agent. */
+/* What an agent's rights as an actor rest on (perm.c reads them on every call); *found
+ * false for an unknown agent. */
 int cs_store__agent_rights(cs_agent__rights *out, bool *found, cs_db *db, int64_t id);
 
 /* An agent's skills, sorted; replacing them. */

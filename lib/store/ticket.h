@@ -4,11 +4,27 @@
  *
  * Reads that find no row say so in *found and record no error: the logic words the answer
  * (a ticket the actor may not see must read the same as one that does not exist).
+ *
+ * The rows the store fills are defined here, with their release (lib/store/ticket.c), so
+ * that every backend and the logic above share them and the store never calls up.
  */
 #ifndef CS_STORE_TICKET_H
 #define CS_STORE_TICKET_H
 
 #include "cs-internal.h"
+
+/* A ticket as the library holds it; the store fills it. */
+struct cs_ticket {
+    int64_t id, number, customer_id, channel_id, group_id, assignee_id, merged_into;
+    int64_t organization_id; /* the customer's, for access checks */
+    int status, priority, type;
+    char *subject, *custom;
+    cs_strv tags;
+    cs_time created_at, updated_at, solved_at, closed_at;
+};
+
+/* Release what a ticket holds and zero it; the struct itself stays the caller's. */
+void cs_ticket__clear(cs_ticket *t);
 
 /* Read a ticket into *t, by id or by number; what *t held before is released. */
 int cs_store__ticket_get(cs_ticket *t, bool *found, cs_db *db, int64_t id);

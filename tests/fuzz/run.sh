@@ -26,7 +26,7 @@ status=0
 for t in $targets; do
     echo "=== fuzz $t: build"
     # shellcheck disable=SC2086
-    $CC $flags -o "$work/fuzz_$t" "$top/tests/fuzz/fuzz_$t.c" "$top"/lib/*.c "$top"/lib/call/*.c "$top"/lib/store/sqlite/*.c \
+    $CC $flags -o "$work/fuzz_$t" "$top/tests/fuzz/fuzz_$t.c" "$top"/lib/*.c "$top"/lib/call/*.c "$top"/lib/store/*.c "$top"/lib/store/sqlite/*.c \
         "$work/schema-sql.c" $libs
     regressions="$top/tests/fuzz/regressions/$t"
     if [ -d "$regressions" ] && [ -n "$(ls -A "$regressions")" ]; then

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "db.h"
-#include "ticket.h"
 #include "store/ticket.h"
 
 /* A ticket's columns, its customer's organisation (the join reads the customer's table:
