@@ -1,5 +1,5 @@
 /*
- * libcs - None. Not API.
+ * libcs - the audit trail: recording changes, and the helpers that word them. Not API.
  */
 #ifndef CS_AUDIT_PRIVATE_H
 #define CS_AUDIT_PRIVATE_H

@@ -1,5 +1,5 @@
 /*
- * libcs - None. Not API.
+ * libcs - calendars: business-hours arithmetic and the stored calendars. Not API.
  */
 #ifndef CS_CALENDAR_PRIVATE_H
 #define CS_CALENDAR_PRIVATE_H

@@ -10,7 +10,6 @@
 #include "perm.h"
 #include "audit.h"
 #include "agent.h"
-#include "channel.h"
 #include "store/channel.h"
 
 static const cs_name kind_names[] = {
@@ -245,11 +244,7 @@ int cs_channel_update(cs_db *db, int64_t id, const cs_channel_fields *fields)
 
 void cs_channel_free(cs_channel *ch)
 {
-    if (!ch)
-        return;
-    cs_mem__free(ch->name);
-    cs_mem__free(ch->address);
-    cs_mem__free(ch);
+    cs_channel__free(ch);
 }
 
 int64_t cs_channel_id(const cs_channel *ch)

@@ -1,5 +1,5 @@
 /*
- * libcs - None. Not API.
+ * libcs - custom fields: the checks other modules run on custom values. Not API.
  */
 #ifndef CS_CUSTOM_PRIVATE_H
 #define CS_CUSTOM_PRIVATE_H

@@ -300,17 +300,7 @@ static int check_input(struct input *in, cs_db *db, const cs_actor *by,
 
 void cs_customer_free(cs_customer *c)
 {
-    if (!c)
-        return;
-    cs_mem__free(c->name);
-    cs_mem__free(c->locale);
-    cs_mem__free(c->timezone);
-    cs_mem__free(c->custom);
-    cs_strv__free(&c->tags);
-    for (size_t i = 0; i < c->nidentities; i++)
-        cs_mem__free(c->identities[i].value);
-    cs_mem__free(c->identities);
-    cs_mem__free(c);
+    cs_customer__free(c);
 }
 
 /* CS_ECONFLICT unless the customer is live: neither merged away nor erased. */

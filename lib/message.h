@@ -5,30 +5,8 @@
 #define CS_MESSAGE_PRIVATE_H
 
 #include "cs-internal.h"
+#include "store/message.h"
 #include "perm.h"
-
-/* A stored attachment; data is NULL for one the host keeps (storage_ref). */
-struct cs_message__attachment {
-    char *name, *content_type, *sha256, *storage_ref;
-    void *data;
-    size_t size;
-};
-
-/* A message as the library holds it; the store fills it. */
-struct cs_message {
-    int64_t id, ticket_id, channel_id, author_id;
-    int direction, visibility, author_kind;
-    char *subject, *body, *external_id;
-    cs_time created_at;
-    char *quoted, *signature, *html, *reply_to; /* mail ingested raw */
-    cs_time mail_date;
-    int mail_kind;
-    struct cs_message__attachment *attachments;
-    size_t nattachments;
-};
-
-/* Release what a message holds and zero it; the struct itself stays the caller's. */
-void cs_message__clear(cs_message *m);
 
 /* Insert a message with an explicit author (ingest, replies), touching the ticket's
  * update time. The fields must have been validated; direction must be set. */

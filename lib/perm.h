@@ -1,5 +1,5 @@
 /*
- * libcs - None. Not API.
+ * libcs - who acts and what it may do: actors, capabilities and their reach. Not API.
  */
 #ifndef CS_PERM_PRIVATE_H
 #define CS_PERM_PRIVATE_H

@@ -95,14 +95,7 @@ struct cs_sla_cache {
 
 void cs_sla_policy_free(cs_sla_policy *p)
 {
-    if (!p)
-        return;
-    for (size_t i = 0; i < p->nconds; i++)
-        cs_mem__free(p->conds[i].text);
-    cs_mem__free(p->conds);
-    cs_mem__free(p->targets);
-    cs_mem__free(p->name);
-    cs_mem__free(p);
+    cs_sla__policy_free(p);
 }
 
 static void policies_free(cs_sla_policy **v, size_t n)

@@ -6,7 +6,41 @@
 #define CS_STORE_AGENT_H
 
 #include "cs-internal.h"
-#include "../agent.h" /* lib/agent.h, not this file */
+
+/* An agent: the store reads its row, its skills and its groups into one. */
+struct cs_agent {
+    int64_t id;
+    char *name;
+    char *initials;
+    char *email;
+    char *avatar_url;
+    int role;
+    int active;
+    int ticket_access;
+    cs_strv skills;
+    int64_t *groups;
+    size_t ngroups;
+    cs_time created_at;
+    cs_time updated_at;
+};
+
+/* The values an agent row is written with; strings are borrowed. */
+typedef struct cs_agent__row {
+    const char *name;
+    const char *initials;
+    const char *email;
+    const char *avatar_url;
+    int role;
+    int active;
+    int ticket_access;
+} cs_agent__row;
+
+/* What an agent may do, as stored. */
+typedef struct cs_agent__rights {
+    int role;          /* a cs_agent_role */
+    bool active;
+    int ticket_access; /* a cs_ticket_access */
+} cs_agent__rights;
 
 /* Agents. Writing one whose email another agent has is CS_EEXISTS. */
 int cs_store__agent_insert(int64_t *id, cs_db *db, const cs_agent__row *row, cs_time now);

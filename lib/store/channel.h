@@ -5,7 +5,23 @@
 #define CS_STORE_CHANNEL_H
 
 #include "cs-internal.h"
-#include "../channel.h" /* lib/channel.h, not this file */
+
+/* A channel as the library holds it; the store fills it. */
+struct cs_channel {
+    int64_t id;
+    int kind;
+    char *name;
+    char *address;
+    int is_public;
+    int signature;
+    int64_t default_group_id;
+    int enabled;
+    cs_time created_at;
+    cs_time updated_at;
+};
+
+/* Release a channel the store built (cs_channel_free() is this). */
+void cs_channel__free(cs_channel *ch);
 
 /* Write a new channel (all but its id and times) at `now`; *id is its id. A name another
  * channel has is CS_EEXISTS. */
@@ -13,7 +29,7 @@ int cs_store__channel_insert(int64_t *id, cs_db *db, const cs_channel *ch, cs_ti
 /* Rewrite channel ch->id but for its kind and creation time, at `now`. A name another
  * channel has is CS_EEXISTS. */
 int cs_store__channel_update(cs_db *db, const cs_channel *ch, cs_time now);
-/* Channel `id`, or the one named `name`, in *out (release with cs_channel_free); NULL when
+/* Channel `id`, or the one named `name`, in *out (release with cs_channel__free); NULL when
  * there is none. */
 int cs_store__channel_get(cs_channel **out, cs_db *db, int64_t id);
 int cs_store__channel_find(cs_channel **out, cs_db *db, const char *name);

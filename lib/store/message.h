@@ -6,6 +6,29 @@
 
 #include "cs-internal.h"
 
+/* A stored attachment; data is NULL for one the host keeps (storage_ref). */
+struct cs_message__attachment {
+    char *name, *content_type, *sha256, *storage_ref;
+    void *data;
+    size_t size;
+};
+
+/* A message as the library holds it; the store fills it. */
+struct cs_message {
+    int64_t id, ticket_id, channel_id, author_id;
+    int direction, visibility, author_kind;
+    char *subject, *body, *external_id;
+    cs_time created_at;
+    char *quoted, *signature, *html, *reply_to; /* mail ingested raw */
+    cs_time mail_date;
+    int mail_kind;
+    struct cs_message__attachment *attachments;
+    size_t nattachments;
+};
+
+/* Release what a message holds and zero it; the struct itself stays the caller's. */
+void cs_message__clear(cs_message *m);
+
 /* Insert the row of message `f` (its attachments go in with cs_store__message_attach), by
  * `author_kind` and `author_id`, in `conversation`, at `at`. 0 ids and NULL texts are stored
  * as none. CS_EEXISTS when the channel has a message with the same external id already. */

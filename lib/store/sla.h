@@ -6,7 +6,54 @@
 #define CS_STORE_SLA_H
 
 #include "cs-internal.h"
-#include "../sla.h" /* lib/sla.h, not this file */
+
+/* A condition of a policy: kind compares the ticket with value, or with text for a tag. */
+typedef struct cs_sla__cond {
+    int kind;
+    int64_t value;
+    char *text;
+} cs_sla__cond;
+
+/* A policy with its conditions (by position) and targets (by metric and priority). */
+struct cs_sla_policy {
+    int64_t id;
+    char *name;
+    int position, pause_pending, pause_on_hold, reopen, warn_percent;
+    cs_sla__cond *conds;
+    size_t nconds;
+    cs_sla_target *targets;
+    size_t ntargets;
+    cs_time created_at, updated_at;
+};
+
+/* The current cycle of one clock of a ticket; times and ids are 0 where there are none. */
+typedef struct cs_sla__clock {
+    bool exists; /* the ticket has this clock */
+    bool dirty;  /* the engine changed it and writes it back */
+    int state;
+    int64_t policy_id, target, calendar_id, elapsed;
+    cs_time started_at, resumed_at, target_at, warn_at, fulfilled_at, warned_at, breached_at;
+} cs_sla__clock;
+
+/* A ticket as the SLA engine sees it. */
+typedef struct cs_sla__ticket {
+    int status, priority, type;
+    int channel_kind;   /* 0 without a channel */
+    int channel_public; /* -1 without a channel */
+    int64_t organization_id;
+    cs_time created_at;
+    char *tags; /* ",a,b,": every tag between commas; NULL for none */
+} cs_sla__ticket;
+
+/* Something a clock did (an sla_event row), or a warning or breach that fell due. */
+typedef struct cs_sla__event {
+    int64_t ticket_id, policy_id;
+    int metric, kind;
+    cs_time at, target_at;
+} cs_sla__event;
+
+/* Release a policy the store built (cs_sla_policy_free() is this). */
+void cs_sla__policy_free(cs_sla_policy *p);
 
 /* Policies ------------------------------------------------------------------------------ */
 
@@ -16,7 +63,7 @@ int cs_store__sla_revision(int64_t *out, cs_db *db);
 int cs_store__sla_revision_bump(cs_db *db);
 
 /* Every policy with its conditions and targets, in the order they are tried (position, then
- * id). The caller releases each with cs_sla_policy_free() and the array with cs_mem__free. */
+ * id). The caller releases each with cs_sla__policy_free() and the array with cs_mem__free. */
 int cs_store__sla_policies(cs_sla_policy ***out, size_t *n, cs_db *db);
 int cs_store__sla_policy_exists(bool *found, cs_db *db, int64_t id);
 /* The position after the last policy's (0 for the first). */

@@ -96,7 +96,7 @@ static int from_row(cs_channel **out, sqlite3_stmt *st)
     ch->created_at = sqlite3_column_int64(st, COL_CREATED);
     ch->updated_at = sqlite3_column_int64(st, COL_UPDATED);
     if (rc < 0) {
-        cs_channel_free(ch);
+        cs_channel__free(ch);
         return rc;
     }
     *out = ch;
@@ -152,7 +152,7 @@ int cs_store__channel_list(cs_db *db, cs_store__channel_fn fn, void *payload)
         if ((rc = from_row(&ch, st)) < 0)
             break;
         rc = fn(payload, ch);
-        cs_channel_free(ch);
+        cs_channel__free(ch);
     }
     if (rc == CS_OK && step != SQLITE_DONE)
         rc = cs_db__error(db, step, "list channels");

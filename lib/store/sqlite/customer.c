@@ -185,7 +185,7 @@ static int from_row(cs_customer **out, sqlite3_stmt *st)
     c->created_at = sqlite3_column_int64(st, 8);
     c->updated_at = sqlite3_column_int64(st, 9);
     if (rc < 0) {
-        cs_customer_free(c);
+        cs_customer__free(c);
         return rc;
     }
     *out = c;
@@ -252,7 +252,7 @@ int cs_store__customer_get(cs_customer **out, cs_db *db, int64_t id)
     if (rc == CS_OK)
         rc = load_children(db, c);
     if (rc < 0) {
-        cs_customer_free(c);
+        cs_customer__free(c);
         return rc;
     }
     *out = c;
@@ -378,11 +378,11 @@ static int keep_customer(void *payload, sqlite3_stmt *st)
     cs_customer **slot = &it->customers[it->page.n];
     int rc;
 
-    cs_customer_free(*slot);
+    cs_customer__free(*slot);
     if ((rc = from_row(slot, st)) < 0)
         return rc;
     if ((rc = load_children(it->db, *slot)) < 0) {
-        cs_customer_free(*slot);
+        cs_customer__free(*slot);
         *slot = NULL;
         return rc;
     }
@@ -408,7 +408,7 @@ void cs_store__customer_iter_free(cs_customer_iter *it)
         return;
     sqlite3_finalize(it->page.st);
     for (size_t i = 0; i < CS_PAGE_ROWS; i++)
-        cs_customer_free(it->customers[i]);
+        cs_customer__free(it->customers[i]);
     cs_mem__free(it);
 }
 

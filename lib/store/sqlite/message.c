@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "db.h"
-#include "message.h"
 #include "store/message.h"
 
 #define MESSAGE_COLUMNS                                                                        \

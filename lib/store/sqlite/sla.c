@@ -249,7 +249,7 @@ static int attach_rows(cs_db *db, const char *sql, cs_sla_policy **v, size_t n,
 static void policies_free(cs_sla_policy **v, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        cs_sla_policy_free(v[i]);
+        cs_sla__policy_free(v[i]);
     cs_mem__free(v);
 }
 
@@ -411,7 +411,7 @@ int cs_store__sla_clocks(cs_sla__clock c[CS_SLA_RESOLUTION + 1], cs_db *db, int6
     sqlite3_bind_int64(st, 1, ticket_id);
     while ((step = cs_db__step(db, st)) == SQLITE_ROW) {
         int metric = sqlite3_column_int(st, 0);
-        if (cs_sla_metric_name(metric))
+        if (metric >= CS_SLA_FIRST_REPLY && metric <= CS_SLA_RESOLUTION)
             clock_from_row(&c[metric], st);
     }
     cs_db__done(st);
