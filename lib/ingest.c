@@ -209,12 +209,13 @@ static void clean_hints_free(struct ingest *g)
 /* A retry of something already ingested: the first result, marked duplicate. Only the
  * sender of the first message retries it: another sender naming the same external id (a
  * forged Message-ID) gets neither that result nor the first message's receipt, and its own
- * message is kept, without the id it cannot have. */
+ * message is kept, without the id it cannot have. So is a message naming the id of one the
+ * desk sent on the channel (a customer quoting a reply's Message-ID as its own). */
 static int find_logged(struct ingest *g, bool *found)
 {
     sqlite3_stmt *st;
     cs_ingest_result *r = g->r;
-    bool same = false;
+    bool same = false, taken = false;
     int rc = CS_OK, step;
 
     *found = false;
@@ -252,6 +253,12 @@ static int find_logged(struct ingest *g, bool *found)
         rc = cs_db__error(g->db, step, "look up ingested message");
     }
     cs_db__done(st);
+    if (rc == CS_OK && step == SQLITE_DONE &&
+        (rc = cs_message__external_taken(&taken, g->db, g->ch.id, g->in->external_id)) == CS_OK &&
+        taken) {
+        g->clean.external_id = NULL;
+        g->id_taken = true;
+    }
     return rc;
 }
 

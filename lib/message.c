@@ -228,6 +228,12 @@ int cs_message__move(cs_db *db, int64_t to, int64_t from)
     return cs_store__message_move(db, to, from);
 }
 
+int cs_message__external_taken(bool *taken, cs_db *db, int64_t channel_id,
+                               const char *external_id)
+{
+    return cs_store__message_external_taken(taken, db, channel_id, external_id);
+}
+
 static int check_channel(cs_db *db, int64_t id)
 {
     bool found;

@@ -327,6 +327,50 @@ START_TEST(message_id_of_another_sender)
 }
 END_TEST
 
+/* A mail naming as its own Message-ID the id of a reply the desk sent (a client that reuses
+ * the id it answers, or a customer copying it) is kept, with an id of its own from its bytes;
+ * it used to be refused as a clash with the reply. */
+START_TEST(message_id_of_a_sent_reply)
+{
+    cs_db *db = t_open_memory();
+    int64_t ch = mail_channel(db), reply = 0;
+    cs_ingest_result *a = ingest_file(db, ch, "latin1-qp.eml"), *b, *c, *d = NULL;
+    cs_inbound in = CS_INBOUND_INIT;
+    cs_message *sent;
+    char raw[512];
+
+    ck_assert_int_eq(cs_reply(&reply, db, a->ticket_id, "Morgen kommt es.", NULL), CS_OK);
+    sent = message(db, reply);
+    ck_assert_ptr_nonnull(cs_message_external_id(sent));
+    snprintf(raw, sizeof(raw), "From: kim@example.com\r\nMessage-ID: %s\r\n"
+                               "Subject: Re: Hallo\r\n\r\nDanke\r\n",
+             cs_message_external_id(sent));
+    b = ingest_text(db, ch, raw);
+    c = ingest_text(db, ch, raw);
+    ck_assert_int_eq(b->duplicate, 0);
+    ck_assert_int_ne(b->message_id, reply);
+    ck_assert_int_eq(b->mail_kind, CS_MAIL_MESSAGE);
+    ck_assert_int_eq(c->duplicate, 1);
+    ck_assert_int_eq(c->message_id, b->message_id);
+    ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM message WHERE direction = 1"), 2);
+    /* The same through cs_ingest(): the message goes in without the id it cannot have. */
+    in.channel_id = ch;
+    in.external_id = cs_message_external_id(sent);
+    in.sender = "kim@example.com";
+    in.body = "Noch eine Frage";
+    ck_assert_ok(cs_ingest(&d, db, &in));
+    ck_assert_int_eq(d->duplicate, 0);
+    ck_assert_int_ne(d->message_id, reply);
+    ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM message WHERE direction = 1"), 3);
+    cs_ingest_result_free(d);
+    cs_message_free(sent);
+    cs_ingest_result_free(a);
+    cs_ingest_result_free(b);
+    cs_ingest_result_free(c);
+    cs_db_close(db);
+}
+END_TEST
+
 START_TEST(reply_threads_by_in_reply_to)
 {
     cs_db *db = t_open_memory();
@@ -840,6 +884,7 @@ Suite *cs_mail_suite(void)
     tc = tcase_create("ingest");
     tcase_add_test(tc, message_id_deduplicates_and_missing_one_is_hashed);
     tcase_add_test(tc, message_id_of_another_sender);
+    tcase_add_test(tc, message_id_of_a_sent_reply);
     tcase_add_test(tc, reply_threads_by_in_reply_to);
     tcase_add_test(tc, reply_to_only_to_the_customers_own_identity);
     tcase_add_test(tc, arguments_and_channel);

@@ -242,6 +242,27 @@ void cs_store__message_list_free(cs_message_iter *it)
     cs_mem__free(it);
 }
 
+static const char sql_external_taken[] =
+    "SELECT 1 FROM message WHERE channel_id = ?1 AND external_id = ?2";
+
+int cs_store__message_external_taken(bool *taken, cs_db *db, int64_t channel_id,
+                                     const char *external_id)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_external_taken);
+    int step;
+
+    *taken = false;
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, channel_id);
+    cs_db__bind_text(st, 2, external_id);
+    step = cs_db__step(db, st);
+    *taken = step == SQLITE_ROW;
+    cs_db__done(st);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? CS_OK
+                                                     : cs_db__error(db, step, "external id");
+}
+
 /* Other modules' tables (to move to their owner) ---------------------------------------- */
 
 static const char sql_channel_exists[] = "SELECT 1 FROM channel WHERE id = ?1";
