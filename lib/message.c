@@ -4,7 +4,6 @@
 #include "config.h"
 
 #include <jansson.h>
-#include <nettle/sha2.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -48,18 +47,6 @@ const char *cs_message_visibility_name(int visibility)
 int cs_message_visibility_parse(const char *name)
 {
     return CS_NAME_PARSE(visibility_names, name);
-}
-
-void cs_sha256__hex(char out[65], const void *data, size_t len)
-{
-    struct sha256_ctx ctx;
-    uint8_t digest[SHA256_DIGEST_SIZE];
-
-    sha256_init(&ctx);
-    sha256_update(&ctx, len, data);
-    sha256_digest(&ctx, sizeof(digest), digest);
-    for (size_t i = 0; i < sizeof(digest); i++)
-        snprintf(out + 2 * i, 3, "%02x", digest[i]);
 }
 
 static bool is_sha256_hex(const char *s)
@@ -221,11 +208,6 @@ int cs_message__insert(int64_t *id, cs_db *db, const cs_message_fields *f,
     if (rc == CS_OK)
         rc = cs_react__note(db, f->ticket_id, change_of(f, author_kind), *id);
     return rc;
-}
-
-int cs_message__move(cs_db *db, int64_t to, int64_t from)
-{
-    return cs_store__message_move(db, to, from);
 }
 
 int cs_message__external_taken(bool *taken, cs_db *db, int64_t channel_id,
