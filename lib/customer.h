@@ -16,5 +16,9 @@ int cs_customer__has_identity(bool *out, cs_db *db, int64_t customer_id, int kin
                               const char *value);
 int cs_customer__find(cs_customer **out, cs_db *db, int kind, const char *value);
 int cs_customer__create(int64_t *id, cs_db *db, const cs_actor *by, const cs_customer_fields *f);
+/* Erase what the customer module holds of customer `id`: its identities and tags, the tags in
+ * the records of its merges, and its own row's personal columns (marked erased). The rest of
+ * the customer's data is other modules' (lib/privacy.c erases it first). */
+int cs_customer__erase_own(cs_db *db, int64_t id);
 
 #endif
