@@ -712,58 +712,6 @@ cs_time cs_customer_updated_at(const cs_customer *c)
 
 /* JSON --------------------------------------------------------------------------------- */
 
-/* json_object_set_new() and json_array_append_new() take NULL values and non-objects
- * and fail cleanly, so a failed allocation anywhere shows up as a non-zero `bad`. */
-static json_t *customer_json(const cs_customer *c)
-{
-    json_t *o = json_object(), *tags = json_array(), *ids = json_array();
-    int bad = 0;
-
-    bad |= json_object_set_new(o, "tags", tags);
-    bad |= json_object_set_new(o, "identities", ids);
-    bad |= json_object_set_new(o, "id", json_integer(c->id));
-    bad |= json_object_set_new(o, "name", cs_json__text(c->name));
-    bad |= json_object_set_new(o, "organization_id", cs_json__id(c->organization_id));
-    bad |= json_object_set_new(o, "locale", cs_json__text(c->locale));
-    bad |= json_object_set_new(o, "timezone", cs_json__text(c->timezone));
-    bad |= json_object_set_new(o, "custom", json_loads(c->custom, 0, NULL));
-    bad |= json_object_set_new(o, "merged_into", cs_json__id(c->merged_into));
-    bad |= json_object_set_new(o, "erased_at", cs_json__time(c->erased_at));
-    bad |= json_object_set_new(o, "created_at", cs_json__time(c->created_at));
-    bad |= json_object_set_new(o, "updated_at", cs_json__time(c->updated_at));
-    for (size_t i = 0; i < c->tags.n; i++)
-        bad |= json_array_append_new(tags, json_string(c->tags.v[i]));
-    for (size_t i = 0; i < c->nidentities; i++)
-        bad |= json_array_append_new(ids, json_pack("{s:s, s:s}", "kind",
-                                                    cs_identity_kind_name(c->identities[i].kind),
-                                                    "value", c->identities[i].value));
-    if (bad) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
-}
-
-/* Dump with sorted keys into libcs memory; takes over `j`. */
-static int dump(char **out, json_t *j)
-{
-    char *text = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-
-    json_decref(j);
-    *out = text ? cs_mem__strdup(text) : NULL;
-    free(text);
-    return *out ? CS_OK : cs_error__nomem();
-}
-
-int cs_customer_to_json(char **out, const cs_customer *c)
-{
-    if (out)
-        *out = NULL;
-    if (!out || !c)
-        return cs_error__inval(out ? "customer" : "out", "%s is NULL", out ? "customer" : "out");
-    return dump(out, customer_json(c));
-}
-
 /* Iterator ----------------------------------------------------------------------------- */
 
 int cs_customer_iter_new(cs_customer_iter **out, cs_db *db, int64_t organization_id, int64_t after,
@@ -867,7 +815,7 @@ static int collect_moved(char **out, cs_db *db, int64_t survivor, int64_t merged
         json_decref(moved);
         return rc;
     }
-    return dump(out, moved);
+    return cs_json__dump(out, moved);
 }
 
 static int do_merge(int64_t *merge_id, cs_db *db, const cs_actor *by, int64_t survivor,
@@ -1041,7 +989,7 @@ static int scrub_merge_record(cs_db *db, const cs_merge_record *m)
         json_decref(moved);
         return cs_error__nomem();
     }
-    if ((rc = dump(&text, moved)) == CS_OK)
+    if ((rc = cs_json__dump(&text, moved)) == CS_OK)
         rc = cs_store__customer_merge_set_moved(db, m->id, text);
     cs_mem__free(text);
     return rc;

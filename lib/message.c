@@ -3,7 +3,6 @@
  */
 #include "config.h"
 
-#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,11 +21,6 @@ static const cs_name direction_names[] = {
 static const cs_name visibility_names[] = {
     {CS_VISIBILITY_PUBLIC, "public"},
     {CS_VISIBILITY_INTERNAL, "internal"},
-};
-static const cs_name actor_names[] = {
-    {CS_ACTOR_SYSTEM, "system"},
-    {CS_ACTOR_AGENT, "agent"},
-    {CS_ACTOR_CUSTOMER, "customer"},
 };
 
 const char *cs_message_direction_name(int direction)
@@ -421,56 +415,6 @@ int cs_message_attachment(const cs_message *m, size_t i, cs_attachment_spec *out
     out->sha256 = a->sha256;
     out->storage_ref = a->storage_ref;
     return CS_OK;
-}
-
-/* What the mail parser kept beside the body; null for messages that did not come in as raw
- * mail. */
-static json_t *mail_json(const cs_message *m)
-{
-    if (!m->mail_kind)
-        return json_null();
-    return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "kind", cs_mail_kind_name(m->mail_kind),
-                     "quoted", cs_json__text(m->quoted), "signature", cs_json__text(m->signature),
-                     "html", cs_json__text(m->html), "reply_to", cs_json__text(m->reply_to),
-                     "date", cs_json__time(m->mail_date));
-}
-
-int cs_message_to_json(char **out, const cs_message *m)
-{
-    json_t *o, *atts;
-
-    if (!out || !m)
-        return cs_error__inval(out ? "message" : "out", "%s is NULL", out ? "message" : "out");
-    *out = NULL;
-    o = json_object();
-    atts = json_array();
-    for (size_t i = 0; atts && i < m->nattachments; i++) {
-        const struct cs_message__attachment *a = &m->attachments[i];
-        json_array_append_new(atts, json_pack("{s:s, s:s, s:I, s:s, s:o, s:b}", "name", a->name,
-                                              "content_type", a->content_type, "size",
-                                              (json_int_t)a->size, "sha256", a->sha256,
-                                              "storage_ref", cs_json__text(a->storage_ref),
-                                              "inline", a->data != NULL));
-    }
-    if (!o || !atts || json_object_set_new(o, "id", json_integer(m->id)) ||
-        json_object_set_new(o, "ticket_id", json_integer(m->ticket_id)) ||
-        json_object_set_new(o, "direction", json_string(cs_message_direction_name(m->direction))) ||
-        json_object_set_new(o, "visibility",
-                            json_string(cs_message_visibility_name(m->visibility))) ||
-        json_object_set_new(o, "channel_id", cs_json__id(m->channel_id)) ||
-        json_object_set_new(o, "author",
-                            json_pack("{s:s, s:o}", "kind", CS_NAME_OF(actor_names, m->author_kind),
-                                      "id", cs_json__id(m->author_id))) ||
-        json_object_set_new(o, "subject", cs_json__text(m->subject)) ||
-        json_object_set_new(o, "body", json_string(m->body)) ||
-        json_object_set_new(o, "external_id", cs_json__text(m->external_id)) ||
-        json_object_set_new(o, "attachments", atts) ||
-        json_object_set_new(o, "mail", mail_json(m)) ||
-        json_object_set_new(o, "created_at", cs_json__time(m->created_at))) {
-        json_decref(o);
-        return cs_error__nomem();
-    }
-    return cs_json__dump(out, o);
 }
 
 int cs_message_iter_new(cs_message_iter **out, cs_db *db, int64_t ticket_id)

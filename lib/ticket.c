@@ -3,7 +3,6 @@
  */
 #include "config.h"
 
-#include <jansson.h>
 #include <string.h>
 
 #include "cs-internal.h"
@@ -681,40 +680,6 @@ cs_time cs_ticket_solved_at(const cs_ticket *t)
 cs_time cs_ticket_closed_at(const cs_ticket *t)
 {
     return t ? t->closed_at : 0;
-}
-
-int cs_ticket_to_json(char **out, const cs_ticket *t)
-{
-    json_t *o, *tags;
-
-    if (!out || !t)
-        return cs_error__inval(out ? "ticket" : "out", "%s is NULL", out ? "ticket" : "out");
-    *out = NULL;
-    o = json_object();
-    tags = json_array();
-    for (size_t i = 0; tags && i < t->tags.n; i++)
-        json_array_append_new(tags, json_string(t->tags.v[i]));
-    if (!o || !tags || json_object_set_new(o, "id", json_integer(t->id)) ||
-        json_object_set_new(o, "number", json_integer(t->number)) ||
-        json_object_set_new(o, "subject", json_string(t->subject)) ||
-        json_object_set_new(o, "customer_id", json_integer(t->customer_id)) ||
-        json_object_set_new(o, "channel_id", cs_json__id(t->channel_id)) ||
-        json_object_set_new(o, "status", json_string(cs_ticket_status_name(t->status))) ||
-        json_object_set_new(o, "priority", json_string(cs_ticket_priority_name(t->priority))) ||
-        json_object_set_new(o, "type", json_string(cs_ticket_type_name(t->type))) ||
-        json_object_set_new(o, "group_id", cs_json__id(t->group_id)) ||
-        json_object_set_new(o, "assignee_id", cs_json__id(t->assignee_id)) ||
-        json_object_set_new(o, "custom", json_loads(t->custom, 0, NULL)) ||
-        json_object_set_new(o, "tags", tags) ||
-        json_object_set_new(o, "merged_into", cs_json__id(t->merged_into)) ||
-        json_object_set_new(o, "created_at", cs_json__time(t->created_at)) ||
-        json_object_set_new(o, "updated_at", cs_json__time(t->updated_at)) ||
-        json_object_set_new(o, "solved_at", cs_json__time(t->solved_at)) ||
-        json_object_set_new(o, "closed_at", cs_json__time(t->closed_at))) {
-        json_decref(o);
-        return cs_error__nomem();
-    }
-    return cs_json__dump(out, o);
 }
 
 /* Listing: the store reads the list; the logic checks the filter and says whose tickets

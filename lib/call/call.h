@@ -97,6 +97,8 @@ int cs_call__done(cs_call__req *r);
  * pointer: the call filling it is often this function's own argument) and releases it. */
 int cs_call__adopt(json_t **out, char **text, int rc);
 int cs_call__ok(json_t **out);
+/* An actor kind as requests name it ("system", "agent", "customer"); NULL if unknown. */
+const char *cs_call__actor_name(int kind);
 int cs_call__with_id(json_t **out, const char *key, int64_t id);
 
 /* Shared between the modules' files. A ticket as its reader sees it; the ticket a request

@@ -32,6 +32,11 @@ static int parse_actor(const char *s)
     return CS_NAME_PARSE(actor_names, s);
 }
 
+const char *cs_call__actor_name(int kind)
+{
+    return CS_NAME_OF(actor_names, kind + 1);
+}
+
 /* Only the system may act as someone else through a request: the host sets its callers'
  * actor with cs_db_set_actor() from its own session, and no request body can raise it. */
 static int m_actor_set(cs_db *db, cs_call__req *r, json_t **out)
