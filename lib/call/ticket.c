@@ -143,35 +143,6 @@ static int req_ticket(cs_call__req *r, cs_db *db, int64_t *id)
     return CS_OK;
 }
 
-int cs_call__messages_json(json_t **out, cs_db *db, int64_t ticket_id)
-{
-    cs_message_iter *it = NULL;
-    const cs_message *m;
-    json_t *arr;
-    int rc;
-
-    if ((rc = cs_message_iter_new(&it, db, ticket_id)) < 0)
-        return rc;
-    if (!(arr = json_array())) {
-        cs_message_iter_free(it);
-        return cs_error__nomem();
-    }
-    while ((rc = cs_message_next(&m, it)) == CS_OK) {
-        char *text = NULL;
-        json_t *o = NULL;
-        if ((rc = cs_call__adopt(&o, &text, cs_message_to_json(&text, m))) < 0)
-            break;
-        json_array_append_new(arr, o);
-    }
-    cs_message_iter_free(it);
-    if (rc != CS_ITEROVER) {
-        json_decref(arr);
-        return rc;
-    }
-    *out = arr;
-    return CS_OK;
-}
-
 static int m_ticket_get(cs_db *db, cs_call__req *r, json_t **out)
 {
     int messages = 0, rc;
