@@ -13,8 +13,10 @@
 #include "audit.h"
 #include "customer.h"
 #include "custom.h"
+#include "store/ticket.h"
 #include "calendar.h"
 #include "store/customer.h"
+#include "store/ticket.h"
 
 /* Names -------------------------------------------------------------------------------- */
 
@@ -807,7 +809,7 @@ static int collect_moved(char **out, cs_db *db, int64_t survivor, int64_t merged
     if (rc == CS_OK)
         rc = set_ids(moved, "identities", db, merged, cs_store__customer_identity_ids);
     if (rc == CS_OK)
-        rc = set_ids(moved, "tickets", db, merged, cs_store__customer_ticket_ids);
+        rc = set_ids(moved, "tickets", db, merged, cs_store__ticket_ids_of_customer);
     if (rc == CS_OK && (rc = cs_store__customer_tags_missing(&tags, db, merged, survivor)) == CS_OK)
         rc = set_tags(moved, &tags);
     cs_strv__free(&tags);
@@ -832,7 +834,7 @@ static int do_merge(int64_t *merge_id, cs_db *db, const cs_actor *by, int64_t su
         (rc = require_live(db, merged, "merged_id")) < 0 ||
         (rc = collect_moved(&moved, db, survivor, merged)) < 0 ||
         (rc = cs_store__customer_identities_move(db, merged, survivor)) < 0 ||
-        (rc = cs_store__customer_tickets_move(db, merged, survivor)) < 0 ||
+        (rc = cs_store__ticket_move_customer(db, merged, survivor)) < 0 ||
         (rc = cs_store__customer_tags_copy(db, merged, survivor)) < 0 ||
         (rc = cs_store__customer_set_merged_into(db, merged, survivor, now)) < 0 ||
         (rc = cs_store__customer_merge_insert(merge_id, db, survivor, merged, moved, now)) < 0)
@@ -948,7 +950,7 @@ static int do_unmerge(cs_db *db, const cs_actor *by, int64_t merge_id)
         (rc = require_survivor_holds(db, &m)) < 0 ||
         (rc = move_back(db, cs_store__customer_identity_move, json_object_get(moved, "identities"),
                         survivor, merged)) < 0 ||
-        (rc = move_back(db, cs_store__customer_ticket_move, json_object_get(moved, "tickets"),
+        (rc = move_back(db, cs_store__ticket_move_one_customer, json_object_get(moved, "tickets"),
                         survivor, merged)) < 0 ||
         (rc = tags_back(db, json_object_get(moved, "tags"), survivor)) < 0 ||
         (rc = cs_store__customer_set_merged_into(db, merged, 0, cs_db_now(db))) < 0 ||

@@ -213,6 +213,67 @@ int cs_db__exec_stmt(cs_db *db, sqlite3_stmt *stmt)
     return rc;
 }
 
+void cs_db__bind_id(sqlite3_stmt *st, int idx, int64_t v)
+{
+    if (v)
+        sqlite3_bind_int64(st, idx, v);
+    else
+        sqlite3_bind_null(st, idx);
+}
+
+void cs_db__bind_ids(sqlite3_stmt *st, int64_t a, int64_t b, int64_t c)
+{
+    const int64_t v[] = {a, b, c};
+
+    for (int i = 0; i < sqlite3_bind_parameter_count(st) && i < 3; i++)
+        cs_db__bind_id(st, i + 1, v[i]);
+}
+
+int cs_db__exec_ids(cs_db *db, const char *sql, int64_t a, int64_t b, int64_t c)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql);
+
+    if (!st)
+        return cs_error_last()->code;
+    cs_db__bind_ids(st, a, b, c);
+    return cs_db__exec_stmt(db, st);
+}
+
+int cs_db__load_ids(int64_t **out, size_t *n, cs_db *db, const char *sql, int64_t a, int64_t b)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql);
+    int64_t *v = NULL, *grown;
+    size_t cap = 0;
+    int rc = CS_OK, step = SQLITE_DONE;
+
+    *out = NULL;
+    *n = 0;
+    if (!st)
+        return cs_error_last()->code;
+    cs_db__bind_ids(st, a, b, 0);
+    while (rc == CS_OK && (step = cs_db__step(db, st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 8;
+            if (!(grown = cs_mem__realloc(v, cap * sizeof(*v)))) {
+                rc = cs_error__nomem();
+                break;
+            }
+            v = grown;
+        }
+        v[(*n)++] = sqlite3_column_int64(st, 0);
+    }
+    if (rc == CS_OK && step != SQLITE_DONE)
+        rc = cs_db__error(db, step, "read rows");
+    cs_db__done(st);
+    if (rc < 0) {
+        cs_mem__free(v);
+        *n = 0;
+        return rc;
+    }
+    *out = v;
+    return CS_OK;
+}
+
 /* Run fixed SQL (no user data) with retries on busy. */
 static int exec_sql(cs_db *db, const char *sql, const char *what)
 {

@@ -47,6 +47,17 @@ int cs_db__step(cs_db *db, sqlite3_stmt *stmt);
 /* Run a statement that returns no rows (or whose rows are ignored) and release it.
  * Returns CS_OK or the mapped error. */
 int cs_db__exec_stmt(cs_db *db, sqlite3_stmt *stmt);
+/* Bind id `v` to parameter `idx`; 0 binds NULL: no row has id 0, and a 0 reference means
+ * none. */
+void cs_db__bind_id(sqlite3_stmt *st, int idx, int64_t v);
+/* Bind ids a, b, c as cs_db__bind_id() does to ?1..?3, as many as the statement takes. */
+void cs_db__bind_ids(sqlite3_stmt *st, int64_t a, int64_t b, int64_t c);
+/* Run `sql` with up to three integer parameters ?1 = a, ?2 = b, ?3 = c, as many as it takes;
+ * a 0 binds NULL (no row has id 0, and a 0 reference means none). */
+int cs_db__exec_ids(cs_db *db, const char *sql, int64_t a, int64_t b, int64_t c);
+/* The first column of every row `sql` selects for ?1 = a, ?2 = b, in *out (release with
+ * cs_mem__free). */
+int cs_db__load_ids(int64_t **out, size_t *n, cs_db *db, const char *sql, int64_t a, int64_t b);
 
 /* Map an SQLite result code to a libcs status and record the error. `what` says what was
  * being done ("insert customer"). */

@@ -20,4 +20,8 @@ int cs_store__audit_list(cs_audit_iter **out, cs_db *db, int scope, int64_t id, 
 int cs_store__audit_list_next(const cs_audit_entry **out, cs_audit_iter *it);
 void cs_store__audit_list_free(cs_audit_iter *it);
 
+/* Forget the old and new values of the entries about customer `customer_id` or their
+ * tickets (erasure); who did what, and when, stays. */
+int cs_store__audit_erase_customer(cs_db *db, int64_t customer_id);
+
 #endif

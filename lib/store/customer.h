@@ -132,27 +132,11 @@ int cs_store__customer_merge_set_moved(cs_db *db, int64_t merge_id, const char *
 
 /* Other modules' tables (to move to their owner) ----------------------------------------- */
 
-/* ticket: the ids of the customer's tickets. */
-int cs_store__customer_ticket_ids(int64_t **ids, size_t *n, cs_db *db, int64_t customer_id);
-/* ticket: move every ticket of customer `from` to customer `to`. */
-int cs_store__customer_tickets_move(cs_db *db, int64_t from, int64_t to);
-/* ticket: move ticket `ticket_id` to customer `to` if customer `from` still has it. */
-int cs_store__customer_ticket_move(cs_db *db, int64_t ticket_id, int64_t from, int64_t to);
-
-/* Erasure of customer `customer_id`. "Their messages" are every message on their tickets
- * (agents' replies and notes quote names and addresses too) and theirs on other tickets.
- * attachment: blank the name, hash and content of their messages' attachments. */
-int cs_store__customer_erase_attachments(cs_db *db, int64_t customer_id);
-/* message: blank their messages' text, headers and threading keys. */
-int cs_store__customer_erase_messages(cs_db *db, int64_t customer_id);
+/* Erasure of customer `customer_id`. */
 /* ingest_log: forget what was ingested from them or into their tickets. */
 int cs_store__customer_erase_ingest_log(cs_db *db, int64_t customer_id);
 /* thread_ref: forget the mail threading keys of their tickets. */
 int cs_store__customer_erase_thread_refs(cs_db *db, int64_t customer_id);
-/* ticket: blank their tickets' subjects and custom fields. */
-int cs_store__customer_erase_tickets(cs_db *db, int64_t customer_id);
-/* audit: forget the old and new values of the audit rows about them or their tickets. */
-int cs_store__customer_erase_audit(cs_db *db, int64_t customer_id);
 
 /* Export as JSON arrays in libcs memory: columns named "at" or "*_at" as ISO 8601 times,
  * "custom" as an object, the rest as stored.

@@ -54,6 +54,12 @@ void cs_store__message_list_free(cs_message_iter *it);
 int cs_store__message_external_taken(bool *taken, cs_db *db, int64_t channel_id,
                                      const char *external_id);
 
+/* Blank the text, headers and threading keys of customer `customer_id`'s messages, and the
+ * names, hashes and contents of their attachments (erasure). Their messages are every
+ * message on their tickets (agents' replies and notes quote names and addresses too) and
+ * theirs on other tickets. */
+int cs_store__message_erase_customer(cs_db *db, int64_t customer_id);
+
 /* Other modules' tables (to move to their owner) ---------------------------------------- */
 
 /* Whether a channel exists. */

@@ -66,6 +66,14 @@ int cs_store__ticket_list(cs_ticket_iter **out, cs_db *db, const cs_ticket_filte
 int cs_store__ticket_list_next(const cs_ticket **out, cs_ticket_iter *it);
 void cs_store__ticket_list_free(cs_ticket_iter *it);
 
+/* A customer's tickets: their ids, by id; move them all, or ticket `ticket_id` if customer
+ * `from` still has it, to customer `to` (customer merges and their undoing). */
+int cs_store__ticket_ids_of_customer(int64_t **ids, size_t *n, cs_db *db, int64_t customer_id);
+int cs_store__ticket_move_customer(cs_db *db, int64_t from, int64_t to);
+int cs_store__ticket_move_one_customer(cs_db *db, int64_t ticket_id, int64_t from, int64_t to);
+/* Blank the subjects and custom fields of customer `customer_id`'s tickets (erasure). */
+int cs_store__ticket_erase_customer(cs_db *db, int64_t customer_id);
+
 /* Other modules' tables (to move to their owner) ---------------------------------------- */
 
 /* A customer's state: the customer it was merged into (0: none) and whether it was erased. */

@@ -145,3 +145,12 @@ void cs_store__audit_list_free(cs_audit_iter *it)
         audit_row_clear(&it->rows[i]);
     cs_mem__free(it);
 }
+
+static const char sql_erase_customer[] =
+    "UPDATE audit SET old = NULL, new = NULL"
+    " WHERE customer_id = ?1 OR ticket_id IN (SELECT id FROM ticket WHERE customer_id = ?1)";
+
+int cs_store__audit_erase_customer(cs_db *db, int64_t customer_id)
+{
+    return cs_db__exec_ids(db, sql_erase_customer, customer_id, 0, 0);
+}

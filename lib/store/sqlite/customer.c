@@ -92,70 +92,6 @@ static const char sql_merge_set_moved[] = "UPDATE customer_merge SET moved = ?2 
 
 /* Helpers ------------------------------------------------------------------------------ */
 
-/* 0 binds NULL: no row has id 0, and a 0 reference means none. */
-static void bind_id(sqlite3_stmt *st, int idx, int64_t v)
-{
-    if (v)
-        sqlite3_bind_int64(st, idx, v);
-    else
-        sqlite3_bind_null(st, idx);
-}
-
-/* Bind up to three integer parameters, as many as the statement takes. */
-static void bind_ids(sqlite3_stmt *st, int64_t a, int64_t b, int64_t c)
-{
-    const int64_t v[] = {a, b, c};
-
-    for (int i = 0; i < sqlite3_bind_parameter_count(st) && i < 3; i++)
-        bind_id(st, i + 1, v[i]);
-}
-
-static int exec_ids(cs_db *db, const char *sql, int64_t a, int64_t b, int64_t c)
-{
-    sqlite3_stmt *st = cs_db__stmt(db, sql);
-
-    if (!st)
-        return cs_error_last()->code;
-    bind_ids(st, a, b, c);
-    return cs_db__exec_stmt(db, st);
-}
-
-/* The first column of every row `sql` selects for ?1 = a, ?2 = b. */
-static int load_ids(int64_t **out, size_t *n, cs_db *db, const char *sql, int64_t a, int64_t b)
-{
-    sqlite3_stmt *st = cs_db__stmt(db, sql);
-    int64_t *v = NULL, *grown;
-    size_t cap = 0;
-    int rc = CS_OK, step = SQLITE_DONE;
-
-    *out = NULL;
-    *n = 0;
-    if (!st)
-        return cs_error_last()->code;
-    bind_ids(st, a, b, 0);
-    while (rc == CS_OK && (step = cs_db__step(db, st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? 2 * cap : 8;
-            if (!(grown = cs_mem__realloc(v, cap * sizeof(*v)))) {
-                rc = cs_error__nomem();
-                break;
-            }
-            v = grown;
-        }
-        v[(*n)++] = sqlite3_column_int64(st, 0);
-    }
-    if (rc == CS_OK && step != SQLITE_DONE)
-        rc = cs_db__error(db, step, "read rows");
-    cs_db__done(st);
-    if (rc < 0) {
-        cs_mem__free(v);
-        *n = 0;
-        return rc;
-    }
-    *out = v;
-    return CS_OK;
-}
-
 /* The id of the row just inserted: last_insert_rowid is SQLite's way to learn it (another
  * backend would say RETURNING id). Call right after the insert. */
 static int64_t new_id(cs_db *db)
@@ -297,7 +233,7 @@ int cs_store__customer_rights(bool *merged, bool *erased, int64_t *org, cs_db *d
 static void bind_row(sqlite3_stmt *st, int first, const cs_customer_row *row)
 {
     cs_db__bind_text(st, first, row->name);
-    bind_id(st, first + 1, row->organization_id);
+    cs_db__bind_id(st, first + 1, row->organization_id);
     cs_db__bind_text(st, first + 2, row->locale);
     cs_db__bind_text(st, first + 3, row->timezone);
     cs_db__bind_text(st, first + 4, row->custom);
@@ -331,17 +267,17 @@ int cs_store__customer_update(cs_db *db, int64_t id, const cs_customer_row *row,
 
 int cs_store__customer_set_merged_into(cs_db *db, int64_t id, int64_t merged_into, cs_time now)
 {
-    return exec_ids(db, sql_set_merged_into, id, merged_into, now);
+    return cs_db__exec_ids(db, sql_set_merged_into, id, merged_into, now);
 }
 
 int cs_store__customer_with_merged(int64_t **ids, size_t *n, cs_db *db, int64_t id)
 {
-    return load_ids(ids, n, db, sql_with_merged, id, 0);
+    return cs_db__load_ids(ids, n, db, sql_with_merged, id, 0);
 }
 
 int cs_store__customer_erase(cs_db *db, int64_t id, cs_time now)
 {
-    return exec_ids(db, sql_erase, id, now, 0);
+    return cs_db__exec_ids(db, sql_erase, id, now, 0);
 }
 
 /* The iterator ------------------------------------------------------------------------- */
@@ -431,7 +367,7 @@ int cs_store__customer_tags_add(cs_db *db, int64_t id, const cs_strv *tags)
 
 int cs_store__customer_tags_delete(cs_db *db, int64_t id)
 {
-    return exec_ids(db, sql_tags_delete, id, 0, 0);
+    return cs_db__exec_ids(db, sql_tags_delete, id, 0, 0);
 }
 
 int cs_store__customer_tag_delete(cs_db *db, int64_t id, const char *tag)
@@ -453,13 +389,13 @@ int cs_store__customer_tags_missing(cs_strv *out, cs_db *db, int64_t from, int64
     out->n = 0;
     if (!st)
         return cs_error_last()->code;
-    bind_ids(st, from, to, 0);
+    cs_db__bind_ids(st, from, to, 0);
     return cs_strv__load(out, db, st);
 }
 
 int cs_store__customer_tags_copy(cs_db *db, int64_t from, int64_t to)
 {
-    return exec_ids(db, sql_tags_copy, from, to, 0);
+    return cs_db__exec_ids(db, sql_tags_copy, from, to, 0);
 }
 
 /* Identities --------------------------------------------------------------------------- */
@@ -515,22 +451,22 @@ int cs_store__customer_identity_delete(bool *deleted, cs_db *db, int64_t id, int
 
 int cs_store__customer_identities_delete(cs_db *db, int64_t id)
 {
-    return exec_ids(db, sql_identities_delete, id, 0, 0);
+    return cs_db__exec_ids(db, sql_identities_delete, id, 0, 0);
 }
 
 int cs_store__customer_identity_ids(int64_t **ids, size_t *n, cs_db *db, int64_t id)
 {
-    return load_ids(ids, n, db, sql_identity_ids, id, 0);
+    return cs_db__load_ids(ids, n, db, sql_identity_ids, id, 0);
 }
 
 int cs_store__customer_identities_move(cs_db *db, int64_t from, int64_t to)
 {
-    return exec_ids(db, sql_identities_move, from, to, 0);
+    return cs_db__exec_ids(db, sql_identities_move, from, to, 0);
 }
 
 int cs_store__customer_identity_move(cs_db *db, int64_t identity_id, int64_t from, int64_t to)
 {
-    return exec_ids(db, sql_identity_move, from, to, identity_id);
+    return cs_db__exec_ids(db, sql_identity_move, from, to, identity_id);
 }
 
 /* Organisations ------------------------------------------------------------------------ */
@@ -569,7 +505,7 @@ int cs_store__customer_merge_insert(int64_t *merge_id, cs_db *db, int64_t surviv
 
     if (!st)
         return cs_error_last()->code;
-    bind_ids(st, survivor_id, merged_id, 0);
+    cs_db__bind_ids(st, survivor_id, merged_id, 0);
     cs_db__bind_text(st, 3, moved);
     sqlite3_bind_int64(st, 4, now);
     if ((rc = cs_db__exec_stmt(db, st)) == CS_OK)
@@ -628,7 +564,7 @@ int cs_store__customer_merge_holding(int64_t *merge_id, cs_db *db, int64_t merge
 
 int cs_store__customer_merge_undone(cs_db *db, int64_t merge_id, cs_time now)
 {
-    return exec_ids(db, sql_merge_undone, merge_id, now, 0);
+    return cs_db__exec_ids(db, sql_merge_undone, merge_id, now, 0);
 }
 
 int cs_store__customer_merges_of(cs_merge_record **out, size_t *n, cs_db *db, int64_t id)
@@ -729,7 +665,7 @@ static int select_json(json_t **out, cs_db *db, const char *sql, int64_t id, chi
         rc = cs_error__nomem();
         goto out;
     }
-    bind_ids(st, id, 0, 0);
+    cs_db__bind_ids(st, id, 0, 0);
     while (rc == CS_OK && (step = cs_db__step(db, st)) == SQLITE_ROW) {
         row = row_object(st);
         if (json_array_append_new(arr, row) < 0)
@@ -787,33 +723,12 @@ int cs_store__customer_export_identities(char **out, cs_db *db, int64_t id)
 /* The statements and functions below read and write tables that other modules own; each
  * function's comment in store/customer.h names the table. */
 
-static const char sql_ticket_ids[] = "SELECT id FROM ticket WHERE customer_id = ?1 ORDER BY id";
-/* ?1 from, ?2 to; then ?3 the ticket. */
-static const char sql_tickets_move[] = "UPDATE ticket SET customer_id = ?2 WHERE customer_id = ?1";
-static const char sql_ticket_move[] =
-    "UPDATE ticket SET customer_id = ?2 WHERE id = ?3 AND customer_id = ?1";
-
-/* Erasure: ?1 the customer, ?2 CS_ACTOR_CUSTOMER. */
+/* Erasure: ?1 the customer. */
 #define ERASED_TICKETS "SELECT id FROM ticket WHERE customer_id = ?1"
-#define ERASED_MESSAGES                                                                            \
-    "SELECT id FROM message WHERE ticket_id IN (" ERASED_TICKETS ")"                               \
-    " OR (author_kind = ?2 AND author_id = ?1)"
-static const char sql_erase_attachments[] =
-    "UPDATE attachment SET name = '', sha256 = '', storage_ref = NULL, data = NULL"
-    " WHERE message_id IN (" ERASED_MESSAGES ")";
-static const char sql_erase_messages[] =
-    "UPDATE message SET subject = '', body = '', external_id = NULL, conversation = NULL,"
-    " quoted = NULL, signature = NULL, html = NULL, reply_to = NULL"
-    " WHERE id IN (" ERASED_MESSAGES ")";
 static const char sql_erase_ingest_log[] =
     "DELETE FROM ingest_log WHERE customer_id = ?1 OR ticket_id IN (" ERASED_TICKETS ")";
 static const char sql_erase_thread_refs[] =
     "DELETE FROM thread_ref WHERE ticket_id IN (" ERASED_TICKETS ")";
-static const char sql_erase_tickets[] =
-    "UPDATE ticket SET subject = 'erased', custom = '{}' WHERE customer_id = ?1";
-static const char sql_erase_audit[] =
-    "UPDATE audit SET old = NULL, new = NULL"
-    " WHERE customer_id = ?1 OR ticket_id IN (" ERASED_TICKETS ")";
 
 /* Export: ?1 the customer (or the ticket, or the message). Columns named "at" or "*_at" are
  * times and "custom" is a JSON object; see column_json(). */
@@ -833,38 +748,11 @@ static const char sql_export_audit[] =
     " FROM audit WHERE customer_id = ?1"
     " OR ticket_id IN (SELECT id FROM ticket WHERE customer_id = ?1) ORDER BY id";
 
-/* ticket */
-
-int cs_store__customer_ticket_ids(int64_t **ids, size_t *n, cs_db *db, int64_t customer_id)
-{
-    return load_ids(ids, n, db, sql_ticket_ids, customer_id, 0);
-}
-
-int cs_store__customer_tickets_move(cs_db *db, int64_t from, int64_t to)
-{
-    return exec_ids(db, sql_tickets_move, from, to, 0);
-}
-
-int cs_store__customer_ticket_move(cs_db *db, int64_t ticket_id, int64_t from, int64_t to)
-{
-    return exec_ids(db, sql_ticket_move, from, to, ticket_id);
-}
-
-/* Erasure: attachment, message, ingest_log, thread_ref, ticket, audit */
+/* Erasure: ingest_log, thread_ref */
 
 static int erase(cs_db *db, const char *sql, int64_t customer_id)
 {
-    return exec_ids(db, sql, customer_id, CS_ACTOR_CUSTOMER, 0);
-}
-
-int cs_store__customer_erase_attachments(cs_db *db, int64_t customer_id)
-{
-    return erase(db, sql_erase_attachments, customer_id);
-}
-
-int cs_store__customer_erase_messages(cs_db *db, int64_t customer_id)
-{
-    return erase(db, sql_erase_messages, customer_id);
+    return cs_db__exec_ids(db, sql, customer_id, CS_ACTOR_CUSTOMER, 0);
 }
 
 int cs_store__customer_erase_ingest_log(cs_db *db, int64_t customer_id)
@@ -875,16 +763,6 @@ int cs_store__customer_erase_ingest_log(cs_db *db, int64_t customer_id)
 int cs_store__customer_erase_thread_refs(cs_db *db, int64_t customer_id)
 {
     return erase(db, sql_erase_thread_refs, customer_id);
-}
-
-int cs_store__customer_erase_tickets(cs_db *db, int64_t customer_id)
-{
-    return erase(db, sql_erase_tickets, customer_id);
-}
-
-int cs_store__customer_erase_audit(cs_db *db, int64_t customer_id)
-{
-    return erase(db, sql_erase_audit, customer_id);
 }
 
 /* Export: ticket, message, attachment, audit */

@@ -263,6 +263,26 @@ int cs_store__message_external_taken(bool *taken, cs_db *db, int64_t channel_id,
                                                      : cs_db__error(db, step, "external id");
 }
 
+/* Erasure: ?1 the customer, ?2 CS_ACTOR_CUSTOMER. Attachments go first: they are found
+ * through the messages' ids, which the second statement does not change. */
+#define ERASED_MESSAGES                                                                            \
+    "SELECT id FROM message WHERE ticket_id IN (SELECT id FROM ticket WHERE customer_id = ?1)"   \
+    " OR (author_kind = ?2 AND author_id = ?1)"
+static const char sql_erase_attachments[] =
+    "UPDATE attachment SET name = '', sha256 = '', storage_ref = NULL, data = NULL"
+    " WHERE message_id IN (" ERASED_MESSAGES ")";
+static const char sql_erase_messages[] =
+    "UPDATE message SET subject = '', body = '', external_id = NULL, conversation = NULL,"
+    " quoted = NULL, signature = NULL, html = NULL, reply_to = NULL"
+    " WHERE id IN (" ERASED_MESSAGES ")";
+
+int cs_store__message_erase_customer(cs_db *db, int64_t customer_id)
+{
+    int rc = cs_db__exec_ids(db, sql_erase_attachments, customer_id, CS_ACTOR_CUSTOMER, 0);
+
+    return rc < 0 ? rc : cs_db__exec_ids(db, sql_erase_messages, customer_id, CS_ACTOR_CUSTOMER, 0);
+}
+
 /* Other modules' tables (to move to their owner) ---------------------------------------- */
 
 static const char sql_channel_exists[] = "SELECT 1 FROM channel WHERE id = ?1";

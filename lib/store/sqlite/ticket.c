@@ -417,6 +417,37 @@ void cs_store__ticket_list_free(cs_ticket_iter *it)
     cs_mem__free(it);
 }
 
+/* A customer's tickets ------------------------------------------------------------------ */
+
+static const char sql_ids_of_customer[] =
+    "SELECT id FROM ticket WHERE customer_id = ?1 ORDER BY id";
+/* ?1 from, ?2 to; then ?3 the ticket. */
+static const char sql_move_customer[] = "UPDATE ticket SET customer_id = ?2 WHERE customer_id = ?1";
+static const char sql_move_one_customer[] =
+    "UPDATE ticket SET customer_id = ?2 WHERE id = ?3 AND customer_id = ?1";
+static const char sql_erase_customer[] =
+    "UPDATE ticket SET subject = 'erased', custom = '{}' WHERE customer_id = ?1";
+
+int cs_store__ticket_ids_of_customer(int64_t **ids, size_t *n, cs_db *db, int64_t customer_id)
+{
+    return cs_db__load_ids(ids, n, db, sql_ids_of_customer, customer_id, 0);
+}
+
+int cs_store__ticket_move_customer(cs_db *db, int64_t from, int64_t to)
+{
+    return cs_db__exec_ids(db, sql_move_customer, from, to, 0);
+}
+
+int cs_store__ticket_move_one_customer(cs_db *db, int64_t ticket_id, int64_t from, int64_t to)
+{
+    return cs_db__exec_ids(db, sql_move_one_customer, from, to, ticket_id);
+}
+
+int cs_store__ticket_erase_customer(cs_db *db, int64_t customer_id)
+{
+    return cs_db__exec_ids(db, sql_erase_customer, customer_id, 0, 0);
+}
+
 /* Other modules' tables (to move to their owner) ---------------------------------------- */
 
 static const char sql_customer_state[] =
