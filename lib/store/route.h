@@ -2,6 +2,11 @@
  * libcs - the storage of routing: presence, capacity, group strategies, the queue of
  * unassigned tickets, transfers, callbacks and the figures of the estimated wait and of
  * staffing; what a backend provides. Not API.
+ *
+ * Routing owns its tables (agent_route, agent_capacity, group_route, agent_skill's use in
+ * ranking) and the routing columns its migration (0005-routing.sql) adds to ticket:
+ * transfers, assigned_at, callback_from, callback_to and route_due, with the generated
+ * route_tier. Only this store writes those columns; the ticket store writes the rest.
  */
 #ifndef CS_STORE_ROUTE_H
 #define CS_STORE_ROUTE_H
