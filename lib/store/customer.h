@@ -106,6 +106,9 @@ int cs_store__customer_identity_move(cs_db *db, int64_t identity_id, int64_t fro
 /* The customer's identities as a JSON array of {"id", "kind" (the number), "value",
  * "created_at" (ISO 8601)}, in libcs memory. */
 int cs_store__customer_export_identities(char **out, cs_db *db, int64_t id);
+/* Identity (kind, value): its id and its customer, both 0 when nobody has it. */
+int cs_store__customer_identity_find(int64_t *id, int64_t *owner, cs_db *db, int kind,
+                                     const char *value);
 
 /* Organisations -------------------------------------------------------------------------- */
 

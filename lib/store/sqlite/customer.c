@@ -533,6 +533,29 @@ int cs_store__customer_identity_move(cs_db *db, int64_t identity_id, int64_t fro
     return exec_ids(db, sql_identity_move, from, to, identity_id);
 }
 
+static const char sql_identity_find[] =
+    "SELECT id, customer_id FROM identity WHERE kind = ?1 AND value = ?2";
+
+int cs_store__customer_identity_find(int64_t *id, int64_t *owner, cs_db *db, int kind,
+                                     const char *value)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_identity_find);
+    int step;
+
+    *id = *owner = 0;
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int(st, 1, kind);
+    cs_db__bind_text(st, 2, value);
+    if ((step = cs_db__step(db, st)) == SQLITE_ROW) {
+        *id = sqlite3_column_int64(st, 0);
+        *owner = sqlite3_column_int64(st, 1);
+    }
+    cs_db__done(st);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? CS_OK
+                                                     : cs_db__error(db, step, "find identity");
+}
+
 /* Organisations ------------------------------------------------------------------------ */
 
 int cs_store__customer_organization_exists(cs_db *db, int64_t id, const char *field)
