@@ -10,7 +10,6 @@
 
 #include "cs-internal.h"
 #include "react.h"
-#include "db.h"
 #include "perm.h"
 #include "audit.h"
 #include "customer.h"
@@ -21,6 +20,8 @@
 #include "sla.h"
 #include "ingest.h"
 #include "setting.h"
+#include "mail.h"
+#include "store/channel.h"
 
 #define DEFAULT_TARGET 86400
 #define SUBJECT_FROM_BODY 60
@@ -28,6 +29,7 @@
 #define REFERENCES_IDS 256 /* of References, the last ones */
 #define REMEMBERED_IDS 32  /* of References, the last ones remembered when unseen */
 #define MERGES_MAX 64      /* a chain of merges longer than any real one */
+#define SUBJECT_TICKETS 50 /* the customer's latest tickets a subject is compared with */
 
 enum ingest_flag {
     F_CREATED = 1,
@@ -35,66 +37,6 @@ enum ingest_flag {
     F_FOLLOW_UP = 4,
     F_CUSTOMER_CREATED = 8,
 };
-
-/* The statement table. */
-static const char sql_logged[] =
-    "SELECT l.message_id, l.ticket_id, l.customer_id, l.flags, l.receipt_id, l.promised_at,"
-    " t.number, t.follow_up_of, o.body FROM ingest_log l JOIN ticket t ON t.id = l.ticket_id"
-    " LEFT JOIN outbox o ON o.id = l.receipt_id WHERE l.channel_id = ?1 AND l.external_id = ?2";
-static const char sql_log[] =
-    "INSERT INTO ingest_log (channel_id, external_id, message_id, ticket_id, customer_id, flags,"
-    " receipt_id, promised_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
-/* External ids are stored as the adapter gave them: a mail's with or without its angle
- * brackets. ?1 the bare id, ?2 the bracketed one. */
-static const char sql_by_external[] =
-    "SELECT m.ticket_id FROM message m JOIN ticket t ON t.id = m.ticket_id"
-    " WHERE m.external_id IN (?1, ?2) AND t.customer_id = ?3 ORDER BY m.id DESC LIMIT 1";
-static const char sql_by_remembered[] =
-    "SELECT r.ticket_id FROM thread_ref r JOIN ticket t ON t.id = r.ticket_id"
-    " WHERE r.ref = ?1 AND t.customer_id = ?2 ORDER BY r.ticket_id DESC LIMIT 1";
-static const char sql_remember[] =
-    "INSERT OR IGNORE INTO thread_ref (ref, ticket_id) VALUES (?1, ?2)";
-static const char sql_survivor[] =
-    "SELECT s.id FROM ticket t JOIN ticket s ON s.id = t.merged_into"
-    " WHERE t.id = ?1 AND s.customer_id = ?2";
-static const char sql_by_conversation[] =
-    "SELECT m.ticket_id FROM message m JOIN ticket t ON t.id = m.ticket_id"
-    " WHERE m.channel_id = ?1 AND m.conversation = ?2 AND t.customer_id = ?3"
-    " ORDER BY m.id DESC LIMIT 1";
-static const char sql_by_number[] = "SELECT id FROM ticket WHERE number = ?1 AND customer_id = ?2";
-static const char sql_by_id[] = "SELECT id FROM ticket WHERE id = ?1 AND customer_id = ?2";
-static const char sql_recent_subjects[] =
-    "SELECT id, subject FROM ticket WHERE customer_id = ?1 AND status < 6"
-    " AND updated_at >= ?2 ORDER BY updated_at DESC, id DESC LIMIT 50";
-static const char sql_set_follow_up[] = "UPDATE ticket SET follow_up_of = ?2 WHERE id = ?1";
-static const char sql_receipt_rule[] =
-    "SELECT mode, first_reply_target FROM receipt_rule WHERE channel_id = ?1";
-static const char sql_template[] =
-    "SELECT template FROM receipt_template WHERE channel_id = ?1 AND language = ?2";
-static const char sql_owner[] =
-    "SELECT coalesce(a.name, g.name) FROM ticket t LEFT JOIN agent a ON a.id = t.assignee_id"
-    " LEFT JOIN agent_group g ON g.id = t.group_id WHERE t.id = ?1";
-static const char sql_set_rule[] =
-    "INSERT INTO receipt_rule (channel_id, mode, first_reply_target) VALUES (?1, ?2, ?3)"
-    " ON CONFLICT (channel_id) DO UPDATE SET mode = excluded.mode,"
-    " first_reply_target = excluded.first_reply_target";
-static const char sql_set_template[] =
-    "INSERT INTO receipt_template (channel_id, language, template) VALUES (?1, ?2, ?3)"
-    " ON CONFLICT (channel_id, language) DO UPDATE SET template = excluded.template";
-static const char sql_drop_template[] =
-    "DELETE FROM receipt_template WHERE channel_id = ?1 AND language = ?2";
-static const char sql_channel_exists[] = "SELECT 1 FROM channel WHERE id = ?1";
-static const char sql_sender_identity[] = "SELECT id FROM identity WHERE kind = ?1 AND value = ?2";
-/* Replies go back to the identity a message came from (cs_reply). */
-static const char sql_set_identity[] = "UPDATE message SET identity_id = ?2 WHERE id = ?1";
-static const char sql_own_identity[] =
-    "SELECT id FROM identity WHERE kind = ?1 AND value = ?2 AND customer_id = ?3";
-static const char sql_set_mail[] =
-    "UPDATE message SET quoted = ?2, signature = ?3, html = ?4, reply_to = ?5, mail_date = ?6,"
-    " mail_kind = ?7 WHERE id = ?1";
-/* Automatic mail (everything but agents' replies) to one identity in the last hour. */
-static const char sql_recent_automatic[] =
-    "SELECT count(*) FROM outbox WHERE identity_id = ?1 AND kind <> 'reply' AND created_at > ?2";
 
 static const struct {
     const char *language, *text, *team;
@@ -213,48 +155,47 @@ static void clean_hints_free(struct ingest *g)
  * desk sent on the channel (a customer quoting a reply's Message-ID as its own). */
 static int find_logged(struct ingest *g, bool *found)
 {
-    sqlite3_stmt *st;
     cs_ingest_result *r = g->r;
-    bool same = false, taken = false;
-    int rc = CS_OK, step;
+    cs_ingest__logged l;
+    char *receipt = NULL;
+    bool logged = false, same = false, taken = false;
+    int rc;
 
     *found = false;
     if (!g->in->external_id || !*g->in->external_id)
         return CS_OK;
-    if (!(st = cs_db__stmt(g->db, sql_logged)))
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, g->ch.id);
-    cs_db__bind_text(st, 2, g->in->external_id);
-    if ((step = cs_db__step(g->db, st)) == SQLITE_ROW &&
-        (rc = cs_customer__has_identity(&same, g->db, sqlite3_column_int64(st, 2),
-                                        cs_channel_kind_identity(g->ch.kind),
-                                        g->normalized_sender)) == CS_OK &&
-        !same) {
-        g->clean.external_id = NULL;
-        g->id_taken = true;
-    } else if (rc == CS_OK && step == SQLITE_ROW) {
-        unsigned flags = (unsigned)sqlite3_column_int(st, 3);
+    if ((rc = cs_store__ingest_logged(&l, &logged, g->db, g->ch.id, g->in->external_id)) < 0)
+        return rc;
+    if (logged) {
+        if ((rc = cs_customer__has_identity(&same, g->db, l.customer_id,
+                                            cs_channel_kind_identity(g->ch.kind),
+                                            g->normalized_sender)) < 0)
+            return rc;
+        if (!same) {
+            g->clean.external_id = NULL;
+            g->id_taken = true;
+            return CS_OK;
+        }
         *found = true;
         r->duplicate = 1;
-        r->message_id = sqlite3_column_int64(st, 0);
-        r->ticket_id = sqlite3_column_int64(st, 1);
-        r->customer_id = sqlite3_column_int64(st, 2);
-        r->created = !!(flags & F_CREATED);
-        r->reopened = !!(flags & F_REOPENED);
-        r->follow_up = !!(flags & F_FOLLOW_UP);
-        r->customer_created = !!(flags & F_CUSTOMER_CREATED);
-        r->thread_rule = (int)(flags >> 8);
-        r->receipt_id = sqlite3_column_int64(st, 4);
-        r->promised_at = sqlite3_column_int64(st, 5);
-        r->ticket_number = sqlite3_column_int64(st, 6);
-        r->follow_up_of = sqlite3_column_int64(st, 7);
-        r->receipt = cs_db__column_strdup(st, 8, &rc);
-    } else if (rc == CS_OK && step != SQLITE_DONE) {
-        rc = cs_db__error(g->db, step, "look up ingested message");
+        r->message_id = l.message_id;
+        r->ticket_id = l.ticket_id;
+        r->customer_id = l.customer_id;
+        r->created = !!(l.flags & F_CREATED);
+        r->reopened = !!(l.flags & F_REOPENED);
+        r->follow_up = !!(l.flags & F_FOLLOW_UP);
+        r->customer_created = !!(l.flags & F_CUSTOMER_CREATED);
+        r->thread_rule = l.thread_rule;
+        r->receipt_id = l.receipt_id;
+        r->promised_at = l.promised_at;
+        r->ticket_number = l.ticket_number;
+        r->follow_up_of = l.follow_up_of;
+        if (l.receipt_id)
+            rc = cs_store__ingest_receipt_body(&receipt, g->db, l.receipt_id);
+        r->receipt = receipt;
+        return rc;
     }
-    cs_db__done(st);
-    if (rc == CS_OK && step == SQLITE_DONE &&
-        (rc = cs_message__external_taken(&taken, g->db, g->ch.id, g->in->external_id)) == CS_OK &&
+    if ((rc = cs_message__external_taken(&taken, g->db, g->ch.id, g->in->external_id)) == CS_OK &&
         taken) {
         g->clean.external_id = NULL;
         g->id_taken = true;
@@ -286,28 +227,22 @@ static int recognise_customer(struct ingest *g)
 /* The identity the message came from: the customer was found (or created) by it. */
 static int sender_identity(struct ingest *g, int kind)
 {
-    sqlite3_stmt *st = cs_db__stmt(g->db, sql_sender_identity);
-    int step;
+    int64_t owner;
+    int rc = cs_store__customer_identity_find(&g->identity_id, &owner, g->db, kind,
+                                              g->normalized_sender);
 
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int(st, 1, kind);
-    cs_db__bind_text(st, 2, g->normalized_sender);
-    if ((step = cs_db__step(g->db, st)) == SQLITE_ROW)
-        g->identity_id = sqlite3_column_int64(st, 0);
-    cs_db__done(st);
-    return step == SQLITE_ROW ? CS_OK
-                              : cs_db__error(g->db, step == SQLITE_DONE ? SQLITE_ERROR : step,
-                                             "read the sender's identity");
+    if (rc == CS_OK && !g->identity_id)
+        rc = cs_error__set(CS_EDB, NULL, "read the sender's identity: it is missing");
+    return rc;
 }
 
 /* A Reply-To is followed only to an identity the same customer already has: never to an
  * unknown address, never to another customer's (see cs_ingest_mail()). */
 static int follow_reply_to(struct ingest *g, int kind)
 {
-    sqlite3_stmt *st;
     char *value = NULL;
-    int rc = CS_OK, step;
+    int64_t id, owner;
+    int rc;
 
     if (!g->mail || !g->mail->reply_to)
         return CS_OK;
@@ -317,98 +252,79 @@ static int follow_reply_to(struct ingest *g, int kind)
         /* An address that is none is only shown to the agent. */
         return rc == CS_ENOMEM ? rc : CS_OK;
     }
-    if (!(st = cs_db__stmt(g->db, sql_own_identity))) {
-        cs_mem__free(value);
-        return cs_error_last()->code;
-    }
-    sqlite3_bind_int(st, 1, kind);
-    cs_db__bind_text(st, 2, value);
-    sqlite3_bind_int64(st, 3, cs_customer_id(g->customer));
-    if ((step = cs_db__step(g->db, st)) == SQLITE_ROW) {
-        g->identity_id = sqlite3_column_int64(st, 0);
+    if ((rc = cs_store__customer_identity_find(&id, &owner, g->db, kind, value)) == CS_OK && id &&
+        owner == cs_customer_id(g->customer)) {
+        g->identity_id = id;
         g->reply_value = value;
         value = NULL;
-    } else if (step != SQLITE_DONE) {
-        rc = cs_db__error(g->db, step, "read the Reply-To identity");
     }
-    cs_db__done(st);
     cs_mem__free(value);
     return rc;
 }
 
-/* The first column of a bound statement's first row as an id, or 0; done with it after. */
-static int64_t first_id(cs_db *db, sqlite3_stmt *st, int *rc)
-{
-    int64_t id = 0;
-    int step;
+/* The threading rules below run only while *rc is CS_OK: the rules after a failed one do
+ * not run. Each answers a ticket id, or 0. */
 
-    if ((step = cs_db__step(db, st)) == SQLITE_ROW)
-        id = sqlite3_column_int64(st, 0);
-    else if (step != SQLITE_DONE)
-        *rc = cs_db__error(db, step, "thread message");
-    cs_db__done(st);
+/* The customer's ticket with this id. */
+static int64_t by_id(cs_db *db, int64_t id, int64_t customer, int *rc)
+{
+    cs_ticket t = {0};
+    bool found = false;
+
+    if (*rc < 0 || (*rc = cs_store__ticket_access(&t, &found, db, id)) < 0)
+        return 0;
+    return found && t.customer_id == customer ? id : 0;
+}
+
+/* The customer's ticket with this number. */
+static int64_t by_number(cs_db *db, int64_t number, int64_t customer, int *rc)
+{
+    cs_ticket t = {0};
+    bool found = false;
+    int64_t id = 0;
+
+    if (*rc < 0)
+        return 0;
+    if ((*rc = cs_store__ticket_get_number(&t, &found, db, number)) == CS_OK && found &&
+        t.customer_id == customer)
+        id = t.id;
+    cs_ticket__clear(&t);
     return id;
 }
 
-/* A statement for a threading query, or NULL (with *rc set) on failure; none once *rc holds
- * an error, so the rules after a failed one do not run. */
-static sqlite3_stmt *thread_stmt(cs_db *db, const char *sql, int *rc)
+/* The customer's ticket for which a message id was remembered (cs_ingest__msgid_key). */
+static int64_t by_remembered(cs_db *db, const char *key, int64_t customer, int *rc)
 {
-    sqlite3_stmt *st = *rc < 0 ? NULL : cs_db__stmt(db, sql);
+    int64_t id = 0;
 
-    if (!st && *rc == CS_OK)
-        *rc = cs_error_last()->code;
-    return st;
-}
-
-/* A ticket of the customer's by one key, ?1: an id (sql_by_id), a number (sql_by_number),
- * or a message id named before (sql_by_remembered) given as text. ?2 is the customer. */
-static int64_t by_key(cs_db *db, const char *sql, int64_t n, const char *text, int64_t customer,
-                      int *rc)
-{
-    sqlite3_stmt *st = thread_stmt(db, sql, rc);
-
-    if (!st)
-        return 0;
-    if (text)
-        cs_db__bind_text(st, 1, text);
-    else
-        sqlite3_bind_int64(st, 1, n);
-    sqlite3_bind_int64(st, 2, customer);
-    return first_id(db, st, rc);
+    if (*rc == CS_OK)
+        *rc = cs_store__ingest_remembered(&id, db, key, customer);
+    return id;
 }
 
 static int64_t by_conversation(struct ingest *g, int64_t customer, int *rc)
 {
-    sqlite3_stmt *st = thread_stmt(g->db, sql_by_conversation, rc);
+    int64_t id = 0;
 
-    if (!st)
-        return 0;
-    sqlite3_bind_int64(st, 1, g->ch.id);
-    cs_db__bind_text(st, 2, g->in->conversation);
-    sqlite3_bind_int64(st, 3, customer);
-    return first_id(g->db, st, rc);
+    if (*rc == CS_OK)
+        *rc = cs_store__ingest_by_conversation(&id, g->db, g->ch.id, g->in->conversation, customer);
+    return id;
 }
 
 /* The ticket of the customer's message with this id (see cs_ingest__msgid_key). */
 static int64_t by_external(cs_db *db, const char *key, int64_t customer, int *rc)
 {
-    sqlite3_stmt *st = thread_stmt(db, sql_by_external, rc);
-    char bracketed[CS_INGEST__MSGID_MAX + 3];
+    int64_t id = 0;
 
-    if (!st)
-        return 0;
-    snprintf(bracketed, sizeof(bracketed), "<%s>", key);
-    cs_db__bind_text(st, 1, key);
-    cs_db__bind_text(st, 2, bracketed);
-    sqlite3_bind_int64(st, 3, customer);
-    return first_id(db, st, rc);
+    if (*rc == CS_OK)
+        *rc = cs_store__ingest_by_external(&id, db, key, customer);
+    return id;
 }
 
 static int64_t by_message_id(cs_db *db, const char *key, int64_t customer, int *rc)
 {
     int64_t id = by_external(db, key, customer, rc);
-    return id ? id : by_key(db, sql_by_remembered, 0, key, customer, rc);
+    return id ? id : by_remembered(db, key, customer, rc);
 }
 
 /* The first id of a header that finds a ticket; References are read from the last (the
@@ -434,35 +350,43 @@ static int64_t subject_number(const char *subject)
     return 0;
 }
 
+/* What by_subject() looks for, and what it found. */
+struct subject_match {
+    char want[CS_SUBJECT_MAX + 1];
+    int64_t found;
+};
+
+static int match_subject(void *payload, int64_t ticket_id, const char *subject)
+{
+    struct subject_match *m = payload;
+    char have[CS_SUBJECT_MAX + 1];
+    bool ignored;
+
+    cs_ingest__base_subject(have, sizeof(have), subject, &ignored);
+    if (strcasecmp(have, m->want) != 0)
+        return CS_OK;
+    m->found = ticket_id;
+    return 1; /* stop: the latest ticket with the subject */
+}
+
 static int64_t by_subject(struct ingest *g, int64_t customer, int *rc)
 {
-    char want[CS_SUBJECT_MAX + 1], have[CS_SUBJECT_MAX + 1];
-    bool reply, ignored;
-    int64_t window, found = 0;
-    sqlite3_stmt *st;
-    int step;
+    struct subject_match m = {.found = 0};
+    bool reply;
+    int64_t window;
+    int r;
 
-    cs_ingest__base_subject(want, sizeof(want), g->in->subject, &reply);
+    cs_ingest__base_subject(m.want, sizeof(m.want), g->in->subject, &reply);
     /* Only a mail that claims to answer something, whose headers did not match: a new mail
      * with an open ticket's subject is most often a new request ("Lieferung", "Frage"). */
-    if (!*want || !(reply || g->in_reply_to.n || g->references.n))
+    if (!*m.want || !(reply || g->in_reply_to.n || g->references.n))
         return 0;
     if ((*rc = cs_setting__get(&window, g->db, "ingest.subject_window")) < 0 || !window)
         return 0;
-    if (!(st = thread_stmt(g->db, sql_recent_subjects, rc)))
-        return 0;
-    sqlite3_bind_int64(st, 1, customer);
-    sqlite3_bind_int64(st, 2, cs_db_now(g->db) - window);
-    while (!found && (step = cs_db__step(g->db, st)) == SQLITE_ROW) {
-        cs_ingest__base_subject(have, sizeof(have), (const char *)sqlite3_column_text(st, 1),
-                                &ignored);
-        if (strcasecmp(have, want) == 0)
-            found = sqlite3_column_int64(st, 0);
-    }
-    if (!found && step != SQLITE_DONE)
-        *rc = cs_db__error(g->db, step, "thread by subject");
-    cs_db__done(st);
-    return found;
+    if ((r = cs_store__ingest_recent_subjects(g->db, customer, cs_db_now(g->db) - window,
+                                              SUBJECT_TICKETS, match_subject, &m)) < 0)
+        *rc = r;
+    return m.found;
 }
 
 /* Find the ticket the message belongs to, in the order of enum cs_thread_rule's
@@ -475,9 +399,9 @@ static int64_t thread(struct ingest *g, int *rule, int *rc)
     bool mail = g->ch.kind == CS_CHANNEL_EMAIL || g->ch.kind == CS_CHANNEL_WEBFORM;
     char key[CS_INGEST__MSGID_MAX + 1];
 
-    if (in->ticket_id && (id = by_key(g->db, sql_by_id, in->ticket_id, NULL, customer, rc)))
+    if (in->ticket_id && (id = by_id(g->db, in->ticket_id, customer, rc)))
         return *rule = CS_THREAD_EXPLICIT, id;
-    if (number && (id = by_key(g->db, sql_by_number, number, NULL, customer, rc)))
+    if (number && (id = by_number(g->db, number, customer, rc)))
         return *rule = CS_THREAD_NUMBER, id;
     if ((id = by_ids(g->db, &g->in_reply_to, false, customer, rc)))
         return *rule = CS_THREAD_IN_REPLY_TO, id;
@@ -486,7 +410,7 @@ static int64_t thread(struct ingest *g, int *rule, int *rc)
     if (cs_ingest__msgid_key(key, in->reply_to) && (id = by_message_id(g->db, key, customer, rc)))
         return *rule = CS_THREAD_REPLY_TO, id;
     if (cs_ingest__msgid_key(key, in->external_id) &&
-        (id = by_key(g->db, sql_by_remembered, 0, key, customer, rc)))
+        (id = by_remembered(g->db, key, customer, rc)))
         return *rule = CS_THREAD_REFERENCED, id;
     if (in->conversation && (id = by_conversation(g, customer, rc)))
         return *rule = CS_THREAD_CONVERSATION, id;
@@ -500,13 +424,13 @@ static int64_t thread(struct ingest *g, int *rule, int *rc)
 static int64_t survivor(cs_db *db, int64_t id, int64_t customer, int *rc)
 {
     for (int i = 0; i < MERGES_MAX && *rc == CS_OK; i++) {
-        sqlite3_stmt *st = thread_stmt(db, sql_survivor, rc);
-        int64_t next;
-        if (!st)
-            break;
-        sqlite3_bind_int64(st, 1, id);
-        sqlite3_bind_int64(st, 2, customer);
-        if (!(next = first_id(db, st, rc)))
+        cs_ticket t = {0};
+        bool found = false;
+        int64_t next = 0;
+        if ((*rc = cs_store__ticket_get(&t, &found, db, id)) == CS_OK && found && t.merged_into)
+            next = by_id(db, t.merged_into, customer, rc);
+        cs_ticket__clear(&t);
+        if (!next)
             break;
         id = next;
     }
@@ -517,16 +441,11 @@ static int64_t survivor(cs_db *db, int64_t id, int64_t customer, int *rc)
  * ticket the message joined. */
 static int remember(cs_db *db, const char *key, int64_t customer, int64_t ticket)
 {
-    sqlite3_stmt *st;
     int rc = CS_OK;
 
     if (by_external(db, key, customer, &rc) || rc < 0)
         return rc;
-    if (!(st = cs_db__stmt(db, sql_remember)))
-        return cs_error_last()->code;
-    cs_db__bind_text(st, 1, key);
-    sqlite3_bind_int64(st, 2, ticket);
-    return cs_db__exec_stmt(db, st);
+    return cs_store__ingest_remember(db, key, ticket);
 }
 
 /* What the message names and libcs has not seen, so that a later message naming it, or
@@ -587,12 +506,7 @@ static int open_ticket(struct ingest *g, int64_t follow_up_of)
         return rc;
     g->flags |= F_CREATED;
     if (follow_up_of) {
-        sqlite3_stmt *st = cs_db__stmt(g->db, sql_set_follow_up);
-        if (!st)
-            return cs_error_last()->code;
-        sqlite3_bind_int64(st, 1, id);
-        sqlite3_bind_int64(st, 2, follow_up_of);
-        if ((rc = cs_db__exec_stmt(g->db, st)) < 0)
+        if ((rc = cs_store__ticket_set_follow_up(g->db, id, follow_up_of)) < 0)
             return rc;
         g->flags |= F_FOLLOW_UP;
         g->r->follow_up_of = follow_up_of;
@@ -636,28 +550,18 @@ static int place(struct ingest *g)
 static int store_mail(struct ingest *g)
 {
     const cs_ingest__mail *m = g->mail;
-    sqlite3_stmt *st;
+    cs_mail__columns c;
 
     if (!m)
         return CS_OK;
-    if (!(st = cs_db__stmt(g->db, sql_set_mail)))
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, g->r->message_id);
-    cs_db__bind_text(st, 2, m->quoted);
-    cs_db__bind_text(st, 3, m->signature);
-    cs_db__bind_text(st, 4, m->html);
-    cs_db__bind_text(st, 5, m->reply_to);
-    if (m->date)
-        sqlite3_bind_int64(st, 6, m->date);
-    sqlite3_bind_int(st, 7, m->kind);
-    return cs_db__exec_stmt(g->db, st);
+    c = (cs_mail__columns){m->kind, m->quoted, m->signature, m->html, m->reply_to, m->date};
+    return cs_store__mail_columns_set(g->db, g->r->message_id, &c);
 }
 
 static int store_message(struct ingest *g)
 {
     cs_message_fields mf = CS_MESSAGE_FIELDS_INIT;
     int64_t ticket_id = cs_ticket_id(g->ticket);
-    sqlite3_stmt *st;
     char channel[24];
     int rc;
 
@@ -674,11 +578,9 @@ static int store_message(struct ingest *g)
                                  CS_ACTOR_CUSTOMER, cs_customer_id(g->customer))) < 0 ||
         (rc = remember_unseen(g)) < 0)
         return rc;
-    if (!(st = cs_db__stmt(g->db, sql_set_identity)))
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, g->r->message_id);
-    sqlite3_bind_int64(st, 2, g->identity_id);
-    if ((rc = cs_db__exec_stmt(g->db, st)) < 0 || (rc = store_mail(g)) < 0)
+    /* Replies go back to the identity the message came from (cs_reply). */
+    if ((rc = cs_store__message_set_identity(g->db, g->r->message_id, g->identity_id)) < 0 ||
+        (rc = store_mail(g)) < 0)
         return rc;
     return cs_audit__record(g->db, &g->by, "message", g->r->message_id, ticket_id,
                             cs_customer_id(g->customer), "ingest", "channel_id", NULL,
@@ -689,20 +591,12 @@ static int store_message(struct ingest *g)
 
 static int receipt_rule(cs_db *db, int64_t channel_id, int kind, bool *send, int64_t *target)
 {
-    sqlite3_stmt *st = cs_db__stmt(db, sql_receipt_rule);
-    int mode = CS_RECEIPT_DEFAULT, step;
+    int mode = CS_RECEIPT_DEFAULT, rc;
+    bool found;
 
     *target = DEFAULT_TARGET;
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, channel_id);
-    if ((step = cs_db__step(db, st)) == SQLITE_ROW) {
-        mode = sqlite3_column_int(st, 0);
-        *target = sqlite3_column_int64(st, 1);
-    }
-    cs_db__done(st);
-    if (step != SQLITE_ROW && step != SQLITE_DONE)
-        return cs_db__error(db, step, "read receipt rule");
+    if ((rc = cs_store__ingest_receipt_rule(&mode, target, &found, db, channel_id)) < 0)
+        return rc;
     *send = mode == CS_RECEIPT_ON ||
             (mode == CS_RECEIPT_DEFAULT && (kind == CS_CHANNEL_EMAIL || kind == CS_CHANNEL_WEBFORM));
     return CS_OK;
@@ -714,21 +608,16 @@ static int receipt_rule(cs_db *db, int64_t channel_id, int kind, bool *send, int
  * receipt per ticket it always had. */
 static int auto_reply_spent(struct ingest *g, bool *spent)
 {
-    sqlite3_stmt *st;
-    int64_t limit;
-    int rc, step;
+    int64_t limit, count;
+    int rc;
 
     *spent = false;
-    if ((rc = cs_setting__get(&limit, g->db, "mail.auto_reply_limit")) < 0)
+    if ((rc = cs_setting__get(&limit, g->db, "mail.auto_reply_limit")) < 0 ||
+        (rc = cs_store__ingest_automatic_count(&count, g->db, g->identity_id,
+                                               cs_db_now(g->db) - 3600)) < 0)
         return rc;
-    if (!(st = cs_db__stmt(g->db, sql_recent_automatic)))
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, g->identity_id);
-    sqlite3_bind_int64(st, 2, cs_db_now(g->db) - 3600);
-    if ((step = cs_db__step(g->db, st)) == SQLITE_ROW)
-        *spent = sqlite3_column_int64(st, 0) >= limit;
-    cs_db__done(st);
-    return step == SQLITE_ROW ? CS_OK : cs_db__error(g->db, step, "count automatic mail");
+    *spent = count >= limit;
+    return CS_OK;
 }
 
 /* The language part of a locale: "de-AT" -> "de". */
@@ -740,22 +629,6 @@ static void language_of(char out[8], const char *locale)
         n++;
     }
     out[n] = '\0';
-}
-
-static int channel_template(char **out, cs_db *db, int64_t channel_id, const char *language)
-{
-    sqlite3_stmt *st = cs_db__stmt(db, sql_template);
-    int rc = CS_OK;
-
-    *out = NULL;
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, channel_id);
-    cs_db__bind_text(st, 2, language);
-    if (cs_db__step(db, st) == SQLITE_ROW)
-        *out = cs_db__column_strdup(st, 0, &rc);
-    cs_db__done(st);
-    return rc;
 }
 
 /* The template for the customer's language: the channel's own, else the built-in one; for
@@ -773,9 +646,9 @@ static int pick_template(char **out, size_t *builtin, cs_db *db, int64_t channel
         else if (!known && !strcmp(builtin_receipts[i].language, "en"))
             *builtin = i;
     }
-    if ((rc = channel_template(out, db, channel_id, language)) < 0 || *out)
+    if ((rc = cs_store__ingest_receipt_template(out, db, channel_id, language)) < 0 || *out)
         return rc;
-    if (!known && (rc = channel_template(out, db, channel_id, "en")) < 0)
+    if (!known && (rc = cs_store__ingest_receipt_template(out, db, channel_id, "en")) < 0)
         return rc;
     if (!*out && !(*out = cs_mem__strdup(builtin_receipts[*builtin].text)))
         return cs_error__nomem();
@@ -817,21 +690,6 @@ static int render(char **out, const char *tmpl, const char *const values[])
     return CS_OK;
 }
 
-static int owner_name(char **out, cs_db *db, int64_t ticket_id)
-{
-    sqlite3_stmt *st = cs_db__stmt(db, sql_owner);
-    int rc = CS_OK;
-
-    *out = NULL;
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, ticket_id);
-    if (cs_db__step(db, st) == SQLITE_ROW)
-        *out = cs_db__column_strdup(st, 0, &rc);
-    cs_db__done(st);
-    return rc;
-}
-
 /* The first reply promised: the running SLA first-reply deadline where a policy applies,
  * else now plus the channel's receipt target. */
 static int promise(struct ingest *g, int64_t target)
@@ -863,7 +721,7 @@ static int send_receipt(struct ingest *g)
         return rc;
     language_of(language, cs_customer_locale(g->customer));
     if ((rc = pick_template(&tmpl, &builtin, g->db, g->ch.id, language)) < 0 ||
-        (rc = owner_name(&owner, g->db, cs_ticket_id(g->ticket))) < 0)
+        (rc = cs_store__ingest_owner_name(&owner, g->db, cs_ticket_id(g->ticket))) < 0)
         goto out;
     const char *values[] = {cs_int__text(number, cs_ticket_number(g->ticket), false),
                             cs_ticket_subject(g->ticket), cs_customer_name(g->customer), when,
@@ -902,23 +760,18 @@ out:
 
 static int log_result(struct ingest *g)
 {
-    sqlite3_stmt *st;
+    const cs_ingest_result *r = g->r;
+    cs_ingest__logged l = {.message_id = r->message_id,
+                           .ticket_id = r->ticket_id,
+                           .customer_id = r->customer_id,
+                           .flags = g->flags,
+                           .thread_rule = r->thread_rule,
+                           .receipt_id = r->receipt_id,
+                           .promised_at = r->promised_at};
 
     if (!g->in->external_id || !*g->in->external_id)
         return CS_OK;
-    if (!(st = cs_db__stmt(g->db, sql_log)))
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, g->ch.id);
-    cs_db__bind_text(st, 2, g->in->external_id);
-    sqlite3_bind_int64(st, 3, g->r->message_id);
-    sqlite3_bind_int64(st, 4, g->r->ticket_id);
-    sqlite3_bind_int64(st, 5, g->r->customer_id);
-    sqlite3_bind_int(st, 6, (int)(g->flags | (unsigned)g->r->thread_rule << 8));
-    if (g->r->receipt_id)
-        sqlite3_bind_int64(st, 7, g->r->receipt_id);
-    if (g->r->promised_at)
-        sqlite3_bind_int64(st, 8, g->r->promised_at);
-    return cs_db__exec_stmt(g->db, st);
+    return cs_store__ingest_log(g->db, g->ch.id, g->in->external_id, &l);
 }
 
 static int ingest(struct ingest *g)
@@ -1020,10 +873,21 @@ int cs_ingest(cs_ingest_result **out, cs_db *db, const cs_inbound *msg)
 
 /* Receipt configuration ------------------------------------------------------------ */
 
+static int channel_exists(cs_db *db, int64_t id)
+{
+    cs_channel *ch = NULL;
+    int rc = cs_store__channel_get(&ch, db, id);
+
+    if (rc == CS_OK && !ch)
+        rc = cs_error__set(CS_ENOTFOUND, "channel_id", "channel %lld does not exist",
+                           (long long)id);
+    cs_channel__free(ch);
+    return rc;
+}
+
 int cs_receipt_configure(cs_db *db, int64_t channel_id, int mode, int64_t first_reply_target)
 {
     char text[24];
-    sqlite3_stmt *st;
     cs_actor by;
     int rc;
 
@@ -1036,14 +900,9 @@ int cs_receipt_configure(cs_db *db, int64_t channel_id, int mode, int64_t first_
                                "60 seconds and 90 days", (long long)first_reply_target);
     if ((rc = cs_perm__require(&by, db, CS_CAP_CONFIG_WRITE)) < 0 || (rc = cs_db__begin(db)) < 0)
         return rc;
-    if ((rc = cs_db__exists(db, sql_channel_exists, channel_id, "channel_id", "channel")) < 0)
-        return cs_db__end(db, rc);
-    if (!(st = cs_db__stmt(db, sql_set_rule)))
-        return cs_db__end(db, cs_error_last()->code);
-    sqlite3_bind_int64(st, 1, channel_id);
-    sqlite3_bind_int(st, 2, mode);
-    sqlite3_bind_int64(st, 3, first_reply_target);
-    if ((rc = cs_db__exec_stmt(db, st)) == CS_OK)
+    if ((rc = channel_exists(db, channel_id)) == CS_OK)
+        rc = cs_store__ingest_receipt_rule_set(db, channel_id, mode, first_reply_target);
+    if (rc == CS_OK)
         rc = cs_audit__record(db, &by, "channel", channel_id, 0, 0, "update", "receipt_mode", NULL,
                               cs_int__text(text, mode, false));
     return cs_db__end(db, rc);
@@ -1070,7 +929,6 @@ int cs_receipt_set_template(cs_db *db, int64_t channel_id, const char *language,
                             const char *template_text)
 {
     char lang[8];
-    sqlite3_stmt *st;
     cs_actor by;
     int rc;
 
@@ -1084,15 +942,11 @@ int cs_receipt_set_template(cs_db *db, int64_t channel_id, const char *language,
         return rc;
     if ((rc = cs_perm__require(&by, db, CS_CAP_CONFIG_WRITE)) < 0 || (rc = cs_db__begin(db)) < 0)
         return rc;
-    if ((rc = cs_db__exists(db, sql_channel_exists, channel_id, "channel_id", "channel")) < 0)
-        return cs_db__end(db, rc);
-    if (!(st = cs_db__stmt(db, template_text ? sql_set_template : sql_drop_template)))
-        return cs_db__end(db, cs_error_last()->code);
-    sqlite3_bind_int64(st, 1, channel_id);
-    cs_db__bind_text(st, 2, language);
-    if (template_text)
-        cs_db__bind_text(st, 3, template_text);
-    if ((rc = cs_db__exec_stmt(db, st)) == CS_OK)
+    if ((rc = channel_exists(db, channel_id)) == CS_OK)
+        rc = template_text
+                 ? cs_store__ingest_receipt_template_set(db, channel_id, language, template_text)
+                 : cs_store__ingest_receipt_template_delete(db, channel_id, language);
+    if (rc == CS_OK)
         rc = cs_audit__record(db, &by, "channel", channel_id, 0, 0, "update", "receipt_template",
                               language, template_text);
     return cs_db__end(db, rc);

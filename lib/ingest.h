@@ -6,6 +6,7 @@
 
 #include "cs-internal.h"
 #include "perm.h"
+#include "store/ingest.h"
 
 
 #define CS_INGEST__MSGID_MAX (CS_EXTERNAL_ID_MAX - 2) /* stored with its angle brackets */

@@ -16,12 +16,12 @@
 
 #include "cs-internal.h"
 #include "react.h"
-#include "db.h"
 #include "perm.h"
 #include "audit.h"
 #include "message.h"
 #include "ingest.h"
 #include "mail.h"
+#include "store/channel.h"
 
 #define DEPTH_MAX 32      /* MIME nesting walked; deeper parts stay in message.eml */
 #define PARTS_MAX 20000   /* parts looked at; the rest stay in message.eml */
@@ -34,21 +34,6 @@ static const cs_name kind_names[] = {
     {CS_MAIL_BOUNCE, "bounce"},
     {CS_MAIL_UNPARSED, "unparsed"},
 };
-
-/* The statement table. */
-static const char sql_channel[] = "SELECT kind, enabled FROM channel WHERE id = ?1";
-static const char sql_own_address[] =
-    "SELECT 1 FROM channel WHERE address IS NOT NULL AND lower(trim(address)) = ?1 LIMIT 1";
-/* ?1 the reported Message-ID with angle brackets, ?2 without. */
-static const char sql_reported[] =
-    "SELECT o.id, o.state, o.ticket_id, o.recipient, o.last_error, t.customer_id, t.number,"
-    " o.channel_id FROM outbox o JOIN channel c ON c.id = o.channel_id"
-    " JOIN ticket t ON t.id = o.ticket_id"
-    " WHERE o.header_message_id IN (?1, ?2) AND c.kind = 1 ORDER BY o.id DESC LIMIT 1";
-static const char sql_bounced[] =
-    "UPDATE outbox SET state = 4, last_error = ?2, lease_until = NULL WHERE id = ?1";
-static const char sql_delayed[] = "UPDATE outbox SET last_error = ?2 WHERE id = ?1";
-static const char sql_kind_of[] = "SELECT mail_kind FROM message WHERE id = ?1";
 
 const char *cs_mail_kind_name(int kind)
 {
@@ -679,17 +664,17 @@ struct mail_ingest {
 
 static int check_channel(cs_db *db, int64_t channel_id)
 {
-    sqlite3_stmt *st = cs_db__stmt(db, sql_channel);
+    cs_channel *ch = NULL;
     int rc, kind, enabled;
 
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, channel_id);
-    if ((rc = cs_db__one(db, st, channel_id, "channel_id", "channel")) < 0)
+    if ((rc = cs_store__channel_get(&ch, db, channel_id)) < 0)
         return rc;
-    kind = sqlite3_column_int(st, 0);
-    enabled = sqlite3_column_int(st, 1);
-    cs_db__done(st);
+    if (!ch)
+        return cs_error__set(CS_ENOTFOUND, "channel_id", "channel %lld does not exist",
+                             (long long)channel_id);
+    kind = ch->kind;
+    enabled = ch->enabled;
+    cs_channel__free(ch);
     if (kind != CS_CHANNEL_EMAIL)
         return cs_error__inval("channel_id", "channel %lld is a %s channel, not an email one",
                                (long long)channel_id, cs_channel_kind_name(kind));
@@ -702,24 +687,15 @@ static int check_channel(cs_db *db, int64_t channel_id)
 /* Whether the sender is one of the shop's own channel addresses (a loop through itself). */
 static int own_address(cs_db *db, const char *address, bool *own)
 {
-    sqlite3_stmt *st;
     char *value = NULL;
-    int step;
+    int rc;
 
     *own = false;
-    if ((step = cs_identity_normalize(&value, CS_IDENTITY_EMAIL, address)) < 0)
-        return step == CS_ENOMEM ? step : CS_OK;
-    if (!(st = cs_db__stmt(db, sql_own_address))) {
-        cs_mem__free(value);
-        return cs_error_last()->code;
-    }
-    cs_db__bind_text(st, 1, value);
-    step = cs_db__step(db, st);
-    *own = step == SQLITE_ROW;
-    cs_db__done(st);
+    if ((rc = cs_identity_normalize(&value, CS_IDENTITY_EMAIL, address)) < 0)
+        return rc == CS_ENOMEM ? rc : CS_OK;
+    rc = cs_store__channel_has_address(own, db, value);
     cs_mem__free(value);
-    return step == SQLITE_ROW || step == SQLITE_DONE ? CS_OK
-                                                     : cs_db__error(db, step, "read channels");
+    return rc;
 }
 
 /* Keep a part: in the database up to CS_ATTACHMENT_INLINE_MAX (or whatever its size when
@@ -763,14 +739,10 @@ static int attach_all(struct mail_ingest *g, bool raw)
 /* A retry's kind is the first ingest's. */
 static int logged_kind(struct mail_ingest *g)
 {
-    sqlite3_stmt *st = cs_db__stmt(g->db, sql_kind_of);
+    int rc = cs_store__mail_kind(&g->r->mail_kind, g->db, g->r->message_id);
 
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, g->r->message_id);
-    if (cs_db__step(g->db, st) == SQLITE_ROW)
-        g->r->mail_kind = sqlite3_column_int(st, 0);
-    cs_db__done(st);
+    if (rc < 0)
+        return rc;
     if (!g->r->mail_kind)
         g->r->mail_kind = CS_MAIL_MESSAGE; /* the first came in through cs_ingest() */
     return CS_OK;
@@ -847,43 +819,6 @@ static void reset_result(cs_ingest_result *r)
 
 /* Bounces -------------------------------------------------------------------------------- */
 
-struct reported {
-    int64_t id, ticket_id, customer_id, number, channel_id;
-    int state;
-    char recipient[CS_IDENTITY_MAX + 1];
-    char *last_error;
-};
-
-static int find_reported(struct reported *it, bool *found, cs_db *db, const char *key)
-{
-    sqlite3_stmt *st = cs_db__stmt(db, sql_reported);
-    char bracketed[CS_INGEST__MSGID_MAX + 3];
-    int rc = CS_OK, step;
-
-    *found = false;
-    if (!st)
-        return cs_error_last()->code;
-    snprintf(bracketed, sizeof(bracketed), "<%s>", key);
-    cs_db__bind_text(st, 1, bracketed);
-    cs_db__bind_text(st, 2, key);
-    if ((step = cs_db__step(db, st)) == SQLITE_ROW) {
-        *found = true;
-        it->id = sqlite3_column_int64(st, 0);
-        it->state = sqlite3_column_int(st, 1);
-        it->ticket_id = sqlite3_column_int64(st, 2);
-        snprintf(it->recipient, sizeof(it->recipient), "%s",
-                 (const char *)sqlite3_column_text(st, 3));
-        it->last_error = cs_db__column_strdup(st, 4, &rc);
-        it->customer_id = sqlite3_column_int64(st, 5);
-        it->number = sqlite3_column_int64(st, 6);
-        it->channel_id = sqlite3_column_int64(st, 7);
-    } else if (step != SQLITE_DONE) {
-        rc = cs_db__error(db, step, "find the reported outbox item");
-    }
-    cs_db__done(st);
-    return rc;
-}
-
 /* The report's block for the item's recipient, else its first one. "rfc822; a@b" names
  * a@b. */
 static size_t report_entry(const struct report *r, const char *recipient)
@@ -899,7 +834,7 @@ static size_t report_entry(const struct report *r, const char *recipient)
     return 0;
 }
 
-static int bounce_note(struct mail_ingest *g, const struct reported *it, const char *reason)
+static int bounce_note(struct mail_ingest *g, const cs_mail__reported *it, const char *reason)
 {
     cs_message_fields mf = CS_MESSAGE_FIELDS_INIT;
     char body[1400];
@@ -915,7 +850,7 @@ static int bounce_note(struct mail_ingest *g, const struct reported *it, const c
 }
 
 /* A delivery report about an item libcs sent: it failed (or is delayed); no ticket. */
-static int ingest_bounce(struct mail_ingest *g, const struct reported *it)
+static int ingest_bounce(struct mail_ingest *g, const cs_mail__reported *it)
 {
     const struct report *rep = &g->m->report;
     size_t e = report_entry(rep, it->recipient);
@@ -923,7 +858,6 @@ static int ingest_bounce(struct mail_ingest *g, const struct reported *it)
     const char *diag = rep->n ? rep->diagnostic[e] : NULL;
     char a[16], reason[1024];
     bool delayed;
-    sqlite3_stmt *st;
     int rc;
 
     token(a, sizeof(a), action);
@@ -941,11 +875,8 @@ static int ingest_bounce(struct mail_ingest *g, const struct reported *it)
      * not written by the server that took it, and changes nothing. */
     if (it->state != CS_OUTBOX_SENT)
         goto done;
-    if (!(st = cs_db__stmt(g->db, delayed ? sql_delayed : sql_bounced)))
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, it->id);
-    cs_db__bind_text(st, 2, reason);
-    if ((rc = cs_db__exec_stmt(g->db, st)) < 0)
+    if ((rc = delayed ? cs_store__mail_delayed(g->db, it->id, reason)
+                      : cs_store__mail_bounced(g->db, it->id, reason)) < 0)
         return rc;
     if (!delayed &&
         ((rc = bounce_note(g, it, reason)) < 0 ||
@@ -964,7 +895,7 @@ done:
 static int ingest_mail(struct mail_ingest *g)
 {
     struct mail *m = g->m;
-    struct reported it = {0};
+    cs_mail__reported it = {0};
     bool own = false, found = false;
     int rc, kind;
 
@@ -975,7 +906,7 @@ static int ingest_mail(struct mail_ingest *g)
     /* A report sent with a sender (a person's mailbox) is no server's report: it cannot
      * fail anything, and goes in as automatic mail. */
     if (m->report.seen && m->report.msgid && m->envelope_ok &&
-        (rc = find_reported(&it, &found, g->db, m->report.msgid)) == CS_OK && found)
+        (rc = cs_store__mail_reported(&it, &found, g->db, m->report.msgid)) == CS_OK && found)
         rc = ingest_bounce(g, &it);
     cs_mem__free(it.last_error);
     if (rc < 0 || found)

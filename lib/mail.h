@@ -5,6 +5,7 @@
 #define CS_MAIL_PRIVATE_H
 
 #include "cs-internal.h"
+#include "store/mail.h"
 
 
 /* Text in `charset` (NULL: undeclared) as UTF-8: bytes in no charset become U+FFFD (or are

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "cs-internal.h"
-#include "db.h"
 #include "perm.h"
 #include "ingest.h"
 #include "mail.h"
@@ -16,63 +15,14 @@
 #define REFS_MAX 20
 #define NAME_MAX_BYTES 256
 
-static const char sql_item[] =
-    "SELECT o.state, o.kind, o.recipient, o.subject, o.body, o.header_message_id,"
-    " o.in_reply_to, o.refs, o.html, c.name, c.address, t.subject, cu.name, c.kind,"
-    " o.message_id, t.number FROM outbox o JOIN channel c ON c.id = o.channel_id"
-    " JOIN ticket t ON t.id = o.ticket_id JOIN customer cu ON cu.id = t.customer_id"
-    " WHERE o.id = ?1";
-static const char sql_attachments[] =
-    "SELECT name, content_type, data FROM attachment WHERE message_id = ?1 ORDER BY id";
-
-/* The text columns of sql_item, in order. */
-enum {
-    STATE,
-    KIND,
-    RECIPIENT,
-    SUBJECT,
-    BODY,
-    MSGID,
-    IN_REPLY_TO,
-    REFS,
-    HTML,
-    CHANNEL_NAME,
-    CHANNEL_ADDRESS,
-    TICKET_SUBJECT,
-    CUSTOMER_NAME,
-    TEXT_COLUMNS
-};
-
-struct item {
-    int64_t id, message_id, number;
-    int state, channel_kind;
-    char *text[TEXT_COLUMNS];
-};
-
-static void item_free(struct item *it)
+static int load(cs_mail__item *it, cs_db *db, int64_t id)
 {
-    for (size_t i = 0; i < TEXT_COLUMNS; i++)
-        cs_mem__free(it->text[i]);
-}
+    bool found;
+    int rc = cs_store__mail_item(it, &found, db, id);
 
-static int load(struct item *it, cs_db *db, int64_t id)
-{
-    sqlite3_stmt *st = cs_db__stmt(db, sql_item);
-    int rc = CS_OK;
-
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, id);
-    if ((rc = cs_db__one(db, st, id, "item_id", "outbox item")) < 0)
-        return rc;
-    it->id = id;
-    it->state = sqlite3_column_int(st, STATE);
-    it->channel_kind = sqlite3_column_int(st, TEXT_COLUMNS);
-    it->message_id = sqlite3_column_int64(st, TEXT_COLUMNS + 1);
-    it->number = sqlite3_column_int64(st, TEXT_COLUMNS + 2);
-    for (int i = KIND; i < TEXT_COLUMNS && rc == CS_OK; i++)
-        it->text[i] = cs_db__column_strdup(st, i, &rc);
-    cs_db__done(st);
+    if (rc == CS_OK && !found)
+        rc = cs_error__set(CS_ENOTFOUND, "item_id", "outbox item %lld does not exist",
+                           (long long)id);
     return rc;
 }
 
@@ -133,9 +83,9 @@ static int msgid_list(char **out, const char *header, size_t max)
 
 /* The subject: as stored (the ticket's when none is), always with the ticket's "[#n]", so
  * the customer's answer threads back whatever the agent wrote; one clean line. */
-static int subject_line(char **out, const struct item *it)
+static int subject_line(char **out, const cs_mail__item *it)
 {
-    const char *base = it->text[SUBJECT] ? it->text[SUBJECT] : it->text[TICKET_SUBJECT];
+    const char *base = it->subject ? it->subject : it->ticket_subject;
     size_t len = strlen(base) + 32;
     char tag[32], *s;
     int rc;
@@ -225,54 +175,57 @@ static void set_filename(GMimePart *part, const char *name)
         g_mime_param_set_charset(p, "UTF-8");
 }
 
-/* The item's attachments (those of its message) added to `mixed`. */
-static int add_attachments(GMimeMultipart *mixed, size_t *n, cs_db *db, const struct item *it)
-{
-    sqlite3_stmt *st = cs_db__stmt(db, sql_attachments);
-    int rc = CS_OK, step;
+/* Where add_attachment() adds the attachments of an item. */
+struct attachments {
+    GMimeMultipart *mixed;
+    size_t n;
+    int64_t item_id;
+};
 
-    *n = 0;
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, it->message_id);
-    while (rc == CS_OK && (step = cs_db__step(db, st)) == SQLITE_ROW) {
-        const char *name = (const char *)sqlite3_column_text(st, 0);
-        const void *data = sqlite3_column_blob(st, 2);
-        size_t size = (size_t)sqlite3_column_bytes(st, 2);
-        char *clean = NULL;
-        if (sqlite3_column_type(st, 2) == SQLITE_NULL) {
-            rc = cs_error__set(CS_ECONFLICT, "item_id",
-                               "attachment \"%s\" of outbox item %lld "
-                               "is in the host's storage, not in the database",
-                               name, (long long)it->id);
-            break;
-        }
-        if ((rc = cs_ingest__clean_line(&clean, name, NAME_MAX_BYTES)) < 0)
-            break;
-        GMimePart *part = attachment_part((const char *)sqlite3_column_text(st, 1));
-        set_filename(part, clean ? clean : "attachment");
-        g_mime_multipart_add(mixed, GMIME_OBJECT(leaf(part, data ? data : "", size, false)));
-        g_object_unref(part);
-        cs_mem__free(clean);
-        (*n)++;
-    }
-    if (rc == CS_OK && step != SQLITE_DONE)
-        rc = cs_db__error(db, step, "read attachments");
-    cs_db__done(st);
+static int add_attachment(void *payload, const cs_mail__attachment *a)
+{
+    struct attachments *x = payload;
+    char *clean = NULL;
+    int rc;
+
+    if (!a->in_database)
+        return cs_error__set(CS_ECONFLICT, "item_id",
+                             "attachment \"%s\" of outbox item %lld "
+                             "is in the host's storage, not in the database",
+                             a->name, (long long)x->item_id);
+    if ((rc = cs_ingest__clean_line(&clean, a->name, NAME_MAX_BYTES)) < 0)
+        return rc;
+    GMimePart *part = attachment_part(a->content_type);
+    set_filename(part, clean ? clean : "attachment");
+    g_mime_multipart_add(x->mixed,
+                         GMIME_OBJECT(leaf(part, a->data ? a->data : "", a->size, false)));
+    g_object_unref(part);
+    cs_mem__free(clean);
+    x->n++;
+    return CS_OK;
+}
+
+/* The item's attachments (those of its message) added to `mixed`. */
+static int add_attachments(GMimeMultipart *mixed, size_t *n, cs_db *db, const cs_mail__item *it)
+{
+    struct attachments x = {mixed, 0, it->id};
+    int rc = cs_store__mail_attachments(db, it->message_id, add_attachment, &x);
+
+    *n = x.n;
     return rc;
 }
 
 /* The body: text, text and HTML as alternatives, and the attachments around them. */
-static int body_of(GMimeObject **out, cs_db *db, const struct item *it)
+static int body_of(GMimeObject **out, cs_db *db, const cs_mail__item *it)
 {
-    GMimeObject *body = text_part("plain", it->text[BODY]);
+    GMimeObject *body = text_part("plain", it->body);
     GMimeMultipart *mixed;
     size_t n = 0;
     int rc;
 
-    if (it->text[HTML]) {
+    if (it->html) {
         GMimeMultipart *alt = g_mime_multipart_new_with_subtype("alternative");
-        GMimeObject *html = text_part("html", it->text[HTML]);
+        GMimeObject *html = text_part("html", it->html);
         g_mime_multipart_add(alt, body);
         g_mime_multipart_add(alt, html);
         g_object_unref(body);
@@ -305,9 +258,9 @@ static void headers_free(struct headers *h)
     cs_mem__free(h->refs);
 }
 
-static int headers_of(struct headers *h, const struct item *it)
+static int headers_of(struct headers *h, const cs_mail__item *it)
 {
-    const char *address = it->text[CHANNEL_ADDRESS], *to = it->text[RECIPIENT];
+    const char *address = it->channel_address, *to = it->recipient;
     int rc;
 
     if (!plain_address(address))
@@ -320,11 +273,11 @@ static int headers_of(struct headers *h, const struct item *it)
                              "outbox item %lld is addressed to \"%s\", "
                              "which is not a plain (ASCII) mail address",
                              (long long)it->id, to ? to : "");
-    if ((rc = cs_ingest__clean_line(&h->from_name, it->text[CHANNEL_NAME], NAME_MAX_BYTES)) < 0 ||
-        (rc = cs_ingest__clean_line(&h->to_name, it->text[CUSTOMER_NAME], NAME_MAX_BYTES)) < 0 ||
+    if ((rc = cs_ingest__clean_line(&h->from_name, it->channel_name, NAME_MAX_BYTES)) < 0 ||
+        (rc = cs_ingest__clean_line(&h->to_name, it->customer_name, NAME_MAX_BYTES)) < 0 ||
         (rc = subject_line(&h->subject, it)) < 0 ||
-        (rc = msgid_list(&h->in_reply_to, it->text[IN_REPLY_TO], 1)) < 0 ||
-        (rc = msgid_list(&h->refs, it->text[REFS], REFS_MAX)) < 0)
+        (rc = msgid_list(&h->in_reply_to, it->in_reply_to, 1)) < 0 ||
+        (rc = msgid_list(&h->refs, it->refs, REFS_MAX)) < 0)
         return rc;
     /* A customer known only by their address gets no name: "anna@x <anna@x>" looks odd. */
     if (h->to_name && !strcmp(h->to_name, to)) {
@@ -336,21 +289,21 @@ static int headers_of(struct headers *h, const struct item *it)
 
 /* Automatic mail (receipts, and every kind but an agent's reply) says so (RFC 3834), so
  * that autoresponders and vacation notices do not answer it and start a loop. */
-static bool automatic(const struct item *it)
+static bool automatic(const cs_mail__item *it)
 {
-    return strcmp(it->text[KIND], "reply") != 0;
+    return strcmp(it->kind, "reply") != 0;
 }
 
-static GMimeMessage *message_of(const struct headers *h, const struct item *it, const char *msgid,
+static GMimeMessage *message_of(const struct headers *h, const cs_mail__item *it, const char *msgid,
                                 cs_time now)
 {
     GMimeMessage *msg = g_mime_message_new(TRUE);
     GMimeObject *obj = GMIME_OBJECT(msg);
     GDateTime *date = g_date_time_new_from_unix_utc(now);
 
-    add_mailbox(g_mime_message_get_from(msg), h->from_name, it->text[CHANNEL_ADDRESS]);
+    add_mailbox(g_mime_message_get_from(msg), h->from_name, it->channel_address);
     add_mailbox(g_mime_message_get_addresses(msg, GMIME_ADDRESS_TYPE_TO), h->to_name,
-                it->text[RECIPIENT]);
+                it->recipient);
     g_mime_message_set_subject(msg, h->subject, "utf-8");
     g_mime_message_set_date(msg, date);
     g_date_time_unref(date);
@@ -399,13 +352,13 @@ out:
     return rc;
 }
 
-static int render(char **out, size_t *size, cs_db *db, const struct item *it)
+static int render(char **out, size_t *size, cs_db *db, const cs_mail__item *it)
 {
     struct headers h = {0};
     GMimeMessage *msg = NULL;
     GMimeObject *body = NULL;
     char msgid[CS_EXTERNAL_ID_MAX + 1];
-    const char *id = it->text[MSGID];
+    const char *id = it->header_message_id;
     size_t len = id ? strlen(id) : 0;
     int rc;
 
@@ -445,7 +398,7 @@ out:
 
 int cs_outbox_item_mime(char **out, size_t *size, cs_db *db, int64_t item_id)
 {
-    struct item it = {0};
+    cs_mail__item it = {0};
     size_t ignored;
     cs_actor by;
     int rc;
@@ -460,6 +413,6 @@ int cs_outbox_item_mime(char **out, size_t *size, cs_db *db, int64_t item_id)
         goto out;
     rc = render(out, size ? size : &ignored, db, &it);
 out:
-    item_free(&it);
+    cs_mail__item_clear(&it);
     return rc;
 }

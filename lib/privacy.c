@@ -19,6 +19,7 @@
 #include "store/message.h"
 #include "store/ticket.h"
 #include "store/audit.h"
+#include "store/ingest.h"
 
 /* Export ------------------------------------------------------------------------------- */
 
@@ -115,10 +116,9 @@ typedef int (*erase_fn)(cs_db *db, int64_t customer_id);
 static int erase_one(cs_db *db, const cs_actor *by, int64_t id)
 {
     static const erase_fn erase[] = {
-        cs_outbox__erase_customer,          cs_store__message_erase_customer,
-        cs_store__customer_erase_ingest_log, cs_store__customer_erase_thread_refs,
-        cs_store__ticket_erase_customer,    cs_store__audit_erase_customer,
-        cs_customer__erase_own};
+        cs_outbox__erase_customer,       cs_store__message_erase_customer,
+        cs_store__ingest_erase_customer, cs_store__ticket_erase_customer,
+        cs_store__audit_erase_customer,  cs_customer__erase_own};
     int rc = CS_OK;
 
     for (size_t i = 0; i < CS_ARRAY_SIZE(erase) && rc == CS_OK; i++)

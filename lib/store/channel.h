@@ -39,5 +39,8 @@ int cs_store__channel_find(cs_channel **out, cs_db *db, const char *name);
 typedef int (*cs_store__channel_fn)(void *payload, const cs_channel *ch);
 /* Hand every channel to `fn`, by id. */
 int cs_store__channel_list(cs_db *db, cs_store__channel_fn fn, void *payload);
+/* Whether a channel's address, without the spaces at its ends and in lowercase (ASCII), is
+ * `address`. */
+int cs_store__channel_has_address(bool *found, cs_db *db, const char *address);
 
 #endif

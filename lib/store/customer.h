@@ -106,6 +106,9 @@ int cs_store__customer_identity_move(cs_db *db, int64_t identity_id, int64_t fro
 /* The customer's identities as a JSON array of {"id", "kind" (the number), "value",
  * "created_at" (ISO 8601)}, in libcs memory. */
 int cs_store__customer_export_identities(char **out, cs_db *db, int64_t id);
+/* Identity (kind, value): its id and its customer, both 0 when nobody has it. */
+int cs_store__customer_identity_find(int64_t *id, int64_t *owner, cs_db *db, int kind,
+                                     const char *value);
 
 /* Organisations -------------------------------------------------------------------------- */
 
@@ -131,12 +134,6 @@ int cs_store__customer_merges_of(cs_merge_record **out, size_t *n, cs_db *db, in
 int cs_store__customer_merge_set_moved(cs_db *db, int64_t merge_id, const char *moved);
 
 /* Other modules' tables (to move to their owner) ----------------------------------------- */
-
-/* Erasure of customer `customer_id`. */
-/* ingest_log: forget what was ingested from them or into their tickets. */
-int cs_store__customer_erase_ingest_log(cs_db *db, int64_t customer_id);
-/* thread_ref: forget the mail threading keys of their tickets. */
-int cs_store__customer_erase_thread_refs(cs_db *db, int64_t customer_id);
 
 /* Export as JSON arrays in libcs memory: columns named "at" or "*_at" as ISO 8601 times,
  * "custom" as an object, the rest as stored.

@@ -53,6 +53,8 @@ void cs_store__message_list_free(cs_message_iter *it);
  * either direction. */
 int cs_store__message_external_taken(bool *taken, cs_db *db, int64_t channel_id,
                                      const char *external_id);
+/* Record the identity an inbound message came from, which replies go back to. */
+int cs_store__message_set_identity(cs_db *db, int64_t id, int64_t identity_id);
 
 /* Blank the text, headers and threading keys of customer `customer_id`'s messages, and the
  * names, hashes and contents of their attachments (erasure). Their messages are every

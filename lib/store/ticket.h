@@ -65,6 +65,8 @@ int cs_store__ticket_list(cs_ticket_iter **out, cs_db *db, const cs_ticket_filte
 /* The next ticket (borrowed until the next call), or CS_ITEROVER. */
 int cs_store__ticket_list_next(const cs_ticket **out, cs_ticket_iter *it);
 void cs_store__ticket_list_free(cs_ticket_iter *it);
+/* Record that ticket `id` was opened to follow up closed ticket `follow_up_of`. */
+int cs_store__ticket_set_follow_up(cs_db *db, int64_t id, int64_t follow_up_of);
 
 /* A customer's tickets: their ids, by id; move them all, or ticket `ticket_id` if customer
  * `from` still has it, to customer `to` (customer merges and their undoing). */

@@ -469,6 +469,29 @@ int cs_store__customer_identity_move(cs_db *db, int64_t identity_id, int64_t fro
     return cs_db__exec_ids(db, sql_identity_move, from, to, identity_id);
 }
 
+static const char sql_identity_find[] =
+    "SELECT id, customer_id FROM identity WHERE kind = ?1 AND value = ?2";
+
+int cs_store__customer_identity_find(int64_t *id, int64_t *owner, cs_db *db, int kind,
+                                     const char *value)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_identity_find);
+    int step;
+
+    *id = *owner = 0;
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int(st, 1, kind);
+    cs_db__bind_text(st, 2, value);
+    if ((step = cs_db__step(db, st)) == SQLITE_ROW) {
+        *id = sqlite3_column_int64(st, 0);
+        *owner = sqlite3_column_int64(st, 1);
+    }
+    cs_db__done(st);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? CS_OK
+                                                     : cs_db__error(db, step, "find identity");
+}
+
 /* Organisations ------------------------------------------------------------------------ */
 
 int cs_store__customer_organization_exists(cs_db *db, int64_t id, const char *field)
@@ -720,15 +743,8 @@ int cs_store__customer_export_identities(char **out, cs_db *db, int64_t id)
 
 /* Other modules' tables (to move to their owner) --------------------------------------- */
 
-/* The statements and functions below read and write tables that other modules own; each
- * function's comment in store/customer.h names the table. */
-
-/* Erasure: ?1 the customer. */
-#define ERASED_TICKETS "SELECT id FROM ticket WHERE customer_id = ?1"
-static const char sql_erase_ingest_log[] =
-    "DELETE FROM ingest_log WHERE customer_id = ?1 OR ticket_id IN (" ERASED_TICKETS ")";
-static const char sql_erase_thread_refs[] =
-    "DELETE FROM thread_ref WHERE ticket_id IN (" ERASED_TICKETS ")";
+/* The statements and functions below read tables that other modules own; each function's
+ * comment in store/customer.h names the table. */
 
 /* Export: ?1 the customer (or the ticket, or the message). Columns named "at" or "*_at" are
  * times and "custom" is a JSON object; see column_json(). */
@@ -747,23 +763,6 @@ static const char sql_export_audit[] =
     "SELECT id, at, actor_kind, actor_id, object, object_id, ticket_id, action, field, old, new"
     " FROM audit WHERE customer_id = ?1"
     " OR ticket_id IN (SELECT id FROM ticket WHERE customer_id = ?1) ORDER BY id";
-
-/* Erasure: ingest_log, thread_ref */
-
-static int erase(cs_db *db, const char *sql, int64_t customer_id)
-{
-    return cs_db__exec_ids(db, sql, customer_id, CS_ACTOR_CUSTOMER, 0);
-}
-
-int cs_store__customer_erase_ingest_log(cs_db *db, int64_t customer_id)
-{
-    return erase(db, sql_erase_ingest_log, customer_id);
-}
-
-int cs_store__customer_erase_thread_refs(cs_db *db, int64_t customer_id)
-{
-    return erase(db, sql_erase_thread_refs, customer_id);
-}
 
 /* Export: ticket, message, attachment, audit */
 

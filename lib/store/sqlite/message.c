@@ -283,6 +283,19 @@ int cs_store__message_erase_customer(cs_db *db, int64_t customer_id)
     return rc < 0 ? rc : cs_db__exec_ids(db, sql_erase_messages, customer_id, CS_ACTOR_CUSTOMER, 0);
 }
 
+static const char sql_set_identity[] = "UPDATE message SET identity_id = ?2 WHERE id = ?1";
+
+int cs_store__message_set_identity(cs_db *db, int64_t id, int64_t identity_id)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_set_identity);
+
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, identity_id);
+    return cs_db__exec_stmt(db, st);
+}
+
 /* Other modules' tables (to move to their owner) ---------------------------------------- */
 
 static const char sql_channel_exists[] = "SELECT 1 FROM channel WHERE id = ?1";

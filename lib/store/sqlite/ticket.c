@@ -448,6 +448,19 @@ int cs_store__ticket_erase_customer(cs_db *db, int64_t customer_id)
     return cs_db__exec_ids(db, sql_erase_customer, customer_id, 0, 0);
 }
 
+static const char sql_set_follow_up[] = "UPDATE ticket SET follow_up_of = ?2 WHERE id = ?1";
+
+int cs_store__ticket_set_follow_up(cs_db *db, int64_t id, int64_t follow_up_of)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_set_follow_up);
+
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, follow_up_of);
+    return cs_db__exec_stmt(db, st);
+}
+
 /* Other modules' tables (to move to their owner) ---------------------------------------- */
 
 static const char sql_customer_state[] =
