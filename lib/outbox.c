@@ -25,11 +25,7 @@
 #define REFERENCES_MAX 20
 #define EXPIRED_BATCH 64
 
-/* The statement table. */
-static const char sql_queue[] =
-    "INSERT INTO outbox (channel_id, ticket_id, message_id, kind, recipient, subject, body,"
-    " header_message_id, in_reply_to, refs, next_attempt_at, created_at, identity_id, html)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13)";
+/* Other modules' tables. */
 static const char sql_channel[] =
     "SELECT kind, enabled, signature, address, name FROM channel WHERE id = ?1";
 static const char sql_latest_inbound_channel[] =
@@ -52,60 +48,6 @@ static const char sql_mail_ids[] =
     " AND c.kind = 1 ORDER BY m.id DESC LIMIT " CS_STR(REFERENCES_MAX);
 static const char sql_set_external[] = "UPDATE message SET external_id = ?2 WHERE id = ?1";
 static const char sql_set_same_channel[] = "UPDATE message SET same_channel = ?2 WHERE id = ?1";
-/* Leases that ran out without an answer, a batch at a time (see settle_expired). */
-static const char sql_expired[] =
-    "SELECT id, attempts, lease_until FROM outbox WHERE state = 2 AND lease_until <= ?1"
-    " ORDER BY id LIMIT " CS_STR(EXPIRED_BATCH);
-/* Due items, with the reason (an index into cancel_reasons) not to send one. */
-static const char sql_due[] =
-    "SELECT o.id, CASE WHEN c.erased_at IS NOT NULL THEN 1 WHEN o.identity_id IS NULL THEN 2"
-    " WHEN i.customer_id <> t.customer_id THEN 3 ELSE 0 END"
-    " FROM outbox o JOIN ticket t ON t.id = o.ticket_id JOIN customer c ON c.id = t.customer_id"
-    " LEFT JOIN identity i ON i.id = o.identity_id"
-    " WHERE o.state = 1 AND o.next_attempt_at <= ?1"
-    " AND (?2 = 0 OR o.channel_id = ?2)"
-    " AND (?3 = 0 OR o.channel_id IN (SELECT id FROM channel WHERE kind = ?3))"
-    " ORDER BY o.next_attempt_at, o.id LIMIT ?4";
-static const char sql_lease[] =
-    "UPDATE outbox SET state = 2, lease = lease + 1, lease_until = ?2, attempts = attempts + 1"
-    " WHERE id = ?1";
-static const char sql_cancel[] =
-    "UPDATE outbox SET state = 5, cancel_reason = ?2, lease_until = NULL WHERE id = ?1";
-static const char sql_item[] =
-    "SELECT o.id, o.lease, o.lease_until, o.channel_id, c.kind, o.ticket_id, o.message_id,"
-    " o.kind, o.recipient, o.subject, o.body, o.header_message_id, o.in_reply_to, o.refs,"
-    " o.attempts FROM outbox o JOIN channel c ON c.id = o.channel_id WHERE o.id = ?1";
-static const char sql_item_state[] =
-    "SELECT state, lease, attempts, message_id, lease_until IS NOT NULL, cancel_reason"
-    " FROM outbox WHERE id = ?1";
-static const char sql_sent[] =
-    "UPDATE outbox SET state = 3, sent_at = ?2, external_id = ?3, lease_until = NULL"
-    " WHERE id = ?1";
-/* A failed attempt; ?5 non-zero keeps the lease open (an expired lease: its holder may
- * still answer, see cs_outbox_ack). */
-static const char sql_failed[] =
-    "UPDATE outbox SET state = ?2, next_attempt_at = ?3, last_error = ?4,"
-    " lease_until = CASE WHEN ?5 THEN lease_until END WHERE id = ?1";
-/* A late failure of a lease a claim already counted: only its words, and the lease ends. */
-static const char sql_late_failure[] =
-    "UPDATE outbox SET last_error = coalesce(?2, last_error), lease_until = NULL,"
-    " next_attempt_at = CASE WHEN state = 1 AND ?3 > 0 THEN ?3 ELSE next_attempt_at END"
-    " WHERE id = ?1";
-static const char sql_list[] =
-    "SELECT id, state, kind, channel_id, ticket_id, recipient, attempts, next_attempt_at,"
-    " last_error, cancel_reason FROM outbox WHERE (?1 = 0 OR state = ?1) ORDER BY id LIMIT ?2";
-/* Erasure: ?1 the customer. Everything addressed to them, through their tickets or their
- * identities (before those are deleted). */
-#define CUSTOMER_ITEMS                                                                             \
-    "(ticket_id IN (SELECT id FROM ticket WHERE customer_id = ?1)"                                 \
-    " OR identity_id IN (SELECT id FROM identity WHERE customer_id = ?1))"
-static const char sql_cancel_customer[] =
-    "UPDATE outbox SET state = 5, cancel_reason = ?2, lease_until = NULL"
-    " WHERE state IN (1, 2, 4) AND " CUSTOMER_ITEMS;
-static const char sql_erase_customer[] =
-    "UPDATE outbox SET recipient = 'erased', subject = NULL, body = '', header_message_id = NULL,"
-    " in_reply_to = NULL, refs = NULL, last_error = NULL, external_id = NULL, html = NULL WHERE "
-    CUSTOMER_ITEMS;
 static const char sql_stats[] =
     "SELECT count(*), coalesce(sum(m.same_channel), 0) FROM message m"
     " JOIN ticket t ON t.id = m.ticket_id WHERE m.direction = 2"
@@ -114,60 +56,47 @@ static const char sql_stats[] =
 
 static const char *state_names[] = {NULL, "queued", "leased", "sent", "dead", "cancelled"};
 
-/* Why a due item is cancelled instead of sent; indexed by sql_due's second column. */
-static const char *const cancel_reasons[] = {
-    NULL,
-    "the customer was erased",
-    "the recipient's identity was removed",
-    "the recipient's identity belongs to another customer now",
+/* Why a due item is cancelled instead of sent; indexed by its hold. */
+static const char *const cancel_reasons[CS_OUTBOX__HOLDS] = {
+    [CS_OUTBOX__SEND] = NULL,
+    [CS_OUTBOX__ERASED] = "the customer was erased",
+    [CS_OUTBOX__REMOVED] = "the recipient's identity was removed",
+    [CS_OUTBOX__MOVED] = "the recipient's identity belongs to another customer now",
 };
 
-/* Bind a value an adapter puts into a header (To, Subject, Message-ID, In-Reply-To,
- * References). This is the one place such values pass, whatever their source (a customer's
- * subject or Message-ID, a channel's address, a name) and whatever the kind of item, so the
- * one rule holds for all of them: control characters become spaces and no value can start
- * a header line of its own. The copy is bound SQLITE_TRANSIENT and released at once. */
-static int bind_header(sqlite3_stmt *st, int idx, const char *value)
+/* A value an adapter puts into a header (To, Subject, Message-ID, In-Reply-To, References),
+ * as it is queued. This is the one place such values pass, whatever their source (a
+ * customer's subject or Message-ID, a channel's address, a name) and whatever the kind of
+ * item, so the one rule holds for all of them: control characters become spaces and no
+ * value can start a header line of its own. *line is NULL for NULL, else the caller's. */
+static int header_line(char **line, const char *value)
 {
-    char *line;
-    int rc;
-
+    *line = NULL;
     if (!value)
-        return cs_db__bind_text(st, idx, NULL) == SQLITE_OK ? CS_OK : cs_error__nomem();
-    if (!(line = cs_mem__strdup(value)))
+        return CS_OK;
+    if (!(*line = cs_mem__strdup(value)))
         return cs_error__nomem();
-    cs_text__one_line(line);
-    rc = sqlite3_bind_text(st, idx, line, -1, SQLITE_TRANSIENT);
-    cs_mem__free(line);
-    return rc == SQLITE_OK ? CS_OK : cs_error__nomem();
+    cs_text__one_line(*line);
+    return CS_OK;
 }
 
 int cs_outbox__queue(int64_t *id, cs_db *db, const cs_outbox__entry *e)
 {
-    sqlite3_stmt *st = cs_db__stmt(db, sql_queue);
-    int rc;
+    cs_outbox__entry q = *e;
+    const char **header[] = {&q.recipient, &q.subject, &q.header_message_id, &q.in_reply_to,
+                             &q.references};
+    char *line[CS_ARRAY_SIZE(header)] = {NULL};
+    int64_t queued;
+    int rc = CS_OK;
 
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, e->channel_id);
-    sqlite3_bind_int64(st, 2, e->ticket_id);
-    if (e->message_id)
-        sqlite3_bind_int64(st, 3, e->message_id);
-    cs_db__bind_text(st, 4, e->kind);
-    cs_db__bind_text(st, 7, e->body);
-    cs_db__bind_text(st, 13, e->html);
-    sqlite3_bind_int64(st, 11, cs_db_now(db));
-    if ((rc = bind_header(st, 5, e->recipient)) < 0 || (rc = bind_header(st, 6, e->subject)) < 0 ||
-        (rc = bind_header(st, 8, e->header_message_id)) < 0 ||
-        (rc = bind_header(st, 9, e->in_reply_to)) < 0 ||
-        (rc = bind_header(st, 10, e->references)) < 0) {
-        cs_db__done(st);
-        return rc;
-    }
-    if (e->identity_id)
-        sqlite3_bind_int64(st, 12, e->identity_id);
-    if ((rc = cs_db__exec_stmt(db, st)) == CS_OK && id)
-        *id = sqlite3_last_insert_rowid(db->sql);
+    for (size_t i = 0; i < CS_ARRAY_SIZE(header) && rc == CS_OK; i++)
+        if ((rc = header_line(&line[i], *header[i])) == CS_OK)
+            *header[i] = line[i];
+    if (rc == CS_OK && (rc = cs_store__outbox_insert(&queued, db, &q, cs_db_now(db))) == CS_OK &&
+        id)
+        *id = queued;
+    for (size_t i = 0; i < CS_ARRAY_SIZE(line); i++)
+        cs_mem__free(line[i]);
     return rc;
 }
 
@@ -641,51 +570,43 @@ const cs_outbox_item *cs_outbox_batch_item(const cs_outbox_batch *b, size_t i)
     return b && i < b->n ? &b->items[i] : NULL;
 }
 
-/* Copy column `col` into the batch; *dst stays NULL for SQL NULL. */
-static int keep(cs_outbox_batch *b, const char **dst, sqlite3_stmt *st, int col)
+/* Hand string `s` to the batch, which then releases it; *dst stays NULL for NULL. */
+static void keep(cs_outbox_batch *b, const char **dst, char *s)
 {
-    int rc = CS_OK;
-    char *s = cs_db__column_strdup(st, col, &rc);
-
-    *dst = NULL;
-    if (!s)
-        return rc;
-    b->strings[b->nstrings++] = s;
     *dst = s;
-    return CS_OK;
+    if (s)
+        b->strings[b->nstrings++] = s;
 }
 
 static int load_item(cs_outbox_batch *b, cs_db *db, int64_t id)
 {
-    sqlite3_stmt *st = cs_db__stmt(db, sql_item);
     cs_outbox_item *it = &b->items[b->n];
+    cs_outbox__row r;
+    bool found;
     int rc;
 
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, id);
-    if ((rc = cs_db__step(db, st)) != SQLITE_ROW) {
-        rc = cs_db__error(db, rc, "read outbox item");
-        goto out;
-    }
-    it->id = sqlite3_column_int64(st, 0);
-    it->lease = sqlite3_column_int64(st, 1);
-    it->lease_until = sqlite3_column_int64(st, 2);
-    it->channel_id = sqlite3_column_int64(st, 3);
-    it->channel_kind = sqlite3_column_int(st, 4);
-    it->ticket_id = sqlite3_column_int64(st, 5);
-    it->message_id = sqlite3_column_int64(st, 6);
-    it->attempts = sqlite3_column_int(st, 14);
-    if ((rc = keep(b, &it->kind, st, 7)) < 0 || (rc = keep(b, &it->recipient, st, 8)) < 0 ||
-        (rc = keep(b, &it->subject, st, 9)) < 0 || (rc = keep(b, &it->body, st, 10)) < 0 ||
-        (rc = keep(b, &it->message_id_header, st, 11)) < 0 ||
-        (rc = keep(b, &it->in_reply_to, st, 12)) < 0 ||
-        (rc = keep(b, &it->references, st, 13)) < 0)
-        goto out;
+    if ((rc = cs_store__outbox_item(&r, &found, db, id)) < 0)
+        return rc;
+    /* The claim has just written it, in this transaction. */
+    if (!found)
+        return cs_error__set(CS_EDB, NULL, "read outbox item: item %lld is gone", (long long)id);
+    it->id = r.id;
+    it->lease = r.lease;
+    it->lease_until = r.lease_until;
+    it->channel_id = r.channel_id;
+    it->channel_kind = r.channel_kind;
+    it->ticket_id = r.ticket_id;
+    it->message_id = r.message_id;
+    it->attempts = r.attempts;
+    keep(b, &it->kind, r.kind);
+    keep(b, &it->recipient, r.recipient);
+    keep(b, &it->subject, r.subject);
+    keep(b, &it->body, r.body);
+    keep(b, &it->message_id_header, r.header_message_id);
+    keep(b, &it->in_reply_to, r.in_reply_to);
+    keep(b, &it->references, r.references);
     b->n++;
-out:
-    cs_db__done(st);
-    return rc;
+    return CS_OK;
 }
 
 #define ITEM_STRINGS 7
@@ -697,7 +618,6 @@ static int record_failure(cs_db *db, int64_t id, int attempts, cs_time from, cs_
                           const char *error, bool keep_lease)
 {
     int64_t max_attempts, backoff;
-    sqlite3_stmt *st;
     int rc;
 
     if ((rc = cs_setting__get(&max_attempts, db, "outbox.max_attempts")) < 0 ||
@@ -705,15 +625,10 @@ static int record_failure(cs_db *db, int64_t id, int attempts, cs_time from, cs_
         return rc;
     for (int i = 1; i < attempts && backoff < MAX_BACKOFF; i++)
         backoff *= 2;
-    if (!(st = cs_db__stmt(db, sql_failed)))
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_int(st, 2, attempts >= max_attempts ? CS_OUTBOX_DEAD : CS_OUTBOX_QUEUED);
-    sqlite3_bind_int64(
-        st, 3, retry_at > 0 ? retry_at : from + (backoff < MAX_BACKOFF ? backoff : MAX_BACKOFF));
-    cs_db__bind_text(st, 4, error);
-    sqlite3_bind_int(st, 5, keep_lease);
-    return cs_db__exec_stmt(db, st);
+    return cs_store__outbox_failed(
+        db, id, attempts >= max_attempts ? CS_OUTBOX_DEAD : CS_OUTBOX_QUEUED,
+        retry_at > 0 ? retry_at : from + (backoff < MAX_BACKOFF ? backoff : MAX_BACKOFF), error,
+        keep_lease);
 }
 
 /* Leases that ran out unanswered (the adapter died, or hangs): each is a failed attempt,
@@ -722,77 +637,27 @@ static int record_failure(cs_db *db, int64_t id, int attempts, cs_time from, cs_
  * stays open: its holder's late answer counts until the item is claimed again. */
 static int settle_expired(cs_db *db, cs_time now)
 {
-    struct {
-        int64_t id;
-        int attempts;
-        cs_time until;
-    } due[EXPIRED_BATCH];
+    cs_outbox__expired due[EXPIRED_BATCH];
     size_t n;
-    int rc = CS_OK, step;
+    int rc;
 
     do {
-        sqlite3_stmt *st = cs_db__stmt(db, sql_expired);
-        if (!st)
-            return cs_error_last()->code;
-        sqlite3_bind_int64(st, 1, now);
-        for (n = 0; n < EXPIRED_BATCH && (step = cs_db__step(db, st)) == SQLITE_ROW; n++) {
-            due[n].id = sqlite3_column_int64(st, 0);
-            due[n].attempts = sqlite3_column_int(st, 1);
-            due[n].until = sqlite3_column_int64(st, 2);
-        }
-        if (n < EXPIRED_BATCH && step != SQLITE_DONE)
-            rc = cs_db__error(db, step, "find expired leases");
-        cs_db__done(st);
+        rc = cs_store__outbox_expired(due, &n, db, now, EXPIRED_BATCH);
         for (size_t i = 0; i < n && rc == CS_OK; i++)
-            rc = record_failure(db, due[i].id, due[i].attempts, due[i].until, 0,
+            rc = record_failure(db, due[i].id, due[i].attempts, due[i].lease_until, 0,
                                 "the lease expired without an answer", true);
     } while (rc == CS_OK && n == EXPIRED_BATCH);
     return rc;
 }
 
-/* A due item and the reason not to send it (0: send it). */
-struct due_item {
-    int64_t id;
-    int reason;
-};
-
-static int find_due(struct due_item *due, size_t *n, cs_db *db, cs_time now, int kind,
-                    int64_t channel_id, size_t max)
-{
-    sqlite3_stmt *st = cs_db__stmt(db, sql_due);
-    int rc = CS_OK, step;
-
-    *n = 0;
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, now);
-    sqlite3_bind_int64(st, 2, channel_id);
-    sqlite3_bind_int(st, 3, kind);
-    sqlite3_bind_int64(st, 4, (int64_t)max);
-    while (*n < max && (step = cs_db__step(db, st)) == SQLITE_ROW) {
-        due[*n].id = sqlite3_column_int64(st, 0);
-        due[(*n)++].reason = sqlite3_column_int(st, 1);
-    }
-    if (*n < max && step != SQLITE_DONE)
-        rc = cs_db__error(db, step, "find due outbox items");
-    cs_db__done(st);
-    return rc;
-}
-
 /* Cancel an item with the reason, or lease it and add it to the batch. */
-static int take(cs_outbox_batch *b, cs_db *db, const struct due_item *d, cs_time lease_until)
+static int take(cs_outbox_batch *b, cs_db *db, const cs_outbox__due *d, cs_time lease_until)
 {
-    sqlite3_stmt *st = cs_db__stmt(db, d->reason ? sql_cancel : sql_lease);
     int rc;
 
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, d->id);
-    if (d->reason)
-        cs_db__bind_text(st, 2, cancel_reasons[d->reason]);
-    else
-        sqlite3_bind_int64(st, 2, lease_until);
-    if ((rc = cs_db__exec_stmt(db, st)) < 0 || d->reason)
+    if (d->hold)
+        return cs_store__outbox_cancel(db, d->id, cancel_reasons[d->hold]);
+    if ((rc = cs_store__outbox_lease(db, d->id, lease_until)) < 0)
         return rc;
     return load_item(b, db, d->id);
 }
@@ -802,7 +667,7 @@ static int claim(cs_outbox_batch *b, cs_db *db, int kind, int64_t channel_id, si
                  int lease_seconds)
 {
     cs_time now = cs_db_now(db);
-    struct due_item *due;
+    cs_outbox__due *due;
     size_t n, want;
     int rc;
 
@@ -815,7 +680,7 @@ static int claim(cs_outbox_batch *b, cs_db *db, int kind, int64_t channel_id, si
     rc = settle_expired(db, now);
     while (rc == CS_OK && b->n < max) {
         want = max - b->n;
-        if ((rc = find_due(due, &n, db, now, kind, channel_id, want)) < 0)
+        if ((rc = cs_store__outbox_due(due, &n, db, now, kind, channel_id, want)) < 0)
             break;
         for (size_t i = 0; i < n && rc == CS_OK; i++)
             rc = take(b, db, &due[i], now + lease_seconds);
@@ -857,38 +722,21 @@ int cs_outbox_claim(cs_outbox_batch **out, cs_db *db, int channel_kind, int64_t 
     return CS_OK;
 }
 
-/* An item as acknowledgements and failures see it. */
-struct item_state {
-    int state, attempts;
-    int64_t lease, message_id;
-    bool open; /* its latest lease has had no answer yet */
-    char reason[128];
-};
-
-static int item_state(struct item_state *it, cs_db *db, int64_t id)
+static int item_state(cs_outbox__state *it, cs_db *db, int64_t id)
 {
-    sqlite3_stmt *st = cs_db__stmt(db, sql_item_state);
-    const char *reason;
+    bool found;
     int rc;
 
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, id);
-    if ((rc = cs_db__one(db, st, id, "item_id", "outbox item")) < 0)
+    if ((rc = cs_store__outbox_state(it, &found, db, id)) < 0)
         return rc;
-    it->state = sqlite3_column_int(st, 0);
-    it->lease = sqlite3_column_int64(st, 1);
-    it->attempts = sqlite3_column_int(st, 2);
-    it->message_id = sqlite3_column_int64(st, 3);
-    it->open = sqlite3_column_int(st, 4);
-    reason = (const char *)sqlite3_column_text(st, 5);
-    snprintf(it->reason, sizeof(it->reason), "%s", reason ? reason : "");
-    cs_db__done(st);
+    if (!found)
+        return cs_error__set(CS_ENOTFOUND, "item_id", "outbox item %lld does not exist",
+                             (long long)id);
     return CS_OK;
 }
 
 /* The lease rule (cs/outbox.h): only the latest lease issued may answer, and only once. */
-static int check_lease(const struct item_state *it, int64_t item_id, int64_t lease)
+static int check_lease(const cs_outbox__state *it, int64_t item_id, int64_t lease)
 {
     long long id = (long long)item_id, l = (long long)lease;
 
@@ -913,8 +761,7 @@ static int check_lease(const struct item_state *it, int64_t item_id, int64_t lea
 
 static int ack(cs_db *db, int64_t item_id, int64_t lease, const char *external_id)
 {
-    struct item_state it;
-    sqlite3_stmt *st;
+    cs_outbox__state it;
     int rc;
 
     if ((rc = item_state(&it, db, item_id)) < 0)
@@ -923,12 +770,7 @@ static int ack(cs_db *db, int64_t item_id, int64_t lease, const char *external_i
         return CS_OK; /* the holder repeating itself: the first acknowledgement counts */
     if ((rc = check_lease(&it, item_id, lease)) < 0)
         return rc;
-    if (!(st = cs_db__stmt(db, sql_sent)))
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, item_id);
-    sqlite3_bind_int64(st, 2, cs_db_now(db));
-    cs_db__bind_text(st, 3, external_id);
-    if ((rc = cs_db__exec_stmt(db, st)) < 0)
+    if ((rc = cs_store__outbox_sent(db, item_id, cs_db_now(db), external_id)) < 0)
         return rc;
     if (it.message_id && external_id && *external_id) {
         rc = set_message_column(db, sql_set_external, it.message_id, external_id, 0);
@@ -954,8 +796,7 @@ int cs_outbox_ack(cs_db *db, int64_t item_id, int64_t lease, const char *externa
 
 static int fail(cs_db *db, int64_t item_id, int64_t lease, const char *error, cs_time retry_at)
 {
-    struct item_state it;
-    sqlite3_stmt *st;
+    cs_outbox__state it;
     int rc;
 
     if ((rc = item_state(&it, db, item_id)) < 0 || (rc = check_lease(&it, item_id, lease)) < 0)
@@ -963,12 +804,7 @@ static int fail(cs_db *db, int64_t item_id, int64_t lease, const char *error, cs
     if (it.state == CS_OUTBOX_LEASED)
         return record_failure(db, item_id, it.attempts, cs_db_now(db), retry_at, error, false);
     /* The lease ran out and a claim already counted the attempt: keep the words only. */
-    if (!(st = cs_db__stmt(db, sql_late_failure)))
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, item_id);
-    cs_db__bind_text(st, 2, error);
-    sqlite3_bind_int64(st, 3, retry_at);
-    return cs_db__exec_stmt(db, st);
+    return cs_store__outbox_late_failure(db, item_id, error, retry_at);
 }
 
 int cs_outbox_fail(cs_db *db, int64_t item_id, int64_t lease, const char *error,
@@ -985,24 +821,22 @@ int cs_outbox_fail(cs_db *db, int64_t item_id, int64_t lease, const char *error,
     return cs_db__end(db, fail(db, item_id, lease, error, retry_at));
 }
 
-static json_t *listed_json(sqlite3_stmt *st)
+static int listed_json(void *payload, const cs_outbox__listed *r)
 {
-    return json_pack("{s:I, s:s, s:s, s:I, s:I, s:s, s:i, s:o, s:o, s:o}", "id",
-                     (json_int_t)sqlite3_column_int64(st, 0), "state",
-                     state_names[sqlite3_column_int(st, 1)], "kind",
-                     (const char *)sqlite3_column_text(st, 2), "channel_id",
-                     (json_int_t)sqlite3_column_int64(st, 3), "ticket_id",
-                     (json_int_t)sqlite3_column_int64(st, 4), "recipient",
-                     (const char *)sqlite3_column_text(st, 5), "attempts",
-                     sqlite3_column_int(st, 6), "next_attempt_at",
-                     cs_json__time(sqlite3_column_int64(st, 7)), "last_error",
-                     cs_json__text((const char *)sqlite3_column_text(st, 8)), "cancel_reason",
-                     cs_json__text((const char *)sqlite3_column_text(st, 9)));
+    json_t *row = json_pack("{s:I, s:s, s:s, s:I, s:I, s:s, s:i, s:o, s:o, s:o}", "id",
+                            (json_int_t)r->id, "state", state_names[r->state], "kind", r->kind,
+                            "channel_id", (json_int_t)r->channel_id, "ticket_id",
+                            (json_int_t)r->ticket_id, "recipient", r->recipient, "attempts",
+                            r->attempts, "next_attempt_at", cs_json__time(r->next_attempt_at),
+                            "last_error", cs_json__text(r->last_error), "cancel_reason",
+                            cs_json__text(r->cancel_reason));
+
+    return json_array_append_new(payload, row) < 0 ? cs_error__nomem() : CS_OK;
 }
 
 int cs_outbox_list_json(char **out, cs_db *db, int state, size_t limit)
 {
-    sqlite3_stmt *st;
+    json_t *rows;
     cs_actor by;
     int rc;
 
@@ -1014,28 +848,23 @@ int cs_outbox_list_json(char **out, cs_db *db, int state, size_t limit)
         return cs_error__inval("state", "unknown outbox state %d", state);
     if ((rc = cs_perm__require(&by, db, CS_CAP_OUTBOX)) < 0)
         return rc;
-    if (!(st = cs_db__stmt(db, sql_list)))
-        return cs_error_last()->code;
-    sqlite3_bind_int(st, 1, state);
-    sqlite3_bind_int64(st, 2, limit ? (int64_t)limit : -1);
-    return cs_json__rows(out, db, st, listed_json, "list the outbox");
+    if (!(rows = json_array()))
+        return cs_error__nomem();
+    if ((rc = cs_store__outbox_list(db, state, limit, listed_json, rows)) < 0) {
+        json_decref(rows);
+        return rc;
+    }
+    return cs_json__dump(out, rows);
 }
 
 int cs_outbox__erase_customer(cs_db *db, int64_t customer_id)
 {
-    static const char *const sql[] = {sql_cancel_customer, sql_erase_customer};
-    int rc = CS_OK;
+    int rc;
 
-    for (size_t i = 0; i < CS_ARRAY_SIZE(sql) && rc == CS_OK; i++) {
-        sqlite3_stmt *st = cs_db__stmt(db, sql[i]);
-        if (!st)
-            return cs_error_last()->code;
-        sqlite3_bind_int64(st, 1, customer_id);
-        if (sqlite3_bind_parameter_count(st) > 1)
-            cs_db__bind_text(st, 2, cancel_reasons[1]);
-        rc = cs_db__exec_stmt(db, st);
-    }
-    return rc;
+    if ((rc = cs_store__outbox_cancel_customer(db, customer_id,
+                                               cancel_reasons[CS_OUTBOX__ERASED])) < 0)
+        return rc;
+    return cs_store__outbox_blank_customer(db, customer_id);
 }
 
 int cs_reply_channel_stats(cs_db *db, cs_time from, cs_time to, int64_t *same, int64_t *total)
