@@ -13,46 +13,18 @@
 
 #include "cs-internal.h"
 #include "react.h"
-#include "db.h"
 #include "perm.h"
 #include "audit.h"
+#include "agent.h"
 #include "ticket.h"
 #include "message.h"
 #include "outbox.h"
 #include "setting.h"
+#include "store/channel.h"
 
 #define MAX_BACKOFF (6 * 3600)
 #define REFERENCES_MAX 20
 #define EXPIRED_BATCH 64
-
-/* Other modules' tables. */
-static const char sql_channel[] =
-    "SELECT kind, enabled, signature, address, name FROM channel WHERE id = ?1";
-static const char sql_latest_inbound_channel[] =
-    "SELECT channel_id FROM message WHERE ticket_id = ?1 AND direction = 1"
-    " AND channel_id IS NOT NULL ORDER BY id DESC LIMIT 1";
-/* Recipients: ?1 the customer, ?2 the identity kind. The one they last wrote from: on this
- * ticket (?3) first, then on this channel (?4), then anywhere; else their oldest. */
-static const char sql_wrote_from[] =
-    "SELECT i.id, i.value FROM identity i JOIN message m ON m.identity_id = i.id"
-    " WHERE i.customer_id = ?1 AND i.kind = ?2 AND m.direction = 1"
-    " ORDER BY m.ticket_id = ?3 DESC, m.channel_id IS ?4 DESC, m.id DESC LIMIT 1";
-static const char sql_oldest_identity[] =
-    "SELECT id, value FROM identity WHERE customer_id = ?1 AND kind = ?2 ORDER BY id LIMIT 1";
-static const char sql_named_identity[] =
-    "SELECT id, value FROM identity WHERE customer_id = ?1 AND kind = ?2 AND value = ?3";
-static const char sql_agent_sign[] = "SELECT name, initials FROM agent WHERE id = ?1";
-static const char sql_mail_ids[] =
-    "SELECT m.external_id, m.direction FROM message m JOIN channel c ON c.id = m.channel_id"
-    " WHERE m.ticket_id = ?1 AND m.visibility = 1 AND m.external_id IS NOT NULL"
-    " AND c.kind = 1 ORDER BY m.id DESC LIMIT " CS_STR(REFERENCES_MAX);
-static const char sql_set_external[] = "UPDATE message SET external_id = ?2 WHERE id = ?1";
-static const char sql_set_same_channel[] = "UPDATE message SET same_channel = ?2 WHERE id = ?1";
-static const char sql_stats[] =
-    "SELECT count(*), coalesce(sum(m.same_channel), 0) FROM message m"
-    " JOIN ticket t ON t.id = m.ticket_id WHERE m.direction = 2"
-    " AND m.visibility = 1 AND m.author_kind = 1 AND m.same_channel IS NOT NULL"
-    " AND m.created_at >= ?1 AND m.created_at < ?2 AND " CS_SCOPE_SQL("t", "?3");
 
 static const char *state_names[] = {NULL, "queued", "leased", "sent", "dead", "cancelled"};
 
@@ -102,111 +74,72 @@ int cs_outbox__queue(int64_t *id, cs_db *db, const cs_outbox__entry *e)
 
 int cs_outbox__channel(cs_outbox__channel_info *out, cs_db *db, int64_t channel_id)
 {
-    sqlite3_stmt *st = cs_db__stmt(db, sql_channel);
+    cs_channel *ch;
     const char *address;
     int rc;
 
     memset(out, 0, sizeof(*out));
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, channel_id);
-    if ((rc = cs_db__one(db, st, channel_id, "channel_id", "channel")) < 0)
+    if ((rc = cs_store__channel_get(&ch, db, channel_id)) < 0)
         return rc;
+    if (!ch)
+        return cs_error__set(CS_ENOTFOUND, "channel_id", "channel %lld does not exist",
+                             (long long)channel_id);
     out->id = channel_id;
-    out->kind = sqlite3_column_int(st, 0);
-    out->enabled = sqlite3_column_int(st, 1);
-    out->signature = sqlite3_column_int(st, 2);
-    address = (const char *)sqlite3_column_text(st, 3);
-    address = address && strrchr(address, '@') ? strrchr(address, '@') + 1 : NULL;
+    out->kind = ch->kind;
+    out->enabled = ch->enabled;
+    out->signature = ch->signature;
+    address = ch->address && strrchr(ch->address, '@') ? strrchr(ch->address, '@') + 1 : NULL;
     /* The domain of generated Message-IDs: a plain host name, or a name that cannot clash. */
     if (!address || !*address || strlen(address) >= sizeof(out->domain) ||
         address[strspn(address, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                 "0123456789.-")])
         address = "libcs.invalid";
     snprintf(out->domain, sizeof(out->domain), "%s", address);
-    cs_db__done(st);
+    cs_channel__free(ch);
     if (!out->enabled)
         return cs_error__set(CS_ECONFLICT, "channel_id", "channel %lld is disabled",
                              (long long)channel_id);
     return CS_OK;
 }
 
-/* The identity a message goes to. */
-struct recipient {
-    int64_t id;
-    char *value;
-};
-
-/* The first row (id, value) of a bound statement, which is then released. */
-static int read_recipient(struct recipient *to, bool *found, cs_db *db, sqlite3_stmt *st)
-{
-    int rc = CS_OK, step = cs_db__step(db, st);
-
-    *found = false;
-    if (step == SQLITE_ROW) {
-        to->id = sqlite3_column_int64(st, 0);
-        to->value = cs_db__column_strdup(st, 1, &rc);
-        *found = rc == CS_OK;
-    } else if (step != SQLITE_DONE) {
-        rc = cs_db__error(db, step, "read identity");
-    }
-    cs_db__done(st);
-    return rc;
-}
-
 /* Whom a reply on `ch` goes to unless the agent names someone: the identity of the channel's
  * kind the customer last wrote from (on this ticket, else on this channel, else anywhere),
  * else their oldest of that kind. Never simply the newest: an agent adding an address is
  * not the customer choosing it. */
-static int rule_recipient(struct recipient *to, cs_db *db, const cs_ticket *t,
+static int rule_recipient(cs_outbox__recipient *to, cs_db *db, const cs_ticket *t,
                           const cs_outbox__channel_info *ch)
 {
-    static const char *const sql[] = {sql_wrote_from, sql_oldest_identity};
-    int kind = cs_channel_kind_identity(ch->kind), rc = CS_OK;
+    int kind = cs_channel_kind_identity(ch->kind), rc;
+    int64_t customer_id = cs_ticket_customer_id(t);
     bool found = false;
 
-    for (size_t i = 0; i < CS_ARRAY_SIZE(sql) && !found && rc == CS_OK; i++) {
-        sqlite3_stmt *st = cs_db__stmt(db, sql[i]);
-        if (!st)
-            return cs_error_last()->code;
-        sqlite3_bind_int64(st, 1, cs_ticket_customer_id(t));
-        sqlite3_bind_int(st, 2, kind);
-        if (sqlite3_bind_parameter_count(st) > 2) {
-            sqlite3_bind_int64(st, 3, cs_ticket_id(t));
-            sqlite3_bind_int64(st, 4, ch->id);
-        }
-        rc = read_recipient(to, &found, db, st);
-    }
+    if ((rc = cs_store__outbox_wrote_from(to, &found, db, customer_id, kind, cs_ticket_id(t),
+                                          ch->id)) == CS_OK &&
+        !found)
+        rc = cs_store__outbox_oldest_identity(to, &found, db, customer_id, kind);
     if (rc == CS_OK && !found)
         rc = cs_error__inval("channel_id", "customer %lld has no %s identity, needed to reply "
-                             "on %s channels", (long long)cs_ticket_customer_id(t),
+                             "on %s channels", (long long)customer_id,
                              cs_identity_kind_name(kind), cs_channel_kind_name(ch->kind));
     return rc;
 }
 
 /* The address the agent named: one of the customer's identities of the channel's kind. The
  * refusal reads the same whether the address is someone else's or nobody's. */
-static int named_recipient(struct recipient *to, cs_db *db, const cs_ticket *t,
+static int named_recipient(cs_outbox__recipient *to, cs_db *db, const cs_ticket *t,
                            const cs_outbox__channel_info *ch, const char *given)
 {
     int kind = cs_channel_kind_identity(ch->kind), rc;
-    sqlite3_stmt *st;
     char *value = NULL;
     bool found = false;
 
     if (cs_identity_normalize(&value, kind, given) < 0)
         return cs_error__refield("recipient");
-    if (!(st = cs_db__stmt(db, sql_named_identity))) {
-        rc = cs_error_last()->code;
-        goto out;
-    }
-    sqlite3_bind_int64(st, 1, cs_ticket_customer_id(t));
-    sqlite3_bind_int(st, 2, kind);
-    cs_db__bind_text(st, 3, value);
-    if ((rc = read_recipient(to, &found, db, st)) == CS_OK && !found)
+    if ((rc = cs_store__outbox_named_identity(to, &found, db, cs_ticket_customer_id(t), kind,
+                                              value)) == CS_OK &&
+        !found)
         rc = cs_error__inval("recipient", "recipient \"%s\" is not one of the customer's %s "
                              "identities", value, cs_identity_kind_name(kind));
-out:
     cs_mem__free(value);
     return rc;
 }
@@ -234,34 +167,36 @@ int cs_outbox__message_id(char *buf, size_t size, const char *domain)
     return CS_OK;
 }
 
+/* What mail_hints gathers from the thread, newest first. */
+struct thread {
+    char **in_reply_to;
+    cs_strv ids;
+};
+
+static int thread_id(void *payload, const char *external_id, int direction)
+{
+    struct thread *th = payload;
+
+    if (!*th->in_reply_to && direction == CS_DIRECTION_INBOUND &&
+        !(*th->in_reply_to = cs_mem__strdup(external_id)))
+        return cs_error__nomem();
+    return cs_strv__push(&th->ids, external_id);
+}
+
 /* Mail threading hints: In-Reply-To is the customer's latest mail, References the thread's
  * message ids, oldest first. */
 static int mail_hints(cs_db *db, int64_t ticket_id, char **in_reply_to, char **refs)
 {
-    sqlite3_stmt *st = cs_db__stmt(db, sql_mail_ids);
+    struct thread th = {in_reply_to, {0}};
     const char *ids[REFERENCES_MAX];
-    cs_strv rows = {0};
     size_t n = 0, len = 1;
-    int rc = CS_OK, step;
+    int rc;
 
     *in_reply_to = *refs = NULL;
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, ticket_id);
-    while (rc == CS_OK && (step = cs_db__step(db, st)) == SQLITE_ROW) {
-        const char *id = (const char *)sqlite3_column_text(st, 0);
-        if (!*in_reply_to && sqlite3_column_int(st, 1) == CS_DIRECTION_INBOUND &&
-            !(*in_reply_to = cs_mem__strdup(id)))
-            rc = cs_error__nomem();
-        if (rc == CS_OK)
-            rc = cs_strv__push(&rows, id);
-    }
-    if (rc == CS_OK && step != SQLITE_DONE)
-        rc = cs_db__error(db, step, "read thread");
-    cs_db__done(st);
-    for (size_t i = rows.n; rc == CS_OK && i-- > 0;) {
-        ids[n++] = rows.v[i];
-        len += strlen(rows.v[i]) + 1;
+    rc = cs_store__outbox_thread_ids(db, ticket_id, REFERENCES_MAX, thread_id, &th);
+    for (size_t i = th.ids.n; rc == CS_OK && i-- > 0;) {
+        ids[n++] = th.ids.v[i];
+        len += strlen(th.ids.v[i]) + 1;
     }
     if (rc == CS_OK && n) {
         if (!(*refs = cs_mem__alloc(len))) {
@@ -275,7 +210,7 @@ static int mail_hints(cs_db *db, int64_t ticket_id, char **in_reply_to, char **r
             }
         }
     }
-    cs_strv__free(&rows);
+    cs_strv__free(&th.ids);
     return rc;
 }
 
@@ -317,11 +252,10 @@ static char *html_escape(const char *s)
 static int signed_body(char **out, char **html_out, cs_db *db, const cs_actor *by,
                        const cs_outbox__channel_info *ch, const char *body, const char *html)
 {
-    bool mail = ch->kind == CS_CHANNEL_EMAIL || ch->kind == CS_CHANNEL_WEBFORM;
-    const char *name, *initials;
+    bool mail = ch->kind == CS_CHANNEL_EMAIL || ch->kind == CS_CHANNEL_WEBFORM, found;
     char *escaped = NULL;
-    sqlite3_stmt *st;
-    int rc = CS_OK;
+    cs_agent *agent;
+    int rc;
 
     *out = *html_out = NULL;
     if (!ch->signature || by->kind != CS_ACTOR_AGENT) {
@@ -329,59 +263,38 @@ static int signed_body(char **out, char **html_out, cs_db *db, const cs_actor *b
             return cs_error__nomem();
         return CS_OK;
     }
-    if (!(st = cs_db__stmt(db, sql_agent_sign)))
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, by->id);
-    if (cs_db__step(db, st) != SQLITE_ROW) {
-        cs_db__done(st);
-        return signed_body(out, html_out, db, &cs_actor__system, ch, body, html);
+    if (!(agent = cs_mem__calloc(1, sizeof(*agent))))
+        return cs_error__nomem();
+    if ((rc = cs_store__agent_get(agent, &found, db, by->id)) < 0 || !found) {
+        cs_agent_free(agent);
+        return rc < 0 ? rc : signed_body(out, html_out, db, &cs_actor__system, ch, body, html);
     }
-    name = (const char *)sqlite3_column_text(st, 0);
-    initials = (const char *)sqlite3_column_text(st, 1);
-    if ((rc = append_sign(out, mail ? "%s\n\n-- \n%s" : "%s ^%s", body, mail ? name : initials)) ==
-            CS_OK &&
+    if ((rc = append_sign(out, mail ? "%s\n\n-- \n%s" : "%s ^%s", body,
+                          mail ? agent->name : agent->initials)) == CS_OK &&
         html)
-        rc = (escaped = html_escape(name))
+        rc = (escaped = html_escape(agent->name))
                  ? append_sign(html_out, "%s\n<p>-- <br>\n%s</p>\n", html, escaped)
                  : cs_error__nomem();
     cs_mem__free(escaped);
-    cs_db__done(st);
+    cs_agent_free(agent);
     return rc;
 }
 
+/* The channel of the ticket's latest inbound message, else (also when that cannot be read)
+ * `fallback`. */
 static int64_t latest_inbound_channel(cs_db *db, int64_t ticket_id, int64_t fallback)
 {
-    sqlite3_stmt *st = cs_db__stmt(db, sql_latest_inbound_channel);
-    int64_t id = fallback;
+    int64_t id;
 
-    if (!st)
+    if (cs_store__outbox_latest_inbound_channel(&id, db, ticket_id) < 0 || !id)
         return fallback;
-    sqlite3_bind_int64(st, 1, ticket_id);
-    if (cs_db__step(db, st) == SQLITE_ROW)
-        id = sqlite3_column_int64(st, 0);
-    cs_db__done(st);
     return id;
-}
-
-static int set_message_column(cs_db *db, const char *sql, int64_t message_id, const char *text,
-                              int64_t value)
-{
-    sqlite3_stmt *st = cs_db__stmt(db, sql);
-
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, message_id);
-    if (text)
-        cs_db__bind_text(st, 2, text);
-    else
-        sqlite3_bind_int64(st, 2, value);
-    return cs_db__exec_stmt(db, st);
 }
 
 struct reply {
     cs_ticket *ticket;
     cs_outbox__channel_info ch;
-    struct recipient to, rule; /* `rule` only when the agent named `to` */
+    cs_outbox__recipient to, rule; /* `rule` only when the agent named `to` */
     char *body, *html, *subject, *in_reply_to, *refs;
     char header_id[CS_IDENTITY_MAX];
 };
@@ -474,10 +387,10 @@ static int reply(int64_t *message_id, cs_db *db, const cs_actor *by, int64_t tic
     mf.attachments = o->attachments;
     mf.nattachments = o->nattachments;
     if ((rc = cs_message__insert(&mid, db, &mf, NULL, by->kind, by->id)) < 0 ||
-        (rc = set_message_column(db, sql_set_same_channel, mid, NULL, r.ch.id == latest)) < 0)
+        (rc = cs_store__outbox_set_same_channel(db, mid, r.ch.id == latest)) < 0)
         goto out;
     if (mail && ((rc = cs_outbox__message_id(r.header_id, sizeof(r.header_id), r.ch.domain)) < 0 ||
-                 (rc = set_message_column(db, sql_set_external, mid, r.header_id, 0)) < 0))
+                 (rc = cs_store__outbox_set_external_id(db, mid, r.header_id)) < 0))
         goto out;
     if ((rc = cs_audit__record(db, by, "message", mid, ticket_id, cs_ticket_customer_id(r.ticket),
                                "reply", "channel_id", NULL, cs_int__text(a, r.ch.id, false))) < 0)
@@ -773,7 +686,7 @@ static int ack(cs_db *db, int64_t item_id, int64_t lease, const char *external_i
     if ((rc = cs_store__outbox_sent(db, item_id, cs_db_now(db), external_id)) < 0)
         return rc;
     if (it.message_id && external_id && *external_id) {
-        rc = set_message_column(db, sql_set_external, it.message_id, external_id, 0);
+        rc = cs_store__outbox_set_external_id(db, it.message_id, external_id);
         if (rc == CS_EEXISTS)
             rc = cs_error__set(CS_EEXISTS, "external_id", "external id \"%s\" is already "
                                "taken on the item's channel", external_id);
@@ -869,29 +782,19 @@ int cs_outbox__erase_customer(cs_db *db, int64_t customer_id)
 
 int cs_reply_channel_stats(cs_db *db, cs_time from, cs_time to, int64_t *same, int64_t *total)
 {
-    sqlite3_stmt *st;
+    int64_t n_same, n_total;
     cs_actor by;
     int rc;
 
     if (!db)
         return cs_error__inval("db", "db is NULL");
-    if ((rc = cs_perm__require(&by, db, CS_CAP_REPORT_READ)) < 0)
+    if ((rc = cs_perm__require(&by, db, CS_CAP_REPORT_READ)) < 0 ||
+        (rc = cs_store__outbox_reply_stats(&n_total, &n_same, db, from, to,
+                                           cs_perm__scope(&by))) < 0)
         return rc;
-    if (!(st = cs_db__stmt(db, sql_stats)))
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, from);
-    sqlite3_bind_int64(st, 2, to);
-    sqlite3_bind_int64(st, 3, cs_perm__scope(&by));
-    rc = cs_db__step(db, st);
-    if (rc == SQLITE_ROW) {
-        if (total)
-            *total = sqlite3_column_int64(st, 0);
-        if (same)
-            *same = sqlite3_column_int64(st, 1);
-        rc = CS_OK;
-    } else {
-        rc = cs_db__error(db, rc, "read reply statistics");
-    }
-    cs_db__done(st);
-    return rc;
+    if (total)
+        *total = n_total;
+    if (same)
+        *same = n_same;
+    return CS_OK;
 }

@@ -67,6 +67,12 @@ typedef struct cs_outbox__listed {
     const char *kind, *recipient, *last_error, *cancel_reason;
 } cs_outbox__listed;
 
+/* An identity a message may go to. */
+typedef struct cs_outbox__recipient {
+    int64_t id;
+    char *value;
+} cs_outbox__recipient;
+
 /* Queue item `e` at `now`, due at once; *id is its id. Strings are stored as given. */
 int cs_store__outbox_insert(int64_t *id, cs_db *db, const cs_outbox__entry *e, cs_time now);
 
@@ -108,5 +114,37 @@ int cs_store__outbox_list(cs_db *db, int state, size_t limit, cs_store__outbox_l
  * the recipient, texts and headers of all. */
 int cs_store__outbox_cancel_customer(cs_db *db, int64_t customer_id, const char *reason);
 int cs_store__outbox_blank_customer(cs_db *db, int64_t customer_id);
+
+/* Other modules' tables (to move to their owner) ---------------------------------------- */
+
+/* message: the channel of the ticket's latest inbound message that has one; 0 for none. */
+int cs_store__outbox_latest_inbound_channel(int64_t *channel_id, cs_db *db, int64_t ticket_id);
+/* identity, message: the customer's identity of `kind` they last wrote from, on ticket
+ * `ticket_id` first, then on channel `channel_id`, then anywhere. */
+int cs_store__outbox_wrote_from(cs_outbox__recipient *out, bool *found, cs_db *db,
+                                int64_t customer_id, int kind, int64_t ticket_id,
+                                int64_t channel_id);
+/* identity: the customer's oldest identity of `kind`, or the one whose value is `value`. */
+int cs_store__outbox_oldest_identity(cs_outbox__recipient *out, bool *found, cs_db *db,
+                                     int64_t customer_id, int kind);
+int cs_store__outbox_named_identity(cs_outbox__recipient *out, bool *found, cs_db *db,
+                                    int64_t customer_id, int kind, const char *value);
+
+/* Takes the external id and direction of one message, borrowed for the call; anything but
+ * CS_OK stops the list and is returned. */
+typedef int (*cs_store__outbox_thread_fn)(void *payload, const char *external_id, int direction);
+/* message, channel: the external ids of the ticket's public messages on mail channels,
+ * newest first, at most `max`. */
+int cs_store__outbox_thread_ids(cs_db *db, int64_t ticket_id, size_t max,
+                                cs_store__outbox_thread_fn fn, void *payload);
+/* message: set a message's external id (CS_EEXISTS when its channel has it already), or
+ * whether it went out on the channel of the customer's latest message. */
+int cs_store__outbox_set_external_id(cs_db *db, int64_t message_id, const char *external_id);
+int cs_store__outbox_set_same_channel(cs_db *db, int64_t message_id, bool same);
+/* message, ticket: of the public agents' replies written in [from, to) that say whether
+ * they went out on the channel of the customer's latest message, how many (*total) and how
+ * many did (*same); only on the tickets agent `scope` sees (0: all, CS_SCOPE_SQL). */
+int cs_store__outbox_reply_stats(int64_t *total, int64_t *same, cs_db *db, cs_time from, cs_time to,
+                                 int64_t scope);
 
 #endif

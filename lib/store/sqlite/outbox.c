@@ -389,3 +389,179 @@ int cs_store__outbox_blank_customer(cs_db *db, int64_t customer_id)
     sqlite3_bind_int64(st, 1, customer_id);
     return cs_db__exec_stmt(db, st);
 }
+
+/* Other modules' tables (to move to their owner) ---------------------------------------- */
+
+/* ?2 the inbound direction. */
+static const char sql_latest_inbound_channel[] =
+    "SELECT channel_id FROM message WHERE ticket_id = ?1 AND direction = ?2"
+    " AND channel_id IS NOT NULL ORDER BY id DESC LIMIT 1";
+/* ?1 the customer, ?2 the identity kind, ?5 the inbound direction. The one they last wrote
+ * from: on this ticket (?3) first, then on this channel (?4), then anywhere. */
+static const char sql_wrote_from[] =
+    "SELECT i.id, i.value FROM identity i JOIN message m ON m.identity_id = i.id"
+    " WHERE i.customer_id = ?1 AND i.kind = ?2 AND m.direction = ?5"
+    " ORDER BY m.ticket_id = ?3 DESC, m.channel_id IS ?4 DESC, m.id DESC LIMIT 1";
+static const char sql_oldest_identity[] =
+    "SELECT id, value FROM identity WHERE customer_id = ?1 AND kind = ?2 ORDER BY id LIMIT 1";
+static const char sql_named_identity[] =
+    "SELECT id, value FROM identity WHERE customer_id = ?1 AND kind = ?2 AND value = ?3";
+/* ?2 the public visibility, ?3 the mail channel kind. */
+static const char sql_thread_ids[] =
+    "SELECT m.external_id, m.direction FROM message m JOIN channel c ON c.id = m.channel_id"
+    " WHERE m.ticket_id = ?1 AND m.visibility = ?2 AND m.external_id IS NOT NULL"
+    " AND c.kind = ?3 ORDER BY m.id DESC LIMIT ?4";
+static const char sql_set_external_id[] = "UPDATE message SET external_id = ?2 WHERE id = ?1";
+static const char sql_set_same_channel[] = "UPDATE message SET same_channel = ?2 WHERE id = ?1";
+/* ?4 the outbound direction, ?5 the public visibility, ?6 the agents' author kind. */
+static const char sql_reply_stats[] =
+    "SELECT count(*), coalesce(sum(m.same_channel), 0) FROM message m"
+    " JOIN ticket t ON t.id = m.ticket_id WHERE m.direction = ?4"
+    " AND m.visibility = ?5 AND m.author_kind = ?6 AND m.same_channel IS NOT NULL"
+    " AND m.created_at >= ?1 AND m.created_at < ?2 AND " CS_SCOPE_SQL("t", "?3");
+
+int cs_store__outbox_latest_inbound_channel(int64_t *channel_id, cs_db *db, int64_t ticket_id)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_latest_inbound_channel);
+    int step;
+
+    *channel_id = 0;
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, ticket_id);
+    sqlite3_bind_int(st, 2, CS_DIRECTION_INBOUND);
+    if ((step = cs_db__step(db, st)) == SQLITE_ROW)
+        *channel_id = sqlite3_column_int64(st, 0);
+    cs_db__done(st);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? CS_OK
+                                                     : cs_db__error(db, step, "read channel");
+}
+
+/* The first row (id, value) of a bound statement, which is then released. */
+static int read_recipient(cs_outbox__recipient *out, bool *found, cs_db *db, sqlite3_stmt *st)
+{
+    int rc = CS_OK, step = cs_db__step(db, st);
+
+    *found = false;
+    if (step == SQLITE_ROW) {
+        out->id = sqlite3_column_int64(st, 0);
+        out->value = cs_db__column_strdup(st, 1, &rc);
+        *found = rc == CS_OK;
+    } else if (step != SQLITE_DONE) {
+        rc = cs_db__error(db, step, "read identity");
+    }
+    cs_db__done(st);
+    return rc;
+}
+
+int cs_store__outbox_wrote_from(cs_outbox__recipient *out, bool *found, cs_db *db,
+                                int64_t customer_id, int kind, int64_t ticket_id,
+                                int64_t channel_id)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_wrote_from);
+
+    *found = false;
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, customer_id);
+    sqlite3_bind_int(st, 2, kind);
+    sqlite3_bind_int64(st, 3, ticket_id);
+    sqlite3_bind_int64(st, 4, channel_id);
+    sqlite3_bind_int(st, 5, CS_DIRECTION_INBOUND);
+    return read_recipient(out, found, db, st);
+}
+
+int cs_store__outbox_oldest_identity(cs_outbox__recipient *out, bool *found, cs_db *db,
+                                     int64_t customer_id, int kind)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_oldest_identity);
+
+    *found = false;
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, customer_id);
+    sqlite3_bind_int(st, 2, kind);
+    return read_recipient(out, found, db, st);
+}
+
+int cs_store__outbox_named_identity(cs_outbox__recipient *out, bool *found, cs_db *db,
+                                    int64_t customer_id, int kind, const char *value)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_named_identity);
+
+    *found = false;
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, customer_id);
+    sqlite3_bind_int(st, 2, kind);
+    cs_db__bind_text(st, 3, value);
+    return read_recipient(out, found, db, st);
+}
+
+int cs_store__outbox_thread_ids(cs_db *db, int64_t ticket_id, size_t max,
+                                cs_store__outbox_thread_fn fn, void *payload)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_thread_ids);
+    int rc = CS_OK, step = SQLITE_DONE;
+
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, ticket_id);
+    sqlite3_bind_int(st, 2, CS_VISIBILITY_PUBLIC);
+    sqlite3_bind_int(st, 3, CS_CHANNEL_EMAIL);
+    sqlite3_bind_int64(st, 4, (int64_t)max);
+    while (rc == CS_OK && (step = cs_db__step(db, st)) == SQLITE_ROW)
+        rc = fn(payload, (const char *)sqlite3_column_text(st, 0), sqlite3_column_int(st, 1));
+    if (rc == CS_OK && step != SQLITE_DONE)
+        rc = cs_db__error(db, step, "read thread");
+    cs_db__done(st);
+    return rc;
+}
+
+int cs_store__outbox_set_external_id(cs_db *db, int64_t message_id, const char *external_id)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_set_external_id);
+
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, message_id);
+    cs_db__bind_text(st, 2, external_id);
+    return cs_db__exec_stmt(db, st);
+}
+
+int cs_store__outbox_set_same_channel(cs_db *db, int64_t message_id, bool same)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_set_same_channel);
+
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, message_id);
+    sqlite3_bind_int64(st, 2, same);
+    return cs_db__exec_stmt(db, st);
+}
+
+int cs_store__outbox_reply_stats(int64_t *total, int64_t *same, cs_db *db, cs_time from, cs_time to,
+                                 int64_t scope)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_reply_stats);
+    int rc;
+
+    *total = *same = 0;
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, from);
+    sqlite3_bind_int64(st, 2, to);
+    sqlite3_bind_int64(st, 3, scope);
+    sqlite3_bind_int(st, 4, CS_DIRECTION_OUTBOUND);
+    sqlite3_bind_int(st, 5, CS_VISIBILITY_PUBLIC);
+    sqlite3_bind_int(st, 6, CS_ACTOR_AGENT);
+    if ((rc = cs_db__step(db, st)) == SQLITE_ROW) {
+        *total = sqlite3_column_int64(st, 0);
+        *same = sqlite3_column_int64(st, 1);
+        rc = CS_OK;
+    } else {
+        rc = cs_db__error(db, rc, "read reply statistics");
+    }
+    cs_db__done(st);
+    return rc;
+}
