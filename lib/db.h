@@ -139,10 +139,6 @@ int cs_db__exists(cs_db *db, const char *sql, int64_t id, const char *field, con
 
 /* util.c: read the first text column of every row of a statement, then release it. */
 int cs_strv__load(cs_strv *out, cs_db *db, sqlite3_stmt *st);
-/* Every row of a bound statement as an array of `row`'s objects, dumped as cs_json__dump()
- * does; the statement is released. `what` names the read in an error. */
-int cs_json__rows(char **out, cs_db *db, sqlite3_stmt *st, struct json_t *(*row)(sqlite3_stmt *),
-                  const char *what);
 /* An SQL condition on ticket alias T: true for every ticket when parameter P is 0, else for
  * the tickets of agent P's groups and those assigned to it. */
 #define CS_SCOPE_SQL(T, P)                                                                     \

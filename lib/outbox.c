@@ -13,271 +13,133 @@
 
 #include "cs-internal.h"
 #include "react.h"
-#include "db.h"
 #include "perm.h"
 #include "audit.h"
+#include "agent.h"
 #include "ticket.h"
 #include "message.h"
 #include "outbox.h"
 #include "setting.h"
+#include "store/channel.h"
 
 #define MAX_BACKOFF (6 * 3600)
 #define REFERENCES_MAX 20
 #define EXPIRED_BATCH 64
 
-/* The statement table. */
-static const char sql_queue[] =
-    "INSERT INTO outbox (channel_id, ticket_id, message_id, kind, recipient, subject, body,"
-    " header_message_id, in_reply_to, refs, next_attempt_at, created_at, identity_id, html)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13)";
-static const char sql_channel[] =
-    "SELECT kind, enabled, signature, address, name FROM channel WHERE id = ?1";
-static const char sql_latest_inbound_channel[] =
-    "SELECT channel_id FROM message WHERE ticket_id = ?1 AND direction = 1"
-    " AND channel_id IS NOT NULL ORDER BY id DESC LIMIT 1";
-/* Recipients: ?1 the customer, ?2 the identity kind. The one they last wrote from: on this
- * ticket (?3) first, then on this channel (?4), then anywhere; else their oldest. */
-static const char sql_wrote_from[] =
-    "SELECT i.id, i.value FROM identity i JOIN message m ON m.identity_id = i.id"
-    " WHERE i.customer_id = ?1 AND i.kind = ?2 AND m.direction = 1"
-    " ORDER BY m.ticket_id = ?3 DESC, m.channel_id IS ?4 DESC, m.id DESC LIMIT 1";
-static const char sql_oldest_identity[] =
-    "SELECT id, value FROM identity WHERE customer_id = ?1 AND kind = ?2 ORDER BY id LIMIT 1";
-static const char sql_named_identity[] =
-    "SELECT id, value FROM identity WHERE customer_id = ?1 AND kind = ?2 AND value = ?3";
-static const char sql_agent_sign[] = "SELECT name, initials FROM agent WHERE id = ?1";
-static const char sql_mail_ids[] =
-    "SELECT m.external_id, m.direction FROM message m JOIN channel c ON c.id = m.channel_id"
-    " WHERE m.ticket_id = ?1 AND m.visibility = 1 AND m.external_id IS NOT NULL"
-    " AND c.kind = 1 ORDER BY m.id DESC LIMIT " CS_STR(REFERENCES_MAX);
-static const char sql_set_external[] = "UPDATE message SET external_id = ?2 WHERE id = ?1";
-static const char sql_set_same_channel[] = "UPDATE message SET same_channel = ?2 WHERE id = ?1";
-/* Leases that ran out without an answer, a batch at a time (see settle_expired). */
-static const char sql_expired[] =
-    "SELECT id, attempts, lease_until FROM outbox WHERE state = 2 AND lease_until <= ?1"
-    " ORDER BY id LIMIT " CS_STR(EXPIRED_BATCH);
-/* Due items, with the reason (an index into cancel_reasons) not to send one. */
-static const char sql_due[] =
-    "SELECT o.id, CASE WHEN c.erased_at IS NOT NULL THEN 1 WHEN o.identity_id IS NULL THEN 2"
-    " WHEN i.customer_id <> t.customer_id THEN 3 ELSE 0 END"
-    " FROM outbox o JOIN ticket t ON t.id = o.ticket_id JOIN customer c ON c.id = t.customer_id"
-    " LEFT JOIN identity i ON i.id = o.identity_id"
-    " WHERE o.state = 1 AND o.next_attempt_at <= ?1"
-    " AND (?2 = 0 OR o.channel_id = ?2)"
-    " AND (?3 = 0 OR o.channel_id IN (SELECT id FROM channel WHERE kind = ?3))"
-    " ORDER BY o.next_attempt_at, o.id LIMIT ?4";
-static const char sql_lease[] =
-    "UPDATE outbox SET state = 2, lease = lease + 1, lease_until = ?2, attempts = attempts + 1"
-    " WHERE id = ?1";
-static const char sql_cancel[] =
-    "UPDATE outbox SET state = 5, cancel_reason = ?2, lease_until = NULL WHERE id = ?1";
-static const char sql_item[] =
-    "SELECT o.id, o.lease, o.lease_until, o.channel_id, c.kind, o.ticket_id, o.message_id,"
-    " o.kind, o.recipient, o.subject, o.body, o.header_message_id, o.in_reply_to, o.refs,"
-    " o.attempts FROM outbox o JOIN channel c ON c.id = o.channel_id WHERE o.id = ?1";
-static const char sql_item_state[] =
-    "SELECT state, lease, attempts, message_id, lease_until IS NOT NULL, cancel_reason"
-    " FROM outbox WHERE id = ?1";
-static const char sql_sent[] =
-    "UPDATE outbox SET state = 3, sent_at = ?2, external_id = ?3, lease_until = NULL"
-    " WHERE id = ?1";
-/* A failed attempt; ?5 non-zero keeps the lease open (an expired lease: its holder may
- * still answer, see cs_outbox_ack). */
-static const char sql_failed[] =
-    "UPDATE outbox SET state = ?2, next_attempt_at = ?3, last_error = ?4,"
-    " lease_until = CASE WHEN ?5 THEN lease_until END WHERE id = ?1";
-/* A late failure of a lease a claim already counted: only its words, and the lease ends. */
-static const char sql_late_failure[] =
-    "UPDATE outbox SET last_error = coalesce(?2, last_error), lease_until = NULL,"
-    " next_attempt_at = CASE WHEN state = 1 AND ?3 > 0 THEN ?3 ELSE next_attempt_at END"
-    " WHERE id = ?1";
-static const char sql_list[] =
-    "SELECT id, state, kind, channel_id, ticket_id, recipient, attempts, next_attempt_at,"
-    " last_error, cancel_reason FROM outbox WHERE (?1 = 0 OR state = ?1) ORDER BY id LIMIT ?2";
-/* Erasure: ?1 the customer. Everything addressed to them, through their tickets or their
- * identities (before those are deleted). */
-#define CUSTOMER_ITEMS                                                                             \
-    "(ticket_id IN (SELECT id FROM ticket WHERE customer_id = ?1)"                                 \
-    " OR identity_id IN (SELECT id FROM identity WHERE customer_id = ?1))"
-static const char sql_cancel_customer[] =
-    "UPDATE outbox SET state = 5, cancel_reason = ?2, lease_until = NULL"
-    " WHERE state IN (1, 2, 4) AND " CUSTOMER_ITEMS;
-static const char sql_erase_customer[] =
-    "UPDATE outbox SET recipient = 'erased', subject = NULL, body = '', header_message_id = NULL,"
-    " in_reply_to = NULL, refs = NULL, last_error = NULL, external_id = NULL, html = NULL WHERE "
-    CUSTOMER_ITEMS;
-static const char sql_stats[] =
-    "SELECT count(*), coalesce(sum(m.same_channel), 0) FROM message m"
-    " JOIN ticket t ON t.id = m.ticket_id WHERE m.direction = 2"
-    " AND m.visibility = 1 AND m.author_kind = 1 AND m.same_channel IS NOT NULL"
-    " AND m.created_at >= ?1 AND m.created_at < ?2 AND " CS_SCOPE_SQL("t", "?3");
-
 static const char *state_names[] = {NULL, "queued", "leased", "sent", "dead", "cancelled"};
 
-/* Why a due item is cancelled instead of sent; indexed by sql_due's second column. */
-static const char *const cancel_reasons[] = {
-    NULL,
-    "the customer was erased",
-    "the recipient's identity was removed",
-    "the recipient's identity belongs to another customer now",
+/* Why a due item is cancelled instead of sent; indexed by its hold. */
+static const char *const cancel_reasons[CS_OUTBOX__HOLDS] = {
+    [CS_OUTBOX__SEND] = NULL,
+    [CS_OUTBOX__ERASED] = "the customer was erased",
+    [CS_OUTBOX__REMOVED] = "the recipient's identity was removed",
+    [CS_OUTBOX__MOVED] = "the recipient's identity belongs to another customer now",
 };
 
-/* Bind a value an adapter puts into a header (To, Subject, Message-ID, In-Reply-To,
- * References). This is the one place such values pass, whatever their source (a customer's
- * subject or Message-ID, a channel's address, a name) and whatever the kind of item, so the
- * one rule holds for all of them: control characters become spaces and no value can start
- * a header line of its own. The copy is bound SQLITE_TRANSIENT and released at once. */
-static int bind_header(sqlite3_stmt *st, int idx, const char *value)
+/* A value an adapter puts into a header (To, Subject, Message-ID, In-Reply-To, References),
+ * as it is queued. This is the one place such values pass, whatever their source (a
+ * customer's subject or Message-ID, a channel's address, a name) and whatever the kind of
+ * item, so the one rule holds for all of them: control characters become spaces and no
+ * value can start a header line of its own. *line is NULL for NULL, else the caller's. */
+static int header_line(char **line, const char *value)
 {
-    char *line;
-    int rc;
-
+    *line = NULL;
     if (!value)
-        return cs_db__bind_text(st, idx, NULL) == SQLITE_OK ? CS_OK : cs_error__nomem();
-    if (!(line = cs_mem__strdup(value)))
+        return CS_OK;
+    if (!(*line = cs_mem__strdup(value)))
         return cs_error__nomem();
-    cs_text__one_line(line);
-    rc = sqlite3_bind_text(st, idx, line, -1, SQLITE_TRANSIENT);
-    cs_mem__free(line);
-    return rc == SQLITE_OK ? CS_OK : cs_error__nomem();
+    cs_text__one_line(*line);
+    return CS_OK;
 }
 
 int cs_outbox__queue(int64_t *id, cs_db *db, const cs_outbox__entry *e)
 {
-    sqlite3_stmt *st = cs_db__stmt(db, sql_queue);
-    int rc;
+    cs_outbox__entry q = *e;
+    const char **header[] = {&q.recipient, &q.subject, &q.header_message_id, &q.in_reply_to,
+                             &q.references};
+    char *line[CS_ARRAY_SIZE(header)] = {NULL};
+    int64_t queued;
+    int rc = CS_OK;
 
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, e->channel_id);
-    sqlite3_bind_int64(st, 2, e->ticket_id);
-    if (e->message_id)
-        sqlite3_bind_int64(st, 3, e->message_id);
-    cs_db__bind_text(st, 4, e->kind);
-    cs_db__bind_text(st, 7, e->body);
-    cs_db__bind_text(st, 13, e->html);
-    sqlite3_bind_int64(st, 11, cs_db_now(db));
-    if ((rc = bind_header(st, 5, e->recipient)) < 0 || (rc = bind_header(st, 6, e->subject)) < 0 ||
-        (rc = bind_header(st, 8, e->header_message_id)) < 0 ||
-        (rc = bind_header(st, 9, e->in_reply_to)) < 0 ||
-        (rc = bind_header(st, 10, e->references)) < 0) {
-        cs_db__done(st);
-        return rc;
-    }
-    if (e->identity_id)
-        sqlite3_bind_int64(st, 12, e->identity_id);
-    if ((rc = cs_db__exec_stmt(db, st)) == CS_OK && id)
-        *id = sqlite3_last_insert_rowid(db->sql);
+    for (size_t i = 0; i < CS_ARRAY_SIZE(header) && rc == CS_OK; i++)
+        if ((rc = header_line(&line[i], *header[i])) == CS_OK)
+            *header[i] = line[i];
+    if (rc == CS_OK && (rc = cs_store__outbox_insert(&queued, db, &q, cs_db_now(db))) == CS_OK &&
+        id)
+        *id = queued;
+    for (size_t i = 0; i < CS_ARRAY_SIZE(line); i++)
+        cs_mem__free(line[i]);
     return rc;
 }
 
 int cs_outbox__channel(cs_outbox__channel_info *out, cs_db *db, int64_t channel_id)
 {
-    sqlite3_stmt *st = cs_db__stmt(db, sql_channel);
+    cs_channel *ch;
     const char *address;
     int rc;
 
     memset(out, 0, sizeof(*out));
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, channel_id);
-    if ((rc = cs_db__one(db, st, channel_id, "channel_id", "channel")) < 0)
+    if ((rc = cs_store__channel_get(&ch, db, channel_id)) < 0)
         return rc;
+    if (!ch)
+        return cs_error__set(CS_ENOTFOUND, "channel_id", "channel %lld does not exist",
+                             (long long)channel_id);
     out->id = channel_id;
-    out->kind = sqlite3_column_int(st, 0);
-    out->enabled = sqlite3_column_int(st, 1);
-    out->signature = sqlite3_column_int(st, 2);
-    address = (const char *)sqlite3_column_text(st, 3);
-    address = address && strrchr(address, '@') ? strrchr(address, '@') + 1 : NULL;
+    out->kind = ch->kind;
+    out->enabled = ch->enabled;
+    out->signature = ch->signature;
+    address = ch->address && strrchr(ch->address, '@') ? strrchr(ch->address, '@') + 1 : NULL;
     /* The domain of generated Message-IDs: a plain host name, or a name that cannot clash. */
     if (!address || !*address || strlen(address) >= sizeof(out->domain) ||
         address[strspn(address, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                 "0123456789.-")])
         address = "libcs.invalid";
     snprintf(out->domain, sizeof(out->domain), "%s", address);
-    cs_db__done(st);
+    cs_channel__free(ch);
     if (!out->enabled)
         return cs_error__set(CS_ECONFLICT, "channel_id", "channel %lld is disabled",
                              (long long)channel_id);
     return CS_OK;
 }
 
-/* The identity a message goes to. */
-struct recipient {
-    int64_t id;
-    char *value;
-};
-
-/* The first row (id, value) of a bound statement, which is then released. */
-static int read_recipient(struct recipient *to, bool *found, cs_db *db, sqlite3_stmt *st)
-{
-    int rc = CS_OK, step = cs_db__step(db, st);
-
-    *found = false;
-    if (step == SQLITE_ROW) {
-        to->id = sqlite3_column_int64(st, 0);
-        to->value = cs_db__column_strdup(st, 1, &rc);
-        *found = rc == CS_OK;
-    } else if (step != SQLITE_DONE) {
-        rc = cs_db__error(db, step, "read identity");
-    }
-    cs_db__done(st);
-    return rc;
-}
-
 /* Whom a reply on `ch` goes to unless the agent names someone: the identity of the channel's
  * kind the customer last wrote from (on this ticket, else on this channel, else anywhere),
  * else their oldest of that kind. Never simply the newest: an agent adding an address is
  * not the customer choosing it. */
-static int rule_recipient(struct recipient *to, cs_db *db, const cs_ticket *t,
+static int rule_recipient(cs_outbox__recipient *to, cs_db *db, const cs_ticket *t,
                           const cs_outbox__channel_info *ch)
 {
-    static const char *const sql[] = {sql_wrote_from, sql_oldest_identity};
-    int kind = cs_channel_kind_identity(ch->kind), rc = CS_OK;
+    int kind = cs_channel_kind_identity(ch->kind), rc;
+    int64_t customer_id = cs_ticket_customer_id(t);
     bool found = false;
 
-    for (size_t i = 0; i < CS_ARRAY_SIZE(sql) && !found && rc == CS_OK; i++) {
-        sqlite3_stmt *st = cs_db__stmt(db, sql[i]);
-        if (!st)
-            return cs_error_last()->code;
-        sqlite3_bind_int64(st, 1, cs_ticket_customer_id(t));
-        sqlite3_bind_int(st, 2, kind);
-        if (sqlite3_bind_parameter_count(st) > 2) {
-            sqlite3_bind_int64(st, 3, cs_ticket_id(t));
-            sqlite3_bind_int64(st, 4, ch->id);
-        }
-        rc = read_recipient(to, &found, db, st);
-    }
+    if ((rc = cs_store__outbox_wrote_from(to, &found, db, customer_id, kind, cs_ticket_id(t),
+                                          ch->id)) == CS_OK &&
+        !found)
+        rc = cs_store__outbox_oldest_identity(to, &found, db, customer_id, kind);
     if (rc == CS_OK && !found)
         rc = cs_error__inval("channel_id", "customer %lld has no %s identity, needed to reply "
-                             "on %s channels", (long long)cs_ticket_customer_id(t),
+                             "on %s channels", (long long)customer_id,
                              cs_identity_kind_name(kind), cs_channel_kind_name(ch->kind));
     return rc;
 }
 
 /* The address the agent named: one of the customer's identities of the channel's kind. The
  * refusal reads the same whether the address is someone else's or nobody's. */
-static int named_recipient(struct recipient *to, cs_db *db, const cs_ticket *t,
+static int named_recipient(cs_outbox__recipient *to, cs_db *db, const cs_ticket *t,
                            const cs_outbox__channel_info *ch, const char *given)
 {
     int kind = cs_channel_kind_identity(ch->kind), rc;
-    sqlite3_stmt *st;
     char *value = NULL;
     bool found = false;
 
     if (cs_identity_normalize(&value, kind, given) < 0)
         return cs_error__refield("recipient");
-    if (!(st = cs_db__stmt(db, sql_named_identity))) {
-        rc = cs_error_last()->code;
-        goto out;
-    }
-    sqlite3_bind_int64(st, 1, cs_ticket_customer_id(t));
-    sqlite3_bind_int(st, 2, kind);
-    cs_db__bind_text(st, 3, value);
-    if ((rc = read_recipient(to, &found, db, st)) == CS_OK && !found)
+    if ((rc = cs_store__outbox_named_identity(to, &found, db, cs_ticket_customer_id(t), kind,
+                                              value)) == CS_OK &&
+        !found)
         rc = cs_error__inval("recipient", "recipient \"%s\" is not one of the customer's %s "
                              "identities", value, cs_identity_kind_name(kind));
-out:
     cs_mem__free(value);
     return rc;
 }
@@ -305,34 +167,36 @@ int cs_outbox__message_id(char *buf, size_t size, const char *domain)
     return CS_OK;
 }
 
+/* What mail_hints gathers from the thread, newest first. */
+struct thread {
+    char **in_reply_to;
+    cs_strv ids;
+};
+
+static int thread_id(void *payload, const char *external_id, int direction)
+{
+    struct thread *th = payload;
+
+    if (!*th->in_reply_to && direction == CS_DIRECTION_INBOUND &&
+        !(*th->in_reply_to = cs_mem__strdup(external_id)))
+        return cs_error__nomem();
+    return cs_strv__push(&th->ids, external_id);
+}
+
 /* Mail threading hints: In-Reply-To is the customer's latest mail, References the thread's
  * message ids, oldest first. */
 static int mail_hints(cs_db *db, int64_t ticket_id, char **in_reply_to, char **refs)
 {
-    sqlite3_stmt *st = cs_db__stmt(db, sql_mail_ids);
+    struct thread th = {in_reply_to, {0}};
     const char *ids[REFERENCES_MAX];
-    cs_strv rows = {0};
     size_t n = 0, len = 1;
-    int rc = CS_OK, step;
+    int rc;
 
     *in_reply_to = *refs = NULL;
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, ticket_id);
-    while (rc == CS_OK && (step = cs_db__step(db, st)) == SQLITE_ROW) {
-        const char *id = (const char *)sqlite3_column_text(st, 0);
-        if (!*in_reply_to && sqlite3_column_int(st, 1) == CS_DIRECTION_INBOUND &&
-            !(*in_reply_to = cs_mem__strdup(id)))
-            rc = cs_error__nomem();
-        if (rc == CS_OK)
-            rc = cs_strv__push(&rows, id);
-    }
-    if (rc == CS_OK && step != SQLITE_DONE)
-        rc = cs_db__error(db, step, "read thread");
-    cs_db__done(st);
-    for (size_t i = rows.n; rc == CS_OK && i-- > 0;) {
-        ids[n++] = rows.v[i];
-        len += strlen(rows.v[i]) + 1;
+    rc = cs_store__outbox_thread_ids(db, ticket_id, REFERENCES_MAX, thread_id, &th);
+    for (size_t i = th.ids.n; rc == CS_OK && i-- > 0;) {
+        ids[n++] = th.ids.v[i];
+        len += strlen(th.ids.v[i]) + 1;
     }
     if (rc == CS_OK && n) {
         if (!(*refs = cs_mem__alloc(len))) {
@@ -346,7 +210,7 @@ static int mail_hints(cs_db *db, int64_t ticket_id, char **in_reply_to, char **r
             }
         }
     }
-    cs_strv__free(&rows);
+    cs_strv__free(&th.ids);
     return rc;
 }
 
@@ -388,11 +252,10 @@ static char *html_escape(const char *s)
 static int signed_body(char **out, char **html_out, cs_db *db, const cs_actor *by,
                        const cs_outbox__channel_info *ch, const char *body, const char *html)
 {
-    bool mail = ch->kind == CS_CHANNEL_EMAIL || ch->kind == CS_CHANNEL_WEBFORM;
-    const char *name, *initials;
+    bool mail = ch->kind == CS_CHANNEL_EMAIL || ch->kind == CS_CHANNEL_WEBFORM, found;
     char *escaped = NULL;
-    sqlite3_stmt *st;
-    int rc = CS_OK;
+    cs_agent *agent;
+    int rc;
 
     *out = *html_out = NULL;
     if (!ch->signature || by->kind != CS_ACTOR_AGENT) {
@@ -400,59 +263,38 @@ static int signed_body(char **out, char **html_out, cs_db *db, const cs_actor *b
             return cs_error__nomem();
         return CS_OK;
     }
-    if (!(st = cs_db__stmt(db, sql_agent_sign)))
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, by->id);
-    if (cs_db__step(db, st) != SQLITE_ROW) {
-        cs_db__done(st);
-        return signed_body(out, html_out, db, &cs_actor__system, ch, body, html);
+    if (!(agent = cs_mem__calloc(1, sizeof(*agent))))
+        return cs_error__nomem();
+    if ((rc = cs_store__agent_get(agent, &found, db, by->id)) < 0 || !found) {
+        cs_agent_free(agent);
+        return rc < 0 ? rc : signed_body(out, html_out, db, &cs_actor__system, ch, body, html);
     }
-    name = (const char *)sqlite3_column_text(st, 0);
-    initials = (const char *)sqlite3_column_text(st, 1);
-    if ((rc = append_sign(out, mail ? "%s\n\n-- \n%s" : "%s ^%s", body, mail ? name : initials)) ==
-            CS_OK &&
+    if ((rc = append_sign(out, mail ? "%s\n\n-- \n%s" : "%s ^%s", body,
+                          mail ? agent->name : agent->initials)) == CS_OK &&
         html)
-        rc = (escaped = html_escape(name))
+        rc = (escaped = html_escape(agent->name))
                  ? append_sign(html_out, "%s\n<p>-- <br>\n%s</p>\n", html, escaped)
                  : cs_error__nomem();
     cs_mem__free(escaped);
-    cs_db__done(st);
+    cs_agent_free(agent);
     return rc;
 }
 
+/* The channel of the ticket's latest inbound message, else (also when that cannot be read)
+ * `fallback`. */
 static int64_t latest_inbound_channel(cs_db *db, int64_t ticket_id, int64_t fallback)
 {
-    sqlite3_stmt *st = cs_db__stmt(db, sql_latest_inbound_channel);
-    int64_t id = fallback;
+    int64_t id;
 
-    if (!st)
+    if (cs_store__outbox_latest_inbound_channel(&id, db, ticket_id) < 0 || !id)
         return fallback;
-    sqlite3_bind_int64(st, 1, ticket_id);
-    if (cs_db__step(db, st) == SQLITE_ROW)
-        id = sqlite3_column_int64(st, 0);
-    cs_db__done(st);
     return id;
-}
-
-static int set_message_column(cs_db *db, const char *sql, int64_t message_id, const char *text,
-                              int64_t value)
-{
-    sqlite3_stmt *st = cs_db__stmt(db, sql);
-
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, message_id);
-    if (text)
-        cs_db__bind_text(st, 2, text);
-    else
-        sqlite3_bind_int64(st, 2, value);
-    return cs_db__exec_stmt(db, st);
 }
 
 struct reply {
     cs_ticket *ticket;
     cs_outbox__channel_info ch;
-    struct recipient to, rule; /* `rule` only when the agent named `to` */
+    cs_outbox__recipient to, rule; /* `rule` only when the agent named `to` */
     char *body, *html, *subject, *in_reply_to, *refs;
     char header_id[CS_IDENTITY_MAX];
 };
@@ -545,10 +387,10 @@ static int reply(int64_t *message_id, cs_db *db, const cs_actor *by, int64_t tic
     mf.attachments = o->attachments;
     mf.nattachments = o->nattachments;
     if ((rc = cs_message__insert(&mid, db, &mf, NULL, by->kind, by->id)) < 0 ||
-        (rc = set_message_column(db, sql_set_same_channel, mid, NULL, r.ch.id == latest)) < 0)
+        (rc = cs_store__outbox_set_same_channel(db, mid, r.ch.id == latest)) < 0)
         goto out;
     if (mail && ((rc = cs_outbox__message_id(r.header_id, sizeof(r.header_id), r.ch.domain)) < 0 ||
-                 (rc = set_message_column(db, sql_set_external, mid, r.header_id, 0)) < 0))
+                 (rc = cs_store__outbox_set_external_id(db, mid, r.header_id)) < 0))
         goto out;
     if ((rc = cs_audit__record(db, by, "message", mid, ticket_id, cs_ticket_customer_id(r.ticket),
                                "reply", "channel_id", NULL, cs_int__text(a, r.ch.id, false))) < 0)
@@ -641,51 +483,43 @@ const cs_outbox_item *cs_outbox_batch_item(const cs_outbox_batch *b, size_t i)
     return b && i < b->n ? &b->items[i] : NULL;
 }
 
-/* Copy column `col` into the batch; *dst stays NULL for SQL NULL. */
-static int keep(cs_outbox_batch *b, const char **dst, sqlite3_stmt *st, int col)
+/* Hand string `s` to the batch, which then releases it; *dst stays NULL for NULL. */
+static void keep(cs_outbox_batch *b, const char **dst, char *s)
 {
-    int rc = CS_OK;
-    char *s = cs_db__column_strdup(st, col, &rc);
-
-    *dst = NULL;
-    if (!s)
-        return rc;
-    b->strings[b->nstrings++] = s;
     *dst = s;
-    return CS_OK;
+    if (s)
+        b->strings[b->nstrings++] = s;
 }
 
 static int load_item(cs_outbox_batch *b, cs_db *db, int64_t id)
 {
-    sqlite3_stmt *st = cs_db__stmt(db, sql_item);
     cs_outbox_item *it = &b->items[b->n];
+    cs_outbox__row r;
+    bool found;
     int rc;
 
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, id);
-    if ((rc = cs_db__step(db, st)) != SQLITE_ROW) {
-        rc = cs_db__error(db, rc, "read outbox item");
-        goto out;
-    }
-    it->id = sqlite3_column_int64(st, 0);
-    it->lease = sqlite3_column_int64(st, 1);
-    it->lease_until = sqlite3_column_int64(st, 2);
-    it->channel_id = sqlite3_column_int64(st, 3);
-    it->channel_kind = sqlite3_column_int(st, 4);
-    it->ticket_id = sqlite3_column_int64(st, 5);
-    it->message_id = sqlite3_column_int64(st, 6);
-    it->attempts = sqlite3_column_int(st, 14);
-    if ((rc = keep(b, &it->kind, st, 7)) < 0 || (rc = keep(b, &it->recipient, st, 8)) < 0 ||
-        (rc = keep(b, &it->subject, st, 9)) < 0 || (rc = keep(b, &it->body, st, 10)) < 0 ||
-        (rc = keep(b, &it->message_id_header, st, 11)) < 0 ||
-        (rc = keep(b, &it->in_reply_to, st, 12)) < 0 ||
-        (rc = keep(b, &it->references, st, 13)) < 0)
-        goto out;
+    if ((rc = cs_store__outbox_item(&r, &found, db, id)) < 0)
+        return rc;
+    /* The claim has just written it, in this transaction. */
+    if (!found)
+        return cs_error__set(CS_EDB, NULL, "read outbox item: item %lld is gone", (long long)id);
+    it->id = r.id;
+    it->lease = r.lease;
+    it->lease_until = r.lease_until;
+    it->channel_id = r.channel_id;
+    it->channel_kind = r.channel_kind;
+    it->ticket_id = r.ticket_id;
+    it->message_id = r.message_id;
+    it->attempts = r.attempts;
+    keep(b, &it->kind, r.kind);
+    keep(b, &it->recipient, r.recipient);
+    keep(b, &it->subject, r.subject);
+    keep(b, &it->body, r.body);
+    keep(b, &it->message_id_header, r.header_message_id);
+    keep(b, &it->in_reply_to, r.in_reply_to);
+    keep(b, &it->references, r.references);
     b->n++;
-out:
-    cs_db__done(st);
-    return rc;
+    return CS_OK;
 }
 
 #define ITEM_STRINGS 7
@@ -697,7 +531,6 @@ static int record_failure(cs_db *db, int64_t id, int attempts, cs_time from, cs_
                           const char *error, bool keep_lease)
 {
     int64_t max_attempts, backoff;
-    sqlite3_stmt *st;
     int rc;
 
     if ((rc = cs_setting__get(&max_attempts, db, "outbox.max_attempts")) < 0 ||
@@ -705,15 +538,10 @@ static int record_failure(cs_db *db, int64_t id, int attempts, cs_time from, cs_
         return rc;
     for (int i = 1; i < attempts && backoff < MAX_BACKOFF; i++)
         backoff *= 2;
-    if (!(st = cs_db__stmt(db, sql_failed)))
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_int(st, 2, attempts >= max_attempts ? CS_OUTBOX_DEAD : CS_OUTBOX_QUEUED);
-    sqlite3_bind_int64(
-        st, 3, retry_at > 0 ? retry_at : from + (backoff < MAX_BACKOFF ? backoff : MAX_BACKOFF));
-    cs_db__bind_text(st, 4, error);
-    sqlite3_bind_int(st, 5, keep_lease);
-    return cs_db__exec_stmt(db, st);
+    return cs_store__outbox_failed(
+        db, id, attempts >= max_attempts ? CS_OUTBOX_DEAD : CS_OUTBOX_QUEUED,
+        retry_at > 0 ? retry_at : from + (backoff < MAX_BACKOFF ? backoff : MAX_BACKOFF), error,
+        keep_lease);
 }
 
 /* Leases that ran out unanswered (the adapter died, or hangs): each is a failed attempt,
@@ -722,77 +550,27 @@ static int record_failure(cs_db *db, int64_t id, int attempts, cs_time from, cs_
  * stays open: its holder's late answer counts until the item is claimed again. */
 static int settle_expired(cs_db *db, cs_time now)
 {
-    struct {
-        int64_t id;
-        int attempts;
-        cs_time until;
-    } due[EXPIRED_BATCH];
+    cs_outbox__expired due[EXPIRED_BATCH];
     size_t n;
-    int rc = CS_OK, step;
+    int rc;
 
     do {
-        sqlite3_stmt *st = cs_db__stmt(db, sql_expired);
-        if (!st)
-            return cs_error_last()->code;
-        sqlite3_bind_int64(st, 1, now);
-        for (n = 0; n < EXPIRED_BATCH && (step = cs_db__step(db, st)) == SQLITE_ROW; n++) {
-            due[n].id = sqlite3_column_int64(st, 0);
-            due[n].attempts = sqlite3_column_int(st, 1);
-            due[n].until = sqlite3_column_int64(st, 2);
-        }
-        if (n < EXPIRED_BATCH && step != SQLITE_DONE)
-            rc = cs_db__error(db, step, "find expired leases");
-        cs_db__done(st);
+        rc = cs_store__outbox_expired(due, &n, db, now, EXPIRED_BATCH);
         for (size_t i = 0; i < n && rc == CS_OK; i++)
-            rc = record_failure(db, due[i].id, due[i].attempts, due[i].until, 0,
+            rc = record_failure(db, due[i].id, due[i].attempts, due[i].lease_until, 0,
                                 "the lease expired without an answer", true);
     } while (rc == CS_OK && n == EXPIRED_BATCH);
     return rc;
 }
 
-/* A due item and the reason not to send it (0: send it). */
-struct due_item {
-    int64_t id;
-    int reason;
-};
-
-static int find_due(struct due_item *due, size_t *n, cs_db *db, cs_time now, int kind,
-                    int64_t channel_id, size_t max)
-{
-    sqlite3_stmt *st = cs_db__stmt(db, sql_due);
-    int rc = CS_OK, step;
-
-    *n = 0;
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, now);
-    sqlite3_bind_int64(st, 2, channel_id);
-    sqlite3_bind_int(st, 3, kind);
-    sqlite3_bind_int64(st, 4, (int64_t)max);
-    while (*n < max && (step = cs_db__step(db, st)) == SQLITE_ROW) {
-        due[*n].id = sqlite3_column_int64(st, 0);
-        due[(*n)++].reason = sqlite3_column_int(st, 1);
-    }
-    if (*n < max && step != SQLITE_DONE)
-        rc = cs_db__error(db, step, "find due outbox items");
-    cs_db__done(st);
-    return rc;
-}
-
 /* Cancel an item with the reason, or lease it and add it to the batch. */
-static int take(cs_outbox_batch *b, cs_db *db, const struct due_item *d, cs_time lease_until)
+static int take(cs_outbox_batch *b, cs_db *db, const cs_outbox__due *d, cs_time lease_until)
 {
-    sqlite3_stmt *st = cs_db__stmt(db, d->reason ? sql_cancel : sql_lease);
     int rc;
 
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, d->id);
-    if (d->reason)
-        cs_db__bind_text(st, 2, cancel_reasons[d->reason]);
-    else
-        sqlite3_bind_int64(st, 2, lease_until);
-    if ((rc = cs_db__exec_stmt(db, st)) < 0 || d->reason)
+    if (d->hold)
+        return cs_store__outbox_cancel(db, d->id, cancel_reasons[d->hold]);
+    if ((rc = cs_store__outbox_lease(db, d->id, lease_until)) < 0)
         return rc;
     return load_item(b, db, d->id);
 }
@@ -802,7 +580,7 @@ static int claim(cs_outbox_batch *b, cs_db *db, int kind, int64_t channel_id, si
                  int lease_seconds)
 {
     cs_time now = cs_db_now(db);
-    struct due_item *due;
+    cs_outbox__due *due;
     size_t n, want;
     int rc;
 
@@ -815,7 +593,7 @@ static int claim(cs_outbox_batch *b, cs_db *db, int kind, int64_t channel_id, si
     rc = settle_expired(db, now);
     while (rc == CS_OK && b->n < max) {
         want = max - b->n;
-        if ((rc = find_due(due, &n, db, now, kind, channel_id, want)) < 0)
+        if ((rc = cs_store__outbox_due(due, &n, db, now, kind, channel_id, want)) < 0)
             break;
         for (size_t i = 0; i < n && rc == CS_OK; i++)
             rc = take(b, db, &due[i], now + lease_seconds);
@@ -857,38 +635,21 @@ int cs_outbox_claim(cs_outbox_batch **out, cs_db *db, int channel_kind, int64_t 
     return CS_OK;
 }
 
-/* An item as acknowledgements and failures see it. */
-struct item_state {
-    int state, attempts;
-    int64_t lease, message_id;
-    bool open; /* its latest lease has had no answer yet */
-    char reason[128];
-};
-
-static int item_state(struct item_state *it, cs_db *db, int64_t id)
+static int item_state(cs_outbox__state *it, cs_db *db, int64_t id)
 {
-    sqlite3_stmt *st = cs_db__stmt(db, sql_item_state);
-    const char *reason;
+    bool found;
     int rc;
 
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, id);
-    if ((rc = cs_db__one(db, st, id, "item_id", "outbox item")) < 0)
+    if ((rc = cs_store__outbox_state(it, &found, db, id)) < 0)
         return rc;
-    it->state = sqlite3_column_int(st, 0);
-    it->lease = sqlite3_column_int64(st, 1);
-    it->attempts = sqlite3_column_int(st, 2);
-    it->message_id = sqlite3_column_int64(st, 3);
-    it->open = sqlite3_column_int(st, 4);
-    reason = (const char *)sqlite3_column_text(st, 5);
-    snprintf(it->reason, sizeof(it->reason), "%s", reason ? reason : "");
-    cs_db__done(st);
+    if (!found)
+        return cs_error__set(CS_ENOTFOUND, "item_id", "outbox item %lld does not exist",
+                             (long long)id);
     return CS_OK;
 }
 
 /* The lease rule (cs/outbox.h): only the latest lease issued may answer, and only once. */
-static int check_lease(const struct item_state *it, int64_t item_id, int64_t lease)
+static int check_lease(const cs_outbox__state *it, int64_t item_id, int64_t lease)
 {
     long long id = (long long)item_id, l = (long long)lease;
 
@@ -913,8 +674,7 @@ static int check_lease(const struct item_state *it, int64_t item_id, int64_t lea
 
 static int ack(cs_db *db, int64_t item_id, int64_t lease, const char *external_id)
 {
-    struct item_state it;
-    sqlite3_stmt *st;
+    cs_outbox__state it;
     int rc;
 
     if ((rc = item_state(&it, db, item_id)) < 0)
@@ -923,15 +683,10 @@ static int ack(cs_db *db, int64_t item_id, int64_t lease, const char *external_i
         return CS_OK; /* the holder repeating itself: the first acknowledgement counts */
     if ((rc = check_lease(&it, item_id, lease)) < 0)
         return rc;
-    if (!(st = cs_db__stmt(db, sql_sent)))
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, item_id);
-    sqlite3_bind_int64(st, 2, cs_db_now(db));
-    cs_db__bind_text(st, 3, external_id);
-    if ((rc = cs_db__exec_stmt(db, st)) < 0)
+    if ((rc = cs_store__outbox_sent(db, item_id, cs_db_now(db), external_id)) < 0)
         return rc;
     if (it.message_id && external_id && *external_id) {
-        rc = set_message_column(db, sql_set_external, it.message_id, external_id, 0);
+        rc = cs_store__outbox_set_external_id(db, it.message_id, external_id);
         if (rc == CS_EEXISTS)
             rc = cs_error__set(CS_EEXISTS, "external_id", "external id \"%s\" is already "
                                "taken on the item's channel", external_id);
@@ -954,8 +709,7 @@ int cs_outbox_ack(cs_db *db, int64_t item_id, int64_t lease, const char *externa
 
 static int fail(cs_db *db, int64_t item_id, int64_t lease, const char *error, cs_time retry_at)
 {
-    struct item_state it;
-    sqlite3_stmt *st;
+    cs_outbox__state it;
     int rc;
 
     if ((rc = item_state(&it, db, item_id)) < 0 || (rc = check_lease(&it, item_id, lease)) < 0)
@@ -963,12 +717,7 @@ static int fail(cs_db *db, int64_t item_id, int64_t lease, const char *error, cs
     if (it.state == CS_OUTBOX_LEASED)
         return record_failure(db, item_id, it.attempts, cs_db_now(db), retry_at, error, false);
     /* The lease ran out and a claim already counted the attempt: keep the words only. */
-    if (!(st = cs_db__stmt(db, sql_late_failure)))
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, item_id);
-    cs_db__bind_text(st, 2, error);
-    sqlite3_bind_int64(st, 3, retry_at);
-    return cs_db__exec_stmt(db, st);
+    return cs_store__outbox_late_failure(db, item_id, error, retry_at);
 }
 
 int cs_outbox_fail(cs_db *db, int64_t item_id, int64_t lease, const char *error,
@@ -985,24 +734,22 @@ int cs_outbox_fail(cs_db *db, int64_t item_id, int64_t lease, const char *error,
     return cs_db__end(db, fail(db, item_id, lease, error, retry_at));
 }
 
-static json_t *listed_json(sqlite3_stmt *st)
+static int listed_json(void *payload, const cs_outbox__listed *r)
 {
-    return json_pack("{s:I, s:s, s:s, s:I, s:I, s:s, s:i, s:o, s:o, s:o}", "id",
-                     (json_int_t)sqlite3_column_int64(st, 0), "state",
-                     state_names[sqlite3_column_int(st, 1)], "kind",
-                     (const char *)sqlite3_column_text(st, 2), "channel_id",
-                     (json_int_t)sqlite3_column_int64(st, 3), "ticket_id",
-                     (json_int_t)sqlite3_column_int64(st, 4), "recipient",
-                     (const char *)sqlite3_column_text(st, 5), "attempts",
-                     sqlite3_column_int(st, 6), "next_attempt_at",
-                     cs_json__time(sqlite3_column_int64(st, 7)), "last_error",
-                     cs_json__text((const char *)sqlite3_column_text(st, 8)), "cancel_reason",
-                     cs_json__text((const char *)sqlite3_column_text(st, 9)));
+    json_t *row = json_pack("{s:I, s:s, s:s, s:I, s:I, s:s, s:i, s:o, s:o, s:o}", "id",
+                            (json_int_t)r->id, "state", state_names[r->state], "kind", r->kind,
+                            "channel_id", (json_int_t)r->channel_id, "ticket_id",
+                            (json_int_t)r->ticket_id, "recipient", r->recipient, "attempts",
+                            r->attempts, "next_attempt_at", cs_json__time(r->next_attempt_at),
+                            "last_error", cs_json__text(r->last_error), "cancel_reason",
+                            cs_json__text(r->cancel_reason));
+
+    return json_array_append_new(payload, row) < 0 ? cs_error__nomem() : CS_OK;
 }
 
 int cs_outbox_list_json(char **out, cs_db *db, int state, size_t limit)
 {
-    sqlite3_stmt *st;
+    json_t *rows;
     cs_actor by;
     int rc;
 
@@ -1014,55 +761,40 @@ int cs_outbox_list_json(char **out, cs_db *db, int state, size_t limit)
         return cs_error__inval("state", "unknown outbox state %d", state);
     if ((rc = cs_perm__require(&by, db, CS_CAP_OUTBOX)) < 0)
         return rc;
-    if (!(st = cs_db__stmt(db, sql_list)))
-        return cs_error_last()->code;
-    sqlite3_bind_int(st, 1, state);
-    sqlite3_bind_int64(st, 2, limit ? (int64_t)limit : -1);
-    return cs_json__rows(out, db, st, listed_json, "list the outbox");
+    if (!(rows = json_array()))
+        return cs_error__nomem();
+    if ((rc = cs_store__outbox_list(db, state, limit, listed_json, rows)) < 0) {
+        json_decref(rows);
+        return rc;
+    }
+    return cs_json__dump(out, rows);
 }
 
 int cs_outbox__erase_customer(cs_db *db, int64_t customer_id)
 {
-    static const char *const sql[] = {sql_cancel_customer, sql_erase_customer};
-    int rc = CS_OK;
+    int rc;
 
-    for (size_t i = 0; i < CS_ARRAY_SIZE(sql) && rc == CS_OK; i++) {
-        sqlite3_stmt *st = cs_db__stmt(db, sql[i]);
-        if (!st)
-            return cs_error_last()->code;
-        sqlite3_bind_int64(st, 1, customer_id);
-        if (sqlite3_bind_parameter_count(st) > 1)
-            cs_db__bind_text(st, 2, cancel_reasons[1]);
-        rc = cs_db__exec_stmt(db, st);
-    }
-    return rc;
+    if ((rc = cs_store__outbox_cancel_customer(db, customer_id,
+                                               cancel_reasons[CS_OUTBOX__ERASED])) < 0)
+        return rc;
+    return cs_store__outbox_blank_customer(db, customer_id);
 }
 
 int cs_reply_channel_stats(cs_db *db, cs_time from, cs_time to, int64_t *same, int64_t *total)
 {
-    sqlite3_stmt *st;
+    int64_t n_same, n_total;
     cs_actor by;
     int rc;
 
     if (!db)
         return cs_error__inval("db", "db is NULL");
-    if ((rc = cs_perm__require(&by, db, CS_CAP_REPORT_READ)) < 0)
+    if ((rc = cs_perm__require(&by, db, CS_CAP_REPORT_READ)) < 0 ||
+        (rc = cs_store__outbox_reply_stats(&n_total, &n_same, db, from, to,
+                                           cs_perm__scope(&by))) < 0)
         return rc;
-    if (!(st = cs_db__stmt(db, sql_stats)))
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, from);
-    sqlite3_bind_int64(st, 2, to);
-    sqlite3_bind_int64(st, 3, cs_perm__scope(&by));
-    rc = cs_db__step(db, st);
-    if (rc == SQLITE_ROW) {
-        if (total)
-            *total = sqlite3_column_int64(st, 0);
-        if (same)
-            *same = sqlite3_column_int64(st, 1);
-        rc = CS_OK;
-    } else {
-        rc = cs_db__error(db, rc, "read reply statistics");
-    }
-    cs_db__done(st);
-    return rc;
+    if (total)
+        *total = n_total;
+    if (same)
+        *same = n_same;
+    return CS_OK;
 }

@@ -1,21 +1,15 @@
 /*
- * libcs - None. Not API.
+ * libcs - replies and the outbox: what other modules use. Not API.
  */
 #ifndef CS_OUTBOX_PRIVATE_H
 #define CS_OUTBOX_PRIVATE_H
 
 #include "cs-internal.h"
+#include "store/outbox.h"
 #include "perm.h"
 
-
-/* An item to queue, addressed to identity_id (whose value is recipient). */
-typedef struct cs_outbox__entry {
-    int64_t channel_id, ticket_id, message_id;
-    const char *kind, *recipient, *subject, *body;
-    const char *header_message_id, *in_reply_to, *references;
-    int64_t identity_id;
-    const char *html; /* mail only: the HTML alternative, or NULL */
-} cs_outbox__entry;
+/* Queue item `e` (cs_outbox__entry is in store/outbox.h); *id, if id is not NULL, is its id.
+ * Values that go into headers are made one line first. */
 int cs_outbox__queue(int64_t *id, cs_db *db, const cs_outbox__entry *e);
 
 /* What replying on a channel needs to know of it. */

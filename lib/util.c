@@ -238,25 +238,6 @@ json_t *cs_json__text(const char *s)
     return s ? json_string(s) : json_null();
 }
 
-int cs_json__rows(char **out, cs_db *db, sqlite3_stmt *st, json_t *(*row)(sqlite3_stmt *),
-                  const char *what)
-{
-    json_t *arr = json_array();
-    int rc = arr ? CS_OK : cs_error__nomem(), step = SQLITE_DONE;
-
-    while (rc == CS_OK && (step = cs_db__step(db, st)) == SQLITE_ROW)
-        if (json_array_append_new(arr, row(st)) < 0)
-            rc = cs_error__nomem();
-    if (rc == CS_OK && step != SQLITE_DONE)
-        rc = cs_db__error(db, step, what);
-    cs_db__done(st);
-    if (rc < 0) {
-        json_decref(arr);
-        return rc;
-    }
-    return cs_json__dump(out, arr);
-}
-
 int cs_json__dump(char **out, json_t *value)
 {
     /* Ten significant digits: a share of 0.8169 prints as that, not 0.81689999999999996. */
