@@ -274,6 +274,22 @@ int cs_db__load_ids(int64_t **out, size_t *n, cs_db *db, const char *sql, int64_
     return CS_OK;
 }
 
+int cs_strv__load(cs_strv *out, cs_db *db, sqlite3_stmt *st)
+{
+    int rc = CS_OK, step;
+
+    out->v = NULL;
+    out->n = 0;
+    while (rc == CS_OK && (step = cs_db__step(db, st)) == SQLITE_ROW)
+        rc = cs_strv__push(out, (const char *)sqlite3_column_text(st, 0));
+    if (rc == CS_OK && step != SQLITE_DONE)
+        rc = cs_db__error(db, step, "read list");
+    cs_db__done(st);
+    if (rc < 0)
+        cs_strv__free(out);
+    return rc;
+}
+
 /* Run fixed SQL (no user data) with retries on busy. */
 static int exec_sql(cs_db *db, const char *sql, const char *what)
 {

@@ -12,7 +12,6 @@
 #include <time.h>
 
 #include "cs-internal.h"
-#include "db.h"
 #include "calendar.h"
 
 bool cs_utf8__valid(const char *s, size_t len)
@@ -184,22 +183,6 @@ int cs_strv__from_tags(cs_strv *out, const char *field, const char *const *tags,
         out->n = k;
     }
     return CS_OK;
-}
-
-int cs_strv__load(cs_strv *out, cs_db *db, sqlite3_stmt *st)
-{
-    int rc = CS_OK, step;
-
-    out->v = NULL;
-    out->n = 0;
-    while (rc == CS_OK && (step = cs_db__step(db, st)) == SQLITE_ROW)
-        rc = cs_strv__push(out, (const char *)sqlite3_column_text(st, 0));
-    if (rc == CS_OK && step != SQLITE_DONE)
-        rc = cs_db__error(db, step, "read list");
-    cs_db__done(st);
-    if (rc < 0)
-        cs_strv__free(out);
-    return rc;
 }
 
 char *cs_strv__join(const cs_strv *sv)
