@@ -194,8 +194,9 @@ static int store(int64_t *id, cs_db *db, const cs_actor *by, const char *name, c
     int64_t revision = 0;
     int rc;
 
-    if ((rc = cs_store__calendar_put(id, &revision, db, name, json, cs_db_now(db))) < 0 ||
-        (rc = cs_store__calendar_bump_sla_revision(db)) < 0)
+    /* Policies hold calendars by id and every use reads the calendar through the cache
+     * above, which checks its revision: no SLA counter to move. */
+    if ((rc = cs_store__calendar_put(id, &revision, db, name, json, cs_db_now(db))) < 0)
         return rc;
     return cs_audit__record(db, by, "calendar", *id, 0, 0, revision > 1 ? "update" : "create",
                             "name", NULL, name);

@@ -22,6 +22,7 @@
 #include "ingest.h"
 #include "mail.h"
 #include "store/channel.h"
+#include "store/outbox.h"
 
 #define DEPTH_MAX 32      /* MIME nesting walked; deeper parts stay in message.eml */
 #define PARTS_MAX 20000   /* parts looked at; the rest stay in message.eml */
@@ -875,8 +876,8 @@ static int ingest_bounce(struct mail_ingest *g, const cs_mail__reported *it)
      * not written by the server that took it, and changes nothing. */
     if (it->state != CS_OUTBOX_SENT)
         goto done;
-    if ((rc = delayed ? cs_store__mail_delayed(g->db, it->id, reason)
-                      : cs_store__mail_bounced(g->db, it->id, reason)) < 0)
+    if ((rc = delayed ? cs_store__outbox_delayed(g->db, it->id, reason)
+                      : cs_store__outbox_bounced(g->db, it->id, reason)) < 0)
         return rc;
     if (!delayed &&
         ((rc = bounce_note(g, it, reason)) < 0 ||

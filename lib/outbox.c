@@ -387,10 +387,10 @@ static int reply(int64_t *message_id, cs_db *db, const cs_actor *by, int64_t tic
     mf.attachments = o->attachments;
     mf.nattachments = o->nattachments;
     if ((rc = cs_message__insert(&mid, db, &mf, NULL, by->kind, by->id)) < 0 ||
-        (rc = cs_store__outbox_set_same_channel(db, mid, r.ch.id == latest)) < 0)
+        (rc = cs_store__message_set_same_channel(db, mid, r.ch.id == latest)) < 0)
         goto out;
     if (mail && ((rc = cs_outbox__message_id(r.header_id, sizeof(r.header_id), r.ch.domain)) < 0 ||
-                 (rc = cs_store__outbox_set_external_id(db, mid, r.header_id)) < 0))
+                 (rc = cs_store__message_set_external_id(db, mid, r.header_id)) < 0))
         goto out;
     if ((rc = cs_audit__record(db, by, "message", mid, ticket_id, cs_ticket_customer_id(r.ticket),
                                "reply", "channel_id", NULL, cs_int__text(a, r.ch.id, false))) < 0)
@@ -686,7 +686,7 @@ static int ack(cs_db *db, int64_t item_id, int64_t lease, const char *external_i
     if ((rc = cs_store__outbox_sent(db, item_id, cs_db_now(db), external_id)) < 0)
         return rc;
     if (it.message_id && external_id && *external_id) {
-        rc = cs_store__outbox_set_external_id(db, it.message_id, external_id);
+        rc = cs_store__message_set_external_id(db, it.message_id, external_id);
         if (rc == CS_EEXISTS)
             rc = cs_error__set(CS_EEXISTS, "external_id", "external id \"%s\" is already "
                                "taken on the item's channel", external_id);

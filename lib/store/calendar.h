@@ -20,9 +20,4 @@ int cs_store__calendar_revision(int64_t *revision, bool *found, cs_db *db, int64
 /* The id of the calendar named `name`; *found false when there is none. */
 int cs_store__calendar_find(int64_t *id, bool *found, cs_db *db, const char *name);
 
-/* Other modules' tables (to move to their owner) ------------------------------------- */
-
-/* Count a change SLA clocks depend on: the SLA module's counter 'sla_revision'. */
-int cs_store__calendar_bump_sla_revision(cs_db *db);
-
 #endif

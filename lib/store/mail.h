@@ -62,11 +62,6 @@ int cs_store__mail_kind(int *kind, cs_db *db, int64_t message_id);
 /* outbox, channel, ticket: the latest item sent on a mail channel whose Message-ID is `key`
  * (without angle brackets) into *out; *found false when there is none. */
 int cs_store__mail_reported(cs_mail__reported *out, bool *found, cs_db *db, const char *key);
-/* outbox: item `item_id` bounced: it is dead, and no longer leased, with `reason` as its
- * last error. */
-int cs_store__mail_bounced(cs_db *db, int64_t item_id, const char *reason);
-/* outbox: item `item_id` is delayed: `reason` is its last error. */
-int cs_store__mail_delayed(cs_db *db, int64_t item_id, const char *reason);
 /* outbox, channel, ticket, customer: item `item_id` into *out, which must be zeroed; *found
  * false when there is none. */
 int cs_store__mail_item(cs_mail__item *out, bool *found, cs_db *db, int64_t item_id);

@@ -62,6 +62,11 @@ int cs_store__message_set_identity(cs_db *db, int64_t id, int64_t identity_id);
  * theirs on other tickets. */
 int cs_store__message_erase_customer(cs_db *db, int64_t customer_id);
 
+/* Set a sent message's external id (CS_EEXISTS when its channel has it already), or
+ * whether it went out on the channel of the customer's latest message. */
+int cs_store__message_set_external_id(cs_db *db, int64_t message_id, const char *external_id);
+int cs_store__message_set_same_channel(cs_db *db, int64_t message_id, bool same);
+
 /* Other modules' tables (to move to their owner) ---------------------------------------- */
 
 /* Whether a channel exists. */

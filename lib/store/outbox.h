@@ -115,6 +115,11 @@ int cs_store__outbox_list(cs_db *db, int state, size_t limit, cs_store__outbox_l
 int cs_store__outbox_cancel_customer(cs_db *db, int64_t customer_id, const char *reason);
 int cs_store__outbox_blank_customer(cs_db *db, int64_t customer_id);
 
+/* A delivery report on item `item_id`: it bounced (it is dead, and no longer leased, with
+ * `reason` as its last error), or it is delayed (`reason` is its last error). */
+int cs_store__outbox_bounced(cs_db *db, int64_t item_id, const char *reason);
+int cs_store__outbox_delayed(cs_db *db, int64_t item_id, const char *reason);
+
 /* Other modules' tables (to move to their owner) ---------------------------------------- */
 
 /* message: the channel of the ticket's latest inbound message that has one; 0 for none. */
@@ -137,10 +142,6 @@ typedef int (*cs_store__outbox_thread_fn)(void *payload, const char *external_id
  * newest first, at most `max`. */
 int cs_store__outbox_thread_ids(cs_db *db, int64_t ticket_id, size_t max,
                                 cs_store__outbox_thread_fn fn, void *payload);
-/* message: set a message's external id (CS_EEXISTS when its channel has it already), or
- * whether it went out on the channel of the customer's latest message. */
-int cs_store__outbox_set_external_id(cs_db *db, int64_t message_id, const char *external_id);
-int cs_store__outbox_set_same_channel(cs_db *db, int64_t message_id, bool same);
 /* message, ticket: of the public agents' replies written in [from, to) that say whether
  * they went out on the channel of the customer's latest message, how many (*total) and how
  * many did (*same); only on the tickets agent `scope` sees (0: all, CS_SCOPE_SQL). */

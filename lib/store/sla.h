@@ -57,7 +57,7 @@ void cs_sla__policy_free(cs_sla_policy *p);
 
 /* Policies ------------------------------------------------------------------------------ */
 
-/* The policies' revision: it grows with every change to them (and to calendars), so a
+/* The policies' revision: it grows with every change to them, so a
  * handle's parsed policies notice the changes of other handles and processes. */
 int cs_store__sla_revision(int64_t *out, cs_db *db);
 int cs_store__sla_revision_bump(cs_db *db);

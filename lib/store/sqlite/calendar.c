@@ -93,17 +93,3 @@ int cs_store__calendar_find(int64_t *id, bool *found, cs_db *db, const char *nam
     cs_db__done(st);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? CS_OK : cs_db__error(db, rc, "read calendar");
 }
-
-/* Other modules' tables (to move to their owner) ------------------------------------- */
-
-/* The SLA module's counter. */
-static const char sql_bump[] = "UPDATE counter SET value = value + 1 WHERE name = 'sla_revision'";
-
-int cs_store__calendar_bump_sla_revision(cs_db *db)
-{
-    sqlite3_stmt *st = cs_db__stmt(db, sql_bump);
-
-    if (!st)
-        return cs_error_last()->code;
-    return cs_db__exec_stmt(db, st);
-}

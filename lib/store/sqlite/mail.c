@@ -54,10 +54,6 @@ static const char sql_reported[] =
     " o.channel_id FROM outbox o JOIN channel c ON c.id = o.channel_id"
     " JOIN ticket t ON t.id = o.ticket_id"
     " WHERE o.header_message_id IN (?1, ?2) AND c.kind = ?3 ORDER BY o.id DESC LIMIT 1";
-/* ?3: CS_OUTBOX_DEAD. */
-static const char sql_bounced[] =
-    "UPDATE outbox SET state = ?3, last_error = ?2, lease_until = NULL WHERE id = ?1";
-static const char sql_delayed[] = "UPDATE outbox SET last_error = ?2 WHERE id = ?1";
 static const char sql_item[] =
     "SELECT o.state, o.kind, o.recipient, o.subject, o.body, o.header_message_id,"
     " o.in_reply_to, o.refs, o.html, c.name, c.address, t.subject, cu.name, c.kind,"
@@ -96,29 +92,6 @@ int cs_store__mail_reported(cs_mail__reported *out, bool *found, cs_db *db, cons
     }
     cs_db__done(st);
     return rc;
-}
-
-int cs_store__mail_bounced(cs_db *db, int64_t item_id, const char *reason)
-{
-    sqlite3_stmt *st = cs_db__stmt(db, sql_bounced);
-
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, item_id);
-    cs_db__bind_text(st, 2, reason);
-    sqlite3_bind_int(st, 3, CS_OUTBOX_DEAD);
-    return cs_db__exec_stmt(db, st);
-}
-
-int cs_store__mail_delayed(cs_db *db, int64_t item_id, const char *reason)
-{
-    sqlite3_stmt *st = cs_db__stmt(db, sql_delayed);
-
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, item_id);
-    cs_db__bind_text(st, 2, reason);
-    return cs_db__exec_stmt(db, st);
 }
 
 int cs_store__mail_item(cs_mail__item *out, bool *found, cs_db *db, int64_t item_id)

@@ -296,6 +296,31 @@ int cs_store__message_set_identity(cs_db *db, int64_t id, int64_t identity_id)
     return cs_db__exec_stmt(db, st);
 }
 
+static const char sql_set_external_id[] = "UPDATE message SET external_id = ?2 WHERE id = ?1";
+static const char sql_set_same_channel[] = "UPDATE message SET same_channel = ?2 WHERE id = ?1";
+
+int cs_store__message_set_external_id(cs_db *db, int64_t message_id, const char *external_id)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_set_external_id);
+
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, message_id);
+    cs_db__bind_text(st, 2, external_id);
+    return cs_db__exec_stmt(db, st);
+}
+
+int cs_store__message_set_same_channel(cs_db *db, int64_t message_id, bool same)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_set_same_channel);
+
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, message_id);
+    sqlite3_bind_int64(st, 2, same);
+    return cs_db__exec_stmt(db, st);
+}
+
 /* Other modules' tables (to move to their owner) ---------------------------------------- */
 
 static const char sql_channel_exists[] = "SELECT 1 FROM channel WHERE id = ?1";

@@ -390,6 +390,34 @@ int cs_store__outbox_blank_customer(cs_db *db, int64_t customer_id)
     return cs_db__exec_stmt(db, st);
 }
 
+/* ?3: CS_OUTBOX_DEAD. */
+static const char sql_bounced[] =
+    "UPDATE outbox SET state = ?3, last_error = ?2, lease_until = NULL WHERE id = ?1";
+static const char sql_delayed[] = "UPDATE outbox SET last_error = ?2 WHERE id = ?1";
+
+int cs_store__outbox_bounced(cs_db *db, int64_t item_id, const char *reason)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_bounced);
+
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, item_id);
+    cs_db__bind_text(st, 2, reason);
+    sqlite3_bind_int(st, 3, CS_OUTBOX_DEAD);
+    return cs_db__exec_stmt(db, st);
+}
+
+int cs_store__outbox_delayed(cs_db *db, int64_t item_id, const char *reason)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_delayed);
+
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, item_id);
+    cs_db__bind_text(st, 2, reason);
+    return cs_db__exec_stmt(db, st);
+}
+
 /* Other modules' tables (to move to their owner) ---------------------------------------- */
 
 /* ?2 the inbound direction. */
@@ -411,8 +439,6 @@ static const char sql_thread_ids[] =
     "SELECT m.external_id, m.direction FROM message m JOIN channel c ON c.id = m.channel_id"
     " WHERE m.ticket_id = ?1 AND m.visibility = ?2 AND m.external_id IS NOT NULL"
     " AND c.kind = ?3 ORDER BY m.id DESC LIMIT ?4";
-static const char sql_set_external_id[] = "UPDATE message SET external_id = ?2 WHERE id = ?1";
-static const char sql_set_same_channel[] = "UPDATE message SET same_channel = ?2 WHERE id = ?1";
 /* ?4 the outbound direction, ?5 the public visibility, ?6 the agents' author kind. */
 static const char sql_reply_stats[] =
     "SELECT count(*), coalesce(sum(m.same_channel), 0) FROM message m"
@@ -516,28 +542,6 @@ int cs_store__outbox_thread_ids(cs_db *db, int64_t ticket_id, size_t max,
         rc = cs_db__error(db, step, "read thread");
     cs_db__done(st);
     return rc;
-}
-
-int cs_store__outbox_set_external_id(cs_db *db, int64_t message_id, const char *external_id)
-{
-    sqlite3_stmt *st = cs_db__stmt(db, sql_set_external_id);
-
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, message_id);
-    cs_db__bind_text(st, 2, external_id);
-    return cs_db__exec_stmt(db, st);
-}
-
-int cs_store__outbox_set_same_channel(cs_db *db, int64_t message_id, bool same)
-{
-    sqlite3_stmt *st = cs_db__stmt(db, sql_set_same_channel);
-
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, message_id);
-    sqlite3_bind_int64(st, 2, same);
-    return cs_db__exec_stmt(db, st);
 }
 
 int cs_store__outbox_reply_stats(int64_t *total, int64_t *same, cs_db *db, cs_time from, cs_time to,
