@@ -349,6 +349,92 @@ START_TEST(channel_list_json)
 }
 END_TEST
 
+START_TEST(channel_list)
+{
+    cs_db *db = t_open_memory();
+    cs_time start = t_now;
+    int64_t group = t_group(db, "Social");
+    cs_channel_fields f = CS_CHANNEL_FIELDS_INIT;
+    cs_channel_list *list = NULL;
+    const cs_channel *ch;
+    int64_t a, b, c;
+
+    ck_assert_ok(cs_channel_list_get(&list, db));
+    ck_assert_ptr_nonnull(list);
+    ck_assert_uint_eq(cs_channel_list_count(list), 0);
+    ck_assert_ptr_null(cs_channel_list_item(list, 0));
+    cs_channel_list_free(list);
+
+    /* Three channels, the last changed an hour later: the list is in id order and carries
+     * every field. */
+    a = create_channel(db, CS_CHANNEL_WHATSAPP, "WhatsApp");
+    f.kind = CS_CHANNEL_EMAIL;
+    f.name = "Mail";
+    f.address = "support@shop.example";
+    f.signature = 1;
+    f.default_group_id = group;
+    ck_assert_ok(cs_channel_create(&b, db, &f));
+    c = t_channel(db, CS_CHANNEL_PHONE, "Hotline");
+    t_now += 3600;
+    f = (cs_channel_fields)CS_CHANNEL_FIELDS_INIT;
+    f.is_public = 1;
+    f.enabled = 0;
+    ck_assert_ok(cs_channel_update(db, c, &f));
+
+    ck_assert_ok(cs_channel_list_get(&list, db));
+    ck_assert_uint_eq(cs_channel_list_count(list), 3);
+    ch = cs_channel_list_item(list, 0);
+    ck_assert_int_eq(cs_channel_id(ch), a);
+    ck_assert_int_eq(cs_channel_kind(ch), CS_CHANNEL_WHATSAPP);
+    ck_assert_str_eq(cs_channel_name(ch), "WhatsApp");
+    ck_assert_ptr_null(cs_channel_address(ch));
+    ck_assert_int_eq(cs_channel_default_group_id(ch), 0);
+    ck_assert_int_eq(cs_channel_enabled(ch), 1);
+    ch = cs_channel_list_item(list, 1);
+    ck_assert_int_eq(cs_channel_id(ch), b);
+    ck_assert_int_eq(cs_channel_kind(ch), CS_CHANNEL_EMAIL);
+    ck_assert_str_eq(cs_channel_name(ch), "Mail");
+    ck_assert_str_eq(cs_channel_address(ch), "support@shop.example");
+    ck_assert_int_eq(cs_channel_signature(ch), 1);
+    ck_assert_int_eq(cs_channel_is_public(ch), 0);
+    ck_assert_int_eq(cs_channel_default_group_id(ch), group);
+    ck_assert_int_eq(cs_channel_created_at(ch), start);
+    ck_assert_int_eq(cs_channel_updated_at(ch), start);
+    ch = cs_channel_list_item(list, 2);
+    ck_assert_int_eq(cs_channel_id(ch), c);
+    ck_assert_str_eq(cs_channel_name(ch), "Hotline");
+    ck_assert_int_eq(cs_channel_is_public(ch), 1);
+    ck_assert_int_eq(cs_channel_enabled(ch), 0);
+    ck_assert_int_eq(cs_channel_created_at(ch), start);
+    ck_assert_int_eq(cs_channel_updated_at(ch), start + 3600);
+    ck_assert_ptr_null(cs_channel_list_item(list, 3));
+    ck_assert_ptr_null(cs_channel_list_item(list, SIZE_MAX));
+
+    /* The list's channels outlive later changes: they were read at once. */
+    f = (cs_channel_fields)CS_CHANNEL_FIELDS_INIT;
+    f.name = "E-Mail";
+    ck_assert_ok(cs_channel_update(db, b, &f));
+    ck_assert_str_eq(cs_channel_name(cs_channel_list_item(list, 1)), "Mail");
+    cs_channel_list_free(list);
+
+    /* Nothing for NULL; customers see no channels. */
+    ck_assert_uint_eq(cs_channel_list_count(NULL), 0);
+    ck_assert_ptr_null(cs_channel_list_item(NULL, 0));
+    cs_channel_list_free(NULL);
+    ck_assert_int_eq(cs_channel_created_at(NULL), 0);
+    ck_assert_int_eq(cs_channel_updated_at(NULL), 0);
+    list = (cs_channel_list *)1;
+    ck_assert_rc(cs_channel_list_get(&list, NULL), CS_EINVAL);
+    ck_assert_ptr_null(list);
+    ck_assert_rc(cs_channel_list_get(NULL, db), CS_EINVAL);
+    ck_assert_ok(cs_db_set_actor(db, CS_ACTOR_CUSTOMER, t_customer(db, "Eve", "eve@example.org")));
+    list = (cs_channel_list *)1;
+    ck_assert_rc(cs_channel_list_get(&list, db), CS_EPERM);
+    ck_assert_ptr_null(list);
+    cs_db_close(db);
+}
+END_TEST
+
 START_TEST(channel_update_each_field)
 {
     cs_db *db = t_open_memory();
@@ -1277,6 +1363,17 @@ static int op_channel_lookup(cs_db *db, const world *w)
     return rc;
 }
 
+static int op_channel_list(cs_db *db, const world *w)
+{
+    cs_channel_list *list = NULL;
+    int rc = cs_channel_list_get(&list, db);
+    (void)w;
+    if (rc == CS_OK)
+        ck_assert_uint_eq(cs_channel_list_count(list), 1);
+    cs_channel_list_free(list);
+    return rc;
+}
+
 static int op_agent_create(cs_db *db, const world *w)
 {
     cs_agent_fields f = CS_AGENT_FIELDS_INIT;
@@ -1327,6 +1424,7 @@ static const struct {
     {"channel create", op_channel_create, {true, true, false, false, false}},
     {"channel update", op_channel_update, {true, true, false, false, false}},
     {"channel lookup", op_channel_lookup, {true, true, true, true, false}},
+    {"channel list", op_channel_list, {true, true, true, true, false}},
     {"agent create", op_agent_create, {true, true, false, false, false}},
     {"agent update", op_agent_update, {true, true, false, false, false}},
     {"agent lookup", op_agent_lookup, {true, true, true, true, false}},
@@ -1467,6 +1565,7 @@ START_TEST(channel_allocation_failures)
     create_channel(db, CS_CHANNEL_CHAT, "Chat");
     for (long n = 1; rc != CS_OK; n++) {
         cs_channel *ch = NULL;
+        cs_channel_list *channels = NULL;
         char *json = NULL, *list = NULL;
         cs_mem__fail_after(n);
         rc = cs_channel_lookup(&ch, db, id);
@@ -1474,12 +1573,19 @@ START_TEST(channel_allocation_failures)
             rc = cs_channel_to_json(&json, ch);
         if (rc == CS_OK)
             rc = cs_channel_list_json(&list, db);
+        if (rc == CS_OK)
+            rc = cs_channel_list_get(&channels, db);
         cs_mem__fail_after(0);
         ck_assert_msg(rc == CS_OK || rc == CS_ENOMEM, "n=%ld: %s", n, cs_status_name(rc));
-        if (rc != CS_OK)
-            ck_assert_ptr_null(list);
+        if (rc != CS_OK) {
+            ck_assert_ptr_null(channels);
+        } else {
+            ck_assert_uint_eq(cs_channel_list_count(channels), 2);
+            ck_assert_str_eq(cs_channel_name(cs_channel_list_item(channels, 1)), "Chat");
+        }
         cs_str_free(json);
         cs_str_free(list);
+        cs_channel_list_free(channels);
         cs_channel_free(ch);
     }
     cs_db_close(db);
@@ -1495,6 +1601,7 @@ Suite *cs_config_suite(void)
     tcase_add_test(tc, channel_defaults);
     tcase_add_test(tc, channel_to_json);
     tcase_add_test(tc, channel_list_json);
+    tcase_add_test(tc, channel_list);
     tcase_add_test(tc, channel_update_each_field);
     tcase_add_test(tc, channel_update_several_fields_one_audit_row_each);
     tcase_add_test(tc, channel_duplicate_name);
