@@ -791,7 +791,11 @@ START_TEST(agent_create_every_field)
     ck_assert_ptr_null(cs_agent_skill(a, 3));
     ck_assert_int_eq(cs_agent_group_count(a), 0);
     ck_assert_int_eq(cs_agent_group(a, 0), 0);
+    ck_assert_int_eq(cs_agent_created_at(a), t_now);
+    ck_assert_int_eq(cs_agent_updated_at(a), t_now);
     cs_agent_free(a);
+    ck_assert_int_eq(cs_agent_created_at(NULL), 0);
+    ck_assert_int_eq(cs_agent_updated_at(NULL), 0);
 
     ck_assert_int_eq(audit_find(db, "agent", id, "create", NULL).count, 1);
     ck_assert_int_eq(audit_rows(db), 1);
@@ -950,6 +954,11 @@ START_TEST(agent_update_each_field)
     /* A new name keeps the initials. */
     ck_assert_int_eq(audit_find(db, "agent", id, "update", "initials").count, 0);
     ck_assert_int_eq(t_sql_int(db, "SELECT updated_at FROM agent"), t_now);
+    ck_assert_ok(cs_agent_lookup(&a, db, id));
+    ck_assert_int_eq(cs_agent_created_at(a), t_now - 60);
+    ck_assert_int_eq(cs_agent_updated_at(a), t_now);
+    cs_agent_free(a);
+    a = NULL;
 
     f = (cs_agent_fields)CS_AGENT_FIELDS_INIT;
     f.initials = "AnS";
