@@ -1,6 +1,7 @@
 /*
- * Configuration objects: channels, agents and groups. Round trips, defaults, JSON, the
- * audit trail of every change, bad input, permissions, allocation failures.
+ * Configuration objects: channels, agents, groups and custom-field definitions. Round trips,
+ * defaults, JSON, the audit trail of every change, bad input, permissions, allocation
+ * failures.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -1321,6 +1322,124 @@ START_TEST(group_errors)
 END_TEST
 
 /* ------------------------------------------------------------------------------------- */
+/* Custom-field definitions */
+
+static void define_field(cs_db *db, int object, const char *name, int type, int writable)
+{
+    cs_custom_field f = CS_CUSTOM_FIELD_INIT;
+    f.object = object;
+    f.name = name;
+    f.type = type;
+    f.customer_writable = writable;
+    ck_assert_ok(cs_custom_field_define(db, &f));
+}
+
+static void check_field(const cs_custom_field *f, int object, const char *name, int type,
+                        int writable)
+{
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(f->version, CS_CUSTOM_FIELD_VERSION);
+    ck_assert_int_eq(f->object, object);
+    ck_assert_str_eq(f->name, name);
+    ck_assert_int_eq(f->type, type);
+    ck_assert_int_eq(f->customer_writable, writable);
+}
+
+START_TEST(custom_field_list)
+{
+    cs_db *db = t_open_memory();
+    cs_custom_field_list *list = NULL;
+
+    ck_assert_ok(cs_custom_field_list_get(&list, db, 0));
+    ck_assert_ptr_nonnull(list);
+    ck_assert_uint_eq(cs_custom_field_list_count(list), 0);
+    ck_assert_ptr_null(cs_custom_field_list_item(list, 0));
+    cs_custom_field_list_free(list);
+
+    define_field(db, CS_CUSTOM_TICKET, "size", CS_CUSTOM_NUMBER, 1);
+    define_field(db, CS_CUSTOM_CUSTOMER, "tier", CS_CUSTOM_TEXT, 0);
+    define_field(db, CS_CUSTOM_TICKET, "order", 0, 0); /* any */
+    define_field(db, CS_CUSTOM_CUSTOMER, "vip", CS_CUSTOM_BOOLEAN, 0);
+
+    /* By object (tickets first), then name. */
+    ck_assert_ok(cs_custom_field_list_get(&list, db, 0));
+    ck_assert_uint_eq(cs_custom_field_list_count(list), 4);
+    check_field(cs_custom_field_list_item(list, 0), CS_CUSTOM_TICKET, "order", CS_CUSTOM_ANY, 0);
+    check_field(cs_custom_field_list_item(list, 1), CS_CUSTOM_TICKET, "size", CS_CUSTOM_NUMBER, 1);
+    check_field(cs_custom_field_list_item(list, 2), CS_CUSTOM_CUSTOMER, "tier", CS_CUSTOM_TEXT, 0);
+    check_field(cs_custom_field_list_item(list, 3), CS_CUSTOM_CUSTOMER, "vip", CS_CUSTOM_BOOLEAN,
+                0);
+    ck_assert_ptr_null(cs_custom_field_list_item(list, 4));
+
+    /* A list read before a change keeps what it read. */
+    ck_assert_ok(cs_custom_field_remove(db, CS_CUSTOM_TICKET, "order"));
+    define_field(db, CS_CUSTOM_TICKET, "size", CS_CUSTOM_TEXT, 0);
+    check_field(cs_custom_field_list_item(list, 1), CS_CUSTOM_TICKET, "size", CS_CUSTOM_NUMBER, 1);
+    cs_custom_field_list_free(list);
+
+    /* One object's definitions. */
+    ck_assert_ok(cs_custom_field_list_get(&list, db, CS_CUSTOM_TICKET));
+    ck_assert_uint_eq(cs_custom_field_list_count(list), 1);
+    check_field(cs_custom_field_list_item(list, 0), CS_CUSTOM_TICKET, "size", CS_CUSTOM_TEXT, 0);
+    cs_custom_field_list_free(list);
+    ck_assert_ok(cs_custom_field_list_get(&list, db, CS_CUSTOM_CUSTOMER));
+    ck_assert_uint_eq(cs_custom_field_list_count(list), 2);
+    check_field(cs_custom_field_list_item(list, 0), CS_CUSTOM_CUSTOMER, "tier", CS_CUSTOM_TEXT, 0);
+    check_field(cs_custom_field_list_item(list, 1), CS_CUSTOM_CUSTOMER, "vip", CS_CUSTOM_BOOLEAN,
+                0);
+    cs_custom_field_list_free(list);
+
+    /* Bad input; customers read no definitions. */
+    ck_assert_uint_eq(cs_custom_field_list_count(NULL), 0);
+    ck_assert_ptr_null(cs_custom_field_list_item(NULL, 0));
+    cs_custom_field_list_free(NULL);
+    list = (cs_custom_field_list *)1;
+    ck_assert_rc(cs_custom_field_list_get(&list, db, 3), CS_EINVAL);
+    ck_assert_field("object");
+    ck_assert_ptr_null(list);
+    ck_assert_rc(cs_custom_field_list_get(NULL, db, 0), CS_EINVAL);
+    ck_assert_rc(cs_custom_field_list_get(&list, NULL, 0), CS_EINVAL);
+    ck_assert_ok(cs_db_set_actor(db, CS_ACTOR_AGENT, t_agent(db, "Lena", CS_ROLE_LIGHT)));
+    ck_assert_ok(cs_custom_field_list_get(&list, db, 0));
+    ck_assert_uint_eq(cs_custom_field_list_count(list), 3);
+    cs_custom_field_list_free(list);
+    ck_assert_ok(cs_db_set_actor(db, CS_ACTOR_CUSTOMER, t_customer(db, "Eve", "eve@example.org")));
+    list = (cs_custom_field_list *)1;
+    ck_assert_rc(cs_custom_field_list_get(&list, db, 0), CS_EPERM);
+    ck_assert_ptr_null(list);
+    cs_db_close(db);
+}
+END_TEST
+
+START_TEST(custom_field_list_allocation_failures)
+{
+    cs_db *db = t_open_memory();
+    int rc = CS_ENOMEM;
+    long n;
+
+    define_field(db, CS_CUSTOM_TICKET, "order", CS_CUSTOM_TEXT, 0);
+    define_field(db, CS_CUSTOM_TICKET, "size", CS_CUSTOM_NUMBER, 0);
+    define_field(db, CS_CUSTOM_CUSTOMER, "tier", CS_CUSTOM_TEXT, 0);
+    for (n = 1; rc != CS_OK; n++) {
+        cs_custom_field_list *list = NULL;
+        cs_mem__fail_after(n);
+        rc = cs_custom_field_list_get(&list, db, 0);
+        cs_mem__fail_after(0);
+        ck_assert_msg(rc == CS_OK || rc == CS_ENOMEM, "n=%ld: %s", n, cs_status_name(rc));
+        if (rc == CS_OK) {
+            ck_assert_uint_eq(cs_custom_field_list_count(list), 3);
+            ck_assert_str_eq(cs_custom_field_list_item(list, 2)->name, "tier");
+        } else {
+            ck_assert_ptr_null(list);
+        }
+        cs_custom_field_list_free(list);
+    }
+    ck_assert_int_gt(n, 3);
+    cs_db_close(db);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------------------- */
 /* Permissions */
 
 enum { ACT_SYSTEM, ACT_ADMIN, ACT_AGENT, ACT_LIGHT, ACT_CUSTOMER, N_ACTORS };
@@ -1639,6 +1758,11 @@ Suite *cs_config_suite(void)
     tc = tcase_create("group");
     tcase_add_test(tc, group_create_and_members);
     tcase_add_test(tc, group_errors);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("custom_field");
+    tcase_add_test(tc, custom_field_list);
+    tcase_add_test(tc, custom_field_list_allocation_failures);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("permission");
