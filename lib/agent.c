@@ -3,7 +3,6 @@
  */
 #include "config.h"
 
-#include <jansson.h>
 #include <string.h>
 
 #include "cs-internal.h"
@@ -387,7 +386,7 @@ int cs_agent_update(cs_db *db, int64_t id, const cs_agent_fields *fields)
 }
 
 /* ------------------------------------------------------------------------------------- */
-/* Getters and JSON */
+/* Getters */
 
 int64_t cs_agent_id(const cs_agent *a)
 {
@@ -449,58 +448,14 @@ int64_t cs_agent_group(const cs_agent *a, size_t i)
     return a && i < a->ngroups ? a->groups[i] : 0;
 }
 
-/* The skills and group ids as JSON arrays; NULL when jansson runs out of memory. */
-static json_t *skills_json(const cs_agent *a)
+cs_time cs_agent_created_at(const cs_agent *a)
 {
-    json_t *v = json_array();
-
-    for (size_t i = 0; v && i < a->skills.n; i++)
-        if (json_array_append_new(v, json_string(a->skills.v[i])) < 0)
-            json_decref(v), v = NULL;
-    return v;
+    return a ? a->created_at : 0;
 }
 
-static json_t *groups_json(const cs_agent *a)
+cs_time cs_agent_updated_at(const cs_agent *a)
 {
-    json_t *v = json_array();
-
-    for (size_t i = 0; v && i < a->ngroups; i++)
-        if (json_array_append_new(v, json_integer(a->groups[i])) < 0)
-            json_decref(v), v = NULL;
-    return v;
-}
-
-/* A new reference, or NULL when jansson runs out of memory. */
-static json_t *to_json(const cs_agent *a)
-{
-    char created[32], updated[32];
-
-    /* "o" takes over the arrays, and releases them if packing fails. */
-    /* One key and its value a line. */
-    /* clang-format off */
-    return json_pack("{s:I, s:s, s:s, s:s?, s:s?, s:s, s:b, s:s, s:o, s:o, s:s, s:s}",
-                     "id", (json_int_t)a->id,
-                     "name", a->name,
-                     "initials", a->initials,
-                     "email", a->email,
-                     "avatar_url", a->avatar_url,
-                     "role", cs_agent_role_name(a->role),
-                     "active", a->active,
-                     "ticket_access", cs_ticket_access_name(a->ticket_access),
-                     "skills", skills_json(a),
-                     "groups", groups_json(a),
-                     "created_at", cs_time__iso(created, a->created_at),
-                     "updated_at", cs_time__iso(updated, a->updated_at));
-    /* clang-format on */
-}
-
-int cs_agent_to_json(char **out, const cs_agent *a)
-{
-    if (out)
-        *out = NULL;
-    if (!out || !a)
-        return cs_error__inval(out ? "agent" : "out", "%s is NULL", out ? "agent" : "out");
-    return cs_json__dump(out, to_json(a));
+    return a ? a->updated_at : 0;
 }
 
 /* ------------------------------------------------------------------------------------- */

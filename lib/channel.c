@@ -3,7 +3,6 @@
  */
 #include "config.h"
 
-#include <jansson.h>
 #include <string.h>
 
 #include "cs-internal.h"
@@ -287,47 +286,55 @@ int cs_channel_enabled(const cs_channel *ch)
     return ch ? ch->enabled : 0;
 }
 
-/* A new reference, or NULL when jansson runs out of memory. */
-static json_t *to_json(const cs_channel *ch)
+cs_time cs_channel_created_at(const cs_channel *ch)
 {
-    char created[32], updated[32];
-    json_t *group = ch->default_group_id ? json_integer(ch->default_group_id) : json_null();
-
-    /* "o" takes over `group`, and releases it if packing fails. */
-    /* One key and its value a line. */
-    /* clang-format off */
-    return json_pack("{s:I, s:s, s:s, s:s?, s:b, s:b, s:o, s:b, s:s, s:s}",
-                     "id", (json_int_t)ch->id,
-                     "kind", cs_channel_kind_name(ch->kind),
-                     "name", ch->name,
-                     "address", ch->address,
-                     "public", ch->is_public,
-                     "signature", ch->signature,
-                     "default_group_id", group,
-                     "enabled", ch->enabled,
-                     "created_at", cs_time__iso(created, ch->created_at),
-                     "updated_at", cs_time__iso(updated, ch->updated_at));
-    /* clang-format on */
+    return ch ? ch->created_at : 0;
 }
 
-int cs_channel_to_json(char **out, const cs_channel *ch)
+cs_time cs_channel_updated_at(const cs_channel *ch)
 {
-    if (out)
-        *out = NULL;
-    if (!out || !ch)
-        return cs_error__inval(out ? "channel" : "out", "%s is NULL", out ? "channel" : "out");
-    return cs_json__dump(out, to_json(ch));
+    return ch ? ch->updated_at : 0;
 }
 
-static int append_channel(void *list, const cs_channel *ch)
+/* Lists ---------------------------------------------------------------------------- */
+
+struct cs_channel_list {
+    cs_channel **v;
+    size_t n, cap;
+};
+
+/* Keep a copy of a channel the store lends. */
+static int keep_channel(void *payload, const cs_channel *ch)
 {
-    return json_array_append_new(list, to_json(ch)) < 0 ? cs_error__nomem() : CS_OK;
+    cs_channel_list *list = payload;
+    cs_channel *copy;
+
+    if (list->n == list->cap) {
+        size_t cap = list->cap ? 2 * list->cap : 8;
+        cs_channel **v = cs_mem__realloc(list->v, cap * sizeof(*v));
+
+        if (!v)
+            return cs_error__nomem();
+        list->v = v;
+        list->cap = cap;
+    }
+    if (!(copy = cs_mem__alloc(sizeof(*copy))))
+        return cs_error__nomem();
+    *copy = *ch;
+    copy->address = NULL;
+    if (!(copy->name = cs_mem__strdup(ch->name)) ||
+        (ch->address && !(copy->address = cs_mem__strdup(ch->address)))) {
+        cs_channel__free(copy);
+        return cs_error__nomem();
+    }
+    list->v[list->n++] = copy;
+    return CS_OK;
 }
 
-int cs_channel_list_json(char **out, cs_db *db)
+int cs_channel_list_get(cs_channel_list **out, cs_db *db)
 {
+    cs_channel_list *list;
     cs_actor by;
-    json_t *list;
     int rc;
 
     if (out)
@@ -336,11 +343,32 @@ int cs_channel_list_json(char **out, cs_db *db)
         return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
     if ((rc = cs_perm__require(&by, db, CS_CAP_CONFIG_READ)) < 0)
         return rc;
-    if (!(list = json_array()))
+    if (!(list = cs_mem__calloc(1, sizeof(*list))))
         return cs_error__nomem();
-    if ((rc = cs_store__channel_list(db, append_channel, list)) < 0) {
-        json_decref(list);
+    if ((rc = cs_store__channel_list(db, keep_channel, list)) < 0) {
+        cs_channel_list_free(list);
         return rc;
     }
-    return cs_json__dump(out, list);
+    *out = list;
+    return CS_OK;
+}
+
+size_t cs_channel_list_count(const cs_channel_list *list)
+{
+    return list ? list->n : 0;
+}
+
+const cs_channel *cs_channel_list_item(const cs_channel_list *list, size_t i)
+{
+    return list && i < list->n ? list->v[i] : NULL;
+}
+
+void cs_channel_list_free(cs_channel_list *list)
+{
+    if (!list)
+        return;
+    for (size_t i = 0; i < list->n; i++)
+        cs_channel__free(list->v[i]);
+    cs_mem__free(list->v);
+    cs_mem__free(list);
 }

@@ -281,19 +281,39 @@ int cs_custom_field_remove(cs_db *db, int object, const char *name)
     return cs_db__end(db, remove_field(db, &by, object, name));
 }
 
-static int append_definition(void *list, const cs_custom_field *f)
-{
-    json_t *v = json_pack("{s:s, s:s, s:s, s:b}", "object", cs_custom_object_name(f->object),
-                          "name", f->name, "type", cs_custom_type_name(f->type),
-                          "customer_writable", f->customer_writable);
+/* Lists ---------------------------------------------------------------------------- */
 
-    return json_array_append_new(list, v) < 0 ? cs_error__nomem() : CS_OK;
+struct cs_custom_field_list {
+    cs_custom_field *v; /* the names in libcs memory */
+    size_t n, cap;
+};
+
+/* Keep a copy of a definition the store lends. */
+static int keep_definition(void *payload, const cs_custom_field *f)
+{
+    cs_custom_field_list *list = payload;
+    char *name;
+
+    if (list->n == list->cap) {
+        size_t cap = list->cap ? 2 * list->cap : 8;
+        cs_custom_field *v = cs_mem__realloc(list->v, cap * sizeof(*v));
+
+        if (!v)
+            return cs_error__nomem();
+        list->v = v;
+        list->cap = cap;
+    }
+    if (!(name = cs_mem__strdup(f->name)))
+        return cs_error__nomem();
+    list->v[list->n] = *f;
+    list->v[list->n++].name = name;
+    return CS_OK;
 }
 
-int cs_custom_field_list_json(char **out, cs_db *db, int object)
+int cs_custom_field_list_get(cs_custom_field_list **out, cs_db *db, int object)
 {
+    cs_custom_field_list *list;
     cs_actor by;
-    json_t *list;
     int rc;
 
     if (out)
@@ -304,11 +324,32 @@ int cs_custom_field_list_json(char **out, cs_db *db, int object)
         return cs_error__inval("object", "unknown custom-field object %d", object);
     if ((rc = cs_perm__require(&by, db, CS_CAP_CONFIG_READ)) < 0)
         return rc;
-    if (!(list = json_array()))
+    if (!(list = cs_mem__calloc(1, sizeof(*list))))
         return cs_error__nomem();
-    if ((rc = cs_store__custom_list(db, object, append_definition, list)) < 0) {
-        json_decref(list);
+    if ((rc = cs_store__custom_list(db, object, keep_definition, list)) < 0) {
+        cs_custom_field_list_free(list);
         return rc;
     }
-    return cs_json__dump(out, list);
+    *out = list;
+    return CS_OK;
+}
+
+size_t cs_custom_field_list_count(const cs_custom_field_list *list)
+{
+    return list ? list->n : 0;
+}
+
+const cs_custom_field *cs_custom_field_list_item(const cs_custom_field_list *list, size_t i)
+{
+    return list && i < list->n ? &list->v[i] : NULL;
+}
+
+void cs_custom_field_list_free(cs_custom_field_list *list)
+{
+    if (!list)
+        return;
+    for (size_t i = 0; i < list->n; i++)
+        cs_mem__free((char *)list->v[i].name);
+    cs_mem__free(list->v);
+    cs_mem__free(list);
 }

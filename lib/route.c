@@ -5,8 +5,6 @@
 #include "config.h"
 
 #include <math.h>
-
-#include <jansson.h>
 #include <stdio.h>
 
 #include "cs-internal.h"
@@ -152,26 +150,41 @@ int cs_route_set_capacity(cs_db *db, int64_t agent_id, int channel_kind, int cap
     return cs_db__end(db, set_capacity(db, &by, agent_id, channel_kind, capacity));
 }
 
-/* {"kind": n, ...}; NULL when jansson runs out of memory. */
-static json_t *kinds_json(const cs_route__kinds *k)
-{
-    json_t *o = json_object();
+/* Routing state ------------------------------------------------------------------------ */
 
-    for (size_t i = 0; o && i < k->n; i++) {
-        const char *name = cs_channel_kind_name(k->v[i].kind);
-        if (json_object_set_new(o, name ? name : "none", json_integer(k->v[i].n)) < 0) {
-            json_decref(o);
-            o = NULL;
-        }
-    }
-    return o;
-}
+struct cs_route_agent {
+    int64_t id;
+    int presence;
+    int capacity[CS_ROUTE__KINDS]; /* by channel kind; CS_UNSET for no limit */
+    int64_t load[CS_ROUTE__KINDS]; /* by channel kind; 0 for tickets without a channel */
+};
 
-int cs_route_agent_json(char **out, cs_db *db, int64_t agent_id)
+static int read_state(cs_route_agent *ra, cs_db *db)
 {
     cs_route__kinds capacity, load;
-    json_t *c, *l;
     cs_route__agent ag;
+    int rc;
+
+    if ((rc = read_agent(&ag, db, ra->id)) < 0 ||
+        (rc = cs_store__route_capacities(&capacity, db, ra->id)) < 0 ||
+        (rc = cs_store__route_loads(&load, db, ra->id)) < 0)
+        return rc;
+    ra->presence = ag.presence;
+    for (size_t i = 0; i < CS_ROUTE__KINDS; i++)
+        ra->capacity[i] = CS_UNSET;
+    /* Kinds are below CS_ROUTE__KINDS (lib/store/route.h); the checks keep it so. */
+    for (size_t i = 0; i < capacity.n; i++)
+        if (capacity.v[i].kind >= 0 && capacity.v[i].kind < CS_ROUTE__KINDS)
+            ra->capacity[capacity.v[i].kind] = (int)capacity.v[i].n;
+    for (size_t i = 0; i < load.n; i++)
+        if (load.v[i].kind >= 0 && load.v[i].kind < CS_ROUTE__KINDS)
+            ra->load[load.v[i].kind] = load.v[i].n;
+    return CS_OK;
+}
+
+int cs_route_agent_get(cs_route_agent **out, cs_db *db, int64_t agent_id)
+{
+    cs_route_agent *ra;
     cs_actor by;
     int rc;
 
@@ -179,21 +192,46 @@ int cs_route_agent_json(char **out, cs_db *db, int64_t agent_id)
         *out = NULL;
     if (!out || !db)
         return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
-    if ((rc = cs_perm__require(&by, db, CS_CAP_CONFIG_READ)) < 0 ||
-        (rc = read_agent(&ag, db, agent_id)) < 0 ||
-        (rc = cs_store__route_capacities(&capacity, db, agent_id)) < 0 ||
-        (rc = cs_store__route_loads(&load, db, agent_id)) < 0)
+    if ((rc = cs_perm__require(&by, db, CS_CAP_CONFIG_READ)) < 0)
         return rc;
-    c = kinds_json(&capacity);
-    l = kinds_json(&load);
-    if (!c || !l) {
-        json_decref(c);
-        json_decref(l);
+    if (!(ra = cs_mem__calloc(1, sizeof(*ra))))
         return cs_error__nomem();
+    ra->id = agent_id;
+    if ((rc = read_state(ra, db)) < 0) {
+        cs_route_agent_free(ra);
+        return rc;
     }
-    return cs_json__dump(out, json_pack("{s:I, s:s, s:o, s:o}", "agent_id", (json_int_t)agent_id,
-                                        "presence", cs_presence_name(ag.presence), "capacity", c,
-                                        "load", l));
+    *out = ra;
+    return CS_OK;
+}
+
+void cs_route_agent_free(cs_route_agent *ra)
+{
+    cs_mem__free(ra);
+}
+
+int64_t cs_route_agent_id(const cs_route_agent *ra)
+{
+    return ra ? ra->id : 0;
+}
+
+int cs_route_agent_presence(const cs_route_agent *ra)
+{
+    return ra ? ra->presence : 0;
+}
+
+int cs_route_agent_capacity(const cs_route_agent *ra, int channel_kind)
+{
+    if (!ra || channel_kind <= 0 || channel_kind >= CS_ROUTE__KINDS)
+        return CS_UNSET;
+    return ra->capacity[channel_kind];
+}
+
+int64_t cs_route_agent_load(const cs_route_agent *ra, int channel_kind)
+{
+    if (!ra || channel_kind < 0 || channel_kind >= CS_ROUTE__KINDS)
+        return 0;
+    return ra->load[channel_kind];
 }
 
 /* Groups ------------------------------------------------------------------------------- */

@@ -1,6 +1,7 @@
 /*
- * Configuration objects: channels, agents and groups. Round trips, defaults, JSON, the
- * audit trail of every change, bad input, permissions, allocation failures.
+ * Configuration objects: channels, agents, groups and custom-field definitions. Round trips,
+ * defaults, JSON, the audit trail of every change, bad input, permissions, allocation
+ * failures.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -345,6 +346,92 @@ START_TEST(channel_list_json)
 
     ck_assert_rc(cs_channel_list_json(NULL, db), CS_EINVAL);
     ck_assert_rc(cs_channel_list_json(&text, NULL), CS_EINVAL);
+    cs_db_close(db);
+}
+END_TEST
+
+START_TEST(channel_list)
+{
+    cs_db *db = t_open_memory();
+    cs_time start = t_now;
+    int64_t group = t_group(db, "Social");
+    cs_channel_fields f = CS_CHANNEL_FIELDS_INIT;
+    cs_channel_list *list = NULL;
+    const cs_channel *ch;
+    int64_t a, b, c;
+
+    ck_assert_ok(cs_channel_list_get(&list, db));
+    ck_assert_ptr_nonnull(list);
+    ck_assert_uint_eq(cs_channel_list_count(list), 0);
+    ck_assert_ptr_null(cs_channel_list_item(list, 0));
+    cs_channel_list_free(list);
+
+    /* Three channels, the last changed an hour later: the list is in id order and carries
+     * every field. */
+    a = create_channel(db, CS_CHANNEL_WHATSAPP, "WhatsApp");
+    f.kind = CS_CHANNEL_EMAIL;
+    f.name = "Mail";
+    f.address = "support@shop.example";
+    f.signature = 1;
+    f.default_group_id = group;
+    ck_assert_ok(cs_channel_create(&b, db, &f));
+    c = t_channel(db, CS_CHANNEL_PHONE, "Hotline");
+    t_now += 3600;
+    f = (cs_channel_fields)CS_CHANNEL_FIELDS_INIT;
+    f.is_public = 1;
+    f.enabled = 0;
+    ck_assert_ok(cs_channel_update(db, c, &f));
+
+    ck_assert_ok(cs_channel_list_get(&list, db));
+    ck_assert_uint_eq(cs_channel_list_count(list), 3);
+    ch = cs_channel_list_item(list, 0);
+    ck_assert_int_eq(cs_channel_id(ch), a);
+    ck_assert_int_eq(cs_channel_kind(ch), CS_CHANNEL_WHATSAPP);
+    ck_assert_str_eq(cs_channel_name(ch), "WhatsApp");
+    ck_assert_ptr_null(cs_channel_address(ch));
+    ck_assert_int_eq(cs_channel_default_group_id(ch), 0);
+    ck_assert_int_eq(cs_channel_enabled(ch), 1);
+    ch = cs_channel_list_item(list, 1);
+    ck_assert_int_eq(cs_channel_id(ch), b);
+    ck_assert_int_eq(cs_channel_kind(ch), CS_CHANNEL_EMAIL);
+    ck_assert_str_eq(cs_channel_name(ch), "Mail");
+    ck_assert_str_eq(cs_channel_address(ch), "support@shop.example");
+    ck_assert_int_eq(cs_channel_signature(ch), 1);
+    ck_assert_int_eq(cs_channel_is_public(ch), 0);
+    ck_assert_int_eq(cs_channel_default_group_id(ch), group);
+    ck_assert_int_eq(cs_channel_created_at(ch), start);
+    ck_assert_int_eq(cs_channel_updated_at(ch), start);
+    ch = cs_channel_list_item(list, 2);
+    ck_assert_int_eq(cs_channel_id(ch), c);
+    ck_assert_str_eq(cs_channel_name(ch), "Hotline");
+    ck_assert_int_eq(cs_channel_is_public(ch), 1);
+    ck_assert_int_eq(cs_channel_enabled(ch), 0);
+    ck_assert_int_eq(cs_channel_created_at(ch), start);
+    ck_assert_int_eq(cs_channel_updated_at(ch), start + 3600);
+    ck_assert_ptr_null(cs_channel_list_item(list, 3));
+    ck_assert_ptr_null(cs_channel_list_item(list, SIZE_MAX));
+
+    /* The list's channels outlive later changes: they were read at once. */
+    f = (cs_channel_fields)CS_CHANNEL_FIELDS_INIT;
+    f.name = "E-Mail";
+    ck_assert_ok(cs_channel_update(db, b, &f));
+    ck_assert_str_eq(cs_channel_name(cs_channel_list_item(list, 1)), "Mail");
+    cs_channel_list_free(list);
+
+    /* Nothing for NULL; customers see no channels. */
+    ck_assert_uint_eq(cs_channel_list_count(NULL), 0);
+    ck_assert_ptr_null(cs_channel_list_item(NULL, 0));
+    cs_channel_list_free(NULL);
+    ck_assert_int_eq(cs_channel_created_at(NULL), 0);
+    ck_assert_int_eq(cs_channel_updated_at(NULL), 0);
+    list = (cs_channel_list *)1;
+    ck_assert_rc(cs_channel_list_get(&list, NULL), CS_EINVAL);
+    ck_assert_ptr_null(list);
+    ck_assert_rc(cs_channel_list_get(NULL, db), CS_EINVAL);
+    ck_assert_ok(cs_db_set_actor(db, CS_ACTOR_CUSTOMER, t_customer(db, "Eve", "eve@example.org")));
+    list = (cs_channel_list *)1;
+    ck_assert_rc(cs_channel_list_get(&list, db), CS_EPERM);
+    ck_assert_ptr_null(list);
     cs_db_close(db);
 }
 END_TEST
@@ -705,7 +792,11 @@ START_TEST(agent_create_every_field)
     ck_assert_ptr_null(cs_agent_skill(a, 3));
     ck_assert_int_eq(cs_agent_group_count(a), 0);
     ck_assert_int_eq(cs_agent_group(a, 0), 0);
+    ck_assert_int_eq(cs_agent_created_at(a), t_now);
+    ck_assert_int_eq(cs_agent_updated_at(a), t_now);
     cs_agent_free(a);
+    ck_assert_int_eq(cs_agent_created_at(NULL), 0);
+    ck_assert_int_eq(cs_agent_updated_at(NULL), 0);
 
     ck_assert_int_eq(audit_find(db, "agent", id, "create", NULL).count, 1);
     ck_assert_int_eq(audit_rows(db), 1);
@@ -864,6 +955,11 @@ START_TEST(agent_update_each_field)
     /* A new name keeps the initials. */
     ck_assert_int_eq(audit_find(db, "agent", id, "update", "initials").count, 0);
     ck_assert_int_eq(t_sql_int(db, "SELECT updated_at FROM agent"), t_now);
+    ck_assert_ok(cs_agent_lookup(&a, db, id));
+    ck_assert_int_eq(cs_agent_created_at(a), t_now - 60);
+    ck_assert_int_eq(cs_agent_updated_at(a), t_now);
+    cs_agent_free(a);
+    a = NULL;
 
     f = (cs_agent_fields)CS_AGENT_FIELDS_INIT;
     f.initials = "AnS";
@@ -1226,6 +1322,124 @@ START_TEST(group_errors)
 END_TEST
 
 /* ------------------------------------------------------------------------------------- */
+/* Custom-field definitions */
+
+static void define_field(cs_db *db, int object, const char *name, int type, int writable)
+{
+    cs_custom_field f = CS_CUSTOM_FIELD_INIT;
+    f.object = object;
+    f.name = name;
+    f.type = type;
+    f.customer_writable = writable;
+    ck_assert_ok(cs_custom_field_define(db, &f));
+}
+
+static void check_field(const cs_custom_field *f, int object, const char *name, int type,
+                        int writable)
+{
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(f->version, CS_CUSTOM_FIELD_VERSION);
+    ck_assert_int_eq(f->object, object);
+    ck_assert_str_eq(f->name, name);
+    ck_assert_int_eq(f->type, type);
+    ck_assert_int_eq(f->customer_writable, writable);
+}
+
+START_TEST(custom_field_list)
+{
+    cs_db *db = t_open_memory();
+    cs_custom_field_list *list = NULL;
+
+    ck_assert_ok(cs_custom_field_list_get(&list, db, 0));
+    ck_assert_ptr_nonnull(list);
+    ck_assert_uint_eq(cs_custom_field_list_count(list), 0);
+    ck_assert_ptr_null(cs_custom_field_list_item(list, 0));
+    cs_custom_field_list_free(list);
+
+    define_field(db, CS_CUSTOM_TICKET, "size", CS_CUSTOM_NUMBER, 1);
+    define_field(db, CS_CUSTOM_CUSTOMER, "tier", CS_CUSTOM_TEXT, 0);
+    define_field(db, CS_CUSTOM_TICKET, "order", 0, 0); /* any */
+    define_field(db, CS_CUSTOM_CUSTOMER, "vip", CS_CUSTOM_BOOLEAN, 0);
+
+    /* By object (tickets first), then name. */
+    ck_assert_ok(cs_custom_field_list_get(&list, db, 0));
+    ck_assert_uint_eq(cs_custom_field_list_count(list), 4);
+    check_field(cs_custom_field_list_item(list, 0), CS_CUSTOM_TICKET, "order", CS_CUSTOM_ANY, 0);
+    check_field(cs_custom_field_list_item(list, 1), CS_CUSTOM_TICKET, "size", CS_CUSTOM_NUMBER, 1);
+    check_field(cs_custom_field_list_item(list, 2), CS_CUSTOM_CUSTOMER, "tier", CS_CUSTOM_TEXT, 0);
+    check_field(cs_custom_field_list_item(list, 3), CS_CUSTOM_CUSTOMER, "vip", CS_CUSTOM_BOOLEAN,
+                0);
+    ck_assert_ptr_null(cs_custom_field_list_item(list, 4));
+
+    /* A list read before a change keeps what it read. */
+    ck_assert_ok(cs_custom_field_remove(db, CS_CUSTOM_TICKET, "order"));
+    define_field(db, CS_CUSTOM_TICKET, "size", CS_CUSTOM_TEXT, 0);
+    check_field(cs_custom_field_list_item(list, 1), CS_CUSTOM_TICKET, "size", CS_CUSTOM_NUMBER, 1);
+    cs_custom_field_list_free(list);
+
+    /* One object's definitions. */
+    ck_assert_ok(cs_custom_field_list_get(&list, db, CS_CUSTOM_TICKET));
+    ck_assert_uint_eq(cs_custom_field_list_count(list), 1);
+    check_field(cs_custom_field_list_item(list, 0), CS_CUSTOM_TICKET, "size", CS_CUSTOM_TEXT, 0);
+    cs_custom_field_list_free(list);
+    ck_assert_ok(cs_custom_field_list_get(&list, db, CS_CUSTOM_CUSTOMER));
+    ck_assert_uint_eq(cs_custom_field_list_count(list), 2);
+    check_field(cs_custom_field_list_item(list, 0), CS_CUSTOM_CUSTOMER, "tier", CS_CUSTOM_TEXT, 0);
+    check_field(cs_custom_field_list_item(list, 1), CS_CUSTOM_CUSTOMER, "vip", CS_CUSTOM_BOOLEAN,
+                0);
+    cs_custom_field_list_free(list);
+
+    /* Bad input; customers read no definitions. */
+    ck_assert_uint_eq(cs_custom_field_list_count(NULL), 0);
+    ck_assert_ptr_null(cs_custom_field_list_item(NULL, 0));
+    cs_custom_field_list_free(NULL);
+    list = (cs_custom_field_list *)1;
+    ck_assert_rc(cs_custom_field_list_get(&list, db, 3), CS_EINVAL);
+    ck_assert_field("object");
+    ck_assert_ptr_null(list);
+    ck_assert_rc(cs_custom_field_list_get(NULL, db, 0), CS_EINVAL);
+    ck_assert_rc(cs_custom_field_list_get(&list, NULL, 0), CS_EINVAL);
+    ck_assert_ok(cs_db_set_actor(db, CS_ACTOR_AGENT, t_agent(db, "Lena", CS_ROLE_LIGHT)));
+    ck_assert_ok(cs_custom_field_list_get(&list, db, 0));
+    ck_assert_uint_eq(cs_custom_field_list_count(list), 3);
+    cs_custom_field_list_free(list);
+    ck_assert_ok(cs_db_set_actor(db, CS_ACTOR_CUSTOMER, t_customer(db, "Eve", "eve@example.org")));
+    list = (cs_custom_field_list *)1;
+    ck_assert_rc(cs_custom_field_list_get(&list, db, 0), CS_EPERM);
+    ck_assert_ptr_null(list);
+    cs_db_close(db);
+}
+END_TEST
+
+START_TEST(custom_field_list_allocation_failures)
+{
+    cs_db *db = t_open_memory();
+    int rc = CS_ENOMEM;
+    long n;
+
+    define_field(db, CS_CUSTOM_TICKET, "order", CS_CUSTOM_TEXT, 0);
+    define_field(db, CS_CUSTOM_TICKET, "size", CS_CUSTOM_NUMBER, 0);
+    define_field(db, CS_CUSTOM_CUSTOMER, "tier", CS_CUSTOM_TEXT, 0);
+    for (n = 1; rc != CS_OK; n++) {
+        cs_custom_field_list *list = NULL;
+        cs_mem__fail_after(n);
+        rc = cs_custom_field_list_get(&list, db, 0);
+        cs_mem__fail_after(0);
+        ck_assert_msg(rc == CS_OK || rc == CS_ENOMEM, "n=%ld: %s", n, cs_status_name(rc));
+        if (rc == CS_OK) {
+            ck_assert_uint_eq(cs_custom_field_list_count(list), 3);
+            ck_assert_str_eq(cs_custom_field_list_item(list, 2)->name, "tier");
+        } else {
+            ck_assert_ptr_null(list);
+        }
+        cs_custom_field_list_free(list);
+    }
+    ck_assert_int_gt(n, 3);
+    cs_db_close(db);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------------------- */
 /* Permissions */
 
 enum { ACT_SYSTEM, ACT_ADMIN, ACT_AGENT, ACT_LIGHT, ACT_CUSTOMER, N_ACTORS };
@@ -1274,6 +1488,17 @@ static int op_channel_lookup(cs_db *db, const world *w)
     cs_channel *ch = NULL;
     int rc = cs_channel_lookup(&ch, db, w->channel);
     cs_channel_free(ch);
+    return rc;
+}
+
+static int op_channel_list(cs_db *db, const world *w)
+{
+    cs_channel_list *list = NULL;
+    int rc = cs_channel_list_get(&list, db);
+    (void)w;
+    if (rc == CS_OK)
+        ck_assert_uint_eq(cs_channel_list_count(list), 1);
+    cs_channel_list_free(list);
     return rc;
 }
 
@@ -1327,6 +1552,7 @@ static const struct {
     {"channel create", op_channel_create, {true, true, false, false, false}},
     {"channel update", op_channel_update, {true, true, false, false, false}},
     {"channel lookup", op_channel_lookup, {true, true, true, true, false}},
+    {"channel list", op_channel_list, {true, true, true, true, false}},
     {"agent create", op_agent_create, {true, true, false, false, false}},
     {"agent update", op_agent_update, {true, true, false, false, false}},
     {"agent lookup", op_agent_lookup, {true, true, true, true, false}},
@@ -1467,6 +1693,7 @@ START_TEST(channel_allocation_failures)
     create_channel(db, CS_CHANNEL_CHAT, "Chat");
     for (long n = 1; rc != CS_OK; n++) {
         cs_channel *ch = NULL;
+        cs_channel_list *channels = NULL;
         char *json = NULL, *list = NULL;
         cs_mem__fail_after(n);
         rc = cs_channel_lookup(&ch, db, id);
@@ -1474,12 +1701,19 @@ START_TEST(channel_allocation_failures)
             rc = cs_channel_to_json(&json, ch);
         if (rc == CS_OK)
             rc = cs_channel_list_json(&list, db);
+        if (rc == CS_OK)
+            rc = cs_channel_list_get(&channels, db);
         cs_mem__fail_after(0);
         ck_assert_msg(rc == CS_OK || rc == CS_ENOMEM, "n=%ld: %s", n, cs_status_name(rc));
-        if (rc != CS_OK)
-            ck_assert_ptr_null(list);
+        if (rc != CS_OK) {
+            ck_assert_ptr_null(channels);
+        } else {
+            ck_assert_uint_eq(cs_channel_list_count(channels), 2);
+            ck_assert_str_eq(cs_channel_name(cs_channel_list_item(channels, 1)), "Chat");
+        }
         cs_str_free(json);
         cs_str_free(list);
+        cs_channel_list_free(channels);
         cs_channel_free(ch);
     }
     cs_db_close(db);
@@ -1495,6 +1729,7 @@ Suite *cs_config_suite(void)
     tcase_add_test(tc, channel_defaults);
     tcase_add_test(tc, channel_to_json);
     tcase_add_test(tc, channel_list_json);
+    tcase_add_test(tc, channel_list);
     tcase_add_test(tc, channel_update_each_field);
     tcase_add_test(tc, channel_update_several_fields_one_audit_row_each);
     tcase_add_test(tc, channel_duplicate_name);
@@ -1523,6 +1758,11 @@ Suite *cs_config_suite(void)
     tc = tcase_create("group");
     tcase_add_test(tc, group_create_and_members);
     tcase_add_test(tc, group_errors);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("custom_field");
+    tcase_add_test(tc, custom_field_list);
+    tcase_add_test(tc, custom_field_list_allocation_failures);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("permission");

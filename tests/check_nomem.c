@@ -530,6 +530,7 @@ START_TEST(calls)
         {"customer.get", "{\"id\": 1}"},
         {"customer.export", "{\"id\": 1}"},
         {"channel.list", "{}"},
+        {"custom_field.list", "{}"},
         {"message.list", "{\"ticket_id\": 1}"},
         {"outbox.list", "{}"},
         {"audit.list", "{\"ticket_id\": 1}"},
@@ -540,6 +541,42 @@ START_TEST(calls)
         request = requests[i][1];
         ck_assert_msg(until_success(method, call) > 0, "%s never ran out of memory", method);
     }
+}
+END_TEST
+
+/* Routing ------------------------------------------------------------------------- */
+
+static int64_t router;
+
+static int routing_state(void)
+{
+    cs_route_agent *ra = NULL;
+    char *json = NULL;
+    int rc = cs_route_agent_get(&ra, db, router);
+
+    if (rc == CS_OK) {
+        ck_assert_int_eq(cs_route_agent_capacity(ra, CS_CHANNEL_EMAIL), 20);
+        ck_assert_int_eq(cs_route_agent_load(ra, CS_CHANNEL_EMAIL), 1);
+        rc = cs_route_agent_json(&json, db, router);
+    } else {
+        ck_assert_ptr_null(ra);
+    }
+    if (rc != CS_OK)
+        ck_assert_ptr_null(json);
+    cs_str_free(json);
+    cs_route_agent_free(ra);
+    return rc;
+}
+
+START_TEST(routing)
+{
+    cs_ticket_fields f = CS_TICKET_FIELDS_INIT;
+
+    router = t_agent(db, "Bernd", CS_ROLE_AGENT);
+    ck_assert_ok(cs_route_set_capacity(db, router, CS_CHANNEL_EMAIL, 20));
+    f.assignee_id = router;
+    ck_assert_ok(cs_ticket_update(db, ticket, &f));
+    ck_assert_fails_then_works(routing_state);
 }
 END_TEST
 
@@ -600,6 +637,7 @@ Suite *cs_nomem_suite(void)
     tcase_add_test(tc, outbox);
     tcase_add_test(tc, audit);
     tcase_add_test(tc, calls);
+    tcase_add_test(tc, routing);
     tcase_add_test(tc, calendar_ics);
     suite_add_tcase(s, tc);
     return s;

@@ -246,14 +246,65 @@ START_TEST(test_presence_and_capacity)
     ck_assert_ok(cs_route_assign(&got, db, t[4]));
     ck_assert_int_eq(got, a);
 
+    /* Clara's state: a chat limit of 3, no other limit; 3 chats and 1 mail, and a ticket
+     * without a channel assigned by hand. */
+    cs_route_agent *ra = NULL;
+    cs_ticket_fields tf = CS_TICKET_FIELDS_INIT;
+    tf.subject = "Anruf";
+    tf.customer_id = customer;
+    tf.assignee_id = c;
+    ck_assert_ok(cs_ticket_create(&got, db, &tf));
+    ck_assert_ok(cs_route_agent_get(&ra, db, c));
+    ck_assert_int_eq(cs_route_agent_id(ra), c);
+    ck_assert_int_eq(cs_route_agent_presence(ra), CS_PRESENCE_ONLINE);
+    ck_assert_int_eq(cs_route_agent_capacity(ra, CS_CHANNEL_CHAT), 3);
+    ck_assert_int_eq(cs_route_agent_capacity(ra, CS_CHANNEL_EMAIL), CS_UNSET);
+    ck_assert_int_eq(cs_route_agent_capacity(ra, 0), CS_UNSET);
+    ck_assert_int_eq(cs_route_agent_capacity(ra, 999), CS_UNSET);
+    ck_assert_int_eq(cs_route_agent_load(ra, CS_CHANNEL_CHAT), 3);
+    ck_assert_int_eq(cs_route_agent_load(ra, CS_CHANNEL_EMAIL), 1);
+    ck_assert_int_eq(cs_route_agent_load(ra, CS_CHANNEL_PHONE), 0);
+    ck_assert_int_eq(cs_route_agent_load(ra, 0), 1);
+    ck_assert_int_eq(cs_route_agent_load(ra, -1), 0);
+    cs_route_agent_free(ra);
+    /* Anna, never set: offline, no limit, nothing assigned but t[4]. */
+    ck_assert_ok(cs_route_set_presence(db, a, CS_PRESENCE_OFFLINE));
+    ck_assert_ok(cs_route_set_capacity(db, a, CS_CHANNEL_PHONE, 0));
+    ck_assert_ok(cs_route_agent_get(&ra, db, a));
+    ck_assert_int_eq(cs_route_agent_presence(ra), CS_PRESENCE_OFFLINE);
+    ck_assert_int_eq(cs_route_agent_capacity(ra, CS_CHANNEL_PHONE), 0);
+    ck_assert_int_eq(cs_route_agent_capacity(ra, CS_CHANNEL_CHAT), CS_UNSET);
+    ck_assert_int_eq(cs_route_agent_load(ra, CS_CHANNEL_CHAT), 1);
+    ck_assert_int_eq(cs_route_agent_load(ra, 0), 0);
+    cs_route_agent_free(ra);
+    ck_assert_ok(cs_route_set_capacity(db, a, CS_CHANNEL_PHONE, CS_UNSET));
+
+    /* The JSON says the same. */
     char *json = NULL;
     ck_assert_ok(cs_route_agent_json(&json, db, c));
     ck_assert_str_eq(json, "{\"agent_id\":3,\"capacity\":{\"chat\":3},\"load\":{\"chat\":3,"
-                           "\"email\":1},\"presence\":\"online\"}");
+                           "\"email\":1,\"none\":1},\"presence\":\"online\"}");
     cs_str_free(json);
     /* Removing the limit. */
     ck_assert_ok(cs_route_set_capacity(db, c, CS_CHANNEL_CHAT, CS_UNSET));
     ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM agent_capacity"), 0);
+    ck_assert_ok(cs_route_agent_get(&ra, db, c));
+    ck_assert_int_eq(cs_route_agent_capacity(ra, CS_CHANNEL_CHAT), CS_UNSET);
+    cs_route_agent_free(ra);
+
+    /* NULL and missing agents. */
+    ck_assert_int_eq(cs_route_agent_id(NULL), 0);
+    ck_assert_int_eq(cs_route_agent_presence(NULL), 0);
+    ck_assert_int_eq(cs_route_agent_capacity(NULL, CS_CHANNEL_CHAT), CS_UNSET);
+    ck_assert_int_eq(cs_route_agent_load(NULL, CS_CHANNEL_CHAT), 0);
+    cs_route_agent_free(NULL);
+    ra = (cs_route_agent *)1;
+    ck_assert_rc(cs_route_agent_get(&ra, db, 999), CS_ENOTFOUND);
+    ck_assert_field("agent_id");
+    ck_assert_ptr_null(ra);
+    ck_assert_rc(cs_route_agent_get(NULL, db, c), CS_EINVAL);
+    ck_assert_rc(cs_route_agent_get(&ra, NULL, c), CS_EINVAL);
+    ck_assert_ptr_null(ra);
 }
 END_TEST
 
@@ -660,6 +711,9 @@ START_TEST(test_permissions)
 
     ck_assert_ok(cs_db_set_actor(db, CS_ACTOR_CUSTOMER, customer));
     ck_assert_rc(cs_route_presence((int[1]){0}, db, a), CS_EPERM);
+    cs_route_agent *ra = (cs_route_agent *)1;
+    ck_assert_rc(cs_route_agent_get(&ra, db, a), CS_EPERM);
+    ck_assert_ptr_null(ra);
     ck_assert_rc(cs_route_set_presence(db, a, CS_PRESENCE_ONLINE), CS_EPERM);
     /* Nothing was changed by the refusals. */
     ck_assert_ok(cs_db_set_actor(db, CS_ACTOR_SYSTEM, 0));

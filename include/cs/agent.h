@@ -132,11 +132,14 @@ CS_EXTERN(const char *) cs_agent_skill(const cs_agent *a, size_t i);
 CS_EXTERN(size_t) cs_agent_group_count(const cs_agent *a);
 /** The id of group i (ascending), or 0 when i is out of range. */
 CS_EXTERN(int64_t) cs_agent_group(const cs_agent *a, size_t i);
+/** When the agent was created, and last changed. @since 0.2 */
+CS_EXTERN(cs_time) cs_agent_created_at(const cs_agent *a);
+CS_EXTERN(cs_time) cs_agent_updated_at(const cs_agent *a);
 
 /**
- * The agent as a JSON object.
+ * The agent as a JSON object (the shape of docs/json.md, as `agent.get` answers).
  * @param[out] out release with cs_str_free()
- * @return CS_OK; CS_ENOMEM
+ * @return CS_OK; CS_EINVAL for a NULL argument; CS_ENOMEM
  * @since 0.1
  */
 CS_EXTERN(int) cs_agent_to_json(char **out, const cs_agent *a);

@@ -127,19 +127,49 @@ CS_EXTERN(int) cs_channel_signature(const cs_channel *ch);
 /** 0 when not set. */
 CS_EXTERN(int64_t) cs_channel_default_group_id(const cs_channel *ch);
 CS_EXTERN(int) cs_channel_enabled(const cs_channel *ch);
+/** When the channel was created, and last changed. @since 0.2 */
+CS_EXTERN(cs_time) cs_channel_created_at(const cs_channel *ch);
+CS_EXTERN(cs_time) cs_channel_updated_at(const cs_channel *ch);
 
 /**
- * The channel as a JSON object.
+ * The channel as a JSON object (the shape of docs/json.md, as `channel.get` answers).
  * @param[out] out release with cs_str_free()
- * @return CS_OK; CS_ENOMEM
+ * @return CS_OK; CS_EINVAL for a NULL argument; CS_ENOMEM
  * @since 0.1
  */
 CS_EXTERN(int) cs_channel_to_json(char **out, const cs_channel *ch);
 
+/** A list of channels, read at once. Opaque. */
+typedef struct cs_channel_list cs_channel_list;
+
 /**
- * All channels as a JSON array, in id order.
+ * Read every channel, in id order. Anyone but customers.
+ *
+ * @param[out] out the list (possibly empty), owned by the caller; release with
+ *             cs_channel_list_free(). NULL on error.
+ * @return CS_OK; CS_EINVAL for a NULL argument; CS_EPERM (customers); CS_ENOMEM; CS_EDB
+ * @since 0.2
+ */
+CS_EXTERN(int) cs_channel_list_get(cs_channel_list **out, cs_db *db);
+
+/** The number of channels in the list; 0 for NULL. @since 0.2 */
+CS_EXTERN(size_t) cs_channel_list_count(const cs_channel_list *list);
+
+/**
+ * Channel i of the list, in id order: borrowed, and read with the cs_channel getters until
+ * cs_channel_list_free() (never cs_channel_free() it). NULL when i is out of range.
+ * @since 0.2
+ */
+CS_EXTERN(const cs_channel *) cs_channel_list_item(const cs_channel_list *list, size_t i);
+
+/** Release a list and its channels. NULL is a no-op. @since 0.2 */
+CS_EXTERN(void) cs_channel_list_free(cs_channel_list *list);
+
+/**
+ * All channels as a JSON array of cs_channel_to_json() objects, in id order: the JSON of
+ * cs_channel_list_get().
  * @param[out] out release with cs_str_free()
- * @return CS_OK; CS_ENOMEM; CS_EDB
+ * @return as cs_channel_list_get()
  * @since 0.1
  */
 CS_EXTERN(int) cs_channel_list_json(char **out, cs_db *db);

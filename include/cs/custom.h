@@ -89,16 +89,35 @@ CS_EXTERN(int) cs_custom_field_define(cs_db *db, const cs_custom_field *field);
  */
 CS_EXTERN(int) cs_custom_field_remove(cs_db *db, int object, const char *name);
 
+/** A list of custom-field definitions, read at once. Opaque. */
+typedef struct cs_custom_field_list cs_custom_field_list;
+
 /**
- * The definitions as a JSON array of {"object", "name", "type", "customer_writable"},
- * ordered by object and name. Agents, admins and system.
+ * Read the definitions, ordered by object and name. Anyone but customers.
  *
+ * @param[out] out the list (possibly empty), owned by the caller; release with
+ *             cs_custom_field_list_free(). NULL on error.
  * @param object a cs_custom_object, or 0 for all
- * @param[out] out release with cs_str_free()
- * @return CS_OK; CS_EINVAL; CS_EPERM; CS_ENOMEM; CS_EDB
+ * @return CS_OK; CS_EINVAL for a NULL argument or naming "object" for an unknown object;
+ *         CS_EPERM (customers); CS_ENOMEM; CS_EDB
  * @since 0.2
  */
-CS_EXTERN(int) cs_custom_field_list_json(char **out, cs_db *db, int object);
+CS_EXTERN(int) cs_custom_field_list_get(cs_custom_field_list **out, cs_db *db, int object);
+
+/** The number of definitions in the list; 0 for NULL. @since 0.2 */
+CS_EXTERN(size_t) cs_custom_field_list_count(const cs_custom_field_list *list);
+
+/**
+ * Definition i of the list: version CS_CUSTOM_FIELD_VERSION, every field set (the type is
+ * never 0). Borrowed, with its name, until cs_custom_field_list_free(); NULL when i is out
+ * of range.
+ * @since 0.2
+ */
+CS_EXTERN(const cs_custom_field *) cs_custom_field_list_item(const cs_custom_field_list *list,
+                                                             size_t i);
+
+/** Release a list. NULL is a no-op. @since 0.2 */
+CS_EXTERN(void) cs_custom_field_list_free(cs_custom_field_list *list);
 
 CS_END_DECL
 

@@ -72,14 +72,53 @@ CS_EXTERN(int) cs_route_presence(int *out, cs_db *db, int64_t agent_id);
 CS_EXTERN(int) cs_route_set_capacity(cs_db *db, int64_t agent_id, int channel_kind,
                                      int capacity);
 
+/** An agent's routing state, read at once. Opaque. */
+typedef struct cs_route_agent cs_route_agent;
+
 /**
- * An agent's routing state as a JSON object: {agent_id, presence, capacity: {"chat": 3,
- * ...} (kinds with a limit), load: {"email": 2, ...} (new and open tickets assigned, by
- * channel kind; "none" for tickets without a channel)}.
+ * Read an agent's routing state: its presence, its capacity per channel kind and its load
+ * (the new and open tickets assigned to it, per channel kind).
  *
- * @param[out] out release with cs_str_free()
+ * @param[out] out owned by the caller; release with cs_route_agent_free(). NULL on error.
  * @return CS_OK; CS_EINVAL for a NULL argument; CS_ENOTFOUND naming "agent_id"; CS_EPERM
  *         (customers); CS_ENOMEM; CS_EDB
+ * @since 0.2
+ */
+CS_EXTERN(int) cs_route_agent_get(cs_route_agent **out, cs_db *db, int64_t agent_id);
+
+/** Release a routing state. NULL is a no-op. @since 0.2 */
+CS_EXTERN(void) cs_route_agent_free(cs_route_agent *ra);
+
+/** The agent's id; 0 for NULL. @since 0.2 */
+CS_EXTERN(int64_t) cs_route_agent_id(const cs_route_agent *ra);
+
+/** The agent's cs_presence (CS_PRESENCE_OFFLINE when never set); 0 for NULL. @since 0.2 */
+CS_EXTERN(int) cs_route_agent_presence(const cs_route_agent *ra);
+
+/**
+ * The most new and open tickets of a channel kind the agent takes at once
+ * (cs_route_set_capacity()), or CS_UNSET when it has no limit for that kind (also for an
+ * unknown kind and NULL).
+ * @param channel_kind a cs_channel_kind
+ * @since 0.2
+ */
+CS_EXTERN(int) cs_route_agent_capacity(const cs_route_agent *ra, int channel_kind);
+
+/**
+ * The new and open tickets assigned to the agent on channels of a kind; 0 for an unknown
+ * kind and NULL.
+ * @param channel_kind a cs_channel_kind, or 0 for the tickets without a channel
+ * @since 0.2
+ */
+CS_EXTERN(int64_t) cs_route_agent_load(const cs_route_agent *ra, int channel_kind);
+
+/**
+ * An agent's routing state as a JSON object, the JSON of cs_route_agent_get():
+ * {agent_id, presence, capacity: {"chat": 3, ...} (kinds with a limit), load: {"email": 2,
+ * ...} (kinds with tickets; "none" for tickets without a channel)}.
+ *
+ * @param[out] out release with cs_str_free()
+ * @return as cs_route_agent_get()
  * @since 0.1
  */
 CS_EXTERN(int) cs_route_agent_json(char **out, cs_db *db, int64_t agent_id);

@@ -1,5 +1,6 @@
 /*
- * libcs - cs_call() methods for agents and groups.
+ * libcs - cs_call() methods for agents and groups, and the JSON of agents
+ * (cs_agent_to_json()) built from the typed API.
  */
 #include "config.h"
 #include <jansson.h>
@@ -29,16 +30,69 @@ static int agent_fields(cs_call__req *r, cs_agent_fields *f, bool create)
     return CS_OK;
 }
 
+/* The skills and group ids as JSON arrays; NULL when jansson runs out of memory. */
+static json_t *skills_value(const cs_agent *a)
+{
+    json_t *v = json_array();
+
+    for (size_t i = 0; v && i < cs_agent_skill_count(a); i++)
+        if (json_array_append_new(v, json_string(cs_agent_skill(a, i))) < 0)
+            json_decref(v), v = NULL;
+    return v;
+}
+
+static json_t *groups_value(const cs_agent *a)
+{
+    json_t *v = json_array();
+
+    for (size_t i = 0; v && i < cs_agent_group_count(a); i++)
+        if (json_array_append_new(v, json_integer(cs_agent_group(a, i))) < 0)
+            json_decref(v), v = NULL;
+    return v;
+}
+
+/* The agent as its JSON object; a new reference, or NULL when jansson runs out of memory. */
+static json_t *agent_value(const cs_agent *a)
+{
+    char created[32], updated[32];
+
+    /* "o" takes over the arrays, and releases them if packing fails. */
+    /* One key and its value a line. */
+    /* clang-format off */
+    return json_pack("{s:I, s:s, s:s, s:s?, s:s?, s:s, s:b, s:s, s:o, s:o, s:s, s:s}",
+                     "id", (json_int_t)cs_agent_id(a),
+                     "name", cs_agent_name(a),
+                     "initials", cs_agent_initials(a),
+                     "email", cs_agent_email(a),
+                     "avatar_url", cs_agent_avatar_url(a),
+                     "role", cs_agent_role_name(cs_agent_role(a)),
+                     "active", cs_agent_active(a),
+                     "ticket_access", cs_ticket_access_name(cs_agent_ticket_access(a)),
+                     "skills", skills_value(a),
+                     "groups", groups_value(a),
+                     "created_at", cs_time__iso(created, cs_agent_created_at(a)),
+                     "updated_at", cs_time__iso(updated, cs_agent_updated_at(a)));
+    /* clang-format on */
+}
+
+int cs_agent_to_json(char **out, const cs_agent *a)
+{
+    if (out)
+        *out = NULL;
+    if (!out || !a)
+        return cs_error__inval(out ? "agent" : "out", "%s is NULL", out ? "agent" : "out");
+    return cs_json__dump(out, agent_value(a));
+}
+
 static int agent_json(json_t **out, cs_db *db, int64_t id)
 {
     cs_agent *a = NULL;
-    char *text = NULL;
     int rc = cs_agent_lookup(&a, db, id);
 
-    if (rc == CS_OK)
-        rc = cs_agent_to_json(&text, a);
+    if (rc == CS_OK && !(*out = agent_value(a)))
+        rc = cs_error__nomem();
     cs_agent_free(a);
-    return cs_call__adopt(out, &text, rc);
+    return rc;
 }
 
 static int m_agent_create(cs_db *db, cs_call__req *r, json_t **out)

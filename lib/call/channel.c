@@ -1,5 +1,6 @@
 /*
- * libcs - cs_call() methods for channels.
+ * libcs - cs_call() methods for channels, and the JSON of channels (cs_channel_to_json(),
+ * cs_channel_list_json()) built from the typed API.
  */
 #include "config.h"
 #include <jansson.h>
@@ -27,16 +28,83 @@ static int channel_fields(cs_call__req *r, cs_channel_fields *f, bool create)
     return CS_OK;
 }
 
+/* The channel as its JSON object; a new reference, or NULL when jansson runs out of memory. */
+static json_t *channel_value(const cs_channel *ch)
+{
+    char created[32], updated[32];
+
+    /* One key and its value a line. cs_json__id's null for no group is taken over by "o",
+     * which releases it if packing fails. */
+    /* clang-format off */
+    return json_pack("{s:I, s:s, s:s, s:s?, s:b, s:b, s:o, s:b, s:s, s:s}",
+                     "id", (json_int_t)cs_channel_id(ch),
+                     "kind", cs_channel_kind_name(cs_channel_kind(ch)),
+                     "name", cs_channel_name(ch),
+                     "address", cs_channel_address(ch),
+                     "public", cs_channel_is_public(ch),
+                     "signature", cs_channel_signature(ch),
+                     "default_group_id", cs_json__id(cs_channel_default_group_id(ch)),
+                     "enabled", cs_channel_enabled(ch),
+                     "created_at", cs_time__iso(created, cs_channel_created_at(ch)),
+                     "updated_at", cs_time__iso(updated, cs_channel_updated_at(ch)));
+    /* clang-format on */
+}
+
+int cs_channel_to_json(char **out, const cs_channel *ch)
+{
+    if (out)
+        *out = NULL;
+    if (!out || !ch)
+        return cs_error__inval(out ? "channel" : "out", "%s is NULL", out ? "channel" : "out");
+    return cs_json__dump(out, channel_value(ch));
+}
+
+/* Every channel as a JSON array, in id order. */
+static int list_value(json_t **out, cs_db *db)
+{
+    cs_channel_list *list = NULL;
+    json_t *arr;
+    int rc;
+
+    *out = NULL;
+    if ((rc = cs_channel_list_get(&list, db)) < 0)
+        return rc;
+    if (!(arr = json_array()))
+        rc = cs_error__nomem();
+    for (size_t i = 0; rc == CS_OK && i < cs_channel_list_count(list); i++)
+        if (json_array_append_new(arr, channel_value(cs_channel_list_item(list, i))) < 0)
+            rc = cs_error__nomem();
+    cs_channel_list_free(list);
+    if (rc < 0)
+        json_decref(arr);
+    else
+        *out = arr;
+    return rc;
+}
+
+int cs_channel_list_json(char **out, cs_db *db)
+{
+    json_t *arr;
+    int rc;
+
+    if (out)
+        *out = NULL;
+    if (!out || !db)
+        return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
+    if ((rc = list_value(&arr, db)) < 0)
+        return rc;
+    return cs_json__dump(out, arr);
+}
+
 static int channel_json(json_t **out, cs_db *db, int64_t id)
 {
     cs_channel *ch = NULL;
-    char *text = NULL;
     int rc = cs_channel_lookup(&ch, db, id);
 
-    if (rc == CS_OK)
-        rc = cs_channel_to_json(&text, ch);
+    if (rc == CS_OK && !(*out = channel_value(ch)))
+        rc = cs_error__nomem();
     cs_channel_free(ch);
-    return cs_call__adopt(out, &text, rc);
+    return rc;
 }
 
 static int m_channel_create(cs_db *db, cs_call__req *r, json_t **out)
@@ -76,10 +144,9 @@ static int m_channel_get(cs_db *db, cs_call__req *r, json_t **out)
 static int m_channel_list(cs_db *db, cs_call__req *r, json_t **out)
 {
     json_t *arr = NULL;
-    char *text = NULL;
     int rc;
 
-    if ((rc = cs_call__done(r)) < 0 || (rc = cs_call__adopt(&arr, &text, cs_channel_list_json(&text, db))) < 0)
+    if ((rc = cs_call__done(r)) < 0 || (rc = list_value(&arr, db)) < 0)
         return rc;
     *out = json_pack("{s:o}", "channels", arr);
     return *out ? CS_OK : cs_error__nomem();

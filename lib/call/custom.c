@@ -10,6 +10,14 @@
 #include "cs-internal.h"
 #include "call/call.h"
 
+/* A definition as its JSON object; NULL when jansson runs out of memory. */
+static json_t *definition_value(const cs_custom_field *f)
+{
+    return json_pack("{s:s, s:s, s:s, s:b}", "object", cs_custom_object_name(f->object), "name",
+                     f->name, "type", cs_custom_type_name(f->type ? f->type : CS_CUSTOM_ANY),
+                     "customer_writable", f->customer_writable);
+}
+
 static int m_custom_field_define(cs_db *db, cs_call__req *r, json_t **out)
 {
     cs_custom_field f = CS_CUSTOM_FIELD_INIT;
@@ -21,9 +29,7 @@ static int m_custom_field_define(cs_db *db, cs_call__req *r, json_t **out)
         (rc = cs_call__bool(r, "customer_writable", &f.customer_writable)) < 0 ||
         (rc = cs_call__done(r)) < 0 || (rc = cs_custom_field_define(db, &f)) < 0)
         return rc;
-    *out = json_pack("{s:s, s:s, s:s, s:b}", "object", cs_custom_object_name(f.object), "name",
-                     f.name, "type", cs_custom_type_name(f.type ? f.type : CS_CUSTOM_ANY),
-                     "customer_writable", f.customer_writable);
+    *out = definition_value(&f);
     return *out ? CS_OK : cs_error__nomem();
 }
 
@@ -41,14 +47,23 @@ static int m_custom_field_remove(cs_db *db, cs_call__req *r, json_t **out)
 
 static int m_custom_field_list(cs_db *db, cs_call__req *r, json_t **out)
 {
+    cs_custom_field_list *list = NULL;
     json_t *arr = NULL;
-    char *text = NULL;
     int object = 0, rc;
 
     if ((rc = cs_call__enum(r, "object", cs_custom_object_parse, &object, false)) < 0 ||
-        (rc = cs_call__done(r)) < 0 ||
-        (rc = cs_call__adopt(&arr, &text, cs_custom_field_list_json(&text, db, object))) < 0)
+        (rc = cs_call__done(r)) < 0 || (rc = cs_custom_field_list_get(&list, db, object)) < 0)
         return rc;
+    if (!(arr = json_array()))
+        rc = cs_error__nomem();
+    for (size_t i = 0; rc == CS_OK && i < cs_custom_field_list_count(list); i++)
+        if (json_array_append_new(arr, definition_value(cs_custom_field_list_item(list, i))) < 0)
+            rc = cs_error__nomem();
+    cs_custom_field_list_free(list);
+    if (rc < 0) {
+        json_decref(arr);
+        return rc;
+    }
     *out = json_pack("{s:o}", "fields", arr);
     return *out ? CS_OK : cs_error__nomem();
 }

@@ -1,5 +1,6 @@
 /*
- * libcs - cs_call() methods for routing.
+ * libcs - cs_call() methods for routing, and the JSON of an agent's routing state
+ * (cs_route_agent_json()) built from the typed API.
  */
 #include "config.h"
 #include <jansson.h>
@@ -11,24 +12,82 @@
 #include "cs-internal.h"
 #include "call/call.h"
 
+/* {"<kind>": capacity, ...} of the kinds the agent has a limit for; {"<kind>": tickets, ...}
+ * of the kinds it has tickets of, "none" for those without a channel. Channel kinds are
+ * numbered from 1 without gaps (cs/channel.h). NULL when jansson runs out of memory. */
+static json_t *capacity_value(const cs_route_agent *ra)
+{
+    json_t *o = json_object();
+    const char *name;
+
+    for (int kind = 1; o && (name = cs_channel_kind_name(kind)); kind++) {
+        int n = cs_route_agent_capacity(ra, kind);
+        if (n != CS_UNSET && json_object_set_new(o, name, json_integer(n)) < 0)
+            json_decref(o), o = NULL;
+    }
+    return o;
+}
+
+static json_t *load_value(const cs_route_agent *ra)
+{
+    json_t *o = json_object();
+    const char *name;
+
+    for (int kind = 0; o && (name = kind ? cs_channel_kind_name(kind) : "none"); kind++) {
+        int64_t n = cs_route_agent_load(ra, kind);
+        if (n && json_object_set_new(o, name, json_integer(n)) < 0)
+            json_decref(o), o = NULL;
+    }
+    return o;
+}
+
+/* An agent's routing state as its JSON object. */
+static int routing_value(json_t **out, cs_db *db, int64_t agent_id)
+{
+    cs_route_agent *ra = NULL;
+    int rc;
+
+    *out = NULL;
+    if ((rc = cs_route_agent_get(&ra, db, agent_id)) < 0)
+        return rc;
+    /* "o" takes over the objects, and releases them if packing fails. */
+    *out = json_pack("{s:I, s:s, s:o, s:o}", "agent_id", (json_int_t)cs_route_agent_id(ra),
+                     "presence", cs_presence_name(cs_route_agent_presence(ra)), "capacity",
+                     capacity_value(ra), "load", load_value(ra));
+    cs_route_agent_free(ra);
+    return *out ? CS_OK : cs_error__nomem();
+}
+
+int cs_route_agent_json(char **out, cs_db *db, int64_t agent_id)
+{
+    json_t *o;
+    int rc;
+
+    if (out)
+        *out = NULL;
+    if (!out || !db)
+        return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
+    if ((rc = routing_value(&o, db, agent_id)) < 0)
+        return rc;
+    return cs_json__dump(out, o);
+}
+
 static int m_agent_presence(cs_db *db, cs_call__req *r, json_t **out)
 {
     int64_t agent = 0;
     int presence = 0, rc;
-    char *text = NULL;
 
     if ((rc = cs_call__id(r, "agent_id", &agent, true)) < 0 ||
         (rc = cs_call__enum(r, "presence", cs_presence_parse, &presence, true)) < 0 ||
         (rc = cs_call__done(r)) < 0 || (rc = cs_route_set_presence(db, agent, presence)) < 0)
         return rc;
-    return cs_call__adopt(out, &text, cs_route_agent_json(&text, db, agent));
+    return routing_value(out, db, agent);
 }
 
 static int m_agent_capacity(cs_db *db, cs_call__req *r, json_t **out)
 {
     int64_t agent = 0, capacity = 0;
     int kind = 0, rc;
-    char *text = NULL;
 
     if ((rc = cs_call__id(r, "agent_id", &agent, true)) < 0 ||
         (rc = cs_call__enum(r, "channel_kind", cs_channel_kind_parse, &kind, true)) < 0 ||
@@ -38,18 +97,17 @@ static int m_agent_capacity(cs_db *db, cs_call__req *r, json_t **out)
         return cs_error__inval("capacity", "capacity must be between 0 and 100000");
     if ((rc = cs_route_set_capacity(db, agent, kind, (int)capacity)) < 0)
         return rc;
-    return cs_call__adopt(out, &text, cs_route_agent_json(&text, db, agent));
+    return routing_value(out, db, agent);
 }
 
 static int m_agent_routing(cs_db *db, cs_call__req *r, json_t **out)
 {
     int64_t agent = 0;
-    char *text = NULL;
     int rc;
 
     if ((rc = cs_call__id(r, "agent_id", &agent, true)) < 0 || (rc = cs_call__done(r)) < 0)
         return rc;
-    return cs_call__adopt(out, &text, cs_route_agent_json(&text, db, agent));
+    return routing_value(out, db, agent);
 }
 
 static int m_group_routing(cs_db *db, cs_call__req *r, json_t **out)
