@@ -1132,9 +1132,19 @@ static int report_clock(cs_sla_clock *out, struct ctx *x, int metric)
     if (c->state == CS_SLA_ACTIVE &&
         (rc = clock_between(&ran, x->db, c, c->resumed_at, x->now)) < 0)
         return rc;
-    *out = (cs_sla_clock){metric, c->state, c->policy_id, c->target, c->calendar_id != 0,
-                          c->calendar_id, c->started_at, c->target_at, c->warn_at,
-                          c->fulfilled_at, c->warned_at, c->breached_at, c->elapsed + ran};
+    *out = (cs_sla_clock){.metric = metric,
+                          .state = c->state,
+                          .policy_id = c->policy_id,
+                          .target = c->target,
+                          .business = c->calendar_id != 0,
+                          .calendar_id = c->calendar_id,
+                          .started_at = c->started_at,
+                          .target_at = c->target_at,
+                          .warn_at = c->warn_at,
+                          .fulfilled_at = c->fulfilled_at,
+                          .warned_at = c->warned_at,
+                          .breached_at = c->breached_at,
+                          .elapsed = c->elapsed + ran};
     if (c->state == CS_SLA_ACTIVE && (c->breached_at || (c->target_at && c->target_at <= x->now)))
         out->state = CS_SLA_BREACHED;
     return CS_OK;
@@ -1183,6 +1193,99 @@ int cs_sla_status(cs_sla_clocks **out, cs_db *db, int64_t ticket_id)
     }
     *out = s;
     return CS_OK;
+}
+
+int64_t cs_sla_clocks_ticket_id(const cs_sla_clocks *s)
+{
+    return s ? s->ticket_id : 0;
+}
+
+cs_time cs_sla_clocks_now(const cs_sla_clocks *s)
+{
+    return s ? s->now : 0;
+}
+
+size_t cs_sla_clocks_count(const cs_sla_clocks *s)
+{
+    return s ? s->n : 0;
+}
+
+const cs_sla_clock *cs_sla_clocks_item(const cs_sla_clocks *s, size_t i)
+{
+    return s && i < s->n ? &s->clocks[i] : NULL;
+}
+
+const cs_sla_clock *cs_sla_clocks_find(const cs_sla_clocks *s, int metric)
+{
+    for (size_t i = 0; s && i < s->n; i++)
+        if (s->clocks[i].metric == metric)
+            return &s->clocks[i];
+    return NULL;
+}
+
+int cs_sla_clock_metric(const cs_sla_clock *c)
+{
+    return c ? c->metric : 0;
+}
+
+int cs_sla_clock_state(const cs_sla_clock *c)
+{
+    return c ? c->state : 0;
+}
+
+int64_t cs_sla_clock_policy_id(const cs_sla_clock *c)
+{
+    return c ? c->policy_id : 0;
+}
+
+int64_t cs_sla_clock_target(const cs_sla_clock *c)
+{
+    return c ? c->target : 0;
+}
+
+int cs_sla_clock_business(const cs_sla_clock *c)
+{
+    return c ? c->business : 0;
+}
+
+int64_t cs_sla_clock_calendar_id(const cs_sla_clock *c)
+{
+    return c ? c->calendar_id : 0;
+}
+
+cs_time cs_sla_clock_started_at(const cs_sla_clock *c)
+{
+    return c ? c->started_at : 0;
+}
+
+cs_time cs_sla_clock_target_at(const cs_sla_clock *c)
+{
+    return c ? c->target_at : 0;
+}
+
+cs_time cs_sla_clock_warn_at(const cs_sla_clock *c)
+{
+    return c ? c->warn_at : 0;
+}
+
+cs_time cs_sla_clock_fulfilled_at(const cs_sla_clock *c)
+{
+    return c ? c->fulfilled_at : 0;
+}
+
+cs_time cs_sla_clock_warned_at(const cs_sla_clock *c)
+{
+    return c ? c->warned_at : 0;
+}
+
+cs_time cs_sla_clock_breached_at(const cs_sla_clock *c)
+{
+    return c ? c->breached_at : 0;
+}
+
+int64_t cs_sla_clock_elapsed(const cs_sla_clock *c)
+{
+    return c ? c->elapsed : 0;
 }
 
 static json_t *clock_json(const cs_sla_clock *c)
@@ -1301,6 +1404,7 @@ struct cs_sla_queue_iter {
     struct id_set given;
     const cs_sla_queue_item *rows; /* the last page read, owned by q */
     size_t n, pos;
+    cs_sla_queue_item current;     /* what cs_sla_queue_next() lent out last */
 };
 
 void cs_sla_queue_iter_free(cs_sla_queue_iter *it)
@@ -1345,14 +1449,15 @@ int cs_sla_queue_iter_new(cs_sla_queue_iter **out, cs_db *db, const cs_sla_queue
 
 /* Read pages until one gives a ticket that did not come up before, or the queue ends: a
  * page may give none when all its tickets came up before. */
-int cs_sla_queue_next(cs_sla_queue_item *out, cs_sla_queue_iter *it)
+int cs_sla_queue_next(const cs_sla_queue_item **out, cs_sla_queue_iter *it)
 {
     const cs_sla_queue_item *row;
     int rc;
 
+    if (out)
+        *out = NULL;
     if (!out || !it)
         return cs_error__inval(out ? "it" : "out", "%s is NULL", out ? "it" : "out");
-    memset(out, 0, sizeof(*out));
     for (;;) {
         if (it->pos == it->n) {
             /* On an error the rows read before it are handed out first. */
@@ -1368,10 +1473,26 @@ int cs_sla_queue_next(cs_sla_queue_item *out, cs_sla_queue_iter *it)
             /* The tickets without a deadline come once each, by id. */
             if (row->metric && (rc = id_set_add(&it->given, row->ticket_id)) < 0)
                 return rc;
-            *out = *row;
+            it->current = *row;
+            *out = &it->current;
             it->pos++;
             return CS_OK;
         }
         it->pos++;
     }
+}
+
+int64_t cs_sla_queue_item_ticket_id(const cs_sla_queue_item *item)
+{
+    return item ? item->ticket_id : 0;
+}
+
+int cs_sla_queue_item_metric(const cs_sla_queue_item *item)
+{
+    return item ? item->metric : 0;
+}
+
+cs_time cs_sla_queue_item_target_at(const cs_sla_queue_item *item)
+{
+    return item ? item->target_at : 0;
 }

@@ -231,7 +231,7 @@ static int m_sla_queue(cs_db *db, cs_call__req *r, json_t **out)
 {
     cs_sla_queue_filter f = CS_SLA_QUEUE_FILTER_INIT;
     cs_sla_queue_iter *it = NULL;
-    cs_sla_queue_item item;
+    const cs_sla_queue_item *item;
     int64_t limit = CS_CALL__LIST_DEFAULT;
     json_t *arr;
     int rc;
@@ -248,13 +248,14 @@ static int m_sla_queue(cs_db *db, cs_call__req *r, json_t **out)
         cs_sla_queue_iter_free(it);
         return cs_error__nomem();
     }
-    while ((int64_t)json_array_size(arr) < limit && (rc = cs_sla_queue_next(&item, it)) == CS_OK)
-        json_array_append_new(arr, json_pack("{s:I, s:o, s:o}", "ticket_id",
-                                             (json_int_t)item.ticket_id, "metric",
-                                             item.metric ? json_string(cs_sla_metric_name(
-                                                               item.metric))
-                                                         : json_null(),
-                                             "target_at", cs_json__time(item.target_at)));
+    while ((int64_t)json_array_size(arr) < limit && (rc = cs_sla_queue_next(&item, it)) == CS_OK) {
+        int metric = cs_sla_queue_item_metric(item);
+        json_array_append_new(
+            arr, json_pack("{s:I, s:o, s:o}", "ticket_id",
+                           (json_int_t)cs_sla_queue_item_ticket_id(item), "metric",
+                           metric ? json_string(cs_sla_metric_name(metric)) : json_null(),
+                           "target_at", cs_json__time(cs_sla_queue_item_target_at(item))));
+    }
     cs_sla_queue_iter_free(it);
     if (rc < 0 && rc != CS_ITEROVER) {
         json_decref(arr);
@@ -276,16 +277,19 @@ static int m_tick(cs_db *db, cs_call__req *r, json_t **out)
         (rc = cs_tick(&res, db, now)) < 0)
         return rc;
     if ((items = json_array()))
-        for (size_t i = 0; i < res->n; i++)
+        for (size_t i = 0; i < cs_tick_result_count(res); i++) {
+            const cs_tick_item *it = cs_tick_result_item(res, i);
             json_array_append_new(
                 items, json_pack("{s:I, s:s, s:s, s:o}", "ticket_id",
-                                 (json_int_t)res->items[i].ticket_id, "metric",
-                                 cs_sla_metric_name(res->items[i].metric), "kind",
-                                 cs_sla_event_kind_name(res->items[i].kind), "at",
-                                 cs_json__time(res->items[i].at)));
-    *out = items ? json_pack("{s:s, s:I, s:I, s:o}", "now", cs_time__iso(iso, res->now), "warned",
-                             (json_int_t)res->warned, "breached", (json_int_t)res->breached,
-                             "items", items)
+                                 (json_int_t)cs_tick_item_ticket_id(it), "metric",
+                                 cs_sla_metric_name(cs_tick_item_metric(it)), "kind",
+                                 cs_sla_event_kind_name(cs_tick_item_kind(it)), "at",
+                                 cs_json__time(cs_tick_item_at(it))));
+        }
+    *out = items ? json_pack("{s:s, s:I, s:I, s:o}", "now",
+                             cs_time__iso(iso, cs_tick_result_now(res)), "warned",
+                             (json_int_t)cs_tick_result_warned(res), "breached",
+                             (json_int_t)cs_tick_result_breached(res), "items", items)
                  : NULL;
     cs_tick_result_free(res);
     return *out ? CS_OK : cs_error__nomem();

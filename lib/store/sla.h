@@ -52,6 +52,13 @@ typedef struct cs_sla__event {
     cs_time at, target_at;
 } cs_sla__event;
 
+/* An entry of the SLA queue (cs_sla_queue_next()). */
+struct cs_sla_queue_item {
+    int64_t ticket_id;
+    int metric;        /* of the earliest running deadline; 0 for none */
+    cs_time target_at; /* that deadline; 0 for none */
+};
+
 /* Release a policy the store built (cs_sla_policy_free() is this). */
 void cs_sla__policy_free(cs_sla_policy *p);
 
