@@ -462,11 +462,108 @@ int cs_sla_policy_position(const cs_sla_policy *p)
     return p ? p->position : 0;
 }
 
+int cs_sla_policy_pause_pending(const cs_sla_policy *p)
+{
+    return p ? p->pause_pending : 0;
+}
+
+int cs_sla_policy_pause_on_hold(const cs_sla_policy *p)
+{
+    return p ? p->pause_on_hold : 0;
+}
+
+int cs_sla_policy_reopen(const cs_sla_policy *p)
+{
+    return p ? p->reopen : 0;
+}
+
+int cs_sla_policy_warn_percent(const cs_sla_policy *p)
+{
+    return p ? p->warn_percent : 0;
+}
+
+cs_time cs_sla_policy_created_at(const cs_sla_policy *p)
+{
+    return p ? p->created_at : 0;
+}
+
+cs_time cs_sla_policy_updated_at(const cs_sla_policy *p)
+{
+    return p ? p->updated_at : 0;
+}
+
+size_t cs_sla_policy_condition_count(const cs_sla_policy *p)
+{
+    return p ? p->nconds : 0;
+}
+
+const cs_sla_condition *cs_sla_policy_condition(const cs_sla_policy *p, size_t i)
+{
+    return p && i < p->nconds ? &p->conds[i] : NULL;
+}
+
+size_t cs_sla_policy_target_count(const cs_sla_policy *p)
+{
+    return p ? p->ntargets : 0;
+}
+
+const cs_sla_target *cs_sla_policy_target(const cs_sla_policy *p, size_t i)
+{
+    return p && i < p->ntargets ? &p->targets[i] : NULL;
+}
+
+/* Policy lists ---------------------------------------------------------------------------- */
+
+struct cs_sla_policy_list {
+    cs_sla_policy **v;
+    size_t n;
+};
+
+int cs_sla_policy_list_get(cs_sla_policy_list **out, cs_db *db)
+{
+    cs_sla_policy_list *list;
+    cs_actor by;
+    int rc;
+
+    if (out)
+        *out = NULL;
+    if (!out || !db)
+        return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
+    if ((rc = cs_perm__require(&by, db, CS_CAP_CONFIG_READ)) < 0)
+        return rc;
+    if (!(list = cs_mem__calloc(1, sizeof(*list))))
+        return cs_error__nomem();
+    if ((rc = cs_store__sla_policies(&list->v, &list->n, db)) < 0) {
+        cs_sla_policy_list_free(list);
+        return rc;
+    }
+    *out = list;
+    return CS_OK;
+}
+
+size_t cs_sla_policy_list_count(const cs_sla_policy_list *list)
+{
+    return list ? list->n : 0;
+}
+
+const cs_sla_policy *cs_sla_policy_list_item(const cs_sla_policy_list *list, size_t i)
+{
+    return list && i < list->n ? list->v[i] : NULL;
+}
+
+void cs_sla_policy_list_free(cs_sla_policy_list *list)
+{
+    if (!list)
+        return;
+    policies_free(list->v, list->n);
+    cs_mem__free(list);
+}
+
 /* JSON ---------------------------------------------------------------------------------- */
 
 /* A condition's value as the JSON interface takes it: names for enums, a boolean for
  * public channels, the organisation id, the tag. */
-static json_t *condition_json(const cs_sla__cond *c)
+static json_t *condition_json(const cs_sla_condition *c)
 {
     const char *kind = cs_sla_condition_kind_name(c->kind);
     int v = (int)c->value;
@@ -804,7 +901,7 @@ static bool has_tag(const struct ctx *x, const char *tag)
     return x->t.tags && strstr(x->t.tags, needle);
 }
 
-static bool condition_matches(const struct ctx *x, const cs_sla__cond *c)
+static bool condition_matches(const struct ctx *x, const cs_sla_condition *c)
 {
     switch (c->kind) {
     case CS_SLA_COND_CHANNEL_KIND:
@@ -1286,6 +1383,79 @@ cs_time cs_sla_clock_breached_at(const cs_sla_clock *c)
 int64_t cs_sla_clock_elapsed(const cs_sla_clock *c)
 {
     return c ? c->elapsed : 0;
+}
+
+/* The event log --------------------------------------------------------------------------- */
+
+struct cs_sla_event_list {
+    cs_sla_event *v;
+    size_t n;
+};
+
+int cs_sla_event_list_get(cs_sla_event_list **out, cs_db *db, int64_t ticket_id)
+{
+    cs_sla_event_list *list;
+    cs_actor by;
+    int rc;
+
+    if (out)
+        *out = NULL;
+    if (!out || !db)
+        return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
+    if ((rc = cs_perm__require(&by, db, CS_CAP_TICKET_READ)) < 0 ||
+        (rc = cs_perm__ticket_id(db, &by, CS_CAP_TICKET_READ, ticket_id, "id")) < 0)
+        return rc;
+    if (!(list = cs_mem__calloc(1, sizeof(*list))))
+        return cs_error__nomem();
+    if ((rc = cs_store__sla_events(&list->v, &list->n, db, ticket_id)) < 0) {
+        cs_sla_event_list_free(list);
+        return rc;
+    }
+    *out = list;
+    return CS_OK;
+}
+
+size_t cs_sla_event_list_count(const cs_sla_event_list *list)
+{
+    return list ? list->n : 0;
+}
+
+const cs_sla_event *cs_sla_event_list_item(const cs_sla_event_list *list, size_t i)
+{
+    return list && i < list->n ? &list->v[i] : NULL;
+}
+
+void cs_sla_event_list_free(cs_sla_event_list *list)
+{
+    if (!list)
+        return;
+    cs_mem__free(list->v);
+    cs_mem__free(list);
+}
+
+int cs_sla_event_metric(const cs_sla_event *e)
+{
+    return e ? e->metric : 0;
+}
+
+int cs_sla_event_kind(const cs_sla_event *e)
+{
+    return e ? e->kind : 0;
+}
+
+cs_time cs_sla_event_at(const cs_sla_event *e)
+{
+    return e ? e->at : 0;
+}
+
+cs_time cs_sla_event_target_at(const cs_sla_event *e)
+{
+    return e ? e->target_at : 0;
+}
+
+int64_t cs_sla_event_policy_id(const cs_sla_event *e)
+{
+    return e ? e->policy_id : 0;
 }
 
 static json_t *clock_json(const cs_sla_clock *c)

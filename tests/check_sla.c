@@ -257,6 +257,25 @@ START_TEST(policies_validate_and_list)
     ck_assert_ok(cs_sla_policy_lookup(&p, db, id));
     ck_assert_str_eq(cs_sla_policy_name(p), "Bad");
     ck_assert_int_eq(cs_sla_policy_position(p), 0);
+    ck_assert_int_eq(cs_sla_policy_pause_pending(p), 1);
+    ck_assert_int_eq(cs_sla_policy_pause_on_hold(p), 1);
+    ck_assert_int_eq(cs_sla_policy_reopen(p), CS_SLA_REOPEN_RESTART);
+    ck_assert_int_eq(cs_sla_policy_warn_percent(p), 80);
+    ck_assert_int_eq(cs_sla_policy_created_at(p), T0);
+    ck_assert_int_eq(cs_sla_policy_updated_at(p), T0);
+    ck_assert_uint_eq(cs_sla_policy_condition_count(p), 1);
+    const cs_sla_condition *pc = cs_sla_policy_condition(p, 0);
+    ck_assert_int_eq(pc->kind, CS_SLA_COND_TAG);
+    ck_assert_str_eq(pc->text, "vip");
+    ck_assert_ptr_null(cs_sla_policy_condition(p, 1));
+    ck_assert_uint_eq(cs_sla_policy_target_count(p), 1);
+    const cs_sla_target *pt = cs_sla_policy_target(p, 0);
+    ck_assert_int_eq(pt->metric, CS_SLA_FIRST_REPLY);
+    ck_assert_int_eq(pt->priority, 0);
+    ck_assert_int_eq(pt->seconds, 60);
+    ck_assert_int_eq(pt->business, 0);
+    ck_assert_int_eq(pt->calendar_id, 0);
+    ck_assert_ptr_null(cs_sla_policy_target(p, 1));
     ck_assert_ok(cs_sla_policy_to_json(&json, p));
     ck_assert_str_eq(json,
                      "{\"conditions\":[{\"kind\":\"tag\",\"value\":\"vip\"}],"
@@ -282,11 +301,111 @@ START_TEST(policies_validate_and_list)
     ck_assert_ptr_nonnull(strstr(json, "\"name\":\"Renamed\""));
     ck_assert_ptr_nonnull(strstr(json, "\"warn_percent\":50"));
     cs_str_free(json);
+    cs_sla_policy_list *list = NULL;
+    ck_assert_ok(cs_sla_policy_list_get(&list, db));
+    ck_assert_uint_eq(cs_sla_policy_list_count(list), 1);
+    const cs_sla_policy *item = cs_sla_policy_list_item(list, 0);
+    ck_assert_int_eq(cs_sla_policy_id(item), id);
+    ck_assert_str_eq(cs_sla_policy_name(item), "Renamed");
+    ck_assert_int_eq(cs_sla_policy_warn_percent(item), 50);
+    ck_assert_int_eq(cs_sla_policy_reopen(item), CS_SLA_REOPEN_RESTART);
+    ck_assert_uint_eq(cs_sla_policy_condition_count(item), 0);
+    ck_assert_uint_eq(cs_sla_policy_target_count(item), 1);
+    ck_assert_ptr_null(cs_sla_policy_list_item(list, 1));
+    cs_sla_policy_list_free(list);
     ck_assert_ok(cs_sla_policy_delete(db, id));
     ck_assert_rc(cs_sla_policy_delete(db, id), CS_ENOTFOUND);
     ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM sla_target"), 0);
     ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM audit WHERE object = 'sla_policy'"),
                      3);
+}
+END_TEST
+
+/* Policies read through the typed list, in the order they are tried, give back fields that
+ * create the same policy again. */
+START_TEST(policy_list_is_typed_and_round_trips)
+{
+    cs_sla_condition conds[] = {{CS_SLA_COND_CHANNEL_KIND, CS_CHANNEL_EMAIL, NULL},
+                                {CS_SLA_COND_TAG, 0, "vip"}};
+    cs_sla_target targets[] = {target(CS_SLA_RESOLUTION, 0, 86400, biz),
+                               target(CS_SLA_FIRST_REPLY, CS_PRIORITY_URGENT, 600, 0),
+                               target(CS_SLA_FIRST_REPLY, 0, 3600, 0)};
+    cs_sla_policy_list *list = NULL;
+    char *a = NULL, *b = NULL;
+
+    int64_t second = policy("Second", targets, 1, NULL, 0);
+    int64_t first = policy("VIP mail", targets, 3, conds, 2);
+    cs_sla_policy_fields moved = CS_SLA_POLICY_FIELDS_INIT;
+    moved.position = 0;
+    ck_assert_ok(cs_sla_policy_update(db, first, &moved));
+    moved.position = 1;
+    ck_assert_ok(cs_sla_policy_update(db, second, &moved));
+
+    ck_assert_ok(cs_sla_policy_list_get(&list, db));
+    ck_assert_uint_eq(cs_sla_policy_list_count(list), 2);
+    const cs_sla_policy *p = cs_sla_policy_list_item(list, 0);
+    ck_assert_int_eq(cs_sla_policy_id(p), first);
+    ck_assert_int_eq(cs_sla_policy_id(cs_sla_policy_list_item(list, 1)), second);
+    ck_assert_uint_eq(cs_sla_policy_condition_count(p), 2);
+    ck_assert_int_eq(cs_sla_policy_condition(p, 0)->kind, CS_SLA_COND_CHANNEL_KIND);
+    ck_assert_int_eq(cs_sla_policy_condition(p, 0)->value, CS_CHANNEL_EMAIL);
+    ck_assert_str_eq(cs_sla_policy_condition(p, 1)->text, "vip");
+    /* Targets by metric, then priority. */
+    ck_assert_uint_eq(cs_sla_policy_target_count(p), 3);
+    ck_assert_int_eq(cs_sla_policy_target(p, 0)->priority, 0);
+    ck_assert_int_eq(cs_sla_policy_target(p, 1)->priority, CS_PRIORITY_URGENT);
+    ck_assert_int_eq(cs_sla_policy_target(p, 2)->metric, CS_SLA_RESOLUTION);
+    ck_assert_int_eq(cs_sla_policy_target(p, 2)->business, 1);
+    ck_assert_int_eq(cs_sla_policy_target(p, 2)->calendar_id, biz);
+
+    /* A copy made from the getters has the same JSON but for id, name and position. */
+    cs_sla_condition cc[2];
+    cs_sla_target ct[3];
+    for (size_t i = 0; i < 2; i++)
+        cc[i] = *cs_sla_policy_condition(p, i);
+    for (size_t i = 0; i < 3; i++)
+        ct[i] = *cs_sla_policy_target(p, i);
+    cs_sla_policy_fields copy = CS_SLA_POLICY_FIELDS_INIT;
+    copy.name = "VIP mail";
+    copy.conditions = cc;
+    copy.nconditions = cs_sla_policy_condition_count(p);
+    copy.targets = ct;
+    copy.ntargets = cs_sla_policy_target_count(p);
+    copy.pause_pending = cs_sla_policy_pause_pending(p);
+    copy.pause_on_hold = cs_sla_policy_pause_on_hold(p);
+    copy.reopen = cs_sla_policy_reopen(p);
+    copy.warn_percent = cs_sla_policy_warn_percent(p);
+    copy.position = cs_sla_policy_position(p);
+    ck_assert_ok(cs_sla_policy_to_json(&a, p));
+    /* The list is a snapshot: it outlives the deletion, and lends the copy its texts. */
+    ck_assert_ok(cs_sla_policy_delete(db, first));
+    int64_t again = 0;
+    ck_assert_ok(cs_sla_policy_create(&again, db, &copy));
+    cs_sla_policy_list_free(list);
+    cs_sla_policy *q = NULL;
+    ck_assert_ok(cs_sla_policy_lookup(&q, db, again));
+    ck_assert_ok(cs_sla_policy_to_json(&b, q));
+    cs_sla_policy_free(q);
+    const char *ida = strstr(a, ",\"id\":"), *idb = strstr(b, ",\"id\":");
+    ck_assert_ptr_nonnull(ida);
+    ck_assert_ptr_nonnull(idb);
+    ck_assert_int_eq(ida - a, idb - b);
+    ck_assert_int_eq(strncmp(a, b, (size_t)(ida - a)), 0);
+    ck_assert_str_eq(strstr(ida, ",\"name\""), strstr(idb, ",\"name\""));
+    cs_str_free(a);
+    cs_str_free(b);
+
+    /* Customers may not read policies; NULL arguments and lists. */
+    ck_assert_ok(cs_db_set_actor(db, CS_ACTOR_CUSTOMER, anna));
+    ck_assert_rc(cs_sla_policy_list_get(&list, db), CS_EPERM);
+    ck_assert_ptr_null(list);
+    ck_assert_rc(cs_sla_policy_list_get(NULL, db), CS_EINVAL);
+    ck_assert_uint_eq(cs_sla_policy_list_count(NULL), 0);
+    ck_assert_ptr_null(cs_sla_policy_list_item(NULL, 0));
+    ck_assert_uint_eq(cs_sla_policy_condition_count(NULL), 0);
+    ck_assert_ptr_null(cs_sla_policy_target(NULL, 0));
+    ck_assert_int_eq(cs_sla_policy_warn_percent(NULL), 0);
+    cs_sla_policy_list_free(NULL);
 }
 END_TEST
 
@@ -757,6 +876,48 @@ START_TEST(tick_warns_and_breaches_once)
                   "%s", json);
     cs_str_free(json);
 
+    /* The typed log: started, warned, breached, fulfilled, in that order. */
+    static const int kinds[] = {CS_SLA_EVENT_STARTED, CS_SLA_EVENT_WARNED, CS_SLA_EVENT_BREACHED,
+                                CS_SLA_EVENT_FULFILLED};
+    static const cs_time ats[] = {T0, T0 + 800, T0 + 1000, T0 + 1200};
+    cs_sla_event_list *log = NULL;
+    ck_assert_ok(cs_sla_event_list_get(&log, db, t));
+    ck_assert_uint_eq(cs_sla_event_list_count(log), 4);
+    for (size_t i = 0; i < 4; i++) {
+        const cs_sla_event *e = cs_sla_event_list_item(log, i);
+        ck_assert_int_eq(cs_sla_event_metric(e), CS_SLA_FIRST_REPLY);
+        ck_assert_int_eq(cs_sla_event_kind(e), kinds[i]);
+        ck_assert_int_eq(cs_sla_event_at(e), ats[i]);
+        ck_assert_int_eq(cs_sla_event_target_at(e), T0 + 1000);
+        ck_assert_int_eq(cs_sla_event_policy_id(e), 1);
+    }
+    ck_assert_ptr_null(cs_sla_event_list_item(log, 4));
+    cs_sla_event_list_free(log);
+}
+END_TEST
+
+/* The event log's errors: a missing ticket, one a customer may not see, NULL. */
+START_TEST(event_list_refuses_what_it_cannot_show)
+{
+    cs_sla_event_list *log = NULL;
+
+    ck_assert_rc(cs_sla_event_list_get(&log, db, 999), CS_ENOTFOUND);
+    ck_assert_field("id");
+    ck_assert_ptr_null(log);
+    ck_assert_rc(cs_sla_event_list_get(NULL, db, 1), CS_EINVAL);
+    ck_assert_rc(cs_sla_event_list_get(&log, NULL, 1), CS_EINVAL);
+    int64_t t = ticket_on(mail_ch, 0);
+    int64_t bob = t_customer(db, "Bob", "bob@example.com");
+    ck_assert_ok(cs_db_set_actor(db, CS_ACTOR_CUSTOMER, bob));
+    ck_assert_rc(cs_sla_event_list_get(&log, db, t), CS_ENOTFOUND);
+    ck_assert_ptr_null(log);
+    ck_assert_ok(cs_db_set_actor(db, CS_ACTOR_CUSTOMER, anna));
+    ck_assert_ok(cs_sla_event_list_get(&log, db, t));
+    ck_assert_uint_eq(cs_sla_event_list_count(log), 0); /* no policy, no clocks */
+    cs_sla_event_list_free(log);
+    cs_sla_event_list_free(NULL);
+    ck_assert_uint_eq(cs_sla_event_list_count(NULL), 0);
+    ck_assert_int_eq(cs_sla_event_kind(NULL), 0);
 }
 END_TEST
 
@@ -1156,6 +1317,7 @@ Suite *cs_sla_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, calendars_are_stored_by_name);
     tcase_add_test(tc, policies_validate_and_list);
+    tcase_add_test(tc, policy_list_is_typed_and_round_trips);
     tcase_add_test(tc, never_open_calendars_are_refused);
     tcase_add_test(tc, business_and_calendar_targets);
     tcase_add_test(tc, resolution_pauses_in_pending_and_on_hold);
@@ -1166,6 +1328,7 @@ Suite *cs_sla_suite(void)
     tcase_add_test(tc, receipts_do_not_fulfil_the_first_reply);
     tcase_add_test(tc, periodic_update_cycles_with_agent_replies);
     tcase_add_test(tc, tick_warns_and_breaches_once);
+    tcase_add_test(tc, event_list_refuses_what_it_cannot_show);
     tcase_add_test(tc, breaches_do_not_depend_on_the_tick_cadence);
     tcase_add_test(tc, policy_delete_records_due_breaches);
     tcase_add_test(tc, tick_permissions);

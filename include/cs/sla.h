@@ -177,10 +177,39 @@ CS_EXTERN(int) cs_sla_policy_lookup(cs_sla_policy **out, cs_db *db, int64_t id);
 /** Release a policy. NULL is a no-op. @since 0.1 */
 CS_EXTERN(void) cs_sla_policy_free(cs_sla_policy *policy);
 
-/* Getters; strings are borrowed until cs_sla_policy_free(). @since 0.1 */
+/* Getters; strings are borrowed until cs_sla_policy_free() (or the release of the list the
+ * policy came from). @since 0.1 */
 CS_EXTERN(int64_t) cs_sla_policy_id(const cs_sla_policy *p);
 CS_EXTERN(const char *) cs_sla_policy_name(const cs_sla_policy *p);
 CS_EXTERN(int) cs_sla_policy_position(const cs_sla_policy *p);
+/* More getters. 0 (or 0 and NULL) for a NULL policy. @since 0.2 */
+/** 1 when the resolution clock pauses while the ticket is pending, else 0. @since 0.2 */
+CS_EXTERN(int) cs_sla_policy_pause_pending(const cs_sla_policy *p);
+/** 1 when the resolution clock pauses while the ticket is on hold, else 0. @since 0.2 */
+CS_EXTERN(int) cs_sla_policy_pause_on_hold(const cs_sla_policy *p);
+/** A cs_sla_reopen. @since 0.2 */
+CS_EXTERN(int) cs_sla_policy_reopen(const cs_sla_policy *p);
+/** The share of a target at which it warns, 1..99. @since 0.2 */
+CS_EXTERN(int) cs_sla_policy_warn_percent(const cs_sla_policy *p);
+/** @since 0.2 */
+CS_EXTERN(cs_time) cs_sla_policy_created_at(const cs_sla_policy *p);
+/** @since 0.2 */
+CS_EXTERN(cs_time) cs_sla_policy_updated_at(const cs_sla_policy *p);
+/** The number of conditions (all must match; none matches every ticket). @since 0.2 */
+CS_EXTERN(size_t) cs_sla_policy_condition_count(const cs_sla_policy *p);
+/**
+ * Condition i, in the order they were given; NULL past the end. Borrowed from the policy,
+ * its text too: read its fields (fields are only appended), never keep it past the policy.
+ * It can be given back in cs_sla_policy_fields.conditions. @since 0.2
+ */
+CS_EXTERN(const cs_sla_condition *) cs_sla_policy_condition(const cs_sla_policy *p, size_t i);
+/** The number of targets. @since 0.2 */
+CS_EXTERN(size_t) cs_sla_policy_target_count(const cs_sla_policy *p);
+/**
+ * Target i, by metric and then priority (0, "any", first); NULL past the end. Borrowed from
+ * the policy, as cs_sla_policy_condition(). @since 0.2
+ */
+CS_EXTERN(const cs_sla_target *) cs_sla_policy_target(const cs_sla_policy *p, size_t i);
 
 /**
  * The policy as a JSON object: {id, name, position, pause_pending, pause_on_hold, reopen
@@ -193,9 +222,30 @@ CS_EXTERN(int) cs_sla_policy_position(const cs_sla_policy *p);
  */
 CS_EXTERN(int) cs_sla_policy_to_json(char **out, const cs_sla_policy *p);
 
+/** Policies, in the order they are tried. */
+typedef struct cs_sla_policy_list cs_sla_policy_list;
+
+/**
+ * Every policy with its conditions and targets, in the order they are tried (position, then
+ * id).
+ *
+ * @param[out] out release with cs_sla_policy_list_free()
+ * @return CS_OK; CS_EINVAL for a NULL argument; CS_EPERM (customers); CS_ENOMEM; CS_EDB
+ * @since 0.2
+ */
+CS_EXTERN(int) cs_sla_policy_list_get(cs_sla_policy_list **out, cs_db *db);
+/** The number of policies; 0 for NULL. @since 0.2 */
+CS_EXTERN(size_t) cs_sla_policy_list_count(const cs_sla_policy_list *list);
+/** Policy i, borrowed from the list (never cs_sla_policy_free() it); NULL past the end.
+ * @since 0.2 */
+CS_EXTERN(const cs_sla_policy *) cs_sla_policy_list_item(const cs_sla_policy_list *list,
+                                                         size_t i);
+/** Release a list with its policies. NULL is a no-op. @since 0.2 */
+CS_EXTERN(void) cs_sla_policy_list_free(cs_sla_policy_list *list);
+
 /**
  * Every policy as a JSON array in the order they are tried (position, then id), each
- * object as cs_sla_policy_to_json() writes it.
+ * object as cs_sla_policy_to_json() writes it: cs_sla_policy_list_get() as JSON.
  *
  * @param[out] out release with cs_str_free()
  * @return CS_OK; CS_EPERM (customers); CS_ENOMEM; CS_EDB
@@ -279,14 +329,48 @@ CS_EXTERN(int64_t) cs_sla_clock_elapsed(const cs_sla_clock *c);
  */
 CS_EXTERN(int) cs_sla_clocks_to_json(char **out, const cs_sla_clocks *clocks);
 
+/** One entry of a ticket's SLA event log; read it with the cs_sla_event_*() getters. */
+typedef struct cs_sla_event cs_sla_event;
+/** A ticket's SLA event log. Owned by the caller; release with cs_sla_event_list_free(). */
+typedef struct cs_sla_event_list cs_sla_event_list;
+
 /**
- * A ticket's SLA event log in the order it was recorded, as a JSON array of {metric, kind,
- * at, target_at, policy_id}: what reports are rebuilt from. Warnings and breaches carry the
- * instant they fell due and are recorded in that order before any later change, so the log
- * is the same whether the host ticks every minute, every hour or never (docs/sla.md).
+ * A ticket's SLA event log in the order it was recorded: what reports are rebuilt from.
+ * Warnings and breaches carry the instant they fell due and are recorded in that order
+ * before any later change, so the log is the same whether the host ticks every minute,
+ * every hour or never (docs/sla.md).
+ *
+ * @param[out] out release with cs_sla_event_list_free()
+ * @return CS_OK; CS_EINVAL for a NULL argument; CS_ENOTFOUND naming "id", also for a ticket
+ *         the actor may not see; CS_EPERM; CS_ENOMEM; CS_EDB
+ * @since 0.2
+ */
+CS_EXTERN(int) cs_sla_event_list_get(cs_sla_event_list **out, cs_db *db, int64_t ticket_id);
+/** The number of events; 0 for NULL. @since 0.2 */
+CS_EXTERN(size_t) cs_sla_event_list_count(const cs_sla_event_list *list);
+/** Event i, oldest first, borrowed from the list; NULL past the end. @since 0.2 */
+CS_EXTERN(const cs_sla_event *) cs_sla_event_list_item(const cs_sla_event_list *list, size_t i);
+/** Release an event list. NULL is a no-op. @since 0.2 */
+CS_EXTERN(void) cs_sla_event_list_free(cs_sla_event_list *list);
+
+/* Getters of an event; 0 for NULL. @since 0.2 */
+/** The cs_sla_metric of the clock. @since 0.2 */
+CS_EXTERN(int) cs_sla_event_metric(const cs_sla_event *e);
+/** A cs_sla_event_kind. @since 0.2 */
+CS_EXTERN(int) cs_sla_event_kind(const cs_sla_event *e);
+/** When it happened; for warnings and breaches, when they fell due. @since 0.2 */
+CS_EXTERN(cs_time) cs_sla_event_at(const cs_sla_event *e);
+/** The clock's deadline then; 0 for none. @since 0.2 */
+CS_EXTERN(cs_time) cs_sla_event_target_at(const cs_sla_event *e);
+/** The policy the clock ran under; 0 for none. @since 0.2 */
+CS_EXTERN(int64_t) cs_sla_event_policy_id(const cs_sla_event *e);
+
+/**
+ * A ticket's SLA event log as a JSON array of {metric, kind, at, target_at, policy_id}:
+ * cs_sla_event_list_get() as JSON.
  *
  * @param[out] out release with cs_str_free()
- * @return CS_OK; CS_ENOTFOUND; CS_EPERM (customers); CS_ENOMEM; CS_EDB
+ * @return as cs_sla_event_list_get()
  * @since 0.1
  */
 CS_EXTERN(int) cs_sla_events_json(char **out, cs_db *db, int64_t ticket_id);
