@@ -10,7 +10,6 @@
  */
 #include "config.h"
 
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -557,94 +556,6 @@ void cs_sla_policy_list_free(cs_sla_policy_list *list)
         return;
     policies_free(list->v, list->n);
     cs_mem__free(list);
-}
-
-/* JSON ---------------------------------------------------------------------------------- */
-
-/* A condition's value as the JSON interface takes it: names for enums, a boolean for
- * public channels, the organisation id, the tag. */
-static json_t *condition_json(const cs_sla_condition *c)
-{
-    const char *kind = cs_sla_condition_kind_name(c->kind);
-    int v = (int)c->value;
-
-    switch (c->kind) {
-    case CS_SLA_COND_TAG:
-        return json_pack("{s:s, s:s}", "kind", kind, "value", c->text ? c->text : "");
-    case CS_SLA_COND_CHANNEL_KIND:
-        return json_pack("{s:s, s:s}", "kind", kind, "value", cs_channel_kind_name(v));
-    case CS_SLA_COND_PRIORITY:
-        return json_pack("{s:s, s:s}", "kind", kind, "value", cs_ticket_priority_name(v));
-    case CS_SLA_COND_TYPE:
-        return json_pack("{s:s, s:s}", "kind", kind, "value", cs_ticket_type_name(v));
-    case CS_SLA_COND_PUBLIC_CHANNEL:
-        return json_pack("{s:s, s:b}", "kind", kind, "value", v);
-    default:
-        return json_pack("{s:s, s:I}", "kind", kind, "value", (json_int_t)c->value);
-    }
-}
-
-static json_t *target_json(const cs_sla_target *t)
-{
-    return json_pack("{s:s, s:s, s:I, s:b, s:o}", "metric", cs_sla_metric_name(t->metric),
-                     "priority", t->priority ? cs_ticket_priority_name(t->priority) : "any",
-                     "seconds", (json_int_t)t->seconds, "business", t->business, "calendar_id",
-                     cs_json__id(t->calendar_id));
-}
-
-static json_t *policy_json(const cs_sla_policy *p)
-{
-    json_t *conds = json_array(), *targets = json_array();
-
-    for (size_t i = 0; conds && i < p->nconds; i++)
-        json_array_append_new(conds, condition_json(&p->conds[i]));
-    for (size_t i = 0; targets && i < p->ntargets; i++)
-        json_array_append_new(targets, target_json(&p->targets[i]));
-    if (!conds || !targets || json_array_size(conds) != p->nconds ||
-        json_array_size(targets) != p->ntargets) {
-        json_decref(conds);
-        json_decref(targets);
-        return NULL;
-    }
-    return json_pack("{s:I, s:s, s:i, s:b, s:b, s:s, s:i, s:o, s:o, s:o, s:o}", "id",
-                     (json_int_t)p->id, "name", p->name, "position", p->position,
-                     "pause_pending", p->pause_pending, "pause_on_hold", p->pause_on_hold,
-                     "reopen", p->reopen == CS_SLA_REOPEN_RESTART ? "restart" : "resume",
-                     "warn_percent", p->warn_percent, "conditions", conds, "targets", targets,
-                     "created_at", cs_json__time(p->created_at), "updated_at",
-                     cs_json__time(p->updated_at));
-}
-
-int cs_sla_policy_to_json(char **out, const cs_sla_policy *p)
-{
-    if (!out || !p)
-        return cs_error__inval(out ? "policy" : "out", "%s is NULL", out ? "policy" : "out");
-    return cs_json__dump(out, policy_json(p));
-}
-
-int cs_sla_policy_list_json(char **out, cs_db *db)
-{
-    cs_sla_policy **v = NULL;
-    json_t *list;
-    size_t n = 0;
-    cs_actor by;
-    int rc;
-
-    if (out)
-        *out = NULL;
-    if (!out || !db)
-        return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
-    if ((rc = cs_perm__require(&by, db, CS_CAP_CONFIG_READ)) < 0 ||
-        (rc = cs_store__sla_policies(&v, &n, db)) < 0)
-        return rc;
-    list = json_array();
-    for (size_t i = 0; list && i < n; i++)
-        if (json_array_append_new(list, policy_json(v[i])) < 0) {
-            json_decref(list);
-            list = NULL;
-        }
-    policies_free(v, n);
-    return cs_json__dump(out, list);
 }
 
 /* Clocks ---------------------------------------------------------------------------------- */
@@ -1456,72 +1367,6 @@ cs_time cs_sla_event_target_at(const cs_sla_event *e)
 int64_t cs_sla_event_policy_id(const cs_sla_event *e)
 {
     return e ? e->policy_id : 0;
-}
-
-static json_t *clock_json(const cs_sla_clock *c)
-{
-    return json_pack("{s:s, s:o, s:I, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I}", "state",
-                     cs_sla_state_name(c->state), "policy_id", cs_json__id(c->policy_id), "target",
-                     (json_int_t)c->target, "business", c->business, "calendar_id",
-                     cs_json__id(c->calendar_id), "started_at", cs_json__time(c->started_at),
-                     "target_at", cs_json__time(c->target_at), "warn_at", cs_json__time(c->warn_at),
-                     "fulfilled_at", cs_json__time(c->fulfilled_at), "warned_at",
-                     cs_json__time(c->warned_at), "breached_at", cs_json__time(c->breached_at),
-                     "elapsed", (json_int_t)c->elapsed);
-}
-
-int cs_sla_clocks_to_json(char **out, const cs_sla_clocks *s)
-{
-    json_t *clocks;
-
-    if (!out || !s)
-        return cs_error__inval(out ? "clocks" : "out", "%s is NULL", out ? "clocks" : "out");
-    clocks = json_object();
-    for (size_t i = 0; clocks && i < s->n; i++)
-        if (json_object_set_new(clocks, cs_sla_metric_name(s->clocks[i].metric),
-                                clock_json(&s->clocks[i])) < 0) {
-            json_decref(clocks);
-            clocks = NULL;
-        }
-    if (!clocks)
-        return cs_error__nomem();
-    return cs_json__dump(out, json_pack("{s:I, s:o}", "ticket_id", (json_int_t)s->ticket_id,
-                                        "clocks", clocks));
-}
-
-static json_t *event_json(const cs_sla__event *e)
-{
-    return json_pack("{s:s, s:s, s:o, s:o, s:o}", "metric", cs_sla_metric_name(e->metric), "kind",
-                     cs_sla_event_kind_name(e->kind), "at", cs_json__time(e->at), "target_at",
-                     cs_json__time(e->target_at), "policy_id", cs_json__id(e->policy_id));
-}
-
-int cs_sla_events_json(char **out, cs_db *db, int64_t ticket_id)
-{
-    cs_sla__event *v = NULL;
-    json_t *list;
-    size_t n = 0;
-    cs_actor by;
-    int rc;
-
-    if (out)
-        *out = NULL;
-    if (!out || !db)
-        return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
-    if ((rc = cs_perm__require(&by, db, CS_CAP_TICKET_READ)) < 0 ||
-        (rc = cs_perm__ticket_id(db, &by, CS_CAP_TICKET_READ, ticket_id, "id")) < 0 ||
-        (rc = cs_store__sla_events(&v, &n, db, ticket_id)) < 0)
-        goto out;
-    list = json_array();
-    for (size_t i = 0; list && i < n; i++)
-        if (json_array_append_new(list, event_json(&v[i])) < 0) {
-            json_decref(list);
-            list = NULL;
-        }
-    rc = cs_json__dump(out, list);
-out:
-    cs_mem__free(v);
-    return rc;
 }
 
 /* The queue -------------------------------------------------------------------------------- */
