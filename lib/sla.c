@@ -10,7 +10,6 @@
  */
 #include "config.h"
 
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -462,74 +461,66 @@ int cs_sla_policy_position(const cs_sla_policy *p)
     return p ? p->position : 0;
 }
 
-/* JSON ---------------------------------------------------------------------------------- */
-
-/* A condition's value as the JSON interface takes it: names for enums, a boolean for
- * public channels, the organisation id, the tag. */
-static json_t *condition_json(const cs_sla__cond *c)
+int cs_sla_policy_pause_pending(const cs_sla_policy *p)
 {
-    const char *kind = cs_sla_condition_kind_name(c->kind);
-    int v = (int)c->value;
-
-    switch (c->kind) {
-    case CS_SLA_COND_TAG:
-        return json_pack("{s:s, s:s}", "kind", kind, "value", c->text ? c->text : "");
-    case CS_SLA_COND_CHANNEL_KIND:
-        return json_pack("{s:s, s:s}", "kind", kind, "value", cs_channel_kind_name(v));
-    case CS_SLA_COND_PRIORITY:
-        return json_pack("{s:s, s:s}", "kind", kind, "value", cs_ticket_priority_name(v));
-    case CS_SLA_COND_TYPE:
-        return json_pack("{s:s, s:s}", "kind", kind, "value", cs_ticket_type_name(v));
-    case CS_SLA_COND_PUBLIC_CHANNEL:
-        return json_pack("{s:s, s:b}", "kind", kind, "value", v);
-    default:
-        return json_pack("{s:s, s:I}", "kind", kind, "value", (json_int_t)c->value);
-    }
+    return p ? p->pause_pending : 0;
 }
 
-static json_t *target_json(const cs_sla_target *t)
+int cs_sla_policy_pause_on_hold(const cs_sla_policy *p)
 {
-    return json_pack("{s:s, s:s, s:I, s:b, s:o}", "metric", cs_sla_metric_name(t->metric),
-                     "priority", t->priority ? cs_ticket_priority_name(t->priority) : "any",
-                     "seconds", (json_int_t)t->seconds, "business", t->business, "calendar_id",
-                     cs_json__id(t->calendar_id));
+    return p ? p->pause_on_hold : 0;
 }
 
-static json_t *policy_json(const cs_sla_policy *p)
+int cs_sla_policy_reopen(const cs_sla_policy *p)
 {
-    json_t *conds = json_array(), *targets = json_array();
-
-    for (size_t i = 0; conds && i < p->nconds; i++)
-        json_array_append_new(conds, condition_json(&p->conds[i]));
-    for (size_t i = 0; targets && i < p->ntargets; i++)
-        json_array_append_new(targets, target_json(&p->targets[i]));
-    if (!conds || !targets || json_array_size(conds) != p->nconds ||
-        json_array_size(targets) != p->ntargets) {
-        json_decref(conds);
-        json_decref(targets);
-        return NULL;
-    }
-    return json_pack("{s:I, s:s, s:i, s:b, s:b, s:s, s:i, s:o, s:o, s:o, s:o}", "id",
-                     (json_int_t)p->id, "name", p->name, "position", p->position,
-                     "pause_pending", p->pause_pending, "pause_on_hold", p->pause_on_hold,
-                     "reopen", p->reopen == CS_SLA_REOPEN_RESTART ? "restart" : "resume",
-                     "warn_percent", p->warn_percent, "conditions", conds, "targets", targets,
-                     "created_at", cs_json__time(p->created_at), "updated_at",
-                     cs_json__time(p->updated_at));
+    return p ? p->reopen : 0;
 }
 
-int cs_sla_policy_to_json(char **out, const cs_sla_policy *p)
+int cs_sla_policy_warn_percent(const cs_sla_policy *p)
 {
-    if (!out || !p)
-        return cs_error__inval(out ? "policy" : "out", "%s is NULL", out ? "policy" : "out");
-    return cs_json__dump(out, policy_json(p));
+    return p ? p->warn_percent : 0;
 }
 
-int cs_sla_policy_list_json(char **out, cs_db *db)
+cs_time cs_sla_policy_created_at(const cs_sla_policy *p)
 {
-    cs_sla_policy **v = NULL;
-    json_t *list;
-    size_t n = 0;
+    return p ? p->created_at : 0;
+}
+
+cs_time cs_sla_policy_updated_at(const cs_sla_policy *p)
+{
+    return p ? p->updated_at : 0;
+}
+
+size_t cs_sla_policy_condition_count(const cs_sla_policy *p)
+{
+    return p ? p->nconds : 0;
+}
+
+const cs_sla_condition *cs_sla_policy_condition(const cs_sla_policy *p, size_t i)
+{
+    return p && i < p->nconds ? &p->conds[i] : NULL;
+}
+
+size_t cs_sla_policy_target_count(const cs_sla_policy *p)
+{
+    return p ? p->ntargets : 0;
+}
+
+const cs_sla_target *cs_sla_policy_target(const cs_sla_policy *p, size_t i)
+{
+    return p && i < p->ntargets ? &p->targets[i] : NULL;
+}
+
+/* Policy lists ---------------------------------------------------------------------------- */
+
+struct cs_sla_policy_list {
+    cs_sla_policy **v;
+    size_t n;
+};
+
+int cs_sla_policy_list_get(cs_sla_policy_list **out, cs_db *db)
+{
+    cs_sla_policy_list *list;
     cs_actor by;
     int rc;
 
@@ -537,17 +528,34 @@ int cs_sla_policy_list_json(char **out, cs_db *db)
         *out = NULL;
     if (!out || !db)
         return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
-    if ((rc = cs_perm__require(&by, db, CS_CAP_CONFIG_READ)) < 0 ||
-        (rc = cs_store__sla_policies(&v, &n, db)) < 0)
+    if ((rc = cs_perm__require(&by, db, CS_CAP_CONFIG_READ)) < 0)
         return rc;
-    list = json_array();
-    for (size_t i = 0; list && i < n; i++)
-        if (json_array_append_new(list, policy_json(v[i])) < 0) {
-            json_decref(list);
-            list = NULL;
-        }
-    policies_free(v, n);
-    return cs_json__dump(out, list);
+    if (!(list = cs_mem__calloc(1, sizeof(*list))))
+        return cs_error__nomem();
+    if ((rc = cs_store__sla_policies(&list->v, &list->n, db)) < 0) {
+        cs_sla_policy_list_free(list);
+        return rc;
+    }
+    *out = list;
+    return CS_OK;
+}
+
+size_t cs_sla_policy_list_count(const cs_sla_policy_list *list)
+{
+    return list ? list->n : 0;
+}
+
+const cs_sla_policy *cs_sla_policy_list_item(const cs_sla_policy_list *list, size_t i)
+{
+    return list && i < list->n ? list->v[i] : NULL;
+}
+
+void cs_sla_policy_list_free(cs_sla_policy_list *list)
+{
+    if (!list)
+        return;
+    policies_free(list->v, list->n);
+    cs_mem__free(list);
 }
 
 /* Clocks ---------------------------------------------------------------------------------- */
@@ -804,7 +812,7 @@ static bool has_tag(const struct ctx *x, const char *tag)
     return x->t.tags && strstr(x->t.tags, needle);
 }
 
-static bool condition_matches(const struct ctx *x, const cs_sla__cond *c)
+static bool condition_matches(const struct ctx *x, const cs_sla_condition *c)
 {
     switch (c->kind) {
     case CS_SLA_COND_CHANNEL_KIND:
@@ -1132,9 +1140,19 @@ static int report_clock(cs_sla_clock *out, struct ctx *x, int metric)
     if (c->state == CS_SLA_ACTIVE &&
         (rc = clock_between(&ran, x->db, c, c->resumed_at, x->now)) < 0)
         return rc;
-    *out = (cs_sla_clock){metric, c->state, c->policy_id, c->target, c->calendar_id != 0,
-                          c->calendar_id, c->started_at, c->target_at, c->warn_at,
-                          c->fulfilled_at, c->warned_at, c->breached_at, c->elapsed + ran};
+    *out = (cs_sla_clock){.metric = metric,
+                          .state = c->state,
+                          .policy_id = c->policy_id,
+                          .target = c->target,
+                          .business = c->calendar_id != 0,
+                          .calendar_id = c->calendar_id,
+                          .started_at = c->started_at,
+                          .target_at = c->target_at,
+                          .warn_at = c->warn_at,
+                          .fulfilled_at = c->fulfilled_at,
+                          .warned_at = c->warned_at,
+                          .breached_at = c->breached_at,
+                          .elapsed = c->elapsed + ran};
     if (c->state == CS_SLA_ACTIVE && (c->breached_at || (c->target_at && c->target_at <= x->now)))
         out->state = CS_SLA_BREACHED;
     return CS_OK;
@@ -1185,49 +1203,109 @@ int cs_sla_status(cs_sla_clocks **out, cs_db *db, int64_t ticket_id)
     return CS_OK;
 }
 
-static json_t *clock_json(const cs_sla_clock *c)
+int64_t cs_sla_clocks_ticket_id(const cs_sla_clocks *s)
 {
-    return json_pack("{s:s, s:o, s:I, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I}", "state",
-                     cs_sla_state_name(c->state), "policy_id", cs_json__id(c->policy_id), "target",
-                     (json_int_t)c->target, "business", c->business, "calendar_id",
-                     cs_json__id(c->calendar_id), "started_at", cs_json__time(c->started_at),
-                     "target_at", cs_json__time(c->target_at), "warn_at", cs_json__time(c->warn_at),
-                     "fulfilled_at", cs_json__time(c->fulfilled_at), "warned_at",
-                     cs_json__time(c->warned_at), "breached_at", cs_json__time(c->breached_at),
-                     "elapsed", (json_int_t)c->elapsed);
+    return s ? s->ticket_id : 0;
 }
 
-int cs_sla_clocks_to_json(char **out, const cs_sla_clocks *s)
+cs_time cs_sla_clocks_now(const cs_sla_clocks *s)
 {
-    json_t *clocks;
-
-    if (!out || !s)
-        return cs_error__inval(out ? "clocks" : "out", "%s is NULL", out ? "clocks" : "out");
-    clocks = json_object();
-    for (size_t i = 0; clocks && i < s->n; i++)
-        if (json_object_set_new(clocks, cs_sla_metric_name(s->clocks[i].metric),
-                                clock_json(&s->clocks[i])) < 0) {
-            json_decref(clocks);
-            clocks = NULL;
-        }
-    if (!clocks)
-        return cs_error__nomem();
-    return cs_json__dump(out, json_pack("{s:I, s:o}", "ticket_id", (json_int_t)s->ticket_id,
-                                        "clocks", clocks));
+    return s ? s->now : 0;
 }
 
-static json_t *event_json(const cs_sla__event *e)
+size_t cs_sla_clocks_count(const cs_sla_clocks *s)
 {
-    return json_pack("{s:s, s:s, s:o, s:o, s:o}", "metric", cs_sla_metric_name(e->metric), "kind",
-                     cs_sla_event_kind_name(e->kind), "at", cs_json__time(e->at), "target_at",
-                     cs_json__time(e->target_at), "policy_id", cs_json__id(e->policy_id));
+    return s ? s->n : 0;
 }
 
-int cs_sla_events_json(char **out, cs_db *db, int64_t ticket_id)
+const cs_sla_clock *cs_sla_clocks_item(const cs_sla_clocks *s, size_t i)
 {
-    cs_sla__event *v = NULL;
-    json_t *list;
-    size_t n = 0;
+    return s && i < s->n ? &s->clocks[i] : NULL;
+}
+
+const cs_sla_clock *cs_sla_clocks_find(const cs_sla_clocks *s, int metric)
+{
+    for (size_t i = 0; s && i < s->n; i++)
+        if (s->clocks[i].metric == metric)
+            return &s->clocks[i];
+    return NULL;
+}
+
+int cs_sla_clock_metric(const cs_sla_clock *c)
+{
+    return c ? c->metric : 0;
+}
+
+int cs_sla_clock_state(const cs_sla_clock *c)
+{
+    return c ? c->state : 0;
+}
+
+int64_t cs_sla_clock_policy_id(const cs_sla_clock *c)
+{
+    return c ? c->policy_id : 0;
+}
+
+int64_t cs_sla_clock_target(const cs_sla_clock *c)
+{
+    return c ? c->target : 0;
+}
+
+int cs_sla_clock_business(const cs_sla_clock *c)
+{
+    return c ? c->business : 0;
+}
+
+int64_t cs_sla_clock_calendar_id(const cs_sla_clock *c)
+{
+    return c ? c->calendar_id : 0;
+}
+
+cs_time cs_sla_clock_started_at(const cs_sla_clock *c)
+{
+    return c ? c->started_at : 0;
+}
+
+cs_time cs_sla_clock_target_at(const cs_sla_clock *c)
+{
+    return c ? c->target_at : 0;
+}
+
+cs_time cs_sla_clock_warn_at(const cs_sla_clock *c)
+{
+    return c ? c->warn_at : 0;
+}
+
+cs_time cs_sla_clock_fulfilled_at(const cs_sla_clock *c)
+{
+    return c ? c->fulfilled_at : 0;
+}
+
+cs_time cs_sla_clock_warned_at(const cs_sla_clock *c)
+{
+    return c ? c->warned_at : 0;
+}
+
+cs_time cs_sla_clock_breached_at(const cs_sla_clock *c)
+{
+    return c ? c->breached_at : 0;
+}
+
+int64_t cs_sla_clock_elapsed(const cs_sla_clock *c)
+{
+    return c ? c->elapsed : 0;
+}
+
+/* The event log --------------------------------------------------------------------------- */
+
+struct cs_sla_event_list {
+    cs_sla_event *v;
+    size_t n;
+};
+
+int cs_sla_event_list_get(cs_sla_event_list **out, cs_db *db, int64_t ticket_id)
+{
+    cs_sla_event_list *list;
     cs_actor by;
     int rc;
 
@@ -1236,19 +1314,59 @@ int cs_sla_events_json(char **out, cs_db *db, int64_t ticket_id)
     if (!out || !db)
         return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
     if ((rc = cs_perm__require(&by, db, CS_CAP_TICKET_READ)) < 0 ||
-        (rc = cs_perm__ticket_id(db, &by, CS_CAP_TICKET_READ, ticket_id, "id")) < 0 ||
-        (rc = cs_store__sla_events(&v, &n, db, ticket_id)) < 0)
-        goto out;
-    list = json_array();
-    for (size_t i = 0; list && i < n; i++)
-        if (json_array_append_new(list, event_json(&v[i])) < 0) {
-            json_decref(list);
-            list = NULL;
-        }
-    rc = cs_json__dump(out, list);
-out:
-    cs_mem__free(v);
-    return rc;
+        (rc = cs_perm__ticket_id(db, &by, CS_CAP_TICKET_READ, ticket_id, "id")) < 0)
+        return rc;
+    if (!(list = cs_mem__calloc(1, sizeof(*list))))
+        return cs_error__nomem();
+    if ((rc = cs_store__sla_events(&list->v, &list->n, db, ticket_id)) < 0) {
+        cs_sla_event_list_free(list);
+        return rc;
+    }
+    *out = list;
+    return CS_OK;
+}
+
+size_t cs_sla_event_list_count(const cs_sla_event_list *list)
+{
+    return list ? list->n : 0;
+}
+
+const cs_sla_event *cs_sla_event_list_item(const cs_sla_event_list *list, size_t i)
+{
+    return list && i < list->n ? &list->v[i] : NULL;
+}
+
+void cs_sla_event_list_free(cs_sla_event_list *list)
+{
+    if (!list)
+        return;
+    cs_mem__free(list->v);
+    cs_mem__free(list);
+}
+
+int cs_sla_event_metric(const cs_sla_event *e)
+{
+    return e ? e->metric : 0;
+}
+
+int cs_sla_event_kind(const cs_sla_event *e)
+{
+    return e ? e->kind : 0;
+}
+
+cs_time cs_sla_event_at(const cs_sla_event *e)
+{
+    return e ? e->at : 0;
+}
+
+cs_time cs_sla_event_target_at(const cs_sla_event *e)
+{
+    return e ? e->target_at : 0;
+}
+
+int64_t cs_sla_event_policy_id(const cs_sla_event *e)
+{
+    return e ? e->policy_id : 0;
 }
 
 /* The queue -------------------------------------------------------------------------------- */
@@ -1301,6 +1419,7 @@ struct cs_sla_queue_iter {
     struct id_set given;
     const cs_sla_queue_item *rows; /* the last page read, owned by q */
     size_t n, pos;
+    cs_sla_queue_item current;     /* what cs_sla_queue_next() lent out last */
 };
 
 void cs_sla_queue_iter_free(cs_sla_queue_iter *it)
@@ -1345,14 +1464,15 @@ int cs_sla_queue_iter_new(cs_sla_queue_iter **out, cs_db *db, const cs_sla_queue
 
 /* Read pages until one gives a ticket that did not come up before, or the queue ends: a
  * page may give none when all its tickets came up before. */
-int cs_sla_queue_next(cs_sla_queue_item *out, cs_sla_queue_iter *it)
+int cs_sla_queue_next(const cs_sla_queue_item **out, cs_sla_queue_iter *it)
 {
     const cs_sla_queue_item *row;
     int rc;
 
+    if (out)
+        *out = NULL;
     if (!out || !it)
         return cs_error__inval(out ? "it" : "out", "%s is NULL", out ? "it" : "out");
-    memset(out, 0, sizeof(*out));
     for (;;) {
         if (it->pos == it->n) {
             /* On an error the rows read before it are handed out first. */
@@ -1368,10 +1488,26 @@ int cs_sla_queue_next(cs_sla_queue_item *out, cs_sla_queue_iter *it)
             /* The tickets without a deadline come once each, by id. */
             if (row->metric && (rc = id_set_add(&it->given, row->ticket_id)) < 0)
                 return rc;
-            *out = *row;
+            it->current = *row;
+            *out = &it->current;
             it->pos++;
             return CS_OK;
         }
         it->pos++;
     }
+}
+
+int64_t cs_sla_queue_item_ticket_id(const cs_sla_queue_item *item)
+{
+    return item ? item->ticket_id : 0;
+}
+
+int cs_sla_queue_item_metric(const cs_sla_queue_item *item)
+{
+    return item ? item->metric : 0;
+}
+
+cs_time cs_sla_queue_item_target_at(const cs_sla_queue_item *item)
+{
+    return item ? item->target_at : 0;
 }

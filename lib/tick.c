@@ -44,3 +44,48 @@ int cs_tick(cs_tick_result **out, cs_db *db, cs_time now)
     *out = r;
     return CS_OK;
 }
+
+cs_time cs_tick_result_now(const cs_tick_result *r)
+{
+    return r ? r->now : 0;
+}
+
+size_t cs_tick_result_warned(const cs_tick_result *r)
+{
+    return r ? r->warned : 0;
+}
+
+size_t cs_tick_result_breached(const cs_tick_result *r)
+{
+    return r ? r->breached : 0;
+}
+
+size_t cs_tick_result_count(const cs_tick_result *r)
+{
+    return r ? r->n : 0;
+}
+
+const cs_tick_item *cs_tick_result_item(const cs_tick_result *r, size_t i)
+{
+    return r && i < r->n ? &r->items[i] : NULL;
+}
+
+int64_t cs_tick_item_ticket_id(const cs_tick_item *item)
+{
+    return item ? item->ticket_id : 0;
+}
+
+int cs_tick_item_metric(const cs_tick_item *item)
+{
+    return item ? item->metric : 0;
+}
+
+int cs_tick_item_kind(const cs_tick_item *item)
+{
+    return item ? item->kind : 0;
+}
+
+cs_time cs_tick_item_at(const cs_tick_item *item)
+{
+    return item ? item->at : 0;
+}

@@ -737,9 +737,9 @@ static int next_audit(int64_t *id, void *it)
 
 static int next_queued(int64_t *id, void *it)
 {
-    cs_sla_queue_item item;
+    const cs_sla_queue_item *item = NULL;
     int rc = cs_sla_queue_next(&item, it);
-    *id = rc == CS_OK ? item.ticket_id : 0;
+    *id = rc == CS_OK ? cs_sla_queue_item_ticket_id(item) : 0;
     return rc;
 }
 
@@ -841,31 +841,31 @@ END_TEST
 START_TEST(queue_iter_yields_a_moved_ticket_once)
 {
     cs_sla_queue_iter *it = NULL;
-    cs_sla_queue_item item;
+    const cs_sla_queue_item *item = NULL;
     int64_t seen[2 * ITER_ROWS], first;
     size_t n = 0;
     int rc;
 
     ck_assert_ok(cs_sla_queue_iter_new(&it, fx.a, NULL));
     ck_assert_ok(cs_sla_queue_next(&item, it));
-    seen[n++] = first = item.ticket_id;
+    seen[n++] = first = cs_sla_queue_item_ticket_id(item);
     ck_assert_ok(cs_sla_queue_next(&item, it));
-    seen[n++] = item.ticket_id;
+    seen[n++] = cs_sla_queue_item_ticket_id(item);
     sqlite3_exec(fx.b->sql, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     char sql[160];
     snprintf(sql, sizeof(sql), "UPDATE ticket_sla SET target_at = target_at + 86400"
                                " WHERE ticket_id = %lld", (long long)first);
     ck_assert_int_eq(sqlite3_exec(fx.b->sql, sql, NULL, NULL, NULL), SQLITE_OK);
     snprintf(sql, sizeof(sql), "UPDATE ticket_sla SET state = 3 WHERE ticket_id = %lld",
-             (long long)item.ticket_id);
+             (long long)cs_sla_queue_item_ticket_id(item));
     ck_assert_int_eq(sqlite3_exec(fx.b->sql, sql, NULL, NULL, NULL), SQLITE_OK);
     ck_assert_int_eq(sqlite3_exec(fx.b->sql, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
     while ((rc = cs_sla_queue_next(&item, it)) == CS_OK) {
+        int64_t id = cs_sla_queue_item_ticket_id(item);
         for (size_t i = 0; i < n; i++)
-            ck_assert_msg(seen[i] != item.ticket_id, "ticket %lld came up twice",
-                          (long long)item.ticket_id);
+            ck_assert_msg(seen[i] != id, "ticket %lld came up twice", (long long)id);
         ck_assert_uint_lt(n, CS_ARRAY_SIZE(seen));
-        seen[n++] = item.ticket_id;
+        seen[n++] = id;
     }
     ck_assert_rc(rc, CS_ITEROVER);
     ck_assert_uint_eq(n, (size_t)t_sql_int(fx.a, "SELECT count(*) FROM ticket WHERE status IN (1, 2)"));

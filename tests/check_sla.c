@@ -106,19 +106,39 @@ static void set_status(int64_t ticket, int status)
     ck_assert_ok(cs_ticket_update(db, ticket, &f));
 }
 
+/* A clock as the getters read it. */
+struct clock {
+    int metric, state, business;
+    int64_t policy_id, target, calendar_id, elapsed;
+    cs_time started_at, target_at, warn_at, fulfilled_at, warned_at, breached_at;
+};
+
+static struct clock clock_read(const cs_sla_clock *c)
+{
+    struct clock r = {cs_sla_clock_metric(c),      cs_sla_clock_state(c),
+                      cs_sla_clock_business(c),    cs_sla_clock_policy_id(c),
+                      cs_sla_clock_target(c),      cs_sla_clock_calendar_id(c),
+                      cs_sla_clock_elapsed(c),     cs_sla_clock_started_at(c),
+                      cs_sla_clock_target_at(c),   cs_sla_clock_warn_at(c),
+                      cs_sla_clock_fulfilled_at(c), cs_sla_clock_warned_at(c),
+                      cs_sla_clock_breached_at(c)};
+    return r;
+}
+
 /* The ticket's clock for a metric; fails when there is none. */
-static cs_sla_clock clock_of(int64_t ticket, int metric)
+static struct clock clock_of(int64_t ticket, int metric)
 {
     cs_sla_clocks *s = NULL;
-    cs_sla_clock c = {0};
-    bool found = false;
+    struct clock c = {0};
     ck_assert_ok(cs_sla_status(&s, db, ticket));
-    for (size_t i = 0; i < s->n; i++)
-        if (s->clocks[i].metric == metric)
-            c = s->clocks[i], found = true;
-    cs_sla_clocks_free(s);
-    ck_assert_msg(found, "ticket %lld has no %s clock", (long long)ticket,
+    ck_assert_int_eq(cs_sla_clocks_ticket_id(s), ticket);
+    ck_assert_int_eq(cs_sla_clocks_now(s), t_now);
+    const cs_sla_clock *found = cs_sla_clocks_find(s, metric);
+    ck_assert_msg(found != NULL, "ticket %lld has no %s clock", (long long)ticket,
                   cs_sla_metric_name(metric));
+    c = clock_read(found);
+    ck_assert_int_eq(c.metric, metric);
+    cs_sla_clocks_free(s);
     return c;
 }
 
@@ -237,6 +257,25 @@ START_TEST(policies_validate_and_list)
     ck_assert_ok(cs_sla_policy_lookup(&p, db, id));
     ck_assert_str_eq(cs_sla_policy_name(p), "Bad");
     ck_assert_int_eq(cs_sla_policy_position(p), 0);
+    ck_assert_int_eq(cs_sla_policy_pause_pending(p), 1);
+    ck_assert_int_eq(cs_sla_policy_pause_on_hold(p), 1);
+    ck_assert_int_eq(cs_sla_policy_reopen(p), CS_SLA_REOPEN_RESTART);
+    ck_assert_int_eq(cs_sla_policy_warn_percent(p), 80);
+    ck_assert_int_eq(cs_sla_policy_created_at(p), T0);
+    ck_assert_int_eq(cs_sla_policy_updated_at(p), T0);
+    ck_assert_uint_eq(cs_sla_policy_condition_count(p), 1);
+    const cs_sla_condition *pc = cs_sla_policy_condition(p, 0);
+    ck_assert_int_eq(pc->kind, CS_SLA_COND_TAG);
+    ck_assert_str_eq(pc->text, "vip");
+    ck_assert_ptr_null(cs_sla_policy_condition(p, 1));
+    ck_assert_uint_eq(cs_sla_policy_target_count(p), 1);
+    const cs_sla_target *pt = cs_sla_policy_target(p, 0);
+    ck_assert_int_eq(pt->metric, CS_SLA_FIRST_REPLY);
+    ck_assert_int_eq(pt->priority, 0);
+    ck_assert_int_eq(pt->seconds, 60);
+    ck_assert_int_eq(pt->business, 0);
+    ck_assert_int_eq(pt->calendar_id, 0);
+    ck_assert_ptr_null(cs_sla_policy_target(p, 1));
     ck_assert_ok(cs_sla_policy_to_json(&json, p));
     ck_assert_str_eq(json,
                      "{\"conditions\":[{\"kind\":\"tag\",\"value\":\"vip\"}],"
@@ -262,11 +301,111 @@ START_TEST(policies_validate_and_list)
     ck_assert_ptr_nonnull(strstr(json, "\"name\":\"Renamed\""));
     ck_assert_ptr_nonnull(strstr(json, "\"warn_percent\":50"));
     cs_str_free(json);
+    cs_sla_policy_list *list = NULL;
+    ck_assert_ok(cs_sla_policy_list_get(&list, db));
+    ck_assert_uint_eq(cs_sla_policy_list_count(list), 1);
+    const cs_sla_policy *item = cs_sla_policy_list_item(list, 0);
+    ck_assert_int_eq(cs_sla_policy_id(item), id);
+    ck_assert_str_eq(cs_sla_policy_name(item), "Renamed");
+    ck_assert_int_eq(cs_sla_policy_warn_percent(item), 50);
+    ck_assert_int_eq(cs_sla_policy_reopen(item), CS_SLA_REOPEN_RESTART);
+    ck_assert_uint_eq(cs_sla_policy_condition_count(item), 0);
+    ck_assert_uint_eq(cs_sla_policy_target_count(item), 1);
+    ck_assert_ptr_null(cs_sla_policy_list_item(list, 1));
+    cs_sla_policy_list_free(list);
     ck_assert_ok(cs_sla_policy_delete(db, id));
     ck_assert_rc(cs_sla_policy_delete(db, id), CS_ENOTFOUND);
     ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM sla_target"), 0);
     ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM audit WHERE object = 'sla_policy'"),
                      3);
+}
+END_TEST
+
+/* Policies read through the typed list, in the order they are tried, give back fields that
+ * create the same policy again. */
+START_TEST(policy_list_is_typed_and_round_trips)
+{
+    cs_sla_condition conds[] = {{CS_SLA_COND_CHANNEL_KIND, CS_CHANNEL_EMAIL, NULL},
+                                {CS_SLA_COND_TAG, 0, "vip"}};
+    cs_sla_target targets[] = {target(CS_SLA_RESOLUTION, 0, 86400, biz),
+                               target(CS_SLA_FIRST_REPLY, CS_PRIORITY_URGENT, 600, 0),
+                               target(CS_SLA_FIRST_REPLY, 0, 3600, 0)};
+    cs_sla_policy_list *list = NULL;
+    char *a = NULL, *b = NULL;
+
+    int64_t second = policy("Second", targets, 1, NULL, 0);
+    int64_t first = policy("VIP mail", targets, 3, conds, 2);
+    cs_sla_policy_fields moved = CS_SLA_POLICY_FIELDS_INIT;
+    moved.position = 0;
+    ck_assert_ok(cs_sla_policy_update(db, first, &moved));
+    moved.position = 1;
+    ck_assert_ok(cs_sla_policy_update(db, second, &moved));
+
+    ck_assert_ok(cs_sla_policy_list_get(&list, db));
+    ck_assert_uint_eq(cs_sla_policy_list_count(list), 2);
+    const cs_sla_policy *p = cs_sla_policy_list_item(list, 0);
+    ck_assert_int_eq(cs_sla_policy_id(p), first);
+    ck_assert_int_eq(cs_sla_policy_id(cs_sla_policy_list_item(list, 1)), second);
+    ck_assert_uint_eq(cs_sla_policy_condition_count(p), 2);
+    ck_assert_int_eq(cs_sla_policy_condition(p, 0)->kind, CS_SLA_COND_CHANNEL_KIND);
+    ck_assert_int_eq(cs_sla_policy_condition(p, 0)->value, CS_CHANNEL_EMAIL);
+    ck_assert_str_eq(cs_sla_policy_condition(p, 1)->text, "vip");
+    /* Targets by metric, then priority. */
+    ck_assert_uint_eq(cs_sla_policy_target_count(p), 3);
+    ck_assert_int_eq(cs_sla_policy_target(p, 0)->priority, 0);
+    ck_assert_int_eq(cs_sla_policy_target(p, 1)->priority, CS_PRIORITY_URGENT);
+    ck_assert_int_eq(cs_sla_policy_target(p, 2)->metric, CS_SLA_RESOLUTION);
+    ck_assert_int_eq(cs_sla_policy_target(p, 2)->business, 1);
+    ck_assert_int_eq(cs_sla_policy_target(p, 2)->calendar_id, biz);
+
+    /* A copy made from the getters has the same JSON but for id, name and position. */
+    cs_sla_condition cc[2];
+    cs_sla_target ct[3];
+    for (size_t i = 0; i < 2; i++)
+        cc[i] = *cs_sla_policy_condition(p, i);
+    for (size_t i = 0; i < 3; i++)
+        ct[i] = *cs_sla_policy_target(p, i);
+    cs_sla_policy_fields copy = CS_SLA_POLICY_FIELDS_INIT;
+    copy.name = "VIP mail";
+    copy.conditions = cc;
+    copy.nconditions = cs_sla_policy_condition_count(p);
+    copy.targets = ct;
+    copy.ntargets = cs_sla_policy_target_count(p);
+    copy.pause_pending = cs_sla_policy_pause_pending(p);
+    copy.pause_on_hold = cs_sla_policy_pause_on_hold(p);
+    copy.reopen = cs_sla_policy_reopen(p);
+    copy.warn_percent = cs_sla_policy_warn_percent(p);
+    copy.position = cs_sla_policy_position(p);
+    ck_assert_ok(cs_sla_policy_to_json(&a, p));
+    /* The list is a snapshot: it outlives the deletion, and lends the copy its texts. */
+    ck_assert_ok(cs_sla_policy_delete(db, first));
+    int64_t again = 0;
+    ck_assert_ok(cs_sla_policy_create(&again, db, &copy));
+    cs_sla_policy_list_free(list);
+    cs_sla_policy *q = NULL;
+    ck_assert_ok(cs_sla_policy_lookup(&q, db, again));
+    ck_assert_ok(cs_sla_policy_to_json(&b, q));
+    cs_sla_policy_free(q);
+    const char *ida = strstr(a, ",\"id\":"), *idb = strstr(b, ",\"id\":");
+    ck_assert_ptr_nonnull(ida);
+    ck_assert_ptr_nonnull(idb);
+    ck_assert_int_eq(ida - a, idb - b);
+    ck_assert_int_eq(strncmp(a, b, (size_t)(ida - a)), 0);
+    ck_assert_str_eq(strstr(ida, ",\"name\""), strstr(idb, ",\"name\""));
+    cs_str_free(a);
+    cs_str_free(b);
+
+    /* Customers may not read policies; NULL arguments and lists. */
+    ck_assert_ok(cs_db_set_actor(db, CS_ACTOR_CUSTOMER, anna));
+    ck_assert_rc(cs_sla_policy_list_get(&list, db), CS_EPERM);
+    ck_assert_ptr_null(list);
+    ck_assert_rc(cs_sla_policy_list_get(NULL, db), CS_EINVAL);
+    ck_assert_uint_eq(cs_sla_policy_list_count(NULL), 0);
+    ck_assert_ptr_null(cs_sla_policy_list_item(NULL, 0));
+    ck_assert_uint_eq(cs_sla_policy_condition_count(NULL), 0);
+    ck_assert_ptr_null(cs_sla_policy_target(NULL, 0));
+    ck_assert_int_eq(cs_sla_policy_warn_percent(NULL), 0);
+    cs_sla_policy_list_free(NULL);
 }
 END_TEST
 
@@ -339,7 +478,7 @@ START_TEST(business_and_calendar_targets)
 
     /* Monday 10:00 Berlin: 10-12 and 13-15 make four business hours, due 15:00 Berlin. */
     int64_t t = ticket_on(mail_ch, 0);
-    cs_sla_clock c = clock_of(t, CS_SLA_FIRST_REPLY);
+    struct clock c = clock_of(t, CS_SLA_FIRST_REPLY);
     ck_assert_int_eq(c.state, CS_SLA_ACTIVE);
     ck_assert_int_eq(c.started_at, T0);
     ck_assert_int_eq(c.target_at, T0 + 5 * HOUR);
@@ -374,7 +513,29 @@ START_TEST(business_and_calendar_targets)
                                "\"warn_at\":\"2026-03-02T09:48:00Z\",\"warned_at\":null}"),
                   "%s", json);
     cs_str_free(json);
+    /* The report holds one clock per metric, by metric; the JSON writes the same fields. */
+    ck_assert_int_eq(cs_sla_clocks_ticket_id(s), chat);
+    ck_assert_int_eq(cs_sla_clocks_now(s), T0);
+    ck_assert_uint_eq(cs_sla_clocks_count(s), 1);
+    const cs_sla_clock *first = cs_sla_clocks_item(s, 0);
+    ck_assert_ptr_eq(first, cs_sla_clocks_find(s, CS_SLA_FIRST_REPLY));
+    ck_assert_ptr_null(cs_sla_clocks_item(s, 1));
+    ck_assert_ptr_null(cs_sla_clocks_find(s, CS_SLA_RESOLUTION));
+    c = clock_read(first);
+    ck_assert_int_eq(c.state, CS_SLA_ACTIVE);
+    ck_assert_int_eq(c.policy_id, 2);
+    ck_assert_int_eq(c.target, HOUR);
+    ck_assert_int_eq(c.calendar_id, 0);
+    ck_assert_int_eq(c.started_at, T0);
+    ck_assert_int_eq(c.fulfilled_at, 0);
+    ck_assert_int_eq(c.warned_at, 0);
+    ck_assert_int_eq(c.breached_at, 0);
+    ck_assert_int_eq(c.elapsed, 0);
     cs_sla_clocks_free(s);
+    ck_assert_uint_eq(cs_sla_clocks_count(NULL), 0);
+    ck_assert_ptr_null(cs_sla_clocks_find(NULL, CS_SLA_FIRST_REPLY));
+    ck_assert_int_eq(cs_sla_clock_target_at(NULL), 0);
+    cs_sla_clocks_free(NULL);
 }
 END_TEST
 
@@ -398,7 +559,7 @@ START_TEST(resolution_pauses_in_pending_and_on_hold)
     t_now = T0 + HOUR;
     set_status(t, CS_STATUS_PENDING);
     set_status(u, CS_STATUS_PENDING);
-    cs_sla_clock c = clock_of(t, CS_SLA_RESOLUTION);
+    struct clock c = clock_of(t, CS_SLA_RESOLUTION);
     ck_assert_int_eq(c.state, CS_SLA_PAUSED);
     ck_assert_int_eq(c.elapsed, HOUR);
     ck_assert_int_eq(c.target_at, 0);
@@ -442,7 +603,7 @@ START_TEST(business_pause_recomputes_the_deadline)
     t_now = T0 + 23 * HOUR; /* Tuesday 09:00 Berlin */
     set_status(t, CS_STATUS_OPEN);
     /* 15 h left: Tuesday 09-12, 13-18 (8 h), Wednesday 08-12, 13-16: Wednesday 16:00 Berlin. */
-    cs_sla_clock c = clock_of(t, CS_SLA_RESOLUTION);
+    struct clock c = clock_of(t, CS_SLA_RESOLUTION);
     ck_assert_int_eq(c.target_at, T0 + 54 * HOUR);
     ck_assert_int_eq(c.elapsed, HOUR);
 }
@@ -468,7 +629,7 @@ static int64_t reopened(int reopen)
 START_TEST(reopen_resumes_the_resolution_clock)
 {
     int64_t t = reopened(CS_SLA_REOPEN_RESUME);
-    cs_sla_clock c = clock_of(t, CS_SLA_RESOLUTION);
+    struct clock c = clock_of(t, CS_SLA_RESOLUTION);
     ck_assert_int_eq(c.state, CS_SLA_ACTIVE);
     ck_assert_int_eq(c.started_at, T0);
     ck_assert_int_eq(c.target_at, T0 + 2 * HOUR + 23 * HOUR);
@@ -481,7 +642,7 @@ END_TEST
 START_TEST(reopen_restarts_the_resolution_clock)
 {
     int64_t t = reopened(CS_SLA_REOPEN_RESTART);
-    cs_sla_clock c = clock_of(t, CS_SLA_RESOLUTION);
+    struct clock c = clock_of(t, CS_SLA_RESOLUTION);
     ck_assert_int_eq(c.state, CS_SLA_ACTIVE);
     ck_assert_int_eq(c.started_at, T0 + 2 * HOUR);
     ck_assert_int_eq(c.target_at, T0 + 2 * HOUR + 24 * HOUR);
@@ -521,7 +682,7 @@ START_TEST(policy_selection_and_reselection)
     cs_ticket_fields f = CS_TICKET_FIELDS_INIT;
     f.priority = CS_PRIORITY_URGENT;
     ck_assert_ok(cs_ticket_update(db, mail, &f));
-    cs_sla_clock c = clock_of(mail, CS_SLA_FIRST_REPLY);
+    struct clock c = clock_of(mail, CS_SLA_FIRST_REPLY);
     ck_assert_int_eq(c.policy_id, p_default);
     ck_assert_int_eq(c.target_at, T0 + 1800);
     ck_assert_int_eq(c.target, 1800);
@@ -581,7 +742,7 @@ START_TEST(receipts_do_not_fulfil_the_first_reply)
     ck_assert_int_eq(clock_of(t, CS_SLA_FIRST_REPLY).state, CS_SLA_ACTIVE);
     t_now = T0 + 1200;
     agent_reply(t);
-    cs_sla_clock c = clock_of(t, CS_SLA_FIRST_REPLY);
+    struct clock c = clock_of(t, CS_SLA_FIRST_REPLY);
     ck_assert_int_eq(c.state, CS_SLA_FULFILLED);
     ck_assert_int_eq(c.fulfilled_at, T0 + 1200);
     ck_assert_int_eq(c.elapsed, 1200);
@@ -619,7 +780,7 @@ START_TEST(periodic_update_cycles_with_agent_replies)
 
     t_now = T0 + 100;
     agent_reply(t);
-    cs_sla_clock c = clock_of(t, CS_SLA_PERIODIC_UPDATE);
+    struct clock c = clock_of(t, CS_SLA_PERIODIC_UPDATE);
     ck_assert_int_eq(c.started_at, T0 + 100);
     ck_assert_int_eq(c.target_at, T0 + 100 + HOUR);
     t_now = T0 + 700;
@@ -654,34 +815,48 @@ START_TEST(tick_warns_and_breaches_once)
     cs_sla_target t1000 = target(CS_SLA_FIRST_REPLY, 0, 1000, 0);
     policy("Fast", &t1000, 1, NULL, 0);
     int64_t t = ticket_on(mail_ch, 0);
+    const cs_tick_item *item;
     cs_tick_result *r;
 
     r = tick(T0 + 799);
-    ck_assert_uint_eq(r->n, 0);
+    ck_assert_int_eq(cs_tick_result_now(r), T0 + 799);
+    ck_assert_uint_eq(cs_tick_result_count(r), 0);
+    ck_assert_ptr_null(cs_tick_result_item(r, 0));
     cs_tick_result_free(r);
     r = tick(T0 + 800);
-    ck_assert_uint_eq(r->warned, 1);
-    ck_assert_uint_eq(r->breached, 0);
-    ck_assert_uint_eq(r->n, 1);
-    ck_assert_int_eq(r->items[0].ticket_id, t);
-    ck_assert_int_eq(r->items[0].metric, CS_SLA_FIRST_REPLY);
-    ck_assert_int_eq(r->items[0].kind, CS_SLA_EVENT_WARNED);
-    ck_assert_int_eq(r->items[0].at, T0 + 800);
+    ck_assert_int_eq(cs_tick_result_now(r), T0 + 800);
+    ck_assert_uint_eq(cs_tick_result_warned(r), 1);
+    ck_assert_uint_eq(cs_tick_result_breached(r), 0);
+    ck_assert_uint_eq(cs_tick_result_count(r), 1);
+    ck_assert_ptr_nonnull(item = cs_tick_result_item(r, 0));
+    ck_assert_int_eq(cs_tick_item_ticket_id(item), t);
+    ck_assert_int_eq(cs_tick_item_metric(item), CS_SLA_FIRST_REPLY);
+    ck_assert_int_eq(cs_tick_item_kind(item), CS_SLA_EVENT_WARNED);
+    ck_assert_int_eq(cs_tick_item_at(item), T0 + 800);
+    ck_assert_ptr_null(cs_tick_result_item(r, 1));
     cs_tick_result_free(r);
     r = tick(T0 + 800); /* the same now: nothing again */
-    ck_assert_uint_eq(r->n, 0);
+    ck_assert_uint_eq(cs_tick_result_count(r), 0);
     cs_tick_result_free(r);
     r = tick(T0 + 1000);
-    ck_assert_uint_eq(r->warned, 0);
-    ck_assert_uint_eq(r->breached, 1);
-    ck_assert_int_eq(r->items[0].at, T0 + 1000);
+    ck_assert_uint_eq(cs_tick_result_warned(r), 0);
+    ck_assert_uint_eq(cs_tick_result_breached(r), 1);
+    ck_assert_uint_eq(cs_tick_result_count(r), 1);
+    item = cs_tick_result_item(r, 0);
+    ck_assert_int_eq(cs_tick_item_ticket_id(item), t);
+    ck_assert_int_eq(cs_tick_item_kind(item), CS_SLA_EVENT_BREACHED);
+    ck_assert_int_eq(cs_tick_item_at(item), T0 + 1000);
     cs_tick_result_free(r);
     r = tick(T0 + 5000); /* later: no repeat */
-    ck_assert_uint_eq(r->n, 0);
+    ck_assert_uint_eq(cs_tick_result_count(r), 0);
     cs_tick_result_free(r);
+    /* The getters of nothing are 0. */
+    ck_assert_uint_eq(cs_tick_result_count(NULL), 0);
+    ck_assert_ptr_null(cs_tick_result_item(NULL, 0));
+    ck_assert_int_eq(cs_tick_item_at(NULL), 0);
 
     t_now = T0 + 1200;
-    cs_sla_clock c = clock_of(t, CS_SLA_FIRST_REPLY);
+    struct clock c = clock_of(t, CS_SLA_FIRST_REPLY);
     ck_assert_int_eq(c.state, CS_SLA_BREACHED);
     ck_assert_int_eq(c.warned_at, T0 + 800);
     ck_assert_int_eq(c.breached_at, T0 + 1000);
@@ -700,6 +875,49 @@ START_TEST(tick_warns_and_breaches_once)
                                "\"target_at\":\"2026-03-02T09:16:40Z\"}"),
                   "%s", json);
     cs_str_free(json);
+
+    /* The typed log: started, warned, breached, fulfilled, in that order. */
+    static const int kinds[] = {CS_SLA_EVENT_STARTED, CS_SLA_EVENT_WARNED, CS_SLA_EVENT_BREACHED,
+                                CS_SLA_EVENT_FULFILLED};
+    static const cs_time ats[] = {T0, T0 + 800, T0 + 1000, T0 + 1200};
+    cs_sla_event_list *log = NULL;
+    ck_assert_ok(cs_sla_event_list_get(&log, db, t));
+    ck_assert_uint_eq(cs_sla_event_list_count(log), 4);
+    for (size_t i = 0; i < 4; i++) {
+        const cs_sla_event *e = cs_sla_event_list_item(log, i);
+        ck_assert_int_eq(cs_sla_event_metric(e), CS_SLA_FIRST_REPLY);
+        ck_assert_int_eq(cs_sla_event_kind(e), kinds[i]);
+        ck_assert_int_eq(cs_sla_event_at(e), ats[i]);
+        ck_assert_int_eq(cs_sla_event_target_at(e), T0 + 1000);
+        ck_assert_int_eq(cs_sla_event_policy_id(e), 1);
+    }
+    ck_assert_ptr_null(cs_sla_event_list_item(log, 4));
+    cs_sla_event_list_free(log);
+}
+END_TEST
+
+/* The event log's errors: a missing ticket, one a customer may not see, NULL. */
+START_TEST(event_list_refuses_what_it_cannot_show)
+{
+    cs_sla_event_list *log = NULL;
+
+    ck_assert_rc(cs_sla_event_list_get(&log, db, 999), CS_ENOTFOUND);
+    ck_assert_field("id");
+    ck_assert_ptr_null(log);
+    ck_assert_rc(cs_sla_event_list_get(NULL, db, 1), CS_EINVAL);
+    ck_assert_rc(cs_sla_event_list_get(&log, NULL, 1), CS_EINVAL);
+    int64_t t = ticket_on(mail_ch, 0);
+    int64_t bob = t_customer(db, "Bob", "bob@example.com");
+    ck_assert_ok(cs_db_set_actor(db, CS_ACTOR_CUSTOMER, bob));
+    ck_assert_rc(cs_sla_event_list_get(&log, db, t), CS_ENOTFOUND);
+    ck_assert_ptr_null(log);
+    ck_assert_ok(cs_db_set_actor(db, CS_ACTOR_CUSTOMER, anna));
+    ck_assert_ok(cs_sla_event_list_get(&log, db, t));
+    ck_assert_uint_eq(cs_sla_event_list_count(log), 0); /* no policy, no clocks */
+    cs_sla_event_list_free(log);
+    cs_sla_event_list_free(NULL);
+    ck_assert_uint_eq(cs_sla_event_list_count(NULL), 0);
+    ck_assert_int_eq(cs_sla_event_kind(NULL), 0);
 }
 END_TEST
 
@@ -775,7 +993,7 @@ static void run_history(struct history *h, cs_time every)
         cs_sla_clocks_free(s);
     }
     cs_tick_result *late = tick(T0 + 30 * 86400);
-    h->late_tick = late->n;
+    h->late_tick = cs_tick_result_count(late);
     cs_tick_result_free(late);
 }
 
@@ -786,7 +1004,7 @@ START_TEST(breaches_do_not_depend_on_the_tick_cadence)
 
     run_history(&never, 0);
     /* Without any tick, every stop after a deadline recorded its warning and breach. */
-    cs_sla_clock c = clock_of(1, CS_SLA_FIRST_REPLY);
+    struct clock c = clock_of(1, CS_SLA_FIRST_REPLY);
     ck_assert_int_eq(c.state, CS_SLA_FULFILLED);
     ck_assert_int_eq(c.warned_at, T0 + 800);
     ck_assert_int_eq(c.breached_at, T0 + 1000);
@@ -834,7 +1052,7 @@ START_TEST(policy_delete_records_due_breaches)
 
     t_now = T0 + 2000;
     ck_assert_ok(cs_sla_policy_delete(db, p));
-    cs_sla_clock c = clock_of(t, CS_SLA_FIRST_REPLY);
+    struct clock c = clock_of(t, CS_SLA_FIRST_REPLY);
     ck_assert_int_eq(c.state, CS_SLA_CANCELLED);
     ck_assert_int_eq(c.warned_at, T0 + 800);
     ck_assert_int_eq(c.breached_at, T0 + 1000);
@@ -849,7 +1067,7 @@ START_TEST(policy_delete_records_due_breaches)
                   "%s", json);
     cs_str_free(json);
     cs_tick_result *r = tick(T0 + 5000);
-    ck_assert_uint_eq(r->n, 0);
+    ck_assert_uint_eq(cs_tick_result_count(r), 0);
     cs_tick_result_free(r);
 }
 END_TEST
@@ -874,15 +1092,29 @@ START_TEST(tick_permissions)
 }
 END_TEST
 
-static size_t queue(cs_sla_queue_item *items, size_t max, const cs_sla_queue_filter *f)
+/* A queue entry as the getters read it. */
+struct entry {
+    int64_t ticket_id;
+    int metric;
+    cs_time target_at;
+};
+
+static size_t queue(struct entry *items, size_t max, const cs_sla_queue_filter *f)
 {
+    const cs_sla_queue_item *item = NULL;
     cs_sla_queue_iter *it = NULL;
     size_t n = 0;
     int rc;
     ck_assert_ok(cs_sla_queue_iter_new(&it, db, f));
-    while ((rc = cs_sla_queue_next(&items[n], it)) == CS_OK && n < max - 1)
-        n++;
+    while ((rc = cs_sla_queue_next(&item, it)) == CS_OK) {
+        ck_assert_uint_lt(n, max);
+        items[n++] = (struct entry){cs_sla_queue_item_ticket_id(item),
+                                    cs_sla_queue_item_metric(item),
+                                    cs_sla_queue_item_target_at(item)};
+    }
     ck_assert_rc(rc, CS_ITEROVER);
+    ck_assert_ptr_null(item);
+    ck_assert_rc(cs_sla_queue_next(NULL, it), CS_EINVAL);
     cs_sla_queue_iter_free(it);
     return n;
 }
@@ -902,7 +1134,7 @@ START_TEST(queue_is_earliest_due_first)
     set_status(waiting, CS_STATUS_PENDING); /* first reply still runs in pending */
     int64_t solved = ticket_on(mail_ch, CS_PRIORITY_URGENT);
     set_status(solved, CS_STATUS_SOLVED);
-    cs_sla_queue_item q[16];
+    struct entry q[16];
 
     /* The query plan (see docs/sla.md) walks the index ticket_sla_due for the deadlines. */
     ck_assert_uint_eq(queue(q, 16, NULL), 5);
@@ -989,7 +1221,9 @@ START_TEST(ingest_without_policies_writes_no_sla_rows)
     ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM sla_event"), 0);
     cs_sla_clocks *s = NULL;
     ck_assert_ok(cs_sla_status(&s, db, 1));
-    ck_assert_uint_eq(s->n, 0);
+    ck_assert_uint_eq(cs_sla_clocks_count(s), 0);
+    ck_assert_ptr_null(cs_sla_clocks_item(s, 0));
+    ck_assert_ptr_null(cs_sla_clocks_find(s, CS_SLA_FIRST_REPLY));
     cs_sla_clocks_free(s);
 }
 END_TEST
@@ -1083,6 +1317,7 @@ Suite *cs_sla_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, calendars_are_stored_by_name);
     tcase_add_test(tc, policies_validate_and_list);
+    tcase_add_test(tc, policy_list_is_typed_and_round_trips);
     tcase_add_test(tc, never_open_calendars_are_refused);
     tcase_add_test(tc, business_and_calendar_targets);
     tcase_add_test(tc, resolution_pauses_in_pending_and_on_hold);
@@ -1093,6 +1328,7 @@ Suite *cs_sla_suite(void)
     tcase_add_test(tc, receipts_do_not_fulfil_the_first_reply);
     tcase_add_test(tc, periodic_update_cycles_with_agent_replies);
     tcase_add_test(tc, tick_warns_and_breaches_once);
+    tcase_add_test(tc, event_list_refuses_what_it_cannot_show);
     tcase_add_test(tc, breaches_do_not_depend_on_the_tick_cadence);
     tcase_add_test(tc, policy_delete_records_due_breaches);
     tcase_add_test(tc, tick_permissions);

@@ -116,7 +116,8 @@ int main(int argc, char **argv)
     cs_tick_result *tick = NULL;
     if (check(rc = cs_tick(&tick, db, cs_db_now(db)), "running the clock"))
         goto out;
-    printf("tick: %zu warnings, %zu breaches\n", tick->warned, tick->breached);
+    printf("tick: %zu warnings, %zu breaches\n", cs_tick_result_warned(tick),
+           cs_tick_result_breached(tick));
     cs_tick_result_free(tick);
 
 out:

@@ -177,10 +177,39 @@ CS_EXTERN(int) cs_sla_policy_lookup(cs_sla_policy **out, cs_db *db, int64_t id);
 /** Release a policy. NULL is a no-op. @since 0.1 */
 CS_EXTERN(void) cs_sla_policy_free(cs_sla_policy *policy);
 
-/* Getters; strings are borrowed until cs_sla_policy_free(). @since 0.1 */
+/* Getters; strings are borrowed until cs_sla_policy_free() (or the release of the list the
+ * policy came from). @since 0.1 */
 CS_EXTERN(int64_t) cs_sla_policy_id(const cs_sla_policy *p);
 CS_EXTERN(const char *) cs_sla_policy_name(const cs_sla_policy *p);
 CS_EXTERN(int) cs_sla_policy_position(const cs_sla_policy *p);
+/* More getters. 0 (or 0 and NULL) for a NULL policy. @since 0.2 */
+/** 1 when the resolution clock pauses while the ticket is pending, else 0. @since 0.2 */
+CS_EXTERN(int) cs_sla_policy_pause_pending(const cs_sla_policy *p);
+/** 1 when the resolution clock pauses while the ticket is on hold, else 0. @since 0.2 */
+CS_EXTERN(int) cs_sla_policy_pause_on_hold(const cs_sla_policy *p);
+/** A cs_sla_reopen. @since 0.2 */
+CS_EXTERN(int) cs_sla_policy_reopen(const cs_sla_policy *p);
+/** The share of a target at which it warns, 1..99. @since 0.2 */
+CS_EXTERN(int) cs_sla_policy_warn_percent(const cs_sla_policy *p);
+/** @since 0.2 */
+CS_EXTERN(cs_time) cs_sla_policy_created_at(const cs_sla_policy *p);
+/** @since 0.2 */
+CS_EXTERN(cs_time) cs_sla_policy_updated_at(const cs_sla_policy *p);
+/** The number of conditions (all must match; none matches every ticket). @since 0.2 */
+CS_EXTERN(size_t) cs_sla_policy_condition_count(const cs_sla_policy *p);
+/**
+ * Condition i, in the order they were given; NULL past the end. Borrowed from the policy,
+ * its text too: read its fields (fields are only appended), never keep it past the policy.
+ * It can be given back in cs_sla_policy_fields.conditions. @since 0.2
+ */
+CS_EXTERN(const cs_sla_condition *) cs_sla_policy_condition(const cs_sla_policy *p, size_t i);
+/** The number of targets. @since 0.2 */
+CS_EXTERN(size_t) cs_sla_policy_target_count(const cs_sla_policy *p);
+/**
+ * Target i, by metric and then priority (0, "any", first); NULL past the end. Borrowed from
+ * the policy, as cs_sla_policy_condition(). @since 0.2
+ */
+CS_EXTERN(const cs_sla_target *) cs_sla_policy_target(const cs_sla_policy *p, size_t i);
 
 /**
  * The policy as a JSON object: {id, name, position, pause_pending, pause_on_hold, reopen
@@ -193,9 +222,30 @@ CS_EXTERN(int) cs_sla_policy_position(const cs_sla_policy *p);
  */
 CS_EXTERN(int) cs_sla_policy_to_json(char **out, const cs_sla_policy *p);
 
+/** Policies, in the order they are tried. */
+typedef struct cs_sla_policy_list cs_sla_policy_list;
+
+/**
+ * Every policy with its conditions and targets, in the order they are tried (position, then
+ * id).
+ *
+ * @param[out] out release with cs_sla_policy_list_free()
+ * @return CS_OK; CS_EINVAL for a NULL argument; CS_EPERM (customers); CS_ENOMEM; CS_EDB
+ * @since 0.2
+ */
+CS_EXTERN(int) cs_sla_policy_list_get(cs_sla_policy_list **out, cs_db *db);
+/** The number of policies; 0 for NULL. @since 0.2 */
+CS_EXTERN(size_t) cs_sla_policy_list_count(const cs_sla_policy_list *list);
+/** Policy i, borrowed from the list (never cs_sla_policy_free() it); NULL past the end.
+ * @since 0.2 */
+CS_EXTERN(const cs_sla_policy *) cs_sla_policy_list_item(const cs_sla_policy_list *list,
+                                                         size_t i);
+/** Release a list with its policies. NULL is a no-op. @since 0.2 */
+CS_EXTERN(void) cs_sla_policy_list_free(cs_sla_policy_list *list);
+
 /**
  * Every policy as a JSON array in the order they are tried (position, then id), each
- * object as cs_sla_policy_to_json() writes it.
+ * object as cs_sla_policy_to_json() writes it: cs_sla_policy_list_get() as JSON.
  *
  * @param[out] out release with cs_str_free()
  * @return CS_OK; CS_EPERM (customers); CS_ENOMEM; CS_EDB
@@ -203,33 +253,12 @@ CS_EXTERN(int) cs_sla_policy_to_json(char **out, const cs_sla_policy *p);
  */
 CS_EXTERN(int) cs_sla_policy_list_json(char **out, cs_db *db);
 
-/** One clock of a ticket, as cs_sla_status() reports it. Times are 0 when not set. */
-typedef struct cs_sla_clock {
-    int metric;           /**< a cs_sla_metric */
-    int state;            /**< a cs_sla_state; CS_SLA_BREACHED for an active clock past
-                               its deadline */
-    int64_t policy_id;
-    int64_t target;       /**< the target in seconds */
-    int business;         /**< whether the target counts business seconds */
-    int64_t calendar_id;  /**< for business targets */
-    cs_time started_at;   /**< the start of the current cycle */
-    cs_time target_at;    /**< the deadline; 0 while paused or ended */
-    cs_time warn_at;      /**< when the warning falls due; 0 while paused or ended */
-    cs_time fulfilled_at;
-    cs_time warned_at;    /**< warn_at, once recorded: by cs_tick(), or by the first change
-                               to the ticket or stop of the clock after it (docs/sla.md) */
-    cs_time breached_at;  /**< target_at, once recorded, as warned_at; stays when a late
-                               reply fulfils the clock */
-    int64_t elapsed;      /**< (business) seconds measured up to now or to the end */
-} cs_sla_clock;
+/** One clock of a ticket, as cs_sla_status() reports it; read it with the cs_sla_clock_*()
+ * getters. */
+typedef struct cs_sla_clock cs_sla_clock;
 
-/** A ticket's clocks. Owned by the caller; release with cs_sla_clocks_free(). */
-typedef struct cs_sla_clocks {
-    int64_t ticket_id;
-    cs_time now;          /**< the handle's time the report was made at */
-    size_t n;
-    cs_sla_clock *clocks; /**< ordered by metric */
-} cs_sla_clocks;
+/** A ticket's clocks at one instant. Owned by the caller; release with cs_sla_clocks_free(). */
+typedef struct cs_sla_clocks cs_sla_clocks;
 
 /**
  * A ticket's SLA clocks: deadlines, warnings, breaches, elapsed time, at the handle's time.
@@ -245,6 +274,50 @@ CS_EXTERN(int) cs_sla_status(cs_sla_clocks **out, cs_db *db, int64_t ticket_id);
 /** Release a clock report. NULL is a no-op. @since 0.1 */
 CS_EXTERN(void) cs_sla_clocks_free(cs_sla_clocks *clocks);
 
+/** The ticket the report is about; 0 for NULL. @since 0.2 */
+CS_EXTERN(int64_t) cs_sla_clocks_ticket_id(const cs_sla_clocks *clocks);
+/** The handle's time the report was made at; 0 for NULL. @since 0.2 */
+CS_EXTERN(cs_time) cs_sla_clocks_now(const cs_sla_clocks *clocks);
+/** The number of clocks (at most one per metric); 0 for NULL. @since 0.2 */
+CS_EXTERN(size_t) cs_sla_clocks_count(const cs_sla_clocks *clocks);
+/** Clock i, ordered by metric, borrowed from the report; NULL past the end. @since 0.2 */
+CS_EXTERN(const cs_sla_clock *) cs_sla_clocks_item(const cs_sla_clocks *clocks, size_t i);
+/** The clock of a cs_sla_metric, borrowed from the report; NULL when the ticket has none.
+ * @since 0.2 */
+CS_EXTERN(const cs_sla_clock *) cs_sla_clocks_find(const cs_sla_clocks *clocks, int metric);
+
+/* Getters of a clock; 0 for NULL. Times are 0 when not set. @since 0.2 */
+/** A cs_sla_metric. @since 0.2 */
+CS_EXTERN(int) cs_sla_clock_metric(const cs_sla_clock *c);
+/** A cs_sla_state; CS_SLA_BREACHED for an active clock at or past its deadline. @since 0.2 */
+CS_EXTERN(int) cs_sla_clock_state(const cs_sla_clock *c);
+/** The policy that set the target. @since 0.2 */
+CS_EXTERN(int64_t) cs_sla_clock_policy_id(const cs_sla_clock *c);
+/** The target, in seconds. @since 0.2 */
+CS_EXTERN(int64_t) cs_sla_clock_target(const cs_sla_clock *c);
+/** 1 when the target counts business seconds of cs_sla_clock_calendar_id(), else 0.
+ * @since 0.2 */
+CS_EXTERN(int) cs_sla_clock_business(const cs_sla_clock *c);
+/** The calendar of a business target. @since 0.2 */
+CS_EXTERN(int64_t) cs_sla_clock_calendar_id(const cs_sla_clock *c);
+/** The start of the current cycle. @since 0.2 */
+CS_EXTERN(cs_time) cs_sla_clock_started_at(const cs_sla_clock *c);
+/** The deadline; 0 while paused or ended. @since 0.2 */
+CS_EXTERN(cs_time) cs_sla_clock_target_at(const cs_sla_clock *c);
+/** When the warning falls due; 0 while paused or ended. @since 0.2 */
+CS_EXTERN(cs_time) cs_sla_clock_warn_at(const cs_sla_clock *c);
+/** @since 0.2 */
+CS_EXTERN(cs_time) cs_sla_clock_fulfilled_at(const cs_sla_clock *c);
+/** warn_at, once recorded: by cs_tick(), or by the first change to the ticket or stop of the
+ * clock after it (docs/sla.md). @since 0.2 */
+CS_EXTERN(cs_time) cs_sla_clock_warned_at(const cs_sla_clock *c);
+/** target_at, once recorded, as warned_at; stays when a late reply fulfils the clock.
+ * @since 0.2 */
+CS_EXTERN(cs_time) cs_sla_clock_breached_at(const cs_sla_clock *c);
+/** The (business) seconds measured up to the report's time or to the clock's end.
+ * @since 0.2 */
+CS_EXTERN(int64_t) cs_sla_clock_elapsed(const cs_sla_clock *c);
+
 /**
  * The report as JSON: {ticket_id, clocks: {"first_reply": {state, policy_id, target,
  * business, calendar_id, started_at, target_at, warn_at, fulfilled_at, warned_at,
@@ -256,14 +329,48 @@ CS_EXTERN(void) cs_sla_clocks_free(cs_sla_clocks *clocks);
  */
 CS_EXTERN(int) cs_sla_clocks_to_json(char **out, const cs_sla_clocks *clocks);
 
+/** One entry of a ticket's SLA event log; read it with the cs_sla_event_*() getters. */
+typedef struct cs_sla_event cs_sla_event;
+/** A ticket's SLA event log. Owned by the caller; release with cs_sla_event_list_free(). */
+typedef struct cs_sla_event_list cs_sla_event_list;
+
 /**
- * A ticket's SLA event log in the order it was recorded, as a JSON array of {metric, kind,
- * at, target_at, policy_id}: what reports are rebuilt from. Warnings and breaches carry the
- * instant they fell due and are recorded in that order before any later change, so the log
- * is the same whether the host ticks every minute, every hour or never (docs/sla.md).
+ * A ticket's SLA event log in the order it was recorded: what reports are rebuilt from.
+ * Warnings and breaches carry the instant they fell due and are recorded in that order
+ * before any later change, so the log is the same whether the host ticks every minute,
+ * every hour or never (docs/sla.md).
+ *
+ * @param[out] out release with cs_sla_event_list_free()
+ * @return CS_OK; CS_EINVAL for a NULL argument; CS_ENOTFOUND naming "id", also for a ticket
+ *         the actor may not see; CS_EPERM; CS_ENOMEM; CS_EDB
+ * @since 0.2
+ */
+CS_EXTERN(int) cs_sla_event_list_get(cs_sla_event_list **out, cs_db *db, int64_t ticket_id);
+/** The number of events; 0 for NULL. @since 0.2 */
+CS_EXTERN(size_t) cs_sla_event_list_count(const cs_sla_event_list *list);
+/** Event i, oldest first, borrowed from the list; NULL past the end. @since 0.2 */
+CS_EXTERN(const cs_sla_event *) cs_sla_event_list_item(const cs_sla_event_list *list, size_t i);
+/** Release an event list. NULL is a no-op. @since 0.2 */
+CS_EXTERN(void) cs_sla_event_list_free(cs_sla_event_list *list);
+
+/* Getters of an event; 0 for NULL. @since 0.2 */
+/** The cs_sla_metric of the clock. @since 0.2 */
+CS_EXTERN(int) cs_sla_event_metric(const cs_sla_event *e);
+/** A cs_sla_event_kind. @since 0.2 */
+CS_EXTERN(int) cs_sla_event_kind(const cs_sla_event *e);
+/** When it happened; for warnings and breaches, when they fell due. @since 0.2 */
+CS_EXTERN(cs_time) cs_sla_event_at(const cs_sla_event *e);
+/** The clock's deadline then; 0 for none. @since 0.2 */
+CS_EXTERN(cs_time) cs_sla_event_target_at(const cs_sla_event *e);
+/** The policy the clock ran under; 0 for none. @since 0.2 */
+CS_EXTERN(int64_t) cs_sla_event_policy_id(const cs_sla_event *e);
+
+/**
+ * A ticket's SLA event log as a JSON array of {metric, kind, at, target_at, policy_id}:
+ * cs_sla_event_list_get() as JSON.
  *
  * @param[out] out release with cs_str_free()
- * @return CS_OK; CS_ENOTFOUND; CS_EPERM (customers); CS_ENOMEM; CS_EDB
+ * @return as cs_sla_event_list_get()
  * @since 0.1
  */
 CS_EXTERN(int) cs_sla_events_json(char **out, cs_db *db, int64_t ticket_id);
@@ -295,12 +402,8 @@ typedef struct cs_sla_queue_filter {
  */
 CS_EXTERN(int) cs_sla_queue_filter_init(cs_sla_queue_filter *out, unsigned int version);
 
-/** One queue entry. */
-typedef struct cs_sla_queue_item {
-    int64_t ticket_id;
-    int metric;        /**< the metric of the earliest running deadline; 0 for none */
-    cs_time target_at; /**< that deadline; 0 for none */
-} cs_sla_queue_item;
+/** One queue entry; read it with the cs_sla_queue_item_*() getters. */
+typedef struct cs_sla_queue_item cs_sla_queue_item;
 
 typedef struct cs_sla_queue_iter cs_sla_queue_iter;
 
@@ -325,11 +428,19 @@ CS_EXTERN(int) cs_sla_queue_iter_new(cs_sla_queue_iter **out, cs_db *db,
 /**
  * The next entry.
  *
- * @param[out] out filled in
- * @return CS_OK; CS_ITEROVER at the end; CS_EDB
- * @since 0.1
+ * @param[out] out borrowed from the iterator until the next call or cs_sla_queue_iter_free()
+ * @return CS_OK; CS_ITEROVER at the end; CS_EINVAL for a NULL argument; CS_ENOMEM; CS_EDB
+ * @since 0.1; *out is a borrowed pointer @since 0.2 (it was a caller's struct filled in)
  */
-CS_EXTERN(int) cs_sla_queue_next(cs_sla_queue_item *out, cs_sla_queue_iter *it);
+CS_EXTERN(int) cs_sla_queue_next(const cs_sla_queue_item **out, cs_sla_queue_iter *it);
+
+/* Getters of a queue entry; 0 for NULL. @since 0.2 */
+/** @since 0.2 */
+CS_EXTERN(int64_t) cs_sla_queue_item_ticket_id(const cs_sla_queue_item *item);
+/** The cs_sla_metric of the earliest running deadline; 0 for none. @since 0.2 */
+CS_EXTERN(int) cs_sla_queue_item_metric(const cs_sla_queue_item *item);
+/** That deadline; 0 for none. @since 0.2 */
+CS_EXTERN(cs_time) cs_sla_queue_item_target_at(const cs_sla_queue_item *item);
 
 /** Release a queue iterator. NULL is a no-op. @since 0.1 */
 CS_EXTERN(void) cs_sla_queue_iter_free(cs_sla_queue_iter *it);

@@ -8,23 +8,11 @@
 
 CS_BEGIN_DECL
 
-/** One thing a tick recorded. */
-typedef struct cs_tick_item {
-    int64_t ticket_id;
-    int metric; /**< a cs_sla_metric */
-    int kind;   /**< CS_SLA_EVENT_WARNED or CS_SLA_EVENT_BREACHED */
-    cs_time at; /**< when it fell due (warn_at or target_at), not when the tick ran */
-} cs_tick_item;
+/** One thing a tick recorded; read it with the cs_tick_item_*() getters. */
+typedef struct cs_tick_item cs_tick_item;
 
-/** What a tick did. Owned by the caller; release with cs_tick_result_free(). Fields are
- * only ever appended. */
-typedef struct cs_tick_result {
-    cs_time now;          /**< the time the tick ran for */
-    size_t warned;        /**< warnings recorded */
-    size_t breached;      /**< breaches recorded */
-    size_t n;             /**< items: warnings first, each kind by time */
-    cs_tick_item *items;
-} cs_tick_result;
+/** What a tick did. Owned by the caller; release with cs_tick_result_free(). */
+typedef struct cs_tick_result cs_tick_result;
 
 /**
  * Run everything that is due at `now`, in one transaction: record the SLA warnings whose
@@ -47,6 +35,29 @@ CS_EXTERN(int) cs_tick(cs_tick_result **out, cs_db *db, cs_time now);
 
 /** Release a tick result. NULL is a no-op. @since 0.1 */
 CS_EXTERN(void) cs_tick_result_free(cs_tick_result *result);
+
+/* Getters of a tick result; 0 for NULL. @since 0.2 */
+/** The time the tick ran for. @since 0.2 */
+CS_EXTERN(cs_time) cs_tick_result_now(const cs_tick_result *result);
+/** The number of warnings recorded. @since 0.2 */
+CS_EXTERN(size_t) cs_tick_result_warned(const cs_tick_result *result);
+/** The number of breaches recorded. @since 0.2 */
+CS_EXTERN(size_t) cs_tick_result_breached(const cs_tick_result *result);
+/** The number of items: warnings and breaches together. @since 0.2 */
+CS_EXTERN(size_t) cs_tick_result_count(const cs_tick_result *result);
+/** Item i, borrowed from the result: warnings first, each kind by the time it fell due; NULL
+ * past the end. @since 0.2 */
+CS_EXTERN(const cs_tick_item *) cs_tick_result_item(const cs_tick_result *result, size_t i);
+
+/* Getters of a tick item; 0 for NULL. @since 0.2 */
+/** @since 0.2 */
+CS_EXTERN(int64_t) cs_tick_item_ticket_id(const cs_tick_item *item);
+/** A cs_sla_metric. @since 0.2 */
+CS_EXTERN(int) cs_tick_item_metric(const cs_tick_item *item);
+/** CS_SLA_EVENT_WARNED or CS_SLA_EVENT_BREACHED. @since 0.2 */
+CS_EXTERN(int) cs_tick_item_kind(const cs_tick_item *item);
+/** When it fell due (warn_at or target_at), not when the tick ran. @since 0.2 */
+CS_EXTERN(cs_time) cs_tick_item_at(const cs_tick_item *item);
 
 CS_END_DECL
 

@@ -1,5 +1,6 @@
 /*
- * libcs - cs_call() methods for SLA policies, clocks, the queue and the tick.
+ * libcs - cs_call() methods for SLA policies, clocks, the queue and the tick, and the JSON
+ * of the SLA types (cs_sla_policy_to_json() ...), built from their typed getters.
  */
 #include "config.h"
 #include <jansson.h>
@@ -9,6 +10,203 @@
 
 #include "cs-internal.h"
 #include "call/call.h"
+
+/* JSON out -------------------------------------------------------------------------------- */
+
+/* A condition's value as the JSON interface takes it: names for enums, a boolean for
+ * public channels, the organisation id, the tag. */
+static json_t *condition_json(const cs_sla_condition *c)
+{
+    const char *kind = cs_sla_condition_kind_name(c->kind);
+    int v = (int)c->value;
+
+    switch (c->kind) {
+    case CS_SLA_COND_TAG:
+        return json_pack("{s:s, s:s}", "kind", kind, "value", c->text ? c->text : "");
+    case CS_SLA_COND_CHANNEL_KIND:
+        return json_pack("{s:s, s:s}", "kind", kind, "value", cs_channel_kind_name(v));
+    case CS_SLA_COND_PRIORITY:
+        return json_pack("{s:s, s:s}", "kind", kind, "value", cs_ticket_priority_name(v));
+    case CS_SLA_COND_TYPE:
+        return json_pack("{s:s, s:s}", "kind", kind, "value", cs_ticket_type_name(v));
+    case CS_SLA_COND_PUBLIC_CHANNEL:
+        return json_pack("{s:s, s:b}", "kind", kind, "value", v);
+    default:
+        return json_pack("{s:s, s:I}", "kind", kind, "value", (json_int_t)c->value);
+    }
+}
+
+static json_t *target_json(const cs_sla_target *t)
+{
+    return json_pack("{s:s, s:s, s:I, s:b, s:o}", "metric", cs_sla_metric_name(t->metric),
+                     "priority", t->priority ? cs_ticket_priority_name(t->priority) : "any",
+                     "seconds", (json_int_t)t->seconds, "business", t->business, "calendar_id",
+                     cs_json__id(t->calendar_id));
+}
+
+/* Append each of n items to a new array; NULL when any is missing (no memory). */
+static json_t *array_of(size_t n, json_t *(*item)(const void *from, size_t i), const void *from)
+{
+    json_t *arr = json_array();
+
+    for (size_t i = 0; arr && i < n; i++)
+        if (json_array_append_new(arr, item(from, i)) < 0) {
+            json_decref(arr);
+            arr = NULL;
+        }
+    return arr;
+}
+
+static json_t *condition_at(const void *p, size_t i)
+{
+    return condition_json(cs_sla_policy_condition(p, i));
+}
+
+static json_t *target_at(const void *p, size_t i)
+{
+    return target_json(cs_sla_policy_target(p, i));
+}
+
+static json_t *policy_object(const cs_sla_policy *p)
+{
+    json_t *conds = array_of(cs_sla_policy_condition_count(p), condition_at, p);
+    json_t *targets = array_of(cs_sla_policy_target_count(p), target_at, p);
+
+    if (!conds || !targets) {
+        json_decref(conds);
+        json_decref(targets);
+        return NULL;
+    }
+    return json_pack("{s:I, s:s, s:i, s:b, s:b, s:s, s:i, s:o, s:o, s:o, s:o}", "id",
+                     (json_int_t)cs_sla_policy_id(p), "name", cs_sla_policy_name(p), "position",
+                     cs_sla_policy_position(p), "pause_pending", cs_sla_policy_pause_pending(p),
+                     "pause_on_hold", cs_sla_policy_pause_on_hold(p), "reopen",
+                     cs_sla_policy_reopen(p) == CS_SLA_REOPEN_RESTART ? "restart" : "resume",
+                     "warn_percent", cs_sla_policy_warn_percent(p), "conditions", conds,
+                     "targets", targets, "created_at", cs_json__time(cs_sla_policy_created_at(p)),
+                     "updated_at", cs_json__time(cs_sla_policy_updated_at(p)));
+}
+
+int cs_sla_policy_to_json(char **out, const cs_sla_policy *p)
+{
+    if (out)
+        *out = NULL;
+    if (!out || !p)
+        return cs_error__inval(out ? "policy" : "out", "%s is NULL", out ? "policy" : "out");
+    return cs_json__dump(out, policy_object(p));
+}
+
+static json_t *policy_at(const void *list, size_t i)
+{
+    return policy_object(cs_sla_policy_list_item(list, i));
+}
+
+/* Every policy, as a new JSON array in *out (NULL after an error). */
+static int policies_array(json_t **out, cs_db *db)
+{
+    cs_sla_policy_list *list = NULL;
+    int rc = cs_sla_policy_list_get(&list, db);
+
+    *out = NULL;
+    if (rc == CS_OK && !(*out = array_of(cs_sla_policy_list_count(list), policy_at, list)))
+        rc = cs_error__nomem();
+    cs_sla_policy_list_free(list);
+    return rc;
+}
+
+int cs_sla_policy_list_json(char **out, cs_db *db)
+{
+    json_t *arr;
+    int rc;
+
+    if (out)
+        *out = NULL;
+    if (!out || !db)
+        return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
+    if ((rc = policies_array(&arr, db)) < 0)
+        return rc;
+    return cs_json__dump(out, arr);
+}
+
+static json_t *clock_json(const cs_sla_clock *c)
+{
+    return json_pack("{s:s, s:o, s:I, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I}", "state",
+                     cs_sla_state_name(cs_sla_clock_state(c)), "policy_id",
+                     cs_json__id(cs_sla_clock_policy_id(c)), "target",
+                     (json_int_t)cs_sla_clock_target(c), "business", cs_sla_clock_business(c),
+                     "calendar_id", cs_json__id(cs_sla_clock_calendar_id(c)), "started_at",
+                     cs_json__time(cs_sla_clock_started_at(c)), "target_at",
+                     cs_json__time(cs_sla_clock_target_at(c)), "warn_at",
+                     cs_json__time(cs_sla_clock_warn_at(c)), "fulfilled_at",
+                     cs_json__time(cs_sla_clock_fulfilled_at(c)), "warned_at",
+                     cs_json__time(cs_sla_clock_warned_at(c)), "breached_at",
+                     cs_json__time(cs_sla_clock_breached_at(c)), "elapsed",
+                     (json_int_t)cs_sla_clock_elapsed(c));
+}
+
+int cs_sla_clocks_to_json(char **out, const cs_sla_clocks *s)
+{
+    json_t *clocks;
+
+    if (out)
+        *out = NULL;
+    if (!out || !s)
+        return cs_error__inval(out ? "clocks" : "out", "%s is NULL", out ? "clocks" : "out");
+    clocks = json_object();
+    for (size_t i = 0; clocks && i < cs_sla_clocks_count(s); i++) {
+        const cs_sla_clock *c = cs_sla_clocks_item(s, i);
+        if (json_object_set_new(clocks, cs_sla_metric_name(cs_sla_clock_metric(c)),
+                                clock_json(c)) < 0) {
+            json_decref(clocks);
+            clocks = NULL;
+        }
+    }
+    if (!clocks)
+        return cs_error__nomem();
+    return cs_json__dump(out, json_pack("{s:I, s:o}", "ticket_id",
+                                        (json_int_t)cs_sla_clocks_ticket_id(s), "clocks", clocks));
+}
+
+static json_t *event_at(const void *list, size_t i)
+{
+    const cs_sla_event *e = cs_sla_event_list_item(list, i);
+
+    return json_pack("{s:s, s:s, s:o, s:o, s:o}", "metric",
+                     cs_sla_metric_name(cs_sla_event_metric(e)), "kind",
+                     cs_sla_event_kind_name(cs_sla_event_kind(e)), "at",
+                     cs_json__time(cs_sla_event_at(e)), "target_at",
+                     cs_json__time(cs_sla_event_target_at(e)), "policy_id",
+                     cs_json__id(cs_sla_event_policy_id(e)));
+}
+
+/* A ticket's event log, as a new JSON array in *out (NULL after an error). */
+static int events_array(json_t **out, cs_db *db, int64_t ticket_id)
+{
+    cs_sla_event_list *list = NULL;
+    int rc = cs_sla_event_list_get(&list, db, ticket_id);
+
+    *out = NULL;
+    if (rc == CS_OK && !(*out = array_of(cs_sla_event_list_count(list), event_at, list)))
+        rc = cs_error__nomem();
+    cs_sla_event_list_free(list);
+    return rc;
+}
+
+int cs_sla_events_json(char **out, cs_db *db, int64_t ticket_id)
+{
+    json_t *arr;
+    int rc;
+
+    if (out)
+        *out = NULL;
+    if (!out || !db)
+        return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
+    if ((rc = events_array(&arr, db, ticket_id)) < 0)
+        return rc;
+    return cs_json__dump(out, arr);
+}
+
+/* Requests -------------------------------------------------------------------------------- */
 
 /* A condition's value: an enum name, an organisation id, a tag, or a boolean. */
 static int condition_value(cs_sla_condition *c, json_t *value, const char *field)
@@ -189,10 +387,9 @@ static int m_sla_policy_delete(cs_db *db, cs_call__req *r, json_t **out)
 static int m_sla_policy_list(cs_db *db, cs_call__req *r, json_t **out)
 {
     json_t *arr = NULL;
-    char *text = NULL;
     int rc;
 
-    if ((rc = cs_call__done(r)) < 0 || (rc = cs_call__adopt(&arr, &text, cs_sla_policy_list_json(&text, db))) < 0)
+    if ((rc = cs_call__done(r)) < 0 || (rc = policies_array(&arr, db)) < 0)
         return rc;
     *out = json_pack("{s:o}", "policies", arr);
     return *out ? CS_OK : cs_error__nomem();
@@ -216,12 +413,11 @@ static int m_sla_status(cs_db *db, cs_call__req *r, json_t **out)
 static int m_sla_events(cs_db *db, cs_call__req *r, json_t **out)
 {
     json_t *arr = NULL;
-    char *text = NULL;
     int64_t ticket = 0;
     int rc;
 
     if ((rc = cs_call__id(r, "ticket_id", &ticket, true)) < 0 || (rc = cs_call__done(r)) < 0 ||
-        (rc = cs_call__adopt(&arr, &text, cs_sla_events_json(&text, db, ticket))) < 0)
+        (rc = events_array(&arr, db, ticket)) < 0)
         return rc;
     *out = json_pack("{s:o}", "events", arr);
     return *out ? CS_OK : cs_error__nomem();
@@ -231,7 +427,7 @@ static int m_sla_queue(cs_db *db, cs_call__req *r, json_t **out)
 {
     cs_sla_queue_filter f = CS_SLA_QUEUE_FILTER_INIT;
     cs_sla_queue_iter *it = NULL;
-    cs_sla_queue_item item;
+    const cs_sla_queue_item *item;
     int64_t limit = CS_CALL__LIST_DEFAULT;
     json_t *arr;
     int rc;
@@ -248,13 +444,14 @@ static int m_sla_queue(cs_db *db, cs_call__req *r, json_t **out)
         cs_sla_queue_iter_free(it);
         return cs_error__nomem();
     }
-    while ((int64_t)json_array_size(arr) < limit && (rc = cs_sla_queue_next(&item, it)) == CS_OK)
-        json_array_append_new(arr, json_pack("{s:I, s:o, s:o}", "ticket_id",
-                                             (json_int_t)item.ticket_id, "metric",
-                                             item.metric ? json_string(cs_sla_metric_name(
-                                                               item.metric))
-                                                         : json_null(),
-                                             "target_at", cs_json__time(item.target_at)));
+    while ((int64_t)json_array_size(arr) < limit && (rc = cs_sla_queue_next(&item, it)) == CS_OK) {
+        int metric = cs_sla_queue_item_metric(item);
+        json_array_append_new(
+            arr, json_pack("{s:I, s:o, s:o}", "ticket_id",
+                           (json_int_t)cs_sla_queue_item_ticket_id(item), "metric",
+                           metric ? json_string(cs_sla_metric_name(metric)) : json_null(),
+                           "target_at", cs_json__time(cs_sla_queue_item_target_at(item))));
+    }
     cs_sla_queue_iter_free(it);
     if (rc < 0 && rc != CS_ITEROVER) {
         json_decref(arr);
@@ -276,16 +473,19 @@ static int m_tick(cs_db *db, cs_call__req *r, json_t **out)
         (rc = cs_tick(&res, db, now)) < 0)
         return rc;
     if ((items = json_array()))
-        for (size_t i = 0; i < res->n; i++)
+        for (size_t i = 0; i < cs_tick_result_count(res); i++) {
+            const cs_tick_item *it = cs_tick_result_item(res, i);
             json_array_append_new(
                 items, json_pack("{s:I, s:s, s:s, s:o}", "ticket_id",
-                                 (json_int_t)res->items[i].ticket_id, "metric",
-                                 cs_sla_metric_name(res->items[i].metric), "kind",
-                                 cs_sla_event_kind_name(res->items[i].kind), "at",
-                                 cs_json__time(res->items[i].at)));
-    *out = items ? json_pack("{s:s, s:I, s:I, s:o}", "now", cs_time__iso(iso, res->now), "warned",
-                             (json_int_t)res->warned, "breached", (json_int_t)res->breached,
-                             "items", items)
+                                 (json_int_t)cs_tick_item_ticket_id(it), "metric",
+                                 cs_sla_metric_name(cs_tick_item_metric(it)), "kind",
+                                 cs_sla_event_kind_name(cs_tick_item_kind(it)), "at",
+                                 cs_json__time(cs_tick_item_at(it))));
+        }
+    *out = items ? json_pack("{s:s, s:I, s:I, s:o}", "now",
+                             cs_time__iso(iso, cs_tick_result_now(res)), "warned",
+                             (json_int_t)cs_tick_result_warned(res), "breached",
+                             (json_int_t)cs_tick_result_breached(res), "items", items)
                  : NULL;
     cs_tick_result_free(res);
     return *out ? CS_OK : cs_error__nomem();

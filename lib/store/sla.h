@@ -7,19 +7,14 @@
 
 #include "cs-internal.h"
 
-/* A condition of a policy: kind compares the ticket with value, or with text for a tag. */
-typedef struct cs_sla__cond {
-    int kind;
-    int64_t value;
-    char *text;
-} cs_sla__cond;
-
-/* A policy with its conditions (by position) and targets (by metric and priority). */
+/* A policy with its conditions (by position) and targets (by metric and priority). The
+ * conditions are the public struct, so that cs_sla_policy_condition() can lend them out; their
+ * text is the policy's own (cs_sla__policy_free() releases it). */
 struct cs_sla_policy {
     int64_t id;
     char *name;
     int position, pause_pending, pause_on_hold, reopen, warn_percent;
-    cs_sla__cond *conds;
+    cs_sla_condition *conds;
     size_t nconds;
     cs_sla_target *targets;
     size_t ntargets;
@@ -45,12 +40,21 @@ typedef struct cs_sla__ticket {
     char *tags; /* ",a,b,": every tag between commas; NULL for none */
 } cs_sla__ticket;
 
-/* Something a clock did (an sla_event row), or a warning or breach that fell due. */
-typedef struct cs_sla__event {
+/* Something a clock did (an sla_event row), or a warning or breach that fell due; the
+ * public cs_sla_event (cs_sla_event_list_get()) is one of these. */
+struct cs_sla_event {
     int64_t ticket_id, policy_id;
     int metric, kind;
     cs_time at, target_at;
-} cs_sla__event;
+};
+typedef struct cs_sla_event cs_sla__event;
+
+/* An entry of the SLA queue (cs_sla_queue_next()). */
+struct cs_sla_queue_item {
+    int64_t ticket_id;
+    int metric;        /* of the earliest running deadline; 0 for none */
+    cs_time target_at; /* that deadline; 0 for none */
+};
 
 /* Release a policy the store built (cs_sla_policy_free() is this). */
 void cs_sla__policy_free(cs_sla_policy *p);

@@ -201,13 +201,14 @@ static int policy_from_row(cs_sla_policy **out, sqlite3_stmt *st)
 
 static int add_condition(cs_sla_policy *p, sqlite3_stmt *st)
 {
-    cs_sla__cond *v = cs_mem__realloc(p->conds, (p->nconds + 1) * sizeof(*v));
+    cs_sla_condition *v = cs_mem__realloc(p->conds, (p->nconds + 1) * sizeof(*v));
     int rc = CS_OK;
 
     if (!v)
         return cs_error__nomem();
     p->conds = v;
-    v[p->nconds] = (cs_sla__cond){sqlite3_column_int(st, 1), sqlite3_column_int64(st, 2), NULL};
+    v[p->nconds] = (cs_sla_condition){sqlite3_column_int(st, 1), sqlite3_column_int64(st, 2),
+                                      NULL};
     v[p->nconds].text = cs_db__column_strdup(st, 3, &rc);
     p->nconds++;
     return rc;
