@@ -24,11 +24,14 @@ check() {
 db=$MS_DIR/desk.db
 sql() { sqlite3 "$db" "$1"; }
 desk() { "$CSDESK" --db "$db" "$@"; }
-csmail() {
-    "$CSMAIL" --db "$db" --channel 1 --imap "imap://127.0.0.1:$MS_IMAP/INBOX" \
+# csmail_exec becomes csmail (exec): a run in the background (`csmail_exec ... &`) is then
+# the process itself, and killing it kills csmail, not a subshell that leaves csmail running.
+csmail_exec() {
+    exec "$CSMAIL" --db "$db" --channel 1 --imap "imap://127.0.0.1:$MS_IMAP/INBOX" \
         --smtp "smtp://127.0.0.1:$MS_SMTP" --user support --password "$MS_PASSWORD" \
         --tls require --ca-file "$MS_CA" "$@"
 }
+csmail() { (csmail_exec "$@"); }
 # Write a mail file: mail FILE FROM TO SUBJECT MESSAGE-ID [HEADER...]; body on stdin.
 mail() {
     local f=$1 from=$2 to=$3 subject=$4 id=$5
@@ -147,7 +150,7 @@ ms_wait_mail support $((5 + n)) >/dev/null
 count() { sql "SELECT count(*) FROM message WHERE external_id LIKE '<k%@customer.test>'"; }
 for round in 1 2; do
     before=$(count)
-    csmail fetch --throttle 40 >/dev/null 2>&1 &
+    csmail_exec fetch --throttle 40 >/dev/null 2>&1 &
     bg=$!
     for _ in $(seq 300); do
         [ "$(count)" -ge $((before + 5)) ] && break
