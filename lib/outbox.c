@@ -780,7 +780,7 @@ int cs_outbox__erase_customer(cs_db *db, int64_t customer_id)
     return cs_store__outbox_blank_customer(db, customer_id);
 }
 
-int cs_reply_channel_stats(cs_db *db, cs_time from, cs_time to, int64_t *same, int64_t *total)
+int cs_reply_channel_stats(int64_t *same, int64_t *total, cs_db *db, cs_time from, cs_time to)
 {
     int64_t n_same, n_total;
     cs_actor by;

@@ -695,7 +695,7 @@ static double service_level(int n, double a, double aht, int answer)
     return 1.0 - erlang_c(n, a) * exp(-(n - a) * answer / aht);
 }
 
-int cs_erlang_c_agents(int *agents, double *level, double arrivals_per_hour, double aht_seconds,
+int cs_route_erlang_c_agents(int *agents, double *level, double arrivals_per_hour, double aht_seconds,
                        int answer_seconds, int percent)
 {
     double a, sl = 1.0;
@@ -726,20 +726,29 @@ int cs_erlang_c_agents(int *agents, double *level, double arrivals_per_hour, dou
     return CS_OK;
 }
 
-int cs_route_staffing(cs_staffing_hour hours[24], double *aht_seconds, cs_db *db,
-                      int64_t group_id, cs_time from, cs_time to, int answer_seconds,
-                      int percent)
+struct cs_staffing_hour {
+    int hour;
+    double arrivals_per_hour;
+    int agents;
+    double service_level;
+};
+
+struct cs_staffing_plan {
+    double aht_seconds;
+    cs_staffing_hour hours[24];
+};
+
+static int staffing(cs_staffing_plan *plan, cs_db *db, int64_t group_id, cs_time from, cs_time to,
+                    int answer_seconds, int percent)
 {
     int64_t solved[2] = {0, 0}, counts[24] = {0};
-    double days, aht;
+    double days;
     cs_actor by;
     int rc, unused;
 
-    if (!hours || !db)
-        return cs_error__inval(hours ? "db" : "hours", "%s is NULL", hours ? "db" : "hours");
     if (to <= from)
         return cs_error__inval("to", "to must be after from");
-    if ((rc = cs_erlang_c_agents(&unused, NULL, 0, 1, answer_seconds, percent)) < 0 ||
+    if ((rc = cs_route_erlang_c_agents(&unused, NULL, 0, 1, answer_seconds, percent)) < 0 ||
         (rc = cs_perm__require(&by, db, CS_CAP_REPORT_READ)) < 0 ||
         (!group_id && (rc = cs_perm__unscoped(&by, CS_CAP_REPORT_READ)) < 0) ||
         (group_id && (rc = group_exists(db, group_id)) < 0) ||
@@ -748,15 +757,74 @@ int cs_route_staffing(cs_staffing_hour hours[24], double *aht_seconds, cs_db *db
         (rc = cs_store__route_arrivals(counts, db, group_id, from, to)) < 0)
         return rc;
     days = (double)(to - from) / 86400.0;
-    aht = solved[0] ? (double)solved[1] / (double)solved[0] : 0;
-    if (aht_seconds)
-        *aht_seconds = aht;
+    plan->aht_seconds = solved[0] ? (double)solved[1] / (double)solved[0] : 0;
     for (int h = 0; h < 24; h++) {
-        hours[h] = (cs_staffing_hour){h, counts[h] / days, 0, 1.0};
-        if (aht > 0 && (rc = cs_erlang_c_agents(&hours[h].agents, &hours[h].service_level,
-                                                hours[h].arrivals_per_hour, aht,
-                                                answer_seconds, percent)) < 0)
+        cs_staffing_hour *x = &plan->hours[h];
+        *x = (cs_staffing_hour){h, counts[h] / days, 0, 1.0};
+        if (plan->aht_seconds > 0 &&
+            (rc = cs_route_erlang_c_agents(&x->agents, &x->service_level, x->arrivals_per_hour,
+                                           plan->aht_seconds, answer_seconds, percent)) < 0)
             return rc;
     }
     return CS_OK;
+}
+
+int cs_route_staffing(cs_staffing_plan **out, cs_db *db, int64_t group_id, cs_time from,
+                      cs_time to, int answer_seconds, int percent)
+{
+    cs_staffing_plan *plan;
+    int rc;
+
+    if (out)
+        *out = NULL;
+    if (!out || !db)
+        return cs_error__inval(out ? "db" : "out", "%s is NULL", out ? "db" : "out");
+    if (!(plan = cs_mem__calloc(1, sizeof(*plan))))
+        return cs_error__nomem();
+    if ((rc = staffing(plan, db, group_id, from, to, answer_seconds, percent)) < 0) {
+        cs_mem__free(plan);
+        return rc;
+    }
+    *out = plan;
+    return CS_OK;
+}
+
+double cs_staffing_plan_aht_seconds(const cs_staffing_plan *plan)
+{
+    return plan ? plan->aht_seconds : 0;
+}
+
+size_t cs_staffing_plan_count(const cs_staffing_plan *plan)
+{
+    return plan ? CS_ARRAY_SIZE(plan->hours) : 0;
+}
+
+const cs_staffing_hour *cs_staffing_plan_item(const cs_staffing_plan *plan, size_t i)
+{
+    return plan && i < CS_ARRAY_SIZE(plan->hours) ? &plan->hours[i] : NULL;
+}
+
+void cs_staffing_plan_free(cs_staffing_plan *plan)
+{
+    cs_mem__free(plan);
+}
+
+int cs_staffing_hour_hour(const cs_staffing_hour *h)
+{
+    return h ? h->hour : 0;
+}
+
+double cs_staffing_hour_arrivals_per_hour(const cs_staffing_hour *h)
+{
+    return h ? h->arrivals_per_hour : 0;
+}
+
+int cs_staffing_hour_agents(const cs_staffing_hour *h)
+{
+    return h ? h->agents : 0;
+}
+
+double cs_staffing_hour_service_level(const cs_staffing_hour *h)
+{
+    return h ? h->service_level : 0;
 }

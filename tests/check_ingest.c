@@ -494,7 +494,7 @@ START_TEST(reply_on_the_customers_channel)
     cs_outbox_batch_free(b);
 
     ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = 'switch_channel'"), 1);
-    ck_assert_ok(cs_reply_channel_stats(db, 0, t_now + 1, &same, &total));
+    ck_assert_ok(cs_reply_channel_stats(&same, &total, db, 0, t_now + 1));
     ck_assert_int_eq(total, 2);
     ck_assert_int_eq(same, 1);
 

@@ -806,17 +806,17 @@ START_TEST(test_erlang_c)
     for (size_t i = 0; i < CS_ARRAY_SIZE(cases); i++) {
         int agents = -1;
         double level = -1;
-        ck_assert_ok(cs_erlang_c_agents(&agents, &level, cases[i].rate, cases[i].aht,
+        ck_assert_ok(cs_route_erlang_c_agents(&agents, &level, cases[i].rate, cases[i].aht,
                                         cases[i].answer, cases[i].percent));
         ck_assert_msg(agents == cases[i].agents, "case %zu: %d agents", i, agents);
         ck_assert_double_eq_tol(level, cases[i].level, 0.0001);
     }
     int agents;
-    ck_assert_rc(cs_erlang_c_agents(&agents, NULL, -1, 180, 20, 80), CS_EINVAL);
+    ck_assert_rc(cs_route_erlang_c_agents(&agents, NULL, -1, 180, 20, 80), CS_EINVAL);
     ck_assert_field("arrivals_per_hour");
-    ck_assert_rc(cs_erlang_c_agents(&agents, NULL, 10, 0, 20, 80), CS_EINVAL);
+    ck_assert_rc(cs_route_erlang_c_agents(&agents, NULL, 10, 0, 20, 80), CS_EINVAL);
     ck_assert_field("aht_seconds");
-    ck_assert_rc(cs_erlang_c_agents(&agents, NULL, 10, 180, 20, 100), CS_EINVAL);
+    ck_assert_rc(cs_route_erlang_c_agents(&agents, NULL, 10, 180, 20, 100), CS_EINVAL);
     ck_assert_field("percent");
 }
 END_TEST
@@ -826,9 +826,8 @@ END_TEST
 START_TEST(test_staffing_plan)
 {
     int64_t g = t_group(db, "Hotline"), caller = t_customer(db, "Caller", NULL), id;
-    cs_staffing_hour hours[24];
+    cs_staffing_plan *plan = NULL;
     cs_time day = 1772409600; /* 2026-03-02T00:00:00Z */
-    double aht = 0;
 
     for (int d = 0; d < 2; d++)
         for (int i = 0; i < 20; i++) {
@@ -842,23 +841,33 @@ START_TEST(test_staffing_plan)
             solve.status = CS_STATUS_SOLVED;
             ck_assert_ok(cs_ticket_update(db, id, &solve));
         }
-    ck_assert_ok(cs_route_staffing(hours, &aht, db, g, day, day + 2 * 86400, 60, 80));
-    ck_assert_double_eq_tol(aht, 600, 0.001);
-    for (int h = 0; h < 24; h++) {
-        ck_assert_int_eq(hours[h].hour, h);
-        ck_assert_double_eq_tol(hours[h].arrivals_per_hour, h == 9 ? 20 : 0, 0.001);
-        ck_assert_int_eq(hours[h].agents, h == 9 ? 6 : 0);
+    ck_assert_ok(cs_route_staffing(&plan, db, g, day, day + 2 * 86400, 60, 80));
+    ck_assert_double_eq_tol(cs_staffing_plan_aht_seconds(plan), 600, 0.001);
+    ck_assert_uint_eq(cs_staffing_plan_count(plan), 24);
+    for (size_t h = 0; h < cs_staffing_plan_count(plan); h++) {
+        const cs_staffing_hour *x = cs_staffing_plan_item(plan, h);
+        ck_assert_int_eq(cs_staffing_hour_hour(x), (int)h);
+        ck_assert_double_eq_tol(cs_staffing_hour_arrivals_per_hour(x), h == 9 ? 20 : 0, 0.001);
+        ck_assert_int_eq(cs_staffing_hour_agents(x), h == 9 ? 6 : 0);
     }
-    ck_assert_double_eq_tol(hours[9].service_level, 0.8865, 0.0001);
+    ck_assert_double_eq_tol(cs_staffing_hour_service_level(cs_staffing_plan_item(plan, 9)),
+                            0.8865, 0.0001);
+    ck_assert_ptr_null(cs_staffing_plan_item(plan, 24));
+    ck_assert_ptr_null(cs_staffing_plan_item(NULL, 0));
+    ck_assert_uint_eq(cs_staffing_plan_count(NULL), 0);
+    cs_staffing_plan_free(plan);
     /* Another group saw nothing: no arrivals, no handle time, nobody needed. */
-    ck_assert_ok(cs_route_staffing(hours, &aht, db, t_group(db, "Quiet"), day, day + 86400, 60,
-                                   80));
-    ck_assert_double_eq_tol(aht, 0, 0.001);
-    ck_assert_int_eq(hours[9].agents, 0);
-    ck_assert_rc(cs_route_staffing(hours, NULL, db, g, day, day, 60, 80), CS_EINVAL);
+    ck_assert_ok(cs_route_staffing(&plan, db, t_group(db, "Quiet"), day, day + 86400, 60, 80));
+    ck_assert_double_eq_tol(cs_staffing_plan_aht_seconds(plan), 0, 0.001);
+    ck_assert_int_eq(cs_staffing_hour_agents(cs_staffing_plan_item(plan, 9)), 0);
+    cs_staffing_plan_free(plan);
+    ck_assert_rc(cs_route_staffing(&plan, db, g, day, day, 60, 80), CS_EINVAL);
     ck_assert_field("to");
-    ck_assert_rc(cs_route_staffing(hours, NULL, db, 999, day, day + 1, 60, 80), CS_ENOTFOUND);
+    ck_assert_ptr_null(plan);
+    ck_assert_rc(cs_route_staffing(&plan, db, 999, day, day + 1, 60, 80), CS_ENOTFOUND);
     ck_assert_field("group_id");
+    ck_assert_rc(cs_route_staffing(NULL, db, g, day, day + 1, 60, 80), CS_EINVAL);
+    ck_assert_field("out");
 }
 END_TEST
 

@@ -231,10 +231,10 @@ CS_EXTERN(int) cs_outbox_list_json(char **out, cs_db *db, int state, size_t limi
  *
  * @param[out] same may be NULL
  * @param[out] total may be NULL
- * @since 0.1
+ * @since 0.1; 0.2 puts the out-parameters first
  */
-CS_EXTERN(int) cs_reply_channel_stats(cs_db *db, cs_time from, cs_time to, int64_t *same,
-                                      int64_t *total);
+CS_EXTERN(int) cs_reply_channel_stats(int64_t *same, int64_t *total, cs_db *db, cs_time from,
+                                      cs_time to);
 
 CS_END_DECL
 

@@ -334,16 +334,14 @@ CS_EXTERN(int) cs_route_estimated_wait(int64_t *seconds, cs_db *db, int64_t grou
  *         1..99)
  * @since 0.1
  */
-CS_EXTERN(int) cs_erlang_c_agents(int *agents, double *service_level, double arrivals_per_hour,
-                                  double aht_seconds, int answer_seconds, int percent);
+CS_EXTERN(int) cs_route_erlang_c_agents(int *agents, double *service_level,
+                                        double arrivals_per_hour, double aht_seconds,
+                                        int answer_seconds, int percent);
 
-/** One hour of the day in a staffing plan. */
-typedef struct cs_staffing_hour {
-    int hour;                 /**< 0..23, UTC */
-    double arrivals_per_hour; /**< tickets created in this hour of the day, per day measured */
-    int agents;               /**< agents needed by Erlang C for the target */
-    double service_level;     /**< the share answered in time with that many */
-} cs_staffing_hour;
+/** A staffing plan: what cs_route_staffing() measured and asks for, hour by hour. */
+typedef struct cs_staffing_plan cs_staffing_plan;
+/** One hour of the day in a staffing plan; read with the cs_staffing_hour_*() getters. */
+typedef struct cs_staffing_hour cs_staffing_hour;
 
 /**
  * A staffing plan from what was measured (P4): for each hour of the day (UTC), the arrival
@@ -351,17 +349,32 @@ typedef struct cs_staffing_hour {
  * `percent` of them within `answer_seconds`, with the mean handle time of the group's
  * tickets solved in that range (see cs_route_estimated_wait() for how it is measured).
  *
- * @param[out] hours 24 entries, hour 0 first
- * @param[out] aht_seconds the measured mean handle time (0 with no solved ticket, and then
- *             every hour needs 0 agents as nothing can be computed); may be NULL
+ * @param[out] out the plan; release with cs_staffing_plan_free()
  * @param group_id 0 for all groups
  * @return CS_OK; CS_EINVAL naming "to" (not after from), "answer_seconds" or "percent";
  *         CS_ENOTFOUND naming "group_id"; CS_EPERM (customers); CS_EDB
- * @since 0.1
+ * @since 0.2 (0.1 filled a caller's array of 24 cs_staffing_hour)
  */
-CS_EXTERN(int) cs_route_staffing(cs_staffing_hour hours[24], double *aht_seconds, cs_db *db,
-                                 int64_t group_id, cs_time from, cs_time to, int answer_seconds,
-                                 int percent);
+CS_EXTERN(int) cs_route_staffing(cs_staffing_plan **out, cs_db *db, int64_t group_id,
+                                 cs_time from, cs_time to, int answer_seconds, int percent);
+/** The measured mean handle time in seconds: 0 with no solved ticket, and then every hour
+ *  needs 0 agents as nothing can be computed. @since 0.2 */
+CS_EXTERN(double) cs_staffing_plan_aht_seconds(const cs_staffing_plan *plan);
+/** The hours of the plan: 24, hour 0 first (0 for NULL). @since 0.2 */
+CS_EXTERN(size_t) cs_staffing_plan_count(const cs_staffing_plan *plan);
+/** Hour `i` of the plan, lent until cs_staffing_plan_free(); NULL past the end. @since 0.2 */
+CS_EXTERN(const cs_staffing_hour *) cs_staffing_plan_item(const cs_staffing_plan *plan,
+                                                          size_t i);
+/** @since 0.2 */
+CS_EXTERN(void) cs_staffing_plan_free(cs_staffing_plan *plan);
+/** The hour of the day, 0..23 (UTC). @since 0.2 */
+CS_EXTERN(int) cs_staffing_hour_hour(const cs_staffing_hour *h);
+/** Tickets created in this hour of the day, per day measured. @since 0.2 */
+CS_EXTERN(double) cs_staffing_hour_arrivals_per_hour(const cs_staffing_hour *h);
+/** Agents needed by Erlang C for the target. @since 0.2 */
+CS_EXTERN(int) cs_staffing_hour_agents(const cs_staffing_hour *h);
+/** The share answered in time with that many agents (0..1). @since 0.2 */
+CS_EXTERN(double) cs_staffing_hour_service_level(const cs_staffing_hour *h);
 
 CS_END_DECL
 

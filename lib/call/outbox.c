@@ -127,7 +127,7 @@ static int m_report_same_channel(cs_db *db, cs_call__req *r, json_t **out)
     int rc;
 
     if ((rc = cs_call__time(r, "from", &from, true)) < 0 || (rc = cs_call__time(r, "to", &to, true)) < 0 ||
-        (rc = cs_call__done(r)) < 0 || (rc = cs_reply_channel_stats(db, from, to, &same, &total)) < 0)
+        (rc = cs_call__done(r)) < 0 || (rc = cs_reply_channel_stats(&same, &total, db, from, to)) < 0)
         return rc;
     *out = json_pack("{s:I, s:I, s:o}", "same_channel", (json_int_t)same, "replies",
                      (json_int_t)total,

@@ -203,10 +203,9 @@ static int m_route_report(cs_db *db, cs_call__req *r, json_t **out)
 
 static int m_route_staffing(cs_db *db, cs_call__req *r, json_t **out)
 {
-    cs_staffing_hour hours[24];
+    cs_staffing_plan *plan = NULL;
     int64_t group = 0, answer = 20, percent = 80;
     cs_time from = 0, to = 0;
-    double aht = 0;
     json_t *arr;
     int rc;
 
@@ -218,17 +217,24 @@ static int m_route_staffing(cs_db *db, cs_call__req *r, json_t **out)
     if (answer < 0 || answer > 86400 || percent < 1 || percent > 99)
         return cs_error__inval(answer < 0 || answer > 86400 ? "answer_seconds" : "percent",
                                "out of range");
-    if ((rc = cs_route_staffing(hours, &aht, db, group, from, to, (int)answer, (int)percent)) < 0)
+    if ((rc = cs_route_staffing(&plan, db, group, from, to, (int)answer, (int)percent)) < 0)
         return rc;
-    if (!(arr = json_array()))
+    if (!(arr = json_array())) {
+        cs_staffing_plan_free(plan);
         return cs_error__nomem();
-    for (int h = 0; h < 24; h++)
-        json_array_append_new(arr, json_pack("{s:i, s:f, s:i, s:f}", "hour", hours[h].hour,
-                                             "arrivals_per_hour",
-                                             round(hours[h].arrivals_per_hour * 100) / 100,
-                                             "agents", hours[h].agents, "service_level",
-                                             round(hours[h].service_level * 10000) / 10000));
-    *out = json_pack("{s:f, s:o}", "aht_seconds", round(aht * 10) / 10, "hours", arr);
+    }
+    for (size_t i = 0; i < cs_staffing_plan_count(plan); i++) {
+        const cs_staffing_hour *h = cs_staffing_plan_item(plan, i);
+        json_array_append_new(
+            arr, json_pack("{s:i, s:f, s:i, s:f}", "hour", cs_staffing_hour_hour(h),
+                           "arrivals_per_hour",
+                           round(cs_staffing_hour_arrivals_per_hour(h) * 100) / 100, "agents",
+                           cs_staffing_hour_agents(h), "service_level",
+                           round(cs_staffing_hour_service_level(h) * 10000) / 10000));
+    }
+    *out = json_pack("{s:f, s:o}", "aht_seconds",
+                     round(cs_staffing_plan_aht_seconds(plan) * 10) / 10, "hours", arr);
+    cs_staffing_plan_free(plan);
     return *out ? CS_OK : cs_error__nomem();
 }
 
