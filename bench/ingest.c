@@ -39,8 +39,8 @@ static const int kinds[] = {CS_CHANNEL_EMAIL, CS_CHANNEL_CHAT, CS_CHANNEL_TWITTE
 
 struct workload {
     uint64_t rng;
-    long *last;          /* per customer: the index of its latest message, or -1 */
-    unsigned *session;   /* per customer: its current chat session */
+    long *last;        /* per customer: the index of its latest message, or -1 */
+    unsigned *session; /* per customer: its current chat session */
     int64_t channel[NKINDS];
     char sender[64], name[64], external_id[64], subject[96], reply[64], conversation[64];
     char body[400];
@@ -117,8 +117,8 @@ static void make_message(struct workload *w, long i, cs_inbound *in)
     in->sender_name = w->name;
     in->external_id = w->external_id;
     if (kind == CS_CHANNEL_EMAIL || kind == CS_CHANNEL_WEBFORM) {
-        snprintf(w->subject, sizeof(w->subject), "%sOrder %d, question %ld",
-                 reply ? "Re: " : "", c, reply ? w->last[c] : i);
+        snprintf(w->subject, sizeof(w->subject), "%sOrder %d, question %ld", reply ? "Re: " : "", c,
+                 reply ? w->last[c] : i);
         in->subject = w->subject;
     }
     if (reply) {
@@ -353,14 +353,13 @@ int main(int argc, char **argv)
         printf("libcs, 1 ingest/commit:     %8.0f msg/s   peak RSS %6ld KiB\n", single.rate,
                single.rss_kib);
         if (raw.rate > 0)
-            printf("libcs / raw:                %8.3f (target >= 0.25)\n",
-                   single.rate / raw.rate);
+            printf("libcs / raw:                %8.3f (target >= 0.25)\n", single.rate / raw.rate);
         fflush(stdout);
     }
     if (strstr(modes, "batch")) {
         failed |= run_mode(&batched, dirbuf, "batch", n, batch) < 0;
-        printf("libcs, %5ld ingests/commit: %8.0f msg/s   peak RSS %6ld KiB\n", batch,
-               batched.rate, batched.rss_kib);
+        printf("libcs, %5ld ingests/commit: %8.0f msg/s   peak RSS %6ld KiB\n", batch, batched.rate,
+               batched.rss_kib);
     }
     rmdir(dirbuf);
     if (max_rss) {

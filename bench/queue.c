@@ -108,7 +108,8 @@ static int load_tickets(const char *path, long n)
     static const char sql_sla[] =
         "INSERT INTO ticket_sla (ticket_id, metric, policy_id, state, started_at, resumed_at,"
         " target, target_at) VALUES (?1, 1, 1, 1, ?2, ?2, 28800, ?3)";
-    static const char sql_tag[] = "INSERT INTO ticket_tag (ticket_id, tag) VALUES (?1, 'skill:sap')";
+    static const char sql_tag[] =
+        "INSERT INTO ticket_tag (ticket_id, tag) VALUES (?1, 'skill:sap')";
     sqlite3_stmt *c = NULL, *t = NULL, *s = NULL, *g = NULL;
     sqlite3 *db = NULL;
     int rc = 1;
@@ -238,8 +239,8 @@ static int pick(const char *path, long n)
     printf("next-ticket p99:  %10.3f ms\n", took[PICKS * 99 / 100]);
     printf("next-ticket max:  %10.3f ms\n", took[PICKS - 1]);
     printf("tick:             %10d calls (every %d picks, as a host timer would), the first"
-           " %.1f ms (the backlog's warnings and breaches), then at most %.3f ms\n", nticks,
-           TICK_EVERY, first_tick, tick_max);
+           " %.1f ms (the backlog's warnings and breaches), then at most %.3f ms\n",
+           nticks, TICK_EVERY, first_tick, tick_max);
     return 0;
 }
 

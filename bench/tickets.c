@@ -85,8 +85,8 @@ static void populate(cs_db *db, long n)
     }
     if (cs_db_commit(db) < 0)
         die("commit");
-    printf("created %ld tickets in %.1f s (%.0f tickets/s, batches of 100000)\n", n,
-           now() - t0, n / (now() - t0));
+    printf("created %ld tickets in %.1f s (%.0f tickets/s, batches of 100000)\n", n, now() - t0,
+           n / (now() - t0));
 }
 
 static void measure(cs_db *db, const char *label, cs_ticket_filter f, long n)

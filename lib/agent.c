@@ -127,8 +127,8 @@ static int check_fields(const cs_agent_fields *f, bool create)
     if (!f)
         return cs_error__inval("fields", "fields is NULL");
     if (f->version < 1 || f->version > CS_AGENT_FIELDS_VERSION)
-        return cs_error__inval("fields", "fields version %u is not between 1 and %d",
-                               f->version, CS_AGENT_FIELDS_VERSION);
+        return cs_error__inval("fields", "fields version %u is not between 1 and %d", f->version,
+                               CS_AGENT_FIELDS_VERSION);
     if ((create || f->name) && (rc = cs_check__name("name", f->name, CS_NAME_MAX)) < 0)
         return rc;
     if ((rc = check_initials(f->initials)) < 0 || (rc = check_email(f->email)) < 0 ||
@@ -547,8 +547,7 @@ int cs_agent__group_exists(cs_db *db, int64_t group_id, const char *field)
     int rc = cs_store__agent_group_exists(&found, db, group_id);
 
     if (rc == CS_OK && !found)
-        return cs_error__set(CS_ENOTFOUND, field, "group %lld does not exist",
-                             (long long)group_id);
+        return cs_error__set(CS_ENOTFOUND, field, "group %lld does not exist", (long long)group_id);
     return rc;
 }
 

@@ -12,8 +12,8 @@
 #include "store/audit.h"
 
 int cs_audit__record(cs_db *db, const cs_actor *by, const char *object, int64_t object_id,
-                     int64_t ticket_id, int64_t customer_id, const char *action,
-                     const char *field, const char *old_value, const char *new_value)
+                     int64_t ticket_id, int64_t customer_id, const char *action, const char *field,
+                     const char *old_value, const char *new_value)
 {
     cs_audit_entry e = {
         .at = cs_db_now(db),
@@ -44,10 +44,10 @@ int cs_audit_iter_new(cs_audit_iter **out, cs_db *db, int scope, int64_t id, con
     case CS_AUDIT_CUSTOMER:
         break;
     case CS_AUDIT_OBJECT:
-        if (!object || (strcmp(object, "channel") && strcmp(object, "agent") &&
-                        strcmp(object, "group") && strcmp(object, "organization") &&
-                        strcmp(object, "calendar") && strcmp(object, "sla_policy") &&
-                        strcmp(object, "custom_field")))
+        if (!object ||
+            (strcmp(object, "channel") && strcmp(object, "agent") && strcmp(object, "group") &&
+             strcmp(object, "organization") && strcmp(object, "calendar") &&
+             strcmp(object, "sla_policy") && strcmp(object, "custom_field")))
             return cs_error__inval("object", "object must be channel, agent, group, "
                                              "organization, calendar, sla_policy or "
                                              "custom_field for CS_AUDIT_OBJECT");
@@ -104,8 +104,7 @@ static bool same_text(const char *a, const char *b)
     return a == b || (a && b && strcmp(a, b) == 0);
 }
 
-void cs_change__text(cs_change *c, const char *field, const char *old_value,
-                     const char *new_value)
+void cs_change__text(cs_change *c, const char *field, const char *old_value, const char *new_value)
 {
     if (c->rc < 0 || same_text(old_value, new_value))
         return;

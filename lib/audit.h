@@ -7,12 +7,10 @@
 #include "cs-internal.h"
 #include "perm.h"
 
-
 /* Record one change by `by` at the handle's time. Strings may be NULL. */
 int cs_audit__record(cs_db *db, const cs_actor *by, const char *object, int64_t object_id,
-                     int64_t ticket_id, int64_t customer_id, const char *action,
-                     const char *field, const char *old_value, const char *new_value);
-
+                     int64_t ticket_id, int64_t customer_id, const char *action, const char *field,
+                     const char *old_value, const char *new_value);
 
 /* What an update leaves in a field, following the options-struct conventions (see
  * cs_customer_fields). Text: the old value when not given (NULL), none when cleared (""),
@@ -36,11 +34,13 @@ typedef struct cs_change {
     int rc;
     int count;
 } cs_change;
-#define CS_CHANGE_INIT(db, by, object, id) {(db), (by), (object), (id), 0, 0, CS_OK, 0}
+#define CS_CHANGE_INIT(db, by, object, id)                                                         \
+    {                                                                                              \
+        (db), (by), (object), (id), 0, 0, CS_OK, 0                                                 \
+    }
 
 /* Text values; NULL is a value of its own (unset). */
-void cs_change__text(cs_change *c, const char *field, const char *old_value,
-                     const char *new_value);
+void cs_change__text(cs_change *c, const char *field, const char *old_value, const char *new_value);
 /* Recorded as "true" / "false". */
 void cs_change__bool(cs_change *c, const char *field, int old_value, int new_value);
 /* Recorded as decimal numbers; 0 (no reference) as NULL. */

@@ -34,8 +34,8 @@ static int too_many(icalcomponent *ev)
  * floating times (no zone, or a TZID libical does not know) are local already. */
 static int64_t local_seconds(const cs_calendar *cal, struct icaltimetype tt)
 {
-    int64_t wall = (int64_t)cs_calendar__days_from_civil(tt.year, tt.month, tt.day) *
-                   CS_CALENDAR_DAY;
+    int64_t wall =
+        (int64_t)cs_calendar__days_from_civil(tt.year, tt.month, tt.day) * CS_CALENDAR_DAY;
     cs_time utc;
 
     if (tt.is_date)

@@ -58,8 +58,8 @@ static int parse_time(int *out, const json_t *value, int max_hours, const char *
         m < 60 && (len == 5 || (s[5] == ':' && digits(s + 6, 2, &sec) && sec < 60)) &&
         (*out = h * 3600 + m * 60 + sec) <= max_hours * 3600)
         return CS_OK;
-    return cs_error__inval(path, "%s: expected a time \"HH:MM\" up to %02d:00, got %s%.40s%s",
-                           path, max_hours, s ? "\"" : "a non-string", s ? s : "", s ? "\"" : "");
+    return cs_error__inval(path, "%s: expected a time \"HH:MM\" up to %02d:00, got %s%.40s%s", path,
+                           max_hours, s ? "\"" : "a non-string", s ? s : "", s ? "\"" : "");
 }
 
 /* "YYYY-MM-DD" (with_year) or "MM-DD". */
@@ -95,7 +95,7 @@ static int read_hours(cs_calendar *cal, const json_t *hours)
 
     if (!json_is_object(hours))
         return cs_error__inval("hours", "hours: expected an object of weekdays");
-    json_object_foreach ((json_t *)hours, key, list) {
+    json_object_foreach((json_t *)hours, key, list) {
         int day = 0, start, end, rc;
 
         while (day < 7 && strcmp(day_keys[day], key))
@@ -126,8 +126,10 @@ static int read_holiday(cs_calendar *cal, const json_t *h, const char *path)
     int y = CS_CALENDAR_EVERY_YEAR, m, d, f = 0, t = CS_CALENDAR_DAY, rc;
 
     if (!json_is_object(h) || !date == !month_day)
-        return cs_error__inval(path, "%s: expected {\"date\": \"YYYY-MM-DD\"} or "
-                               "{\"month_day\": \"MM-DD\", \"yearly\": true}", path);
+        return cs_error__inval(path,
+                               "%s: expected {\"date\": \"YYYY-MM-DD\"} or "
+                               "{\"month_day\": \"MM-DD\", \"yearly\": true}",
+                               path);
     snprintf(field, sizeof(field), "%s.%s", path, date ? "date" : "month_day");
     if (!parse_date(date ? date : month_day, date != NULL, &y, &m, &d))
         return cs_error__inval(field, "%s: expected %s, got \"%.20s\"", field,
@@ -171,8 +173,10 @@ static int read_special_day(cs_calendar *cal, const json_t *sd, const char *path
         return cs_error__inval(field, "%s: expected \"YYYY-MM-DD\"", field);
     snprintf(field, sizeof(field), "%s.hours", path);
     if (!json_array_size(hours))
-        return cs_error__inval(field, "%s: expected a non-empty array of windows (close a "
-                               "whole day with a holiday)", field);
+        return cs_error__inval(field,
+                               "%s: expected a non-empty array of windows (close a "
+                               "whole day with a holiday)",
+                               field);
     for (size_t i = 0; i < json_array_size(hours); i++) {
         snprintf(field, sizeof(field), "%s.hours[%u]", path, (unsigned)i);
         if ((rc = parse_window(&start, &end, json_array_get(hours, i), field)) < 0)
@@ -205,7 +209,7 @@ static int check_keys(const json_t *root)
     const char *key;
     const json_t *value;
 
-    json_object_foreach ((json_t *)root, key, value) {
+    json_object_foreach((json_t *)root, key, value) {
         size_t i = 0;
         while (i < CS_ARRAY_SIZE(known) && strcmp(known[i], key))
             i++;
@@ -327,8 +331,8 @@ static json_t *calendar_json(const cs_calendar *cal)
         json_decref(specials);
         return NULL;
     }
-    return json_pack("{sssososo}", "timezone", cal->timezone, "hours", hours, "holidays",
-                     holidays, "special_days", specials);
+    return json_pack("{sssososo}", "timezone", cal->timezone, "hours", hours, "holidays", holidays,
+                     "special_days", specials);
 }
 
 int cs_calendar_to_json(char **out, const cs_calendar *cal)

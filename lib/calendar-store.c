@@ -20,9 +20,9 @@
 #include "store/calendar.h"
 
 struct cal_entry {
-    int64_t id;       /* a stored calendar's id, or 0 for a zone table */
+    int64_t id; /* a stored calendar's id, or 0 for a zone table */
     int64_t revision;
-    char *zone;       /* zone tables: the zone's name */
+    char *zone; /* zone tables: the zone's name */
     cs_calendar *cal;
 };
 
@@ -222,7 +222,7 @@ int cs_calendar_store(int64_t *id, cs_db *db, const char *name, const cs_calenda
      * while receipts promise one. */
     if (!cs_calendar__opens_from(cal, cs_db_now(db)))
         return cs_error__inval("cal", "the calendar never opens between now and 2100, so no "
-                               "deadline could be counted in it");
+                                      "deadline could be counted in it");
     if ((rc = cs_calendar_to_json(&json, cal)) < 0)
         return rc;
     if ((rc = cs_db__begin(db)) == CS_OK)
@@ -255,8 +255,13 @@ int cs_calendar_lookup_name(int64_t *id, cs_db *db, const char *name)
     int rc;
 
     if (!id || !db || !name)
-        return cs_error__inval(!id ? "id" : !db ? "db" : "name", "%s is NULL",
-                               !id ? "id" : !db ? "db" : "name");
+        return cs_error__inval(!id   ? "id"
+                               : !db ? "db"
+                                     : "name",
+                               "%s is NULL",
+                               !id   ? "id"
+                               : !db ? "db"
+                                     : "name");
     *id = 0;
     if ((rc = cs_perm__require(&by, db, CS_CAP_CONFIG_READ)) < 0 ||
         (rc = cs_store__calendar_find(id, &found, db, name)) < 0)

@@ -240,8 +240,10 @@ static int check_window(int start, int end)
                                DAY - 1);
     if (end <= start || end > start + DAY) {
         cs_calendar__format_time(a, start);
-        return cs_error__inval("end", "window end %d must be after its start %s and at most "
-                               "24 hours later (past 24:00 to cross midnight)", end, a);
+        return cs_error__inval("end",
+                               "window end %d must be after its start %s and at most "
+                               "24 hours later (past 24:00 to cross midnight)",
+                               end, a);
     }
     return CS_OK;
 }
@@ -356,8 +358,10 @@ int cs_calendar__push_holiday(cs_calendar *cal, int year, int month, int day, in
                                DAY);
     /* Bounds the memory of an import: one small event can repeat over decades. */
     if (cal->holiday_dates + holiday_dates(&h) > CS_CALENDAR_HOLIDAYS_MAX)
-        return cs_error__inval("holidays", "a calendar closes at most %d holiday dates (a yearly "
-                               "holiday counts once per year)", CS_CALENDAR_HOLIDAYS_MAX);
+        return cs_error__inval("holidays",
+                               "a calendar closes at most %d holiday dates (a yearly "
+                               "holiday counts once per year)",
+                               CS_CALENDAR_HOLIDAYS_MAX);
     /* Doubling: an .ics event spanning years adds a holiday per day. */
     if (cal->nholidays == cal->holidays_cap) {
         size_t cap = cal->holidays_cap ? cal->holidays_cap * 2 : 8;
@@ -731,8 +735,10 @@ int cs_calendar_add_seconds(cs_time *out, const cs_calendar *cal, cs_time t, int
     if (rc < 0)
         return rc;
     if (seconds > span || seconds < -span)
-        return cs_error__inval("seconds", "%lld seconds are more than the calendar's whole range "
-                               "holds (%lld)", (long long)seconds, (long long)span);
+        return cs_error__inval("seconds",
+                               "%lld seconds are more than the calendar's whole range "
+                               "holds (%lld)",
+                               (long long)seconds, (long long)span);
     if (seconds >= 0) {
         for (; next_stretch(cal, t, CS_CALENDAR_TIME_MAX, &s, &e); t = e, seconds -= e - s) {
             if (seconds <= e - s) {

@@ -6,7 +6,6 @@
 
 #include "cs-internal.h"
 
-
 /* Local dates are days since 1970-01-01; the calendar knows 1970-01-01 .. 2100-12-31. */
 #define CS_CAL_FIRST_YEAR 1970
 #define CS_CAL_LAST_YEAR 2100
@@ -77,7 +76,6 @@ void cs_calendar__format_time(char buf[16], int seconds);
 int cs_calendar__push_holiday(cs_calendar *cal, int year, int month, int day, int from, int to);
 int cs_calendar__index(cs_calendar *cal);
 void cs_calendar__truncate_holidays(cs_calendar *cal, size_t n);
-
 
 /* The stored calendar `id`, parsed once per handle and checked against calendar.revision on
  * every call. Borrowed: valid until the next call on the handle that may load calendars.

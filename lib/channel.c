@@ -93,8 +93,7 @@ static int check_group(cs_db *db, int64_t group_id)
 static int write_error(int rc, const cs_channel *ch)
 {
     if (rc == CS_EEXISTS)
-        return cs_error__set(CS_EEXISTS, "name", "a channel named \"%s\" already exists",
-                             ch->name);
+        return cs_error__set(CS_EEXISTS, "name", "a channel named \"%s\" already exists", ch->name);
     return rc;
 }
 

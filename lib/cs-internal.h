@@ -129,7 +129,6 @@ struct json_t *cs_json__id(int64_t id);
 struct json_t *cs_json__time(cs_time t);
 struct json_t *cs_json__text(const char *s);
 
-
 /* Names of enum values. */
 typedef struct cs_name {
     int value;

@@ -92,19 +92,19 @@ static int check_value(json_t *v, int depth, const char *field)
     switch (json_typeof(v)) {
     case JSON_REAL:
         if (!real_survives(json_real_value(v)))
-            return cs_error__inval(field, "%s holds a number that does not read back as it "
-                                          "was written", field);
+            return cs_error__inval(field,
+                                   "%s holds a number that does not read back as it "
+                                   "was written",
+                                   field);
         return CS_OK;
     case JSON_ARRAY:
-        json_array_foreach(v, i, item)
-        {
+        json_array_foreach(v, i, item) {
             if ((rc = check_value(item, depth + 1, field)) < 0)
                 return rc;
         }
         return CS_OK;
     case JSON_OBJECT:
-        json_object_foreach(v, key, item)
-        {
+        json_object_foreach(v, key, item) {
             if ((rc = check_value(item, depth + 1, field)) < 0)
                 return rc;
         }
@@ -119,8 +119,7 @@ static int check_key(const char *key, const char *field)
     size_t len = strlen(key);
 
     if (!len || len > CS_CUSTOM_KEY_MAX)
-        return cs_error__inval(field, "%s: keys are 1 to %d bytes long", field,
-                               CS_CUSTOM_KEY_MAX);
+        return cs_error__inval(field, "%s: keys are 1 to %d bytes long", field, CS_CUSTOM_KEY_MAX);
     for (const char *p = key; *p; p++)
         if ((unsigned char)*p < 0x20 || *p == 0x7f)
             return cs_error__inval(field, "%s: a key contains a control character", field);
@@ -176,14 +175,13 @@ int cs_custom__check(char **out, cs_db *db, const cs_actor *by, int object, cons
     if (!(obj = json_loads(json, JSON_REJECT_DUPLICATES, &err)))
         return json_error_code(&err) == json_error_out_of_memory
                    ? cs_error__nomem()
-                   : cs_error__inval(field, "%s is not valid JSON: %s at line %d column %d",
-                                     field, err.text, err.line, err.column);
+                   : cs_error__inval(field, "%s is not valid JSON: %s at line %d column %d", field,
+                                     err.text, err.line, err.column);
     if (!json_is_object(obj))
         rc = cs_error__inval(field, "%s must be a JSON object", field);
     else if (json_object_size(obj) > CS_CUSTOM_KEYS_MAX)
         rc = cs_error__inval(field, "%s has more than %d keys", field, CS_CUSTOM_KEYS_MAX);
-    json_object_foreach(obj, key, v)
-    {
+    json_object_foreach(obj, key, v) {
         if (rc < 0)
             break;
         rc = check_entry(db, by, object, key, v, key_field(buf, field, key));

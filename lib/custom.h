@@ -7,7 +7,6 @@
 #include "cs-internal.h"
 #include "perm.h"
 
-
 /* Check a custom-field object written by `by` against the limits and the definitions of
  * `object` (a cs_custom_object): types, and for customers only customer-writable keys
  * (CS_EPERM naming "<field>.<key>" otherwise). *out is the object compact with sorted keys,

@@ -256,8 +256,8 @@ static int check_identities(struct input *in, const cs_customer_fields *f)
 }
 
 /* Validate everything before anything is written. The caller frees `in` in any case. */
-static int check_input(struct input *in, cs_db *db, const cs_actor *by,
-                       const cs_customer_fields *f, bool create)
+static int check_input(struct input *in, cs_db *db, const cs_actor *by, const cs_customer_fields *f,
+                       bool create)
 {
     int rc;
 
@@ -279,8 +279,8 @@ static int check_input(struct input *in, cs_db *db, const cs_actor *by,
     if (f->organization_id > 0 && (rc = cs_store__customer_organization_exists(
                                        db, f->organization_id, "organization_id")) < 0)
         return rc;
-    if (f->custom_json && (rc = cs_custom__check(&in->custom, db, by, CS_CUSTOM_CUSTOMER,
-                                                 "custom", f->custom_json)) < 0)
+    if (f->custom_json && (rc = cs_custom__check(&in->custom, db, by, CS_CUSTOM_CUSTOMER, "custom",
+                                                 f->custom_json)) < 0)
         return rc;
     if (!f->tags && f->ntags)
         return cs_error__inval("tags", "tags is NULL but ntags is %zu", f->ntags);
@@ -463,8 +463,7 @@ int cs_customer_create(int64_t *id, cs_db *db, const cs_customer_fields *fields)
     if (id)
         *id = 0;
     if ((rc = check_args(id, "id", db)) < 0 ||
-        (rc = cs_perm__require(&by, db, CS_CAP_CUSTOMER_WRITE)) < 0 ||
-        (rc = cs_db__begin(db)) < 0)
+        (rc = cs_perm__require(&by, db, CS_CAP_CUSTOMER_WRITE)) < 0 || (rc = cs_db__begin(db)) < 0)
         return rc;
     if ((rc = cs_db__end(db, cs_customer__create(&new_id, db, &by, fields))) == CS_OK)
         *id = new_id;
@@ -477,8 +476,7 @@ static int audit_change(cs_db *db, const cs_actor *by, int64_t id, const char *f
     if (same(old_value, new_value))
         return CS_OK;
     (*changed)++;
-    return cs_audit__record(db, by, "customer", id, 0, id, "update", field, old_value,
-                            new_value);
+    return cs_audit__record(db, by, "customer", id, 0, id, "update", field, old_value, new_value);
 }
 
 static int update_tags(cs_db *db, const cs_actor *by, const cs_customer *cur, const cs_strv *tags,
@@ -561,14 +559,12 @@ int cs_customer_update(cs_db *db, int64_t id, const cs_customer_fields *fields)
     int rc;
 
     if ((rc = check_args(db, "db", db)) < 0 ||
-        (rc = cs_perm__require(&by, db, CS_CAP_CUSTOMER_WRITE)) < 0 ||
-        (rc = cs_db__begin(db)) < 0)
+        (rc = cs_perm__require(&by, db, CS_CAP_CUSTOMER_WRITE)) < 0 || (rc = cs_db__begin(db)) < 0)
         return rc;
     return cs_db__end(db, do_update(db, &by, id, fields));
 }
 
-static int do_add_identity(cs_db *db, const cs_actor *by, int64_t id, int kind,
-                           const char *value)
+static int do_add_identity(cs_db *db, const cs_actor *by, int64_t id, int kind, const char *value)
 {
     char *norm = NULL;
     bool added = false;
@@ -592,8 +588,7 @@ int cs_customer_add_identity(cs_db *db, int64_t id, int kind, const char *value)
     int rc;
 
     if ((rc = check_args(db, "db", db)) < 0 ||
-        (rc = cs_perm__require(&by, db, CS_CAP_CUSTOMER_WRITE)) < 0 ||
-        (rc = cs_db__begin(db)) < 0)
+        (rc = cs_perm__require(&by, db, CS_CAP_CUSTOMER_WRITE)) < 0 || (rc = cs_db__begin(db)) < 0)
         return rc;
     return cs_db__end(db, do_add_identity(db, &by, id, kind, value));
 }
@@ -628,8 +623,7 @@ int cs_customer_remove_identity(cs_db *db, int64_t id, int kind, const char *val
     int rc;
 
     if ((rc = check_args(db, "db", db)) < 0 ||
-        (rc = cs_perm__require(&by, db, CS_CAP_CUSTOMER_WRITE)) < 0 ||
-        (rc = cs_db__begin(db)) < 0)
+        (rc = cs_perm__require(&by, db, CS_CAP_CUSTOMER_WRITE)) < 0 || (rc = cs_db__begin(db)) < 0)
         return rc;
     return cs_db__end(db, do_remove_identity(db, &by, id, kind, value));
 }
@@ -854,8 +848,7 @@ int cs_customer_merge(int64_t *merge_id, cs_db *db, int64_t survivor_id, int64_t
     if (merge_id)
         *merge_id = 0;
     if ((rc = check_args(db, "db", db)) < 0 ||
-        (rc = cs_perm__require(&by, db, CS_CAP_CUSTOMER_WRITE)) < 0 ||
-        (rc = cs_db__begin(db)) < 0)
+        (rc = cs_perm__require(&by, db, CS_CAP_CUSTOMER_WRITE)) < 0 || (rc = cs_db__begin(db)) < 0)
         return rc;
     if ((rc = cs_db__end(db, do_merge(&id, db, &by, survivor_id, merged_id))) == CS_OK && merge_id)
         *merge_id = id;
@@ -871,8 +864,7 @@ static int move_back(cs_db *db, move_fn move, json_t *items, int64_t survivor, i
     size_t i;
     int rc = CS_OK;
 
-    json_array_foreach(items, i, item)
-    {
+    json_array_foreach(items, i, item) {
         if ((rc = move(db, json_integer_value(item), survivor, merged)) < 0)
             return rc;
     }
@@ -886,8 +878,7 @@ static int tags_back(cs_db *db, json_t *tags, int64_t survivor)
     size_t i;
     int rc = CS_OK;
 
-    json_array_foreach(tags, i, tag)
-    {
+    json_array_foreach(tags, i, tag) {
         if ((rc = cs_store__customer_tag_delete(db, survivor, json_string_value(tag))) < 0)
             return rc;
     }
@@ -919,10 +910,12 @@ static int require_survivor_holds(cs_db *db, const cs_merge_record *m)
         return rc;
     if ((rc = cs_store__customer_merge_holding(&later, db, m->survivor_id)) < 0)
         return rc;
-    return cs_error__set(CS_ECONFLICT, "merge_id", "customer %lld, the survivor of merge %lld, "
+    return cs_error__set(CS_ECONFLICT, "merge_id",
+                         "customer %lld, the survivor of merge %lld, "
                          "was merged into customer %lld since (merge %lld): undo merge %lld "
-                         "first", (long long)m->survivor_id, (long long)m->id,
-                         (long long)merged_into, (long long)later, (long long)later);
+                         "first",
+                         (long long)m->survivor_id, (long long)m->id, (long long)merged_into,
+                         (long long)later, (long long)later);
 }
 
 static int do_unmerge(cs_db *db, const cs_actor *by, int64_t merge_id)
@@ -969,8 +962,7 @@ int cs_customer_unmerge(cs_db *db, int64_t merge_id)
     int rc;
 
     if ((rc = check_args(db, "db", db)) < 0 ||
-        (rc = cs_perm__require(&by, db, CS_CAP_CUSTOMER_WRITE)) < 0 ||
-        (rc = cs_db__begin(db)) < 0)
+        (rc = cs_perm__require(&by, db, CS_CAP_CUSTOMER_WRITE)) < 0 || (rc = cs_db__begin(db)) < 0)
         return rc;
     return cs_db__end(db, do_unmerge(db, &by, merge_id));
 }
@@ -1017,8 +1009,7 @@ int cs_customer__erase_own(cs_db *db, int64_t id)
     int rc;
 
     if ((rc = cs_store__customer_identities_delete(db, id)) < 0 ||
-        (rc = cs_store__customer_tags_delete(db, id)) < 0 ||
-        (rc = erase_merge_records(db, id)) < 0)
+        (rc = cs_store__customer_tags_delete(db, id)) < 0 || (rc = erase_merge_records(db, id)) < 0)
         return rc;
     return cs_store__customer_erase(db, id, cs_db_now(db));
 }

@@ -756,8 +756,8 @@ int cs_db__int(int64_t *out, cs_db *db, const char *sql, const char *what)
     if (step == SQLITE_ROW)
         *out = sqlite3_column_int64(st, 0);
     cs_db__done(st);
-    return step == SQLITE_ROW ? CS_OK : cs_db__error(db, step == SQLITE_DONE ? SQLITE_ERROR : step,
-                                                     what);
+    return step == SQLITE_ROW ? CS_OK
+                              : cs_db__error(db, step == SQLITE_DONE ? SQLITE_ERROR : step, what);
 }
 
 int cs_db__one(cs_db *db, sqlite3_stmt *st, int64_t id, const char *field, const char *what)

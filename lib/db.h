@@ -9,7 +9,6 @@
 
 #include <sqlite3.h>
 
-
 struct cs_db {
     sqlite3 *sql;
     char *path;
@@ -20,7 +19,7 @@ struct cs_db {
     int busy_timeout_ms;
     int64_t busy_deadline; /* monotonic ms when the current wait gives up; 0: none yet */
     bool busy_scoped;      /* a statement's waits share busy_deadline (db.c) */
-    int txn_depth; /* open transaction levels (outermost BEGIN, then savepoints) */
+    int txn_depth;         /* open transaction levels (outermost BEGIN, then savepoints) */
     struct cs_stmt_cache *stmts;
     /* The actor the host set (cs_db_set_actor). Its rights are read again at the start of
      * every call (cs_perm__require), never kept here. */
@@ -105,8 +104,10 @@ typedef struct cs_page {
     size_t left;      /* rows the caller's limit still allows; SIZE_MAX for no limit */
     bool end;         /* the last page has been read */
 } cs_page;
-#define CS_PAGE_INIT(st, key_param, key, limit_param, limit)                                  \
-    {(st), (key_param), (limit_param), (key), 0, 0, (limit) ? (size_t)(limit) : SIZE_MAX, false}
+#define CS_PAGE_INIT(st, key_param, key, limit_param, limit)                                       \
+    {                                                                                              \
+        (st), (key_param), (limit_param), (key), 0, 0, (limit) ? (size_t)(limit) : SIZE_MAX, false \
+    }
 
 /* Take one row of a page: keep it (counting it in the page's n) or skip it, and move the
  * page's key to it. CS_OK, CS_PAGE_FULL, or an error (then without moving the key: the row
@@ -141,8 +142,8 @@ int cs_db__exists(cs_db *db, const char *sql, int64_t id, const char *field, con
 int cs_strv__load(cs_strv *out, cs_db *db, sqlite3_stmt *st);
 /* An SQL condition on ticket alias T: true for every ticket when parameter P is 0, else for
  * the tickets of agent P's groups and those assigned to it. */
-#define CS_SCOPE_SQL(T, P)                                                                     \
-    "(" P " = 0 OR " T ".assignee_id = " P " OR " T ".group_id IN"                              \
+#define CS_SCOPE_SQL(T, P)                                                                         \
+    "(" P " = 0 OR " T ".assignee_id = " P " OR " T ".group_id IN"                                 \
     " (SELECT group_id FROM group_member WHERE agent_id = " P "))"
 
 #endif

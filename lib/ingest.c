@@ -67,8 +67,8 @@ struct ingest {
     cs_ingest_result *r;
     char *receipt; /* owned until handed to the result */
     char *normalized_sender;
-    int64_t identity_id; /* the sender's identity, or the Reply-To one it asked for */
-    char *reply_value;   /* that Reply-To identity's value, when followed */
+    int64_t identity_id;         /* the sender's identity, or the Reply-To one it asked for */
+    char *reply_value;           /* that Reply-To identity's value, when followed */
     const cs_ingest__mail *mail; /* cs_ingest_mail()'s additions, or NULL */
     bool id_taken;               /* another sender's message has the external id */
     unsigned flags;
@@ -94,8 +94,7 @@ static int check_inbound(const cs_inbound *in)
     if (!in)
         return cs_error__inval("msg", "msg is NULL");
     if (in->version != CS_INBOUND_VERSION)
-        return cs_error__inval("msg", "msg version %u is not %d", in->version,
-                               CS_INBOUND_VERSION);
+        return cs_error__inval("msg", "msg version %u is not %d", in->version, CS_INBOUND_VERSION);
     if (in->channel_id <= 0)
         return cs_error__inval("channel_id", "channel_id is required");
     if ((rc = cs_check__text("sender", in->sender, CS_IDENTITY_MAX, true)) < 0)
@@ -477,8 +476,8 @@ static void subject_from_body(char *out, size_t size, const char *body)
         n++;
     while (n > 0 && ((unsigned char)body[n] & 0xC0) == 0x80) /* not inside a character */
         n--;
-    snprintf(out, size, "%.*s%s", (int)n, body, body[n] && body[n] != '\n' && body[n] != '\r' ?
-                                                    "…" : "");
+    snprintf(out, size, "%.*s%s", (int)n, body,
+             body[n] && body[n] != '\n' && body[n] != '\r' ? "…" : "");
     if (!*out)
         snprintf(out, size, "(no subject)");
 }
@@ -537,8 +536,7 @@ static int place(struct ingest *g)
         g->ticket = NULL;
         return open_ticket(g, id);
     }
-    if (status == CS_STATUS_SOLVED || status == CS_STATUS_PENDING ||
-        status == CS_STATUS_ON_HOLD) {
+    if (status == CS_STATUS_SOLVED || status == CS_STATUS_PENDING || status == CS_STATUS_ON_HOLD) {
         if (status == CS_STATUS_SOLVED)
             g->flags |= F_REOPENED;
         return cs_ticket__set_status(g->db, &g->by, id, CS_STATUS_OPEN);
@@ -597,8 +595,8 @@ static int receipt_rule(cs_db *db, int64_t channel_id, int kind, bool *send, int
     *target = DEFAULT_TARGET;
     if ((rc = cs_store__ingest_receipt_rule(&mode, target, &found, db, channel_id)) < 0)
         return rc;
-    *send = mode == CS_RECEIPT_ON ||
-            (mode == CS_RECEIPT_DEFAULT && (kind == CS_CHANNEL_EMAIL || kind == CS_CHANNEL_WEBFORM));
+    *send = mode == CS_RECEIPT_ON || (mode == CS_RECEIPT_DEFAULT &&
+                                      (kind == CS_CHANNEL_EMAIL || kind == CS_CHANNEL_WEBFORM));
     return CS_OK;
 }
 
@@ -674,8 +672,8 @@ static int render(char **out, const char *tmpl, const char *const values[])
         len = 0;
         for (const char *p = tmpl; *p;) {
             const char *close = *p == '{' ? strchr(p, '}') : NULL;
-            const char *v = close ? placeholder_value(p + 1, (size_t)(close - p - 1), values)
-                                  : NULL;
+            const char *v =
+                close ? placeholder_value(p + 1, (size_t)(close - p - 1), values) : NULL;
             size_t n = v ? strlen(v) : 1;
             if (buf)
                 memcpy(buf + len, v ? v : p, n);
@@ -879,8 +877,8 @@ static int channel_exists(cs_db *db, int64_t id)
     int rc = cs_store__channel_get(&ch, db, id);
 
     if (rc == CS_OK && !ch)
-        rc = cs_error__set(CS_ENOTFOUND, "channel_id", "channel %lld does not exist",
-                           (long long)id);
+        rc =
+            cs_error__set(CS_ENOTFOUND, "channel_id", "channel %lld does not exist", (long long)id);
     cs_channel__free(ch);
     return rc;
 }
@@ -896,8 +894,10 @@ int cs_receipt_configure(cs_db *db, int64_t channel_id, int mode, int64_t first_
     if (mode < CS_RECEIPT_DEFAULT || mode > CS_RECEIPT_OFF)
         return cs_error__inval("mode", "unknown receipt mode %d", mode);
     if (first_reply_target < 60 || first_reply_target > 90 * 86400)
-        return cs_error__inval("first_reply_target", "first_reply_target %lld is not between "
-                               "60 seconds and 90 days", (long long)first_reply_target);
+        return cs_error__inval("first_reply_target",
+                               "first_reply_target %lld is not between "
+                               "60 seconds and 90 days",
+                               (long long)first_reply_target);
     if ((rc = cs_perm__require(&by, db, CS_CAP_CONFIG_WRITE)) < 0 || (rc = cs_db__begin(db)) < 0)
         return rc;
     if ((rc = channel_exists(db, channel_id)) == CS_OK)
@@ -916,8 +916,7 @@ static int check_template(const char *tmpl)
         const char *close = strchr(p, '}');
         /* render() would copy it as it stands: the customer would read "{ticket_number". */
         if (!close)
-            return cs_error__inval("template", "unclosed placeholder \"%.32s\" in the template",
-                                   p);
+            return cs_error__inval("template", "unclosed placeholder \"%.32s\" in the template", p);
         if (!placeholder_value(p + 1, (size_t)(close - p - 1), placeholders))
             return cs_error__inval("template", "unknown placeholder %.*s in the template",
                                    (int)(close - p + 1), p);

@@ -8,7 +8,6 @@
 #include "perm.h"
 #include "store/ingest.h"
 
-
 #define CS_INGEST__MSGID_MAX (CS_EXTERNAL_ID_MAX - 2) /* stored with its angle brackets */
 #define CS_INGEST__LOCALE_MAX 35
 
@@ -29,7 +28,6 @@ bool cs_ingest__locale(char out[CS_INGEST__LOCALE_MAX + 1], const char *hint);
  * character to at most max bytes. *out is NULL when nothing is left (or text is NULL);
  * release with cs_mem__free. */
 int cs_ingest__clean_line(char **out, const char *text, size_t max);
-
 
 /* What cs_ingest_mail() adds to a message. Strings may be NULL. */
 typedef struct cs_ingest__mail {

@@ -82,7 +82,7 @@ struct mail {
     char *from, *from_name, *reply_to, *subject, *message_id, *in_reply_to, *references;
     cs_time date;
     bool automatic;
-    bool envelope_ok; /* no Return-Path, or an empty one: a delivery report may be genuine */
+    bool envelope_ok;   /* no Return-Path, or an empty one: a delivery report may be genuine */
     cs_buf plain, html; /* the text parts, as UTF-8 */
     char *body, *quoted, *signature, *html_text;
     struct part *parts;

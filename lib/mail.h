@@ -7,7 +7,6 @@
 #include "cs-internal.h"
 #include "store/mail.h"
 
-
 /* Text in `charset` (NULL: undeclared) as UTF-8: bytes in no charset become U+FFFD (or are
  * read as Windows-1252 where the charset is unknown or ISO-8859-1), NUL a space, line
  * ends LF. *out is released with cs_mem__free. */

@@ -69,8 +69,9 @@ static int check_attachment(const cs_attachment_spec *a, size_t i)
     if (a->data) {
         snprintf(field, sizeof(field), "attachments[%zu].size", i);
         if (a->size > CS_ATTACHMENT_INLINE_MAX)
-            return cs_error__inval(field, "%s %zu is larger than %d bytes: keep the file in "
-                                          "the host's storage and pass storage_ref",
+            return cs_error__inval(field,
+                                   "%s %zu is larger than %d bytes: keep the file in "
+                                   "the host's storage and pass storage_ref",
                                    field, a->size, CS_ATTACHMENT_INLINE_MAX);
         return CS_OK;
     }
@@ -131,11 +132,11 @@ int cs_message__check_attachments(const cs_attachment_spec *a, size_t n)
  * would get that mail refused as a duplicate. */
 static int check_customer_message(const cs_message_fields *f)
 {
-    const char *field = f->visibility == CS_VISIBILITY_INTERNAL    ? "visibility"
-                        : f->direction == CS_DIRECTION_OUTBOUND    ? "direction"
-                        : f->external_id && *f->external_id        ? "external_id"
-                        : f->channel_id                            ? "channel_id"
-                                                                   : NULL;
+    const char *field = f->visibility == CS_VISIBILITY_INTERNAL ? "visibility"
+                        : f->direction == CS_DIRECTION_OUTBOUND ? "direction"
+                        : f->external_id && *f->external_id     ? "external_id"
+                        : f->channel_id                         ? "channel_id"
+                                                                : NULL;
 
     return field ? cs_error__set(CS_EPERM, field, "customers may not set %s", field) : CS_OK;
 }
@@ -176,8 +177,8 @@ static unsigned change_of(const cs_message_fields *f, int author_kind)
     return 0;
 }
 
-int cs_message__insert(int64_t *id, cs_db *db, const cs_message_fields *f,
-                       const char *conversation, int author_kind, int64_t author_id)
+int cs_message__insert(int64_t *id, cs_db *db, const cs_message_fields *f, const char *conversation,
+                       int author_kind, int64_t author_id)
 {
     cs_message_fields row = *f;
     cs_time now = cs_db_now(db);
@@ -190,9 +191,10 @@ int cs_message__insert(int64_t *id, cs_db *db, const cs_message_fields *f,
     rc = cs_store__message_insert(id, db, &row, conversation && *conversation ? conversation : NULL,
                                   author_kind, author_id, now);
     if (rc == CS_EEXISTS)
-        return cs_error__set(CS_EEXISTS, "external_id", "a message with external id \"%s\" "
-                             "already exists on channel %lld", f->external_id,
-                             (long long)f->channel_id);
+        return cs_error__set(CS_EEXISTS, "external_id",
+                             "a message with external id \"%s\" "
+                             "already exists on channel %lld",
+                             f->external_id, (long long)f->channel_id);
     if (rc < 0)
         return rc;
     for (size_t i = 0; i < f->nattachments && rc == CS_OK; i++)
@@ -204,8 +206,7 @@ int cs_message__insert(int64_t *id, cs_db *db, const cs_message_fields *f,
     return rc;
 }
 
-int cs_message__external_taken(bool *taken, cs_db *db, int64_t channel_id,
-                               const char *external_id)
+int cs_message__external_taken(bool *taken, cs_db *db, int64_t channel_id, const char *external_id)
 {
     return cs_store__message_external_taken(taken, db, channel_id, external_id);
 }
@@ -244,10 +245,9 @@ static int create(int64_t *id, cs_db *db, const cs_actor *by, cs_cap cap,
         goto out;
     if ((rc = cs_message__insert(id, db, &f, NULL, by->kind, by->id)) < 0)
         goto out;
-    rc = cs_audit__record(db, by, "message", *id, f.ticket_id, cs_ticket_customer_id(t), "create",
-                          "visibility", NULL,
-                          cs_message_visibility_name(f.visibility ? f.visibility
-                                                                  : CS_VISIBILITY_PUBLIC));
+    rc = cs_audit__record(
+        db, by, "message", *id, f.ticket_id, cs_ticket_customer_id(t), "create", "visibility", NULL,
+        cs_message_visibility_name(f.visibility ? f.visibility : CS_VISIBILITY_PUBLIC));
 out:
     cs_ticket_free(t);
     return rc;
@@ -305,9 +305,9 @@ int cs_message_lookup(cs_message **out, cs_db *db, int64_t id)
     /* A message on a ticket the actor may not see, or a note a customer may not read, does
      * not exist for it. */
     if (rc == CS_OK &&
-        ((rc = cs_perm__ticket_id(db, &by, CS_CAP_TICKET_READ, m->ticket_id, "id")) == CS_ENOTFOUND ||
-         (rc == CS_OK && by.kind == CS_ACTOR_CUSTOMER &&
-          m->visibility == CS_VISIBILITY_INTERNAL)))
+        ((rc = cs_perm__ticket_id(db, &by, CS_CAP_TICKET_READ, m->ticket_id, "id")) ==
+             CS_ENOTFOUND ||
+         (rc == CS_OK && by.kind == CS_ACTOR_CUSTOMER && m->visibility == CS_VISIBILITY_INTERNAL)))
         rc = message_not_found(id);
     if (rc < 0) {
         cs_message_free(m);

@@ -10,8 +10,8 @@
 
 /* Insert a message with an explicit author (ingest, replies), touching the ticket's
  * update time. The fields must have been validated; direction must be set. */
-int cs_message__insert(int64_t *id, cs_db *db, const cs_message_fields *f,
-                       const char *conversation, int author_kind, int64_t author_id);
+int cs_message__insert(int64_t *id, cs_db *db, const cs_message_fields *f, const char *conversation,
+                       int author_kind, int64_t author_id);
 /* Attach to a stored message without the size checks of cs_message__check (mail ingest:
  * the raw mail is kept whatever its size; metadata-only records need no storage_ref). The
  * strings must fit. */
@@ -21,7 +21,6 @@ int cs_message__check(const cs_message_fields *f);
 /* Validate attachments as cs_message_create() does (fields "attachments[i].name" ...). */
 int cs_message__check_attachments(const cs_attachment_spec *a, size_t n);
 /* Whether a message on the channel, sent or received, already has the external id. */
-int cs_message__external_taken(bool *taken, cs_db *db, int64_t channel_id,
-                               const char *external_id);
+int cs_message__external_taken(bool *taken, cs_db *db, int64_t channel_id, const char *external_id);
 
 #endif

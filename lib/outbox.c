@@ -118,9 +118,11 @@ static int rule_recipient(cs_outbox__recipient *to, cs_db *db, const cs_ticket *
         !found)
         rc = cs_store__outbox_oldest_identity(to, &found, db, customer_id, kind);
     if (rc == CS_OK && !found)
-        rc = cs_error__inval("channel_id", "customer %lld has no %s identity, needed to reply "
-                             "on %s channels", (long long)customer_id,
-                             cs_identity_kind_name(kind), cs_channel_kind_name(ch->kind));
+        rc = cs_error__inval("channel_id",
+                             "customer %lld has no %s identity, needed to reply "
+                             "on %s channels",
+                             (long long)customer_id, cs_identity_kind_name(kind),
+                             cs_channel_kind_name(ch->kind));
     return rc;
 }
 
@@ -138,8 +140,10 @@ static int named_recipient(cs_outbox__recipient *to, cs_db *db, const cs_ticket 
     if ((rc = cs_store__outbox_named_identity(to, &found, db, cs_ticket_customer_id(t), kind,
                                               value)) == CS_OK &&
         !found)
-        rc = cs_error__inval("recipient", "recipient \"%s\" is not one of the customer's %s "
-                             "identities", value, cs_identity_kind_name(kind));
+        rc = cs_error__inval("recipient",
+                             "recipient \"%s\" is not one of the customer's %s "
+                             "identities",
+                             value, cs_identity_kind_name(kind));
     cs_mem__free(value);
     return rc;
 }
@@ -236,8 +240,11 @@ static char *html_escape(const char *s)
     if (!(out = w = cs_mem__alloc(len)))
         return NULL;
     for (const char *p = s; *p; p++) {
-        const char *e = *p == '&' ? "&amp;" : *p == '<' ? "&lt;" : *p == '>' ? "&gt;"
-                        : *p == '"' ? "&quot;" : NULL;
+        const char *e = *p == '&'   ? "&amp;"
+                        : *p == '<' ? "&lt;"
+                        : *p == '>' ? "&gt;"
+                        : *p == '"' ? "&quot;"
+                                    : NULL;
         if (e)
             w = memcpy(w, e, strlen(e)), w += strlen(e);
         else
@@ -320,8 +327,7 @@ int cs_outbox__subject(char **out, const cs_ticket *t, const char *subject)
     } else {
         len = strlen(cs_ticket_subject(t)) + 32;
         if ((*out = cs_mem__alloc(len)))
-            snprintf(*out, len, "[#%lld] %s", (long long)cs_ticket_number(t),
-                     cs_ticket_subject(t));
+            snprintf(*out, len, "[#%lld] %s", (long long)cs_ticket_number(t), cs_ticket_subject(t));
     }
     return *out ? CS_OK : cs_error__nomem();
 }
@@ -398,20 +404,18 @@ static int reply(int64_t *message_id, cs_db *db, const cs_actor *by, int64_t tic
     if (r.ch.id != latest &&
         (rc = cs_audit__record(db, by, "ticket", ticket_id, ticket_id,
                                cs_ticket_customer_id(r.ticket), "switch_channel", "channel_id",
-                               cs_int__text(b, latest, true), cs_int__text(a, r.ch.id, false))) <
-            0)
+                               cs_int__text(b, latest, true), cs_int__text(a, r.ch.id, false))) < 0)
         goto out;
     if (o->recipient &&
-        (rc = cs_audit__record(db, by, "message", mid, ticket_id,
-                               cs_ticket_customer_id(r.ticket), "recipient", "recipient",
-                               r.rule.value, r.to.value)) < 0)
+        (rc = cs_audit__record(db, by, "message", mid, ticket_id, cs_ticket_customer_id(r.ticket),
+                               "recipient", "recipient", r.rule.value, r.to.value)) < 0)
         goto out;
     if (cs_ticket_status(r.ticket) == CS_STATUS_NEW &&
         (rc = cs_ticket__set_status(db, by, ticket_id, CS_STATUS_OPEN)) < 0)
         goto out;
-    e = (cs_outbox__entry){r.ch.id,       ticket_id, mid,    "reply",
-                           r.to.value,    r.subject, r.body, mail ? r.header_id : NULL,
-                           r.in_reply_to, r.refs,    r.to.id,   mail ? r.html : NULL};
+    e = (cs_outbox__entry){r.ch.id,       ticket_id, mid,     "reply",
+                           r.to.value,    r.subject, r.body,  mail ? r.header_id : NULL,
+                           r.in_reply_to, r.refs,    r.to.id, mail ? r.html : NULL};
     if ((rc = cs_outbox__queue(NULL, db, &e)) == CS_OK && message_id)
         *message_id = mid;
 out:
@@ -654,21 +658,28 @@ static int check_lease(const cs_outbox__state *it, int64_t item_id, int64_t leas
     long long id = (long long)item_id, l = (long long)lease;
 
     if (lease <= 0 || lease > it->lease)
-        return cs_error__set(CS_ECONFLICT, "lease", "outbox item %lld was never claimed under "
-                             "lease %lld", id, l);
+        return cs_error__set(CS_ECONFLICT, "lease",
+                             "outbox item %lld was never claimed under "
+                             "lease %lld",
+                             id, l);
     if (lease < it->lease)
-        return cs_error__set(CS_ECONFLICT, "lease", "lease %lld of outbox item %lld is over: "
-                             "the item was claimed again (lease %lld)", l, id,
-                             (long long)it->lease);
+        return cs_error__set(CS_ECONFLICT, "lease",
+                             "lease %lld of outbox item %lld is over: "
+                             "the item was claimed again (lease %lld)",
+                             l, id, (long long)it->lease);
     if (it->state == CS_OUTBOX_CANCELLED)
         return cs_error__set(CS_ECONFLICT, "lease", "outbox item %lld was cancelled: %s", id,
                              it->reason);
     if (it->state == CS_OUTBOX_SENT)
-        return cs_error__set(CS_ECONFLICT, "lease", "outbox item %lld was acknowledged under "
-                             "lease %lld", id, l);
+        return cs_error__set(CS_ECONFLICT, "lease",
+                             "outbox item %lld was acknowledged under "
+                             "lease %lld",
+                             id, l);
     if (!it->open)
-        return cs_error__set(CS_ECONFLICT, "lease", "lease %lld of outbox item %lld is over: "
-                             "the item failed under it", l, id);
+        return cs_error__set(CS_ECONFLICT, "lease",
+                             "lease %lld of outbox item %lld is over: "
+                             "the item failed under it",
+                             l, id);
     return CS_OK;
 }
 
@@ -688,8 +699,10 @@ static int ack(cs_db *db, int64_t item_id, int64_t lease, const char *external_i
     if (it.message_id && external_id && *external_id) {
         rc = cs_store__message_set_external_id(db, it.message_id, external_id);
         if (rc == CS_EEXISTS)
-            rc = cs_error__set(CS_EEXISTS, "external_id", "external id \"%s\" is already "
-                               "taken on the item's channel", external_id);
+            rc = cs_error__set(CS_EEXISTS, "external_id",
+                               "external id \"%s\" is already "
+                               "taken on the item's channel",
+                               external_id);
     }
     return rc;
 }
@@ -720,8 +733,7 @@ static int fail(cs_db *db, int64_t item_id, int64_t lease, const char *error, cs
     return cs_store__outbox_late_failure(db, item_id, error, retry_at);
 }
 
-int cs_outbox_fail(cs_db *db, int64_t item_id, int64_t lease, const char *error,
-                   cs_time retry_at)
+int cs_outbox_fail(cs_db *db, int64_t item_id, int64_t lease, const char *error, cs_time retry_at)
 {
     cs_actor by;
     int rc;
@@ -736,13 +748,12 @@ int cs_outbox_fail(cs_db *db, int64_t item_id, int64_t lease, const char *error,
 
 static int listed_json(void *payload, const cs_outbox__listed *r)
 {
-    json_t *row = json_pack("{s:I, s:s, s:s, s:I, s:I, s:s, s:i, s:o, s:o, s:o}", "id",
-                            (json_int_t)r->id, "state", state_names[r->state], "kind", r->kind,
-                            "channel_id", (json_int_t)r->channel_id, "ticket_id",
-                            (json_int_t)r->ticket_id, "recipient", r->recipient, "attempts",
-                            r->attempts, "next_attempt_at", cs_json__time(r->next_attempt_at),
-                            "last_error", cs_json__text(r->last_error), "cancel_reason",
-                            cs_json__text(r->cancel_reason));
+    json_t *row = json_pack(
+        "{s:I, s:s, s:s, s:I, s:I, s:s, s:i, s:o, s:o, s:o}", "id", (json_int_t)r->id, "state",
+        state_names[r->state], "kind", r->kind, "channel_id", (json_int_t)r->channel_id,
+        "ticket_id", (json_int_t)r->ticket_id, "recipient", r->recipient, "attempts", r->attempts,
+        "next_attempt_at", cs_json__time(r->next_attempt_at), "last_error",
+        cs_json__text(r->last_error), "cancel_reason", cs_json__text(r->cancel_reason));
 
     return json_array_append_new(payload, row) < 0 ? cs_error__nomem() : CS_OK;
 }
@@ -789,8 +800,8 @@ int cs_reply_channel_stats(int64_t *same, int64_t *total, cs_db *db, cs_time fro
     if (!db)
         return cs_error__inval("db", "db is NULL");
     if ((rc = cs_perm__require(&by, db, CS_CAP_REPORT_READ)) < 0 ||
-        (rc = cs_store__outbox_reply_stats(&n_total, &n_same, db, from, to,
-                                           cs_perm__scope(&by))) < 0)
+        (rc = cs_store__outbox_reply_stats(&n_total, &n_same, db, from, to, cs_perm__scope(&by))) <
+            0)
         return rc;
     if (total)
         *total = n_total;

@@ -114,15 +114,13 @@ static int column_of(const cs_actor *a)
 
 static const char *who(const cs_actor *a)
 {
-    static const char *names[COLS] = {"the system", "admin", "agent", "light agent",
-                                      "customer"};
+    static const char *names[COLS] = {"the system", "admin", "agent", "light agent", "customer"};
     return names[column_of(a)];
 }
 
 cs_reach cs_perm__reach(const cs_actor *a, cs_cap cap)
 {
-    return (unsigned)cap < CS_CAP__COUNT ? (cs_reach)caps[cap].reach[column_of(a)]
-                                         : CS_REACH_NONE;
+    return (unsigned)cap < CS_CAP__COUNT ? (cs_reach)caps[cap].reach[column_of(a)] : CS_REACH_NONE;
 }
 
 /* A ticket that does not exist and one the actor may not see read the same, so that nobody
@@ -149,8 +147,7 @@ static int agent_actor(cs_actor *out, cs_db *db, int64_t id)
         return rc;
     if (!found)
         return cs_error__set(CS_ENOTFOUND, "id", "agent %lld does not exist", (long long)id);
-    *out = (cs_actor){CS_ACTOR_AGENT, id, rights.role, rights.ticket_access == CS_ACCESS_GROUPS,
-                      0};
+    *out = (cs_actor){CS_ACTOR_AGENT, id, rights.role, rights.ticket_access == CS_ACCESS_GROUPS, 0};
     /* Admins see everything: a group scope left on a promoted agent does not bind them. */
     if (out->role == CS_ROLE_ADMIN)
         out->scoped = false;
@@ -215,8 +212,7 @@ int cs_db_set_actor(cs_db *db, int kind, int64_t id)
     return CS_OK;
 }
 
-int cs_perm__ticket(cs_db *db, const cs_actor *a, cs_cap cap, const cs_ticket *t,
-                    const char *field)
+int cs_perm__ticket(cs_db *db, const cs_actor *a, cs_cap cap, const cs_ticket *t, const char *field)
 {
     bool member = false;
     int rc;
@@ -270,8 +266,10 @@ int cs_perm__unscoped(const cs_actor *a, cs_cap cap)
 {
     if (!a->scoped || cs_perm__reach(a, cap) != CS_REACH_GROUPS)
         return CS_OK;
-    return cs_error__set(CS_EPERM, NULL, "%s %lld sees only its groups' tickets and may not %s "
-                         "across groups", who(a), (long long)a->id, caps[cap].what);
+    return cs_error__set(CS_EPERM, NULL,
+                         "%s %lld sees only its groups' tickets and may not %s "
+                         "across groups",
+                         who(a), (long long)a->id, caps[cap].what);
 }
 
 int64_t cs_perm__scope(const cs_actor *a)

@@ -6,7 +6,6 @@
 
 #include "cs-internal.h"
 
-
 /* Who acts in one call. The host names the actor once (cs_db_set_actor); its rights are
  * read from the database at the start of every call, so a deactivated or demoted agent, a
  * re-scoped one, or an erased customer has lost them by the next call, on every handle and
@@ -14,11 +13,11 @@
  * handle's actor: what ingest does is the customer's doing, what routing does the
  * system's, each by an actor of its own. */
 typedef struct cs_actor {
-    int kind;     /* cs_actor_kind */
-    int64_t id;   /* the agent or customer; 0 for the system */
-    int role;     /* agents: their cs_agent_role */
-    bool scoped;  /* agents: limited to the tickets of their groups (cs_ticket_access) */
-    int64_t org;  /* customers: their organisation when it shares tickets, else 0 */
+    int kind;    /* cs_actor_kind */
+    int64_t id;  /* the agent or customer; 0 for the system */
+    int role;    /* agents: their cs_agent_role */
+    bool scoped; /* agents: limited to the tickets of their groups (cs_ticket_access) */
+    int64_t org; /* customers: their organisation when it shares tickets, else 0 */
 } cs_actor;
 
 /* The library itself (routing, the clock, receipts). */

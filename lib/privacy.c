@@ -51,8 +51,7 @@ static int name_kinds(json_t *identities)
     json_t *identity;
     size_t i;
 
-    json_array_foreach(identities, i, identity)
-    {
+    json_array_foreach(identities, i, identity) {
         const char *name =
             cs_identity_kind_name((int)json_integer_value(json_object_get(identity, "kind")));
         if (json_object_set_new(identity, "kind", cs_json__text(name)) < 0)
@@ -140,7 +139,8 @@ static int do_erase(cs_db *db, const cs_actor *by, int64_t id)
     if (erased_at)
         return cs_error__set(CS_ECONFLICT, "id", "customer %lld was erased", (long long)id);
     if (merged_into)
-        return cs_error__set(CS_ECONFLICT, "id", "customer %lld was merged into customer %lld, "
+        return cs_error__set(CS_ECONFLICT, "id",
+                             "customer %lld was merged into customer %lld, "
                              "which holds its data now: erase that one, or undo the merge first",
                              (long long)id, (long long)merged_into);
     if ((rc = cs_store__customer_with_merged(&gone, &n, db, id)) < 0)
@@ -158,8 +158,7 @@ int cs_customer_erase(cs_db *db, int64_t id)
 
     if (!db)
         return cs_error__inval("db", "db is NULL");
-    if ((rc = cs_perm__require(&by, db, CS_CAP_CUSTOMER_ERASE)) < 0 ||
-        (rc = cs_db__begin(db)) < 0)
+    if ((rc = cs_perm__require(&by, db, CS_CAP_CUSTOMER_ERASE)) < 0 || (rc = cs_db__begin(db)) < 0)
         return rc;
     return cs_db__end(db, do_erase(db, &by, id));
 }

@@ -47,8 +47,7 @@ int cs_react__register(cs_db *db, cs_react__fn fn, unsigned what)
     if (!r)
         return cs_error_last()->code;
     if (r->n == REACTIONS_MAX)
-        return cs_error__set(CS_ERROR, NULL, "internal: more than %d reactions",
-                             REACTIONS_MAX);
+        return cs_error__set(CS_ERROR, NULL, "internal: more than %d reactions", REACTIONS_MAX);
     r->what[r->n] = what;
     r->fn[r->n++] = fn;
     return CS_OK;
@@ -153,8 +152,10 @@ int cs_react__run(cs_db *db)
         }
         if (round == CS_REACT__DEPTH) {
             cs_mem__free(p.v);
-            return cs_error__set(CS_ECONFLICT, NULL, "reactions kept changing tickets after %d "
-                                 "rounds: stopped", CS_REACT__DEPTH);
+            return cs_error__set(CS_ECONFLICT, NULL,
+                                 "reactions kept changing tickets after %d "
+                                 "rounds: stopped",
+                                 CS_REACT__DEPTH);
         }
         for (size_t i = 0; i < p.n && rc == CS_OK; i++) {
             for (size_t k = 0; r && k < r->n && rc == CS_OK; k++) {

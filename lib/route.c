@@ -602,8 +602,13 @@ int cs_route_callback_window(cs_time *from, cs_time *to, cs_db *db, int64_t tick
     int rc;
 
     if (!from || !to || !db)
-        return cs_error__inval(!from ? "from" : !to ? "to" : "db", "%s is NULL",
-                               !from ? "from" : !to ? "to" : "db");
+        return cs_error__inval(!from ? "from"
+                               : !to ? "to"
+                                     : "db",
+                               "%s is NULL",
+                               !from ? "from"
+                               : !to ? "to"
+                                     : "db");
     *from = *to = 0;
     if ((rc = cs_perm__require(&by, db, CS_CAP_TICKET_READ)) < 0 ||
         (rc = cs_perm__ticket_id(db, &by, CS_CAP_TICKET_READ, ticket_id, "ticket_id")) < 0)
@@ -695,8 +700,8 @@ static double service_level(int n, double a, double aht, int answer)
     return 1.0 - erlang_c(n, a) * exp(-(n - a) * answer / aht);
 }
 
-int cs_route_erlang_c_agents(int *agents, double *level, double arrivals_per_hour, double aht_seconds,
-                       int answer_seconds, int percent)
+int cs_route_erlang_c_agents(int *agents, double *level, double arrivals_per_hour,
+                             double aht_seconds, int answer_seconds, int percent)
 {
     double a, sl = 1.0;
     int n;
@@ -706,7 +711,7 @@ int cs_route_erlang_c_agents(int *agents, double *level, double arrivals_per_hou
     *agents = 0;
     if (!(arrivals_per_hour >= 0 && arrivals_per_hour <= 1e6))
         return cs_error__inval("arrivals_per_hour", "arrivals_per_hour must be between 0 and "
-                               "1000000");
+                                                    "1000000");
     if (!(aht_seconds > 0 && aht_seconds <= 86400 * 30))
         return cs_error__inval("aht_seconds", "aht_seconds must be positive");
     if (answer_seconds < 0)
@@ -716,9 +721,8 @@ int cs_route_erlang_c_agents(int *agents, double *level, double arrivals_per_hou
     a = arrivals_per_hour * aht_seconds / 3600.0;
     n = 0;
     if (a > 0)
-        for (n = (int)floor(a) + 1; (sl = service_level(n, a, aht_seconds, answer_seconds)) <
-                                    percent / 100.0;
-             n++)
+        for (n = (int)floor(a) + 1;
+             (sl = service_level(n, a, aht_seconds, answer_seconds)) < percent / 100.0; n++)
             ;
     *agents = n;
     if (level)
@@ -769,8 +773,8 @@ static int staffing(cs_staffing_plan *plan, cs_db *db, int64_t group_id, cs_time
     return CS_OK;
 }
 
-int cs_route_staffing(cs_staffing_plan **out, cs_db *db, int64_t group_id, cs_time from,
-                      cs_time to, int answer_seconds, int percent)
+int cs_route_staffing(cs_staffing_plan **out, cs_db *db, int64_t group_id, cs_time from, cs_time to,
+                      int answer_seconds, int percent)
 {
     cs_staffing_plan *plan;
     int rc;

@@ -69,8 +69,7 @@ int cs_setting_set(cs_db *db, const char *name, int64_t value)
     if (value < s->min || value > s->max)
         return cs_error__inval("value", "%s must be between %lld and %lld, not %lld", s->name,
                                (long long)s->min, (long long)s->max, (long long)value);
-    if ((rc = cs_perm__require(&by, db, CS_CAP_CONFIG_WRITE)) < 0 ||
-        (rc = cs_db__begin(db)) < 0)
+    if ((rc = cs_perm__require(&by, db, CS_CAP_CONFIG_WRITE)) < 0 || (rc = cs_db__begin(db)) < 0)
         return rc;
     return cs_db__end(db, cs_store__setting_set(db, s->name, value));
 }

@@ -33,14 +33,16 @@ static const cs_name metric_names[] = {
     {CS_SLA_RESOLUTION, "resolution"},
 };
 static const cs_name condition_names[] = {
-    {CS_SLA_COND_CHANNEL_KIND, "channel_kind"}, {CS_SLA_COND_PRIORITY, "priority"},
-    {CS_SLA_COND_TYPE, "type"},                 {CS_SLA_COND_ORGANIZATION, "organization"},
-    {CS_SLA_COND_TAG, "tag"},                   {CS_SLA_COND_PUBLIC_CHANNEL, "public_channel"},
+    {CS_SLA_COND_CHANNEL_KIND, "channel_kind"},
+    {CS_SLA_COND_PRIORITY, "priority"},
+    {CS_SLA_COND_TYPE, "type"},
+    {CS_SLA_COND_ORGANIZATION, "organization"},
+    {CS_SLA_COND_TAG, "tag"},
+    {CS_SLA_COND_PUBLIC_CHANNEL, "public_channel"},
 };
 static const cs_name state_names[] = {
-    {CS_SLA_ACTIVE, "active"},       {CS_SLA_PAUSED, "paused"},
-    {CS_SLA_FULFILLED, "fulfilled"}, {CS_SLA_CANCELLED, "cancelled"},
-    {CS_SLA_BREACHED, "breached"},
+    {CS_SLA_ACTIVE, "active"},       {CS_SLA_PAUSED, "paused"},     {CS_SLA_FULFILLED, "fulfilled"},
+    {CS_SLA_CANCELLED, "cancelled"}, {CS_SLA_BREACHED, "breached"},
 };
 static const cs_name event_names[] = {
     {CS_SLA_EVENT_APPLIED, "applied"},     {CS_SLA_EVENT_STARTED, "started"},
@@ -172,11 +174,13 @@ static int check_condition(const cs_sla_condition *c, size_t i)
     default: /* tag */
         ok = c->text && *c->text && strlen(c->text) <= CS_TAG_MAX && !strchr(c->text, ',') &&
              cs_utf8__valid(c->text, strlen(c->text));
-        return ok ? CS_OK : cs_error__inval(field, "%s: \"%.64s\" is not a tag", field,
-                                            c->text ? c->text : "");
+        return ok ? CS_OK
+                  : cs_error__inval(field, "%s: \"%.64s\" is not a tag", field,
+                                    c->text ? c->text : "");
     }
-    return ok ? CS_OK : cs_error__inval(field, "%s: %lld is not valid for a %s condition", field,
-                                        (long long)c->value, cs_sla_condition_kind_name(c->kind));
+    return ok ? CS_OK
+              : cs_error__inval(field, "%s: %lld is not valid for a %s condition", field,
+                                (long long)c->value, cs_sla_condition_kind_name(c->kind));
 }
 
 static int check_target(const cs_sla_target *v, size_t i)
@@ -193,14 +197,17 @@ static int check_target(const cs_sla_target *v, size_t i)
         return cs_error__inval(FIELD("seconds"), "%s: %lld is not between 1 second and 365 days",
                                field, (long long)t->seconds);
     if (t->business != 0 && t->business != 1)
-        return cs_error__inval(FIELD("business"), "%s must be 0 or 1, not %d", field,
-                               t->business);
+        return cs_error__inval(FIELD("business"), "%s must be 0 or 1, not %d", field, t->business);
     if (t->business && t->calendar_id <= 0)
-        return cs_error__inval(FIELD("calendar_id"), "%s: a business-time target needs a "
-                               "calendar", field);
+        return cs_error__inval(FIELD("calendar_id"),
+                               "%s: a business-time target needs a "
+                               "calendar",
+                               field);
     if (!t->business && t->calendar_id)
-        return cs_error__inval(FIELD("calendar_id"), "%s: only business-time targets take a "
-                               "calendar", field);
+        return cs_error__inval(FIELD("calendar_id"),
+                               "%s: only business-time targets take a "
+                               "calendar",
+                               field);
     for (size_t j = 0; j < i; j++)
         if (v[j].metric == t->metric && v[j].priority == t->priority)
             return cs_error__inval(FIELD("priority"), "%s: a second %s target for priority %s",
@@ -327,8 +334,7 @@ static int name_taken(int rc, const char *name)
     return rc;
 }
 
-static int policy_create(int64_t *id, cs_db *db, const cs_actor *by,
-                         const cs_sla_policy_fields *f)
+static int policy_create(int64_t *id, cs_db *db, const cs_actor *by, const cs_sla_policy_fields *f)
 {
     cs_sla_policy_fields row = *f;
     int rc;
@@ -366,8 +372,7 @@ int cs_sla_policy_create(int64_t *id, cs_db *db, const cs_sla_policy_fields *fie
     return rc;
 }
 
-static int policy_update(cs_db *db, const cs_actor *by, int64_t id,
-                         const cs_sla_policy_fields *f)
+static int policy_update(cs_db *db, const cs_actor *by, int64_t id, const cs_sla_policy_fields *f)
 {
     cs_sla_policy_fields row = *f;
     int rc;
@@ -441,8 +446,7 @@ int cs_sla_policy_lookup(cs_sla_policy **out, cs_db *db, int64_t id)
     }
     policies_free(v, n);
     if (!*out)
-        return cs_error__set(CS_ENOTFOUND, "id", "SLA policy %lld does not exist",
-                             (long long)id);
+        return cs_error__set(CS_ENOTFOUND, "id", "SLA policy %lld does not exist", (long long)id);
     return CS_OK;
 }
 
@@ -625,11 +629,11 @@ static size_t clock_due(cs_sla__event *out, const struct ctx *x, int metric)
     if (!c->exists || c->state != CS_SLA_ACTIVE)
         return 0;
     if (c->warn_at && c->warn_at <= x->now && !c->warned_at)
-        out[n++] = (cs_sla__event){x->ticket_id, c->policy_id, metric, CS_SLA_EVENT_WARNED,
-                                   c->warn_at, c->target_at};
+        out[n++] = (cs_sla__event){x->ticket_id,        c->policy_id, metric,
+                                   CS_SLA_EVENT_WARNED, c->warn_at,   c->target_at};
     if (c->target_at && c->target_at <= x->now && !c->breached_at)
-        out[n++] = (cs_sla__event){x->ticket_id, c->policy_id, metric, CS_SLA_EVENT_BREACHED,
-                                   c->target_at, c->target_at};
+        out[n++] = (cs_sla__event){x->ticket_id,          c->policy_id, metric,
+                                   CS_SLA_EVENT_BREACHED, c->target_at, c->target_at};
     return n;
 }
 
@@ -708,8 +712,8 @@ static int clock_compute(struct ctx *x, cs_sla__clock *c)
     if (c->state != CS_SLA_ACTIVE)
         return CS_OK;
     if ((rc = clock_add(&c->target_at, x->db, c, c->resumed_at, c->target - c->elapsed)) < 0 ||
-        (rc = clock_add(&c->warn_at, x->db, c, c->resumed_at,
-                        c->target * pct / 100 - c->elapsed)) < 0)
+        (rc = clock_add(&c->warn_at, x->db, c, c->resumed_at, c->target * pct / 100 - c->elapsed)) <
+            0)
         return rc;
     /* A deadline moved into the future (a longer target) is warned and breached anew. */
     if (c->target_at > x->now)
@@ -1419,7 +1423,7 @@ struct cs_sla_queue_iter {
     struct id_set given;
     const cs_sla_queue_item *rows; /* the last page read, owned by q */
     size_t n, pos;
-    cs_sla_queue_item current;     /* what cs_sla_queue_next() lent out last */
+    cs_sla_queue_item current; /* what cs_sla_queue_next() lent out last */
 };
 
 void cs_sla_queue_iter_free(cs_sla_queue_iter *it)

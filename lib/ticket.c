@@ -238,8 +238,10 @@ static int check_assignee(cs_db *db, int64_t id)
     if (!active)
         return cs_error__inval("assignee_id", "agent %lld is inactive", (long long)id);
     if (role == CS_ROLE_LIGHT)
-        return cs_error__inval("assignee_id", "agent %lld is a light agent and cannot be "
-                                              "assigned tickets", (long long)id);
+        return cs_error__inval("assignee_id",
+                               "agent %lld is a light agent and cannot be "
+                               "assigned tickets",
+                               (long long)id);
     return CS_OK;
 }
 
@@ -451,8 +453,8 @@ static int update_texts(cs_db *db, const cs_actor *by, cs_ticket *t, const cs_ti
         t->subject = s;
     }
     if (f->custom_json) {
-        if ((rc = cs_custom__check(&custom, db, by, CS_CUSTOM_TICKET, "custom",
-                                   f->custom_json)) < 0 ||
+        if ((rc = cs_custom__check(&custom, db, by, CS_CUSTOM_TICKET, "custom", f->custom_json)) <
+                0 ||
             (rc = audit_change(db, by, t, "custom", t->custom, custom)) < 0)
             goto out;
         cs_mem__free(t->custom);
@@ -509,7 +511,7 @@ int cs_ticket__update(cs_db *db, const cs_actor *by, int64_t id, const cs_ticket
         goto out;
     if ((rc = cs_store__ticket_update(db, t)) == CS_OK)
         rc = cs_react__note(db, id, old_status != t->status ? CS_REACT__STATUS : CS_REACT__FIELDS,
-                               0);
+                            0);
 out:
     cs_ticket_free(t);
     return rc;
@@ -539,17 +541,17 @@ static int merge(cs_db *db, const cs_actor *by, int64_t target_id, int64_t sourc
         (rc = cs_ticket__lookup(&source, db, by, CS_CAP_TICKET_WRITE, source_id, "source_id")) < 0)
         goto out;
     if (target->customer_id != source->customer_id) {
-        rc = cs_error__set(CS_ECONFLICT, "source_id", "tickets #%lld and #%lld belong to "
-                           "different customers", (long long)target->number,
-                           (long long)source->number);
+        rc = cs_error__set(CS_ECONFLICT, "source_id",
+                           "tickets #%lld and #%lld belong to "
+                           "different customers",
+                           (long long)target->number, (long long)source->number);
         goto out;
     }
     if (target->status == CS_STATUS_CLOSED || source->status == CS_STATUS_CLOSED) {
-        rc = cs_error__set(CS_ECONFLICT, target->status == CS_STATUS_CLOSED ? "target_id"
-                                                                             : "source_id",
-                           "ticket #%lld is closed",
-                           (long long)(target->status == CS_STATUS_CLOSED ? target->number
-                                                                          : source->number));
+        rc = cs_error__set(
+            CS_ECONFLICT, target->status == CS_STATUS_CLOSED ? "target_id" : "source_id",
+            "ticket #%lld is closed",
+            (long long)(target->status == CS_STATUS_CLOSED ? target->number : source->number));
         goto out;
     }
     /* The messages' rows follow through their store: the message module sits above tickets
@@ -565,9 +567,8 @@ static int merge(cs_db *db, const cs_actor *by, int64_t target_id, int64_t sourc
         (rc = cs_store__ticket_update(db, target)) < 0 ||
         (rc = cs_react__note(db, source_id, CS_REACT__STATUS, 0)) < 0)
         goto out;
-    if ((rc = cs_audit__record(db, by, "ticket", source_id, source_id, source->customer_id,
-                               "merge", "merged_into", NULL, cs_int__text(a, target_id, false))) <
-        0)
+    if ((rc = cs_audit__record(db, by, "ticket", source_id, source_id, source->customer_id, "merge",
+                               "merged_into", NULL, cs_int__text(a, target_id, false))) < 0)
         goto out;
     rc = cs_audit__record(db, by, "ticket", target_id, target_id, target->customer_id, "merge",
                           "merged_from", NULL, cs_int__text(a, source_id, false));
@@ -690,8 +691,7 @@ static int check_filter(const cs_ticket_filter *f)
         return cs_error__inval("filter", "filter version %u is not %d", f->version,
                                CS_TICKET_FILTER_VERSION);
     if (f->statuses & ~(unsigned)0x7E)
-        return cs_error__inval("statuses", "statuses 0x%x names an unknown status",
-                               f->statuses);
+        return cs_error__inval("statuses", "statuses 0x%x names an unknown status", f->statuses);
     if (f->order != CS_ORDER_ID_ASC && f->order != CS_ORDER_ID_DESC)
         return cs_error__inval("order", "unknown order %d", f->order);
     if (f->tag && !*f->tag)

@@ -64,8 +64,8 @@ int cs_check__text(const char *field, const char *value, size_t max, bool requir
     }
     len = strlen(value);
     if (len > max)
-        return cs_error__inval(field, "%s is %zu bytes long, at most %zu are allowed", field,
-                               len, max);
+        return cs_error__inval(field, "%s is %zu bytes long, at most %zu are allowed", field, len,
+                               max);
     if (!cs_utf8__valid(value, len))
         return cs_error__inval(field, "%s is not valid UTF-8", field);
     return CS_OK;
@@ -95,8 +95,8 @@ int cs_check__email(const char *field, const char *value)
     const char *at = strchr(value, '@');
 
     if (!at || at == value || !at[1] || strchr(at + 1, '@'))
-        return cs_error__inval(field, "%s \"%s\" is not an address like anna@shop.example",
-                               field, value);
+        return cs_error__inval(field, "%s \"%s\" is not an address like anna@shop.example", field,
+                               value);
     for (const char *p = value; *p; p++)
         if ((unsigned char)*p <= ' ' || *p == 0x7f)
             return cs_error__inval(field, "%s \"%s\" contains white space", field, value);
@@ -159,8 +159,8 @@ int cs_strv__from_tags(cs_strv *out, const char *field, const char *const *tags,
             break;
         for (const char *p = tags[i]; *p; p++)
             if ((unsigned char)*p < 0x20 || *p == ',') {
-                rc = cs_error__inval(name, "%s \"%s\" contains a comma or control character",
-                                     name, tags[i]);
+                rc = cs_error__inval(name, "%s \"%s\" contains a comma or control character", name,
+                                     tags[i]);
                 break;
             }
         if (rc == CS_OK)
@@ -308,8 +308,8 @@ int cs_time__parse(cs_time *out, const char *field, const char *text)
     int y, mo, d, h = 0, mi = 0, s = 0, oh = 0, om = 0, sign = 1;
     const char *p = text;
 
-    if (!p || !digits(&p, 4, &y) || !expect(&p, '-') || !digits(&p, 2, &mo) ||
-        !expect(&p, '-') || !digits(&p, 2, &d) || !cs_calendar__valid_date(y, mo, d))
+    if (!p || !digits(&p, 4, &y) || !expect(&p, '-') || !digits(&p, 2, &mo) || !expect(&p, '-') ||
+        !digits(&p, 2, &d) || !cs_calendar__valid_date(y, mo, d))
         goto bad;
     if (expect(&p, 'T') || expect(&p, ' ')) {
         if (!hours_minutes(&p, 23, &h, &mi) || (expect(&p, ':') && !(digits(&p, 2, &s) && s <= 60)))
@@ -328,8 +328,9 @@ int cs_time__parse(cs_time *out, const char *field, const char *text)
            sign * (oh * 3600 + om * 60);
     return CS_OK;
 bad:
-    return cs_error__inval(field, "%s \"%s\" is not an ISO 8601 time such as "
-                                  "2026-03-02T09:00:00Z",
+    return cs_error__inval(field,
+                           "%s \"%s\" is not an ISO 8601 time such as "
+                           "2026-03-02T09:00:00Z",
                            field, text ? text : "(null)");
 }
 

@@ -15,4 +15,3 @@ const char *cs_version(int *major, int *minor, int *patch)
         *patch = CS_VERSION_PATCH;
     return CS_VERSION_STRING;
 }
-

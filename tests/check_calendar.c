@@ -27,12 +27,12 @@ static cs_calendar *cal_json(const char *json)
 }
 
 #define OFFICE_HOURS "[[\"08:00\",\"12:00\"],[\"13:00\",\"18:00\"]]"
-#define OFFICE_WEEK                                                                            \
-    "\"hours\":{\"mon\":" OFFICE_HOURS ",\"tue\":" OFFICE_HOURS ",\"wed\":" OFFICE_HOURS         \
+#define OFFICE_WEEK                                                                                \
+    "\"hours\":{\"mon\":" OFFICE_HOURS ",\"tue\":" OFFICE_HOURS ",\"wed\":" OFFICE_HOURS           \
     ",\"thu\":" OFFICE_HOURS ",\"fri\":" OFFICE_HOURS "}"
 #define ALL_DAY "[[\"00:00\",\"24:00\"]]"
-#define ALL_WEEK                                                                               \
-    "\"hours\":{\"mon\":" ALL_DAY ",\"tue\":" ALL_DAY ",\"wed\":" ALL_DAY ",\"thu\":" ALL_DAY    \
+#define ALL_WEEK                                                                                   \
+    "\"hours\":{\"mon\":" ALL_DAY ",\"tue\":" ALL_DAY ",\"wed\":" ALL_DAY ",\"thu\":" ALL_DAY      \
     ",\"fri\":" ALL_DAY ",\"sat\":" ALL_DAY ",\"sun\":" ALL_DAY "}"
 
 static cs_calendar *office(const char *zone)
@@ -242,7 +242,8 @@ START_TEST(dst_window_in_the_gap_and_the_repeat)
     cs_calendar_free(cal);
 
     /* New York, Sunday 01:00-03:00: 01:00-02:00 happens twice, all of it open. */
-    cal = cal_json("{\"timezone\":\"America/New_York\",\"hours\":{\"sun\":[[\"01:00\",\"03:00\"]]}}");
+    cal =
+        cal_json("{\"timezone\":\"America/New_York\",\"hours\":{\"sun\":[[\"01:00\",\"03:00\"]]}}");
     ck_assert_int_eq(between(cal, at(2026, 11, 1, 0, 0, -4), at(2026, 11, 1, 12, 0, -5)), 3 * H);
     ck_assert_int_eq(between(cal, at(2026, 3, 8, 0, 0, -5), at(2026, 3, 8, 12, 0, -4)), 1 * H);
     cs_calendar_free(cal);
@@ -255,8 +256,8 @@ START_TEST(holidays_whole_partial_yearly)
     ck_assert_ok(cs_calendar_add_holiday(cal, 2026, 3, 4, 0, CS_CALENDAR_DAY));
     ck_assert_ok(cs_calendar_add_holiday(cal, 2026, 3, 5, 10 * H, CS_CALENDAR_DAY));
     ck_assert_ok(cs_calendar_add_holiday(cal, CS_CALENDAR_EVERY_YEAR, 1, 1, 0, CS_CALENDAR_DAY));
-    ck_assert_ok(cs_calendar_add_holiday(cal, CS_CALENDAR_EVERY_YEAR, 12, 24, 12 * H,
-                                         CS_CALENDAR_DAY));
+    ck_assert_ok(
+        cs_calendar_add_holiday(cal, CS_CALENDAR_EVERY_YEAR, 12, 24, 12 * H, CS_CALENDAR_DAY));
     const struct add_case cases[] = {
         {"over a whole holiday", at(2026, 3, 3, 17, 0, 1), 2 * H, at(2026, 3, 5, 9, 0, 1)},
         {"into a partial holiday", at(2026, 3, 5, 9, 0, 1), 2 * H, at(2026, 3, 6, 9, 0, 1)},
@@ -297,8 +298,9 @@ END_TEST
 /* Saturday 22:00 to Sunday 02:00, and Friday 00:00-24:00 touching Thursday 20:00-24:00. */
 START_TEST(midnight_windows)
 {
-    cs_calendar *cal = cal_json("{\"timezone\":\"UTC\",\"hours\":{\"sat\":[[\"22:00\",\"26:00\"]],"
-                                "\"thu\":[[\"20:00\",\"24:00\"]],\"fri\":[[\"00:00\",\"24:00\"]]}}");
+    cs_calendar *cal =
+        cal_json("{\"timezone\":\"UTC\",\"hours\":{\"sat\":[[\"22:00\",\"26:00\"]],"
+                 "\"thu\":[[\"20:00\",\"24:00\"]],\"fri\":[[\"00:00\",\"24:00\"]]}}");
     cs_time t = -1;
 
     ck_assert_int_eq(is_open(cal, at(2026, 3, 8, 1, 0, 0)), 1);
@@ -489,7 +491,8 @@ START_TEST(json_errors_name_the_field)
         {"{\"timezone\":\"UTC\",\"hours\":{\"tue\":[[\"08:00\",\"49:00\"]]}}", "hours.tue[0]",
          "49:00"},
         {"{\"timezone\":\"UTC\",\"holidays\":{}}", "holidays", "array"},
-        {"{\"timezone\":\"UTC\",\"holidays\":[{\"date\":\"2026-12-25\"},{\"date\":\"2026-02-30\"}]}",
+        {"{\"timezone\":\"UTC\",\"holidays\":[{\"date\":\"2026-12-25\"},{\"date\":\"2026-02-30\"}]"
+         "}",
          "holidays[1].date", "2026-02-30"},
         {"{\"timezone\":\"UTC\",\"holidays\":[{\"date\":\"25.12.2026\"}]}", "holidays[0].date",
          "YYYY-MM-DD"},
@@ -530,18 +533,17 @@ END_TEST
 START_TEST(ics_import)
 {
     static const char ics[] =
-        ICS_HEAD
-        "BEGIN:VEVENT\r\nUID:1\r\nSUMMARY:Easter Monday\r\n"
-        "DTSTART;VALUE=DATE:20260406\r\nDTEND;VALUE=DATE:20260407\r\nEND:VEVENT\r\n"
-        "BEGIN:VEVENT\r\nUID:2\r\nSUMMARY:Works outing\r\n"
-        "DTSTART;VALUE=DATE:20260505\r\nDTEND;VALUE=DATE:20260508\r\nEND:VEVENT\r\n"
-        "BEGIN:VEVENT\r\nUID:3\r\nSUMMARY:All hands\r\n"
-        "DTSTART;TZID=America/New_York:20260610T080000\r\n"
-        "DTEND;TZID=America/New_York:20260610T100000\r\nEND:VEVENT\r\n"
-        "BEGIN:VEVENT\r\nUID:4\r\nSUMMARY:Christmas\r\n"
-        "DTSTART;VALUE=DATE:20251225\r\nRRULE:FREQ=YEARLY\r\nEND:VEVENT\r\n"
-        "BEGIN:VEVENT\r\nUID:5\r\nSUMMARY:Maintenance\r\n"
-        "DTSTART:20260702T150000Z\r\nDTEND:20260702T160000Z\r\nEND:VEVENT\r\n" ICS_TAIL;
+        ICS_HEAD "BEGIN:VEVENT\r\nUID:1\r\nSUMMARY:Easter Monday\r\n"
+                 "DTSTART;VALUE=DATE:20260406\r\nDTEND;VALUE=DATE:20260407\r\nEND:VEVENT\r\n"
+                 "BEGIN:VEVENT\r\nUID:2\r\nSUMMARY:Works outing\r\n"
+                 "DTSTART;VALUE=DATE:20260505\r\nDTEND;VALUE=DATE:20260508\r\nEND:VEVENT\r\n"
+                 "BEGIN:VEVENT\r\nUID:3\r\nSUMMARY:All hands\r\n"
+                 "DTSTART;TZID=America/New_York:20260610T080000\r\n"
+                 "DTEND;TZID=America/New_York:20260610T100000\r\nEND:VEVENT\r\n"
+                 "BEGIN:VEVENT\r\nUID:4\r\nSUMMARY:Christmas\r\n"
+                 "DTSTART;VALUE=DATE:20251225\r\nRRULE:FREQ=YEARLY\r\nEND:VEVENT\r\n"
+                 "BEGIN:VEVENT\r\nUID:5\r\nSUMMARY:Maintenance\r\n"
+                 "DTSTART:20260702T150000Z\r\nDTEND:20260702T160000Z\r\nEND:VEVENT\r\n" ICS_TAIL;
     cs_calendar *cal = office("Europe/Berlin");
     size_t added = 0;
 
@@ -566,7 +568,8 @@ START_TEST(ics_import)
     ck_assert_rc(cs_calendar_import_ics(&added, cal, "this is not iCalendar"), CS_EINVAL);
     ck_assert_field("ics");
     ck_assert_rc(cs_calendar_import_ics(&added, cal,
-                                        ICS_HEAD "BEGIN:VEVENT\r\nUID:6\r\nDTSTART;VALUE=DATE:"
+                                        ICS_HEAD
+                                        "BEGIN:VEVENT\r\nUID:6\r\nDTSTART;VALUE=DATE:"
                                         "20260101\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:7\r\n"
                                         "SUMMARY:No start\r\nEND:VEVENT\r\n" ICS_TAIL),
                  CS_EINVAL);
@@ -667,8 +670,8 @@ END_TEST
 /* Our offset table against the system's zdump, for every change in 2026. */
 START_TEST(offsets_match_zdump)
 {
-    static const char *const zones[] = {"Europe/Berlin", "America/New_York", "Australia/Sydney",
-                                        "Asia/Kolkata", "America/Sao_Paulo", "Pacific/Chatham"};
+    static const char *const zones[] = {"Europe/Berlin", "America/New_York",  "Australia/Sydney",
+                                        "Asia/Kolkata",  "America/Sao_Paulo", "Pacific/Chatham"};
     static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
     int checked = 0;
 
@@ -685,8 +688,8 @@ START_TEST(offsets_match_zdump)
             int d, h, mi, s, y;
             long gmtoff;
             const char *g = strstr(line, "gmtoff=");
-            if (!g || sscanf(strchr(line, ' ') + 2, "%*s %3s %d %d:%d:%d %d", mon, &d, &h, &mi,
-                             &s, &y) != 6)
+            if (!g || sscanf(strchr(line, ' ') + 2, "%*s %3s %d %d:%d:%d %d", mon, &d, &h, &mi, &s,
+                             &y) != 6)
                 continue;
             gmtoff = strtol(g + 7, NULL, 10);
             cs_time t = at(y, (int)(strstr(months, mon) - months) / 3 + 1, d, h, mi, 0) + s;

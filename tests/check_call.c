@@ -41,8 +41,7 @@ START_TEST(errors_are_json)
     assert_error(call(db, "versi\xff\xff\x02on", "{}", CS_EINVAL), "EINVAL", "method");
     assert_error(call(db, "ticket.get", "{\"id\": ", CS_EINVAL), "EINVAL", "request");
     assert_error(call(db, "ticket.get", "[1, 2]", CS_EINVAL), "EINVAL", "request");
-    assert_error(call(db, "ticket.get", "{\"id\": 1, \"id\": 2}", CS_EINVAL), "EINVAL",
-                 "request");
+    assert_error(call(db, "ticket.get", "{\"id\": 1, \"id\": 2}", CS_EINVAL), "EINVAL", "request");
     assert_error(call(db, "ticket.get", "{\"id\": \"one\"}", CS_EINVAL), "EINVAL", "id");
     assert_error(call(db, "ticket.get", "{\"id\": -4}", CS_EINVAL), "EINVAL", "id");
     assert_error(call(db, "ticket.get", "{\"id\": 1, \"extra\": true}", CS_EINVAL), "EINVAL",
@@ -51,8 +50,8 @@ START_TEST(errors_are_json)
     assert_error(call(db, "customer.create", "{\"name\": 7}", CS_EINVAL), "EINVAL", "name");
     assert_error(call(db, "customer.create", "{\"name\": \"x\", \"tags\": [1]}", CS_EINVAL),
                  "EINVAL", "tags");
-    assert_error(call(db, "ticket.list", "{\"created_from\": \"yesterday\"}", CS_EINVAL),
-                 "EINVAL", "created_from");
+    assert_error(call(db, "ticket.list", "{\"created_from\": \"yesterday\"}", CS_EINVAL), "EINVAL",
+                 "created_from");
     assert_error(call(db, "ticket.list", "{\"status\": [\"nope\"]}", CS_EINVAL), "EINVAL",
                  "status");
     assert_error(call(db, "ticket.list", "{\"limit\": 0}", CS_EINVAL), "EINVAL", "limit");
@@ -109,16 +108,21 @@ START_TEST(flow_through_json)
     json_t *o;
 
     json_decref(call(db, "channel.create", "{\"kind\": \"email\", \"name\": \"Mail\"}", CS_OK));
-    o = call(db, "ingest", "{\"channel_id\": 1, \"sender\": \"a@b.example\", \"body\": \"hi\","
-                           " \"subject\": \"Hallo\", \"external_id\": \"<1@b>\"}", CS_OK);
+    o = call(db, "ingest",
+             "{\"channel_id\": 1, \"sender\": \"a@b.example\", \"body\": \"hi\","
+             " \"subject\": \"Hallo\", \"external_id\": \"<1@b>\"}",
+             CS_OK);
     ck_assert(json_is_true(json_object_get(o, "created")));
     ck_assert_str_eq(json_string_value(json_object_get(o, "thread")), "new");
     json_decref(o);
-    o = call(db, "ticket.update", "{\"id\": 1, \"assignee_id\": null, \"tags\": [\"b\", \"a\"],"
-                                  " \"custom\": {\"z\": 1, \"a\": {\"b\": 2}}}", CS_OK);
+    o = call(db, "ticket.update",
+             "{\"id\": 1, \"assignee_id\": null, \"tags\": [\"b\", \"a\"],"
+             " \"custom\": {\"z\": 1, \"a\": {\"b\": 2}}}",
+             CS_OK);
     ck_assert_int_eq(json_array_size(json_object_get(o, "tags")), 2);
-    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(json_object_get(o,
-                     "custom"), "a"), "b")), 2);
+    ck_assert_int_eq(json_integer_value(
+                         json_object_get(json_object_get(json_object_get(o, "custom"), "a"), "b")),
+                     2);
     json_decref(o);
     o = call(db, "ticket.list", "{\"created_from\": \"2026-03-02T10:00:00+01:00\"}", CS_OK);
     ck_assert_int_eq(json_array_size(json_object_get(o, "tickets")), 1);
@@ -140,10 +144,14 @@ END_TEST
 /* ISO 8601 times name real instants: no 30 February, no hour 24, no signs inside. */
 START_TEST(impossible_dates_are_refused)
 {
-    static const char *const bad[] = {"2026-02-30",           "2026-02-29T10:00:00Z",
-                                      "2026-04-31T00:00:00Z", "2026-03-02T24:00:00Z",
-                                      "2026-03-02T-1:00Z",    "+026-03-02",
-                                      "2026-3-02",            "2026-03-02T09:00:00+1:00"};
+    static const char *const bad[] = {"2026-02-30",
+                                      "2026-02-29T10:00:00Z",
+                                      "2026-04-31T00:00:00Z",
+                                      "2026-03-02T24:00:00Z",
+                                      "2026-03-02T-1:00Z",
+                                      "+026-03-02",
+                                      "2026-3-02",
+                                      "2026-03-02T09:00:00+1:00"};
     cs_db *db = t_open_memory();
     char req[96];
 
@@ -188,8 +196,7 @@ END_TEST
 START_TEST(calendar_add_names_huge_seconds)
 {
     cs_db *db = t_open_memory();
-    static const char *const huge[] = {"9223372036854775807", "-9223372036854775807",
-                                       "4133894400"};
+    static const char *const huge[] = {"9223372036854775807", "-9223372036854775807", "4133894400"};
     char req[256];
 
     for (size_t i = 0; i < CS_ARRAY_SIZE(huge); i++) {
@@ -211,8 +218,9 @@ START_TEST(call_allocation_failures)
     for (long n = 1; n < 500; n++) {
         char *resp = NULL;
         cs_mem__fail_after(n);
-        int rc = cs_call(&resp, db, "ingest", "{\"channel_id\": 1, \"sender\": \"a@b.example\","
-                                              " \"body\": \"hi\", \"external_id\": \"<x@y>\"}");
+        int rc = cs_call(&resp, db, "ingest",
+                         "{\"channel_id\": 1, \"sender\": \"a@b.example\","
+                         " \"body\": \"hi\", \"external_id\": \"<x@y>\"}");
         cs_mem__fail_after(0);
         cs_str_free(resp);
         if (rc == CS_OK)

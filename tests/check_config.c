@@ -18,7 +18,7 @@
 
 #define ck_assert_unchanged(db, before)                                                            \
     do {                                                                                           \
-        char *after_ = t_snapshot(db);                                                               \
+        char *after_ = t_snapshot(db);                                                             \
         ck_assert_str_eq(after_, (before));                                                        \
         free(after_);                                                                              \
     } while (0)
@@ -122,8 +122,7 @@ static int64_t create_agent(cs_db *db, const char *name, const char *email)
 }
 
 /* A cs_call request that must fail with CS_EINVAL naming `field`. */
-static void assert_json_error(cs_db *db, const char *method, const char *request,
-                              const char *field)
+static void assert_json_error(cs_db *db, const char *method, const char *request, const char *field)
 {
     char *resp = NULL;
     ck_assert_rc(cs_call(&resp, db, method, request), CS_EINVAL);
@@ -666,8 +665,8 @@ END_TEST
 /* An email channel's address is where replies come from: it must be an address. */
 START_TEST(email_channel_address_needs_an_at)
 {
-    static const char *const bad[] = {"support", "@shop.example", "support@", "a@b@c",
-                                      "sup port@shop.example", " support@shop.example"};
+    static const char *const bad[] = {"support", "@shop.example",         "support@",
+                                      "a@b@c",   "sup port@shop.example", " support@shop.example"};
     cs_db *db = t_open_memory();
     int64_t id = create_channel(db, CS_CHANNEL_EMAIL, "Mail"), out = 0;
     cs_channel_fields f = CS_CHANNEL_FIELDS_INIT;

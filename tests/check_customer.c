@@ -1115,8 +1115,8 @@ START_TEST(permission_matrix)
             } else {
                 /* A customer looking for another customer finds nobody; everything else
                  * that is not allowed is refused as such. */
-                bool hidden = a >= A_SELF && (op == OP_LOOKUP_SELF || op == OP_LOOKUP_OTHER ||
-                                              op == OP_FIND);
+                bool hidden =
+                    a >= A_SELF && (op == OP_LOOKUP_SELF || op == OP_LOOKUP_OTHER || op == OP_FIND);
                 ck_assert_msg(rc == (hidden ? CS_ENOTFOUND : CS_EPERM),
                               "actor %d op %d returned %d", a, op, rc);
                 ck_assert_unchanged(db, before);

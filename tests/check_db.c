@@ -175,7 +175,9 @@ START_TEST(migrations_in_order)
         {"0003-c", "CREATE TABLE c (z INTEGER); INSERT INTO b VALUES (2);"},
     };
     static const cs_migration broken[] = {
-        {"0001-a", ""}, {"0002-b", ""}, {"0003-c", ""},
+        {"0001-a", ""},
+        {"0002-b", ""},
+        {"0003-c", ""},
         {"0004-d", "CREATE TABLE d (w INTEGER); INSERT INTO nowhere VALUES (1);"},
     };
     cs_db *db = t_open_memory();
@@ -190,8 +192,10 @@ START_TEST(migrations_in_order)
     ck_assert_int_eq(cs_db_schema_version(db), 3);
     ck_assert_ok(cs_db__migrate(db, second, 3)); /* idempotent */
 
-    ck_assert_int_eq(sqlite3_prepare_v2(db->sql, "SELECT (SELECT count(*) FROM a), "
-                     "(SELECT count(*) FROM b), (SELECT count(*) FROM c)", -1, &st, NULL),
+    ck_assert_int_eq(sqlite3_prepare_v2(db->sql,
+                                        "SELECT (SELECT count(*) FROM a), "
+                                        "(SELECT count(*) FROM b), (SELECT count(*) FROM c)",
+                                        -1, &st, NULL),
                      SQLITE_OK);
     ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
     ck_assert_int_eq(sqlite3_column_int(st, 0), 1);
@@ -202,8 +206,11 @@ START_TEST(migrations_in_order)
     /* A failing migration leaves nothing half-applied and names itself. */
     ck_assert_rc(cs_db__migrate(db, broken, 4), CS_EDB);
     ck_assert_ptr_nonnull(strstr(cs_error_last()->message, "0004-d"));
-    ck_assert_int_eq(sqlite3_prepare_v2(db->sql, "SELECT count(*) FROM sqlite_schema "
-                     "WHERE name = 'd'", -1, &st, NULL), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_prepare_v2(db->sql,
+                                        "SELECT count(*) FROM sqlite_schema "
+                                        "WHERE name = 'd'",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
     ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
     ck_assert_int_eq(sqlite3_column_int(st, 0), 0);
     sqlite3_finalize(st);
@@ -338,9 +345,9 @@ END_TEST
 
 START_TEST(error_texts)
 {
-    static const int all[] = {CS_OK, CS_ERROR, CS_ENOTFOUND, CS_EEXISTS, CS_EINVAL,
-                              CS_ECONFLICT, CS_EPERM, CS_EBUSY, CS_ENOMEM, CS_EDB,
-                              CS_EVERSION, CS_ITEROVER, CS_EREADONLY};
+    static const int all[] = {CS_OK,        CS_ERROR,    CS_ENOTFOUND, CS_EEXISTS, CS_EINVAL,
+                              CS_ECONFLICT, CS_EPERM,    CS_EBUSY,     CS_ENOMEM,  CS_EDB,
+                              CS_EVERSION,  CS_ITEROVER, CS_EREADONLY};
     for (size_t i = 0; i < CS_ARRAY_SIZE(all); i++) {
         ck_assert_str_ne(cs_strerror(all[i]), "unknown error");
         for (size_t j = 0; j < i; j++)
@@ -557,7 +564,7 @@ END_TEST
 
 /* Iterators and writes ---------------------------------------------------------------- */
 
-#define ITER_ROWS 250  /* more than two pages of every iterator */
+#define ITER_ROWS 250   /* more than two pages of every iterator */
 #define ITER_BIG 300000 /* every 50th message body: pages of messages are bounded in bytes too */
 
 /* Handle a iterates and writes, handle b writes in between. What the writes touch stays out
@@ -610,8 +617,8 @@ static void fill_iter_fixture(cs_db *db)
         }
         t_message(db, fx.ticket, CS_ACTOR_CUSTOMER, first,
                   i % 4 ? CS_VISIBILITY_PUBLIC : CS_VISIBILITY_INTERNAL, i % 50 ? "small" : big);
-        ck_assert_ok(cs_audit__record(db, &cs_actor__system, "ticket", fx.ticket, fx.ticket,
-                                      first, "update", "priority", "1", "2"));
+        ck_assert_ok(cs_audit__record(db, &cs_actor__system, "ticket", fx.ticket, fx.ticket, first,
+                                      "update", "priority", "1", "2"));
     }
     fx.scratch = t_ticket(db, first, "Written by a");
     t_sql_int(db, "UPDATE ticket SET status = 1 WHERE id = (SELECT max(id) FROM ticket)");
@@ -757,8 +764,10 @@ START_TEST(ticket_iter_lets_writes_through)
     f.tag = "listed";
     f.order = CS_ORDER_ID_DESC;
     ck_assert_ok(cs_ticket_iter_new(&it, fx.a, &f));
-    walk(next_ticket, it, "SELECT ticket_id FROM ticket_tag WHERE tag = 'listed'"
-                          " ORDER BY ticket_id DESC", 0);
+    walk(next_ticket, it,
+         "SELECT ticket_id FROM ticket_tag WHERE tag = 'listed'"
+         " ORDER BY ticket_id DESC",
+         0);
     cs_ticket_iter_free(it);
 
     /* A start and a limit that span pages. */
@@ -767,8 +776,10 @@ START_TEST(ticket_iter_lets_writes_through)
     f.after = fx.ticket + 10;
     f.limit = 130;
     ck_assert_ok(cs_ticket_iter_new(&it, fx.a, &f));
-    walk(next_ticket, it, "SELECT id FROM ticket WHERE status = 2 AND id > ?1 ORDER BY id"
-                          " LIMIT 130", fx.ticket + 10);
+    walk(next_ticket, it,
+         "SELECT id FROM ticket WHERE status = 2 AND id > ?1 ORDER BY id"
+         " LIMIT 130",
+         fx.ticket + 10);
     cs_ticket_iter_free(it);
 }
 END_TEST
@@ -782,8 +793,10 @@ START_TEST(customer_iter_lets_writes_through)
          fx.org);
     cs_customer_iter_free(it);
     ck_assert_ok(cs_customer_iter_new(&it, fx.a, fx.org, 10, 120));
-    walk(next_customer, it, "SELECT id FROM customer WHERE organization_id = ?1 AND id > 10"
-                            " ORDER BY id LIMIT 120", fx.org);
+    walk(next_customer, it,
+         "SELECT id FROM customer WHERE organization_id = ?1 AND id > 10"
+         " ORDER BY id LIMIT 120",
+         fx.org);
     cs_customer_iter_free(it);
 }
 END_TEST
@@ -793,8 +806,7 @@ START_TEST(message_iter_lets_writes_through)
     cs_message_iter *it = NULL;
 
     ck_assert_ok(cs_message_iter_new(&it, fx.a, fx.ticket));
-    walk(next_message, it, "SELECT id FROM message WHERE ticket_id = ?1 ORDER BY id",
-         fx.ticket);
+    walk(next_message, it, "SELECT id FROM message WHERE ticket_id = ?1 ORDER BY id", fx.ticket);
     cs_message_iter_free(it);
 }
 END_TEST
@@ -828,9 +840,10 @@ START_TEST(queue_iter_lets_writes_through)
     f.due_after = t_now + 60;
     f.due_until = t_now + 35 * 60;
     ck_assert_ok(cs_sla_queue_iter_new(&it, fx.a, &f));
-    walk(next_queued, it, "SELECT ticket_id FROM ticket_sla WHERE state = 1"
-                          " GROUP BY ticket_id HAVING min(target_at) > ?1"
-                          " AND min(target_at) <= ?1 + 34 * 60 ORDER BY min(target_at), ticket_id",
+    walk(next_queued, it,
+         "SELECT ticket_id FROM ticket_sla WHERE state = 1"
+         " GROUP BY ticket_id HAVING min(target_at) > ?1"
+         " AND min(target_at) <= ?1 + 34 * 60 ORDER BY min(target_at), ticket_id",
          t_now + 60);
     cs_sla_queue_iter_free(it);
 }
@@ -853,8 +866,10 @@ START_TEST(queue_iter_yields_a_moved_ticket_once)
     seen[n++] = cs_sla_queue_item_ticket_id(item);
     sqlite3_exec(fx.b->sql, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     char sql[160];
-    snprintf(sql, sizeof(sql), "UPDATE ticket_sla SET target_at = target_at + 86400"
-                               " WHERE ticket_id = %lld", (long long)first);
+    snprintf(sql, sizeof(sql),
+             "UPDATE ticket_sla SET target_at = target_at + 86400"
+             " WHERE ticket_id = %lld",
+             (long long)first);
     ck_assert_int_eq(sqlite3_exec(fx.b->sql, sql, NULL, NULL, NULL), SQLITE_OK);
     snprintf(sql, sizeof(sql), "UPDATE ticket_sla SET state = 3 WHERE ticket_id = %lld",
              (long long)cs_sla_queue_item_ticket_id(item));
@@ -868,7 +883,8 @@ START_TEST(queue_iter_yields_a_moved_ticket_once)
         seen[n++] = id;
     }
     ck_assert_rc(rc, CS_ITEROVER);
-    ck_assert_uint_eq(n, (size_t)t_sql_int(fx.a, "SELECT count(*) FROM ticket WHERE status IN (1, 2)"));
+    ck_assert_uint_eq(
+        n, (size_t)t_sql_int(fx.a, "SELECT count(*) FROM ticket WHERE status IN (1, 2)"));
     cs_sla_queue_iter_free(it);
 }
 END_TEST
@@ -974,17 +990,17 @@ END_TEST
 
 /* The init functions give what the _INIT macros give, and for an older version of a struct
  * write no byte past its end. */
-#define SAME_AS_MACRO(type, fn, INIT, VERSION)                                                 \
-    do {                                                                                       \
-        static const type want = INIT;                                                         \
-        type got;                                                                              \
-        memset(&got, 0xAA, sizeof(got));                                                      \
-        ck_assert_ok(fn(&got, VERSION));                                                       \
-        ck_assert_int_eq(memcmp(&want, &got, sizeof(got)), 0);                                 \
-        ck_assert_rc(fn(&got, 0), CS_EINVAL);                                                  \
-        ck_assert_field("version");                                                            \
-        ck_assert_rc(fn(&got, (VERSION) + 1), CS_EINVAL);                                      \
-        ck_assert_rc(fn(NULL, VERSION), CS_EINVAL);                                            \
+#define SAME_AS_MACRO(type, fn, INIT, VERSION)                                                     \
+    do {                                                                                           \
+        static const type want = INIT;                                                             \
+        type got;                                                                                  \
+        memset(&got, 0xAA, sizeof(got));                                                           \
+        ck_assert_ok(fn(&got, VERSION));                                                           \
+        ck_assert_int_eq(memcmp(&want, &got, sizeof(got)), 0);                                     \
+        ck_assert_rc(fn(&got, 0), CS_EINVAL);                                                      \
+        ck_assert_field("version");                                                                \
+        ck_assert_rc(fn(&got, (VERSION) + 1), CS_EINVAL);                                          \
+        ck_assert_rc(fn(NULL, VERSION), CS_EINVAL);                                                \
     } while (0)
 
 START_TEST(options_init_functions)

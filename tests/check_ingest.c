@@ -18,9 +18,10 @@ static void setup(void)
     mail_ch = t_channel(db, CS_CHANNEL_EMAIL, "Mail");
     tweet_ch = t_channel(db, CS_CHANNEL_TWITTER, "Twitter");
     chat_ch = t_channel(db, CS_CHANNEL_CHAT, "Chat");
-    ck_assert_int_eq(sqlite3_exec(db->sql, "UPDATE channel SET default_group_id = 1,"
-                                           " address = 'support@shop.example' WHERE id = 1;"
-                                           "UPDATE channel SET signature = 1 WHERE id = 2",
+    ck_assert_int_eq(sqlite3_exec(db->sql,
+                                  "UPDATE channel SET default_group_id = 1,"
+                                  " address = 'support@shop.example' WHERE id = 1;"
+                                  "UPDATE channel SET signature = 1 WHERE id = 2",
                                   0, 0, 0),
                      SQLITE_OK);
     cs_agent_fields a = CS_AGENT_FIELDS_INIT;
@@ -119,7 +120,8 @@ START_TEST(new_mail_opens_ticket_with_receipt)
                      CS_ACTOR_CUSTOMER);
     /* The audit trail names the customer as the actor of the ticket's creation. */
     ck_assert_int_eq(count("SELECT actor_kind FROM audit WHERE object = 'ticket' AND "
-                           "action = 'create'"), CS_ACTOR_CUSTOMER);
+                           "action = 'create'"),
+                     CS_ACTOR_CUSTOMER);
     cs_ingest_result_free(r);
 }
 END_TEST
@@ -193,8 +195,8 @@ START_TEST(bad_input)
     ck_assert_int_eq(count("SELECT count(*) FROM customer"), 0);
     ck_assert_int_eq(count("SELECT count(*) FROM ticket"), 0);
 
-    ck_assert_int_eq(sqlite3_exec(db->sql, "UPDATE channel SET enabled = 0 WHERE id = 1", 0, 0,
-                                  0), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(db->sql, "UPDATE channel SET enabled = 0 WHERE id = 1", 0, 0, 0),
+                     SQLITE_OK);
     ck_assert_rc(cs_ingest(&r, db, &in), CS_ECONFLICT);
     ck_assert_int_eq(count("SELECT count(*) FROM ticket"), 0);
 }
@@ -436,8 +438,8 @@ END_TEST
 /* A '{' opens a placeholder that must close: "{ticket_number" would be sent as it is. */
 START_TEST(receipt_template_placeholders_close)
 {
-    static const char *const bad[] = {"Ihre Nummer {ticket_number", "Bis {promised_at} {",
-                                      "{owner", "{ticket_number} {subject"};
+    static const char *const bad[] = {"Ihre Nummer {ticket_number", "Bis {promised_at} {", "{owner",
+                                      "{ticket_number} {subject"};
 
     for (size_t i = 0; i < CS_ARRAY_SIZE(bad); i++) {
         ck_assert_rc(cs_receipt_set_template(db, mail_ch, "de", bad[i]), CS_EINVAL);
@@ -568,7 +570,8 @@ START_TEST(outbox_leases_and_retries)
     ck_assert_ok(cs_outbox_ack(db, id, new_lease, "<sent-1@shop.example>"));
     ck_assert_int_eq(count("SELECT state FROM outbox WHERE id = 1"), CS_OUTBOX_SENT);
     ck_assert_int_eq(count("SELECT count(*) FROM message WHERE external_id = "
-                           "'<sent-1@shop.example>'"), 1);
+                           "'<sent-1@shop.example>'"),
+                     1);
     ck_assert_rc(cs_outbox_fail(db, id, new_lease, "late", 0), CS_ECONFLICT);
     ck_assert_rc(cs_outbox_ack(db, 999, 1, NULL), CS_ENOTFOUND);
 
@@ -675,7 +678,8 @@ START_TEST(multi_channel_story)
     ck_assert_ok(cs_db_set_actor(db, CS_ACTOR_AGENT, carla));
     ck_assert_ok(cs_reply(NULL, db, t->ticket_id, "Adresse ist geändert, Jana!", NULL));
     ck_assert_int_eq(count("SELECT c.kind FROM outbox o JOIN channel c ON c.id = o.channel_id"
-                           " WHERE o.kind = 'reply'"), CS_CHANNEL_TWITTER);
+                           " WHERE o.kind = 'reply'"),
+                     CS_CHANNEL_TWITTER);
     cs_ingest_result_free(m);
     cs_ingest_result_free(t);
     cs_ingest_result_free(c);
@@ -798,26 +802,46 @@ static void subject_joins(const char *subject, int64_t ticket, bool joins)
         ck_assert_msg(r->ticket_id == ticket && r->thread_rule == CS_THREAD_SUBJECT,
                       "\"%s\" did not join by subject (rule %d)", subject, r->thread_rule);
     else
-        ck_assert_msg(r->ticket_id != ticket && r->created,
-                      "\"%s\" joined by subject (rule %d)", subject, r->thread_rule);
+        ck_assert_msg(r->ticket_id != ticket && r->created, "\"%s\" joined by subject (rule %d)",
+                      subject, r->thread_rule);
     cs_ingest_result_free(r);
 }
 
 START_TEST(reply_prefixes)
 {
     static const char *joins[] = {
-        "Re: Lieferung", "Re[2]: Lieferung", "Re: Re[4]: Lieferung", "RE:rE: Lieferung",
-        "[Kunden] Re: Lieferung", "Re: [Kunden] AW: Lieferung", "AW: Lieferung",
-        "WG: Lieferung", "SV: Lieferung", "VS: Lieferung", "Antw: Lieferung",
-        "TR: Lieferung", "Odp: Lieferung", "R: Lieferung", "Fwd: Lieferung", "FW: Lieferung",
-        "RE : Lieferung", "Re(3): Lieferung", "Re^2: Lieferung", "RIF: Lieferung",
-        "VB: Lieferung", "RV: Lieferung", "RES: Lieferung", "\xce\x91\xce\xa0: Lieferung",
-        "\xe5\x9b\x9e\xe5\xa4\x8d\xef\xbc\x9aLieferung", "  re:   Lieferung  ",
-        "Re: Lieferung\r\n", "[#99] Re: Lieferung",
+        "Re: Lieferung",
+        "Re[2]: Lieferung",
+        "Re: Re[4]: Lieferung",
+        "RE:rE: Lieferung",
+        "[Kunden] Re: Lieferung",
+        "Re: [Kunden] AW: Lieferung",
+        "AW: Lieferung",
+        "WG: Lieferung",
+        "SV: Lieferung",
+        "VS: Lieferung",
+        "Antw: Lieferung",
+        "TR: Lieferung",
+        "Odp: Lieferung",
+        "R: Lieferung",
+        "Fwd: Lieferung",
+        "FW: Lieferung",
+        "RE : Lieferung",
+        "Re(3): Lieferung",
+        "Re^2: Lieferung",
+        "RIF: Lieferung",
+        "VB: Lieferung",
+        "RV: Lieferung",
+        "RES: Lieferung",
+        "\xce\x91\xce\xa0: Lieferung",
+        "\xe5\x9b\x9e\xe5\xa4\x8d\xef\xbc\x9aLieferung",
+        "  re:   Lieferung  ",
+        "Re: Lieferung\r\n",
+        "[#99] Re: Lieferung",
     };
     static const char *new_tickets[] = {
-        "Reklamation: Lieferung", "R Lieferung", "Re Lieferung", "Rücksendung: Lieferung",
-        "AWB: Lieferung", "Fwdx: Lieferung", "Re: Lieferung 2",
+        "Reklamation: Lieferung", "R Lieferung",     "Re Lieferung",    "Rücksendung: Lieferung",
+        "AWB: Lieferung",         "Fwdx: Lieferung", "Re: Lieferung 2",
     };
     cs_inbound in = mail("<subj-0@anna>", "anna@example.com", "Lieferung", "Wo ist es?");
     int64_t ticket = thread_of(&in, CS_THREAD_NEW);
@@ -968,12 +992,12 @@ START_TEST(message_id_lists)
         {"Anna's mail of \"Mon <q@x>\" <a@x> (via <c@x>)", "a@x", 8},
         {"(nested (comment <n@x>) \\) <e@x>) <a@x>", "a@x", 8},
         {"\"quoted \\\" <q@x>\" <a@x>", "a@x", 8},
-        {"a@x b@x", "a@x b@x", 8},           /* bare, as old data has them */
-        {"a@x <b@x>", "b@x", 8},             /* with brackets, a bare word is a phrase */
-        {"12345", "12345", 8},               /* a lone word */
+        {"a@x b@x", "a@x b@x", 8}, /* bare, as old data has them */
+        {"a@x <b@x>", "b@x", 8},   /* with brackets, a bare word is a phrase */
+        {"12345", "12345", 8},     /* a lone word */
         {"two words", "", 8},
-        {"<a@\r\n x>", "a@x", 8},            /* folded */
-        {"<a@x", "a@x", 8},                  /* unclosed: read as bare */
+        {"<a@\r\n x>", "a@x", 8}, /* folded */
+        {"<a@x", "a@x", 8},       /* unclosed: read as bare */
         {"<<a@x>", "a@x", 8},
         {"<> < > <\x01@x> <\xff@x> <ok@x>", "ok@x", 8},
         {"", "", 8},
@@ -986,8 +1010,8 @@ START_TEST(message_id_lists)
         ck_assert_ok(cs_ingest__msgids(&ids, cases[i].header, cases[i].max));
         joined[0] = '\0';
         for (size_t k = 0; k < ids.n; k++)
-            snprintf(joined + strlen(joined), sizeof(joined) - strlen(joined), "%s%s",
-                     k ? " " : "", ids.v[k]);
+            snprintf(joined + strlen(joined), sizeof(joined) - strlen(joined), "%s%s", k ? " " : "",
+                     ids.v[k]);
         ck_assert_msg(!strcmp(joined, cases[i].ids), "\"%s\" gave \"%s\", expected \"%s\"",
                       cases[i].header, joined, cases[i].ids);
         cs_strv__free(&ids);
@@ -1021,12 +1045,23 @@ static char *name_from(const char *sender, const char *sender_name)
 START_TEST(locale_hints_are_normalised)
 {
     static const char *cases[][2] = {
-        {"de_DE", "de-DE"},        {"de_DE.UTF-8@euro", "de-DE"}, {"EN", "en"},
-        {"en-gb", "en-GB"},        {"zh_hant_tw", "zh-Hant-TW"},  {"sr_RS@latin", "sr-RS"},
-        {" fr_CA.ISO8859-1 ", "fr-CA"}, {"es_419", "es-419"},    {"de-AT", "de-AT"},
-        {"C", "en"},               {"POSIX", "en"},               {"x", "en"},
-        {"de_DE_", "en"},          {"deutsch", "en"},             {"de DE", "en"},
-        {"12_34", "en"},           {"\xff\xfe", "en"},
+        {"de_DE", "de-DE"},
+        {"de_DE.UTF-8@euro", "de-DE"},
+        {"EN", "en"},
+        {"en-gb", "en-GB"},
+        {"zh_hant_tw", "zh-Hant-TW"},
+        {"sr_RS@latin", "sr-RS"},
+        {" fr_CA.ISO8859-1 ", "fr-CA"},
+        {"es_419", "es-419"},
+        {"de-AT", "de-AT"},
+        {"C", "en"},
+        {"POSIX", "en"},
+        {"x", "en"},
+        {"de_DE_", "en"},
+        {"deutsch", "en"},
+        {"de DE", "en"},
+        {"12_34", "en"},
+        {"\xff\xfe", "en"},
         {"de-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "en"},
     };
     char sender[64];
@@ -1036,8 +1071,8 @@ START_TEST(locale_hints_are_normalised)
         cs_inbound in = mail(NULL, sender, "Hallo", "Text");
         in.locale = cases[i][0];
         cs_ingest_result *r = NULL;
-        ck_assert_msg(cs_ingest(&r, db, &in) == CS_OK, "locale \"%s\" refused: %s",
-                      cases[i][0], cs_error_last()->message);
+        ck_assert_msg(cs_ingest(&r, db, &in) == CS_OK, "locale \"%s\" refused: %s", cases[i][0],
+                      cs_error_last()->message);
         char *locale = customer_field(r->customer_id, cs_customer_locale);
         ck_assert_msg(!strcmp(locale, cases[i][1]), "\"%s\" became \"%s\", expected \"%s\"",
                       cases[i][0], locale, cases[i][1]);

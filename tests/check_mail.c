@@ -342,8 +342,9 @@ START_TEST(message_id_of_a_sent_reply)
     ck_assert_int_eq(cs_reply(&reply, db, a->ticket_id, "Morgen kommt es.", NULL), CS_OK);
     sent = message(db, reply);
     ck_assert_ptr_nonnull(cs_message_external_id(sent));
-    snprintf(raw, sizeof(raw), "From: kim@example.com\r\nMessage-ID: %s\r\n"
-                               "Subject: Re: Hallo\r\n\r\nDanke\r\n",
+    snprintf(raw, sizeof(raw),
+             "From: kim@example.com\r\nMessage-ID: %s\r\n"
+             "Subject: Re: Hallo\r\n\r\nDanke\r\n",
              cs_message_external_id(sent));
     b = ingest_text(db, ch, raw);
     c = ingest_text(db, ch, raw);
@@ -598,8 +599,9 @@ START_TEST(postfix_dsn_marks_the_item_failed)
     char *forged_receipt = replace(forged, msgid, "@RECEIPT@");
     free(forged);
     sqlite3_stmt *st = NULL;
-    ck_assert_int_eq(sqlite3_prepare_v2(db->sql, "SELECT header_message_id FROM outbox WHERE id = 1",
-                                        -1, &st, NULL),
+    ck_assert_int_eq(sqlite3_prepare_v2(db->sql,
+                                        "SELECT header_message_id FROM outbox WHERE id = 1", -1,
+                                        &st, NULL),
                      SQLITE_OK);
     ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
     forged = replace(forged_receipt, "@RECEIPT@", (const char *)sqlite3_column_text(st, 0));
@@ -614,8 +616,9 @@ START_TEST(postfix_dsn_marks_the_item_failed)
     /* A report naming an item that was never sent changes nothing. */
     ck_assert_ok(cs_reply(NULL, db, 1, "Noch eine Antwort.", NULL));
     st = NULL;
-    ck_assert_int_eq(sqlite3_prepare_v2(db->sql, "SELECT header_message_id FROM outbox WHERE id = 3",
-                                        -1, &st, NULL),
+    ck_assert_int_eq(sqlite3_prepare_v2(db->sql,
+                                        "SELECT header_message_id FROM outbox WHERE id = 3", -1,
+                                        &st, NULL),
                      SQLITE_OK);
     ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
     forged = replace(tmpl, "@MSGID@", (const char *)sqlite3_column_text(st, 0));

@@ -9,21 +9,9 @@
 int main(void)
 {
     Suite *(*suites[])(void) = {
-        cs_db_suite,
-        cs_customer_suite,
-        cs_config_suite,
-        cs_ticket_suite,
-        cs_ingest_suite,
-        cs_call_suite,
-        cs_calendar_suite,
-        cs_sla_suite,
-        cs_route_suite,
-        cs_outbox_suite,
-        cs_privacy_suite,
-        cs_nomem_suite,
-        cs_perm_suite,
-        cs_mail_suite,
-        cs_mime_suite,
+        cs_db_suite,      cs_customer_suite, cs_config_suite, cs_ticket_suite, cs_ingest_suite,
+        cs_call_suite,    cs_calendar_suite, cs_sla_suite,    cs_route_suite,  cs_outbox_suite,
+        cs_privacy_suite, cs_nomem_suite,    cs_perm_suite,   cs_mail_suite,   cs_mime_suite,
     };
     SRunner *sr = srunner_create(NULL);
     int failed;

@@ -64,8 +64,10 @@ static long until_success(const char *name, int (*call)(void))
         ck_assert_msg(rc == CS_ENOMEM, "%s with allocation %ld failing: %s (%s)", name, n,
                       cs_status_name(rc), cs_error_last()->message);
         after = snapshot();
-        ck_assert_msg(!strcmp(before, after), "%s with allocation %ld failing changed the "
-                      "database:\n  before %s\n  after  %s", name, n, before, after);
+        ck_assert_msg(!strcmp(before, after),
+                      "%s with allocation %ld failing changed the "
+                      "database:\n  before %s\n  after  %s",
+                      name, n, before, after);
         free(before);
         free(after);
     }
@@ -175,8 +177,7 @@ START_TEST(customers)
     ck_assert_ok(cs_customer_create(&dup, db, &f));
     ck_assert_ok(cs_customer_merge(NULL, db, anna, dup));
     ck_assert_fails_then_works(erase_customer);
-    ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM customer WHERE erased_at IS NOT NULL"),
-                     2);
+    ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM customer WHERE erased_at IS NOT NULL"), 2);
 }
 END_TEST
 
@@ -417,8 +418,9 @@ START_TEST(raw_mail)
     ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM attachment"), 1);
     ck_assert_ok(cs_call(&resp, db, "ticket.reply", "{\"ticket_id\": 1, \"body\": \"Ok\"}"));
     cs_str_free(resp);
-    ck_assert_int_eq(sqlite3_exec(db->sql, "UPDATE outbox SET state = 3, header_message_id ="
-                                           " '<bounced@shop.example>' WHERE kind = 'reply'",
+    ck_assert_int_eq(sqlite3_exec(db->sql,
+                                  "UPDATE outbox SET state = 3, header_message_id ="
+                                  " '<bounced@shop.example>' WHERE kind = 'reply'",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     ck_assert_fails_then_works(ingest_bounce);

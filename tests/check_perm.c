@@ -12,17 +12,15 @@
 #include "helpers.h"
 
 enum role { R_SYSTEM, R_ADMIN, R_AGENT, R_SCOPED, R_LIGHT, R_CUSTOMER, R_MEMBER, R_COUNT };
-static const char *role_names[R_COUNT] = {"system",      "admin",    "agent",
-                                          "scoped agent", "light agent", "customer",
-                                          "organisation member"};
+static const char *role_names[R_COUNT] = {
+    "system", "admin", "agent", "scoped agent", "light agent", "customer", "organisation member"};
 
 /* The fixture's objects. Targets are someone else's: for customers a stranger's ticket (and
  * for organisation members a colleague's, which their organisation shares); for agents the
  * tickets of a group the scoped agent is not in, and another agent. */
 typedef struct world {
     int64_t actor[R_COUNT];
-    int64_t ticket, ticket2, customer, spare, group, agent, merge, item, lease, calendar,
-        policy;
+    int64_t ticket, ticket2, customer, spare, group, agent, merge, item, lease, calendar, policy;
     char email[64];
     /* The organisation member's targets: its colleague's. */
     int64_t m_ticket, m_ticket2, m_customer;
@@ -79,8 +77,8 @@ static const row rows[] = {
     {"message.create", "{\"ticket_id\": $T, \"body\": \"Hi\"}", NULL},
     {"message.list", "{\"ticket_id\": $T}", NULL},
     {"ingest", "{\"channel_id\": 1, \"sender\": \"$CE\", \"body\": \"Again\"}", NULL},
-    {"ingest.mail", "{\"channel_id\": 1, \"raw\": \"From: $CE\\r\\nSubject: Again\\r\\n\\r\\nAgain\"}",
-     NULL},
+    {"ingest.mail",
+     "{\"channel_id\": 1, \"raw\": \"From: $CE\\r\\nSubject: Again\\r\\n\\r\\nAgain\"}", NULL},
     {"outbox.claim", "{\"max\": 10}", NULL},
     {"outbox.ack", "{\"id\": $OB, \"lease\": $LEASE}", NULL},
     {"outbox.fail", "{\"id\": $OB, \"lease\": $LEASE, \"error\": \"down\"}", NULL},
@@ -168,15 +166,20 @@ static void make_world(cs_db *db, world *w)
                        "{\"name\": \"P1\", \"targets\": [{\"metric\": \"first_reply\", "
                        "\"seconds\": 3600}]}",
                        "id");
-    json_decref(sys(db, "channel.create", "{\"kind\": \"email\", \"name\": \"Mail\", "
-                                          "\"address\": \"support@shop.example\"}"));
+    json_decref(sys(db, "channel.create",
+                    "{\"kind\": \"email\", \"name\": \"Mail\", "
+                    "\"address\": \"support@shop.example\"}"));
     int64_t g1 = sys_id(db, "group.create", "{\"name\": \"First\"}", "id");
     w->group = sys_id(db, "group.create", "{\"name\": \"Second\"}", "id");
-    w->actor[R_ADMIN] = sys_id(db, "agent.create", "{\"name\": \"Ada\", \"role\": \"admin\"}", "id");
+    w->actor[R_ADMIN] =
+        sys_id(db, "agent.create", "{\"name\": \"Ada\", \"role\": \"admin\"}", "id");
     w->actor[R_AGENT] = sys_id(db, "agent.create", "{\"name\": \"Ben\"}", "id");
-    w->actor[R_SCOPED] = sys_id(db, "agent.create", "{\"name\": \"Sam\", \"ticket_access\": "
-                                                    "\"groups\"}", "id");
-    w->actor[R_LIGHT] = sys_id(db, "agent.create", "{\"name\": \"Lia\", \"role\": \"light\"}", "id");
+    w->actor[R_SCOPED] = sys_id(db, "agent.create",
+                                "{\"name\": \"Sam\", \"ticket_access\": "
+                                "\"groups\"}",
+                                "id");
+    w->actor[R_LIGHT] =
+        sys_id(db, "agent.create", "{\"name\": \"Lia\", \"role\": \"light\"}", "id");
     w->agent = sys_id(db, "agent.create", "{\"name\": \"Xia\"}", "id");
     ck_assert_int_eq(w->actor[R_LIGHT], 4); /* group.add_agent's row names it */
     snprintf(req, sizeof(req), "{\"group_id\": %lld, \"agent_id\": %lld}", (long long)g1,
@@ -188,21 +191,22 @@ static void make_world(cs_db *db, world *w)
     snprintf(req, sizeof(req), "{\"agent_id\": %lld, \"presence\": \"online\"}",
              (long long)w->agent);
     json_decref(sys(db, "agent.presence", req));
-    json_decref(sys(db, "custom_field.define", "{\"object\": \"ticket\", \"name\": \"order\", "
-                                               "\"customer_writable\": true}"));
+    json_decref(sys(db, "custom_field.define",
+                    "{\"object\": \"ticket\", \"name\": \"order\", "
+                    "\"customer_writable\": true}"));
 
     /* Customers: the actor, a stranger with two tickets in the second group, and two
      * members of an organisation that shares tickets. */
     ingest(db, "me@example.com", "Mine", g1);
-    w->actor[R_CUSTOMER] = sys_id(db, "customer.find",
-                                  "{\"kind\": \"email\", \"value\": \"me@example.com\"}", "id");
+    w->actor[R_CUSTOMER] =
+        sys_id(db, "customer.find", "{\"kind\": \"email\", \"value\": \"me@example.com\"}", "id");
     snprintf(w->email, sizeof(w->email), "stranger@example.com");
     w->ticket = ingest(db, w->email, "Theirs", w->group);
     w->ticket2 = ingest(db, w->email, "Theirs too", w->group);
     w->customer = sys_id(db, "customer.find",
                          "{\"kind\": \"email\", \"value\": \"stranger@example.com\"}", "id");
-    int64_t org = sys_id(db, "organization.create", "{\"name\": \"Org\", \"shared_tickets\": true}",
-                         "id");
+    int64_t org =
+        sys_id(db, "organization.create", "{\"name\": \"Org\", \"shared_tickets\": true}", "id");
     ingest(db, "member@example.com", "Member's", g1);
     snprintf(w->m_email, sizeof(w->m_email), "colleague@example.com");
     w->m_ticket = ingest(db, w->m_email, "Colleague's", w->group);
@@ -224,8 +228,10 @@ static void make_world(cs_db *db, world *w)
              (long long)w->customer, (long long)twin);
     w->merge = sys_id(db, "customer.merge", req, "merge_id");
     w->spare = sys_id(db, "customer.create", "{\"name\": \"Spare\"}", "id");
-    snprintf(req, sizeof(req), "{\"ticket_id\": %lld, \"visibility\": \"internal\", "
-                               "\"body\": \"note\"}", (long long)w->ticket);
+    snprintf(req, sizeof(req),
+             "{\"ticket_id\": %lld, \"visibility\": \"internal\", "
+             "\"body\": \"note\"}",
+             (long long)w->ticket);
     json_decref(sys(db, "message.create", req));
     ck_assert_ok(cs_db_set_actor(db, CS_ACTOR_AGENT, w->agent));
     snprintf(req, sizeof(req), "{\"ticket_id\": %lld, \"body\": \"Answer\"}",
@@ -237,8 +243,7 @@ static void make_world(cs_db *db, world *w)
     json_t *claim = sys(db, "outbox.claim", "{\"max\": 100}");
     json_t *items = json_object_get(claim, "items"), *item;
     size_t i;
-    json_array_foreach(items, i, item)
-    {
+    json_array_foreach(items, i, item) {
         if (!strcmp(json_string_value(json_object_get(item, "kind")), "reply")) {
             w->item = json_integer_value(json_object_get(item, "id"));
             w->lease = json_integer_value(json_object_get(item, "lease"));
@@ -336,8 +341,7 @@ static bool reached(json_t *resp, const char *spec, const world *w, int role)
     int64_t want = role == R_MEMBER ? w->m_ticket : w->ticket;
     v = json_object_get(resp, key);
     ck_assert_ptr_nonnull(v);
-    json_array_foreach(v, i, item)
-    {
+    json_array_foreach(v, i, item) {
         if (json_integer_value(json_object_get(item, field)) == want)
             return true;
     }
@@ -346,7 +350,7 @@ static bool reached(json_t *resp, const char *spec, const world *w, int role)
 
 static void set_actor(cs_db *db, const world *w, int role)
 {
-    int kind = role == R_SYSTEM                           ? CS_ACTOR_SYSTEM
+    int kind = role == R_SYSTEM                         ? CS_ACTOR_SYSTEM
                : role == R_CUSTOMER || role == R_MEMBER ? CS_ACTOR_CUSTOMER
                                                         : CS_ACTOR_AGENT;
     ck_assert_ok(cs_db_set_actor(db, kind, w->actor[role]));
@@ -417,11 +421,11 @@ START_TEST(every_method_every_role)
         ck_assert_msg(cap < CS_CAP__COUNT, "method %s has no capability", method);
         for (int role = 0; role < R_COUNT; role++) {
             bool allow = expect_allowed(role, cap);
-            bool refuse = cs_perm__table(cap, role == R_SYSTEM ? 0 : role == R_ADMIN ? 1
-                                                  : role <= R_SCOPED                 ? 2
-                                                  : role == R_LIGHT                  ? 3
-                                                                                     : 4) ==
-                          CS_REACH_NONE;
+            bool refuse = cs_perm__table(cap, role == R_SYSTEM   ? 0
+                                              : role == R_ADMIN  ? 1
+                                              : role <= R_SCOPED ? 2
+                                              : role == R_LIGHT  ? 3
+                                                                 : 4) == CS_REACH_NONE;
             char *req = fill(r->request, &w, role, false), *before, *after;
             json_t *resp;
             int rc = call_once(db, &w, role, method, req, &resp, &before, &after);
@@ -439,8 +443,8 @@ START_TEST(every_method_every_role)
                 ck_assert_msg(rc == CS_EPERM || rc == CS_ENOTFOUND,
                               "%s as %s should be denied: %d %s", method, role_names[role], rc,
                               dump);
-                ck_assert_msg(!strcmp(before, after), "%s as %s was denied but wrote",
-                              method, role_names[role]);
+                ck_assert_msg(!strcmp(before, after), "%s as %s was denied but wrote", method,
+                              role_names[role]);
                 /* A customer is never told that an object exists: an object rule hides. */
                 if (!refuse && (role == R_CUSTOMER || role == R_MEMBER))
                     ck_assert_msg(rc == CS_ENOTFOUND, "%s as %s: %s", method, role_names[role],
@@ -455,8 +459,8 @@ START_TEST(every_method_every_role)
                 call_once(db, &w, role, method, ghost_req, &ghost, &b2, &a2);
                 neutral(x, sizeof(x), resp, role == R_MEMBER ? w.m_email : w.email);
                 neutral(y, sizeof(y), ghost, "ghost@example.com");
-                ck_assert_msg(!strcmp(x, y), "%s as %s tells hidden from missing: %s / %s",
-                              method, role_names[role], x, y);
+                ck_assert_msg(!strcmp(x, y), "%s as %s tells hidden from missing: %s / %s", method,
+                              role_names[role], x, y);
                 json_decref(ghost);
                 free(ghost_req), free(b2), free(a2);
             }
@@ -590,12 +594,13 @@ END_TEST
 
 static bool has_line_break(cs_db *db)
 {
-    return t_sql_int(db, "SELECT count(*) FROM outbox WHERE"
-                         " instr(recipient || coalesce(subject, '') || coalesce(header_message_id, '')"
-                         " || coalesce(in_reply_to, '') || coalesce(refs, ''), char(13)) > 0"
-                         " OR instr(recipient || coalesce(subject, '') ||"
-                         " coalesce(header_message_id, '') || coalesce(in_reply_to, '') ||"
-                         " coalesce(refs, ''), char(10)) > 0") > 0;
+    return t_sql_int(db,
+                     "SELECT count(*) FROM outbox WHERE"
+                     " instr(recipient || coalesce(subject, '') || coalesce(header_message_id, '')"
+                     " || coalesce(in_reply_to, '') || coalesce(refs, ''), char(13)) > 0"
+                     " OR instr(recipient || coalesce(subject, '') ||"
+                     " coalesce(header_message_id, '') || coalesce(in_reply_to, '') ||"
+                     " coalesce(refs, ''), char(10)) > 0") > 0;
 }
 
 /* No text from a customer, a channel or a name reaches a header field of an outbox item,
@@ -676,15 +681,20 @@ START_TEST(customers_write_only_their_fields)
 
     /* What an admin made customer-writable, a customer may set; its type holds. */
     ck_assert_ok(cs_db_set_actor(db, CS_ACTOR_SYSTEM, 0));
-    json_decref(as(db, "custom_field.define", "{\"object\": \"ticket\", \"name\": \"order\","
-                                              " \"type\": \"text\", \"customer_writable\": true}",
+    json_decref(as(db, "custom_field.define",
+                   "{\"object\": \"ticket\", \"name\": \"order\","
+                   " \"type\": \"text\", \"customer_writable\": true}",
                    CS_OK));
     ck_assert_ok(cs_db_set_actor(db, CS_ACTOR_CUSTOMER, anna));
-    snprintf(req, sizeof(req), "{\"subject\": \"x\", \"customer_id\": %lld,"
-                               " \"custom\": {\"order\": \"A-17\"}}", (long long)anna);
+    snprintf(req, sizeof(req),
+             "{\"subject\": \"x\", \"customer_id\": %lld,"
+             " \"custom\": {\"order\": \"A-17\"}}",
+             (long long)anna);
     json_decref(as(db, "ticket.create", req, CS_OK));
-    snprintf(req, sizeof(req), "{\"subject\": \"x\", \"customer_id\": %lld,"
-                               " \"custom\": {\"order\": 17}}", (long long)anna);
+    snprintf(req, sizeof(req),
+             "{\"subject\": \"x\", \"customer_id\": %lld,"
+             " \"custom\": {\"order\": 17}}",
+             (long long)anna);
     o = as(db, "ticket.create", req, CS_EINVAL);
     ck_assert_str_eq(error_field(o), "custom.order");
     json_decref(o);
@@ -769,7 +779,8 @@ START_TEST(group_scoped_agents)
     int64_t next = 0;
     int n = 0;
 
-    snprintf(sql, sizeof(sql), "UPDATE ticket SET group_id = CASE id WHEN %lld THEN %lld"
+    snprintf(sql, sizeof(sql),
+             "UPDATE ticket SET group_id = CASE id WHEN %lld THEN %lld"
              " WHEN %lld THEN %lld WHEN %lld THEN %lld END WHERE id IN (%lld, %lld, %lld)",
              (long long)in_mine, (long long)mine, (long long)in_theirs, (long long)theirs,
              (long long)given, (long long)theirs, (long long)in_mine, (long long)in_theirs,
@@ -819,12 +830,15 @@ START_TEST(custom_values_are_checked)
     json_t *o;
 
     (void)anna;
-    o = as(db, "ticket.create", "{\"subject\": \"x\", \"customer_id\": 1,"
-                                " \"custom\": {\"a\": 1.7976931348623157e308}}", CS_EINVAL);
+    o = as(db, "ticket.create",
+           "{\"subject\": \"x\", \"customer_id\": 1,"
+           " \"custom\": {\"a\": 1.7976931348623157e308}}",
+           CS_EINVAL);
     ck_assert_str_eq(error_field(o), "custom.a");
     json_decref(o);
-    size_t len = (size_t)snprintf(req, sizeof(req), "{\"subject\": \"x\", \"customer_id\": 1,"
-                                                     " \"custom\": {\"deep\": ");
+    size_t len = (size_t)snprintf(req, sizeof(req),
+                                  "{\"subject\": \"x\", \"customer_id\": 1,"
+                                  " \"custom\": {\"deep\": ");
     for (int i = 0; i < 40; i++)
         req[len++] = '[';
     for (int i = 0; i < 40; i++)
@@ -834,8 +848,10 @@ START_TEST(custom_values_are_checked)
     ck_assert_str_eq(error_field(o), "custom.deep");
     json_decref(o);
     ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM ticket"), 0);
-    json_decref(as(db, "ticket.create", "{\"subject\": \"x\", \"customer_id\": 1,"
-                                        " \"custom\": {\"a\": 0.25, \"b\": [[1, 2]]}}", CS_OK));
+    json_decref(as(db, "ticket.create",
+                   "{\"subject\": \"x\", \"customer_id\": 1,"
+                   " \"custom\": {\"a\": 0.25, \"b\": [[1, 2]]}}",
+                   CS_OK));
     json_decref(as(db, "ticket.list", "{}", CS_OK));
     json_decref(as(db, "customer.export", "{\"id\": 1}", CS_OK));
     cs_db_close(db);
@@ -851,11 +867,15 @@ START_TEST(forged_message_id_reveals_nothing)
     json_t *first, *forged, *later, *retry;
 
     json_decref(as(db, "channel.create", "{\"kind\": \"email\", \"name\": \"Mail\"}", CS_OK));
-    first = as(db, "ingest", "{\"channel_id\": 1, \"sender\": \"anna@example.com\","
-                             " \"sender_name\": \"Anna Secret\", \"subject\": \"Private\","
-                             " \"external_id\": \"<m1@example.com>\", \"body\": \"x\"}", CS_OK);
-    forged = as(db, "ingest", "{\"channel_id\": 1, \"sender\": \"mallory@example.com\","
-                              " \"external_id\": \"<m1@example.com>\", \"body\": \"y\"}", CS_OK);
+    first = as(db, "ingest",
+               "{\"channel_id\": 1, \"sender\": \"anna@example.com\","
+               " \"sender_name\": \"Anna Secret\", \"subject\": \"Private\","
+               " \"external_id\": \"<m1@example.com>\", \"body\": \"x\"}",
+               CS_OK);
+    forged = as(db, "ingest",
+                "{\"channel_id\": 1, \"sender\": \"mallory@example.com\","
+                " \"external_id\": \"<m1@example.com>\", \"body\": \"y\"}",
+                CS_OK);
     ck_assert(json_is_false(json_object_get(forged, "duplicate")));
     ck_assert(json_is_true(json_object_get(forged, "created")));
     ck_assert_int_ne(json_integer_value(json_object_get(forged, "ticket_id")),
@@ -863,18 +883,23 @@ START_TEST(forged_message_id_reveals_nothing)
     ck_assert_ptr_null(strstr(json_string_value(json_object_get(forged, "receipt")), "Anna"));
     ck_assert_ptr_null(strstr(json_string_value(json_object_get(forged, "receipt")), "Private"));
     /* Mallory names an id first; Anna's own mail with it is not lost. */
-    json_decref(as(db, "ingest", "{\"channel_id\": 1, \"sender\": \"mallory@example.com\","
-                                 " \"external_id\": \"<m2@example.com>\", \"body\": \"z\"}",
+    json_decref(as(db, "ingest",
+                   "{\"channel_id\": 1, \"sender\": \"mallory@example.com\","
+                   " \"external_id\": \"<m2@example.com>\", \"body\": \"z\"}",
                    CS_OK));
-    later = as(db, "ingest", "{\"channel_id\": 1, \"sender\": \"anna@example.com\","
-                             " \"external_id\": \"<m2@example.com>\", \"body\": \"mine\"}", CS_OK);
+    later = as(db, "ingest",
+               "{\"channel_id\": 1, \"sender\": \"anna@example.com\","
+               " \"external_id\": \"<m2@example.com>\", \"body\": \"mine\"}",
+               CS_OK);
     ck_assert(json_is_false(json_object_get(later, "duplicate")));
     ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM message WHERE body = 'mine'"), 1);
     /* Anna's own retry stays a retry, also after she was merged into another record. */
     json_decref(as(db, "customer.create", "{\"name\": \"Anna B.\"}", CS_OK));
     json_decref(as(db, "customer.merge", "{\"survivor_id\": 3, \"merged_id\": 1}", CS_OK));
-    retry = as(db, "ingest", "{\"channel_id\": 1, \"sender\": \"anna@example.com\","
-                             " \"external_id\": \"<m1@example.com>\", \"body\": \"x\"}", CS_OK);
+    retry = as(db, "ingest",
+               "{\"channel_id\": 1, \"sender\": \"anna@example.com\","
+               " \"external_id\": \"<m1@example.com>\", \"body\": \"x\"}",
+               CS_OK);
     ck_assert(json_is_true(json_object_get(retry, "duplicate")));
     json_decref(first), json_decref(forged), json_decref(later), json_decref(retry);
     cs_db_close(db);

@@ -323,8 +323,8 @@ static int64_t seed(cs_db *db, const char *m, int64_t agent)
 {
     char name[64], email[64], email2[64], subject[64], body[64], ext[64], locale[16], zone[32],
         custom[64], tag[32], tag2[32], chat[32], conv[32], reply[160], error[96], sent[64],
-        address[64], data[32], file[32], ref[32], channel[32], unseen[64], request[300],
-        sql[128], rawmail[1024];
+        address[64], data[32], file[32], ref[32], channel[32], unseen[64], request[300], sql[128],
+        rawmail[1024];
     cs_channel_fields cf = CS_CHANNEL_FIELDS_INIT;
     cs_customer_fields f = CS_CUSTOMER_FIELDS_INIT;
     cs_ticket_fields tf = CS_TICKET_FIELDS_INIT;

@@ -77,8 +77,10 @@ static int64_t assignee(cs_db *h, int64_t ticket)
 static int64_t load(int64_t agent)
 {
     char sql[128];
-    snprintf(sql, sizeof(sql), "SELECT count(*) FROM ticket WHERE assignee_id = %lld"
-             " AND status IN (1, 2)", (long long)agent);
+    snprintf(sql, sizeof(sql),
+             "SELECT count(*) FROM ticket WHERE assignee_id = %lld"
+             " AND status IN (1, 2)",
+             (long long)agent);
     return t_sql_int(db, sql);
 }
 
@@ -327,7 +329,8 @@ START_TEST(test_manual_group_and_ingest)
     ck_assert_int_eq(assignee(db, r->ticket_id), a);
     /* Audited as the system's doing. */
     ck_assert_int_eq(t_sql_int(db, "SELECT actor_kind FROM audit WHERE field = 'assignee_id'"
-                                   " ORDER BY id DESC LIMIT 1"), CS_ACTOR_SYSTEM);
+                                   " ORDER BY id DESC LIMIT 1"),
+                     CS_ACTOR_SYSTEM);
     cs_ingest_result_free(r);
 }
 END_TEST
@@ -374,7 +377,8 @@ START_TEST(test_next_earliest_deadline_first)
     }
     /* Audited as the agent's own doing. */
     ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM audit WHERE field = 'assignee_id'"
-                                   " AND actor_kind = 1 AND actor_id = 1"), 4);
+                                   " AND actor_kind = 1 AND actor_id = 1"),
+                     4);
 }
 END_TEST
 
@@ -476,8 +480,7 @@ static void check_pool_assigned_once(void)
     ck_assert_ok(cs_db_open(&h, pool_path, CS_OPEN_READWRITE));
     ck_assert_int_eq(t_sql_int(h, "SELECT count(*) FROM ticket WHERE assignee_id IS NULL"), 0);
     /* One assignment each: no ticket was given twice (a second would be a transfer). */
-    ck_assert_int_eq(t_sql_int(h, "SELECT count(*) FROM audit WHERE field = 'assignee_id'"),
-                     POOL);
+    ck_assert_int_eq(t_sql_int(h, "SELECT count(*) FROM audit WHERE field = 'assignee_id'"), POOL);
     ck_assert_int_eq(t_sql_int(h, "SELECT sum(transfers) FROM ticket"), 0);
     cs_db_close(h);
 }
@@ -694,7 +697,7 @@ START_TEST(test_permissions)
     ck_assert_rc(cs_route_set_capacity(db, a, CS_CHANNEL_CHAT, 9), CS_EPERM);
     f.strategy = CS_ROUTE_ROUND_ROBIN;
     ck_assert_rc(cs_route_group_set(db, g, &f), CS_EPERM);
-    ck_assert_rc(cs_route_next(&got, db, b), CS_EPERM); /* for another agent */
+    ck_assert_rc(cs_route_next(&got, db, b), CS_EPERM);     /* for another agent */
     ck_assert_rc(cs_route_next(&got, db, a), CS_ECONFLICT); /* away */
     ck_assert_field("presence");
 
@@ -799,15 +802,14 @@ START_TEST(test_erlang_c)
     } cases[] = {
         {100, 180, 20, 80, 8, 0.8801},  /* 5 erlangs: 7 agents answer only 74% in 20 s */
         {360, 240, 30, 90, 30, 0.9183}, /* 24 erlangs */
-        {10, 600, 60, 80, 4, 0.9189},
-        {20, 600, 60, 80, 6, 0.8865},
+        {10, 600, 60, 80, 4, 0.9189},   {20, 600, 60, 80, 6, 0.8865},
         {0, 300, 20, 80, 0, 1.0}, /* nothing arrives, nobody is needed */
     };
     for (size_t i = 0; i < CS_ARRAY_SIZE(cases); i++) {
         int agents = -1;
         double level = -1;
         ck_assert_ok(cs_route_erlang_c_agents(&agents, &level, cases[i].rate, cases[i].aht,
-                                        cases[i].answer, cases[i].percent));
+                                              cases[i].answer, cases[i].percent));
         ck_assert_msg(agents == cases[i].agents, "case %zu: %d agents", i, agents);
         ck_assert_double_eq_tol(level, cases[i].level, 0.0001);
     }
@@ -850,8 +852,8 @@ START_TEST(test_staffing_plan)
         ck_assert_double_eq_tol(cs_staffing_hour_arrivals_per_hour(x), h == 9 ? 20 : 0, 0.001);
         ck_assert_int_eq(cs_staffing_hour_agents(x), h == 9 ? 6 : 0);
     }
-    ck_assert_double_eq_tol(cs_staffing_hour_service_level(cs_staffing_plan_item(plan, 9)),
-                            0.8865, 0.0001);
+    ck_assert_double_eq_tol(cs_staffing_hour_service_level(cs_staffing_plan_item(plan, 9)), 0.8865,
+                            0.0001);
     ck_assert_ptr_null(cs_staffing_plan_item(plan, 24));
     ck_assert_ptr_null(cs_staffing_plan_item(NULL, 0));
     ck_assert_uint_eq(cs_staffing_plan_count(NULL), 0);

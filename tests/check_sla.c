@@ -16,13 +16,12 @@
 #define T0 ((cs_time)1772442000)
 #define HOUR 3600
 
-static const char biz_json[] =
-    "{\"timezone\": \"Europe/Berlin\", \"hours\": {"
-    "\"mon\": [[\"08:00\", \"12:00\"], [\"13:00\", \"18:00\"]],"
-    "\"tue\": [[\"08:00\", \"12:00\"], [\"13:00\", \"18:00\"]],"
-    "\"wed\": [[\"08:00\", \"12:00\"], [\"13:00\", \"18:00\"]],"
-    "\"thu\": [[\"08:00\", \"12:00\"], [\"13:00\", \"18:00\"]],"
-    "\"fri\": [[\"08:00\", \"12:00\"], [\"13:00\", \"18:00\"]]}}";
+static const char biz_json[] = "{\"timezone\": \"Europe/Berlin\", \"hours\": {"
+                               "\"mon\": [[\"08:00\", \"12:00\"], [\"13:00\", \"18:00\"]],"
+                               "\"tue\": [[\"08:00\", \"12:00\"], [\"13:00\", \"18:00\"]],"
+                               "\"wed\": [[\"08:00\", \"12:00\"], [\"13:00\", \"18:00\"]],"
+                               "\"thu\": [[\"08:00\", \"12:00\"], [\"13:00\", \"18:00\"]],"
+                               "\"fri\": [[\"08:00\", \"12:00\"], [\"13:00\", \"18:00\"]]}}";
 static const char all_week_json[] =
     "{\"timezone\": \"Europe/Berlin\", \"hours\": {\"mon\": [[\"00:00\", \"24:00\"]],"
     "\"tue\": [[\"00:00\", \"24:00\"]], \"wed\": [[\"00:00\", \"24:00\"]],"
@@ -49,8 +48,7 @@ static void setup(void)
     mail_ch = t_channel(db, CS_CHANNEL_EMAIL, "Mail");
     tweet_ch = t_channel(db, CS_CHANNEL_TWITTER, "Twitter");
     chat_ch = t_channel(db, CS_CHANNEL_CHAT, "Chat");
-    ck_assert_int_eq(sqlite3_exec(db->sql, "UPDATE channel SET public = 1 WHERE kind = 5", 0, 0,
-                                  0),
+    ck_assert_int_eq(sqlite3_exec(db->sql, "UPDATE channel SET public = 1 WHERE kind = 5", 0, 0, 0),
                      SQLITE_OK);
     anna = t_customer(db, "Anna", "anna@example.com");
     cs_agent_fields a = CS_AGENT_FIELDS_INIT;
@@ -115,13 +113,12 @@ struct clock {
 
 static struct clock clock_read(const cs_sla_clock *c)
 {
-    struct clock r = {cs_sla_clock_metric(c),      cs_sla_clock_state(c),
-                      cs_sla_clock_business(c),    cs_sla_clock_policy_id(c),
-                      cs_sla_clock_target(c),      cs_sla_clock_calendar_id(c),
-                      cs_sla_clock_elapsed(c),     cs_sla_clock_started_at(c),
-                      cs_sla_clock_target_at(c),   cs_sla_clock_warn_at(c),
-                      cs_sla_clock_fulfilled_at(c), cs_sla_clock_warned_at(c),
-                      cs_sla_clock_breached_at(c)};
+    struct clock r = {
+        cs_sla_clock_metric(c),     cs_sla_clock_state(c),        cs_sla_clock_business(c),
+        cs_sla_clock_policy_id(c),  cs_sla_clock_target(c),       cs_sla_clock_calendar_id(c),
+        cs_sla_clock_elapsed(c),    cs_sla_clock_started_at(c),   cs_sla_clock_target_at(c),
+        cs_sla_clock_warn_at(c),    cs_sla_clock_fulfilled_at(c), cs_sla_clock_warned_at(c),
+        cs_sla_clock_breached_at(c)};
     return r;
 }
 
@@ -277,14 +274,13 @@ START_TEST(policies_validate_and_list)
     ck_assert_int_eq(pt->calendar_id, 0);
     ck_assert_ptr_null(cs_sla_policy_target(p, 1));
     ck_assert_ok(cs_sla_policy_to_json(&json, p));
-    ck_assert_str_eq(json,
-                     "{\"conditions\":[{\"kind\":\"tag\",\"value\":\"vip\"}],"
-                     "\"created_at\":\"2026-03-02T09:00:00Z\",\"id\":1,\"name\":\"Bad\","
-                     "\"pause_on_hold\":true,\"pause_pending\":true,\"position\":0,"
-                     "\"reopen\":\"restart\",\"targets\":[{\"business\":false,"
-                     "\"calendar_id\":null,\"metric\":\"first_reply\",\"priority\":\"any\","
-                     "\"seconds\":60}],\"updated_at\":\"2026-03-02T09:00:00Z\","
-                     "\"warn_percent\":80}");
+    ck_assert_str_eq(json, "{\"conditions\":[{\"kind\":\"tag\",\"value\":\"vip\"}],"
+                           "\"created_at\":\"2026-03-02T09:00:00Z\",\"id\":1,\"name\":\"Bad\","
+                           "\"pause_on_hold\":true,\"pause_pending\":true,\"position\":0,"
+                           "\"reopen\":\"restart\",\"targets\":[{\"business\":false,"
+                           "\"calendar_id\":null,\"metric\":\"first_reply\",\"priority\":\"any\","
+                           "\"seconds\":60}],\"updated_at\":\"2026-03-02T09:00:00Z\","
+                           "\"warn_percent\":80}");
     cs_str_free(json);
     cs_sla_policy_free(p);
 
@@ -316,8 +312,7 @@ START_TEST(policies_validate_and_list)
     ck_assert_ok(cs_sla_policy_delete(db, id));
     ck_assert_rc(cs_sla_policy_delete(db, id), CS_ENOTFOUND);
     ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM sla_target"), 0);
-    ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM audit WHERE object = 'sla_policy'"),
-                     3);
+    ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM audit WHERE object = 'sla_policy'"), 3);
 }
 END_TEST
 
@@ -447,8 +442,9 @@ START_TEST(never_open_calendars_are_refused)
     cs_calendar_free(cal);
 
     /* One stored before these rules (or closed since) cannot back a policy. */
-    ck_assert_ok(sqlite3_exec(db->sql, "UPDATE calendar SET definition = '{\"timezone\":\"UTC\"}',"
-                                       " revision = revision + 1 WHERE name = 'Office'",
+    ck_assert_ok(sqlite3_exec(db->sql,
+                              "UPDATE calendar SET definition = '{\"timezone\":\"UTC\"}',"
+                              " revision = revision + 1 WHERE name = 'Office'",
                               0, 0, 0));
     cs_sla_policy_fields f = CS_SLA_POLICY_FIELDS_INIT;
     f.name = "Office";
@@ -1108,9 +1104,9 @@ static size_t queue(struct entry *items, size_t max, const cs_sla_queue_filter *
     ck_assert_ok(cs_sla_queue_iter_new(&it, db, f));
     while ((rc = cs_sla_queue_next(&item, it)) == CS_OK) {
         ck_assert_uint_lt(n, max);
-        items[n++] = (struct entry){cs_sla_queue_item_ticket_id(item),
-                                    cs_sla_queue_item_metric(item),
-                                    cs_sla_queue_item_target_at(item)};
+        items[n++] =
+            (struct entry){cs_sla_queue_item_ticket_id(item), cs_sla_queue_item_metric(item),
+                           cs_sla_queue_item_target_at(item)};
     }
     ck_assert_rc(rc, CS_ITEROVER);
     ck_assert_ptr_null(item);

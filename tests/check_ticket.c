@@ -97,7 +97,8 @@ START_TEST(create_defaults)
     ck_assert_rc(cs_ticket_lookup_number(&t, db, 3), CS_ENOTFOUND);
     ck_assert_ptr_null(t);
     ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE object = 'ticket' AND "
-                           "action = 'create'"), 2);
+                           "action = 'create'"),
+                     2);
     cs_ticket_free(NULL);
 }
 END_TEST
@@ -303,8 +304,7 @@ START_TEST(update_audits_changes)
     f.customer_id = ben;
     ck_assert_rc(cs_ticket_update(db, id, &f), CS_EINVAL);
     ck_assert_field("customer_id");
-    ck_assert_rc(cs_ticket_update(db, 999, &(cs_ticket_fields)CS_TICKET_FIELDS_INIT),
-                 CS_ENOTFOUND);
+    ck_assert_rc(cs_ticket_update(db, 999, &(cs_ticket_fields)CS_TICKET_FIELDS_INIT), CS_ENOTFOUND);
 }
 END_TEST
 
@@ -453,8 +453,9 @@ START_TEST(permission_matrix)
     int64_t org = t_organization(db, "Shop GmbH", 1);
     int64_t colleague = t_customer(db, "Colleague", NULL);
     char sql[128];
-    snprintf(sql, sizeof(sql), "UPDATE customer SET organization_id = %lld WHERE id IN (%lld, %lld)",
-             (long long)org, (long long)anna, (long long)colleague);
+    snprintf(sql, sizeof(sql),
+             "UPDATE customer SET organization_id = %lld WHERE id IN (%lld, %lld)", (long long)org,
+             (long long)anna, (long long)colleague);
     ck_assert_int_eq(sqlite3_exec(db->sql, sql, 0, 0, 0), SQLITE_OK);
     int64_t annas = new_ticket(anna, "Anna's"), bens = new_ticket(ben, "Ben's"),
             colleagues = new_ticket(colleague, "Colleague's");
@@ -493,26 +494,22 @@ START_TEST(permission_matrix)
         ck_assert_ok(cs_db_set_actor(db, actors[i].kind, actors[i].id));
         f.subject = "mine";
         f.customer_id = anna;
-        ck_assert_msg(cs_ticket_create(&id, db, &f) == actors[i].create_own, "actor %zu create",
-                      i);
+        ck_assert_msg(cs_ticket_create(&id, db, &f) == actors[i].create_own, "actor %zu create", i);
         expect_tickets += actors[i].create_own == CS_OK;
         f = (cs_ticket_fields)CS_TICKET_FIELDS_INIT;
         f.priority = CS_PRIORITY_HIGH;
         ck_assert_msg(cs_ticket_update(db, annas, &f) == actors[i].update, "actor %zu update", i);
         int rc = add_message(annas, CS_VISIBILITY_PUBLIC, "hello");
-        ck_assert_msg((rc > 0 ? CS_OK : rc) == actors[i].public_msg, "actor %zu public: %d", i,
-                      rc);
+        ck_assert_msg((rc > 0 ? CS_OK : rc) == actors[i].public_msg, "actor %zu public: %d", i, rc);
         expect_messages += rc > 0;
         rc = add_message(annas, CS_VISIBILITY_INTERNAL, "note");
-        ck_assert_msg((rc > 0 ? CS_OK : rc) == actors[i].internal_msg, "actor %zu note: %d", i,
-                      rc);
+        ck_assert_msg((rc > 0 ? CS_OK : rc) == actors[i].internal_msg, "actor %zu note: %d", i, rc);
         expect_messages += rc > 0;
-        ck_assert_msg(cs_ticket_lookup(&t, db, bens) == actors[i].see_other, "actor %zu other",
-                      i);
+        ck_assert_msg(cs_ticket_lookup(&t, db, bens) == actors[i].see_other, "actor %zu other", i);
         cs_ticket_free(t);
         t = NULL;
-        ck_assert_msg(cs_ticket_lookup(&t, db, colleagues) == actors[i].see_org,
-                      "actor %zu org", i);
+        ck_assert_msg(cs_ticket_lookup(&t, db, colleagues) == actors[i].see_org, "actor %zu org",
+                      i);
         cs_ticket_free(t);
         ck_assert_msg(cs_message_lookup(&m, db, note) == actors[i].see_note, "actor %zu note", i);
         cs_message_free(m);
@@ -520,8 +517,8 @@ START_TEST(permission_matrix)
         while (cs_ticket_next(&row, it) == CS_OK)
             n++;
         cs_ticket_iter_free(it);
-        ck_assert_msg(n == actors[i].list_count + (int)(expect_tickets - 3), "actor %zu sees %d",
-                      i, n);
+        ck_assert_msg(n == actors[i].list_count + (int)(expect_tickets - 3), "actor %zu sees %d", i,
+                      n);
         /* Refused operations wrote nothing. */
         ck_assert_int_eq(count("SELECT count(*) FROM ticket"), expect_tickets);
         ck_assert_int_eq(count("SELECT count(*) FROM message"), expect_messages);
@@ -530,9 +527,13 @@ START_TEST(permission_matrix)
             ck_assert_int_eq(count("SELECT count(*) FROM audit"), audits);
         ck_assert_ok(cs_db_set_actor(db, CS_ACTOR_SYSTEM, 0));
         if (id) { /* keep the list counts comparable */
-            ck_assert_int_eq(sqlite3_exec(db->sql, "DELETE FROM audit WHERE ticket_id = "
+            ck_assert_int_eq(
+                sqlite3_exec(db->sql,
+                             "DELETE FROM audit WHERE ticket_id = "
                              "(SELECT max(id) FROM ticket); DELETE FROM ticket WHERE id = "
-                             "(SELECT max(id) FROM ticket)", 0, 0, 0), SQLITE_OK);
+                             "(SELECT max(id) FROM ticket)",
+                             0, 0, 0),
+                SQLITE_OK);
         }
     }
     /* A customer never sees internal notes when reading a timeline. */

@@ -150,8 +150,8 @@ static void expect(const char *what, int64_t got, int64_t want)
 /* Tally the logs: per item, claims and acks, and whether one item was claimed twice. */
 static void check_logs(int64_t items)
 {
-    int *claims = calloc((size_t)items + 1, sizeof(int)), *acks = calloc((size_t)items + 1,
-                                                                         sizeof(int));
+    int *claims = calloc((size_t)items + 1, sizeof(int)),
+        *acks = calloc((size_t)items + 1, sizeof(int));
     int64_t bad = 0, twice = 0, unacked = 0;
 
     for (int w = 0; w <= WORKERS; w++) {
@@ -198,8 +198,7 @@ static void check(void)
     expect("distinct external ids of inbound messages",
            query_int(db, "SELECT count(DISTINCT external_id) FROM message WHERE direction = 1"),
            WORKERS * MESSAGES);
-    expect("ingest log rows", query_int(db, "SELECT count(*) FROM ingest_log"),
-           WORKERS * MESSAGES);
+    expect("ingest log rows", query_int(db, "SELECT count(*) FROM ingest_log"), WORKERS * MESSAGES);
     expect("replies", query_int(db, "SELECT count(*) FROM outbox WHERE kind = 'reply'"),
            WORKERS * ((MESSAGES + 4) / 5));
     expect("receipts, one per ticket",

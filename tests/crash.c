@@ -127,12 +127,15 @@ static int check(const char *path, int round)
     failures += expect(round, "foreign key violations",
                        query_int(sql, "SELECT count(*) FROM pragma_foreign_key_check", NULL), 0);
     for (size_t i = 0; i < nreported; i++) {
+        failures += expect(
+            round, reported[i],
+            query_int(sql, "SELECT count(*) FROM message WHERE external_id = ?1", reported[i]), 1);
         failures += expect(round, reported[i],
-                           query_int(sql, "SELECT count(*) FROM message WHERE external_id = ?1",
-                                     reported[i]), 1);
-        failures += expect(round, reported[i],
-                           query_int(sql, "SELECT count(*) FROM ingest_log"
-                                          " WHERE external_id = ?1", reported[i]), 1);
+                           query_int(sql,
+                                     "SELECT count(*) FROM ingest_log"
+                                     " WHERE external_id = ?1",
+                                     reported[i]),
+                           1);
         if (failures > 5)
             break;
     }
@@ -141,24 +144,34 @@ static int check(const char *path, int round)
     if (logged < (int64_t)nreported || logged > (int64_t)nreported + round + 1)
         failures += expect(round, "ingest_log rows", logged, (int64_t)nreported);
     failures += expect(round, "inbound messages without a log row",
-                       query_int(sql, "SELECT count(*) FROM message m WHERE direction = 1"
-                                      " AND NOT EXISTS (SELECT 1 FROM ingest_log l"
-                                      " WHERE l.channel_id = m.channel_id"
-                                      " AND l.external_id = m.external_id)", NULL), 0);
+                       query_int(sql,
+                                 "SELECT count(*) FROM message m WHERE direction = 1"
+                                 " AND NOT EXISTS (SELECT 1 FROM ingest_log l"
+                                 " WHERE l.channel_id = m.channel_id"
+                                 " AND l.external_id = m.external_id)",
+                                 NULL),
+                       0);
     failures += expect(round, "tickets without a message",
-                       query_int(sql, "SELECT count(*) FROM ticket t WHERE NOT EXISTS"
-                                      " (SELECT 1 FROM message m WHERE m.ticket_id = t.id)", NULL),
+                       query_int(sql,
+                                 "SELECT count(*) FROM ticket t WHERE NOT EXISTS"
+                                 " (SELECT 1 FROM message m WHERE m.ticket_id = t.id)",
+                                 NULL),
                        0);
     failures += expect(round, "messages without a ticket",
-                       query_int(sql, "SELECT count(*) FROM message m WHERE NOT EXISTS"
-                                      " (SELECT 1 FROM ticket t WHERE t.id = m.ticket_id)", NULL),
+                       query_int(sql,
+                                 "SELECT count(*) FROM message m WHERE NOT EXISTS"
+                                 " (SELECT 1 FROM ticket t WHERE t.id = m.ticket_id)",
+                                 NULL),
                        0);
     /* Mail channels send receipts by default: one per ticket, with its message. */
     failures += expect(round, "tickets without a receipt",
-                       query_int(sql, "SELECT count(*) FROM ticket t WHERE NOT EXISTS"
-                                      " (SELECT 1 FROM outbox o JOIN message m ON"
-                                      " m.id = o.message_id WHERE o.ticket_id = t.id"
-                                      " AND o.kind = 'receipt')", NULL), 0);
+                       query_int(sql,
+                                 "SELECT count(*) FROM ticket t WHERE NOT EXISTS"
+                                 " (SELECT 1 FROM outbox o JOIN message m ON"
+                                 " m.id = o.message_id WHERE o.ticket_id = t.id"
+                                 " AND o.kind = 'receipt')",
+                                 NULL),
+                       0);
     failures += expect(round, "receipts without a new ticket",
                        query_int(sql, "SELECT count(*) FROM outbox", NULL),
                        query_int(sql, "SELECT count(*) FROM ticket", NULL));
@@ -234,8 +247,7 @@ int main(void)
         fclose(f);
         waitpid(pid, &status, 0);
         if (nreported == before) {
-            fprintf(stderr, "round %d: the child committed nothing (status %d)\n", round,
-                    status);
+            fprintf(stderr, "round %d: the child committed nothing (status %d)\n", round, status);
             failed++;
             continue;
         }

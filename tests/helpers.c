@@ -74,36 +74,45 @@ static int64_t insert(cs_db *db, const char *sql, const char *text1, const char 
 
 int64_t t_customer(cs_db *db, const char *name, const char *email)
 {
-    int64_t id = insert(db, "INSERT INTO customer (name, created_at, updated_at) "
-                            "VALUES (?2, ?1, ?1)", name, NULL, 0);
+    int64_t id = insert(db,
+                        "INSERT INTO customer (name, created_at, updated_at) "
+                        "VALUES (?2, ?1, ?1)",
+                        name, NULL, 0);
     if (email)
-        insert(db, "INSERT INTO identity (customer_id, kind, value, created_at) "
-                   "VALUES (?4, 1, ?2, ?1)", email, NULL, id);
+        insert(db,
+               "INSERT INTO identity (customer_id, kind, value, created_at) "
+               "VALUES (?4, 1, ?2, ?1)",
+               email, NULL, id);
     return id;
 }
 
 int64_t t_agent(cs_db *db, const char *name, int role)
 {
-    return insert(db, "INSERT INTO agent (name, initials, role, created_at, updated_at) "
-                      "VALUES (?2, substr(?2, 1, 2), ?4, ?1, ?1)", name, NULL, role);
+    return insert(db,
+                  "INSERT INTO agent (name, initials, role, created_at, updated_at) "
+                  "VALUES (?2, substr(?2, 1, 2), ?4, ?1, ?1)",
+                  name, NULL, role);
 }
 
 int64_t t_channel(cs_db *db, int kind, const char *name)
 {
-    return insert(db, "INSERT INTO channel (kind, name, created_at, updated_at) "
-                      "VALUES (?4, ?2, ?1, ?1)", name, NULL, kind);
+    return insert(db,
+                  "INSERT INTO channel (kind, name, created_at, updated_at) "
+                  "VALUES (?4, ?2, ?1, ?1)",
+                  name, NULL, kind);
 }
 
 int64_t t_group(cs_db *db, const char *name)
 {
-    return insert(db, "INSERT INTO agent_group (name, created_at) VALUES (?2, ?1)", name, NULL,
-                  0);
+    return insert(db, "INSERT INTO agent_group (name, created_at) VALUES (?2, ?1)", name, NULL, 0);
 }
 
 int64_t t_organization(cs_db *db, const char *name, int shared)
 {
-    return insert(db, "INSERT INTO organization (name, shared_tickets, created_at) "
-                      "VALUES (?2, ?4, ?1)", name, NULL, shared);
+    return insert(db,
+                  "INSERT INTO organization (name, shared_tickets, created_at) "
+                  "VALUES (?2, ?4, ?1)",
+                  name, NULL, shared);
 }
 
 int64_t t_sql_int(cs_db *db, const char *sql)
@@ -120,13 +129,15 @@ int64_t t_sql_int(cs_db *db, const char *sql)
 
 int64_t t_ticket(cs_db *db, int64_t customer_id, const char *subject)
 {
-    return insert(db, "INSERT INTO ticket (number, subject, customer_id, status, priority, type,"
-                      " created_at, updated_at) VALUES ((SELECT coalesce(max(number), 0) + 1"
-                      " FROM ticket), ?2, ?4, 2, 2, 1, ?1, ?1)", subject, NULL, customer_id);
+    return insert(db,
+                  "INSERT INTO ticket (number, subject, customer_id, status, priority, type,"
+                  " created_at, updated_at) VALUES ((SELECT coalesce(max(number), 0) + 1"
+                  " FROM ticket), ?2, ?4, 2, 2, 1, ?1, ?1)",
+                  subject, NULL, customer_id);
 }
 
-int64_t t_message(cs_db *db, int64_t ticket_id, int author_kind, int64_t author_id,
-                  int visibility, const char *body)
+int64_t t_message(cs_db *db, int64_t ticket_id, int author_kind, int64_t author_id, int visibility,
+                  const char *body)
 {
     sqlite3_stmt *st = NULL;
     ck_assert_int_eq(sqlite3_prepare_v2(db->sql,
@@ -155,7 +166,8 @@ char *t_snapshot(cs_db *db)
 
     ck_assert_ptr_nonnull(s);
     s[0] = '\0';
-    ck_assert_int_eq(sqlite3_prepare_v2(db->sql, "SELECT name FROM sqlite_schema WHERE type ="
+    ck_assert_int_eq(sqlite3_prepare_v2(db->sql,
+                                        "SELECT name FROM sqlite_schema WHERE type ="
                                         " 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
                                         -1, &tables, NULL),
                      SQLITE_OK);

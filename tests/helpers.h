@@ -47,11 +47,11 @@ int64_t t_sql_int(cs_db *db, const char *sql);
 char *t_snapshot(cs_db *db);
 
 /* Assert a status and, on failure, show the last error's message. */
-#define ck_assert_rc(expr, expected)                                                         \
-    do {                                                                                     \
-        int rc_ = (expr);                                                                    \
-        ck_assert_msg(rc_ == (expected), "%s returned %d (%s), expected %d: %s", #expr, rc_, \
-                      cs_status_name(rc_), (expected), cs_error_last()->message);            \
+#define ck_assert_rc(expr, expected)                                                               \
+    do {                                                                                           \
+        int rc_ = (expr);                                                                          \
+        ck_assert_msg(rc_ == (expected), "%s returned %d (%s), expected %d: %s", #expr, rc_,       \
+                      cs_status_name(rc_), (expected), cs_error_last()->message);                  \
     } while (0)
 #define ck_assert_ok(expr) ck_assert_rc((expr), CS_OK)
 
@@ -61,7 +61,7 @@ char *t_snapshot(cs_db *db);
 /* A ticket (open, normal priority, a question) and a message on it, with plain SQL.
  * Inbound when the author is a customer, outbound otherwise. */
 int64_t t_ticket(cs_db *db, int64_t customer_id, const char *subject);
-int64_t t_message(cs_db *db, int64_t ticket_id, int author_kind, int64_t author_id,
-                  int visibility, const char *body);
+int64_t t_message(cs_db *db, int64_t ticket_id, int author_kind, int64_t author_id, int visibility,
+                  const char *body);
 
 #endif

@@ -10,8 +10,8 @@
 
 #define MAX_POS 8
 
-int cli_opts(int argc, char **argv, struct cli_opt *opts, size_t nopts, char **pos,
-             size_t maxpos, size_t *npos)
+int cli_opts(int argc, char **argv, struct cli_opt *opts, size_t nopts, char **pos, size_t maxpos,
+             size_t *npos)
 {
     *npos = 0;
     for (int i = 0; i < argc; i++) {
@@ -51,9 +51,9 @@ static int flag(const struct cli_opt *opts, size_t n, const char *name)
 
 #define OPT(name) opt(opts, sizeof(opts) / sizeof(opts[0]), (name))
 #define FLAG(name) flag(opts, sizeof(opts) / sizeof(opts[0]), (name))
-#define PARSE(min, max)                                                                      \
-    (cli_opts(argc - 1, argv + 1, opts, sizeof(opts) / sizeof(opts[0]), pos, MAX_POS,       \
-              &npos) < 0 ||                                                                  \
+#define PARSE(min, max)                                                                            \
+    (cli_opts(argc - 1, argv + 1, opts, sizeof(opts) / sizeof(opts[0]), pos, MAX_POS, &npos) <     \
+         0 ||                                                                                      \
      (int)npos < (min) || npos > (max))
 
 /* Set key to an integer parsed from text, when text is given. */
@@ -136,7 +136,8 @@ static void print_channels(const json_t *o)
 {
     size_t i;
     json_t *c;
-    json_array_foreach(json_object_get(o, "channels"), i, c) print_channel(c);
+    json_array_foreach(json_object_get(o, "channels"), i, c)
+        print_channel(c);
 }
 
 int cli_cmd_channel(struct cli *cli, int argc, char **argv)
@@ -204,7 +205,7 @@ int cli_cmd_group(struct cli *cli, int argc, char **argv)
         long long g = strtoll(argv[2], &end1, 10), a = strtoll(argv[3], &end2, 10);
         if (!*end1 && !*end2)
             return call_show(cli, "group.add_agent",
-                            json_pack("{s:I, s:I}", "group_id", g, "agent_id", a), NULL);
+                             json_pack("{s:I, s:I}", "group_id", g, "agent_id", a), NULL);
     }
     return cli_usage("group add NAME | group member GROUP-ID AGENT-ID");
 }
@@ -239,7 +240,8 @@ int cli_cmd_customer(struct cli *cli, int argc, char **argv)
     }
     if (argc == 4 && !strcmp(argv[1], "find"))
         return call_show(cli, "customer.find",
-                        json_pack("{s:s, s:s}", "kind", argv[2], "value", argv[3]), print_customer);
+                         json_pack("{s:s, s:s}", "kind", argv[2], "value", argv[3]),
+                         print_customer);
     if (argc < 2 || strcmp(argv[1], "add") || PARSE(2, 2))
         return cli_usage("customer add NAME [--email E] [--phone P] [--twitter H] [--locale L]"
                          " | customer show ID | customer find KIND VALUE");
@@ -248,8 +250,8 @@ int cli_cmd_customer(struct cli *cli, int argc, char **argv)
     ids = json_array();
     for (size_t i = 0; i < 3; i++)
         if (OPT(kinds[i]))
-            json_array_append_new(ids, json_pack("{s:s, s:s}", "kind", kinds[i], "value",
-                                                 OPT(kinds[i])));
+            json_array_append_new(
+                ids, json_pack("{s:s, s:s}", "kind", kinds[i], "value", OPT(kinds[i])));
     json_object_set_new(req, "identities", ids);
     return call_show(cli, "customer.create", req, print_customer);
 }
@@ -362,10 +364,10 @@ static int ingest_raw(struct cli *cli, const char *channel, const char *path)
 int cli_cmd_ingest(struct cli *cli, int argc, char **argv)
 {
     struct cli_opt opts[] = {
-        {"channel", 1, NULL, 0},      {"from", 1, NULL, 0},         {"name", 1, NULL, 0},
-        {"subject", 1, NULL, 0},      {"id", 1, NULL, 0},           {"in-reply-to", 1, NULL, 0},
-        {"references", 1, NULL, 0},   {"reply-to", 1, NULL, 0},     {"conversation", 1, NULL, 0},
-        {"ticket", 1, NULL, 0},       {"locale", 1, NULL, 0},       {"raw", 1, NULL, 0},
+        {"channel", 1, NULL, 0},    {"from", 1, NULL, 0},     {"name", 1, NULL, 0},
+        {"subject", 1, NULL, 0},    {"id", 1, NULL, 0},       {"in-reply-to", 1, NULL, 0},
+        {"references", 1, NULL, 0}, {"reply-to", 1, NULL, 0}, {"conversation", 1, NULL, 0},
+        {"ticket", 1, NULL, 0},     {"locale", 1, NULL, 0},   {"raw", 1, NULL, 0},
     };
     char *pos[MAX_POS];
     size_t npos;
@@ -433,8 +435,7 @@ static const char *next_deadline(struct names *n, json_int_t ticket_id, char buf
     if (cs_call(&resp, n->cli->db, "sla.status", req) == CS_OK)
         o = json_loads(resp, 0, NULL);
     cs_str_free(resp);
-    json_object_foreach(json_object_get(o, "clocks"), key, clock)
-    {
+    json_object_foreach(json_object_get(o, "clocks"), key, clock) {
         const char *at = json_string_value(json_object_get(clock, "target_at"));
         if (at && (!best || strcmp(at, best) < 0))
             best = at;
@@ -448,14 +449,15 @@ static void print_ticket_row(struct names *n, const json_t *t)
 {
     char deadline[32];
 
-    printf("%6lld  %-8s %-7s %-20.20s %-12.12s %-16.16s %s\n",
-           (long long)json_integer_value(json_object_get(t, "number")), str(t, "status"),
-           str(t, "priority"),
-           name_of(n, "customer.get", "customer",
-                   json_integer_value(json_object_get(t, "customer_id"))),
-           name_of(n, "channel.get", "channel", json_integer_value(json_object_get(t, "channel_id"))),
-           name_of(n, "agent.get", "agent", json_integer_value(json_object_get(t, "assignee_id"))),
-           next_deadline(n, json_integer_value(json_object_get(t, "id")), deadline));
+    printf(
+        "%6lld  %-8s %-7s %-20.20s %-12.12s %-16.16s %s\n",
+        (long long)json_integer_value(json_object_get(t, "number")), str(t, "status"),
+        str(t, "priority"),
+        name_of(n, "customer.get", "customer",
+                json_integer_value(json_object_get(t, "customer_id"))),
+        name_of(n, "channel.get", "channel", json_integer_value(json_object_get(t, "channel_id"))),
+        name_of(n, "agent.get", "agent", json_integer_value(json_object_get(t, "assignee_id"))),
+        next_deadline(n, json_integer_value(json_object_get(t, "id")), deadline));
 }
 
 int cli_cmd_tickets(struct cli *cli, int argc, char **argv)
@@ -488,9 +490,10 @@ int cli_cmd_tickets(struct cli *cli, int argc, char **argv)
     if (cli->json)
         return show(cli, resp, NULL);
     struct names names = {cli, json_object()};
-    printf("%6s  %-8s %-7s %-20s %-12s %-16s %s\n", "#", "status", "prio", "customer",
-           "channel", "assignee", "next deadline");
-    json_array_foreach(json_object_get(resp, "tickets"), i, t) print_ticket_row(&names, t);
+    printf("%6s  %-8s %-7s %-20s %-12s %-16s %s\n", "#", "status", "prio", "customer", "channel",
+           "assignee", "next deadline");
+    json_array_foreach(json_object_get(resp, "tickets"), i, t)
+        print_ticket_row(&names, t);
     if (json_is_integer(json_object_get(resp, "next_after")))
         printf("more: --after %lld\n",
                (long long)json_integer_value(json_object_get(resp, "next_after")));
@@ -525,8 +528,7 @@ static int ticket_by_number(struct cli *cli, const char *text, json_int_t *id, j
 /* What the mail parser took off a mail's body, folded to a line each, as mail clients do. */
 static void print_folded(const json_t *mail)
 {
-    static const char *const parts[][2] = {{"signature", "signature"},
-                                           {"quoted", "quoted text"}};
+    static const char *const parts[][2] = {{"signature", "signature"}, {"quoted", "quoted text"}};
 
     for (size_t i = 0; i < 2; i++) {
         const char *text = json_string_value(json_object_get(mail, parts[i][0]));
@@ -545,16 +547,17 @@ static void print_message(struct names *n, const json_t *m)
     const json_t *author = json_object_get(m, "author");
     const char *kind = str(author, "kind");
     json_int_t author_id = json_integer_value(json_object_get(author, "id"));
-    const char *who = !strcmp(kind, "agent")      ? name_of(n, "agent.get", "agent", author_id)
-                      : !strcmp(kind, "customer") ? name_of(n, "customer.get", "customer",
-                                                            author_id)
-                                                  : "libcs";
+    const char *who = !strcmp(kind, "agent") ? name_of(n, "agent.get", "agent", author_id)
+                      : !strcmp(kind, "customer")
+                          ? name_of(n, "customer.get", "customer", author_id)
+                          : "libcs";
     int note = !strcmp(str(m, "visibility"), "internal");
 
-    printf("\n  %s  %s %s via %s%s\n", str(m, "created_at"),
-           !strcmp(str(m, "direction"), "inbound") ? "<-" : "->", who,
-           name_of(n, "channel.get", "channel", json_integer_value(json_object_get(m, "channel_id"))),
-           note ? "  [internal note]" : "");
+    printf(
+        "\n  %s  %s %s via %s%s\n", str(m, "created_at"),
+        !strcmp(str(m, "direction"), "inbound") ? "<-" : "->", who,
+        name_of(n, "channel.get", "channel", json_integer_value(json_object_get(m, "channel_id"))),
+        note ? "  [internal note]" : "");
     for (const char *p = str(m, "body"); p && *p;) {
         const char *nl = strchr(p, '\n');
         int len = nl ? (int)(nl - p) : (int)strlen(p);
@@ -587,7 +590,8 @@ int cli_cmd_show(struct cli *cli, int argc, char **argv)
                    json_integer_value(json_object_get(t, "channel_id"))),
            name_of(&names, "agent.get", "agent",
                    json_integer_value(json_object_get(t, "assignee_id"))));
-    json_array_foreach(json_object_get(t, "messages"), i, m) print_message(&names, m);
+    json_array_foreach(json_object_get(t, "messages"), i, m)
+        print_message(&names, m);
     json_decref(names.cache);
     json_decref(t);
     return 0;
@@ -595,13 +599,13 @@ int cli_cmd_show(struct cli *cli, int argc, char **argv)
 
 static void print_message_id(const json_t *r)
 {
-    printf("message %lld queued\n", (long long)json_integer_value(json_object_get(r, "message_id")));
+    printf("message %lld queued\n",
+           (long long)json_integer_value(json_object_get(r, "message_id")));
 }
 
 int cli_cmd_reply(struct cli *cli, int argc, char **argv)
 {
-    struct cli_opt opts[] = {
-        {"channel", 1, NULL, 0}, {"subject", 1, NULL, 0}, {"to", 1, NULL, 0}};
+    struct cli_opt opts[] = {{"channel", 1, NULL, 0}, {"subject", 1, NULL, 0}, {"to", 1, NULL, 0}};
     char *pos[MAX_POS];
     size_t npos;
     json_int_t id;
@@ -636,9 +640,10 @@ int cli_cmd_note(struct cli *cli, int argc, char **argv)
         return cli_usage("note NUMBER BODY");
     if ((rc = ticket_by_number(cli, argv[1], &id, NULL)))
         return rc;
-    return call_show(cli, "message.create",
-                    json_pack("{s:I, s:s, s:s}", "ticket_id", id, "visibility", "internal",
-                              "body", argv[2]), print_note);
+    return call_show(
+        cli, "message.create",
+        json_pack("{s:I, s:s, s:s}", "ticket_id", id, "visibility", "internal", "body", argv[2]),
+        print_note);
 }
 
 static void print_ticket_line(const json_t *t)
@@ -649,9 +654,8 @@ static void print_ticket_line(const json_t *t)
 
 int cli_cmd_update(struct cli *cli, int argc, char **argv)
 {
-    struct cli_opt opts[] = {{"status", 1, NULL, 0}, {"priority", 1, NULL, 0},
-                             {"type", 1, NULL, 0},   {"assign", 1, NULL, 0},
-                             {"group", 1, NULL, 0},  {"tags", 1, NULL, 0},
+    struct cli_opt opts[] = {{"status", 1, NULL, 0}, {"priority", 1, NULL, 0}, {"type", 1, NULL, 0},
+                             {"assign", 1, NULL, 0}, {"group", 1, NULL, 0},    {"tags", 1, NULL, 0},
                              {"subject", 1, NULL, 0}};
     char *pos[MAX_POS];
     size_t npos;
@@ -684,8 +688,7 @@ static void print_items(const json_t *o)
     size_t i;
     json_t *it;
 
-    json_array_foreach(json_object_get(o, "items"), i, it)
-    {
+    json_array_foreach(json_object_get(o, "items"), i, it) {
         printf("item %lld lease %lld: %s to %s via %s (attempt %lld)\n",
                (long long)json_integer_value(json_object_get(it, "id")),
                (long long)json_integer_value(json_object_get(it, "lease")), str(it, "kind"),
@@ -720,10 +723,8 @@ static void print_ok(const json_t *o)
 
 int cli_cmd_outbox(struct cli *cli, int argc, char **argv)
 {
-    struct cli_opt opts[] = {{"kind", 1, NULL, 0},
-                             {"max", 1, NULL, 0},
-                             {"lease", 1, NULL, 0},
-                             {"state", 1, NULL, 0}};
+    struct cli_opt opts[] = {
+        {"kind", 1, NULL, 0}, {"max", 1, NULL, 0}, {"lease", 1, NULL, 0}, {"state", 1, NULL, 0}};
     char *pos[MAX_POS];
     size_t npos;
     json_t *req;
@@ -760,8 +761,7 @@ static void print_audit(const json_t *o)
     size_t i;
     json_t *e;
 
-    json_array_foreach(json_object_get(o, "entries"), i, e)
-    {
+    json_array_foreach(json_object_get(o, "entries"), i, e) {
         const json_t *actor = json_object_get(e, "actor");
         printf("%s %s", str(e, "at"), str(actor, "kind"));
         if (json_is_integer(json_object_get(actor, "id")))
@@ -813,8 +813,12 @@ static int duration(json_int_t *out, const char *text)
 {
     char *end;
     long long v = strtoll(text, &end, 10);
-    int unit = !*end ? 1 : !strcmp(end, "s") ? 1 : !strcmp(end, "m") ? 60
-                       : !strcmp(end, "h") ? 3600 : !strcmp(end, "d") ? 86400 : 0;
+    int unit = !*end               ? 1
+               : !strcmp(end, "s") ? 1
+               : !strcmp(end, "m") ? 60
+               : !strcmp(end, "h") ? 3600
+               : !strcmp(end, "d") ? 86400
+                                   : 0;
 
     if (end == text || !unit || v <= 0) {
         fprintf(stderr, "csdesk: \"%s\" is not a duration such as 30m, 4h or 2d\n", text);
@@ -826,11 +830,10 @@ static int duration(json_int_t *out, const char *text)
 
 static int sla_policy_add(struct cli *cli, int argc, char **argv)
 {
-    static const char *const metrics[][2] = {{"first-reply", "first_reply"},
-                                             {"next-reply", "next_reply"},
-                                             {"resolution", "resolution"}};
-    struct cli_opt opts[] = {{"first-reply", 1, NULL, 0}, {"next-reply", 1, NULL, 0},
-                             {"resolution", 1, NULL, 0},  {"calendar", 1, NULL, 0},
+    static const char *const metrics[][2] = {
+        {"first-reply", "first_reply"}, {"next-reply", "next_reply"}, {"resolution", "resolution"}};
+    struct cli_opt opts[] = {{"first-reply", 1, NULL, 0},  {"next-reply", 1, NULL, 0},
+                             {"resolution", 1, NULL, 0},   {"calendar", 1, NULL, 0},
                              {"channel-kind", 1, NULL, 0}, {"priority", 1, NULL, 0},
                              {"public", 0, NULL, 0}};
     char *pos[MAX_POS], *end = NULL;
@@ -847,23 +850,23 @@ static int sla_policy_add(struct cli *cli, int argc, char **argv)
             continue;
         if (duration(&seconds, OPT(metrics[i][0])) < 0)
             goto usage;
-        json_array_append_new(targets, json_pack("{s:s, s:I, s:b, s:o}", "metric", metrics[i][1],
-                                                 "seconds", seconds, "business", calendar != 0,
-                                                 "calendar_id", calendar ? json_integer(calendar)
-                                                                         : json_null()));
+        json_array_append_new(targets,
+                              json_pack("{s:s, s:I, s:b, s:o}", "metric", metrics[i][1], "seconds",
+                                        seconds, "business", calendar != 0, "calendar_id",
+                                        calendar ? json_integer(calendar) : json_null()));
     }
     if (OPT("channel-kind"))
-        json_array_append_new(conds, json_pack("{s:s, s:s}", "kind", "channel_kind", "value",
-                                               OPT("channel-kind")));
+        json_array_append_new(
+            conds, json_pack("{s:s, s:s}", "kind", "channel_kind", "value", OPT("channel-kind")));
     if (OPT("priority"))
-        json_array_append_new(conds, json_pack("{s:s, s:s}", "kind", "priority", "value",
-                                               OPT("priority")));
+        json_array_append_new(
+            conds, json_pack("{s:s, s:s}", "kind", "priority", "value", OPT("priority")));
     if (FLAG("public"))
         json_array_append_new(conds, json_pack("{s:s, s:b}", "kind", "public_channel", "value", 1));
-    return call_show(cli, "sla.policy.create",
-                     json_pack("{s:s, s:o, s:o}", "name", pos[0], "targets", targets,
-                               "conditions", conds),
-                     print_id);
+    return call_show(
+        cli, "sla.policy.create",
+        json_pack("{s:s, s:o, s:o}", "name", pos[0], "targets", targets, "conditions", conds),
+        print_id);
 usage:
     json_decref(targets);
     json_decref(conds);

@@ -200,36 +200,44 @@ static const struct command {
 } commands[] = {
     {"init", cmd_init, "create or upgrade the database"},
     {"demo", cli_cmd_demo, "create a fresh demo database and tell the product's story"},
-    {"channel", cli_cmd_channel, "channel add KIND NAME [--address A] [--public] [--signature]"
-                                 " [--group ID] | channel list"},
+    {"channel", cli_cmd_channel,
+     "channel add KIND NAME [--address A] [--public] [--signature]"
+     " [--group ID] | channel list"},
     {"agent", cli_cmd_agent, "agent add NAME [--email E] [--role R] [--initials I] [--skill S]"},
     {"group", cli_cmd_group, "group add NAME | group member GROUP AGENT"},
-    {"customer", cli_cmd_customer, "customer add NAME [--email E] [--phone P] [--twitter H]"
-                                   " | customer show ID | customer find KIND VALUE"},
-    {"ingest", cli_cmd_ingest, "ingest --channel ID --from SENDER [--name N] [--subject S]"
-                               " [--id EXTERNAL] [--in-reply-to ID] [--reply-to ID]"
-                               " [--conversation KEY] BODY | ingest --channel ID --raw FILE|-"},
-    {"tickets", cli_cmd_tickets, "tickets [--status S[,S]] [--customer ID] [--assignee ID]"
-                                 " [--tag T] [--limit N] [--after ID]"},
+    {"customer", cli_cmd_customer,
+     "customer add NAME [--email E] [--phone P] [--twitter H]"
+     " | customer show ID | customer find KIND VALUE"},
+    {"ingest", cli_cmd_ingest,
+     "ingest --channel ID --from SENDER [--name N] [--subject S]"
+     " [--id EXTERNAL] [--in-reply-to ID] [--reply-to ID]"
+     " [--conversation KEY] BODY | ingest --channel ID --raw FILE|-"},
+    {"tickets", cli_cmd_tickets,
+     "tickets [--status S[,S]] [--customer ID] [--assignee ID]"
+     " [--tag T] [--limit N] [--after ID]"},
     {"show", cli_cmd_show, "show NUMBER: the ticket and its whole timeline"},
     {"reply", cli_cmd_reply, "reply NUMBER BODY [--channel ID] [--to ADDRESS]"},
     {"note", cli_cmd_note, "note NUMBER BODY: an internal note"},
-    {"update", cli_cmd_update, "update NUMBER [--status S] [--priority P] [--assign ID]"
-                               " [--group ID] [--tag T]..."},
-    {"outbox", cli_cmd_outbox, "outbox claim [--kind K] [--max N] [--lease S]"
-                               " | outbox ack ID LEASE [EXTERNAL-ID]"
-                               " | outbox fail ID LEASE [ERROR] | outbox list [--state S]"},
+    {"update", cli_cmd_update,
+     "update NUMBER [--status S] [--priority P] [--assign ID]"
+     " [--group ID] [--tag T]..."},
+    {"outbox", cli_cmd_outbox,
+     "outbox claim [--kind K] [--max N] [--lease S]"
+     " | outbox ack ID LEASE [EXTERNAL-ID]"
+     " | outbox fail ID LEASE [ERROR] | outbox list [--state S]"},
     {"audit", cli_cmd_audit, "audit NUMBER: who changed what on a ticket"},
-    {"sla", cli_cmd_sla, "sla calendar NAME FILE.json | sla policy NAME [--first-reply DUR]"
-                         " [--resolution DUR] [--calendar ID] ... | sla policies"
-                         " | sla status NUMBER | sla queue"},
+    {"sla", cli_cmd_sla,
+     "sla calendar NAME FILE.json | sla policy NAME [--first-reply DUR]"
+     " [--resolution DUR] [--calendar ID] ... | sla policies"
+     " | sla status NUMBER | sla queue"},
     {"presence", cli_cmd_presence, "presence AGENT online|away|offline"},
     {"next", cli_cmd_next, "next AGENT: the agent takes the next ticket, earliest due first"},
     {"callback", cli_cmd_callback, "callback CUSTOMER FROM TO: a callback request in a window"},
     {"tick", cli_cmd_tick, "record the SLA warnings and breaches due now (or at --now)"},
-    {"import", cli_cmd_import, "import [--batch N] [--restart] FILE.jsonl: one request per"
-                               " line, committed N (1000) at a time; a re-run continues"
-                               " after the last commit"},
+    {"import", cli_cmd_import,
+     "import [--batch N] [--restart] FILE.jsonl: one request per"
+     " line, committed N (1000) at a time; a re-run continues"
+     " after the last commit"},
     {"call", cmd_call, "call METHOD [JSON | -]: the raw JSON interface"},
     {"methods", cmd_methods, "list the methods of the JSON interface"},
     {"version", cmd_version, "print the library and schema versions"},

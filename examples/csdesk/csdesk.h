@@ -35,8 +35,8 @@ struct cli_opt {
 };
 /* Split argv (after the subcommand words) into options and positional arguments. -1 on an
  * unknown option or a missing value. */
-int cli_opts(int argc, char **argv, struct cli_opt *opts, size_t nopts, char **pos,
-             size_t maxpos, size_t *npos);
+int cli_opts(int argc, char **argv, struct cli_opt *opts, size_t nopts, char **pos, size_t maxpos,
+             size_t *npos);
 
 int cli_cmd_channel(struct cli *cli, int argc, char **argv);
 int cli_cmd_agent(struct cli *cli, int argc, char **argv);

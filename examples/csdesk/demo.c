@@ -91,8 +91,9 @@ static int setup(struct demo *d, json_int_t ids[4])
     ids[2] = integer(r, "id");
     json_decref(r);
     detail("%s", "channels: Mail (service@shop.example), Twitter @shop (public, signed), chat");
-    if (!(r = run(d, "agent.create", json_pack("{s:s, s:s, s:[s]}", "name", "Carla Berger",
-                                               "email", "carla@shop.example", "skills", "de"))))
+    if (!(r = run(d, "agent.create",
+                  json_pack("{s:s, s:s, s:[s]}", "name", "Carla Berger", "email",
+                            "carla@shop.example", "skills", "de"))))
         return -1;
     detail("agent: Carla Berger, signs as ^%s", text(r, "initials"));
     d->cli->actor_id = integer(r, "id");
@@ -102,17 +103,16 @@ static int setup(struct demo *d, json_int_t ids[4])
     if (!(r = run(d, "calendar.store",
                   json_pack("{s:s, s:{s:s, s:{s:[[s,s]], s:[[s,s]], s:[[s,s]], s:[[s,s]],"
                             " s:[[s,s]]}}}",
-                            "name", "Büro Berlin", "calendar", "timezone", "Europe/Berlin",
-                            "hours", "mon", "08:00", "18:00", "tue", "08:00", "18:00", "wed",
-                            "08:00", "18:00", "thu", "08:00", "18:00", "fri", "08:00",
-                            "18:00"))))
+                            "name", "Büro Berlin", "calendar", "timezone", "Europe/Berlin", "hours",
+                            "mon", "08:00", "18:00", "tue", "08:00", "18:00", "wed", "08:00",
+                            "18:00", "thu", "08:00", "18:00", "fri", "08:00", "18:00"))))
         return -1;
     json_int_t calendar = integer(r, "id");
     json_decref(r);
     if (!(r = run(d, "sla.policy.create",
                   json_pack("{s:s, s:[{s:s, s:b}], s:[{s:s, s:i}]}", "name", "Social media",
-                            "conditions", "kind", "public_channel", "value", 1, "targets",
-                            "metric", "first_reply", "seconds", 3600))))
+                            "conditions", "kind", "public_channel", "value", 1, "targets", "metric",
+                            "first_reply", "seconds", 3600))))
         return -1;
     json_decref(r);
     if (!(r = run(d, "sla.policy.create",
@@ -148,15 +148,16 @@ int cli_cmd_demo(struct cli *cli, int argc, char **argv)
     if (setup(&d, ch) < 0)
         goto out;
 
-    say(&d, "P2, P3", "Anna writes by mail. libcs does not know her yet: she becomes a customer,"
-                      " gets a ticket and a receipt with a promise.");
+    say(&d, "P2, P3",
+        "Anna writes by mail. libcs does not know her yet: she becomes a customer,"
+        " gets a ticket and a receipt with a promise.");
     if (!(r = run(&d, "ingest",
                   json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "channel_id", ch[0],
                             "external_id", "<1@anna.example>", "sender", "anna@example.com",
                             "sender_name", "Anna Schmidt", "locale", "de", "subject",
-                            "Rechnungsadresse ändern",
-                            "body", "Bitte ändern Sie meine Rechnungsadresse auf "
-                                    "Hauptstraße 5, 10115 Berlin."))))
+                            "Rechnungsadresse ändern", "body",
+                            "Bitte ändern Sie meine Rechnungsadresse auf "
+                            "Hauptstraße 5, 10115 Berlin."))))
         goto out;
     anna = integer(r, "customer_id");
     ticket = integer(r, "ticket_id");
@@ -174,9 +175,10 @@ int cli_cmd_demo(struct cli *cli, int argc, char **argv)
            (long long)integer(r, "ticket_number"));
     json_decref(r);
 
-    say(&d, "P5", "Ben writes too, a raw mail as the mail server delivered it (csmail fetch"
-                  " hands these over). Nobody picks it up yet; the queue is ordered by deadline,"
-                  " not by who the customer is.");
+    say(&d, "P5",
+        "Ben writes too, a raw mail as the mail server delivered it (csmail fetch"
+        " hands these over). Nobody picks it up yet; the queue is ordered by deadline,"
+        " not by who the customer is.");
     cli->now += 300;
     if (!(r = run(&d, "ingest.mail",
                   json_pack("{s:I, s:s}", "channel_id", ch[0], "raw",
@@ -197,8 +199,8 @@ int cli_cmd_demo(struct cli *cli, int argc, char **argv)
     say(&d, "P9", "An hour later Anna complains in public, on Twitter.");
     cli->now += 3600;
     if (!(r = run(&d, "ingest",
-                  json_pack("{s:I, s:s, s:s, s:s}", "channel_id", ch[1], "external_id",
-                            "tw-9001", "sender", "@anna_s", "body",
+                  json_pack("{s:I, s:s, s:s, s:s}", "channel_id", ch[1], "external_id", "tw-9001",
+                            "sender", "@anna_s", "body",
                             "@shop Seit einer Stunde keine Antwort auf meine Mail 🙄"))))
         goto out;
     json_int_t tweeter = integer(r, "customer_id");
@@ -218,8 +220,9 @@ int cli_cmd_demo(struct cli *cli, int argc, char **argv)
            json_array_size(json_object_get(r, "tickets")));
     json_decref(r);
 
-    say(&d, "P1, P10", "Carla answers. The reply goes out where Anna wrote last (Twitter), "
-                       "signed with Carla's initials.");
+    say(&d, "P1, P10",
+        "Carla answers. The reply goes out where Anna wrote last (Twitter), "
+        "signed with Carla's initials.");
     cli->actor_kind = CS_ACTOR_AGENT;
     if (cs_db_set_actor(cli->db, CS_ACTOR_AGENT, cli->actor_id) < 0 ||
         !(r = run(&d, "ticket.reply",
@@ -245,8 +248,7 @@ int cli_cmd_demo(struct cli *cli, int argc, char **argv)
         if (!strcmp(text(it, "kind"), "reply") && !strcmp(text(it, "channel_kind"), "email"))
             snprintf(mail_id, sizeof(mail_id), "%s", text(it, "message_id_header"));
         printf("   -> %-7s %-8s to %s: %.60s%s\n", text(it, "channel_kind"), text(it, "kind"),
-               text(it, "recipient"), text(it, "body"),
-               strlen(text(it, "body")) > 60 ? "..." : "");
+               text(it, "recipient"), text(it, "body"), strlen(text(it, "body")) > 60 ? "..." : "");
         if (!strcmp(text(it, "kind"), "reply") && !strcmp(text(it, "channel_kind"), "email"))
             show_mail(&d, integer(it, "id"));
         json_decref(run(&d, "outbox.ack",
@@ -275,8 +277,8 @@ int cli_cmd_demo(struct cli *cli, int argc, char **argv)
                             "Re: Rechnungsadresse ändern", "in_reply_to", mail_id, "body",
                             "Danke, das ging schnell!"))))
         goto out;
-    printf("   -> added to ticket #%lld, threaded by %s\n",
-           (long long)integer(r, "ticket_number"), text(r, "thread"));
+    printf("   -> added to ticket #%lld, threaded by %s\n", (long long)integer(r, "ticket_number"),
+           text(r, "thread"));
     json_decref(r);
 
     say(&d, "P12", "The host's timer calls tick: warnings before a breach, the breach after.");

@@ -91,9 +91,9 @@ int main(int argc, char **argv)
     mail.body = "Hello, I ordered a kettle last week and it has not arrived yet.";
     if (check(rc = cs_ingest(&result, db, &mail), "ingesting"))
         goto out;
-    printf("ingested: ticket #%lld (id %lld), customer %lld%s\n",
-           (long long)result->ticket_number, (long long)result->ticket_id,
-           (long long)result->customer_id, result->created ? ", new ticket" : "");
+    printf("ingested: ticket #%lld (id %lld), customer %lld%s\n", (long long)result->ticket_number,
+           (long long)result->ticket_id, (long long)result->customer_id,
+           result->created ? ", new ticket" : "");
 
     /* Act as the agent: the reply is signed by and audited to her, and goes out on the
      * channel the customer wrote in. */

@@ -51,8 +51,8 @@ CS_EXTERN(int) cs_ticket_access_parse(const char *name);
  * avatar URL CS_URL_MAX.
  */
 typedef struct cs_agent_fields {
-    unsigned int version;       /**< CS_AGENT_FIELDS_VERSION */
-    const char *name;           /**< display name; required on create, not only blanks */
+    unsigned int version; /**< CS_AGENT_FIELDS_VERSION */
+    const char *name;     /**< display name; required on create, not only blanks */
     /** shown in signatures (P10), at most 4 characters. Default (and after "" on update):
      * the first characters of the name's first and last word, ASCII letters upper-cased
      * ("Anna Berger" -> "AB"). A new name keeps the old initials unless these are given. */
@@ -60,18 +60,20 @@ typedef struct cs_agent_fields {
     /** one '@' with text on both sides, no white space; unique when given. Stored with
      * ASCII letters lower-cased, so uniqueness ignores their case. */
     const char *email;
-    const char *avatar_url;     /**< at most CS_URL_MAX bytes */
-    int role;                   /**< a cs_agent_role; default CS_ROLE_AGENT */
-    int active;                 /**< 0 or 1; default 1. An inactive agent cannot act. */
-    const char *const *skills;  /**< replaces all skills when non-NULL (as tags: see
-                                     cs_customer_fields); kept sorted, without duplicates */
+    const char *avatar_url;    /**< at most CS_URL_MAX bytes */
+    int role;                  /**< a cs_agent_role; default CS_ROLE_AGENT */
+    int active;                /**< 0 or 1; default 1. An inactive agent cannot act. */
+    const char *const *skills; /**< replaces all skills when non-NULL (as tags: see
+                                    cs_customer_fields); kept sorted, without duplicates */
     size_t nskills;
-    int ticket_access;          /**< a cs_ticket_access; 0 keeps it (default CS_ACCESS_ALL).
-                                     @since 0.2 (fields version 2) */
+    int ticket_access; /**< a cs_ticket_access; 0 keeps it (default CS_ACCESS_ALL).
+                            @since 0.2 (fields version 2) */
 } cs_agent_fields;
 
+/* clang-format off */
 #define CS_AGENT_FIELDS_INIT                                                                   \
     {CS_AGENT_FIELDS_VERSION, NULL, NULL, NULL, NULL, 0, CS_UNSET, NULL, 0, 0}
+/* clang-format on */
 
 /**
  * Fill *out with the defaults of version `version` of its struct (CS_AGENT_FIELDS_INIT gives those
@@ -157,7 +159,8 @@ CS_EXTERN(int) cs_group_create(int64_t *id, cs_db *db, const char *name);
 /**
  * Add an agent to a group, or take one out. Admins and system only. Adding a member twice
  * or removing a non-member is CS_OK and records nothing in the audit trail.
- * @return CS_OK; CS_ENOTFOUND (field "group_id" or "agent_id"); CS_EPERM; CS_EREADONLY; CS_EBUSY; CS_EDB
+ * @return CS_OK; CS_ENOTFOUND (field "group_id" or "agent_id"); CS_EPERM; CS_EREADONLY; CS_EBUSY;
+ * CS_EDB
  * @since 0.1
  */
 CS_EXTERN(int) cs_group_add_agent(cs_db *db, int64_t group_id, int64_t agent_id);

@@ -16,13 +16,13 @@ CS_BEGIN_DECL
 typedef struct cs_audit_entry {
     int64_t id;
     cs_time at;
-    int actor_kind;        /**< a cs_actor_kind */
-    int64_t actor_id;      /**< 0 for the system */
-    const char *object;    /**< "ticket", "customer", "message", "channel", "agent", "group",
-                                "organization", "calendar", "sla_policy", "custom_field"
-                                (object_id the cs_custom_object, field the key) */
+    int actor_kind;     /**< a cs_actor_kind */
+    int64_t actor_id;   /**< 0 for the system */
+    const char *object; /**< "ticket", "customer", "message", "channel", "agent", "group",
+                             "organization", "calendar", "sla_policy", "custom_field"
+                             (object_id the cs_custom_object, field the key) */
     int64_t object_id;
-    const char *action;    /**< "create", "update", "merge", "unmerge", "erase", ... */
+    const char *action; /**< "create", "update", "merge", "unmerge", "erase", ... */
     const char *field;
     const char *old_value;
     const char *new_value;

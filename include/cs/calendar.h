@@ -275,8 +275,7 @@ CS_EXTERN(int) cs_calendar_seconds_between(int64_t *out, const cs_calendar *cal,
  *         CS_EPERM; CS_EREADONLY; CS_EBUSY; CS_ENOMEM; CS_EDB
  * @since 0.1
  */
-CS_EXTERN(int) cs_calendar_store(int64_t *id, cs_db *db, const char *name,
-                                 const cs_calendar *cal);
+CS_EXTERN(int) cs_calendar_store(int64_t *id, cs_db *db, const char *name, const cs_calendar *cal);
 
 /**
  * Read a stored calendar.

@@ -60,7 +60,9 @@ typedef struct cs_channel_fields {
     int enabled;              /**< default 1 */
 } cs_channel_fields;
 
+/* clang-format off */
 #define CS_CHANNEL_FIELDS_INIT {CS_CHANNEL_FIELDS_VERSION, 0, NULL, NULL, CS_UNSET, CS_UNSET, 0, CS_UNSET}
+/* clang-format on */
 
 /**
  * Fill *out with the defaults of version `version` of its struct (CS_CHANNEL_FIELDS_INIT gives

@@ -12,11 +12,12 @@ CS_BEGIN_DECL
 
 /**
  * Limits every custom-field object keeps, whoever writes it: at most CS_CUSTOM_MAX bytes
- * (cs/customer.h) as given and as compact JSON, CS_CUSTOM_KEYS_MAX keys of at most CS_CUSTOM_KEY_MAX bytes (not empty, no
- * control characters), values nested at most CS_CUSTOM_DEPTH_MAX levels deep counting the
- * object itself, and numbers that read back as they were written: integers within 64 bits,
- * reals with at most 10 significant digits (as every response writes them) and within the
- * range of a double. A value outside them is CS_EINVAL naming "custom.<key>".
+ * (cs/customer.h) as given and as compact JSON, CS_CUSTOM_KEYS_MAX keys of at most
+ * CS_CUSTOM_KEY_MAX bytes (not empty, no control characters), values nested at most
+ * CS_CUSTOM_DEPTH_MAX levels deep counting the object itself, and numbers that read back as they
+ * were written: integers within 64 bits, reals with at most 10 significant digits (as every
+ * response writes them) and within the range of a double. A value outside them is CS_EINVAL naming
+ * "custom.<key>".
  */
 #define CS_CUSTOM_KEYS_MAX 256
 #define CS_CUSTOM_KEY_MAX 64
@@ -50,15 +51,17 @@ CS_EXTERN(int) cs_custom_type_parse(const char *name);
  * above) but never by customers.
  */
 typedef struct cs_custom_field {
-    unsigned int version;  /**< CS_CUSTOM_FIELD_VERSION */
-    int object;            /**< a cs_custom_object; required */
-    const char *name;      /**< the key; required, as the limits above say */
-    int type;              /**< a cs_custom_type; default CS_CUSTOM_ANY */
+    unsigned int version; /**< CS_CUSTOM_FIELD_VERSION */
+    int object;           /**< a cs_custom_object; required */
+    const char *name;     /**< the key; required, as the limits above say */
+    int type;             /**< a cs_custom_type; default CS_CUSTOM_ANY */
     /** 1: customers may set it when they open a ticket (ticket fields only); default 0 */
     int customer_writable;
 } cs_custom_field;
 
+/* clang-format off */
 #define CS_CUSTOM_FIELD_INIT {CS_CUSTOM_FIELD_VERSION, 0, NULL, 0, 0}
+/* clang-format on */
 
 /**
  * Fill *out with the defaults of version `version` of its struct (CS_CUSTOM_FIELD_INIT gives those

@@ -68,23 +68,25 @@ typedef struct cs_identity_spec {
  * organisation, and a non-NULL `tags` replaces all tags (ntags may be 0).
  */
 typedef struct cs_customer_fields {
-    unsigned int version;       /**< CS_CUSTOMER_FIELDS_VERSION */
-    const char *name;           /**< display name; required on create */
-    int64_t organization_id;    /**< 0: none / unchanged */
-    const char *locale;         /**< BCP 47 tag such as "de" or "de-AT" (2-3 letters, then
-                                     subtags of 1-8 letters or digits, at most 35 bytes);
-                                     default "en" */
-    const char *timezone;       /**< IANA zone name such as "Europe/Berlin" that the
-                                     system's tz database knows, as for calendars
-                                     ([A-Za-z0-9_+/-], no "..", at most 64 bytes) */
-    const char *custom_json;    /**< a JSON object; stored with sorted keys */
-    const char *const *tags;    /**< array of ntags tags */
+    unsigned int version;    /**< CS_CUSTOMER_FIELDS_VERSION */
+    const char *name;        /**< display name; required on create */
+    int64_t organization_id; /**< 0: none / unchanged */
+    const char *locale;      /**< BCP 47 tag such as "de" or "de-AT" (2-3 letters, then
+                                  subtags of 1-8 letters or digits, at most 35 bytes);
+                                  default "en" */
+    const char *timezone;    /**< IANA zone name such as "Europe/Berlin" that the
+                                  system's tz database knows, as for calendars
+                                  ([A-Za-z0-9_+/-], no "..", at most 64 bytes) */
+    const char *custom_json; /**< a JSON object; stored with sorted keys */
+    const char *const *tags; /**< array of ntags tags */
     size_t ntags;
     const cs_identity_spec *identities; /**< create only: identities to add */
     size_t nidentities;
 } cs_customer_fields;
 
+/* clang-format off */
 #define CS_CUSTOMER_FIELDS_INIT {CS_CUSTOMER_FIELDS_VERSION, NULL, 0, NULL, NULL, NULL, NULL, 0, NULL, 0}
+/* clang-format on */
 
 /**
  * Fill *out with the defaults of version `version` of its struct (CS_CUSTOMER_FIELDS_INIT gives
@@ -312,8 +314,7 @@ CS_EXTERN(int) cs_customer_erase(cs_db *db, int64_t id);
  * @return CS_OK; CS_EINVAL; CS_EEXISTS; CS_EPERM; CS_EREADONLY; CS_EBUSY; CS_EDB
  * @since 0.1
  */
-CS_EXTERN(int) cs_organization_create(int64_t *id, cs_db *db, const char *name,
-                                      int shared_tickets);
+CS_EXTERN(int) cs_organization_create(int64_t *id, cs_db *db, const char *name, int shared_tickets);
 
 CS_END_DECL
 

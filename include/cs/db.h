@@ -10,9 +10,9 @@ CS_BEGIN_DECL
 
 /** Flags for cs_db_open(). */
 typedef enum cs_open_flags {
-    CS_OPEN_READWRITE = 0,  /**< open an existing database for reading and writing */
-    CS_OPEN_CREATE = 1 << 0,   /**< create the file if it does not exist */
-    CS_OPEN_READONLY = 1 << 1  /**< open for reading only; every mutation fails with CS_EREADONLY */
+    CS_OPEN_READWRITE = 0,    /**< open an existing database for reading and writing */
+    CS_OPEN_CREATE = 1 << 0,  /**< create the file if it does not exist */
+    CS_OPEN_READONLY = 1 << 1 /**< open for reading only; every mutation fails with CS_EREADONLY */
 } cs_open_flags;
 
 /**
@@ -188,9 +188,9 @@ CS_EXTERN(int) cs_progress_get(char **position, cs_db *db, const char *job);
 
 /** Who is acting: every change is recorded with its actor, and permissions follow it. */
 typedef enum cs_actor_kind {
-    CS_ACTOR_SYSTEM = 0,   /**< the host program itself (the default): may do everything */
-    CS_ACTOR_AGENT = 1,    /**< an agent, with the rights of its role */
-    CS_ACTOR_CUSTOMER = 2  /**< a customer: sees only its own (and shared organisation) tickets */
+    CS_ACTOR_SYSTEM = 0,  /**< the host program itself (the default): may do everything */
+    CS_ACTOR_AGENT = 1,   /**< an agent, with the rights of its role */
+    CS_ACTOR_CUSTOMER = 2 /**< a customer: sees only its own (and shared organisation) tickets */
 } cs_actor_kind;
 
 /**

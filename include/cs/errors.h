@@ -13,19 +13,19 @@ CS_BEGIN_DECL
  * codes below. The set is append-only and the values never change.
  */
 typedef enum cs_status {
-    CS_OK = 0,           /**< success */
-    CS_ERROR = -1,       /**< an error with no more specific code */
-    CS_ENOTFOUND = -2,   /**< the object does not exist (or the actor may not see it) */
-    CS_EEXISTS = -3,     /**< a unique value (identity, number, name) is already taken */
-    CS_EINVAL = -4,      /**< invalid argument; the error names the field */
-    CS_ECONFLICT = -5,   /**< the change conflicts with the object's state */
-    CS_EPERM = -6,       /**< the actor set on the handle may not do this */
-    CS_EBUSY = -7,       /**< the database stayed locked past the busy timeout */
-    CS_ENOMEM = -8,      /**< out of memory */
-    CS_EDB = -9,         /**< the storage failed; the message carries SQLite's text */
-    CS_EVERSION = -10,   /**< the database was written by a newer libcs, or needs an upgrade */
-    CS_ITEROVER = -11,   /**< an iterator has no more items (not an error) */
-    CS_EREADONLY = -12   /**< the handle was opened read-only */
+    CS_OK = 0,         /**< success */
+    CS_ERROR = -1,     /**< an error with no more specific code */
+    CS_ENOTFOUND = -2, /**< the object does not exist (or the actor may not see it) */
+    CS_EEXISTS = -3,   /**< a unique value (identity, number, name) is already taken */
+    CS_EINVAL = -4,    /**< invalid argument; the error names the field */
+    CS_ECONFLICT = -5, /**< the change conflicts with the object's state */
+    CS_EPERM = -6,     /**< the actor set on the handle may not do this */
+    CS_EBUSY = -7,     /**< the database stayed locked past the busy timeout */
+    CS_ENOMEM = -8,    /**< out of memory */
+    CS_EDB = -9,       /**< the storage failed; the message carries SQLite's text */
+    CS_EVERSION = -10, /**< the database was written by a newer libcs, or needs an upgrade */
+    CS_ITEROVER = -11, /**< an iterator has no more items (not an error) */
+    CS_EREADONLY = -12 /**< the handle was opened read-only */
 } cs_status;
 
 /** Longest message text kept in a cs_error, including the terminating NUL. */

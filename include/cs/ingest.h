@@ -19,31 +19,33 @@ CS_BEGIN_DECL
  * cleaned or dropped and the message goes in (see cs_ingest()).
  */
 typedef struct cs_inbound {
-    unsigned int version;        /**< CS_INBOUND_VERSION */
-    int64_t channel_id;          /**< required: the channel it arrived on */
-    const char *external_id;     /**< the channel's id for it (mail Message-ID, tweet id);
-                                      a second ingest with the same id on the same channel
-                                      is a duplicate. Without one there is no deduplication. */
-    const char *sender;          /**< required: the sender's address on the channel's
-                                      identity kind (mail address, phone number, handle) */
-    const char *sender_name;     /**< display name for a customer libcs does not know yet */
-    const char *locale;          /**< locale for a new customer: a BCP 47 tag ("de", "en-GB")
-                                      or a POSIX one ("de_DE.UTF-8") */
-    const char *subject;         /**< optional; a new ticket's subject (else the body's start) */
-    const char *body;            /**< required, UTF-8 */
-    int64_t ticket_id;           /**< the host knows the ticket (a portal reply); else 0 */
-    const char *in_reply_to;     /**< mail In-Reply-To as received: message ids, comments,
-                                      a phrase (RFC 5322 section 3.6.4) */
-    const char *references;      /**< mail References as received: message ids in angle
-                                      brackets with comments, or bare ids separated by
-                                      spaces */
-    const char *reply_to;        /**< social and chat: the external id replied to */
-    const char *conversation;    /**< chat session or social conversation key */
+    unsigned int version;     /**< CS_INBOUND_VERSION */
+    int64_t channel_id;       /**< required: the channel it arrived on */
+    const char *external_id;  /**< the channel's id for it (mail Message-ID, tweet id);
+                                   a second ingest with the same id on the same channel
+                                   is a duplicate. Without one there is no deduplication. */
+    const char *sender;       /**< required: the sender's address on the channel's
+                                   identity kind (mail address, phone number, handle) */
+    const char *sender_name;  /**< display name for a customer libcs does not know yet */
+    const char *locale;       /**< locale for a new customer: a BCP 47 tag ("de", "en-GB")
+                                   or a POSIX one ("de_DE.UTF-8") */
+    const char *subject;      /**< optional; a new ticket's subject (else the body's start) */
+    const char *body;         /**< required, UTF-8 */
+    int64_t ticket_id;        /**< the host knows the ticket (a portal reply); else 0 */
+    const char *in_reply_to;  /**< mail In-Reply-To as received: message ids, comments,
+                                   a phrase (RFC 5322 section 3.6.4) */
+    const char *references;   /**< mail References as received: message ids in angle
+                                   brackets with comments, or bare ids separated by
+                                   spaces */
+    const char *reply_to;     /**< social and chat: the external id replied to */
+    const char *conversation; /**< chat session or social conversation key */
     const cs_attachment_spec *attachments;
     size_t nattachments;
 } cs_inbound;
 
+/* clang-format off */
 #define CS_INBOUND_INIT {CS_INBOUND_VERSION, 0, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, 0}
+/* clang-format on */
 
 /**
  * Fill *out with the defaults of version `version` of its struct (CS_INBOUND_INIT gives those of
@@ -76,20 +78,20 @@ typedef struct cs_ingest_result {
     int64_t ticket_number;
     int64_t customer_id;
     int64_t message_id;
-    int created;            /**< a new ticket was opened */
-    int reopened;           /**< a solved ticket was reopened */
-    int follow_up;          /**< the matched ticket was closed: a linked new ticket was opened */
-    int64_t follow_up_of;   /**< the closed ticket, for a follow-up */
-    int duplicate;          /**< seen before: the first ingest's result, nothing written */
-    int customer_created;   /**< the sender was not known */
-    int thread_rule;        /**< an enum cs_thread_rule */
-    int64_t receipt_id;     /**< the receipt's outbox item, or 0 */
-    cs_time promised_at;    /**< the first reply promised in the receipt, or 0: the SLA
-                                 first-reply deadline where a policy applies, else now plus
-                                 the channel's receipt target */
-    const char *receipt;    /**< the receipt's text, or NULL; lives with the result */
-    int mail_kind;          /**< cs_ingest_mail(): an enum cs_mail_kind; cs_ingest(): 0
-                                 (@since 0.2) */
+    int created;             /**< a new ticket was opened */
+    int reopened;            /**< a solved ticket was reopened */
+    int follow_up;           /**< the matched ticket was closed: a linked new ticket was opened */
+    int64_t follow_up_of;    /**< the closed ticket, for a follow-up */
+    int duplicate;           /**< seen before: the first ingest's result, nothing written */
+    int customer_created;    /**< the sender was not known */
+    int thread_rule;         /**< an enum cs_thread_rule */
+    int64_t receipt_id;      /**< the receipt's outbox item, or 0 */
+    cs_time promised_at;     /**< the first reply promised in the receipt, or 0: the SLA
+                                  first-reply deadline where a policy applies, else now plus
+                                  the channel's receipt target */
+    const char *receipt;     /**< the receipt's text, or NULL; lives with the result */
+    int mail_kind;           /**< cs_ingest_mail(): an enum cs_mail_kind; cs_ingest(): 0
+                                  (@since 0.2) */
     int64_t bounced_item_id; /**< cs_ingest_mail(): the outbox item a bounce reported, else 0
                                   (@since 0.2) */
 } cs_ingest_result;

@@ -38,8 +38,7 @@ CS_EXTERN(const char *) cs_mail_kind_name(int kind);
  * ingest did not commit; the reference of the first one stays. @since 0.2
  */
 typedef int (*cs_mail_store_fn)(char *ref, const char *name, const char *content_type,
-                                const void *data, size_t size, const char *sha256,
-                                void *payload);
+                                const void *data, size_t size, const char *sha256, void *payload);
 
 #define CS_MAIL_OPTIONS_VERSION 1
 
@@ -51,7 +50,9 @@ typedef struct cs_mail_options {
     void *store_payload;    /**< passed to `store` */
 } cs_mail_options;
 
+/* clang-format off */
 #define CS_MAIL_OPTIONS_INIT {CS_MAIL_OPTIONS_VERSION, NULL, NULL}
+/* clang-format on */
 
 /**
  * Fill *out with the defaults of version `version` of its struct (CS_MAIL_OPTIONS_INIT gives those

@@ -42,7 +42,7 @@ typedef struct cs_attachment_spec {
     const void *data;         /**< the bytes, at most CS_ATTACHMENT_INLINE_MAX */
     size_t size;
     const char *sha256;
-    const char *storage_ref;  /**< where the host keeps the bytes (a URL, a key) */
+    const char *storage_ref; /**< where the host keeps the bytes (a URL, a key) */
 } cs_attachment_spec;
 
 #define CS_MESSAGE_FIELDS_VERSION 1
@@ -61,7 +61,9 @@ typedef struct cs_message_fields {
     size_t nattachments;
 } cs_message_fields;
 
+/* clang-format off */
 #define CS_MESSAGE_FIELDS_INIT {CS_MESSAGE_FIELDS_VERSION, 0, 0, 0, 0, NULL, NULL, NULL, NULL, 0}
+/* clang-format on */
 
 /**
  * Fill *out with the defaults of version `version` of its struct (CS_MESSAGE_FIELDS_INIT gives

@@ -15,10 +15,10 @@ CS_BEGIN_DECL
  * cs_reply() reads no further for them, so callers built against older headers keep
  * working unchanged. */
 typedef struct cs_reply_options {
-    unsigned int version; /**< CS_REPLY_OPTIONS_VERSION (1 is accepted too) */
-    int64_t channel_id;   /**< 0: the channel of the customer's latest message; another
-                               channel is a deliberate switch, recorded in the audit trail */
-    const char *subject;  /**< mail subject; default "[#number] ticket subject" */
+    unsigned int version;  /**< CS_REPLY_OPTIONS_VERSION (1 is accepted too) */
+    int64_t channel_id;    /**< 0: the channel of the customer's latest message; another
+                                channel is a deliberate switch, recorded in the audit trail */
+    const char *subject;   /**< mail subject; default "[#number] ticket subject" */
     const char *recipient; /**< version 2, @since 0.2: NULL for the rule in cs_reply(); else
                                 an address of the ticket's customer of the channel's
                                 identity kind (normalised like cs_identity_normalize()), a
@@ -29,10 +29,12 @@ typedef struct cs_reply_options {
     const cs_attachment_spec *attachments; /**< version 3, @since 0.2: stored on the reply
                                                 and sent with it; on mail channels each must
                                                 carry its bytes (`data`) */
-    size_t nattachments;   /**< version 3: at most CS_ATTACHMENTS_MAX */
+    size_t nattachments;                   /**< version 3: at most CS_ATTACHMENTS_MAX */
 } cs_reply_options;
 
+/* clang-format off */
 #define CS_REPLY_OPTIONS_INIT {CS_REPLY_OPTIONS_VERSION, 0, NULL, NULL, NULL, NULL, 0}
+/* clang-format on */
 
 /**
  * Fill *out with the defaults of version `version` of its struct (CS_REPLY_OPTIONS_INIT gives
@@ -78,10 +80,10 @@ CS_EXTERN(int) cs_reply(int64_t *message_id, cs_db *db, int64_t ticket_id, const
 
 /** Outbox item states. Append-only. */
 enum cs_outbox_state {
-    CS_OUTBOX_QUEUED = 1, /**< waiting to be claimed (now, or at its retry time) */
-    CS_OUTBOX_LEASED = 2, /**< claimed by an adapter until its lease ends */
-    CS_OUTBOX_SENT = 3,   /**< acknowledged */
-    CS_OUTBOX_DEAD = 4,   /**< failed too often ("outbox.max_attempts"); needs a person */
+    CS_OUTBOX_QUEUED = 1,   /**< waiting to be claimed (now, or at its retry time) */
+    CS_OUTBOX_LEASED = 2,   /**< claimed by an adapter until its lease ends */
+    CS_OUTBOX_SENT = 3,     /**< acknowledged */
+    CS_OUTBOX_DEAD = 4,     /**< failed too often ("outbox.max_attempts"); needs a person */
     CS_OUTBOX_CANCELLED = 5 /**< never to be sent: its customer was erased, or the identity
                                  it is addressed to was removed or is another customer's
                                  now; the reason is in cs_outbox_list_json() (@since 0.2) */
@@ -107,20 +109,20 @@ enum cs_outbox_state {
  */
 typedef struct cs_outbox_item {
     int64_t id;
-    int64_t lease;             /**< pass back to ack/fail: identifies this claim */
+    int64_t lease; /**< pass back to ack/fail: identifies this claim */
     cs_time lease_until;
     int64_t channel_id;
-    int channel_kind;          /**< an enum cs_channel_kind */
+    int channel_kind; /**< an enum cs_channel_kind */
     int64_t ticket_id;
-    int64_t message_id;        /**< 0 for items without a stored message */
-    const char *kind;          /**< "reply", "receipt", "survey" */
-    const char *recipient;     /**< the customer's address on the channel */
-    const char *subject;       /**< NULL where the channel has no subjects */
+    int64_t message_id;    /**< 0 for items without a stored message */
+    const char *kind;      /**< "reply", "receipt", "survey" */
+    const char *recipient; /**< the customer's address on the channel */
+    const char *subject;   /**< NULL where the channel has no subjects */
     const char *body;
     const char *message_id_header; /**< mail: Message-ID to send with */
     const char *in_reply_to;       /**< mail: In-Reply-To, or NULL */
     const char *references;        /**< mail: References, or NULL */
-    int attempts;              /**< claims so far, this one included */
+    int attempts;                  /**< claims so far, this one included */
 } cs_outbox_item;
 
 typedef struct cs_outbox_batch cs_outbox_batch;

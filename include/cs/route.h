@@ -12,9 +12,9 @@ CS_BEGIN_DECL
 
 /** Whether an agent is there to take tickets. Append-only. */
 enum cs_presence {
-    CS_PRESENCE_ONLINE = 1,  /**< takes tickets */
-    CS_PRESENCE_AWAY = 2,    /**< logged in, takes nothing new */
-    CS_PRESENCE_OFFLINE = 3  /**< not there (the default) */
+    CS_PRESENCE_ONLINE = 1, /**< takes tickets */
+    CS_PRESENCE_AWAY = 2,   /**< logged in, takes nothing new */
+    CS_PRESENCE_OFFLINE = 3 /**< not there (the default) */
 };
 
 /** How a group assigns its new tickets. Append-only. */
@@ -69,8 +69,7 @@ CS_EXTERN(int) cs_route_presence(int *out, cs_db *db, int64_t agent_id);
  *         "agent_id"; CS_EPERM; CS_EREADONLY; CS_EBUSY; CS_EDB
  * @since 0.1
  */
-CS_EXTERN(int) cs_route_set_capacity(cs_db *db, int64_t agent_id, int channel_kind,
-                                     int capacity);
+CS_EXTERN(int) cs_route_set_capacity(cs_db *db, int64_t agent_id, int channel_kind, int capacity);
 
 /** An agent's routing state, read at once. Opaque. */
 typedef struct cs_route_agent cs_route_agent;
@@ -134,7 +133,9 @@ typedef struct cs_route_group_fields {
     int match_language;
 } cs_route_group_fields;
 
+/* clang-format off */
 #define CS_ROUTE_GROUP_FIELDS_INIT {CS_ROUTE_GROUP_FIELDS_VERSION, 0, CS_UNSET}
+/* clang-format on */
 
 /**
  * Fill *out with the defaults of version `version` of its struct (CS_ROUTE_GROUP_FIELDS_INIT gives
@@ -154,8 +155,7 @@ CS_EXTERN(int) cs_route_group_fields_init(cs_route_group_fields *out, unsigned i
  *         naming "group_id"; CS_EPERM; CS_EREADONLY; CS_EBUSY; CS_EDB
  * @since 0.1
  */
-CS_EXTERN(int) cs_route_group_set(cs_db *db, int64_t group_id,
-                                  const cs_route_group_fields *fields);
+CS_EXTERN(int) cs_route_group_set(cs_db *db, int64_t group_id, const cs_route_group_fields *fields);
 
 /**
  * Read a group's routing settings.
@@ -224,7 +224,9 @@ typedef struct cs_route_report {
     int64_t transfers;     /**< the transfers of those tickets together */
 } cs_route_report;
 
+/* clang-format off */
 #define CS_ROUTE_REPORT_INIT {CS_ROUTE_REPORT_VERSION, 0, 0, 0, 0}
+/* clang-format on */
 
 /**
  * Fill *out with the defaults of version `version` of its struct (CS_ROUTE_REPORT_INIT gives those
@@ -251,16 +253,18 @@ CS_EXTERN(int) cs_route_report_get(cs_route_report *out, cs_db *db, cs_time from
 
 /** A callback request: a phone customer to be called back within a window (P13). */
 typedef struct cs_callback_fields {
-    unsigned int version;  /**< CS_CALLBACK_FIELDS_VERSION */
-    int64_t customer_id;   /**< required */
-    int64_t channel_id;    /**< the phone channel; optional */
-    int64_t group_id;      /**< default: the channel's default group */
-    const char *subject;   /**< default "Callback request"; copied */
-    cs_time window_from;   /**< required: not offered before this time */
-    cs_time window_to;     /**< required: after window_from and not in the past */
+    unsigned int version; /**< CS_CALLBACK_FIELDS_VERSION */
+    int64_t customer_id;  /**< required */
+    int64_t channel_id;   /**< the phone channel; optional */
+    int64_t group_id;     /**< default: the channel's default group */
+    const char *subject;  /**< default "Callback request"; copied */
+    cs_time window_from;  /**< required: not offered before this time */
+    cs_time window_to;    /**< required: after window_from and not in the past */
 } cs_callback_fields;
 
+/* clang-format off */
 #define CS_CALLBACK_FIELDS_INIT {CS_CALLBACK_FIELDS_VERSION, 0, 0, 0, NULL, 0, 0}
+/* clang-format on */
 
 /**
  * Fill *out with the defaults of version `version` of its struct (CS_CALLBACK_FIELDS_INIT gives
@@ -294,8 +298,7 @@ CS_EXTERN(int) cs_route_callback_create(int64_t *ticket_id, cs_db *db,
  *         (customers); CS_EDB
  * @since 0.1
  */
-CS_EXTERN(int) cs_route_callback_window(cs_time *from, cs_time *to, cs_db *db,
-                                        int64_t ticket_id);
+CS_EXTERN(int) cs_route_callback_window(cs_time *from, cs_time *to, cs_db *db, int64_t ticket_id);
 
 /** How many of a group's latest solved tickets the estimated wait averages. */
 #define CS_ROUTE_WAIT_SAMPLE 20
@@ -355,16 +358,15 @@ typedef struct cs_staffing_hour cs_staffing_hour;
  *         CS_ENOTFOUND naming "group_id"; CS_EPERM (customers); CS_EDB
  * @since 0.2 (0.1 filled a caller's array of 24 cs_staffing_hour)
  */
-CS_EXTERN(int) cs_route_staffing(cs_staffing_plan **out, cs_db *db, int64_t group_id,
-                                 cs_time from, cs_time to, int answer_seconds, int percent);
+CS_EXTERN(int) cs_route_staffing(cs_staffing_plan **out, cs_db *db, int64_t group_id, cs_time from,
+                                 cs_time to, int answer_seconds, int percent);
 /** The measured mean handle time in seconds: 0 with no solved ticket, and then every hour
  *  needs 0 agents as nothing can be computed. @since 0.2 */
 CS_EXTERN(double) cs_staffing_plan_aht_seconds(const cs_staffing_plan *plan);
 /** The hours of the plan: 24, hour 0 first (0 for NULL). @since 0.2 */
 CS_EXTERN(size_t) cs_staffing_plan_count(const cs_staffing_plan *plan);
 /** Hour `i` of the plan, lent until cs_staffing_plan_free(); NULL past the end. @since 0.2 */
-CS_EXTERN(const cs_staffing_hour *) cs_staffing_plan_item(const cs_staffing_plan *plan,
-                                                          size_t i);
+CS_EXTERN(const cs_staffing_hour *) cs_staffing_plan_item(const cs_staffing_plan *plan, size_t i);
 /** @since 0.2 */
 CS_EXTERN(void) cs_staffing_plan_free(cs_staffing_plan *plan);
 /** The hour of the day, 0..23 (UTC). @since 0.2 */

@@ -19,12 +19,12 @@ enum cs_sla_metric {
 
 /** What a policy condition compares. Append-only. */
 enum cs_sla_condition_kind {
-    CS_SLA_COND_CHANNEL_KIND = 1,   /**< the origin channel's cs_channel_kind is `value` */
-    CS_SLA_COND_PRIORITY = 2,       /**< the ticket's priority is `value` */
-    CS_SLA_COND_TYPE = 3,           /**< the ticket's type is `value` */
-    CS_SLA_COND_ORGANIZATION = 4,   /**< the customer's organisation id is `value` */
-    CS_SLA_COND_TAG = 5,            /**< the ticket carries the tag `text` */
-    CS_SLA_COND_PUBLIC_CHANNEL = 6  /**< the origin channel is public (`value` 1) or not (0) */
+    CS_SLA_COND_CHANNEL_KIND = 1,  /**< the origin channel's cs_channel_kind is `value` */
+    CS_SLA_COND_PRIORITY = 2,      /**< the ticket's priority is `value` */
+    CS_SLA_COND_TYPE = 3,          /**< the ticket's type is `value` */
+    CS_SLA_COND_ORGANIZATION = 4,  /**< the customer's organisation id is `value` */
+    CS_SLA_COND_TAG = 5,           /**< the ticket carries the tag `text` */
+    CS_SLA_COND_PUBLIC_CHANNEL = 6 /**< the origin channel is public (`value` 1) or not (0) */
 };
 
 /** What a solved ticket's resolution clock does when the ticket is reopened. Append-only. */
@@ -44,7 +44,7 @@ enum cs_sla_state {
 
 /** Kinds of entries in a ticket's SLA event log. Append-only. */
 enum cs_sla_event_kind {
-    CS_SLA_EVENT_APPLIED = 1,   /**< a (re)selected policy set the clock's target */
+    CS_SLA_EVENT_APPLIED = 1, /**< a (re)selected policy set the clock's target */
     CS_SLA_EVENT_STARTED = 2,
     CS_SLA_EVENT_PAUSED = 3,
     CS_SLA_EVENT_RESUMED = 4,
@@ -100,24 +100,26 @@ typedef struct cs_sla_target {
  * stored value on update).
  */
 typedef struct cs_sla_policy_fields {
-    unsigned int version;                /**< CS_SLA_POLICY_FIELDS_VERSION */
-    const char *name;                    /**< unique; required on create */
-    int position;                        /**< >= 0, lower first; default: after the last */
-    const cs_sla_condition *conditions;  /**< replace all conditions when non-NULL; all
-                                              must match; none matches every ticket */
+    unsigned int version;               /**< CS_SLA_POLICY_FIELDS_VERSION */
+    const char *name;                   /**< unique; required on create */
+    int position;                       /**< >= 0, lower first; default: after the last */
+    const cs_sla_condition *conditions; /**< replace all conditions when non-NULL; all
+                                             must match; none matches every ticket */
     size_t nconditions;
-    const cs_sla_target *targets;        /**< replace all targets when non-NULL */
+    const cs_sla_target *targets; /**< replace all targets when non-NULL */
     size_t ntargets;
-    int pause_pending;                   /**< resolution pauses while pending; default 1 */
-    int pause_on_hold;                   /**< resolution pauses while on-hold; default 1 */
-    int reopen;                          /**< a cs_sla_reopen; default resume */
-    int warn_percent;                    /**< warn at this share of a target, 1..99;
-                                              default 80 */
+    int pause_pending; /**< resolution pauses while pending; default 1 */
+    int pause_on_hold; /**< resolution pauses while on-hold; default 1 */
+    int reopen;        /**< a cs_sla_reopen; default resume */
+    int warn_percent;  /**< warn at this share of a target, 1..99;
+                            default 80 */
 } cs_sla_policy_fields;
 
+/* clang-format off */
 #define CS_SLA_POLICY_FIELDS_INIT                                                          \
     {CS_SLA_POLICY_FIELDS_VERSION, NULL, CS_UNSET, NULL, 0, NULL, 0, CS_UNSET, CS_UNSET, 0, \
      CS_UNSET}
+/* clang-format on */
 
 /**
  * Fill *out with the defaults of version `version` of its struct (CS_SLA_POLICY_FIELDS_INIT gives
@@ -238,8 +240,7 @@ CS_EXTERN(int) cs_sla_policy_list_get(cs_sla_policy_list **out, cs_db *db);
 CS_EXTERN(size_t) cs_sla_policy_list_count(const cs_sla_policy_list *list);
 /** Policy i, borrowed from the list (never cs_sla_policy_free() it); NULL past the end.
  * @since 0.2 */
-CS_EXTERN(const cs_sla_policy *) cs_sla_policy_list_item(const cs_sla_policy_list *list,
-                                                         size_t i);
+CS_EXTERN(const cs_sla_policy *) cs_sla_policy_list_item(const cs_sla_policy_list *list, size_t i);
 /** Release a list with its policies. NULL is a no-op. @since 0.2 */
 CS_EXTERN(void) cs_sla_policy_list_free(cs_sla_policy_list *list);
 
@@ -390,7 +391,9 @@ typedef struct cs_sla_queue_filter {
     cs_time due_until;    /**< only deadlines at or before this instant (inclusive) */
 } cs_sla_queue_filter;
 
+/* clang-format off */
 #define CS_SLA_QUEUE_FILTER_INIT {CS_SLA_QUEUE_FILTER_VERSION, 0, 0}
+/* clang-format on */
 
 /**
  * Fill *out with the defaults of version `version` of its struct (CS_SLA_QUEUE_FILTER_INIT gives

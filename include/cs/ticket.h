@@ -79,7 +79,9 @@ typedef struct cs_ticket_fields {
     size_t ntags;
 } cs_ticket_fields;
 
+/* clang-format off */
 #define CS_TICKET_FIELDS_INIT {CS_TICKET_FIELDS_VERSION, NULL, 0, 0, 0, 0, 0, 0, 0, NULL, NULL, 0}
+/* clang-format on */
 
 /**
  * Fill *out with the defaults of version `version` of its struct (CS_TICKET_FIELDS_INIT gives
@@ -191,21 +193,23 @@ typedef enum cs_ticket_order {
  * tickets are added.
  */
 typedef struct cs_ticket_filter {
-    unsigned int version;   /**< CS_TICKET_FILTER_VERSION */
-    unsigned int statuses;  /**< bit (1 << status) per wanted status; 0 for all */
+    unsigned int version;  /**< CS_TICKET_FILTER_VERSION */
+    unsigned int statuses; /**< bit (1 << status) per wanted status; 0 for all */
     int64_t customer_id;
-    int64_t assignee_id;    /**< CS_ID_CLEAR: unassigned tickets only */
-    int64_t group_id;       /**< CS_ID_CLEAR: tickets without a group only */
+    int64_t assignee_id; /**< CS_ID_CLEAR: unassigned tickets only */
+    int64_t group_id;    /**< CS_ID_CLEAR: tickets without a group only */
     int64_t channel_id;
     const char *tag;
-    cs_time created_from;   /**< inclusive; 0: no bound */
-    cs_time created_to;     /**< exclusive; 0: no bound */
-    int order;              /**< a cs_ticket_order */
-    int64_t after;          /**< the last id of the previous page; 0 to start */
-    size_t limit;           /**< page size; 0 for all */
+    cs_time created_from; /**< inclusive; 0: no bound */
+    cs_time created_to;   /**< exclusive; 0: no bound */
+    int order;            /**< a cs_ticket_order */
+    int64_t after;        /**< the last id of the previous page; 0 to start */
+    size_t limit;         /**< page size; 0 for all */
 } cs_ticket_filter;
 
+/* clang-format off */
 #define CS_TICKET_FILTER_INIT {CS_TICKET_FILTER_VERSION, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, 0}
+/* clang-format on */
 
 /**
  * Fill *out with the defaults of version `version` of its struct (CS_TICKET_FILTER_INIT gives

@@ -14,13 +14,12 @@ static json_t *audit_entry_json(const cs_audit_entry *e)
 {
     static const char *actors[] = {"system", "agent", "customer"};
     char buf[32];
-    return json_pack("{s:I, s:s, s:{s:s, s:o}, s:s, s:I, s:s, s:o, s:o, s:o}", "id",
-                     (json_int_t)e->id, "at", cs_time__iso(buf, e->at), "actor", "kind",
-                     actors[e->actor_kind], "id",
-                     e->actor_id ? json_integer(e->actor_id) : json_null(), "object", e->object,
-                     "object_id", (json_int_t)e->object_id, "action", e->action, "field",
-                     cs_json__text(e->field), "old", cs_json__text(e->old_value), "new",
-                     cs_json__text(e->new_value));
+    return json_pack(
+        "{s:I, s:s, s:{s:s, s:o}, s:s, s:I, s:s, s:o, s:o, s:o}", "id", (json_int_t)e->id, "at",
+        cs_time__iso(buf, e->at), "actor", "kind", actors[e->actor_kind], "id",
+        e->actor_id ? json_integer(e->actor_id) : json_null(), "object", e->object, "object_id",
+        (json_int_t)e->object_id, "action", e->action, "field", cs_json__text(e->field), "old",
+        cs_json__text(e->old_value), "new", cs_json__text(e->new_value));
 }
 
 static int m_audit_list(cs_db *db, cs_call__req *r, json_t **out)

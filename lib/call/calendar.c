@@ -48,8 +48,10 @@ static int m_calendar_add(cs_db *db, cs_call__req *r, json_t **out)
     int64_t seconds = 0;
     int rc;
 
-    if ((rc = req_calendar(r, db, &cal)) == CS_OK && (rc = cs_call__time(r, "time", &t, true)) == CS_OK &&
-        (rc = cs_call__int(r, "seconds", &seconds, true)) == CS_OK && (rc = cs_call__done(r)) == CS_OK &&
+    if ((rc = req_calendar(r, db, &cal)) == CS_OK &&
+        (rc = cs_call__time(r, "time", &t, true)) == CS_OK &&
+        (rc = cs_call__int(r, "seconds", &seconds, true)) == CS_OK &&
+        (rc = cs_call__done(r)) == CS_OK &&
         (rc = cs_calendar_add_seconds(&result, cal, t, seconds)) == CS_OK)
         rc = (*out = json_pack("{s:o}", "time", cs_json__time(result))) ? CS_OK : cs_error__nomem();
     cs_calendar_free(cal);
@@ -63,11 +65,12 @@ static int m_calendar_between(cs_db *db, cs_call__req *r, json_t **out)
     int64_t seconds;
     int rc;
 
-    if ((rc = req_calendar(r, db, &cal)) == CS_OK && (rc = cs_call__time(r, "from", &from, true)) == CS_OK &&
+    if ((rc = req_calendar(r, db, &cal)) == CS_OK &&
+        (rc = cs_call__time(r, "from", &from, true)) == CS_OK &&
         (rc = cs_call__time(r, "to", &to, true)) == CS_OK && (rc = cs_call__done(r)) == CS_OK &&
         (rc = cs_calendar_seconds_between(&seconds, cal, from, to)) == CS_OK)
-        rc = (*out = json_pack("{s:I}", "seconds", (json_int_t)seconds)) ? CS_OK
-                                                                        : cs_error__nomem();
+        rc =
+            (*out = json_pack("{s:I}", "seconds", (json_int_t)seconds)) ? CS_OK : cs_error__nomem();
     cs_calendar_free(cal);
     return rc;
 }
@@ -78,8 +81,9 @@ static int m_calendar_is_open(cs_db *db, cs_call__req *r, json_t **out)
     cs_time t = 0, next = 0;
     int open = 0, rc;
 
-    if ((rc = req_calendar(r, db, &cal)) == CS_OK && (rc = cs_call__time(r, "time", &t, true)) == CS_OK &&
-        (rc = cs_call__done(r)) == CS_OK && (rc = cs_calendar_is_open(&open, cal, t)) == CS_OK &&
+    if ((rc = req_calendar(r, db, &cal)) == CS_OK &&
+        (rc = cs_call__time(r, "time", &t, true)) == CS_OK && (rc = cs_call__done(r)) == CS_OK &&
+        (rc = cs_calendar_is_open(&open, cal, t)) == CS_OK &&
         (rc = cs_calendar_next_opening(&next, cal, t)) == CS_OK)
         rc = (*out = json_pack("{s:b, s:o}", "open", open, "next_opening", cs_json__time(next)))
                  ? CS_OK

@@ -157,7 +157,7 @@ int cs_call__bool(cs_call__req *r, const char *key, int *out)
 }
 
 int cs_call__enum(cs_call__req *r, const char *key, int (*parse)(const char *), int *out,
-                    bool required)
+                  bool required)
 {
     const char *s;
     int rc = cs_call__str(r, key, &s, required);
@@ -194,8 +194,7 @@ int cs_call__strings(cs_call__req *r, const char *key, int slot, size_t *n, bool
         return cs_call__type_error(key, "an array of strings");
     if (json_array_size(v) > CS_CALL__MAX_ITEMS)
         return cs_error__inval(key, "%s has more than %d entries", key, CS_CALL__MAX_ITEMS);
-    json_array_foreach(v, i, item)
-    {
+    json_array_foreach(v, i, item) {
         if (!json_is_string(item))
             return cs_call__type_error(key, "an array of strings");
         r->strs[slot][(*n)++] = json_string_value(item);
@@ -222,8 +221,7 @@ int cs_call__done(cs_call__req *r)
     const char *key;
     json_t *v;
 
-    json_object_foreach(r->obj, key, v)
-    {
+    json_object_foreach(r->obj, key, v) {
         bool known = false;
         for (size_t i = 0; i < r->nseen && !known; i++)
             known = !strcmp(r->seen[i], key);
@@ -252,8 +250,7 @@ int cs_call__adopt(json_t **out, char **text, int rc)
      * make it unreadable. */
     return json_error_code(&err) == json_error_out_of_memory
                ? cs_error__nomem()
-               : cs_error__set(CS_EDB, NULL, "a stored value cannot be read back: %s",
-                               err.text);
+               : cs_error__set(CS_EDB, NULL, "a stored value cannot be read back: %s", err.text);
 }
 
 int cs_call__ok(json_t **out)
@@ -284,10 +281,9 @@ static char *error_response(void)
     const cs_error *e = cs_error_last();
     char message[CS_ERROR_MESSAGE_MAX], field[CS_ERROR_FIELD_MAX], *text = NULL;
     /* Dumping may fail and overwrite the error: its code is kept by the caller. */
-    cs_json__dump(&text, json_pack("{s:{s:s, s:s, s:s}}", "error", "code",
-                                   cs_status_name(e->code), "message",
-                                   utf8_text(message, sizeof(message), e->message), "field",
-                                   utf8_text(field, sizeof(field), e->field)));
+    cs_json__dump(&text, json_pack("{s:{s:s, s:s, s:s}}", "error", "code", cs_status_name(e->code),
+                                   "message", utf8_text(message, sizeof(message), e->message),
+                                   "field", utf8_text(field, sizeof(field), e->field)));
     return text;
 }
 

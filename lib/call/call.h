@@ -51,8 +51,8 @@ typedef struct cs_call__method {
 cs_cap cs_call__method_cap(size_t i);
 
 /* Each module's rows, gathered by lib/call/call.c. */
-#define CS_CALL__MODULE(m)                                                                     \
-    extern const cs_call__method cs_call__##m##_methods[];                                     \
+#define CS_CALL__MODULE(m)                                                                         \
+    extern const cs_call__method cs_call__##m##_methods[];                                         \
     extern const size_t cs_call__##m##_count
 CS_CALL__MODULE(db);
 CS_CALL__MODULE(customer);

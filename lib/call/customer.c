@@ -22,8 +22,7 @@ static int customer_identities(cs_call__req *r, size_t *n)
         return CS_OK;
     if (!json_is_array(v) || json_array_size(v) > CS_CALL__MAX_ITEMS)
         return cs_call__type_error("identities", "an array of {\"kind\", \"value\"} objects");
-    json_array_foreach(v, i, item)
-    {
+    json_array_foreach(v, i, item) {
         json_t *kind = json_object_get(item, "kind"), *value = json_object_get(item, "value");
         snprintf(field, sizeof(field), "identities[%zu]", i);
         if (!json_is_object(item) || !json_is_string(kind) || !json_is_string(value) ||
@@ -31,8 +30,7 @@ static int customer_identities(cs_call__req *r, size_t *n)
             return cs_call__type_error(field, "an object with the strings \"kind\" and \"value\"");
         r->ids[i].kind = cs_identity_kind_parse(json_string_value(kind));
         if (!r->ids[i].kind)
-            return cs_error__inval(field, "unknown identity kind \"%s\"",
-                                   json_string_value(kind));
+            return cs_error__inval(field, "unknown identity kind \"%s\"", json_string_value(kind));
         r->ids[i].value = json_string_value(value);
         (*n)++;
     }
@@ -95,8 +93,8 @@ static int m_customer_update(cs_db *db, cs_call__req *r, json_t **out)
     int rc;
 
     if ((rc = cs_call__id(r, "id", &id, true)) == CS_OK &&
-        (rc = customer_fields(r, &f, &custom, false)) == CS_OK && (rc = cs_call__done(r)) == CS_OK &&
-        (rc = cs_customer_update(db, id, &f)) == CS_OK)
+        (rc = customer_fields(r, &f, &custom, false)) == CS_OK &&
+        (rc = cs_call__done(r)) == CS_OK && (rc = cs_customer_update(db, id, &f)) == CS_OK)
         rc = customer_json(out, db, id);
     free(custom);
     return rc;
@@ -257,7 +255,8 @@ const cs_call__method cs_call__customer_methods[] = {
     {"customer.update", m_customer_update, CS_CAP_CUSTOMER_WRITE, CS_CALL__ATOMIC},
     {"customer.list", m_customer_list, CS_CAP_CUSTOMER_LIST, 0},
     {"customer.add_identity", m_customer_add_identity, CS_CAP_CUSTOMER_WRITE, CS_CALL__ATOMIC},
-    {"customer.remove_identity", m_customer_remove_identity, CS_CAP_CUSTOMER_WRITE, CS_CALL__ATOMIC},
+    {"customer.remove_identity", m_customer_remove_identity, CS_CAP_CUSTOMER_WRITE,
+     CS_CALL__ATOMIC},
     {"customer.merge", m_customer_merge, CS_CAP_CUSTOMER_WRITE, 0},
     {"customer.unmerge", m_customer_unmerge, CS_CAP_CUSTOMER_WRITE, 0},
     {"customer.export", m_customer_export, CS_CAP_CUSTOMER_EXPORT, 0},

@@ -15,9 +15,8 @@ static int m_version(cs_db *db, cs_call__req *r, json_t **out)
     int rc = cs_call__done(r);
     if (rc < 0)
         return rc;
-    *out = json_pack("{s:s, s:i, s:i}", "version", cs_version(NULL, NULL, NULL),
-                     "schema_version", cs_schema_version(), "database_schema_version",
-                     cs_db_schema_version(db));
+    *out = json_pack("{s:s, s:i, s:i}", "version", cs_version(NULL, NULL, NULL), "schema_version",
+                     cs_schema_version(), "database_schema_version", cs_db_schema_version(db));
     return *out ? CS_OK : cs_error__nomem();
 }
 
@@ -47,8 +46,8 @@ static int m_actor_set(cs_db *db, cs_call__req *r, json_t **out)
 
     if ((rc = cs_perm__require(&by, db, CS_CAP_ACTOR_SET)) < 0 ||
         (rc = cs_call__enum(r, "kind", parse_actor, &kind, true)) < 0 ||
-        (rc = cs_call__id(r, "id", &id, kind - 1 != CS_ACTOR_SYSTEM)) < 0 || (rc = cs_call__done(r)) < 0 ||
-        (rc = cs_db_set_actor(db, kind - 1, id)) < 0)
+        (rc = cs_call__id(r, "id", &id, kind - 1 != CS_ACTOR_SYSTEM)) < 0 ||
+        (rc = cs_call__done(r)) < 0 || (rc = cs_db_set_actor(db, kind - 1, id)) < 0)
         return rc;
     return cs_call__ok(out);
 }
@@ -59,8 +58,9 @@ static int m_setting_set(cs_db *db, cs_call__req *r, json_t **out)
     int64_t value = 0;
     int rc;
 
-    if ((rc = cs_call__str(r, "name", &name, true)) < 0 || (rc = cs_call__int(r, "value", &value, true)) < 0 ||
-        (rc = cs_call__done(r)) < 0 || (rc = cs_setting_set(db, name, value)) < 0)
+    if ((rc = cs_call__str(r, "name", &name, true)) < 0 ||
+        (rc = cs_call__int(r, "value", &value, true)) < 0 || (rc = cs_call__done(r)) < 0 ||
+        (rc = cs_setting_set(db, name, value)) < 0)
         return rc;
     return cs_call__ok(out);
 }

@@ -27,15 +27,14 @@ static json_t *ingest_json(const cs_ingest_result *res)
 {
     return json_pack("{s:I, s:I, s:I, s:I, s:b, s:b, s:b, s:o, s:b, s:b, s:s, s:o, s:o, s:o}",
                      "ticket_id", (json_int_t)res->ticket_id, "ticket_number",
-                     (json_int_t)res->ticket_number, "customer_id",
-                     (json_int_t)res->customer_id, "message_id", (json_int_t)res->message_id,
-                     "created", res->created, "reopened", res->reopened, "follow_up",
-                     res->follow_up, "follow_up_of",
-                     res->follow_up_of ? json_integer(res->follow_up_of) : json_null(),
-                     "duplicate", res->duplicate, "customer_created", res->customer_created,
-                     "thread", CS_NAME_OF(rule_names, res->thread_rule), "receipt_id",
-                     res->receipt_id ? json_integer(res->receipt_id) : json_null(),
-                     "promised_at", cs_json__time(res->promised_at), "receipt",
+                     (json_int_t)res->ticket_number, "customer_id", (json_int_t)res->customer_id,
+                     "message_id", (json_int_t)res->message_id, "created", res->created, "reopened",
+                     res->reopened, "follow_up", res->follow_up, "follow_up_of",
+                     res->follow_up_of ? json_integer(res->follow_up_of) : json_null(), "duplicate",
+                     res->duplicate, "customer_created", res->customer_created, "thread",
+                     CS_NAME_OF(rule_names, res->thread_rule), "receipt_id",
+                     res->receipt_id ? json_integer(res->receipt_id) : json_null(), "promised_at",
+                     cs_json__time(res->promised_at), "receipt",
                      res->receipt ? json_string(res->receipt) : json_null());
 }
 
@@ -145,7 +144,8 @@ static int m_receipt_configure(cs_db *db, cs_call__req *r, json_t **out)
 
     if ((rc = cs_call__id(r, "channel_id", &channel, true)) < 0 ||
         (rc = cs_call__enum(r, "mode", parse_receipt_mode, &mode, true)) < 0 ||
-        (rc = cs_call__int(r, "first_reply_target", &target, false)) < 0 || (rc = cs_call__done(r)) < 0 ||
+        (rc = cs_call__int(r, "first_reply_target", &target, false)) < 0 ||
+        (rc = cs_call__done(r)) < 0 ||
         (rc = cs_receipt_configure(db, channel, mode - 1, target)) < 0)
         return rc;
     return cs_call__ok(out);

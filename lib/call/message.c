@@ -19,8 +19,8 @@ static json_t *mail_json(const cs_message *m)
         return json_null();
     return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "kind", cs_mail_kind_name(m->mail_kind),
                      "quoted", cs_json__text(m->quoted), "signature", cs_json__text(m->signature),
-                     "html", cs_json__text(m->html), "reply_to", cs_json__text(m->reply_to),
-                     "date", cs_json__time(m->mail_date));
+                     "html", cs_json__text(m->html), "reply_to", cs_json__text(m->reply_to), "date",
+                     cs_json__time(m->mail_date));
 }
 
 int cs_message_to_json(char **out, const cs_message *m)
@@ -34,11 +34,11 @@ int cs_message_to_json(char **out, const cs_message *m)
     atts = json_array();
     for (size_t i = 0; atts && i < m->nattachments; i++) {
         const struct cs_message__attachment *a = &m->attachments[i];
-        json_array_append_new(atts, json_pack("{s:s, s:s, s:I, s:s, s:o, s:b}", "name", a->name,
-                                              "content_type", a->content_type, "size",
-                                              (json_int_t)a->size, "sha256", a->sha256,
-                                              "storage_ref", cs_json__text(a->storage_ref),
-                                              "inline", a->data != NULL));
+        json_array_append_new(atts,
+                              json_pack("{s:s, s:s, s:I, s:s, s:o, s:b}", "name", a->name,
+                                        "content_type", a->content_type, "size",
+                                        (json_int_t)a->size, "sha256", a->sha256, "storage_ref",
+                                        cs_json__text(a->storage_ref), "inline", a->data != NULL));
     }
     if (!o || !atts || json_object_set_new(o, "id", json_integer(m->id)) ||
         json_object_set_new(o, "ticket_id", json_integer(m->ticket_id)) ||
@@ -60,7 +60,6 @@ int cs_message_to_json(char **out, const cs_message *m)
     }
     return cs_json__dump(out, o);
 }
-
 
 int cs_call__messages_json(json_t **out, cs_db *db, int64_t ticket_id)
 {
@@ -101,12 +100,13 @@ static int m_message_create(cs_db *db, cs_call__req *r, json_t **out)
 
     if ((rc = cs_call__id(r, "ticket_id", &f.ticket_id, true)) < 0 ||
         (rc = cs_call__enum(r, "direction", cs_message_direction_parse, &f.direction, false)) < 0 ||
-        (rc = cs_call__enum(r, "visibility", cs_message_visibility_parse, &f.visibility, false)) < 0 ||
+        (rc = cs_call__enum(r, "visibility", cs_message_visibility_parse, &f.visibility, false)) <
+            0 ||
         (rc = cs_call__id(r, "channel_id", &f.channel_id, false)) < 0 ||
         (rc = cs_call__str(r, "subject", &f.subject, false)) < 0 ||
         (rc = cs_call__str(r, "body", &f.body, true)) < 0 ||
-        (rc = cs_call__str(r, "external_id", &f.external_id, false)) < 0 || (rc = cs_call__done(r)) < 0 ||
-        (rc = cs_message_create(&id, db, &f)) < 0)
+        (rc = cs_call__str(r, "external_id", &f.external_id, false)) < 0 ||
+        (rc = cs_call__done(r)) < 0 || (rc = cs_message_create(&id, db, &f)) < 0)
         return rc;
     if ((rc = cs_message_lookup(&m, db, id)) == CS_OK)
         rc = cs_message_to_json(&text, m);

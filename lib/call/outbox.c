@@ -18,9 +18,9 @@ static json_t *item_json(const cs_outbox_item *it)
                      cs_json__time(it->lease_until), "channel_id", (json_int_t)it->channel_id,
                      "channel_kind", cs_channel_kind_name(it->channel_kind), "ticket_id",
                      (json_int_t)it->ticket_id, "message_id",
-                     it->message_id ? json_integer(it->message_id) : json_null(), "kind",
-                     it->kind, "recipient", it->recipient, "subject", cs_json__text(it->subject),
-                     "body", it->body, "message_id_header", cs_json__text(it->message_id_header),
+                     it->message_id ? json_integer(it->message_id) : json_null(), "kind", it->kind,
+                     "recipient", it->recipient, "subject", cs_json__text(it->subject), "body",
+                     it->body, "message_id_header", cs_json__text(it->message_id_header),
                      "in_reply_to", cs_json__text(it->in_reply_to), "references",
                      cs_json__text(it->references), "attempts", it->attempts);
 }
@@ -56,9 +56,10 @@ static int m_outbox_ack(cs_db *db, cs_call__req *r, json_t **out)
     const char *external;
     int rc;
 
-    if ((rc = cs_call__id(r, "id", &id, true)) < 0 || (rc = cs_call__int(r, "lease", &lease, true)) < 0 ||
-        (rc = cs_call__str(r, "external_id", &external, false)) < 0 || (rc = cs_call__done(r)) < 0 ||
-        (rc = cs_outbox_ack(db, id, lease, external)) < 0)
+    if ((rc = cs_call__id(r, "id", &id, true)) < 0 ||
+        (rc = cs_call__int(r, "lease", &lease, true)) < 0 ||
+        (rc = cs_call__str(r, "external_id", &external, false)) < 0 ||
+        (rc = cs_call__done(r)) < 0 || (rc = cs_outbox_ack(db, id, lease, external)) < 0)
         return rc;
     return cs_call__ok(out);
 }
@@ -70,7 +71,8 @@ static int m_outbox_fail(cs_db *db, cs_call__req *r, json_t **out)
     const char *error;
     int rc;
 
-    if ((rc = cs_call__id(r, "id", &id, true)) < 0 || (rc = cs_call__int(r, "lease", &lease, true)) < 0 ||
+    if ((rc = cs_call__id(r, "id", &id, true)) < 0 ||
+        (rc = cs_call__int(r, "lease", &lease, true)) < 0 ||
         (rc = cs_call__str(r, "error", &error, false)) < 0 ||
         (rc = cs_call__time(r, "retry_at", &retry, false)) < 0 || (rc = cs_call__done(r)) < 0 ||
         (rc = cs_outbox_fail(db, id, lease, error, retry)) < 0)
@@ -114,7 +116,8 @@ static int m_outbox_list(cs_db *db, cs_call__req *r, json_t **out)
         return rc;
     if (limit < 1 || limit > CS_CALL__LIST_MAX)
         return cs_error__inval("limit", "limit must be between 1 and %d", CS_CALL__LIST_MAX);
-    if ((rc = cs_call__adopt(&arr, &text, cs_outbox_list_json(&text, db, state, (size_t)limit))) < 0)
+    if ((rc = cs_call__adopt(&arr, &text, cs_outbox_list_json(&text, db, state, (size_t)limit))) <
+        0)
         return rc;
     *out = json_pack("{s:o}", "items", arr);
     return *out ? CS_OK : cs_error__nomem();
@@ -126,12 +129,13 @@ static int m_report_same_channel(cs_db *db, cs_call__req *r, json_t **out)
     int64_t same = 0, total = 0;
     int rc;
 
-    if ((rc = cs_call__time(r, "from", &from, true)) < 0 || (rc = cs_call__time(r, "to", &to, true)) < 0 ||
-        (rc = cs_call__done(r)) < 0 || (rc = cs_reply_channel_stats(&same, &total, db, from, to)) < 0)
+    if ((rc = cs_call__time(r, "from", &from, true)) < 0 ||
+        (rc = cs_call__time(r, "to", &to, true)) < 0 || (rc = cs_call__done(r)) < 0 ||
+        (rc = cs_reply_channel_stats(&same, &total, db, from, to)) < 0)
         return rc;
-    *out = json_pack("{s:I, s:I, s:o}", "same_channel", (json_int_t)same, "replies",
-                     (json_int_t)total,
-                     "share", total ? json_real((double)same / (double)total) : json_null());
+    *out =
+        json_pack("{s:I, s:I, s:o}", "same_channel", (json_int_t)same, "replies", (json_int_t)total,
+                  "share", total ? json_real((double)same / (double)total) : json_null());
     return *out ? CS_OK : cs_error__nomem();
 }
 

@@ -118,7 +118,8 @@ static int m_group_routing(cs_db *db, cs_call__req *r, json_t **out)
 
     if ((rc = cs_call__id(r, "group_id", &group, true)) < 0 ||
         (rc = cs_call__enum(r, "strategy", cs_route_strategy_parse, &f.strategy, false)) < 0 ||
-        (rc = cs_call__bool(r, "match_language", &f.match_language)) < 0 || (rc = cs_call__done(r)) < 0)
+        (rc = cs_call__bool(r, "match_language", &f.match_language)) < 0 ||
+        (rc = cs_call__done(r)) < 0)
         return rc;
     if ((f.strategy || f.match_language != CS_UNSET) &&
         (rc = cs_route_group_set(db, group, &f)) < 0)
@@ -167,8 +168,8 @@ static int m_callback_create(cs_db *db, cs_call__req *r, json_t **out)
         (rc = cs_call__id(r, "group_id", &f.group_id, false)) < 0 ||
         (rc = cs_call__str(r, "subject", &f.subject, false)) < 0 ||
         (rc = cs_call__time(r, "window_from", &f.window_from, true)) < 0 ||
-        (rc = cs_call__time(r, "window_to", &f.window_to, true)) < 0 || (rc = cs_call__done(r)) < 0 ||
-        (rc = cs_route_callback_create(&ticket, db, &f)) < 0)
+        (rc = cs_call__time(r, "window_to", &f.window_to, true)) < 0 ||
+        (rc = cs_call__done(r)) < 0 || (rc = cs_route_callback_create(&ticket, db, &f)) < 0)
         return rc;
     return cs_call__written_ticket_json(out, db, ticket);
 }
@@ -180,7 +181,8 @@ static int m_route_wait(cs_db *db, cs_call__req *r, json_t **out)
 
     if ((rc = cs_call__id(r, "group_id", &group, true)) < 0 ||
         (rc = cs_call__enum(r, "channel_kind", cs_channel_kind_parse, &kind, true)) < 0 ||
-        (rc = cs_call__done(r)) < 0 || (rc = cs_route_estimated_wait(&seconds, db, group, kind)) < 0)
+        (rc = cs_call__done(r)) < 0 ||
+        (rc = cs_route_estimated_wait(&seconds, db, group, kind)) < 0)
         return rc;
     *out = json_pack("{s:o}", "seconds", seconds < 0 ? json_null() : json_integer(seconds));
     return *out ? CS_OK : cs_error__nomem();
@@ -192,8 +194,9 @@ static int m_route_report(cs_db *db, cs_call__req *r, json_t **out)
     cs_time from = 0, to = 0;
     int rc;
 
-    if ((rc = cs_call__time(r, "from", &from, true)) < 0 || (rc = cs_call__time(r, "to", &to, true)) < 0 ||
-        (rc = cs_call__done(r)) < 0 || (rc = cs_route_report_get(&rep, db, from, to)) < 0)
+    if ((rc = cs_call__time(r, "from", &from, true)) < 0 ||
+        (rc = cs_call__time(r, "to", &to, true)) < 0 || (rc = cs_call__done(r)) < 0 ||
+        (rc = cs_route_report_get(&rep, db, from, to)) < 0)
         return rc;
     *out = json_pack("{s:I, s:I, s:I, s:I}", "solved", (json_int_t)rep.solved, "first_contact",
                      (json_int_t)rep.first_contact, "transferred", (json_int_t)rep.transferred,
@@ -210,7 +213,8 @@ static int m_route_staffing(cs_db *db, cs_call__req *r, json_t **out)
     int rc;
 
     if ((rc = cs_call__id(r, "group_id", &group, false)) < 0 ||
-        (rc = cs_call__time(r, "from", &from, true)) < 0 || (rc = cs_call__time(r, "to", &to, true)) < 0 ||
+        (rc = cs_call__time(r, "from", &from, true)) < 0 ||
+        (rc = cs_call__time(r, "to", &to, true)) < 0 ||
         (rc = cs_call__int(r, "answer_seconds", &answer, false)) < 0 ||
         (rc = cs_call__int(r, "percent", &percent, false)) < 0 || (rc = cs_call__done(r)) < 0)
         return rc;
@@ -225,12 +229,12 @@ static int m_route_staffing(cs_db *db, cs_call__req *r, json_t **out)
     }
     for (size_t i = 0; i < cs_staffing_plan_count(plan); i++) {
         const cs_staffing_hour *h = cs_staffing_plan_item(plan, i);
-        json_array_append_new(
-            arr, json_pack("{s:i, s:f, s:i, s:f}", "hour", cs_staffing_hour_hour(h),
-                           "arrivals_per_hour",
-                           round(cs_staffing_hour_arrivals_per_hour(h) * 100) / 100, "agents",
-                           cs_staffing_hour_agents(h), "service_level",
-                           round(cs_staffing_hour_service_level(h) * 10000) / 10000));
+        json_array_append_new(arr,
+                              json_pack("{s:i, s:f, s:i, s:f}", "hour", cs_staffing_hour_hour(h),
+                                        "arrivals_per_hour",
+                                        round(cs_staffing_hour_arrivals_per_hour(h) * 100) / 100,
+                                        "agents", cs_staffing_hour_agents(h), "service_level",
+                                        round(cs_staffing_hour_service_level(h) * 10000) / 10000));
     }
     *out = json_pack("{s:f, s:o}", "aht_seconds",
                      round(cs_staffing_plan_aht_seconds(plan) * 10) / 10, "hours", arr);

@@ -82,8 +82,8 @@ static json_t *policy_object(const cs_sla_policy *p)
                      cs_sla_policy_position(p), "pause_pending", cs_sla_policy_pause_pending(p),
                      "pause_on_hold", cs_sla_policy_pause_on_hold(p), "reopen",
                      cs_sla_policy_reopen(p) == CS_SLA_REOPEN_RESTART ? "restart" : "resume",
-                     "warn_percent", cs_sla_policy_warn_percent(p), "conditions", conds,
-                     "targets", targets, "created_at", cs_json__time(cs_sla_policy_created_at(p)),
+                     "warn_percent", cs_sla_policy_warn_percent(p), "conditions", conds, "targets",
+                     targets, "created_at", cs_json__time(cs_sla_policy_created_at(p)),
                      "updated_at", cs_json__time(cs_sla_policy_updated_at(p)));
 }
 
@@ -130,18 +130,17 @@ int cs_sla_policy_list_json(char **out, cs_db *db)
 
 static json_t *clock_json(const cs_sla_clock *c)
 {
-    return json_pack("{s:s, s:o, s:I, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I}", "state",
-                     cs_sla_state_name(cs_sla_clock_state(c)), "policy_id",
-                     cs_json__id(cs_sla_clock_policy_id(c)), "target",
-                     (json_int_t)cs_sla_clock_target(c), "business", cs_sla_clock_business(c),
-                     "calendar_id", cs_json__id(cs_sla_clock_calendar_id(c)), "started_at",
-                     cs_json__time(cs_sla_clock_started_at(c)), "target_at",
-                     cs_json__time(cs_sla_clock_target_at(c)), "warn_at",
-                     cs_json__time(cs_sla_clock_warn_at(c)), "fulfilled_at",
-                     cs_json__time(cs_sla_clock_fulfilled_at(c)), "warned_at",
-                     cs_json__time(cs_sla_clock_warned_at(c)), "breached_at",
-                     cs_json__time(cs_sla_clock_breached_at(c)), "elapsed",
-                     (json_int_t)cs_sla_clock_elapsed(c));
+    return json_pack(
+        "{s:s, s:o, s:I, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I}", "state",
+        cs_sla_state_name(cs_sla_clock_state(c)), "policy_id",
+        cs_json__id(cs_sla_clock_policy_id(c)), "target", (json_int_t)cs_sla_clock_target(c),
+        "business", cs_sla_clock_business(c), "calendar_id",
+        cs_json__id(cs_sla_clock_calendar_id(c)), "started_at",
+        cs_json__time(cs_sla_clock_started_at(c)), "target_at",
+        cs_json__time(cs_sla_clock_target_at(c)), "warn_at", cs_json__time(cs_sla_clock_warn_at(c)),
+        "fulfilled_at", cs_json__time(cs_sla_clock_fulfilled_at(c)), "warned_at",
+        cs_json__time(cs_sla_clock_warned_at(c)), "breached_at",
+        cs_json__time(cs_sla_clock_breached_at(c)), "elapsed", (json_int_t)cs_sla_clock_elapsed(c));
 }
 
 int cs_sla_clocks_to_json(char **out, const cs_sla_clocks *s)
@@ -155,8 +154,8 @@ int cs_sla_clocks_to_json(char **out, const cs_sla_clocks *s)
     clocks = json_object();
     for (size_t i = 0; clocks && i < cs_sla_clocks_count(s); i++) {
         const cs_sla_clock *c = cs_sla_clocks_item(s, i);
-        if (json_object_set_new(clocks, cs_sla_metric_name(cs_sla_clock_metric(c)),
-                                clock_json(c)) < 0) {
+        if (json_object_set_new(clocks, cs_sla_metric_name(cs_sla_clock_metric(c)), clock_json(c)) <
+            0) {
             json_decref(clocks);
             clocks = NULL;
         }
@@ -171,12 +170,11 @@ static json_t *event_at(const void *list, size_t i)
 {
     const cs_sla_event *e = cs_sla_event_list_item(list, i);
 
-    return json_pack("{s:s, s:s, s:o, s:o, s:o}", "metric",
-                     cs_sla_metric_name(cs_sla_event_metric(e)), "kind",
-                     cs_sla_event_kind_name(cs_sla_event_kind(e)), "at",
-                     cs_json__time(cs_sla_event_at(e)), "target_at",
-                     cs_json__time(cs_sla_event_target_at(e)), "policy_id",
-                     cs_json__id(cs_sla_event_policy_id(e)));
+    return json_pack(
+        "{s:s, s:s, s:o, s:o, s:o}", "metric", cs_sla_metric_name(cs_sla_event_metric(e)), "kind",
+        cs_sla_event_kind_name(cs_sla_event_kind(e)), "at", cs_json__time(cs_sla_event_at(e)),
+        "target_at", cs_json__time(cs_sla_event_target_at(e)), "policy_id",
+        cs_json__id(cs_sla_event_policy_id(e)));
 }
 
 /* A ticket's event log, as a new JSON array in *out (NULL after an error). */
@@ -227,8 +225,9 @@ static int condition_value(cs_sla_condition *c, json_t *value, const char *field
         c->value = c->kind == CS_SLA_COND_CHANNEL_KIND ? cs_channel_kind_parse(s)
                    : c->kind == CS_SLA_COND_PRIORITY   ? cs_ticket_priority_parse(s)
                                                        : cs_ticket_type_parse(s);
-        return c->value ? CS_OK : cs_error__inval(field, "%s is not a known %s", field,
-                                                   cs_sla_condition_kind_name(c->kind));
+        return c->value ? CS_OK
+                        : cs_error__inval(field, "%s is not a known %s", field,
+                                          cs_sla_condition_kind_name(c->kind));
     }
 }
 
@@ -239,13 +238,12 @@ static int policy_conditions(json_t *arr, cs_sla_condition *conds, size_t *n)
     size_t i;
     int rc;
 
-    json_array_foreach(arr, i, item)
-    {
+    json_array_foreach(arr, i, item) {
         snprintf(field, sizeof(field), "conditions[%zu]", i);
         if (i >= CS_SLA_CONDITIONS_MAX || !json_is_object(item) || json_object_size(item) != 2)
             return cs_call__type_error(field, "an object with \"kind\" and \"value\"");
-        conds[i].kind = cs_sla_condition_kind_parse(
-            json_string_value(json_object_get(item, "kind")));
+        conds[i].kind =
+            cs_sla_condition_kind_parse(json_string_value(json_object_get(item, "kind")));
         if (!conds[i].kind)
             return cs_error__inval(field, "%s has an unknown kind", field);
         snprintf(field, sizeof(field), "conditions[%zu].value", i);
@@ -262,8 +260,7 @@ static int policy_targets(json_t *arr, cs_sla_target *targets, size_t *n)
     json_t *item, *v;
     size_t i;
 
-    json_array_foreach(arr, i, item)
-    {
+    json_array_foreach(arr, i, item) {
         cs_sla_target *t = &targets[i];
         const char *priority;
         snprintf(field, sizeof(field), "targets[%zu]", i);
@@ -271,8 +268,7 @@ static int policy_targets(json_t *arr, cs_sla_target *targets, size_t *n)
             return cs_call__type_error(field, "an object");
         t->metric = cs_sla_metric_parse(json_string_value(json_object_get(item, "metric")));
         priority = json_string_value(json_object_get(item, "priority"));
-        t->priority = priority && strcmp(priority, "any") ? cs_ticket_priority_parse(priority)
-                                                          : 0;
+        t->priority = priority && strcmp(priority, "any") ? cs_ticket_priority_parse(priority) : 0;
         v = json_object_get(item, "seconds");
         t->seconds = json_integer_value(v);
         t->business = json_is_true(json_object_get(item, "business"));
@@ -280,7 +276,7 @@ static int policy_targets(json_t *arr, cs_sla_target *targets, size_t *n)
         if (!t->metric || (priority && strcmp(priority, "any") && !t->priority) ||
             !json_is_integer(v))
             return cs_call__type_error(field, "{\"metric\", \"seconds\", optional \"priority\", "
-                                     "\"business\", \"calendar_id\"} with known names");
+                                              "\"business\", \"calendar_id\"} with known names");
         (*n)++;
     }
     return CS_OK;
@@ -311,8 +307,9 @@ static int policy_fields(cs_call__req *r, cs_sla_policy_fields *f, cs_sla_condit
     f->targets = t ? targets : NULL;
     if (reopen && strcmp(reopen, "resume") && strcmp(reopen, "restart"))
         return cs_error__inval("reopen", "reopen must be \"resume\" or \"restart\"");
-    f->reopen = !reopen ? 0 : !strcmp(reopen, "restart") ? CS_SLA_REOPEN_RESTART
-                                                          : CS_SLA_REOPEN_RESUME;
+    f->reopen = !reopen                      ? 0
+                : !strcmp(reopen, "restart") ? CS_SLA_REOPEN_RESTART
+                                             : CS_SLA_REOPEN_RESUME;
     if (position < CS_UNSET || position > 1000000 || warn < CS_UNSET || warn > 100)
         return cs_error__inval(position < CS_UNSET || position > 1000000 ? "position"
                                                                          : "warn_percent",
@@ -447,10 +444,10 @@ static int m_sla_queue(cs_db *db, cs_call__req *r, json_t **out)
     while ((int64_t)json_array_size(arr) < limit && (rc = cs_sla_queue_next(&item, it)) == CS_OK) {
         int metric = cs_sla_queue_item_metric(item);
         json_array_append_new(
-            arr, json_pack("{s:I, s:o, s:o}", "ticket_id",
-                           (json_int_t)cs_sla_queue_item_ticket_id(item), "metric",
-                           metric ? json_string(cs_sla_metric_name(metric)) : json_null(),
-                           "target_at", cs_json__time(cs_sla_queue_item_target_at(item))));
+            arr,
+            json_pack("{s:I, s:o, s:o}", "ticket_id", (json_int_t)cs_sla_queue_item_ticket_id(item),
+                      "metric", metric ? json_string(cs_sla_metric_name(metric)) : json_null(),
+                      "target_at", cs_json__time(cs_sla_queue_item_target_at(item))));
     }
     cs_sla_queue_iter_free(it);
     if (rc < 0 && rc != CS_ITEROVER) {
@@ -475,18 +472,18 @@ static int m_tick(cs_db *db, cs_call__req *r, json_t **out)
     if ((items = json_array()))
         for (size_t i = 0; i < cs_tick_result_count(res); i++) {
             const cs_tick_item *it = cs_tick_result_item(res, i);
-            json_array_append_new(
-                items, json_pack("{s:I, s:s, s:s, s:o}", "ticket_id",
-                                 (json_int_t)cs_tick_item_ticket_id(it), "metric",
-                                 cs_sla_metric_name(cs_tick_item_metric(it)), "kind",
-                                 cs_sla_event_kind_name(cs_tick_item_kind(it)), "at",
-                                 cs_json__time(cs_tick_item_at(it))));
+            json_array_append_new(items,
+                                  json_pack("{s:I, s:s, s:s, s:o}", "ticket_id",
+                                            (json_int_t)cs_tick_item_ticket_id(it), "metric",
+                                            cs_sla_metric_name(cs_tick_item_metric(it)), "kind",
+                                            cs_sla_event_kind_name(cs_tick_item_kind(it)), "at",
+                                            cs_json__time(cs_tick_item_at(it))));
         }
-    *out = items ? json_pack("{s:s, s:I, s:I, s:o}", "now",
-                             cs_time__iso(iso, cs_tick_result_now(res)), "warned",
-                             (json_int_t)cs_tick_result_warned(res), "breached",
-                             (json_int_t)cs_tick_result_breached(res), "items", items)
-                 : NULL;
+    *out =
+        items ? json_pack("{s:s, s:I, s:I, s:o}", "now", cs_time__iso(iso, cs_tick_result_now(res)),
+                          "warned", (json_int_t)cs_tick_result_warned(res), "breached",
+                          (json_int_t)cs_tick_result_breached(res), "items", items)
+              : NULL;
     cs_tick_result_free(res);
     return *out ? CS_OK : cs_error__nomem();
 }

@@ -130,7 +130,8 @@ static int req_ticket(cs_call__req *r, cs_db *db, int64_t *id)
     int rc;
 
     *id = 0;
-    if ((rc = cs_call__id(r, "id", id, false)) < 0 || (rc = cs_call__id(r, "number", &number, false)) < 0)
+    if ((rc = cs_call__id(r, "id", id, false)) < 0 ||
+        (rc = cs_call__id(r, "number", &number, false)) < 0)
         return rc;
     if (!*id == !number)
         return cs_error__inval("id", "give either id or number");

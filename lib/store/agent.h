@@ -37,7 +37,7 @@ typedef struct cs_agent__row {
 
 /* What an agent may do, as stored. */
 typedef struct cs_agent__rights {
-    int role;          /* a cs_agent_role */
+    int role; /* a cs_agent_role */
     bool active;
     int ticket_access; /* a cs_ticket_access */
 } cs_agent__rights;

@@ -2,6 +2,9 @@
  * libcs - the storage of mail: what raw mail adds to a message, and what the mail parser
  * and renderer read of the outbox: what a backend provides. Not API.
  *
+ * Mail owns the columns its migration (0009-mail.sql) adds to message: quoted, signature,
+ * html, reply_to, mail_date and mail_kind; only this store writes them.
+ *
  * Reads that find no row say so (*found, a kind of 0) and record no error.
  */
 #ifndef CS_STORE_MAIL_H

@@ -56,8 +56,8 @@ static bool stored_with_external_id(int64_t message_id)
     sqlite3_stmt *st = NULL;
     bool kept = false;
 
-    if (sqlite3_prepare_v2(db->sql, "SELECT external_id IS NOT NULL FROM message WHERE id = ?1",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db->sql, "SELECT external_id IS NOT NULL FROM message WHERE id = ?1", -1,
+                           &st, NULL) != SQLITE_OK)
         abort();
     sqlite3_bind_int64(st, 1, message_id);
     kept = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);

@@ -16,8 +16,7 @@ static const char sql_by_id[] =
     "SELECT id, name, initials, email, avatar_url, role, active, created_at, updated_at,"
     " ticket_access FROM agent WHERE id = ?1";
 static const char sql_rights[] = "SELECT role, active, ticket_access FROM agent WHERE id = ?1";
-static const char sql_member[] =
-    "SELECT 1 FROM group_member WHERE agent_id = ?1 AND group_id = ?2";
+static const char sql_member[] = "SELECT 1 FROM group_member WHERE agent_id = ?1 AND group_id = ?2";
 static const char sql_skills[] = "SELECT skill FROM agent_skill WHERE agent_id = ?1 ORDER BY skill";
 static const char sql_skills_delete[] = "DELETE FROM agent_skill WHERE agent_id = ?1";
 static const char sql_skill_insert[] = "INSERT INTO agent_skill (agent_id, skill) VALUES (?1, ?2)";

@@ -39,8 +39,7 @@ int cs_store__calendar_put(int64_t *id, int64_t *revision, cs_db *db, const char
     return rc;
 }
 
-int cs_store__calendar_get(char **definition, int64_t *revision, bool *found, cs_db *db,
-                           int64_t id)
+int cs_store__calendar_get(char **definition, int64_t *revision, bool *found, cs_db *db, int64_t id)
 {
     sqlite3_stmt *st = cs_db__stmt(db, sql_definition);
     int rc = CS_OK, step;

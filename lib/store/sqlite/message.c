@@ -9,8 +9,8 @@
 #include "db.h"
 #include "store/message.h"
 
-#define MESSAGE_COLUMNS                                                                        \
-    "id, ticket_id, direction, visibility, channel_id, author_kind, author_id, subject, body," \
+#define MESSAGE_COLUMNS                                                                            \
+    "id, ticket_id, direction, visibility, channel_id, author_kind, author_id, subject, body,"     \
     " external_id, created_at, quoted, signature, html, reply_to, mail_date, mail_kind"
 static const char sql_insert[] =
     "INSERT INTO message (ticket_id, direction, visibility, channel_id, author_kind, author_id,"
@@ -266,7 +266,7 @@ int cs_store__message_external_taken(bool *taken, cs_db *db, int64_t channel_id,
 /* Erasure: ?1 the customer, ?2 CS_ACTOR_CUSTOMER. Attachments go first: they are found
  * through the messages' ids, which the second statement does not change. */
 #define ERASED_MESSAGES                                                                            \
-    "SELECT id FROM message WHERE ticket_id IN (SELECT id FROM ticket WHERE customer_id = ?1)"   \
+    "SELECT id FROM message WHERE ticket_id IN (SELECT id FROM ticket WHERE customer_id = ?1)"     \
     " OR (author_kind = ?2 AND author_id = ?1)"
 static const char sql_erase_attachments[] =
     "UPDATE attachment SET name = '', sha256 = '', storage_ref = NULL, data = NULL"

@@ -207,8 +207,7 @@ static int add_condition(cs_sla_policy *p, sqlite3_stmt *st)
     if (!v)
         return cs_error__nomem();
     p->conds = v;
-    v[p->nconds] = (cs_sla_condition){sqlite3_column_int(st, 1), sqlite3_column_int64(st, 2),
-                                      NULL};
+    v[p->nconds] = (cs_sla_condition){sqlite3_column_int(st, 1), sqlite3_column_int64(st, 2), NULL};
     v[p->nconds].text = cs_db__column_strdup(st, 3, &rc);
     p->nconds++;
     return rc;

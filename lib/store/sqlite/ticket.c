@@ -13,10 +13,10 @@
  * one statement rather than a second read per ticket) and its tags. The tags come as one
  * text by SQLite's group_concat, so that a ticket is one row, in a list too; a tag holds
  * no comma (cs_strv__from_tags). */
-#define TICKET_COLUMNS                                                                         \
-    "t.id, t.number, t.subject, t.customer_id, t.channel_id, t.status, t.priority, t.type,"    \
-    " t.group_id, t.assignee_id, t.custom, t.merged_into, t.created_at, t.updated_at,"         \
-    " t.solved_at, t.closed_at, c.organization_id,"                                            \
+#define TICKET_COLUMNS                                                                             \
+    "t.id, t.number, t.subject, t.customer_id, t.channel_id, t.status, t.priority, t.type,"        \
+    " t.group_id, t.assignee_id, t.custom, t.merged_into, t.created_at, t.updated_at,"             \
+    " t.solved_at, t.closed_at, c.organization_id,"                                                \
     " (SELECT group_concat(tag, ',') FROM ticket_tag WHERE ticket_id = t.id)"
 static const char sql_by_id[] = "SELECT " TICKET_COLUMNS " FROM ticket t"
                                 " JOIN customer c ON c.id = t.customer_id WHERE t.id = ?1";
@@ -273,8 +273,9 @@ static void build_list_sql(char *sql, size_t size, const cs_ticket_filter *f,
     const char *key = f->tag ? "tt.ticket_id" : "t.id";
     char part[64];
 
-    snprintf(sql, size, "SELECT " TICKET_COLUMNS " FROM %s JOIN customer c"
-                        " ON c.id = t.customer_id WHERE 1",
+    snprintf(sql, size,
+             "SELECT " TICKET_COLUMNS " FROM %s JOIN customer c"
+             " ON c.id = t.customer_id WHERE 1",
              f->tag ? "ticket_tag tt JOIN ticket t ON t.id = tt.ticket_id" : "ticket t");
     if (f->tag)
         append(sql, size, " AND tt.tag = :tag");
