@@ -4,7 +4,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <jansson.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -746,21 +745,58 @@ int cs_outbox_fail(cs_db *db, int64_t item_id, int64_t lease, const char *error,
     return cs_db__end(db, fail(db, item_id, lease, error, retry_at));
 }
 
-static int listed_json(void *payload, const cs_outbox__listed *r)
-{
-    json_t *row = json_pack(
-        "{s:I, s:s, s:s, s:I, s:I, s:s, s:i, s:o, s:o, s:o}", "id", (json_int_t)r->id, "state",
-        state_names[r->state], "kind", r->kind, "channel_id", (json_int_t)r->channel_id,
-        "ticket_id", (json_int_t)r->ticket_id, "recipient", r->recipient, "attempts", r->attempts,
-        "next_attempt_at", cs_json__time(r->next_attempt_at), "last_error",
-        cs_json__text(r->last_error), "cancel_reason", cs_json__text(r->cancel_reason));
+struct cs_outbox_entry {
+    int64_t id, channel_id, ticket_id;
+    int state, attempts;
+    cs_time next_attempt_at;
+    char *kind, *recipient, *last_error, *cancel_reason;
+};
 
-    return json_array_append_new(payload, row) < 0 ? cs_error__nomem() : CS_OK;
+struct cs_outbox_list {
+    cs_outbox_entry *v;
+    size_t n, cap;
+};
+
+const char *cs_outbox_state_name(int state)
+{
+    return state > 0 && state < (int)CS_ARRAY_SIZE(state_names) ? state_names[state] : NULL;
 }
 
-int cs_outbox_list_json(char **out, cs_db *db, int state, size_t limit)
+/* A copy of `s` in *out; false when it could not be made. */
+static bool keep_text(char **out, const char *s)
 {
-    json_t *rows;
+    *out = s ? cs_mem__strdup(s) : NULL;
+    return !s || *out;
+}
+
+static int listed(void *payload, const cs_outbox__listed *r)
+{
+    cs_outbox_list *list = payload;
+    cs_outbox_entry *e;
+
+    if (list->n == list->cap) {
+        size_t cap = list->cap ? 2 * list->cap : 16;
+        cs_outbox_entry *v = cs_mem__realloc(list->v, cap * sizeof(*v));
+        if (!v)
+            return cs_error__nomem();
+        list->v = v;
+        list->cap = cap;
+    }
+    e = &list->v[list->n];
+    *e = (cs_outbox_entry){
+        r->id, r->channel_id, r->ticket_id, r->state, r->attempts, r->next_attempt_at,
+        NULL,  NULL,          NULL,         NULL};
+    list->n++;
+    if (!keep_text(&e->kind, r->kind) || !keep_text(&e->recipient, r->recipient) ||
+        !keep_text(&e->last_error, r->last_error) ||
+        !keep_text(&e->cancel_reason, r->cancel_reason))
+        return cs_error__nomem();
+    return CS_OK;
+}
+
+int cs_outbox_list_get(cs_outbox_list **out, cs_db *db, int state, size_t limit)
+{
+    cs_outbox_list *list;
     cs_actor by;
     int rc;
 
@@ -772,13 +808,88 @@ int cs_outbox_list_json(char **out, cs_db *db, int state, size_t limit)
         return cs_error__inval("state", "unknown outbox state %d", state);
     if ((rc = cs_perm__require(&by, db, CS_CAP_OUTBOX)) < 0)
         return rc;
-    if (!(rows = json_array()))
+    if (!(list = cs_mem__calloc(1, sizeof(*list))))
         return cs_error__nomem();
-    if ((rc = cs_store__outbox_list(db, state, limit, listed_json, rows)) < 0) {
-        json_decref(rows);
+    if ((rc = cs_store__outbox_list(db, state, limit, listed, list)) < 0) {
+        cs_outbox_list_free(list);
         return rc;
     }
-    return cs_json__dump(out, rows);
+    *out = list;
+    return CS_OK;
+}
+
+size_t cs_outbox_list_count(const cs_outbox_list *list)
+{
+    return list ? list->n : 0;
+}
+
+const cs_outbox_entry *cs_outbox_list_item(const cs_outbox_list *list, size_t i)
+{
+    return list && i < list->n ? &list->v[i] : NULL;
+}
+
+void cs_outbox_list_free(cs_outbox_list *list)
+{
+    if (!list)
+        return;
+    for (size_t i = 0; i < list->n; i++) {
+        cs_mem__free(list->v[i].kind);
+        cs_mem__free(list->v[i].recipient);
+        cs_mem__free(list->v[i].last_error);
+        cs_mem__free(list->v[i].cancel_reason);
+    }
+    cs_mem__free(list->v);
+    cs_mem__free(list);
+}
+
+int64_t cs_outbox_entry_id(const cs_outbox_entry *e)
+{
+    return e ? e->id : 0;
+}
+
+int cs_outbox_entry_state(const cs_outbox_entry *e)
+{
+    return e ? e->state : 0;
+}
+
+const char *cs_outbox_entry_kind(const cs_outbox_entry *e)
+{
+    return e ? e->kind : NULL;
+}
+
+int64_t cs_outbox_entry_channel_id(const cs_outbox_entry *e)
+{
+    return e ? e->channel_id : 0;
+}
+
+int64_t cs_outbox_entry_ticket_id(const cs_outbox_entry *e)
+{
+    return e ? e->ticket_id : 0;
+}
+
+const char *cs_outbox_entry_recipient(const cs_outbox_entry *e)
+{
+    return e ? e->recipient : NULL;
+}
+
+int cs_outbox_entry_attempts(const cs_outbox_entry *e)
+{
+    return e ? e->attempts : 0;
+}
+
+cs_time cs_outbox_entry_next_attempt_at(const cs_outbox_entry *e)
+{
+    return e ? e->next_attempt_at : 0;
+}
+
+const char *cs_outbox_entry_last_error(const cs_outbox_entry *e)
+{
+    return e ? e->last_error : NULL;
+}
+
+const char *cs_outbox_entry_cancel_reason(const cs_outbox_entry *e)
+{
+    return e ? e->cancel_reason : NULL;
 }
 
 int cs_outbox__erase_customer(cs_db *db, int64_t customer_id)

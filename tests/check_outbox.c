@@ -449,7 +449,41 @@ START_TEST(items_for_gone_recipients_are_cancelled)
     ck_assert_rc(cs_outbox_ack(db, it.id, it.lease, NULL), CS_ECONFLICT);
     ck_assert_rc(cs_outbox_fail(db, it.id, it.lease, NULL, 0), CS_ECONFLICT);
 
-    /* outbox.list shows them with the reason. */
+    /* The typed list shows them with the reason, oldest first; so does outbox.list. */
+    cs_outbox_list *list = NULL;
+    size_t erased = 0, removed = 0;
+    ck_assert_ok(cs_outbox_list_get(&list, db, CS_OUTBOX_CANCELLED, 0));
+    ck_assert_uint_eq(cs_outbox_list_count(list), 4);
+    for (size_t i = 0; i < cs_outbox_list_count(list); i++) {
+        const cs_outbox_entry *e = cs_outbox_list_item(list, i);
+        const char *why = cs_outbox_entry_cancel_reason(e);
+        ck_assert_int_eq(cs_outbox_entry_state(e), CS_OUTBOX_CANCELLED);
+        ck_assert_ptr_nonnull(why);
+        erased += !strcmp(why, "the customer was erased");
+        removed += strstr(why, "identity") != NULL;
+        ck_assert_int_gt(cs_outbox_entry_ticket_id(e), 0);
+        ck_assert_int_gt(cs_outbox_entry_channel_id(e), 0);
+        ck_assert_ptr_nonnull(cs_outbox_entry_kind(e));
+        ck_assert_ptr_nonnull(cs_outbox_entry_recipient(e));
+        if (i > 0)
+            ck_assert_int_gt(cs_outbox_entry_id(e),
+                             cs_outbox_entry_id(cs_outbox_list_item(list, i - 1)));
+    }
+    ck_assert_uint_eq(erased, 1);
+    ck_assert_uint_eq(removed, 3);
+    ck_assert_ptr_null(cs_outbox_list_item(list, 4));
+    cs_outbox_list_free(list);
+    ck_assert_ok(cs_outbox_list_get(&list, db, CS_OUTBOX_LEASED, 1));
+    ck_assert_uint_eq(cs_outbox_list_count(list), 1);
+    ck_assert_str_eq(cs_outbox_entry_recipient(cs_outbox_list_item(list, 0)), "carl@example.com");
+    ck_assert_int_eq(cs_outbox_entry_attempts(cs_outbox_list_item(list, 0)), 1);
+    ck_assert_ptr_null(cs_outbox_entry_cancel_reason(cs_outbox_list_item(list, 0)));
+    cs_outbox_list_free(list);
+    ck_assert_rc(cs_outbox_list_get(&list, db, 99, 0), CS_EINVAL);
+    ck_assert_ptr_null(list);
+    ck_assert_str_eq(cs_outbox_state_name(CS_OUTBOX_DEAD), "dead");
+    ck_assert_ptr_null(cs_outbox_state_name(0));
+    ck_assert_ptr_null(cs_outbox_state_name(6));
     ck_assert_ok(cs_outbox_list_json(&json, db, CS_OUTBOX_CANCELLED, 0));
     ck_assert_ptr_nonnull(strstr(json, "\"state\":\"cancelled\""));
     ck_assert_ptr_nonnull(strstr(json, "\"cancel_reason\":\"the customer was erased\""));

@@ -80,13 +80,14 @@ CS_EXTERN(int) cs_reply(int64_t *message_id, cs_db *db, int64_t ticket_id, const
 
 /** Outbox item states. Append-only. */
 enum cs_outbox_state {
-    CS_OUTBOX_QUEUED = 1,   /**< waiting to be claimed (now, or at its retry time) */
-    CS_OUTBOX_LEASED = 2,   /**< claimed by an adapter until its lease ends */
-    CS_OUTBOX_SENT = 3,     /**< acknowledged */
-    CS_OUTBOX_DEAD = 4,     /**< failed too often ("outbox.max_attempts"); needs a person */
-    CS_OUTBOX_CANCELLED = 5 /**< never to be sent: its customer was erased, or the identity
-                                 it is addressed to was removed or is another customer's
-                                 now; the reason is in cs_outbox_list_json() (@since 0.2) */
+    CS_OUTBOX_QUEUED = 1, /**< waiting to be claimed (now, or at its retry time) */
+    CS_OUTBOX_LEASED = 2, /**< claimed by an adapter until its lease ends */
+    CS_OUTBOX_SENT = 3,   /**< acknowledged */
+    CS_OUTBOX_DEAD = 4,   /**< failed too often ("outbox.max_attempts"); needs a person */
+    CS_OUTBOX_CANCELLED =
+        5 /**< never to be sent: its customer was erased, or the identity
+               it is addressed to was removed or is another customer's
+               now; the reason is in cs_outbox_entry_cancel_reason() (@since 0.2) */
 };
 
 /**
@@ -216,12 +217,55 @@ CS_EXTERN(int) cs_outbox_fail(cs_db *db, int64_t item_id, int64_t lease, const c
  */
 CS_EXTERN(int) cs_outbox_item_mime(char **out, size_t *size, cs_db *db, int64_t item_id);
 
+/** Items of the outbox as cs_outbox_list_get() read them. Opaque. */
+typedef struct cs_outbox_list cs_outbox_list;
+/** One item of a cs_outbox_list, read with the cs_outbox_entry_*() getters. Opaque. */
+typedef struct cs_outbox_entry cs_outbox_entry;
+
 /**
- * Items of the outbox by state, as a JSON array of objects (id, state, kind, channel_id,
- * ticket_id, recipient, attempts, next_attempt_at, last_error, and cancel_reason: why a
- * cancelled item was cancelled, else null), oldest first.
+ * Items of the outbox by state, oldest first, read at once (admins and the system).
  *
+ * @param[out] out the items (possibly none); release with cs_outbox_list_free()
  * @param state an enum cs_outbox_state, or 0 for all
+ * @param limit at most this many; 0 for all
+ * @return CS_OK; CS_EINVAL naming "state"; CS_EPERM; CS_EDB
+ * @since 0.2
+ */
+CS_EXTERN(int) cs_outbox_list_get(cs_outbox_list **out, cs_db *db, int state, size_t limit);
+/** @since 0.2 */
+CS_EXTERN(size_t) cs_outbox_list_count(const cs_outbox_list *list);
+/** Item i, lent until cs_outbox_list_free(); NULL when out of range. @since 0.2 */
+CS_EXTERN(const cs_outbox_entry *) cs_outbox_list_item(const cs_outbox_list *list, size_t i);
+/** Release a list. NULL is a no-op. @since 0.2 */
+CS_EXTERN(void) cs_outbox_list_free(cs_outbox_list *list);
+/** @since 0.2 */
+CS_EXTERN(int64_t) cs_outbox_entry_id(const cs_outbox_entry *e);
+/** An enum cs_outbox_state. @since 0.2 */
+CS_EXTERN(int) cs_outbox_entry_state(const cs_outbox_entry *e);
+/** "reply", "receipt", "survey". @since 0.2 */
+CS_EXTERN(const char *) cs_outbox_entry_kind(const cs_outbox_entry *e);
+/** @since 0.2 */
+CS_EXTERN(int64_t) cs_outbox_entry_channel_id(const cs_outbox_entry *e);
+/** @since 0.2 */
+CS_EXTERN(int64_t) cs_outbox_entry_ticket_id(const cs_outbox_entry *e);
+/** The customer's address on the channel ("erased" once they are). @since 0.2 */
+CS_EXTERN(const char *) cs_outbox_entry_recipient(const cs_outbox_entry *e);
+/** Claims so far. @since 0.2 */
+CS_EXTERN(int) cs_outbox_entry_attempts(const cs_outbox_entry *e);
+/** When a queued item is due (again); 0 for none. @since 0.2 */
+CS_EXTERN(cs_time) cs_outbox_entry_next_attempt_at(const cs_outbox_entry *e);
+/** The error of the last failed attempt, or NULL. @since 0.2 */
+CS_EXTERN(const char *) cs_outbox_entry_last_error(const cs_outbox_entry *e);
+/** Why a cancelled item was cancelled, else NULL. @since 0.2 */
+CS_EXTERN(const char *) cs_outbox_entry_cancel_reason(const cs_outbox_entry *e);
+/** The name of an enum cs_outbox_state ("queued", "leased", "sent", "dead",
+ *  "cancelled"), or NULL. @since 0.2 */
+CS_EXTERN(const char *) cs_outbox_state_name(int state);
+
+/**
+ * cs_outbox_list_get() as a JSON array of objects (id, state by name, kind, channel_id,
+ * ticket_id, recipient, attempts, next_attempt_at, last_error, cancel_reason).
+ *
  * @param[out] out release with cs_str_free()
  * @since 0.1
  */

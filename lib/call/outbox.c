@@ -104,6 +104,41 @@ static int parse_state(const char *s)
     return CS_NAME_PARSE(states, s);
 }
 
+static json_t *entry_object(const cs_outbox_entry *e)
+{
+    return json_pack(
+        "{s:I, s:s, s:s, s:I, s:I, s:s, s:i, s:o, s:o, s:o}", "id",
+        (json_int_t)cs_outbox_entry_id(e), "state", cs_outbox_state_name(cs_outbox_entry_state(e)),
+        "kind", cs_outbox_entry_kind(e), "channel_id", (json_int_t)cs_outbox_entry_channel_id(e),
+        "ticket_id", (json_int_t)cs_outbox_entry_ticket_id(e), "recipient",
+        cs_outbox_entry_recipient(e), "attempts", cs_outbox_entry_attempts(e), "next_attempt_at",
+        cs_json__time(cs_outbox_entry_next_attempt_at(e)), "last_error",
+        cs_json__text(cs_outbox_entry_last_error(e)), "cancel_reason",
+        cs_json__text(cs_outbox_entry_cancel_reason(e)));
+}
+
+int cs_outbox_list_json(char **out, cs_db *db, int state, size_t limit)
+{
+    cs_outbox_list *list = NULL;
+    json_t *rows;
+    int rc;
+
+    if (out)
+        *out = NULL;
+    if (!out)
+        return cs_error__inval("out", "out is NULL");
+    if ((rc = cs_outbox_list_get(&list, db, state, limit)) < 0)
+        return rc;
+    rows = json_array();
+    for (size_t i = 0; rows && i < cs_outbox_list_count(list); i++)
+        if (json_array_append_new(rows, entry_object(cs_outbox_list_item(list, i))) < 0) {
+            json_decref(rows);
+            rows = NULL;
+        }
+    cs_outbox_list_free(list);
+    return cs_json__dump(out, rows);
+}
+
 static int m_outbox_list(cs_db *db, cs_call__req *r, json_t **out)
 {
     int64_t limit = CS_CALL__LIST_DEFAULT;
