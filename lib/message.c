@@ -13,6 +13,7 @@
 #include "ticket.h"
 #include "message.h"
 #include "store/message.h"
+#include "store/channel.h"
 
 static const cs_name direction_names[] = {
     {CS_DIRECTION_INBOUND, "inbound"},
@@ -213,14 +214,16 @@ int cs_message__external_taken(bool *taken, cs_db *db, int64_t channel_id, const
 
 static int check_channel(cs_db *db, int64_t id)
 {
-    bool found;
-    int rc;
+    cs_channel *ch = NULL;
+    int rc = cs_store__channel_get(&ch, db, id);
+    bool found = ch != NULL;
 
-    if ((rc = cs_store__message_channel_exists(&found, db, id)) < 0)
+    if (rc < 0)
         return rc;
+    cs_channel__free(ch);
     return found ? CS_OK
-                 : cs_error__set(CS_ENOTFOUND, "channel_id", "channel %lld does not exist",
-                                 (long long)id);
+              : cs_error__set(CS_ENOTFOUND, "channel_id", "channel %lld does not exist",
+                              (long long)id);
 }
 
 static int create(int64_t *id, cs_db *db, const cs_actor *by, cs_cap cap,

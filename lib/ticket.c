@@ -13,6 +13,9 @@
 #include "ticket.h"
 #include "store/ticket.h"
 #include "store/message.h"
+#include "store/customer.h"
+#include "store/agent.h"
+#include "store/channel.h"
 
 static const cs_name status_names[] = {
     {CS_STATUS_NEW, "new"},         {CS_STATUS_OPEN, "open"},     {CS_STATUS_PENDING, "pending"},
@@ -206,20 +209,22 @@ static int check_fields(const cs_ticket_fields *f, bool create)
     return CS_OK;
 }
 
+/* The rows checked here are their owners', read through their stores: the customer and
+ * agent modules sit below tickets, channels beside them. */
 static int check_customer(cs_db *db, int64_t id)
 {
     int64_t merged_into = 0;
-    bool erased = false, found;
-    int rc;
+    cs_time erased_at = 0;
+    int rc = cs_store__customer_state(&merged_into, &erased_at, db, id, "customer_id");
 
-    if ((rc = cs_store__ticket_customer_state(&merged_into, &erased, &found, db, id)) < 0)
-        return rc;
-    if (!found)
+    if (rc == CS_ENOTFOUND)
         return missing("customer_id", "customer", id);
+    if (rc < 0)
+        return rc;
     if (merged_into)
         return cs_error__set(CS_ECONFLICT, "customer_id", "customer %lld was merged into %lld",
                              (long long)id, (long long)merged_into);
-    if (erased)
+    if (erased_at)
         return cs_error__set(CS_ECONFLICT, "customer_id", "customer %lld was erased",
                              (long long)id);
     return CS_OK;
@@ -228,16 +233,17 @@ static int check_customer(cs_db *db, int64_t id)
 /* An assignee must be an active agent who may work tickets. */
 static int check_assignee(cs_db *db, int64_t id)
 {
-    bool active = false, found;
-    int role = 0, rc;
+    cs_agent__rights agent;
+    bool found;
+    int rc;
 
-    if ((rc = cs_store__ticket_agent_state(&role, &active, &found, db, id)) < 0)
+    if ((rc = cs_store__agent_rights(&agent, &found, db, id)) < 0)
         return rc;
     if (!found)
         return missing("assignee_id", "agent", id);
-    if (!active)
+    if (!agent.active)
         return cs_error__inval("assignee_id", "agent %lld is inactive", (long long)id);
-    if (role == CS_ROLE_LIGHT)
+    if (agent.role == CS_ROLE_LIGHT)
         return cs_error__inval("assignee_id",
                                "agent %lld is a light agent and cannot be "
                                "assigned tickets",
@@ -250,19 +256,23 @@ static int check_group(cs_db *db, int64_t id)
     bool found;
     int rc;
 
-    if ((rc = cs_store__ticket_group_exists(&found, db, id)) < 0)
+    if ((rc = cs_store__agent_group_exists(&found, db, id)) < 0)
         return rc;
     return found ? CS_OK : missing("group_id", "group", id);
 }
 
 static int channel_default_group(cs_db *db, int64_t channel_id, int64_t *group)
 {
-    bool found;
+    cs_channel *ch = NULL;
     int rc;
 
-    if ((rc = cs_store__ticket_channel_group(group, &found, db, channel_id)) < 0)
+    if ((rc = cs_store__channel_get(&ch, db, channel_id)) < 0)
         return rc;
-    return found ? CS_OK : missing("channel_id", "channel", channel_id);
+    if (!ch)
+        return missing("channel_id", "channel", channel_id);
+    *group = ch->default_group_id;
+    cs_channel__free(ch);
+    return CS_OK;
 }
 
 /* Customers open tickets for themselves and say only what a customer may say: the subject

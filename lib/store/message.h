@@ -67,9 +67,4 @@ int cs_store__message_erase_customer(cs_db *db, int64_t customer_id);
 int cs_store__message_set_external_id(cs_db *db, int64_t message_id, const char *external_id);
 int cs_store__message_set_same_channel(cs_db *db, int64_t message_id, bool same);
 
-/* Other modules' tables (to move to their owner) ---------------------------------------- */
-
-/* Whether a channel exists. */
-int cs_store__message_channel_exists(bool *found, cs_db *db, int64_t id);
-
 #endif

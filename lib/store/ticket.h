@@ -76,16 +76,4 @@ int cs_store__ticket_move_one_customer(cs_db *db, int64_t ticket_id, int64_t fro
 /* Blank the subjects and custom fields of customer `customer_id`'s tickets (erasure). */
 int cs_store__ticket_erase_customer(cs_db *db, int64_t customer_id);
 
-/* Other modules' tables (to move to their owner) ---------------------------------------- */
-
-/* A customer's state: the customer it was merged into (0: none) and whether it was erased. */
-int cs_store__ticket_customer_state(int64_t *merged_into, bool *erased, bool *found, cs_db *db,
-                                    int64_t id);
-/* A channel's default group (0: none). */
-int cs_store__ticket_channel_group(int64_t *group, bool *found, cs_db *db, int64_t id);
-/* Whether a group exists. */
-int cs_store__ticket_group_exists(bool *found, cs_db *db, int64_t id);
-/* An agent's role and whether it is active. */
-int cs_store__ticket_agent_state(int *role, bool *active, bool *found, cs_db *db, int64_t id);
-
 #endif

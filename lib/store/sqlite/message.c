@@ -320,22 +320,3 @@ int cs_store__message_set_same_channel(cs_db *db, int64_t message_id, bool same)
     sqlite3_bind_int64(st, 2, same);
     return cs_db__exec_stmt(db, st);
 }
-
-/* Other modules' tables (to move to their owner) ---------------------------------------- */
-
-static const char sql_channel_exists[] = "SELECT 1 FROM channel WHERE id = ?1";
-
-int cs_store__message_channel_exists(bool *found, cs_db *db, int64_t id)
-{
-    sqlite3_stmt *st = cs_db__stmt(db, sql_channel_exists);
-    int step;
-
-    *found = false;
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, id);
-    step = cs_db__step(db, st);
-    *found = step == SQLITE_ROW;
-    cs_db__done(st);
-    return step == SQLITE_ROW || step == SQLITE_DONE ? CS_OK : cs_db__error(db, step, "channel");
-}
