@@ -22,6 +22,8 @@
 #include "react.h"
 #include "sla.h"
 #include "store/sla.h"
+#include "store/calendar.h"
+#include "store/message.h"
 
 #define TARGET_MAX (365 * 86400LL)
 #define DEFAULT_WARN_PERCENT 80
@@ -270,6 +272,7 @@ static int check_calendars(cs_db *db, const cs_sla_policy_fields *f)
 {
     char field[CS_ERROR_FIELD_MAX];
     const cs_calendar *cal;
+    int64_t revision;
     bool found;
     int rc;
 
@@ -278,7 +281,7 @@ static int check_calendars(cs_db *db, const cs_sla_policy_fields *f)
         if (!f->targets[i].business)
             continue;
         snprintf(field, sizeof(field), "targets[%zu].calendar_id", i);
-        if ((rc = cs_store__sla_calendar_exists(&found, db, id)) < 0)
+        if ((rc = cs_store__calendar_revision(&revision, &found, db, id)) < 0)
             return rc;
         if (!found)
             return cs_error__set(CS_ENOTFOUND, field, "calendar %lld does not exist",
@@ -854,7 +857,7 @@ static int agent_replied(struct ctx *x, bool *out)
     int rc;
 
     if (x->agent_replied < 0) {
-        if ((rc = cs_store__sla_agent_replied(&replied, x->db, x->ticket_id)) < 0)
+        if ((rc = cs_store__message_agent_replied(&replied, x->db, x->ticket_id)) < 0)
             return rc;
         x->agent_replied = replied;
     }

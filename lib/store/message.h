@@ -66,5 +66,7 @@ int cs_store__message_erase_customer(cs_db *db, int64_t customer_id);
  * whether it went out on the channel of the customer's latest message. */
 int cs_store__message_set_external_id(cs_db *db, int64_t message_id, const char *external_id);
 int cs_store__message_set_same_channel(cs_db *db, int64_t message_id, bool same);
+/* Whether an agent wrote a public reply on the ticket. */
+int cs_store__message_agent_replied(bool *out, cs_db *db, int64_t ticket_id);
 
 #endif

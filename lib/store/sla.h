@@ -136,8 +136,5 @@ void cs_store__sla_queue_close(cs_store__sla_queue *q);
 /* What the engine reads of a ticket, its customer and channel (*found false when there is no
  * such ticket). Release out->tags with cs_mem__free. */
 int cs_store__sla_ticket(cs_sla__ticket *out, bool *found, cs_db *db, int64_t ticket_id);
-/* Whether an agent wrote a public reply on the ticket. */
-int cs_store__sla_agent_replied(bool *out, cs_db *db, int64_t ticket_id);
-int cs_store__sla_calendar_exists(bool *found, cs_db *db, int64_t calendar_id);
 
 #endif

@@ -320,3 +320,27 @@ int cs_store__message_set_same_channel(cs_db *db, int64_t message_id, bool same)
     sqlite3_bind_int64(st, 2, same);
     return cs_db__exec_stmt(db, st);
 }
+
+static const char sql_agent_replied[] =
+    "SELECT 1 FROM message WHERE ticket_id = ?1 AND author_kind = ?2 AND direction = ?3"
+    " AND visibility = ?4 LIMIT 1";
+
+int cs_store__message_agent_replied(bool *out, cs_db *db, int64_t ticket_id)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_agent_replied);
+    int step;
+
+    *out = false;
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, ticket_id);
+    sqlite3_bind_int(st, 2, CS_ACTOR_AGENT);
+    sqlite3_bind_int(st, 3, CS_DIRECTION_OUTBOUND);
+    sqlite3_bind_int(st, 4, CS_VISIBILITY_PUBLIC);
+    step = cs_db__step(db, st);
+    cs_db__done(st);
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        return cs_db__error(db, step, "read replies");
+    *out = step == SQLITE_ROW;
+    return CS_OK;
+}

@@ -686,11 +686,7 @@ static const char sql_ticket_ctx[] =
     " FROM ticket t JOIN customer c ON c.id = t.customer_id"
     " LEFT JOIN channel ch ON ch.id = t.channel_id WHERE t.id = ?1";
 /* message. */
-static const char sql_agent_replied[] =
-    "SELECT 1 FROM message WHERE ticket_id = ?1 AND author_kind = ?2 AND direction = ?3"
-    " AND visibility = ?4 LIMIT 1";
 /* calendar. */
-static const char sql_calendar_exists[] = "SELECT 1 FROM calendar WHERE id = ?1";
 
 int cs_store__sla_ticket(cs_sla__ticket *out, bool *found, cs_db *db, int64_t ticket_id)
 {
@@ -716,29 +712,4 @@ int cs_store__sla_ticket(cs_sla__ticket *out, bool *found, cs_db *db, int64_t ti
     }
     cs_db__done(st);
     return rc;
-}
-
-int cs_store__sla_agent_replied(bool *out, cs_db *db, int64_t ticket_id)
-{
-    sqlite3_stmt *st = cs_db__stmt(db, sql_agent_replied);
-    int step;
-
-    *out = false;
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, ticket_id);
-    sqlite3_bind_int(st, 2, CS_ACTOR_AGENT);
-    sqlite3_bind_int(st, 3, CS_DIRECTION_OUTBOUND);
-    sqlite3_bind_int(st, 4, CS_VISIBILITY_PUBLIC);
-    step = cs_db__step(db, st);
-    cs_db__done(st);
-    if (step != SQLITE_ROW && step != SQLITE_DONE)
-        return cs_db__error(db, step, "read replies");
-    *out = step == SQLITE_ROW;
-    return CS_OK;
-}
-
-int cs_store__sla_calendar_exists(bool *found, cs_db *db, int64_t calendar_id)
-{
-    return row_exists(found, db, sql_calendar_exists, calendar_id, "calendar");
 }
