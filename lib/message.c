@@ -222,8 +222,8 @@ static int check_channel(cs_db *db, int64_t id)
         return rc;
     cs_channel__free(ch);
     return found ? CS_OK
-              : cs_error__set(CS_ENOTFOUND, "channel_id", "channel %lld does not exist",
-                              (long long)id);
+                 : cs_error__set(CS_ENOTFOUND, "channel_id", "channel %lld does not exist",
+                                 (long long)id);
 }
 
 static int create(int64_t *id, cs_db *db, const cs_actor *by, cs_cap cap,

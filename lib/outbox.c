@@ -20,6 +20,7 @@
 #include "outbox.h"
 #include "setting.h"
 #include "store/channel.h"
+#include "store/customer.h"
 
 #define MAX_BACKOFF (6 * 3600)
 #define REFERENCES_MAX 20
@@ -115,7 +116,7 @@ static int rule_recipient(cs_outbox__recipient *to, cs_db *db, const cs_ticket *
     if ((rc = cs_store__outbox_wrote_from(to, &found, db, customer_id, kind, cs_ticket_id(t),
                                           ch->id)) == CS_OK &&
         !found)
-        rc = cs_store__outbox_oldest_identity(to, &found, db, customer_id, kind);
+        rc = cs_store__customer_oldest_identity(&to->id, &to->value, &found, db, customer_id, kind);
     if (rc == CS_OK && !found)
         rc = cs_error__inval("channel_id",
                              "customer %lld has no %s identity, needed to reply "
@@ -136,8 +137,8 @@ static int named_recipient(cs_outbox__recipient *to, cs_db *db, const cs_ticket 
 
     if (cs_identity_normalize(&value, kind, given) < 0)
         return cs_error__refield("recipient");
-    if ((rc = cs_store__outbox_named_identity(to, &found, db, cs_ticket_customer_id(t), kind,
-                                              value)) == CS_OK &&
+    if ((rc = cs_store__customer_named_identity(&to->id, &to->value, &found, db,
+                                                cs_ticket_customer_id(t), kind, value)) == CS_OK &&
         !found)
         rc = cs_error__inval("recipient",
                              "recipient \"%s\" is not one of the customer's %s "
@@ -292,7 +293,7 @@ static int64_t latest_inbound_channel(cs_db *db, int64_t ticket_id, int64_t fall
 {
     int64_t id;
 
-    if (cs_store__outbox_latest_inbound_channel(&id, db, ticket_id) < 0 || !id)
+    if (cs_store__message_latest_inbound_channel(&id, db, ticket_id) < 0 || !id)
         return fallback;
     return id;
 }

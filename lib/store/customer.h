@@ -133,6 +133,13 @@ int cs_store__customer_merge_undone(cs_db *db, int64_t merge_id, cs_time now);
 int cs_store__customer_merges_of(cs_merge_record **out, size_t *n, cs_db *db, int64_t id);
 int cs_store__customer_merge_set_moved(cs_db *db, int64_t merge_id, const char *moved);
 
+/* The customer's oldest identity of `kind`, or the one whose value is `value`: its id and
+ * value (in libcs memory); *found false when there is none. */
+int cs_store__customer_oldest_identity(int64_t *id, char **value, bool *found, cs_db *db,
+                                       int64_t customer_id, int kind);
+int cs_store__customer_named_identity(int64_t *id, char **out, bool *found, cs_db *db,
+                                      int64_t customer_id, int kind, const char *value);
+
 /* Other modules' tables (to move to their owner) ----------------------------------------- */
 
 /* Export as JSON arrays in libcs memory: columns named "at" or "*_at" as ISO 8601 times,

@@ -68,5 +68,7 @@ int cs_store__message_set_external_id(cs_db *db, int64_t message_id, const char 
 int cs_store__message_set_same_channel(cs_db *db, int64_t message_id, bool same);
 /* Whether an agent wrote a public reply on the ticket. */
 int cs_store__message_agent_replied(bool *out, cs_db *db, int64_t ticket_id);
+/* The channel of the ticket's latest inbound message that has one; 0 for none. */
+int cs_store__message_latest_inbound_channel(int64_t *channel_id, cs_db *db, int64_t ticket_id);
 
 #endif

@@ -122,18 +122,11 @@ int cs_store__outbox_delayed(cs_db *db, int64_t item_id, const char *reason);
 
 /* Other modules' tables (to move to their owner) ---------------------------------------- */
 
-/* message: the channel of the ticket's latest inbound message that has one; 0 for none. */
-int cs_store__outbox_latest_inbound_channel(int64_t *channel_id, cs_db *db, int64_t ticket_id);
 /* identity, message: the customer's identity of `kind` they last wrote from, on ticket
  * `ticket_id` first, then on channel `channel_id`, then anywhere. */
 int cs_store__outbox_wrote_from(cs_outbox__recipient *out, bool *found, cs_db *db,
                                 int64_t customer_id, int kind, int64_t ticket_id,
                                 int64_t channel_id);
-/* identity: the customer's oldest identity of `kind`, or the one whose value is `value`. */
-int cs_store__outbox_oldest_identity(cs_outbox__recipient *out, bool *found, cs_db *db,
-                                     int64_t customer_id, int kind);
-int cs_store__outbox_named_identity(cs_outbox__recipient *out, bool *found, cs_db *db,
-                                    int64_t customer_id, int kind, const char *value);
 
 /* Takes the external id and direction of one message, borrowed for the call; anything but
  * CS_OK stops the list and is returned. */

@@ -741,6 +741,57 @@ int cs_store__customer_export_identities(char **out, cs_db *db, int64_t id)
     return export_json(out, db, sql_export_identities, id, NULL);
 }
 
+/* A customer's identity of a kind, for replies ----------------------------------------- */
+
+static const char sql_oldest_identity[] =
+    "SELECT id, value FROM identity WHERE customer_id = ?1 AND kind = ?2 ORDER BY id LIMIT 1";
+static const char sql_named_identity[] =
+    "SELECT id, value FROM identity WHERE customer_id = ?1 AND kind = ?2 AND value = ?3";
+
+/* The first row (id, value) of a bound statement, which is then released. */
+static int read_identity(int64_t *id, char **value, bool *found, cs_db *db, sqlite3_stmt *st)
+{
+    int rc = CS_OK, step = cs_db__step(db, st);
+
+    *found = false;
+    if (step == SQLITE_ROW) {
+        *id = sqlite3_column_int64(st, 0);
+        *value = cs_db__column_strdup(st, 1, &rc);
+        *found = rc == CS_OK;
+    } else if (step != SQLITE_DONE) {
+        rc = cs_db__error(db, step, "read identity");
+    }
+    cs_db__done(st);
+    return rc;
+}
+
+int cs_store__customer_oldest_identity(int64_t *id, char **value, bool *found, cs_db *db,
+                                       int64_t customer_id, int kind)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_oldest_identity);
+
+    *found = false;
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, customer_id);
+    sqlite3_bind_int(st, 2, kind);
+    return read_identity(id, value, found, db, st);
+}
+
+int cs_store__customer_named_identity(int64_t *id, char **out, bool *found, cs_db *db,
+                                      int64_t customer_id, int kind, const char *value)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_named_identity);
+
+    *found = false;
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, customer_id);
+    sqlite3_bind_int(st, 2, kind);
+    cs_db__bind_text(st, 3, value);
+    return read_identity(id, out, found, db, st);
+}
+
 /* Other modules' tables (to move to their owner) --------------------------------------- */
 
 /* The statements and functions below read tables that other modules own; each function's

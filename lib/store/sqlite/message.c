@@ -344,3 +344,24 @@ int cs_store__message_agent_replied(bool *out, cs_db *db, int64_t ticket_id)
     *out = step == SQLITE_ROW;
     return CS_OK;
 }
+
+static const char sql_latest_inbound_channel[] =
+    "SELECT channel_id FROM message WHERE ticket_id = ?1 AND direction = ?2"
+    " AND channel_id IS NOT NULL ORDER BY id DESC LIMIT 1";
+
+int cs_store__message_latest_inbound_channel(int64_t *channel_id, cs_db *db, int64_t ticket_id)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_latest_inbound_channel);
+    int step;
+
+    *channel_id = 0;
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, ticket_id);
+    sqlite3_bind_int(st, 2, CS_DIRECTION_INBOUND);
+    if ((step = cs_db__step(db, st)) == SQLITE_ROW)
+        *channel_id = sqlite3_column_int64(st, 0);
+    cs_db__done(st);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? CS_OK
+                                                     : cs_db__error(db, step, "read channel");
+}

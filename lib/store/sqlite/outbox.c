@@ -421,19 +421,12 @@ int cs_store__outbox_delayed(cs_db *db, int64_t item_id, const char *reason)
 /* Other modules' tables (to move to their owner) ---------------------------------------- */
 
 /* ?2 the inbound direction. */
-static const char sql_latest_inbound_channel[] =
-    "SELECT channel_id FROM message WHERE ticket_id = ?1 AND direction = ?2"
-    " AND channel_id IS NOT NULL ORDER BY id DESC LIMIT 1";
 /* ?1 the customer, ?2 the identity kind, ?5 the inbound direction. The one they last wrote
  * from: on this ticket (?3) first, then on this channel (?4), then anywhere. */
 static const char sql_wrote_from[] =
     "SELECT i.id, i.value FROM identity i JOIN message m ON m.identity_id = i.id"
     " WHERE i.customer_id = ?1 AND i.kind = ?2 AND m.direction = ?5"
     " ORDER BY m.ticket_id = ?3 DESC, m.channel_id IS ?4 DESC, m.id DESC LIMIT 1";
-static const char sql_oldest_identity[] =
-    "SELECT id, value FROM identity WHERE customer_id = ?1 AND kind = ?2 ORDER BY id LIMIT 1";
-static const char sql_named_identity[] =
-    "SELECT id, value FROM identity WHERE customer_id = ?1 AND kind = ?2 AND value = ?3";
 /* ?2 the public visibility, ?3 the mail channel kind. */
 static const char sql_thread_ids[] =
     "SELECT m.external_id, m.direction FROM message m JOIN channel c ON c.id = m.channel_id"
@@ -445,23 +438,6 @@ static const char sql_reply_stats[] =
     " JOIN ticket t ON t.id = m.ticket_id WHERE m.direction = ?4"
     " AND m.visibility = ?5 AND m.author_kind = ?6 AND m.same_channel IS NOT NULL"
     " AND m.created_at >= ?1 AND m.created_at < ?2 AND " CS_SCOPE_SQL("t", "?3");
-
-int cs_store__outbox_latest_inbound_channel(int64_t *channel_id, cs_db *db, int64_t ticket_id)
-{
-    sqlite3_stmt *st = cs_db__stmt(db, sql_latest_inbound_channel);
-    int step;
-
-    *channel_id = 0;
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, ticket_id);
-    sqlite3_bind_int(st, 2, CS_DIRECTION_INBOUND);
-    if ((step = cs_db__step(db, st)) == SQLITE_ROW)
-        *channel_id = sqlite3_column_int64(st, 0);
-    cs_db__done(st);
-    return step == SQLITE_ROW || step == SQLITE_DONE ? CS_OK
-                                                     : cs_db__error(db, step, "read channel");
-}
 
 /* The first row (id, value) of a bound statement, which is then released. */
 static int read_recipient(cs_outbox__recipient *out, bool *found, cs_db *db, sqlite3_stmt *st)
@@ -494,33 +470,6 @@ int cs_store__outbox_wrote_from(cs_outbox__recipient *out, bool *found, cs_db *d
     sqlite3_bind_int64(st, 3, ticket_id);
     sqlite3_bind_int64(st, 4, channel_id);
     sqlite3_bind_int(st, 5, CS_DIRECTION_INBOUND);
-    return read_recipient(out, found, db, st);
-}
-
-int cs_store__outbox_oldest_identity(cs_outbox__recipient *out, bool *found, cs_db *db,
-                                     int64_t customer_id, int kind)
-{
-    sqlite3_stmt *st = cs_db__stmt(db, sql_oldest_identity);
-
-    *found = false;
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, customer_id);
-    sqlite3_bind_int(st, 2, kind);
-    return read_recipient(out, found, db, st);
-}
-
-int cs_store__outbox_named_identity(cs_outbox__recipient *out, bool *found, cs_db *db,
-                                    int64_t customer_id, int kind, const char *value)
-{
-    sqlite3_stmt *st = cs_db__stmt(db, sql_named_identity);
-
-    *found = false;
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, customer_id);
-    sqlite3_bind_int(st, 2, kind);
-    cs_db__bind_text(st, 3, value);
     return read_recipient(out, found, db, st);
 }
 
