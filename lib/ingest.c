@@ -22,6 +22,8 @@
 #include "setting.h"
 #include "mail.h"
 #include "store/channel.h"
+#include "store/outbox.h"
+#include "store/ticket.h"
 
 #define DEFAULT_TARGET 86400
 #define SUBJECT_FROM_BODY 60
@@ -190,7 +192,7 @@ static int find_logged(struct ingest *g, bool *found)
         r->ticket_number = l.ticket_number;
         r->follow_up_of = l.follow_up_of;
         if (l.receipt_id)
-            rc = cs_store__ingest_receipt_body(&receipt, g->db, l.receipt_id);
+            rc = cs_store__outbox_body(&receipt, g->db, l.receipt_id);
         r->receipt = receipt;
         return rc;
     }
@@ -382,7 +384,7 @@ static int64_t by_subject(struct ingest *g, int64_t customer, int *rc)
         return 0;
     if ((*rc = cs_setting__get(&window, g->db, "ingest.subject_window")) < 0 || !window)
         return 0;
-    if ((r = cs_store__ingest_recent_subjects(g->db, customer, cs_db_now(g->db) - window,
+    if ((r = cs_store__ticket_recent_subjects(g->db, customer, cs_db_now(g->db) - window,
                                               SUBJECT_TICKETS, match_subject, &m)) < 0)
         *rc = r;
     return m.found;
@@ -611,7 +613,7 @@ static int auto_reply_spent(struct ingest *g, bool *spent)
 
     *spent = false;
     if ((rc = cs_setting__get(&limit, g->db, "mail.auto_reply_limit")) < 0 ||
-        (rc = cs_store__ingest_automatic_count(&count, g->db, g->identity_id,
+        (rc = cs_store__outbox_automatic_count(&count, g->db, g->identity_id,
                                                cs_db_now(g->db) - 3600)) < 0)
         return rc;
     *spent = count >= limit;

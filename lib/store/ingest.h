@@ -73,22 +73,9 @@ int cs_store__ingest_by_external(int64_t *ticket_id, cs_db *db, const char *key,
 int cs_store__ingest_by_conversation(int64_t *ticket_id, cs_db *db, int64_t channel_id,
                                      const char *conversation, int64_t customer_id);
 
-/* Takes a ticket's id and subject (borrowed for the call; NULL for none); anything but
- * CS_OK stops the list and is returned. */
-typedef int (*cs_store__ingest_subject_fn)(void *payload, int64_t ticket_id, const char *subject);
-/* ticket: hand the customer's tickets that are not closed and were updated at `since` or
- * later to `fn`, the latest first, at most `limit` of them. */
-int cs_store__ingest_recent_subjects(cs_db *db, int64_t customer_id, cs_time since, size_t limit,
-                                     cs_store__ingest_subject_fn fn, void *payload);
 /* ticket, agent, agent_group: the name of the ticket's assignee, else of its group (in
  * libcs memory), or NULL; a name that cannot be read reads as none (the receipt names the
  * team instead). */
 int cs_store__ingest_owner_name(char **out, cs_db *db, int64_t ticket_id);
-
-/* outbox: the body of item `item_id` (in libcs memory), or NULL when there is none. */
-int cs_store__ingest_receipt_body(char **out, cs_db *db, int64_t item_id);
-/* outbox: how many automatic items (every kind but an agent's reply) to identity
- * `identity_id` were queued after `since`. */
-int cs_store__ingest_automatic_count(int64_t *count, cs_db *db, int64_t identity_id, cs_time since);
 
 #endif

@@ -120,6 +120,13 @@ int cs_store__outbox_blank_customer(cs_db *db, int64_t customer_id);
 int cs_store__outbox_bounced(cs_db *db, int64_t item_id, const char *reason);
 int cs_store__outbox_delayed(cs_db *db, int64_t item_id, const char *reason);
 
+/* The body of item `item_id` (in libcs memory), or NULL when there is none (a receipt's
+ * text for a retried ingest). */
+int cs_store__outbox_body(char **out, cs_db *db, int64_t item_id);
+/* How many automatic items (every kind but an agent's reply) to identity `identity_id` were
+ * queued after `since` (the autoresponder rate limit). */
+int cs_store__outbox_automatic_count(int64_t *count, cs_db *db, int64_t identity_id, cs_time since);
+
 /* Other modules' tables (to move to their owner) ---------------------------------------- */
 
 /* identity, message: the customer's identity of `kind` they last wrote from, on ticket

@@ -75,5 +75,12 @@ int cs_store__ticket_move_customer(cs_db *db, int64_t from, int64_t to);
 int cs_store__ticket_move_one_customer(cs_db *db, int64_t ticket_id, int64_t from, int64_t to);
 /* Blank the subjects and custom fields of customer `customer_id`'s tickets (erasure). */
 int cs_store__ticket_erase_customer(cs_db *db, int64_t customer_id);
+/* Takes a ticket's id and subject (borrowed for the call; NULL for none); anything but
+ * CS_OK stops the list and is returned. */
+typedef int (*cs_store__ticket_subject_fn)(void *payload, int64_t ticket_id, const char *subject);
+/* Hand the customer's tickets that are not closed and were updated at `since` or later to
+ * `fn`, the latest first, at most `limit` of them (threading by subject). */
+int cs_store__ticket_recent_subjects(cs_db *db, int64_t customer_id, cs_time since, size_t limit,
+                                     cs_store__ticket_subject_fn fn, void *payload);
 
 #endif

@@ -246,20 +246,9 @@ static const char sql_by_conversation[] =
     "SELECT m.ticket_id FROM message m JOIN ticket t ON t.id = m.ticket_id"
     " WHERE m.channel_id = ?1 AND m.conversation = ?2 AND t.customer_id = ?3"
     " ORDER BY m.id DESC LIMIT 1";
-/* ?2 is CS_STATUS_CLOSED: every status below it is one a reply still joins (solved too). */
-_Static_assert(CS_STATUS_SOLVED < CS_STATUS_CLOSED, "status < ?2");
-static const char sql_recent_subjects[] =
-    "SELECT id, subject FROM ticket WHERE customer_id = ?1 AND status < ?2"
-    " AND updated_at >= ?3 ORDER BY updated_at DESC, id DESC LIMIT ?4";
 static const char sql_owner[] =
     "SELECT coalesce(a.name, g.name) FROM ticket t LEFT JOIN agent a ON a.id = t.assignee_id"
     " LEFT JOIN agent_group g ON g.id = t.group_id WHERE t.id = ?1";
-static const char sql_receipt_body[] = "SELECT body FROM outbox WHERE id = ?1";
-/* Automatic mail is everything but agents' replies: ?2 is the kind outbox.c queues a reply
- * (cs_reply) with. */
-static const char sql_automatic_count[] =
-    "SELECT count(*) FROM outbox WHERE identity_id = ?1 AND kind <> ?2 AND created_at > ?3";
-static const char reply_kind[] = "reply";
 
 int cs_store__ingest_by_external(int64_t *ticket_id, cs_db *db, const char *key,
                                  int64_t customer_id)
@@ -291,26 +280,6 @@ int cs_store__ingest_by_conversation(int64_t *ticket_id, cs_db *db, int64_t chan
     return first_id(ticket_id, db, st, "thread message");
 }
 
-int cs_store__ingest_recent_subjects(cs_db *db, int64_t customer_id, cs_time since, size_t limit,
-                                     cs_store__ingest_subject_fn fn, void *payload)
-{
-    sqlite3_stmt *st = cs_db__stmt(db, sql_recent_subjects);
-    int rc = CS_OK, step = SQLITE_DONE;
-
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, customer_id);
-    sqlite3_bind_int(st, 2, CS_STATUS_CLOSED);
-    sqlite3_bind_int64(st, 3, since);
-    sqlite3_bind_int64(st, 4, (int64_t)limit);
-    while (rc == CS_OK && (step = cs_db__step(db, st)) == SQLITE_ROW)
-        rc = fn(payload, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1));
-    if (rc == CS_OK && step != SQLITE_DONE)
-        rc = cs_db__error(db, step, "thread by subject");
-    cs_db__done(st);
-    return rc;
-}
-
 int cs_store__ingest_owner_name(char **out, cs_db *db, int64_t ticket_id)
 {
     sqlite3_stmt *st = cs_db__stmt(db, sql_owner);
@@ -320,38 +289,4 @@ int cs_store__ingest_owner_name(char **out, cs_db *db, int64_t ticket_id)
         return cs_error_last()->code;
     sqlite3_bind_int64(st, 1, ticket_id);
     return first_text(out, db, st);
-}
-
-int cs_store__ingest_receipt_body(char **out, cs_db *db, int64_t item_id)
-{
-    sqlite3_stmt *st = cs_db__stmt(db, sql_receipt_body);
-    int rc = CS_OK, step;
-
-    *out = NULL;
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, item_id);
-    if ((step = cs_db__step(db, st)) == SQLITE_ROW)
-        *out = cs_db__column_strdup(st, 0, &rc);
-    else if (step != SQLITE_DONE)
-        rc = cs_db__error(db, step, "look up ingested message");
-    cs_db__done(st);
-    return rc;
-}
-
-int cs_store__ingest_automatic_count(int64_t *count, cs_db *db, int64_t identity_id, cs_time since)
-{
-    sqlite3_stmt *st = cs_db__stmt(db, sql_automatic_count);
-    int step;
-
-    *count = 0;
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, identity_id);
-    cs_db__bind_text(st, 2, reply_kind);
-    sqlite3_bind_int64(st, 3, since);
-    if ((step = cs_db__step(db, st)) == SQLITE_ROW)
-        *count = sqlite3_column_int64(st, 0);
-    cs_db__done(st);
-    return step == SQLITE_ROW ? CS_OK : cs_db__error(db, step, "count automatic mail");
 }

@@ -418,6 +418,47 @@ int cs_store__outbox_delayed(cs_db *db, int64_t item_id, const char *reason)
     return cs_db__exec_stmt(db, st);
 }
 
+static const char sql_receipt_body[] = "SELECT body FROM outbox WHERE id = ?1";
+/* Automatic mail is everything but agents' replies: ?2 is the kind outbox.c queues a reply
+ * (cs_reply) with. */
+static const char sql_automatic_count[] =
+    "SELECT count(*) FROM outbox WHERE identity_id = ?1 AND kind <> ?2 AND created_at > ?3";
+static const char reply_kind[] = "reply";
+
+int cs_store__outbox_body(char **out, cs_db *db, int64_t item_id)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_receipt_body);
+    int rc = CS_OK, step;
+
+    *out = NULL;
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, item_id);
+    if ((step = cs_db__step(db, st)) == SQLITE_ROW)
+        *out = cs_db__column_strdup(st, 0, &rc);
+    else if (step != SQLITE_DONE)
+        rc = cs_db__error(db, step, "read outbox item");
+    cs_db__done(st);
+    return rc;
+}
+
+int cs_store__outbox_automatic_count(int64_t *count, cs_db *db, int64_t identity_id, cs_time since)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_automatic_count);
+    int step;
+
+    *count = 0;
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, identity_id);
+    cs_db__bind_text(st, 2, reply_kind);
+    sqlite3_bind_int64(st, 3, since);
+    if ((step = cs_db__step(db, st)) == SQLITE_ROW)
+        *count = sqlite3_column_int64(st, 0);
+    cs_db__done(st);
+    return step == SQLITE_ROW ? CS_OK : cs_db__error(db, step, "count automatic mail");
+}
+
 /* Other modules' tables (to move to their owner) ---------------------------------------- */
 
 /* ?2 the inbound direction. */

@@ -461,3 +461,29 @@ int cs_store__ticket_set_follow_up(cs_db *db, int64_t id, int64_t follow_up_of)
     sqlite3_bind_int64(st, 2, follow_up_of);
     return cs_db__exec_stmt(db, st);
 }
+
+/* ?2 is CS_STATUS_CLOSED: every status below it is one a reply still joins (solved too). */
+_Static_assert(CS_STATUS_SOLVED < CS_STATUS_CLOSED, "status < ?2");
+static const char sql_recent_subjects[] =
+    "SELECT id, subject FROM ticket WHERE customer_id = ?1 AND status < ?2"
+    " AND updated_at >= ?3 ORDER BY updated_at DESC, id DESC LIMIT ?4";
+
+int cs_store__ticket_recent_subjects(cs_db *db, int64_t customer_id, cs_time since, size_t limit,
+                                     cs_store__ticket_subject_fn fn, void *payload)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_recent_subjects);
+    int rc = CS_OK, step = SQLITE_DONE;
+
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, customer_id);
+    sqlite3_bind_int(st, 2, CS_STATUS_CLOSED);
+    sqlite3_bind_int64(st, 3, since);
+    sqlite3_bind_int64(st, 4, (int64_t)limit);
+    while (rc == CS_OK && (step = cs_db__step(db, st)) == SQLITE_ROW)
+        rc = fn(payload, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1));
+    if (rc == CS_OK && step != SQLITE_DONE)
+        rc = cs_db__error(db, step, "thread by subject");
+    cs_db__done(st);
+    return rc;
+}
