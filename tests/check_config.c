@@ -1765,6 +1765,7 @@ Suite *cs_config_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("permission");
+    tcase_set_timeout(tc, 120);
     tcase_add_test(tc, permission_matrix);
     tcase_add_test(tc, inactive_agent_cannot_act);
     suite_add_tcase(s, tc);
