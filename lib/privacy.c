@@ -110,8 +110,8 @@ int cs_customer_export(char **out, cs_db *db, int64_t id)
 typedef int (*erase_fn)(cs_db *db, int64_t customer_id);
 
 /* One customer of the erased set. Outbox items go first: they are found through the
- * customer's identities too, which the customer module erases last; attachments before
- * messages: they are found through them. */
+ * customer's identities too, which the customer module erases last. Each owner finds the
+ * customer's rows through the tickets, which keep their customer. */
 static int erase_one(cs_db *db, const cs_actor *by, int64_t id)
 {
     static const erase_fn erase[] = {
