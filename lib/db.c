@@ -785,6 +785,21 @@ int cs_db__exists(cs_db *db, const char *sql, int64_t id, const char *field, con
     return rc;
 }
 
+int cs_db__found(bool *found, cs_db *db, sqlite3_stmt *st, const char *what)
+{
+    int step;
+
+    *found = false;
+    if (!st)
+        return cs_error_last()->code;
+    step = cs_db__step(db, st);
+    cs_db__done(st);
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        return cs_db__error(db, step, what);
+    *found = step == SQLITE_ROW;
+    return CS_OK;
+}
+
 void cs_db__put_actor(cs_db *db, int kind, int64_t id)
 {
     db->actor_kind = kind;

@@ -138,6 +138,11 @@ int cs_db__one(cs_db *db, sqlite3_stmt *st, int64_t id, const char *field, const
  * CS_ENOTFOUND naming `field` otherwise. */
 int cs_db__exists(cs_db *db, const char *sql, int64_t id, const char *field, const char *what);
 
+/* Step a bound statement (the one cs_db__stmt() gave, or NULL when that failed) and say in
+ * *found whether it selected a row; the statement is released. A storage error is one of
+ * `what`. */
+int cs_db__found(bool *found, cs_db *db, sqlite3_stmt *st, const char *what);
+
 /* util.c: read the first text column of every row of a statement, then release it. */
 int cs_strv__load(cs_strv *out, cs_db *db, sqlite3_stmt *st);
 /* An SQL condition on ticket alias T: true for every ticket when parameter P is 0, else for

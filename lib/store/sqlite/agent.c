@@ -212,18 +212,12 @@ int cs_store__agent_groups(int64_t **out, size_t *n, cs_db *db, int64_t id)
 int cs_store__agent_in_group(bool *out, cs_db *db, int64_t agent_id, int64_t group_id)
 {
     sqlite3_stmt *st = cs_db__stmt(db, sql_member);
-    int step;
 
-    *out = false;
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, agent_id);
-    sqlite3_bind_int64(st, 2, group_id);
-    step = cs_db__step(db, st);
-    *out = step == SQLITE_ROW;
-    cs_db__done(st);
-    return step == SQLITE_ROW || step == SQLITE_DONE ? CS_OK
-                                                     : cs_db__error(db, step, "read groups");
+    if (st) {
+        sqlite3_bind_int64(st, 1, agent_id);
+        sqlite3_bind_int64(st, 2, group_id);
+    }
+    return cs_db__found(out, db, st, "read groups");
 }
 
 int cs_store__agent_group_insert(int64_t *id, cs_db *db, const char *name, cs_time now)

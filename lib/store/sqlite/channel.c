@@ -166,15 +166,8 @@ static const char sql_has_address[] =
 int cs_store__channel_has_address(bool *found, cs_db *db, const char *address)
 {
     sqlite3_stmt *st = cs_db__stmt(db, sql_has_address);
-    int step;
 
-    *found = false;
-    if (!st)
-        return cs_error_last()->code;
-    cs_db__bind_text(st, 1, address);
-    step = cs_db__step(db, st);
-    *found = step == SQLITE_ROW;
-    cs_db__done(st);
-    return step == SQLITE_ROW || step == SQLITE_DONE ? CS_OK
-                                                     : cs_db__error(db, step, "read channels");
+    if (st)
+        cs_db__bind_text(st, 1, address);
+    return cs_db__found(found, db, st, "read channels");
 }

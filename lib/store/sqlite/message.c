@@ -249,18 +249,12 @@ int cs_store__message_external_taken(bool *taken, cs_db *db, int64_t channel_id,
                                      const char *external_id)
 {
     sqlite3_stmt *st = cs_db__stmt(db, sql_external_taken);
-    int step;
 
-    *taken = false;
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, channel_id);
-    cs_db__bind_text(st, 2, external_id);
-    step = cs_db__step(db, st);
-    *taken = step == SQLITE_ROW;
-    cs_db__done(st);
-    return step == SQLITE_ROW || step == SQLITE_DONE ? CS_OK
-                                                     : cs_db__error(db, step, "external id");
+    if (st) {
+        sqlite3_bind_int64(st, 1, channel_id);
+        cs_db__bind_text(st, 2, external_id);
+    }
+    return cs_db__found(taken, db, st, "external id");
 }
 
 /* Erasure: ?1 the customer, ?2 CS_ACTOR_CUSTOMER. Attachments go first: they are found
@@ -328,21 +322,14 @@ static const char sql_agent_replied[] =
 int cs_store__message_agent_replied(bool *out, cs_db *db, int64_t ticket_id)
 {
     sqlite3_stmt *st = cs_db__stmt(db, sql_agent_replied);
-    int step;
 
-    *out = false;
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, ticket_id);
-    sqlite3_bind_int(st, 2, CS_ACTOR_AGENT);
-    sqlite3_bind_int(st, 3, CS_DIRECTION_OUTBOUND);
-    sqlite3_bind_int(st, 4, CS_VISIBILITY_PUBLIC);
-    step = cs_db__step(db, st);
-    cs_db__done(st);
-    if (step != SQLITE_ROW && step != SQLITE_DONE)
-        return cs_db__error(db, step, "read replies");
-    *out = step == SQLITE_ROW;
-    return CS_OK;
+    if (st) {
+        sqlite3_bind_int64(st, 1, ticket_id);
+        sqlite3_bind_int(st, 2, CS_ACTOR_AGENT);
+        sqlite3_bind_int(st, 3, CS_DIRECTION_OUTBOUND);
+        sqlite3_bind_int(st, 4, CS_VISIBILITY_PUBLIC);
+    }
+    return cs_db__found(out, db, st, "read replies");
 }
 
 static const char sql_latest_inbound_channel[] =

@@ -141,18 +141,10 @@ static int exec_id(cs_db *db, const char *sql, int64_t id)
 static int row_exists(bool *found, cs_db *db, const char *sql, int64_t id, const char *what)
 {
     sqlite3_stmt *st = cs_db__stmt(db, sql);
-    int step;
 
-    *found = false;
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, id);
-    step = cs_db__step(db, st);
-    cs_db__done(st);
-    if (step != SQLITE_ROW && step != SQLITE_DONE)
-        return cs_db__error(db, step, what);
-    *found = step == SQLITE_ROW;
-    return CS_OK;
+    if (st)
+        sqlite3_bind_int64(st, 1, id);
+    return cs_db__found(found, db, st, what);
 }
 
 /* Policies ---------------------------------------------------------------------------------- */
