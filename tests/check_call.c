@@ -37,6 +37,10 @@ START_TEST(errors_are_json)
     char *resp = (char *)1;
 
     assert_error(call(db, "no.such.method", "{}", CS_EINVAL), "EINVAL", "method");
+    /* A method renamed in 0.2 names its new name. */
+    ck_assert_int_eq(cs_call(&resp, db, "ticket.next", "{\"agent_id\": 1}"), CS_EINVAL);
+    ck_assert_ptr_nonnull(strstr(resp, "renamed to \\\"route.next\\\""));
+    cs_str_free(resp);
     /* An error quoting bytes that are not UTF-8 is still a JSON answer. */
     assert_error(call(db, "versi\xff\xff\x02on", "{}", CS_EINVAL), "EINVAL", "method");
     assert_error(call(db, "ticket.get", "{\"id\": ", CS_EINVAL), "EINVAL", "request");
@@ -55,7 +59,7 @@ START_TEST(errors_are_json)
     assert_error(call(db, "ticket.list", "{\"status\": [\"nope\"]}", CS_EINVAL), "EINVAL",
                  "status");
     assert_error(call(db, "ticket.list", "{\"limit\": 0}", CS_EINVAL), "EINVAL", "limit");
-    assert_error(call(db, "actor.set", "{\"kind\": \"agent\", \"id\": 9}", CS_ENOTFOUND),
+    assert_error(call(db, "db.set_actor", "{\"kind\": \"agent\", \"id\": 9}", CS_ENOTFOUND),
                  "ENOTFOUND", "id");
 
     ck_assert_rc(cs_call(NULL, db, "version", NULL), CS_EINVAL);
@@ -131,7 +135,7 @@ START_TEST(flow_through_json)
     ck_assert_int_eq(json_array_size(json_object_get(o, "tickets")), 0);
     json_decref(o);
     /* The actor set through JSON restricts what follows. */
-    json_decref(call(db, "actor.set", "{\"kind\": \"customer\", \"id\": 1}", CS_OK));
+    json_decref(call(db, "db.set_actor", "{\"kind\": \"customer\", \"id\": 1}", CS_OK));
     assert_error(call(db, "ticket.update", "{\"id\": 1, \"priority\": \"high\"}", CS_EPERM),
                  "EPERM", "");
     /* Only the host, in C, takes it back. */
@@ -205,7 +209,7 @@ START_TEST(calendar_add_names_huge_seconds)
                  "[[\"08:00\", \"18:00\"]]}}, \"time\": \"2026-03-02T09:00:00Z\", "
                  "\"seconds\": %s}",
                  huge[i]);
-        assert_error(call(db, "calendar.add", req, CS_EINVAL), "EINVAL", "seconds");
+        assert_error(call(db, "calendar.add_seconds", req, CS_EINVAL), "EINVAL", "seconds");
     }
     cs_db_close(db);
 }

@@ -492,7 +492,7 @@ START_TEST(render_rules)
 }
 END_TEST
 
-/* outbox.mime answers the same bytes as JSON text. */
+/* outbox.item_mime answers the same bytes as JSON text. */
 START_TEST(outbox_mime_json)
 {
     cs_ingest_result *r = mail_on(db, "<m1@anna.example>", "anna@example.com", "Anna", "Frage");
@@ -501,7 +501,7 @@ START_TEST(outbox_mime_json)
     json_t *o;
 
     snprintf(req, sizeof(req), "{\"id\": %lld}", (long long)item);
-    ck_assert_ok(cs_call(&resp, db, "outbox.mime", req));
+    ck_assert_ok(cs_call(&resp, db, "outbox.item_mime", req));
     ck_assert_ptr_nonnull(o = json_loads(resp, 0, NULL));
     const char *mime = json_string_value(json_object_get(o, "mime"));
     ck_assert_ptr_nonnull(mime);
@@ -509,7 +509,7 @@ START_TEST(outbox_mime_json)
     ck_assert_ptr_nonnull(strstr(mime, "\r\nAuto-Submitted: auto-replied\r\n"));
     json_decref(o);
     cs_str_free(resp);
-    ck_assert_rc(cs_call(&resp, db, "outbox.mime", "{\"id\": 1, \"raw\": true}"), CS_EINVAL);
+    ck_assert_rc(cs_call(&resp, db, "outbox.item_mime", "{\"id\": 1, \"raw\": true}"), CS_EINVAL);
     cs_str_free(resp);
     cs_ingest_result_free(r);
 }

@@ -416,7 +416,7 @@ START_TEST(raw_mail)
     ck_assert_ok(cs_customer_add_identity(db, anna, CS_IDENTITY_EMAIL, "anna@work.example"));
     ck_assert_fails_then_works(ingest_raw_mail);
     ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM attachment"), 1);
-    ck_assert_ok(cs_call(&resp, db, "ticket.reply", "{\"ticket_id\": 1, \"body\": \"Ok\"}"));
+    ck_assert_ok(cs_call(&resp, db, "reply", "{\"ticket_id\": 1, \"body\": \"Ok\"}"));
     cs_str_free(resp);
     ck_assert_int_eq(sqlite3_exec(db->sql,
                                   "UPDATE outbox SET state = 3, header_message_id ="

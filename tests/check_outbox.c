@@ -198,7 +198,7 @@ START_TEST(reply_to_an_explicit_recipient)
     snprintf(request, sizeof(request),
              "{\"ticket_id\": %lld, \"body\": \"x\", \"recipient\": \"anna@work.example\"}",
              (long long)r->ticket_id);
-    ck_assert_ok(cs_call(&json, db, "ticket.reply", request));
+    ck_assert_ok(cs_call(&json, db, "reply", request));
     cs_str_free(json);
     ck_assert_int_eq(t_sql_int(db, "SELECT recipient = 'anna@work.example' FROM outbox"
                                    " ORDER BY id DESC LIMIT 1"),

@@ -39,7 +39,7 @@ typedef struct row {
 
 static const row rows[] = {
     {"version", "{}", NULL},
-    {"actor.set", "{\"kind\": \"customer\", \"id\": $C}", NULL},
+    {"db.set_actor", "{\"kind\": \"customer\", \"id\": $C}", NULL},
     {"setting.get", "{\"name\": \"outbox.max_attempts\"}", NULL},
     {"setting.set", "{\"name\": \"outbox.backoff\", \"value\": 120}", NULL},
     {"organization.create", "{\"name\": \"New Org\"}", NULL},
@@ -73,7 +73,7 @@ static const row rows[] = {
     {"ticket.update", "{\"id\": $T, \"priority\": \"high\"}", NULL},
     {"ticket.list", "{\"limit\": 1000}", "tickets[].id=$T"},
     {"ticket.merge", "{\"target_id\": $T, \"source_id\": $T2}", NULL},
-    {"ticket.reply", "{\"ticket_id\": $T, \"body\": \"Hello\"}", NULL},
+    {"reply", "{\"ticket_id\": $T, \"body\": \"Hello\"}", NULL},
     {"message.create", "{\"ticket_id\": $T, \"body\": \"Hi\"}", NULL},
     {"message.list", "{\"ticket_id\": $T}", NULL},
     {"ingest", "{\"channel_id\": 1, \"sender\": \"$CE\", \"body\": \"Again\"}", NULL},
@@ -83,19 +83,20 @@ static const row rows[] = {
     {"outbox.ack", "{\"id\": $OB, \"lease\": $LEASE}", NULL},
     {"outbox.fail", "{\"id\": $OB, \"lease\": $LEASE, \"error\": \"down\"}", NULL},
     {"outbox.list", "{}", NULL},
-    {"outbox.mime", "{\"id\": $OB}", NULL},
+    {"outbox.item_mime", "{\"id\": $OB}", NULL},
     {"receipt.configure", "{\"channel_id\": 1, \"mode\": \"off\"}", NULL},
-    {"receipt.template", "{\"channel_id\": 1, \"language\": \"de\", \"template\": \"Danke\"}",
+    {"receipt.set_template", "{\"channel_id\": 1, \"language\": \"de\", \"template\": \"Danke\"}",
      NULL},
-    {"report.same_channel", "{\"from\": \"$NOW\", \"to\": \"$LATER\"}", "replies>0"},
+    {"reply.channel_stats", "{\"from\": \"$NOW\", \"to\": \"$LATER\"}", "replies>0"},
     {"audit.list", "{\"ticket_id\": $T}", NULL},
     {"calendar.store",
      "{\"name\": \"Other\", \"calendar\": {\"timezone\": \"UTC\", \"hours\": {\"mon\": "
      "[[\"08:00\", \"18:00\"]]}}}",
      NULL},
     {"calendar.get", "{\"calendar_id\": $CAL}", NULL},
-    {"calendar.add", "{\"calendar_id\": $CAL, \"time\": \"$NOW\", \"seconds\": 60}", NULL},
-    {"calendar.between", "{\"calendar_id\": $CAL, \"from\": \"$NOW\", \"to\": \"$LATER\"}", NULL},
+    {"calendar.add_seconds", "{\"calendar_id\": $CAL, \"time\": \"$NOW\", \"seconds\": 60}", NULL},
+    {"calendar.seconds_between", "{\"calendar_id\": $CAL, \"from\": \"$NOW\", \"to\": \"$LATER\"}",
+     NULL},
     {"calendar.is_open", "{\"calendar_id\": $CAL, \"time\": \"$NOW\"}", NULL},
     {"sla.policy.create",
      "{\"name\": \"P2\", \"targets\": [{\"metric\": \"first_reply\", \"seconds\": 60}]}", NULL},
@@ -104,16 +105,17 @@ static const row rows[] = {
     {"sla.policy.delete", "{\"id\": $P}", NULL},
     {"sla.policy.list", "{}", NULL},
     {"sla.status", "{\"ticket_id\": $T}", NULL},
-    {"sla.events", "{\"ticket_id\": $T}", NULL},
+    {"sla.event.list", "{\"ticket_id\": $T}", NULL},
     {"sla.queue", "{\"limit\": 1000}", "items[].ticket_id=$T"},
     {"tick", "{\"now\": \"$LATER\"}", NULL},
-    {"agent.presence", "{\"agent_id\": $A, \"presence\": \"away\"}", NULL},
-    {"agent.capacity", "{\"agent_id\": $A, \"channel_kind\": \"email\", \"capacity\": 3}", NULL},
-    {"agent.routing", "{\"agent_id\": $A}", NULL},
-    {"group.routing", "{\"group_id\": $G, \"strategy\": \"round_robin\"}", NULL},
-    {"ticket.assign", "{\"ticket_id\": $T}", NULL},
-    {"ticket.next", "{\"agent_id\": $A}", NULL},
-    {"callback.create",
+    {"route.set_presence", "{\"agent_id\": $A, \"presence\": \"away\"}", NULL},
+    {"route.set_capacity", "{\"agent_id\": $A, \"channel_kind\": \"email\", \"capacity\": 3}",
+     NULL},
+    {"route.agent.get", "{\"agent_id\": $A}", NULL},
+    {"route.group.set", "{\"group_id\": $G, \"strategy\": \"round_robin\"}", NULL},
+    {"route.assign", "{\"ticket_id\": $T}", NULL},
+    {"route.next", "{\"agent_id\": $A}", NULL},
+    {"route.callback.create",
      "{\"customer_id\": $C, \"window_from\": \"$NOW\", \"window_to\": \"$LATER\"}", NULL},
     {"route.estimated_wait", "{\"group_id\": $G, \"channel_kind\": \"email\"}", NULL},
     {"route.report", "{\"from\": \"$NOW\", \"to\": \"$LATER\"}", "solved>0"},
@@ -190,7 +192,7 @@ static void make_world(cs_db *db, world *w)
     json_decref(sys(db, "group.add_agent", req));
     snprintf(req, sizeof(req), "{\"agent_id\": %lld, \"presence\": \"online\"}",
              (long long)w->agent);
-    json_decref(sys(db, "agent.presence", req));
+    json_decref(sys(db, "route.set_presence", req));
     json_decref(sys(db, "custom_field.define",
                     "{\"object\": \"ticket\", \"name\": \"order\", "
                     "\"customer_writable\": true}"));
@@ -236,7 +238,7 @@ static void make_world(cs_db *db, world *w)
     ck_assert_ok(cs_db_set_actor(db, CS_ACTOR_AGENT, w->agent));
     snprintf(req, sizeof(req), "{\"ticket_id\": %lld, \"body\": \"Answer\"}",
              (long long)w->ticket2);
-    json_decref(sys(db, "ticket.reply", req));
+    json_decref(sys(db, "reply", req));
     snprintf(req, sizeof(req), "{\"id\": %lld, \"status\": \"solved\"}", (long long)w->ticket2);
     json_decref(sys(db, "ticket.update", req));
     ck_assert_ok(cs_db_set_actor(db, CS_ACTOR_SYSTEM, 0));
@@ -568,9 +570,9 @@ START_TEST(actor_set_cannot_raise_rights)
 
     t_message(db, bens, CS_ACTOR_AGENT, admin, CS_VISIBILITY_INTERNAL, "internal");
     ck_assert_ok(cs_db_set_actor(db, CS_ACTOR_CUSTOMER, anna));
-    json_decref(as(db, "actor.set", "{\"kind\": \"system\"}", CS_EPERM));
+    json_decref(as(db, "db.set_actor", "{\"kind\": \"system\"}", CS_EPERM));
     snprintf(req, sizeof(req), "{\"kind\": \"customer\", \"id\": %lld}", (long long)ben);
-    json_decref(as(db, "actor.set", req, CS_EPERM));
+    json_decref(as(db, "db.set_actor", req, CS_EPERM));
     ck_assert_int_eq(cs_db_actor(db, NULL), CS_ACTOR_CUSTOMER);
     snprintf(req, sizeof(req), "{\"id\": %lld, \"messages\": true}", (long long)bens);
     json_decref(as(db, "ticket.get", req, CS_ENOTFOUND));
@@ -579,13 +581,13 @@ START_TEST(actor_set_cannot_raise_rights)
 
     ck_assert_ok(cs_db_set_actor(db, CS_ACTOR_AGENT, light));
     snprintf(req, sizeof(req), "{\"kind\": \"agent\", \"id\": %lld}", (long long)admin);
-    json_decref(as(db, "actor.set", req, CS_EPERM));
+    json_decref(as(db, "db.set_actor", req, CS_EPERM));
     json_decref(as(db, "channel.create", "{\"kind\": \"chat\", \"name\": \"Chat\"}", CS_EPERM));
     ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM channel"), 0);
 
     /* The system may still act as anyone, and the host may always take the handle back. */
     ck_assert_ok(cs_db_set_actor(db, CS_ACTOR_SYSTEM, 0));
-    json_decref(as(db, "actor.set", req, CS_OK));
+    json_decref(as(db, "db.set_actor", req, CS_OK));
     ck_assert_int_eq(cs_db_actor(db, NULL), CS_ACTOR_AGENT);
     ck_assert_ok(cs_db_set_actor(db, CS_ACTOR_SYSTEM, 0));
     cs_db_close(db);
@@ -627,7 +629,7 @@ START_TEST(no_header_injection)
     ck_assert(json_is_integer(json_object_get(o, "receipt_id")));
     json_decref(o);
     ck_assert_ok(cs_db_set_actor(db, CS_ACTOR_AGENT, agent));
-    json_decref(as(db, "ticket.reply",
+    json_decref(as(db, "reply",
                    "{\"ticket_id\": 1, \"body\": \"Answer\","
                    " \"subject\": \"Re\\r\\nBcc: victim@evil.example\"}",
                    CS_OK));

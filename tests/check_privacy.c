@@ -459,7 +459,7 @@ static int64_t seed(cs_db *db, const char *m, int64_t agent)
     ck_assert_uint_eq(cs_outbox_batch_count(b), 1);
     cs_outbox_batch_free(b);
     FMT(request, "{\"ticket_id\": %lld, \"body\": \"%s\"}", (long long)r->ticket_id, reply);
-    ck_assert_ok(cs_call(&json, db, "ticket.reply", request));
+    ck_assert_ok(cs_call(&json, db, "reply", request));
     cs_str_free(json);
 #undef FMT
 

@@ -128,7 +128,7 @@ expect 1 "call with malformed JSON" -- call ticket.get '{"number": '
 expect 1 "call with an unknown field" -- call ticket.get '{"number": 1, "mesages": true}'
 json "j['error']['field'] == 'mesages'" "the unknown field is named"
 expect 0 "methods" -- methods
-has "ticket.reply" "methods lists ticket.reply"
+has "reply" "methods lists reply"
 
 cat > "$tmp/import.jsonl" <<'JSONL'
 {"method": "customer.create", "request": {"name": "Imported One"}}
@@ -145,7 +145,7 @@ expect 0 "customer list through call" -- call customer.list '{}'
 json "[c['name'] for c in j['customers']].count('Three') == 0" "no half import"
 # A request line cannot raise the actor that --as set: not to the system, not to another
 # customer.
-printf '%s\n' '{"method": "actor.set", "request": {"kind": "system"}}' \
+printf '%s\n' '{"method": "db.set_actor", "request": {"kind": "system"}}' \
     '{"method": "customer.erase", "request": {"id": 2}}' > "$tmp/raise.jsonl"
 expect 1 "an import as a customer cannot change its actor" -- --as customer:1 import "$tmp/raise.jsonl"
 expect 0 "the other customer is not erased" -- --json call customer.get '{"id": 2}'

@@ -92,7 +92,7 @@ check "her answer threads into ticket #1" 'grep -q "fetched UID 2: message, tick
 check "still one ticket, three messages" '[ "$(sql "SELECT count(DISTINCT ticket_id) || count(*) FROM message")" = "13" ]'
 
 # 4. An agent replies; it arrives with the right headers.
-desk --as agent:1 call ticket.reply '{"ticket_id": 1, "body": "Danke, wir korrigieren die Rechnung 4711.", "html": "<p>Danke, wir korrigieren die Rechnung <b>4711</b>.</p>"}' >/dev/null
+desk --as agent:1 call reply '{"ticket_id": 1, "body": "Danke, wir korrigieren die Rechnung 4711.", "html": "<p>Danke, wir korrigieren die Rechnung <b>4711</b>.</p>"}' >/dev/null
 out=$(csmail send 2>&1)
 check "csmail send sends the reply" 'grep -q "sent item 2 (reply, ticket 1)" <<<"$out"'
 uids=$(ms_wait_mail anna 2)
@@ -126,7 +126,7 @@ ms_send bo@bounce.test support@support.test "$MS_DIR/b1.eml"
 ms_wait_mail support 4 >/dev/null
 csmail fetch >/dev/null 2>&1
 csmail send >/dev/null 2>&1 # the receipt: its bounce goes to <>, which Postfix drops
-desk --as agent:1 call ticket.reply '{"ticket_id": 3, "body": "Gern, was möchten Sie wissen?"}' >/dev/null
+desk --as agent:1 call reply '{"ticket_id": 3, "body": "Gern, was möchten Sie wissen?"}' >/dev/null
 out=$(csmail send 2>&1)
 item=$(sql "SELECT max(id) FROM outbox WHERE kind = 'reply'")
 check "the reply to the refusing domain is sent" 'grep -q "sent item $item (reply, ticket 3)" <<<"$out"'

@@ -23,5 +23,23 @@ declared=$(sed -n 's/.*CS_EXTERN([^)]*)[[:space:]]*\**\(cs_[a-z0-9_]*\)(.*/\1/p'
 for sym in $declared; do
     echo "$exported" | grep -qx "$sym" || { echo "declared but not exported: $sym"; bad=1; }
 done
+# Every cs_call method is a C function's name: "a.b_c" is cs_a_b_c, give or take the
+# suffix that says what the C call answers (_get a typed object; a get by id is _lookup,
+# or _load for a calendar; a list or queue is _iter_new, a cursor, or _list_get, the whole
+# list).
+methods=$("$top_builddir/csdesk" methods)
+[ -n "$methods" ] || { echo "csdesk methods listed nothing"; exit 1; }
+for m in $methods; do
+    base=cs_$(echo "$m" | tr . _)
+    case $m in
+    *.get) alts="$base ${base%_get}_lookup ${base%_get}_load" ;;
+    *.list) alts="$base ${base%_list}_iter_new ${base}_get" ;;
+    *) alts="$base ${base}_get ${base}_iter_new" ;;
+    esac
+    found=
+    for a in $alts; do echo "$exported" | grep -qx "$a" && found=$a; done
+    [ -n "$found" ] || { echo "method $m has no C function of its name ($alts)"; bad=1; }
+done
 [ $bad -eq 0 ] || exit 1
-echo "symbols: $(echo "$exported" | wc -l) exported, all cs_ and declared"
+echo "symbols: $(echo "$exported" | wc -l) exported, all cs_ and declared;" \
+    "$(echo "$methods" | wc -l) methods, each named after its C function"

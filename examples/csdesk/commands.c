@@ -623,7 +623,7 @@ int cli_cmd_reply(struct cli *cli, int argc, char **argv)
         json_decref(req);
         return 2;
     }
-    return call_show(cli, "ticket.reply", req, print_message_id);
+    return call_show(cli, "reply", req, print_message_id);
 }
 
 static void print_note(const json_t *m)
@@ -949,7 +949,7 @@ int cli_cmd_next(struct cli *cli, int argc, char **argv)
         json_decref(req);
         return cli_usage("next AGENT-ID");
     }
-    return call_show(cli, "ticket.next", req, print_next);
+    return call_show(cli, "route.next", req, print_next);
 }
 
 static void print_presence(const json_t *o)
@@ -967,7 +967,7 @@ int cli_cmd_presence(struct cli *cli, int argc, char **argv)
         return cli_usage("presence AGENT-ID online|away|offline");
     }
     set_str(req, "presence", argv[2]);
-    return call_show(cli, "agent.presence", req, print_presence);
+    return call_show(cli, "route.set_presence", req, print_presence);
 }
 
 static void print_callback(const json_t *t)
@@ -990,5 +990,5 @@ int cli_cmd_callback(struct cli *cli, int argc, char **argv)
         json_decref(req);
         return 2;
     }
-    return call_show(cli, "callback.create", req, print_callback);
+    return call_show(cli, "route.callback.create", req, print_callback);
 }

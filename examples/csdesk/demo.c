@@ -49,13 +49,13 @@ static const char *text(const json_t *o, const char *key)
     return s ? s : "-";
 }
 
-/* A mail item as the SMTP adapter sends it: its header lines (outbox.mime). */
+/* A mail item as the SMTP adapter sends it: its header lines (outbox.item_mime). */
 static void show_mail(struct demo *d, json_int_t item)
 {
-    json_t *r = run(d, "outbox.mime", json_pack("{s:I}", "id", item));
+    json_t *r = run(d, "outbox.item_mime", json_pack("{s:I}", "id", item));
     const char *mime = r ? text(r, "mime") : "", *end = strstr(mime, "\r\n\r\n");
 
-    printf("      rendered for SMTP (outbox.mime), its headers:\n");
+    printf("      rendered for SMTP (outbox.item_mime), its headers:\n");
     for (const char *p = mime; end && p < end;) {
         const char *eol = strstr(p, "\r\n");
         printf("        %.*s\n", (int)(eol - p), p);
@@ -225,13 +225,13 @@ int cli_cmd_demo(struct cli *cli, int argc, char **argv)
         "signed with Carla's initials.");
     cli->actor_kind = CS_ACTOR_AGENT;
     if (cs_db_set_actor(cli->db, CS_ACTOR_AGENT, cli->actor_id) < 0 ||
-        !(r = run(&d, "ticket.reply",
+        !(r = run(&d, "reply",
                   json_pack("{s:I, s:s}", "ticket_id", tweet_ticket, "body",
                             "@anna_s Entschuldigung! Ihre Adresse ist geändert, die Bestätigung "
                             "kommt per Mail."))))
         goto out;
     json_decref(r);
-    if (!(r = run(&d, "ticket.reply",
+    if (!(r = run(&d, "reply",
                   json_pack("{s:I, s:s, s:I}", "ticket_id", ticket, "body",
                             "Guten Tag Frau Schmidt, Ihre neue Rechnungsadresse ist gespeichert.",
                             "channel_id", ch[0]))))
@@ -261,7 +261,7 @@ int cli_cmd_demo(struct cli *cli, int argc, char **argv)
     json_decref(r);
 
     say(&d, "P1", "How often did we answer in the customer's own medium?");
-    if (!(r = run(&d, "report.same_channel",
+    if (!(r = run(&d, "reply.channel_stats",
                   json_pack("{s:s, s:s}", "from", "2026-03-01T00:00:00Z", "to",
                             "2026-03-31T00:00:00Z"))))
         goto out;

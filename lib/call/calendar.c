@@ -41,7 +41,7 @@ static int req_calendar(cs_call__req *r, cs_db *db, cs_calendar **cal)
     return rc;
 }
 
-static int m_calendar_add(cs_db *db, cs_call__req *r, json_t **out)
+static int m_calendar_add_seconds(cs_db *db, cs_call__req *r, json_t **out)
 {
     cs_calendar *cal = NULL;
     cs_time t = 0, result;
@@ -58,7 +58,7 @@ static int m_calendar_add(cs_db *db, cs_call__req *r, json_t **out)
     return rc;
 }
 
-static int m_calendar_between(cs_db *db, cs_call__req *r, json_t **out)
+static int m_calendar_seconds_between(cs_db *db, cs_call__req *r, json_t **out)
 {
     cs_calendar *cal = NULL;
     cs_time from = 0, to = 0;
@@ -124,8 +124,8 @@ static int m_calendar_get(cs_db *db, cs_call__req *r, json_t **out)
 const cs_call__method cs_call__calendar_methods[] = {
     {"calendar.store", m_calendar_store, CS_CAP_CONFIG_WRITE, 0},
     {"calendar.get", m_calendar_get, CS_CAP_CONFIG_READ, 0},
-    {"calendar.add", m_calendar_add, CS_CAP_CONFIG_READ, 0},
-    {"calendar.between", m_calendar_between, CS_CAP_CONFIG_READ, 0},
+    {"calendar.add_seconds", m_calendar_add_seconds, CS_CAP_CONFIG_READ, 0},
+    {"calendar.seconds_between", m_calendar_seconds_between, CS_CAP_CONFIG_READ, 0},
     {"calendar.is_open", m_calendar_is_open, CS_CAP_CONFIG_READ, 0},
 };
 const size_t cs_call__calendar_count = CS_ARRAY_SIZE(cs_call__calendar_methods);

@@ -287,6 +287,35 @@ static char *error_response(void)
     return text;
 }
 
+/* Methods renamed in 0.2 so that each is its C function's name: the old name is refused,
+ * with the new one in the message. */
+static const char *const renamed[][2] = {
+    {"actor.set", "db.set_actor"},
+    {"ticket.reply", "reply"},
+    {"receipt.template", "receipt.set_template"},
+    {"outbox.mime", "outbox.item_mime"},
+    {"report.same_channel", "reply.channel_stats"},
+    {"calendar.add", "calendar.add_seconds"},
+    {"calendar.between", "calendar.seconds_between"},
+    {"sla.events", "sla.event.list"},
+    {"agent.presence", "route.set_presence"},
+    {"agent.capacity", "route.set_capacity"},
+    {"agent.routing", "route.agent.get"},
+    {"group.routing", "route.group.set"},
+    {"ticket.assign", "route.assign"},
+    {"ticket.next", "route.next"},
+    {"callback.create", "route.callback.create"},
+};
+
+static int unknown_method(const char *name)
+{
+    for (size_t i = 0; i < CS_ARRAY_SIZE(renamed); i++)
+        if (!strcmp(name, renamed[i][0]))
+            return cs_error__inval("method", "unknown method \"%s\" (renamed to \"%s\" in 0.2)",
+                                   name, renamed[i][1]);
+    return cs_error__inval("method", "unknown method \"%s\"", name);
+}
+
 static int dispatch(json_t **out, cs_db *db, const char *name, const char *request_json)
 {
     const cs_call__method *m = method_named(name);
@@ -295,7 +324,7 @@ static int dispatch(json_t **out, cs_db *db, const char *name, const char *reque
     int rc;
 
     if (!m)
-        return cs_error__inval("method", "unknown method \"%s\"", name);
+        return unknown_method(name);
     memset(&r, 0, sizeof(r));
     r.obj = request_json && *request_json ? json_loads(request_json, JSON_REJECT_DUPLICATES, &err)
                                           : json_object();

@@ -38,7 +38,7 @@ const char *cs_call__actor_name(int kind)
 
 /* Only the system may act as someone else through a request: the host sets its callers'
  * actor with cs_db_set_actor() from its own session, and no request body can raise it. */
-static int m_actor_set(cs_db *db, cs_call__req *r, json_t **out)
+static int m_db_set_actor(cs_db *db, cs_call__req *r, json_t **out)
 {
     int kind = 0, rc;
     int64_t id = 0;
@@ -80,7 +80,7 @@ static int m_setting_get(cs_db *db, cs_call__req *r, json_t **out)
 
 const cs_call__method cs_call__db_methods[] = {
     {"version", m_version, CS_CAP_PUBLIC, 0},
-    {"actor.set", m_actor_set, CS_CAP_ACTOR_SET, 0},
+    {"db.set_actor", m_db_set_actor, CS_CAP_ACTOR_SET, 0},
     {"setting.get", m_setting_get, CS_CAP_SETTINGS_READ, 0},
     {"setting.set", m_setting_set, CS_CAP_CONFIG_WRITE, 0},
 };

@@ -151,7 +151,7 @@ static int m_receipt_configure(cs_db *db, cs_call__req *r, json_t **out)
     return cs_call__ok(out);
 }
 
-static int m_receipt_template(cs_db *db, cs_call__req *r, json_t **out)
+static int m_receipt_set_template(cs_db *db, cs_call__req *r, json_t **out)
 {
     const char *language, *text;
     int64_t channel = 0;
@@ -169,6 +169,6 @@ const cs_call__method cs_call__ingest_methods[] = {
     {"ingest", m_ingest, CS_CAP_INGEST, 0},
     {"ingest.mail", m_ingest_mail, CS_CAP_INGEST, 0},
     {"receipt.configure", m_receipt_configure, CS_CAP_CONFIG_WRITE, 0},
-    {"receipt.template", m_receipt_template, CS_CAP_CONFIG_WRITE, 0},
+    {"receipt.set_template", m_receipt_set_template, CS_CAP_CONFIG_WRITE, 0},
 };
 const size_t cs_call__ingest_count = CS_ARRAY_SIZE(cs_call__ingest_methods);

@@ -80,7 +80,7 @@ static int m_outbox_fail(cs_db *db, cs_call__req *r, json_t **out)
     return cs_call__ok(out);
 }
 
-static int m_outbox_mime(cs_db *db, cs_call__req *r, json_t **out)
+static int m_outbox_item_mime(cs_db *db, cs_call__req *r, json_t **out)
 {
     char *mime = NULL;
     int64_t id = 0;
@@ -158,7 +158,7 @@ static int m_outbox_list(cs_db *db, cs_call__req *r, json_t **out)
     return *out ? CS_OK : cs_error__nomem();
 }
 
-static int m_report_same_channel(cs_db *db, cs_call__req *r, json_t **out)
+static int m_reply_channel_stats(cs_db *db, cs_call__req *r, json_t **out)
 {
     cs_time from = 0, to = 0;
     int64_t same = 0, total = 0;
@@ -179,7 +179,7 @@ const cs_call__method cs_call__outbox_methods[] = {
     {"outbox.ack", m_outbox_ack, CS_CAP_OUTBOX, 0},
     {"outbox.fail", m_outbox_fail, CS_CAP_OUTBOX, 0},
     {"outbox.list", m_outbox_list, CS_CAP_OUTBOX, 0},
-    {"outbox.mime", m_outbox_mime, CS_CAP_OUTBOX, 0},
-    {"report.same_channel", m_report_same_channel, CS_CAP_REPORT_READ, 0},
+    {"outbox.item_mime", m_outbox_item_mime, CS_CAP_OUTBOX, 0},
+    {"reply.channel_stats", m_reply_channel_stats, CS_CAP_REPORT_READ, 0},
 };
 const size_t cs_call__outbox_count = CS_ARRAY_SIZE(cs_call__outbox_methods);

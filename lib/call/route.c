@@ -72,7 +72,7 @@ int cs_route_agent_json(char **out, cs_db *db, int64_t agent_id)
     return cs_json__dump(out, o);
 }
 
-static int m_agent_presence(cs_db *db, cs_call__req *r, json_t **out)
+static int m_route_set_presence(cs_db *db, cs_call__req *r, json_t **out)
 {
     int64_t agent = 0;
     int presence = 0, rc;
@@ -84,7 +84,7 @@ static int m_agent_presence(cs_db *db, cs_call__req *r, json_t **out)
     return routing_value(out, db, agent);
 }
 
-static int m_agent_capacity(cs_db *db, cs_call__req *r, json_t **out)
+static int m_route_set_capacity(cs_db *db, cs_call__req *r, json_t **out)
 {
     int64_t agent = 0, capacity = 0;
     int kind = 0, rc;
@@ -100,7 +100,7 @@ static int m_agent_capacity(cs_db *db, cs_call__req *r, json_t **out)
     return routing_value(out, db, agent);
 }
 
-static int m_agent_routing(cs_db *db, cs_call__req *r, json_t **out)
+static int m_route_agent_get(cs_db *db, cs_call__req *r, json_t **out)
 {
     int64_t agent = 0;
     int rc;
@@ -110,7 +110,7 @@ static int m_agent_routing(cs_db *db, cs_call__req *r, json_t **out)
     return routing_value(out, db, agent);
 }
 
-static int m_group_routing(cs_db *db, cs_call__req *r, json_t **out)
+static int m_route_group_set(cs_db *db, cs_call__req *r, json_t **out)
 {
     cs_route_group_fields f = CS_ROUTE_GROUP_FIELDS_INIT;
     int64_t group = 0;
@@ -131,7 +131,7 @@ static int m_group_routing(cs_db *db, cs_call__req *r, json_t **out)
     return *out ? CS_OK : cs_error__nomem();
 }
 
-static int m_ticket_assign(cs_db *db, cs_call__req *r, json_t **out)
+static int m_route_assign(cs_db *db, cs_call__req *r, json_t **out)
 {
     int64_t ticket = 0, agent = 0;
     int rc;
@@ -143,7 +143,7 @@ static int m_ticket_assign(cs_db *db, cs_call__req *r, json_t **out)
     return *out ? CS_OK : cs_error__nomem();
 }
 
-static int m_ticket_next(cs_db *db, cs_call__req *r, json_t **out)
+static int m_route_next(cs_db *db, cs_call__req *r, json_t **out)
 {
     int64_t agent = 0, ticket = 0;
     int rc;
@@ -157,7 +157,7 @@ static int m_ticket_next(cs_db *db, cs_call__req *r, json_t **out)
     return *out ? CS_OK : cs_error__nomem();
 }
 
-static int m_callback_create(cs_db *db, cs_call__req *r, json_t **out)
+static int m_route_callback_create(cs_db *db, cs_call__req *r, json_t **out)
 {
     cs_callback_fields f = CS_CALLBACK_FIELDS_INIT;
     int64_t ticket;
@@ -174,7 +174,7 @@ static int m_callback_create(cs_db *db, cs_call__req *r, json_t **out)
     return cs_call__written_ticket_json(out, db, ticket);
 }
 
-static int m_route_wait(cs_db *db, cs_call__req *r, json_t **out)
+static int m_route_estimated_wait(cs_db *db, cs_call__req *r, json_t **out)
 {
     int64_t group = 0, seconds = 0;
     int kind = 0, rc;
@@ -243,14 +243,14 @@ static int m_route_staffing(cs_db *db, cs_call__req *r, json_t **out)
 }
 
 const cs_call__method cs_call__route_methods[] = {
-    {"agent.presence", m_agent_presence, CS_CAP_PRESENCE_WRITE, CS_CALL__ATOMIC},
-    {"agent.capacity", m_agent_capacity, CS_CAP_CONFIG_WRITE, CS_CALL__ATOMIC},
-    {"agent.routing", m_agent_routing, CS_CAP_CONFIG_READ, 0},
-    {"group.routing", m_group_routing, CS_CAP_CONFIG_WRITE, CS_CALL__ATOMIC},
-    {"ticket.assign", m_ticket_assign, CS_CAP_TICKET_WRITE, 0},
-    {"ticket.next", m_ticket_next, CS_CAP_TICKET_TAKE, CS_CALL__ATOMIC},
-    {"callback.create", m_callback_create, CS_CAP_TICKET_CREATE, CS_CALL__ATOMIC},
-    {"route.estimated_wait", m_route_wait, CS_CAP_REPORT_READ, 0},
+    {"route.set_presence", m_route_set_presence, CS_CAP_PRESENCE_WRITE, CS_CALL__ATOMIC},
+    {"route.set_capacity", m_route_set_capacity, CS_CAP_CONFIG_WRITE, CS_CALL__ATOMIC},
+    {"route.agent.get", m_route_agent_get, CS_CAP_CONFIG_READ, 0},
+    {"route.group.set", m_route_group_set, CS_CAP_CONFIG_WRITE, CS_CALL__ATOMIC},
+    {"route.assign", m_route_assign, CS_CAP_TICKET_WRITE, 0},
+    {"route.next", m_route_next, CS_CAP_TICKET_TAKE, CS_CALL__ATOMIC},
+    {"route.callback.create", m_route_callback_create, CS_CAP_TICKET_CREATE, CS_CALL__ATOMIC},
+    {"route.estimated_wait", m_route_estimated_wait, CS_CAP_REPORT_READ, 0},
     {"route.report", m_route_report, CS_CAP_REPORT_READ, 0},
     {"route.staffing", m_route_staffing, CS_CAP_REPORT_READ, 0},
 };

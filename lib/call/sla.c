@@ -407,7 +407,7 @@ static int m_sla_status(cs_db *db, cs_call__req *r, json_t **out)
     return cs_call__adopt(out, &text, rc);
 }
 
-static int m_sla_events(cs_db *db, cs_call__req *r, json_t **out)
+static int m_sla_event_list(cs_db *db, cs_call__req *r, json_t **out)
 {
     json_t *arr = NULL;
     int64_t ticket = 0;
@@ -495,7 +495,7 @@ const cs_call__method cs_call__sla_methods[] = {
     {"sla.policy.delete", m_sla_policy_delete, CS_CAP_CONFIG_WRITE, 0},
     {"sla.policy.list", m_sla_policy_list, CS_CAP_CONFIG_READ, 0},
     {"sla.status", m_sla_status, CS_CAP_TICKET_READ, 0},
-    {"sla.events", m_sla_events, CS_CAP_TICKET_READ, 0},
+    {"sla.event.list", m_sla_event_list, CS_CAP_TICKET_READ, 0},
     {"sla.queue", m_sla_queue, CS_CAP_REPORT_READ, 0},
     {"tick", m_tick, CS_CAP_TICK, 0},
 };

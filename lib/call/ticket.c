@@ -245,7 +245,7 @@ static int m_ticket_merge(cs_db *db, cs_call__req *r, json_t **out)
     return cs_call__written_ticket_json(out, db, target);
 }
 
-static int m_ticket_reply(cs_db *db, cs_call__req *r, json_t **out)
+static int m_reply(cs_db *db, cs_call__req *r, json_t **out)
 {
     cs_reply_options o = CS_REPLY_OPTIONS_INIT;
     int64_t ticket = 0, message = 0;
@@ -269,6 +269,6 @@ const cs_call__method cs_call__ticket_methods[] = {
     {"ticket.update", m_ticket_update, CS_CAP_TICKET_WRITE, CS_CALL__ATOMIC},
     {"ticket.list", m_ticket_list, CS_CAP_TICKET_READ, 0},
     {"ticket.merge", m_ticket_merge, CS_CAP_TICKET_WRITE, CS_CALL__ATOMIC},
-    {"ticket.reply", m_ticket_reply, CS_CAP_TICKET_WRITE, 0},
+    {"reply", m_reply, CS_CAP_TICKET_WRITE, 0},
 };
 const size_t cs_call__ticket_count = CS_ARRAY_SIZE(cs_call__ticket_methods);

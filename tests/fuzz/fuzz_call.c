@@ -48,7 +48,7 @@ static void setup(void)
                          " \"body\": \"@shop wo ist mein Paket?\"}");
     setup_call("ingest", "{\"channel_id\": 3, \"external_id\": \"c-1\", \"sender\": \"v-1\","
                          " \"conversation\": \"s-1\", \"body\": \"hi\"}");
-    setup_call("ticket.reply", "{\"ticket_id\": 1, \"body\": \"Wir kümmern uns.\"}");
+    setup_call("reply", "{\"ticket_id\": 1, \"body\": \"Wir kümmern uns.\"}");
     setup_call("message.create", "{\"ticket_id\": 1, \"body\": \"intern\", \"visibility\":"
                                  " \"internal\"}");
 }

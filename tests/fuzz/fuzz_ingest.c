@@ -37,7 +37,7 @@ static void setup(void)
                    " \"body\": \"wo ist mein Paket?\"}"},
         {"ingest", "{\"channel_id\": 3, \"external_id\": \"c-1\", \"sender\": \"v-1\","
                    " \"conversation\": \"s-1\", \"body\": \"hi\"}"},
-        {"ticket.reply", "{\"ticket_id\": 1, \"body\": \"Wir kümmern uns.\"}"},
+        {"reply", "{\"ticket_id\": 1, \"body\": \"Wir kümmern uns.\"}"},
     };
 
     if (cs_db_open(&db, ":memory:", CS_OPEN_CREATE) < 0)

@@ -28,7 +28,7 @@ static void setup(void)
                            " \"service@shop.example\"}"},
         {"ingest", "{\"channel_id\": 1, \"external_id\": \"<m1@example.com>\", \"sender\":"
                    " \"anna@example.com\", \"subject\": \"Lieferung\", \"body\": \"Hallo\"}"},
-        {"ticket.reply", "{\"ticket_id\": 1, \"body\": \"Morgen.\"}"},
+        {"reply", "{\"ticket_id\": 1, \"body\": \"Morgen.\"}"},
         {"outbox.claim", "{\"max\": 10}"},
     };
 

@@ -258,7 +258,7 @@ class Database:
         """Reply publicly as the current actor, on the customer's latest channel unless
         ``channel_id`` names another, to the address they last wrote from unless
         ``recipient`` names another of theirs; returns {"message_id": ...}."""
-        return self.call("ticket.reply", ticket_id=ticket_id, body=body, channel_id=channel_id,
+        return self.call("reply", ticket_id=ticket_id, body=body, channel_id=channel_id,
                          **fields)
 
     def ticket(self, id: int | None = None, *, number: int | None = None,

@@ -241,7 +241,7 @@ class ErrorTest(DatabaseTest):
         kim = self.mail_from("kim@customer.example", "Order")
         self.db.as_customer(kim["customer_id"])
         with self.assertRaises(libcs.PermissionDenied):
-            self.db.call("actor.set", kind="system")
+            self.db.call("db.set_actor", kind="system")
         with self.assertRaises(libcs.PermissionDenied):
             self.db.call("setting.get", name="outbox.backoff")
 
