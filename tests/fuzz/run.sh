@@ -5,9 +5,13 @@
 # Usage: tests/fuzz/run.sh SECONDS [TARGET...]   (targets: call calendar ingest mail)
 # The mail target also starts from the mail corpus of the unit tests (tests/mail).
 # FUZZ_WORK (default _fuzz at the top) holds the binaries, the grown corpora and any crash.
+# FUZZ_SEED (default 0: a new one each run) fixes libFuzzer's seed, so that a run from the
+# same corpus tries the same inputs in the same order: CI uses one, so that a finding is
+# reproducible and a green run stays green; long runs by hand leave it unset to explore.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 seconds=${1:?usage: run.sh SECONDS [TARGET...]}
+seed=${FUZZ_SEED:-0}
 shift
 targets=${*:-call calendar ingest mail}
 work=${FUZZ_WORK:-$top/_fuzz}
@@ -38,7 +42,7 @@ for t in $targets; do
     mkdir -p "$work/corpus_$t"
     seeds= # shellcheck disable=SC2086 (below: a list of directories)
     [ "$t" = mail ] && seeds="$top/tests/mail"
-    if ! "$work/fuzz_$t" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 \
+    if ! "$work/fuzz_$t" -seed="$seed" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 \
         -print_final_stats=1 -artifact_prefix="$work/crash_${t}_" \
         "$work/corpus_$t" "$top/tests/fuzz/corpus/$t" $seeds >"$work/fuzz_$t.log" 2>&1; then
         tail -n 60 "$work/fuzz_$t.log"
