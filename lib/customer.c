@@ -3,7 +3,6 @@
  */
 #include "config.h"
 
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -758,84 +757,39 @@ static int audit_merge(cs_db *db, const cs_actor *by, const char *action, int64_
     return rc;
 }
 
-typedef int (*ids_fn)(int64_t **ids, size_t *n, cs_db *db, int64_t customer_id);
-
-/* obj[key] = the ids `read` finds for the customer. */
-static int set_ids(json_t *obj, const char *key, cs_db *db, int64_t customer_id, ids_fn read)
+/* What the merge moves to the survivor (see cs_merge_record). */
+static int collect_moved(cs_merge_record *m, cs_db *db)
 {
-    json_t *arr = NULL;
-    int64_t *ids = NULL;
-    size_t n = 0;
-    int rc = read(&ids, &n, db, customer_id);
+    int rc = cs_store__customer_identity_ids(&m->identities, &m->nidentities, db, m->merged_id);
 
-    if (rc == CS_OK && !(arr = json_array()))
-        rc = cs_error__nomem();
-    for (size_t i = 0; i < n && rc == CS_OK; i++)
-        if (json_array_append_new(arr, json_integer(ids[i])) < 0)
-            rc = cs_error__nomem();
-    cs_mem__free(ids);
-    if (rc == CS_OK && json_object_set_new(obj, key, arr) < 0)
-        return cs_error__nomem();
-    if (rc < 0)
-        json_decref(arr);
+    if (rc == CS_OK)
+        rc = cs_store__ticket_ids_of_customer(&m->tickets, &m->ntickets, db, m->merged_id);
+    if (rc == CS_OK)
+        rc = cs_store__customer_tags_missing(&m->tags, db, m->merged_id, m->survivor_id);
     return rc;
-}
-
-static int set_tags(json_t *obj, const cs_strv *tags)
-{
-    json_t *arr = json_array();
-
-    for (size_t i = 0; i < tags->n; i++)
-        if (json_array_append_new(arr, json_string(tags->v[i])) < 0) {
-            json_decref(arr);
-            return cs_error__nomem();
-        }
-    return json_object_set_new(obj, "tags", arr) < 0 ? cs_error__nomem() : CS_OK;
-}
-
-/* The merge record's `moved`: what goes to the survivor (see cs_merge_record). */
-static int collect_moved(char **out, cs_db *db, int64_t survivor, int64_t merged)
-{
-    json_t *moved = json_object();
-    cs_strv tags = {0};
-    int rc = moved ? CS_OK : cs_error__nomem();
-
-    if (rc == CS_OK)
-        rc = set_ids(moved, "identities", db, merged, cs_store__customer_identity_ids);
-    if (rc == CS_OK)
-        rc = set_ids(moved, "tickets", db, merged, cs_store__ticket_ids_of_customer);
-    if (rc == CS_OK && (rc = cs_store__customer_tags_missing(&tags, db, merged, survivor)) == CS_OK)
-        rc = set_tags(moved, &tags);
-    cs_strv__free(&tags);
-    if (rc < 0) {
-        json_decref(moved);
-        return rc;
-    }
-    return cs_json__dump(out, moved);
 }
 
 static int do_merge(int64_t *merge_id, cs_db *db, const cs_actor *by, int64_t survivor,
                     int64_t merged)
 {
     cs_time now = cs_db_now(db);
-    char *moved = NULL;
+    cs_merge_record moved = {.survivor_id = survivor, .merged_id = merged};
     int rc;
 
     if (survivor == merged)
         return cs_error__inval("merged_id", "customer %lld cannot be merged into itself",
                                (long long)merged);
     if ((rc = require_live(db, survivor, "survivor_id")) < 0 ||
-        (rc = require_live(db, merged, "merged_id")) < 0 ||
-        (rc = collect_moved(&moved, db, survivor, merged)) < 0 ||
+        (rc = require_live(db, merged, "merged_id")) < 0 || (rc = collect_moved(&moved, db)) < 0 ||
         (rc = cs_store__customer_identities_move(db, merged, survivor)) < 0 ||
         (rc = cs_store__ticket_move_customer(db, merged, survivor)) < 0 ||
         (rc = cs_store__customer_tags_copy(db, merged, survivor)) < 0 ||
         (rc = cs_store__customer_set_merged_into(db, merged, survivor, now)) < 0 ||
-        (rc = cs_store__customer_merge_insert(merge_id, db, survivor, merged, moved, now)) < 0)
+        (rc = cs_store__customer_merge_insert(merge_id, db, &moved, now)) < 0)
         goto out;
     rc = audit_merge(db, by, "merge", survivor, merged, false);
 out:
-    cs_mem__free(moved);
+    cs_store__customer_merge_free(&moved);
     return rc;
 }
 
@@ -858,30 +812,23 @@ int cs_customer_merge(int64_t *merge_id, cs_db *db, int64_t survivor_id, int64_t
 typedef int (*move_fn)(cs_db *db, int64_t item, int64_t from, int64_t to);
 
 /* Move back what is still where the merge put it. */
-static int move_back(cs_db *db, move_fn move, json_t *items, int64_t survivor, int64_t merged)
+static int move_back(cs_db *db, move_fn move, const int64_t *items, size_t n, int64_t survivor,
+                     int64_t merged)
 {
-    json_t *item;
-    size_t i;
     int rc = CS_OK;
 
-    json_array_foreach(items, i, item) {
-        if ((rc = move(db, json_integer_value(item), survivor, merged)) < 0)
-            return rc;
-    }
+    for (size_t i = 0; i < n && rc == CS_OK; i++)
+        rc = move(db, items[i], survivor, merged);
     return rc;
 }
 
 /* The tags went to the survivor as copies: it gives them up again. */
-static int tags_back(cs_db *db, json_t *tags, int64_t survivor)
+static int tags_back(cs_db *db, const cs_strv *tags, int64_t survivor)
 {
-    json_t *tag;
-    size_t i;
     int rc = CS_OK;
 
-    json_array_foreach(tags, i, tag) {
-        if ((rc = cs_store__customer_tag_delete(db, survivor, json_string_value(tag))) < 0)
-            return rc;
-    }
+    for (size_t i = 0; i < tags->n && rc == CS_OK; i++)
+        rc = cs_store__customer_tag_delete(db, survivor, tags->v[i]);
     return rc;
 }
 
@@ -921,16 +868,11 @@ static int require_survivor_holds(cs_db *db, const cs_merge_record *m)
 static int do_unmerge(cs_db *db, const cs_actor *by, int64_t merge_id)
 {
     cs_merge_record m;
-    json_t *moved = NULL;
     int64_t survivor, merged;
     int rc = cs_store__customer_merge_get(&m, db, merge_id);
 
     if (rc < 0)
-        goto out;
-    if (!(moved = json_loads(m.moved, 0, NULL))) {
-        rc = cs_error__set(CS_EDB, NULL, "merge %lld: unreadable record", (long long)merge_id);
-        goto out;
-    }
+        return rc;
     if (m.undone) {
         rc = cs_error__set(CS_ECONFLICT, "merge_id", "merge %lld was already undone",
                            (long long)merge_id);
@@ -941,18 +883,17 @@ static int do_unmerge(cs_db *db, const cs_actor *by, int64_t merge_id)
     if ((rc = require_not_erased(db, survivor, "survivor_id")) < 0 ||
         (rc = require_not_erased(db, merged, "merged_id")) < 0 ||
         (rc = require_survivor_holds(db, &m)) < 0 ||
-        (rc = move_back(db, cs_store__customer_identity_move, json_object_get(moved, "identities"),
-                        survivor, merged)) < 0 ||
-        (rc = move_back(db, cs_store__ticket_move_one_customer, json_object_get(moved, "tickets"),
-                        survivor, merged)) < 0 ||
-        (rc = tags_back(db, json_object_get(moved, "tags"), survivor)) < 0 ||
+        (rc = move_back(db, cs_store__customer_identity_move, m.identities, m.nidentities, survivor,
+                        merged)) < 0 ||
+        (rc = move_back(db, cs_store__ticket_move_one_customer, m.tickets, m.ntickets, survivor,
+                        merged)) < 0 ||
+        (rc = tags_back(db, &m.tags, survivor)) < 0 ||
         (rc = cs_store__customer_set_merged_into(db, merged, 0, cs_db_now(db))) < 0 ||
         (rc = cs_store__customer_merge_undone(db, merge_id, cs_db_now(db))) < 0)
         goto out;
     rc = audit_merge(db, by, "unmerge", survivor, merged, true);
 out:
-    json_decref(moved);
-    cs_mem__free(m.moved);
+    cs_store__customer_merge_free(&m);
     return rc;
 }
 
@@ -969,47 +910,14 @@ int cs_customer_unmerge(cs_db *db, int64_t merge_id)
 
 /* Erasure ------------------------------------------------------------------------------ */
 
-/* A merge record's `moved` without the tags: they are the customer's, the ids are not. An
- * unreadable record loses everything, which is the safe direction. */
-static int scrub_merge_record(cs_db *db, const cs_merge_record *m)
-{
-    json_t *moved = json_loads(m->moved, 0, NULL);
-    char *text = NULL;
-    int rc;
-
-    if (!moved && !(moved = json_object()))
-        return cs_error__nomem();
-    if (json_object_set_new(moved, "tags", json_array()) < 0) {
-        json_decref(moved);
-        return cs_error__nomem();
-    }
-    if ((rc = cs_json__dump(&text, moved)) == CS_OK)
-        rc = cs_store__customer_merge_set_moved(db, m->id, text);
-    cs_mem__free(text);
-    return rc;
-}
-
-/* The records of the merges the customer took part in, read first, then rewritten. */
-static int erase_merge_records(cs_db *db, int64_t id)
-{
-    cs_merge_record *merges = NULL;
-    size_t n = 0;
-    int rc = cs_store__customer_merges_of(&merges, &n, db, id);
-
-    for (size_t i = 0; i < n && rc == CS_OK; i++)
-        rc = scrub_merge_record(db, &merges[i]);
-    for (size_t i = 0; i < n; i++)
-        cs_mem__free(merges[i].moved);
-    cs_mem__free(merges);
-    return rc;
-}
-
 int cs_customer__erase_own(cs_db *db, int64_t id)
 {
     int rc;
 
     if ((rc = cs_store__customer_identities_delete(db, id)) < 0 ||
-        (rc = cs_store__customer_tags_delete(db, id)) < 0 || (rc = erase_merge_records(db, id)) < 0)
+        (rc = cs_store__customer_tags_delete(db, id)) < 0 ||
+        /* The tags its merges moved are the customer's; the ids that moved are not. */
+        (rc = cs_store__customer_merges_drop_tags(db, id)) < 0)
         return rc;
     return cs_store__customer_erase(db, id, cs_db_now(db));
 }

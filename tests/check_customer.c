@@ -833,14 +833,14 @@ START_TEST(merge_recorded_moves)
     cs_db *db = t_open_memory();
     int64_t anna = create(db, "Anna", NULL), dup = create(db, "Dup", "d@example.com");
     int64_t ticket = t_ticket(db, dup, "Frage"), merge_id = 0;
-    char sql[200];
+    char sql[400];
 
     set_tags(db, anna, "a", "both");
     set_tags(db, dup, "both", "z");
     ck_assert_ok(cs_customer_merge(&merge_id, db, anna, dup));
     snprintf(sql, sizeof(sql),
-             "SELECT moved = '{\"identities\":[%lld],\"tags\":[\"z\"],\"tickets\":[%lld]}'"
-             " FROM customer_merge WHERE id = %lld",
+             "SELECT group_concat(kind || ':' || coalesce(item_id, tag), ' ') = '1:%lld 2:%lld 3:z'"
+             " FROM (SELECT * FROM customer_merge_item WHERE merge_id = %lld ORDER BY kind, rowid)",
              (long long)t_sql_int(db, "SELECT id FROM identity"), (long long)ticket,
              (long long)merge_id);
     ck_assert_int_eq(t_sql_int(db, sql), 1);

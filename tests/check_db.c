@@ -219,6 +219,55 @@ START_TEST(migrations_in_order)
 }
 END_TEST
 
+/* 0011-merge-items turns the JSON record of what a merge moved into rows, and the merge
+ * can still be undone after the upgrade. */
+START_TEST(merge_records_upgrade)
+{
+    char *path = t_path("v10.db");
+    sqlite3 *s = NULL;
+    cs_db *db = NULL;
+    cs_customer *c = NULL;
+
+    ck_assert_int_eq(sqlite3_open(path, &s), SQLITE_OK);
+    for (size_t i = 0; i < 10; i++)
+        ck_assert_int_eq(sqlite3_exec(s, cs_schema__migrations[i].sql, 0, 0, 0), SQLITE_OK);
+    ck_assert_int_eq(
+        sqlite3_exec(
+            s,
+            "PRAGMA user_version = 10; PRAGMA application_id = 1279480644;"
+            "INSERT INTO customer (id, name, created_at, updated_at) VALUES"
+            " (1, 'Anna', 0, 0);"
+            "INSERT INTO customer (id, name, merged_into, created_at, updated_at) VALUES"
+            " (2, 'Anna M.', 1, 0, 0);"
+            "INSERT INTO identity (id, customer_id, kind, value, created_at) VALUES"
+            " (5, 1, 1, 'anna@example.com', 0), (6, 1, 1, 'am@example.com', 0);"
+            "INSERT INTO customer_tag VALUES (1, 'vip'), (1, 'b2b');"
+            "INSERT INTO customer_merge (id, survivor_id, merged_id, moved, merged_at)"
+            " VALUES (3, 1, 2, '{\"identities\":[6],\"tickets\":[],\"tags\":[\"b2b\"]}', 0),"
+            " (4, 1, 2, 'not json', 0);",
+            0, 0, 0),
+        SQLITE_OK);
+    sqlite3_close(s);
+
+    ck_assert_ok(cs_db_open(&db, path, CS_OPEN_READWRITE));
+    ck_assert_int_eq(cs_db_schema_version(db), cs_schema_version());
+    ck_assert_int_eq(raw_int(path, "SELECT count(*) FROM customer_merge_item"), 2);
+    ck_assert_int_eq(raw_int(path, "SELECT count(*) FROM pragma_table_info('customer_merge')"
+                                   " WHERE name = 'moved'"),
+                     0);
+    /* The unreadable record moved nothing back; the other gives identity 6 and the tag back. */
+    ck_assert_ok(cs_customer_unmerge(db, 3));
+    ck_assert_ok(cs_customer_lookup(&c, db, 1));
+    ck_assert_uint_eq(cs_customer_identity_count(c), 1);
+    ck_assert_uint_eq(cs_customer_tag_count(c), 1);
+    ck_assert_str_eq(cs_customer_tag(c, 0), "vip");
+    cs_customer_free(c);
+    ck_assert_int_eq(raw_int(path, "SELECT customer_id FROM identity WHERE id = 6"), 2);
+    cs_db_close(db);
+    free(path);
+}
+END_TEST
+
 START_TEST(read_only)
 {
     char *path = t_path("ro.db");
@@ -1074,6 +1123,7 @@ Suite *cs_db_suite(void)
     tcase_add_test(tc, refuse_foreign_database);
     tcase_add_test(tc, empty_file_needs_create);
     tcase_add_test(tc, migrations_in_order);
+    tcase_add_test(tc, merge_records_upgrade);
     tcase_add_test(tc, read_only);
     tcase_add_test(tc, nested_transactions);
     tcase_add_test(tc, close_rolls_back_open_section);

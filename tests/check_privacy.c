@@ -217,7 +217,7 @@ static const struct column_class columns[] = {
      "sha256 IN (SELECT sha256 FROM temp.seen_hash WHERE marker = ?1)"},
     {"attachment", "storage_ref", true, "cleared", NULL},
     {"attachment", "data", true, "cleared", NULL},
-    {"customer_merge", "moved", true, "the tags listed in it are dropped; ids stay", NULL},
+    {"customer_merge_item", "tag", true, "the tags a merge moved are dropped; ids stay", NULL},
     {"audit", "object", false, "libcs's object names", NULL},
     {"audit", "action", false, "libcs's action names", NULL},
     {"audit", "field", false, "libcs's field names", NULL},

@@ -20,3 +20,12 @@ void cs_customer__free(cs_customer *c)
     cs_mem__free(c->identities);
     cs_mem__free(c);
 }
+
+void cs_store__customer_merge_free(cs_merge_record *m)
+{
+    cs_mem__free(m->identities);
+    cs_mem__free(m->tickets);
+    cs_strv__free(&m->tags);
+    m->identities = m->tickets = NULL;
+    m->nidentities = m->ntickets = 0;
+}

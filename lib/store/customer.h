@@ -32,13 +32,15 @@ typedef struct cs_customer_row {
     int64_t organization_id; /* 0: none */
 } cs_customer_row;
 
-/* The record of a merge (cs_customer_merge). `moved` is what went from the merged customer
- * to the survivor, as JSON: {"identities":[ids],"tickets":[ids],"tags":[the tags the
- * survivor did not have]}. */
+/* The record of a merge (cs_customer_merge): what went from the merged customer to the
+ * survivor, the identities and tickets it had and the tags the survivor did not have.
+ * Release with cs_store__customer_merge_free(). */
 typedef struct cs_merge_record {
     int64_t id, survivor_id, merged_id;
     bool undone;
-    char *moved; /* owned; NULL only for an unreadable record */
+    int64_t *identities, *tickets;
+    size_t nidentities, ntickets;
+    cs_strv tags;
 } cs_merge_record;
 
 /* Release a customer the store built (cs_customer_free() is this). */
@@ -120,18 +122,18 @@ int cs_store__customer_organization_insert(int64_t *id, cs_db *db, const char *n
 
 /* Merges --------------------------------------------------------------------------------- */
 
-int cs_store__customer_merge_insert(int64_t *merge_id, cs_db *db, int64_t survivor_id,
-                                    int64_t merged_id, const char *moved, cs_time now);
-/* CS_ENOTFOUND naming "merge_id" when there is no such merge. Release out->moved. */
+/* Record merge m with what it moved; *merge_id is its new id (m->id is not read). */
+int cs_store__customer_merge_insert(int64_t *merge_id, cs_db *db, const cs_merge_record *m,
+                                    cs_time now);
+/* The merge with what it moved; CS_ENOTFOUND naming "merge_id" when there is none. */
 int cs_store__customer_merge_get(cs_merge_record *out, cs_db *db, int64_t merge_id);
 /* The merge that holds now for merged customer `merged_id` (the latest not undone), 0 when
  * none does. */
 int cs_store__customer_merge_holding(int64_t *merge_id, cs_db *db, int64_t merged_id);
 int cs_store__customer_merge_undone(cs_db *db, int64_t merge_id, cs_time now);
-/* The merges customer `id` took part in, as survivor or as merged customer, by id; release
- * each record's moved and the array. */
-int cs_store__customer_merges_of(cs_merge_record **out, size_t *n, cs_db *db, int64_t id);
-int cs_store__customer_merge_set_moved(cs_db *db, int64_t merge_id, const char *moved);
+/* Forget the tags the merges the customer took part in moved (its erasure). */
+int cs_store__customer_merges_drop_tags(cs_db *db, int64_t customer_id);
+void cs_store__customer_merge_free(cs_merge_record *m);
 
 /* The customer's oldest identity of `kind`, or the one whose value is `value`: its id and
  * value (in libcs memory); *found false when there is none. */

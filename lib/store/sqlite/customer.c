@@ -78,17 +78,24 @@ static const char sql_org_insert[] =
     "INSERT INTO organization (name, shared_tickets, created_at) VALUES (?1, ?2, ?3)";
 
 static const char sql_merge_insert[] =
-    "INSERT INTO customer_merge (survivor_id, merged_id, moved, merged_at)"
-    " VALUES (?1, ?2, ?3, ?4)";
-#define MERGE_COLUMNS "id, survivor_id, merged_id, moved, undone_at"
+    "INSERT INTO customer_merge (survivor_id, merged_id, merged_at) VALUES (?1, ?2, ?3)";
+#define MERGE_COLUMNS "id, survivor_id, merged_id, undone_at"
 static const char sql_merge_select[] = "SELECT " MERGE_COLUMNS " FROM customer_merge WHERE id = ?1";
-static const char sql_merges_of[] = "SELECT " MERGE_COLUMNS " FROM customer_merge"
-                                    " WHERE survivor_id = ?1 OR merged_id = ?1 ORDER BY id";
 static const char sql_merge_holding[] =
     "SELECT id FROM customer_merge WHERE merged_id = ?1 AND undone_at IS NULL"
     " ORDER BY id DESC LIMIT 1";
 static const char sql_merge_undone[] = "UPDATE customer_merge SET undone_at = ?2 WHERE id = ?1";
-static const char sql_merge_set_moved[] = "UPDATE customer_merge SET moved = ?2 WHERE id = ?1";
+/* What a merge moved: customer_merge_item rows of the kinds below (0011-merge-items.sql). */
+enum { MOVED_IDENTITY = 1, MOVED_TICKET = 2, MOVED_TAG = 3 };
+static const char sql_moved_insert[] =
+    "INSERT INTO customer_merge_item (merge_id, kind, item_id, tag) VALUES (?1, ?2, ?3, ?4)";
+static const char sql_moved_ids[] =
+    "SELECT item_id FROM customer_merge_item WHERE merge_id = ?1 AND kind = ?2 ORDER BY rowid";
+static const char sql_moved_tags[] = "SELECT tag FROM customer_merge_item"
+                                     " WHERE merge_id = ?1 AND kind = ?2 ORDER BY rowid";
+static const char sql_moved_drop_tags[] =
+    "DELETE FROM customer_merge_item WHERE kind = ?2 AND merge_id IN"
+    " (SELECT id FROM customer_merge WHERE survivor_id = ?1 OR merged_id = ?1)";
 
 /* Helpers ------------------------------------------------------------------------------ */
 
@@ -520,33 +527,58 @@ int cs_store__customer_organization_insert(int64_t *id, cs_db *db, const char *n
 
 /* Merges ------------------------------------------------------------------------------- */
 
-int cs_store__customer_merge_insert(int64_t *merge_id, cs_db *db, int64_t survivor_id,
-                                    int64_t merged_id, const char *moved, cs_time now)
+static int moved_insert(cs_db *db, int64_t merge_id, int kind, int64_t item_id, const char *tag)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_moved_insert);
+
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, merge_id);
+    sqlite3_bind_int(st, 2, kind);
+    cs_db__bind_id(st, 3, item_id);
+    cs_db__bind_text(st, 4, tag);
+    return cs_db__exec_stmt(db, st);
+}
+
+int cs_store__customer_merge_insert(int64_t *merge_id, cs_db *db, const cs_merge_record *m,
+                                    cs_time now)
 {
     sqlite3_stmt *st = cs_db__stmt(db, sql_merge_insert);
+    int64_t id;
     int rc;
 
     if (!st)
         return cs_error_last()->code;
-    cs_db__bind_ids(st, survivor_id, merged_id, 0);
-    cs_db__bind_text(st, 3, moved);
-    sqlite3_bind_int64(st, 4, now);
-    if ((rc = cs_db__exec_stmt(db, st)) == CS_OK)
-        *merge_id = new_id(db);
+    cs_db__bind_ids(st, m->survivor_id, m->merged_id, now);
+    if ((rc = cs_db__exec_stmt(db, st)) < 0)
+        return rc;
+    id = new_id(db);
+    for (size_t i = 0; i < m->nidentities && rc == CS_OK; i++)
+        rc = moved_insert(db, id, MOVED_IDENTITY, m->identities[i], NULL);
+    for (size_t i = 0; i < m->ntickets && rc == CS_OK; i++)
+        rc = moved_insert(db, id, MOVED_TICKET, m->tickets[i], NULL);
+    for (size_t i = 0; i < m->tags.n && rc == CS_OK; i++)
+        rc = moved_insert(db, id, MOVED_TAG, 0, m->tags.v[i]);
+    if (rc == CS_OK)
+        *merge_id = id;
     return rc;
 }
 
-/* A merge from a row of MERGE_COLUMNS. */
-static int merge_from_row(cs_merge_record *m, sqlite3_stmt *st)
+static int moved_load(cs_merge_record *m, cs_db *db)
 {
-    int rc = CS_OK;
+    sqlite3_stmt *st;
+    int rc;
 
-    m->id = sqlite3_column_int64(st, 0);
-    m->survivor_id = sqlite3_column_int64(st, 1);
-    m->merged_id = sqlite3_column_int64(st, 2);
-    m->moved = cs_db__column_strdup(st, 3, &rc);
-    m->undone = sqlite3_column_type(st, 4) != SQLITE_NULL;
-    return rc;
+    if ((rc = cs_db__load_ids(&m->identities, &m->nidentities, db, sql_moved_ids, m->id,
+                              MOVED_IDENTITY)) < 0 ||
+        (rc = cs_db__load_ids(&m->tickets, &m->ntickets, db, sql_moved_ids, m->id, MOVED_TICKET)) <
+            0)
+        return rc;
+    if (!(st = cs_db__stmt(db, sql_moved_tags)))
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, m->id);
+    sqlite3_bind_int(st, 2, MOVED_TAG);
+    return cs_strv__load(&m->tags, db, st);
 }
 
 int cs_store__customer_merge_get(cs_merge_record *out, cs_db *db, int64_t merge_id)
@@ -559,14 +591,23 @@ int cs_store__customer_merge_get(cs_merge_record *out, cs_db *db, int64_t merge_
         return cs_error_last()->code;
     sqlite3_bind_int64(st, 1, merge_id);
     rc = cs_db__step(db, st);
-    if (rc == SQLITE_ROW)
-        rc = merge_from_row(out, st);
-    else if (rc == SQLITE_DONE)
+    if (rc == SQLITE_ROW) {
+        out->id = sqlite3_column_int64(st, 0);
+        out->survivor_id = sqlite3_column_int64(st, 1);
+        out->merged_id = sqlite3_column_int64(st, 2);
+        out->undone = sqlite3_column_type(st, 3) != SQLITE_NULL;
+        rc = CS_OK;
+    } else if (rc == SQLITE_DONE) {
         rc = cs_error__set(CS_ENOTFOUND, "merge_id", "merge %lld does not exist",
                            (long long)merge_id);
-    else
+    } else {
         rc = cs_db__error(db, rc, "read merge");
+    }
     cs_db__done(st);
+    if (rc == CS_OK)
+        rc = moved_load(out, db);
+    if (rc < 0)
+        cs_store__customer_merge_free(out);
     return rc;
 }
 
@@ -590,48 +631,9 @@ int cs_store__customer_merge_undone(cs_db *db, int64_t merge_id, cs_time now)
     return cs_db__exec_ids(db, sql_merge_undone, merge_id, now, 0);
 }
 
-int cs_store__customer_merges_of(cs_merge_record **out, size_t *n, cs_db *db, int64_t id)
+int cs_store__customer_merges_drop_tags(cs_db *db, int64_t customer_id)
 {
-    sqlite3_stmt *st = cs_db__stmt(db, sql_merges_of);
-    cs_merge_record *v = NULL, *grown;
-    int rc = CS_OK, step = SQLITE_DONE;
-
-    *out = NULL;
-    *n = 0;
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, id);
-    while (rc == CS_OK && (step = cs_db__step(db, st)) == SQLITE_ROW) {
-        if (!(grown = cs_mem__realloc(v, (*n + 1) * sizeof(*v)))) {
-            rc = cs_error__nomem();
-            break;
-        }
-        v = grown;
-        rc = merge_from_row(&v[(*n)++], st);
-    }
-    if (rc == CS_OK && step != SQLITE_DONE)
-        rc = cs_db__error(db, step, "read merges");
-    cs_db__done(st);
-    if (rc < 0) {
-        for (size_t i = 0; i < *n; i++)
-            cs_mem__free(v[i].moved);
-        cs_mem__free(v);
-        *n = 0;
-        return rc;
-    }
-    *out = v;
-    return CS_OK;
-}
-
-int cs_store__customer_merge_set_moved(cs_db *db, int64_t merge_id, const char *moved)
-{
-    sqlite3_stmt *st = cs_db__stmt(db, sql_merge_set_moved);
-
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, merge_id);
-    cs_db__bind_text(st, 2, moved);
-    return cs_db__exec_stmt(db, st);
+    return cs_db__exec_ids(db, sql_moved_drop_tags, customer_id, MOVED_TAG, 0);
 }
 
 /* Rows as JSON ------------------------------------------------------------------------- */
