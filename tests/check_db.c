@@ -1106,12 +1106,43 @@ START_TEST(options_init_functions)
 }
 END_TEST
 
+/* The structs a caller allocates, and the elements of the arrays it hands in, keep their
+ * layout within a version: a new field means a new version of the struct (for an element,
+ * of the struct whose array holds it), and the library still reads the older layout. A
+ * size that changes here without that is an ABI break. Sizes on LP64. */
+START_TEST(caller_struct_sizes)
+{
+    static const struct {
+        const char *name;
+        size_t size, expected;
+    } sizes[] = {
+#define SIZE(T, N) {#T, sizeof(T), N}
+        SIZE(cs_agent_fields, 72),    SIZE(cs_channel_fields, 48),     SIZE(cs_custom_field, 24),
+        SIZE(cs_customer_fields, 80), SIZE(cs_identity_spec, 16),      SIZE(cs_inbound, 120),
+        SIZE(cs_mail_options, 24),    SIZE(cs_message_fields, 72),     SIZE(cs_attachment_spec, 48),
+        SIZE(cs_reply_options, 56),   SIZE(cs_route_group_fields, 12), SIZE(cs_route_report, 40),
+        SIZE(cs_callback_fields, 56), SIZE(cs_sla_policy_fields, 72),  SIZE(cs_sla_condition, 24),
+        SIZE(cs_sla_target, 32),      SIZE(cs_sla_queue_filter, 24),   SIZE(cs_ticket_fields, 88),
+        SIZE(cs_ticket_filter, 88),
+#undef SIZE
+    };
+
+    if (sizeof(void *) != 8 || sizeof(long) != 8)
+        return;
+    for (size_t i = 0; i < CS_ARRAY_SIZE(sizes); i++)
+        ck_assert_msg(sizes[i].size == sizes[i].expected,
+                      "%s is %zu bytes, was %zu: a new layout needs a new version", sizes[i].name,
+                      sizes[i].size, sizes[i].expected);
+}
+END_TEST
+
 Suite *cs_db_suite(void)
 {
     Suite *s = suite_create("db");
     TCase *tc = tcase_create("db");
 
     tcase_add_test(tc, options_init_functions);
+    tcase_add_test(tc, caller_struct_sizes);
     tcase_add_test(tc, failed_rollback_is_reported);
 
     tcase_set_timeout(tc, 60);

@@ -38,6 +38,16 @@ typedef int64_t cs_time;
 /**
  * In options structs: an integer or boolean field that is not given (leave the stored
  * value alone on update, use the default on create). The _INIT macros set it.
+ *
+ * The rule for every options struct: a field whose 0 means something (a boolean, a
+ * position, a capacity) is "not given" as CS_UNSET; any other field (ids, enums, times,
+ * pointers) is "not given" as 0 or NULL. Start from the struct's _INIT macro or its
+ * *_init() function and set only what you give.
+ *
+ * Structs the caller allocates carry a version (CS_..._VERSION) and keep their layout
+ * within it; the elements of the arrays they point to (cs_attachment_spec,
+ * cs_identity_spec, cs_sla_condition, cs_sla_target) belong to that version too. A new
+ * field comes with a new version, and the library keeps reading the older ones.
  */
 #define CS_UNSET (-1)
 
