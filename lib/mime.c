@@ -11,6 +11,7 @@
 #include "perm.h"
 #include "ingest.h"
 #include "mail.h"
+#include "store/message.h"
 
 #define REFS_MAX 20
 #define NAME_MAX_BYTES 256
@@ -182,7 +183,7 @@ struct attachments {
     int64_t item_id;
 };
 
-static int add_attachment(void *payload, const cs_mail__attachment *a)
+static int add_attachment(void *payload, const cs_message__bytes *a)
 {
     struct attachments *x = payload;
     char *clean = NULL;
@@ -209,7 +210,7 @@ static int add_attachment(void *payload, const cs_mail__attachment *a)
 static int add_attachments(GMimeMultipart *mixed, size_t *n, cs_db *db, const cs_mail__item *it)
 {
     struct attachments x = {mixed, 0, it->id};
-    int rc = cs_store__mail_attachments(db, it->message_id, add_attachment, &x);
+    int rc = cs_store__message_attachments_each(db, it->message_id, add_attachment, &x);
 
     *n = x.n;
     return rc;

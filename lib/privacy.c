@@ -60,6 +60,21 @@ static int name_kinds(json_t *identities)
     return CS_OK;
 }
 
+/* Each ticket's "messages", with their attachments. */
+static int export_messages(json_t *tickets, cs_db *db)
+{
+    json_t *ticket;
+    size_t i;
+    int rc = CS_OK;
+
+    json_array_foreach(tickets, i, ticket) {
+        int64_t ticket_id = json_integer_value(json_object_get(ticket, "id"));
+        if ((rc = export_part(ticket, "messages", db, ticket_id, cs_store__message_export)) < 0)
+            break;
+    }
+    return rc;
+}
+
 static int do_export(char **out, cs_db *db, int64_t id)
 {
     cs_customer *c = NULL;
@@ -77,8 +92,9 @@ static int do_export(char **out, cs_db *db, int64_t id)
     if ((rc = put_text(doc, "customer", text)) < 0 ||
         (rc = export_part(doc, "identities", db, id, cs_store__customer_export_identities)) < 0 ||
         (rc = name_kinds(json_object_get(doc, "identities"))) < 0 ||
-        (rc = export_part(doc, "tickets", db, id, cs_store__customer_export_tickets)) < 0 ||
-        (rc = export_part(doc, "audit", db, id, cs_store__customer_export_audit)) < 0)
+        (rc = export_part(doc, "tickets", db, id, cs_store__ticket_export)) < 0 ||
+        (rc = export_messages(json_object_get(doc, "tickets"), db)) < 0 ||
+        (rc = export_part(doc, "audit", db, id, cs_store__audit_export)) < 0)
         goto out;
     rc = cs_json__dump(out, doc);
     doc = NULL;

@@ -637,17 +637,6 @@ static int scoped_group(cs_db *db, const cs_actor *by, int64_t group_id)
                                   (long long)group_id);
 }
 
-static int group_exists(cs_db *db, int64_t group_id)
-{
-    bool found;
-    int rc;
-
-    if ((rc = cs_store__route_group_exists(&found, db, group_id)) < 0 || found)
-        return rc;
-    return cs_error__set(CS_ENOTFOUND, "group_id", "group %lld does not exist",
-                         (long long)group_id);
-}
-
 int cs_route_estimated_wait(int64_t *seconds, cs_db *db, int64_t group_id, int channel_kind)
 {
     int64_t backlog = 0, agents = 0, aht[2] = {0, 0}; /* tickets, seconds */
@@ -661,7 +650,8 @@ int cs_route_estimated_wait(int64_t *seconds, cs_db *db, int64_t group_id, int c
     if (channel_kind && !cs_channel_kind_name(channel_kind))
         return cs_error__inval("channel_kind", "unknown channel kind %d", channel_kind);
     if ((rc = cs_perm__require(&by, db, CS_CAP_REPORT_READ)) < 0 ||
-        (rc = group_exists(db, group_id)) < 0 || (rc = scoped_group(db, &by, group_id)) < 0 ||
+        (rc = cs_agent__group_exists(db, group_id, "group_id")) < 0 ||
+        (rc = scoped_group(db, &by, group_id)) < 0 ||
         (rc = cs_store__route_available(&agents, db, group_id, channel_kind)) < 0 ||
         (rc = cs_store__route_backlog(&backlog, db, group_id, cs_db_now(db))) < 0 ||
         (rc = cs_store__route_handle_times(aht, aht + 1, db, group_id, CS_ROUTE_WAIT_SAMPLE)) < 0)
@@ -755,7 +745,7 @@ static int staffing(cs_staffing_plan *plan, cs_db *db, int64_t group_id, cs_time
     if ((rc = cs_route_erlang_c_agents(&unused, NULL, 0, 1, answer_seconds, percent)) < 0 ||
         (rc = cs_perm__require(&by, db, CS_CAP_REPORT_READ)) < 0 ||
         (!group_id && (rc = cs_perm__unscoped(&by, CS_CAP_REPORT_READ)) < 0) ||
-        (group_id && (rc = group_exists(db, group_id)) < 0) ||
+        (group_id && (rc = cs_agent__group_exists(db, group_id, "group_id")) < 0) ||
         (group_id && (rc = scoped_group(db, &by, group_id)) < 0) ||
         (rc = cs_store__route_solved(&solved[0], &solved[1], db, group_id, from, to)) < 0 ||
         (rc = cs_store__route_arrivals(counts, db, group_id, from, to)) < 0)

@@ -24,4 +24,8 @@ void cs_store__audit_list_free(cs_audit_iter *it);
  * tickets (erasure); who did what, and when, stays. */
 int cs_store__audit_erase_customer(cs_db *db, int64_t customer_id);
 
+/* The audit rows about the customer or their tickets as a JSON array in libcs memory (a
+ * customer's export). Reads ticket too: which tickets are the customer's. */
+int cs_store__audit_export(char **out, cs_db *db, int64_t customer_id);
+
 #endif

@@ -142,14 +142,4 @@ int cs_store__customer_oldest_identity(int64_t *id, char **value, bool *found, c
 int cs_store__customer_named_identity(int64_t *id, char **out, bool *found, cs_db *db,
                                       int64_t customer_id, int kind, const char *value);
 
-/* Other modules' tables (to move to their owner) ----------------------------------------- */
-
-/* Export as JSON arrays in libcs memory: columns named "at" or "*_at" as ISO 8601 times,
- * "custom" as an object, the rest as stored.
- * ticket, message, attachment: the customer's tickets, each with its "messages", each with
- * its "attachments" (without their content). */
-int cs_store__customer_export_tickets(char **out, cs_db *db, int64_t customer_id);
-/* audit: the audit rows about the customer or their tickets. */
-int cs_store__customer_export_audit(char **out, cs_db *db, int64_t customer_id);
-
 #endif

@@ -62,7 +62,7 @@ int cs_store__ingest_receipt_template_delete(cs_db *db, int64_t channel_id, cons
  * threading keys of their tickets (erasure). */
 int cs_store__ingest_erase_customer(cs_db *db, int64_t customer_id);
 
-/* Other modules' tables (to move to their owner) ---------------------------------------- */
+/* Reads across owners: one query each, joining other modules' tables; none writes -------- */
 
 /* message, ticket: the ticket of the customer's latest message with external id `key`,
  * stored bare or in angle brackets (as adapters give them), or 0. */

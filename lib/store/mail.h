@@ -42,16 +42,6 @@ typedef struct cs_mail__item {
 /* Release what an item holds and zero it; the struct itself stays the caller's. */
 void cs_mail__item_clear(cs_mail__item *it);
 
-/* An attachment as the renderer reads it, borrowed for the call. `in_database` is false
- * when its bytes are not in the database (the host keeps them, or nobody); data is NULL
- * then, and for an empty one. */
-typedef struct cs_mail__attachment {
-    const char *name, *content_type;
-    const void *data;
-    size_t size;
-    bool in_database;
-} cs_mail__attachment;
-
 /* Mail on messages ----------------------------------------------------------------------- */
 
 /* Keep `c` on message `message_id`. */
@@ -60,7 +50,7 @@ int cs_store__mail_columns_set(cs_db *db, int64_t message_id, const cs_mail__col
  * be read reads as none too. */
 int cs_store__mail_kind(int *kind, cs_db *db, int64_t message_id);
 
-/* Other modules' tables (to move to their owner) ---------------------------------------- */
+/* Reads across owners: one query each, joining other modules' tables; none writes -------- */
 
 /* outbox, channel, ticket: the latest item sent on a mail channel whose Message-ID is `key`
  * (without angle brackets) into *out; *found false when there is none. */
@@ -68,13 +58,5 @@ int cs_store__mail_reported(cs_mail__reported *out, bool *found, cs_db *db, cons
 /* outbox, channel, ticket, customer: item `item_id` into *out, which must be zeroed; *found
  * false when there is none. */
 int cs_store__mail_item(cs_mail__item *out, bool *found, cs_db *db, int64_t item_id);
-
-/* Takes an attachment, borrowed for the call; anything but CS_OK stops the list and is
- * returned. */
-typedef int (*cs_store__mail_attachment_fn)(void *payload, const cs_mail__attachment *a);
-/* attachment: hand the attachments of message `message_id` to `fn`, in the order they were
- * added. */
-int cs_store__mail_attachments(cs_db *db, int64_t message_id, cs_store__mail_attachment_fn fn,
-                               void *payload);
 
 #endif

@@ -29,6 +29,24 @@ struct cs_message {
 /* Release what a message holds and zero it; the struct itself stays the caller's. */
 void cs_message__clear(cs_message *m);
 
+/* An attachment's bytes as a renderer reads them, borrowed for the call. `in_database` is
+ * false when its bytes are not in the database (the host keeps them, or nobody); data is
+ * NULL then, and for an empty one. */
+typedef struct cs_message__bytes {
+    const char *name, *content_type;
+    const void *data;
+    size_t size;
+    bool in_database;
+} cs_message__bytes;
+
+/* Takes an attachment, borrowed for the call; anything but CS_OK stops the list and is
+ * returned. */
+typedef int (*cs_store__message_bytes_fn)(void *payload, const cs_message__bytes *a);
+/* Hand the attachments of message `message_id`, with their bytes, to `fn`, in the order they
+ * were added. */
+int cs_store__message_attachments_each(cs_db *db, int64_t message_id, cs_store__message_bytes_fn fn,
+                                       void *payload);
+
 /* Insert the row of message `f` (its attachments go in with cs_store__message_attach), by
  * `author_kind` and `author_id`, in `conversation`, at `at`. 0 ids and NULL texts are stored
  * as none. CS_EEXISTS when the channel has a message with the same external id already. */
@@ -70,5 +88,9 @@ int cs_store__message_set_same_channel(cs_db *db, int64_t message_id, bool same)
 int cs_store__message_agent_replied(bool *out, cs_db *db, int64_t ticket_id);
 /* The channel of the ticket's latest inbound message that has one; 0 for none. */
 int cs_store__message_latest_inbound_channel(int64_t *channel_id, cs_db *db, int64_t ticket_id);
+
+/* The ticket's messages, each with its "attachments" (without their bytes), as a JSON array
+ * in libcs memory (a customer's export; see store/sqlite/rows.h for how columns read). */
+int cs_store__message_export(char **out, cs_db *db, int64_t ticket_id);
 
 #endif

@@ -127,7 +127,7 @@ int cs_store__outbox_body(char **out, cs_db *db, int64_t item_id);
  * queued after `since` (the autoresponder rate limit). */
 int cs_store__outbox_automatic_count(int64_t *count, cs_db *db, int64_t identity_id, cs_time since);
 
-/* Other modules' tables (to move to their owner) ---------------------------------------- */
+/* Reads across owners: one query each, joining other modules' tables; none writes -------- */
 
 /* identity, message: the customer's identity of `kind` they last wrote from, on ticket
  * `ticket_id` first, then on channel `channel_id`, then anywhere. */

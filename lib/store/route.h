@@ -87,7 +87,7 @@ int cs_store__route_transfers(int64_t *out, bool *found, cs_db *db, int64_t tick
 int cs_store__route_callback(cs_time *from, cs_time *to, bool *found, cs_db *db, int64_t ticket_id);
 int cs_store__route_callback_set(cs_db *db, int64_t ticket_id, cs_time from, cs_time to);
 
-/* Other modules' tables (to move to their owner) -------------------------------------------- */
+/* Reads across owners: one query each, joining other modules' tables; none writes ------------ */
 
 /* An agent's role, activity and presence (offline without one); *found false when there is
  * no such agent. */
@@ -97,7 +97,6 @@ int cs_store__route_loads(cs_route__kinds *out, cs_db *db, int64_t agent_id);
 /* A group's routing (manual and 0 when never set; out's version is set); *found false when
  * there is no such group. */
 int cs_store__route_group(cs_route_group_fields *out, bool *found, cs_db *db, int64_t group_id);
-int cs_store__route_group_exists(bool *found, cs_db *db, int64_t group_id);
 /* The groups an agent is a member of, by id, appended to *v (*n entries, grown with
  * cs_mem__realloc). Entries appended before an error stay. */
 int cs_store__route_agent_groups(cs_route__group **v, size_t *n, cs_db *db, int64_t agent_id);

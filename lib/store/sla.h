@@ -131,7 +131,7 @@ int cs_store__sla_queue_open(cs_store__sla_queue **out, cs_db *db, cs_time due_a
 int cs_store__sla_queue_page(const cs_sla_queue_item **rows, size_t *n, cs_store__sla_queue *q);
 void cs_store__sla_queue_close(cs_store__sla_queue *q);
 
-/* Other modules' tables (to move to their owner) -------------------------------------------- */
+/* Reads across owners: one query each, joining other modules' tables; none writes ------------ */
 
 /* What the engine reads of a ticket, its customer and channel (*found false when there is no
  * such ticket). Release out->tags with cs_mem__free. */

@@ -83,4 +83,8 @@ typedef int (*cs_store__ticket_subject_fn)(void *payload, int64_t ticket_id, con
 int cs_store__ticket_recent_subjects(cs_db *db, int64_t customer_id, cs_time since, size_t limit,
                                      cs_store__ticket_subject_fn fn, void *payload);
 
+/* The customer's tickets as a JSON array in libcs memory (a customer's export; see
+ * store/sqlite/rows.h for how columns read). */
+int cs_store__ticket_export(char **out, cs_db *db, int64_t customer_id);
+
 #endif

@@ -7,6 +7,7 @@
 
 #include "db.h"
 #include "store/audit.h"
+#include "store/sqlite/rows.h"
 
 static const char sql_insert[] =
     "INSERT INTO audit (at, actor_kind, actor_id, object, object_id, ticket_id, customer_id,"
@@ -153,4 +154,16 @@ static const char sql_erase_customer[] =
 int cs_store__audit_erase_customer(cs_db *db, int64_t customer_id)
 {
     return cs_db__exec_ids(db, sql_erase_customer, customer_id, 0, 0);
+}
+
+/* Export ------------------------------------------------------------------------------- */
+
+static const char sql_export[] =
+    "SELECT id, at, actor_kind, actor_id, object, object_id, ticket_id, action, field, old, new"
+    " FROM audit WHERE customer_id = ?1"
+    " OR ticket_id IN (SELECT id FROM ticket WHERE customer_id = ?1) ORDER BY id";
+
+int cs_store__audit_export(char **out, cs_db *db, int64_t customer_id)
+{
+    return cs_rows__json(out, db, sql_export, customer_id, NULL);
 }

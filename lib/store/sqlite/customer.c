@@ -3,12 +3,12 @@
  */
 #include "config.h"
 
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "db.h"
 #include "store/customer.h"
+#include "store/sqlite/rows.h"
 
 /* The statement table ------------------------------------------------------------------ */
 
@@ -636,111 +636,9 @@ int cs_store__customer_merges_drop_tags(cs_db *db, int64_t customer_id)
     return cs_db__exec_ids(db, sql_moved_drop_tags, customer_id, MOVED_TAG, 0);
 }
 
-/* Rows as JSON ------------------------------------------------------------------------- */
-
-/* Columns named "at" or "*_at" hold times, "custom" holds JSON object text; blobs
- * (attachment data) are not part of any document. */
-static json_t *column_json(sqlite3_stmt *st, int col)
-{
-    const char *name = sqlite3_column_name(st, col);
-    const char *text = (const char *)sqlite3_column_text(st, col);
-    size_t len = strlen(name);
-
-    switch (sqlite3_column_type(st, col)) {
-    case SQLITE_INTEGER:
-        if (strcmp(name, "at") == 0 || (len > 3 && strcmp(name + len - 3, "_at") == 0))
-            return cs_json__time(sqlite3_column_int64(st, col));
-        return json_integer(sqlite3_column_int64(st, col));
-    case SQLITE_TEXT:
-        if (strcmp(name, "custom") == 0)
-            return json_loads(text, 0, NULL);
-        return json_stringn(text, (size_t)sqlite3_column_bytes(st, col));
-    default:
-        return json_null();
-    }
-}
-
-static json_t *row_object(sqlite3_stmt *st)
-{
-    json_t *o = json_object();
-
-    for (int i = 0; i < sqlite3_column_count(st); i++)
-        if (json_object_set_new(o, sqlite3_column_name(st, i), column_json(st, i)) < 0) {
-            json_decref(o);
-            return NULL;
-        }
-    return o;
-}
-
-/* What to add to each row (its messages, its attachments). */
-typedef int (*child_fn)(cs_db *db, json_t *row);
-
-/* An array of the rows `sql` selects for ?1 = id, each completed by `child` (which may be
- * NULL). */
-static int select_json(json_t **out, cs_db *db, const char *sql, int64_t id, child_fn child)
-{
-    sqlite3_stmt *st = cs_db__stmt(db, sql);
-    json_t *arr = NULL, *row;
-    int rc = CS_OK, step = SQLITE_DONE;
-
-    *out = NULL;
-    if (!st)
-        return cs_error_last()->code;
-    if (!(arr = json_array())) {
-        rc = cs_error__nomem();
-        goto out;
-    }
-    cs_db__bind_ids(st, id, 0, 0);
-    while (rc == CS_OK && (step = cs_db__step(db, st)) == SQLITE_ROW) {
-        row = row_object(st);
-        if (json_array_append_new(arr, row) < 0)
-            rc = cs_error__nomem();
-        else if (child)
-            rc = child(db, row);
-    }
-    if (rc == CS_OK && step != SQLITE_DONE)
-        rc = cs_db__error(db, step, "read rows");
-out:
-    cs_db__done(st);
-    if (rc < 0)
-        json_decref(arr);
-    else
-        *out = arr;
-    return rc;
-}
-
-/* row[key] = the rows `sql` selects for the row's id. */
-static int set_children(json_t *row, const char *key, cs_db *db, const char *sql, child_fn child)
-{
-    json_t *arr;
-    int rc = select_json(&arr, db, sql, json_integer_value(json_object_get(row, "id")), child);
-
-    if (rc == CS_OK && json_object_set_new(row, key, arr) < 0)
-        rc = cs_error__nomem();
-    return rc;
-}
-
-/* The rows as JSON text in libcs memory, with every digit of a real: the caller reads the
- * text back into a document of its own. */
-static int export_json(char **out, cs_db *db, const char *sql, int64_t id, child_fn child)
-{
-    json_t *arr;
-    char *text;
-    int rc = select_json(&arr, db, sql, id, child);
-
-    *out = NULL;
-    if (rc < 0)
-        return rc;
-    text = json_dumps(arr, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(arr);
-    *out = text ? cs_mem__strdup(text) : NULL;
-    free(text);
-    return *out ? CS_OK : cs_error__nomem();
-}
-
 int cs_store__customer_export_identities(char **out, cs_db *db, int64_t id)
 {
-    return export_json(out, db, sql_export_identities, id, NULL);
+    return cs_rows__json(out, db, sql_export_identities, id, NULL);
 }
 
 /* A customer's identity of a kind, for replies ----------------------------------------- */
@@ -792,49 +690,4 @@ int cs_store__customer_named_identity(int64_t *id, char **out, bool *found, cs_d
     sqlite3_bind_int(st, 2, kind);
     cs_db__bind_text(st, 3, value);
     return read_identity(id, out, found, db, st);
-}
-
-/* Other modules' tables (to move to their owner) --------------------------------------- */
-
-/* The statements and functions below read tables that other modules own; each function's
- * comment in store/customer.h names the table. */
-
-/* Export: ?1 the customer (or the ticket, or the message). Columns named "at" or "*_at" are
- * times and "custom" is a JSON object; see column_json(). */
-static const char sql_export_tickets[] =
-    "SELECT id, number, subject, channel_id, status, priority, type, group_id, assignee_id,"
-    " custom, merged_into, created_at, updated_at, solved_at, closed_at"
-    " FROM ticket WHERE customer_id = ?1 ORDER BY id";
-static const char sql_export_messages[] =
-    "SELECT id, direction, visibility, channel_id, author_kind, author_id, subject, body,"
-    " external_id, created_at, quoted, signature, html, reply_to FROM message"
-    " WHERE ticket_id = ?1 ORDER BY id";
-static const char sql_export_attachments[] =
-    "SELECT id, name, content_type, size, sha256, storage_ref FROM attachment"
-    " WHERE message_id = ?1 ORDER BY id";
-static const char sql_export_audit[] =
-    "SELECT id, at, actor_kind, actor_id, object, object_id, ticket_id, action, field, old, new"
-    " FROM audit WHERE customer_id = ?1"
-    " OR ticket_id IN (SELECT id FROM ticket WHERE customer_id = ?1) ORDER BY id";
-
-/* Export: ticket, message, attachment, audit */
-
-static int message_children(cs_db *db, json_t *message)
-{
-    return set_children(message, "attachments", db, sql_export_attachments, NULL);
-}
-
-static int ticket_children(cs_db *db, json_t *ticket)
-{
-    return set_children(ticket, "messages", db, sql_export_messages, message_children);
-}
-
-int cs_store__customer_export_tickets(char **out, cs_db *db, int64_t customer_id)
-{
-    return export_json(out, db, sql_export_tickets, customer_id, ticket_children);
-}
-
-int cs_store__customer_export_audit(char **out, cs_db *db, int64_t customer_id)
-{
-    return export_json(out, db, sql_export_audit, customer_id, NULL);
 }

@@ -235,7 +235,7 @@ int cs_store__ingest_erase_customer(cs_db *db, int64_t customer_id)
     return rc < 0 ? rc : cs_db__exec_ids(db, sql_erase_thread_refs, customer_id, 0, 0);
 }
 
-/* Other modules' tables (to move to their owner) ---------------------------------------- */
+/* Reads across owners: one query each, joining other modules' tables; none writes -------- */
 
 /* External ids are stored as the adapter gave them: a mail's with or without its angle
  * brackets. ?1 the bare id, ?2 the bracketed one. */

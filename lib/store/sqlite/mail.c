@@ -46,7 +46,7 @@ int cs_store__mail_kind(int *kind, cs_db *db, int64_t message_id)
     return CS_OK;
 }
 
-/* Other modules' tables (to move to their owner) ---------------------------------------- */
+/* Reads across owners: one query each, joining other modules' tables; none writes -------- */
 
 /* ?1 the reported Message-ID with angle brackets, ?2 without; ?3 the mail channels' kind. */
 static const char sql_reported[] =
@@ -60,8 +60,6 @@ static const char sql_item[] =
     " o.message_id, t.number FROM outbox o JOIN channel c ON c.id = o.channel_id"
     " JOIN ticket t ON t.id = o.ticket_id JOIN customer cu ON cu.id = t.customer_id"
     " WHERE o.id = ?1";
-static const char sql_attachments[] =
-    "SELECT name, content_type, data FROM attachment WHERE message_id = ?1 ORDER BY id";
 
 int cs_store__mail_reported(cs_mail__reported *out, bool *found, cs_db *db, const char *key)
 {
@@ -125,32 +123,6 @@ int cs_store__mail_item(cs_mail__item *out, bool *found, cs_db *db, int64_t item
     } else if (step != SQLITE_DONE) {
         rc = cs_db__error(db, step, "outbox item");
     }
-    cs_db__done(st);
-    return rc;
-}
-
-int cs_store__mail_attachments(cs_db *db, int64_t message_id, cs_store__mail_attachment_fn fn,
-                               void *payload)
-{
-    sqlite3_stmt *st = cs_db__stmt(db, sql_attachments);
-    int rc = CS_OK, step = SQLITE_DONE;
-
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, message_id);
-    while (rc == CS_OK && (step = cs_db__step(db, st)) == SQLITE_ROW) {
-        cs_mail__attachment a;
-        a.name = (const char *)sqlite3_column_text(st, 0);
-        /* An empty blob reads as a NULL pointer too: only the column's type says that the
-         * bytes are not there. */
-        a.data = sqlite3_column_blob(st, 2);
-        a.size = (size_t)sqlite3_column_bytes(st, 2);
-        a.in_database = sqlite3_column_type(st, 2) != SQLITE_NULL;
-        a.content_type = (const char *)sqlite3_column_text(st, 1);
-        rc = fn(payload, &a);
-    }
-    if (rc == CS_OK && step != SQLITE_DONE)
-        rc = cs_db__error(db, step, "read attachments");
     cs_db__done(st);
     return rc;
 }

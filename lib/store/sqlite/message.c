@@ -8,6 +8,7 @@
 
 #include "db.h"
 #include "store/message.h"
+#include "store/sqlite/rows.h"
 
 #define MESSAGE_COLUMNS                                                                            \
     "id, ticket_id, direction, visibility, channel_id, author_kind, author_id, subject, body,"     \
@@ -351,4 +352,53 @@ int cs_store__message_latest_inbound_channel(int64_t *channel_id, cs_db *db, int
     cs_db__done(st);
     return step == SQLITE_ROW || step == SQLITE_DONE ? CS_OK
                                                      : cs_db__error(db, step, "read channel");
+}
+
+static const char sql_attachment_bytes[] =
+    "SELECT name, content_type, data FROM attachment WHERE message_id = ?1 ORDER BY id";
+
+int cs_store__message_attachments_each(cs_db *db, int64_t message_id, cs_store__message_bytes_fn fn,
+                                       void *payload)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_attachment_bytes);
+    int rc = CS_OK, step = SQLITE_DONE;
+
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, message_id);
+    while (rc == CS_OK && (step = cs_db__step(db, st)) == SQLITE_ROW) {
+        cs_message__bytes a;
+        a.name = (const char *)sqlite3_column_text(st, 0);
+        /* An empty blob reads as a NULL pointer too: only the column's type says that the
+         * bytes are not there. */
+        a.data = sqlite3_column_blob(st, 2);
+        a.size = (size_t)sqlite3_column_bytes(st, 2);
+        a.in_database = sqlite3_column_type(st, 2) != SQLITE_NULL;
+        a.content_type = (const char *)sqlite3_column_text(st, 1);
+        rc = fn(payload, &a);
+    }
+    if (rc == CS_OK && step != SQLITE_DONE)
+        rc = cs_db__error(db, step, "read attachments");
+    cs_db__done(st);
+    return rc;
+}
+
+/* Export ------------------------------------------------------------------------------- */
+
+static const char sql_export[] =
+    "SELECT id, direction, visibility, channel_id, author_kind, author_id, subject, body,"
+    " external_id, created_at, quoted, signature, html, reply_to FROM message"
+    " WHERE ticket_id = ?1 ORDER BY id";
+static const char sql_export_attachments[] =
+    "SELECT id, name, content_type, size, sha256, storage_ref FROM attachment"
+    " WHERE message_id = ?1 ORDER BY id";
+
+static int export_attachments(cs_db *db, json_t *message)
+{
+    return cs_rows__set_children(message, "attachments", db, sql_export_attachments, NULL);
+}
+
+int cs_store__message_export(char **out, cs_db *db, int64_t ticket_id)
+{
+    return cs_rows__json(out, db, sql_export, ticket_id, export_attachments);
 }

@@ -459,7 +459,7 @@ int cs_store__outbox_automatic_count(int64_t *count, cs_db *db, int64_t identity
     return step == SQLITE_ROW ? CS_OK : cs_db__error(db, step, "count automatic mail");
 }
 
-/* Other modules' tables (to move to their owner) ---------------------------------------- */
+/* Reads across owners: one query each, joining other modules' tables; none writes -------- */
 
 /* ?2 the inbound direction. */
 /* ?1 the customer, ?2 the identity kind, ?5 the inbound direction. The one they last wrote

@@ -267,7 +267,7 @@ int cs_store__route_callback_set(cs_db *db, int64_t ticket_id, cs_time from, cs_
     return cs_db__exec_stmt(db, st);
 }
 
-/* Other modules' tables (to move to their owner) -------------------------------------------- */
+/* Reads across owners: one query each, joining other modules' tables; none writes ------------ */
 
 /* agent, with routing's agent_route. */
 static const char sql_agent_state[] =
@@ -281,7 +281,6 @@ static const char sql_loads[] =
 static const char sql_group_get[] =
     "SELECT coalesce(r.strategy, ?2), coalesce(r.match_language, 0) FROM agent_group g"
     " LEFT JOIN group_route r ON r.group_id = g.id WHERE g.id = ?1";
-static const char sql_group_exists[] = "SELECT 1 FROM agent_group WHERE id = ?1";
 /* group_member, with routing's group_route. */
 static const char sql_agent_groups[] =
     "SELECT m.group_id, coalesce(r.match_language, 0) FROM group_member m"
@@ -365,16 +364,6 @@ int cs_store__route_group(cs_route_group_fields *out, bool *found, cs_db *db, in
     if (rc == CS_OK && *found)
         *out = (cs_route_group_fields){CS_ROUTE_GROUP_FIELDS_VERSION, (int)c[0], (int)c[1]};
     return rc;
-}
-
-int cs_store__route_group_exists(bool *found, cs_db *db, int64_t group_id)
-{
-    sqlite3_stmt *st = stmt_id(db, sql_group_exists, group_id);
-
-    *found = false;
-    if (!st)
-        return cs_error_last()->code;
-    return one_row(db, st, NULL, 0, found, "group");
 }
 
 int cs_store__route_agent_groups(cs_route__group **v, size_t *n, cs_db *db, int64_t agent_id)

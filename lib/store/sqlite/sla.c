@@ -664,7 +664,7 @@ int cs_store__sla_queue_page(const cs_sla_queue_item **rows, size_t *n, cs_store
     return rc;
 }
 
-/* Other modules' tables (to move to their owner) -------------------------------------------- */
+/* Reads across owners: one query each, joining other modules' tables; none writes ------------ */
 
 /* The queue's statements above also read ticket (the statuses, an agent's scope) and
  * group_member (the scope): joins that give a page in one statement. */

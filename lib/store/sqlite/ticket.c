@@ -8,6 +8,7 @@
 
 #include "db.h"
 #include "store/ticket.h"
+#include "store/sqlite/rows.h"
 
 /* A ticket's columns, its customer's organisation (the join reads the customer's table:
  * one statement rather than a second read per ticket) and its tags. The tags come as one
@@ -486,4 +487,16 @@ int cs_store__ticket_recent_subjects(cs_db *db, int64_t customer_id, cs_time sin
         rc = cs_db__error(db, step, "thread by subject");
     cs_db__done(st);
     return rc;
+}
+
+/* Export ------------------------------------------------------------------------------- */
+
+static const char sql_export[] =
+    "SELECT id, number, subject, channel_id, status, priority, type, group_id, assignee_id,"
+    " custom, merged_into, created_at, updated_at, solved_at, closed_at"
+    " FROM ticket WHERE customer_id = ?1 ORDER BY id";
+
+int cs_store__ticket_export(char **out, cs_db *db, int64_t customer_id)
+{
+    return cs_rows__json(out, db, sql_export, customer_id, NULL);
 }
