@@ -33,7 +33,7 @@ static const struct cap_row {
     unsigned char reach[COLS];
 } caps[CS_CAP__COUNT] = {
     /* clang-format off */
-    [CS_CAP_PUBLIC] = {"public", "ask for the version", "the library's version",
+    [CS_CAP_PUBLIC] = {"public", "ask for the version", "the library's version and its catalogue",
                        {A, A, A, A, A}},
     [CS_CAP_ACTOR_SET] = {"actor.set", "change the actor (the host sets it with "
                           "cs_db_set_actor)", "act as someone else through cs_call",

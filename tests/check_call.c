@@ -18,6 +18,8 @@ static json_t *call(cs_db *db, const char *method, const char *request, int expe
     json_t *o = json_loads(resp, 0, NULL);
     ck_assert_msg(o != NULL, "not JSON: %s", resp);
     cs_str_free(resp);
+    if (rc == CS_OK)
+        t_conforms(method, o);
     return o;
 }
 
@@ -241,6 +243,85 @@ START_TEST(call_allocation_failures)
 }
 END_TEST
 
+/* `methods` describes every method from the rows the dispatcher runs. */
+START_TEST(catalogue_describes_every_method)
+{
+    cs_db *db = t_open_memory();
+    json_t *o = call(db, "methods", NULL, CS_OK), *list = json_object_get(o, "methods"), *m;
+    size_t i;
+
+    ck_assert_ptr_nonnull(cs_call_method(json_array_size(list) - 1));
+    ck_assert_ptr_null(cs_call_method(json_array_size(list)));
+    json_array_foreach(list, i, m) {
+        json_t *req = json_object_get(m, "request"), *resp = json_object_get(m, "response");
+        ck_assert_str_eq(json_string_value(json_object_get(m, "name")), cs_call_method(i));
+        ck_assert_msg(strlen(json_string_value(json_object_get(m, "summary"))) > 10,
+                      "%s has no summary", cs_call_method(i));
+        ck_assert_str_eq(json_string_value(json_object_get(req, "type")), "object");
+        ck_assert(json_is_false(json_object_get(req, "additionalProperties")));
+        ck_assert_str_eq(json_string_value(json_object_get(resp, "type")), "object");
+        ck_assert_int_eq(json_object_size(json_object_get(m, "roles")), 5);
+    }
+    json_decref(o);
+
+    o = call(db, "methods", "{\"name\": \"ticket.list\"}", CS_OK);
+    list = json_object_get(o, "methods");
+    ck_assert_uint_eq(json_array_size(list), 1);
+    m = json_object_get(
+        json_object_get(json_object_get(json_array_get(list, 0), "request"), "properties"),
+        "created_from");
+    ck_assert_str_eq(json_string_value(json_object_get(m, "format")), "date-time");
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(list, 0), "capability")),
+                     "ticket.read");
+    ck_assert_str_eq(json_string_value(json_object_get(
+                         json_object_get(json_array_get(list, 0), "roles"), "customer")),
+                     "own");
+    json_decref(o);
+
+    o = call(db, "methods", "{\"name\": \"ticket.create\"}", CS_OK);
+    m = json_object_get(json_array_get(json_object_get(o, "methods"), 0), "request");
+    ck_assert_str_eq(json_string_value(json_array_get(json_object_get(m, "required"), 0)),
+                     "subject");
+    ck_assert_uint_eq(json_array_size(json_object_get(
+                          json_object_get(json_object_get(m, "properties"), "priority"), "enum")),
+                      4);
+    json_decref(o);
+    assert_error(call(db, "methods", "{\"name\": \"ticket.nope\"}", CS_ENOTFOUND), "ENOTFOUND",
+                 "name");
+    cs_db_close(db);
+}
+END_TEST
+
+/* A handler can read only what its catalogue entry declares, with the declared type. */
+START_TEST(handlers_read_only_declared_fields)
+{
+    static const cs_call__field request[] = {
+        CS_CALL__F("name", CS_CALL__STRING, CS_CALL__REQ),
+        CS_CALL__F("id", CS_CALL__ID, 0),
+        CS_CALL__END,
+    };
+    static const cs_call__method row = {"test.read",   NULL,    CS_CAP_PUBLIC,     0,
+                                        "A test row.", request, cs_call__no_fields};
+    cs_call__req r;
+    const char *name = NULL;
+    int64_t id = 0;
+    int on = 0;
+
+    memset(&r, 0, sizeof(r));
+    r.method = &row;
+    r.obj = json_pack("{s:s, s:i}", "name", "x", "id", 7);
+    ck_assert_ok(cs_call__str(&r, "name", &name, true));
+    ck_assert_str_eq(name, "x");
+    ck_assert_ok(cs_call__id(&r, "id", &id, false));
+    ck_assert_int_eq(id, 7);
+    ck_assert_rc(cs_call__bool(&r, "id", &on), CS_ERROR); /* declared as an id */
+    ck_assert_rc(cs_call__str(&r, "other", &name, false), CS_ERROR);
+    ck_assert_str_eq(cs_error_last()->field, "other");
+    ck_assert_ptr_nonnull(strstr(cs_error_last()->message, "test.read"));
+    json_decref(r.obj);
+}
+END_TEST
+
 Suite *cs_call_suite(void)
 {
     Suite *s = suite_create("call");
@@ -248,6 +329,8 @@ Suite *cs_call_suite(void)
 
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, errors_are_json);
+    tcase_add_test(tc, catalogue_describes_every_method);
+    tcase_add_test(tc, handlers_read_only_declared_fields);
     tcase_add_test(tc, every_method_survives_bad_requests);
     tcase_add_test(tc, flow_through_json);
     tcase_add_test(tc, impossible_dates_are_refused);

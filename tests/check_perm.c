@@ -39,6 +39,7 @@ typedef struct row {
 
 static const row rows[] = {
     {"version", "{}", NULL},
+    {"methods", "{\"name\": \"ticket.get\"}", NULL},
     {"db.set_actor", "{\"kind\": \"customer\", \"id\": $C}", NULL},
     {"setting.get", "{\"name\": \"outbox.max_attempts\"}", NULL},
     {"setting.set", "{\"name\": \"outbox.backoff\", \"value\": 120}", NULL},
@@ -376,6 +377,8 @@ static int call_once(cs_db *db, const world *w, int role, const char *method, co
     *resp = json_loads(text, 0, NULL);
     ck_assert_msg(*resp != NULL, "%s: not JSON: %s", method, text);
     cs_str_free(text);
+    if (rc == CS_OK)
+        t_conforms(method, *resp);
     return rc;
 }
 

@@ -194,3 +194,16 @@ char *t_snapshot(cs_db *db)
     sqlite3_finalize(tables);
     return s;
 }
+
+void t_conforms(const char *method, json_t *answer)
+{
+    const cs_call__method *m = cs_call__method_named(method);
+    char *text;
+
+    ck_assert_msg(m != NULL, "no catalogue entry for %s", method);
+    if (json_object_get(answer, "error") || cs_call__conforms(m->response, answer) == CS_OK)
+        return;
+    text = json_dumps(answer, JSON_COMPACT);
+    ck_abort_msg("%s answers against its catalogue entry: %s\n%s", method, cs_error_last()->message,
+                 text);
+}

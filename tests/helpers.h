@@ -46,6 +46,9 @@ int64_t t_sql_int(cs_db *db, const char *sql);
 /* Every row of every table as text, for "nothing changed" checks; the caller frees it. */
 char *t_snapshot(cs_db *db);
 
+/* Assert that a successful answer of `method` has the shape its catalogue entry declares. */
+void t_conforms(const char *method, json_t *answer);
+
 /* Assert a status and, on failure, show the last error's message. */
 #define ck_assert_rc(expr, expected)                                                               \
     do {                                                                                           \

@@ -163,12 +163,61 @@ static int m_group_remove_agent(cs_db *db, cs_call__req *r, json_t **out)
     return m_group_member(db, r, out, false);
 }
 
+/* An agent as agent_value() writes it. */
+static const cs_call__field agent_object[] = {
+    CS_CALL__F("id", CS_CALL__ID, 0),
+    CS_CALL__F("name", CS_CALL__STRING, 0),
+    CS_CALL__F("initials", CS_CALL__STRING, 0),
+    CS_CALL__F("email", CS_CALL__STRING, CS_CALL__NULL),
+    CS_CALL__F("avatar_url", CS_CALL__STRING, CS_CALL__NULL),
+    CS_CALL__E("role", 0, "admin agent light"),
+    CS_CALL__F("active", CS_CALL__BOOLEAN, 0),
+    CS_CALL__E("ticket_access", 0, "all groups"),
+    CS_CALL__F("skills", CS_CALL__STRINGS, 0),
+    CS_CALL__F("groups", CS_CALL__IDS, 0),
+    CS_CALL__F("created_at", CS_CALL__TIME, 0),
+    CS_CALL__F("updated_at", CS_CALL__TIME, 0),
+    CS_CALL__END,
+};
+#define AGENT_WRITABLE                                                                             \
+    CS_CALL__F("initials", CS_CALL__STRING, 0), CS_CALL__F("email", CS_CALL__STRING, 0),           \
+        CS_CALL__F("avatar_url", CS_CALL__STRING, 0), CS_CALL__E("role", 0, "admin agent light"),  \
+        CS_CALL__F("active", CS_CALL__BOOLEAN, 0), CS_CALL__E("ticket_access", 0, "all groups"),   \
+        CS_CALL__F("skills", CS_CALL__STRINGS, 0)
+static const cs_call__field create_request[] = {
+    CS_CALL__F("name", CS_CALL__STRING, CS_CALL__REQ),
+    AGENT_WRITABLE,
+    CS_CALL__END,
+};
+static const cs_call__field update_request[] = {
+    CS_CALL__F("id", CS_CALL__ID, CS_CALL__REQ),
+    CS_CALL__F("name", CS_CALL__STRING, 0),
+    AGENT_WRITABLE,
+    CS_CALL__END,
+};
+static const cs_call__field group_request[] = {
+    CS_CALL__F("name", CS_CALL__STRING, CS_CALL__REQ),
+    CS_CALL__END,
+};
+static const cs_call__field member_request[] = {
+    CS_CALL__F("group_id", CS_CALL__ID, CS_CALL__REQ),
+    CS_CALL__F("agent_id", CS_CALL__ID, CS_CALL__REQ),
+    CS_CALL__END,
+};
+
 const cs_call__method cs_call__agent_methods[] = {
-    {"agent.create", m_agent_create, CS_CAP_CONFIG_WRITE, CS_CALL__ATOMIC},
-    {"agent.get", m_agent_get, CS_CAP_CONFIG_READ, 0},
-    {"agent.update", m_agent_update, CS_CAP_CONFIG_WRITE, CS_CALL__ATOMIC},
-    {"group.create", m_group_create, CS_CAP_CONFIG_WRITE, 0},
-    {"group.add_agent", m_group_add_agent, CS_CAP_CONFIG_WRITE, 0},
-    {"group.remove_agent", m_group_remove_agent, CS_CAP_CONFIG_WRITE, 0},
+    {"agent.create", m_agent_create, CS_CAP_CONFIG_WRITE, CS_CALL__ATOMIC,
+     "Create an agent (a member of the support team) with a role and skills.", create_request,
+     agent_object},
+    {"agent.get", m_agent_get, CS_CAP_CONFIG_READ, 0, "Read an agent.", cs_call__id_request,
+     agent_object},
+    {"agent.update", m_agent_update, CS_CAP_CONFIG_WRITE, CS_CALL__ATOMIC,
+     "Change an agent's fields; what is not given stays.", update_request, agent_object},
+    {"group.create", m_group_create, CS_CAP_CONFIG_WRITE, 0, "Create a group of agents (a queue).",
+     group_request, cs_call__id_fields},
+    {"group.add_agent", m_group_add_agent, CS_CAP_CONFIG_WRITE, 0,
+     "Make an agent a member of a group.", member_request, cs_call__no_fields},
+    {"group.remove_agent", m_group_remove_agent, CS_CAP_CONFIG_WRITE, 0,
+     "Take an agent out of a group.", member_request, cs_call__no_fields},
 };
 const size_t cs_call__agent_count = CS_ARRAY_SIZE(cs_call__agent_methods);

@@ -59,7 +59,41 @@ static int m_audit_list(cs_db *db, cs_call__req *r, json_t **out)
     return *out ? CS_OK : cs_error__nomem();
 }
 
+/* The catalogue -------------------------------------------------------------------------- */
+
+static const cs_call__field list_request[] = {
+    CS_CALL__F("ticket_id", CS_CALL__ID, 0),
+    CS_CALL__F("customer_id", CS_CALL__ID, 0),
+    CS_CALL__E("object", 0, "channel agent group organization calendar sla_policy custom_field"),
+    CS_CALL__F("object_id", CS_CALL__ID, 0),
+    CS_CALL__END,
+};
+static const cs_call__field actor_fields[] = {
+    CS_CALL__E("kind", 0, "system agent customer"),
+    CS_CALL__F("id", CS_CALL__ID, CS_CALL__NULL),
+    CS_CALL__END,
+};
+/* audit_entry_json() */
+static const cs_call__field entry_fields[] = {
+    CS_CALL__F("id", CS_CALL__ID, 0),
+    CS_CALL__F("at", CS_CALL__TIME, 0),
+    CS_CALL__S("actor", CS_CALL__OBJECT, 0, actor_fields),
+    CS_CALL__F("object", CS_CALL__STRING, 0),
+    CS_CALL__F("object_id", CS_CALL__ID, 0),
+    CS_CALL__F("action", CS_CALL__STRING, 0),
+    CS_CALL__F("field", CS_CALL__STRING, CS_CALL__NULL),
+    CS_CALL__F("old", CS_CALL__STRING, CS_CALL__NULL),
+    CS_CALL__F("new", CS_CALL__STRING, CS_CALL__NULL),
+    CS_CALL__END,
+};
+static const cs_call__field list_response[] = {
+    CS_CALL__S("entries", CS_CALL__ARRAY, 0, entry_fields),
+    CS_CALL__END,
+};
+
 const cs_call__method cs_call__audit_methods[] = {
-    {"audit.list", m_audit_list, CS_CAP_AUDIT_READ, 0},
+    {"audit.list", m_audit_list, CS_CAP_AUDIT_READ, 0,
+     "List the audit trail of a ticket, a customer or another object, oldest first.", list_request,
+     list_response},
 };
 const size_t cs_call__audit_count = CS_ARRAY_SIZE(cs_call__audit_methods);

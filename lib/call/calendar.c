@@ -121,11 +121,92 @@ static int m_calendar_get(cs_db *db, cs_call__req *r, json_t **out)
     return rc;
 }
 
+/* The catalogue -------------------------------------------------------------------------- */
+
+/* A calendar as cs_calendar_from_json() reads it and cs_calendar_to_json() writes it
+ * (docs/calendar.md). The answer has every key but a holiday's optional ones; a request
+ * needs only the timezone. Opening hours are lists of windows ["HH:MM", "HH:MM"]. */
+static const cs_call__field week_fields[] = {
+    CS_CALL__F("mon", CS_CALL__ANY, 0), CS_CALL__F("tue", CS_CALL__ANY, 0),
+    CS_CALL__F("wed", CS_CALL__ANY, 0), CS_CALL__F("thu", CS_CALL__ANY, 0),
+    CS_CALL__F("fri", CS_CALL__ANY, 0), CS_CALL__F("sat", CS_CALL__ANY, 0),
+    CS_CALL__F("sun", CS_CALL__ANY, 0), CS_CALL__END,
+};
+static const cs_call__field holiday_fields[] = {
+    CS_CALL__F("date", CS_CALL__STRING, CS_CALL__OPT),
+    CS_CALL__F("month_day", CS_CALL__STRING, CS_CALL__OPT),
+    CS_CALL__F("yearly", CS_CALL__BOOLEAN, CS_CALL__OPT),
+    CS_CALL__F("from", CS_CALL__STRING, CS_CALL__OPT),
+    CS_CALL__F("to", CS_CALL__STRING, CS_CALL__OPT),
+    CS_CALL__END,
+};
+static const cs_call__field special_day_fields[] = {
+    CS_CALL__F("date", CS_CALL__STRING, CS_CALL__REQ),
+    CS_CALL__F("hours", CS_CALL__ANY, CS_CALL__REQ),
+    CS_CALL__END,
+};
+static const cs_call__field calendar_fields[] = {
+    CS_CALL__F("timezone", CS_CALL__STRING, CS_CALL__REQ),
+    CS_CALL__S("hours", CS_CALL__OBJECT, 0, week_fields),
+    CS_CALL__S("holidays", CS_CALL__ARRAY, 0, holiday_fields),
+    CS_CALL__S("special_days", CS_CALL__ARRAY, 0, special_day_fields),
+    CS_CALL__END,
+};
+
+/* req_calendar() reads both; one of them is required. */
+#define CALENDAR_REQUEST_FIELDS                                                                    \
+    CS_CALL__S("calendar", CS_CALL__OBJECT, 0, calendar_fields),                                   \
+        CS_CALL__F("calendar_id", CS_CALL__ID, 0)
+
+static const cs_call__field store_request[] = {
+    CS_CALL__F("name", CS_CALL__STRING, CS_CALL__REQ),
+    CALENDAR_REQUEST_FIELDS,
+    CS_CALL__END,
+};
+static const cs_call__field get_request[] = {CALENDAR_REQUEST_FIELDS, CS_CALL__END};
+static const cs_call__field add_seconds_request[] = {
+    CALENDAR_REQUEST_FIELDS,
+    CS_CALL__F("time", CS_CALL__TIME, CS_CALL__REQ),
+    CS_CALL__F("seconds", CS_CALL__INTEGER, CS_CALL__REQ),
+    CS_CALL__END,
+};
+static const cs_call__field time_fields[] = {
+    CS_CALL__F("time", CS_CALL__TIME, 0),
+    CS_CALL__END,
+};
+static const cs_call__field seconds_between_request[] = {
+    CALENDAR_REQUEST_FIELDS,
+    CS_CALL__F("from", CS_CALL__TIME, CS_CALL__REQ),
+    CS_CALL__F("to", CS_CALL__TIME, CS_CALL__REQ),
+    CS_CALL__END,
+};
+static const cs_call__field seconds_fields[] = {
+    CS_CALL__F("seconds", CS_CALL__INTEGER, 0),
+    CS_CALL__END,
+};
+static const cs_call__field is_open_request[] = {
+    CALENDAR_REQUEST_FIELDS,
+    CS_CALL__F("time", CS_CALL__TIME, CS_CALL__REQ),
+    CS_CALL__END,
+};
+static const cs_call__field is_open_response[] = {
+    CS_CALL__F("open", CS_CALL__BOOLEAN, 0),
+    CS_CALL__F("next_opening", CS_CALL__TIME, 0),
+    CS_CALL__END,
+};
+
 const cs_call__method cs_call__calendar_methods[] = {
-    {"calendar.store", m_calendar_store, CS_CAP_CONFIG_WRITE, 0},
-    {"calendar.get", m_calendar_get, CS_CAP_CONFIG_READ, 0},
-    {"calendar.add_seconds", m_calendar_add_seconds, CS_CAP_CONFIG_READ, 0},
-    {"calendar.seconds_between", m_calendar_seconds_between, CS_CAP_CONFIG_READ, 0},
-    {"calendar.is_open", m_calendar_is_open, CS_CAP_CONFIG_READ, 0},
+    {"calendar.store", m_calendar_store, CS_CAP_CONFIG_WRITE, 0,
+     "Store a calendar under a unique name, replacing one of that name.", store_request,
+     cs_call__id_fields},
+    {"calendar.get", m_calendar_get, CS_CAP_CONFIG_READ, 0, "Read a calendar.", get_request,
+     calendar_fields},
+    {"calendar.add_seconds", m_calendar_add_seconds, CS_CAP_CONFIG_READ, 0,
+     "Add business seconds to a time (negative: go back).", add_seconds_request, time_fields},
+    {"calendar.seconds_between", m_calendar_seconds_between, CS_CAP_CONFIG_READ, 0,
+     "Count the business seconds between two times.", seconds_between_request, seconds_fields},
+    {"calendar.is_open", m_calendar_is_open, CS_CAP_CONFIG_READ, 0,
+     "Tell whether a calendar is open at a time, and when it next opens.", is_open_request,
+     is_open_response},
 };
 const size_t cs_call__calendar_count = CS_ARRAY_SIZE(cs_call__calendar_methods);

@@ -19,6 +19,7 @@ static const struct {
     const size_t *n;
 } modules[] = {
     {cs_call__db_methods, &cs_call__db_count},
+    {cs_call__methods_methods, &cs_call__methods_count},
     {cs_call__customer_methods, &cs_call__customer_count},
     {cs_call__channel_methods, &cs_call__channel_count},
     {cs_call__agent_methods, &cs_call__agent_count},
@@ -44,7 +45,7 @@ static const cs_call__method *method_at(size_t i)
     return NULL;
 }
 
-static const cs_call__method *method_named(const char *name)
+const cs_call__method *cs_call__method_named(const char *name)
 {
     const cs_call__method *m;
 
@@ -82,11 +83,46 @@ static int run(const cs_call__method *m, cs_db *db, cs_call__req *r, json_t **ou
     return rc;
 }
 
-json_t *cs_call__get(cs_call__req *r, const char *key)
+/* Whether a field declared as `declared` may be read as `as`. */
+static bool readable_as(unsigned declared, unsigned as)
 {
+    switch (as) {
+    case CS_CALL__ANY:
+        return true;
+    case CS_CALL__STRING: /* an enum's or a time's text, read as it is */
+        return declared == CS_CALL__STRING || declared == CS_CALL__ENUM ||
+               declared == CS_CALL__TIME;
+    case CS_CALL__INTEGER:
+        return declared == CS_CALL__INTEGER || declared == CS_CALL__ID;
+    default:
+        return declared == as;
+    }
+}
+
+/* The request's value of `key`, read as `as`; a key the method does not declare, or
+ * declares with another type, is a fault of the handler, reported as CS_ERROR. */
+static json_t *get_as(cs_call__req *r, const char *key, unsigned as, int *rc)
+{
+    const cs_call__field *f = r->method ? r->method->request : NULL;
+
+    *rc = CS_OK;
+    while (f && f->name && strcmp(f->name, key) != 0)
+        f++;
+    if (r->method && (!f || !f->name || !readable_as(f->type, as))) {
+        r->fault = key;
+        *rc = cs_error__set(CS_ERROR, key, "%s reads \"%s\" against its catalogue entry",
+                            r->method->name, key);
+        return NULL;
+    }
     if (r->nseen < CS_CALL__MAX_KEYS)
         r->seen[r->nseen++] = key;
     return json_object_get(r->obj, key);
+}
+
+json_t *cs_call__get(cs_call__req *r, const char *key)
+{
+    int rc;
+    return get_as(r, key, CS_CALL__ANY, &rc);
 }
 
 int cs_call__type_error(const char *key, const char *want)
@@ -101,9 +137,12 @@ int cs_call__missing(const char *key)
 
 int cs_call__str(cs_call__req *r, const char *key, const char **out, bool required)
 {
-    json_t *v = cs_call__get(r, key);
+    int rc;
+    json_t *v = get_as(r, key, CS_CALL__STRING, &rc);
 
     *out = NULL;
+    if (rc < 0)
+        return rc;
     if (!v || json_is_null(v))
         return required ? cs_call__missing(key) : CS_OK;
     if (!json_is_string(v))
@@ -114,8 +153,11 @@ int cs_call__str(cs_call__req *r, const char *key, const char **out, bool requir
 
 int cs_call__int(cs_call__req *r, const char *key, int64_t *out, bool required)
 {
-    json_t *v = cs_call__get(r, key);
+    int rc;
+    json_t *v = get_as(r, key, CS_CALL__INTEGER, &rc);
 
+    if (rc < 0)
+        return rc;
     if (!v || json_is_null(v))
         return required ? cs_call__missing(key) : CS_OK;
     if (!json_is_integer(v))
@@ -135,8 +177,11 @@ int cs_call__id(cs_call__req *r, const char *key, int64_t *out, bool required)
 /* A reference that may be cleared: absent -> 0, null -> CS_ID_CLEAR. */
 int cs_call__ref(cs_call__req *r, const char *key, int64_t *out)
 {
-    json_t *v = cs_call__get(r, key);
+    int rc;
+    json_t *v = get_as(r, key, CS_CALL__ID, &rc);
 
+    if (rc < 0)
+        return rc;
     if (v && json_is_null(v)) {
         *out = CS_ID_CLEAR;
         return CS_OK;
@@ -146,8 +191,11 @@ int cs_call__ref(cs_call__req *r, const char *key, int64_t *out)
 
 int cs_call__bool(cs_call__req *r, const char *key, int *out)
 {
-    json_t *v = cs_call__get(r, key);
+    int rc;
+    json_t *v = get_as(r, key, CS_CALL__BOOLEAN, &rc);
 
+    if (rc < 0)
+        return rc;
     if (!v)
         return CS_OK;
     if (!json_is_boolean(v))
@@ -171,8 +219,11 @@ int cs_call__enum(cs_call__req *r, const char *key, int (*parse)(const char *), 
 
 int cs_call__time(cs_call__req *r, const char *key, cs_time *out, bool required)
 {
-    json_t *v = cs_call__get(r, key);
+    int rc;
+    json_t *v = get_as(r, key, CS_CALL__TIME, &rc);
 
+    if (rc < 0)
+        return rc;
     if (!v || json_is_null(v))
         return required ? cs_call__missing(key) : CS_OK;
     if (!json_is_string(v))
@@ -183,11 +234,14 @@ int cs_call__time(cs_call__req *r, const char *key, cs_time *out, bool required)
 /* An array of strings into r->strs[slot]; *present tells whether the key was given. */
 int cs_call__strings(cs_call__req *r, const char *key, int slot, size_t *n, bool *present)
 {
-    json_t *v = cs_call__get(r, key), *item;
+    int rc;
+    json_t *v = get_as(r, key, CS_CALL__STRINGS, &rc), *item;
     size_t i;
 
     *n = 0;
     *present = v != NULL;
+    if (rc < 0)
+        return rc;
     if (!v)
         return CS_OK;
     if (!json_is_array(v))
@@ -205,9 +259,12 @@ int cs_call__strings(cs_call__req *r, const char *key, int slot, size_t *n, bool
 /* A JSON object given inline, as text for the typed API; release with free(). */
 int cs_call__object_text(cs_call__req *r, const char *key, char **out)
 {
-    json_t *v = cs_call__get(r, key);
+    int rc;
+    json_t *v = get_as(r, key, CS_CALL__OBJECT, &rc);
 
     *out = NULL;
+    if (rc < 0)
+        return rc;
     if (!v)
         return CS_OK;
     if (!json_is_object(v))
@@ -318,7 +375,7 @@ static int unknown_method(const char *name)
 
 static int dispatch(json_t **out, cs_db *db, const char *name, const char *request_json)
 {
-    const cs_call__method *m = method_named(name);
+    const cs_call__method *m = cs_call__method_named(name);
     cs_call__req r;
     json_error_t err;
     int rc;
@@ -326,6 +383,7 @@ static int dispatch(json_t **out, cs_db *db, const char *name, const char *reque
     if (!m)
         return unknown_method(name);
     memset(&r, 0, sizeof(r));
+    r.method = m;
     r.obj = request_json && *request_json ? json_loads(request_json, JSON_REJECT_DUPLICATES, &err)
                                           : json_object();
     if (!r.obj)
@@ -336,6 +394,12 @@ static int dispatch(json_t **out, cs_db *db, const char *name, const char *reque
     else
         rc = run(m, db, &r, out);
     json_decref(r.obj);
+    if (r.fault && rc >= 0) { /* a raw read the handler went on from */
+        json_decref(*out);
+        *out = NULL;
+        rc = cs_error__set(CS_ERROR, r.fault, "%s reads \"%s\" against its catalogue entry",
+                           m->name, r.fault);
+    }
     return rc;
 }
 

@@ -21,6 +21,8 @@
  * be refused afterwards. */
 typedef struct cs_call__req {
     json_t *obj;
+    const struct cs_call__method *method;
+    const char *fault; /* a field read against the catalogue (a bug of the handler) */
     const char *seen[CS_CALL__MAX_KEYS];
     size_t nseen;
     /* Arrays of strings handed to the typed API point into obj; these hold them. */
@@ -29,6 +31,56 @@ typedef struct cs_call__req {
 } cs_call__req;
 
 typedef int (*cs_call__fn)(cs_db *db, cs_call__req *r, json_t **out);
+
+/* The catalogue: what each method takes and answers, as the `methods` method describes it
+ * (JSON Schema) and as the readers below enforce it: a handler can only read a field its
+ * method declares, with the declared type. */
+typedef enum cs_call__type {
+    CS_CALL__STRING = 1,
+    CS_CALL__INTEGER,
+    CS_CALL__ID, /* an integer >= 0 */
+    CS_CALL__BOOLEAN,
+    CS_CALL__NUMBER,  /* a real */
+    CS_CALL__TIME,    /* an ISO 8601 string */
+    CS_CALL__ENUM,    /* a name of `values` */
+    CS_CALL__STRINGS, /* an array of strings */
+    CS_CALL__IDS,     /* an array of integers */
+    CS_CALL__OBJECT,  /* an object of `shape`, or any object without one */
+    CS_CALL__ARRAY,   /* an array of objects of `shape` */
+    CS_CALL__ANY      /* any JSON value */
+} cs_call__type;
+
+#define CS_CALL__REQ 1u  /* requests: always required */
+#define CS_CALL__NULL 2u /* may be null */
+#define CS_CALL__OPT 4u  /* answers: only sometimes there */
+
+/* One field of a request or an answer. Lists of fields end with a row whose name is NULL. */
+typedef struct cs_call__field {
+    const char *name;
+    unsigned char type;                 /* a cs_call__type */
+    unsigned char flags;                /* CS_CALL__REQ, CS_CALL__NULL, CS_CALL__OPT */
+    const struct cs_call__field *shape; /* OBJECT, ARRAY: the object's fields (NULL: any) */
+    const char *values;                 /* ENUM: the names, separated by spaces */
+} cs_call__field;
+
+/* Rows of field lists: a plain field, an object or array of `shape`, an enum of `values`,
+ * and the row that ends a list. */
+#define CS_CALL__F(name, type, flags)                                                              \
+    {                                                                                              \
+        (name), (type), (flags), NULL, NULL                                                        \
+    }
+#define CS_CALL__S(name, type, flags, shape)                                                       \
+    {                                                                                              \
+        (name), (type), (flags), (shape), NULL                                                     \
+    }
+#define CS_CALL__E(name, flags, values)                                                            \
+    {                                                                                              \
+        (name), CS_CALL__ENUM, (flags), NULL, (values)                                             \
+    }
+#define CS_CALL__END                                                                               \
+    {                                                                                              \
+        NULL, 0, 0, NULL, NULL                                                                     \
+    }
 
 /* The method writes and then reads back what it wrote: both run in one atomic section, so a
  * failure of the read undoes the write instead of reporting an error for a change that
@@ -44,7 +96,26 @@ typedef struct cs_call__method {
     cs_call__fn fn;
     cs_cap cap;
     unsigned flags;
+    const char *summary;            /* one sentence */
+    const cs_call__field *request;  /* the fields it reads */
+    const cs_call__field *response; /* the fields of its answer */
 } cs_call__method;
+
+/* No fields (`{}`), the answer `{"id": N}`, and a request of a required "id". */
+extern const cs_call__field cs_call__no_fields[];
+extern const cs_call__field cs_call__id_fields[];
+extern const cs_call__field cs_call__id_request[];
+/* A ticket and a message as their readers see them (cs_call__ticket_json and
+ * cs_call__messages_json). */
+extern const cs_call__field cs_call__ticket_fields[];
+extern const cs_call__field cs_call__message_fields[];
+extern const cs_call__field cs_call__ticket_or_none_fields[];
+
+/* Whether `v` has the shape of `fields` (an answer checked against its method's catalogue
+ * entry): CS_OK, or CS_ERROR naming the first field that does not fit. For the tests. */
+int cs_call__conforms(const cs_call__field *fields, json_t *v);
+/* The catalogue entry of method `name`, NULL when there is none. */
+const cs_call__method *cs_call__method_named(const char *name);
 
 /* The capability of method i of the catalogue (cs_call_method()), CS_CAP__COUNT past its
  * end: for docs/security.md and the permission tests. */
@@ -55,6 +126,7 @@ cs_cap cs_call__method_cap(size_t i);
     extern const cs_call__method cs_call__##m##_methods[];                                         \
     extern const size_t cs_call__##m##_count
 CS_CALL__MODULE(db);
+CS_CALL__MODULE(methods);
 CS_CALL__MODULE(customer);
 CS_CALL__MODULE(channel);
 CS_CALL__MODULE(agent);

@@ -152,10 +152,54 @@ static int m_channel_list(cs_db *db, cs_call__req *r, json_t **out)
     return *out ? CS_OK : cs_error__nomem();
 }
 
+#define CHANNEL_KINDS "email phone chat webform twitter facebook whatsapp sms api"
+
+/* A channel as channel_value() writes it. */
+static const cs_call__field channel_object[] = {
+    CS_CALL__F("id", CS_CALL__ID, 0),
+    CS_CALL__E("kind", 0, CHANNEL_KINDS),
+    CS_CALL__F("name", CS_CALL__STRING, 0),
+    CS_CALL__F("address", CS_CALL__STRING, CS_CALL__NULL),
+    CS_CALL__F("public", CS_CALL__BOOLEAN, 0),
+    CS_CALL__F("signature", CS_CALL__BOOLEAN, 0),
+    CS_CALL__F("default_group_id", CS_CALL__ID, CS_CALL__NULL),
+    CS_CALL__F("enabled", CS_CALL__BOOLEAN, 0),
+    CS_CALL__F("created_at", CS_CALL__TIME, 0),
+    CS_CALL__F("updated_at", CS_CALL__TIME, 0),
+    CS_CALL__END,
+};
+#define CHANNEL_WRITABLE                                                                           \
+    CS_CALL__F("address", CS_CALL__STRING, CS_CALL__NULL),                                         \
+        CS_CALL__F("public", CS_CALL__BOOLEAN, 0), CS_CALL__F("signature", CS_CALL__BOOLEAN, 0),   \
+        CS_CALL__F("default_group_id", CS_CALL__ID, CS_CALL__NULL),                                \
+        CS_CALL__F("enabled", CS_CALL__BOOLEAN, 0)
+static const cs_call__field create_request[] = {
+    CS_CALL__E("kind", CS_CALL__REQ, CHANNEL_KINDS),
+    CS_CALL__F("name", CS_CALL__STRING, CS_CALL__REQ),
+    CHANNEL_WRITABLE,
+    CS_CALL__END,
+};
+static const cs_call__field update_request[] = {
+    CS_CALL__F("id", CS_CALL__ID, CS_CALL__REQ),
+    CS_CALL__E("kind", 0, CHANNEL_KINDS),
+    CS_CALL__F("name", CS_CALL__STRING, 0),
+    CHANNEL_WRITABLE,
+    CS_CALL__END,
+};
+static const cs_call__field list_response[] = {
+    CS_CALL__S("channels", CS_CALL__ARRAY, 0, channel_object),
+    CS_CALL__END,
+};
+
 const cs_call__method cs_call__channel_methods[] = {
-    {"channel.create", m_channel_create, CS_CAP_CONFIG_WRITE, CS_CALL__ATOMIC},
-    {"channel.get", m_channel_get, CS_CAP_CONFIG_READ, 0},
-    {"channel.update", m_channel_update, CS_CAP_CONFIG_WRITE, CS_CALL__ATOMIC},
-    {"channel.list", m_channel_list, CS_CAP_CONFIG_READ, 0},
+    {"channel.create", m_channel_create, CS_CAP_CONFIG_WRITE, CS_CALL__ATOMIC,
+     "Create a channel: where customers write from and replies go out.", create_request,
+     channel_object},
+    {"channel.get", m_channel_get, CS_CAP_CONFIG_READ, 0, "Read a channel.", cs_call__id_request,
+     channel_object},
+    {"channel.update", m_channel_update, CS_CAP_CONFIG_WRITE, CS_CALL__ATOMIC,
+     "Change a channel's fields; its kind is fixed.", update_request, channel_object},
+    {"channel.list", m_channel_list, CS_CAP_CONFIG_READ, 0, "Every channel, in id order.",
+     cs_call__no_fields, list_response},
 };
 const size_t cs_call__channel_count = CS_ARRAY_SIZE(cs_call__channel_methods);

@@ -68,9 +68,45 @@ static int m_custom_field_list(cs_db *db, cs_call__req *r, json_t **out)
     return *out ? CS_OK : cs_error__nomem();
 }
 
+#define OBJECTS "ticket customer"
+#define TYPES "any text number boolean"
+
+static const cs_call__field definition_object[] = {
+    CS_CALL__E("object", 0, OBJECTS),
+    CS_CALL__F("name", CS_CALL__STRING, 0),
+    CS_CALL__E("type", 0, TYPES),
+    CS_CALL__F("customer_writable", CS_CALL__BOOLEAN, 0),
+    CS_CALL__END,
+};
+static const cs_call__field define_request[] = {
+    CS_CALL__E("object", CS_CALL__REQ, OBJECTS),
+    CS_CALL__F("name", CS_CALL__STRING, CS_CALL__REQ),
+    CS_CALL__E("type", 0, TYPES),
+    CS_CALL__F("customer_writable", CS_CALL__BOOLEAN, 0),
+    CS_CALL__END,
+};
+static const cs_call__field remove_request[] = {
+    CS_CALL__E("object", CS_CALL__REQ, OBJECTS),
+    CS_CALL__F("name", CS_CALL__STRING, CS_CALL__REQ),
+    CS_CALL__END,
+};
+static const cs_call__field list_request[] = {
+    CS_CALL__E("object", 0, OBJECTS),
+    CS_CALL__END,
+};
+static const cs_call__field list_response[] = {
+    CS_CALL__S("fields", CS_CALL__ARRAY, 0, definition_object),
+    CS_CALL__END,
+};
+
 const cs_call__method cs_call__custom_methods[] = {
-    {"custom_field.define", m_custom_field_define, CS_CAP_CONFIG_WRITE, 0},
-    {"custom_field.remove", m_custom_field_remove, CS_CAP_CONFIG_WRITE, 0},
-    {"custom_field.list", m_custom_field_list, CS_CAP_CONFIG_READ, 0},
+    {"custom_field.define", m_custom_field_define, CS_CAP_CONFIG_WRITE, 0,
+     "Define (or redefine) a custom field of tickets or customers: its type and whether "
+     "customers may write it.",
+     define_request, definition_object},
+    {"custom_field.remove", m_custom_field_remove, CS_CAP_CONFIG_WRITE, 0,
+     "Remove a custom field's definition.", remove_request, cs_call__no_fields},
+    {"custom_field.list", m_custom_field_list, CS_CAP_CONFIG_READ, 0,
+     "The custom-field definitions, of one object or both.", list_request, list_response},
 };
 const size_t cs_call__custom_count = CS_ARRAY_SIZE(cs_call__custom_methods);

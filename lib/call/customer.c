@@ -247,19 +247,123 @@ static int m_organization_create(cs_db *db, cs_call__req *r, json_t **out)
     return cs_call__with_id(out, "id", id);
 }
 
+#define IDENTITY_KINDS "email phone twitter facebook whatsapp chat external"
+
+static const cs_call__field identity_fields[] = {
+    CS_CALL__E("kind", 0, IDENTITY_KINDS),
+    CS_CALL__F("value", CS_CALL__STRING, 0),
+    CS_CALL__END,
+};
+/* A customer as cs_customer_to_json() writes it. */
+static const cs_call__field customer_object[] = {
+    CS_CALL__F("id", CS_CALL__ID, 0),
+    CS_CALL__F("name", CS_CALL__STRING, 0),
+    CS_CALL__F("organization_id", CS_CALL__ID, CS_CALL__NULL),
+    CS_CALL__F("locale", CS_CALL__STRING, 0),
+    CS_CALL__F("timezone", CS_CALL__STRING, CS_CALL__NULL),
+    CS_CALL__F("custom", CS_CALL__OBJECT, 0),
+    CS_CALL__F("tags", CS_CALL__STRINGS, 0),
+    CS_CALL__S("identities", CS_CALL__ARRAY, 0, identity_fields),
+    CS_CALL__F("merged_into", CS_CALL__ID, CS_CALL__NULL),
+    CS_CALL__F("erased_at", CS_CALL__TIME, CS_CALL__NULL),
+    CS_CALL__F("created_at", CS_CALL__TIME, 0),
+    CS_CALL__F("updated_at", CS_CALL__TIME, 0),
+    CS_CALL__END,
+};
+#define CUSTOMER_WRITABLE                                                                          \
+    CS_CALL__F("organization_id", CS_CALL__ID, CS_CALL__NULL),                                     \
+        CS_CALL__F("locale", CS_CALL__STRING, 0),                                                  \
+        CS_CALL__F("timezone", CS_CALL__STRING, CS_CALL__NULL),                                    \
+        CS_CALL__F("custom", CS_CALL__OBJECT, 0), CS_CALL__F("tags", CS_CALL__STRINGS, 0)
+static const cs_call__field create_request[] = {
+    CS_CALL__F("name", CS_CALL__STRING, CS_CALL__REQ),
+    CUSTOMER_WRITABLE,
+    CS_CALL__S("identities", CS_CALL__ARRAY, 0, identity_fields),
+    CS_CALL__END,
+};
+static const cs_call__field update_request[] = {
+    CS_CALL__F("id", CS_CALL__ID, CS_CALL__REQ),
+    CS_CALL__F("name", CS_CALL__STRING, 0),
+    CUSTOMER_WRITABLE,
+    CS_CALL__END,
+};
+static const cs_call__field find_request[] = {
+    CS_CALL__E("kind", CS_CALL__REQ, IDENTITY_KINDS),
+    CS_CALL__F("value", CS_CALL__STRING, CS_CALL__REQ),
+    CS_CALL__END,
+};
+static const cs_call__field identity_request[] = {
+    CS_CALL__F("id", CS_CALL__ID, CS_CALL__REQ),
+    CS_CALL__E("kind", CS_CALL__REQ, IDENTITY_KINDS),
+    CS_CALL__F("value", CS_CALL__STRING, CS_CALL__REQ),
+    CS_CALL__END,
+};
+static const cs_call__field list_request[] = {
+    CS_CALL__F("organization_id", CS_CALL__ID, 0),
+    CS_CALL__F("after", CS_CALL__ID, 0),
+    CS_CALL__F("limit", CS_CALL__INTEGER, 0),
+    CS_CALL__END,
+};
+static const cs_call__field list_response[] = {
+    CS_CALL__S("customers", CS_CALL__ARRAY, 0, customer_object),
+    CS_CALL__F("next_after", CS_CALL__ID, CS_CALL__NULL),
+    CS_CALL__END,
+};
+static const cs_call__field merge_request[] = {
+    CS_CALL__F("survivor_id", CS_CALL__ID, CS_CALL__REQ),
+    CS_CALL__F("merged_id", CS_CALL__ID, CS_CALL__REQ),
+    CS_CALL__END,
+};
+static const cs_call__field merge_response[] = {
+    CS_CALL__F("merge_id", CS_CALL__ID, 0),
+    CS_CALL__END,
+};
+static const cs_call__field unmerge_request[] = {
+    CS_CALL__F("merge_id", CS_CALL__ID, CS_CALL__REQ),
+    CS_CALL__END,
+};
+static const cs_call__field export_response[] = {
+    CS_CALL__S("customer", CS_CALL__OBJECT, 0, customer_object),
+    CS_CALL__F("identities", CS_CALL__ARRAY, 0),
+    CS_CALL__F("tickets", CS_CALL__ARRAY, 0),
+    CS_CALL__F("audit", CS_CALL__ARRAY, 0),
+    CS_CALL__END,
+};
+static const cs_call__field organization_request[] = {
+    CS_CALL__F("name", CS_CALL__STRING, CS_CALL__REQ),
+    CS_CALL__F("shared_tickets", CS_CALL__BOOLEAN, 0),
+    CS_CALL__END,
+};
+
 const cs_call__method cs_call__customer_methods[] = {
-    {"organization.create", m_organization_create, CS_CAP_CUSTOMER_WRITE, 0},
-    {"customer.create", m_customer_create, CS_CAP_CUSTOMER_WRITE, CS_CALL__ATOMIC},
-    {"customer.get", m_customer_get, CS_CAP_CUSTOMER_READ, 0},
-    {"customer.find", m_customer_find, CS_CAP_CUSTOMER_READ, 0},
-    {"customer.update", m_customer_update, CS_CAP_CUSTOMER_WRITE, CS_CALL__ATOMIC},
-    {"customer.list", m_customer_list, CS_CAP_CUSTOMER_LIST, 0},
-    {"customer.add_identity", m_customer_add_identity, CS_CAP_CUSTOMER_WRITE, CS_CALL__ATOMIC},
-    {"customer.remove_identity", m_customer_remove_identity, CS_CAP_CUSTOMER_WRITE,
-     CS_CALL__ATOMIC},
-    {"customer.merge", m_customer_merge, CS_CAP_CUSTOMER_WRITE, 0},
-    {"customer.unmerge", m_customer_unmerge, CS_CAP_CUSTOMER_WRITE, 0},
-    {"customer.export", m_customer_export, CS_CAP_CUSTOMER_EXPORT, 0},
-    {"customer.erase", m_customer_erase, CS_CAP_CUSTOMER_ERASE, 0},
+    {"organization.create", m_organization_create, CS_CAP_CUSTOMER_WRITE, 0,
+     "Create an organisation; shared_tickets lets its members see each other's tickets.",
+     organization_request, cs_call__id_fields},
+    {"customer.create", m_customer_create, CS_CAP_CUSTOMER_WRITE, CS_CALL__ATOMIC,
+     "Create a customer with its identities.", create_request, customer_object},
+    {"customer.get", m_customer_get, CS_CAP_CUSTOMER_READ, 0, "Read a customer.",
+     cs_call__id_request, customer_object},
+    {"customer.find", m_customer_find, CS_CAP_CUSTOMER_READ, 0,
+     "Find the customer who has an identity (the value is normalised first).", find_request,
+     customer_object},
+    {"customer.update", m_customer_update, CS_CAP_CUSTOMER_WRITE, CS_CALL__ATOMIC,
+     "Change a customer's fields; what is not given stays.", update_request, customer_object},
+    {"customer.list", m_customer_list, CS_CAP_CUSTOMER_LIST, 0,
+     "List customers by id, a page at a time (next_after continues).", list_request, list_response},
+    {"customer.add_identity", m_customer_add_identity, CS_CAP_CUSTOMER_WRITE, CS_CALL__ATOMIC,
+     "Add an identity to a customer.", identity_request, customer_object},
+    {"customer.remove_identity", m_customer_remove_identity, CS_CAP_CUSTOMER_WRITE, CS_CALL__ATOMIC,
+     "Remove an identity from a customer.", identity_request, customer_object},
+    {"customer.merge", m_customer_merge, CS_CAP_CUSTOMER_WRITE, 0,
+     "Merge one customer into another: identities, tickets and tags move to the survivor.",
+     merge_request, merge_response},
+    {"customer.unmerge", m_customer_unmerge, CS_CAP_CUSTOMER_WRITE, 0,
+     "Undo a merge: what moved goes back.", unmerge_request, cs_call__no_fields},
+    {"customer.export", m_customer_export, CS_CAP_CUSTOMER_EXPORT, 0,
+     "Everything stored about a customer: record, identities, tickets with messages, audit.",
+     cs_call__id_request, export_response},
+    {"customer.erase", m_customer_erase, CS_CAP_CUSTOMER_ERASE, 0,
+     "Erase a customer's personal data everywhere, keeping anonymous statistics.",
+     cs_call__id_request, cs_call__no_fields},
 };
 const size_t cs_call__customer_count = CS_ARRAY_SIZE(cs_call__customer_methods);

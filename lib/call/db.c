@@ -78,10 +78,42 @@ static int m_setting_get(cs_db *db, cs_call__req *r, json_t **out)
     return *out ? CS_OK : cs_error__nomem();
 }
 
+static const cs_call__field version_response[] = {
+    CS_CALL__F("version", CS_CALL__STRING, 0),
+    CS_CALL__F("schema_version", CS_CALL__INTEGER, 0),
+    CS_CALL__F("database_schema_version", CS_CALL__INTEGER, 0),
+    CS_CALL__END,
+};
+static const cs_call__field set_actor_request[] = {
+    CS_CALL__E("kind", CS_CALL__REQ, "system agent customer"),
+    CS_CALL__F("id", CS_CALL__ID, 0),
+    CS_CALL__END,
+};
+static const cs_call__field setting_get_request[] = {
+    CS_CALL__F("name", CS_CALL__STRING, CS_CALL__REQ),
+    CS_CALL__END,
+};
+static const cs_call__field setting_set_request[] = {
+    CS_CALL__F("name", CS_CALL__STRING, CS_CALL__REQ),
+    CS_CALL__F("value", CS_CALL__INTEGER, CS_CALL__REQ),
+    CS_CALL__END,
+};
+static const cs_call__field setting_response[] = {
+    CS_CALL__F("name", CS_CALL__STRING, 0),
+    CS_CALL__F("value", CS_CALL__INTEGER, 0),
+    CS_CALL__END,
+};
+
 const cs_call__method cs_call__db_methods[] = {
-    {"version", m_version, CS_CAP_PUBLIC, 0},
-    {"db.set_actor", m_db_set_actor, CS_CAP_ACTOR_SET, 0},
-    {"setting.get", m_setting_get, CS_CAP_SETTINGS_READ, 0},
-    {"setting.set", m_setting_set, CS_CAP_CONFIG_WRITE, 0},
+    {"version", m_version, CS_CAP_PUBLIC, 0,
+     "The library's version, the schema version it writes and the database's.", cs_call__no_fields,
+     version_response},
+    {"db.set_actor", m_db_set_actor, CS_CAP_ACTOR_SET, 0,
+     "Act as someone else on this handle (the system only; hosts use cs_db_set_actor()).",
+     set_actor_request, cs_call__no_fields},
+    {"setting.get", m_setting_get, CS_CAP_SETTINGS_READ, 0, "Read a database-wide setting.",
+     setting_get_request, setting_response},
+    {"setting.set", m_setting_set, CS_CAP_CONFIG_WRITE, 0, "Change a database-wide setting.",
+     setting_set_request, cs_call__no_fields},
 };
 const size_t cs_call__db_count = CS_ARRAY_SIZE(cs_call__db_methods);

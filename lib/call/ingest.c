@@ -165,10 +165,80 @@ static int m_receipt_set_template(cs_db *db, cs_call__req *r, json_t **out)
     return cs_call__ok(out);
 }
 
+/* The catalogue -------------------------------------------------------------------------- */
+
+static const cs_call__field ingest_request[] = {
+    CS_CALL__F("channel_id", CS_CALL__ID, CS_CALL__REQ),
+    CS_CALL__F("external_id", CS_CALL__STRING, 0),
+    CS_CALL__F("sender", CS_CALL__STRING, CS_CALL__REQ),
+    CS_CALL__F("sender_name", CS_CALL__STRING, 0),
+    CS_CALL__F("locale", CS_CALL__STRING, 0),
+    CS_CALL__F("subject", CS_CALL__STRING, 0),
+    CS_CALL__F("body", CS_CALL__STRING, CS_CALL__REQ),
+    CS_CALL__F("ticket_id", CS_CALL__ID, 0),
+    CS_CALL__F("in_reply_to", CS_CALL__STRING, 0),
+    CS_CALL__F("references", CS_CALL__STRING, 0),
+    CS_CALL__F("reply_to", CS_CALL__STRING, 0),
+    CS_CALL__F("conversation", CS_CALL__STRING, 0),
+    CS_CALL__END,
+};
+
+/* What ingest_json() writes: the rows of both ingest answers. */
+#define INGEST_RESULT_FIELDS                                                                       \
+    CS_CALL__F("ticket_id", CS_CALL__ID, 0), CS_CALL__F("ticket_number", CS_CALL__ID, 0),          \
+        CS_CALL__F("customer_id", CS_CALL__ID, 0), CS_CALL__F("message_id", CS_CALL__ID, 0),       \
+        CS_CALL__F("created", CS_CALL__BOOLEAN, 0), CS_CALL__F("reopened", CS_CALL__BOOLEAN, 0),   \
+        CS_CALL__F("follow_up", CS_CALL__BOOLEAN, 0),                                              \
+        CS_CALL__F("follow_up_of", CS_CALL__ID, CS_CALL__NULL),                                    \
+        CS_CALL__F("duplicate", CS_CALL__BOOLEAN, 0),                                              \
+        CS_CALL__F("customer_created", CS_CALL__BOOLEAN, 0),                                       \
+        CS_CALL__E("thread", 0,                                                                    \
+                   "new explicit number in_reply_to references reply_to conversation subject "     \
+                   "referenced"),                                                                  \
+        CS_CALL__F("receipt_id", CS_CALL__ID, CS_CALL__NULL),                                      \
+        CS_CALL__F("promised_at", CS_CALL__TIME, CS_CALL__NULL),                                   \
+        CS_CALL__F("receipt", CS_CALL__STRING, CS_CALL__NULL)
+
+static const cs_call__field ingest_response[] = {INGEST_RESULT_FIELDS, CS_CALL__END};
+
+static const cs_call__field ingest_mail_request[] = {
+    CS_CALL__F("channel_id", CS_CALL__ID, CS_CALL__REQ),
+    CS_CALL__F("raw", CS_CALL__STRING, 0),
+    CS_CALL__F("raw_base64", CS_CALL__STRING, 0),
+    CS_CALL__END,
+};
+static const cs_call__field ingest_mail_response[] = {
+    INGEST_RESULT_FIELDS,
+    CS_CALL__E("mail_kind", 0, "message automatic bounce unparsed"),
+    CS_CALL__F("bounced_item_id", CS_CALL__ID, CS_CALL__NULL),
+    CS_CALL__END,
+};
+
+static const cs_call__field receipt_configure_request[] = {
+    CS_CALL__F("channel_id", CS_CALL__ID, CS_CALL__REQ),
+    CS_CALL__E("mode", CS_CALL__REQ, "default on off"),
+    CS_CALL__F("first_reply_target", CS_CALL__INTEGER, 0),
+    CS_CALL__END,
+};
+static const cs_call__field receipt_set_template_request[] = {
+    CS_CALL__F("channel_id", CS_CALL__ID, CS_CALL__REQ),
+    CS_CALL__F("language", CS_CALL__STRING, CS_CALL__REQ),
+    CS_CALL__F("template", CS_CALL__STRING, CS_CALL__NULL),
+    CS_CALL__END,
+};
+
 const cs_call__method cs_call__ingest_methods[] = {
-    {"ingest", m_ingest, CS_CAP_INGEST, 0},
-    {"ingest.mail", m_ingest_mail, CS_CAP_INGEST, 0},
-    {"receipt.configure", m_receipt_configure, CS_CAP_CONFIG_WRITE, 0},
-    {"receipt.set_template", m_receipt_set_template, CS_CAP_CONFIG_WRITE, 0},
+    {"ingest", m_ingest, CS_CAP_INGEST, 0,
+     "Take in a customer's message: thread it onto a ticket or open one, and send the receipt.",
+     ingest_request, ingest_response},
+    {"ingest.mail", m_ingest_mail, CS_CAP_INGEST, 0,
+     "Parse a raw mail received on an email channel and ingest it, or record it as a bounce.",
+     ingest_mail_request, ingest_mail_response},
+    {"receipt.configure", m_receipt_configure, CS_CAP_CONFIG_WRITE, 0,
+     "Set when a channel sends receipts and the first reply they promise without an SLA.",
+     receipt_configure_request, cs_call__no_fields},
+    {"receipt.set_template", m_receipt_set_template, CS_CAP_CONFIG_WRITE, 0,
+     "Set or reset a channel's receipt text for a language.", receipt_set_template_request,
+     cs_call__no_fields},
 };
 const size_t cs_call__ingest_count = CS_ARRAY_SIZE(cs_call__ingest_methods);

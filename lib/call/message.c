@@ -127,8 +127,69 @@ static int m_message_list(cs_db *db, cs_call__req *r, json_t **out)
     return *out ? CS_OK : cs_error__nomem();
 }
 
+static const cs_call__field attachment_object[] = {
+    CS_CALL__F("name", CS_CALL__STRING, 0),
+    CS_CALL__F("content_type", CS_CALL__STRING, 0),
+    CS_CALL__F("size", CS_CALL__INTEGER, 0),
+    CS_CALL__F("sha256", CS_CALL__STRING, 0),
+    CS_CALL__F("storage_ref", CS_CALL__STRING, CS_CALL__NULL),
+    CS_CALL__F("inline", CS_CALL__BOOLEAN, 0),
+    CS_CALL__END,
+};
+static const cs_call__field author_object[] = {
+    CS_CALL__E("kind", 0, "system agent customer"),
+    CS_CALL__F("id", CS_CALL__ID, CS_CALL__NULL),
+    CS_CALL__END,
+};
+static const cs_call__field mail_object[] = {
+    CS_CALL__E("kind", 0, "message automatic bounce unparsed"),
+    CS_CALL__F("quoted", CS_CALL__STRING, CS_CALL__NULL),
+    CS_CALL__F("signature", CS_CALL__STRING, CS_CALL__NULL),
+    CS_CALL__F("html", CS_CALL__STRING, CS_CALL__NULL),
+    CS_CALL__F("reply_to", CS_CALL__STRING, CS_CALL__NULL),
+    CS_CALL__F("date", CS_CALL__TIME, CS_CALL__NULL),
+    CS_CALL__END,
+};
+const cs_call__field cs_call__message_fields[] = {
+    CS_CALL__F("id", CS_CALL__ID, 0),
+    CS_CALL__F("ticket_id", CS_CALL__ID, 0),
+    CS_CALL__E("direction", 0, "inbound outbound"),
+    CS_CALL__E("visibility", 0, "public internal"),
+    CS_CALL__F("channel_id", CS_CALL__ID, CS_CALL__NULL),
+    CS_CALL__S("author", CS_CALL__OBJECT, 0, author_object),
+    CS_CALL__F("subject", CS_CALL__STRING, CS_CALL__NULL),
+    CS_CALL__F("body", CS_CALL__STRING, 0),
+    CS_CALL__F("external_id", CS_CALL__STRING, CS_CALL__NULL),
+    CS_CALL__S("attachments", CS_CALL__ARRAY, 0, attachment_object),
+    CS_CALL__S("mail", CS_CALL__OBJECT, CS_CALL__NULL, mail_object),
+    CS_CALL__F("created_at", CS_CALL__TIME, 0),
+    CS_CALL__END,
+};
+static const cs_call__field create_request[] = {
+    CS_CALL__F("ticket_id", CS_CALL__ID, CS_CALL__REQ),
+    CS_CALL__E("direction", 0, "inbound outbound"),
+    CS_CALL__E("visibility", 0, "public internal"),
+    CS_CALL__F("channel_id", CS_CALL__ID, 0),
+    CS_CALL__F("subject", CS_CALL__STRING, 0),
+    CS_CALL__F("body", CS_CALL__STRING, CS_CALL__REQ),
+    CS_CALL__F("external_id", CS_CALL__STRING, 0),
+    CS_CALL__END,
+};
+static const cs_call__field list_request[] = {
+    CS_CALL__F("ticket_id", CS_CALL__ID, CS_CALL__REQ),
+    CS_CALL__END,
+};
+static const cs_call__field list_response[] = {
+    CS_CALL__S("messages", CS_CALL__ARRAY, 0, cs_call__message_fields),
+    CS_CALL__END,
+};
+
 const cs_call__method cs_call__message_methods[] = {
-    {"message.create", m_message_create, CS_CAP_MESSAGE_WRITE, CS_CALL__ATOMIC},
-    {"message.list", m_message_list, CS_CAP_TICKET_READ, 0},
+    {"message.create", m_message_create, CS_CAP_MESSAGE_WRITE, CS_CALL__ATOMIC,
+     "Add a message to a ticket (an internal note with visibility \"internal\"); nothing is "
+     "sent: replies go out through reply.",
+     create_request, cs_call__message_fields},
+    {"message.list", m_message_list, CS_CAP_TICKET_READ, 0,
+     "A ticket's messages as the actor may read them, oldest first.", list_request, list_response},
 };
 const size_t cs_call__message_count = CS_ARRAY_SIZE(cs_call__message_methods);

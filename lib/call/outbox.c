@@ -174,12 +174,116 @@ static int m_reply_channel_stats(cs_db *db, cs_call__req *r, json_t **out)
     return *out ? CS_OK : cs_error__nomem();
 }
 
+/* The catalogue -------------------------------------------------------------------------- */
+
+#define CHANNEL_KINDS "email phone chat webform twitter facebook whatsapp sms api"
+
+static const cs_call__field claim_request[] = {
+    CS_CALL__E("channel_kind", 0, CHANNEL_KINDS),
+    CS_CALL__F("channel_id", CS_CALL__ID, 0),
+    CS_CALL__F("max", CS_CALL__INTEGER, 0),
+    CS_CALL__F("lease_seconds", CS_CALL__INTEGER, 0),
+    CS_CALL__END,
+};
+/* item_json() */
+static const cs_call__field item_fields[] = {
+    CS_CALL__F("id", CS_CALL__ID, 0),
+    CS_CALL__F("lease", CS_CALL__INTEGER, 0),
+    CS_CALL__F("lease_until", CS_CALL__TIME, 0),
+    CS_CALL__F("channel_id", CS_CALL__ID, 0),
+    CS_CALL__E("channel_kind", 0, CHANNEL_KINDS),
+    CS_CALL__F("ticket_id", CS_CALL__ID, 0),
+    CS_CALL__F("message_id", CS_CALL__ID, CS_CALL__NULL),
+    CS_CALL__E("kind", 0, "reply receipt"),
+    CS_CALL__F("recipient", CS_CALL__STRING, 0),
+    CS_CALL__F("subject", CS_CALL__STRING, CS_CALL__NULL),
+    CS_CALL__F("body", CS_CALL__STRING, 0),
+    CS_CALL__F("message_id_header", CS_CALL__STRING, CS_CALL__NULL),
+    CS_CALL__F("in_reply_to", CS_CALL__STRING, CS_CALL__NULL),
+    CS_CALL__F("references", CS_CALL__STRING, CS_CALL__NULL),
+    CS_CALL__F("attempts", CS_CALL__INTEGER, 0),
+    CS_CALL__END,
+};
+static const cs_call__field claim_response[] = {
+    CS_CALL__S("items", CS_CALL__ARRAY, 0, item_fields),
+    CS_CALL__END,
+};
+
+static const cs_call__field ack_request[] = {
+    CS_CALL__F("id", CS_CALL__ID, CS_CALL__REQ),
+    CS_CALL__F("lease", CS_CALL__INTEGER, CS_CALL__REQ),
+    CS_CALL__F("external_id", CS_CALL__STRING, 0),
+    CS_CALL__END,
+};
+static const cs_call__field fail_request[] = {
+    CS_CALL__F("id", CS_CALL__ID, CS_CALL__REQ),
+    CS_CALL__F("lease", CS_CALL__INTEGER, CS_CALL__REQ),
+    CS_CALL__F("error", CS_CALL__STRING, 0),
+    CS_CALL__F("retry_at", CS_CALL__TIME, 0),
+    CS_CALL__END,
+};
+
+#define OUTBOX_STATES "queued leased sent dead cancelled"
+
+static const cs_call__field list_request[] = {
+    CS_CALL__E("state", 0, OUTBOX_STATES),
+    CS_CALL__F("limit", CS_CALL__INTEGER, 0),
+    CS_CALL__END,
+};
+/* entry_object() */
+static const cs_call__field entry_fields[] = {
+    CS_CALL__F("id", CS_CALL__ID, 0),
+    CS_CALL__E("state", 0, OUTBOX_STATES),
+    CS_CALL__E("kind", 0, "reply receipt"),
+    CS_CALL__F("channel_id", CS_CALL__ID, 0),
+    CS_CALL__F("ticket_id", CS_CALL__ID, 0),
+    CS_CALL__F("recipient", CS_CALL__STRING, 0),
+    CS_CALL__F("attempts", CS_CALL__INTEGER, 0),
+    CS_CALL__F("next_attempt_at", CS_CALL__TIME, CS_CALL__NULL),
+    CS_CALL__F("last_error", CS_CALL__STRING, CS_CALL__NULL),
+    CS_CALL__F("cancel_reason", CS_CALL__STRING, CS_CALL__NULL),
+    CS_CALL__END,
+};
+static const cs_call__field list_response[] = {
+    CS_CALL__S("items", CS_CALL__ARRAY, 0, entry_fields),
+    CS_CALL__END,
+};
+
+static const cs_call__field mime_response[] = {
+    CS_CALL__F("mime", CS_CALL__STRING, 0),
+    CS_CALL__END,
+};
+
+static const cs_call__field stats_request[] = {
+    CS_CALL__F("from", CS_CALL__TIME, CS_CALL__REQ),
+    CS_CALL__F("to", CS_CALL__TIME, CS_CALL__REQ),
+    CS_CALL__END,
+};
+static const cs_call__field stats_response[] = {
+    CS_CALL__F("same_channel", CS_CALL__INTEGER, 0),
+    CS_CALL__F("replies", CS_CALL__INTEGER, 0),
+    CS_CALL__F("share", CS_CALL__NUMBER, CS_CALL__NULL),
+    CS_CALL__END,
+};
+
 const cs_call__method cs_call__outbox_methods[] = {
-    {"outbox.claim", m_outbox_claim, CS_CAP_OUTBOX, 0},
-    {"outbox.ack", m_outbox_ack, CS_CAP_OUTBOX, 0},
-    {"outbox.fail", m_outbox_fail, CS_CAP_OUTBOX, 0},
-    {"outbox.list", m_outbox_list, CS_CAP_OUTBOX, 0},
-    {"outbox.item_mime", m_outbox_item_mime, CS_CAP_OUTBOX, 0},
-    {"reply.channel_stats", m_reply_channel_stats, CS_CAP_REPORT_READ, 0},
+    {"outbox.claim", m_outbox_claim, CS_CAP_OUTBOX, 0,
+     "Lease up to max due outbox items, optionally of one channel kind or channel.", claim_request,
+     claim_response},
+    {"outbox.ack", m_outbox_ack, CS_CAP_OUTBOX, 0,
+     "Mark a leased outbox item as sent, keeping the channel's id for the message.", ack_request,
+     cs_call__no_fields},
+    {"outbox.fail", m_outbox_fail, CS_CAP_OUTBOX, 0,
+     "Record a failed send of a leased outbox item and when to retry it.", fail_request,
+     cs_call__no_fields},
+    {"outbox.list", m_outbox_list, CS_CAP_OUTBOX, 0, "List outbox items, optionally in one state.",
+     list_request, list_response},
+    {"outbox.item_mime", m_outbox_item_mime, CS_CAP_OUTBOX, 0,
+     "Render a claimed mail item as the complete RFC 5322 mail to send.", cs_call__id_request,
+     mime_response},
+    {"reply.channel_stats", m_reply_channel_stats, CS_CAP_REPORT_READ, 0,
+     "Count the agents' public replies in a period that went out on the customer's latest "
+     "channel.",
+     stats_request, stats_response},
 };
 const size_t cs_call__outbox_count = CS_ARRAY_SIZE(cs_call__outbox_methods);

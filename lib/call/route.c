@@ -242,16 +242,158 @@ static int m_route_staffing(cs_db *db, cs_call__req *r, json_t **out)
     return *out ? CS_OK : cs_error__nomem();
 }
 
+/* The catalogue -------------------------------------------------------------------------- */
+
+#define CHANNEL_KINDS "email phone chat webform twitter facebook whatsapp sms api"
+
+/* capacity_value(), load_value(): a count per channel kind, present where it is set. */
+#define PER_CHANNEL_KIND                                                                           \
+    CS_CALL__F("email", CS_CALL__INTEGER, CS_CALL__OPT),                                           \
+        CS_CALL__F("phone", CS_CALL__INTEGER, CS_CALL__OPT),                                       \
+        CS_CALL__F("chat", CS_CALL__INTEGER, CS_CALL__OPT),                                        \
+        CS_CALL__F("webform", CS_CALL__INTEGER, CS_CALL__OPT),                                     \
+        CS_CALL__F("twitter", CS_CALL__INTEGER, CS_CALL__OPT),                                     \
+        CS_CALL__F("facebook", CS_CALL__INTEGER, CS_CALL__OPT),                                    \
+        CS_CALL__F("whatsapp", CS_CALL__INTEGER, CS_CALL__OPT),                                    \
+        CS_CALL__F("sms", CS_CALL__INTEGER, CS_CALL__OPT),                                         \
+        CS_CALL__F("api", CS_CALL__INTEGER, CS_CALL__OPT)
+
+static const cs_call__field capacity_fields[] = {PER_CHANNEL_KIND, CS_CALL__END};
+static const cs_call__field load_fields[] = {
+    CS_CALL__F("none", CS_CALL__INTEGER, CS_CALL__OPT),
+    PER_CHANNEL_KIND,
+    CS_CALL__END,
+};
+/* routing_value() */
+static const cs_call__field routing_fields[] = {
+    CS_CALL__F("agent_id", CS_CALL__ID, 0),
+    CS_CALL__E("presence", 0, "online away offline"),
+    CS_CALL__S("capacity", CS_CALL__OBJECT, 0, capacity_fields),
+    CS_CALL__S("load", CS_CALL__OBJECT, 0, load_fields),
+    CS_CALL__END,
+};
+
+static const cs_call__field agent_request[] = {
+    CS_CALL__F("agent_id", CS_CALL__ID, CS_CALL__REQ),
+    CS_CALL__END,
+};
+static const cs_call__field set_presence_request[] = {
+    CS_CALL__F("agent_id", CS_CALL__ID, CS_CALL__REQ),
+    CS_CALL__E("presence", CS_CALL__REQ, "online away offline"),
+    CS_CALL__END,
+};
+static const cs_call__field set_capacity_request[] = {
+    CS_CALL__F("agent_id", CS_CALL__ID, CS_CALL__REQ),
+    CS_CALL__E("channel_kind", CS_CALL__REQ, CHANNEL_KINDS),
+    CS_CALL__F("capacity", CS_CALL__INTEGER, CS_CALL__REQ),
+    CS_CALL__END,
+};
+
+#define STRATEGIES "manual round_robin least_loaded skills_first"
+
+static const cs_call__field group_set_request[] = {
+    CS_CALL__F("group_id", CS_CALL__ID, CS_CALL__REQ),
+    CS_CALL__E("strategy", 0, STRATEGIES),
+    CS_CALL__F("match_language", CS_CALL__BOOLEAN, 0),
+    CS_CALL__END,
+};
+static const cs_call__field group_set_response[] = {
+    CS_CALL__F("group_id", CS_CALL__ID, 0),
+    CS_CALL__E("strategy", 0, STRATEGIES),
+    CS_CALL__F("match_language", CS_CALL__BOOLEAN, 0),
+    CS_CALL__END,
+};
+
+static const cs_call__field assign_request[] = {
+    CS_CALL__F("ticket_id", CS_CALL__ID, CS_CALL__REQ),
+    CS_CALL__END,
+};
+static const cs_call__field assign_response[] = {
+    CS_CALL__F("agent_id", CS_CALL__ID, CS_CALL__NULL),
+    CS_CALL__END,
+};
+
+static const cs_call__field callback_create_request[] = {
+    CS_CALL__F("customer_id", CS_CALL__ID, CS_CALL__REQ),
+    CS_CALL__F("channel_id", CS_CALL__ID, 0),
+    CS_CALL__F("group_id", CS_CALL__ID, 0),
+    CS_CALL__F("subject", CS_CALL__STRING, 0),
+    CS_CALL__F("window_from", CS_CALL__TIME, CS_CALL__REQ),
+    CS_CALL__F("window_to", CS_CALL__TIME, CS_CALL__REQ),
+    CS_CALL__END,
+};
+
+static const cs_call__field estimated_wait_request[] = {
+    CS_CALL__F("group_id", CS_CALL__ID, CS_CALL__REQ),
+    CS_CALL__E("channel_kind", CS_CALL__REQ, CHANNEL_KINDS),
+    CS_CALL__END,
+};
+static const cs_call__field estimated_wait_response[] = {
+    CS_CALL__F("seconds", CS_CALL__INTEGER, CS_CALL__NULL),
+    CS_CALL__END,
+};
+
+static const cs_call__field report_request[] = {
+    CS_CALL__F("from", CS_CALL__TIME, CS_CALL__REQ),
+    CS_CALL__F("to", CS_CALL__TIME, CS_CALL__REQ),
+    CS_CALL__END,
+};
+static const cs_call__field report_response[] = {
+    CS_CALL__F("solved", CS_CALL__INTEGER, 0),
+    CS_CALL__F("first_contact", CS_CALL__INTEGER, 0),
+    CS_CALL__F("transferred", CS_CALL__INTEGER, 0),
+    CS_CALL__F("transfers", CS_CALL__INTEGER, 0),
+    CS_CALL__END,
+};
+
+static const cs_call__field staffing_request[] = {
+    CS_CALL__F("group_id", CS_CALL__ID, 0),
+    CS_CALL__F("from", CS_CALL__TIME, CS_CALL__REQ),
+    CS_CALL__F("to", CS_CALL__TIME, CS_CALL__REQ),
+    CS_CALL__F("answer_seconds", CS_CALL__INTEGER, 0),
+    CS_CALL__F("percent", CS_CALL__INTEGER, 0),
+    CS_CALL__END,
+};
+static const cs_call__field staffing_hour_fields[] = {
+    CS_CALL__F("hour", CS_CALL__INTEGER, 0),
+    CS_CALL__F("arrivals_per_hour", CS_CALL__NUMBER, 0),
+    CS_CALL__F("agents", CS_CALL__INTEGER, 0),
+    CS_CALL__F("service_level", CS_CALL__NUMBER, 0),
+    CS_CALL__END,
+};
+static const cs_call__field staffing_response[] = {
+    CS_CALL__F("aht_seconds", CS_CALL__NUMBER, 0),
+    CS_CALL__S("hours", CS_CALL__ARRAY, 0, staffing_hour_fields),
+    CS_CALL__END,
+};
+
 const cs_call__method cs_call__route_methods[] = {
-    {"route.set_presence", m_route_set_presence, CS_CAP_PRESENCE_WRITE, CS_CALL__ATOMIC},
-    {"route.set_capacity", m_route_set_capacity, CS_CAP_CONFIG_WRITE, CS_CALL__ATOMIC},
-    {"route.agent.get", m_route_agent_get, CS_CAP_CONFIG_READ, 0},
-    {"route.group.set", m_route_group_set, CS_CAP_CONFIG_WRITE, CS_CALL__ATOMIC},
-    {"route.assign", m_route_assign, CS_CAP_TICKET_WRITE, 0},
-    {"route.next", m_route_next, CS_CAP_TICKET_TAKE, CS_CALL__ATOMIC},
-    {"route.callback.create", m_route_callback_create, CS_CAP_TICKET_CREATE, CS_CALL__ATOMIC},
-    {"route.estimated_wait", m_route_estimated_wait, CS_CAP_REPORT_READ, 0},
-    {"route.report", m_route_report, CS_CAP_REPORT_READ, 0},
-    {"route.staffing", m_route_staffing, CS_CAP_REPORT_READ, 0},
+    {"route.set_presence", m_route_set_presence, CS_CAP_PRESENCE_WRITE, CS_CALL__ATOMIC,
+     "Set an agent's presence.", set_presence_request, routing_fields},
+    {"route.set_capacity", m_route_set_capacity, CS_CAP_CONFIG_WRITE, CS_CALL__ATOMIC,
+     "Set how many open tickets of a channel kind an agent takes at once.", set_capacity_request,
+     routing_fields},
+    {"route.agent.get", m_route_agent_get, CS_CAP_CONFIG_READ, 0,
+     "Read an agent's presence, capacities and load.", agent_request, routing_fields},
+    {"route.group.set", m_route_group_set, CS_CAP_CONFIG_WRITE, CS_CALL__ATOMIC,
+     "Set a group's assignment strategy and language matching, or read them.", group_set_request,
+     group_set_response},
+    {"route.assign", m_route_assign, CS_CAP_TICKET_WRITE, 0,
+     "Assign a ticket to an agent by its group's strategy.", assign_request, assign_response},
+    {"route.next", m_route_next, CS_CAP_TICKET_TAKE, CS_CALL__ATOMIC,
+     "Assign the next ticket to an agent and answer it, or an id of null when there is none.",
+     agent_request, cs_call__ticket_or_none_fields},
+    {"route.callback.create", m_route_callback_create, CS_CAP_TICKET_CREATE, CS_CALL__ATOMIC,
+     "Open a ticket for calling a customer back within a time window.", callback_create_request,
+     cs_call__ticket_fields},
+    {"route.estimated_wait", m_route_estimated_wait, CS_CAP_REPORT_READ, 0,
+     "Estimate the wait in seconds for a new contact in a group.", estimated_wait_request,
+     estimated_wait_response},
+    {"route.report", m_route_report, CS_CAP_REPORT_READ, 0,
+     "Count transfers and first-contact resolutions of the tickets solved in a period.",
+     report_request, report_response},
+    {"route.staffing", m_route_staffing, CS_CAP_REPORT_READ, 0,
+     "Compute the agents each hour of the day needs to reach a service level.", staffing_request,
+     staffing_response},
 };
 const size_t cs_call__route_count = CS_ARRAY_SIZE(cs_call__route_methods);

@@ -488,15 +488,174 @@ static int m_tick(cs_db *db, cs_call__req *r, json_t **out)
     return *out ? CS_OK : cs_error__nomem();
 }
 
+/* The catalogue -------------------------------------------------------------------------- */
+
+#define METRICS "first_reply next_reply periodic_update resolution"
+
+/* A condition's value is a name, an organisation id, a tag or a boolean, by its kind. The
+ * rows serve requests and answers alike. */
+static const cs_call__field condition_fields[] = {
+    CS_CALL__E("kind", CS_CALL__REQ, "channel_kind priority type organization tag public_channel"),
+    CS_CALL__F("value", CS_CALL__ANY, CS_CALL__REQ),
+    CS_CALL__END,
+};
+static const cs_call__field target_fields[] = {
+    CS_CALL__E("metric", CS_CALL__REQ, METRICS),
+    CS_CALL__F("seconds", CS_CALL__INTEGER, CS_CALL__REQ),
+    CS_CALL__E("priority", 0, "any low normal high urgent"),
+    CS_CALL__F("business", CS_CALL__BOOLEAN, 0),
+    CS_CALL__F("calendar_id", CS_CALL__ID, CS_CALL__NULL),
+    CS_CALL__END,
+};
+
+/* What policy_fields() reads; `name` is required on create only. */
+#define POLICY_REQUEST_FIELDS                                                                      \
+    CS_CALL__F("position", CS_CALL__INTEGER, 0), CS_CALL__F("pause_pending", CS_CALL__BOOLEAN, 0), \
+        CS_CALL__F("pause_on_hold", CS_CALL__BOOLEAN, 0),                                          \
+        CS_CALL__E("reopen", 0, "resume restart"),                                                 \
+        CS_CALL__F("warn_percent", CS_CALL__INTEGER, 0),                                           \
+        CS_CALL__S("conditions", CS_CALL__ARRAY, 0, condition_fields),                             \
+        CS_CALL__S("targets", CS_CALL__ARRAY, 0, target_fields)
+
+static const cs_call__field policy_create_request[] = {
+    CS_CALL__F("name", CS_CALL__STRING, CS_CALL__REQ),
+    POLICY_REQUEST_FIELDS,
+    CS_CALL__END,
+};
+static const cs_call__field policy_update_request[] = {
+    CS_CALL__F("id", CS_CALL__ID, CS_CALL__REQ),
+    CS_CALL__F("name", CS_CALL__STRING, 0),
+    POLICY_REQUEST_FIELDS,
+    CS_CALL__END,
+};
+/* policy_object() */
+static const cs_call__field policy_response[] = {
+    CS_CALL__F("id", CS_CALL__ID, 0),
+    CS_CALL__F("name", CS_CALL__STRING, 0),
+    CS_CALL__F("position", CS_CALL__INTEGER, 0),
+    CS_CALL__F("pause_pending", CS_CALL__BOOLEAN, 0),
+    CS_CALL__F("pause_on_hold", CS_CALL__BOOLEAN, 0),
+    CS_CALL__E("reopen", 0, "resume restart"),
+    CS_CALL__F("warn_percent", CS_CALL__INTEGER, 0),
+    CS_CALL__S("conditions", CS_CALL__ARRAY, 0, condition_fields),
+    CS_CALL__S("targets", CS_CALL__ARRAY, 0, target_fields),
+    CS_CALL__F("created_at", CS_CALL__TIME, 0),
+    CS_CALL__F("updated_at", CS_CALL__TIME, 0),
+    CS_CALL__END,
+};
+static const cs_call__field policy_list_response[] = {
+    CS_CALL__S("policies", CS_CALL__ARRAY, 0, policy_response),
+    CS_CALL__END,
+};
+
+static const cs_call__field ticket_request[] = {
+    CS_CALL__F("ticket_id", CS_CALL__ID, CS_CALL__REQ),
+    CS_CALL__END,
+};
+/* clock_json() */
+static const cs_call__field clock_fields[] = {
+    CS_CALL__E("state", 0, "active paused fulfilled cancelled breached"),
+    CS_CALL__F("policy_id", CS_CALL__ID, CS_CALL__NULL),
+    CS_CALL__F("target", CS_CALL__INTEGER, 0),
+    CS_CALL__F("business", CS_CALL__BOOLEAN, 0),
+    CS_CALL__F("calendar_id", CS_CALL__ID, CS_CALL__NULL),
+    CS_CALL__F("started_at", CS_CALL__TIME, 0),
+    CS_CALL__F("target_at", CS_CALL__TIME, CS_CALL__NULL),
+    CS_CALL__F("warn_at", CS_CALL__TIME, CS_CALL__NULL),
+    CS_CALL__F("fulfilled_at", CS_CALL__TIME, CS_CALL__NULL),
+    CS_CALL__F("warned_at", CS_CALL__TIME, CS_CALL__NULL),
+    CS_CALL__F("breached_at", CS_CALL__TIME, CS_CALL__NULL),
+    CS_CALL__F("elapsed", CS_CALL__INTEGER, 0),
+    CS_CALL__END,
+};
+/* One clock per metric the ticket has one for. */
+static const cs_call__field clocks_fields[] = {
+    CS_CALL__S("first_reply", CS_CALL__OBJECT, CS_CALL__OPT, clock_fields),
+    CS_CALL__S("next_reply", CS_CALL__OBJECT, CS_CALL__OPT, clock_fields),
+    CS_CALL__S("periodic_update", CS_CALL__OBJECT, CS_CALL__OPT, clock_fields),
+    CS_CALL__S("resolution", CS_CALL__OBJECT, CS_CALL__OPT, clock_fields),
+    CS_CALL__END,
+};
+static const cs_call__field status_response[] = {
+    CS_CALL__F("ticket_id", CS_CALL__ID, 0),
+    CS_CALL__S("clocks", CS_CALL__OBJECT, 0, clocks_fields),
+    CS_CALL__END,
+};
+
+#define EVENT_KINDS "applied started paused resumed fulfilled warned breached cancelled"
+
+/* event_at() */
+static const cs_call__field event_fields[] = {
+    CS_CALL__E("metric", 0, METRICS),
+    CS_CALL__E("kind", 0, EVENT_KINDS),
+    CS_CALL__F("at", CS_CALL__TIME, 0),
+    CS_CALL__F("target_at", CS_CALL__TIME, CS_CALL__NULL),
+    CS_CALL__F("policy_id", CS_CALL__ID, CS_CALL__NULL),
+    CS_CALL__END,
+};
+static const cs_call__field event_list_response[] = {
+    CS_CALL__S("events", CS_CALL__ARRAY, 0, event_fields),
+    CS_CALL__END,
+};
+
+static const cs_call__field queue_request[] = {
+    CS_CALL__F("due_after", CS_CALL__TIME, 0),
+    CS_CALL__F("due_until", CS_CALL__TIME, 0),
+    CS_CALL__F("limit", CS_CALL__INTEGER, 0),
+    CS_CALL__END,
+};
+static const cs_call__field queue_item_fields[] = {
+    CS_CALL__F("ticket_id", CS_CALL__ID, 0),
+    CS_CALL__E("metric", CS_CALL__NULL, METRICS),
+    CS_CALL__F("target_at", CS_CALL__TIME, CS_CALL__NULL),
+    CS_CALL__END,
+};
+static const cs_call__field queue_response[] = {
+    CS_CALL__S("items", CS_CALL__ARRAY, 0, queue_item_fields),
+    CS_CALL__END,
+};
+
+static const cs_call__field tick_request[] = {
+    CS_CALL__F("now", CS_CALL__TIME, 0),
+    CS_CALL__END,
+};
+static const cs_call__field tick_item_fields[] = {
+    CS_CALL__F("ticket_id", CS_CALL__ID, 0),
+    CS_CALL__E("metric", 0, METRICS),
+    CS_CALL__E("kind", 0, "warned breached"),
+    CS_CALL__F("at", CS_CALL__TIME, 0),
+    CS_CALL__END,
+};
+static const cs_call__field tick_response[] = {
+    CS_CALL__F("now", CS_CALL__TIME, 0),
+    CS_CALL__F("warned", CS_CALL__INTEGER, 0),
+    CS_CALL__F("breached", CS_CALL__INTEGER, 0),
+    CS_CALL__S("items", CS_CALL__ARRAY, 0, tick_item_fields),
+    CS_CALL__END,
+};
+
 const cs_call__method cs_call__sla_methods[] = {
-    {"sla.policy.create", m_sla_policy_create, CS_CAP_CONFIG_WRITE, CS_CALL__ATOMIC},
-    {"sla.policy.get", m_sla_policy_get, CS_CAP_CONFIG_READ, 0},
-    {"sla.policy.update", m_sla_policy_update, CS_CAP_CONFIG_WRITE, CS_CALL__ATOMIC},
-    {"sla.policy.delete", m_sla_policy_delete, CS_CAP_CONFIG_WRITE, 0},
-    {"sla.policy.list", m_sla_policy_list, CS_CAP_CONFIG_READ, 0},
-    {"sla.status", m_sla_status, CS_CAP_TICKET_READ, 0},
-    {"sla.event.list", m_sla_event_list, CS_CAP_TICKET_READ, 0},
-    {"sla.queue", m_sla_queue, CS_CAP_REPORT_READ, 0},
-    {"tick", m_tick, CS_CAP_TICK, 0},
+    {"sla.policy.create", m_sla_policy_create, CS_CAP_CONFIG_WRITE, CS_CALL__ATOMIC,
+     "Create an SLA policy: when it applies and the targets it sets.", policy_create_request,
+     policy_response},
+    {"sla.policy.get", m_sla_policy_get, CS_CAP_CONFIG_READ, 0, "Read an SLA policy.",
+     cs_call__id_request, policy_response},
+    {"sla.policy.update", m_sla_policy_update, CS_CAP_CONFIG_WRITE, CS_CALL__ATOMIC,
+     "Change an SLA policy; conditions and targets given replace all.", policy_update_request,
+     policy_response},
+    {"sla.policy.delete", m_sla_policy_delete, CS_CAP_CONFIG_WRITE, 0,
+     "Delete an SLA policy, cancelling its running clocks.", cs_call__id_request,
+     cs_call__no_fields},
+    {"sla.policy.list", m_sla_policy_list, CS_CAP_CONFIG_READ, 0,
+     "List the SLA policies in the order they apply.", cs_call__no_fields, policy_list_response},
+    {"sla.status", m_sla_status, CS_CAP_TICKET_READ, 0, "Read a ticket's SLA clocks.",
+     ticket_request, status_response},
+    {"sla.event.list", m_sla_event_list, CS_CAP_TICKET_READ, 0,
+     "List a ticket's SLA events, oldest first.", ticket_request, event_list_response},
+    {"sla.queue", m_sla_queue, CS_CAP_REPORT_READ, 0,
+     "List open tickets by their earliest running SLA deadline, then those without one.",
+     queue_request, queue_response},
+    {"tick", m_tick, CS_CAP_TICK, 0, "Record the SLA warnings and breaches due by now, each once.",
+     tick_request, tick_response},
 };
 const size_t cs_call__sla_count = CS_ARRAY_SIZE(cs_call__sla_methods);

@@ -263,12 +263,134 @@ static int m_reply(cs_db *db, cs_call__req *r, json_t **out)
     return cs_call__with_id(out, "message_id", message);
 }
 
+#define STATUSES "new open pending on-hold solved closed"
+#define PRIORITIES "low normal high urgent"
+#define TYPES "question incident problem task"
+
+/* A ticket as cs_ticket_to_json() writes it. */
+#define TICKET_OBJECT                                                                              \
+    CS_CALL__F("id", CS_CALL__ID, 0), CS_CALL__F("number", CS_CALL__INTEGER, 0),                   \
+        CS_CALL__F("subject", CS_CALL__STRING, 0), CS_CALL__F("customer_id", CS_CALL__ID, 0),      \
+        CS_CALL__F("channel_id", CS_CALL__ID, CS_CALL__NULL), CS_CALL__E("status", 0, STATUSES),   \
+        CS_CALL__E("priority", 0, PRIORITIES), CS_CALL__E("type", 0, TYPES),                       \
+        CS_CALL__F("group_id", CS_CALL__ID, CS_CALL__NULL),                                        \
+        CS_CALL__F("assignee_id", CS_CALL__ID, CS_CALL__NULL),                                     \
+        CS_CALL__F("custom", CS_CALL__OBJECT, 0), CS_CALL__F("tags", CS_CALL__STRINGS, 0),         \
+        CS_CALL__F("merged_into", CS_CALL__ID, CS_CALL__NULL),                                     \
+        CS_CALL__F("created_at", CS_CALL__TIME, 0), CS_CALL__F("updated_at", CS_CALL__TIME, 0),    \
+        CS_CALL__F("solved_at", CS_CALL__TIME, CS_CALL__NULL),                                     \
+        CS_CALL__F("closed_at", CS_CALL__TIME, CS_CALL__NULL)
+const cs_call__field cs_call__ticket_fields[] = {TICKET_OBJECT, CS_CALL__END};
+/* A ticket, or {"id": null} for none (route.next with nothing to take). */
+#define O CS_CALL__OPT
+const cs_call__field cs_call__ticket_or_none_fields[] = {
+    CS_CALL__F("id", CS_CALL__ID, CS_CALL__NULL),
+    CS_CALL__F("number", CS_CALL__INTEGER, O),
+    CS_CALL__F("subject", CS_CALL__STRING, O),
+    CS_CALL__F("customer_id", CS_CALL__ID, O),
+    CS_CALL__F("channel_id", CS_CALL__ID, O | CS_CALL__NULL),
+    CS_CALL__E("status", O, STATUSES),
+    CS_CALL__E("priority", O, PRIORITIES),
+    CS_CALL__E("type", O, TYPES),
+    CS_CALL__F("group_id", CS_CALL__ID, O | CS_CALL__NULL),
+    CS_CALL__F("assignee_id", CS_CALL__ID, O | CS_CALL__NULL),
+    CS_CALL__F("custom", CS_CALL__OBJECT, O),
+    CS_CALL__F("tags", CS_CALL__STRINGS, O),
+    CS_CALL__F("merged_into", CS_CALL__ID, O | CS_CALL__NULL),
+    CS_CALL__F("created_at", CS_CALL__TIME, O),
+    CS_CALL__F("updated_at", CS_CALL__TIME, O),
+    CS_CALL__F("solved_at", CS_CALL__TIME, O | CS_CALL__NULL),
+    CS_CALL__F("closed_at", CS_CALL__TIME, O | CS_CALL__NULL),
+    CS_CALL__END,
+};
+#undef O
+/* ticket.get: with its messages when asked for them. */
+static const cs_call__field ticket_with_messages[] = {
+    TICKET_OBJECT,
+    CS_CALL__S("messages", CS_CALL__ARRAY, CS_CALL__OPT, cs_call__message_fields),
+    CS_CALL__END,
+};
+#define TICKET_WRITABLE                                                                            \
+    CS_CALL__E("status", 0, STATUSES), CS_CALL__E("priority", 0, PRIORITIES),                      \
+        CS_CALL__E("type", 0, TYPES), CS_CALL__F("group_id", CS_CALL__ID, CS_CALL__NULL),          \
+        CS_CALL__F("assignee_id", CS_CALL__ID, CS_CALL__NULL),                                     \
+        CS_CALL__F("custom", CS_CALL__OBJECT, 0), CS_CALL__F("tags", CS_CALL__STRINGS, 0)
+static const cs_call__field create_request[] = {
+    CS_CALL__F("subject", CS_CALL__STRING, CS_CALL__REQ),
+    CS_CALL__F("customer_id", CS_CALL__ID, CS_CALL__REQ),
+    CS_CALL__F("channel_id", CS_CALL__ID, 0),
+    TICKET_WRITABLE,
+    CS_CALL__END,
+};
+static const cs_call__field update_request[] = {
+    CS_CALL__F("id", CS_CALL__ID, CS_CALL__REQ),
+    CS_CALL__F("subject", CS_CALL__STRING, 0),
+    TICKET_WRITABLE,
+    CS_CALL__END,
+};
+static const cs_call__field get_request[] = {
+    CS_CALL__F("id", CS_CALL__ID, 0),
+    CS_CALL__F("number", CS_CALL__ID, 0),
+    CS_CALL__F("messages", CS_CALL__BOOLEAN, 0),
+    CS_CALL__END,
+};
+static const cs_call__field list_request[] = {
+    CS_CALL__F("status", CS_CALL__STRINGS, 0),
+    CS_CALL__F("customer_id", CS_CALL__ID, 0),
+    CS_CALL__F("assignee_id", CS_CALL__ID, CS_CALL__NULL),
+    CS_CALL__F("group_id", CS_CALL__ID, CS_CALL__NULL),
+    CS_CALL__F("channel_id", CS_CALL__ID, 0),
+    CS_CALL__F("tag", CS_CALL__STRING, 0),
+    CS_CALL__F("created_from", CS_CALL__TIME, 0),
+    CS_CALL__F("created_to", CS_CALL__TIME, 0),
+    CS_CALL__F("after", CS_CALL__ID, 0),
+    CS_CALL__F("limit", CS_CALL__INTEGER, 0),
+    CS_CALL__E("order", 0, "asc desc"),
+    CS_CALL__END,
+};
+static const cs_call__field list_response[] = {
+    CS_CALL__S("tickets", CS_CALL__ARRAY, 0, cs_call__ticket_fields),
+    CS_CALL__F("next_after", CS_CALL__ID, CS_CALL__NULL),
+    CS_CALL__END,
+};
+static const cs_call__field merge_request[] = {
+    CS_CALL__F("target_id", CS_CALL__ID, CS_CALL__REQ),
+    CS_CALL__F("source_id", CS_CALL__ID, CS_CALL__REQ),
+    CS_CALL__END,
+};
+static const cs_call__field reply_request[] = {
+    CS_CALL__F("ticket_id", CS_CALL__ID, CS_CALL__REQ),
+    CS_CALL__F("body", CS_CALL__STRING, CS_CALL__REQ),
+    CS_CALL__F("channel_id", CS_CALL__ID, 0),
+    CS_CALL__F("subject", CS_CALL__STRING, 0),
+    CS_CALL__F("recipient", CS_CALL__STRING, 0),
+    CS_CALL__F("html", CS_CALL__STRING, 0),
+    CS_CALL__END,
+};
+static const cs_call__field reply_response[] = {
+    CS_CALL__F("message_id", CS_CALL__ID, 0),
+    CS_CALL__END,
+};
+
 const cs_call__method cs_call__ticket_methods[] = {
-    {"ticket.create", m_ticket_create, CS_CAP_TICKET_CREATE, CS_CALL__ATOMIC},
-    {"ticket.get", m_ticket_get, CS_CAP_TICKET_READ, 0},
-    {"ticket.update", m_ticket_update, CS_CAP_TICKET_WRITE, CS_CALL__ATOMIC},
-    {"ticket.list", m_ticket_list, CS_CAP_TICKET_READ, 0},
-    {"ticket.merge", m_ticket_merge, CS_CAP_TICKET_WRITE, CS_CALL__ATOMIC},
-    {"reply", m_reply, CS_CAP_TICKET_WRITE, 0},
+    {"ticket.create", m_ticket_create, CS_CAP_TICKET_CREATE, CS_CALL__ATOMIC,
+     "Open a ticket for a customer (messages come in through ingest).", create_request,
+     cs_call__ticket_fields},
+    {"ticket.get", m_ticket_get, CS_CAP_TICKET_READ, 0,
+     "Read a ticket by id or number, with its messages when asked.", get_request,
+     ticket_with_messages},
+    {"ticket.update", m_ticket_update, CS_CAP_TICKET_WRITE, CS_CALL__ATOMIC,
+     "Change a ticket's fields; a status change must be one the workflow allows.", update_request,
+     cs_call__ticket_fields},
+    {"ticket.list", m_ticket_list, CS_CAP_TICKET_READ, 0,
+     "List the tickets the actor may see, filtered, a page at a time (next_after continues).",
+     list_request, list_response},
+    {"ticket.merge", m_ticket_merge, CS_CAP_TICKET_WRITE, CS_CALL__ATOMIC,
+     "Merge a ticket into another of the same customer: its messages move to the target.",
+     merge_request, cs_call__ticket_fields},
+    {"reply", m_reply, CS_CAP_TICKET_WRITE, 0,
+     "Answer the customer: the reply is stored and queued in the outbox on the channel they "
+     "last wrote on (or the one named).",
+     reply_request, reply_response},
 };
 const size_t cs_call__ticket_count = CS_ARRAY_SIZE(cs_call__ticket_methods);
