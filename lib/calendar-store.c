@@ -169,21 +169,40 @@ static int zone_calendar(const cs_calendar **out, cs_db *db, const char *zone)
     return rc;
 }
 
-int cs_calendar__format_local(char *buf, size_t size, cs_db *db, const char *zone, cs_time t)
+/* A local date and time as customers of a language read it; the zone follows in brackets. */
+static void format_for(char *buf, size_t size, const char *language, int year, int month, int day,
+                       int minute_of_day, const char *zone)
+{
+    static const char *const months[] = {"January",   "February", "March",    "April",
+                                         "May",       "June",     "July",     "August",
+                                         "September", "October",  "November", "December"};
+    int hour = minute_of_day / 60, minute = minute_of_day % 60;
+
+    if (!strcmp(language, "de"))
+        snprintf(buf, size, "%02d.%02d.%04d %02d:%02d Uhr (%s)", day, month, year, hour, minute,
+                 zone);
+    else if (!strcmp(language, "en"))
+        snprintf(buf, size, "%d %s %04d, %02d:%02d (%s)", day, months[month - 1], year, hour,
+                 minute, zone);
+    else /* a language with no format of its own: ISO 8601's order reads the same anywhere */
+        snprintf(buf, size, "%04d-%02d-%02d %02d:%02d (%s)", year, month, day, hour, minute, zone);
+}
+
+int cs_calendar__format_local(char *buf, size_t size, cs_db *db, const char *zone,
+                              const char *language, cs_time t)
 {
     const cs_calendar *cal = NULL;
-    char iso[32];
-    int rc;
+    int64_t local, days;
+    int year, month, day, rc;
 
     if (zone && *zone && (rc = zone_calendar(&cal, db, zone)) < 0)
         return rc;
-    if (!cal) {
-        cs_time__iso(iso, t);
-        snprintf(buf, size, "%.10s %.5s UTC", iso, iso + 11);
-        return CS_OK;
-    }
-    cs_time__iso(iso, t + cs_calendar__utc_offset(cal, t));
-    snprintf(buf, size, "%.10s %.5s (%s)", iso, iso + 11, zone);
+    /* The zone's offset comes from libical; what remains is calendar arithmetic. */
+    local = t + (cal ? cs_calendar__utc_offset(cal, t) : 0);
+    days = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
+    cs_calendar__civil_from_days((int32_t)days, &year, &month, &day);
+    format_for(buf, size, language ? language : "", year, month, day,
+               (int)((local - days * 86400) / 60), cal ? zone : "UTC");
     return CS_OK;
 }
 

@@ -81,8 +81,11 @@ void cs_calendar__truncate_holidays(cs_calendar *cal, size_t n);
  * every call. Borrowed: valid until the next call on the handle that may load calendars.
  * CS_ENOTFOUND naming "calendar_id" when it is not stored. */
 int cs_calendar__cached(const cs_calendar **out, cs_db *db, int64_t id);
-/* `t` as local time in `zone`: "2026-03-03 10:00 (Europe/Berlin)"; "2026-03-03 09:00 UTC"
- * when zone is NULL, empty or unknown. The zone's table is cached per handle. */
-int cs_calendar__format_local(char *buf, size_t size, cs_db *db, const char *zone, cs_time t);
+/* `t` as local time in `zone`, written as customers of `language` read it: "de"
+ * "03.03.2026 10:00 Uhr (Europe/Berlin)", "en" "3 March 2026, 10:00 (Europe/Berlin)", any
+ * other "2026-03-03 10:00 (Europe/Berlin)"; in UTC, "(UTC)", when zone is NULL, empty or
+ * unknown. The zone's table is cached per handle. */
+int cs_calendar__format_local(char *buf, size_t size, cs_db *db, const char *zone,
+                              const char *language, cs_time t);
 
 #endif

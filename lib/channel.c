@@ -9,6 +9,7 @@
 #include "perm.h"
 #include "audit.h"
 #include "agent.h"
+#include "customer.h"
 #include "store/channel.h"
 
 static const cs_name kind_names[] = {
@@ -45,16 +46,34 @@ int cs_channel_kind_identity(int kind)
     return kind_identity[kind];
 }
 
+/* locale and timezone are in the fields from version 2 on; a version 1 caller never set
+ * them. */
+static const char *given_locale(const cs_channel_fields *f)
+{
+    return f->version >= 2 ? f->locale : NULL;
+}
+
+static const char *given_timezone(const cs_channel_fields *f)
+{
+    return f->version >= 2 ? f->timezone : NULL;
+}
+
 /* Check what `f` gives; on create, name and kind are required. */
 static int check_fields(const cs_channel_fields *f, bool create)
 {
-    int rc;
+    const char *locale, *tz;
+    int rc = CS_OK;
 
     if (!f)
         return cs_error__inval("fields", "fields is NULL");
-    if (f->version != CS_CHANNEL_FIELDS_VERSION)
-        return cs_error__inval("fields", "fields version %u is not %d", f->version,
+    if (f->version < 1 || f->version > CS_CHANNEL_FIELDS_VERSION)
+        return cs_error__inval("fields", "fields version %u is not between 1 and %d", f->version,
                                CS_CHANNEL_FIELDS_VERSION);
+    locale = given_locale(f);
+    tz = given_timezone(f);
+    if ((locale && *locale && (rc = cs_customer__check_locale(locale)) < 0) ||
+        (tz && *tz && (rc = cs_customer__check_timezone(tz)) < 0))
+        return rc;
     if (create && !f->kind)
         return cs_error__inval("kind", "kind is required");
     if (f->kind && !cs_channel_kind_name(f->kind))
@@ -108,6 +127,8 @@ static int create(int64_t *id, cs_db *db, const cs_actor *by, const cs_channel_f
         .signature = cs_update__int(0, f->signature),
         .default_group_id = cs_update__id(0, f->default_group_id),
         .enabled = cs_update__int(1, f->enabled),
+        .locale = (char *)cs_update__text(NULL, given_locale(f)),
+        .timezone = (char *)cs_update__text(NULL, given_timezone(f)),
     };
     int rc;
 
@@ -189,6 +210,8 @@ static int write_changes(cs_db *db, const cs_actor *by, const cs_channel *old,
     cs_change__bool(&c, "signature", old->signature, next->signature);
     cs_change__id(&c, "default_group_id", old->default_group_id, next->default_group_id);
     cs_change__bool(&c, "enabled", old->enabled, next->enabled);
+    cs_change__text(&c, "locale", old->locale, next->locale);
+    cs_change__text(&c, "timezone", old->timezone, next->timezone);
     if (c.rc < 0 || c.count == 0)
         return c.rc;
     return write_error(cs_store__channel_update(db, next, cs_db_now(db)), next);
@@ -214,6 +237,8 @@ static int update(cs_db *db, const cs_actor *by, int64_t id, const cs_channel_fi
     next.signature = cs_update__int(old->signature, f->signature);
     next.default_group_id = cs_update__id(old->default_group_id, f->default_group_id);
     next.enabled = cs_update__int(old->enabled, f->enabled);
+    next.locale = (char *)cs_update__text(old->locale, given_locale(f));
+    next.timezone = (char *)cs_update__text(old->timezone, given_timezone(f));
     if ((f->address && (rc = check_address(old->kind, f->address)) < 0) ||
         (next.default_group_id != old->default_group_id &&
          (rc = check_group(db, next.default_group_id)) < 0))
@@ -285,6 +310,16 @@ int cs_channel_enabled(const cs_channel *ch)
     return ch ? ch->enabled : 0;
 }
 
+const char *cs_channel_locale(const cs_channel *ch)
+{
+    return ch ? ch->locale : NULL;
+}
+
+const char *cs_channel_timezone(const cs_channel *ch)
+{
+    return ch ? ch->timezone : NULL;
+}
+
 cs_time cs_channel_created_at(const cs_channel *ch)
 {
     return ch ? ch->created_at : 0;
@@ -320,9 +355,11 @@ static int keep_channel(void *payload, const cs_channel *ch)
     if (!(copy = cs_mem__alloc(sizeof(*copy))))
         return cs_error__nomem();
     *copy = *ch;
-    copy->address = NULL;
+    copy->address = copy->locale = copy->timezone = NULL;
     if (!(copy->name = cs_mem__strdup(ch->name)) ||
-        (ch->address && !(copy->address = cs_mem__strdup(ch->address)))) {
+        (ch->address && !(copy->address = cs_mem__strdup(ch->address))) ||
+        (ch->locale && !(copy->locale = cs_mem__strdup(ch->locale))) ||
+        (ch->timezone && !(copy->timezone = cs_mem__strdup(ch->timezone)))) {
         cs_channel__free(copy);
         return cs_error__nomem();
     }

@@ -169,7 +169,7 @@ int cs_identity_normalize(char **out, int kind, const char *value)
 }
 
 /* A BCP 47-ish tag: a 2-3 letter language, then subtags of 1-8 letters or digits. */
-static int check_locale(const char *locale)
+int cs_customer__check_locale(const char *locale)
 {
     size_t len = strlen(locale), i = 0, start;
     bool ok = len <= 35;
@@ -193,7 +193,7 @@ static int check_locale(const char *locale)
 
 /* An IANA zone name the system's tz database knows, as calendars take it: a zone no
  * calendar can read would make every promise to the customer fall back to UTC. */
-static int check_timezone(const char *tz)
+int cs_customer__check_timezone(const char *tz)
 {
     size_t len = strlen(tz);
     bool ok = len > 0 && len <= 64 && tz[0] != '/' && !strstr(tz, "..");
@@ -268,9 +268,9 @@ static int check_input(struct input *in, cs_db *db, const cs_actor *by, const cs
                                CS_CUSTOMER_FIELDS_VERSION);
     if ((f->name || create) && (rc = cs_check__text("name", f->name, CS_NAME_MAX, true)) < 0)
         return rc;
-    if (f->locale && (rc = check_locale(f->locale)) < 0)
+    if (f->locale && (rc = cs_customer__check_locale(f->locale)) < 0)
         return rc;
-    if (f->timezone && *f->timezone && (rc = check_timezone(f->timezone)) < 0)
+    if (f->timezone && *f->timezone && (rc = cs_customer__check_timezone(f->timezone)) < 0)
         return rc;
     if (f->organization_id < CS_ID_CLEAR)
         return cs_error__inval("organization_id", "organization_id %lld is not an id",

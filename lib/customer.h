@@ -20,5 +20,9 @@ int cs_customer__create(int64_t *id, cs_db *db, const cs_actor *by, const cs_cus
  * the records of its merges, and its own row's personal columns (marked erased). The rest of
  * the customer's data is other modules' (lib/privacy.c erases it first). */
 int cs_customer__erase_own(cs_db *db, int64_t id);
+/* Whether `locale` is a language tag a customer may have, and `tz` a zone the system knows;
+ * CS_EINVAL naming "locale" or "timezone" when not. Channels take the same. */
+int cs_customer__check_locale(const char *locale);
+int cs_customer__check_timezone(const char *tz);
 
 #endif

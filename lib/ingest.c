@@ -216,7 +216,8 @@ static int recognise_customer(struct ingest *g)
     if (rc != CS_ENOTFOUND)
         return rc == CS_EINVAL ? cs_error__refield("sender") : rc;
     f.name = g->in->sender_name && *g->in->sender_name ? g->in->sender_name : g->in->sender;
-    f.locale = g->in->locale;
+    /* A customer who did not say their language speaks the channel's, when it has one. */
+    f.locale = g->in->locale ? g->in->locale : g->ch.locale[0] ? g->ch.locale : NULL;
     f.identities = &id;
     f.nidentities = 1;
     if ((rc = cs_customer__create(&customer_id, g->db, g->host, &f)) < 0)
@@ -632,9 +633,11 @@ static void language_of(char out[8], const char *locale)
 }
 
 /* The template for the customer's language: the channel's own, else the built-in one; for
- * a language libcs has no text in, the channel's English one, else the built-in English. */
+ * a language libcs has no text in, the channel's English one, else the built-in English.
+ * `language` becomes the language of the template taken ("en" for that fallback), which
+ * the dates in it follow. */
 static int pick_template(char **out, size_t *builtin, cs_db *db, int64_t channel_id,
-                         const char *language)
+                         char language[8])
 {
     bool known = false;
     int rc;
@@ -648,11 +651,25 @@ static int pick_template(char **out, size_t *builtin, cs_db *db, int64_t channel
     }
     if ((rc = cs_store__ingest_receipt_template(out, db, channel_id, language)) < 0 || *out)
         return rc;
-    if (!known && (rc = cs_store__ingest_receipt_template(out, db, channel_id, "en")) < 0)
-        return rc;
+    if (!known) {
+        strcpy(language, "en");
+        if ((rc = cs_store__ingest_receipt_template(out, db, channel_id, "en")) < 0)
+            return rc;
+    }
     if (!*out && !(*out = cs_mem__strdup(builtin_receipts[*builtin].text)))
         return cs_error__nomem();
     return CS_OK;
+}
+
+/* The customer's time zone, else the channel's (NULL: UTC). A zone the system no longer
+ * knows counts as none. */
+static const char *receipt_zone(const struct ingest *g)
+{
+    const char *zone = cs_customer_timezone(g->customer);
+
+    if (zone && cs_calendar__zone_exists(zone))
+        return zone;
+    return cs_calendar__zone_exists(g->ch.timezone) ? g->ch.timezone : NULL;
 }
 
 static const char *placeholder_value(const char *name, size_t len, const char *const values[])
@@ -715,12 +732,12 @@ static int send_receipt(struct ingest *g)
 
     if ((rc = receipt_rule(g->db, g->ch.id, g->ch.kind, &send, &target)) < 0 || !send ||
         (g->mail && (rc = auto_reply_spent(g, &spent)) < 0) || spent ||
-        (rc = promise(g, target)) < 0 ||
-        (rc = cs_calendar__format_local(when, sizeof(when), g->db,
-                                        cs_customer_timezone(g->customer), g->r->promised_at)) < 0)
+        (rc = promise(g, target)) < 0)
         return rc;
     language_of(language, cs_customer_locale(g->customer));
     if ((rc = pick_template(&tmpl, &builtin, g->db, g->ch.id, language)) < 0 ||
+        (rc = cs_calendar__format_local(when, sizeof(when), g->db, receipt_zone(g), language,
+                                        g->r->promised_at)) < 0 ||
         (rc = cs_store__ingest_owner_name(&owner, g->db, cs_ticket_id(g->ticket))) < 0)
         goto out;
     const char *values[] = {cs_int__text(number, cs_ticket_number(g->ticket), false),

@@ -38,7 +38,7 @@ static int init(void *out, const void *defaults, unsigned int version, unsigned 
 INIT_FN(cs_customer_fields, cs_customer_fields_init, CS_CUSTOMER_FIELDS_VERSION,
         CS_CUSTOMER_FIELDS_INIT, sizeof(cs_customer_fields))
 INIT_FN(cs_channel_fields, cs_channel_fields_init, CS_CHANNEL_FIELDS_VERSION,
-        CS_CHANNEL_FIELDS_INIT, sizeof(cs_channel_fields))
+        CS_CHANNEL_FIELDS_INIT, offsetof(cs_channel_fields, locale), sizeof(cs_channel_fields))
 INIT_FN(cs_agent_fields, cs_agent_fields_init, CS_AGENT_FIELDS_VERSION, CS_AGENT_FIELDS_INIT,
         offsetof(cs_agent_fields, ticket_access), sizeof(cs_agent_fields))
 INIT_FN(cs_custom_field, cs_custom_field_init, CS_CUSTOM_FIELD_VERSION, CS_CUSTOM_FIELD_INIT,

@@ -95,6 +95,8 @@ int cs_outbox__channel(cs_outbox__channel_info *out, cs_db *db, int64_t channel_
                                 "0123456789.-")])
         address = "libcs.invalid";
     snprintf(out->domain, sizeof(out->domain), "%s", address);
+    snprintf(out->locale, sizeof(out->locale), "%s", ch->locale ? ch->locale : "");
+    snprintf(out->timezone, sizeof(out->timezone), "%s", ch->timezone ? ch->timezone : "");
     cs_channel__free(ch);
     if (!out->enabled)
         return cs_error__set(CS_ECONFLICT, "channel_id", "channel %lld is disabled",

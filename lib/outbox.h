@@ -17,6 +17,8 @@ typedef struct cs_outbox__channel_info {
     int64_t id;
     int kind, enabled, signature;
     char domain[256]; /* for generated Message-IDs */
+    char locale[36];  /* for customers whose own are not known; "" when not set */
+    char timezone[68];
 } cs_outbox__channel_info;
 /* Read an enabled channel; CS_ENOTFOUND / CS_ECONFLICT (disabled) naming "channel_id". */
 int cs_outbox__channel(cs_outbox__channel_info *out, cs_db *db, int64_t channel_id);

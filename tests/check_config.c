@@ -279,7 +279,7 @@ START_TEST(channel_to_json)
     ck_assert_ptr_nonnull(strstr(text, "\"address\":\"shop.example\",\"created_at\""));
 
     json_t *o = parse(text);
-    ck_assert_int_eq(json_object_size(o), 10);
+    ck_assert_int_eq(json_object_size(o), 12);
     ck_json_int(o, "id", id);
     ck_json_str(o, "kind", "facebook");
     ck_json_str(o, "name", "Facebook");
@@ -301,6 +301,8 @@ START_TEST(channel_to_json)
     o = parse(text);
     ck_json_null(o, "address");
     ck_json_null(o, "default_group_id");
+    ck_json_null(o, "locale");
+    ck_json_null(o, "timezone");
     ck_json_str(o, "kind", "api");
     json_decref(o);
     cs_str_free(text);
@@ -309,6 +311,78 @@ START_TEST(channel_to_json)
     text = (char *)1;
     ck_assert_rc(cs_channel_to_json(&text, NULL), CS_EINVAL);
     ck_assert_ptr_null(text);
+    cs_db_close(db);
+}
+END_TEST
+
+/* A channel's locale and time zone: set, read, listed, changed, cleared and checked like a
+ * customer's; a version 1 struct, which has neither, leaves them alone. */
+START_TEST(channel_locale_and_timezone)
+{
+    cs_db *db = t_open_memory();
+    cs_channel_fields f = CS_CHANNEL_FIELDS_INIT, v1;
+    cs_channel_list *list = NULL;
+    cs_channel *ch = NULL;
+    int64_t id = 0, old_id = 0;
+    char *resp = NULL;
+
+    f.kind = CS_CHANNEL_EMAIL;
+    f.name = "Mail DE";
+    f.locale = "de";
+    f.timezone = "Europe/Berlin";
+    ck_assert_ok(cs_channel_create(&id, db, &f));
+    ck_assert_ok(cs_channel_lookup(&ch, db, id));
+    ck_assert_str_eq(cs_channel_locale(ch), "de");
+    ck_assert_str_eq(cs_channel_timezone(ch), "Europe/Berlin");
+    cs_channel_free(ch);
+    ck_assert_ok(cs_channel_list_get(&list, db));
+    ck_assert_str_eq(cs_channel_locale(cs_channel_list_item(list, 0)), "de");
+    ck_assert_str_eq(cs_channel_timezone(cs_channel_list_item(list, 0)), "Europe/Berlin");
+    cs_channel_list_free(list);
+
+    /* Through JSON: read, change one, clear the other with null. */
+    ck_assert_ok(cs_call(&resp, db, "channel.get", "{\"id\": 1}"));
+    json_t *o = parse(resp);
+    ck_json_str(o, "locale", "de");
+    ck_json_str(o, "timezone", "Europe/Berlin");
+    json_decref(o);
+    cs_str_free(resp);
+    ck_assert_ok(cs_call(&resp, db, "channel.update",
+                         "{\"id\": 1, \"locale\": \"de-AT\", \"timezone\": null}"));
+    o = parse(resp);
+    ck_json_str(o, "locale", "de-AT");
+    ck_json_null(o, "timezone");
+    json_decref(o);
+    cs_str_free(resp);
+    check_audit(db, "channel", id, "locale", "de", "de-AT");
+    check_audit(db, "channel", id, "timezone", "Europe/Berlin", "NULL");
+
+    /* Checked as a customer's are; nothing changes. */
+    char *before = t_snapshot(db);
+    assert_json_error(db, "channel.update", "{\"id\": 1, \"locale\": \"deutsch!\"}", "locale");
+    assert_json_error(db, "channel.update", "{\"id\": 1, \"timezone\": \"Mars/Base\"}", "timezone");
+    assert_json_error(db, "channel.create",
+                      "{\"kind\": \"chat\", \"name\": \"C\", \"timezone\": \"../etc\"}",
+                      "timezone");
+    ck_assert_unchanged(db, before);
+    free(before);
+
+    /* A version 1 struct ends before locale: what lies after it is not read. */
+    memset(&v1, 0xAA, sizeof(v1));
+    ck_assert_ok(cs_channel_fields_init(&v1, 1));
+    v1.kind = CS_CHANNEL_CHAT;
+    v1.name = "Chat";
+    ck_assert_ok(cs_channel_create(&old_id, db, &v1));
+    v1.kind = 0;
+    v1.name = "Chat 2";
+    ck_assert_ok(cs_channel_update(db, id, &v1));
+    ck_assert_ok(cs_channel_lookup(&ch, db, old_id));
+    ck_assert_ptr_null(cs_channel_locale(ch));
+    ck_assert_ptr_null(cs_channel_timezone(ch));
+    cs_channel_free(ch);
+    ck_assert_ok(cs_channel_lookup(&ch, db, id));
+    ck_assert_str_eq(cs_channel_locale(ch), "de-AT"); /* kept */
+    cs_channel_free(ch);
     cs_db_close(db);
 }
 END_TEST
@@ -607,24 +681,48 @@ START_TEST(channel_bad_input)
         cs_channel_fields f;
         bool create_only;
     } bad[] = {
-        {"fields", {0, CS_CHANNEL_EMAIL, "X", NULL, CS_UNSET, CS_UNSET, 0, CS_UNSET}, false},
-        {"fields", {2, CS_CHANNEL_EMAIL, "X", NULL, CS_UNSET, CS_UNSET, 0, CS_UNSET}, false},
-        {"kind", {1, 0, "X", NULL, CS_UNSET, CS_UNSET, 0, CS_UNSET}, true},
-        {"kind", {1, 10, "X", NULL, CS_UNSET, CS_UNSET, 0, CS_UNSET}, false},
-        {"kind", {1, -2, "X", NULL, CS_UNSET, CS_UNSET, 0, CS_UNSET}, false},
-        {"name", {1, CS_CHANNEL_EMAIL, NULL, NULL, CS_UNSET, CS_UNSET, 0, CS_UNSET}, true},
-        {"name", {1, CS_CHANNEL_EMAIL, "", NULL, CS_UNSET, CS_UNSET, 0, CS_UNSET}, false},
-        {"name", {1, CS_CHANNEL_EMAIL, "\xC3\x28", NULL, CS_UNSET, CS_UNSET, 0, CS_UNSET}, false},
-        {"name", {1, CS_CHANNEL_EMAIL, long_name, NULL, CS_UNSET, CS_UNSET, 0, CS_UNSET}, false},
-        {"address", {1, CS_CHANNEL_EMAIL, "X", "\xff", CS_UNSET, CS_UNSET, 0, CS_UNSET}, false},
-        {"address",
-         {1, CS_CHANNEL_EMAIL, "X", long_address, CS_UNSET, CS_UNSET, 0, CS_UNSET},
+        {"fields",
+         {0, CS_CHANNEL_EMAIL, "X", NULL, CS_UNSET, CS_UNSET, 0, CS_UNSET, NULL, NULL},
          false},
-        {"is_public", {1, CS_CHANNEL_EMAIL, "X", NULL, 2, CS_UNSET, 0, CS_UNSET}, false},
-        {"signature", {1, CS_CHANNEL_EMAIL, "X", NULL, CS_UNSET, -5, 0, CS_UNSET}, false},
-        {"enabled", {1, CS_CHANNEL_EMAIL, "X", NULL, CS_UNSET, CS_UNSET, 0, 7}, false},
+        {"fields",
+         {3, CS_CHANNEL_EMAIL, "X", NULL, CS_UNSET, CS_UNSET, 0, CS_UNSET, NULL, NULL},
+         false},
+        {"kind", {1, 0, "X", NULL, CS_UNSET, CS_UNSET, 0, CS_UNSET, NULL, NULL}, true},
+        {"kind", {1, 10, "X", NULL, CS_UNSET, CS_UNSET, 0, CS_UNSET, NULL, NULL}, false},
+        {"kind", {1, -2, "X", NULL, CS_UNSET, CS_UNSET, 0, CS_UNSET, NULL, NULL}, false},
+        {"name",
+         {1, CS_CHANNEL_EMAIL, NULL, NULL, CS_UNSET, CS_UNSET, 0, CS_UNSET, NULL, NULL},
+         true},
+        {"name",
+         {1, CS_CHANNEL_EMAIL, "", NULL, CS_UNSET, CS_UNSET, 0, CS_UNSET, NULL, NULL},
+         false},
+        {"name",
+         {1, CS_CHANNEL_EMAIL, "\xC3\x28", NULL, CS_UNSET, CS_UNSET, 0, CS_UNSET, NULL, NULL},
+         false},
+        {"name",
+         {1, CS_CHANNEL_EMAIL, long_name, NULL, CS_UNSET, CS_UNSET, 0, CS_UNSET, NULL, NULL},
+         false},
+        {"address",
+         {1, CS_CHANNEL_EMAIL, "X", "\xff", CS_UNSET, CS_UNSET, 0, CS_UNSET, NULL, NULL},
+         false},
+        {"address",
+         {1, CS_CHANNEL_EMAIL, "X", long_address, CS_UNSET, CS_UNSET, 0, CS_UNSET, NULL, NULL},
+         false},
+        {"is_public",
+         {1, CS_CHANNEL_EMAIL, "X", NULL, 2, CS_UNSET, 0, CS_UNSET, NULL, NULL},
+         false},
+        {"signature",
+         {1, CS_CHANNEL_EMAIL, "X", NULL, CS_UNSET, -5, 0, CS_UNSET, NULL, NULL},
+         false},
+        {"enabled", {1, CS_CHANNEL_EMAIL, "X", NULL, CS_UNSET, CS_UNSET, 0, 7, NULL, NULL}, false},
         {"default_group_id",
-         {1, CS_CHANNEL_EMAIL, "X", NULL, CS_UNSET, CS_UNSET, -7, CS_UNSET},
+         {1, CS_CHANNEL_EMAIL, "X", NULL, CS_UNSET, CS_UNSET, -7, CS_UNSET, NULL, NULL},
+         false},
+        {"locale",
+         {2, CS_CHANNEL_EMAIL, "X", NULL, CS_UNSET, CS_UNSET, 0, CS_UNSET, "deutsch", NULL},
+         false},
+        {"timezone",
+         {2, CS_CHANNEL_EMAIL, "X", NULL, CS_UNSET, CS_UNSET, 0, CS_UNSET, NULL, "Mars/Base"},
          false},
     };
 
@@ -1728,6 +1826,7 @@ Suite *cs_config_suite(void)
     tcase_add_test(tc, channel_defaults);
     tcase_add_test(tc, channel_to_json);
     tcase_add_test(tc, channel_list_json);
+    tcase_add_test(tc, channel_locale_and_timezone);
     tcase_add_test(tc, channel_list);
     tcase_add_test(tc, channel_update_each_field);
     tcase_add_test(tc, channel_update_several_fields_one_audit_row_each);

@@ -1056,6 +1056,7 @@ START_TEST(options_init_functions)
 {
     cs_reply_options r;
     cs_agent_fields a;
+    cs_channel_fields c;
     unsigned char *bytes;
 
     SAME_AS_MACRO(cs_customer_fields, cs_customer_fields_init, CS_CUSTOMER_FIELDS_INIT,
@@ -1088,14 +1089,21 @@ START_TEST(options_init_functions)
     SAME_AS_MACRO(cs_sla_queue_filter, cs_sla_queue_filter_init, CS_SLA_QUEUE_FILTER_INIT,
                   CS_SLA_QUEUE_FILTER_VERSION);
 
-    /* A version 1 reply struct ends before `recipient`, a version 1 agent struct before
-     * `ticket_access`: nothing after is touched. */
+    /* A version 1 reply struct ends before `recipient`, a version 1 channel struct before
+     * `locale`, a version 1 agent struct before `ticket_access`: nothing after is touched. */
     memset(&r, 0xAA, sizeof(r));
     ck_assert_ok(cs_reply_options_init(&r, 1));
     ck_assert_uint_eq(r.version, 1);
     ck_assert_int_eq(r.channel_id, 0);
     bytes = (unsigned char *)&r;
     for (size_t i = offsetof(cs_reply_options, recipient); i < sizeof(r); i++)
+        ck_assert_uint_eq(bytes[i], 0xAA);
+    memset(&c, 0xAA, sizeof(c));
+    ck_assert_ok(cs_channel_fields_init(&c, 1));
+    ck_assert_uint_eq(c.version, 1);
+    ck_assert_int_eq(c.enabled, CS_UNSET);
+    bytes = (unsigned char *)&c;
+    for (size_t i = offsetof(cs_channel_fields, locale); i < sizeof(c); i++)
         ck_assert_uint_eq(bytes[i], 0xAA);
     memset(&a, 0xAA, sizeof(a));
     ck_assert_ok(cs_agent_fields_init(&a, 1));
@@ -1117,7 +1125,7 @@ START_TEST(caller_struct_sizes)
         size_t size, expected;
     } sizes[] = {
 #define SIZE(T, N) {#T, sizeof(T), N}
-        SIZE(cs_agent_fields, 72),    SIZE(cs_channel_fields, 48),     SIZE(cs_custom_field, 24),
+        SIZE(cs_agent_fields, 72),    SIZE(cs_channel_fields, 64),     SIZE(cs_custom_field, 24),
         SIZE(cs_customer_fields, 80), SIZE(cs_identity_spec, 16),      SIZE(cs_inbound, 120),
         SIZE(cs_mail_options, 24),    SIZE(cs_message_fields, 72),     SIZE(cs_attachment_spec, 48),
         SIZE(cs_reply_options, 56),   SIZE(cs_route_group_fields, 12), SIZE(cs_route_report, 40),

@@ -95,7 +95,7 @@ START_TEST(new_mail_opens_ticket_with_receipt)
     ck_assert_int_eq(r->promised_at, t_now + 86400);
     ck_assert_ptr_nonnull(r->receipt);
     ck_assert_msg(strstr(r->receipt, "Nummer #1"), "%s", r->receipt);
-    ck_assert_msg(strstr(r->receipt, "2026-03-03 09:00 UTC"), "%s", r->receipt);
+    ck_assert_msg(strstr(r->receipt, "bis 03.03.2026 09:00 Uhr (UTC)"), "%s", r->receipt);
     ck_assert_msg(strstr(r->receipt, "Zuständig: Support"), "%s", r->receipt);
 
     ck_assert_ok(cs_customer_find(&c, db, CS_IDENTITY_EMAIL, "anna@example.com"));
@@ -413,7 +413,7 @@ START_TEST(receipt_configuration)
     in.body = "help";
     r = take(&in);
     ck_assert_ptr_nonnull(r->receipt);
-    ck_assert_str_eq(r->receipt, "Hi Kim, #1 by 2026-03-02 09:30 UTC"); /* French -> English */
+    ck_assert_str_eq(r->receipt, "Hi Kim, #1 by 2 March 2026, 09:30 (UTC)"); /* French -> English */
     cs_ingest_result_free(r);
 
     ck_assert_ok(cs_receipt_set_template(db, tweet_ch, "en", NULL)); /* back to built-in */
@@ -1170,6 +1170,122 @@ START_TEST(bad_hints_are_cleaned_or_dropped)
 }
 END_TEST
 
+/* Receipts in the customer's language and time zone --------------------------------- */
+
+/* A customer with a locale and a time zone, known by an email address. */
+static void known_customer(const char *email, const char *locale, const char *zone)
+{
+    cs_customer_fields f = CS_CUSTOMER_FIELDS_INIT;
+    cs_identity_spec id = {CS_IDENTITY_EMAIL, email};
+    int64_t customer;
+
+    f.name = email;
+    f.locale = locale;
+    f.timezone = zone;
+    f.identities = &id;
+    f.nidentities = 1;
+    ck_assert_ok(cs_customer_create(&customer, db, &f));
+}
+
+/* The receipt of a new mail from `from`; fails the test unless it holds `want`. */
+static void receipt_has(const char *from, const char *locale, const char *want)
+{
+    cs_inbound in = mail(NULL, from, "Frage", "Wann kommt mein Paket?");
+    in.locale = locale;
+    cs_ingest_result *r = take(&in);
+    ck_assert_ptr_nonnull(r->receipt);
+    ck_assert_msg(strstr(r->receipt, want), "\"%s\" not in \"%s\"", want, r->receipt);
+    cs_ingest_result_free(r);
+}
+
+static void channel_defaults(int64_t channel, const char *locale, const char *zone)
+{
+    cs_channel_fields f = CS_CHANNEL_FIELDS_INIT;
+    f.locale = locale;
+    f.timezone = zone;
+    ck_assert_ok(cs_channel_update(db, channel, &f));
+}
+
+/* The promise is a day after Monday 2026-03-02 09:00 UTC, read where the customer lives. */
+START_TEST(receipt_in_the_customers_language_and_zone)
+{
+    known_customer("berta@example.de", "de", "Europe/Berlin");
+    known_customer("kim@example.com", "en-US", "America/New_York");
+    known_customer("lani@example.com", "en", "Pacific/Honolulu");
+
+    receipt_has("berta@example.de", NULL,
+                "Wir antworten Ihnen spätestens bis 03.03.2026 10:00 Uhr (Europe/Berlin).");
+    receipt_has("kim@example.com", NULL,
+                "We will answer by 3 March 2026, 04:00 (America/New_York) at the latest.");
+    /* West of UTC the promise falls on the day before. */
+    receipt_has("lani@example.com", NULL, "by 2 March 2026, 23:00 (Pacific/Honolulu)");
+    /* In summer Berlin is two hours ahead: the offset is the zone's at the promised time. */
+    t_now += 10454400; /* Wednesday 2026-07-01 09:00 UTC */
+    receipt_has("berta@example.de", NULL, "bis 02.07.2026 11:00 Uhr (Europe/Berlin).");
+}
+END_TEST
+
+/* A shop in Germany: its channel speaks German and promises in Berlin time to customers who
+ * did not say their language or zone. */
+START_TEST(receipt_falls_back_to_the_channels_locale_and_zone)
+{
+    cs_customer *c = NULL;
+
+    channel_defaults(mail_ch, "de", "Europe/Berlin");
+    cs_inbound in = mail(NULL, "neu@example.de", "Frage", "Hallo");
+    cs_ingest_result *r = take(&in);
+    ck_assert_msg(strstr(r->receipt, "Vielen Dank für Ihre Nachricht.") &&
+                      strstr(r->receipt, "bis 03.03.2026 10:00 Uhr (Europe/Berlin)."),
+                  "%s", r->receipt);
+    /* The new customer speaks the channel's language from now on; the zone stays the
+     * channel's to give, not the customer's. */
+    ck_assert_ok(cs_customer_lookup(&c, db, r->customer_id));
+    ck_assert_str_eq(cs_customer_locale(c), "de");
+    ck_assert_ptr_null(cs_customer_timezone(c));
+    cs_customer_free(c);
+    cs_ingest_result_free(r);
+
+    /* What the customer said wins: their language, in the channel's zone ... */
+    receipt_has("tourist@example.com", "en_GB.UTF-8",
+                "We will answer by 3 March 2026, 10:00 (Europe/Berlin) at the latest.");
+    /* ... and their own zone, in their language. */
+    known_customer("pendler@example.de", "de", "America/New_York");
+    receipt_has("pendler@example.de", NULL, "bis 03.03.2026 04:00 Uhr (America/New_York).");
+    /* A zone the system no longer knows is no zone: the channel's applies. */
+    ck_assert_ok(sqlite3_exec(db->sql,
+                              "UPDATE customer SET timezone = 'Mars/Olympus'"
+                              " WHERE name = 'pendler@example.de'",
+                              0, 0, 0));
+    receipt_has("pendler@example.de", NULL, "bis 03.03.2026 10:00 Uhr (Europe/Berlin).");
+}
+END_TEST
+
+/* Nothing known: English, in UTC. A language libcs has no text in gets English, with the
+ * English date; a channel's own template in that language, a date any reader can read. */
+START_TEST(receipt_in_english_and_utc_when_nothing_is_known)
+{
+    cs_customer *c = NULL;
+    cs_inbound in = mail(NULL, "anon@example.com", "Question", "Hello");
+    cs_ingest_result *r = take(&in);
+
+    ck_assert_msg(
+        strstr(r->receipt, "Thank you for your message.") &&
+            strstr(r->receipt, "We will answer by 3 March 2026, 09:00 (UTC) at the latest."),
+        "%s", r->receipt);
+    ck_assert_ok(cs_customer_lookup(&c, db, r->customer_id));
+    ck_assert_str_eq(cs_customer_locale(c), "en");
+    cs_customer_free(c);
+    cs_ingest_result_free(r);
+
+    receipt_has("pierre@example.fr", "fr", "We will answer by 3 March 2026, 09:00 (UTC)");
+    ck_assert_ok(cs_receipt_set_template(db, mail_ch, "fr", "Réponse avant le {promised_at}."));
+    receipt_has("marie@example.fr", "fr", "Réponse avant le 2026-03-03 09:00 (UTC).");
+    /* A channel that names neither changes nothing. */
+    channel_defaults(mail_ch, "", "");
+    receipt_has("anon2@example.com", NULL, "by 3 March 2026, 09:00 (UTC)");
+}
+END_TEST
+
 Suite *cs_ingest_suite(void)
 {
     Suite *s = suite_create("ingest");
@@ -1208,6 +1324,13 @@ Suite *cs_ingest_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, locale_hints_are_normalised);
     tcase_add_test(tc, bad_hints_are_cleaned_or_dropped);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("receipt locale");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, receipt_in_the_customers_language_and_zone);
+    tcase_add_test(tc, receipt_falls_back_to_the_channels_locale_and_zone);
+    tcase_add_test(tc, receipt_in_english_and_utc_when_nothing_is_known);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -197,6 +197,8 @@ static const struct column_class columns[] = {
     {"agent_group", "name", false, "the business's queues", NULL},
     {"channel", "name", false, "the business's own channels", NULL},
     {"channel", "address", false, "the business's own address", NULL},
+    {"channel", "locale", false, "the business's default language for its customers", NULL},
+    {"channel", "timezone", false, "the business's default time zone for its customers", NULL},
     {"ticket", "subject", true, "set to \"erased\"", NULL},
     {"ticket", "custom", true, "set to {}", NULL},
     {"ticket_tag", "tag", false,

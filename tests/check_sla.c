@@ -721,7 +721,7 @@ START_TEST(receipts_do_not_fulfil_the_first_reply)
     int64_t t = r->ticket_id;
     ck_assert_int_gt(r->receipt_id, 0);
     ck_assert_int_eq(r->promised_at, T0 + HOUR);
-    ck_assert_msg(strstr(r->receipt, "2026-03-02 10:00 UTC"), "%s", r->receipt);
+    ck_assert_msg(strstr(r->receipt, "2 March 2026, 10:00 (UTC)"), "%s", r->receipt);
     cs_ingest_result_free(r);
     ck_assert_int_eq(clock_of(t, CS_SLA_FIRST_REPLY).state, CS_SLA_ACTIVE);
     ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM sla_event WHERE metric = 2"), 0);
@@ -1191,7 +1191,8 @@ START_TEST(receipt_promises_the_policy_in_the_customer_zone)
     in.body = "Bitte die Rechnungsadresse ändern.";
     ck_assert_ok(cs_ingest(&r, db, &in));
     ck_assert_int_eq(r->promised_at, T0 + 7 * 86400 + HOUR + 30 * 60);
-    ck_assert_msg(strstr(r->receipt, "bis 2026-03-09 11:30 (Europe/Berlin)."), "%s", r->receipt);
+    ck_assert_msg(strstr(r->receipt, "bis 09.03.2026 11:30 Uhr (Europe/Berlin)."), "%s",
+                  r->receipt);
     ck_assert_int_eq(t_sql_int(db, "SELECT promised_at FROM ingest_log"), r->promised_at);
     cs_ingest_result_free(r);
 
@@ -1200,7 +1201,7 @@ START_TEST(receipt_promises_the_policy_in_the_customer_zone)
     in.external_id = "<fri2@berta>";
     in.subject = "Noch etwas";
     ck_assert_ok(cs_ingest(&r, db, &in));
-    ck_assert_msg(strstr(r->receipt, "bis 2026-03-09 10:30 UTC."), "%s", r->receipt);
+    ck_assert_msg(strstr(r->receipt, "bis 09.03.2026 10:30 Uhr (UTC)."), "%s", r->receipt);
     cs_ingest_result_free(r);
 }
 END_TEST

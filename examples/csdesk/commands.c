@@ -1,6 +1,7 @@
 /*
  * csdesk - the friendly subcommands: each builds a request for cs_call() and prints the
- * answer as a table or text (or as JSON with --json).
+ * answer as a table or a one-line confirmation (or as JSON with --json). A table with no
+ * rows says so.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,56 +9,12 @@
 
 #include "csdesk.h"
 
-#define MAX_POS 8
+/* Requests ------------------------------------------------------------------------------- */
 
-int cli_opts(int argc, char **argv, struct cli_opt *opts, size_t nopts, char **pos, size_t maxpos,
-             size_t *npos)
-{
-    *npos = 0;
-    for (int i = 0; i < argc; i++) {
-        if (strncmp(argv[i], "--", 2) != 0 || !argv[i][2]) {
-            if (*npos == maxpos)
-                return -1;
-            pos[(*npos)++] = argv[i];
-            continue;
-        }
-        size_t k = 0;
-        while (k < nopts && strcmp(opts[k].name, argv[i] + 2) != 0)
-            k++;
-        if (k == nopts || (opts[k].takes_value && i + 1 >= argc))
-            return -1;
-        opts[k].given = 1;
-        if (opts[k].takes_value)
-            opts[k].value = argv[++i];
-    }
-    return 0;
-}
-
-static const char *opt(const struct cli_opt *opts, size_t n, const char *name)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!strcmp(opts[i].name, name))
-            return opts[i].value;
-    return NULL;
-}
-
-static int flag(const struct cli_opt *opts, size_t n, const char *name)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!strcmp(opts[i].name, name))
-            return opts[i].given;
-    return 0;
-}
-
-#define OPT(name) opt(opts, sizeof(opts) / sizeof(opts[0]), (name))
-#define FLAG(name) flag(opts, sizeof(opts) / sizeof(opts[0]), (name))
-#define PARSE(min, max)                                                                            \
-    (cli_opts(argc - 1, argv + 1, opts, sizeof(opts) / sizeof(opts[0]), pos, MAX_POS, &npos) <     \
-         0 ||                                                                                      \
-     (int)npos < (min) || npos > (max))
-
-/* Set key to an integer parsed from text, when text is given. */
-static int set_int(json_t *req, const char *key, const char *text)
+/* Set key to an integer parsed from text, when text is given; what says which argument it
+ * was ("--group", "NUMBER"). 0, or EXIT_USAGE after saying why. */
+static int set_int(const struct cli *cli, json_t *req, const char *key, const char *what,
+                   const char *text)
 {
     char *end;
     long long v;
@@ -65,10 +22,8 @@ static int set_int(json_t *req, const char *key, const char *text)
     if (!text)
         return 0;
     v = strtoll(text, &end, 10);
-    if (*end || end == text) {
-        fprintf(stderr, "csdesk: %s must be a number, not \"%s\"\n", key, text);
-        return -1;
-    }
+    if (*end || end == text)
+        return cli_error(cli, EXIT_USAGE, "%s takes a number, not \"%s\"", what, text);
     json_object_set_new(req, key, json_integer(v));
     return 0;
 }
@@ -79,38 +34,38 @@ static void set_str(json_t *req, const char *key, const char *text)
         json_object_set_new(req, key, json_string(text));
 }
 
-/* "a,b,c" as a JSON array of strings. */
-static json_t *split(const char *text)
-{
-    json_t *arr = json_array();
-    const char *p = text;
+/* Responses ------------------------------------------------------------------------------ */
 
-    while (p && *p) {
-        const char *comma = strchr(p, ',');
-        size_t n = comma ? (size_t)(comma - p) : strlen(p);
-        json_array_append_new(arr, json_stringn(p, n));
-        p = comma ? comma + 1 : NULL;
-    }
-    return arr;
-}
+typedef void (*human_fn)(const json_t *);
 
-/* Print a response: raw JSON with --json, else the given text form. */
-static int show(struct cli *cli, json_t *resp, void (*human)(const json_t *))
+/* Print a response: JSON with --json, else the text form (none: the caller printed it). */
+static int show(struct cli *cli, json_t *resp, human_fn human)
 {
-    if (cli->json || !human)
+    if (cli->json)
         cli_print_json(resp);
-    else
+    else if (human)
         human(resp);
     json_decref(resp);
     return 0;
 }
 
-static int call_show(struct cli *cli, const char *method, json_t *req,
-                     void (*human)(const json_t *))
+static int call_show(struct cli *cli, const char *method, json_t *req, human_fn human)
 {
     json_t *resp;
     int rc = cli_call(cli, &resp, method, req);
     return rc ? rc : show(cli, resp, human);
+}
+
+/* For a method that answers {}: with --json, `what` (taken over) stands for the answer;
+ * else the confirmation line. */
+static int confirm(struct cli *cli, json_t *what, const char *line)
+{
+    if (cli->json)
+        cli_print_json(what);
+    else
+        puts(line);
+    json_decref(what);
+    return 0;
 }
 
 static const char *str(const json_t *o, const char *key)
@@ -119,153 +74,261 @@ static const char *str(const json_t *o, const char *key)
     return s ? s : "-";
 }
 
-static void print_id(const json_t *o)
+static long long num(const json_t *o, const char *key)
 {
-    printf("%lld\n", (long long)json_integer_value(json_object_get(o, "id")));
+    return (long long)json_integer_value(json_object_get(o, key));
 }
 
-static void print_channel(const json_t *c)
+/* An array of strings as "a, b, c"; "-" when empty. */
+static const char *joined(char *buf, size_t size, const json_t *arr)
 {
-    printf("%-4lld %-9s %-20s %s%s%s\n", (long long)json_integer_value(json_object_get(c, "id")),
-           str(c, "kind"), str(c, "name"), str(c, "address"),
-           json_is_true(json_object_get(c, "public")) ? " (public)" : "",
-           json_is_true(json_object_get(c, "signature")) ? " (signed)" : "");
+    size_t i, len = 0;
+    json_t *v;
+
+    buf[0] = '\0';
+    json_array_foreach(arr, i, v)
+        if (len < size)
+            len += (size_t)snprintf(buf + len, size - len, "%s%s", i ? ", " : "",
+                                    json_string_value(v));
+    return buf[0] ? buf : "-";
+}
+
+/* Channels ------------------------------------------------------------------------------- */
+
+static void channel_flags(char *buf, size_t size, const json_t *c)
+{
+    snprintf(buf, size, "%s%s%s%s", json_is_true(json_object_get(c, "public")) ? " public" : "",
+             json_is_true(json_object_get(c, "signature")) ? " signed" : "",
+             json_is_false(json_object_get(c, "enabled")) ? " disabled" : "",
+             json_is_integer(json_object_get(c, "default_group_id")) ? " group" : "");
+}
+
+static void print_channel_row(const json_t *c)
+{
+    char flags[64];
+
+    channel_flags(flags, sizeof(flags), c);
+    printf("%-4lld %-9s %-20s %-26s %-6s %-16s%s", num(c, "id"), str(c, "kind"), str(c, "name"),
+           str(c, "address"), str(c, "locale"), str(c, "timezone"), flags);
+    if (json_is_integer(json_object_get(c, "default_group_id")))
+        printf(" %lld", num(c, "default_group_id"));
+    printf("\n");
 }
 
 static void print_channels(const json_t *o)
 {
     size_t i;
-    json_t *c;
-    json_array_foreach(json_object_get(o, "channels"), i, c)
-        print_channel(c);
+    json_t *c, *list = json_object_get(o, "channels");
+
+    if (!json_array_size(list)) {
+        printf("no channels\n");
+        return;
+    }
+    printf("%-4s %-9s %-20s %-26s %-6s %-16s%s\n", "id", "kind", "name", "address", "locale",
+           "time zone", " flags");
+    json_array_foreach(list, i, c)
+        print_channel_row(c);
+}
+
+/* One line for a changed channel: what is set, and nothing about what is not. */
+static void print_channel(const json_t *c)
+{
+    printf("channel %lld: %s (%s", num(c, "id"), str(c, "name"), str(c, "kind"));
+    if (json_is_string(json_object_get(c, "address")))
+        printf(", %s", str(c, "address"));
+    printf(")");
+    if (json_is_string(json_object_get(c, "locale")))
+        printf("; locale %s", str(c, "locale"));
+    if (json_is_string(json_object_get(c, "timezone")))
+        printf("; time zone %s", str(c, "timezone"));
+    if (json_is_integer(json_object_get(c, "default_group_id")))
+        printf("; new tickets to group %lld", num(c, "default_group_id"));
+    printf("%s%s%s\n", json_is_true(json_object_get(c, "public")) ? "; public" : "",
+           json_is_true(json_object_get(c, "signature")) ? "; signed" : "",
+           json_is_false(json_object_get(c, "enabled")) ? "; disabled" : "");
+}
+
+/* The options channel add and channel update share. */
+static int channel_options(struct cli *cli, json_t *req)
+{
+    const char *group = cli_opt(cli, "group");
+
+    set_str(req, "address", cli_opt(cli, "address"));
+    set_str(req, "locale", cli_opt(cli, "locale"));
+    set_str(req, "timezone", cli_opt(cli, "timezone"));
+    return set_int(cli, req, "default_group_id", "--group", group);
 }
 
 int cli_cmd_channel(struct cli *cli, int argc, char **argv)
 {
-    struct cli_opt opts[] = {{"address", 1, NULL, 0},
-                             {"public", 0, NULL, 0},
-                             {"signature", 0, NULL, 0},
-                             {"group", 1, NULL, 0}};
-    char *pos[MAX_POS];
-    size_t npos;
+    const char *sub = argc > 1 ? argv[1] : "";
     json_t *req = json_object();
 
-    if (argc >= 2 && !strcmp(argv[1], "list")) {
+    if (!strcmp(sub, "list")) {
         json_decref(req);
+        CLI_PARSE("channel list", 2);
         return call_show(cli, "channel.list", NULL, print_channels);
     }
-    if (argc < 2 || strcmp(argv[1], "add") || PARSE(3, 3)) {
-        json_decref(req);
-        return cli_usage("channel add KIND NAME [--address A] [--public] [--signature] "
-                         "[--group ID] | channel list");
+    if (!strcmp(sub, "add") || !strcmp(sub, "update")) {
+        int rc =
+            cli_parse(cli, sub[0] == 'a' ? "channel add" : "channel update", argc - 2, argv + 2);
+        if (!rc && sub[0] == 'a') {
+            set_str(req, "kind", cli->pos[0]);
+            set_str(req, "name", cli->pos[1]);
+            if (cli_flag(cli, "public"))
+                json_object_set_new(req, "public", json_true());
+            if (cli_flag(cli, "signature"))
+                json_object_set_new(req, "signature", json_true());
+            rc = cli_enum(cli, "channel kind", cli->pos[0], cs_channel_kind_name);
+        } else if (!rc) {
+            set_str(req, "name", cli_opt(cli, "name"));
+            rc = set_int(cli, req, "id", "ID", cli->pos[0]);
+        }
+        if (rc || (rc = channel_options(cli, req))) {
+            json_decref(req);
+            return rc < 0 ? 0 : rc;
+        }
+        return call_show(cli, sub[0] == 'a' ? "channel.create" : "channel.update", req,
+                         print_channel);
     }
-    set_str(req, "kind", pos[1]);
-    set_str(req, "name", pos[2]);
-    set_str(req, "address", OPT("address"));
-    if (FLAG("public"))
-        json_object_set_new(req, "public", json_true());
-    if (FLAG("signature"))
-        json_object_set_new(req, "signature", json_true());
-    if (set_int(req, "default_group_id", OPT("group")) < 0) {
-        json_decref(req);
-        return 2;
-    }
-    return call_show(cli, "channel.create", req, print_channel);
+    json_decref(req);
+    return cli_unknown_sub(cli, "channel", argc, argv);
+}
+
+/* Agents and groups ---------------------------------------------------------------------- */
+
+static void print_agent(const json_t *a)
+{
+    char skills[256];
+
+    printf("agent %lld: %s <%s>, %s, initials %s, skills %s\n", num(a, "id"), str(a, "name"),
+           str(a, "email"), str(a, "role"), str(a, "initials"),
+           joined(skills, sizeof(skills), json_object_get(a, "skills")));
 }
 
 int cli_cmd_agent(struct cli *cli, int argc, char **argv)
 {
-    struct cli_opt opts[] = {{"email", 1, NULL, 0},
-                             {"role", 1, NULL, 0},
-                             {"initials", 1, NULL, 0},
-                             {"skill", 1, NULL, 0}};
-    char *pos[MAX_POS];
-    size_t npos;
     json_t *req;
+    int rc;
 
-    if (argc < 2 || strcmp(argv[1], "add") || PARSE(2, 2))
-        return cli_usage("agent add NAME [--email E] [--role admin|agent|light] "
-                         "[--initials I] [--skill a,b]");
-    req = json_pack("{s:s}", "name", pos[1]);
-    set_str(req, "email", OPT("email"));
-    set_str(req, "role", OPT("role"));
-    set_str(req, "initials", OPT("initials"));
-    if (OPT("skill"))
-        json_object_set_new(req, "skills", split(OPT("skill")));
-    return call_show(cli, "agent.create", req, print_id);
+    if (argc < 2 || strcmp(argv[1], "add"))
+        return cli_unknown_sub(cli, "agent", argc, argv);
+    CLI_PARSE("agent add", 2);
+    if ((rc = cli_enum(cli, "role", cli_opt(cli, "role"), cs_agent_role_name)))
+        return rc;
+    req = json_pack("{s:s}", "name", cli->pos[0]);
+    set_str(req, "email", cli_opt(cli, "email"));
+    set_str(req, "role", cli_opt(cli, "role"));
+    set_str(req, "initials", cli_opt(cli, "initials"));
+    if (cli_opt(cli, "skill"))
+        json_object_set_new(req, "skills", cli_opt_list(cli, "skill"));
+    return call_show(cli, "agent.create", req, print_agent);
+}
+
+static void print_group(const json_t *g)
+{
+    printf("group %lld added\n", num(g, "id"));
 }
 
 int cli_cmd_group(struct cli *cli, int argc, char **argv)
 {
-    char *end1, *end2;
+    const char *sub = argc > 1 ? argv[1] : "";
+    json_t *req = json_object();
+    char line[96];
+    int rc;
 
-    if (argc == 3 && !strcmp(argv[1], "add"))
-        return call_show(cli, "group.create", json_pack("{s:s}", "name", argv[2]), print_id);
-    if (argc == 4 && !strcmp(argv[1], "member")) {
-        long long g = strtoll(argv[2], &end1, 10), a = strtoll(argv[3], &end2, 10);
-        if (!*end1 && !*end2)
-            return call_show(cli, "group.add_agent",
-                             json_pack("{s:I, s:I}", "group_id", g, "agent_id", a), NULL);
+    if (!strcmp(sub, "add")) {
+        json_decref(req);
+        CLI_PARSE("group add", 2);
+        return call_show(cli, "group.create", json_pack("{s:s}", "name", cli->pos[0]), print_group);
     }
-    return cli_usage("group add NAME | group member GROUP-ID AGENT-ID");
+    if (!strcmp(sub, "member")) {
+        if ((rc = cli_parse(cli, "group member", argc - 2, argv + 2)) ||
+            (rc = set_int(cli, req, "group_id", "GROUP-ID", cli->pos[0])) ||
+            (rc = set_int(cli, req, "agent_id", "AGENT-ID", cli->pos[1]))) {
+            json_decref(req);
+            return rc < 0 ? 0 : rc;
+        }
+        if ((rc = cli_call(cli, NULL, "group.add_agent", json_incref(req)))) {
+            json_decref(req);
+            return rc;
+        }
+        snprintf(line, sizeof(line), "agent %s is a member of group %s", cli->pos[1], cli->pos[0]);
+        return confirm(cli, req, line);
+    }
+    json_decref(req);
+    return cli_unknown_sub(cli, "group", argc, argv);
 }
+
+/* Customers ------------------------------------------------------------------------------ */
 
 static void print_customer(const json_t *c)
 {
     size_t i;
     json_t *id;
 
-    printf("customer %lld: %s (%s)\n", (long long)json_integer_value(json_object_get(c, "id")),
-           str(c, "name"), str(c, "locale"));
+    printf("customer %lld: %s (locale %s, time zone %s)\n", num(c, "id"), str(c, "name"),
+           str(c, "locale"), str(c, "timezone"));
     json_array_foreach(json_object_get(c, "identities"), i, id)
         printf("  %-9s %s\n", str(id, "kind"), str(id, "value"));
 }
 
-int cli_cmd_customer(struct cli *cli, int argc, char **argv)
+static int customer_add(struct cli *cli, int argc, char **argv)
 {
-    struct cli_opt opts[] = {{"email", 1, NULL, 0},
-                             {"phone", 1, NULL, 0},
-                             {"twitter", 1, NULL, 0},
-                             {"locale", 1, NULL, 0}};
     static const char *kinds[] = {"email", "phone", "twitter"};
-    char *pos[MAX_POS], *end;
-    size_t npos;
     json_t *req, *ids;
 
-    if (argc == 3 && !strcmp(argv[1], "show")) {
-        long long id = strtoll(argv[2], &end, 10);
-        if (*end)
-            return cli_usage("customer show ID");
-        return call_show(cli, "customer.get", json_pack("{s:I}", "id", id), print_customer);
-    }
-    if (argc == 4 && !strcmp(argv[1], "find"))
-        return call_show(cli, "customer.find",
-                         json_pack("{s:s, s:s}", "kind", argv[2], "value", argv[3]),
-                         print_customer);
-    if (argc < 2 || strcmp(argv[1], "add") || PARSE(2, 2))
-        return cli_usage("customer add NAME [--email E] [--phone P] [--twitter H] [--locale L]"
-                         " | customer show ID | customer find KIND VALUE");
-    req = json_pack("{s:s}", "name", pos[1]);
-    set_str(req, "locale", OPT("locale"));
+    CLI_PARSE("customer add", 2);
+    req = json_pack("{s:s}", "name", cli->pos[0]);
+    set_str(req, "locale", cli_opt(cli, "locale"));
+    set_str(req, "timezone", cli_opt(cli, "timezone"));
     ids = json_array();
     for (size_t i = 0; i < 3; i++)
-        if (OPT(kinds[i]))
+        if (cli_opt(cli, kinds[i]))
             json_array_append_new(
-                ids, json_pack("{s:s, s:s}", "kind", kinds[i], "value", OPT(kinds[i])));
+                ids, json_pack("{s:s, s:s}", "kind", kinds[i], "value", cli_opt(cli, kinds[i])));
     json_object_set_new(req, "identities", ids);
     return call_show(cli, "customer.create", req, print_customer);
 }
 
+int cli_cmd_customer(struct cli *cli, int argc, char **argv)
+{
+    const char *sub = argc > 1 ? argv[1] : "";
+    json_t *req;
+    int rc;
+
+    if (!strcmp(sub, "add"))
+        return customer_add(cli, argc, argv);
+    if (!strcmp(sub, "show")) {
+        CLI_PARSE("customer show", 2);
+        req = json_object();
+        if ((rc = set_int(cli, req, "id", "ID", cli->pos[0]))) {
+            json_decref(req);
+            return rc;
+        }
+        return call_show(cli, "customer.get", req, print_customer);
+    }
+    if (!strcmp(sub, "find")) {
+        CLI_PARSE("customer find", 2);
+        if ((rc = cli_enum(cli, "identity kind", cli->pos[0], cs_identity_kind_name)))
+            return rc;
+        return call_show(cli, "customer.find",
+                         json_pack("{s:s, s:s}", "kind", cli->pos[0], "value", cli->pos[1]),
+                         print_customer);
+    }
+    return cli_unknown_sub(cli, "customer", argc, argv);
+}
+
+/* Ingest --------------------------------------------------------------------------------- */
+
 static void print_ingest(const json_t *r)
 {
     if (json_is_true(json_object_get(r, "duplicate")))
-        printf("duplicate: already ingested as ticket #%lld\n",
-               (long long)json_integer_value(json_object_get(r, "ticket_number")));
+        printf("duplicate: already ingested as ticket #%lld\n", num(r, "ticket_number"));
     else
         printf("%s ticket #%lld (customer %lld%s, threaded by %s)\n",
                json_is_true(json_object_get(r, "created")) ? "opened" : "added to",
-               (long long)json_integer_value(json_object_get(r, "ticket_number")),
-               (long long)json_integer_value(json_object_get(r, "customer_id")),
+               num(r, "ticket_number"), num(r, "customer_id"),
                json_is_true(json_object_get(r, "customer_created")) ? ", new" : "",
                str(r, "thread"));
     if (json_is_true(json_object_get(r, "reopened")))
@@ -314,9 +377,8 @@ static void print_ingest_mail(const json_t *r)
     const char *kind = str(r, "mail_kind");
 
     if (!strcmp(kind, "bounce"))
-        printf("bounce: outbox item %lld of ticket #%lld failed\n",
-               (long long)json_integer_value(json_object_get(r, "bounced_item_id")),
-               (long long)json_integer_value(json_object_get(r, "ticket_number")));
+        printf("bounce: outbox item %lld of ticket #%lld failed\n", num(r, "bounced_item_id"),
+               num(r, "ticket_number"));
     else
         print_ingest(r);
     if (!strcmp(kind, "automatic"))
@@ -333,6 +395,7 @@ static int ingest_raw(struct cli *cli, const char *channel, const char *path)
     size_t size, w = 0;
     char *raw = read_all(path, &size), *enc;
     json_t *req;
+    int rc;
 
     if (!raw)
         return 1;
@@ -354,48 +417,50 @@ static int ingest_raw(struct cli *cli, const char *channel, const char *path)
     free(raw);
     req = json_pack("{s:s}", "raw_base64", enc);
     free(enc);
-    if (!req || set_int(req, "channel_id", channel) < 0) {
+    if ((rc = set_int(cli, req, "channel_id", "--channel", channel))) {
         json_decref(req);
-        return 2;
+        return rc;
     }
     return call_show(cli, "ingest.mail", req, print_ingest_mail);
 }
 
+/* Whether the arguments ask for a raw mail (--raw before any "--"). */
+static int wants_raw(int argc, char **argv)
+{
+    for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+        if (!strcmp(argv[i], "--raw") || !strncmp(argv[i], "--raw=", 6))
+            return 1;
+    return 0;
+}
+
 int cli_cmd_ingest(struct cli *cli, int argc, char **argv)
 {
-    struct cli_opt opts[] = {
-        {"channel", 1, NULL, 0},    {"from", 1, NULL, 0},     {"name", 1, NULL, 0},
-        {"subject", 1, NULL, 0},    {"id", 1, NULL, 0},       {"in-reply-to", 1, NULL, 0},
-        {"references", 1, NULL, 0}, {"reply-to", 1, NULL, 0}, {"conversation", 1, NULL, 0},
-        {"ticket", 1, NULL, 0},     {"locale", 1, NULL, 0},   {"raw", 1, NULL, 0},
-    };
-    char *pos[MAX_POS];
-    size_t npos;
     json_t *req;
+    int rc;
 
-    if (PARSE(0, 1) || !OPT("channel") || (OPT("raw") ? npos != 0 : npos != 1 || !OPT("from")))
-        return cli_usage("ingest --channel ID --from SENDER [--name N] [--subject S] [--id ID]"
-                         " [--in-reply-to ID] [--references IDS] [--reply-to ID]"
-                         " [--conversation KEY] [--ticket ID] [--locale L] BODY"
-                         " | ingest --channel ID --raw FILE|-");
-    if (OPT("raw"))
-        return ingest_raw(cli, OPT("channel"), OPT("raw"));
-    req = json_pack("{s:s, s:s}", "sender", OPT("from"), "body", pos[0]);
-    set_str(req, "sender_name", OPT("name"));
-    set_str(req, "subject", OPT("subject"));
-    set_str(req, "external_id", OPT("id"));
-    set_str(req, "in_reply_to", OPT("in-reply-to"));
-    set_str(req, "references", OPT("references"));
-    set_str(req, "reply_to", OPT("reply-to"));
-    set_str(req, "conversation", OPT("conversation"));
-    set_str(req, "locale", OPT("locale"));
-    if (set_int(req, "channel_id", OPT("channel")) < 0 ||
-        set_int(req, "ticket_id", OPT("ticket")) < 0) {
+    if (wants_raw(argc, argv)) {
+        CLI_PARSE("ingest --raw", 1);
+        return ingest_raw(cli, cli_opt(cli, "channel"), cli_opt(cli, "raw"));
+    }
+    CLI_PARSE("ingest", 1);
+    req = json_pack("{s:s, s:s}", "sender", cli_opt(cli, "from"), "body", cli->pos[0]);
+    set_str(req, "sender_name", cli_opt(cli, "name"));
+    set_str(req, "subject", cli_opt(cli, "subject"));
+    set_str(req, "external_id", cli_opt(cli, "id"));
+    set_str(req, "in_reply_to", cli_opt(cli, "in-reply-to"));
+    set_str(req, "references", cli_opt(cli, "references"));
+    set_str(req, "reply_to", cli_opt(cli, "reply-to"));
+    set_str(req, "conversation", cli_opt(cli, "conversation"));
+    set_str(req, "locale", cli_opt(cli, "locale"));
+    if ((rc = set_int(cli, req, "channel_id", "--channel", cli_opt(cli, "channel"))) ||
+        (rc = set_int(cli, req, "ticket_id", "--ticket", cli_opt(cli, "ticket")))) {
         json_decref(req);
-        return 2;
+        return rc;
     }
     return call_show(cli, "ingest", req, print_ingest);
 }
+
+/* Tickets -------------------------------------------------------------------------------- */
 
 /* Names for ids in tables, looked up once each. */
 struct names {
@@ -403,25 +468,42 @@ struct names {
     json_t *cache; /* "customer:7" -> "Anna" */
 };
 
-static const char *name_of(struct names *n, const char *method, const char *kind, json_int_t id)
+/* The `field` of object `id` read with `method` ({"id": id}), or the key when it cannot be
+ * read (what we may not read is shown by its id). */
+static const char *lookup(struct names *n, const char *method, const char *kind, json_int_t id,
+                          const char *field)
 {
-    char key[48];
-    json_t *resp = NULL;
+    char key[48], *resp_text = NULL, req[48], number[32];
+    json_t *resp = NULL, *v;
 
     if (!id)
         return "-";
     snprintf(key, sizeof(key), "%s:%lld", kind, (long long)id);
     if (!json_object_get(n->cache, key)) {
-        char *resp_text = NULL, req[48];
         snprintf(req, sizeof(req), "{\"id\": %lld}", (long long)id);
-        /* A name we may not read is shown as its id. */
         if (cs_call(&resp_text, n->cli->db, method, req) == CS_OK)
             resp = json_loads(resp_text, 0, NULL);
         cs_str_free(resp_text);
-        json_object_set_new(n->cache, key, json_string(resp ? str(resp, "name") : key));
+        v = json_object_get(resp, field);
+        snprintf(number, sizeof(number), "#%lld", num(resp, field));
+        json_object_set_new(n->cache, key,
+                            json_string(json_is_integer(v) ? number
+                                        : resp             ? str(resp, field)
+                                                           : key));
         json_decref(resp);
     }
     return json_string_value(json_object_get(n->cache, key));
+}
+
+static const char *name_of(struct names *n, const char *method, const char *kind, json_int_t id)
+{
+    return lookup(n, method, kind, id, "name");
+}
+
+/* "#number" of a ticket by its id. */
+static const char *number_of(struct names *n, json_int_t ticket_id)
+{
+    return lookup(n, "ticket.get", "ticket", ticket_id, "number");
 }
 
 /* The earliest running deadline of a ticket, from its SLA clocks; "-" when none. */
@@ -450,8 +532,7 @@ static void print_ticket_row(struct names *n, const json_t *t)
     char deadline[32];
 
     printf(
-        "%6lld  %-8s %-7s %-20.20s %-12.12s %-16.16s %s\n",
-        (long long)json_integer_value(json_object_get(t, "number")), str(t, "status"),
+        "%6lld  %-8s %-7s %-20.20s %-12.12s %-16.16s %s\n", num(t, "number"), str(t, "status"),
         str(t, "priority"),
         name_of(n, "customer.get", "customer",
                 json_integer_value(json_object_get(t, "customer_id"))),
@@ -460,43 +541,53 @@ static void print_ticket_row(struct names *n, const json_t *t)
         next_deadline(n, json_integer_value(json_object_get(t, "id")), deadline));
 }
 
+static int tickets_request(struct cli *cli, json_t *req)
+{
+    json_t *status = cli_opt_list(cli, "status"), *s;
+    size_t i;
+    int rc = 0;
+
+    json_array_foreach(status, i, s)
+        if (!rc)
+            rc = cli_enum(cli, "status", json_string_value(s), cs_ticket_status_name);
+    if (json_array_size(status))
+        json_object_set(req, "status", status);
+    json_decref(status);
+    set_str(req, "tag", cli_opt(cli, "tag"));
+    set_str(req, "order", cli_opt(cli, "order"));
+    if (rc || (rc = set_int(cli, req, "customer_id", "--customer", cli_opt(cli, "customer"))) ||
+        (rc = set_int(cli, req, "assignee_id", "--assignee", cli_opt(cli, "assignee"))) ||
+        (rc = set_int(cli, req, "limit", "--limit", cli_opt(cli, "limit"))) ||
+        (rc = set_int(cli, req, "after", "--after", cli_opt(cli, "after"))))
+        return rc;
+    return 0;
+}
+
 int cli_cmd_tickets(struct cli *cli, int argc, char **argv)
 {
-    struct cli_opt opts[] = {{"status", 1, NULL, 0},   {"customer", 1, NULL, 0},
-                             {"assignee", 1, NULL, 0}, {"tag", 1, NULL, 0},
-                             {"limit", 1, NULL, 0},    {"after", 1, NULL, 0},
-                             {"order", 1, NULL, 0}};
-    char *pos[MAX_POS];
-    size_t npos, i;
-    json_t *req, *resp, *t;
+    json_t *req = json_object(), *resp, *t, *list;
+    size_t i;
     int rc;
 
-    if (PARSE(0, 0))
-        return cli_usage("tickets [--status S[,S]] [--customer ID] [--assignee ID] [--tag T]"
-                         " [--limit N] [--after ID] [--order asc|desc]");
-    req = json_object();
-    if (OPT("status"))
-        json_object_set_new(req, "status", split(OPT("status")));
-    set_str(req, "tag", OPT("tag"));
-    set_str(req, "order", OPT("order"));
-    if (set_int(req, "customer_id", OPT("customer")) < 0 ||
-        set_int(req, "assignee_id", OPT("assignee")) < 0 ||
-        set_int(req, "limit", OPT("limit")) < 0 || set_int(req, "after", OPT("after")) < 0) {
+    if ((rc = cli_parse(cli, "tickets", argc - 1, argv + 1)) || (rc = tickets_request(cli, req))) {
         json_decref(req);
-        return 2;
+        return rc < 0 ? 0 : rc;
     }
     if ((rc = cli_call(cli, &resp, "ticket.list", req)))
         return rc;
-    if (cli->json)
+    list = json_object_get(resp, "tickets");
+    if (cli->json || !json_array_size(list)) {
+        if (!cli->json)
+            printf("no tickets\n");
         return show(cli, resp, NULL);
+    }
     struct names names = {cli, json_object()};
     printf("%6s  %-8s %-7s %-20s %-12s %-16s %s\n", "#", "status", "prio", "customer", "channel",
            "assignee", "next deadline");
-    json_array_foreach(json_object_get(resp, "tickets"), i, t)
+    json_array_foreach(list, i, t)
         print_ticket_row(&names, t);
     if (json_is_integer(json_object_get(resp, "next_after")))
-        printf("more: --after %lld\n",
-               (long long)json_integer_value(json_object_get(resp, "next_after")));
+        printf("more: --after %lld\n", num(resp, "next_after"));
     json_decref(names.cache);
     json_decref(resp);
     return 0;
@@ -509,10 +600,8 @@ static int ticket_by_number(struct cli *cli, const char *text, json_int_t *id, j
     json_t *resp;
     int rc;
 
-    if (*end || number <= 0) {
-        fprintf(stderr, "csdesk: \"%s\" is not a ticket number\n", text);
-        return 2;
-    }
+    if (*end || number <= 0)
+        return cli_error(cli, EXIT_USAGE, "\"%s\" is not a ticket number", text);
     rc = cli_call(cli, &resp, "ticket.get",
                   json_pack("{s:I, s:b}", "number", number, "messages", ticket != NULL));
     if (rc)
@@ -574,16 +663,18 @@ int cli_cmd_show(struct cli *cli, int argc, char **argv)
     size_t i;
     int rc;
 
-    if (argc != 2)
-        return cli_usage("show NUMBER");
-    if ((rc = ticket_by_number(cli, argv[1], &id, &t)))
+    CLI_PARSE("show", 1);
+    if ((rc = ticket_by_number(cli, cli->pos[0], &id, &t)))
         return rc;
-    if (cli->json)
-        return show(cli, t, NULL);
+    if (cli->json) {
+        cli_print_json(t);
+        json_decref(t);
+        return 0;
+    }
     struct names names = {cli, json_object()};
     printf("#%lld %s\n  %s, %s priority, %s; customer %s; channel %s; assignee %s\n",
-           (long long)json_integer_value(json_object_get(t, "number")), str(t, "subject"),
-           str(t, "status"), str(t, "priority"), str(t, "type"),
+           num(t, "number"), str(t, "subject"), str(t, "status"), str(t, "priority"),
+           str(t, "type"),
            name_of(&names, "customer.get", "customer",
                    json_integer_value(json_object_get(t, "customer_id"))),
            name_of(&names, "channel.get", "channel",
@@ -592,6 +683,8 @@ int cli_cmd_show(struct cli *cli, int argc, char **argv)
                    json_integer_value(json_object_get(t, "assignee_id"))));
     json_array_foreach(json_object_get(t, "messages"), i, m)
         print_message(&names, m);
+    if (!json_array_size(json_object_get(t, "messages")))
+        printf("\n  no messages\n");
     json_decref(names.cache);
     json_decref(t);
     return 0;
@@ -599,36 +692,31 @@ int cli_cmd_show(struct cli *cli, int argc, char **argv)
 
 static void print_message_id(const json_t *r)
 {
-    printf("message %lld queued\n",
-           (long long)json_integer_value(json_object_get(r, "message_id")));
+    printf("reply queued (message %lld)\n", num(r, "message_id"));
 }
 
 int cli_cmd_reply(struct cli *cli, int argc, char **argv)
 {
-    struct cli_opt opts[] = {{"channel", 1, NULL, 0}, {"subject", 1, NULL, 0}, {"to", 1, NULL, 0}};
-    char *pos[MAX_POS];
-    size_t npos;
     json_int_t id;
     json_t *req;
     int rc;
 
-    if (PARSE(2, 2))
-        return cli_usage("reply NUMBER BODY [--channel ID] [--subject S] [--to ADDRESS]");
-    if ((rc = ticket_by_number(cli, pos[0], &id, NULL)))
+    CLI_PARSE("reply", 1);
+    if ((rc = ticket_by_number(cli, cli->pos[0], &id, NULL)))
         return rc;
-    req = json_pack("{s:I, s:s}", "ticket_id", id, "body", pos[1]);
-    set_str(req, "subject", OPT("subject"));
-    set_str(req, "recipient", OPT("to"));
-    if (set_int(req, "channel_id", OPT("channel")) < 0) {
+    req = json_pack("{s:I, s:s}", "ticket_id", id, "body", cli->pos[1]);
+    set_str(req, "subject", cli_opt(cli, "subject"));
+    set_str(req, "recipient", cli_opt(cli, "to"));
+    if ((rc = set_int(cli, req, "channel_id", "--channel", cli_opt(cli, "channel")))) {
         json_decref(req);
-        return 2;
+        return rc;
     }
     return call_show(cli, "reply", req, print_message_id);
 }
 
 static void print_note(const json_t *m)
 {
-    printf("note %lld added\n", (long long)json_integer_value(json_object_get(m, "id")));
+    printf("note added (message %lld)\n", num(m, "id"));
 }
 
 int cli_cmd_note(struct cli *cli, int argc, char **argv)
@@ -636,52 +724,52 @@ int cli_cmd_note(struct cli *cli, int argc, char **argv)
     json_int_t id;
     int rc;
 
-    if (argc != 3)
-        return cli_usage("note NUMBER BODY");
-    if ((rc = ticket_by_number(cli, argv[1], &id, NULL)))
+    CLI_PARSE("note", 1);
+    if ((rc = ticket_by_number(cli, cli->pos[0], &id, NULL)))
         return rc;
-    return call_show(
-        cli, "message.create",
-        json_pack("{s:I, s:s, s:s}", "ticket_id", id, "visibility", "internal", "body", argv[2]),
-        print_note);
+    return call_show(cli, "message.create",
+                     json_pack("{s:I, s:s, s:s}", "ticket_id", id, "visibility", "internal", "body",
+                               cli->pos[1]),
+                     print_note);
 }
 
 static void print_ticket_line(const json_t *t)
 {
-    printf("#%lld %s, %s priority\n", (long long)json_integer_value(json_object_get(t, "number")),
-           str(t, "status"), str(t, "priority"));
+    char tags[256];
+
+    printf("#%lld %s, %s priority, %s; tags %s\n", num(t, "number"), str(t, "status"),
+           str(t, "priority"), str(t, "type"),
+           joined(tags, sizeof(tags), json_object_get(t, "tags")));
 }
 
 int cli_cmd_update(struct cli *cli, int argc, char **argv)
 {
-    struct cli_opt opts[] = {{"status", 1, NULL, 0}, {"priority", 1, NULL, 0}, {"type", 1, NULL, 0},
-                             {"assign", 1, NULL, 0}, {"group", 1, NULL, 0},    {"tags", 1, NULL, 0},
-                             {"subject", 1, NULL, 0}};
-    char *pos[MAX_POS];
-    size_t npos;
     json_int_t id;
     json_t *req;
     int rc;
 
-    if (PARSE(1, 1))
-        return cli_usage("update NUMBER [--status S] [--priority P] [--type T] [--assign ID]"
-                         " [--group ID] [--tags a,b] [--subject S]");
-    if ((rc = ticket_by_number(cli, pos[0], &id, NULL)))
+    CLI_PARSE("update", 1);
+    if ((rc = cli_enum(cli, "status", cli_opt(cli, "status"), cs_ticket_status_name)) ||
+        (rc = cli_enum(cli, "priority", cli_opt(cli, "priority"), cs_ticket_priority_name)) ||
+        (rc = cli_enum(cli, "type", cli_opt(cli, "type"), cs_ticket_type_name)) ||
+        (rc = ticket_by_number(cli, cli->pos[0], &id, NULL)))
         return rc;
     req = json_pack("{s:I}", "id", id);
-    set_str(req, "status", OPT("status"));
-    set_str(req, "priority", OPT("priority"));
-    set_str(req, "type", OPT("type"));
-    set_str(req, "subject", OPT("subject"));
-    if (OPT("tags"))
-        json_object_set_new(req, "tags", split(OPT("tags")));
-    if (set_int(req, "assignee_id", OPT("assign")) < 0 ||
-        set_int(req, "group_id", OPT("group")) < 0) {
+    set_str(req, "status", cli_opt(cli, "status"));
+    set_str(req, "priority", cli_opt(cli, "priority"));
+    set_str(req, "type", cli_opt(cli, "type"));
+    set_str(req, "subject", cli_opt(cli, "subject"));
+    if (cli_opt(cli, "tag"))
+        json_object_set_new(req, "tags", cli_opt_list(cli, "tag"));
+    if ((rc = set_int(cli, req, "assignee_id", "--assign", cli_opt(cli, "assign"))) ||
+        (rc = set_int(cli, req, "group_id", "--group", cli_opt(cli, "group")))) {
         json_decref(req);
-        return 2;
+        return rc;
     }
     return call_show(cli, "ticket.update", req, print_ticket_line);
 }
+
+/* The outbox ----------------------------------------------------------------------------- */
 
 static void print_items(const json_t *o)
 {
@@ -689,11 +777,9 @@ static void print_items(const json_t *o)
     json_t *it;
 
     json_array_foreach(json_object_get(o, "items"), i, it) {
-        printf("item %lld lease %lld: %s to %s via %s (attempt %lld)\n",
-               (long long)json_integer_value(json_object_get(it, "id")),
-               (long long)json_integer_value(json_object_get(it, "lease")), str(it, "kind"),
-               str(it, "recipient"), str(it, "channel_kind"),
-               (long long)json_integer_value(json_object_get(it, "attempts")));
+        printf("item %lld lease %lld: %s to %s via %s (attempt %lld)\n", num(it, "id"),
+               num(it, "lease"), str(it, "kind"), str(it, "recipient"), str(it, "channel_kind"),
+               num(it, "attempts"));
         if (json_is_string(json_object_get(it, "subject")))
             printf("  subject: %s\n", str(it, "subject"));
         printf("  %s\n", str(it, "body"));
@@ -705,69 +791,95 @@ static void print_items(const json_t *o)
 static void print_outbox_list(const json_t *o)
 {
     size_t i;
-    json_t *it;
+    json_t *it, *items = json_object_get(o, "items");
 
-    json_array_foreach(json_object_get(o, "items"), i, it)
-        printf("%-5lld %-7s %-8s %-30.30s attempts %lld %s\n",
-               (long long)json_integer_value(json_object_get(it, "id")), str(it, "state"),
-               str(it, "kind"), str(it, "recipient"),
-               (long long)json_integer_value(json_object_get(it, "attempts")),
-               str(it, "last_error"));
+    if (!json_array_size(items)) {
+        printf("no outbox items\n");
+        return;
+    }
+    printf("%-5s %-9s %-8s %-30s %-8s %s\n", "item", "state", "kind", "recipient", "attempts",
+           "last error");
+    json_array_foreach(items, i, it)
+        printf("%-5lld %-9s %-8s %-30.30s %-8lld %s\n", num(it, "id"), str(it, "state"),
+               str(it, "kind"), str(it, "recipient"), num(it, "attempts"), str(it, "last_error"));
 }
 
-static void print_ok(const json_t *o)
+static int outbox_done(struct cli *cli, const char *what)
 {
-    (void)o;
-    printf("ok\n");
+    json_t *req = json_object();
+    char line[128];
+    int ack = what[0] == 'a', rc;
+
+    if ((rc = set_int(cli, req, "id", "ID", cli->pos[0])) ||
+        (rc = set_int(cli, req, "lease", "LEASE", cli->pos[1]))) {
+        json_decref(req);
+        return rc;
+    }
+    set_str(req, ack ? "external_id" : "error", cli->npos > 2 ? cli->pos[2] : NULL);
+    if ((rc = cli_call(cli, NULL, ack ? "outbox.ack" : "outbox.fail", json_incref(req)))) {
+        json_decref(req);
+        return rc;
+    }
+    json_object_del(req, "lease");
+    if (ack)
+        snprintf(line, sizeof(line), "outbox item %s is sent", cli->pos[0]);
+    else
+        snprintf(line, sizeof(line),
+                 "outbox item %s failed: it is tried again later while it "
+                 "has attempts left",
+                 cli->pos[0]);
+    return confirm(cli, req, line);
 }
 
 int cli_cmd_outbox(struct cli *cli, int argc, char **argv)
 {
-    struct cli_opt opts[] = {
-        {"kind", 1, NULL, 0}, {"max", 1, NULL, 0}, {"lease", 1, NULL, 0}, {"state", 1, NULL, 0}};
-    char *pos[MAX_POS];
-    size_t npos;
+    const char *sub = argc > 1 ? argv[1] : "";
     json_t *req;
-    const char *what = argc > 1 ? argv[1] : "";
+    int rc;
 
-    if (PARSE(1, 4))
-        goto usage;
-    req = json_object();
-    if (!strcmp(what, "claim") && npos == 1) {
-        set_str(req, "channel_kind", OPT("kind"));
-        if (set_int(req, "max", OPT("max")) < 0 || set_int(req, "lease_seconds", OPT("lease")) < 0)
-            goto bad;
+    if (!strcmp(sub, "claim")) {
+        CLI_PARSE("outbox claim", 2);
+        if ((rc = cli_enum(cli, "channel kind", cli_opt(cli, "kind"), cs_channel_kind_name)))
+            return rc;
+        req = json_object();
+        set_str(req, "channel_kind", cli_opt(cli, "kind"));
+        if ((rc = set_int(cli, req, "max", "--max", cli_opt(cli, "max"))) ||
+            (rc = set_int(cli, req, "lease_seconds", "--lease", cli_opt(cli, "lease")))) {
+            json_decref(req);
+            return rc;
+        }
         return call_show(cli, "outbox.claim", req, print_items);
     }
-    if (!strcmp(what, "list") && npos == 1) {
-        set_str(req, "state", OPT("state"));
+    if (!strcmp(sub, "list")) {
+        CLI_PARSE("outbox list", 2);
+        if ((rc = cli_enum(cli, "state", cli_opt(cli, "state"), cs_outbox_state_name)))
+            return rc;
+        req = json_object();
+        set_str(req, "state", cli_opt(cli, "state"));
         return call_show(cli, "outbox.list", req, print_outbox_list);
     }
-    if ((!strcmp(what, "ack") || !strcmp(what, "fail")) && npos >= 3) {
-        if (set_int(req, "id", pos[1]) < 0 || set_int(req, "lease", pos[2]) < 0)
-            goto bad;
-        set_str(req, what[0] == 'a' ? "external_id" : "error", npos > 3 ? pos[3] : NULL);
-        return call_show(cli, what[0] == 'a' ? "outbox.ack" : "outbox.fail", req, print_ok);
+    if (!strcmp(sub, "ack") || !strcmp(sub, "fail")) {
+        CLI_PARSE(sub[0] == 'a' ? "outbox ack" : "outbox fail", 2);
+        return outbox_done(cli, sub);
     }
-bad:
-    json_decref(req);
-usage:
-    return cli_usage("outbox claim [--kind K] [--max N] [--lease S] | outbox ack ID LEASE "
-                     "[EXTERNAL-ID] | outbox fail ID LEASE [ERROR] | outbox list [--state S]");
+    return cli_unknown_sub(cli, "outbox", argc, argv);
 }
+
+/* The audit trail ------------------------------------------------------------------------ */
 
 static void print_audit(const json_t *o)
 {
     size_t i;
-    json_t *e;
+    json_t *e, *entries = json_object_get(o, "entries");
 
-    json_array_foreach(json_object_get(o, "entries"), i, e) {
+    if (!json_array_size(entries))
+        printf("no changes recorded\n");
+    json_array_foreach(entries, i, e) {
         const json_t *actor = json_object_get(e, "actor");
         printf("%s %s", str(e, "at"), str(actor, "kind"));
         if (json_is_integer(json_object_get(actor, "id")))
-            printf(" %lld", (long long)json_integer_value(json_object_get(actor, "id")));
-        printf(": %s %s %lld", str(e, "action"), str(e, "object"),
-               (long long)json_integer_value(json_object_get(e, "object_id")));
+            printf(" %lld", num(actor, "id"));
+        printf(": %s %s %lld", str(e, "action"), str(e, "object"), num(e, "object_id"));
         if (json_is_string(json_object_get(e, "field")))
             printf(" %s: %s -> %s", str(e, "field"), str(e, "old"), str(e, "new"));
         printf("\n");
@@ -779,37 +891,44 @@ int cli_cmd_audit(struct cli *cli, int argc, char **argv)
     json_int_t id;
     int rc;
 
-    if (argc != 2)
-        return cli_usage("audit NUMBER");
-    if ((rc = ticket_by_number(cli, argv[1], &id, NULL)))
+    CLI_PARSE("audit", 1);
+    if ((rc = ticket_by_number(cli, cli->pos[0], &id, NULL)))
         return rc;
     return call_show(cli, "audit.list", json_pack("{s:I}", "ticket_id", id), print_audit);
 }
 
-static void print_tick(const json_t *o)
+/* SLAs ----------------------------------------------------------------------------------- */
+
+/* tick and the SLA queue name tickets by id; people know them by number. */
+static int print_tick(struct cli *cli, json_t *o)
 {
+    struct names names = {cli, json_object()};
     size_t i;
     json_t *it;
 
-    printf("tick at %s: %lld warnings, %lld breaches\n", str(o, "now"),
-           (long long)json_integer_value(json_object_get(o, "warned")),
-           (long long)json_integer_value(json_object_get(o, "breached")));
+    printf("tick at %s: %lld warnings, %lld breaches\n", str(o, "now"), num(o, "warned"),
+           num(o, "breached"));
     json_array_foreach(json_object_get(o, "items"), i, it)
-        printf("  ticket %lld: %s %s (due %s)\n",
-               (long long)json_integer_value(json_object_get(it, "ticket_id")), str(it, "metric"),
+        printf("  %s: %s %s (due %s)\n", number_of(&names, num(it, "ticket_id")), str(it, "metric"),
                str(it, "kind"), str(it, "at"));
+    json_decref(names.cache);
+    json_decref(o);
+    return 0;
 }
 
 int cli_cmd_tick(struct cli *cli, int argc, char **argv)
 {
-    (void)argv;
-    if (argc != 1)
-        return cli_usage("tick   (the time is --now, else the clock)");
-    return call_show(cli, "tick", json_object(), print_tick);
+    json_t *resp;
+    int rc;
+
+    CLI_PARSE("tick", 1);
+    if ((rc = cli_call(cli, &resp, "tick", json_object())))
+        return rc;
+    return cli->json ? show(cli, resp, NULL) : print_tick(cli, resp);
 }
 
 /* "90s", "30m", "4h", "2d", or plain seconds. */
-static int duration(json_int_t *out, const char *text)
+static int duration(const struct cli *cli, json_int_t *out, const char *text)
 {
     char *end;
     long long v = strtoll(text, &end, 10);
@@ -820,58 +939,115 @@ static int duration(json_int_t *out, const char *text)
                : !strcmp(end, "d") ? 86400
                                    : 0;
 
-    if (end == text || !unit || v <= 0) {
-        fprintf(stderr, "csdesk: \"%s\" is not a duration such as 30m, 4h or 2d\n", text);
-        return -1;
-    }
+    if (end == text || !unit || v <= 0)
+        return cli_error(cli, EXIT_USAGE, "\"%s\" is not a duration such as 30m, 4h or 2d", text);
     *out = v * unit;
     return 0;
 }
 
-static int sla_policy_add(struct cli *cli, int argc, char **argv)
+static int policy_targets(struct cli *cli, json_t *targets)
 {
     static const char *const metrics[][2] = {
         {"first-reply", "first_reply"}, {"next-reply", "next_reply"}, {"resolution", "resolution"}};
-    struct cli_opt opts[] = {{"first-reply", 1, NULL, 0},  {"next-reply", 1, NULL, 0},
-                             {"resolution", 1, NULL, 0},   {"calendar", 1, NULL, 0},
-                             {"channel-kind", 1, NULL, 0}, {"priority", 1, NULL, 0},
-                             {"public", 0, NULL, 0}};
-    char *pos[MAX_POS], *end = NULL;
-    size_t npos;
-    json_t *targets = json_array(), *conds = json_array();
-    json_int_t seconds, calendar = 0;
+    json_int_t seconds = 0, calendar = 0;
+    char *end = NULL;
+    int rc;
 
-    if (PARSE(1, 1))
-        goto usage;
-    if (OPT("calendar") && ((calendar = strtoll(OPT("calendar"), &end, 10)) <= 0 || *end))
-        goto usage;
+    if (cli_opt(cli, "calendar") &&
+        ((calendar = strtoll(cli_opt(cli, "calendar"), &end, 10)) <= 0 || *end))
+        return cli_error(cli, EXIT_USAGE, "--calendar takes a calendar id, not \"%s\"",
+                         cli_opt(cli, "calendar"));
     for (size_t i = 0; i < 3; i++) {
-        if (!OPT(metrics[i][0]))
+        if (!cli_opt(cli, metrics[i][0]))
             continue;
-        if (duration(&seconds, OPT(metrics[i][0])) < 0)
-            goto usage;
+        if ((rc = duration(cli, &seconds, cli_opt(cli, metrics[i][0]))))
+            return rc;
         json_array_append_new(targets,
                               json_pack("{s:s, s:I, s:b, s:o}", "metric", metrics[i][1], "seconds",
                                         seconds, "business", calendar != 0, "calendar_id",
                                         calendar ? json_integer(calendar) : json_null()));
     }
-    if (OPT("channel-kind"))
+    return 0;
+}
+
+/* Seconds as the largest whole unit: "4h", "2d", "90s". */
+static const char *span(char buf[32], long long seconds)
+{
+    static const struct {
+        long long size;
+        char unit;
+    } units[] = {{86400, 'd'}, {3600, 'h'}, {60, 'm'}};
+
+    for (size_t i = 0; i < 3; i++)
+        if (seconds && seconds % units[i].size == 0) {
+            snprintf(buf, 32, "%lld%c", seconds / units[i].size, units[i].unit);
+            return buf;
+        }
+    snprintf(buf, 32, "%llds", seconds);
+    return buf;
+}
+
+static void print_policy(const json_t *p)
+{
+    char buf[32];
+    size_t i;
+    json_t *t, *c, *v;
+
+    printf("SLA policy %lld: %s;", num(p, "id"), str(p, "name"));
+    json_array_foreach(json_object_get(p, "targets"), i, t) {
+        int any = !strcmp(str(t, "priority"), "any");
+        printf("%s %s %s%s%s%s%s", i ? "," : "", str(t, "metric"), span(buf, num(t, "seconds")),
+               json_is_true(json_object_get(t, "business")) ? " in business hours" : "",
+               any ? "" : " (", any ? "" : str(t, "priority"), any ? "" : ")");
+    }
+    printf("; for");
+    if (!json_array_size(json_object_get(p, "conditions")))
+        printf(" every ticket");
+    json_array_foreach(json_object_get(p, "conditions"), i, c) {
+        v = json_object_get(c, "value");
+        printf("%s %s", i ? "," : "", str(c, "kind"));
+        if (json_is_string(v))
+            printf(" %s", json_string_value(v));
+    }
+    printf("\n");
+}
+
+static void print_policies(const json_t *o)
+{
+    size_t i;
+    json_t *p, *list = json_object_get(o, "policies");
+
+    if (!json_array_size(list))
+        printf("no SLA policies\n");
+    json_array_foreach(list, i, p)
+        print_policy(p);
+}
+
+static int sla_policy_add(struct cli *cli, int argc, char **argv)
+{
+    json_t *targets = json_array(), *conds = json_array();
+    int rc;
+
+    if ((rc = cli_parse(cli, "sla policy", argc - 2, argv + 2)) ||
+        (rc = cli_enum(cli, "channel kind", cli_opt(cli, "channel-kind"), cs_channel_kind_name)) ||
+        (rc = cli_enum(cli, "priority", cli_opt(cli, "priority"), cs_ticket_priority_name)) ||
+        (rc = policy_targets(cli, targets))) {
+        json_decref(targets);
+        json_decref(conds);
+        return rc < 0 ? 0 : rc;
+    }
+    if (cli_opt(cli, "channel-kind"))
+        json_array_append_new(conds, json_pack("{s:s, s:s}", "kind", "channel_kind", "value",
+                                               cli_opt(cli, "channel-kind")));
+    if (cli_opt(cli, "priority"))
         json_array_append_new(
-            conds, json_pack("{s:s, s:s}", "kind", "channel_kind", "value", OPT("channel-kind")));
-    if (OPT("priority"))
-        json_array_append_new(
-            conds, json_pack("{s:s, s:s}", "kind", "priority", "value", OPT("priority")));
-    if (FLAG("public"))
+            conds, json_pack("{s:s, s:s}", "kind", "priority", "value", cli_opt(cli, "priority")));
+    if (cli_flag(cli, "public"))
         json_array_append_new(conds, json_pack("{s:s, s:b}", "kind", "public_channel", "value", 1));
     return call_show(
         cli, "sla.policy.create",
-        json_pack("{s:s, s:o, s:o}", "name", pos[0], "targets", targets, "conditions", conds),
-        print_id);
-usage:
-    json_decref(targets);
-    json_decref(conds);
-    return cli_usage("sla policy NAME [--first-reply DUR] [--next-reply DUR] [--resolution DUR]"
-                     " [--calendar ID] [--channel-kind K] [--priority P] [--public]");
+        json_pack("{s:s, s:o, s:o}", "name", cli->pos[0], "targets", targets, "conditions", conds),
+        print_policy);
 }
 
 static void print_clocks(const json_t *o)
@@ -879,20 +1055,32 @@ static void print_clocks(const json_t *o)
     const char *metric;
     json_t *c;
 
+    if (!json_object_size(json_object_get(o, "clocks")))
+        printf("no SLA clocks: no policy applies to the ticket\n");
     json_object_foreach(json_object_get(o, "clocks"), metric, c)
         printf("%-16s %-9s due %s%s\n", metric, str(c, "state"), str(c, "target_at"),
                json_is_string(json_object_get(c, "breached_at")) ? "  BREACHED" : "");
 }
 
-static void print_queue(const json_t *o)
+static int print_queue(struct cli *cli, json_t *o)
 {
+    struct names names = {cli, json_object()};
     size_t i;
-    json_t *it;
+    json_t *it, *items = json_object_get(o, "items");
 
-    json_array_foreach(json_object_get(o, "items"), i, it)
-        printf("ticket %-6lld %-16s %s\n",
-               (long long)json_integer_value(json_object_get(it, "ticket_id")), str(it, "metric"),
+    if (!json_array_size(items))
+        printf("the queue is empty\n");
+    json_array_foreach(items, i, it)
+        printf("%-7s %-16s %s\n", number_of(&names, num(it, "ticket_id")), str(it, "metric"),
                str(it, "target_at"));
+    json_decref(names.cache);
+    json_decref(o);
+    return 0;
+}
+
+static void print_calendar(const json_t *o)
+{
+    printf("calendar %lld stored\n", num(o, "id"));
 }
 
 static int sla_calendar(struct cli *cli, const char *name, const char *path)
@@ -905,38 +1093,49 @@ static int sla_calendar(struct cli *cli, const char *name, const char *path)
         return EXIT_FAILURE;
     }
     return call_show(cli, "calendar.store", json_pack("{s:s, s:o}", "name", name, "calendar", cal),
-                     print_id);
+                     print_calendar);
 }
 
 int cli_cmd_sla(struct cli *cli, int argc, char **argv)
 {
+    const char *sub = argc > 1 ? argv[1] : "";
+    json_t *resp;
     json_int_t id;
     int rc;
 
-    if (argc == 4 && !strcmp(argv[1], "calendar"))
-        return sla_calendar(cli, argv[2], argv[3]);
-    if (argc >= 3 && !strcmp(argv[1], "policy"))
-        return sla_policy_add(cli, argc - 1, argv + 1);
-    if (argc == 2 && !strcmp(argv[1], "policies"))
-        return call_show(cli, "sla.policy.list", json_object(), NULL);
-    if (argc == 2 && !strcmp(argv[1], "queue"))
-        return call_show(cli, "sla.queue", json_object(), print_queue);
-    if (argc == 3 && !strcmp(argv[1], "status")) {
-        if ((rc = ticket_by_number(cli, argv[2], &id, NULL)))
+    if (!strcmp(sub, "calendar")) {
+        CLI_PARSE("sla calendar", 2);
+        return sla_calendar(cli, cli->pos[0], cli->pos[1]);
+    }
+    if (!strcmp(sub, "policy"))
+        return sla_policy_add(cli, argc, argv);
+    if (!strcmp(sub, "policies")) {
+        CLI_PARSE("sla policies", 2);
+        return call_show(cli, "sla.policy.list", json_object(), print_policies);
+    }
+    if (!strcmp(sub, "queue")) {
+        CLI_PARSE("sla queue", 2);
+        if ((rc = cli_call(cli, &resp, "sla.queue", json_object())))
+            return rc;
+        return cli->json ? show(cli, resp, NULL) : print_queue(cli, resp);
+    }
+    if (!strcmp(sub, "status")) {
+        CLI_PARSE("sla status", 2);
+        if ((rc = ticket_by_number(cli, cli->pos[0], &id, NULL)))
             return rc;
         return call_show(cli, "sla.status", json_pack("{s:I}", "ticket_id", id), print_clocks);
     }
-    return cli_usage("sla calendar NAME FILE.json | sla policy NAME [options] | sla policies"
-                     " | sla status NUMBER | sla queue");
+    return cli_unknown_sub(cli, "sla", argc, argv);
 }
+
+/* Routing -------------------------------------------------------------------------------- */
 
 static void print_next(const json_t *t)
 {
     if (json_is_null(json_object_get(t, "id")))
         printf("nothing to take\n");
     else
-        printf("took #%lld %s (%s, %s priority)\n",
-               (long long)json_integer_value(json_object_get(t, "number")), str(t, "subject"),
+        printf("took #%lld %s (%s, %s priority)\n", num(t, "number"), str(t, "subject"),
                str(t, "status"), str(t, "priority"));
 }
 
@@ -944,51 +1143,54 @@ static void print_next(const json_t *t)
 int cli_cmd_next(struct cli *cli, int argc, char **argv)
 {
     json_t *req = json_object();
+    int rc;
 
-    if (argc != 2 || set_int(req, "agent_id", argv[1]) < 0) {
+    if ((rc = cli_parse(cli, "next", argc - 1, argv + 1)) ||
+        (rc = set_int(cli, req, "agent_id", "AGENT-ID", cli->pos[0]))) {
         json_decref(req);
-        return cli_usage("next AGENT-ID");
+        return rc < 0 ? 0 : rc;
     }
     return call_show(cli, "route.next", req, print_next);
 }
 
 static void print_presence(const json_t *o)
 {
-    printf("agent %lld is %s\n", (long long)json_integer_value(json_object_get(o, "agent_id")),
-           str(o, "presence"));
+    printf("agent %lld is %s\n", num(o, "agent_id"), str(o, "presence"));
 }
 
 int cli_cmd_presence(struct cli *cli, int argc, char **argv)
 {
     json_t *req = json_object();
+    int rc;
 
-    if (argc != 3 || set_int(req, "agent_id", argv[1]) < 0) {
+    if ((rc = cli_parse(cli, "presence", argc - 1, argv + 1)) ||
+        (rc = set_int(cli, req, "agent_id", "AGENT-ID", cli->pos[0])) ||
+        (rc = cli_enum(cli, "presence", cli->pos[1], cs_presence_name))) {
         json_decref(req);
-        return cli_usage("presence AGENT-ID online|away|offline");
+        return rc < 0 ? 0 : rc;
     }
-    set_str(req, "presence", argv[2]);
+    set_str(req, "presence", cli->pos[1]);
     return call_show(cli, "route.set_presence", req, print_presence);
 }
 
 static void print_callback(const json_t *t)
 {
-    printf("callback ticket #%lld\n", (long long)json_integer_value(json_object_get(t, "number")));
+    printf("callback ticket #%lld opened\n", num(t, "number"));
 }
 
 int cli_cmd_callback(struct cli *cli, int argc, char **argv)
 {
-    struct cli_opt opts[] = {{"channel", 1, NULL, 0}, {"group", 1, NULL, 0}};
-    char *pos[MAX_POS];
-    size_t npos;
-    json_t *req;
+    json_t *req = json_object();
+    int rc;
 
-    if (PARSE(3, 3))
-        return cli_usage("callback CUSTOMER-ID FROM TO [--channel ID] [--group ID]");
-    req = json_pack("{s:s, s:s}", "window_from", pos[1], "window_to", pos[2]);
-    if (set_int(req, "customer_id", pos[0]) < 0 || set_int(req, "channel_id", OPT("channel")) < 0 ||
-        set_int(req, "group_id", OPT("group")) < 0) {
+    if ((rc = cli_parse(cli, "callback", argc - 1, argv + 1)) ||
+        (rc = set_int(cli, req, "customer_id", "CUSTOMER-ID", cli->pos[0])) ||
+        (rc = set_int(cli, req, "channel_id", "--channel", cli_opt(cli, "channel"))) ||
+        (rc = set_int(cli, req, "group_id", "--group", cli_opt(cli, "group")))) {
         json_decref(req);
-        return 2;
+        return rc < 0 ? 0 : rc;
     }
+    set_str(req, "window_from", cli->pos[1]);
+    set_str(req, "window_to", cli->pos[2]);
     return call_show(cli, "route.callback.create", req, print_callback);
 }

@@ -2,6 +2,7 @@
  * csdesk demo - the product's story on a fresh database, told step by step through the
  * same JSON interface every host uses.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,18 +14,36 @@
 struct demo {
     struct cli *cli;
     int step;
+    json_t *steps; /* with --json, the story as data; NULL: it is told on standard output */
 };
 
 static void say(struct demo *d, const char *principle, const char *text)
 {
-    printf("\n%d. %s  [%s]\n", ++d->step, text, principle);
+    d->step++;
+    if (d->steps)
+        json_array_append_new(d->steps,
+                              json_pack("{s:i, s:s, s:s, s:[]}", "step", d->step, "principles",
+                                        principle, "text", text, "details"));
+    else
+        printf("\n%d. %s  [%s]\n", d->step, text, principle);
 }
 
-static void detail(const char *fmt, const char *value)
+/* A line of what the current step did. */
+static void note(struct demo *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(struct demo *d, const char *fmt, ...)
 {
-    printf("   ");
-    printf(fmt, value);
-    printf("\n");
+    char line[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    if (d->steps)
+        json_array_append_new(
+            json_object_get(json_array_get(d->steps, json_array_size(d->steps) - 1), "details"),
+            json_string(line));
+    else
+        printf("   %s\n", line);
 }
 
 /* Run a request and keep the response; any failure ends the demo. */
@@ -55,10 +74,10 @@ static void show_mail(struct demo *d, json_int_t item)
     json_t *r = run(d, "outbox.item_mime", json_pack("{s:I}", "id", item));
     const char *mime = r ? text(r, "mime") : "", *end = strstr(mime, "\r\n\r\n");
 
-    printf("      rendered for SMTP (outbox.item_mime), its headers:\n");
+    note(d, "   rendered for SMTP (outbox.item_mime), its headers:");
     for (const char *p = mime; end && p < end;) {
         const char *eol = strstr(p, "\r\n");
-        printf("        %.*s\n", (int)(eol - p), p);
+        note(d, "     %.*s", (int)(eol - p), p);
         p = eol + 2;
     }
     json_decref(r);
@@ -74,8 +93,9 @@ static int setup(struct demo *d, json_int_t ids[4])
     ids[3] = integer(r, "id");
     json_decref(r);
     if (!(r = run(d, "channel.create",
-                  json_pack("{s:s, s:s, s:s, s:I}", "kind", "email", "name", "Mail", "address",
-                            "service@shop.example", "default_group_id", ids[3]))))
+                  json_pack("{s:s, s:s, s:s, s:I, s:s, s:s}", "kind", "email", "name", "Mail",
+                            "address", "service@shop.example", "default_group_id", ids[3], "locale",
+                            "de", "timezone", "Europe/Berlin"))))
         return -1;
     ids[0] = integer(r, "id");
     json_decref(r);
@@ -90,12 +110,14 @@ static int setup(struct demo *d, json_int_t ids[4])
         return -1;
     ids[2] = integer(r, "id");
     json_decref(r);
-    detail("%s", "channels: Mail (service@shop.example), Twitter @shop (public, signed), chat");
+    note(d, "%s",
+         "channels: Mail (service@shop.example, German, Berlin time), Twitter @shop"
+         " (public, signed), chat");
     if (!(r = run(d, "agent.create",
                   json_pack("{s:s, s:s, s:[s]}", "name", "Carla Berger", "email",
                             "carla@shop.example", "skills", "de"))))
         return -1;
-    detail("agent: Carla Berger, signs as ^%s", text(r, "initials"));
+    note(d, "agent: Carla Berger, signs as ^%s", text(r, "initials"));
     d->cli->actor_id = integer(r, "id");
     json_decref(r);
 
@@ -121,48 +143,55 @@ static int setup(struct demo *d, json_int_t ids[4])
                             "calendar_id", calendar))))
         return -1;
     json_decref(r);
-    detail("%s", "public channels: first reply within 1 hour (P9); everything else within"
-                 " 4 business hours, Mon-Fri 08-18 Berlin");
+    note(d, "%s",
+         "public channels: first reply within 1 hour (P9); everything else within"
+         " 4 business hours, Mon-Fri 08-18 Berlin");
     return 0;
 }
 
 int cli_cmd_demo(struct cli *cli, int argc, char **argv)
 {
-    struct demo d = {cli, 0};
+    struct demo d = {cli, 0, NULL};
     json_int_t ch[4], anna, ticket, tweet_ticket;
     json_t *r = NULL, *items;
-    char mail_id[512] = "";
+    char mail_id[512] = "", title[256];
     size_t i;
     int rc = 1;
 
-    (void)argc, (void)argv;
+    CLI_PARSE("demo", 1);
+    if (cli->json)
+        d.steps = json_array();
     unlink(cli->db_path);
     if (!cli->has_now) {
         cli->has_now = 1;
         cli->now = DEMO_START;
     }
     if (cli_open(cli, CS_OPEN_CREATE))
-        return 1;
-    printf("libcs %s: a helpdesk inside the shop's own software, in one SQLite file (%s).\n",
-           cs_version(NULL, NULL, NULL), cs_db_path(cli->db));
+        goto out;
+    snprintf(title, sizeof(title),
+             "libcs %s: a helpdesk inside the shop's own software, in one SQLite file (%s).",
+             cs_version(NULL, NULL, NULL), cs_db_path(cli->db));
+    if (!d.steps)
+        printf("%s\n", title);
     if (setup(&d, ch) < 0)
         goto out;
 
     say(&d, "P2, P3",
         "Anna writes by mail. libcs does not know her yet: she becomes a customer,"
-        " gets a ticket and a receipt with a promise.");
+        " gets a ticket and a receipt with a promise, in German and Berlin time as the"
+        " channel says.");
     if (!(r = run(&d, "ingest",
-                  json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "channel_id", ch[0],
-                            "external_id", "<1@anna.example>", "sender", "anna@example.com",
-                            "sender_name", "Anna Schmidt", "locale", "de", "subject",
-                            "Rechnungsadresse ändern", "body",
+                  json_pack("{s:I, s:s, s:s, s:s, s:s, s:s}", "channel_id", ch[0], "external_id",
+                            "<1@anna.example>", "sender", "anna@example.com", "sender_name",
+                            "Anna Schmidt", "subject", "Rechnungsadresse ändern", "body",
                             "Bitte ändern Sie meine Rechnungsadresse auf "
                             "Hauptstraße 5, 10115 Berlin."))))
         goto out;
     anna = integer(r, "customer_id");
     ticket = integer(r, "ticket_id");
-    printf("   -> ticket #%lld for customer %lld\n   receipt: %s\n",
-           (long long)integer(r, "ticket_number"), (long long)anna, text(r, "receipt"));
+    note(&d, "-> ticket #%lld for customer %lld", (long long)integer(r, "ticket_number"),
+         (long long)anna);
+    note(&d, "receipt: %s", text(r, "receipt"));
     json_decref(r);
 
     say(&d, "P2", "A retry of the same mail by the adapter changes nothing.");
@@ -170,9 +199,9 @@ int cli_cmd_demo(struct cli *cli, int argc, char **argv)
                   json_pack("{s:I, s:s, s:s, s:s}", "channel_id", ch[0], "external_id",
                             "<1@anna.example>", "sender", "anna@example.com", "body", "(retry)"))))
         goto out;
-    printf("   -> duplicate: %s, still ticket #%lld\n",
-           json_is_true(json_object_get(r, "duplicate")) ? "yes" : "no",
-           (long long)integer(r, "ticket_number"));
+    note(&d, "-> duplicate: %s, still ticket #%lld",
+         json_is_true(json_object_get(r, "duplicate")) ? "yes" : "no",
+         (long long)integer(r, "ticket_number"));
     json_decref(r);
 
     say(&d, "P5",
@@ -192,8 +221,8 @@ int cli_cmd_demo(struct cli *cli, int argc, char **argv)
                             "-- \r\nBen K=C3=B6hler, Leipzig\r\n"))))
         goto out;
     json_int_t ben_ticket = integer(r, "ticket_id");
-    printf("   -> %s mail, ticket #%lld, first reply promised by %s\n", text(r, "mail_kind"),
-           (long long)integer(r, "ticket_number"), text(r, "promised_at"));
+    note(&d, "-> %s mail, ticket #%lld, first reply promised by %s", text(r, "mail_kind"),
+         (long long)integer(r, "ticket_number"), text(r, "promised_at"));
     json_decref(r);
 
     say(&d, "P9", "An hour later Anna complains in public, on Twitter.");
@@ -205,8 +234,8 @@ int cli_cmd_demo(struct cli *cli, int argc, char **argv)
         goto out;
     json_int_t tweeter = integer(r, "customer_id");
     tweet_ticket = integer(r, "ticket_id");
-    printf("   -> a new customer %lld, ticket #%lld: libcs cannot know it is Anna yet\n",
-           (long long)tweeter, (long long)integer(r, "ticket_number"));
+    note(&d, "-> a new customer %lld, ticket #%lld: libcs cannot know it is Anna yet",
+         (long long)tweeter, (long long)integer(r, "ticket_number"));
     json_decref(r);
 
     say(&d, "P2", "The agent sees it is Anna and merges the two: one customer, one timeline.");
@@ -216,8 +245,8 @@ int cli_cmd_demo(struct cli *cli, int argc, char **argv)
     json_decref(r);
     if (!(r = run(&d, "ticket.list", json_pack("{s:I}", "customer_id", anna))))
         goto out;
-    printf("   -> Anna now has %zu tickets, from mail and Twitter\n",
-           json_array_size(json_object_get(r, "tickets")));
+    note(&d, "-> Anna now has %zu tickets, from mail and Twitter",
+         json_array_size(json_object_get(r, "tickets")));
     json_decref(r);
 
     say(&d, "P1, P10",
@@ -247,8 +276,8 @@ int cli_cmd_demo(struct cli *cli, int argc, char **argv)
         json_t *it = json_array_get(items, i);
         if (!strcmp(text(it, "kind"), "reply") && !strcmp(text(it, "channel_kind"), "email"))
             snprintf(mail_id, sizeof(mail_id), "%s", text(it, "message_id_header"));
-        printf("   -> %-7s %-8s to %s: %.60s%s\n", text(it, "channel_kind"), text(it, "kind"),
-               text(it, "recipient"), text(it, "body"), strlen(text(it, "body")) > 60 ? "..." : "");
+        note(&d, "-> %-7s %-8s to %s: %.60s%s", text(it, "channel_kind"), text(it, "kind"),
+             text(it, "recipient"), text(it, "body"), strlen(text(it, "body")) > 60 ? "..." : "");
         if (!strcmp(text(it, "kind"), "reply") && !strcmp(text(it, "channel_kind"), "email"))
             show_mail(&d, integer(it, "id"));
         json_decref(run(&d, "outbox.ack",
@@ -265,8 +294,8 @@ int cli_cmd_demo(struct cli *cli, int argc, char **argv)
                   json_pack("{s:s, s:s}", "from", "2026-03-01T00:00:00Z", "to",
                             "2026-03-31T00:00:00Z"))))
         goto out;
-    printf("   -> %lld of %lld replies on the customer's channel\n",
-           (long long)integer(r, "same_channel"), (long long)integer(r, "replies"));
+    note(&d, "-> %lld of %lld replies on the customer's channel",
+         (long long)integer(r, "same_channel"), (long long)integer(r, "replies"));
     json_decref(r);
 
     say(&d, "P2", "Anna answers the confirmation mail; it threads back into her ticket.");
@@ -277,8 +306,8 @@ int cli_cmd_demo(struct cli *cli, int argc, char **argv)
                             "Re: Rechnungsadresse ändern", "in_reply_to", mail_id, "body",
                             "Danke, das ging schnell!"))))
         goto out;
-    printf("   -> added to ticket #%lld, threaded by %s\n", (long long)integer(r, "ticket_number"),
-           text(r, "thread"));
+    note(&d, "-> added to ticket #%lld, threaded by %s", (long long)integer(r, "ticket_number"),
+         text(r, "thread"));
     json_decref(r);
 
     say(&d, "P12", "The host's timer calls tick: warnings before a breach, the breach after.");
@@ -289,23 +318,30 @@ int cli_cmd_demo(struct cli *cli, int argc, char **argv)
         items = json_object_get(r, "items");
         for (i = 0; i < json_array_size(items); i++) {
             json_t *it = json_array_get(items, i);
-            printf("   -> %s: ticket %lld %s %s (due %s)\n", text(r, "now"),
-                   (long long)integer(it, "ticket_id"), text(it, "metric"), text(it, "kind"),
-                   text(it, "at"));
+            note(&d, "-> %s: ticket %lld %s %s (due %s)", text(r, "now"),
+                 (long long)integer(it, "ticket_id"), text(it, "metric"), text(it, "kind"),
+                 text(it, "at"));
         }
         json_decref(r);
     }
     if (!(r = run(&d, "sla.queue", json_pack("{s:i}", "limit", 1))))
         goto out;
-    printf("   -> next in the queue: ticket %lld (Ben's: %s)\n",
-           (long long)integer(json_array_get(json_object_get(r, "items"), 0), "ticket_id"),
-           integer(json_array_get(json_object_get(r, "items"), 0), "ticket_id") == ben_ticket
-               ? "yes"
-               : "no");
+    note(&d, "-> next in the queue: ticket %lld (Ben's: %s)",
+         (long long)integer(json_array_get(json_object_get(r, "items"), 0), "ticket_id"),
+         integer(json_array_get(json_object_get(r, "items"), 0), "ticket_id") == ben_ticket ? "yes"
+                                                                                            : "no");
     json_decref(r);
 
-    printf("\nTry: csdesk --db %s tickets; csdesk --db %s show 1\n", cli->db_path, cli->db_path);
+    if (d.steps) {
+        r = json_pack("{s:s, s:s, s:O}", "title", title, "db", cli->db_path, "steps", d.steps);
+        cli_print_json(r);
+        json_decref(r);
+    } else {
+        printf("\nTry: csdesk --db %s tickets; csdesk --db %s show 1\n", cli->db_path,
+               cli->db_path);
+    }
     rc = 0;
 out:
+    json_decref(d.steps);
     return rc;
 }

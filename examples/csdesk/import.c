@@ -28,7 +28,6 @@
 #define BATCH_LINES 1000
 #define BATCH_MS 500
 #define PAUSE_MS 20 /* a handle waiting for the lock looks again every 8 ms at most */
-#define USAGE "import [--batch N] [--restart] FILE.jsonl"
 
 struct import {
     struct cli *cli;
@@ -212,17 +211,17 @@ static void job_name(struct import *im)
 
 int cli_cmd_import(struct cli *cli, int argc, char **argv)
 {
-    struct cli_opt opts[] = {{"batch", 1, NULL, 0}, {"restart", 0, NULL, 0}};
     struct import im = {cli, NULL, NULL, "", 0, 0, 0xcbf29ce484222325ull, 0, 0, 0};
-    size_t batch = BATCH_LINES, npos;
-    char *pos[1];
+    size_t batch = BATCH_LINES;
     struct stat st;
+    json_t *done;
     int rc;
 
-    if (cli_opts(argc - 1, argv + 1, opts, 2, pos, 1, &npos) < 0 || npos != 1 ||
-        parse_batch(&batch, opts[0].value) < 0)
-        return cli_usage(USAGE);
-    im.file = pos[0];
+    CLI_PARSE("import", 1);
+    if (parse_batch(&batch, cli_opt(cli, "batch")) < 0)
+        return cli_error(cli, EXIT_USAGE, "--batch takes a number from 1 to 1000000, not \"%s\"",
+                         cli_opt(cli, "batch"));
+    im.file = cli->pos[0];
     if (!(im.f = fopen(im.file, "r"))) {
         perror(im.file);
         return EXIT_FAILURE;
@@ -230,7 +229,7 @@ int cli_cmd_import(struct cli *cli, int argc, char **argv)
     if (isatty(STDERR_FILENO) && fstat(fileno(im.f), &st) == 0 && S_ISREG(st.st_mode))
         im.size = (long long)st.st_size;
     job_name(&im);
-    if ((rc = cli_open(cli, CS_OPEN_READWRITE)) || (rc = resume(&im, opts[1].given))) {
+    if ((rc = cli_open(cli, CS_OPEN_READWRITE)) || (rc = resume(&im, cli_flag(cli, "restart")))) {
         fclose(im.f);
         return rc;
     }
@@ -245,7 +244,11 @@ int cli_cmd_import(struct cli *cli, int argc, char **argv)
                 im.kept, im.kept);
     else if (rc)
         fprintf(stderr, "csdesk: nothing imported\n");
-    else
+    else if (cli->json) {
+        done = json_pack("{s:I}", "imported", (json_int_t)im.done);
+        cli_print_json(done);
+        json_decref(done);
+    } else
         printf("imported %zu requests\n", im.done);
     return rc;
 }

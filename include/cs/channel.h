@@ -39,7 +39,8 @@ CS_EXTERN(int) cs_channel_kind_parse(const char *name);
  */
 CS_EXTERN(int) cs_channel_kind_identity(int kind);
 
-#define CS_CHANNEL_FIELDS_VERSION 1
+/** Version 2 added locale and timezone; version 1 structs are still accepted. */
+#define CS_CHANNEL_FIELDS_VERSION 2
 
 /**
  * Channel fields for create and update; see cs_customer_fields for the conventions
@@ -58,10 +59,18 @@ typedef struct cs_channel_fields {
     int signature;            /**< outbound messages carry the agent's signature; default 0 */
     int64_t default_group_id; /**< where new tickets from this channel go; must exist */
     int enabled;              /**< default 1 */
+    /** The language of customers who write here while theirs is not known: a BCP 47 tag
+     * as for customers ("de", "de-AT"). A new customer without a locale of their own gets
+     * it, and receipts speak it. "": none (then "en"). @since 0.2 (fields version 2) */
+    const char *locale;
+    /** The time zone of customers who write here while theirs is not known: an IANA zone
+     * as for customers ("Europe/Berlin"); receipts promise in it. "": none (then UTC).
+     * @since 0.2 (fields version 2) */
+    const char *timezone;
 } cs_channel_fields;
 
 /* clang-format off */
-#define CS_CHANNEL_FIELDS_INIT {CS_CHANNEL_FIELDS_VERSION, 0, NULL, NULL, CS_UNSET, CS_UNSET, 0, CS_UNSET}
+#define CS_CHANNEL_FIELDS_INIT {CS_CHANNEL_FIELDS_VERSION, 0, NULL, NULL, CS_UNSET, CS_UNSET, 0, CS_UNSET, NULL, NULL}
 /* clang-format on */
 
 /**
@@ -129,6 +138,10 @@ CS_EXTERN(int) cs_channel_signature(const cs_channel *ch);
 /** 0 when not set. */
 CS_EXTERN(int64_t) cs_channel_default_group_id(const cs_channel *ch);
 CS_EXTERN(int) cs_channel_enabled(const cs_channel *ch);
+/** The locale and time zone for customers whose own are not known; NULL when not set.
+ * @since 0.2 */
+CS_EXTERN(const char *) cs_channel_locale(const cs_channel *ch);
+CS_EXTERN(const char *) cs_channel_timezone(const cs_channel *ch);
 /** When the channel was created, and last changed. @since 0.2 */
 CS_EXTERN(cs_time) cs_channel_created_at(const cs_channel *ch);
 CS_EXTERN(cs_time) cs_channel_updated_at(const cs_channel *ch);

@@ -28,7 +28,8 @@ typedef struct cs_inbound {
                                    identity kind (mail address, phone number, handle) */
     const char *sender_name;  /**< display name for a customer libcs does not know yet */
     const char *locale;       /**< locale for a new customer: a BCP 47 tag ("de", "en-GB")
-                                   or a POSIX one ("de_DE.UTF-8") */
+                                   or a POSIX one ("de_DE.UTF-8"); without one the
+                                   customer gets the channel's locale, else "en" */
     const char *subject;      /**< optional; a new ticket's subject (else the body's start) */
     const char *body;         /**< required, UTF-8 */
     int64_t ticket_id;        /**< the host knows the ticket (a portal reply); else 0 */
@@ -130,7 +131,7 @@ typedef struct cs_ingest_result {
  *
  * Hints never refuse a message:
  *  - locale becomes a BCP 47 tag ("de_DE.UTF-8@euro" -> "de-DE", "EN" -> "en") or is
- *    dropped (the customer gets the default, "en");
+ *    dropped (the customer gets the channel's locale, else the default, "en");
  *  - sender_name and subject: bytes that are not UTF-8 become U+FFFD, line breaks, control
  *    characters and runs of white space one space; they are cut at a character to
  *    CS_NAME_MAX and CS_SUBJECT_MAX bytes, and dropped when nothing is left;
@@ -174,10 +175,12 @@ CS_EXTERN(int) cs_receipt_configure(cs_db *db, int64_t channel_id, int mode,
 /**
  * Set a channel's receipt template for a language ("de", "en"; a customer's locale picks
  * it by its language part; English is the fallback). Placeholders: {ticket_number},
- * {subject}, {customer_name}, {promised_at} (date and time in the customer's time zone,
- * "2026-03-03 10:00 (Europe/Berlin)", or "2026-03-03 09:00 UTC" without a known zone),
- * {owner} (the assignee or group, or the support team). Unknown placeholders and a '{'
- * without its '}' are refused. NULL template removes the channel's own template for that
+ * {subject}, {customer_name}, {promised_at}, {owner} (the assignee or group, or the support
+ * team). {promised_at} is the date and time in the customer's time zone, else the
+ * channel's, else UTC, written as the template's language writes it: German
+ * "03.03.2026 10:00 Uhr (Europe/Berlin)", English "3 March 2026, 10:00 (Europe/Berlin)",
+ * any other "2026-03-03 10:00 (Europe/Berlin)"; "(UTC)" without a known zone. Unknown placeholders
+ * and a '{' without its '}' are refused. NULL template removes the channel's own template for that
  * language, so the built-in one applies.
  *
  * @return CS_OK; CS_EINVAL (language, template); CS_ENOTFOUND; CS_EPERM; CS_EREADONLY

@@ -21,10 +21,16 @@ static int channel_fields(cs_call__req *r, cs_channel_fields *f, bool create)
         (rc = cs_call__bool(r, "public", &f->is_public)) < 0 ||
         (rc = cs_call__bool(r, "signature", &f->signature)) < 0 ||
         (rc = cs_call__ref(r, "default_group_id", &f->default_group_id)) < 0 ||
-        (rc = cs_call__bool(r, "enabled", &f->enabled)) < 0)
+        (rc = cs_call__bool(r, "enabled", &f->enabled)) < 0 ||
+        (rc = cs_call__str(r, "locale", &f->locale, false)) < 0 ||
+        (rc = cs_call__str(r, "timezone", &f->timezone, false)) < 0)
         return rc;
     if (json_is_null(json_object_get(r->obj, "address")))
         f->address = "";
+    if (json_is_null(json_object_get(r->obj, "locale")))
+        f->locale = "";
+    if (json_is_null(json_object_get(r->obj, "timezone")))
+        f->timezone = "";
     return CS_OK;
 }
 
@@ -36,7 +42,7 @@ static json_t *channel_value(const cs_channel *ch)
     /* One key and its value a line. cs_json__id's null for no group is taken over by "o",
      * which releases it if packing fails. */
     /* clang-format off */
-    return json_pack("{s:I, s:s, s:s, s:s?, s:b, s:b, s:o, s:b, s:s, s:s}",
+    return json_pack("{s:I, s:s, s:s, s:s?, s:b, s:b, s:o, s:b, s:s?, s:s?, s:s, s:s}",
                      "id", (json_int_t)cs_channel_id(ch),
                      "kind", cs_channel_kind_name(cs_channel_kind(ch)),
                      "name", cs_channel_name(ch),
@@ -45,6 +51,8 @@ static json_t *channel_value(const cs_channel *ch)
                      "signature", cs_channel_signature(ch),
                      "default_group_id", cs_json__id(cs_channel_default_group_id(ch)),
                      "enabled", cs_channel_enabled(ch),
+                     "locale", cs_channel_locale(ch),
+                     "timezone", cs_channel_timezone(ch),
                      "created_at", cs_time__iso(created, cs_channel_created_at(ch)),
                      "updated_at", cs_time__iso(updated, cs_channel_updated_at(ch)));
     /* clang-format on */

@@ -12,5 +12,7 @@ void cs_channel__free(cs_channel *ch)
         return;
     cs_mem__free(ch->name);
     cs_mem__free(ch->address);
+    cs_mem__free(ch->locale);
+    cs_mem__free(ch->timezone);
     cs_mem__free(ch);
 }

@@ -16,6 +16,8 @@ struct cs_channel {
     int signature;
     int64_t default_group_id;
     int enabled;
+    char *locale;   /* NULL: none */
+    char *timezone; /* NULL: none */
     cs_time created_at;
     cs_time updated_at;
 };

@@ -8,14 +8,16 @@
 
 #define CHANNEL_COLUMNS                                                                            \
     "id, kind, name, address, public, signature, default_group_id, enabled, created_at,"           \
-    " updated_at"
+    " updated_at, locale, timezone"
 
 static const char sql_insert[] =
     "INSERT INTO channel (kind, name, address, public, signature, default_group_id, enabled,"
-    " created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)";
+    " created_at, updated_at, locale, timezone) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9,"
+    " ?10)";
 static const char sql_update[] =
     "UPDATE channel SET name = ?2, address = ?3, public = ?4, signature = ?5,"
-    " default_group_id = ?6, enabled = ?7, updated_at = ?8 WHERE id = ?1";
+    " default_group_id = ?6, enabled = ?7, updated_at = ?8, locale = ?9, timezone = ?10"
+    " WHERE id = ?1";
 static const char sql_by_id[] = "SELECT " CHANNEL_COLUMNS " FROM channel WHERE id = ?1";
 static const char sql_by_name[] = "SELECT " CHANNEL_COLUMNS " FROM channel WHERE name = ?1";
 static const char sql_all[] = "SELECT " CHANNEL_COLUMNS " FROM channel ORDER BY id";
@@ -31,11 +33,13 @@ enum {
     COL_GROUP,
     COL_ENABLED,
     COL_CREATED,
-    COL_UPDATED
+    COL_UPDATED,
+    COL_LOCALE,
+    COL_TIMEZONE
 };
 
-/* Run sql_insert or sql_update, whose ?1 the caller bound: the stored fields are ?2..?7, the
- * time ?8. */
+/* Run sql_insert or sql_update, whose ?1 the caller bound: the stored fields are ?2..?7 and
+ * ?9..?10, the time ?8. */
 static int write_channel(cs_db *db, sqlite3_stmt *st, const cs_channel *ch, cs_time now)
 {
     cs_db__bind_text(st, 2, ch->name);
@@ -48,6 +52,8 @@ static int write_channel(cs_db *db, sqlite3_stmt *st, const cs_channel *ch, cs_t
         sqlite3_bind_null(st, 6);
     sqlite3_bind_int(st, 7, ch->enabled);
     sqlite3_bind_int64(st, 8, now);
+    cs_db__bind_text(st, 9, ch->locale);
+    cs_db__bind_text(st, 10, ch->timezone);
     return cs_db__exec_stmt(db, st);
 }
 
@@ -95,6 +101,8 @@ static int from_row(cs_channel **out, sqlite3_stmt *st)
     ch->enabled = sqlite3_column_int(st, COL_ENABLED);
     ch->created_at = sqlite3_column_int64(st, COL_CREATED);
     ch->updated_at = sqlite3_column_int64(st, COL_UPDATED);
+    ch->locale = cs_db__column_strdup(st, COL_LOCALE, &rc);
+    ch->timezone = cs_db__column_strdup(st, COL_TIMEZONE, &rc);
     if (rc < 0) {
         cs_channel__free(ch);
         return rc;
