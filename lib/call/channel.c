@@ -172,6 +172,8 @@ static const cs_call__field channel_object[] = {
     CS_CALL__F("signature", CS_CALL__BOOLEAN, 0),
     CS_CALL__F("default_group_id", CS_CALL__ID, CS_CALL__NULL),
     CS_CALL__F("enabled", CS_CALL__BOOLEAN, 0),
+    CS_CALL__F("locale", CS_CALL__STRING, CS_CALL__NULL),
+    CS_CALL__F("timezone", CS_CALL__STRING, CS_CALL__NULL),
     CS_CALL__F("created_at", CS_CALL__TIME, 0),
     CS_CALL__F("updated_at", CS_CALL__TIME, 0),
     CS_CALL__END,
@@ -180,7 +182,9 @@ static const cs_call__field channel_object[] = {
     CS_CALL__F("address", CS_CALL__STRING, CS_CALL__NULL),                                         \
         CS_CALL__F("public", CS_CALL__BOOLEAN, 0), CS_CALL__F("signature", CS_CALL__BOOLEAN, 0),   \
         CS_CALL__F("default_group_id", CS_CALL__ID, CS_CALL__NULL),                                \
-        CS_CALL__F("enabled", CS_CALL__BOOLEAN, 0)
+        CS_CALL__F("enabled", CS_CALL__BOOLEAN, 0),                                                \
+        CS_CALL__F("locale", CS_CALL__STRING, CS_CALL__NULL),                                      \
+        CS_CALL__F("timezone", CS_CALL__STRING, CS_CALL__NULL)
 static const cs_call__field create_request[] = {
     CS_CALL__E("kind", CS_CALL__REQ, CHANNEL_KINDS),
     CS_CALL__F("name", CS_CALL__STRING, CS_CALL__REQ),
