@@ -1,5 +1,6 @@
-/*
- * libcs - agents and groups: the people who answer (P4, P10).
+/**
+ * @file
+ * Agents and groups: the people who answer (P4, P10).
  */
 #ifndef CS_AGENT_H
 #define CS_AGENT_H
@@ -118,7 +119,11 @@ CS_EXTERN(int) cs_agent_lookup(cs_agent **out, cs_db *db, int64_t id);
 /** Release an agent. NULL is a no-op. @since 0.1 */
 CS_EXTERN(void) cs_agent_free(cs_agent *agent);
 
-/* Getters; strings are borrowed until cs_agent_free(). @since 0.1 */
+/**
+ * @name Getters
+ * Strings are borrowed until cs_agent_free(). @since 0.1
+ */
+/** @{ */
 CS_EXTERN(int64_t) cs_agent_id(const cs_agent *a);
 CS_EXTERN(const char *) cs_agent_name(const cs_agent *a);
 CS_EXTERN(const char *) cs_agent_initials(const cs_agent *a);
@@ -134,9 +139,11 @@ CS_EXTERN(const char *) cs_agent_skill(const cs_agent *a, size_t i);
 CS_EXTERN(size_t) cs_agent_group_count(const cs_agent *a);
 /** The id of group i (ascending), or 0 when i is out of range. */
 CS_EXTERN(int64_t) cs_agent_group(const cs_agent *a, size_t i);
-/** When the agent was created, and last changed. @since 0.2 */
+/** When the agent was created. @since 0.2 */
 CS_EXTERN(cs_time) cs_agent_created_at(const cs_agent *a);
+/** When the agent was last changed. @since 0.2 */
 CS_EXTERN(cs_time) cs_agent_updated_at(const cs_agent *a);
+/** @} */
 
 /**
  * The agent as a JSON object (the shape of docs/json.md, as `agent.get` answers).
@@ -157,13 +164,20 @@ CS_EXTERN(int) cs_agent_to_json(char **out, const cs_agent *a);
 CS_EXTERN(int) cs_group_create(int64_t *id, cs_db *db, const char *name);
 
 /**
- * Add an agent to a group, or take one out. Admins and system only. Adding a member twice
- * or removing a non-member is CS_OK and records nothing in the audit trail.
+ * Add an agent to a group. Admins and system only. Adding a member twice is CS_OK and
+ * records nothing in the audit trail.
  * @return CS_OK; CS_ENOTFOUND (field "group_id" or "agent_id"); CS_EPERM; CS_EREADONLY; CS_EBUSY;
  * CS_EDB
  * @since 0.1
  */
 CS_EXTERN(int) cs_group_add_agent(cs_db *db, int64_t group_id, int64_t agent_id);
+
+/**
+ * Take an agent out of a group. Admins and system only. Removing a non-member is CS_OK and
+ * records nothing in the audit trail.
+ * @return as cs_group_add_agent()
+ * @since 0.1
+ */
 CS_EXTERN(int) cs_group_remove_agent(cs_db *db, int64_t group_id, int64_t agent_id);
 
 CS_END_DECL

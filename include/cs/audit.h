@@ -1,5 +1,6 @@
-/*
- * libcs - the audit trail: who changed what, when.
+/**
+ * @file
+ * The audit trail: who changed what, when.
  */
 #ifndef CS_AUDIT_H
 #define CS_AUDIT_H

@@ -1,5 +1,6 @@
-/*
- * libcs - business-hours calendars: opening hours in an IANA time zone, holidays and
+/**
+ * @file
+ * Business-hours calendars: opening hours in an IANA time zone, holidays and
  * special days, and arithmetic in business seconds.
  */
 #ifndef CS_CALENDAR_H

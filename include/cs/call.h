@@ -1,5 +1,6 @@
-/*
- * libcs - the JSON request interface: one entry point for the CLI and every binding.
+/**
+ * @file
+ * The JSON request interface: one entry point for the CLI and every binding.
  */
 #ifndef CS_CALL_H
 #define CS_CALL_H

@@ -1,5 +1,6 @@
-/*
- * libcs - channels: the media customers write in (P1, P9).
+/**
+ * @file
+ * Channels: the media customers write in (P1, P9).
  */
 #ifndef CS_CHANNEL_H
 #define CS_CHANNEL_H
@@ -127,7 +128,11 @@ CS_EXTERN(int) cs_channel_lookup_name(cs_channel **out, cs_db *db, const char *n
 /** Release a channel. NULL is a no-op. @since 0.1 */
 CS_EXTERN(void) cs_channel_free(cs_channel *channel);
 
-/* Getters; strings are borrowed until cs_channel_free(). @since 0.1 */
+/**
+ * @name Getters
+ * Strings are borrowed until cs_channel_free(). @since 0.1
+ */
+/** @{ */
 CS_EXTERN(int64_t) cs_channel_id(const cs_channel *ch);
 CS_EXTERN(int) cs_channel_kind(const cs_channel *ch);
 CS_EXTERN(const char *) cs_channel_name(const cs_channel *ch);
@@ -138,13 +143,15 @@ CS_EXTERN(int) cs_channel_signature(const cs_channel *ch);
 /** 0 when not set. */
 CS_EXTERN(int64_t) cs_channel_default_group_id(const cs_channel *ch);
 CS_EXTERN(int) cs_channel_enabled(const cs_channel *ch);
-/** The locale and time zone for customers whose own are not known; NULL when not set.
- * @since 0.2 */
+/** The locale for customers whose own is not known; NULL when not set. @since 0.2 */
 CS_EXTERN(const char *) cs_channel_locale(const cs_channel *ch);
+/** The time zone for customers whose own is not known; NULL when not set. @since 0.2 */
 CS_EXTERN(const char *) cs_channel_timezone(const cs_channel *ch);
-/** When the channel was created, and last changed. @since 0.2 */
+/** When the channel was created. @since 0.2 */
 CS_EXTERN(cs_time) cs_channel_created_at(const cs_channel *ch);
+/** When the channel was last changed. @since 0.2 */
 CS_EXTERN(cs_time) cs_channel_updated_at(const cs_channel *ch);
+/** @} */
 
 /**
  * The channel as a JSON object (the shape of docs/json.md, as `channel.get` answers).

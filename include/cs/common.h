@@ -1,6 +1,7 @@
-/*
- * libcs - embeddable customer-service library
- * Common definitions shared by every public header.
+/**
+ * @file
+ * Common definitions shared by every public header: the time type, the rule for
+ * options structs, the handle type and cs_str_free().
  */
 #ifndef CS_COMMON_H
 #define CS_COMMON_H

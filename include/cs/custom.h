@@ -1,5 +1,6 @@
-/*
- * libcs - custom fields: the JSON object tickets and customers carry, its limits, and the
+/**
+ * @file
+ * Custom fields: the JSON object tickets and customers carry, its limits, and the
  * definitions an admin gives its keys (a type, and whether customers may write them).
  */
 #ifndef CS_CUSTOM_H
@@ -37,11 +38,13 @@ enum cs_custom_type {
     CS_CUSTOM_BOOLEAN = 4 /**< true or false */
 };
 
-/** The name of an object ("ticket", "customer") or type ("any", "text", "number",
- * "boolean"), or NULL; the value of a name, or 0. @since 0.2 */
+/** The name of an object ("ticket", "customer"), or NULL. @since 0.2 */
 CS_EXTERN(const char *) cs_custom_object_name(int object);
+/** The object with this name, or 0. @since 0.2 */
 CS_EXTERN(int) cs_custom_object_parse(const char *name);
+/** The name of a type ("any", "text", "number", "boolean"), or NULL. @since 0.2 */
 CS_EXTERN(const char *) cs_custom_type_name(int type);
+/** The type with this name, or 0. @since 0.2 */
 CS_EXTERN(int) cs_custom_type_parse(const char *name);
 
 #define CS_CUSTOM_FIELD_VERSION 1

@@ -1,5 +1,6 @@
-/*
- * libcs - customers, their identities and organisations (P2: one customer, one timeline).
+/**
+ * @file
+ * Customers, their identities and organisations (P2: one customer, one timeline).
  */
 #ifndef CS_CUSTOMER_H
 #define CS_CUSTOMER_H
@@ -165,7 +166,11 @@ CS_EXTERN(int) cs_customer_remove_identity(cs_db *db, int64_t id, int kind, cons
 /** Release a customer. NULL is a no-op. @since 0.1 */
 CS_EXTERN(void) cs_customer_free(cs_customer *customer);
 
-/* Getters. Strings are borrowed and live until cs_customer_free(). @since 0.1 */
+/**
+ * @name Getters
+ * Strings are borrowed and live until cs_customer_free(). @since 0.1
+ */
+/** @{ */
 CS_EXTERN(int64_t) cs_customer_id(const cs_customer *c);
 CS_EXTERN(const char *) cs_customer_name(const cs_customer *c);
 /** 0 when the customer belongs to no organisation. */
@@ -187,6 +192,7 @@ CS_EXTERN(int64_t) cs_customer_merged_into(const cs_customer *c);
 CS_EXTERN(cs_time) cs_customer_erased_at(const cs_customer *c);
 CS_EXTERN(cs_time) cs_customer_created_at(const cs_customer *c);
 CS_EXTERN(cs_time) cs_customer_updated_at(const cs_customer *c);
+/** @} */
 
 /**
  * The customer as a JSON object (fields documented in docs/json.md).

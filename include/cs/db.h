@@ -1,5 +1,6 @@
-/*
- * libcs - the database handle.
+/**
+ * @file
+ * The database handle.
  */
 #ifndef CS_DB_H
 #define CS_DB_H

@@ -1,5 +1,6 @@
-/*
- * libcs - status codes and the thread-local last error.
+/**
+ * @file
+ * Status codes and the thread-local last error.
  */
 #ifndef CS_ERRORS_H
 #define CS_ERRORS_H

@@ -1,5 +1,6 @@
-/*
- * libcs - ingest: the one door through which customers' messages enter (P2, P3).
+/**
+ * @file
+ * Ingest: the one door through which customers' messages enter (P2, P3).
  */
 #ifndef CS_INGEST_H
 #define CS_INGEST_H

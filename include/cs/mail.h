@@ -1,5 +1,6 @@
-/*
- * libcs - mail in: raw RFC 5322 messages parsed and ingested, loops and bounces recognised.
+/**
+ * @file
+ * Mail in: raw RFC 5322 messages parsed and ingested, loops and bounces recognised.
  */
 #ifndef CS_MAIL_H
 #define CS_MAIL_H

@@ -1,5 +1,6 @@
-/*
- * libcs - messages on a ticket: inbound and outbound, public replies and internal notes.
+/**
+ * @file
+ * Messages on a ticket: inbound and outbound, public replies and internal notes.
  */
 #ifndef CS_MESSAGE_H
 #define CS_MESSAGE_H
@@ -18,11 +19,13 @@ enum cs_message_visibility {
     CS_VISIBILITY_INTERNAL = 2 /**< an internal note: agents only, never sent */
 };
 
-/** Names: "inbound" "outbound". @since 0.1 */
+/** The direction's name ("inbound", "outbound"), or NULL. @since 0.1 */
 CS_EXTERN(const char *) cs_message_direction_name(int direction);
+/** The direction with this name, or 0. @since 0.1 */
 CS_EXTERN(int) cs_message_direction_parse(const char *name);
-/** Names: "public" "internal". @since 0.1 */
+/** The visibility's name ("public", "internal"), or NULL. @since 0.1 */
 CS_EXTERN(const char *) cs_message_visibility_name(int visibility);
+/** The visibility with this name, or 0. @since 0.1 */
 CS_EXTERN(int) cs_message_visibility_parse(const char *name);
 
 /** Limits, in bytes. */
@@ -100,7 +103,11 @@ CS_EXTERN(int) cs_message_lookup(cs_message **out, cs_db *db, int64_t id);
 /** Release a message. NULL is a no-op. @since 0.1 */
 CS_EXTERN(void) cs_message_free(cs_message *m);
 
-/* Getters; strings are borrowed until the message is freed. @since 0.1 */
+/**
+ * @name Getters
+ * Strings are borrowed until the message is freed. @since 0.1
+ */
+/** @{ */
 CS_EXTERN(int64_t) cs_message_id(const cs_message *m);
 CS_EXTERN(int64_t) cs_message_ticket_id(const cs_message *m);
 CS_EXTERN(int) cs_message_direction(const cs_message *m);
@@ -121,14 +128,20 @@ CS_EXTERN(cs_time) cs_message_created_at(const cs_message *m);
  * @since 0.2
  */
 CS_EXTERN(const char *) cs_message_quoted(const cs_message *m);
+/** The signature cs_ingest_mail() took off the body, or NULL; as cs_message_quoted().
+ * @since 0.2 */
 CS_EXTERN(const char *) cs_message_signature(const cs_message *m);
+/** The HTML part of a mail in UTF-8, or NULL; as cs_message_quoted(). @since 0.2 */
 CS_EXTERN(const char *) cs_message_html(const cs_message *m);
+/** The Reply-To address when it named another than the sender's, or NULL; as
+ * cs_message_quoted(). @since 0.2 */
 CS_EXTERN(const char *) cs_message_reply_to(const cs_message *m);
 /** The enum cs_mail_kind of a message that came in as raw mail, else 0. @since 0.2 */
 CS_EXTERN(int) cs_message_mail_kind(const cs_message *m);
 CS_EXTERN(size_t) cs_message_attachment_count(const cs_message *m);
 /** Attachment i's metadata; `data` points at the stored bytes or is NULL. */
 CS_EXTERN(int) cs_message_attachment(const cs_message *m, size_t i, cs_attachment_spec *out);
+/** @} */
 
 /**
  * The message as a JSON object (attachments without their bytes). "mail" is null, or for
@@ -162,6 +175,7 @@ CS_EXTERN(int) cs_message_iter_new(cs_message_iter **out, cs_db *db, int64_t tic
  * @since 0.1
  */
 CS_EXTERN(int) cs_message_next(const cs_message **out, cs_message_iter *it);
+/** Release an iterator. NULL is a no-op. @since 0.1 */
 CS_EXTERN(void) cs_message_iter_free(cs_message_iter *it);
 
 CS_END_DECL

@@ -1,5 +1,6 @@
-/*
- * libcs - replies and the outbox: the one door through which anything leaves (P1).
+/**
+ * @file
+ * Replies and the outbox: the one door through which anything leaves (P1).
  */
 #ifndef CS_OUTBOX_H
 #define CS_OUTBOX_H

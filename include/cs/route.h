@@ -1,5 +1,6 @@
-/*
- * libcs - routing and workload: presence, capacity, each group's assignment strategy, the
+/**
+ * @file
+ * Routing and workload: presence, capacity, each group's assignment strategy, the
  * fair next-ticket pick, transfers, callbacks and the estimated wait (P4, P5, P13).
  * The guide is docs/routing.md.
  */

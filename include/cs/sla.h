@@ -1,5 +1,6 @@
-/*
- * libcs - service level agreements: policies, the clocks they run on tickets, the queue
+/**
+ * @file
+ * Service level agreements: policies, the clocks they run on tickets, the queue
  * ordered by due time (P5, P9, P12). The guide is docs/sla.md.
  */
 #ifndef CS_SLA_H
@@ -179,12 +180,21 @@ CS_EXTERN(int) cs_sla_policy_lookup(cs_sla_policy **out, cs_db *db, int64_t id);
 /** Release a policy. NULL is a no-op. @since 0.1 */
 CS_EXTERN(void) cs_sla_policy_free(cs_sla_policy *policy);
 
-/* Getters; strings are borrowed until cs_sla_policy_free() (or the release of the list the
- * policy came from). @since 0.1 */
+/**
+ * @name Getters
+ * Strings are borrowed until cs_sla_policy_free() (or the release of the list the policy came
+ * from). @since 0.1
+ */
+/** @{ */
 CS_EXTERN(int64_t) cs_sla_policy_id(const cs_sla_policy *p);
 CS_EXTERN(const char *) cs_sla_policy_name(const cs_sla_policy *p);
 CS_EXTERN(int) cs_sla_policy_position(const cs_sla_policy *p);
-/* More getters. 0 (or 0 and NULL) for a NULL policy. @since 0.2 */
+/** @} */
+/**
+ * @name Getters added in 0.2
+ * Each answers 0 (or 0 and NULL) for a NULL policy. @since 0.2
+ */
+/** @{ */
 /** 1 when the resolution clock pauses while the ticket is pending, else 0. @since 0.2 */
 CS_EXTERN(int) cs_sla_policy_pause_pending(const cs_sla_policy *p);
 /** 1 when the resolution clock pauses while the ticket is on hold, else 0. @since 0.2 */
@@ -212,6 +222,7 @@ CS_EXTERN(size_t) cs_sla_policy_target_count(const cs_sla_policy *p);
  * the policy, as cs_sla_policy_condition(). @since 0.2
  */
 CS_EXTERN(const cs_sla_target *) cs_sla_policy_target(const cs_sla_policy *p, size_t i);
+/** @} */
 
 /**
  * The policy as a JSON object: {id, name, position, pause_pending, pause_on_hold, reopen
@@ -287,7 +298,11 @@ CS_EXTERN(const cs_sla_clock *) cs_sla_clocks_item(const cs_sla_clocks *clocks, 
  * @since 0.2 */
 CS_EXTERN(const cs_sla_clock *) cs_sla_clocks_find(const cs_sla_clocks *clocks, int metric);
 
-/* Getters of a clock; 0 for NULL. Times are 0 when not set. @since 0.2 */
+/**
+ * @name Getters of a clock
+ * Each answers 0 for NULL; times are 0 when not set. @since 0.2
+ */
+/** @{ */
 /** A cs_sla_metric. @since 0.2 */
 CS_EXTERN(int) cs_sla_clock_metric(const cs_sla_clock *c);
 /** A cs_sla_state; CS_SLA_BREACHED for an active clock at or past its deadline. @since 0.2 */
@@ -318,6 +333,7 @@ CS_EXTERN(cs_time) cs_sla_clock_breached_at(const cs_sla_clock *c);
 /** The (business) seconds measured up to the report's time or to the clock's end.
  * @since 0.2 */
 CS_EXTERN(int64_t) cs_sla_clock_elapsed(const cs_sla_clock *c);
+/** @} */
 
 /**
  * The report as JSON: {ticket_id, clocks: {"first_reply": {state, policy_id, target,
@@ -354,7 +370,11 @@ CS_EXTERN(const cs_sla_event *) cs_sla_event_list_item(const cs_sla_event_list *
 /** Release an event list. NULL is a no-op. @since 0.2 */
 CS_EXTERN(void) cs_sla_event_list_free(cs_sla_event_list *list);
 
-/* Getters of an event; 0 for NULL. @since 0.2 */
+/**
+ * @name Getters of an event
+ * Each answers 0 for NULL. @since 0.2
+ */
+/** @{ */
 /** The cs_sla_metric of the clock. @since 0.2 */
 CS_EXTERN(int) cs_sla_event_metric(const cs_sla_event *e);
 /** A cs_sla_event_kind. @since 0.2 */
@@ -365,6 +385,7 @@ CS_EXTERN(cs_time) cs_sla_event_at(const cs_sla_event *e);
 CS_EXTERN(cs_time) cs_sla_event_target_at(const cs_sla_event *e);
 /** The policy the clock ran under; 0 for none. @since 0.2 */
 CS_EXTERN(int64_t) cs_sla_event_policy_id(const cs_sla_event *e);
+/** @} */
 
 /**
  * A ticket's SLA event log as a JSON array of {metric, kind, at, target_at, policy_id}:
@@ -437,13 +458,18 @@ CS_EXTERN(int) cs_sla_queue_iter_new(cs_sla_queue_iter **out, cs_db *db,
  */
 CS_EXTERN(int) cs_sla_queue_next(const cs_sla_queue_item **out, cs_sla_queue_iter *it);
 
-/* Getters of a queue entry; 0 for NULL. @since 0.2 */
+/**
+ * @name Getters of a queue entry
+ * Each answers 0 for NULL. @since 0.2
+ */
+/** @{ */
 /** @since 0.2 */
 CS_EXTERN(int64_t) cs_sla_queue_item_ticket_id(const cs_sla_queue_item *item);
 /** The cs_sla_metric of the earliest running deadline; 0 for none. @since 0.2 */
 CS_EXTERN(int) cs_sla_queue_item_metric(const cs_sla_queue_item *item);
 /** That deadline; 0 for none. @since 0.2 */
 CS_EXTERN(cs_time) cs_sla_queue_item_target_at(const cs_sla_queue_item *item);
+/** @} */
 
 /** Release a queue iterator. NULL is a no-op. @since 0.1 */
 CS_EXTERN(void) cs_sla_queue_iter_free(cs_sla_queue_iter *it);

@@ -1,5 +1,6 @@
-/*
- * libcs - the tick: everything time-based, driven by the host with the time passed in.
+/**
+ * @file
+ * The tick: everything time-based, driven by the host with the time passed in.
  */
 #ifndef CS_TICK_H
 #define CS_TICK_H
@@ -36,7 +37,11 @@ CS_EXTERN(int) cs_tick(cs_tick_result **out, cs_db *db, cs_time now);
 /** Release a tick result. NULL is a no-op. @since 0.1 */
 CS_EXTERN(void) cs_tick_result_free(cs_tick_result *result);
 
-/* Getters of a tick result; 0 for NULL. @since 0.2 */
+/**
+ * @name Getters of a tick result
+ * Each answers 0 for NULL. @since 0.2
+ */
+/** @{ */
 /** The time the tick ran for. @since 0.2 */
 CS_EXTERN(cs_time) cs_tick_result_now(const cs_tick_result *result);
 /** The number of warnings recorded. @since 0.2 */
@@ -48,8 +53,13 @@ CS_EXTERN(size_t) cs_tick_result_count(const cs_tick_result *result);
 /** Item i, borrowed from the result: warnings first, each kind by the time it fell due; NULL
  * past the end. @since 0.2 */
 CS_EXTERN(const cs_tick_item *) cs_tick_result_item(const cs_tick_result *result, size_t i);
+/** @} */
 
-/* Getters of a tick item; 0 for NULL. @since 0.2 */
+/**
+ * @name Getters of a tick item
+ * Each answers 0 for NULL. @since 0.2
+ */
+/** @{ */
 /** @since 0.2 */
 CS_EXTERN(int64_t) cs_tick_item_ticket_id(const cs_tick_item *item);
 /** A cs_sla_metric. @since 0.2 */
@@ -58,6 +68,7 @@ CS_EXTERN(int) cs_tick_item_metric(const cs_tick_item *item);
 CS_EXTERN(int) cs_tick_item_kind(const cs_tick_item *item);
 /** When it fell due (warn_at or target_at), not when the tick ran. @since 0.2 */
 CS_EXTERN(cs_time) cs_tick_item_at(const cs_tick_item *item);
+/** @} */
 
 CS_END_DECL
 

@@ -1,5 +1,6 @@
-/*
- * libcs - tickets: one issue of one customer.
+/**
+ * @file
+ * Tickets: one issue of one customer.
  */
 #ifndef CS_TICKET_H
 #define CS_TICKET_H
@@ -43,14 +44,18 @@ enum cs_ticket_type {
     CS_TYPE_TASK = 4
 };
 
-/** Names: "new" "open" "pending" "on-hold" "solved" "closed"; NULL when unknown. @since 0.1 */
+/** The status's name ("new", "open", "pending", "on-hold", "solved", "closed"), or NULL.
+ * @since 0.1 */
 CS_EXTERN(const char *) cs_ticket_status_name(int status);
+/** The status with this name, or 0. @since 0.1 */
 CS_EXTERN(int) cs_ticket_status_parse(const char *name);
-/** Names: "low" "normal" "high" "urgent". @since 0.1 */
+/** The priority's name ("low", "normal", "high", "urgent"), or NULL. @since 0.1 */
 CS_EXTERN(const char *) cs_ticket_priority_name(int priority);
+/** The priority with this name, or 0. @since 0.1 */
 CS_EXTERN(int) cs_ticket_priority_parse(const char *name);
-/** Names: "question" "incident" "problem" "task". @since 0.1 */
+/** The type's name ("question", "incident", "problem", "task"), or NULL. @since 0.1 */
 CS_EXTERN(const char *) cs_ticket_type_name(int type);
+/** The type with this name, or 0. @since 0.1 */
 CS_EXTERN(int) cs_ticket_type_parse(const char *name);
 
 /** Whether a ticket may move from one status to another (see cs_ticket_status). @since 0.1 */
@@ -149,7 +154,11 @@ CS_EXTERN(int) cs_ticket_merge(cs_db *db, int64_t target_id, int64_t source_id);
 /** Release a ticket. NULL is a no-op. @since 0.1 */
 CS_EXTERN(void) cs_ticket_free(cs_ticket *ticket);
 
-/* Getters; strings are borrowed until cs_ticket_free(). Ids are 0 when unset. @since 0.1 */
+/**
+ * @name Getters
+ * Strings are borrowed until cs_ticket_free(). Ids are 0 when unset. @since 0.1
+ */
+/** @{ */
 CS_EXTERN(int64_t) cs_ticket_id(const cs_ticket *t);
 CS_EXTERN(int64_t) cs_ticket_number(const cs_ticket *t);
 CS_EXTERN(const char *) cs_ticket_subject(const cs_ticket *t);
@@ -170,6 +179,7 @@ CS_EXTERN(cs_time) cs_ticket_updated_at(const cs_ticket *t);
 /** 0 when never solved (or reopened since). */
 CS_EXTERN(cs_time) cs_ticket_solved_at(const cs_ticket *t);
 CS_EXTERN(cs_time) cs_ticket_closed_at(const cs_ticket *t);
+/** @} */
 
 /**
  * The ticket as a JSON object (fields in docs/json.md).

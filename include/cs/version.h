@@ -1,5 +1,6 @@
-/*
- * libcs - version numbers.
+/**
+ * @file
+ * Version numbers.
  */
 #ifndef CS_VERSION_H
 #define CS_VERSION_H
