@@ -271,6 +271,33 @@ int cs_agent_lookup(cs_agent **out, cs_db *db, int64_t id)
     return lookup(out, db, id);
 }
 
+int cs_agent_find(cs_agent **out, cs_db *db, const char *email)
+{
+    char *key = NULL;
+    int64_t id = 0;
+    cs_actor by;
+    int rc;
+
+    if (out)
+        *out = NULL;
+    if (!out || !db || !email)
+        return cs_error__inval(!out  ? "out"
+                               : !db ? "db"
+                                     : "email",
+                               "%s is NULL",
+                               !out  ? "out"
+                               : !db ? "db"
+                                     : "email");
+    if ((rc = cs_perm__require(&by, db, CS_CAP_CONFIG_READ)) < 0 ||
+        (rc = cs_check__text("email", email, CS_IDENTITY_MAX, true)) < 0 ||
+        (rc = copy_email(&key, email)) < 0)
+        return rc;
+    if ((rc = cs_store__agent_by_email(&id, db, key ? key : "")) == CS_OK && !id)
+        rc = cs_error__set(CS_ENOTFOUND, "email", "no agent has the email \"%s\"", email);
+    cs_mem__free(key);
+    return rc < 0 ? rc : lookup(out, db, id);
+}
+
 void cs_agent_free(cs_agent *a)
 {
     if (!a)

@@ -1175,6 +1175,16 @@ START_TEST(agent_duplicate_email)
     ck_assert_field("email");
     ck_assert_unchanged(db, before);
 
+    /* Found by its email, in any case; a missing one names the field. */
+    cs_agent *a = NULL;
+    ck_assert_ok(cs_agent_find(&a, db, "BOB@shop.example"));
+    ck_assert_int_eq(cs_agent_id(a), second);
+    cs_agent_free(a);
+    ck_assert_rc(cs_agent_find(&a, db, "nobody@shop.example"), CS_ENOTFOUND);
+    ck_assert_field("email");
+    ck_assert_ptr_null(a);
+    ck_assert_rc(cs_agent_find(&a, db, NULL), CS_EINVAL);
+
     /* Agents without email do not collide. */
     create_agent(db, "Carla", NULL);
     create_agent(db, "Dan", NULL);

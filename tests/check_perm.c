@@ -61,6 +61,7 @@ static const row rows[] = {
     {"channel.list", "{}", NULL},
     {"agent.create", "{\"name\": \"New Agent\"}", NULL},
     {"agent.get", "{\"id\": $A}", NULL},
+    {"agent.find", "{\"email\": \"xia@shop.example\"}", NULL},
     {"agent.update", "{\"id\": $A, \"name\": \"Renamed\"}", NULL},
     {"group.create", "{\"name\": \"Third\"}", NULL},
     {"group.add_agent", "{\"group_id\": $G, \"agent_id\": 4}", NULL},
@@ -183,7 +184,8 @@ static void make_world(cs_db *db, world *w)
                                 "id");
     w->actor[R_LIGHT] =
         sys_id(db, "agent.create", "{\"name\": \"Lia\", \"role\": \"light\"}", "id");
-    w->agent = sys_id(db, "agent.create", "{\"name\": \"Xia\"}", "id");
+    w->agent =
+        sys_id(db, "agent.create", "{\"name\": \"Xia\", \"email\": \"xia@shop.example\"}", "id");
     ck_assert_int_eq(w->actor[R_LIGHT], 4); /* group.add_agent's row names it */
     snprintf(req, sizeof(req), "{\"group_id\": %lld, \"agent_id\": %lld}", (long long)g1,
              (long long)w->actor[R_SCOPED]);

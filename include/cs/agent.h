@@ -116,6 +116,16 @@ CS_EXTERN(int) cs_agent_update(cs_db *db, int64_t id, const cs_agent_fields *fie
  */
 CS_EXTERN(int) cs_agent_lookup(cs_agent **out, cs_db *db, int64_t id);
 
+/**
+ * Read the agent with this email (compared without ASCII case), with its skills and
+ * groups: how a host that knows its staff by address finds their agent.
+ * @param[out] out owned by the caller; release with cs_agent_free()
+ * @return CS_OK; CS_ENOTFOUND naming "email" when no agent has it; CS_EINVAL for a NULL
+ *         argument or an email that is not valid UTF-8 text; CS_EPERM for a customer actor
+ * @since 0.2
+ */
+CS_EXTERN(int) cs_agent_find(cs_agent **out, cs_db *db, const char *email);
+
 /** Release an agent. NULL is a no-op. @since 0.1 */
 CS_EXTERN(void) cs_agent_free(cs_agent *agent);
 

@@ -129,6 +129,21 @@ static int m_agent_get(cs_db *db, cs_call__req *r, json_t **out)
     return agent_json(out, db, id);
 }
 
+static int m_agent_find(cs_db *db, cs_call__req *r, json_t **out)
+{
+    const char *email;
+    cs_agent *a = NULL;
+    int rc;
+
+    if ((rc = cs_call__str(r, "email", &email, true)) < 0 || (rc = cs_call__done(r)) < 0 ||
+        (rc = cs_agent_find(&a, db, email)) < 0)
+        return rc;
+    if (!(*out = agent_value(a)))
+        rc = cs_error__nomem();
+    cs_agent_free(a);
+    return rc;
+}
+
 static int m_group_create(cs_db *db, cs_call__req *r, json_t **out)
 {
     const char *name;
@@ -195,6 +210,10 @@ static const cs_call__field update_request[] = {
     AGENT_WRITABLE,
     CS_CALL__END,
 };
+static const cs_call__field find_request[] = {
+    CS_CALL__F("email", CS_CALL__STRING, CS_CALL__REQ),
+    CS_CALL__END,
+};
 static const cs_call__field group_request[] = {
     CS_CALL__F("name", CS_CALL__STRING, CS_CALL__REQ),
     CS_CALL__END,
@@ -211,6 +230,8 @@ const cs_call__method cs_call__agent_methods[] = {
      agent_object},
     {"agent.get", m_agent_get, CS_CAP_CONFIG_READ, 0, "Read an agent.", cs_call__id_request,
      agent_object},
+    {"agent.find", m_agent_find, CS_CAP_CONFIG_READ, 0,
+     "Find the agent with an email (compared without case).", find_request, agent_object},
     {"agent.update", m_agent_update, CS_CAP_CONFIG_WRITE, CS_CALL__ATOMIC,
      "Change an agent's fields; what is not given stays.", update_request, agent_object},
     {"group.create", m_group_create, CS_CAP_CONFIG_WRITE, 0, "Create a group of agents (a queue).",

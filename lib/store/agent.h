@@ -48,6 +48,8 @@ int cs_store__agent_update(cs_db *db, int64_t id, const cs_agent__row *row, cs_t
 /* Read agent `id` into *a, but for its skills and groups (strings in libcs memory, released
  * with cs_agent_free); *found false when there is none. */
 int cs_store__agent_get(cs_agent *a, bool *found, cs_db *db, int64_t id);
+/* The agent whose (lower-cased) email is `email`: its id, or 0 when there is none. */
+int cs_store__agent_by_email(int64_t *id, cs_db *db, const char *email);
 /* Whether agent `id` exists. */
 int cs_store__agent_exists(bool *found, cs_db *db, int64_t id);
 /* What an agent's rights as an actor rest on (perm.c reads them on every call); *found

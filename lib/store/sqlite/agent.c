@@ -23,6 +23,7 @@ static const char sql_skill_insert[] = "INSERT INTO agent_skill (agent_id, skill
 static const char sql_groups[] =
     "SELECT group_id FROM group_member WHERE agent_id = ?1 ORDER BY group_id";
 static const char sql_exists[] = "SELECT 1 FROM agent WHERE id = ?1";
+static const char sql_by_email[] = "SELECT id FROM agent WHERE email = ?1";
 static const char sql_group_insert[] = "INSERT INTO agent_group (name, created_at) VALUES (?1, ?2)";
 static const char sql_group_exists[] = "SELECT 1 FROM agent_group WHERE id = ?1";
 static const char sql_member_add[] =
@@ -267,4 +268,19 @@ int cs_store__agent_member_add(bool *changed, cs_db *db, int64_t group_id, int64
 int cs_store__agent_member_remove(bool *changed, cs_db *db, int64_t group_id, int64_t agent_id)
 {
     return change_member(changed, db, sql_member_remove, group_id, agent_id);
+}
+
+int cs_store__agent_by_email(int64_t *id, cs_db *db, const char *email)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_by_email);
+    int step;
+
+    *id = 0;
+    if (!st)
+        return cs_error_last()->code;
+    cs_db__bind_text(st, 1, email);
+    if ((step = cs_db__step(db, st)) == SQLITE_ROW)
+        *id = sqlite3_column_int64(st, 0);
+    cs_db__done(st);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? CS_OK : cs_db__error(db, step, "find agent");
 }
