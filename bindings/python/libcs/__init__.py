@@ -8,15 +8,20 @@ JSON request interface (``cs_call``), so it behaves exactly like the C API and c
     with libcs.open("helpdesk.db") as db:
         mail = db.channel_create("email", "Mail", address="support@shop.example")
         result = db.ingest(mail["id"], "kim@example.com", "Where is my order?")
-        print(result["ticket_number"], result["receipt"])
+        print(result["ticket_number"], result["receipt"], result["promised_at"])
 
-See docs/python.md for where the library is looked for, the API and the errors.
+Every method of cs_call() is a method of the Database, generated from the library's
+catalogue ("ticket.create" is ``db.ticket_create``; ``help(libcs.Database)`` lists them).
+Times are aware datetimes both ways. See docs/python.md for where the library is looked
+for, the API, times, threads and the errors.
 """
 
 import os
 
 from . import _native
-from .database import Database, Result
+from ._codec import NOT_GIVEN, NotGiven
+from ._methods import Result
+from .database import Database
 from .errors import (AlreadyExists, Busy, ClosedError, Conflict, DatabaseError, Error,
                      InvalidInput, NotFound, PermissionDenied, ReadOnly, VersionMismatch)
 
@@ -29,11 +34,12 @@ def open(path: str | os.PathLike[str], create: bool = True,
 
 def version() -> str:
     """The version of the loaded libcs library, such as "0.2.0"."""
-    return _native.library().cs_version(None, None, None).decode()
+    version: bytes = _native.library().cs_version(None, None, None)
+    return version.decode()
 
 
 __all__ = [
     "AlreadyExists", "Busy", "ClosedError", "Conflict", "Database", "DatabaseError", "Error",
-    "InvalidInput", "NotFound", "PermissionDenied", "ReadOnly", "Result", "VersionMismatch",
-    "open", "version",
+    "InvalidInput", "NOT_GIVEN", "NotFound", "NotGiven", "PermissionDenied", "ReadOnly",
+    "Result", "VersionMismatch", "open", "version",
 ]

@@ -7,6 +7,7 @@ import ctypes
 import ctypes.util
 import functools
 import os
+import subprocess
 from pathlib import Path
 
 SONAME = "libcs.so.1"
@@ -51,8 +52,20 @@ _PROTOTYPES = {
 }
 
 
+def _pkg_config_libdir() -> str | None:
+    """Where pkg-config says an installed libcs is (`pkg-config --variable=libdir libcs`)."""
+    try:
+        found = subprocess.run(["pkg-config", "--variable=libdir", "libcs"],
+                               capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    libdir = found.stdout.strip()
+    return libdir if found.returncode == 0 and libdir else None
+
+
 def _find() -> str:
-    """Where the library is: $LIBCS_LIBRARY, a build tree above this package, the system."""
+    """Where the library is: $LIBCS_LIBRARY, a build tree above this package, pkg-config's
+    libdir, else the loader's search path."""
     explicit = os.environ.get("LIBCS_LIBRARY")
     if explicit:
         return explicit
@@ -60,6 +73,9 @@ def _find() -> str:
         for libs in ("_build/.libs", ".libs"):
             if (parent / libs / SONAME).is_file():
                 return str(parent / libs / SONAME)
+    libdir = _pkg_config_libdir()
+    if libdir and (Path(libdir) / SONAME).is_file():
+        return str(Path(libdir) / SONAME)
     return ctypes.util.find_library("cs") or SONAME
 
 
@@ -71,7 +87,7 @@ def library() -> ctypes.CDLL:
         lib = ctypes.CDLL(path)
     except OSError as e:
         raise OSError(f"libcs: cannot load {path} ({e}); set LIBCS_LIBRARY to the full "
-                      "path of libcs.so") from e
+                      f"path of {SONAME}, or PKG_CONFIG_PATH to where libcs.pc is") from e
     for name, (restype, argtypes) in _PROTOTYPES.items():
         function = getattr(lib, name)
         function.restype = restype

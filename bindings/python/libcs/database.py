@@ -6,69 +6,88 @@ import ctypes
 import json
 import os
 import threading
+import types
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
 from typing import Any
 
-from . import _native
+from . import _codegen, _native
+from ._codec import NOT_GIVEN, Decoder, decoder, field_name, prepare
+from ._methods import Methods, Result
 from .errors import ClosedError, Error, InvalidInput, from_code
 
-Result = dict[str, Any]
-
-# What an int64_t holds: libcs's ids, counts and times.
-_INT64 = range(-2**63, 2**63)
-
-
-def _check_integers(value: Any, field: str) -> None:
-    """Refuse integers that JSON would carry but libcs cannot hold, naming the field."""
-    if isinstance(value, int) and not isinstance(value, bool) and value not in _INT64:
-        raise InvalidInput("EINVAL", f"{field} {value} is out of range: libcs takes 64-bit "
-                           "integers", field)
-    if isinstance(value, dict):
-        for key, item in value.items():
-            _check_integers(item, f"{field}.{key}" if field else str(key))
-    elif isinstance(value, (list, tuple)):
-        for i, item in enumerate(value):
-            _check_integers(item, f"{field}[{i}]")
+Entry = dict[str, Any]
 
 
 def _id(value: Any) -> int:
     """An agent's or customer's id for a handle function, which ctypes would wrap silently."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidInput("EINVAL", f"id must be an integer, not {value!r}", "id")
-    _check_integers(value, "id")
+    prepare(value, "id")
     return value
 
 
-def _text(value: str | bytes, field: str) -> bytes:
+def _text(value: str | bytes | os.PathLike[str] | os.PathLike[bytes], field: str) -> bytes:
     """UTF-8 (or, for paths, the file system's) bytes for C, where a NUL byte ends early."""
-    data = os.fsencode(value) if field == "path" else value.encode()
+    data = os.fsencode(value) if field == "path" else str(value).encode()
     if b"\0" in data:
         raise InvalidInput("EINVAL", f"{field} has a NUL byte: {value!r}", field)
     return data
 
 
-def _encode(value: Any) -> str:
-    """JSON for what json cannot write itself: aware datetimes, as ISO 8601 in UTC."""
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise ValueError(f"{value!r} has no time zone; libcs times are absolute")
-        return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+class Catalogue:
+    """The loaded library's methods (``cs_call(db, "methods", "{}")``), and what each
+    needs to decode its answer. One per process: the catalogue belongs to the library."""
+
+    def __init__(self, entries: list[Entry]) -> None:
+        self.entries = {entry["name"]: entry for entry in entries}
+        self._decoders: dict[str, Decoder | None] = {}
+        self._functions: dict[str, Callable[..., Any] | None] = {}
+
+    def decode(self, method: str, result: Result) -> Result:
+        """The answer with its times (by the method's answer schema) as datetimes."""
+        if method not in self._decoders:
+            entry = self.entries.get(method)
+            self._decoders[method] = decoder(entry["response"]) if entry else None
+        decode = self._decoders[method]
+        decoded: Result = decode(result) if decode else result
+        return decoded
+
+    def function(self, name: str) -> Callable[..., Any] | None:
+        """The Python method of that name, compiled from its entry; None if there is none."""
+        if name not in self._functions:
+            entry = next((e for e in self.entries.values()
+                          if _codegen.python_name(e["name"]) == name), None)
+            self._functions[name] = _codegen.function(entry) if entry else None
+        return self._functions[name]
+
+    def list_field(self, method: str) -> str | None:
+        """For a method that pages (takes `after`, answers `next_after`), the field of its
+        answer that holds the page's items."""
+        entry = self.entries.get(method)
+        if not entry or "after" not in entry["request"].get("properties", {}):
+            return None
+        answer = entry["response"].get("properties", {})
+        arrays = [k for k, s in answer.items() if s.get("type") == "array"]
+        return arrays[0] if "next_after" in answer and len(arrays) == 1 else None
 
 
-class Database:
+_catalogue: Catalogue | None = None
+
+
+class Database(Methods):
     """An open libcs database.
+
+    Every method of cs_call() is a method of its own (``db.ticket_create(...)`` runs
+    "ticket.create", see ``help(libcs.Database)``), generated from the library's catalogue;
+    ``call()`` runs any of them by name. Each returns the decoded answer, with the times the
+    method's answer schema declares as aware datetimes in UTC, and raises a subclass of
+    ``libcs.Error`` when libcs refuses.
 
     Threads may share it: every call into the library holds the Database's lock (a
     transaction holds it until it ends), so calls from several threads take turns. One
     Database per thread runs them in parallel instead. It closes on ``close()``, at the end
     of a ``with`` block, or when it is garbage collected; a closed Database raises
     ``ClosedError`` instead of reaching the library.
-
-    Every method raises a subclass of ``libcs.Error`` when libcs refuses. The wrappers
-    return the decoded JSON response of the method they are named after (see
-    ``lib/json.c`` for every method's fields); list methods return the items.
     """
 
     def __init__(self, path: str | os.PathLike[str], *, create: bool = True,
@@ -112,7 +131,8 @@ class Database:
         self.close()
 
     def __del__(self) -> None:
-        self.close()
+        if "_lock" in self.__dict__:
+            self.close()
 
     def _live(self) -> ctypes.c_void_p:
         if self._handle is None:
@@ -138,28 +158,37 @@ class Database:
     # -- the JSON interface -------------------------------------------------------------
 
     def call(self, method: str, /, **fields: Any) -> Result:
-        """Run one cs_call() request and return the decoded response.
+        """Run one cs_call() request and return the decoded answer.
 
-        ``fields`` become the request object; None is JSON null, and aware datetimes are
-        written as ISO 8601 times. Raises the ``Error`` subclass for the response's code.
+        ``fields`` become the request object: ``None`` is JSON null, ``NOT_GIVEN`` leaves a
+        field out, aware datetimes are sent as ISO 8601 times (a naive one raises
+        ``InvalidInput``), and ``from_`` is the field ``from``. The answer's times, as the
+        method's answer schema declares them, are aware datetimes in UTC. Raises the
+        ``Error`` subclass for the answer's code.
         """
-        if self._clock is None or self._readonly:
-            return self._call(method, fields)
-        # A clock that raises must undo what the call stamped with its fallback time.
-        with self.transaction():
-            return self._call(method, fields)
+        request = prepare({field_name(k): v for k, v in fields.items()})
+        with self._lock:
+            # The catalogue's own answer holds no time; everything else is decoded by it.
+            catalogue = self._catalogue() if method != "methods" else None
+            if self._clock is None or self._readonly:
+                result = self._call(method, request)
+            else:
+                # A clock that raises must undo what the call stamped with its fallback time.
+                with self.transaction():
+                    result = self._call(method, request)
+        return catalogue.decode(method, result) if catalogue else result
 
-    def _call(self, method: str, fields: dict[str, Any]) -> Result:
-        _check_integers(fields, "")
-        request = json.dumps(fields, default=_encode).encode()
+    def _call(self, method: str, request: dict[str, Any]) -> Result:
+        """cs_call() itself: the raw answer, or the exception for its error."""
+        data = json.dumps(request).encode()
         name = _text(method, "method")
         response = ctypes.c_void_p()
         with self._lock:
-            status = self._lib.cs_call(ctypes.byref(response), self._live(), name, request)
+            status = self._lib.cs_call(ctypes.byref(response), self._live(), name, data)
             if not response.value:  # only when libcs ran out of memory
                 raise self._last_error()
             try:
-                result = json.loads(ctypes.string_at(response.value).decode())
+                result: Result = json.loads(ctypes.string_at(response.value).decode())
             finally:
                 self._lib.cs_str_free(response)
             error, self._clock_error = self._clock_error, None
@@ -169,6 +198,27 @@ class Database:
             e = result["error"]
             raise from_code(e["code"], e["message"], e["field"])
         return result
+
+    def _catalogue(self) -> Catalogue:
+        """The library's catalogue, asked for once per process through this handle."""
+        global _catalogue
+        if _catalogue is None:
+            # Two threads may both ask on first use; either answer is the same.
+            _catalogue = Catalogue(self._call("methods", {})["methods"])
+        return _catalogue
+
+    def __getattr__(self, name: str) -> Any:
+        """A method the loaded library has but _methods.py does not know yet (the library
+        is newer than this package), compiled from its catalogue entry."""
+        if name.startswith("_") or self.__dict__.get("_handle") is None:
+            raise AttributeError(f"'Database' object has no attribute {name!r}")
+        try:
+            function = self._catalogue().function(name)
+        except Error as e:
+            raise AttributeError(f"'Database' object has no attribute {name!r}") from e
+        if function is None:
+            raise AttributeError(f"'Database' object has no attribute {name!r}")
+        return types.MethodType(function, self)
 
     # -- who acts, when, and atomically -------------------------------------------------
 
@@ -193,7 +243,7 @@ class Database:
         """
         def tick(_payload: int | None) -> int:
             try:
-                return int(clock())
+                return int(clock())  # type: ignore[misc]
             except BaseException as e:  # raised again by call()
                 self._clock_error = e
                 return 0
@@ -202,7 +252,8 @@ class Database:
             handle = self._live()
             # Keep the ctypes callback alive as long as libcs may call it.
             self._clock = _native.CLOCK_FN(tick) if clock else None
-            self._lib.cs_db_set_clock(handle, self._clock or _native.CLOCK_FN(), None)
+            off = _native.CLOCK_FN()  # type: ignore[call-overload]  # the NULL callback
+            self._lib.cs_db_set_clock(handle, self._clock or off, None)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator["Database"]:
@@ -218,82 +269,41 @@ class Database:
                 raise
             self._run(self._lib.cs_db_commit)
 
-    # -- the main flows -----------------------------------------------------------------
+    # -- conveniences over the generated methods ----------------------------------------
 
-    def channel_create(self, kind: str, name: str, **fields: Any) -> Result:
-        """Create a channel ("email", "webform", "chat"...); returns the channel."""
-        return self.call("channel.create", kind=kind, name=name, **fields)
+    def iterate(self, method: str, /, **fields: Any) -> Iterator[Result]:
+        """Every item a list method that pages answers ("ticket.list", "customer.list"),
+        fetched a page of ``limit`` items at a time by following ``next_after``."""
+        with self._lock:
+            items = self._catalogue().list_field(method)
+        if items is None:
+            raise InvalidInput("EINVAL", f"{method} does not answer in pages", "method")
+        return self._pages(method, items, fields)
 
-    def agent_create(self, name: str, **fields: Any) -> Result:
-        """Create an agent (email, role, skills...); returns the agent."""
-        return self.call("agent.create", name=name, **fields)
-
-    def customer_create(self, name: str, **fields: Any) -> Result:
-        """Create a customer; ``identities=[{"kind": "email", "value": ...}]``."""
-        return self.call("customer.create", name=name, **fields)
-
-    def customer_find(self, kind: str, value: str) -> Result:
-        """The customer who owns an identity (the value is normalised first)."""
-        return self.call("customer.find", kind=kind, value=value)
-
-    def ingest(self, channel_id: int, sender: str, body: str, **fields: Any) -> Result:
-        """Take in a customer's message (subject, external_id, sender_name...).
-
-        Returns what happened: ticket_id, ticket_number, customer_id, created, duplicate,
-        thread, and the receipt's text in ``receipt``.
-        """
-        return self.call("ingest", channel_id=channel_id, sender=sender, body=body, **fields)
-
-    def ingest_mail(self, channel_id: int, raw: bytes) -> Result:
-        """Take in a mail as received (RFC 5322 bytes, any charset) on an email channel.
-
-        Returns what ``ingest`` returns, and ``mail_kind`` (message, automatic, bounce,
-        unparsed) and ``bounced_item_id``.
-        """
-        return self.call("ingest.mail", channel_id=channel_id,
-                         raw_base64=base64.b64encode(bytes(raw)).decode("ascii"))
-
-    def reply(self, ticket_id: int, body: str, channel_id: int | None = None,
-              **fields: Any) -> Result:
-        """Reply publicly as the current actor, on the customer's latest channel unless
-        ``channel_id`` names another, to the address they last wrote from unless
-        ``recipient`` names another of theirs; returns {"message_id": ...}."""
-        return self.call("reply", ticket_id=ticket_id, body=body, channel_id=channel_id,
-                         **fields)
-
-    def ticket(self, id: int | None = None, *, number: int | None = None,
-               messages: bool = False) -> Result:
-        """One ticket by id or by number, with its messages if asked."""
-        return self.call("ticket.get", id=id, number=number, messages=messages)
-
-    def tickets(self, **filter: Any) -> Iterator[Result]:
-        """Every ticket that matches the filter (status, customer_id, tag, order...),
-        fetched a page of ``limit`` tickets at a time."""
+    def _pages(self, method: str, items: str, fields: dict[str, Any]) -> Iterator[Result]:
         while True:
-            page = self.call("ticket.list", **filter)
-            yield from page["tickets"]
+            page = self.call(method, **fields)
+            yield from page[items]
             if page["next_after"] is None:
                 return
-            filter["after"] = page["next_after"]
+            fields["after"] = page["next_after"]
 
-    def claim(self, **fields: Any) -> list[Result]:
-        """Claim due outbox items (max, lease_seconds, channel_kind, channel_id)."""
-        return self.call("outbox.claim", **fields)["items"]
+    def tickets(self, **filter: Any) -> Iterator[Result]:
+        """Every ticket that matches the filter (the fields of ``ticket_list``: status,
+        customer_id, tag, order...), fetched a page of ``limit`` tickets at a time."""
+        return self.iterate("ticket.list", **filter)
 
-    def ack(self, item: Result, external_id: str | None = None) -> None:
-        """A claimed item was sent; ``external_id`` is the channel's id for it."""
-        self.call("outbox.ack", id=item["id"], lease=item["lease"], external_id=external_id)
+    def ingest_mail(self, channel_id: int,
+                    raw: bytes | bytearray | memoryview | str = NOT_GIVEN, *,
+                    raw_base64: str = NOT_GIVEN) -> Result:
+        """Take in a mail as received on an email channel: ``raw`` is the mail's bytes
+        (RFC 5322, any charset; sent base64-encoded), or its text; ``raw_base64`` is the
+        bytes already base64-encoded.
 
-    def fail(self, item: Result, error: str, retry_at: datetime | None = None) -> None:
-        """Sending a claimed item failed; it is retried at ``retry_at`` or with backoff."""
-        self.call("outbox.fail", id=item["id"], lease=item["lease"], error=error,
-                  retry_at=retry_at)
-
-    def sla_status(self, ticket_id: int) -> Result:
-        """A ticket's SLA clocks by metric: state, target_at, warn_at, breached_at..."""
-        return self.call("sla.status", ticket_id=ticket_id)["clocks"]
-
-    def tick(self, now: datetime | None = None) -> Result:
-        """Record the SLA warnings and breaches due at ``now`` (default: the clock), once."""
-        return self.call("tick", now=now)
-
+        Returns what ``ingest`` returns, and ``mail_kind`` (message, automatic, bounce,
+        unparsed) and ``bounced_item_id``. libcs method "ingest.mail".
+        """
+        if isinstance(raw, (bytes, bytearray, memoryview)):
+            raw_base64 = base64.b64encode(bytes(raw)).decode("ascii")
+            raw = NOT_GIVEN
+        return self.call("ingest.mail", channel_id=channel_id, raw=raw, raw_base64=raw_base64)
