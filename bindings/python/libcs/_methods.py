@@ -519,8 +519,10 @@ class Methods:
         address: str | None = NOT_GIVEN,
         default_group_id: int | None = NOT_GIVEN,
         enabled: bool = NOT_GIVEN,
+        locale: str | None = NOT_GIVEN,
         public: bool = NOT_GIVEN,
         signature: bool = NOT_GIVEN,
+        timezone: str | None = NOT_GIVEN,
     ) -> Result:
         """Create a channel: where customers write from and replies go out.
 
@@ -531,8 +533,10 @@ class Methods:
             address: str | None
             default_group_id: int (id) | None
             enabled: bool
+            locale: str | None
             public: bool
             signature: bool
+            timezone: str | None
 
         Returns the answer as a dict, times as aware datetimes in UTC:
             id: int (id)
@@ -544,6 +548,8 @@ class Methods:
             signature: bool
             default_group_id: int (id) | None
             enabled: bool
+            locale: str | None
+            timezone: str | None
             created_at: datetime (UTC)
             updated_at: datetime (UTC)
 
@@ -558,8 +564,10 @@ class Methods:
             address=address,
             default_group_id=default_group_id,
             enabled=enabled,
+            locale=locale,
             public=public,
             signature=signature,
+            timezone=timezone,
         )
 
     def channel_get(self, id: int) -> Result:
@@ -578,6 +586,8 @@ class Methods:
             signature: bool
             default_group_id: int (id) | None
             enabled: bool
+            locale: str | None
+            timezone: str | None
             created_at: datetime (UTC)
             updated_at: datetime (UTC)
 
@@ -595,9 +605,11 @@ class Methods:
         default_group_id: int | None = NOT_GIVEN,
         enabled: bool = NOT_GIVEN,
         kind: Literal["email", "phone", "chat", "webform", "twitter", "facebook", "whatsapp", "sms", "api"] = NOT_GIVEN,
+        locale: str | None = NOT_GIVEN,
         name: str = NOT_GIVEN,
         public: bool = NOT_GIVEN,
         signature: bool = NOT_GIVEN,
+        timezone: str | None = NOT_GIVEN,
     ) -> Result:
         """Change a channel's fields; its kind is fixed.
 
@@ -608,9 +620,11 @@ class Methods:
             enabled: bool
             kind: "email" | "phone" | "chat" | "webform" | "twitter" | "facebook" |
                 "whatsapp" | "sms" | "api"
+            locale: str | None
             name: str
             public: bool
             signature: bool
+            timezone: str | None
 
         Returns the answer as a dict, times as aware datetimes in UTC:
             id: int (id)
@@ -622,6 +636,8 @@ class Methods:
             signature: bool
             default_group_id: int (id) | None
             enabled: bool
+            locale: str | None
+            timezone: str | None
             created_at: datetime (UTC)
             updated_at: datetime (UTC)
 
@@ -636,9 +652,11 @@ class Methods:
             default_group_id=default_group_id,
             enabled=enabled,
             kind=kind,
+            locale=locale,
             name=name,
             public=public,
             signature=signature,
+            timezone=timezone,
         )
 
     def channel_list(self) -> Result:
@@ -657,6 +675,8 @@ class Methods:
                 signature: bool
                 default_group_id: int (id) | None
                 enabled: bool
+                locale: str | None
+                timezone: str | None
                 created_at: datetime (UTC)
                 updated_at: datetime (UTC)
 
@@ -745,6 +765,32 @@ class Methods:
         when libcs refuses.
         """
         return self.call("agent.get", id=id)
+
+    def agent_find(self, email: str) -> Result:
+        """Find the agent with an email (compared without case).
+
+        Arguments (the request's fields; one not given is not sent, None is JSON null):
+            email: str, required
+
+        Returns the answer as a dict, times as aware datetimes in UTC:
+            id: int (id)
+            name: str
+            initials: str
+            email: str | None
+            avatar_url: str | None
+            role: "admin" | "agent" | "light"
+            active: bool
+            ticket_access: "all" | "groups"
+            skills: list[str]
+            groups: list[int]
+            created_at: datetime (UTC)
+            updated_at: datetime (UTC)
+
+        libcs method "agent.find", capability "config.read" (admin: all, agent: all,
+        customer: no, light: all, system: all). Raises libcs.Error (a subclass for its code)
+        when libcs refuses.
+        """
+        return self.call("agent.find", email=email)
 
     def agent_update(
         self,
