@@ -303,6 +303,28 @@ static int exec_sql(cs_db *db, const char *sql, const char *what)
     return rc == SQLITE_OK ? CS_OK : cs_db__error(db, rc, what);
 }
 
+/* The statements that open and end sections, prepared once per handle (cs_db__stmt keys
+ * its cache by these pointers): parsing them again on every use cost more than running
+ * them. */
+static const char sql_begin[] = "BEGIN IMMEDIATE";
+static const char sql_savepoint[] = "SAVEPOINT cs";
+static const char sql_commit[] = "COMMIT";
+static const char sql_release[] = "RELEASE cs";
+static const char sql_rollback[] = "ROLLBACK";
+static const char sql_rollback_to[] = "ROLLBACK TO cs";
+
+static int exec_txn(cs_db *db, const char *sql, const char *what)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql);
+    int rc;
+
+    if (!st)
+        return cs_error_last()->code;
+    rc = cs_db__step(db, st);
+    cs_db__done(st);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? CS_OK : cs_db__error(db, rc, what);
+}
+
 static int pragma_int(cs_db *db, const char *sql, int *out)
 {
     sqlite3_stmt *st = NULL;
@@ -380,7 +402,7 @@ int cs_db__begin(cs_db *db)
 
     if (rc < 0)
         return rc;
-    rc = exec_sql(db, db->txn_depth == 0 ? "BEGIN IMMEDIATE" : "SAVEPOINT cs", "begin");
+    rc = exec_txn(db, db->txn_depth == 0 ? sql_begin : sql_savepoint, "begin");
     if (rc == CS_OK)
         db->txn_depth++;
     return rc;
@@ -398,7 +420,10 @@ static int rollback(cs_db *db)
         db->txn_depth = 0;
         return CS_OK;
     }
-    rc = exec_sql(db, db->txn_depth == 1 ? "ROLLBACK" : "ROLLBACK TO cs; RELEASE cs", "rollback");
+    if (db->txn_depth == 1)
+        rc = exec_txn(db, sql_rollback, "rollback");
+    else if ((rc = exec_txn(db, sql_rollback_to, "rollback")) == CS_OK)
+        rc = exec_txn(db, sql_release, "rollback");
     db->txn_depth = sqlite3_get_autocommit(db->sql) ? 0 : db->txn_depth - 1;
     return rc;
 }
@@ -413,7 +438,7 @@ int cs_db__end(cs_db *db, int rc)
     if (db->txn_depth <= 0)
         return rc;
     if (rc >= 0) {
-        end_rc = exec_sql(db, db->txn_depth == 1 ? "COMMIT" : "RELEASE cs", "commit");
+        end_rc = exec_txn(db, db->txn_depth == 1 ? sql_commit : sql_release, "commit");
         if (end_rc == CS_OK) {
             db->txn_depth--;
             return rc;

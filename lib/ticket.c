@@ -335,7 +335,7 @@ int cs_ticket__create(int64_t *id, cs_db *db, const cs_actor *by, const cs_ticke
     row.type = f->type ? f->type : CS_TYPE_QUESTION;
     row.created_at = cs_db_now(db);
     if ((rc = cs_store__ticket_insert(id, db, &row)) < 0 ||
-        (rc = cs_store__ticket_tags_set(db, *id, &tags)) < 0)
+        (rc = cs_store__ticket_tags_add(db, *id, &tags)) < 0)
         goto out;
     if ((rc = cs_audit__record(db, by, "ticket", *id, *id, f->customer_id, "create", NULL, NULL,
                                NULL)) == CS_OK)

@@ -49,6 +49,8 @@ int cs_store__ticket_update(cs_db *db, const cs_ticket *t);
 int cs_store__ticket_touch(cs_db *db, int64_t id, cs_time at);
 /* Replace a ticket's tags with `tags`. */
 int cs_store__ticket_tags_set(cs_db *db, int64_t id, const cs_strv *tags);
+/* Add tags (a new ticket's: it has none to replace). */
+int cs_store__ticket_tags_add(cs_db *db, int64_t id, const cs_strv *tags);
 /* Give the target ticket every tag of the source that it lacks. */
 int cs_store__ticket_tags_merge(cs_db *db, int64_t target_id, int64_t source_id);
 

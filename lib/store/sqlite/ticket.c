@@ -236,6 +236,14 @@ int cs_store__ticket_tags_set(cs_db *db, int64_t id, const cs_strv *tags)
     sqlite3_bind_int64(st, 1, id);
     if ((rc = cs_db__exec_stmt(db, st)) < 0)
         return rc;
+    return cs_store__ticket_tags_add(db, id, tags);
+}
+
+int cs_store__ticket_tags_add(cs_db *db, int64_t id, const cs_strv *tags)
+{
+    sqlite3_stmt *st;
+    int rc = CS_OK;
+
     for (size_t i = 0; i < tags->n && rc == CS_OK; i++) {
         if (!(st = cs_db__stmt(db, sql_tag_add)))
             return cs_error_last()->code;
