@@ -1,0 +1,489 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Libcs;
+
+use FFI;
+use FFI\CData;
+use Libcs\Exception\DatabaseClosed;
+use Libcs\Exception\InvalidArgument;
+use Libcs\Exception\LibcsException;
+
+/**
+ * An open libcs database: one handle, with cs_call() underneath everything.
+ *
+ * call('ticket.create', [...]) runs any method of the JSON interface (docs/api.md) and
+ * returns the decoded response; every method is also a PHP method named in camelCase
+ * (ticketCreate([...]), slaPolicyList()), found in the list of methods the loaded library
+ * reports. A request is an array of fields (or named arguments); DateTimeInterface values
+ * are sent as ISO 8601 times. Every failure throws a Libcs\Exception\LibcsException
+ * subclass for its status.
+ *
+ * Who acts is set by the host from its own session: asCustomer($id), asAgent($id),
+ * asSystem() (the default). A request never changes it.
+ *
+ * The handle closes on close() or when the object is destroyed; a closed Database throws
+ * DatabaseClosed instead of reaching the library.
+ *
+ * The methods of the JSON interface (bin/libcs-docblock writes this list):
+ * @generated-methods-begin
+ * @method array version(array $request = [])
+ * @method array dbSetActor(array $request = [])
+ * @method array settingGet(array $request = [])
+ * @method array settingSet(array $request = [])
+ * @method array organizationCreate(array $request = [])
+ * @method array customerCreate(array $request = [])
+ * @method array customerGet(array $request = [])
+ * @method array customerFind(array $request = [])
+ * @method array customerUpdate(array $request = [])
+ * @method array customerList(array $request = [])
+ * @method array customerAddIdentity(array $request = [])
+ * @method array customerRemoveIdentity(array $request = [])
+ * @method array customerMerge(array $request = [])
+ * @method array customerUnmerge(array $request = [])
+ * @method array customerExport(array $request = [])
+ * @method array customerErase(array $request = [])
+ * @method array channelCreate(array $request = [])
+ * @method array channelGet(array $request = [])
+ * @method array channelUpdate(array $request = [])
+ * @method array channelList(array $request = [])
+ * @method array agentCreate(array $request = [])
+ * @method array agentGet(array $request = [])
+ * @method array agentUpdate(array $request = [])
+ * @method array groupCreate(array $request = [])
+ * @method array groupAddAgent(array $request = [])
+ * @method array groupRemoveAgent(array $request = [])
+ * @method array customFieldDefine(array $request = [])
+ * @method array customFieldRemove(array $request = [])
+ * @method array customFieldList(array $request = [])
+ * @method array ticketCreate(array $request = [])
+ * @method array ticketGet(array $request = [])
+ * @method array ticketUpdate(array $request = [])
+ * @method array ticketList(array $request = [])
+ * @method array ticketMerge(array $request = [])
+ * @method array reply(array $request = [])
+ * @method array messageCreate(array $request = [])
+ * @method array messageList(array $request = [])
+ * @method array ingest(array $request = [])
+ * @method array ingestMail(array $request = [])
+ * @method array receiptConfigure(array $request = [])
+ * @method array receiptSetTemplate(array $request = [])
+ * @method array outboxClaim(array $request = [])
+ * @method array outboxAck(array $request = [])
+ * @method array outboxFail(array $request = [])
+ * @method array outboxList(array $request = [])
+ * @method array outboxItemMime(array $request = [])
+ * @method array replyChannelStats(array $request = [])
+ * @method array auditList(array $request = [])
+ * @method array calendarStore(array $request = [])
+ * @method array calendarGet(array $request = [])
+ * @method array calendarAddSeconds(array $request = [])
+ * @method array calendarSecondsBetween(array $request = [])
+ * @method array calendarIsOpen(array $request = [])
+ * @method array slaPolicyCreate(array $request = [])
+ * @method array slaPolicyGet(array $request = [])
+ * @method array slaPolicyUpdate(array $request = [])
+ * @method array slaPolicyDelete(array $request = [])
+ * @method array slaPolicyList(array $request = [])
+ * @method array slaStatus(array $request = [])
+ * @method array slaEventList(array $request = [])
+ * @method array slaQueue(array $request = [])
+ * @method array tick(array $request = [])
+ * @method array routeSetPresence(array $request = [])
+ * @method array routeSetCapacity(array $request = [])
+ * @method array routeAgentGet(array $request = [])
+ * @method array routeGroupSet(array $request = [])
+ * @method array routeAssign(array $request = [])
+ * @method array routeNext(array $request = [])
+ * @method array routeCallbackCreate(array $request = [])
+ * @method array routeEstimatedWait(array $request = [])
+ * @method array routeReport(array $request = [])
+ * @method array routeStaffing(array $request = [])
+ * @generated-methods-end
+ */
+class Database
+{
+    /** The file, as given to the constructor. */
+    public readonly string $path;
+
+    private FFI $ffi;
+    /** The cs_db * cell cs_db_open() filled in; null once closed. */
+    private ?CData $cell = null;
+
+    /** @var array<string, string>|null camelCase name => method, for __call */
+    private static ?array $byCamelName = null;
+
+    /**
+     * Open (by default create) a database file. With $readOnly the file must exist and
+     * every change fails with ReadOnlyDatabase; $create does not apply.
+     */
+    public function __construct(string $path, bool $create = true, bool $readOnly = false)
+    {
+        $this->path = $path;
+        $this->ffi = Native::ffi();
+        if ($readOnly) {
+            $flags = Native::OPEN_READONLY;
+        } else {
+            $flags = $create ? Native::OPEN_CREATE : Native::OPEN_READWRITE;
+        }
+        $cell = $this->ffi->new('cs_db *[1]');
+        $this->check($this->ffi->cs_db_open($cell, self::cText($path, 'path'), $flags));
+        $this->cell = $cell;
+    }
+
+    /** The same as new Database(...). */
+    public static function open(string $path, bool $create = true, bool $readOnly = false): static
+    {
+        return new static($path, $create, $readOnly);
+    }
+
+    /** The loaded library's version ("0.2.0"). */
+    public static function libraryVersion(): string
+    {
+        return Native::ffi()->cs_version(null, null, null);
+    }
+
+    // -- the handle -------------------------------------------------------------------
+
+    /** Close the handle; an open transaction is rolled back. Closing twice is fine. */
+    public function close(): void
+    {
+        $cell = $this->cell;
+        $this->cell = null;
+        if ($cell !== null) {
+            $this->ffi->cs_db_close($cell[0]);
+        }
+    }
+
+    public function isClosed(): bool
+    {
+        return $this->cell === null;
+    }
+
+    public function __destruct()
+    {
+        $this->close();
+    }
+
+    /** A copy would close the one handle twice. */
+    public function __clone()
+    {
+        $this->cell = null; // the copy is destroyed at once: it must not close the handle
+        throw new \LogicException('a Database cannot be copied: open another one');
+    }
+
+    // -- who acts -----------------------------------------------------------------------
+
+    /** Act as the host program itself (the default): everything is allowed. */
+    public function asSystem(): static
+    {
+        return $this->setActor(Native::ACTOR_SYSTEM, 0);
+    }
+
+    /** Act as an agent of the host's own session, with the rights of its role. */
+    public function asAgent(int $agentId): static
+    {
+        return $this->setActor(Native::ACTOR_AGENT, $agentId);
+    }
+
+    /** Act as a logged-in customer: only its own tickets, never internal notes. */
+    public function asCustomer(int $customerId): static
+    {
+        return $this->setActor(Native::ACTOR_CUSTOMER, $customerId);
+    }
+
+    private function setActor(int $kind, int $id): static
+    {
+        $this->check($this->ffi->cs_db_set_actor($this->handle(), $kind, $id));
+        return $this;
+    }
+
+    // -- the JSON interface -------------------------------------------------------------
+
+    /**
+     * Run one method of the JSON interface and return its decoded response (JSON objects
+     * as arrays with string keys).
+     *
+     * @param array<string, mixed> $request the request's fields; null is JSON null, a
+     *        DateTimeInterface an ISO 8601 time, an empty array []: give an empty JSON
+     *        object below the top level as new \stdClass()
+     * @return array<string, mixed>
+     * @throws LibcsException for the status libcs answered
+     */
+    public function call(string $method, array $request = []): array
+    {
+        $name = self::cText($method, 'method');
+        $json = self::encode($request);
+        $out = $this->ffi->new('char *[1]');
+        $status = $this->ffi->cs_call($out, $this->handle(), $name, $json);
+        if (FFI::isNull($out[0])) { // only when libcs ran out of memory
+            throw $this->lastError();
+        }
+        try {
+            $text = FFI::string($out[0]);
+        } finally {
+            $this->ffi->cs_str_free($out[0]);
+        }
+        $response = json_decode($text, true, 512, JSON_THROW_ON_ERROR | JSON_BIGINT_AS_STRING);
+        if ($status < 0) {
+            $e = $response['error'];
+            throw LibcsException::fromCode($e['code'], $e['message'], $e['field'], $status);
+        }
+        return $response;
+    }
+
+    /**
+     * Every method of the JSON interface by its camelCase name: ticketCreate([...]) is
+     * call('ticket.create', [...]). Fields come as one array, as named arguments
+     * (ticketGet(id: 5)), or both.
+     *
+     * @param array<int|string, mixed> $arguments
+     * @return array<string, mixed>
+     */
+    public function __call(string $name, array $arguments): array
+    {
+        $method = self::methodFor($name);
+        if ($method === null) {
+            throw new \BadMethodCallException(
+                'Call to undefined method ' . static::class . "::$name(): libcs has no such method"
+            );
+        }
+        $request = [];
+        foreach ($arguments as $key => $value) {
+            if (is_string($key)) {
+                $request[$key] = $value;
+            } elseif ($key === 0 && is_array($value)) {
+                $request = $value + $request;
+            } else {
+                throw new \ArgumentCountError(
+                    static::class . "::$name() takes one array of fields, or named arguments"
+                );
+            }
+        }
+        return $this->call($method, $request);
+    }
+
+    // -- lists --------------------------------------------------------------------------
+
+    /**
+     * Every item a list method answers, page after page: the response's one list, and
+     * while its next_after is not null, the next page with that as after. Methods that do
+     * not page (audit.list, sla.queue) give their one list.
+     *
+     * @param array<string, mixed> $request the filter, and limit as the page size
+     * @return \Generator<int, array<string, mixed>>
+     */
+    public function iterate(string $method, array $request = []): \Generator
+    {
+        for (;;) {
+            $page = $this->call($method, $request);
+            foreach ($page[self::listKey($method, $page)] as $item) {
+                yield $item;
+            }
+            $next = $page['next_after'] ?? null;
+            if ($next === null) {
+                return;
+            }
+            if (($request['after'] ?? null) === $next) {
+                throw new \UnexpectedValueException("$method: next_after $next does not move on");
+            }
+            $request['after'] = $next;
+        }
+    }
+
+    /**
+     * Every ticket that matches a ticket.list filter (status, customer_id, tag, order...).
+     *
+     * @param array<string, mixed> $filter
+     * @return \Generator<int, array<string, mixed>>
+     */
+    public function tickets(array $filter = []): \Generator
+    {
+        return $this->iterate('ticket.list', $filter);
+    }
+
+    /**
+     * Every customer, in id order (customer.list: organization_id, limit).
+     *
+     * @param array<string, mixed> $filter
+     * @return \Generator<int, array<string, mixed>>
+     */
+    public function customers(array $filter = []): \Generator
+    {
+        return $this->iterate('customer.list', $filter);
+    }
+
+    /** @param array<string, mixed> $page */
+    private static function listKey(string $method, array $page): string
+    {
+        $lists = array_keys(array_filter($page, fn ($v) => is_array($v) && array_is_list($v)));
+        if (count($lists) !== 1) {
+            throw new \LogicException("$method does not answer a list to iterate over");
+        }
+        return (string) $lists[0];
+    }
+
+    // -- transactions -------------------------------------------------------------------
+
+    /**
+     * Run $work atomically: committed when it returns (its result is returned), rolled
+     * back when it throws, and the exception thrown on. Transactions nest.
+     *
+     * @template T
+     * @param callable(Database): T $work
+     * @return T
+     */
+    public function transaction(callable $work): mixed
+    {
+        $this->check($this->ffi->cs_db_begin($this->handle()));
+        try {
+            $result = $work($this);
+            $this->check($this->ffi->cs_db_commit($this->handle()));
+            return $result;
+        } catch (\Throwable $e) {
+            // Also after a failed commit: the transaction must not stay open.
+            if ($this->cell !== null) {
+                $this->ffi->cs_db_rollback($this->cell[0]);
+            }
+            throw $e;
+        }
+    }
+
+    // -- the methods ----------------------------------------------------------------------
+
+    /**
+     * The methods of the JSON interface the loaded library has, in its order.
+     *
+     * @return list<string>
+     */
+    public static function methodNames(): array
+    {
+        $ffi = Native::ffi();
+        $names = [];
+        for ($i = 0; ($name = $ffi->cs_call_method($i)) !== null; $i++) {
+            $names[] = $name;
+        }
+        return $names;
+    }
+
+    /** A method's PHP name: "sla.policy.create" is "slaPolicyCreate". */
+    public static function camelName(string $method): string
+    {
+        return lcfirst(str_replace(' ', '', ucwords(str_replace(['.', '_'], ' ', $method))));
+    }
+
+    /** The method a camelCase name stands for, or null. */
+    public static function methodFor(string $camelName): ?string
+    {
+        if (self::$byCamelName === null) {
+            $map = [];
+            foreach (self::methodNames() as $method) {
+                $camel = self::camelName($method);
+                // Two methods that would share a name keep only call().
+                $map[$camel] = isset($map[$camel]) ? '' : $method;
+            }
+            self::$byCamelName = array_filter($map, fn ($m) => $m !== '');
+        }
+        return self::$byCamelName[$camelName] ?? null;
+    }
+
+    /**
+     * What the library says about its methods: the "methods" catalogue call where the
+     * library has one (each with name, summary, and request and response JSON Schemas),
+     * else each name alone.
+     *
+     * @return list<array<string, mixed>>
+     */
+    public function catalogue(): array
+    {
+        try {
+            return $this->call('methods')['methods'];
+        } catch (InvalidArgument $e) {
+            if ($e->getField() !== 'method') {
+                throw $e;
+            }
+            return array_map(fn ($name) => ['name' => $name], self::methodNames());
+        }
+    }
+
+    // -- inside -------------------------------------------------------------------------
+
+    private function handle(): CData
+    {
+        if ($this->cell === null) {
+            throw new DatabaseClosed();
+        }
+        return $this->cell[0];
+    }
+
+    private function check(int $status): void
+    {
+        if ($status < 0) {
+            throw $this->lastError();
+        }
+    }
+
+    /** The last error of a handle function as an exception. */
+    private function lastError(): LibcsException
+    {
+        $e = $this->ffi->cs_error_last();
+        return LibcsException::fromCode(
+            $this->ffi->cs_status_name($e->code),
+            $e->message,
+            $e->field,
+            $e->code
+        );
+    }
+
+    /** Text for a C string, where a NUL byte would end it early. */
+    private static function cText(string $value, string $field): string
+    {
+        if (str_contains($value, "\0")) {
+            throw new InvalidArgument('EINVAL', "$field has a NUL byte", $field, -4);
+        }
+        return $value;
+    }
+
+    /** @param array<string, mixed> $request */
+    private static function encode(array $request): string
+    {
+        if ($request !== [] && array_is_list($request)) {
+            throw new InvalidArgument(
+                'EINVAL',
+                'a request is an object: an array with field names as keys',
+                'request',
+                -4
+            );
+        }
+        try {
+            return json_encode(
+                (object) self::prepare($request),
+                JSON_THROW_ON_ERROR | JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES
+                | JSON_PRESERVE_ZERO_FRACTION
+            );
+        } catch (\JsonException $e) {
+            throw new InvalidArgument(
+                'EINVAL',
+                "the request cannot be written as JSON: {$e->getMessage()}",
+                'request',
+                -4,
+                $e
+            );
+        }
+    }
+
+    /** DateTimeInterface values as ISO 8601 times in UTC, everywhere in a request. */
+    private static function prepare(mixed $value): mixed
+    {
+        if ($value instanceof \DateTimeInterface) {
+            return \DateTimeImmutable::createFromInterface($value)
+                ->setTimezone(new \DateTimeZone('UTC'))
+                ->format('Y-m-d\TH:i:s\Z');
+        }
+        if (is_array($value)) {
+            return array_map(self::prepare(...), $value);
+        }
+        return $value;
+    }
+}
