@@ -160,8 +160,13 @@ class Browser:
         status, data = http("GET", f"{self.url}/session/{self.session}/element/{element}/name")
         if status == 200:
             return False
-        error = json.loads(data)["value"]["error"]
-        check(error == "stale element reference", f"WebDriver: {error}")
+        value = json.loads(data)["value"]
+        error, message = value["error"], value.get("message", "")
+        # While the old document goes away, Chromium may call its nodes "not in the
+        # document" before WebDriver reports them stale: both mean the page was left.
+        gone = error in ("stale element reference", "no such element") or (
+            error == "unknown error" and "does not belong to the document" in message)
+        check(gone, f"WebDriver: {error}: {message}")
         return True
 
     def path(self):
