@@ -56,6 +56,11 @@ long cs_mem__count(void);
  * commits when rc >= 0 and rolls back otherwise, and returns rc (or the commit's error).
  * Every public mutation is begin ... end. */
 int cs_db__begin(cs_db *db);
+/* cs_db__begin() for a change whose loss on power failure is harmless (a pick that is simply
+ * picked again, an agent's presence): outside any section its commit does not wait for the
+ * disk (synchronous=NORMAL for that one transaction; the next durable commit makes it
+ * durable too). Inside a section the outer one's durability holds. */
+int cs_db__begin_relaxed(cs_db *db);
 int cs_db__end(cs_db *db, int rc);
 /* Open the handle itself (cs_db_open() in open.c then wires the modules' reactions). */
 int cs_db__open(cs_db **out, const char *path, unsigned int flags);

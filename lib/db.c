@@ -312,6 +312,8 @@ static const char sql_commit[] = "COMMIT";
 static const char sql_release[] = "RELEASE cs";
 static const char sql_rollback[] = "ROLLBACK";
 static const char sql_rollback_to[] = "ROLLBACK TO cs";
+static const char sql_sync_normal[] = "PRAGMA synchronous = NORMAL";
+static const char sql_sync_full[] = "PRAGMA synchronous = FULL";
 
 static int exec_txn(cs_db *db, const char *sql, const char *what)
 {
@@ -396,16 +398,55 @@ static void release_states(cs_db *db, bool all)
     }
 }
 
+static int open_section(cs_db *db)
+{
+    int rc = exec_txn(db, db->txn_depth == 0 ? sql_begin : sql_savepoint, "begin");
+
+    if (rc == CS_OK)
+        db->txn_depth++;
+    return rc;
+}
+
+/* After the outermost section ended: commits wait for the disk again. Should that fail, the
+ * next cs_db__begin() tries again before it opens a durable section. */
+static int end_relaxed(cs_db *db)
+{
+    cs_error saved = *cs_error_last();
+    char message[CS_ERROR_MESSAGE_MAX], field[CS_ERROR_FIELD_MAX];
+    int rc;
+
+    if (db->txn_depth != 0 || !db->relaxed)
+        return CS_OK;
+    snprintf(message, sizeof(message), "%s", saved.message);
+    snprintf(field, sizeof(field), "%s", saved.field);
+    if ((rc = exec_txn(db, sql_sync_full, "set synchronous")) == CS_OK)
+        db->relaxed = false;
+    cs_error__set(saved.code, field, "%s", message); /* the caller's error stays */
+    return rc;
+}
+
+int cs_db__begin_relaxed(cs_db *db)
+{
+    int rc;
+
+    if (db->txn_depth > 0)
+        return cs_db__begin(db);
+    if ((rc = cs_db__writable(db)) < 0 ||
+        (rc = exec_txn(db, sql_sync_normal, "set synchronous")) < 0)
+        return rc;
+    db->relaxed = true;
+    if ((rc = open_section(db)) < 0)
+        end_relaxed(db);
+    return rc;
+}
+
 int cs_db__begin(cs_db *db)
 {
     int rc = cs_db__writable(db);
 
-    if (rc < 0)
+    if (rc < 0 || (rc = end_relaxed(db)) < 0) /* a durable section after a failed restore */
         return rc;
-    rc = exec_txn(db, db->txn_depth == 0 ? sql_begin : sql_savepoint, "begin");
-    if (rc == CS_OK)
-        db->txn_depth++;
-    return rc;
+    return open_section(db);
 }
 
 /* Undo the innermost section. CS_OK, or the error of a ROLLBACK that failed; the section
@@ -418,6 +459,7 @@ static int rollback(cs_db *db)
     if (sqlite3_get_autocommit(db->sql)) {
         /* SQLite already rolled the whole transaction back (I/O error, full disk). */
         db->txn_depth = 0;
+        end_relaxed(db);
         return CS_OK;
     }
     if (db->txn_depth == 1)
@@ -425,6 +467,7 @@ static int rollback(cs_db *db)
     else if ((rc = exec_txn(db, sql_rollback_to, "rollback")) == CS_OK)
         rc = exec_txn(db, sql_release, "rollback");
     db->txn_depth = sqlite3_get_autocommit(db->sql) ? 0 : db->txn_depth - 1;
+    end_relaxed(db);
     return rc;
 }
 
@@ -441,6 +484,7 @@ int cs_db__end(cs_db *db, int rc)
         end_rc = exec_txn(db, db->txn_depth == 1 ? sql_commit : sql_release, "commit");
         if (end_rc == CS_OK) {
             db->txn_depth--;
+            end_relaxed(db);
             return rc;
         }
         saved = *cs_error_last();

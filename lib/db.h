@@ -20,6 +20,7 @@ struct cs_db {
     int64_t busy_deadline; /* monotonic ms when the current wait gives up; 0: none yet */
     bool busy_scoped;      /* a statement's waits share busy_deadline (db.c) */
     int txn_depth;         /* open transaction levels (outermost BEGIN, then savepoints) */
+    bool relaxed;          /* the open transaction commits without waiting for the disk */
     struct cs_stmt_cache *stmts;
     /* The actor the host set (cs_db_set_actor). Its rights are read again at the start of
      * every call (cs_perm__require), never kept here. */

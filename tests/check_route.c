@@ -382,6 +382,63 @@ START_TEST(test_next_earliest_deadline_first)
 }
 END_TEST
 
+/* The statements a handle runs, one per line, for what a call did around its commit. */
+static int trace_sql(unsigned type, void *payload, void *stmt, void *x)
+{
+    char *sql;
+    (void)type;
+    (void)x;
+    if ((sql = sqlite3_expanded_sql(stmt)) != NULL) {
+        size_t len = strlen(payload);
+        snprintf((char *)payload + len, 16384 - len, "%s\n", sql);
+        sqlite3_free(sql);
+    }
+    return 0;
+}
+
+/* A pick and a presence commit without waiting for the disk, and durability is back at
+ * FULL right after; inside a host's section the host's durability holds. */
+START_TEST(test_next_commits_relaxed)
+{
+    static char trace[16384];
+    int64_t g = t_group(db, "Support"), a = online_agent(db, "Anna", g), got = 0;
+    const char *normal, *begin, *commit, *full;
+
+    ticket_in(db, g, email, NULL);
+    ck_assert_int_eq(t_sql_int(db, "PRAGMA synchronous"), 2);
+    sqlite3_trace_v2(db->sql, SQLITE_TRACE_STMT, trace_sql, trace);
+    ck_assert_ok(cs_route_next(&got, db, a));
+    ck_assert_int_ne(got, 0);
+    normal = strstr(trace, "PRAGMA synchronous = NORMAL");
+    begin = strstr(trace, "BEGIN IMMEDIATE");
+    commit = strstr(trace, "COMMIT");
+    full = strstr(trace, "PRAGMA synchronous = FULL");
+    ck_assert_msg(normal && begin && commit && full && normal < begin && commit < full,
+                  "the pick ran: %s", trace);
+    ck_assert_int_eq(t_sql_int(db, "PRAGMA synchronous"), 2);
+
+    /* Presence too; a ticket change does not relax. */
+    trace[0] = '\0';
+    ck_assert_ok(cs_route_set_presence(db, a, CS_PRESENCE_AWAY));
+    ck_assert_ptr_nonnull(strstr(trace, "PRAGMA synchronous = NORMAL"));
+    trace[0] = '\0';
+    ticket_in(db, g, email, NULL);
+    ck_assert_ptr_null(strstr(trace, "synchronous"));
+
+    /* Within a host's section nothing changes, before or after. */
+    ck_assert_ok(cs_route_set_presence(db, a, CS_PRESENCE_ONLINE));
+    trace[0] = '\0';
+    ck_assert_ok(cs_db_begin(db));
+    ck_assert_ok(cs_route_next(&got, db, a));
+    ck_assert_ok(cs_db_commit(db));
+    ck_assert_ptr_null(strstr(trace, "synchronous"));
+    /* A relaxed section that fails still ends at FULL. */
+    ck_assert_rc(cs_route_next(&got, db, 4711), CS_ENOTFOUND);
+    ck_assert_int_eq(t_sql_int(db, "PRAGMA synchronous"), 2);
+    sqlite3_trace_v2(db->sql, 0, NULL, NULL);
+}
+END_TEST
+
 START_TEST(test_next_what_the_agent_may_take)
 {
     int64_t mine = t_group(db, "Mine"), other = t_group(db, "Other"), got;
@@ -887,6 +944,7 @@ Suite *cs_route_suite(void)
     tcase_add_test(tc, test_presence_and_capacity);
     tcase_add_test(tc, test_manual_group_and_ingest);
     tcase_add_test(tc, test_next_earliest_deadline_first);
+    tcase_add_test(tc, test_next_commits_relaxed);
     tcase_add_test(tc, test_next_what_the_agent_may_take);
     tcase_add_test(tc, test_next_uses_the_index);
     tcase_add_test(tc, test_next_two_threads);

@@ -3,6 +3,10 @@
  * moments. After every kill the database must open, pass PRAGMA integrity_check, hold every
  * ingest the child reported as committed exactly once, and hold no half-made ticket.
  *
+ * Every third mail the child also takes the next ticket for an agent (cs_route_next, which
+ * commits without waiting for the disk): a kill of the process must not lose a pick it
+ * reported either (only a power failure may), and no ticket is assigned twice.
+ *
  * The child reports an external id on a pipe after cs_ingest() returned CS_OK, so at most
  * one committed ingest per round can be unreported (the one between commit and write). The
  * kill comes a random delay after the child's first report, so every round crashes a child
@@ -42,6 +46,8 @@ static void die(const char *what, const char *detail)
 }
 
 /* The child: ingest until killed, mail from SENDERS customers, 30% replies. */
+static int64_t agent; /* who takes tickets, in the channel's group */
+
 static void child(const char *path, int64_t channel, int round, int fd, bool slow)
 {
     char last[SENDERS][64] = {{0}};
@@ -74,6 +80,12 @@ static void child(const char *path, int64_t channel, int round, int fd, bool slo
         snprintf(last[s], sizeof(last[s]), "%s", id);
         int n = snprintf(line, sizeof(line), "%s\n", id);
         if (write(fd, line, (size_t)n) != n)
+            _exit(1);
+        int64_t picked = 0;
+        if (i % 3 == 2 && cs_route_next(&picked, db, agent) < 0)
+            die("child pick", cs_error_last()->message);
+        n = snprintf(line, sizeof(line), "T%lld\n", (long long)picked);
+        if (picked && write(fd, line, (size_t)n) != n)
             _exit(1);
     }
 }
@@ -127,6 +139,13 @@ static int check(const char *path, int round)
     failures += expect(round, "foreign key violations",
                        query_int(sql, "SELECT count(*) FROM pragma_foreign_key_check", NULL), 0);
     for (size_t i = 0; i < nreported; i++) {
+        if (reported[i][0] == 'T') { /* a pick: the ticket is the agent's */
+            char sql_text[96];
+            snprintf(sql_text, sizeof(sql_text), "SELECT assignee_id FROM ticket WHERE id = %s",
+                     reported[i] + 1);
+            failures += expect(round, reported[i], query_int(sql, sql_text, NULL), agent);
+            continue;
+        }
         failures += expect(
             round, reported[i],
             query_int(sql, "SELECT count(*) FROM message WHERE external_id = ?1", reported[i]), 1);
@@ -140,9 +159,17 @@ static int check(const char *path, int round)
             break;
     }
     /* At most one ingest per round committed without being reported. */
-    int64_t logged = query_int(sql, "SELECT count(*) FROM ingest_log", NULL);
-    if (logged < (int64_t)nreported || logged > (int64_t)nreported + round + 1)
-        failures += expect(round, "ingest_log rows", logged, (int64_t)nreported);
+    int64_t logged = query_int(sql, "SELECT count(*) FROM ingest_log", NULL), ingests = 0;
+    for (size_t i = 0; i < nreported; i++)
+        ingests += reported[i][0] != 'T';
+    if (logged < ingests || logged > ingests + round + 1)
+        failures += expect(round, "ingest_log rows", logged, ingests);
+    failures += expect(round, "tickets assigned to nobody known",
+                       query_int(sql,
+                                 "SELECT count(*) FROM ticket WHERE assignee_id IS NOT NULL"
+                                 " AND assignee_id <> (SELECT min(id) FROM agent)",
+                                 NULL),
+                       0);
     failures += expect(round, "inbound messages without a log row",
                        query_int(sql,
                                  "SELECT count(*) FROM message m WHERE direction = 1"
@@ -196,13 +223,20 @@ static void collect(FILE *f, size_t max)
 static int64_t setup(const char *path)
 {
     cs_channel_fields f = CS_CHANNEL_FIELDS_INIT;
+    cs_agent_fields a = CS_AGENT_FIELDS_INIT;
     cs_db *db = NULL;
-    int64_t id = 0;
+    int64_t id = 0, group = 0;
 
+    a.name = "Anna";
     f.kind = CS_CHANNEL_EMAIL;
     f.name = "Mail";
     f.address = "support@crash.example";
-    if (cs_db_open(&db, path, CS_OPEN_CREATE) < 0 || cs_channel_create(&id, db, &f) < 0)
+    if (cs_db_open(&db, path, CS_OPEN_CREATE) < 0 || cs_group_create(&group, db, "Support") < 0 ||
+        cs_agent_create(&agent, db, &a) < 0 || cs_group_add_agent(db, group, agent) < 0 ||
+        cs_route_set_presence(db, agent, CS_PRESENCE_ONLINE) < 0)
+        die("setup", cs_error_last()->message);
+    f.default_group_id = group;
+    if (cs_channel_create(&id, db, &f) < 0)
         die("setup", cs_error_last()->message);
     cs_db_close(db);
     return id;
@@ -260,8 +294,11 @@ int main(void)
             passed++;
         else
             failed++;
-        printf("round %2d: killed after %3ld ms, %zu ingests reported so far\n", round,
-               delay_us / 1000, nreported);
+        size_t picks = 0;
+        for (size_t i = 0; i < nreported; i++)
+            picks += reported[i][0] == 'T';
+        printf("round %2d: killed after %3ld ms, %zu ingests and %zu picks reported so far\n",
+               round, delay_us / 1000, nreported - picks, picks);
     }
     for (size_t i = 0; i < nreported; i++)
         free(reported[i]);

@@ -40,7 +40,8 @@ CS_EXTERN(int) cs_route_strategy_parse(const char *name);
 
 /**
  * Set an agent's presence. An agent may set its own; anybody else's needs an admin or the
- * system. Recorded in the audit trail when it changes.
+ * system. Recorded in the audit trail when it changes. Outside a section of the host's it
+ * commits without waiting for the disk: a power failure may undo it (docs/threading.md).
  *
  * @param presence a cs_presence
  * @return CS_OK; CS_EINVAL naming "presence"; CS_ENOTFOUND naming "agent_id"; CS_EPERM;
@@ -191,7 +192,9 @@ CS_EXTERN(int) cs_route_assign(int64_t *agent_id, cs_db *db, int64_t ticket_id);
  * in threads or processes, never get the same ticket.
  *
  * Called by the agent itself (the handle's actor) or by the system or an admin on its
- * behalf; the agent must be online.
+ * behalf; the agent must be online. Outside a section of the host's it commits without
+ * waiting for the disk: a power failure may undo the assignment, and the ticket is then
+ * simply picked again (docs/threading.md).
  *
  * @param[out] ticket_id the ticket now assigned to the agent, or 0 when there is none
  * @return CS_OK (also when there is nothing to take); CS_EINVAL for a NULL argument;

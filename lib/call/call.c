@@ -74,7 +74,7 @@ static int run(const cs_call__method *m, cs_db *db, cs_call__req *r, json_t **ou
 
     if (!(m->flags & CS_CALL__ATOMIC))
         return m->fn(db, r, out);
-    if ((rc = cs_db__begin(db)) < 0)
+    if ((rc = m->flags & CS_CALL__RELAXED ? cs_db__begin_relaxed(db) : cs_db__begin(db)) < 0)
         return rc;
     if ((rc = cs_db__end(db, m->fn(db, r, out))) < 0) {
         json_decref(*out);

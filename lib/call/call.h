@@ -86,6 +86,8 @@ typedef struct cs_call__field {
  * failure of the read undoes the write instead of reporting an error for a change that
  * stays. */
 #define CS_CALL__ATOMIC 1u
+/* ... and its section need not wait for the disk (cs_db__begin_relaxed). */
+#define CS_CALL__RELAXED 2u
 
 /* One method: its name, handler, the capability it needs (lib/perm.c; the typed function
  * it calls checks the same one) and flags. docs/api.md documents every row,

@@ -368,8 +368,9 @@ static const cs_call__field staffing_response[] = {
 };
 
 const cs_call__method cs_call__route_methods[] = {
-    {"route.set_presence", m_route_set_presence, CS_CAP_PRESENCE_WRITE, CS_CALL__ATOMIC,
-     "Set an agent's presence.", set_presence_request, routing_fields},
+    {"route.set_presence", m_route_set_presence, CS_CAP_PRESENCE_WRITE,
+     CS_CALL__ATOMIC | CS_CALL__RELAXED, "Set an agent's presence.", set_presence_request,
+     routing_fields},
     {"route.set_capacity", m_route_set_capacity, CS_CAP_CONFIG_WRITE, CS_CALL__ATOMIC,
      "Set how many open tickets of a channel kind an agent takes at once.", set_capacity_request,
      routing_fields},
@@ -380,7 +381,7 @@ const cs_call__method cs_call__route_methods[] = {
      group_set_response},
     {"route.assign", m_route_assign, CS_CAP_TICKET_WRITE, 0,
      "Assign a ticket to an agent by its group's strategy.", assign_request, assign_response},
-    {"route.next", m_route_next, CS_CAP_TICKET_TAKE, CS_CALL__ATOMIC,
+    {"route.next", m_route_next, CS_CAP_TICKET_TAKE, CS_CALL__ATOMIC | CS_CALL__RELAXED,
      "Assign the next ticket to an agent and answer it, or an id of null when there is none.",
      agent_request, cs_call__ticket_or_none_fields},
     {"route.callback.create", m_route_callback_create, CS_CAP_TICKET_CREATE, CS_CALL__ATOMIC,
