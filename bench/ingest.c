@@ -10,7 +10,9 @@
  *   single cs_ingest() with its own transaction per message: the durable default
  *   batch  K cs_ingest() calls per cs_db_begin()/cs_db_commit() section (bulk import)
  *
- * Prints messages per second, the libcs/raw ratio and the peak RSS of each mode.
+ * Prints messages per second, the libcs/raw ratio and the peak RSS of each mode; then, from
+ * WAL_COMMITS more commits after a truncating checkpoint, the WAL bytes each commit appends
+ * (per message for batch), and the database bytes per ticket and per message at the end.
  * Not a test: run it with `make bench`.
  *
  *   bench/ingest [-n N] [--batch K] [--modes raw,single,batch] [--max-rss KIB]
@@ -23,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,6 +35,7 @@
 
 #define CUSTOMERS 20000
 #define REPLY_PERCENT 30
+#define WAL_COMMITS 100 /* messages measured for their WAL bytes, after the timed ones */
 
 static const int kinds[] = {CS_CHANNEL_EMAIL, CS_CHANNEL_CHAT, CS_CHANNEL_TWITTER,
                             CS_CHANNEL_WHATSAPP, CS_CHANNEL_WEBFORM};
@@ -159,6 +163,48 @@ static int setup_channels(cs_db *db, struct workload *w)
     return 0;
 }
 
+static long file_size(const char *path, const char *suffix)
+{
+    char file[600];
+    struct stat st;
+
+    snprintf(file, sizeof(file), "%s%s", path, suffix);
+    return stat(file, &st) == 0 ? (long)st.st_size : 0;
+}
+
+/* Through a connection of its own: checkpoint (truncating the WAL), then the database's bytes
+ * and, when `count` is given, its single number. */
+static long settle(const char *path, const char *count, long *counted)
+{
+    sqlite3 *s = NULL;
+    sqlite3_stmt *st = NULL;
+    long bytes = -1;
+
+    if (sqlite3_open(path, &s) == SQLITE_OK &&
+        sqlite3_exec(s, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(s,
+                           "SELECT page_count * page_size FROM pragma_page_count, pragma_page_size",
+                           -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        bytes = (long)sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    st = NULL;
+    if (count && sqlite3_prepare_v2(s, count, -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        *counted = (long)sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(s);
+    return bytes;
+}
+
+/* What the child hands back: rate, database bytes per ticket (row) and per message, and WAL
+ * bytes per commit (per message in batch mode). */
+static void report(double rate, long grown, long tickets, long messages, long wal, long commits)
+{
+    printf("%.0f %.0f %.0f %.0f\n", rate, tickets ? (double)grown / tickets : 0.0,
+           messages ? (double)grown / messages : 0.0, commits ? (double)wal / commits : 0.0);
+}
+
 /* libcs: one transaction per message (batch 0), or `batch` messages per atomic section. */
 static int run_libcs(const char *path, long n, long batch)
 {
@@ -173,27 +219,39 @@ static int run_libcs(const char *path, long n, long batch)
         fprintf(stderr, "setup: %s\n", cs_error_last()->message);
         return 1;
     }
+    long base = settle(path, NULL, NULL), wal = 0, tickets = 0, messages = 0;
+    double rate = 0;
     t0 = now();
-    for (i = 0; i < n && rc == 0; i++) {
+    for (i = 0; i < n + WAL_COMMITS && rc == 0; i++) {
         cs_ingest_result *r = NULL;
         cs_inbound in;
+        long first = i < n ? 0 : n, last = i < n ? n - 1 : n + WAL_COMMITS - 1;
+        if (i == n) { /* the timed part is done: now the WAL bytes of the next commits */
+            rate = n / (now() - t0);
+            settle(path, NULL, NULL);
+            wal = file_size(path, "-wal");
+        }
         make_message(&w, i, &in);
-        if (batch && i % batch == 0 && cs_db_begin(db) < 0)
+        if (batch && (i - first) % batch == 0 && cs_db_begin(db) < 0)
             rc = -1;
         if (rc == 0 && cs_ingest(&r, db, &in) < 0)
             rc = -1;
         if (rc == 0 && r->duplicate)
             fprintf(stderr, "message %ld was taken for a duplicate\n", i), rc = -1;
         cs_ingest_result_free(r);
-        if (rc == 0 && batch && (i % batch == batch - 1 || i == n - 1) && cs_db_commit(db) < 0)
+        if (rc == 0 && batch && ((i - first) % batch == batch - 1 || i == last) &&
+            cs_db_commit(db) < 0)
             rc = -1;
     }
     if (rc < 0) {
         fprintf(stderr, "ingest %ld: %s\n", i - 1, cs_error_last()->message);
         return 1;
     }
-    printf("%.0f\n", n / (now() - t0));
+    wal = file_size(path, "-wal") - wal;
     cs_db_close(db);
+    settle(path, "SELECT count(*) FROM message", &messages);
+    long grown = settle(path, "SELECT count(*) FROM ticket", &tickets) - base;
+    report(rate, grown, tickets, messages, wal, WAL_COMMITS);
     workload_free(&w);
     return 0;
 }
@@ -233,9 +291,16 @@ static int run_raw(const char *path, long n)
         return 1;
     for (int k = 0; k < NKINDS; k++)
         w.channel[k] = k + 1;
+    long base = settle(path, NULL, NULL), wal = 0, rows = 0;
+    double rate = 0;
     t0 = now();
-    for (long i = 0; i < n; i++) {
+    for (long i = 0; i < n + WAL_COMMITS; i++) {
         cs_inbound in;
+        if (i == n) {
+            rate = n / (now() - t0);
+            settle(path, NULL, NULL);
+            wal = file_size(path, "-wal");
+        }
         make_message(&w, i, &in);
         sqlite3_bind_int64(st, 1, in.channel_id);
         sqlite3_bind_text(st, 2, in.external_id, -1, SQLITE_STATIC);
@@ -249,9 +314,11 @@ static int run_raw(const char *path, long n)
         }
         sqlite3_reset(st);
     }
-    printf("%.0f\n", n / (now() - t0));
+    wal = file_size(path, "-wal") - wal;
     sqlite3_finalize(st);
     sqlite3_close(db);
+    long grown = settle(path, "SELECT count(*) FROM message", &rows) - base;
+    report(rate, grown, rows, rows, wal, WAL_COMMITS);
     workload_free(&w);
     return 0;
 }
@@ -259,12 +326,13 @@ static int run_raw(const char *path, long n)
 struct result {
     double rate;
     long rss_kib;
+    double per_ticket, per_message, wal_per_commit;
 };
 
 /* Run one mode in a child on a fresh file; its rate comes back on a pipe. */
 static int run_mode(struct result *out, const char *dir, const char *mode, long n, long batch)
 {
-    char path[512], line[64] = "";
+    char path[512], line[256] = "";
     struct rusage ru;
     int fds[2], status;
     pid_t pid;
@@ -293,7 +361,11 @@ static int run_mode(struct result *out, const char *dir, const char *mode, long 
         fprintf(stderr, "%s mode failed\n", mode);
         return -1;
     }
-    out->rate = atof(line);
+    if (sscanf(line, "%lf %lf %lf %lf", &out->rate, &out->per_ticket, &out->per_message,
+               &out->wal_per_commit) != 4) {
+        fprintf(stderr, "%s mode: unreadable result \"%s\"\n", mode, line);
+        return -1;
+    }
     out->rss_kib = ru.ru_maxrss;
     for (size_t i = 0; i < 3; i++) {
         static const char *suffixes[] = {"", "-wal", "-shm"};
@@ -361,6 +433,16 @@ int main(int argc, char **argv)
         printf("libcs, %5ld ingests/commit: %8.0f msg/s   peak RSS %6ld KiB\n", batch, batched.rate,
                batched.rss_kib);
     }
+    printf("bytes (%d commits after a truncating checkpoint; database at the end):\n", WAL_COMMITS);
+    if (raw.rate > 0)
+        printf("  raw sqlite:   WAL %6.0f B per commit      database %5.0f B per row\n",
+               raw.wal_per_commit, raw.per_message);
+    if (single.rate > 0)
+        printf("  libcs single: WAL %6.0f B per commit      database %5.0f B per ticket, %5.0f B"
+               " per message\n",
+               single.wal_per_commit, single.per_ticket, single.per_message);
+    if (batched.rate > 0)
+        printf("  libcs batch:  WAL %6.0f B per message\n", batched.wal_per_commit);
     rmdir(dirbuf);
     if (max_rss) {
         long worst = raw.rss_kib > single.rss_kib ? raw.rss_kib : single.rss_kib;
