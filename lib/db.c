@@ -407,22 +407,31 @@ static int open_section(cs_db *db)
     return rc;
 }
 
-/* After the outermost section ended: commits wait for the disk again. Should that fail, the
- * next cs_db__begin() tries again before it opens a durable section. */
-static int end_relaxed(cs_db *db)
+/* Commits wait for the disk again. */
+static int restore_full(cs_db *db)
 {
-    cs_error saved = *cs_error_last();
+    int rc = exec_txn(db, sql_sync_full, "set synchronous");
+
+    if (rc == CS_OK)
+        db->relaxed = false;
+    return rc;
+}
+
+/* After the outermost section ended, whatever its outcome (which stays the caller's error).
+ * Should the restore fail, the next cs_db__begin() tries again before it opens a durable
+ * section, and reports it. */
+static void end_relaxed(cs_db *db)
+{
     char message[CS_ERROR_MESSAGE_MAX], field[CS_ERROR_FIELD_MAX];
-    int rc;
+    int code;
 
     if (db->txn_depth != 0 || !db->relaxed)
-        return CS_OK;
-    snprintf(message, sizeof(message), "%s", saved.message);
-    snprintf(field, sizeof(field), "%s", saved.field);
-    if ((rc = exec_txn(db, sql_sync_full, "set synchronous")) == CS_OK)
-        db->relaxed = false;
-    cs_error__set(saved.code, field, "%s", message); /* the caller's error stays */
-    return rc;
+        return;
+    code = cs_error_last()->code;
+    snprintf(message, sizeof(message), "%s", cs_error_last()->message);
+    snprintf(field, sizeof(field), "%s", cs_error_last()->field);
+    restore_full(db);
+    cs_error__set(code, field, "%s", message);
 }
 
 int cs_db__begin_relaxed(cs_db *db)
@@ -444,8 +453,8 @@ int cs_db__begin(cs_db *db)
 {
     int rc = cs_db__writable(db);
 
-    if (rc < 0 || (rc = end_relaxed(db)) < 0) /* a durable section after a failed restore */
-        return rc;
+    if (rc < 0 || (db->txn_depth == 0 && db->relaxed && (rc = restore_full(db)) < 0))
+        return rc; /* a durable section only after the restore that failed at the end */
     return open_section(db);
 }
 
