@@ -128,6 +128,10 @@ static int clean_hints(struct ingest *g, const cs_inbound *msg)
     c->ticket_id = msg->ticket_id > 0 ? msg->ticket_id : 0;
     c->locale = cs_ingest__locale(g->locale, msg->locale) ? g->locale : NULL;
     c->external_id = usable(msg->external_id, CS_EXTERNAL_ID_MAX) ? msg->external_id : NULL;
+    /* A mail whose Message-ID cannot be kept (bytes that are not UTF-8) keeps an id of its
+     * own from its bytes instead, so that its retry is still a duplicate. */
+    if (!c->external_id && msg->external_id && g->mail && g->mail->fallback_id)
+        c->external_id = g->mail->fallback_id;
     c->reply_to = usable(msg->reply_to, CS_EXTERNAL_ID_MAX) ? msg->reply_to : NULL;
     c->conversation = usable(msg->conversation, CS_EXTERNAL_ID_MAX) ? msg->conversation : NULL;
     if ((rc = cs_ingest__clean_line(&g->sender_name, msg->sender_name, CS_NAME_MAX)) < 0 ||

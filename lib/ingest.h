@@ -36,7 +36,8 @@ typedef struct cs_ingest__mail {
     const char *reply_to;                  /* the Reply-To address, when another */
     cs_time date;                          /* the Date header, or 0 */
     const char *tag;                       /* a tag for a new ticket */
-    const char *fallback_id; /* the external id when another sender's mail has the given one */
+    const char *fallback_id; /* the external id when the given one cannot be kept, or another
+                                sender's mail has it */
 } cs_ingest__mail;
 /* The host's rights to ingest (CS_CAP_INGEST, unscoped) into *host. */
 int cs_ingest__host(cs_actor *host, cs_db *db);

@@ -327,6 +327,31 @@ START_TEST(message_id_of_another_sender)
 }
 END_TEST
 
+/* A Message-ID with bytes that are not UTF-8 cannot be kept: the mail keeps an id of its
+ * own from its bytes, so a retry is still a duplicate (found by fuzzing: it made a second
+ * ticket). */
+START_TEST(message_id_not_utf8)
+{
+    cs_db *db = t_open_memory();
+    int64_t ch = mail_channel(db);
+    const char *raw = "From: Anna <anna@example.com>\r\nSubject: Rechnung\r\n"
+                      "Message-ID: <CAgma\xf6\xbc\x90\x8e@mail.example>\r\n\r\nHallo\r\n";
+    cs_ingest_result *a = ingest_text(db, ch, raw), *b = ingest_text(db, ch, raw);
+
+    ck_assert_int_eq(a->duplicate, 0);
+    ck_assert_int_eq(b->duplicate, 1);
+    ck_assert_int_eq(b->message_id, a->message_id);
+    ck_assert_int_eq(b->ticket_id, a->ticket_id);
+    ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM ticket"), 1);
+    ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM message WHERE external_id LIKE"
+                                   " '%@libcs.invalid>'"),
+                     1);
+    cs_ingest_result_free(a);
+    cs_ingest_result_free(b);
+    cs_db_close(db);
+}
+END_TEST
+
 /* A mail naming as its own Message-ID the id of a reply the desk sent (a client that reuses
  * the id it answers, or a customer copying it) is kept, with an id of its own from its bytes;
  * it used to be refused as a clash with the reply. */
@@ -888,6 +913,7 @@ Suite *cs_mail_suite(void)
     tcase_add_test(tc, message_id_deduplicates_and_missing_one_is_hashed);
     tcase_add_test(tc, message_id_of_another_sender);
     tcase_add_test(tc, message_id_of_a_sent_reply);
+    tcase_add_test(tc, message_id_not_utf8);
     tcase_add_test(tc, reply_threads_by_in_reply_to);
     tcase_add_test(tc, reply_to_only_to_the_customers_own_identity);
     tcase_add_test(tc, arguments_and_channel);
