@@ -267,43 +267,27 @@ static int m_reply(cs_db *db, cs_call__req *r, json_t **out)
 #define PRIORITIES "low normal high urgent"
 #define TYPES "question incident problem task"
 
-/* A ticket as cs_ticket_to_json() writes it. */
-#define TICKET_OBJECT                                                                              \
-    CS_CALL__F("id", CS_CALL__ID, 0), CS_CALL__F("number", CS_CALL__INTEGER, 0),                   \
-        CS_CALL__F("subject", CS_CALL__STRING, 0), CS_CALL__F("customer_id", CS_CALL__ID, 0),      \
-        CS_CALL__F("channel_id", CS_CALL__ID, CS_CALL__NULL), CS_CALL__E("status", 0, STATUSES),   \
-        CS_CALL__E("priority", 0, PRIORITIES), CS_CALL__E("type", 0, TYPES),                       \
-        CS_CALL__F("group_id", CS_CALL__ID, CS_CALL__NULL),                                        \
-        CS_CALL__F("assignee_id", CS_CALL__ID, CS_CALL__NULL),                                     \
-        CS_CALL__F("custom", CS_CALL__OBJECT, 0), CS_CALL__F("tags", CS_CALL__STRINGS, 0),         \
-        CS_CALL__F("merged_into", CS_CALL__ID, CS_CALL__NULL),                                     \
-        CS_CALL__F("created_at", CS_CALL__TIME, 0), CS_CALL__F("updated_at", CS_CALL__TIME, 0),    \
-        CS_CALL__F("solved_at", CS_CALL__TIME, CS_CALL__NULL),                                     \
-        CS_CALL__F("closed_at", CS_CALL__TIME, CS_CALL__NULL)
+/* A ticket as cs_ticket_to_json() writes it: its id with flags I, every other field with
+ * flags O as well as its own. */
+#define TICKET_OBJECT_(I, O)                                                                       \
+    CS_CALL__F("id", CS_CALL__ID, I), CS_CALL__F("number", CS_CALL__INTEGER, O),                   \
+        CS_CALL__F("subject", CS_CALL__STRING, O), CS_CALL__F("customer_id", CS_CALL__ID, O),      \
+        CS_CALL__F("channel_id", CS_CALL__ID, (O) | CS_CALL__NULL),                                \
+        CS_CALL__E("status", O, STATUSES), CS_CALL__E("priority", O, PRIORITIES),                  \
+        CS_CALL__E("type", O, TYPES), CS_CALL__F("group_id", CS_CALL__ID, (O) | CS_CALL__NULL),    \
+        CS_CALL__F("assignee_id", CS_CALL__ID, (O) | CS_CALL__NULL),                               \
+        CS_CALL__F("custom", CS_CALL__OBJECT, O), CS_CALL__F("tags", CS_CALL__STRINGS, O),         \
+        CS_CALL__F("merged_into", CS_CALL__ID, (O) | CS_CALL__NULL),                               \
+        CS_CALL__F("created_at", CS_CALL__TIME, O), CS_CALL__F("updated_at", CS_CALL__TIME, O),    \
+        CS_CALL__F("solved_at", CS_CALL__TIME, (O) | CS_CALL__NULL),                               \
+        CS_CALL__F("closed_at", CS_CALL__TIME, (O) | CS_CALL__NULL)
+#define TICKET_OBJECT TICKET_OBJECT_(0, 0)
 const cs_call__field cs_call__ticket_fields[] = {TICKET_OBJECT, CS_CALL__END};
 /* A ticket, or {"id": null} for none (route.next with nothing to take). */
-#define O CS_CALL__OPT
 const cs_call__field cs_call__ticket_or_none_fields[] = {
-    CS_CALL__F("id", CS_CALL__ID, CS_CALL__NULL),
-    CS_CALL__F("number", CS_CALL__INTEGER, O),
-    CS_CALL__F("subject", CS_CALL__STRING, O),
-    CS_CALL__F("customer_id", CS_CALL__ID, O),
-    CS_CALL__F("channel_id", CS_CALL__ID, O | CS_CALL__NULL),
-    CS_CALL__E("status", O, STATUSES),
-    CS_CALL__E("priority", O, PRIORITIES),
-    CS_CALL__E("type", O, TYPES),
-    CS_CALL__F("group_id", CS_CALL__ID, O | CS_CALL__NULL),
-    CS_CALL__F("assignee_id", CS_CALL__ID, O | CS_CALL__NULL),
-    CS_CALL__F("custom", CS_CALL__OBJECT, O),
-    CS_CALL__F("tags", CS_CALL__STRINGS, O),
-    CS_CALL__F("merged_into", CS_CALL__ID, O | CS_CALL__NULL),
-    CS_CALL__F("created_at", CS_CALL__TIME, O),
-    CS_CALL__F("updated_at", CS_CALL__TIME, O),
-    CS_CALL__F("solved_at", CS_CALL__TIME, O | CS_CALL__NULL),
-    CS_CALL__F("closed_at", CS_CALL__TIME, O | CS_CALL__NULL),
+    TICKET_OBJECT_(CS_CALL__NULL, CS_CALL__OPT),
     CS_CALL__END,
 };
-#undef O
 /* ticket.get: with its messages when asked for them. */
 static const cs_call__field ticket_with_messages[] = {
     TICKET_OBJECT,
