@@ -417,21 +417,38 @@ static int restore_full(cs_db *db)
     return rc;
 }
 
+/* The caller's error, kept across the statements that end a section. */
+typedef struct kept_error {
+    int code;
+    char message[CS_ERROR_MESSAGE_MAX], field[CS_ERROR_FIELD_MAX];
+} kept_error;
+
+static void keep_error(kept_error *k)
+{
+    const cs_error *e = cs_error_last();
+
+    k->code = e->code;
+    snprintf(k->message, sizeof(k->message), "%s", e->message);
+    snprintf(k->field, sizeof(k->field), "%s", e->field);
+}
+
+static void put_error(const kept_error *k)
+{
+    cs_error__set(k->code, k->field, "%s", k->message);
+}
+
 /* After the outermost section ended, whatever its outcome (which stays the caller's error).
  * Should the restore fail, the next cs_db__begin() tries again before it opens a durable
  * section, and reports it. */
 static void end_relaxed(cs_db *db)
 {
-    char message[CS_ERROR_MESSAGE_MAX], field[CS_ERROR_FIELD_MAX];
-    int code;
+    kept_error k;
 
     if (db->txn_depth != 0 || !db->relaxed)
         return;
-    code = cs_error_last()->code;
-    snprintf(message, sizeof(message), "%s", cs_error_last()->message);
-    snprintf(field, sizeof(field), "%s", cs_error_last()->field);
+    keep_error(&k);
     restore_full(db);
-    cs_error__set(code, field, "%s", message);
+    put_error(&k);
 }
 
 int cs_db__begin_relaxed(cs_db *db)
@@ -482,9 +499,7 @@ static int rollback(cs_db *db)
 
 int cs_db__end(cs_db *db, int rc)
 {
-    /* Keep the caller's error: a rollback must not overwrite the reason for it. */
-    cs_error saved = *cs_error_last();
-    char message[CS_ERROR_MESSAGE_MAX], field[CS_ERROR_FIELD_MAX];
+    kept_error k;
     int end_rc;
 
     if (db->txn_depth <= 0)
@@ -496,13 +511,12 @@ int cs_db__end(cs_db *db, int rc)
             end_relaxed(db);
             return rc;
         }
-        saved = *cs_error_last();
         rc = end_rc;
     }
-    snprintf(message, sizeof(message), "%s", saved.message);
-    snprintf(field, sizeof(field), "%s", saved.field);
+    /* Keep the caller's error (or the commit's): a rollback must not overwrite it. */
+    keep_error(&k);
     rollback(db);
-    cs_error__set(saved.code, field, "%s", message);
+    put_error(&k);
     return rc;
 }
 
