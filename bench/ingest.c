@@ -17,7 +17,8 @@
  *
  *   bench/ingest [-n N] [--batch K] [--modes raw,single,batch] [--max-rss KIB]
  *
- * --max-rss makes the run fail when a mode's peak RSS exceeds the limit.
+ * --max-rss makes the run fail when a mode's peak RSS exceeds the limit. With BENCH_KEEP set
+ * in the environment, the databases are left in the temporary directory for a look.
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
@@ -367,7 +368,7 @@ static int run_mode(struct result *out, const char *dir, const char *mode, long 
         return -1;
     }
     out->rss_kib = ru.ru_maxrss;
-    for (size_t i = 0; i < 3; i++) {
+    for (size_t i = 0; i < 3 && !getenv("BENCH_KEEP"); i++) {
         static const char *suffixes[] = {"", "-wal", "-shm"};
         char file[600];
         snprintf(file, sizeof(file), "%s%s", path, suffixes[i]);
@@ -443,7 +444,8 @@ int main(int argc, char **argv)
                single.wal_per_commit, single.per_ticket, single.per_message);
     if (batched.rate > 0)
         printf("  libcs batch:  WAL %6.0f B per message\n", batched.wal_per_commit);
-    rmdir(dirbuf);
+    if (!getenv("BENCH_KEEP"))
+        rmdir(dirbuf);
     if (max_rss) {
         long worst = raw.rss_kib > single.rss_kib ? raw.rss_kib : single.rss_kib;
         worst = batched.rss_kib > worst ? batched.rss_kib : worst;
