@@ -17,6 +17,7 @@
 #define CS_APPLICATION_ID 0x4C435344
 #define CS_DEFAULT_BUSY_TIMEOUT_MS 30000
 #define CS_WAL_AUTOCHECKPOINT 10000 /* pages */
+#define CS_PAGE_SIZE 2048           /* bytes, for new files */
 #define CS_BUSY_PAUSE_MAX_MS 8
 
 /* The prepared-statement cache: open addressing keyed by the SQL text's address. */
@@ -649,7 +650,13 @@ static int configure_handle(cs_db *db)
         return rc;
     if (db->flags & CS_OPEN_READONLY)
         return CS_OK;
-    if ((rc = exec_sql(db, "PRAGMA journal_mode = WAL", "enable WAL")) < 0)
+    /* A new file gets 2 KiB pages (SQLite's default is 4 KiB). A commit appends every page
+     * it changed to the WAL, and an ingest changes one page in each of about twenty tables
+     * and indexes, mostly to add a few dozen bytes: half the page is half the bytes each
+     * durable commit writes, and reads at a million tickets are as fast. No effect on an
+     * existing file (a WAL database keeps its page size). */
+    if ((rc = exec_sql(db, "PRAGMA page_size = " CS_STR(CS_PAGE_SIZE), "set the page size")) < 0 ||
+        (rc = exec_sql(db, "PRAGMA journal_mode = WAL", "enable WAL")) < 0)
         return rc;
     /* cs_tick() checkpoints the WAL off the hot path; a commit only does it itself when the
      * host has not ticked for a while (SQLite's default would be every 1000 pages, about

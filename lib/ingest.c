@@ -566,11 +566,10 @@ static int store_mail(struct ingest *g)
 static int store_message(struct ingest *g)
 {
     cs_message_fields mf = CS_MESSAGE_FIELDS_INIT;
-    int64_t ticket_id = cs_ticket_id(g->ticket);
-    char channel[24];
+    cs_message__origin from;
     int rc;
 
-    mf.ticket_id = ticket_id;
+    mf.ticket_id = cs_ticket_id(g->ticket);
     mf.direction = CS_DIRECTION_INBOUND;
     mf.visibility = CS_VISIBILITY_PUBLIC;
     mf.channel_id = g->ch.id;
@@ -579,17 +578,14 @@ static int store_message(struct ingest *g)
     mf.external_id = g->in->external_id;
     mf.attachments = g->in->attachments;
     mf.nattachments = g->in->nattachments;
-    if ((rc = cs_message__insert(&g->r->message_id, g->db, &mf, g->in->conversation,
-                                 CS_ACTOR_CUSTOMER, cs_customer_id(g->customer))) < 0 ||
+    /* Replies go back to the identity the message came from (cs_reply). The message row
+     * is the record of the ingest: it names its author, channel and time. */
+    from = (cs_message__origin){CS_ACTOR_CUSTOMER, cs_customer_id(g->customer), g->in->conversation,
+                                g->identity_id};
+    if ((rc = cs_message__insert(&g->r->message_id, g->db, &mf, &from)) < 0 ||
         (rc = remember_unseen(g)) < 0)
         return rc;
-    /* Replies go back to the identity the message came from (cs_reply). */
-    if ((rc = cs_store__message_set_identity(g->db, g->r->message_id, g->identity_id)) < 0 ||
-        (rc = store_mail(g)) < 0)
-        return rc;
-    return cs_audit__record(g->db, &g->by, "message", g->r->message_id, ticket_id,
-                            cs_customer_id(g->customer), "ingest", "channel_id", NULL,
-                            cs_int__text(channel, g->ch.id, false));
+    return store_mail(g);
 }
 
 /* Receipts ------------------------------------------------------------------------- */
@@ -756,7 +752,9 @@ static int send_receipt(struct ingest *g)
     mf.channel_id = g->ch.id;
     mf.subject = subject;
     mf.body = g->receipt;
-    if ((rc = cs_message__insert(&mid, g->db, &mf, g->in->conversation, CS_ACTOR_SYSTEM, 0)) < 0 ||
+    if ((rc = cs_message__insert(
+             &mid, g->db, &mf, &(cs_message__origin){CS_ACTOR_SYSTEM, 0, g->in->conversation, 0})) <
+            0 ||
         (mail && (rc = cs_outbox__message_id(header_id, sizeof(header_id), g->ch.domain)) < 0))
         goto out;
     e = (cs_outbox__entry){g->ch.id,
@@ -765,7 +763,7 @@ static int send_receipt(struct ingest *g)
                            "receipt",
                            g->reply_value ? g->reply_value : g->normalized_sender,
                            subject,
-                           g->receipt,
+                           NULL, /* the receipt message's */
                            mail ? header_id : NULL,
                            mail ? g->in->external_id : NULL,
                            mail ? g->in->external_id : NULL,
@@ -792,7 +790,7 @@ static int log_result(struct ingest *g)
 
     if (!g->in->external_id || !*g->in->external_id)
         return CS_OK;
-    return cs_store__ingest_log(g->db, g->ch.id, g->in->external_id, &l);
+    return cs_store__ingest_log(g->db, &l);
 }
 
 static int ingest(struct ingest *g)

@@ -847,7 +847,8 @@ static int bounce_note(struct mail_ingest *g, const cs_mail__reported *it, const
     mf.visibility = CS_VISIBILITY_INTERNAL;
     mf.channel_id = g->channel_id;
     mf.body = body;
-    return cs_message__insert(&g->r->message_id, g->db, &mf, NULL, CS_ACTOR_SYSTEM, 0);
+    return cs_message__insert(&g->r->message_id, g->db, &mf,
+                              &(cs_message__origin){CS_ACTOR_SYSTEM, 0, NULL, 0});
 }
 
 /* A delivery report about an item libcs sent: it failed (or is delayed); no ticket. */

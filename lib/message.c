@@ -178,9 +178,10 @@ static unsigned change_of(const cs_message_fields *f, int author_kind)
     return 0;
 }
 
-int cs_message__insert(int64_t *id, cs_db *db, const cs_message_fields *f, const char *conversation,
-                       int author_kind, int64_t author_id)
+int cs_message__insert(int64_t *id, cs_db *db, const cs_message_fields *f,
+                       const cs_message__origin *from)
 {
+    cs_message__origin origin = *from;
     cs_message_fields row = *f;
     cs_time now = cs_db_now(db);
     int rc;
@@ -189,8 +190,9 @@ int cs_message__insert(int64_t *id, cs_db *db, const cs_message_fields *f, const
     /* An empty text is none. */
     row.subject = f->subject && *f->subject ? f->subject : NULL;
     row.external_id = f->external_id && *f->external_id ? f->external_id : NULL;
-    rc = cs_store__message_insert(id, db, &row, conversation && *conversation ? conversation : NULL,
-                                  author_kind, author_id, now);
+    if (origin.conversation && !*origin.conversation)
+        origin.conversation = NULL;
+    rc = cs_store__message_insert(id, db, &row, &origin, now);
     if (rc == CS_EEXISTS)
         return cs_error__set(CS_EEXISTS, "external_id",
                              "a message with external id \"%s\" "
@@ -203,7 +205,7 @@ int cs_message__insert(int64_t *id, cs_db *db, const cs_message_fields *f, const
     if (rc == CS_OK)
         rc = cs_ticket__touch(db, f->ticket_id, now);
     if (rc == CS_OK)
-        rc = cs_react__note(db, f->ticket_id, change_of(f, author_kind), *id);
+        rc = cs_react__note(db, f->ticket_id, change_of(f, from->author_kind), *id);
     return rc;
 }
 
@@ -246,11 +248,7 @@ static int create(int64_t *id, cs_db *db, const cs_actor *by, cs_cap cap,
         f.channel_id = cs_ticket_channel_id(t);
     else if ((rc = check_channel(db, f.channel_id)) < 0)
         goto out;
-    if ((rc = cs_message__insert(id, db, &f, NULL, by->kind, by->id)) < 0)
-        goto out;
-    rc = cs_audit__record(
-        db, by, "message", *id, f.ticket_id, cs_ticket_customer_id(t), "create", "visibility", NULL,
-        cs_message_visibility_name(f.visibility ? f.visibility : CS_VISIBILITY_PUBLIC));
+    rc = cs_message__insert(id, db, &f, &(cs_message__origin){by->kind, by->id, NULL, 0});
 out:
     cs_ticket_free(t);
     return rc;

@@ -8,10 +8,10 @@
 #include "store/message.h"
 #include "perm.h"
 
-/* Insert a message with an explicit author (ingest, replies), touching the ticket's
+/* Insert a message with an explicit origin (ingest, replies), touching the ticket's
  * update time. The fields must have been validated; direction must be set. */
-int cs_message__insert(int64_t *id, cs_db *db, const cs_message_fields *f, const char *conversation,
-                       int author_kind, int64_t author_id);
+int cs_message__insert(int64_t *id, cs_db *db, const cs_message_fields *f,
+                       const cs_message__origin *from);
 /* Attach to a stored message without the size checks of cs_message__check (mail ingest:
  * the raw mail is kept whatever its size; metadata-only records need no storage_ref). The
  * strings must fit. */

@@ -394,14 +394,12 @@ static int reply(int64_t *message_id, cs_db *db, const cs_actor *by, int64_t tic
     mf.body = r.body;
     mf.attachments = o->attachments;
     mf.nattachments = o->nattachments;
-    if ((rc = cs_message__insert(&mid, db, &mf, NULL, by->kind, by->id)) < 0 ||
+    if ((rc = cs_message__insert(&mid, db, &mf, &(cs_message__origin){by->kind, by->id, NULL, 0})) <
+            0 ||
         (rc = cs_store__message_set_same_channel(db, mid, r.ch.id == latest)) < 0)
         goto out;
     if (mail && ((rc = cs_outbox__message_id(r.header_id, sizeof(r.header_id), r.ch.domain)) < 0 ||
                  (rc = cs_store__message_set_external_id(db, mid, r.header_id)) < 0))
-        goto out;
-    if ((rc = cs_audit__record(db, by, "message", mid, ticket_id, cs_ticket_customer_id(r.ticket),
-                               "reply", "channel_id", NULL, cs_int__text(a, r.ch.id, false))) < 0)
         goto out;
     if (r.ch.id != latest &&
         (rc = cs_audit__record(db, by, "ticket", ticket_id, ticket_id,
@@ -416,7 +414,7 @@ static int reply(int64_t *message_id, cs_db *db, const cs_actor *by, int64_t tic
         (rc = cs_ticket__set_status(db, by, ticket_id, CS_STATUS_OPEN)) < 0)
         goto out;
     e = (cs_outbox__entry){r.ch.id,       ticket_id, mid,     "reply",
-                           r.to.value,    r.subject, r.body,  mail ? r.header_id : NULL,
+                           r.to.value,    r.subject, NULL,    mail ? r.header_id : NULL,
                            r.in_reply_to, r.refs,    r.to.id, mail ? r.html : NULL};
     if ((rc = cs_outbox__queue(NULL, db, &e)) == CS_OK && message_id)
         *message_id = mid;

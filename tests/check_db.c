@@ -89,6 +89,8 @@ START_TEST(create_and_reopen)
     ck_assert_int_eq(raw_int(path, "PRAGMA user_version"), cs_schema_version());
     ck_assert_int_eq(raw_int(path, "PRAGMA journal_mode = WAL") >= -1, 1);
     ck_assert_int_eq(raw_int(path, "SELECT count(*) FROM meta WHERE key = 'created_at'"), 1);
+    /* A new file has 2 KiB pages (half the WAL bytes per commit of SQLite's 4 KiB). */
+    ck_assert_int_eq(raw_int(path, "PRAGMA page_size"), 2048);
 
     ck_assert_ok(cs_db_open(&db, path, CS_OPEN_READWRITE));
     ck_assert_int_eq(cs_db_schema_version(db), cs_schema_version());
@@ -263,6 +265,75 @@ START_TEST(merge_records_upgrade)
     ck_assert_str_eq(cs_customer_tag(c, 0), "vip");
     cs_customer_free(c);
     ck_assert_int_eq(raw_int(path, "SELECT customer_id FROM identity WHERE id = 6"), 2);
+    cs_db_close(db);
+    free(path);
+}
+END_TEST
+
+/* 0013-lean-rows keys the ingest log by message and drops the outbox's copy of a message's
+ * body: a retry after the upgrade is still a duplicate with its first result, the item
+ * still sends its text, and numbering goes on after the counter row is gone. */
+START_TEST(lean_rows_upgrade)
+{
+    char *path = t_path("v12.db");
+    sqlite3 *s = NULL;
+    cs_db *db = NULL;
+    cs_ingest_result *r = NULL;
+    cs_outbox_batch *b = NULL;
+    cs_inbound in = CS_INBOUND_INIT;
+
+    ck_assert_int_eq(sqlite3_open(path, &s), SQLITE_OK);
+    for (size_t i = 0; i < 12; i++)
+        ck_assert_int_eq(sqlite3_exec(s, cs_schema__migrations[i].sql, 0, 0, 0), SQLITE_OK);
+    ck_assert_int_eq(
+        sqlite3_exec(
+            s,
+            "PRAGMA user_version = 12; PRAGMA application_id = 1279480644;"
+            "INSERT INTO channel (id, kind, name, address, created_at, updated_at)"
+            " VALUES (1, 1, 'Mail', 'support@shop.example', 0, 0);"
+            "INSERT INTO customer (id, name, created_at, updated_at) VALUES (1, 'Anna', 0, 0);"
+            "INSERT INTO identity (id, customer_id, kind, value, created_at)"
+            " VALUES (1, 1, 1, 'anna@example.com', 0);"
+            "INSERT INTO ticket (id, number, subject, customer_id, channel_id, status, priority,"
+            " type, created_at, updated_at) VALUES (1, 1, 'Hallo', 1, 1, 1, 2, 1, 0, 0);"
+            "UPDATE counter SET value = 1 WHERE name = 'ticket_number';"
+            "INSERT INTO message (id, ticket_id, direction, visibility, channel_id, author_kind,"
+            " author_id, subject, body, external_id, created_at, identity_id) VALUES"
+            " (1, 1, 1, 1, 1, 2, 1, 'Hallo', 'Wo ist mein Paket?', '<old@example.com>', 0, 1),"
+            " (2, 1, 2, 1, 1, 0, NULL, '[#1] Hallo', 'Danke!', NULL, 0, NULL);"
+            "INSERT INTO ingest_log (channel_id, external_id, message_id, ticket_id, customer_id,"
+            " flags, receipt_id, promised_at) VALUES (1, '<old@example.com>', 1, 1, 1, 9, 1, "
+            "86400);"
+            "INSERT INTO outbox (id, channel_id, ticket_id, message_id, kind, recipient, subject,"
+            " body, next_attempt_at, created_at, identity_id) VALUES"
+            " (1, 1, 1, 2, 'receipt', 'anna@example.com', '[#1] Hallo', 'Danke!', 0, 0, 1);",
+            0, 0, 0),
+        SQLITE_OK);
+    sqlite3_close(s);
+
+    ck_assert_ok(cs_db_open(&db, path, CS_OPEN_READWRITE));
+    ck_assert_int_eq(cs_db_schema_version(db), cs_schema_version());
+    ck_assert_int_eq(raw_int(path, "SELECT count(*) FROM outbox WHERE body IS NOT NULL"), 0);
+    in.channel_id = 1;
+    in.external_id = "<old@example.com>";
+    in.sender = "anna@example.com";
+    in.body = "Wo ist mein Paket?";
+    ck_assert_ok(cs_ingest(&r, db, &in));
+    ck_assert_int_eq(r->duplicate, 1);
+    ck_assert_int_eq(r->message_id, 1);
+    ck_assert_int_eq(r->receipt_id, 1);
+    ck_assert_str_eq(r->receipt, "Danke!");
+    cs_ingest_result_free(r);
+    ck_assert_ok(cs_outbox_claim(&b, db, 0, 1, 10, 60));
+    ck_assert_uint_eq(cs_outbox_batch_count(b), 1);
+    ck_assert_str_eq(cs_outbox_batch_item(b, 0)->body, "Danke!");
+    ck_assert_str_eq(cs_outbox_batch_item(b, 0)->subject, "[#1] Hallo");
+    cs_outbox_batch_free(b);
+    in.external_id = "<new@example.com>";
+    in.sender = "bert@example.com";
+    ck_assert_ok(cs_ingest(&r, db, &in));
+    ck_assert_int_eq(r->ticket_number, 2);
+    cs_ingest_result_free(r);
     cs_db_close(db);
     free(path);
 }
@@ -1163,6 +1234,7 @@ Suite *cs_db_suite(void)
     tcase_add_test(tc, empty_file_needs_create);
     tcase_add_test(tc, migrations_in_order);
     tcase_add_test(tc, merge_records_upgrade);
+    tcase_add_test(tc, lean_rows_upgrade);
     tcase_add_test(tc, read_only);
     tcase_add_test(tc, nested_transactions);
     tcase_add_test(tc, close_rolls_back_open_section);

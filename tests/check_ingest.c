@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "check_suites.h"
 #include "helpers.h"
@@ -122,6 +123,74 @@ START_TEST(new_mail_opens_ticket_with_receipt)
     ck_assert_int_eq(count("SELECT actor_kind FROM audit WHERE object = 'ticket' AND "
                            "action = 'create'"),
                      CS_ACTOR_CUSTOMER);
+    cs_ingest_result_free(r);
+}
+END_TEST
+
+static int occurrences(const char *text, const char *what)
+{
+    int n = 0;
+    for (const char *p = text; (p = strstr(p, what)) != NULL; p += strlen(what))
+        n++;
+    return n;
+}
+
+/* What a new mail from a new customer writes: the rows it needs and nothing twice. Its
+ * external id is indexed once (with the message), the receipt's text is stored once (the
+ * outbox item sends its message's body), the message is its own record (no audit row),
+ * the ticket's number costs no counter write, and no row is written twice. */
+START_TEST(ingest_writes_each_value_once)
+{
+    static char trace[32768];
+    cs_inbound in = mail("<lean@example.com>", "lean@example.com", "Lieferung", "Wo bleibt sie?");
+    cs_ingest_result *r, *again;
+    cs_outbox_batch *b = NULL;
+    int64_t reply_id = 0;
+
+    int changes = sqlite3_total_changes(db->sql);
+    t_trace_start(db, trace, sizeof(trace));
+    r = take(&in);
+    t_trace_stop(db);
+    changes = sqlite3_total_changes(db->sql) - changes;
+    ck_assert_int_eq(r->created, 1);
+    ck_assert_int_eq(r->customer_created, 1);
+    ck_assert_int_gt(r->receipt_id, 0);
+    /* Nine rows: customer, identity, ticket, the mail, the receipt, its outbox item, the
+     * log, and the customer's and the ticket's creation in the audit trail; no other row
+     * changes (the ticket's update time is the creation's). */
+    ck_assert_int_eq(changes, 9);
+    ck_assert_int_eq(occurrences(trace, "INSERT INTO message "), 2); /* the mail, the receipt */
+    ck_assert_int_eq(occurrences(trace, "INSERT INTO audit "), 2);   /* customer, ticket */
+    ck_assert_int_eq(occurrences(trace, "INSERT INTO outbox "), 1);
+    ck_assert_int_eq(occurrences(trace, "INSERT INTO ingest_log "), 1);
+    ck_assert_int_eq(count("SELECT count(*) FROM sqlite_schema WHERE type = 'index'"
+                           " AND sql LIKE '%external_id%'"),
+                     1);
+    ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE object = 'message'"), 0);
+    ck_assert_int_eq(count("SELECT count(*) FROM counter WHERE name = 'ticket_number'"), 0);
+
+    /* The receipt and a reply store their text once, and send it. */
+    ck_assert_ok(cs_reply(&reply_id, db, r->ticket_id, "Sie ist unterwegs.", NULL));
+    ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE body IS NOT NULL"), 0);
+    ck_assert_ok(cs_outbox_claim(&b, db, 0, mail_ch, 10, 60));
+    ck_assert_uint_eq(cs_outbox_batch_count(b), 2);
+    ck_assert_str_eq(cs_outbox_batch_item(b, 0)->body, r->receipt);
+    ck_assert_ptr_nonnull(strstr(cs_outbox_batch_item(b, 1)->body, "Sie ist unterwegs."));
+    cs_outbox_batch_free(b);
+
+    /* The retry finds its log through the message; numbers go on from the last ticket's. */
+    again = take(&in);
+    ck_assert_int_eq(again->duplicate, 1);
+    ck_assert_int_eq(again->message_id, r->message_id);
+    ck_assert_int_eq(again->receipt_id, r->receipt_id);
+    ck_assert_str_eq(again->receipt, r->receipt);
+    cs_ingest_result_free(again);
+    in.external_id = "<other@example.com>";
+    in.sender = "other@example.com";
+    again = take(&in);
+    ck_assert_int_eq(again->created, 1);
+    ck_assert_int_eq(again->ticket_number, r->ticket_number + 1);
+    cs_ingest_result_free(again);
     cs_ingest_result_free(r);
 }
 END_TEST
@@ -1294,6 +1363,7 @@ Suite *cs_ingest_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, new_mail_opens_ticket_with_receipt);
+    tcase_add_test(tc, ingest_writes_each_value_once);
     tcase_add_test(tc, duplicates_write_nothing);
     tcase_add_test(tc, bad_input);
     tcase_add_test(tc, threading_rules);

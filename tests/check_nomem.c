@@ -494,7 +494,7 @@ static int read_audit(void)
         n++;
     cs_audit_iter_free(it);
     if (rc == CS_ITEROVER) {
-        ck_assert_int_ge(n, 3);
+        ck_assert_int_ge(n, 2); /* the ticket's creation and its tags */
         return CS_OK;
     }
     return rc;

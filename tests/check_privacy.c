@@ -225,7 +225,6 @@ static const struct column_class columns[] = {
     {"audit", "field", false, "libcs's field names", NULL},
     {"audit", "old", true, "cleared on the customer's and their tickets' rows (rows stay)", NULL},
     {"audit", "new", true, "cleared on the customer's and their tickets' rows (rows stay)", NULL},
-    {"ingest_log", "external_id", true, "the customer's rows are deleted", NULL},
     {"thread_ref", "ref", true, "the rows of the customer's tickets are deleted (Message-IDs)",
      NULL},
     {"custom_field", "name", false, "configuration: the names of custom fields", NULL},
@@ -235,7 +234,11 @@ static const struct column_class columns[] = {
     {"outbox", "kind", false, "libcs's item kinds", NULL},
     {"outbox", "recipient", true, "set to \"erased\"", NULL},
     {"outbox", "subject", true, "cleared", NULL},
-    {"outbox", "body", true, "blanked", NULL},
+    /* An item that carries a message sends the message's body and stores none: the text
+     * searched is the one it sends, either way. */
+    {"outbox", "body", true, "blanked (the message's, for an item that carries one)",
+     "coalesce(body, (SELECT m.body FROM message m WHERE m.id = outbox.message_id))"
+     " LIKE '%' || ?1 || '%'"},
     {"outbox", "header_message_id", true, "cleared", NULL},
     {"outbox", "in_reply_to", true, "cleared", NULL},
     {"outbox", "refs", true, "cleared", NULL},

@@ -382,20 +382,6 @@ START_TEST(test_next_earliest_deadline_first)
 }
 END_TEST
 
-/* The statements a handle runs, one per line, for what a call did around its commit. */
-static int trace_sql(unsigned type, void *payload, void *stmt, void *x)
-{
-    char *sql;
-    (void)type;
-    (void)x;
-    if ((sql = sqlite3_expanded_sql(stmt)) != NULL) {
-        size_t len = strlen(payload);
-        snprintf((char *)payload + len, 16384 - len, "%s\n", sql);
-        sqlite3_free(sql);
-    }
-    return 0;
-}
-
 /* A pick and a presence commit without waiting for the disk, and durability is back at
  * FULL right after; inside a host's section the host's durability holds. */
 START_TEST(test_next_commits_relaxed)
@@ -406,7 +392,7 @@ START_TEST(test_next_commits_relaxed)
 
     ticket_in(db, g, email, NULL);
     ck_assert_int_eq(t_sql_int(db, "PRAGMA synchronous"), 2);
-    sqlite3_trace_v2(db->sql, SQLITE_TRACE_STMT, trace_sql, trace);
+    t_trace_start(db, trace, sizeof(trace));
     ck_assert_ok(cs_route_next(&got, db, a));
     ck_assert_int_ne(got, 0);
     normal = strstr(trace, "PRAGMA synchronous = NORMAL");
@@ -435,7 +421,7 @@ START_TEST(test_next_commits_relaxed)
     /* A relaxed section that fails still ends at FULL. */
     ck_assert_rc(cs_route_next(&got, db, 4711), CS_ENOTFOUND);
     ck_assert_int_eq(t_sql_int(db, "PRAGMA synchronous"), 2);
-    sqlite3_trace_v2(db->sql, 0, NULL, NULL);
+    t_trace_stop(db);
 }
 END_TEST
 

@@ -151,8 +151,8 @@ static int check(const char *path, int round)
             query_int(sql, "SELECT count(*) FROM message WHERE external_id = ?1", reported[i]), 1);
         failures += expect(round, reported[i],
                            query_int(sql,
-                                     "SELECT count(*) FROM ingest_log"
-                                     " WHERE external_id = ?1",
+                                     "SELECT count(*) FROM ingest_log l JOIN message m"
+                                     " ON m.id = l.message_id WHERE m.external_id = ?1",
                                      reported[i]),
                            1);
         if (failures > 5)
@@ -174,8 +174,7 @@ static int check(const char *path, int round)
                        query_int(sql,
                                  "SELECT count(*) FROM message m WHERE direction = 1"
                                  " AND NOT EXISTS (SELECT 1 FROM ingest_log l"
-                                 " WHERE l.channel_id = m.channel_id"
-                                 " AND l.external_id = m.external_id)",
+                                 " WHERE l.message_id = m.id)",
                                  NULL),
                        0);
     failures += expect(round, "tickets without a message",

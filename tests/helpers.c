@@ -1,6 +1,7 @@
 #define _XOPEN_SOURCE 700
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <ftw.h>
 #include <unistd.h>
 
@@ -125,6 +126,38 @@ int64_t t_sql_int(cs_db *db, const char *sql)
         v = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
     return v;
+}
+
+struct trace {
+    char *buf;
+    size_t size;
+};
+
+static int trace_sql(unsigned type, void *payload, void *stmt, void *x)
+{
+    struct trace *t = payload;
+    char *sql;
+    (void)type;
+    (void)x;
+    if ((sql = sqlite3_expanded_sql(stmt)) != NULL) {
+        size_t len = strlen(t->buf);
+        snprintf(t->buf + len, t->size - len, "%s\n", sql);
+        sqlite3_free(sql);
+    }
+    return 0;
+}
+
+void t_trace_start(cs_db *db, char *buf, size_t size)
+{
+    static struct trace t;
+    t = (struct trace){buf, size};
+    buf[0] = '\0';
+    sqlite3_trace_v2(db->sql, SQLITE_TRACE_STMT, trace_sql, &t);
+}
+
+void t_trace_stop(cs_db *db)
+{
+    sqlite3_trace_v2(db->sql, 0, NULL, NULL);
 }
 
 int64_t t_ticket(cs_db *db, int64_t customer_id, const char *subject)

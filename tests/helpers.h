@@ -42,6 +42,10 @@ int64_t t_group(cs_db *db, const char *name);
 int64_t t_organization(cs_db *db, const char *name, int shared);
 /* Run SQL on the handle's connection and return the first column of the first row. */
 int64_t t_sql_int(cs_db *db, const char *sql);
+/* Append every statement the handle runs, one per line, to buf (size bytes, NUL-terminated,
+ * emptied first) until t_trace_stop(). */
+void t_trace_start(cs_db *db, char *buf, size_t size);
+void t_trace_stop(cs_db *db);
 
 /* Every row of every table as text, for "nothing changed" checks; the caller frees it. */
 char *t_snapshot(cs_db *db);

@@ -28,9 +28,9 @@ typedef struct cs_ingest__logged {
 /* What was logged for (channel_id, external_id) into *out; *found false when nothing was. */
 int cs_store__ingest_logged(cs_ingest__logged *out, bool *found, cs_db *db, int64_t channel_id,
                             const char *external_id);
-/* Log `e` (but for its ticket's number and follow-up) for (channel_id, external_id). */
-int cs_store__ingest_log(cs_db *db, int64_t channel_id, const char *external_id,
-                         const cs_ingest__logged *e);
+/* Log `e` (but for its ticket's number and follow-up) for its message, whose external id
+ * (stored with the message) finds it again. */
+int cs_store__ingest_log(cs_db *db, const cs_ingest__logged *e);
 
 /* Threading ------------------------------------------------------------------------------ */
 

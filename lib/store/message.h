@@ -47,12 +47,21 @@ typedef int (*cs_store__message_bytes_fn)(void *payload, const cs_message__bytes
 int cs_store__message_attachments_each(cs_db *db, int64_t message_id, cs_store__message_bytes_fn fn,
                                        void *payload);
 
-/* Insert the row of message `f` (its attachments go in with cs_store__message_attach), by
- * `author_kind` and `author_id`, in `conversation`, at `at`. 0 ids and NULL texts are stored
- * as none. CS_EEXISTS when the channel has a message with the same external id already. */
+/* Who wrote a message and where it came from: the author, the conversation it belongs to
+ * (chat, social; NULL: none) and the customer's identity it came from (0: none; replies go
+ * back to it). */
+typedef struct cs_message__origin {
+    int author_kind;
+    int64_t author_id;
+    const char *conversation;
+    int64_t identity_id;
+} cs_message__origin;
+
+/* Insert the row of message `f` (its attachments go in with cs_store__message_attach), from
+ * `from`, at `at`. 0 ids and NULL texts are stored as none. CS_EEXISTS when the channel has
+ * a message with the same external id already. */
 int cs_store__message_insert(int64_t *id, cs_db *db, const cs_message_fields *f,
-                             const char *conversation, int author_kind, int64_t author_id,
-                             cs_time at);
+                             const cs_message__origin *from, cs_time at);
 /* Insert an attachment as given: its data (NULL: none), size, SHA-256 and storage_ref. */
 int cs_store__message_attach(cs_db *db, int64_t message_id, const cs_attachment_spec *a);
 /* Read a message with its attachments into *m, releasing what *m held. */
@@ -71,8 +80,6 @@ void cs_store__message_list_free(cs_message_iter *it);
  * either direction. */
 int cs_store__message_external_taken(bool *taken, cs_db *db, int64_t channel_id,
                                      const char *external_id);
-/* Record the identity an inbound message came from, which replies go back to. */
-int cs_store__message_set_identity(cs_db *db, int64_t id, int64_t identity_id);
 
 /* Blank the text, headers and threading keys of customer `customer_id`'s messages, and the
  * names, hashes and contents of their attachments (erasure). Their messages are every

@@ -11,6 +11,7 @@
 #include "cs-internal.h"
 
 /* An item to queue, addressed to identity_id (whose value is recipient). */
+/* body NULL: the item sends its message's body, which is then not stored twice. */
 typedef struct cs_outbox__entry {
     int64_t channel_id, ticket_id, message_id;
     const char *kind, *recipient, *subject, *body;

@@ -13,13 +13,15 @@
 #define RULE_SHIFT 8
 #define FLAGS_MASK 0xffu
 
+/* The log is found through its message's external id, which the message's index holds
+ * (the one place it is indexed). */
 static const char sql_logged[] =
     "SELECT l.message_id, l.ticket_id, l.customer_id, l.flags, l.receipt_id, l.promised_at,"
-    " t.number, t.follow_up_of FROM ingest_log l JOIN ticket t ON t.id = l.ticket_id"
-    " WHERE l.channel_id = ?1 AND l.external_id = ?2";
+    " t.number, t.follow_up_of FROM message m JOIN ingest_log l ON l.message_id = m.id"
+    " JOIN ticket t ON t.id = l.ticket_id WHERE m.external_id = ?2 AND m.channel_id = ?1";
 static const char sql_log[] =
-    "INSERT INTO ingest_log (channel_id, external_id, message_id, ticket_id, customer_id, flags,"
-    " receipt_id, promised_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+    "INSERT INTO ingest_log (message_id, ticket_id, customer_id, flags, receipt_id, promised_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 /* The ticket scopes the lookup to its customer. */
 static const char sql_remembered[] =
     "SELECT r.ticket_id FROM thread_ref r JOIN ticket t ON t.id = r.ticket_id"
@@ -103,23 +105,20 @@ int cs_store__ingest_logged(cs_ingest__logged *out, bool *found, cs_db *db, int6
     return rc;
 }
 
-int cs_store__ingest_log(cs_db *db, int64_t channel_id, const char *external_id,
-                         const cs_ingest__logged *e)
+int cs_store__ingest_log(cs_db *db, const cs_ingest__logged *e)
 {
     sqlite3_stmt *st = cs_db__stmt(db, sql_log);
 
     if (!st)
         return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, channel_id);
-    cs_db__bind_text(st, 2, external_id);
-    sqlite3_bind_int64(st, 3, e->message_id);
-    sqlite3_bind_int64(st, 4, e->ticket_id);
-    sqlite3_bind_int64(st, 5, e->customer_id);
-    sqlite3_bind_int(st, 6, (int)(e->flags | (unsigned)e->thread_rule << RULE_SHIFT));
+    sqlite3_bind_int64(st, 1, e->message_id);
+    sqlite3_bind_int64(st, 2, e->ticket_id);
+    sqlite3_bind_int64(st, 3, e->customer_id);
+    sqlite3_bind_int(st, 4, (int)(e->flags | (unsigned)e->thread_rule << RULE_SHIFT));
     if (e->receipt_id)
-        sqlite3_bind_int64(st, 7, e->receipt_id);
+        sqlite3_bind_int64(st, 5, e->receipt_id);
     if (e->promised_at)
-        sqlite3_bind_int64(st, 8, e->promised_at);
+        sqlite3_bind_int64(st, 6, e->promised_at);
     return cs_db__exec_stmt(db, st);
 }
 

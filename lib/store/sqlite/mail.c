@@ -55,11 +55,11 @@ static const char sql_reported[] =
     " JOIN ticket t ON t.id = o.ticket_id"
     " WHERE o.header_message_id IN (?1, ?2) AND c.kind = ?3 ORDER BY o.id DESC LIMIT 1";
 static const char sql_item[] =
-    "SELECT o.state, o.kind, o.recipient, o.subject, o.body, o.header_message_id,"
-    " o.in_reply_to, o.refs, o.html, c.name, c.address, t.subject, cu.name, c.kind,"
-    " o.message_id, t.number FROM outbox o JOIN channel c ON c.id = o.channel_id"
+    "SELECT o.state, o.kind, o.recipient, o.subject, coalesce(o.body, m.body),"
+    " o.header_message_id, o.in_reply_to, o.refs, o.html, c.name, c.address, t.subject,"
+    " cu.name, c.kind, o.message_id, t.number FROM outbox o JOIN channel c ON c.id = o.channel_id"
     " JOIN ticket t ON t.id = o.ticket_id JOIN customer cu ON cu.id = t.customer_id"
-    " WHERE o.id = ?1";
+    " LEFT JOIN message m ON m.id = o.message_id WHERE o.id = ?1";
 
 int cs_store__mail_reported(cs_mail__reported *out, bool *found, cs_db *db, const char *key)
 {

@@ -15,8 +15,8 @@
     " external_id, created_at, quoted, signature, html, reply_to, mail_date, mail_kind"
 static const char sql_insert[] =
     "INSERT INTO message (ticket_id, direction, visibility, channel_id, author_kind, author_id,"
-    " subject, body, external_id, created_at, conversation)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+    " subject, body, external_id, created_at, conversation, identity_id)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
 static const char sql_insert_attachment[] =
     "INSERT INTO attachment (message_id, name, content_type, size, sha256, storage_ref, data)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
@@ -32,8 +32,7 @@ static const char sql_attachments[] =
 static const char sql_move[] = "UPDATE message SET ticket_id = ?1 WHERE ticket_id = ?2";
 
 int cs_store__message_insert(int64_t *id, cs_db *db, const cs_message_fields *f,
-                             const char *conversation, int author_kind, int64_t author_id,
-                             cs_time at)
+                             const cs_message__origin *from, cs_time at)
 {
     sqlite3_stmt *st = cs_db__stmt(db, sql_insert);
     int rc;
@@ -45,14 +44,16 @@ int cs_store__message_insert(int64_t *id, cs_db *db, const cs_message_fields *f,
     sqlite3_bind_int(st, 3, f->visibility);
     if (f->channel_id)
         sqlite3_bind_int64(st, 4, f->channel_id);
-    sqlite3_bind_int(st, 5, author_kind);
-    if (author_id)
-        sqlite3_bind_int64(st, 6, author_id);
+    sqlite3_bind_int(st, 5, from->author_kind);
+    if (from->author_id)
+        sqlite3_bind_int64(st, 6, from->author_id);
     cs_db__bind_text(st, 7, f->subject);
     cs_db__bind_text(st, 8, f->body);
     cs_db__bind_text(st, 9, f->external_id);
     sqlite3_bind_int64(st, 10, at);
-    cs_db__bind_text(st, 11, conversation);
+    cs_db__bind_text(st, 11, from->conversation);
+    if (from->identity_id)
+        sqlite3_bind_int64(st, 12, from->identity_id);
     if ((rc = cs_db__exec_stmt(db, st)) < 0)
         return rc;
     /* The row just inserted on this connection: its rowid is the message's id. */
@@ -276,19 +277,6 @@ int cs_store__message_erase_customer(cs_db *db, int64_t customer_id)
     int rc = cs_db__exec_ids(db, sql_erase_attachments, customer_id, CS_ACTOR_CUSTOMER, 0);
 
     return rc < 0 ? rc : cs_db__exec_ids(db, sql_erase_messages, customer_id, CS_ACTOR_CUSTOMER, 0);
-}
-
-static const char sql_set_identity[] = "UPDATE message SET identity_id = ?2 WHERE id = ?1";
-
-int cs_store__message_set_identity(cs_db *db, int64_t id, int64_t identity_id)
-{
-    sqlite3_stmt *st = cs_db__stmt(db, sql_set_identity);
-
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_int64(st, 2, identity_id);
-    return cs_db__exec_stmt(db, st);
 }
 
 static const char sql_set_external_id[] = "UPDATE message SET external_id = ?2 WHERE id = ?1";

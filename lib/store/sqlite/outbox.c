@@ -8,6 +8,10 @@
 #include "db.h"
 #include "store/outbox.h"
 
+/* An item that carries a message stores no body of its own (NULL): it is the message's.
+ * Reads across owners take it from there. */
+#define ITEM_BODY_SQL "coalesce(o.body, m.body)"
+
 static const char sql_insert[] =
     "INSERT INTO outbox (channel_id, ticket_id, message_id, kind, recipient, subject, body,"
     " header_message_id, in_reply_to, refs, next_attempt_at, created_at, identity_id, html)"
@@ -35,8 +39,9 @@ static const char sql_cancel[] =
     "UPDATE outbox SET state = ?3, cancel_reason = ?2, lease_until = NULL WHERE id = ?1";
 static const char sql_item[] =
     "SELECT o.id, o.lease, o.lease_until, o.channel_id, c.kind, o.ticket_id, o.message_id,"
-    " o.kind, o.recipient, o.subject, o.body, o.header_message_id, o.in_reply_to, o.refs,"
-    " o.attempts FROM outbox o JOIN channel c ON c.id = o.channel_id WHERE o.id = ?1";
+    " o.kind, o.recipient, o.subject, " ITEM_BODY_SQL ", o.header_message_id, o.in_reply_to,"
+    " o.refs, o.attempts FROM outbox o JOIN channel c ON c.id = o.channel_id"
+    " LEFT JOIN message m ON m.id = o.message_id WHERE o.id = ?1";
 static const char sql_state[] =
     "SELECT state, lease, attempts, message_id, lease_until IS NOT NULL, cancel_reason"
     " FROM outbox WHERE id = ?1";
@@ -66,7 +71,8 @@ static const char sql_cancel_customer[] =
     "UPDATE outbox SET state = ?3, cancel_reason = ?2, lease_until = NULL"
     " WHERE state IN (?4, ?5, ?6) AND " CUSTOMER_ITEMS;
 static const char sql_blank_customer[] =
-    "UPDATE outbox SET recipient = 'erased', subject = NULL, body = '', header_message_id = NULL,"
+    "UPDATE outbox SET recipient = 'erased', subject = NULL,"
+    " body = CASE WHEN message_id IS NULL THEN '' END, header_message_id = NULL,"
     " in_reply_to = NULL, refs = NULL, last_error = NULL, external_id = NULL, html = NULL "
     "WHERE " CUSTOMER_ITEMS;
 
@@ -418,7 +424,9 @@ int cs_store__outbox_delayed(cs_db *db, int64_t item_id, const char *reason)
     return cs_db__exec_stmt(db, st);
 }
 
-static const char sql_receipt_body[] = "SELECT body FROM outbox WHERE id = ?1";
+static const char sql_receipt_body[] =
+    "SELECT " ITEM_BODY_SQL " FROM outbox o LEFT JOIN message m ON m.id = o.message_id"
+    " WHERE o.id = ?1";
 /* Automatic mail is everything but agents' replies: ?2 is the kind outbox.c queues a reply
  * (cs_reply) with. */
 static const char sql_automatic_count[] =
