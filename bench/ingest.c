@@ -15,8 +15,10 @@
  *          too) and copies the database as it is after the setup; a timed run then writes
  *          the same rows into that copy, its triggers dropped, by rowid or primary key, with
  *          the pragmas libcs sets and the libcs mode's grouping into transactions (one
- *          message per commit for single, K for batch). It fails unless every table then
- *          holds the rows libcs's database holds (count and content). See bench/replay.c.
+ *          message per commit for single, K for batch). An update that leaves its row as it
+ *          was (a touch within the same second) is counted, not replayed. It fails unless
+ *          every table then holds the rows libcs's database holds (count and content hash).
+ *          See bench/replay.c.
  *
  * Prints messages per second, the libcs/raw and libcs/replay ratios and the peak RSS of each
  * mode, the row changes and transactions libcs commits per message; then, from WAL_COMMITS
