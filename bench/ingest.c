@@ -2,20 +2,31 @@
  * Ingest throughput: N messages (default 200,000) from 20,000 customers over five channels
  * (email, chat, twitter, whatsapp, webform), 30% of them replies that thread into an
  * existing ticket (In-Reply-To, reply_to or the chat conversation), on a file database in a
- * temporary directory. Three modes, each in its own process so each has its own peak RSS:
+ * temporary directory. Four modes, each in its own process so each has its own peak RSS:
  *
  *   raw    the ceiling: plain SQLite, one message-sized row (with a unique index on the
  *          external id) per commit, with the pragmas libcs sets (WAL, synchronous=FULL,
  *          foreign_keys=ON)
  *   single cs_ingest() with its own transaction per message: the durable default
  *   batch  K cs_ingest() calls per cs_db_begin()/cs_db_commit() section (bulk import)
+ *   replay the fair ceiling of each libcs mode that ran: the rows libcs itself commits, written
+ *          with plain prepared statements. An untimed run of the single mode records every
+ *          row change its connection commits (SQLite's pre-update hook; trigger-made rows
+ *          too) and copies the database as it is after the setup; a timed run then writes
+ *          the same rows into that copy, its triggers dropped, by rowid or primary key, with
+ *          the pragmas libcs sets and the libcs mode's grouping into transactions (one
+ *          message per commit for single, K for batch). An update that leaves its row as it
+ *          was (a touch within the same second) is counted, not replayed. It fails unless
+ *          every table then holds the rows libcs's database holds (count and content hash).
+ *          See bench/replay.c.
  *
- * Prints messages per second, the libcs/raw ratio and the peak RSS of each mode; then, from
- * WAL_COMMITS more commits after a truncating checkpoint, the WAL bytes each commit appends
+ * Prints messages per second, the libcs/raw and libcs/replay ratios and the peak RSS of each
+ * mode, the row changes and transactions libcs commits per message; then, from WAL_COMMITS
+ * more commits after a truncating checkpoint, the WAL bytes each commit appends
  * (per message for batch), and the database bytes per ticket and per message at the end.
  * Not a test: run it with `make bench`.
  *
- *   bench/ingest [-n N] [--batch K] [--modes raw,single,batch] [--max-rss KIB]
+ *   bench/ingest [-n N] [--batch K] [--modes raw,single,batch,replay] [--max-rss KIB]
  *
  * --max-rss makes the run fail when a mode's peak RSS exceeds the limit. With BENCH_KEEP set
  * in the environment, the databases are left in the temporary directory for a look.
@@ -33,6 +44,8 @@
 
 #include <libcs.h>
 #include <sqlite3.h>
+
+#include "replay.h"
 
 #define CUSTOMERS 20000
 #define REPLY_PERCENT 30
@@ -324,6 +337,81 @@ static int run_raw(const char *path, long n)
     return 0;
 }
 
+/* Where the capture keeps the libcs rows and the database they start from. */
+static void replay_files(const char *dir, char *start, char *capture, size_t size)
+{
+    snprintf(start, size, "%s/replay-start.db", dir);
+    snprintf(capture, size, "%s/capture.rows", dir);
+}
+
+/* Untimed: the single mode once more, each committed row change captured for the replay.
+ * Hands back the capture's figures (replay_capture_stats) in place of report()'s. */
+static int run_capture(const char *dir, const char *path, long n)
+{
+    char start[600], capture[600];
+    struct workload w;
+    cs_db *db = NULL;
+    struct replay_capture_stats stats;
+
+    replay_files(dir, start, capture, sizeof(start));
+    workload_init(&w);
+    if (replay_capture_arm() < 0 || cs_db_open(&db, path, CS_OPEN_CREATE) < 0 ||
+        setup_channels(db, &w) < 0 || replay_capture_start(capture, start) < 0) {
+        fprintf(stderr, "capture setup: %s\n", cs_error_last()->message);
+        return 1;
+    }
+    for (long i = 0; i < n + WAL_COMMITS; i++) {
+        cs_ingest_result *r = NULL;
+        cs_inbound in;
+        make_message(&w, i, &in);
+        int rc = cs_ingest(&r, db, &in) < 0 || r->duplicate ? -1 : 0;
+        cs_ingest_result_free(r);
+        if (rc < 0) {
+            fprintf(stderr, "capture, ingest %ld: %s\n", i, cs_error_last()->message);
+            return 1;
+        }
+        if (replay_capture_mark() < 0)
+            return 1;
+    }
+    cs_db_close(db);
+    if (replay_capture_finish(&stats, path) < 0)
+        return 1;
+    printf("%f %f %ld %ld\n", stats.changes, stats.txns, stats.rollbacks, stats.noops);
+    workload_free(&w);
+    return 0;
+}
+
+/* The captured rows into a copy of the starting state, `per_commit` messages a commit. */
+static int run_replay(const char *dir, const char *path, long n, long per_commit)
+{
+    char start[600], capture[600];
+    struct replay_result r;
+    long tickets = 0, messages = 0;
+
+    replay_files(dir, start, capture, sizeof(start));
+    if (replay_copy_file(start, path) < 0)
+        return 1;
+    long base = settle(path, NULL, NULL);
+    if (replay_run(&r, path, capture, n, WAL_COMMITS, per_commit) < 0)
+        return 1;
+    settle(path, "SELECT count(*) FROM message", &messages);
+    long grown = settle(path, "SELECT count(*) FROM ticket", &tickets) - base;
+    report(r.rate, grown, tickets, messages, r.wal, WAL_COMMITS);
+    return 0;
+}
+
+/* The child's work for one mode; `batch` is the messages per commit where the mode has it. */
+static int run_child(const char *dir, const char *mode, const char *path, long n, long batch)
+{
+    if (!strcmp(mode, "raw"))
+        return run_raw(path, n);
+    if (!strcmp(mode, "capture"))
+        return run_capture(dir, path, n);
+    if (!strncmp(mode, "replay-", 7))
+        return run_replay(dir, path, n, batch);
+    return run_libcs(path, n, !strcmp(mode, "batch") ? batch : 0);
+}
+
 struct result {
     double rate;
     long rss_kib;
@@ -340,6 +428,7 @@ static int run_mode(struct result *out, const char *dir, const char *mode, long 
     FILE *f;
 
     snprintf(path, sizeof(path), "%s/%s.db", dir, mode);
+    fflush(stdout); /* or the child's stdout would hand on what the parent has not written */
     if (pipe(fds) < 0 || (pid = fork()) < 0) {
         perror("fork");
         return -1;
@@ -347,8 +436,7 @@ static int run_mode(struct result *out, const char *dir, const char *mode, long 
     if (pid == 0) {
         close(fds[0]);
         dup2(fds[1], STDOUT_FILENO);
-        int rc = !strcmp(mode, "raw") ? run_raw(path, n)
-                                      : run_libcs(path, n, !strcmp(mode, "batch") ? batch : 0);
+        int rc = run_child(dir, mode, path, n, batch);
         fflush(stdout);
         _exit(rc);
     }
@@ -377,17 +465,71 @@ static int run_mode(struct result *out, const char *dir, const char *mode, long 
     return 0;
 }
 
+/* A libcs mode measured against the replay of its rows, with its grouping into commits. */
+struct replayed {
+    const char *mode, *label; /* label: for the bytes lines, "single:" */
+    long per_commit;          /* messages per transaction */
+    const struct result *libcs;
+    struct result replay;
+};
+
+static void replay_label(char *buf, size_t size, long per_commit)
+{
+    if (per_commit == 1)
+        snprintf(buf, size, "1 ingest/commit:");
+    else
+        snprintf(buf, size, "%ld ingests/commit:", per_commit);
+}
+
+/* One capture, then a replay for each libcs mode that ran. */
+static int run_replays(const char *dir, long n, struct replayed *r, size_t count)
+{
+    char start[600], capture[600], mode[64], label[64];
+    struct result captured = {0};
+    int failed = 0, wanted = 0;
+
+    for (size_t i = 0; i < count; i++)
+        wanted |= r[i].libcs->rate > 0;
+    if (!wanted)
+        return 0;
+    replay_files(dir, start, capture, sizeof(start));
+    if (run_mode(&captured, dir, "capture", n, 0) < 0)
+        failed = 1;
+    else
+        printf("replay: libcs commits %.1f row changes in %.2f transactions per message (untimed"
+               " capture; %.0f rolled back, %.0f updates left their row as it was)\n",
+               captured.rate, captured.per_ticket, captured.per_message, captured.wal_per_commit);
+    for (size_t i = 0; i < count && !failed; i++) {
+        if (r[i].libcs->rate <= 0)
+            continue;
+        snprintf(mode, sizeof(mode), "replay-%s", r[i].mode);
+        if (run_mode(&r[i].replay, dir, mode, n, r[i].per_commit) < 0) {
+            failed = 1;
+            break;
+        }
+        replay_label(label, sizeof(label), r[i].per_commit);
+        printf("replay of libcs's rows, %-19s %8.0f msg/s   libcs / replay: %.3f\n", label,
+               r[i].replay.rate, r[i].libcs->rate / r[i].replay.rate);
+        fflush(stdout);
+    }
+    if (!failed)
+        printf("replay: every table ends with the rows of libcs's database (count and content)\n");
+    if (!getenv("BENCH_KEEP"))
+        unlink(start), unlink(capture);
+    return failed ? -1 : 0;
+}
+
 static void usage(void)
 {
     fprintf(stderr,
-            "usage: ingest [-n N] [--batch K] [--modes raw,single,batch] [--max-rss KIB]\n");
+            "usage: ingest [-n N] [--batch K] [--modes raw,single,batch,replay] [--max-rss KIB]\n");
     exit(2);
 }
 
 int main(int argc, char **argv)
 {
     long n = 200000, batch = 1000, max_rss = 0;
-    const char *modes = "raw,single,batch";
+    const char *modes = "raw,single,batch,replay";
     struct result raw = {0}, single = {0}, batched = {0};
     const char *tmp = getenv("TMPDIR");
     char dirbuf[512];
@@ -434,6 +576,12 @@ int main(int argc, char **argv)
         printf("libcs, %5ld ingests/commit: %8.0f msg/s   peak RSS %6ld KiB\n", batch, batched.rate,
                batched.rss_kib);
     }
+    struct replayed replays[] = {
+        {.mode = "single", .label = "single:", .per_commit = 1, .libcs = &single},
+        {.mode = "batch", .label = "batch:", .per_commit = batch, .libcs = &batched}};
+    size_t nreplays = sizeof(replays) / sizeof(replays[0]);
+    if (strstr(modes, "replay"))
+        failed |= run_replays(dirbuf, n, replays, nreplays) < 0;
     printf("bytes (%d commits after a truncating checkpoint; database at the end):\n", WAL_COMMITS);
     if (raw.rate > 0)
         printf("  raw sqlite:   WAL %6.0f B per commit      database %5.0f B per row\n",
@@ -444,6 +592,13 @@ int main(int argc, char **argv)
                single.wal_per_commit, single.per_ticket, single.per_message);
     if (batched.rate > 0)
         printf("  libcs batch:  WAL %6.0f B per message\n", batched.wal_per_commit);
+    for (size_t i = 0; i < nreplays; i++)
+        if (replays[i].replay.rate > 0)
+            printf("  replay %-7s WAL %6.0f B per %-7s     database %5.0f B per ticket, %5.0f B"
+                   " per message\n",
+                   replays[i].label, replays[i].replay.wal_per_commit,
+                   replays[i].per_commit == 1 ? "commit" : "message", replays[i].replay.per_ticket,
+                   replays[i].replay.per_message);
     if (!getenv("BENCH_KEEP"))
         rmdir(dirbuf);
     if (max_rss) {
