@@ -456,7 +456,8 @@ int cs_db__begin_relaxed(cs_db *db)
 {
     int rc;
 
-    if (db->txn_depth > 0)
+    /* Inside a section the section's durability holds; a relaxed handle is relaxed anyway. */
+    if (db->txn_depth > 0 || (db->flags & CS_OPEN_RELAXED))
         return cs_db__begin(db);
     if ((rc = cs_db__writable(db)) < 0 ||
         (rc = exec_txn(db, sql_sync_normal, "set synchronous")) < 0)
@@ -664,7 +665,8 @@ static int configure_handle(cs_db *db)
     if ((rc = exec_sql(db, "PRAGMA wal_autocheckpoint = " CS_STR(CS_WAL_AUTOCHECKPOINT),
                        "set the checkpoint threshold")) < 0)
         return rc;
-    return exec_sql(db, "PRAGMA synchronous = FULL", "set synchronous");
+    return exec_sql(db, db->flags & CS_OPEN_RELAXED ? sql_sync_normal : sql_sync_full,
+                    "set synchronous");
 }
 
 void cs_db__checkpoint(cs_db *db)
@@ -686,7 +688,7 @@ int cs_db__open(cs_db **out, const char *path, unsigned int flags)
         return cs_error__inval("out", "out is NULL");
     if (!path || !*path)
         return cs_error__inval("path", "path is empty");
-    if (flags & ~(unsigned)(CS_OPEN_CREATE | CS_OPEN_READONLY))
+    if (flags & ~(unsigned)(CS_OPEN_CREATE | CS_OPEN_READONLY | CS_OPEN_RELAXED))
         return cs_error__inval("flags", "unknown open flags 0x%x", flags);
     if ((flags & CS_OPEN_CREATE) && (flags & CS_OPEN_READONLY))
         return cs_error__inval("flags", "CS_OPEN_CREATE and CS_OPEN_READONLY exclude each other");

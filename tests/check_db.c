@@ -339,6 +339,29 @@ START_TEST(lean_rows_upgrade)
 }
 END_TEST
 
+/* CS_OPEN_RELAXED: every commit of the handle skips the wait for the disk, also after the
+ * pick's relaxed section (which restores the handle's own setting, not FULL); another
+ * handle on the same file keeps waiting. */
+START_TEST(relaxed_open)
+{
+    char *path = t_path("relaxed.db");
+    cs_db *db = NULL, *other = NULL;
+    int64_t agent = 0, got = 0;
+
+    ck_assert_ok(cs_db_open(&db, path, CS_OPEN_CREATE | CS_OPEN_RELAXED));
+    ck_assert_int_eq(t_sql_int(db, "PRAGMA synchronous"), 1);
+    agent = t_agent(db, "Petra", CS_ROLE_AGENT);
+    ck_assert_ok(cs_route_set_presence(db, agent, CS_PRESENCE_ONLINE));
+    ck_assert_ok(cs_route_next(&got, db, agent));
+    ck_assert_int_eq(t_sql_int(db, "PRAGMA synchronous"), 1);
+    ck_assert_ok(cs_db_open(&other, path, CS_OPEN_READWRITE));
+    ck_assert_int_eq(t_sql_int(other, "PRAGMA synchronous"), 2);
+    cs_db_close(other);
+    cs_db_close(db);
+    free(path);
+}
+END_TEST
+
 START_TEST(read_only)
 {
     char *path = t_path("ro.db");
@@ -1235,6 +1258,7 @@ Suite *cs_db_suite(void)
     tcase_add_test(tc, migrations_in_order);
     tcase_add_test(tc, merge_records_upgrade);
     tcase_add_test(tc, lean_rows_upgrade);
+    tcase_add_test(tc, relaxed_open);
     tcase_add_test(tc, read_only);
     tcase_add_test(tc, nested_transactions);
     tcase_add_test(tc, close_rolls_back_open_section);

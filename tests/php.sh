@@ -23,8 +23,8 @@ phpunit=$(command -v phpunit) || { echo "php: no phpunit (scripts/setup installs
 # declaration. struct cs_error cannot be defined twice, so the header's copy is renamed
 # and compared member by member; the enum values the binding hard-codes are compared too.
 "$php" -r 'require $argv[1] . "/autoload.php";
-    foreach (["OPEN_READWRITE", "OPEN_CREATE", "OPEN_READONLY", "ACTOR_SYSTEM", "ACTOR_AGENT",
-              "ACTOR_CUSTOMER"] as $c) {
+    foreach (["OPEN_READWRITE", "OPEN_CREATE", "OPEN_READONLY", "OPEN_RELAXED", "ACTOR_SYSTEM",
+              "ACTOR_AGENT", "ACTOR_CUSTOMER"] as $c) {
         printf("_Static_assert(CS_%s == %d, \"Libcs\\\\Native::%s\");\n", $c,
                constant("Libcs\\Native::$c"), $c);
     }' "$php_dir" >"$tmp/constants.h"

@@ -11,9 +11,17 @@ CS_BEGIN_DECL
 
 /** Flags for cs_db_open(). */
 typedef enum cs_open_flags {
-    CS_OPEN_READWRITE = 0,    /**< open an existing database for reading and writing */
-    CS_OPEN_CREATE = 1 << 0,  /**< create the file if it does not exist */
-    CS_OPEN_READONLY = 1 << 1 /**< open for reading only; every mutation fails with CS_EREADONLY */
+    CS_OPEN_READWRITE = 0,     /**< open an existing database for reading and writing */
+    CS_OPEN_CREATE = 1 << 0,   /**< create the file if it does not exist */
+    CS_OPEN_READONLY = 1 << 1, /**< open for reading only; every mutation fails with CS_EREADONLY */
+    /**
+     * Commit without waiting for the disk (`synchronous=NORMAL`) on this handle: a crash of
+     * the process still loses nothing, but a power failure or an operating-system crash can
+     * undo the handle's latest commits, customers' messages included (never half of one).
+     * For hosts that can replay what they wrote (a re-runnable import, tests); the default
+     * waits for the disk on every commit that matters. @since 0.2
+     */
+    CS_OPEN_RELAXED = 1 << 2
 } cs_open_flags;
 
 /**

@@ -118,10 +118,15 @@ class Database
 
     /**
      * Open (by default create) a database file. With $readOnly the file must exist and
-     * every change fails with ReadOnlyDatabase; $create does not apply.
+     * every change fails with ReadOnlyDatabase; $create does not apply. With $relaxed,
+     * commits do not wait for the disk: a power failure can undo the latest (CS_OPEN_RELAXED).
      */
-    public function __construct(string $path, bool $create = true, bool $readOnly = false)
-    {
+    public function __construct(
+        string $path,
+        bool $create = true,
+        bool $readOnly = false,
+        bool $relaxed = false,
+    ) {
         $this->path = $path;
         $this->ffi = Native::ffi();
         if ($readOnly) {
@@ -129,15 +134,22 @@ class Database
         } else {
             $flags = $create ? Native::OPEN_CREATE : Native::OPEN_READWRITE;
         }
+        if ($relaxed) {
+            $flags |= Native::OPEN_RELAXED;
+        }
         $cell = $this->ffi->new('cs_db *[1]');
         $this->check($this->ffi->cs_db_open($cell, self::cText($path, 'path'), $flags));
         $this->cell = $cell;
     }
 
     /** The same as new Database(...). */
-    public static function open(string $path, bool $create = true, bool $readOnly = false): static
-    {
-        return new static($path, $create, $readOnly);
+    public static function open(
+        string $path,
+        bool $create = true,
+        bool $readOnly = false,
+        bool $relaxed = false,
+    ): static {
+        return new static($path, $create, $readOnly, $relaxed);
     }
 
     /** The loaded library's version ("0.2.0"). */

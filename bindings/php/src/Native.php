@@ -30,6 +30,7 @@ final class Native
     public const OPEN_READWRITE = 0;
     public const OPEN_CREATE = 1;
     public const OPEN_READONLY = 2;
+    public const OPEN_RELAXED = 4;
     /** enum cs_actor_kind in cs/db.h (checked by tests/php.sh). */
     public const ACTOR_SYSTEM = 0;
     public const ACTOR_AGENT = 1;

@@ -27,9 +27,10 @@ from .errors import (AlreadyExists, Busy, ClosedError, Conflict, DatabaseError, 
 
 
 def open(path: str | os.PathLike[str], create: bool = True,
-         readonly: bool = False) -> Database:
-    """Open (and with ``create``, create) a libcs database file, or ":memory:"."""
-    return Database(path, create=create, readonly=readonly)
+         readonly: bool = False, relaxed: bool = False) -> Database:
+    """Open (and with ``create``, create) a libcs database file, or ":memory:". With
+    ``relaxed``, commits do not wait for the disk (a power failure can undo the latest)."""
+    return Database(path, create=create, readonly=readonly, relaxed=relaxed)
 
 
 def version() -> str:

@@ -15,6 +15,7 @@ SONAME = "libcs.so.1"
 # enum cs_open_flags and enum cs_actor_kind in cs/db.h
 OPEN_CREATE = 1 << 0
 OPEN_READONLY = 1 << 1
+OPEN_RELAXED = 1 << 2
 ACTOR_SYSTEM, ACTOR_AGENT, ACTOR_CUSTOMER = 0, 1, 2
 
 

@@ -91,7 +91,7 @@ class Database(Methods):
     """
 
     def __init__(self, path: str | os.PathLike[str], *, create: bool = True,
-                 readonly: bool = False) -> None:
+                 readonly: bool = False, relaxed: bool = False) -> None:
         self._handle: ctypes.c_void_p | None = None
         # The handle is one SQLite connection without a mutex of its own, and the error of a
         # handle function is read after it returns: both belong to one call at a time.
@@ -106,6 +106,9 @@ class Database(Methods):
             flags = _native.OPEN_READONLY
         else:
             flags = _native.OPEN_CREATE if create else 0
+        # Commits that do not wait for the disk (cs/db.h, CS_OPEN_RELAXED).
+        if relaxed:
+            flags |= _native.OPEN_RELAXED
         handle = ctypes.c_void_p()
         self._check(self._lib.cs_db_open(ctypes.byref(handle), _text(path, "path"), flags))
         self._handle = handle

@@ -263,6 +263,11 @@ class ErrorTest(DatabaseTest):
             with self.assertRaises(libcs.ReadOnly):
                 db.channel_create("chat", "Chat")
 
+    def test_relaxed_handle_writes_what_others_read(self) -> None:
+        with libcs.open(self.path, relaxed=True) as db:
+            kim = db.customer_create("Kim")
+        self.assertEqual(self.db.call("customer.get", id=kim["id"])["name"], "Kim")
+
     def test_read_only_with_the_default_create(self) -> None:
         with libcs.open(self.path, readonly=True) as db:
             self.assertEqual(db.call("channel.get", id=self.mail["id"])["name"], "Mail")
