@@ -724,7 +724,7 @@ static int send_receipt(struct ingest *g)
     cs_outbox__entry e = {0};
     char *tmpl = NULL, *owner = NULL, *subject = NULL, number[24], when[96], language[8];
     char header_id[CS_IDENTITY_MAX];
-    int64_t target, mid;
+    int64_t target, mid, item = 0;
     size_t builtin;
     bool send = false, spent = false;
     bool mail = g->ch.kind == CS_CHANNEL_EMAIL || g->ch.kind == CS_CHANNEL_WEBFORM;
@@ -755,7 +755,8 @@ static int send_receipt(struct ingest *g)
     if ((rc = cs_message__insert(
              &mid, g->db, &mf, &(cs_message__origin){CS_ACTOR_SYSTEM, 0, g->in->conversation, 0})) <
             0 ||
-        (mail && (rc = cs_outbox__message_id(header_id, sizeof(header_id), g->ch.domain)) < 0))
+        (mail && (rc = cs_outbox__message_id(&item, header_id, sizeof(header_id), g->db,
+                                             g->ch.domain)) < 0))
         goto out;
     e = (cs_outbox__entry){g->ch.id,
                            cs_ticket_id(g->ticket),
@@ -768,7 +769,8 @@ static int send_receipt(struct ingest *g)
                            mail ? g->in->external_id : NULL,
                            mail ? g->in->external_id : NULL,
                            g->identity_id,
-                           NULL};
+                           NULL,
+                           item};
     rc = cs_outbox__queue(&g->r->receipt_id, g->db, &e);
 out:
     cs_mem__free(tmpl);

@@ -150,12 +150,15 @@ static int named_recipient(cs_outbox__recipient *to, cs_db *db, const cs_ticket 
     return rc;
 }
 
-int cs_outbox__message_id(char *buf, size_t size, const char *domain)
+int cs_outbox__message_id(int64_t *item, char *buf, size_t size, cs_db *db, const char *domain)
 {
     unsigned char r[16];
     char hex[2 * sizeof(r) + 1];
     size_t got = 0;
+    int rc;
 
+    if ((rc = cs_store__outbox_next_id(item, db)) < 0)
+        return rc;
     /* Random, so that nobody can name a mail of ours they never saw (a forged reply would
      * thread into someone else's ticket), and unique without coordination. */
     while (got < sizeof(r)) {
@@ -169,7 +172,9 @@ int cs_outbox__message_id(char *buf, size_t size, const char *domain)
     }
     for (size_t i = 0; i < sizeof(r); i++)
         snprintf(hex + 2 * i, 3, "%02x", r[i]);
-    snprintf(buf, size, "<%s@%s>", hex, domain);
+    /* The item's id names it for a bounce (no index of Message-IDs); the random part keeps
+     * the id unguessable, and only the whole id as stored matches. */
+    snprintf(buf, size, "<%lld.%s@%s>", (long long)*item, hex, domain);
     return CS_OK;
 }
 
@@ -394,12 +399,21 @@ static int reply(int64_t *message_id, cs_db *db, const cs_actor *by, int64_t tic
     mf.body = r.body;
     mf.attachments = o->attachments;
     mf.nattachments = o->nattachments;
+    /* The Message-ID names the item queued next: nothing else is queued in between. The
+     * message keeps it as its external id, which threads the customer's answer. */
+    if (mail &&
+        (rc = cs_outbox__message_id(&e.id, r.header_id, sizeof(r.header_id), db, r.ch.domain)) < 0)
+        goto out;
+    mf.external_id = mail ? r.header_id : NULL;
     if ((rc = cs_message__insert(&mid, db, &mf, &(cs_message__origin){by->kind, by->id, NULL, 0})) <
             0 ||
         (rc = cs_store__message_set_same_channel(db, mid, r.ch.id == latest)) < 0)
         goto out;
-    if (mail && ((rc = cs_outbox__message_id(r.header_id, sizeof(r.header_id), r.ch.domain)) < 0 ||
-                 (rc = cs_store__message_set_external_id(db, mid, r.header_id)) < 0))
+    e = (cs_outbox__entry){r.ch.id,       ticket_id, mid,     "reply",
+                           r.to.value,    r.subject, NULL,    mail ? r.header_id : NULL,
+                           r.in_reply_to, r.refs,    r.to.id, mail ? r.html : NULL,
+                           e.id};
+    if ((rc = cs_outbox__queue(NULL, db, &e)) < 0)
         goto out;
     if (r.ch.id != latest &&
         (rc = cs_audit__record(db, by, "ticket", ticket_id, ticket_id,
@@ -413,10 +427,7 @@ static int reply(int64_t *message_id, cs_db *db, const cs_actor *by, int64_t tic
     if (cs_ticket_status(r.ticket) == CS_STATUS_NEW &&
         (rc = cs_ticket__set_status(db, by, ticket_id, CS_STATUS_OPEN)) < 0)
         goto out;
-    e = (cs_outbox__entry){r.ch.id,       ticket_id, mid,     "reply",
-                           r.to.value,    r.subject, NULL,    mail ? r.header_id : NULL,
-                           r.in_reply_to, r.refs,    r.to.id, mail ? r.html : NULL};
-    if ((rc = cs_outbox__queue(NULL, db, &e)) == CS_OK && message_id)
+    if (message_id)
         *message_id = mid;
 out:
     reply_free(&r);

@@ -25,10 +25,11 @@ int cs_outbox__channel(cs_outbox__channel_info *out, cs_db *db, int64_t channel_
 /* Erasure of a customer (cs_customer_erase): cancel what was not delivered to them and
  * anonymise every item addressed to them, through their tickets or identities. */
 int cs_outbox__erase_customer(cs_db *db, int64_t customer_id);
-/* A new Message-ID for a mail libcs sends, "<32 random hex digits@domain>"; made once when
- * the mail is queued and kept, so every attempt sends the same one. CS_ERROR when the
- * system has no random bytes to give. */
-int cs_outbox__message_id(char *buf, size_t size, const char *domain);
+/* A new Message-ID for the mail libcs queues next, "<item.32 random hex digits@domain>",
+ * and in *item the id that item is to get (cs_outbox__entry.id). Made once when the mail is
+ * queued and kept, so every attempt sends the same one; a bounce naming it finds the item
+ * by its id. CS_ERROR when the system has no random bytes to give. */
+int cs_outbox__message_id(int64_t *item, char *buf, size_t size, cs_db *db, const char *domain);
 /* The subject of an outgoing mail: given, or "[#number] ticket subject". */
 int cs_outbox__subject(char **out, const cs_ticket *t, const char *subject);
 

@@ -655,6 +655,14 @@ START_TEST(postfix_dsn_marks_the_item_failed)
     ck_assert_int_eq(t_sql_int(db, "SELECT last_error IS NULL FROM outbox WHERE id = 3"), 1);
     cs_ingest_result_free(r);
     free(forged);
+    /* The item's id in a Message-ID finds the item, but only the whole id as sent matches:
+     * a report naming the sent receipt (item 1) with another random part changes nothing. */
+    forged = replace(tmpl, "@MSGID@", "<1.0123456789abcdef0123456789abcdef@shop.example>");
+    r = ingest_text(db, ch, forged);
+    ck_assert_int_eq(r->bounced_item_id, 0);
+    ck_assert_int_eq(t_sql_int(db, "SELECT state FROM outbox WHERE id = 1"), CS_OUTBOX_SENT);
+    cs_ingest_result_free(r);
+    free(forged);
     /* A report about a mail libcs never sent is kept as automatic mail: no receipt. */
     other = replace(tmpl, "@MSGID@", "<somebody-else@example.org>");
     r = ingest_text(db, ch, other);

@@ -66,20 +66,24 @@ static char *header_id(cs_db *h, int64_t id)
     return v;
 }
 
-/* Whether `id` is "<" 32 lowercase hex digits "@" domain ">". */
-static bool random_form(const char *id, const char *domain)
+/* Whether `id` is "<" item "." 32 lowercase hex digits "@" domain ">". */
+static bool random_form(const char *id, int64_t item, const char *domain)
 {
-    size_t n = strspn(id + 1, "0123456789abcdef");
+    char prefix[32];
+    int len = snprintf(prefix, sizeof(prefix), "<%lld.", (long long)item);
+    const char *hex = id + len;
+    size_t n = strspn(hex, "0123456789abcdef");
 
-    return id[0] == '<' && n == 32 && id[33] == '@' && !strncmp(id + 34, domain, strlen(domain)) &&
-           !strcmp(id + 34 + strlen(domain), ">");
+    return !strncmp(id, prefix, (size_t)len) && n == 32 && hex[32] == '@' &&
+           !strncmp(hex + 33, domain, strlen(domain)) && !strcmp(hex + 33 + strlen(domain), ">");
 }
 
 /* Message-IDs ------------------------------------------------------------------------- */
 
-/* A Message-ID says nothing of the ticket, the message or the time: two databases with the
- * same history, at the same time, make different ones. They were "<libcs.N.M.T@domain>",
- * so anyone could forge a reply into a ticket by guessing one. */
+/* A Message-ID says nothing of the ticket, the message or the time but for the outbox item
+ * it belongs to (which a bounce finds it by): two databases with the same history, at the
+ * same time, make different ones. They were "<libcs.N.M.T@domain>", so anyone could forge a
+ * reply into a ticket by guessing one. */
 START_TEST(message_ids_are_random)
 {
     cs_db *other = t_open_memory();
@@ -94,8 +98,8 @@ START_TEST(message_ids_are_random)
     r2 = mail_on(other, "<m1@anna.example>", "anna@example.com", "Anna", "Rechnung");
     a = header_id(db, r1->receipt_id);
     b = header_id(other, r2->receipt_id);
-    ck_assert_msg(random_form(a, "shop.example"), "%s", a);
-    ck_assert_msg(random_form(b, "shop.example"), "%s", b);
+    ck_assert_msg(random_form(a, r1->receipt_id, "shop.example"), "%s", a);
+    ck_assert_msg(random_form(b, r2->receipt_id, "shop.example"), "%s", b);
     ck_assert_str_ne(a, b);
     free(a);
     free(b);
@@ -105,7 +109,7 @@ START_TEST(message_ids_are_random)
     int64_t mid;
     ck_assert_ok(cs_reply(&mid, db, r1->ticket_id, "Wir prüfen das.", NULL));
     a = header_id(db, r1->receipt_id + 1);
-    ck_assert_msg(random_form(a, "shop.example"), "%s", a);
+    ck_assert_msg(random_form(a, r1->receipt_id + 1, "shop.example"), "%s", a);
     char sql[200];
     snprintf(sql, sizeof(sql), "SELECT external_id = '%s' FROM message WHERE id = %lld", a,
              (long long)mid);
@@ -128,7 +132,7 @@ START_TEST(message_id_domain_is_sane)
                      1);
     r = mail_on(db, "<m1@anna.example>", "anna@example.com", "Anna", "Rechnung");
     a = header_id(db, r->receipt_id);
-    ck_assert_msg(random_form(a, "libcs.invalid"), "%s", a);
+    ck_assert_msg(random_form(a, r->receipt_id, "libcs.invalid"), "%s", a);
     free(a);
     cs_ingest_result_free(r);
 }

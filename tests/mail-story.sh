@@ -77,7 +77,7 @@ check "its subject carries the ticket number" '[ "$(hdr Subject "$receipt")" = "
 check "it answers her mail" '[ "$(hdr In-Reply-To "$receipt")" = "<c1@customer.test>" ]'
 check "it says it is automatic" '[ "$(hdr Auto-Submitted "$receipt")" = "auto-replied" ]'
 check "it went with an empty return path" '[ "$(hdr Return-Path "$receipt")" = "<>" ]'
-check "its Message-ID is random" 'grep -Eq "^<[0-9a-f]{32}@support.test>$" <<<"$receipt_id"'
+check "its Message-ID names the item, then is random" 'grep -Eq "^<1\.[0-9a-f]{32}@support.test>$" <<<"$receipt_id"'
 check "the outbox item is sent, under that Message-ID" '[ "$(sql "SELECT state || external_id FROM outbox WHERE id = 1")" = "3$receipt_id" ]'
 
 # 3. Anna answers the receipt: the same ticket.

@@ -69,8 +69,9 @@ DROP TABLE outbox;
 ALTER TABLE outbox_new RENAME TO outbox;
 CREATE INDEX outbox_ready ON outbox (state, next_attempt_at);
 CREATE INDEX outbox_identity ON outbox (identity_id) WHERE identity_id IS NOT NULL;
-CREATE INDEX outbox_header_message_id ON outbox (header_message_id)
-    WHERE header_message_id IS NOT NULL;
+-- No index of outbox.header_message_id any more: a Message-ID libcs makes names its item
+-- ("<item.random@domain>"), and a bounce finds the item by its id.
+
 
 -- A ticket's or customer's own entries are found through audit_ticket and audit_customer
 -- (their object id is the ticket or customer id); the object index keeps the others.

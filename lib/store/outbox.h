@@ -18,6 +18,7 @@ typedef struct cs_outbox__entry {
     const char *header_message_id, *in_reply_to, *references;
     int64_t identity_id;
     const char *html; /* mail only: the HTML alternative, or NULL */
+    int64_t id;       /* the id it is to get (cs_store__outbox_next_id), or 0: the next */
 } cs_outbox__entry;
 
 /* Why a due item is not to be sent, as the store finds it from the item's ticket, customer
@@ -76,6 +77,8 @@ typedef struct cs_outbox__recipient {
 
 /* Queue item `e` at `now`, due at once; *id is its id. Strings are stored as given. */
 int cs_store__outbox_insert(int64_t *id, cs_db *db, const cs_outbox__entry *e, cs_time now);
+/* The id the next item queued in this transaction gets (one more than the largest). */
+int cs_store__outbox_next_id(int64_t *id, cs_db *db);
 
 /* Up to `max` leased items whose lease ran out by `now`, by id; *n of them. */
 int cs_store__outbox_expired(cs_outbox__expired *out, size_t *n, cs_db *db, cs_time now,

@@ -48,12 +48,27 @@ int cs_store__mail_kind(int *kind, cs_db *db, int64_t message_id)
 
 /* Reads across owners: one query each, joining other modules' tables; none writes -------- */
 
-/* ?1 the reported Message-ID with angle brackets, ?2 without; ?3 the mail channels' kind. */
-static const char sql_reported[] =
-    "SELECT o.id, o.state, o.ticket_id, o.recipient, o.last_error, t.customer_id, t.number,"
-    " o.channel_id FROM outbox o JOIN channel c ON c.id = o.channel_id"
-    " JOIN ticket t ON t.id = o.ticket_id"
-    " WHERE o.header_message_id IN (?1, ?2) AND c.kind = ?3 ORDER BY o.id DESC LIMIT 1";
+/* ?1 the reported Message-ID with angle brackets, ?2 without; ?3 the mail channels' kind;
+ * ?4 the item id it names ("<item.random@domain>", cs_outbox__message_id). A Message-ID
+ * made before schema 13 names none: such a report is matched by reading every item. */
+#define REPORTED                                                                                   \
+    "SELECT o.id, o.state, o.ticket_id, o.recipient, o.last_error, t.customer_id, t.number,"       \
+    " o.channel_id FROM outbox o JOIN channel c ON c.id = o.channel_id"                            \
+    " JOIN ticket t ON t.id = o.ticket_id"                                                         \
+    " WHERE o.header_message_id IN (?1, ?2) AND c.kind = ?3"
+static const char sql_reported[] = REPORTED " AND o.id = ?4";
+static const char sql_reported_old[] = REPORTED " ORDER BY o.id DESC LIMIT 1";
+
+/* The item id at the start of a Message-ID's key, or 0. */
+static int64_t named_item(const char *key)
+{
+    int64_t id = 0;
+    size_t i;
+
+    for (i = 0; key[i] >= '0' && key[i] <= '9' && i < 18; i++)
+        id = id * 10 + (key[i] - '0');
+    return i > 0 && key[i] == '.' ? id : 0;
+}
 static const char sql_item[] =
     "SELECT o.state, o.kind, o.recipient, o.subject, coalesce(o.body, m.body),"
     " o.header_message_id, o.in_reply_to, o.refs, o.html, c.name, c.address, t.subject,"
@@ -63,7 +78,8 @@ static const char sql_item[] =
 
 int cs_store__mail_reported(cs_mail__reported *out, bool *found, cs_db *db, const char *key)
 {
-    sqlite3_stmt *st = cs_db__stmt(db, sql_reported);
+    int64_t item = named_item(key);
+    sqlite3_stmt *st = cs_db__stmt(db, item ? sql_reported : sql_reported_old);
     char bracketed[CS_EXTERNAL_ID_MAX + 1]; /* a message id's key and its brackets */
     int rc = CS_OK, step;
 
@@ -74,6 +90,8 @@ int cs_store__mail_reported(cs_mail__reported *out, bool *found, cs_db *db, cons
     cs_db__bind_text(st, 1, bracketed);
     cs_db__bind_text(st, 2, key);
     sqlite3_bind_int(st, 3, CS_CHANNEL_EMAIL);
+    if (item)
+        sqlite3_bind_int64(st, 4, item);
     if ((step = cs_db__step(db, st)) == SQLITE_ROW) {
         *found = true;
         out->id = sqlite3_column_int64(st, 0);

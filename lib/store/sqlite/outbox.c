@@ -13,9 +13,10 @@
 #define ITEM_BODY_SQL "coalesce(o.body, m.body)"
 
 static const char sql_insert[] =
-    "INSERT INTO outbox (channel_id, ticket_id, message_id, kind, recipient, subject, body,"
+    "INSERT INTO outbox (id, channel_id, ticket_id, message_id, kind, recipient, subject, body,"
     " header_message_id, in_reply_to, refs, next_attempt_at, created_at, identity_id, html)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13)";
+    " VALUES (?14, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13)";
+static const char sql_next_id[] = "SELECT coalesce(max(id), 0) + 1 FROM outbox";
 /* ?2 the leased state. */
 static const char sql_expired[] =
     "SELECT id, attempts, lease_until FROM outbox WHERE state = ?2 AND lease_until <= ?1"
@@ -139,12 +140,18 @@ int cs_store__outbox_insert(int64_t *id, cs_db *db, const cs_outbox__entry *e, c
     sqlite3_bind_int64(st, 11, now);
     bind_id(st, 12, e->identity_id);
     cs_db__bind_text(st, 13, e->html);
+    bind_id(st, 14, e->id);
     if ((rc = cs_db__exec_stmt(db, st)) < 0)
         return rc;
     /* SQLite's way to the new id: the rowid of the connection's last insert, which is this
      * one (the handle is used by one thread at a time). */
     *id = sqlite3_last_insert_rowid(db->sql);
     return CS_OK;
+}
+
+int cs_store__outbox_next_id(int64_t *id, cs_db *db)
+{
+    return cs_db__int(id, db, sql_next_id, "number an outbox item");
 }
 
 int cs_store__outbox_expired(cs_outbox__expired *out, size_t *n, cs_db *db, cs_time now, size_t max)
