@@ -305,15 +305,18 @@ START_TEST(lean_rows_upgrade)
             " flags, receipt_id, promised_at) VALUES (1, '<old@example.com>', 1, 1, 1, 9, 1, "
             "86400);"
             "INSERT INTO outbox (id, channel_id, ticket_id, message_id, kind, recipient, subject,"
-            " body, next_attempt_at, created_at, identity_id) VALUES"
-            " (1, 1, 1, 2, 'receipt', 'anna@example.com', '[#1] Hallo', 'Danke!', 0, 0, 1);",
+            " body, next_attempt_at, created_at, identity_id, in_reply_to, refs) VALUES"
+            " (1, 1, 1, 2, 'receipt', 'anna@example.com', '[#1] Hallo', 'Danke!', 0, 0, 1,"
+            " '<old@example.com>', '<old@example.com>');",
             0, 0, 0),
         SQLITE_OK);
     sqlite3_close(s);
 
     ck_assert_ok(cs_db_open(&db, path, CS_OPEN_READWRITE));
     ck_assert_int_eq(cs_db_schema_version(db), cs_schema_version());
-    ck_assert_int_eq(raw_int(path, "SELECT count(*) FROM outbox WHERE body IS NOT NULL"), 0);
+    ck_assert_int_eq(raw_int(path, "SELECT count(*) FROM outbox WHERE body IS NOT NULL"
+                                   " OR refs IS NOT NULL"),
+                     0);
     in.channel_id = 1;
     in.external_id = "<old@example.com>";
     in.sender = "anna@example.com";
@@ -328,6 +331,7 @@ START_TEST(lean_rows_upgrade)
     ck_assert_uint_eq(cs_outbox_batch_count(b), 1);
     ck_assert_str_eq(cs_outbox_batch_item(b, 0)->body, "Danke!");
     ck_assert_str_eq(cs_outbox_batch_item(b, 0)->subject, "[#1] Hallo");
+    ck_assert_str_eq(cs_outbox_batch_item(b, 0)->references, "<old@example.com>");
     cs_outbox_batch_free(b);
     in.external_id = "<new@example.com>";
     in.sender = "bert@example.com";

@@ -137,7 +137,8 @@ static int occurrences(const char *text, const char *what)
 
 /* What a new mail from a new customer writes: the rows it needs and nothing twice. Its
  * external id is indexed once (with the message), the receipt's text is stored once (the
- * outbox item sends its message's body), the message is its own record (no audit row),
+ * outbox item sends its message's body; References that are only the In-Reply-To are not
+ * stored again), the message is its own record (no audit row),
  * the ticket's number costs no counter write, and no row is written twice. */
 START_TEST(ingest_writes_each_value_once)
 {
@@ -172,9 +173,11 @@ START_TEST(ingest_writes_each_value_once)
     /* The receipt and a reply store their text once, and send it. */
     ck_assert_ok(cs_reply(&reply_id, db, r->ticket_id, "Sie ist unterwegs.", NULL));
     ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE body IS NOT NULL"), 0);
+    ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE refs IS NOT NULL"), 0);
     ck_assert_ok(cs_outbox_claim(&b, db, 0, mail_ch, 10, 60));
     ck_assert_uint_eq(cs_outbox_batch_count(b), 2);
     ck_assert_str_eq(cs_outbox_batch_item(b, 0)->body, r->receipt);
+    ck_assert_str_eq(cs_outbox_batch_item(b, 0)->references, "<lean@example.com>");
     ck_assert_ptr_nonnull(strstr(cs_outbox_batch_item(b, 1)->body, "Sie ist unterwegs."));
     cs_outbox_batch_free(b);
 

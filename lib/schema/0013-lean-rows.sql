@@ -29,7 +29,8 @@ DROP TABLE ingest_log;
 ALTER TABLE ingest_log_new RENAME TO ingest_log;
 
 -- An outbox item that carries a message takes its body from it: NULL here means "the
--- message's" (a receipt's or reply's text was stored twice). The subject stays on the item:
+-- message's" (a receipt's or reply's text was stored twice). References that are the
+-- In-Reply-To alone (a first answer) are not stored again either: refs NULL. The subject stays on the item:
 -- it is a header line, made one line as the item is queued.
 CREATE TABLE outbox_new (
     id                INTEGER PRIMARY KEY,
@@ -61,7 +62,8 @@ INSERT INTO outbox_new
     SELECT o.id, o.channel_id, o.ticket_id, o.message_id, o.kind, o.recipient,
            o.subject,
            CASE WHEN m.id IS NOT NULL AND o.body = m.body THEN NULL ELSE o.body END,
-           o.header_message_id, o.in_reply_to, o.refs, o.state, o.attempts, o.lease,
+           o.header_message_id, o.in_reply_to,
+           CASE WHEN o.refs = o.in_reply_to THEN NULL ELSE o.refs END, o.state, o.attempts, o.lease,
            o.lease_until, o.next_attempt_at, o.last_error, o.external_id, o.created_at,
            o.sent_at, o.identity_id, o.cancel_reason, o.html
     FROM outbox o LEFT JOIN message m ON m.id = o.message_id;

@@ -69,9 +69,11 @@ static int64_t named_item(const char *key)
         id = id * 10 + (key[i] - '0');
     return i > 0 && key[i] == '.' ? id : 0;
 }
+
 static const char sql_item[] =
     "SELECT o.state, o.kind, o.recipient, o.subject, coalesce(o.body, m.body),"
-    " o.header_message_id, o.in_reply_to, o.refs, o.html, c.name, c.address, t.subject,"
+    " o.header_message_id, o.in_reply_to, coalesce(o.refs, o.in_reply_to), o.html, c.name,"
+    " c.address, t.subject,"
     " cu.name, c.kind, o.message_id, t.number FROM outbox o JOIN channel c ON c.id = o.channel_id"
     " JOIN ticket t ON t.id = o.ticket_id JOIN customer cu ON cu.id = t.customer_id"
     " LEFT JOIN message m ON m.id = o.message_id WHERE o.id = ?1";

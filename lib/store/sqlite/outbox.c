@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "db.h"
 #include "store/outbox.h"
@@ -11,6 +12,8 @@
 /* An item that carries a message stores no body of its own (NULL): it is the message's.
  * Reads across owners take it from there. */
 #define ITEM_BODY_SQL "coalesce(o.body, m.body)"
+/* References that are the In-Reply-To alone (a first answer) are stored once: refs NULL. */
+#define ITEM_REFS_SQL "coalesce(o.refs, o.in_reply_to)"
 
 static const char sql_insert[] =
     "INSERT INTO outbox (id, channel_id, ticket_id, message_id, kind, recipient, subject, body,"
@@ -41,7 +44,7 @@ static const char sql_cancel[] =
 static const char sql_item[] =
     "SELECT o.id, o.lease, o.lease_until, o.channel_id, c.kind, o.ticket_id, o.message_id,"
     " o.kind, o.recipient, o.subject, " ITEM_BODY_SQL ", o.header_message_id, o.in_reply_to,"
-    " o.refs, o.attempts FROM outbox o JOIN channel c ON c.id = o.channel_id"
+    " " ITEM_REFS_SQL ", o.attempts FROM outbox o JOIN channel c ON c.id = o.channel_id"
     " LEFT JOIN message m ON m.id = o.message_id WHERE o.id = ?1";
 static const char sql_state[] =
     "SELECT state, lease, attempts, message_id, lease_until IS NOT NULL, cancel_reason"
@@ -136,7 +139,8 @@ int cs_store__outbox_insert(int64_t *id, cs_db *db, const cs_outbox__entry *e, c
     cs_db__bind_text(st, 7, e->body);
     cs_db__bind_text(st, 8, e->header_message_id);
     cs_db__bind_text(st, 9, e->in_reply_to);
-    cs_db__bind_text(st, 10, e->references);
+    if (!e->references || !e->in_reply_to || strcmp(e->references, e->in_reply_to) != 0)
+        cs_db__bind_text(st, 10, e->references);
     sqlite3_bind_int64(st, 11, now);
     bind_id(st, 12, e->identity_id);
     cs_db__bind_text(st, 13, e->html);
