@@ -381,10 +381,28 @@ out:
     return rc;
 }
 
-int cs_customer__find(cs_customer **out, cs_db *db, int kind, const char *value)
+int cs_customer__record(cs_customer **out, cs_db *db, int64_t id)
 {
+    return cs_store__customer_record(out, db, id);
+}
+
+int cs_customer__find(cs_customer **out, int64_t *identity_id, cs_db *db, int kind,
+                      const char *value)
+{
+    char *norm = NULL;
+    int64_t owner = 0;
+    int rc;
+
     *out = NULL;
-    return find(out, db, &cs_actor__system, kind, value);
+    *identity_id = 0;
+    if ((rc = normalize(&norm, kind, value, "kind", "value")) < 0)
+        return rc;
+    if ((rc = cs_store__customer_identity_find(identity_id, &owner, db, kind, norm)) == CS_OK)
+        rc = owner ? cs_store__customer_record(out, db, owner)
+                   : cs_error__set(CS_ENOTFOUND, "value", "no customer has the %s %s",
+                                   cs_identity_kind_name(kind), norm);
+    cs_mem__free(norm);
+    return rc;
 }
 
 int cs_customer_find(cs_customer **out, cs_db *db, int kind, const char *value)

@@ -8,13 +8,17 @@
 #include "perm.h"
 #include "store/customer.h"
 
-/* Read, find and create without permission checks (ingest); a creation is `by`'s doing. */
+/* Read, find and create without permission checks (ingest, export); a creation is `by`'s
+ * doing. cs_customer__record() and cs_customer__find() read the record alone (no tags, no
+ * identities); find also gives the identity's id. */
 int cs_customer__load(cs_customer **out, cs_db *db, int64_t id);
+int cs_customer__record(cs_customer **out, cs_db *db, int64_t id);
 /* Whether identity (kind, value), normalised, is the customer's or, after merges, the
  * customer's survivor's. */
 int cs_customer__has_identity(bool *out, cs_db *db, int64_t customer_id, int kind,
                               const char *value);
-int cs_customer__find(cs_customer **out, cs_db *db, int kind, const char *value);
+int cs_customer__find(cs_customer **out, int64_t *identity_id, cs_db *db, int kind,
+                      const char *value);
 int cs_customer__create(int64_t *id, cs_db *db, const cs_actor *by, const cs_customer_fields *f);
 /* Erase what the customer module holds of customer `id`: its identities and tags, the tags in
  * the records of its merges, and its own row's personal columns (marked erased). The rest of

@@ -169,7 +169,8 @@ static int find_logged(struct ingest *g, bool *found)
     *found = false;
     if (!g->in->external_id || !*g->in->external_id)
         return CS_OK;
-    if ((rc = cs_store__ingest_logged(&l, &logged, g->db, g->ch.id, g->in->external_id)) < 0)
+    if ((rc = cs_store__ingest_logged(&l, &logged, &taken, g->db, g->ch.id, g->in->external_id)) <
+        0)
         return rc;
     if (logged) {
         if ((rc = cs_customer__has_identity(&same, g->db, l.customer_id,
@@ -200,12 +201,11 @@ static int find_logged(struct ingest *g, bool *found)
         r->receipt = receipt;
         return rc;
     }
-    if ((rc = cs_message__external_taken(&taken, g->db, g->ch.id, g->in->external_id)) == CS_OK &&
-        taken) {
+    if (taken) {
         g->clean.external_id = NULL;
         g->id_taken = true;
     }
-    return rc;
+    return CS_OK;
 }
 
 static int recognise_customer(struct ingest *g)
@@ -216,7 +216,7 @@ static int recognise_customer(struct ingest *g)
     int64_t customer_id;
     int rc;
 
-    rc = cs_customer__find(&g->customer, g->db, kind, g->in->sender);
+    rc = cs_customer__find(&g->customer, &g->identity_id, g->db, kind, g->in->sender);
     if (rc != CS_ENOTFOUND)
         return rc == CS_EINVAL ? cs_error__refield("sender") : rc;
     f.name = g->in->sender_name && *g->in->sender_name ? g->in->sender_name : g->in->sender;
@@ -227,16 +227,19 @@ static int recognise_customer(struct ingest *g)
     if ((rc = cs_customer__create(&customer_id, g->db, g->host, &f)) < 0)
         return rc;
     g->flags |= F_CUSTOMER_CREATED;
-    return cs_customer__load(&g->customer, g->db, customer_id);
+    return cs_customer__record(&g->customer, g->db, customer_id);
 }
 
 /* The identity the message came from: the customer was found (or created) by it. */
 static int sender_identity(struct ingest *g, int kind)
 {
     int64_t owner;
-    int rc = cs_store__customer_identity_find(&g->identity_id, &owner, g->db, kind,
-                                              g->normalized_sender);
+    int rc = CS_OK;
 
+    /* Known when the customer was found by it; a new customer's is looked up. */
+    if (!g->identity_id)
+        rc = cs_store__customer_identity_find(&g->identity_id, &owner, g->db, kind,
+                                              g->normalized_sender);
     if (rc == CS_OK && !g->identity_id)
         rc = cs_error__set(CS_EDB, NULL, "read the sender's identity: it is missing");
     return rc;

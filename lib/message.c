@@ -209,11 +209,6 @@ int cs_message__insert(int64_t *id, cs_db *db, const cs_message_fields *f,
     return rc;
 }
 
-int cs_message__external_taken(bool *taken, cs_db *db, int64_t channel_id, const char *external_id)
-{
-    return cs_store__message_external_taken(taken, db, channel_id, external_id);
-}
-
 static int check_channel(cs_db *db, int64_t id)
 {
     cs_channel *ch = NULL;

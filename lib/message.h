@@ -20,7 +20,5 @@ int cs_message__attach(cs_db *db, int64_t message_id, const cs_attachment_spec *
 int cs_message__check(const cs_message_fields *f);
 /* Validate attachments as cs_message_create() does (fields "attachments[i].name" ...). */
 int cs_message__check_attachments(const cs_attachment_spec *a, size_t n);
-/* Whether a message on the channel, sent or received, already has the external id. */
-int cs_message__external_taken(bool *taken, cs_db *db, int64_t channel_id, const char *external_id);
 
 #endif

@@ -51,6 +51,8 @@ void cs_customer__free(cs_customer *c);
 /* The customer with its tags (sorted) and identities (in the order they were added);
  * CS_ENOTFOUND naming "id" when there is none. */
 int cs_store__customer_get(cs_customer **out, cs_db *db, int64_t id);
+/* The customer's record alone: no tags, no identities (what ingest needs of it). */
+int cs_store__customer_record(cs_customer **out, cs_db *db, int64_t id);
 /* Whom the customer was merged into and when it was erased (0: neither); CS_ENOTFOUND
  * naming `field` when there is no such customer. */
 int cs_store__customer_state(int64_t *merged_into, cs_time *erased_at, cs_db *db, int64_t id,

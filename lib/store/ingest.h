@@ -25,9 +25,10 @@ typedef struct cs_ingest__logged {
 
 /* The ingest log ------------------------------------------------------------------------- */
 
-/* What was logged for (channel_id, external_id) into *out; *found false when nothing was. */
-int cs_store__ingest_logged(cs_ingest__logged *out, bool *found, cs_db *db, int64_t channel_id,
-                            const char *external_id);
+/* What was logged for (channel_id, external_id) into *out; *found false when nothing was.
+ * *taken: a message on the channel carries the id, logged or not (one the desk sent). */
+int cs_store__ingest_logged(cs_ingest__logged *out, bool *found, bool *taken, cs_db *db,
+                            int64_t channel_id, const char *external_id);
 /* Log `e` (but for its ticket's number and follow-up) for its message, whose external id
  * (stored with the message) finds it again. */
 int cs_store__ingest_log(cs_db *db, const cs_ingest__logged *e);

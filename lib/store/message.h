@@ -76,10 +76,6 @@ int cs_store__message_list(cs_message_iter **out, cs_db *db, int64_t ticket_id, 
 /* The next message (borrowed until the next call), or CS_ITEROVER. */
 int cs_store__message_list_next(const cs_message **out, cs_message_iter *it);
 void cs_store__message_list_free(cs_message_iter *it);
-/* Whether a message on channel `channel_id` already has external id `external_id`, in
- * either direction. */
-int cs_store__message_external_taken(bool *taken, cs_db *db, int64_t channel_id,
-                                     const char *external_id);
 
 /* Blank the text, headers and threading keys of customer `customer_id`'s messages, and the
  * names, hashes and contents of their attachments (erasure). Their messages are every

@@ -174,7 +174,8 @@ static int load_children(cs_db *db, cs_customer *c)
     return rc;
 }
 
-int cs_store__customer_get(cs_customer **out, cs_db *db, int64_t id)
+/* The record, and with `children` its tags and identities. */
+static int get(cs_customer **out, cs_db *db, int64_t id, bool children)
 {
     sqlite3_stmt *st = cs_db__stmt(db, sql_select);
     cs_customer *c = NULL;
@@ -192,7 +193,7 @@ int cs_store__customer_get(cs_customer **out, cs_db *db, int64_t id)
     else
         rc = cs_db__error(db, rc, "read customer");
     cs_db__done(st);
-    if (rc == CS_OK)
+    if (rc == CS_OK && children)
         rc = load_children(db, c);
     if (rc < 0) {
         cs_customer__free(c);
@@ -200,6 +201,16 @@ int cs_store__customer_get(cs_customer **out, cs_db *db, int64_t id)
     }
     *out = c;
     return CS_OK;
+}
+
+int cs_store__customer_get(cs_customer **out, cs_db *db, int64_t id)
+{
+    return get(out, db, id, true);
+}
+
+int cs_store__customer_record(cs_customer **out, cs_db *db, int64_t id)
+{
+    return get(out, db, id, false);
 }
 
 int cs_store__customer_state(int64_t *merged_into, cs_time *erased_at, cs_db *db, int64_t id,

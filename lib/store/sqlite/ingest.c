@@ -17,8 +17,8 @@
  * (the one place it is indexed). */
 static const char sql_logged[] =
     "SELECT l.message_id, l.ticket_id, l.customer_id, l.flags, l.receipt_id, l.promised_at,"
-    " t.number, t.follow_up_of FROM message m JOIN ingest_log l ON l.message_id = m.id"
-    " JOIN ticket t ON t.id = l.ticket_id WHERE m.external_id = ?2 AND m.channel_id = ?1";
+    " t.number, t.follow_up_of FROM message m LEFT JOIN ingest_log l ON l.message_id = m.id"
+    " LEFT JOIN ticket t ON t.id = l.ticket_id WHERE m.external_id = ?2 AND m.channel_id = ?1";
 static const char sql_log[] =
     "INSERT INTO ingest_log (message_id, ticket_id, customer_id, flags, receipt_id, promised_at)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
@@ -74,20 +74,21 @@ static int first_text(char **out, cs_db *db, sqlite3_stmt *st)
 
 /* The ingest log ------------------------------------------------------------------------- */
 
-int cs_store__ingest_logged(cs_ingest__logged *out, bool *found, cs_db *db, int64_t channel_id,
-                            const char *external_id)
+int cs_store__ingest_logged(cs_ingest__logged *out, bool *found, bool *taken, cs_db *db,
+                            int64_t channel_id, const char *external_id)
 {
     sqlite3_stmt *st = cs_db__stmt(db, sql_logged);
     int rc = CS_OK, step;
     unsigned flags;
 
-    *found = false;
+    *found = *taken = false;
     if (!st)
         return cs_error_last()->code;
     sqlite3_bind_int64(st, 1, channel_id);
     cs_db__bind_text(st, 2, external_id);
     if ((step = cs_db__step(db, st)) == SQLITE_ROW) {
-        *found = true;
+        *taken = true;
+        *found = sqlite3_column_type(st, 0) != SQLITE_NULL;
         flags = (unsigned)sqlite3_column_int(st, 3);
         out->message_id = sqlite3_column_int64(st, 0);
         out->ticket_id = sqlite3_column_int64(st, 1);

@@ -244,21 +244,6 @@ void cs_store__message_list_free(cs_message_iter *it)
     cs_mem__free(it);
 }
 
-static const char sql_external_taken[] =
-    "SELECT 1 FROM message WHERE channel_id = ?1 AND external_id = ?2";
-
-int cs_store__message_external_taken(bool *taken, cs_db *db, int64_t channel_id,
-                                     const char *external_id)
-{
-    sqlite3_stmt *st = cs_db__stmt(db, sql_external_taken);
-
-    if (st) {
-        sqlite3_bind_int64(st, 1, channel_id);
-        cs_db__bind_text(st, 2, external_id);
-    }
-    return cs_db__found(taken, db, st, "external id");
-}
-
 /* Erasure: ?1 the customer, ?2 CS_ACTOR_CUSTOMER. Attachments go first: they are found
  * through the messages' ids, which the second statement does not change. */
 #define ERASED_MESSAGES                                                                            \
