@@ -38,6 +38,9 @@
 #define REPLY_PERCENT 30
 #define WAL_COMMITS 100 /* messages measured for their WAL bytes, after the timed ones */
 
+static long curve_step; /* --curve: report the rate of every curve_step messages */
+static FILE *curve_out; /* the child's way to the terminal (its stdout is the pipe) */
+
 static const int kinds[] = {CS_CHANNEL_EMAIL, CS_CHANNEL_CHAT, CS_CHANNEL_TWITTER,
                             CS_CHANNEL_WHATSAPP, CS_CHANNEL_WEBFORM};
 #define NKINDS 5
@@ -222,7 +225,7 @@ static int run_libcs(const char *path, long n, long batch)
     }
     long base = settle(path, NULL, NULL), wal = 0, tickets = 0, messages = 0;
     double rate = 0;
-    t0 = now();
+    double t_seg = t0 = now();
     for (i = 0; i < n + WAL_COMMITS && rc == 0; i++) {
         cs_ingest_result *r = NULL;
         cs_inbound in;
@@ -231,6 +234,12 @@ static int run_libcs(const char *path, long n, long batch)
             rate = n / (now() - t0);
             settle(path, NULL, NULL);
             wal = file_size(path, "-wal");
+        }
+        if (curve_step && i > 0 && i <= n && i % curve_step == 0) {
+            fprintf(curve_out, "  %-6s %8ld..%-8ld %8.0f msg/s\n", batch ? "batch" : "single",
+                    i - curve_step, i, curve_step / (now() - t_seg));
+            fflush(curve_out);
+            t_seg = now();
         }
         make_message(&w, i, &in);
         if (batch && (i - first) % batch == 0 && cs_db_begin(db) < 0)
@@ -346,6 +355,7 @@ static int run_mode(struct result *out, const char *dir, const char *mode, long 
     }
     if (pid == 0) {
         close(fds[0]);
+        curve_out = fdopen(dup(STDOUT_FILENO), "w");
         dup2(fds[1], STDOUT_FILENO);
         int rc = !strcmp(mode, "raw") ? run_raw(path, n)
                                       : run_libcs(path, n, !strcmp(mode, "batch") ? batch : 0);
@@ -400,12 +410,14 @@ int main(int argc, char **argv)
             batch = atol(argv[++i]);
         else if (!strcmp(argv[i], "--modes") && i + 1 < argc)
             modes = argv[++i];
+        else if (!strcmp(argv[i], "--curve") && i + 1 < argc)
+            curve_step = atol(argv[++i]);
         else if (!strcmp(argv[i], "--max-rss") && i + 1 < argc)
             max_rss = atol(argv[++i]);
         else
             usage();
     }
-    if (n < 1 || batch < 1)
+    if (n < 1 || batch < 1 || curve_step < 0)
         usage();
     snprintf(dirbuf, sizeof(dirbuf), "%s/libcs-bench-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     if (!mkdtemp(dirbuf)) {

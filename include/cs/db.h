@@ -112,9 +112,35 @@ CS_EXTERN(int) cs_db_set_busy_timeout(cs_db *db, int milliseconds);
 CS_EXTERN(int) cs_db_begin(cs_db *db);
 
 /**
- * End the innermost atomic section, keeping its changes.
+ * Start a bulk section: an outermost atomic section for many calls (an import), ended by
+ * cs_db_commit() or cs_db_rollback() like any other. Inside a cs_db_begin() section every
+ * call is a savepoint of its own, so that a failed call undoes exactly itself and the
+ * section can go on; inside a bulk section calls open no savepoints, which makes a batch
+ * faster, and a failure is the whole batch's:
  *
- * @return CS_OK; CS_EINVAL if no section is open; CS_EBUSY; CS_EDB
+ * - A call that fails after it began its changes poisons the section: it returns its own
+ *   error as usual; every later call that would change the database returns CS_ECONFLICT;
+ *   cs_db_commit() rolls the whole section back and returns CS_ECONFLICT. Nothing of the
+ *   batch is kept; the host knows which call failed, and may run the batch again without
+ *   it (or one call per section to find the failing ones).
+ * - A call refused before it changed anything (its arguments, the actor's rights) leaves
+ *   the section as it was.
+ *
+ * Reads work throughout. A cs_db_begin() inside a bulk section opens a savepoint as usual;
+ * rolling it back clears a failure inside it.
+ *
+ * @return CS_OK; CS_EINVAL if a section is already open on the handle; CS_EBUSY;
+ *         CS_EREADONLY; CS_EDB
+ * @since 0.2
+ */
+CS_EXTERN(int) cs_db_begin_bulk(cs_db *db);
+
+/**
+ * End the innermost atomic section, keeping its changes; one that a failed call poisoned
+ * (see cs_db_begin_bulk()) is rolled back instead.
+ *
+ * @return CS_OK; CS_EINVAL if no section is open; CS_ECONFLICT (rolled back) after a call
+ *         inside failed halfway; CS_EBUSY; CS_EDB
  * @since 0.1
  */
 CS_EXTERN(int) cs_db_commit(cs_db *db);
