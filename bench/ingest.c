@@ -2,26 +2,29 @@
  * Ingest throughput: N messages (default 200,000) from 20,000 customers over five channels
  * (email, chat, twitter, whatsapp, webform), 30% of them replies that thread into an
  * existing ticket (In-Reply-To, reply_to or the chat conversation), on a file database in a
- * temporary directory. Three modes, each in its own process so each has its own peak RSS:
+ * temporary directory. Four modes, each in its own process so each has its own peak RSS:
  *
  *   raw    the ceiling: plain SQLite, one message-sized row (with a unique index on the
  *          external id) per commit, with the pragmas libcs sets (WAL, synchronous=FULL,
  *          foreign_keys=ON)
  *   single cs_ingest() with its own transaction per message: the durable default
- *   batch  K cs_ingest() calls per cs_db_begin()/cs_db_commit() section (bulk import)
+ *   batch  K cs_ingest() calls per cs_db_begin()/cs_db_commit() section
+ *   bulk   K cs_ingest() calls per cs_db_begin_bulk()/cs_db_commit() section (an import)
  *
  * Prints messages per second, the libcs/raw ratio and the peak RSS of each mode; then, from
  * WAL_COMMITS more commits after a truncating checkpoint, the WAL bytes each commit appends
  * (per message for batch), and the database bytes per ticket and per message at the end.
  * Not a test: run it with `make bench`.
  *
- *   bench/ingest [-n N] [--batch K] [--modes raw,single,batch] [--max-rss KIB]
+ *   bench/ingest [-n N] [--batch K] [--modes raw,single,batch,bulk] [--max-rss KIB]
  *
+ * --curve STEP also prints the rate of every STEP messages, from the empty file on.
  * --max-rss makes the run fail when a mode's peak RSS exceeds the limit. With BENCH_KEEP set
  * in the environment, the databases are left in the temporary directory for a look.
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,8 +212,9 @@ static void report(double rate, long grown, long tickets, long messages, long wa
            messages ? (double)grown / messages : 0.0, commits ? (double)wal / commits : 0.0);
 }
 
-/* libcs: one transaction per message (batch 0), or `batch` messages per atomic section. */
-static int run_libcs(const char *path, long n, long batch)
+/* libcs: one transaction per message (batch 0), or `batch` messages per atomic section (a
+ * bulk section with `bulk`). */
+static int run_libcs(const char *path, long n, long batch, bool bulk)
 {
     struct workload w;
     cs_db *db = NULL;
@@ -236,13 +240,17 @@ static int run_libcs(const char *path, long n, long batch)
             wal = file_size(path, "-wal");
         }
         if (curve_step && i > 0 && i <= n && i % curve_step == 0) {
-            fprintf(curve_out, "  %-6s %8ld..%-8ld %8.0f msg/s\n", batch ? "batch" : "single",
+            fprintf(curve_out, "  %-6s %8ld..%-8ld %8.0f msg/s\n",
+                    bulk    ? "bulk"
+                    : batch ? "batch"
+                            : "single",
                     i - curve_step, i, curve_step / (now() - t_seg));
             fflush(curve_out);
             t_seg = now();
         }
         make_message(&w, i, &in);
-        if (batch && (i - first) % batch == 0 && cs_db_begin(db) < 0)
+        if (batch && (i - first) % batch == 0 &&
+            (bulk ? cs_db_begin_bulk(db) : cs_db_begin(db)) < 0)
             rc = -1;
         if (rc == 0 && cs_ingest(&r, db, &in) < 0)
             rc = -1;
@@ -358,7 +366,8 @@ static int run_mode(struct result *out, const char *dir, const char *mode, long 
         curve_out = fdopen(dup(STDOUT_FILENO), "w");
         dup2(fds[1], STDOUT_FILENO);
         int rc = !strcmp(mode, "raw") ? run_raw(path, n)
-                                      : run_libcs(path, n, !strcmp(mode, "batch") ? batch : 0);
+                                      : run_libcs(path, n, strcmp(mode, "single") ? batch : 0,
+                                                  !strcmp(mode, "bulk"));
         fflush(stdout);
         _exit(rc);
     }
@@ -390,15 +399,15 @@ static int run_mode(struct result *out, const char *dir, const char *mode, long 
 static void usage(void)
 {
     fprintf(stderr,
-            "usage: ingest [-n N] [--batch K] [--modes raw,single,batch] [--max-rss KIB]\n");
+            "usage: ingest [-n N] [--batch K] [--modes raw,single,batch,bulk] [--max-rss KIB]\n");
     exit(2);
 }
 
 int main(int argc, char **argv)
 {
     long n = 200000, batch = 1000, max_rss = 0;
-    const char *modes = "raw,single,batch";
-    struct result raw = {0}, single = {0}, batched = {0};
+    const char *modes = "raw,single,batch,bulk";
+    struct result raw = {0}, single = {0}, batched = {0}, bulk = {0};
     const char *tmp = getenv("TMPDIR");
     char dirbuf[512];
     int failed = 0;
@@ -445,6 +454,14 @@ int main(int argc, char **argv)
         failed |= run_mode(&batched, dirbuf, "batch", n, batch) < 0;
         printf("libcs, %5ld ingests/commit: %8.0f msg/s   peak RSS %6ld KiB\n", batch, batched.rate,
                batched.rss_kib);
+        fflush(stdout);
+    }
+    if (strstr(modes, "bulk")) {
+        failed |= run_mode(&bulk, dirbuf, "bulk", n, batch) < 0;
+        printf("libcs, %5ld ingests/bulk:   %8.0f msg/s   peak RSS %6ld KiB\n", batch, bulk.rate,
+               bulk.rss_kib);
+        if (batched.rate > 0)
+            printf("libcs bulk / batch:         %8.3f (target >= 2)\n", bulk.rate / batched.rate);
     }
     printf("bytes (%d commits after a truncating checkpoint; database at the end):\n", WAL_COMMITS);
     if (raw.rate > 0)
@@ -456,11 +473,14 @@ int main(int argc, char **argv)
                single.wal_per_commit, single.per_ticket, single.per_message);
     if (batched.rate > 0)
         printf("  libcs batch:  WAL %6.0f B per message\n", batched.wal_per_commit);
+    if (bulk.rate > 0)
+        printf("  libcs bulk:   WAL %6.0f B per message\n", bulk.wal_per_commit);
     if (!getenv("BENCH_KEEP"))
         rmdir(dirbuf);
     if (max_rss) {
         long worst = raw.rss_kib > single.rss_kib ? raw.rss_kib : single.rss_kib;
         worst = batched.rss_kib > worst ? batched.rss_kib : worst;
+        worst = bulk.rss_kib > worst ? bulk.rss_kib : worst;
         printf("peak RSS %ld KiB %s the limit of %ld KiB\n", worst,
                worst <= max_rss ? "within" : "OVER", max_rss);
         failed |= worst > max_rss;
