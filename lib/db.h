@@ -26,7 +26,7 @@ struct cs_db {
     uint64_t joined, host;
     bool bulk;        /* the outermost section is the host's bulk section */
     int failed_level; /* > 0: a joined level failed; the level at this depth must roll back */
-    int bulk_cache;   /* the cache_size to restore when the bulk section ends; 0: none */
+    bool bulk_cache;  /* the page cache has a bulk section's size (db.c) */
     bool relaxed;     /* the open transaction commits without waiting for the disk */
     struct cs_stmt_cache *stmts;
     /* The actor the host set (cs_db_set_actor). Its rights are read again at the start of

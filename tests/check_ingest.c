@@ -1405,7 +1405,12 @@ START_TEST(bulk_section_commits_all)
     cs_ticket_free(t);
     ck_assert_ok(cs_db_commit(db));
     ck_assert_int_eq(count("SELECT count(*) FROM ticket"), 50);
-    /* The cache is the handle's own again. */
+    /* The larger cache stays for the next bulk section, and goes with an ordinary one. */
+    ck_assert_int_eq(count("PRAGMA cache_size"), -32768);
+    ck_assert_ok(cs_db_begin_bulk(db));
+    ck_assert_ok(cs_db_commit(db));
+    ck_assert_int_eq(count("PRAGMA cache_size"), -32768);
+    ck_assert_ok(ingest_nth(50));
     ck_assert_int_eq(count("PRAGMA cache_size"), -8192);
 }
 END_TEST
