@@ -2,23 +2,23 @@
  * Ingest throughput: N messages (default 200,000) from 20,000 customers over five channels
  * (email, chat, twitter, whatsapp, webform), 30% of them replies that thread into an
  * existing ticket (In-Reply-To, reply_to or the chat conversation), on a file database in a
- * temporary directory. Four modes, each in its own process so each has its own peak RSS:
+ * temporary directory. Five modes, each in its own process so each has its own peak RSS:
  *
  *   raw    the ceiling: plain SQLite, one message-sized row (with a unique index on the
  *          external id) per commit, with the pragmas libcs sets (WAL, synchronous=FULL,
  *          foreign_keys=ON)
  *   single cs_ingest() with its own transaction per message: the durable default
- *   batch  K cs_ingest() calls per cs_db_begin()/cs_db_commit() section (bulk import)
+ *   batch  K cs_ingest() calls per cs_db_begin()/cs_db_commit() section
+ *   bulk   K cs_ingest() calls per cs_db_begin_bulk()/cs_db_commit() section (an import)
  *   replay the fair ceiling of each libcs mode that ran: the rows libcs itself commits, written
  *          with plain prepared statements. An untimed run of the single mode records every
  *          row change its connection commits (SQLite's pre-update hook; trigger-made rows
  *          too) and copies the database as it is after the setup; a timed run then writes
  *          the same rows into that copy, its triggers dropped, by rowid or primary key, with
  *          the pragmas libcs sets and the libcs mode's grouping into transactions (one
- *          message per commit for single, K for batch). An update that leaves its row as it
- *          was (a touch within the same second) is counted, not replayed. It fails unless
- *          every table then holds the rows libcs's database holds (count and content hash).
- *          See bench/replay.c.
+ *          message per commit for single, K for batch and bulk). An update that leaves its row as
+ * it was (a touch within the same second) is counted, not replayed. It fails unless every table
+ * then holds the rows libcs's database holds (count and content hash). See bench/replay.c.
  *
  * Prints messages per second, the libcs/raw and libcs/replay ratios and the peak RSS of each
  * mode, the row changes and transactions libcs commits per message; then, from WAL_COMMITS
@@ -26,13 +26,15 @@
  * (per message for batch), and the database bytes per ticket and per message at the end.
  * Not a test: run it with `make bench`.
  *
- *   bench/ingest [-n N] [--batch K] [--modes raw,single,batch,replay] [--max-rss KIB]
+ *   bench/ingest [-n N] [--batch K] [--modes raw,single,batch,bulk,replay] [--max-rss KIB]
  *
+ * --curve STEP also prints the rate of every STEP messages, from the empty file on.
  * --max-rss makes the run fail when a mode's peak RSS exceeds the limit. With BENCH_KEEP set
  * in the environment, the databases are left in the temporary directory for a look.
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +52,9 @@
 #define CUSTOMERS 20000
 #define REPLY_PERCENT 30
 #define WAL_COMMITS 100 /* messages measured for their WAL bytes, after the timed ones */
+
+static long curve_step; /* --curve: report the rate of every curve_step messages */
+static FILE *curve_out; /* the child's way to the terminal (its stdout is the pipe) */
 
 static const int kinds[] = {CS_CHANNEL_EMAIL, CS_CHANNEL_CHAT, CS_CHANNEL_TWITTER,
                             CS_CHANNEL_WHATSAPP, CS_CHANNEL_WEBFORM};
@@ -219,8 +224,9 @@ static void report(double rate, long grown, long tickets, long messages, long wa
            messages ? (double)grown / messages : 0.0, commits ? (double)wal / commits : 0.0);
 }
 
-/* libcs: one transaction per message (batch 0), or `batch` messages per atomic section. */
-static int run_libcs(const char *path, long n, long batch)
+/* libcs: one transaction per message (batch 0), or `batch` messages per atomic section (a
+ * bulk section with `bulk`). */
+static int run_libcs(const char *path, long n, long batch, bool bulk)
 {
     struct workload w;
     cs_db *db = NULL;
@@ -235,7 +241,7 @@ static int run_libcs(const char *path, long n, long batch)
     }
     long base = settle(path, NULL, NULL), wal = 0, tickets = 0, messages = 0;
     double rate = 0;
-    t0 = now();
+    double t_seg = t0 = now();
     for (i = 0; i < n + WAL_COMMITS && rc == 0; i++) {
         cs_ingest_result *r = NULL;
         cs_inbound in;
@@ -245,8 +251,18 @@ static int run_libcs(const char *path, long n, long batch)
             settle(path, NULL, NULL);
             wal = file_size(path, "-wal");
         }
+        if (curve_step && i > 0 && i <= n && i % curve_step == 0) {
+            fprintf(curve_out, "  %-6s %8ld..%-8ld %8.0f msg/s\n",
+                    bulk    ? "bulk"
+                    : batch ? "batch"
+                            : "single",
+                    i - curve_step, i, curve_step / (now() - t_seg));
+            fflush(curve_out);
+            t_seg = now();
+        }
         make_message(&w, i, &in);
-        if (batch && (i - first) % batch == 0 && cs_db_begin(db) < 0)
+        if (batch && (i - first) % batch == 0 &&
+            (bulk ? cs_db_begin_bulk(db) : cs_db_begin(db)) < 0)
             rc = -1;
         if (rc == 0 && cs_ingest(&r, db, &in) < 0)
             rc = -1;
@@ -409,7 +425,7 @@ static int run_child(const char *dir, const char *mode, const char *path, long n
         return run_capture(dir, path, n);
     if (!strncmp(mode, "replay-", 7))
         return run_replay(dir, path, n, batch);
-    return run_libcs(path, n, !strcmp(mode, "batch") ? batch : 0);
+    return run_libcs(path, n, strcmp(mode, "single") ? batch : 0, !strcmp(mode, "bulk"));
 }
 
 struct result {
@@ -435,6 +451,7 @@ static int run_mode(struct result *out, const char *dir, const char *mode, long 
     }
     if (pid == 0) {
         close(fds[0]);
+        curve_out = fdopen(dup(STDOUT_FILENO), "w");
         dup2(fds[1], STDOUT_FILENO);
         int rc = run_child(dir, mode, path, n, batch);
         fflush(stdout);
@@ -521,16 +538,16 @@ static int run_replays(const char *dir, long n, struct replayed *r, size_t count
 
 static void usage(void)
 {
-    fprintf(stderr,
-            "usage: ingest [-n N] [--batch K] [--modes raw,single,batch,replay] [--max-rss KIB]\n");
+    fprintf(stderr, "usage: ingest [-n N] [--batch K] [--modes raw,single,batch,bulk,replay]"
+                    " [--curve STEP] [--max-rss KIB]\n");
     exit(2);
 }
 
 int main(int argc, char **argv)
 {
     long n = 200000, batch = 1000, max_rss = 0;
-    const char *modes = "raw,single,batch,replay";
-    struct result raw = {0}, single = {0}, batched = {0};
+    const char *modes = "raw,single,batch,bulk,replay";
+    struct result raw = {0}, single = {0}, batched = {0}, bulk = {0};
     const char *tmp = getenv("TMPDIR");
     char dirbuf[512];
     int failed = 0;
@@ -542,12 +559,14 @@ int main(int argc, char **argv)
             batch = atol(argv[++i]);
         else if (!strcmp(argv[i], "--modes") && i + 1 < argc)
             modes = argv[++i];
+        else if (!strcmp(argv[i], "--curve") && i + 1 < argc)
+            curve_step = atol(argv[++i]);
         else if (!strcmp(argv[i], "--max-rss") && i + 1 < argc)
             max_rss = atol(argv[++i]);
         else
             usage();
     }
-    if (n < 1 || batch < 1)
+    if (n < 1 || batch < 1 || curve_step < 0)
         usage();
     snprintf(dirbuf, sizeof(dirbuf), "%s/libcs-bench-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     if (!mkdtemp(dirbuf)) {
@@ -575,6 +594,14 @@ int main(int argc, char **argv)
         failed |= run_mode(&batched, dirbuf, "batch", n, batch) < 0;
         printf("libcs, %5ld ingests/commit: %8.0f msg/s   peak RSS %6ld KiB\n", batch, batched.rate,
                batched.rss_kib);
+        fflush(stdout);
+    }
+    if (strstr(modes, "bulk")) {
+        failed |= run_mode(&bulk, dirbuf, "bulk", n, batch) < 0;
+        printf("libcs, %5ld ingests/bulk:   %8.0f msg/s   peak RSS %6ld KiB\n", batch, bulk.rate,
+               bulk.rss_kib);
+        if (batched.rate > 0)
+            printf("libcs bulk / batch:         %8.3f\n", bulk.rate / batched.rate);
     }
     struct replayed replays[] = {
         {.mode = "single", .label = "single:", .per_commit = 1, .libcs = &single},
@@ -582,6 +609,10 @@ int main(int argc, char **argv)
     size_t nreplays = sizeof(replays) / sizeof(replays[0]);
     if (strstr(modes, "replay"))
         failed |= run_replays(dirbuf, n, replays, nreplays) < 0;
+    /* Bulk commits the rows batch commits, grouped the same: batch's replay is its ceiling. */
+    if (bulk.rate > 0 && replays[1].replay.rate > 0)
+        printf("libcs bulk / replay:        %8.3f (the batch replay: the same rows)\n",
+               bulk.rate / replays[1].replay.rate);
     printf("bytes (%d commits after a truncating checkpoint; database at the end):\n", WAL_COMMITS);
     if (raw.rate > 0)
         printf("  raw sqlite:   WAL %6.0f B per commit      database %5.0f B per row\n",
@@ -592,6 +623,8 @@ int main(int argc, char **argv)
                single.wal_per_commit, single.per_ticket, single.per_message);
     if (batched.rate > 0)
         printf("  libcs batch:  WAL %6.0f B per message\n", batched.wal_per_commit);
+    if (bulk.rate > 0)
+        printf("  libcs bulk:   WAL %6.0f B per message\n", bulk.wal_per_commit);
     for (size_t i = 0; i < nreplays; i++)
         if (replays[i].replay.rate > 0)
             printf("  replay %-7s WAL %6.0f B per %-7s     database %5.0f B per ticket, %5.0f B"
@@ -604,6 +637,7 @@ int main(int argc, char **argv)
     if (max_rss) {
         long worst = raw.rss_kib > single.rss_kib ? raw.rss_kib : single.rss_kib;
         worst = batched.rss_kib > worst ? batched.rss_kib : worst;
+        worst = bulk.rss_kib > worst ? bulk.rss_kib : worst;
         printf("peak RSS %ld KiB %s the limit of %ld KiB\n", worst,
                worst <= max_rss ? "within" : "OVER", max_rss);
         failed |= worst > max_rss;

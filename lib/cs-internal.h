@@ -52,10 +52,16 @@ long cs_mem__count(void);
 /* The handle, as the logic above the storage layer uses it (db.c; the whole struct and the
  * SQL helpers are in db.h, for db.c and the storage files only) ------------------------ */
 
-/* Transactions. begin opens the outermost BEGIN IMMEDIATE or a nested SAVEPOINT; end
- * commits when rc >= 0 and rolls back otherwise, and returns rc (or the commit's error).
- * Every public mutation is begin ... end. */
+/* Transactions. begin opens the outermost BEGIN IMMEDIATE; inside a host's plain section
+ * (cs_db_begin) a SAVEPOINT, so that a failed call undoes only itself; inside another
+ * library call's section, or anywhere in a bulk section, it joins the open level without a
+ * savepoint (db.c). end commits when rc >= 0 and rolls back otherwise, and returns rc (or
+ * the commit's error); a joined level that fails leaves its changes to the level it joined,
+ * which then refuses to commit. Every public mutation is begin ... end. */
 int cs_db__begin(cs_db *db);
+/* cs_db__begin() for a caller that goes on after the section failed (another attempt, a
+ * fallback): always a real savepoint, so the failure undoes exactly the section. */
+int cs_db__begin_savepoint(cs_db *db);
 /* cs_db__begin() for a change whose loss on power failure is harmless (a pick that is simply
  * picked again, an agent's presence): outside any section its commit does not wait for the
  * disk (synchronous=NORMAL for that one transaction; the next durable commit makes it

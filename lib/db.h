@@ -19,8 +19,15 @@ struct cs_db {
     int busy_timeout_ms;
     int64_t busy_deadline; /* monotonic ms when the current wait gives up; 0: none yet */
     bool busy_scoped;      /* a statement's waits share busy_deadline (db.c) */
-    int txn_depth;         /* open transaction levels (outermost BEGIN, then savepoints) */
-    bool relaxed;          /* the open transaction commits without waiting for the disk */
+    int txn_depth;         /* open section levels (outermost BEGIN, then savepoints or joins) */
+    /* Bit d - 1 for the level at depth d <= CS_DB_LEVELS (deeper ones are all savepoints):
+     * joined: opened no savepoint, its changes are its enclosing level's (db.c);
+     * host: opened by the host (cs_db_begin, cs_db_begin_bulk), never joined. */
+    uint64_t joined, host;
+    bool bulk;        /* the outermost section is the host's bulk section */
+    int failed_level; /* > 0: a joined level failed; the level at this depth must roll back */
+    bool bulk_cache;  /* the page cache has a bulk section's size (db.c) */
+    bool relaxed;     /* the open transaction commits without waiting for the disk */
     struct cs_stmt_cache *stmts;
     /* The actor the host set (cs_db_set_actor). Its rights are read again at the start of
      * every call (cs_perm__require), never kept here. */

@@ -41,8 +41,8 @@ typedef struct cs_ingest__mail {
 } cs_ingest__mail;
 /* The host's rights to ingest (CS_CAP_INGEST, unscoped) into *host. */
 int cs_ingest__host(cs_actor *host, cs_db *db);
-/* Ingest `msg` for `host` in a transaction (a savepoint inside the caller's), filling the
- * zeroed result r; with `mail`, its additions too. */
+/* Ingest `msg` for `host` in a section of its own (cs_db__begin: a savepoint only straight
+ * inside a host's section), filling the zeroed result r; with `mail`, its additions too. */
 int cs_ingest__run(cs_ingest_result *r, cs_db *db, const cs_actor *host, const cs_inbound *msg,
                    const cs_ingest__mail *mail);
 

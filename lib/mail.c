@@ -917,7 +917,9 @@ static int ingest_mail(struct mail_ingest *g)
         return rc;
     kind = m->automatic || own || m->report.seen || robot_sender(m->from) ? CS_MAIL_AUTOMATIC
                                                                           : CS_MAIL_MESSAGE;
-    if ((rc = ingest_parsed(g, kind)) >= 0 || !mail_error(rc))
+    /* A savepoint of its own: its failure is not the mail's, which goes in unparsed. */
+    if ((rc = cs_db__begin_savepoint(g->db)) < 0 ||
+        (rc = cs_db__end(g->db, ingest_parsed(g, kind))) >= 0 || !mail_error(rc))
         return rc;
     /* The parsed form did not fit: keep the mail whole, saying why. */
     char why[CS_ERROR_MESSAGE_MAX];

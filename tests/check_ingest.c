@@ -1358,6 +1358,223 @@ START_TEST(receipt_in_english_and_utc_when_nothing_is_known)
 }
 END_TEST
 
+/* Bulk sections and savepoints ---------------------------------------------------------- */
+
+/* The SAVEPOINT statements a handle runs. */
+static int count_savepoints(unsigned type, void *payload, void *stmt, void *x)
+{
+    (void)type;
+    (void)x;
+    if (!strncmp(sqlite3_sql(stmt), "SAVEPOINT", 9))
+        ++*(int *)payload;
+    return 0;
+}
+
+/* The n-th of a run of distinct new mails. */
+static int ingest_nth(int n)
+{
+    char id[32], from[48];
+    cs_ingest_result *r = NULL;
+    cs_inbound in;
+    int rc;
+
+    snprintf(id, sizeof(id), "<bulk%d@example.com>", n);
+    snprintf(from, sizeof(from), "bulk%d@example.com", n);
+    in = mail(id, from, "Order", "Where is it?");
+    rc = cs_ingest(&r, db, &in);
+    cs_ingest_result_free(r);
+    return rc;
+}
+
+/* The ingest that makes ticket `n` fails at its message, after its customer and ticket went
+ * in: a failure halfway. */
+static void fail_at_ticket(int n)
+{
+    char sql[256];
+
+    snprintf(sql, sizeof(sql),
+             "CREATE TEMP TRIGGER halfway BEFORE INSERT ON main.message"
+             " WHEN (SELECT count(*) FROM main.ticket) = %d BEGIN SELECT RAISE(ABORT, 'halfway');"
+             " END",
+             n);
+    ck_assert_int_eq(sqlite3_exec(db->sql, sql, 0, 0, 0), SQLITE_OK);
+}
+
+static void fail_nowhere(void)
+{
+    ck_assert_int_eq(sqlite3_exec(db->sql, "DROP TRIGGER IF EXISTS temp.halfway", 0, 0, 0),
+                     SQLITE_OK);
+}
+
+/* A call opens a savepoint only straight inside a host's plain section: alone it is the
+ * transaction, inside another call or a bulk section it joins. */
+START_TEST(savepoints_only_where_a_call_may_fail_alone)
+{
+    int savepoints = 0;
+    char *answer = NULL;
+
+    sqlite3_trace_v2(db->sql, SQLITE_TRACE_STMT, count_savepoints, &savepoints);
+    ck_assert_ok(ingest_nth(1));
+    ck_assert_int_eq(savepoints, 0);
+    ck_assert_ok(cs_call(&answer, db, "ticket.create", "{\"customer_id\": 1, \"subject\": \"s\"}"));
+    cs_str_free(answer);
+    ck_assert_int_eq(savepoints, 0);
+
+    ck_assert_ok(cs_db_begin(db));
+    ck_assert_ok(ingest_nth(2));
+    ck_assert_int_eq(savepoints, 1);
+    ck_assert_ok(cs_call(&answer, db, "ticket.create", "{\"customer_id\": 1, \"subject\": \"s\"}"));
+    cs_str_free(answer);
+    ck_assert_int_eq(savepoints, 2);
+    ck_assert_ok(cs_db_commit(db));
+
+    savepoints = 0;
+    ck_assert_ok(cs_db_begin_bulk(db));
+    for (int i = 3; i < 10; i++)
+        ck_assert_ok(ingest_nth(i));
+    ck_assert_ok(cs_call(&answer, db, "ticket.create", "{\"customer_id\": 1, \"subject\": \"s\"}"));
+    cs_str_free(answer);
+    ck_assert_ok(cs_db_commit(db));
+    ck_assert_int_eq(savepoints, 0);
+    sqlite3_trace_v2(db->sql, 0, NULL, NULL);
+    ck_assert_int_eq(count("SELECT count(*) FROM ticket"), 12);
+}
+END_TEST
+
+/* Without savepoints inside a call, a failure halfway still undoes exactly that call: alone,
+ * and inside a host's plain section. */
+START_TEST(failure_halfway_undoes_the_call)
+{
+    fail_at_ticket(1);
+    ck_assert_int_lt(ingest_nth(1), 0);
+    ck_assert_int_eq(count("SELECT count(*) FROM customer"), 0);
+    ck_assert_int_eq(count("SELECT count(*) FROM ticket"), 0);
+    fail_nowhere();
+
+    ck_assert_ok(cs_db_begin(db));
+    ck_assert_ok(ingest_nth(1));
+    fail_at_ticket(2);
+    ck_assert_int_lt(ingest_nth(2), 0);
+    fail_nowhere();
+    ck_assert_ok(ingest_nth(3));
+    ck_assert_ok(cs_db_commit(db));
+    ck_assert_int_eq(count("SELECT count(*) FROM customer"), 2);
+    ck_assert_int_eq(count("SELECT count(*) FROM identity"
+                           " WHERE value = 'bulk2@example.com'"),
+                     0);
+    ck_assert_int_eq(count("SELECT count(*) FROM ticket"), 2);
+}
+END_TEST
+
+START_TEST(bulk_section_commits_all)
+{
+    cs_ticket *t = NULL;
+
+    ck_assert_ok(cs_db_begin_bulk(db));
+    for (int i = 0; i < 50; i++)
+        ck_assert_ok(ingest_nth(i));
+    ck_assert_ok(cs_ticket_lookup(&t, db, 50)); /* reads see the batch */
+    cs_ticket_free(t);
+    ck_assert_ok(cs_db_commit(db));
+    ck_assert_int_eq(count("SELECT count(*) FROM ticket"), 50);
+    /* The larger cache stays for the next bulk section, and goes with an ordinary one. */
+    ck_assert_int_eq(count("PRAGMA cache_size"), -32768);
+    ck_assert_ok(cs_db_begin_bulk(db));
+    ck_assert_ok(cs_db_commit(db));
+    ck_assert_int_eq(count("PRAGMA cache_size"), -32768);
+    ck_assert_ok(ingest_nth(50));
+    ck_assert_int_eq(count("PRAGMA cache_size"), -8192);
+}
+END_TEST
+
+/* One failure halfway poisons the batch: later changes are refused, reads work, the commit
+ * rolls everything back; the handle then works as before. */
+START_TEST(bulk_failure_rolls_back_the_batch)
+{
+    cs_ingest_result *r = NULL;
+    cs_inbound bad = mail("<bad@example.com>", "bad@example.com", "s", "b");
+
+    ck_assert_ok(cs_db_begin_bulk(db));
+    for (int i = 1; i <= 3; i++)
+        ck_assert_ok(ingest_nth(i));
+    fail_at_ticket(4);
+    ck_assert_int_lt(ingest_nth(4), 0);
+    fail_nowhere();
+    ck_assert_rc(ingest_nth(5), CS_ECONFLICT);
+    ck_assert_field("db");
+    ck_assert_ptr_nonnull(strstr(cs_error_last()->message, "roll the section back"));
+    ck_assert_int_eq(count("SELECT count(*) FROM ticket"), 4); /* the half of call 4 */
+    ck_assert_rc(cs_db_commit(db), CS_ECONFLICT);
+    ck_assert_rc(cs_db_rollback(db), CS_EINVAL); /* the commit closed it */
+    ck_assert_int_eq(count("SELECT count(*) FROM customer"), 0);
+    ck_assert_int_eq(count("SELECT count(*) FROM ticket"), 0);
+    ck_assert_int_eq(count("SELECT count(*) FROM message"), 0);
+
+    /* A call refused up front, on its arguments, poisons nothing. */
+    ck_assert_ok(cs_db_begin_bulk(db));
+    ck_assert_ok(ingest_nth(1));
+    bad.sender = NULL;
+    ck_assert_rc(cs_ingest(&r, db, &bad), CS_EINVAL);
+    ck_assert_ok(ingest_nth(2));
+    ck_assert_ok(cs_db_commit(db));
+    ck_assert_int_eq(count("SELECT count(*) FROM ticket"), 2);
+
+    /* A host that rolls back at once; then an ordinary section and a call alone work. */
+    ck_assert_ok(cs_db_begin_bulk(db));
+    ck_assert_ok(ingest_nth(3));
+    fail_at_ticket(4);
+    ck_assert_int_lt(ingest_nth(4), 0);
+    fail_nowhere();
+    ck_assert_ok(cs_db_rollback(db));
+    ck_assert_int_eq(count("SELECT count(*) FROM ticket"), 2);
+    ck_assert_ok(cs_db_begin(db));
+    ck_assert_ok(ingest_nth(3));
+    ck_assert_ok(cs_db_commit(db));
+    ck_assert_ok(ingest_nth(4));
+    ck_assert_int_eq(count("SELECT count(*) FROM ticket"), 4);
+}
+END_TEST
+
+/* A savepoint the host opens inside a bulk section catches a failure inside it. */
+START_TEST(bulk_section_with_a_host_savepoint)
+{
+    ck_assert_ok(cs_db_begin_bulk(db));
+    ck_assert_ok(ingest_nth(1));
+    ck_assert_ok(cs_db_begin(db));
+    fail_at_ticket(2);
+    ck_assert_int_lt(ingest_nth(2), 0);
+    fail_nowhere();
+    ck_assert_rc(cs_db_commit(db), CS_ECONFLICT); /* rolls the savepoint back */
+    ck_assert_ok(ingest_nth(3));
+    ck_assert_ok(cs_db_begin(db));
+    fail_at_ticket(3);
+    ck_assert_int_lt(ingest_nth(4), 0);
+    fail_nowhere();
+    ck_assert_ok(cs_db_rollback(db));
+    ck_assert_ok(cs_db_commit(db));
+    ck_assert_int_eq(count("SELECT count(*) FROM ticket"), 2);
+    ck_assert_int_eq(count("SELECT count(*) FROM identity"
+                           " WHERE value IN ('bulk1@example.com', 'bulk3@example.com')"),
+                     2);
+}
+END_TEST
+
+START_TEST(bulk_section_is_outermost)
+{
+    ck_assert_rc(cs_db_begin_bulk(NULL), CS_EINVAL);
+    ck_assert_ok(cs_db_begin(db));
+    ck_assert_rc(cs_db_begin_bulk(db), CS_EINVAL);
+    ck_assert_field("db");
+    ck_assert_ok(cs_db_rollback(db));
+    ck_assert_ok(cs_db_begin_bulk(db));
+    ck_assert_rc(cs_db_begin_bulk(db), CS_EINVAL);
+    ck_assert_ok(ingest_nth(1));
+    ck_assert_ok(cs_db_commit(db));
+    ck_assert_rc(cs_db_commit(db), CS_EINVAL);
+    ck_assert_int_eq(count("SELECT count(*) FROM ticket"), 1);
+}
+END_TEST
+
 Suite *cs_ingest_suite(void)
 {
     Suite *s = suite_create("ingest");
@@ -1391,6 +1608,16 @@ Suite *cs_ingest_suite(void)
     tcase_add_test(tc, unseen_references_are_remembered);
     tcase_add_test(tc, parent_after_its_reply);
     tcase_add_test(tc, message_id_lists);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("bulk");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, savepoints_only_where_a_call_may_fail_alone);
+    tcase_add_test(tc, failure_halfway_undoes_the_call);
+    tcase_add_test(tc, bulk_section_commits_all);
+    tcase_add_test(tc, bulk_failure_rolls_back_the_batch);
+    tcase_add_test(tc, bulk_section_with_a_host_savepoint);
+    tcase_add_test(tc, bulk_section_is_outermost);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("hints");

@@ -722,6 +722,33 @@ START_TEST(mail_without_sender_is_kept_raw)
 }
 END_TEST
 
+/* A mail that goes in unparsed inside a bulk section leaves the section usable, and the
+ * mails around it go in too. */
+START_TEST(unparsed_fallback_inside_a_bulk_section)
+{
+    static const char bad_sender[] = "From: Anna <anna@@example.com>\r\nSubject: Hallo\r\n"
+                                     "Message-ID: <bad-sender@example.com>\r\n\r\nGuten Tag.\r\n";
+    cs_db *db = t_open_memory();
+    int64_t ch = mail_channel(db);
+    cs_ingest_result *r = NULL;
+
+    ck_assert_ok(cs_db_begin_bulk(db));
+    cs_ingest_result_free(ingest_text(db, ch,
+                                      "From: bert@example.com\r\nSubject: Eins\r\n"
+                                      "Message-ID: <one@example.com>\r\n\r\nText.\r\n"));
+    ck_assert_ok(cs_ingest_mail(&r, db, ch, bad_sender, strlen(bad_sender), NULL));
+    ck_assert_int_eq(r->mail_kind, CS_MAIL_UNPARSED);
+    cs_ingest_result_free(r);
+    cs_ingest_result_free(ingest_text(db, ch,
+                                      "From: carl@example.com\r\nSubject: Drei\r\n"
+                                      "Message-ID: <three@example.com>\r\n\r\nText.\r\n"));
+    ck_assert_ok(cs_db_commit(db));
+    ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM ticket"), 3);
+    ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM customer"), 3);
+    cs_db_close(db);
+}
+END_TEST
+
 START_TEST(broken_mime_and_8bit_garbage)
 {
     cs_db *db = t_open_memory();
@@ -934,6 +961,7 @@ Suite *cs_mail_suite(void)
     tc = tcase_create("malformed");
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, mail_without_sender_is_kept_raw);
+    tcase_add_test(tc, unparsed_fallback_inside_a_bulk_section);
     tcase_add_test(tc, broken_mime_and_8bit_garbage);
     tcase_add_test(tc, fifty_megabyte_attachment);
     tcase_add_test(tc, ten_thousand_parts);

@@ -409,6 +409,42 @@ static int ingest_bounce(void)
     return rc;
 }
 
+/* A bulk section of a new mail and a reply: the host rolls the batch back on a failure. */
+static int bulk_batch(void)
+{
+    static const char *ids[] = {"<bulk1@example.com>", "<bulk2@example.com>"};
+    static const char *senders[] = {"bert@example.com", "anna@example.com"};
+    int rc = cs_db_begin_bulk(db);
+
+    for (size_t i = 0; i < 2 && rc == CS_OK; i++) {
+        cs_inbound in = CS_INBOUND_INIT;
+        cs_ingest_result *r = NULL;
+        in.channel_id = mail;
+        in.external_id = ids[i];
+        in.sender = senders[i];
+        in.subject = "Lieferung";
+        in.body = "Wann kommt sie?";
+        in.in_reply_to = i ? "<first@example.com>" : NULL;
+        rc = cs_ingest(&r, db, &in);
+        cs_ingest_result_free(r);
+    }
+    if (rc == CS_OK)
+        return cs_db_commit(db);
+    if (cs_db__in_transaction(db))
+        ck_assert_ok(cs_db_rollback(db));
+    return rc;
+}
+
+START_TEST(bulk)
+{
+    ck_assert_fails_then_works(bulk_batch);
+    ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM ticket"), 2);
+    ck_assert_int_eq(t_sql_int(db, "SELECT count(*) FROM message WHERE external_id LIKE "
+                                   "'%bulk%'"),
+                     2);
+}
+END_TEST
+
 START_TEST(raw_mail)
 {
     char *resp = NULL;
@@ -635,6 +671,7 @@ Suite *cs_nomem_suite(void)
     tcase_add_test(tc, tickets);
     tcase_add_test(tc, messages);
     tcase_add_test(tc, ingest_and_reply);
+    tcase_add_test(tc, bulk);
     tcase_add_test(tc, raw_mail);
     tcase_add_test(tc, outbox);
     tcase_add_test(tc, audit);

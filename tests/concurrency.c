@@ -5,12 +5,15 @@
  * and every outbox item must be delivered exactly once: the lease is an hour, so no lease
  * expires and no item may be claimed twice.
  *
+ * Worker 0 runs its calls in bulk sections (cs_db_begin_bulk) of BULK messages each.
+ *
  * Every worker writes its claims and acknowledgements to its own log file; the checks read
  * them all at the end. Prints "N passed, N failed" (one per check) for scripts/test.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +28,7 @@
 #define WORKERS (PROCESSES + THREADS)
 #define MESSAGES 120 /* per worker */
 #define LEASE 3600
+#define BULK 8 /* messages per bulk section of worker 0 */
 
 static char dir[512], db_path[600];
 static int64_t channel;
@@ -87,6 +91,9 @@ static int work(int worker, int messages)
     for (int i = 0; i < messages; i++) {
         cs_inbound in = CS_INBOUND_INIT;
         cs_ingest_result *r = NULL;
+        bool bulk = worker == 0;
+        if (bulk && i % BULK == 0 && cs_db_begin_bulk(db) < 0)
+            errors += fail_call(worker, "begin bulk");
         snprintf(id, sizeof(id), "<w%d.m%d@conc.example>", worker, i);
         snprintf(sender, sizeof(sender), "w%d.c%d@conc.example", worker, i % 10);
         in.channel_id = channel;
@@ -105,6 +112,8 @@ static int work(int worker, int messages)
         snprintf(last, sizeof(last), "%s", id);
         if (i % 4 == 3)
             errors += drain(db, log, worker, &claimed);
+        if (bulk && (i % BULK == BULK - 1 || i == messages - 1) && cs_db_commit(db) < 0)
+            errors += fail_call(worker, "commit bulk");
     }
     do
         errors += drain(db, log, worker, &claimed);

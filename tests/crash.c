@@ -7,8 +7,11 @@
  * commits without waiting for the disk): a kill of the process must not lose a pick it
  * reported either (only a power failure may), and no ticket is assigned twice.
  *
- * The child reports an external id on a pipe after cs_ingest() returned CS_OK, so at most
- * one committed ingest per round can be unreported (the one between commit and write). The
+ * Every fourth step the child ingests BULK mails in one bulk section (cs_db_begin_bulk): a
+ * kill leaves all of such a batch or none of it.
+ *
+ * The child reports an external id on a pipe after its ingest committed, so at most one
+ * commit per round can be unreported (the one between commit and write). The
  * kill comes a random delay after the child's first report, so every round crashes a child
  * that is ingesting, however slowly the machine starts it (the last round starts it slowly
  * on purpose).
@@ -32,6 +35,9 @@
 #include <sqlite3.h>
 
 #define SENDERS 40
+#define BULK 8 /* mails per bulk section */
+#define CS_CRASH_STR_(x) #x
+#define CS_CRASH_STR(x) CS_CRASH_STR_(x)
 #define MAX_REPORTED 200000
 /* The last round's child starts this slowly, as it may on a loaded machine. */
 #define SLOW_START_US 250000
@@ -48,9 +54,41 @@ static void die(const char *what, const char *detail)
 /* The child: ingest until killed, mail from SENDERS customers, 30% replies. */
 static int64_t agent; /* who takes tickets, in the channel's group */
 
+static void report(int fd, const char *id)
+{
+    char line[80];
+    int n = snprintf(line, sizeof(line), "%s\n", id);
+
+    if (write(fd, line, (size_t)n) != n)
+        _exit(1);
+}
+
+/* One mail from a random sender, a reply to its last one 30% of the time. */
+static void ingest(cs_db *db, int64_t channel, const char *id, char last[][64])
+{
+    cs_inbound in = CS_INBOUND_INIT;
+    cs_ingest_result *r = NULL;
+    char sender[64], subject[64];
+    int s = rand() % SENDERS;
+    int reply = last[s][0] && rand() % 10 < 3;
+
+    snprintf(sender, sizeof(sender), "customer%d@crash.example", s);
+    snprintf(subject, sizeof(subject), "%sQuestion %.40s", reply ? "Re: " : "", id);
+    in.channel_id = channel;
+    in.external_id = id;
+    in.sender = sender;
+    in.subject = subject;
+    in.body = "Where is my parcel? It should have arrived on Monday.";
+    in.in_reply_to = reply ? last[s] : NULL;
+    if (cs_ingest(&r, db, &in) < 0)
+        die("child ingest", cs_error_last()->message);
+    cs_ingest_result_free(r);
+    snprintf(last[s], 64, "%.63s", id);
+}
+
 static void child(const char *path, int64_t channel, int round, int fd, bool slow)
 {
-    char last[SENDERS][64] = {{0}};
+    char last[SENDERS][64] = {{0}}, ids[BULK][64];
     cs_db *db = NULL;
 
     if (cs_db_open(&db, path, CS_OPEN_READWRITE) < 0)
@@ -59,28 +97,22 @@ static void child(const char *path, int64_t channel, int round, int fd, bool slo
         usleep(SLOW_START_US);
     srand((unsigned)getpid());
     for (long i = 0;; i++) {
-        cs_inbound in = CS_INBOUND_INIT;
-        cs_ingest_result *r = NULL;
-        char id[64], sender[64], subject[64], line[80];
-        int s = rand() % SENDERS;
-        int reply = last[s][0] && rand() % 10 < 3;
+        char line[80];
+        int n, batch = i % 4 == 3 ? BULK : 1;
 
-        snprintf(id, sizeof(id), "<r%d.m%ld@crash.example>", round, i);
-        snprintf(sender, sizeof(sender), "customer%d@crash.example", s);
-        snprintf(subject, sizeof(subject), "%sQuestion %ld", reply ? "Re: " : "", i);
-        in.channel_id = channel;
-        in.external_id = id;
-        in.sender = sender;
-        in.subject = subject;
-        in.body = "Where is my parcel? It should have arrived on Monday.";
-        in.in_reply_to = reply ? last[s] : NULL;
-        if (cs_ingest(&r, db, &in) < 0)
-            die("child ingest", cs_error_last()->message);
-        cs_ingest_result_free(r);
-        snprintf(last[s], sizeof(last[s]), "%s", id);
-        int n = snprintf(line, sizeof(line), "%s\n", id);
-        if (write(fd, line, (size_t)n) != n)
-            _exit(1);
+        if (batch > 1 && cs_db_begin_bulk(db) < 0)
+            die("child bulk", cs_error_last()->message);
+        for (int k = 0; k < batch; k++) {
+            if (batch > 1)
+                snprintf(ids[k], sizeof(ids[k]), "<r%d.b%ld.k%d@crash.example>", round, i, k);
+            else
+                snprintf(ids[k], sizeof(ids[k]), "<r%d.m%ld@crash.example>", round, i);
+            ingest(db, channel, ids[k], last);
+        }
+        if (batch > 1 && cs_db_commit(db) < 0)
+            die("child commit", cs_error_last()->message);
+        for (int k = 0; k < batch; k++)
+            report(fd, ids[k]);
         int64_t picked = 0;
         if (i % 3 == 2 && cs_route_next(&picked, db, agent) < 0)
             die("child pick", cs_error_last()->message);
@@ -158,12 +190,20 @@ static int check(const char *path, int round)
         if (failures > 5)
             break;
     }
-    /* At most one ingest per round committed without being reported. */
+    /* At most one commit (a bulk section's BULK ingests) per round without its report. */
     int64_t logged = query_int(sql, "SELECT count(*) FROM ingest_log", NULL), ingests = 0;
     for (size_t i = 0; i < nreported; i++)
         ingests += reported[i][0] != 'T';
-    if (logged < ingests || logged > ingests + round + 1)
+    if (logged < ingests || logged > ingests + (round + 1) * BULK)
         failures += expect(round, "ingest_log rows", logged, ingests);
+    failures += expect(round, "bulk sections kept in part",
+                       query_int(sql,
+                                 "SELECT count(*) FROM (SELECT count(*) AS n FROM message"
+                                 " WHERE direction = 1 AND external_id LIKE '<r%.b%.k%'"
+                                 " GROUP BY substr(external_id, 1, instr(external_id, '.k'))"
+                                 " HAVING n <> " CS_CRASH_STR(BULK) ")",
+                                 NULL),
+                       0);
     failures += expect(round, "tickets assigned to nobody known",
                        query_int(sql,
                                  "SELECT count(*) FROM ticket WHERE assignee_id IS NOT NULL"
@@ -298,6 +338,13 @@ int main(void)
             picks += reported[i][0] == 'T';
         printf("round %2d: killed after %3ld ms, %zu ingests and %zu picks reported so far\n",
                round, delay_us / 1000, nreported - picks, picks);
+    }
+    size_t bulk = 0;
+    for (size_t i = 0; i < nreported; i++)
+        bulk += strstr(reported[i], ".k") != NULL;
+    if (!bulk) {
+        fprintf(stderr, "no bulk section was committed\n");
+        failed++;
     }
     for (size_t i = 0; i < nreported; i++)
         free(reported[i]);

@@ -159,6 +159,26 @@ printf '%s\n' '{"method": "customer.create", "request": {"name": ""}}' >>"$file"
 printf '{"method": "customer.create", "request": {"name": "Nul"}}\000junk\n' >"$file"
 if "$CSDESK" import "$file" >/dev/null 2>"$tmp/err"; then bad "a line with a NUL byte ran"; else ok; fi
 [ "$(named Nul)" -eq 0 ] && ok || bad "the line with a NUL byte was imported"
+
+# -- A failing line inside a bulk batch: named once, as in an ordinary run; fixed, it all goes in
+export CSDESK_DB="$tmp/mid.db"
+"$CSDESK" init >/dev/null
+file="$tmp/mid.jsonl"
+{ lines Mid 1 10; printf '%s\n' '{"method": "customer.create", "request": {"name": ""}}'; lines Mid 12 15; } >"$file"
+if "$CSDESK" import "$file" >/dev/null 2>"$tmp/err"; then bad "a failing line in a bulk batch did not fail the import"; else ok; fi
+[ "$(grep -c 'mid.jsonl:11: customer.create failed' "$tmp/err")" -eq 1 ] && ok ||
+    bad "the failing line of a bulk batch is not named once: $(cat "$tmp/err")"
+[ "$(grep -c 'name is required' "$tmp/err")" -eq 1 ] && ok || bad "the failure is not said once: $(cat "$tmp/err")"
+grep -q "nothing imported" "$tmp/err" && ok || bad "what was kept is not said: $(cat "$tmp/err")"
+imported_once Mid 0 "nothing of the failing bulk batch is kept"
+{ lines Mid 1 10; printf '%s\n' 'not json'; lines Mid 12 15; } >"$file"
+if "$CSDESK" import "$file" >/dev/null 2>"$tmp/err"; then bad "a line that is no request ran"; else ok; fi
+[ "$(grep -c 'mid.jsonl:11: not {' "$tmp/err")" -eq 1 ] && ok || bad "the line that is no request: $(cat "$tmp/err")"
+lines Mid 1 15 >"$file"
+out=$("$CSDESK" import "$file" 2>"$tmp/err") && ok || bad "the fixed bulk import failed: $(cat "$tmp/err")"
+case $out in *"imported 15 requests"*) ok ;; *) bad "the fixed bulk import: $out" ;; esac
+imported_once Mid 15 "the fixed bulk import imports every line once"
+
 expect_usage() {
     if "$CSDESK" import "$@" >/dev/null 2>&1; then rc=0; else rc=$?; fi
     [ "$rc" -eq 2 ] && ok || bad "import $*: exit $rc, wanted 2"

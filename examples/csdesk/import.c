@@ -6,6 +6,11 @@
  * import pauses for longer than a waiting libcs handle takes to look again, so other
  * writers get their turn instead of failing with EBUSY.
  *
+ * A batch runs in a bulk section (cs_db_begin_bulk), without a savepoint per line. When a
+ * line fails there, the batch is rolled back and run again in an ordinary section, line by
+ * line, each a savepoint: that run reports the failing line as it always did (a failure
+ * that does not recur there, a busy database say, no longer stops the import).
+ *
  * Each batch also records, in its own section, how far the import got: the bytes and lines
  * read and a checksum of those bytes (cs_progress_set). A re-run of the same file after a
  * kill or a failing line therefore continues after the last committed batch, and no line
@@ -40,6 +45,11 @@ struct import {
     size_t line;               /* lines read */
     size_t kept;               /* the last line of the last committed batch */
     size_t done;               /* requests this run ran */
+    struct held {              /* the lines of the open batch, to run again */
+        char *text;
+        size_t len, line;
+    } * held;
+    size_t n_held, cap_held;
 };
 
 static int64_t now_ms(void)
@@ -112,28 +122,81 @@ static int commit(struct import *im, bool last)
     return 0;
 }
 
-static int run_line(struct import *im, const char *line, size_t len)
+/* The request of line number `at`; `quiet` (in a bulk section) reports no failure, which
+ * the ordinary run after it reports. */
+static int run_line(struct import *im, const char *line, size_t len, size_t at, bool quiet)
 {
     /* A NUL byte would end the request early without a word. */
     bool nul = strlen(line) != len;
     json_t *o = nul ? NULL : json_loads(line, 0, NULL);
     const char *method = json_string_value(json_object_get(o, "method"));
+    char *req, *resp = NULL;
     int rc;
 
     if (!method) {
-        fprintf(stderr, "csdesk: %s:%zu: %s\n", im->file, im->line,
-                nul ? "a NUL byte in the line" : "not {\"method\": ..., \"request\": {...}}");
+        if (!quiet)
+            fprintf(stderr, "csdesk: %s:%zu: %s\n", im->file, at,
+                    nul ? "a NUL byte in the line" : "not {\"method\": ..., \"request\": {...}}");
         json_decref(o);
         return EXIT_FAILURE;
     }
     json_t *request = json_object_get(o, "request");
-    json_incref(request);
-    if ((rc = cli_call(im->cli, NULL, method, request)))
-        fprintf(stderr, "csdesk: %s:%zu: %s failed\n", im->file, im->line, method);
-    else
+    if (quiet) {
+        req = request ? json_dumps(request, JSON_COMPACT) : NULL;
+        rc = cs_call(&resp, im->cli->db, method, req) < 0 ? EXIT_FAILURE : 0;
+        cs_str_free(resp);
+        free(req);
+    } else if ((rc = cli_call(im->cli, NULL, method, json_incref(request))))
+        fprintf(stderr, "csdesk: %s:%zu: %s failed\n", im->file, at, method);
+    if (!rc)
         im->done++;
     json_decref(o);
     return rc;
+}
+
+/* Keep a line of the open batch. */
+static int hold(struct import *im, const char *line, size_t len)
+{
+    struct held *bigger;
+    char *copy = malloc(len + 1);
+
+    if (im->n_held == im->cap_held &&
+        (bigger = realloc(im->held, (im->cap_held * 2 + 16) * sizeof(*bigger))) != NULL) {
+        im->held = bigger;
+        im->cap_held = im->cap_held * 2 + 16;
+    }
+    if (!copy || im->n_held == im->cap_held) {
+        free(copy);
+        fprintf(stderr, "csdesk: out of memory\n");
+        return EXIT_FAILURE;
+    }
+    memcpy(copy, line, len + 1);
+    im->held[im->n_held++] = (struct held){copy, len, im->line};
+    return 0;
+}
+
+static void drop_held(struct import *im)
+{
+    while (im->n_held)
+        free(im->held[--im->n_held].text);
+}
+
+/* A line of the bulk batch failed: roll the batch back and run it again, line by line, in
+ * an ordinary section, which reports a failing line as a single run would. */
+static int run_again(struct import *im, size_t done_before)
+{
+    int rc;
+
+    cs_db_rollback(im->cli->db);
+    im->done = done_before;
+    if ((rc = cs_db_begin(im->cli->db)) < 0)
+        return cli_fail(im->cli, rc);
+    for (size_t i = 0; i < im->n_held; i++) {
+        struct held *h = &im->held[i];
+        if ((rc = run_line(im, h->text, h->len, h->line, false)))
+            return rc;
+    }
+    return 0;
 }
 
 static void show_progress(const struct import *im)
@@ -146,8 +209,9 @@ static void show_progress(const struct import *im)
 static int run_batches(struct import *im, size_t batch)
 {
     char *line = NULL;
-    size_t cap = 0, in_batch = 0;
+    size_t cap = 0, in_batch = 0, done_before = 0;
     int64_t started = 0;
+    bool bulk = false;
     ssize_t len;
     int rc = 0;
 
@@ -156,15 +220,23 @@ static int run_batches(struct import *im, size_t batch)
         if (line[strspn(line, " \t\r\n")] == '\0')
             continue;
         if (!in_batch++) {
-            if ((rc = cs_db_begin(im->cli->db)) < 0) {
+            if ((rc = cs_db_begin_bulk(im->cli->db)) < 0) {
                 rc = cli_fail(im->cli, rc);
                 break;
             }
             started = now_ms();
+            done_before = im->done;
+            bulk = true;
         }
-        rc = run_line(im, line, (size_t)len);
+        if (bulk && !(rc = hold(im, line, (size_t)len)) &&
+            (rc = run_line(im, line, (size_t)len, im->line, true))) {
+            rc = run_again(im, done_before);
+            bulk = false;
+        } else if (!bulk)
+            rc = run_line(im, line, (size_t)len, im->line, false);
         if (!rc && (in_batch == batch || now_ms() - started >= BATCH_MS)) {
             rc = commit(im, false);
+            drop_held(im);
             in_batch = 0;
             /* Let the writers that waited for this batch in before the next one. */
             nanosleep(&(struct timespec){0, PAUSE_MS * 1000000L}, NULL);
@@ -172,6 +244,8 @@ static int run_batches(struct import *im, size_t batch)
         show_progress(im);
     }
     free(line);
+    drop_held(im);
+    free(im->held);
     if (!rc && ferror(im->f)) {
         perror(im->file);
         rc = EXIT_FAILURE;
@@ -211,7 +285,7 @@ static void job_name(struct import *im)
 
 int cli_cmd_import(struct cli *cli, int argc, char **argv)
 {
-    struct import im = {cli, NULL, NULL, "", 0, 0, 0xcbf29ce484222325ull, 0, 0, 0};
+    struct import im = {cli, NULL, NULL, "", 0, 0, 0xcbf29ce484222325ull, 0, 0, 0, NULL, 0, 0};
     size_t batch = BATCH_LINES;
     struct stat st;
     json_t *done;

@@ -112,7 +112,9 @@ CS_EXTERN(int) cs_db_set_busy_timeout(cs_db *db, int milliseconds);
 /**
  * Start an atomic section: every change until the matching cs_db_commit() becomes visible
  * at once, or not at all after cs_db_rollback(). Sections nest; only the outermost commit
- * makes changes durable. Every public mutation is already atomic on its own.
+ * makes changes durable. Every public mutation is already atomic on its own; inside a
+ * section each call is a savepoint, so a call that fails undoes exactly itself and the
+ * section goes on (for many calls at once, see cs_db_begin_bulk()).
  *
  * @return CS_OK; CS_EBUSY; CS_EREADONLY; CS_EDB
  * @since 0.1
@@ -120,9 +122,36 @@ CS_EXTERN(int) cs_db_set_busy_timeout(cs_db *db, int milliseconds);
 CS_EXTERN(int) cs_db_begin(cs_db *db);
 
 /**
- * End the innermost atomic section, keeping its changes.
+ * Start a bulk section: an outermost atomic section for many calls (an import), ended by
+ * cs_db_commit() or cs_db_rollback() like any other. Inside a cs_db_begin() section every
+ * call is a savepoint of its own, so that a failed call undoes exactly itself and the
+ * section can go on; inside a bulk section calls open no savepoints, which makes a batch
+ * faster, and a failure is the whole batch's:
  *
- * @return CS_OK; CS_EINVAL if no section is open; CS_EBUSY; CS_EDB
+ * - A call that fails once it started its work in the database poisons the section: it
+ *   returns its own error as usual; every later call that would change the database
+ *   returns CS_ECONFLICT; cs_db_commit() rolls the whole section back and returns
+ *   CS_ECONFLICT. Nothing of the batch is kept; the host knows which call failed, and may
+ *   run the batch again without it, or in a cs_db_begin() section to keep the good calls.
+ * - A call refused up front, on its arguments or the actor's rights, changes nothing and
+ *   leaves the section as it was.
+ *
+ * Reads work throughout. A cs_db_begin() inside a bulk section opens a savepoint as usual;
+ * rolling it back clears a failure inside it. The handle's page cache grows to 32 MiB for
+ * bulk sections (as it fills) and shrinks back to 8 MiB when an ordinary section begins.
+ *
+ * @return CS_OK; CS_EINVAL if a section is already open on the handle; CS_EBUSY;
+ *         CS_EREADONLY; CS_EDB
+ * @since 0.2
+ */
+CS_EXTERN(int) cs_db_begin_bulk(cs_db *db);
+
+/**
+ * End the innermost atomic section, keeping its changes; one that a failed call poisoned
+ * (see cs_db_begin_bulk()) is rolled back instead.
+ *
+ * @return CS_OK; CS_EINVAL if no section is open; CS_ECONFLICT (rolled back) after a call
+ *         inside failed halfway; CS_EBUSY; CS_EDB
  * @since 0.1
  */
 CS_EXTERN(int) cs_db_commit(cs_db *db);
