@@ -7,8 +7,12 @@
  *
  * Worker 0 runs its calls in bulk sections (cs_db_begin_bulk) of BULK messages each.
  *
- * Every worker writes its claims and acknowledgements to its own log file; the checks read
- * them all at the end. Prints "N passed, N failed" (one per check) for scripts/test.
+ * Every worker is also an agent and takes the next ticket after every third mail
+ * (cs_route_next, which commits without waiting for the disk): no ticket may go to two
+ * agents, and each stays with the agent who took it.
+ *
+ * Every worker writes its claims, acknowledgements and picks to its own log file; the
+ * checks read them all at the end. Prints "N passed, N failed" (one per check) for scripts/test.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -31,7 +35,7 @@
 #define BULK 8 /* messages per bulk section of worker 0 */
 
 static char dir[512], db_path[600];
-static int64_t channel;
+static int64_t channel, agents[WORKERS]; /* one agent per worker, in the channel's group */
 
 struct worker {
     int n;
@@ -110,6 +114,13 @@ static int work(int worker, int messages)
             errors += fail_call(worker, "reply");
         cs_ingest_result_free(r);
         snprintf(last, sizeof(last), "%s", id);
+        if (i % 3 == 1) {
+            int64_t picked = 0;
+            if (cs_route_next(&picked, db, agents[worker]) < 0)
+                errors += fail_call(worker, "pick");
+            else if (picked)
+                fprintf(log, "pick %lld %lld\n", (long long)picked, (long long)agents[worker]);
+        }
         if (i % 4 == 3)
             errors += drain(db, log, worker, &claimed);
         if (bulk && (i % BULK == BULK - 1 || i == messages - 1) && cs_db_commit(db) < 0)
@@ -156,12 +167,19 @@ static void expect(const char *what, int64_t got, int64_t want)
     }
 }
 
-/* Tally the logs: per item, claims and acks, and whether one item was claimed twice. */
-static void check_logs(int64_t items)
+/* Tally the logs: per item, claims and acks, and whether one item was claimed twice; per
+ * ticket, the picks, and whether one went to two agents or left its agent. */
+static void check_logs(sqlite3 *db, int64_t items, int64_t tickets)
 {
     int *claims = calloc((size_t)items + 1, sizeof(int)),
-        *acks = calloc((size_t)items + 1, sizeof(int));
-    int64_t bad = 0, twice = 0, unacked = 0;
+        *acks = calloc((size_t)items + 1, sizeof(int)),
+        *picks = calloc((size_t)tickets + 1, sizeof(int));
+    int64_t bad = 0, twice = 0, unacked = 0, picked_twice = 0, moved = 0, total_picks = 0;
+    sqlite3_stmt *assignee = NULL;
+
+    if (sqlite3_prepare_v2(db, "SELECT assignee_id FROM ticket WHERE id = ?1", -1, &assignee,
+                           NULL) != SQLITE_OK)
+        bad++;
 
     for (int w = 0; w <= WORKERS; w++) {
         char path[640], kind[8];
@@ -171,6 +189,19 @@ static void check_logs(int64_t items)
         if (!(f = fopen(path, "r")))
             continue;
         while (fscanf(f, "%7s %lld %lld", kind, &id, &lease) == 3) {
+            if (!strcmp(kind, "pick")) { /* a ticket and the agent who took it */
+                if (id < 1 || id > tickets || !assignee) {
+                    bad++;
+                    continue;
+                }
+                total_picks++;
+                picked_twice += ++picks[id] == 2;
+                sqlite3_bind_int64(assignee, 1, id);
+                moved += sqlite3_step(assignee) != SQLITE_ROW ||
+                         sqlite3_column_int64(assignee, 0) != lease;
+                sqlite3_reset(assignee);
+                continue;
+            }
             if (id < 1 || id > items) {
                 bad++;
                 continue;
@@ -190,8 +221,13 @@ static void check_logs(int64_t items)
     expect("log entries naming unknown items", bad, 0);
     expect("items claimed more than once under an unexpired lease", twice, 0);
     expect("items not acknowledged exactly once", unacked, 0);
+    expect("tickets taken by two agents", picked_twice, 0);
+    expect("tickets no longer with the agent who took them", moved, 0);
+    expect("some tickets were taken", total_picks > 0, 1);
+    sqlite3_finalize(assignee);
     free(claims);
     free(acks);
+    free(picks);
 }
 
 static void check(void)
@@ -217,7 +253,8 @@ static void check(void)
            0);
     expect("outbox items claimed more than once",
            query_int(db, "SELECT count(*) FROM outbox WHERE attempts != 1"), 0);
-    check_logs(query_int(db, "SELECT max(id) FROM outbox"));
+    check_logs(db, query_int(db, "SELECT max(id) FROM outbox"),
+               query_int(db, "SELECT max(id) FROM ticket"));
     sqlite3_close(db);
 }
 
@@ -225,6 +262,7 @@ static void setup(void)
 {
     cs_channel_fields f = CS_CHANNEL_FIELDS_INIT;
     cs_db *db = NULL;
+    int64_t group = 0;
     const char *tmp = getenv("TMPDIR");
 
     snprintf(dir, sizeof(dir), "%s/libcs-concurrency-XXXXXX", tmp && *tmp ? tmp : "/tmp");
@@ -236,11 +274,26 @@ static void setup(void)
     f.kind = CS_CHANNEL_EMAIL;
     f.name = "Mail";
     f.address = "support@conc.example";
-    if (cs_db_open(&db, db_path, CS_OPEN_CREATE) < 0 || cs_channel_create(&channel, db, &f) < 0) {
-        fprintf(stderr, "setup: %s\n", cs_error_last()->message);
-        exit(1);
+    if (cs_db_open(&db, db_path, CS_OPEN_CREATE) < 0 || cs_group_create(&group, db, "Support") < 0)
+        goto fail;
+    f.default_group_id = group;
+    if (cs_channel_create(&channel, db, &f) < 0)
+        goto fail;
+    for (int w = 0; w < WORKERS; w++) {
+        cs_agent_fields a = CS_AGENT_FIELDS_INIT;
+        char name[32];
+        snprintf(name, sizeof(name), "Agent %d", w);
+        a.name = name;
+        if (cs_agent_create(&agents[w], db, &a) < 0 ||
+            cs_group_add_agent(db, group, agents[w]) < 0 ||
+            cs_route_set_presence(db, agents[w], CS_PRESENCE_ONLINE) < 0)
+            goto fail;
     }
     cs_db_close(db);
+    return;
+fail:
+    fprintf(stderr, "setup: %s\n", cs_error_last()->message);
+    exit(1);
 }
 
 int main(void)
