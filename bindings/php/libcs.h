@@ -32,6 +32,7 @@ int cs_db_open(cs_db **out, const char *path, unsigned int flags);
 void cs_db_close(cs_db *db);
 int cs_db_set_actor(cs_db *db, int kind, int64_t id);
 int cs_db_begin(cs_db *db);
+int cs_db_begin_bulk(cs_db *db);
 int cs_db_commit(cs_db *db);
 int cs_db_rollback(cs_db *db);
 

@@ -364,6 +364,30 @@ class Database
         }
     }
 
+    /**
+     * Run $work in a bulk section (cs_db_begin_bulk), for imports: as transaction(), but
+     * the calls in it open no savepoints of their own; a call that fails once it began its
+     * changes fails the whole section, which is rolled back. Not inside a transaction.
+     *
+     * @template T
+     * @param callable(Database): T $work
+     * @return T
+     */
+    public function bulk(callable $work): mixed
+    {
+        $this->check($this->ffi->cs_db_begin_bulk($this->handle()));
+        try {
+            $result = $work($this);
+            $this->check($this->ffi->cs_db_commit($this->handle()));
+            return $result;
+        } catch (\Throwable $e) {
+            if ($this->cell !== null) {
+                $this->ffi->cs_db_rollback($this->cell[0]);
+            }
+            throw $e;
+        }
+    }
+
     // -- the methods ----------------------------------------------------------------------
 
     /**

@@ -62,6 +62,25 @@ final class TransactionTest extends LibcsTestCase
         }
     }
 
+    public function testABulkSectionCommitsAllOrNothing(): void
+    {
+        $kim = $this->db->customerCreate(name: 'Kim')['id'];
+        $this->db->bulk(function (Database $db) use ($kim): void {
+            $db->ticketCreate(subject: 'One', customer_id: $kim);
+            $db->ticketCreate(subject: 'Two', customer_id: $kim);
+        });
+        $this->assertSame(['One', 'Two'], $this->subjects());
+        try {
+            $this->db->bulk(function (Database $db) use ($kim): void {
+                $t = $db->ticketCreate(subject: 'Three', customer_id: $kim);
+                $db->ticketUpdate(id: $t['id'], status: 'closed');
+            });
+            $this->fail('the failing call passed');
+        } catch (Conflict) {
+        }
+        $this->assertSame(['One', 'Two'], $this->subjects());
+    }
+
     public function testTransactionsNest(): void
     {
         $kim = $this->db->customerCreate(name: 'Kim')['id'];

@@ -40,6 +40,7 @@ _PROTOTYPES = {
     "cs_db_set_actor": (_status, [_handle, ctypes.c_int, ctypes.c_int64]),
     "cs_db_set_clock": (None, [_handle, CLOCK_FN, ctypes.c_void_p]),
     "cs_db_begin": (_status, [_handle]),
+    "cs_db_begin_bulk": (_status, [_handle]),
     "cs_db_commit": (_status, [_handle]),
     "cs_db_rollback": (_status, [_handle]),
     # The response is a c_void_p, not a c_char_p, so that it can be given back to

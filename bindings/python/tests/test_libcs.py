@@ -190,6 +190,25 @@ class FlowTest(DatabaseTest):
         with self.assertRaises(libcs.NotFound):
             self.db.customer_find("email", "kim@customer.example")
 
+    def test_bulk_commits_all_or_nothing(self) -> None:
+        with self.db.bulk():
+            for name in ("Kim", "Lea"):
+                self.db.customer_create(name, identities=[{"kind": "email",
+                                                           "value": f"{name}@bulk.example"}])
+        self.assertEqual(self.db.customer_find("email", "kim@bulk.example")["name"], "Kim")
+        with self.assertRaises(libcs.AlreadyExists):
+            with self.db.bulk():
+                self.db.customer_create("Max", identities=[{"kind": "email",
+                                                            "value": "max@bulk.example"}])
+                self.db.customer_create("Kim again", identities=[{"kind": "email",
+                                                                  "value": "kim@bulk.example"}])
+        with self.assertRaises(libcs.NotFound):
+            self.db.customer_find("email", "max@bulk.example")
+        with self.assertRaises(libcs.InvalidInput):
+            with self.db.transaction():
+                with self.db.bulk():
+                    pass
+
     def test_transaction_commits_and_nests(self) -> None:
         with self.db.transaction():
             with self.db.transaction():
