@@ -26,7 +26,11 @@
  * (per message for batch), and the database bytes per ticket and per message at the end.
  * Not a test: run it with `make bench`.
  *
- *   bench/ingest [-n N] [--batch K] [--modes raw,single,batch,bulk,replay] [--max-rss KIB]
+ *   bench/ingest [-n N] [--batch K] [--modes raw,single,batch,bulk,replay,simple]
+ *                [--curve STEP] [--max-rss KIB]
+ *
+ * simple (in the bytes section) ingests 10,000 short mails from new customers, each a new
+ * ticket with the built-in receipt, and prints the database bytes per such ticket.
  *
  * --curve STEP also prints the rate of every STEP messages, from the empty file on.
  * --max-rss makes the run fail when a mode's peak RSS exceeds the limit. With BENCH_KEEP set
@@ -417,8 +421,64 @@ static int run_replay(const char *dir, const char *path, long n, long per_commit
 }
 
 /* The child's work for one mode; `batch` is the messages per commit where the mode has it. */
+/* The bytes of a simple mailed ticket with its receipt: SIMPLE_TICKETS mails, each a short
+ * question from a new customer (with a display name) that opens a ticket and gets the
+ * built-in receipt. Hands back the database's growth per ticket as it is and after VACUUM
+ * (what the rows take, without the free space in pages that random inserts leave). */
+#define SIMPLE_TICKETS 10000
+static int run_simple(const char *path)
+{
+    cs_channel_fields f = CS_CHANNEL_FIELDS_INIT;
+    cs_db *db = NULL;
+    sqlite3 *s = NULL;
+    int64_t channel = 0;
+    long base, grown, compact;
+    int rc = 0;
+
+    f.kind = CS_CHANNEL_EMAIL;
+    f.name = "Mail";
+    f.address = "support@shop.example";
+    if (cs_db_open(&db, path, CS_OPEN_CREATE) < 0 || cs_channel_create(&channel, db, &f) < 0)
+        return 1;
+    cs_db_close(db);
+    base = settle(path, NULL, NULL);
+    if (cs_db_open(&db, path, CS_OPEN_READWRITE) < 0)
+        return 1;
+    for (long i = 0; i < SIMPLE_TICKETS && rc == 0; i++) {
+        cs_inbound in = CS_INBOUND_INIT;
+        cs_ingest_result *r = NULL;
+        char sender[64], name[32], id[64], subject[32];
+        snprintf(sender, sizeof(sender), "customer%ld@example.com", i);
+        snprintf(name, sizeof(name), "Customer %ld", i);
+        snprintf(id, sizeof(id), "<m%ld.simple@mail.example.com>", i);
+        snprintf(subject, sizeof(subject), "Order %ld", 1000 + i);
+        in.channel_id = channel;
+        in.sender = sender;
+        in.sender_name = name;
+        in.external_id = id;
+        in.subject = subject;
+        in.body = "Hello, my order has not arrived yet. Could you please check where it is? "
+                  "Thanks, Anna";
+        if ((i % 1000 == 0 && cs_db_begin(db) < 0) || cs_ingest(&r, db, &in) < 0 ||
+            (i % 1000 == 999 && cs_db_commit(db) < 0))
+            rc = 1;
+        cs_ingest_result_free(r);
+    }
+    cs_db_close(db);
+    grown = settle(path, NULL, NULL) - base;
+    if (rc || sqlite3_open(path, &s) != SQLITE_OK ||
+        sqlite3_exec(s, "VACUUM", NULL, NULL, NULL) != SQLITE_OK)
+        rc = 1;
+    sqlite3_close(s);
+    compact = settle(path, NULL, NULL) - base;
+    printf("0 %.0f %.0f 0\n", (double)grown / SIMPLE_TICKETS, (double)compact / SIMPLE_TICKETS);
+    return rc;
+}
+
 static int run_child(const char *dir, const char *mode, const char *path, long n, long batch)
 {
+    if (!strcmp(mode, "simple"))
+        return run_simple(path);
     if (!strcmp(mode, "raw"))
         return run_raw(path, n);
     if (!strcmp(mode, "capture"))
@@ -538,7 +598,7 @@ static int run_replays(const char *dir, long n, struct replayed *r, size_t count
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: ingest [-n N] [--batch K] [--modes raw,single,batch,bulk,replay]"
+    fprintf(stderr, "usage: ingest [-n N] [--batch K] [--modes raw,single,batch,bulk,replay,simple]"
                     " [--curve STEP] [--max-rss KIB]\n");
     exit(2);
 }
@@ -546,8 +606,8 @@ static void usage(void)
 int main(int argc, char **argv)
 {
     long n = 200000, batch = 1000, max_rss = 0;
-    const char *modes = "raw,single,batch,bulk,replay";
-    struct result raw = {0}, single = {0}, batched = {0}, bulk = {0};
+    const char *modes = "raw,single,batch,bulk,replay,simple";
+    struct result raw = {0}, single = {0}, batched = {0}, bulk = {0}, simple = {0};
     const char *tmp = getenv("TMPDIR");
     char dirbuf[512];
     int failed = 0;
@@ -625,6 +685,12 @@ int main(int argc, char **argv)
         printf("  libcs batch:  WAL %6.0f B per message\n", batched.wal_per_commit);
     if (bulk.rate > 0)
         printf("  libcs bulk:   WAL %6.0f B per message\n", bulk.wal_per_commit);
+    if (strstr(modes, "simple") && run_mode(&simple, dirbuf, "simple", n, 0) == 0)
+        printf("  a simple mailed ticket with its receipt: database %5.0f B as grown, %5.0f B"
+               " compacted (%d tickets)\n",
+               simple.per_ticket, simple.per_message, SIMPLE_TICKETS);
+    else if (strstr(modes, "simple"))
+        failed = 1;
     for (size_t i = 0; i < nreplays; i++)
         if (replays[i].replay.rate > 0)
             printf("  replay %-7s WAL %6.0f B per %-7s     database %5.0f B per ticket, %5.0f B"
