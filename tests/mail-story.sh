@@ -139,7 +139,9 @@ check "the bounced item is dead with the reason" '[ "$(sql "SELECT state FROM ou
 check "the bounce opens no ticket and sends nothing" '[ "$(sql "SELECT count(*) FROM ticket")" = "$tickets" ] && [ "$(sql "SELECT count(*) FROM outbox")" = "$items" ]'
 echo "story done after $(elapsed) s"
 
-# 7. SIGKILL in the middle of a fetch, twice; then a run to the end: each mail once.
+# 7. SIGKILL in the middle of a fetch, twice; then a run to the end: each mail once. The
+# fetches commit four mails at a time (--batch 4), so the kills fall between and inside
+# groups: a group is in whole or not at all, and what was not marked is fetched again.
 n=24
 for i in $(seq $n); do
     printf 'Mail %s\n' "$i" | mail "$MS_DIR/k$i.eml" "Kim <kim@customer.test>" \
@@ -150,7 +152,7 @@ ms_wait_mail support $((5 + n)) >/dev/null
 count() { sql "SELECT count(*) FROM message WHERE external_id LIKE '<k%@customer.test>'"; }
 for round in 1 2; do
     before=$(count)
-    csmail_exec fetch --throttle 40 >/dev/null 2>&1 &
+    csmail_exec fetch --batch 4 --throttle 40 >/dev/null 2>&1 &
     bg=$!
     for _ in $(seq 300); do
         [ "$(count)" -ge $((before + 5)) ] && break
@@ -167,6 +169,29 @@ check "after the restart every mail is there" '[ "$(count)" = $n ]'
 check "none of them twice" '[ "$(sql "SELECT count(DISTINCT external_id) FROM message WHERE external_id LIKE '"'"'<k%@customer.test>'"'"'")" = $n ]'
 check "one ticket each, no more" '[ "$(sql "SELECT count(*) FROM ticket WHERE subject LIKE '"'"'Frage %'"'"'")" = $n ]'
 check "every mail is marked" '[ -z "$(ms_uids support "UNKEYWORD \$CsIngested")" ]'
+
+# 8. A group with a mail that fails: the group is rolled back, the mails before the failing
+# one go in one by one and are marked, the failing one is named and stays, and so does the
+# rest; once the cause is gone, the next fetch takes them.
+for i in 1 2 3; do
+    subject="Gruppe $i"
+    [ "$i" = 2 ] && subject="Kaputt"
+    printf 'Mail %s\n' "$i" | mail "$MS_DIR/g$i.eml" "Gus <gus@customer.test>" \
+        support@support.test "$subject" "<g$i@customer.test>"
+    ms_send gus@customer.test support@support.test "$MS_DIR/g$i.eml" || echo "FAIL: send g$i"
+done
+ms_wait_mail support $((5 + n + 3)) >/dev/null
+sql "CREATE TRIGGER refuse BEFORE INSERT ON message WHEN NEW.subject = 'Kaputt'
+     BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+gus() { sql "SELECT count(*) FROM message WHERE external_id LIKE '<g%@customer.test>'"; }
+out=$(csmail fetch --batch 3 2>&1); status=$?
+check "a failing mail fails the fetch" '[ $status = 1 ]'
+check "it is named" 'grep -q "UID.*ingest failed.*refused by the test" <<<"$out"'
+check "the mail before it went in, alone" '[ "$(gus)" = 1 ] && grep -q "fetched UID" <<<"$out"'
+check "the failing one and the rest stay in the mailbox" '[ "$(ms_uids support "UNKEYWORD \$CsIngested" | wc -w)" = 2 ]'
+sql "DROP TRIGGER refuse"
+csmail fetch --batch 3 >/dev/null 2>&1
+check "then the next fetch takes them, once" '[ "$(gus)" = 3 ] && [ -z "$(ms_uids support "UNKEYWORD \$CsIngested")" ]'
 
 echo "total $(elapsed) s"
 echo "$passed passed, $fail failed"

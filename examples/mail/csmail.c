@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,7 @@ static const char usage[] =
     "  --move-to MAILBOX    move ingested mail there instead of marking it\n"
     "  --interval SECONDS   run: time between rounds (default 60)\n"
     "  --max N              send: items per round (default 50)\n"
+    "  --batch N            fetch: mails ingested per commit (default 16; 1: each alone)\n"
     "  --throttle MS        wait MS milliseconds after each message (go easy on a server)\n"
     "  --timeout SECONDS    give up on a server after this long (default 60)\n"
     "  --verbose            show the protocol conversation on stderr\n"
@@ -61,7 +63,7 @@ static const char usage[] =
 struct config {
     const char *db, *imap, *smtp, *user, *password, *password_file, *smtp_user, *smtp_password;
     const char *tls, *ca_file, *done_flag, *move_to;
-    long long channel, interval, max, throttle, timeout;
+    long long channel, interval, max, batch, throttle, timeout;
     int verbose;
 };
 
@@ -127,6 +129,7 @@ static int set_option(struct config *c, const char *name, const char *value, int
         {"channel", offsetof(struct config, channel)},
         {"interval", offsetof(struct config, interval)},
         {"max", offsetof(struct config, max)},
+        {"batch", offsetof(struct config, batch)},
         {"throttle", offsetof(struct config, throttle)},
         {"timeout", offsetof(struct config, timeout)},
     };
@@ -386,19 +389,103 @@ static size_t search_uids(unsigned long *uids, size_t max, const char *response)
 }
 
 #define FETCH_BATCH 500
+#define GROUP_MAX 256           /* mails per commit, at most */
+#define GROUP_BYTES (16u << 20) /* raw bytes held for one commit, at most */
 
+/* A mail fetched and, once its group committed, its result. */
+struct fetched {
+    unsigned long uid;
+    struct buffer raw;
+    cs_ingest_result *res;
+};
+
+static int ingest_one(cs_db *db, const struct config *c, struct fetched *f, bool quiet)
+{
+    int rc =
+        cs_ingest_mail(&f->res, db, c->channel, f->raw.data ? f->raw.data : "", f->raw.len, NULL);
+
+    if (rc < 0 && !quiet)
+        fprintf(stderr,
+                "csmail fetch: UID %lu: ingest failed (%s): %s; it stays in the mailbox for the "
+                "next round\n",
+                f->uid, cs_status_name(rc), cs_error_last()->message);
+    return rc;
+}
+
+/* Ingest a group of fetched mails: all in one bulk section (one commit, one wait for the
+ * disk); should one fail, the section is rolled back and the mails go in one by one, each
+ * in its own transaction, up to the one that fails, which is named. The count that went
+ * in, in order. */
+static size_t ingest_group(cs_db *db, const struct config *c, struct fetched *g, size_t n)
+{
+    size_t i = 0;
+
+    if (n > 1 && cs_db_begin_bulk(db) == CS_OK) {
+        while (i < n && ingest_one(db, c, &g[i], true) == CS_OK)
+            i++;
+        if (i == n && cs_db_commit(db) == CS_OK)
+            return n;
+        if (i < n) /* a failed commit has rolled back already */
+            cs_db_rollback(db);
+        for (size_t k = 0; k < n; k++) {
+            cs_ingest_result_free(g[k].res);
+            g[k].res = NULL;
+        }
+    }
+    for (i = 0; i < n && ingest_one(db, c, &g[i], false) == CS_OK; i++)
+        ;
+    return i;
+}
+
+/* Mark an ingested mail (or move it), so the next round does not fetch it again. */
+static int mark(CURL *h, struct conversation *cv, const struct config *c, unsigned long uid,
+                struct buffer *b)
+{
+    char cmd[600], err[1024];
+
+    if (c->move_to)
+        snprintf(cmd, sizeof(cmd), "UID MOVE %lu %s", uid, c->move_to);
+    else
+        snprintf(cmd, sizeof(cmd), "UID STORE %lu +FLAGS.SILENT (%s)", uid, c->done_flag);
+    if (imap(h, cv, c->imap, cmd, b, err, sizeof(err)) < 0) {
+        fprintf(stderr, "csmail fetch: UID %lu was ingested but not marked: %s\n", uid, err);
+        return -1;
+    }
+    return 0;
+}
+
+static void report_fetched(const struct fetched *f)
+{
+    const cs_ingest_result *res = f->res;
+
+    printf("fetched UID %lu: %s, ticket #%lld%s%s\n", f->uid, cs_mail_kind_name(res->mail_kind),
+           (long long)res->ticket_number,
+           res->duplicate ? " (seen before)"
+           : res->created ? " (new)"
+                          : "",
+           res->receipt_id ? ", receipt queued" : "");
+}
+
+/* Fetch new mail by UID in groups of --batch; each group is ingested, and only once that
+ * committed are its mails marked. A crash in between fetches them again next round, and
+ * ingest takes them for the duplicates they are. */
 static int fetch(const struct config *c, cs_db *db)
 {
     struct conversation cv = {"", c->verbose};
-    struct buffer b = {0}, raw = {0};
+    struct buffer b = {0};
+    struct fetched *group = NULL;
     unsigned long uids[FETCH_BATCH];
     char err[1024], url[2048], cmd[600];
-    size_t n, done = 0;
+    size_t n, done = 0, size = c->batch < GROUP_MAX ? (size_t)c->batch : GROUP_MAX;
     int rc = 0;
     CURL *h;
 
-    if (!(h = session(c, &cv, c->user, c->password)))
+    if (!(group = calloc(size, sizeof(*group))))
+        return fputs("csmail: out of memory\n", stderr), 1;
+    if (!(h = session(c, &cv, c->user, c->password))) {
+        free(group);
         return fputs("csmail: cannot start libcurl\n", stderr), 1;
+    }
     snprintf(cmd, sizeof(cmd), "UID SEARCH UNKEYWORD %s", c->done_flag);
     if (c->move_to)
         snprintf(cmd, sizeof(cmd), "UID SEARCH ALL");
@@ -408,51 +495,44 @@ static int fetch(const struct config *c, cs_db *db)
         goto out;
     }
     n = search_uids(uids, FETCH_BATCH, b.data);
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        cs_ingest_result *res = NULL;
-        int lrc;
+    for (size_t i = 0; i < n && rc == 0;) {
+        size_t k = 0, bytes = 0, in;
 
-        /* The message by UID; then ingest; then, only once that committed, mark it. */
-        snprintf(url, sizeof(url), "%s;UID=%lu", c->imap, uids[i]);
-        if (imap(h, &cv, url, NULL, &raw, err, sizeof(err)) < 0) {
-            fprintf(stderr, "csmail fetch: UID %lu: %s\n", uids[i], err);
-            rc = 1;
-            break;
+        while (i + k < n && k < size && bytes < GROUP_BYTES) {
+            struct fetched *f = &group[k];
+            f->uid = uids[i + k];
+            snprintf(url, sizeof(url), "%s;UID=%lu", c->imap, f->uid);
+            if (imap(h, &cv, url, NULL, &f->raw, err, sizeof(err)) < 0) {
+                fprintf(stderr, "csmail fetch: UID %lu: %s\n", f->uid, err);
+                rc = 1;
+                break;
+            }
+            bytes += f->raw.len;
+            k++;
+            pause_ms(c->throttle);
         }
-        if ((lrc = cs_ingest_mail(&res, db, c->channel, raw.data ? raw.data : "", raw.len, NULL)) <
-            0) {
-            fprintf(stderr,
-                    "csmail fetch: UID %lu: ingest failed (%s): %s; it stays in the "
-                    "mailbox for the next round\n",
-                    uids[i], cs_status_name(lrc), cs_error_last()->message);
+        in = ingest_group(db, c, group, k);
+        if (in < k)
             rc = 1;
-            break;
+        for (size_t m = 0; m < in && mark(h, &cv, c, group[m].uid, &b) == 0; m++) {
+            report_fetched(&group[m]);
+            done++;
         }
-        printf("fetched UID %lu: %s, ticket #%lld%s%s\n", uids[i],
-               cs_mail_kind_name(res->mail_kind), (long long)res->ticket_number,
-               res->duplicate ? " (seen before)"
-               : res->created ? " (new)"
-                              : "",
-               res->receipt_id ? ", receipt queued" : "");
-        cs_ingest_result_free(res);
-        if (c->move_to)
-            snprintf(cmd, sizeof(cmd), "UID MOVE %lu %s", uids[i], c->move_to);
-        else
-            snprintf(cmd, sizeof(cmd), "UID STORE %lu +FLAGS.SILENT (%s)", uids[i], c->done_flag);
-        if (imap(h, &cv, c->imap, cmd, &b, err, sizeof(err)) < 0) {
-            fprintf(stderr, "csmail fetch: UID %lu was ingested but not marked: %s\n", uids[i],
-                    err);
+        if (done < i + in)
             rc = 1;
-            break;
+        for (size_t m = 0; m < k; m++) {
+            cs_ingest_result_free(group[m].res);
+            group[m].res = NULL;
         }
-        done++;
-        pause_ms(c->throttle);
+        i += k;
     }
     if (rc == 0)
         printf("fetch: %zu mail%s\n", done, done == 1 ? "" : "s");
 out:
+    for (size_t m = 0; m < size; m++)
+        free(group[m].raw.data);
+    free(group);
     free(b.data);
-    free(raw.data);
     curl_easy_cleanup(h);
     return rc;
 }
@@ -644,7 +724,7 @@ int main(int argc, char **argv)
     int rc;
 
     atexit(release_kept);
-    c.channel = c.interval = c.max = c.throttle = c.timeout = -1;
+    c.channel = c.interval = c.max = c.batch = c.throttle = c.timeout = -1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -675,6 +755,8 @@ int main(int argc, char **argv)
         c.interval = 60;
     if (c.max <= 0)
         c.max = 50;
+    if (c.batch <= 0)
+        c.batch = 16;
     if (c.throttle < 0)
         c.throttle = 0;
     if (c.timeout <= 0)
