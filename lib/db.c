@@ -522,7 +522,9 @@ static void end_relaxed(cs_db *db)
 static const char sql_cache_bulk[] = "PRAGMA cache_size = -" CS_STR(CS_BULK_CACHE_KIB);
 static const char sql_cache_default[] = "PRAGMA cache_size = -" CS_STR(CS_CACHE_KIB);
 
-/* Best effort both ways: either cache works, one is only faster. */
+/* Best effort both ways: either cache works, one is only faster. Not a cached statement
+ * (it runs once per change of size): nothing of libcs's is allocated, so no allocation
+ * failure is swallowed here. */
 static void bulk_cache(cs_db *db, bool on)
 {
     kept_error k;
@@ -530,7 +532,7 @@ static void bulk_cache(cs_db *db, bool on)
     if (db->bulk_cache == on)
         return;
     keep_error(&k);
-    if (exec_txn(db, on ? sql_cache_bulk : sql_cache_default, "size the cache") == CS_OK)
+    if (exec_sql(db, on ? sql_cache_bulk : sql_cache_default, "size the cache") == CS_OK)
         db->bulk_cache = on;
     put_error(&k);
 }

@@ -511,7 +511,8 @@ static int open_ticket(struct ingest *g, int64_t follow_up_of)
         f.tags = &g->mail->tag;
         f.ntags = 1;
     }
-    if ((rc = cs_ticket__create(&id, g->db, &g->by, &f)) < 0)
+    if ((rc = cs_ticket__open(&id, g->db, &g->by, &f,
+                              &(cs_ticket__known){g->ch.default_group_id})) < 0)
         return rc;
     g->flags |= F_CREATED;
     if (follow_up_of) {

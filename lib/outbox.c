@@ -88,6 +88,7 @@ int cs_outbox__channel(cs_outbox__channel_info *out, cs_db *db, int64_t channel_
     out->kind = ch->kind;
     out->enabled = ch->enabled;
     out->signature = ch->signature;
+    out->default_group_id = ch->default_group_id;
     address = ch->address && strrchr(ch->address, '@') ? strrchr(ch->address, '@') + 1 : NULL;
     /* The domain of generated Message-IDs: a plain host name, or a name that cannot clash. */
     if (!address || !*address || strlen(address) >= sizeof(out->domain) ||

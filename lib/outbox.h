@@ -16,8 +16,9 @@ int cs_outbox__queue(int64_t *id, cs_db *db, const cs_outbox__entry *e);
 typedef struct cs_outbox__channel_info {
     int64_t id;
     int kind, enabled, signature;
-    char domain[256]; /* for generated Message-IDs */
-    char locale[36];  /* for customers whose own are not known; "" when not set */
+    int64_t default_group_id; /* 0: none */
+    char domain[256];         /* for generated Message-IDs */
+    char locale[36];          /* for customers whose own are not known; "" when not set */
     char timezone[68];
 } cs_outbox__channel_info;
 /* Read an enabled channel; CS_ENOTFOUND / CS_ECONFLICT (disabled) naming "channel_id". */

@@ -299,24 +299,30 @@ int cs_ticket__may_open(const cs_actor *by, const cs_ticket_fields *f)
     return field ? cs_error__set(CS_EPERM, field, denied, field) : CS_OK;
 }
 
-int cs_ticket__create(int64_t *id, cs_db *db, const cs_actor *by, const cs_ticket_fields *f)
+/* `known` (NULL: read and check them) is what the caller read in this transaction: the
+ * customer exists and is neither merged nor erased, and the channel's default group,
+ * which the channel's foreign key keeps existing. */
+static int create(int64_t *id, cs_db *db, const cs_actor *by, const cs_ticket_fields *f,
+                  const cs_ticket__known *known)
 {
-    int64_t channel_group = 0, group = f->group_id > 0 ? f->group_id : 0;
+    int64_t channel_group = known ? known->channel_group : 0;
+    int64_t group = f->group_id > 0 ? f->group_id : 0;
     cs_store__ticket_new row = {0};
     char *custom = NULL;
     cs_strv tags = {0};
     int rc;
 
-    if ((rc = check_customer(db, f->customer_id)) < 0)
+    if (!known && (rc = check_customer(db, f->customer_id)) < 0)
         return rc;
     if (f->status && f->status != CS_STATUS_NEW && f->status != CS_STATUS_OPEN)
         return cs_error__inval("status", "a ticket starts as new or open, not %s",
                                cs_ticket_status_name(f->status));
-    if (f->channel_id && (rc = channel_default_group(db, f->channel_id, &channel_group)) < 0)
+    if (!known && f->channel_id &&
+        (rc = channel_default_group(db, f->channel_id, &channel_group)) < 0)
         return rc;
     if (!group)
         group = channel_group;
-    if (group && (rc = check_group(db, group)) < 0)
+    if (group && !(known && group == known->channel_group) && (rc = check_group(db, group)) < 0)
         return rc;
     if (f->assignee_id > 0 && (rc = check_assignee(db, f->assignee_id)) < 0)
         return rc;
@@ -344,6 +350,17 @@ out:
     cs_mem__free(custom);
     cs_strv__free(&tags);
     return rc;
+}
+
+int cs_ticket__create(int64_t *id, cs_db *db, const cs_actor *by, const cs_ticket_fields *f)
+{
+    return create(id, db, by, f, NULL);
+}
+
+int cs_ticket__open(int64_t *id, cs_db *db, const cs_actor *by, const cs_ticket_fields *f,
+                    const cs_ticket__known *known)
+{
+    return create(id, db, by, f, known);
 }
 
 int cs_ticket_create(int64_t *id, cs_db *db, const cs_ticket_fields *fields)

@@ -20,6 +20,14 @@ int cs_ticket__may_open(const cs_actor *by, const cs_ticket_fields *f);
 /* Create and update without permission checks, recorded as `by`'s doing; the fields must
  * have passed the public function's checks. */
 int cs_ticket__create(int64_t *id, cs_db *db, const cs_actor *by, const cs_ticket_fields *f);
+/* What a caller already read of a new ticket's customer and channel in its transaction. */
+typedef struct cs_ticket__known {
+    int64_t channel_group; /* the channel's default group, 0: none */
+} cs_ticket__known;
+/* cs_ticket__create() for a caller that read the customer (existing, neither merged nor
+ * erased) and the channel itself (ingest): neither is read again. */
+int cs_ticket__open(int64_t *id, cs_db *db, const cs_actor *by, const cs_ticket_fields *f,
+                    const cs_ticket__known *known);
 int cs_ticket__update(cs_db *db, const cs_actor *by, int64_t id, const cs_ticket_fields *f);
 /* Change a ticket's status as the library (reopen on a reply, auto-close), with audit. */
 int cs_ticket__set_status(cs_db *db, const cs_actor *by, int64_t id, int status);
