@@ -368,6 +368,24 @@ static int next_row(cs_agent__row *row, const cs_agent *old, const cs_agent_fiel
     return CS_OK;
 }
 
+/* The desk keeps an admin: the last active one cannot be demoted or deactivated (nobody
+ * could configure anything through agents then, nor make an admin again). */
+static int keep_an_admin(cs_db *db, const cs_agent *old, const cs_agent__row *row)
+{
+    bool was = old->role == CS_ROLE_ADMIN && old->active;
+    int64_t others;
+    int rc;
+
+    if (!was || (row->role == CS_ROLE_ADMIN && row->active))
+        return CS_OK;
+    if ((rc = cs_store__agent_other_admins(&others, db, old->id)) < 0 || others > 0)
+        return rc;
+    return cs_error__set(CS_ECONFLICT, row->active ? "role" : "active",
+                         "agent %lld is the last active admin: make another agent an admin "
+                         "first",
+                         (long long)old->id);
+}
+
 static int update(cs_db *db, const cs_actor *by, int64_t id, const cs_agent_fields *f)
 {
     char initials[INITIALS_MAX_BYTES + 1];
@@ -377,7 +395,8 @@ static int update(cs_db *db, const cs_actor *by, int64_t id, const cs_agent_fiel
     cs_agent__row row;
     int rc;
 
-    if ((rc = lookup(&old, db, id)) < 0 || (rc = next_row(&row, old, f, initials, &email)) < 0)
+    if ((rc = lookup(&old, db, id)) < 0 || (rc = next_row(&row, old, f, initials, &email)) < 0 ||
+        (rc = keep_an_admin(db, old, &row)) < 0)
         goto out;
     cs_change__text(&c, "name", old->name, row.name);
     cs_change__text(&c, "initials", old->initials, row.initials);

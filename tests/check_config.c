@@ -1078,6 +1078,16 @@ START_TEST(agent_update_each_field)
     ck_assert_ok(cs_agent_update(db, id, &f));
     check_audit(db, "agent", id, "role", "agent", "admin");
 
+    /* The last active admin stays one; with another admin it may go. */
+    f = (cs_agent_fields)CS_AGENT_FIELDS_INIT;
+    f.active = 0;
+    ck_assert_rc(cs_agent_update(db, id, &f), CS_ECONFLICT);
+    ck_assert_field("active");
+    f = (cs_agent_fields)CS_AGENT_FIELDS_INIT;
+    f.role = CS_ROLE_AGENT;
+    ck_assert_rc(cs_agent_update(db, id, &f), CS_ECONFLICT);
+    ck_assert_field("role");
+    ck_assert_int_gt(t_agent(db, "Second admin", CS_ROLE_ADMIN), 0);
     f = (cs_agent_fields)CS_AGENT_FIELDS_INIT;
     f.active = 0;
     ck_assert_ok(cs_agent_update(db, id, &f));
@@ -1713,6 +1723,7 @@ START_TEST(inactive_agent_cannot_act)
     ck_assert_ok(cs_agent_update(db, admin, &f));
     ck_assert_ok(cs_db_set_actor(db, CS_ACTOR_AGENT, admin));
     ck_assert_ok(cs_db_set_actor(db, CS_ACTOR_SYSTEM, 0));
+    t_agent(db, "Another admin", CS_ROLE_ADMIN); /* the desk keeps one */
 
     f = (cs_agent_fields)CS_AGENT_FIELDS_INIT;
     f.active = 0;

@@ -724,6 +724,7 @@ START_TEST(rights_are_read_at_every_call)
     ck_assert_ok(cs_db_open(&host, path, CS_OPEN_CREATE));
     ck_assert_ok(cs_db_open(&web, path, CS_OPEN_READWRITE));
     admin = t_agent(host, "Ada", CS_ROLE_ADMIN);
+    t_agent(host, "Ben", CS_ROLE_ADMIN); /* so that Ada may be demoted */
     anna = t_customer(host, "Anna", "anna@example.com");
     ck_assert_ok(cs_db_set_actor(web, CS_ACTOR_AGENT, admin));
     ck_assert_ok(cs_group_create(&id, web, "First"));

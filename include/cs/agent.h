@@ -102,8 +102,9 @@ CS_EXTERN(int) cs_agent_create(int64_t *id, cs_db *db, const cs_agent_fields *fi
  * Change an agent. Admins and system only. Every changed field (and the skill set) is
  * recorded in the audit trail; an update that changes nothing records nothing. A changed
  * role, ticket access or active flag applies from the next call of every handle acting as
- * this agent, in every process.
- * @return as cs_agent_create(), and CS_ENOTFOUND
+ * this agent, in every process. The last active admin cannot be demoted or deactivated
+ * (CS_ECONFLICT naming "role" or "active"): make another agent an admin first.
+ * @return as cs_agent_create(), CS_ENOTFOUND and CS_ECONFLICT
  * @since 0.1
  */
 CS_EXTERN(int) cs_agent_update(cs_db *db, int64_t id, const cs_agent_fields *fields);

@@ -52,6 +52,8 @@ int cs_store__agent_get(cs_agent *a, bool *found, cs_db *db, int64_t id);
 int cs_store__agent_by_email(int64_t *id, cs_db *db, const char *email);
 /* Whether agent `id` exists. */
 int cs_store__agent_exists(bool *found, cs_db *db, int64_t id);
+/* How many active admins there are besides agent `id`. */
+int cs_store__agent_other_admins(int64_t *count, cs_db *db, int64_t id);
 /* What an agent's rights as an actor rest on (perm.c reads them on every call); *found
  * false for an unknown agent. */
 int cs_store__agent_rights(cs_agent__rights *out, bool *found, cs_db *db, int64_t id);

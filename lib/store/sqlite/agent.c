@@ -23,6 +23,9 @@ static const char sql_skill_insert[] = "INSERT INTO agent_skill (agent_id, skill
 static const char sql_groups[] =
     "SELECT group_id FROM group_member WHERE agent_id = ?1 ORDER BY group_id";
 static const char sql_exists[] = "SELECT 1 FROM agent WHERE id = ?1";
+/* ?1 the admin role; ?2 the agent not to count. */
+static const char sql_other_admins[] =
+    "SELECT count(*) FROM agent WHERE role = ?1 AND active = 1 AND id <> ?2";
 static const char sql_by_email[] = "SELECT id FROM agent WHERE email = ?1";
 static const char sql_group_insert[] = "INSERT INTO agent_group (name, created_at) VALUES (?1, ?2)";
 static const char sql_group_exists[] = "SELECT 1 FROM agent_group WHERE id = ?1";
@@ -138,6 +141,24 @@ int cs_store__agent_get(cs_agent *a, bool *found, cs_db *db, int64_t id)
 int cs_store__agent_exists(bool *found, cs_db *db, int64_t id)
 {
     return exists(found, db, sql_exists, id, "agent");
+}
+
+int cs_store__agent_other_admins(int64_t *count, cs_db *db, int64_t id)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_other_admins);
+    int step, rc = CS_OK;
+
+    *count = 0;
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int(st, 1, CS_ROLE_ADMIN);
+    sqlite3_bind_int64(st, 2, id);
+    if ((step = cs_db__step(db, st)) == SQLITE_ROW)
+        *count = sqlite3_column_int64(st, 0);
+    else
+        rc = cs_db__error(db, step, "count admins");
+    cs_db__done(st);
+    return rc;
 }
 
 int cs_store__agent_rights(cs_agent__rights *out, bool *found, cs_db *db, int64_t id)
