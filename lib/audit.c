@@ -44,13 +44,13 @@ int cs_audit_iter_new(cs_audit_iter **out, cs_db *db, int scope, int64_t id, con
     case CS_AUDIT_CUSTOMER:
         break;
     case CS_AUDIT_OBJECT:
-        if (!object ||
-            (strcmp(object, "channel") && strcmp(object, "agent") && strcmp(object, "group") &&
-             strcmp(object, "organization") && strcmp(object, "calendar") &&
-             strcmp(object, "sla_policy") && strcmp(object, "custom_field")))
+        if (!object || (strcmp(object, "channel") && strcmp(object, "agent") &&
+                        strcmp(object, "group") && strcmp(object, "organization") &&
+                        strcmp(object, "calendar") && strcmp(object, "sla_policy") &&
+                        strcmp(object, "custom_field") && strcmp(object, "setting")))
             return cs_error__inval("object", "object must be channel, agent, group, "
-                                             "organization, calendar, sla_policy or "
-                                             "custom_field for CS_AUDIT_OBJECT");
+                                             "organization, calendar, sla_policy, "
+                                             "custom_field or setting for CS_AUDIT_OBJECT");
         break;
     default:
         return cs_error__inval("scope", "unknown audit scope %d", scope);

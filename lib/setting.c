@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cs-internal.h"
+#include "audit.h"
 #include "perm.h"
 #include "setting.h"
 #include "store/setting.h"
@@ -56,6 +57,22 @@ int cs_setting_get(int64_t *value, cs_db *db, const char *name)
     return cs_setting__get(value, db, name);
 }
 
+/* Store and audit a change (object "setting", id 0, the setting as the field); setting
+ * the value it has changes and records nothing. */
+static int set(cs_db *db, const cs_actor *by, const struct setting *s, int64_t value)
+{
+    char before[24], after[24];
+    int64_t old;
+    int rc;
+
+    if ((rc = cs_setting__get(&old, db, s->name)) < 0 || old == value)
+        return rc;
+    if ((rc = cs_store__setting_set(db, s->name, value)) < 0)
+        return rc;
+    return cs_audit__record(db, by, "setting", 0, 0, 0, "update", s->name,
+                            cs_int__text(before, old, false), cs_int__text(after, value, false));
+}
+
 int cs_setting_set(cs_db *db, const char *name, int64_t value)
 {
     const struct setting *s = find(name);
@@ -71,7 +88,7 @@ int cs_setting_set(cs_db *db, const char *name, int64_t value)
                                (long long)s->min, (long long)s->max, (long long)value);
     if ((rc = cs_perm__require(&by, db, CS_CAP_CONFIG_WRITE)) < 0 || (rc = cs_db__begin(db)) < 0)
         return rc;
-    return cs_db__end(db, cs_store__setting_set(db, s->name, value));
+    return cs_db__end(db, set(db, &by, s, value));
 }
 
 int cs_progress_set(cs_db *db, const char *job, const char *position)

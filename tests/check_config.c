@@ -1713,6 +1713,27 @@ START_TEST(permission_matrix)
 }
 END_TEST
 
+/* A settings change is recorded with its actor, old and new value; setting the value a
+ * setting has records nothing. */
+START_TEST(settings_changes_are_audited)
+{
+    cs_db *db = t_open_memory();
+    int64_t admin = t_agent(db, "Admin", CS_ROLE_ADMIN);
+    audit_hit hit;
+
+    ck_assert_ok(cs_db_set_actor(db, CS_ACTOR_AGENT, admin));
+    ck_assert_ok(cs_setting_set(db, "outbox.backoff", 120));
+    ck_assert_ok(cs_setting_set(db, "outbox.backoff", 120));
+    hit = audit_find(db, "setting", 0, "update", "outbox.backoff");
+    ck_assert_int_eq(hit.count, 1);
+    ck_assert_str_eq(hit.old_value, "60");
+    ck_assert_str_eq(hit.new_value, "120");
+    ck_assert_int_eq(hit.actor_kind, CS_ACTOR_AGENT);
+    ck_assert_int_eq(hit.actor_id, admin);
+    cs_db_close(db);
+}
+END_TEST
+
 START_TEST(inactive_agent_cannot_act)
 {
     cs_db *db = t_open_memory();
@@ -1888,6 +1909,7 @@ Suite *cs_config_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, permission_matrix);
     tcase_add_test(tc, inactive_agent_cannot_act);
+    tcase_add_test(tc, settings_changes_are_audited);
     suite_add_tcase(s, tc);
     return s;
 }

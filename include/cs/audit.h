@@ -34,7 +34,9 @@ typedef enum cs_audit_scope {
     CS_AUDIT_TICKET = 1,   /**< the ticket and its messages */
     CS_AUDIT_CUSTOMER = 2, /**< the customer, its identities and merges */
     CS_AUDIT_OBJECT = 3    /**< one channel, agent, group, organization, calendar, SLA
-                                policy or custom-field object: pass its id and `object` */
+                                policy or custom-field object: pass its id and `object`;
+                                or "setting" with id 0: every settings change, the
+                                setting's name as the field */
 } cs_audit_scope;
 
 typedef struct cs_audit_iter cs_audit_iter;
@@ -49,7 +51,7 @@ typedef struct cs_audit_iter cs_audit_iter;
  *
  * @param[out] out release with cs_audit_iter_free()
  * @param object for CS_AUDIT_OBJECT: "channel", "agent", "group", "organization",
- *               "calendar", "sla_policy" or "custom_field"; otherwise NULL
+ *               "calendar", "sla_policy", "custom_field" or "setting"; otherwise NULL
  * @return CS_OK; CS_EINVAL; CS_ENOTFOUND for a ticket that does not exist or the agent may
  *         not see; CS_EPERM for a customer actor, or a group-scoped agent outside tickets
  * @since 0.1

@@ -64,7 +64,8 @@ static int m_audit_list(cs_db *db, cs_call__req *r, json_t **out)
 static const cs_call__field list_request[] = {
     CS_CALL__F("ticket_id", CS_CALL__ID, 0),
     CS_CALL__F("customer_id", CS_CALL__ID, 0),
-    CS_CALL__E("object", 0, "channel agent group organization calendar sla_policy custom_field"),
+    CS_CALL__E("object", 0,
+               "channel agent group organization calendar sla_policy custom_field setting"),
     CS_CALL__F("object_id", CS_CALL__ID, 0),
     CS_CALL__END,
 };

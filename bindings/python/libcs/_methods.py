@@ -1740,7 +1740,7 @@ class Methods:
         self,
         *,
         customer_id: int = NOT_GIVEN,
-        object: Literal["channel", "agent", "group", "organization", "calendar", "sla_policy", "custom_field"] = NOT_GIVEN,
+        object: Literal["channel", "agent", "group", "organization", "calendar", "sla_policy", "custom_field", "setting"] = NOT_GIVEN,
         object_id: int = NOT_GIVEN,
         ticket_id: int = NOT_GIVEN,
     ) -> Result:
@@ -1749,7 +1749,7 @@ class Methods:
         Arguments (the request's fields; one not given is not sent, None is JSON null):
             customer_id: int (id)
             object: "channel" | "agent" | "group" | "organization" | "calendar" |
-                "sla_policy" | "custom_field"
+                "sla_policy" | "custom_field" | "setting"
             object_id: int (id)
             ticket_id: int (id)
 
