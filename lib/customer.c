@@ -775,15 +775,26 @@ static int audit_merge(cs_db *db, const cs_actor *by, const char *action, int64_
     return rc;
 }
 
-/* What the merge moves to the survivor (see cs_merge_record). */
+/* What the merge moves to the survivor (see cs_merge_record). The survivor ends with at
+ * most CS_TAGS_MAX tags: of the merged customer's tags it does not have, those that fit
+ * (in byte order) go to it; the others stay with the merged customer alone. */
 static int collect_moved(cs_merge_record *m, cs_db *db)
 {
     int rc = cs_store__customer_identity_ids(&m->identities, &m->nidentities, db, m->merged_id);
+    cs_customer *survivor = NULL;
+    size_t has, room;
 
     if (rc == CS_OK)
         rc = cs_store__ticket_ids_of_customer(&m->tickets, &m->ntickets, db, m->merged_id);
     if (rc == CS_OK)
         rc = cs_store__customer_tags_missing(&m->tags, db, m->merged_id, m->survivor_id);
+    if (rc == CS_OK && (rc = cs_store__customer_get(&survivor, db, m->survivor_id)) == CS_OK) {
+        has = cs_customer_tag_count(survivor);
+        room = has < CS_TAGS_MAX ? CS_TAGS_MAX - has : 0;
+        while (m->tags.n > room)
+            cs_mem__free(m->tags.v[--m->tags.n]);
+        cs_customer_free(survivor);
+    }
     return rc;
 }
 
@@ -801,7 +812,7 @@ static int do_merge(int64_t *merge_id, cs_db *db, const cs_actor *by, int64_t su
         (rc = require_live(db, merged, "merged_id")) < 0 || (rc = collect_moved(&moved, db)) < 0 ||
         (rc = cs_store__customer_identities_move(db, merged, survivor)) < 0 ||
         (rc = cs_store__ticket_move_customer(db, merged, survivor)) < 0 ||
-        (rc = cs_store__customer_tags_copy(db, merged, survivor)) < 0 ||
+        (rc = cs_store__customer_tags_add(db, survivor, &moved.tags)) < 0 ||
         (rc = cs_store__customer_set_merged_into(db, merged, survivor, now)) < 0 ||
         (rc = cs_store__customer_merge_insert(merge_id, db, &moved, now)) < 0)
         goto out;

@@ -848,6 +848,45 @@ START_TEST(merge_recorded_moves)
 }
 END_TEST
 
+/* A survivor ends with at most CS_TAGS_MAX tags: of the merged customer's tags it lacks,
+ * the first that fit move (and come back off on undo), the others stay with the merged
+ * customer only. Reading the survivor afterwards works. */
+START_TEST(merge_caps_the_survivors_tags)
+{
+    cs_db *db = t_open_memory();
+    int64_t anna = create(db, "Anna", NULL), dup = create(db, "Dup", NULL), merge_id = 0;
+    const char *mine[CS_TAGS_MAX - 2], *theirs[5];
+    char names[CS_TAGS_MAX + 5][16];
+    cs_customer_fields f = CS_CUSTOMER_FIELDS_INIT;
+    cs_customer *c = NULL;
+
+    for (size_t i = 0; i < CS_TAGS_MAX - 2; i++)
+        snprintf(names[i], sizeof(names[i]), "a%02zu", i), mine[i] = names[i];
+    for (size_t i = 0; i < 5; i++)
+        snprintf(names[CS_TAGS_MAX + i], sizeof(names[0]), "z%zu", i),
+            theirs[i] = names[CS_TAGS_MAX + i];
+    f.tags = mine;
+    f.ntags = CS_TAGS_MAX - 2;
+    ck_assert_ok(cs_customer_update(db, anna, &f));
+    f.tags = theirs;
+    f.ntags = 5;
+    ck_assert_ok(cs_customer_update(db, dup, &f));
+    ck_assert_ok(cs_customer_merge(&merge_id, db, anna, dup));
+    ck_assert_ok(cs_customer_lookup(&c, db, anna));
+    ck_assert_uint_eq(cs_customer_tag_count(c), CS_TAGS_MAX);
+    ck_assert_str_eq(cs_customer_tag(c, CS_TAGS_MAX - 1), "z1");
+    cs_customer_free(c);
+    ck_assert_ok(cs_customer_unmerge(db, merge_id));
+    ck_assert_ok(cs_customer_lookup(&c, db, anna));
+    ck_assert_uint_eq(cs_customer_tag_count(c), CS_TAGS_MAX - 2);
+    cs_customer_free(c);
+    ck_assert_ok(cs_customer_lookup(&c, db, dup));
+    ck_assert_uint_eq(cs_customer_tag_count(c), 5);
+    cs_customer_free(c);
+    cs_db_close(db);
+}
+END_TEST
+
 /* Export ------------------------------------------------------------------------------- */
 
 START_TEST(export_document)
@@ -1212,6 +1251,7 @@ Suite *cs_customer_suite(void)
     tc = tcase_create("merge");
     tcase_add_test(tc, merge_and_unmerge_round_trip);
     tcase_add_test(tc, merge_recorded_moves);
+    tcase_add_test(tc, merge_caps_the_survivors_tags);
     tcase_add_test(tc, unmerge_after_erase_conflicts);
     suite_add_tcase(s, tc);
 

@@ -88,8 +88,6 @@ int cs_store__customer_tags_delete(cs_db *db, int64_t id);
 int cs_store__customer_tag_delete(cs_db *db, int64_t id, const char *tag);
 /* The tags of customer `from` that customer `to` does not have, sorted. */
 int cs_store__customer_tags_missing(cs_strv *out, cs_db *db, int64_t from, int64_t to);
-/* Give customer `to` every tag of customer `from` it does not have yet. */
-int cs_store__customer_tags_copy(cs_db *db, int64_t from, int64_t to);
 
 /* Identities ----------------------------------------------------------------------------- */
 

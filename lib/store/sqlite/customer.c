@@ -51,9 +51,6 @@ static const char sql_tag_delete[] = "DELETE FROM customer_tag WHERE tag = ?2 AN
 static const char sql_tags_missing[] =
     "SELECT tag FROM customer_tag WHERE customer_id = ?1"
     " AND tag NOT IN (SELECT tag FROM customer_tag WHERE customer_id = ?2) ORDER BY tag";
-/* OR IGNORE: the tags `to` has already are kept once. */
-static const char sql_tags_copy[] = "INSERT OR IGNORE INTO customer_tag (customer_id, tag)"
-                                    " SELECT ?2, tag FROM customer_tag WHERE customer_id = ?1";
 
 static const char sql_identities[] =
     "SELECT kind, value FROM identity WHERE customer_id = ?1 ORDER BY id";
@@ -409,11 +406,6 @@ int cs_store__customer_tags_missing(cs_strv *out, cs_db *db, int64_t from, int64
         return cs_error_last()->code;
     cs_db__bind_ids(st, from, to, 0);
     return cs_strv__load(out, db, st);
-}
-
-int cs_store__customer_tags_copy(cs_db *db, int64_t from, int64_t to)
-{
-    return cs_db__exec_ids(db, sql_tags_copy, from, to, 0);
 }
 
 /* Identities --------------------------------------------------------------------------- */
