@@ -725,6 +725,7 @@ static int promise(struct ingest *g, int64_t target)
 static int send_receipt(struct ingest *g)
 {
     cs_message_fields mf = CS_MESSAGE_FIELDS_INIT;
+    cs_message__origin system = {CS_ACTOR_SYSTEM, 0, g->in->conversation, 0};
     cs_outbox__entry e = {0};
     char *tmpl = NULL, *owner = NULL, *subject = NULL, number[24], when[96], language[8];
     char header_id[CS_IDENTITY_MAX];
@@ -756,9 +757,7 @@ static int send_receipt(struct ingest *g)
     mf.channel_id = g->ch.id;
     mf.subject = subject;
     mf.body = g->receipt;
-    if ((rc = cs_message__insert(
-             &mid, g->db, &mf, &(cs_message__origin){CS_ACTOR_SYSTEM, 0, g->in->conversation, 0})) <
-            0 ||
+    if ((rc = cs_message__insert(&mid, g->db, &mf, &system)) < 0 ||
         (mail && (rc = cs_outbox__message_id(&item, header_id, sizeof(header_id), g->db,
                                              g->ch.domain)) < 0))
         goto out;

@@ -360,9 +360,10 @@ static int reply(int64_t *message_id, cs_db *db, const cs_actor *by, int64_t tic
                  const char *body, const cs_reply_options *o)
 {
     cs_message_fields mf = CS_MESSAGE_FIELDS_INIT;
+    cs_message__origin author = {by->kind, by->id, NULL, 0};
     cs_outbox__entry e = {0};
     struct reply r = {0};
-    int64_t latest, mid = 0;
+    int64_t latest, mid = 0, item = 0;
     char a[24], b[24];
     bool mail;
     int rc;
@@ -403,17 +404,16 @@ static int reply(int64_t *message_id, cs_db *db, const cs_actor *by, int64_t tic
     /* The Message-ID names the item queued next: nothing else is queued in between. The
      * message keeps it as its external id, which threads the customer's answer. */
     if (mail &&
-        (rc = cs_outbox__message_id(&e.id, r.header_id, sizeof(r.header_id), db, r.ch.domain)) < 0)
+        (rc = cs_outbox__message_id(&item, r.header_id, sizeof(r.header_id), db, r.ch.domain)) < 0)
         goto out;
     mf.external_id = mail ? r.header_id : NULL;
-    if ((rc = cs_message__insert(&mid, db, &mf, &(cs_message__origin){by->kind, by->id, NULL, 0})) <
-            0 ||
+    if ((rc = cs_message__insert(&mid, db, &mf, &author)) < 0 ||
         (rc = cs_store__message_set_same_channel(db, mid, r.ch.id == latest)) < 0)
         goto out;
     e = (cs_outbox__entry){r.ch.id,       ticket_id, mid,     "reply",
                            r.to.value,    r.subject, NULL,    mail ? r.header_id : NULL,
                            r.in_reply_to, r.refs,    r.to.id, mail ? r.html : NULL,
-                           e.id};
+                           item};
     if ((rc = cs_outbox__queue(NULL, db, &e)) < 0)
         goto out;
     if (r.ch.id != latest &&
