@@ -397,6 +397,47 @@ START_TEST(stuck_item_does_not_block_the_others)
 }
 END_TEST
 
+/* Full-scan steps of the statements a handle runs, summed (SQLite's own count). */
+static int count_scans(unsigned type, void *payload, void *stmt, void *x)
+{
+    (void)type;
+    (void)x;
+    *(long *)payload += sqlite3_stmt_status(stmt, SQLITE_STMTSTATUS_FULLSCAN_STEP, 0);
+    return 0;
+}
+
+/* The queue's index holds only what waits or is leased: with sent items beside it, a claim
+ * and the expiry of leases read no table in full, and a sent item has left the index. */
+START_TEST(claims_read_only_the_queue)
+{
+    long scans = 0;
+    cs_outbox_batch *b = NULL;
+    char id[32], from[48];
+
+    for (int i = 0; i < 40; i++) {
+        snprintf(id, sizeof(id), "<s%d@x>", i);
+        snprintf(from, sizeof(from), "c%d@example.com", i);
+        cs_ingest_result_free(mail(id, from, "Alt"));
+    }
+    ck_assert_ok(cs_outbox_claim(&b, db, 0, 0, 100, 60));
+    for (size_t i = 0; i < cs_outbox_batch_count(b); i++)
+        ck_assert_ok(cs_outbox_ack(db, cs_outbox_batch_item(b, i)->id,
+                                   cs_outbox_batch_item(b, i)->lease, NULL));
+    cs_outbox_batch_free(b);
+    cs_ingest_result_free(mail("<new@x>", "neu@example.com", "Neu"));
+    /* The index's entries, as SQLite's page statistics count them. */
+    ck_assert_int_eq(t_sql_int(db, "SELECT sum(ncell) FROM dbstat WHERE name = 'outbox_ready'"
+                                   " AND pagetype = 'leaf'"),
+                     1);
+    sqlite3_trace_v2(db->sql, SQLITE_TRACE_PROFILE, count_scans, &scans);
+    ck_assert_ok(cs_outbox_claim(&b, db, 0, 0, 10, 60));
+    sqlite3_trace_v2(db->sql, 0, NULL, NULL);
+    ck_assert_uint_eq(cs_outbox_batch_count(b), 1);
+    cs_outbox_batch_free(b);
+    ck_assert_int_eq(scans, 0);
+}
+END_TEST
+
 /* Cancelled items ---------------------------------------------------------------------- */
 
 START_TEST(items_for_gone_recipients_are_cancelled)
@@ -574,6 +615,7 @@ Suite *cs_outbox_suite(void)
     tcase_add_test(tc, late_ack_of_an_expired_lease);
     tcase_add_test(tc, expired_lease_counts_as_an_attempt);
     tcase_add_test(tc, stuck_item_does_not_block_the_others);
+    tcase_add_test(tc, claims_read_only_the_queue);
     suite_add_tcase(s, tc);
     tc = tcase_create("cancel");
     tcase_add_checked_fixture(tc, setup, teardown);

@@ -20,17 +20,22 @@ static const char sql_insert[] =
     " header_message_id, in_reply_to, refs, next_attempt_at, created_at, identity_id, html)"
     " VALUES (?14, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13)";
 static const char sql_next_id[] = "SELECT coalesce(max(id), 0) + 1 FROM outbox";
+/* The partial index outbox_ready holds the items waiting or leased; a query that is to use
+ * it repeats its condition word for word (SQLite proves no more). */
+#define WAITING "state IN (1, 2)"
+_Static_assert(CS_OUTBOX_QUEUED == 1 && CS_OUTBOX_LEASED == 2, WAITING);
+
 /* ?2 the leased state. */
 static const char sql_expired[] =
-    "SELECT id, attempts, lease_until FROM outbox WHERE state = ?2 AND lease_until <= ?1"
-    " ORDER BY id LIMIT ?3";
+    "SELECT id, attempts, lease_until FROM outbox WHERE " WAITING " AND state = ?2"
+    " AND lease_until <= ?1 ORDER BY id LIMIT ?3";
 /* ?5 the queued state; ?6..?9 the holds: erased, removed, moved, send. */
 static const char sql_due[] =
     "SELECT o.id, CASE WHEN c.erased_at IS NOT NULL THEN ?6 WHEN o.identity_id IS NULL THEN ?7"
     " WHEN i.customer_id <> t.customer_id THEN ?8 ELSE ?9 END"
     " FROM outbox o JOIN ticket t ON t.id = o.ticket_id JOIN customer c ON c.id = t.customer_id"
     " LEFT JOIN identity i ON i.id = o.identity_id"
-    " WHERE o.state = ?5 AND o.next_attempt_at <= ?1"
+    " WHERE o." WAITING " AND o.state = ?5 AND o.next_attempt_at <= ?1"
     " AND (?2 = 0 OR o.channel_id = ?2)"
     " AND (?3 = 0 OR o.channel_id IN (SELECT id FROM channel WHERE kind = ?3))"
     " ORDER BY o.next_attempt_at, o.id LIMIT ?4";
