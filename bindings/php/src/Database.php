@@ -350,18 +350,7 @@ class Database
      */
     public function transaction(callable $work): mixed
     {
-        $this->check($this->ffi->cs_db_begin($this->handle()));
-        try {
-            $result = $work($this);
-            $this->check($this->ffi->cs_db_commit($this->handle()));
-            return $result;
-        } catch (\Throwable $e) {
-            // Also after a failed commit: the transaction must not stay open.
-            if ($this->cell !== null) {
-                $this->ffi->cs_db_rollback($this->cell[0]);
-            }
-            throw $e;
-        }
+        return $this->atomically('cs_db_begin', $work);
     }
 
     /**
@@ -375,12 +364,26 @@ class Database
      */
     public function bulk(callable $work): mixed
     {
-        $this->check($this->ffi->cs_db_begin_bulk($this->handle()));
+        return $this->atomically('cs_db_begin_bulk', $work);
+    }
+
+    /**
+     * Open a section with $begin (cs_db_begin or cs_db_begin_bulk), run $work in it and
+     * commit; roll back when anything throws, and throw on.
+     *
+     * @template T
+     * @param callable(Database): T $work
+     * @return T
+     */
+    private function atomically(string $begin, callable $work): mixed
+    {
+        $this->check($this->ffi->$begin($this->handle()));
         try {
             $result = $work($this);
             $this->check($this->ffi->cs_db_commit($this->handle()));
             return $result;
         } catch (\Throwable $e) {
+            // Also after a failed commit: the section must not stay open.
             if ($this->cell !== null) {
                 $this->ffi->cs_db_rollback($this->cell[0]);
             }

@@ -258,38 +258,30 @@ class Database(Methods):
             off = _native.CLOCK_FN()  # type: ignore[call-overload]  # the NULL callback
             self._lib.cs_db_set_clock(handle, self._clock or off, None)
 
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator["Database"]:
+    def transaction(self) -> contextlib.AbstractContextManager["Database"]:
         """Make everything in the block atomic: committed at its end, rolled back if it
         raises. Transactions nest. The block holds the Database for its thread: calls from
         other threads wait until it ends instead of landing in its transaction."""
+        return self._section(self._lib.cs_db_begin)
+
+    def bulk(self) -> contextlib.AbstractContextManager["Database"]:
+        """A bulk section for imports (cs_db_begin_bulk): as ``transaction()``, but the
+        calls in it open no savepoints of their own, so a batch runs faster; a call that
+        fails once it began its changes fails the whole block, which is rolled back. Not
+        inside another transaction."""
+        return self._section(self._lib.cs_db_begin_bulk)
+
+    @contextlib.contextmanager
+    def _section(self, begin: Any) -> Iterator["Database"]:
+        # A commit that fails has rolled the section back already (cs_db_commit).
         with self._lock:
-            self._run(self._lib.cs_db_begin)
+            self._run(begin)
             try:
                 yield self
             except BaseException:
                 self._run(self._lib.cs_db_rollback)
                 raise
             self._run(self._lib.cs_db_commit)
-
-    @contextlib.contextmanager
-    def bulk(self) -> Iterator["Database"]:
-        """A bulk section for imports (cs_db_begin_bulk): as ``transaction()``, but the
-        calls in it open no savepoints of their own, so a batch runs faster; a call that
-        fails once it began its changes fails the whole block, which is rolled back. Not
-        inside another transaction."""
-        with self._lock:
-            self._run(self._lib.cs_db_begin_bulk)
-            try:
-                yield self
-            except BaseException:
-                self._run(self._lib.cs_db_rollback)
-                raise
-            try:
-                self._run(self._lib.cs_db_commit)
-            except BaseException:
-                self._lib.cs_db_rollback(self._live())
-                raise
 
     # -- conveniences over the generated methods ----------------------------------------
 
