@@ -420,14 +420,15 @@ int cs_customer_find(cs_customer **out, cs_db *db, int kind, const char *value)
 
 /* Writing ------------------------------------------------------------------------------ */
 
-/* Give customer `id` an identity it may already have; *added says whether it was new. */
+/* Give customer `id` an identity it may already have; *added is the identity's id when it
+ * was new, else 0. */
 static int attach_identity(cs_db *db, int64_t id, int kind, const char *value, const char *field,
-                           bool *added)
+                           int64_t *added)
 {
     int64_t owner;
     int rc;
 
-    *added = false;
+    *added = 0;
     if ((rc = cs_store__customer_identity_owner(&owner, db, kind, value)) < 0)
         return rc;
     if (owner == id)
@@ -435,17 +436,16 @@ static int attach_identity(cs_db *db, int64_t id, int kind, const char *value, c
     if (owner)
         return cs_error__set(CS_EEXISTS, field, "%s %s belongs to customer %lld",
                              cs_identity_kind_name(kind), value, (long long)owner);
-    rc = cs_store__customer_identity_insert(db, id, kind, value, cs_db_now(db));
-    *added = rc == CS_OK;
-    return rc;
+    return cs_store__customer_identity_insert(added, db, id, kind, value, cs_db_now(db));
 }
 
-int cs_customer__create(int64_t *id, cs_db *db, const cs_actor *by, const cs_customer_fields *f)
+int cs_customer__create(int64_t *id, int64_t *first_identity, cs_db *db, const cs_actor *by,
+                        const cs_customer_fields *f)
 {
     struct input in;
     cs_customer_row row;
     char field[CS_ERROR_FIELD_MAX];
-    bool added;
+    int64_t added;
     int rc;
 
     if ((rc = check_input(&in, db, by, f, true)) < 0)
@@ -463,6 +463,8 @@ int cs_customer__create(int64_t *id, cs_db *db, const cs_actor *by, const cs_cus
     for (size_t i = 0; i < in.nvalues && rc == CS_OK; i++) {
         snprintf(field, sizeof(field), "identities[%zu].value", i);
         rc = attach_identity(db, *id, f->identities[i].kind, in.values[i], field, &added);
+        if (i == 0 && first_identity)
+            *first_identity = added;
     }
     if (rc == CS_OK)
         rc = cs_audit__record(db, by, "customer", *id, 0, *id, "create", NULL, NULL, NULL);
@@ -482,7 +484,7 @@ int cs_customer_create(int64_t *id, cs_db *db, const cs_customer_fields *fields)
     if ((rc = check_args(id, "id", db)) < 0 ||
         (rc = cs_perm__require(&by, db, CS_CAP_CUSTOMER_WRITE)) < 0 || (rc = cs_db__begin(db)) < 0)
         return rc;
-    if ((rc = cs_db__end(db, cs_customer__create(&new_id, db, &by, fields))) == CS_OK)
+    if ((rc = cs_db__end(db, cs_customer__create(&new_id, NULL, db, &by, fields))) == CS_OK)
         *id = new_id;
     return rc;
 }
@@ -584,7 +586,7 @@ int cs_customer_update(cs_db *db, int64_t id, const cs_customer_fields *fields)
 static int do_add_identity(cs_db *db, const cs_actor *by, int64_t id, int kind, const char *value)
 {
     char *norm = NULL;
-    bool added = false;
+    int64_t added = 0;
     int rc;
 
     if ((rc = normalize(&norm, kind, value, "kind", "value")) < 0 ||

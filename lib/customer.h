@@ -19,7 +19,9 @@ int cs_customer__has_identity(bool *out, cs_db *db, int64_t customer_id, int kin
                               const char *value);
 int cs_customer__find(cs_customer **out, int64_t *identity_id, cs_db *db, int kind,
                       const char *value);
-int cs_customer__create(int64_t *id, cs_db *db, const cs_actor *by, const cs_customer_fields *f);
+/* *first_identity (when not NULL): the id of the identity made for f->identities[0]. */
+int cs_customer__create(int64_t *id, int64_t *first_identity, cs_db *db, const cs_actor *by,
+                        const cs_customer_fields *f);
 /* Erase what the customer module holds of customer `id`: its identities and tags, the tags in
  * the records of its merges, and its own row's personal columns (marked erased). The rest of
  * the customer's data is other modules' (lib/privacy.c erases it first). */

@@ -224,7 +224,7 @@ static int recognise_customer(struct ingest *g)
     f.locale = g->in->locale ? g->in->locale : g->ch.locale[0] ? g->ch.locale : NULL;
     f.identities = &id;
     f.nidentities = 1;
-    if ((rc = cs_customer__create(&customer_id, g->db, g->host, &f)) < 0)
+    if ((rc = cs_customer__create(&customer_id, &g->identity_id, g->db, g->host, &f)) < 0)
         return rc;
     g->flags |= F_CUSTOMER_CREATED;
     return cs_customer__record(&g->customer, g->db, customer_id);
@@ -236,7 +236,7 @@ static int sender_identity(struct ingest *g, int kind)
     int64_t owner;
     int rc = CS_OK;
 
-    /* Known when the customer was found by it; a new customer's is looked up. */
+    /* Known when the customer was found or made by it. */
     if (!g->identity_id)
         rc = cs_store__customer_identity_find(&g->identity_id, &owner, g->db, kind,
                                               g->normalized_sender);

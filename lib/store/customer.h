@@ -93,8 +93,9 @@ int cs_store__customer_tags_missing(cs_strv *out, cs_db *db, int64_t from, int64
 
 /* The customer who has identity (kind, value), 0 when nobody has it. */
 int cs_store__customer_identity_owner(int64_t *owner, cs_db *db, int kind, const char *value);
-int cs_store__customer_identity_insert(cs_db *db, int64_t id, int kind, const char *value,
-                                       cs_time now);
+/* Give customer `id` identity (kind, value); *identity_id is the new identity's id. */
+int cs_store__customer_identity_insert(int64_t *identity_id, cs_db *db, int64_t id, int kind,
+                                       const char *value, cs_time now);
 /* *deleted says whether the customer had the identity. */
 int cs_store__customer_identity_delete(bool *deleted, cs_db *db, int64_t id, int kind,
                                        const char *value);

@@ -428,18 +428,22 @@ int cs_store__customer_identity_owner(int64_t *owner, cs_db *db, int kind, const
     return rc;
 }
 
-int cs_store__customer_identity_insert(cs_db *db, int64_t id, int kind, const char *value,
-                                       cs_time now)
+int cs_store__customer_identity_insert(int64_t *identity_id, cs_db *db, int64_t id, int kind,
+                                       const char *value, cs_time now)
 {
     sqlite3_stmt *st = cs_db__stmt(db, sql_identity_insert);
+    int rc;
 
+    *identity_id = 0;
     if (!st)
         return cs_error_last()->code;
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int(st, 2, kind);
     cs_db__bind_text(st, 3, value);
     sqlite3_bind_int64(st, 4, now);
-    return cs_db__exec_stmt(db, st);
+    if ((rc = cs_db__exec_stmt(db, st)) == CS_OK)
+        *identity_id = sqlite3_last_insert_rowid(db->sql);
+    return rc;
 }
 
 int cs_store__customer_identity_delete(bool *deleted, cs_db *db, int64_t id, int kind,
