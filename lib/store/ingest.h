@@ -25,10 +25,6 @@ typedef struct cs_ingest__logged {
 
 /* The ingest log ------------------------------------------------------------------------- */
 
-/* What was logged for (channel_id, external_id) into *out; *found false when nothing was.
- * *taken: a message on the channel carries the id, logged or not (one the desk sent). */
-int cs_store__ingest_logged(cs_ingest__logged *out, bool *found, bool *taken, cs_db *db,
-                            int64_t channel_id, const char *external_id);
 /* Log `e` (but for its ticket's number and follow-up) for its message, whose external id
  * (stored with the message) finds it again. */
 int cs_store__ingest_log(cs_db *db, const cs_ingest__logged *e);
@@ -65,6 +61,11 @@ int cs_store__ingest_erase_customer(cs_db *db, int64_t customer_id);
 
 /* Reads across owners: one query each, joining other modules' tables; none writes -------- */
 
+/* message, ticket: what was logged for (channel_id, external_id) into *out (found through
+ * the message, which alone indexes the id); *found false when nothing was. *taken: a
+ * message on the channel carries the id, logged or not (one the desk sent). */
+int cs_store__ingest_logged(cs_ingest__logged *out, bool *found, bool *taken, cs_db *db,
+                            int64_t channel_id, const char *external_id);
 /* message, ticket: the ticket of the customer's latest message with external id `key`,
  * stored bare or in angle brackets (as adapters give them), or 0. */
 int cs_store__ingest_by_external(int64_t *ticket_id, cs_db *db, const char *key,

@@ -13,12 +13,6 @@
 #define RULE_SHIFT 8
 #define FLAGS_MASK 0xffu
 
-/* The log is found through its message's external id, which the message's index holds
- * (the one place it is indexed). */
-static const char sql_logged[] =
-    "SELECT l.message_id, l.ticket_id, l.customer_id, l.flags, l.receipt_id, l.promised_at,"
-    " t.number, t.follow_up_of FROM message m LEFT JOIN ingest_log l ON l.message_id = m.id"
-    " LEFT JOIN ticket t ON t.id = l.ticket_id WHERE m.external_id = ?2 AND m.channel_id = ?1";
 static const char sql_log[] =
     "INSERT INTO ingest_log (message_id, ticket_id, customer_id, flags, receipt_id, promised_at)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
@@ -73,38 +67,6 @@ static int first_text(char **out, cs_db *db, sqlite3_stmt *st)
 }
 
 /* The ingest log ------------------------------------------------------------------------- */
-
-int cs_store__ingest_logged(cs_ingest__logged *out, bool *found, bool *taken, cs_db *db,
-                            int64_t channel_id, const char *external_id)
-{
-    sqlite3_stmt *st = cs_db__stmt(db, sql_logged);
-    int rc = CS_OK, step;
-    unsigned flags;
-
-    *found = *taken = false;
-    if (!st)
-        return cs_error_last()->code;
-    sqlite3_bind_int64(st, 1, channel_id);
-    cs_db__bind_text(st, 2, external_id);
-    if ((step = cs_db__step(db, st)) == SQLITE_ROW) {
-        *taken = true;
-        *found = sqlite3_column_type(st, 0) != SQLITE_NULL;
-        flags = (unsigned)sqlite3_column_int(st, 3);
-        out->message_id = sqlite3_column_int64(st, 0);
-        out->ticket_id = sqlite3_column_int64(st, 1);
-        out->customer_id = sqlite3_column_int64(st, 2);
-        out->flags = flags & FLAGS_MASK;
-        out->thread_rule = (int)(flags >> RULE_SHIFT);
-        out->receipt_id = sqlite3_column_int64(st, 4);
-        out->promised_at = sqlite3_column_int64(st, 5);
-        out->ticket_number = sqlite3_column_int64(st, 6);
-        out->follow_up_of = sqlite3_column_int64(st, 7);
-    } else if (step != SQLITE_DONE) {
-        rc = cs_db__error(db, step, "look up ingested message");
-    }
-    cs_db__done(st);
-    return rc;
-}
 
 int cs_store__ingest_log(cs_db *db, const cs_ingest__logged *e)
 {
@@ -237,6 +199,12 @@ int cs_store__ingest_erase_customer(cs_db *db, int64_t customer_id)
 
 /* Reads across owners: one query each, joining other modules' tables; none writes -------- */
 
+/* The log is found through its message's external id, which the message's index holds
+ * (the one place it is indexed). */
+static const char sql_logged[] =
+    "SELECT l.message_id, l.ticket_id, l.customer_id, l.flags, l.receipt_id, l.promised_at,"
+    " t.number, t.follow_up_of FROM message m LEFT JOIN ingest_log l ON l.message_id = m.id"
+    " LEFT JOIN ticket t ON t.id = l.ticket_id WHERE m.external_id = ?2 AND m.channel_id = ?1";
 /* External ids are stored as the adapter gave them: a mail's with or without its angle
  * brackets. ?1 the bare id, ?2 the bracketed one. */
 static const char sql_by_external[] =
@@ -249,6 +217,38 @@ static const char sql_by_conversation[] =
 static const char sql_owner[] =
     "SELECT coalesce(a.name, g.name) FROM ticket t LEFT JOIN agent a ON a.id = t.assignee_id"
     " LEFT JOIN agent_group g ON g.id = t.group_id WHERE t.id = ?1";
+
+int cs_store__ingest_logged(cs_ingest__logged *out, bool *found, bool *taken, cs_db *db,
+                            int64_t channel_id, const char *external_id)
+{
+    sqlite3_stmt *st = cs_db__stmt(db, sql_logged);
+    int rc = CS_OK, step;
+    unsigned flags;
+
+    *found = *taken = false;
+    if (!st)
+        return cs_error_last()->code;
+    sqlite3_bind_int64(st, 1, channel_id);
+    cs_db__bind_text(st, 2, external_id);
+    if ((step = cs_db__step(db, st)) == SQLITE_ROW) {
+        *taken = true;
+        *found = sqlite3_column_type(st, 0) != SQLITE_NULL;
+        flags = (unsigned)sqlite3_column_int(st, 3);
+        out->message_id = sqlite3_column_int64(st, 0);
+        out->ticket_id = sqlite3_column_int64(st, 1);
+        out->customer_id = sqlite3_column_int64(st, 2);
+        out->flags = flags & FLAGS_MASK;
+        out->thread_rule = (int)(flags >> RULE_SHIFT);
+        out->receipt_id = sqlite3_column_int64(st, 4);
+        out->promised_at = sqlite3_column_int64(st, 5);
+        out->ticket_number = sqlite3_column_int64(st, 6);
+        out->follow_up_of = sqlite3_column_int64(st, 7);
+    } else if (step != SQLITE_DONE) {
+        rc = cs_db__error(db, step, "look up ingested message");
+    }
+    cs_db__done(st);
+    return rc;
+}
 
 int cs_store__ingest_by_external(int64_t *ticket_id, cs_db *db, const char *key,
                                  int64_t customer_id)
